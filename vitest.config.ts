@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages export `./src/*.ts` under the "development" condition, so tests run on sources
+// without a build. Unit tests (`*.unit.spec.ts`) do no I/O; integration and end-to-end tests
+// (`*.int.spec.ts`, `*.e2e.spec.ts`) share one set of real servers started by the global setup.
+const conditions = ['development', 'node', 'import', 'module', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    // Integration files share the servers but isolate themselves; two cores gain nothing from more workers.
+    maxWorkers: 2,
+    minWorkers: 1,
+    coverage: {
+      provider: 'v8',
+      include: ['shared/src/**', 'machines/src/**', 'schemas/src/**', 'services/*/src/**', 'infra/src/**'],
+      exclude: ['**/*.spec.ts', '**/main.ts', '**/bench/**'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+    },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude: ['**/node_modules/**', '**/dist/**'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'int',
+          include: ['**/*.int.spec.ts', '**/*.e2e.spec.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          globalSetup: ['test/src/globalSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
