@@ -1,1 +1,16 @@
-export {};
+export * from './config.js';
+export * from './logger.js';
+export * from './errors.js';
+export * from './envelope.js';
+export * from './observability.js';
+export * from './kafka/client.js';
+export * from './kafka/admin.js';
+export * from './kafka/codec.js';
+export * from './kafka/consumer.js';
+export * from './kafka/logReader.js';
+export * from './mongo/client.js';
+export * from './mongo/json.js';
+export * from './mongo/incidentCache.js';
+export * from './mongo/effects.js';
+export * from './runner/decide.js';
+export * from './runner/stageRunner.js';

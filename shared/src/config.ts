@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Thrown at start-up when the environment does not describe a runnable service. Lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const csv = z
+  .string()
+  .min(1)
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** Settings every service shares. Each service extends this schema with its own keys. */
+export const baseConfigSchema = z.object({
+  KAFKA_BROKERS: csv.describe('comma-separated host:port list of Kafka brokers'),
+  SCHEMA_REGISTRY_URL: z.string().url().describe('Confluent-compatible Schema Registry base URL'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+  MONGODB_DB: z.string().min(1).default('self_healing'),
+  SERVICE_INSTANCE_ID: z.string().min(1).default('0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  RETRY_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
+});
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** Validates `env` against `schema`, naming each missing or malformed variable, instead of failing later. */
+export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+  );
+}

@@ -1,0 +1,257 @@
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Logger } from '../logger.js';
+import { describeError, isPermanent } from '../errors.js';
+import type { Metrics } from '../observability.js';
+
+/** A record to produce as the result of handling one input message. */
+export interface OutputRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface InputMessage {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+export interface HandleContext {
+  attempt: number;
+  logger: Logger;
+}
+
+/**
+ * What a consumer does with one message: return the records to produce. They are produced, and the input's
+ * offset committed, in one Kafka transaction: either both happen or neither, so a crash at any point means
+ * the input is handled again and its outputs appear once.
+ */
+export type MessageHandler = (input: InputMessage, ctx: HandleContext) => Promise<HandleResult>;
+
+export interface HandleResult {
+  outputs: OutputRecord[];
+  /** Runs once the transaction is committed (e.g. to note in a cache that the outputs exist). */
+  afterCommit?: () => Promise<void>;
+}
+
+/** Called when a message is given up on; may add records (e.g. a `Failed` event) to the dead-letter transaction. */
+export type FailureHandler = (input: InputMessage, error: unknown, attempts: number) => Promise<OutputRecord[]>;
+
+export interface ConsumerLoopOptions {
+  kafka: Kafka;
+  service: string;
+  groupId: string;
+  topics: string[];
+  /** Stable per service instance: Kafka fences an older producer with the same id (a zombie after a restart). */
+  transactionalId: string;
+  dlqTopic: string;
+  handle: MessageHandler;
+  onFailure?: FailureHandler;
+  logger: Logger;
+  metrics?: Metrics;
+  maxAttempts?: number;
+  backoffMs?: number;
+  fromBeginning?: boolean;
+  partitionsConsumedConcurrently?: number;
+}
+
+export const DLQ_HEADERS = {
+  error: 'dlq-error',
+  errorCode: 'dlq-error-code',
+  topic: 'dlq-source-topic',
+  partition: 'dlq-source-partition',
+  offset: 'dlq-source-offset',
+  attempts: 'dlq-attempts',
+  service: 'dlq-service',
+  at: 'dlq-at',
+} as const;
+
+export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}
+
+/** The dead-letter record keeps the original key, value and headers, plus why and where it came from. */
+export function deadLetterRecord(
+  input: InputMessage,
+  dlqTopic: string,
+  service: string,
+  error: unknown,
+  attempts: number,
+): Message & { topic: string } {
+  const code = (error as { code?: unknown })?.code;
+  return {
+    topic: dlqTopic,
+    key: input.message.key,
+    value: input.message.value,
+    headers: {
+      ...headersToStrings(input.message.headers),
+      [DLQ_HEADERS.error]: describeError(error).slice(0, 2000),
+      [DLQ_HEADERS.errorCode]: typeof code === 'string' ? code : isPermanent(error) ? 'permanent' : 'exhausted',
+      [DLQ_HEADERS.topic]: input.topic,
+      [DLQ_HEADERS.partition]: String(input.partition),
+      [DLQ_HEADERS.offset]: input.message.offset,
+      [DLQ_HEADERS.attempts]: String(attempts),
+      [DLQ_HEADERS.service]: service,
+      [DLQ_HEADERS.at]: new Date().toISOString(),
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * At-least-once consumer with exactly-once output: manual offsets committed inside the output transaction,
+ * bounded retries with exponential backoff inside the handler, then the dead-letter topic, and the loop goes on.
+ */
+export class ConsumerLoop {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private stopping = false;
+  private readonly opts: Required<Omit<ConsumerLoopOptions, 'onFailure' | 'metrics'>> &
+    Pick<ConsumerLoopOptions, 'onFailure' | 'metrics'>;
+
+  constructor(options: ConsumerLoopOptions) {
+    this.opts = {
+      maxAttempts: 5,
+      backoffMs: 200,
+      fromBeginning: true,
+      partitionsConsumedConcurrently: 1,
+      ...options,
+    };
+  }
+
+  async start(): Promise<void> {
+    const { kafka, groupId, topics, transactionalId, logger } = this.opts;
+    this.producer = kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // A transaction that a crashed instance left open is aborted by the broker after this long.
+      transactionTimeout: 30_000,
+    });
+    await this.producer.connect();
+    this.consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false });
+    await this.consumer.connect();
+    for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
+    const { END_BATCH_PROCESS } = this.consumer.events;
+    this.consumer.on(END_BATCH_PROCESS, (e) => {
+      this.opts.metrics?.lag.set({ topic: e.payload.topic, partition: String(e.payload.partition) }, Number(e.payload.offsetLag));
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
+      eachMessage: async ({ topic, partition, message }) => this.process({ topic, partition, message }),
+    });
+    logger.info({ groupId, topics, transactionalId }, 'consumer started');
+  }
+
+  /** Finishes the message in flight, commits it, leaves the group. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.opts.logger.info('consumer stopped');
+  }
+
+  private async process(input: InputMessage): Promise<void> {
+    const { logger, metrics, maxAttempts, backoffMs, handle } = this.opts;
+    const labels = { topic: input.topic };
+    metrics?.messages.inc(labels);
+    let attempt = 0;
+    for (;;) {
+      attempt += 1;
+      try {
+        const { outputs, afterCommit } = await handle(input, { attempt, logger });
+        await this.commitWith(input, outputs);
+        // Only a cache is updated here; if it fails, the next delivery or a rebuild corrects it.
+        await afterCommit?.().catch((error) => logger.warn({ err: describeError(error) }, 'after-commit hook failed'));
+        return;
+      } catch (error) {
+        const giveUp = isPermanent(error) || attempt >= maxAttempts || this.stopping;
+        logger.warn(
+          { err: describeError(error), attempt, topic: input.topic, partition: input.partition, offset: input.message.offset },
+          giveUp ? 'giving up on message' : 'handler failed, retrying',
+        );
+        if (!giveUp) {
+          await sleep(backoffMs * 2 ** (attempt - 1));
+          continue;
+        }
+        if (this.stopping && !isPermanent(error) && attempt < maxAttempts) {
+          // Shutting down: leave the offset uncommitted so the next owner retries it.
+          throw error;
+        }
+        metrics?.failures.inc(labels);
+        await this.deadLetter(input, error, attempt);
+        return;
+      }
+    }
+  }
+
+  private async deadLetter(input: InputMessage, error: unknown, attempts: number): Promise<void> {
+    const { onFailure, dlqTopic, service, metrics, logger } = this.opts;
+    let extra: OutputRecord[] = [];
+    try {
+      extra = onFailure ? await onFailure(input, error, attempts) : [];
+    } catch (failureError) {
+      logger.error({ err: describeError(failureError) }, 'failure handler failed; dead-lettering only');
+    }
+    const dlq = deadLetterRecord(input, dlqTopic, service, error, attempts);
+    await this.commitWith(input, extra, [dlq]);
+    metrics?.deadLetters.inc({ topic: input.topic });
+    logger.error({ err: describeError(error), attempts, dlqTopic }, 'message dead-lettered');
+  }
+
+  private async commitWith(input: InputMessage, outputs: OutputRecord[], raw: Array<Message & { topic: string }> = []): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('consumer loop not started');
+    const transaction = await producer.transaction();
+    try {
+      const byTopic = new Map<string, Message[]>();
+      for (const o of outputs) {
+        const list = byTopic.get(o.topic) ?? [];
+        list.push({ key: o.key, value: o.value, headers: o.headers ?? {} });
+        byTopic.set(o.topic, list);
+      }
+      for (const r of raw) {
+        const { topic, ...message } = r;
+        const list = byTopic.get(topic) ?? [];
+        list.push(message);
+        byTopic.set(topic, list);
+      }
+      if (byTopic.size > 0) {
+        await transaction.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: this.opts.groupId,
+        topics: [
+          { topic: input.topic, partitions: [{ partition: input.partition, offset: (BigInt(input.message.offset) + 1n).toString() }] },
+        ],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** Stops the loops on SIGTERM/SIGINT after the message in flight, then exits. */
+export function stopOnSignals(stoppables: Array<{ stop(): Promise<void> }>, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    Promise.allSettled(stoppables.map((s) => s.stop())).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}

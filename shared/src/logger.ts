@@ -1,0 +1,18 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * One pino logger per process. Incident and correlation ids are bound with `child()` by the consumer loop,
+ * so every line written while handling a message carries them.
+ */
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+export function incidentLogger(
+  logger: Logger,
+  ids: { incidentId: string; correlationId?: string | null; eventId?: string; type?: string },
+): Logger {
+  return logger.child(ids);
+}

@@ -1,0 +1,161 @@
+import { initialTransition, transition, type AnyStateMachine, type AnyMachineSnapshot } from 'xstate';
+import type { StageEvent } from '../envelope.js';
+
+/**
+ * The pure heart of the machine runner. The event log is the truth; the cached state is only a shortcut to
+ * avoid re-reading it. Given the cache and one incoming event, `decide` says what to do, executing nothing.
+ *
+ * Event identity is (incident, seq) on the stage topic. The cache records:
+ * - `lastSeq`: the last stage event folded into `snapshot` (0 = only the trigger);
+ * - `emittedSeq`: the highest seq whose production is known to be committed;
+ * - `pendingBeat`: the beat the snapshot asks to run, if its event has not been seen yet.
+ */
+export interface BeatRequest {
+  handler: string;
+  beat: number;
+}
+
+export interface PersistedState {
+  value: unknown;
+  context: unknown;
+  status: string;
+}
+
+export interface IncidentCache {
+  incidentId: string;
+  machineVersion: string;
+  lastSeq: number;
+  emittedSeq: number;
+  triggerEventId: string | null;
+  pendingBeat: BeatRequest | null;
+  state: PersistedState;
+}
+
+export type Decision =
+  | { kind: 'skip'; reason: 'duplicate' | 'not-for-this-machine' | 'incident-exists' }
+  | { kind: 'rebuild' }
+  | { kind: 'run'; cache: IncidentCache; beat: BeatRequest }
+  | { kind: 'advance'; cache: IncidentCache };
+
+export type MachineEvent = { type: string; payload: unknown; meta: StageEvent['meta'] };
+
+export function asMachineEvent(event: StageEvent): MachineEvent {
+  return { type: event.meta.type, payload: event.payload, meta: event.meta };
+}
+
+export function persist(snapshot: AnyMachineSnapshot): PersistedState {
+  return { value: snapshot.value, context: snapshot.context, status: snapshot.status };
+}
+
+export function restore(machine: AnyStateMachine, state: PersistedState): AnyMachineSnapshot {
+  return machine.resolveState({ value: state.value as never, context: state.context as never });
+}
+
+/** The beat the machine asks to run, from the actions a transition returned (`runBeat` with params). */
+export function beatFrom(actions: ReadonlyArray<{ type: string; params?: unknown }>): BeatRequest | null {
+  const run = actions.find((a) => a.type === 'runBeat');
+  if (!run) return null;
+  const params = run.params as Partial<BeatRequest> | undefined;
+  if (!params?.handler || typeof params.beat !== 'number') throw new Error('runBeat action without handler and beat');
+  return { handler: params.handler, beat: params.beat };
+}
+
+function step(machine: AnyStateMachine, state: PersistedState, event: MachineEvent) {
+  const [next, actions] = transition(machine, restore(machine, state), event as never);
+  return { state: persist(next), beat: beatFrom(actions as never) };
+}
+
+export function decideTrigger(
+  machine: AnyStateMachine,
+  machineVersion: string,
+  cache: IncidentCache | null,
+  event: StageEvent,
+): Decision {
+  if (cache && cache.machineVersion === machineVersion) {
+    if (cache.triggerEventId !== event.meta.eventId) return { kind: 'skip', reason: 'incident-exists' };
+    if (cache.emittedSeq >= 1 || cache.lastSeq >= 1) return { kind: 'skip', reason: 'duplicate' };
+    if (cache.pendingBeat) return { kind: 'run', cache, beat: cache.pendingBeat };
+  }
+  const [initial] = initialTransition(machine);
+  const { state, beat } = step(machine, persist(initial), asMachineEvent(event));
+  if (!beat) return { kind: 'skip', reason: 'not-for-this-machine' };
+  return {
+    kind: 'run',
+    beat,
+    cache: {
+      incidentId: event.meta.incidentId,
+      machineVersion,
+      lastSeq: 0,
+      emittedSeq: 0,
+      triggerEventId: event.meta.eventId,
+      pendingBeat: beat,
+      state,
+    },
+  };
+}
+
+export function decideStageEvent(
+  machine: AnyStateMachine,
+  machineVersion: string,
+  cache: IncidentCache | null,
+  event: StageEvent,
+): Decision {
+  const seq = event.meta.seq;
+  if (!cache || cache.machineVersion !== machineVersion) return { kind: 'rebuild' };
+  if (cache.lastSeq > seq || cache.emittedSeq > seq) return { kind: 'skip', reason: 'duplicate' };
+  if (cache.lastSeq === seq) {
+    // Folded before, but the beat it asked for may not have been committed: run it again (handlers are
+    // idempotent and the output event has the same id), or just acknowledge if it asked for none.
+    return cache.pendingBeat ? { kind: 'run', cache, beat: cache.pendingBeat } : { kind: 'advance', cache };
+  }
+  if (cache.lastSeq !== seq - 1) return { kind: 'rebuild' };
+  return apply(machine, cache, event);
+}
+
+function apply(machine: AnyStateMachine, cache: IncidentCache, event: StageEvent): Decision {
+  const { state, beat } = step(machine, cache.state, asMachineEvent(event));
+  const next: IncidentCache = {
+    ...cache,
+    lastSeq: event.meta.seq,
+    emittedSeq: Math.max(cache.emittedSeq, event.meta.seq),
+    pendingBeat: beat,
+    state,
+  };
+  return beat ? { kind: 'run', cache: next, beat } : { kind: 'advance', cache: next };
+}
+
+/**
+ * Rebuilds the cache from the incident's stage events as read from the log (any order, duplicates allowed),
+ * up to and including `upToSeq`. The trigger is not on the stage topic: the first beat's event carries what
+ * later beats need from it, and folding starts in the first beat's state.
+ */
+export function fold(
+  machine: AnyStateMachine,
+  machineVersion: string,
+  firstBeatState: string,
+  events: StageEvent[],
+  upToSeq: number,
+): IncidentCache {
+  const bySeq = new Map<number, StageEvent>();
+  for (const e of events) if (e.meta.seq <= upToSeq && !bySeq.has(e.meta.seq)) bySeq.set(e.meta.seq, e);
+  const first = bySeq.get(1);
+  if (!first) throw new Error(`cannot rebuild incident: its first event is not in the log`);
+  const start = machine.resolveState({ value: firstBeatState as never, context: machine.config.context as never });
+  let cache: IncidentCache = {
+    incidentId: first.meta.incidentId,
+    machineVersion,
+    lastSeq: 0,
+    emittedSeq: 0,
+    triggerEventId: first.meta.causationId,
+    pendingBeat: null,
+    state: persist(start),
+  };
+  for (let seq = 1; seq <= upToSeq; seq++) {
+    const e = bySeq.get(seq);
+    if (!e) throw new Error(`cannot rebuild incident ${first.meta.incidentId}: event ${seq} is missing from the log`);
+    const d = apply(machine, cache, e);
+    if (d.kind !== 'run' && d.kind !== 'advance') throw new Error('unreachable');
+    cache = d.cache;
+  }
+  return cache;
+}

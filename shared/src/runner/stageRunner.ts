@@ -1,0 +1,242 @@
+import type { Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+import type { AnyStateMachine } from 'xstate';
+import { buildEvent, type NewEvent, type StageEvent } from '../envelope.js';
+import type { EventCodec } from '../kafka/codec.js';
+import { ConsumerLoop, type InputMessage, type OutputRecord } from '../kafka/consumer.js';
+import { readTopic } from '../kafka/logReader.js';
+import type { Logger } from '../logger.js';
+import { EffectLedger, type ScopedEffects } from '../mongo/effects.js';
+import { IncidentCacheStore } from '../mongo/incidentCache.js';
+import type { Metrics } from '../observability.js';
+import { describeError } from '../errors.js';
+import { decideStageEvent, decideTrigger, fold, type BeatRequest, type Decision, type IncidentCache } from './decide.js';
+
+/** What a beat handler is given: the event that started the beat, the machine's context, and its tools. */
+export interface BeatInput {
+  incidentId: string;
+  beat: BeatRequest;
+  /** The event whose arrival started this beat (the trigger for the first beat). */
+  cause: StageEvent;
+  /** The machine's context: by convention `outputs[eventType]` holds each earlier beat's payload. */
+  context: unknown;
+  effects: ScopedEffects;
+  logger: Logger;
+  attempt: number;
+}
+
+/** A beat's result: the event it emits on the stage topic, and optionally events for other topics. */
+export interface BeatResult {
+  event: NewEvent;
+  /** Public events keyed by their own id (e.g. `IncidentOpened` on the incidents topic). */
+  publish?: Array<{ topic: string; key: string; event: StageEvent }>;
+}
+
+export type BeatHandler = (input: BeatInput) => Promise<BeatResult>;
+
+export interface StageDefinition {
+  /** Sequence id, e.g. `telemetry.parse`; also the stream name in event ids. */
+  stage: string;
+  machine: AnyStateMachine;
+  /** Bump when the machine changes: cached states of another version are rebuilt from the log. */
+  machineVersion: string;
+  /** The state the machine is in while running the first beat (where rebuilding from the log starts). */
+  firstBeatState: string;
+  stageTopic: string;
+  /** Topics whose events may start an incident (commands, an upstream stage's completion). */
+  triggerTopics: string[];
+  handlers: Record<string, BeatHandler>;
+  /** The event emitted when a beat is given up on, so the incident ends visibly instead of hanging. */
+  failedEventType: string;
+}
+
+export interface StageRunnerOptions {
+  definition: StageDefinition;
+  kafka: Kafka;
+  db: Db;
+  codec: EventCodec;
+  logger: Logger;
+  metrics?: Metrics;
+  producer: string;
+  groupId?: string;
+  transactionalId: string;
+  dlqTopic: string;
+  maxAttempts?: number;
+  backoffMs?: number;
+}
+
+/**
+ * Drives one XState machine per incident from the event log: consume an event, fold it into the incident's
+ * state, run the beat the machine asks for, emit its event and commit the input in one transaction.
+ */
+export class StageRunner {
+  readonly loop: ConsumerLoop;
+  private readonly cache: IncidentCacheStore;
+  private readonly ledger: EffectLedger;
+
+  constructor(private readonly opts: StageRunnerOptions) {
+    const { definition: def } = opts;
+    for (const handler of Object.keys(def.handlers)) {
+      if (typeof def.handlers[handler] !== 'function') throw new Error(`handler ${handler} is not a function`);
+    }
+    this.cache = new IncidentCacheStore(opts.db, def.stage);
+    this.ledger = new EffectLedger(opts.db);
+    this.loop = new ConsumerLoop({
+      kafka: opts.kafka,
+      service: opts.producer,
+      groupId: opts.groupId ?? `${def.stage}.runner`,
+      topics: [def.stageTopic, ...def.triggerTopics],
+      transactionalId: opts.transactionalId,
+      dlqTopic: opts.dlqTopic,
+      logger: opts.logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      maxAttempts: opts.maxAttempts ?? 5,
+      backoffMs: opts.backoffMs ?? 200,
+      handle: (input, ctx) => this.handle(input, ctx.attempt),
+      onFailure: (input, error, attempts) => this.failed(input, error, attempts),
+    });
+  }
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  private async handle(input: InputMessage, attempt: number): Promise<{ outputs: OutputRecord[]; afterCommit?: () => Promise<void> }> {
+    const { definition: def, codec } = this.opts;
+    if (!input.message.value) return { outputs: [] };
+    const event = await codec.decode(input.message.value);
+    const incidentId = event.meta.incidentId;
+    const logger = this.opts.logger.child({ incidentId, correlationId: event.meta.correlationId, eventId: event.meta.eventId, type: event.meta.type });
+    const cached = await this.cache.get(incidentId);
+    let decision: Decision =
+      input.topic === def.stageTopic
+        ? decideStageEvent(def.machine, def.machineVersion, cached, event)
+        : decideTrigger(def.machine, def.machineVersion, cached, event);
+    if (decision.kind === 'rebuild') {
+      const rebuilt = await this.rebuild(input, event);
+      logger.info({ lastSeq: rebuilt.lastSeq }, 'incident state rebuilt from the log');
+      // The fold holds every event the log has for the incident, so a later one already there makes this
+      // event a duplicate, and the beat this event asked for runs only if its own event is not in the log.
+      decision = decideStageEvent(def.machine, def.machineVersion, rebuilt, event);
+      if (decision.kind === 'rebuild') throw new Error('rebuild did not converge');
+    }
+    switch (decision.kind) {
+      case 'skip':
+        logger.debug({ reason: decision.reason }, 'event skipped');
+        return { outputs: [] };
+      case 'advance':
+        await this.cache.put(decision.cache);
+        return { outputs: [] };
+      case 'run':
+        return this.runBeat(decision.cache, decision.beat, event, attempt, logger);
+    }
+  }
+
+  private async runBeat(cache: IncidentCache, beat: BeatRequest, cause: StageEvent, attempt: number, logger: Logger) {
+    const { definition: def, codec, metrics } = this.opts;
+    const handler = def.handlers[beat.handler];
+    if (!handler) throw new Error(`no handler for beat ${beat.handler}`);
+    // Saved before the beat runs: if we crash before committing, the redelivered input finds this state.
+    await this.cache.put(cache);
+    const startedAt = Date.now();
+    const timer = metrics?.beatDuration.startTimer({ handler: beat.handler });
+    let result: BeatResult;
+    try {
+      result = await handler({
+        incidentId: cache.incidentId,
+        beat,
+        cause,
+        context: cache.state.context,
+        effects: this.ledger.scoped(cache.incidentId, beat.handler),
+        logger: logger.child({ handler: beat.handler, beat: beat.beat }),
+        attempt,
+      });
+      timer?.({ outcome: 'ok' });
+    } catch (error) {
+      timer?.({ outcome: 'error' });
+      throw error;
+    }
+    const seq = cache.lastSeq + 1;
+    const emitted = buildEvent(def.stage, result.event, {
+      incidentId: cache.incidentId,
+      seq,
+      causationId: cause.meta.eventId,
+      correlationId: cause.meta.correlationId,
+      startedAt,
+      occurredAt: Date.now(),
+      producer: this.opts.producer,
+      sequenceId: def.stage,
+      beat: beat.beat,
+      handler: beat.handler,
+      attempt,
+      machineVersion: def.machineVersion,
+    });
+    const outputs: OutputRecord[] = [
+      { topic: def.stageTopic, key: cache.incidentId, value: await codec.encode(emitted), headers: { 'event-type': emitted.meta.type } },
+    ];
+    for (const p of result.publish ?? []) {
+      outputs.push({ topic: p.topic, key: p.key, value: await codec.encode(p.event), headers: { 'event-type': p.event.meta.type } });
+    }
+    logger.info({ handler: beat.handler, beat: beat.beat, emitted: emitted.meta.type, seq, ms: Date.now() - startedAt }, 'beat done');
+    return { outputs, afterCommit: () => this.cache.markEmitted(cache.incidentId, seq) };
+  }
+
+  /** Reads the incident's events from its partition of the stage topic, up to the one being handled. */
+  private async rebuild(input: InputMessage, event: StageEvent): Promise<IncidentCache> {
+    const { definition: def, codec, kafka } = this.opts;
+    const events: StageEvent[] = [];
+    const key = event.meta.incidentId;
+    await readTopic(kafka, def.stageTopic, {
+      partitions: [input.partition],
+      onMessage: async (m) => {
+        if (m.key?.toString() !== key || !m.value) return;
+        try {
+          events.push(await codec.decode(m.value));
+        } catch {
+          // An undecodable record was dead-lettered when it was first consumed; it is not part of any state.
+        }
+      },
+    });
+    events.push(event);
+    const lastInLog = Math.max(...events.map((e) => e.meta.seq));
+    const cache = fold(def.machine, def.machineVersion, def.firstBeatState, events, lastInLog);
+    await this.cache.put(cache);
+    return cache;
+  }
+
+  /** A beat given up on: emit the stage's failed event for the incident, if the message was a decodable event. */
+  private async failed(input: InputMessage, error: unknown, attempts: number): Promise<OutputRecord[]> {
+    const { definition: def, codec } = this.opts;
+    if (!input.message.value) return [];
+    let event: StageEvent;
+    try {
+      event = await codec.decode(input.message.value);
+    } catch {
+      return []; // poison: the dead-letter record is all there is to say
+    }
+    const cache = await this.cache.get(event.meta.incidentId);
+    if (!cache?.pendingBeat) return [];
+    const failed = buildEvent(def.stage, {
+      type: def.failedEventType,
+      payload: { handler: cache.pendingBeat.handler, beat: cache.pendingBeat.beat, error: describeError(error), attempts },
+    }, {
+      incidentId: cache.incidentId,
+      seq: cache.lastSeq + 1,
+      causationId: event.meta.eventId,
+      correlationId: event.meta.correlationId,
+      startedAt: null,
+      occurredAt: Date.now(),
+      producer: this.opts.producer,
+      sequenceId: def.stage,
+      beat: cache.pendingBeat.beat,
+      handler: cache.pendingBeat.handler,
+      attempt: attempts,
+      machineVersion: def.machineVersion,
+    });
+    return [{ topic: def.stageTopic, key: cache.incidentId, value: await codec.encode(failed), headers: { 'event-type': failed.meta.type } }];
+  }
+}
