@@ -1,0 +1,172 @@
+/**
+ * NAB benchmark: runs the performance detector over every NAB series that has windows, scores it with the NAB
+ * port (threshold optimised over all files per profile, normalised between null and perfect detector), writes
+ * NAB-format results files, and prints JSON.
+ *
+ *   npm run bench:nab -- --data ../shared/datasets/nab --json [--results ./results/nab] [--detector robustSeasonal]
+ *                        [--check-published]
+ *
+ * --detector picks the full detector or one of the simpler baselines it was compared with.
+ * --check-published recomputes the normalised AWS-subset scores of NAB's 16 published detectors from their per-file
+ * raw scores (`<data>/results/*_scores_realAWSCloudwatch.csv`) with this port's normalisation.
+ */
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ProfileName, ScoredFile } from '../src/nab/index.js';
+import {
+  NAB_PROFILES,
+  PROFILE_NAMES,
+  evaluateAllProfiles,
+  formatNabResultsCsv,
+  normalizePublished,
+  parseCombinedWindows,
+  parseNabDataCsv,
+  parsePublishedScoresCsv,
+  windowLabels,
+} from '../src/nab/index.js';
+import type { SeriesDetectorOptions } from '../src/performance/index.js';
+import { scoreSeries, RollingSortedWindow } from '../src/performance/index.js';
+
+type Scorer = (timestamps: number[], values: number[]) => number[];
+
+/** The detectors compared here. `robustSeasonal` is the product; the others are the baselines it was measured against. */
+const DETECTORS: Record<string, Scorer> = {
+  robustSeasonal: (t, v) => scoreSeries(t, v).map((r) => r.score),
+  // Same robust z, every point scored (no onset/refractory logic).
+  robustSeasonalNoRefractory: (t, v) => scoreSeries(t, v, { refractoryMs: 0 }).map((r) => r.score),
+  // Recent median/MAD only, with onset logic.
+  robustRecent: (t, v) => scoreSeries(t, v, { seasonal: false }).map((r) => r.score),
+  // Recent median/MAD only, every point scored.
+  robustRecentNoRefractory: (t, v) => scoreSeries(t, v, { seasonal: false, refractoryMs: 0 }).map((r) => r.score),
+  // Non-robust windowed Gaussian over the last day (mean/std), as NAB's windowedGaussian but online per point.
+  windowedGaussian: windowedGaussian,
+};
+
+function windowedGaussian(t: number[], v: number[]): number[] {
+  const opts: Partial<SeriesDetectorOptions> = {};
+  void opts;
+  const w = 288;
+  const out: number[] = [];
+  let sum = 0;
+  let sum2 = 0;
+  const buf: number[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    let score = 0;
+    if (buf.length >= 36) {
+      const mean = sum / buf.length;
+      const sd = Math.sqrt(Math.max(0, sum2 / buf.length - mean * mean));
+      const z = sd > 0 ? Math.abs(x - mean) / sd : 0;
+      score = z / (z + 5);
+    }
+    out.push(score);
+    buf.push(x);
+    sum += x;
+    sum2 += x * x;
+    if (buf.length > w) {
+      const old = buf.shift()!;
+      sum -= old;
+      sum2 -= old * old;
+    }
+  }
+  void t;
+  void RollingSortedWindow;
+  return out;
+}
+
+function listCsv(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listCsv(p));
+    else if (name.endsWith('.csv')) out.push(p);
+  }
+  return out.sort();
+}
+
+function checkPublished(dataDir: string, windowCount: number): Record<string, Record<ProfileName, number>> {
+  const resultsDir = join(dataDir, 'results');
+  const out: Record<string, Record<ProfileName, number>> = {};
+  const nullRows: Partial<Record<ProfileName, number[]>> = {};
+  for (const p of PROFILE_NAMES) {
+    const f = join(resultsDir, `null_${p}_scores_realAWSCloudwatch.csv`);
+    nullRows[p] = parsePublishedScoresCsv(readFileSync(f, 'utf8')).map((r) => r.score);
+  }
+  for (const name of readdirSync(resultsDir)) {
+    const m = /^(.+?)_(standard|reward_low_FP_rate|reward_low_FN_rate)_scores_realAWSCloudwatch\.csv$/.exec(name);
+    if (!m) continue;
+    const detector = m[1]!;
+    const profile = m[2] as ProfileName;
+    const rows = parsePublishedScoresCsv(readFileSync(join(resultsDir, name), 'utf8'));
+    out[detector] ??= {} as Record<ProfileName, number>;
+    out[detector][profile] = round(normalizePublished(rows.map((r) => r.score), nullRows[profile]!, windowCount, NAB_PROFILES[profile].tpWeight), 2);
+  }
+  return out;
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+function main(): void {
+  const { values: args } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      results: { type: 'string', default: './results/nab' },
+      detector: { type: 'string', default: 'robustSeasonal' },
+      json: { type: 'boolean', default: false },
+      'check-published': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+  });
+  if (!args.data) throw new Error('--data <dir> is required (a NAB checkout or copy with data/ and labels/)');
+  const dataDir = resolve(args.data);
+  const detectorName = args.detector!;
+  const scorer = DETECTORS[detectorName];
+  if (!scorer) throw new Error(`unknown --detector ${detectorName}; one of ${Object.keys(DETECTORS).join(', ')}`);
+  const windowsByFile = parseCombinedWindows(readFileSync(join(dataDir, 'labels', 'combined_windows.json'), 'utf8'));
+
+  const started = performance.now();
+  let points = 0;
+  const files: ScoredFile[] = [];
+  for (const path of listCsv(join(dataDir, 'data'))) {
+    const relativePath = relative(join(dataDir, 'data'), path).split('\\').join('/');
+    const windows = windowsByFile[relativePath];
+    if (windows === undefined) continue;
+    const series = parseNabDataCsv(readFileSync(path, 'utf8'));
+    const scores = scorer(series.timestamps, series.values);
+    points += scores.length;
+    files.push({ relativePath, timestamps: series.timestamps, anomalyScores: scores, windows });
+    if (!args['no-write']) {
+      const out = join(resolve(args.results!), detectorName, dirname(relativePath), `${detectorName}_${basename(relativePath)}`);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, formatNabResultsCsv(series, scores, windowLabels(series.timestamps, windows)));
+    }
+  }
+  const detectMs = performance.now() - started;
+  const results = evaluateAllProfiles(files);
+  const windowCount = files.reduce((n, f) => n + f.windows.length, 0);
+
+  const report: Record<string, unknown> = {
+    standard: round(results.standard.normalizedScore, 2),
+    reward_low_FP_rate: round(results.reward_low_FP_rate.normalizedScore, 2),
+    reward_low_FN_rate: round(results.reward_low_FN_rate.normalizedScore, 2),
+    files: files.length,
+    windows: windowCount,
+    detector: detectorName,
+    points,
+    detectMs: Math.round(detectMs),
+    thresholds: Object.fromEntries(PROFILE_NAMES.map((p) => [p, results[p].threshold])),
+    raw: Object.fromEntries(PROFILE_NAMES.map((p) => [p, { score: round(results[p].rawScore, 4), null: results[p].nullScore, perfect: results[p].perfectScore }])),
+    perFileStandard: Object.fromEntries(results.standard.files.map((f) => [f.relativePath, { score: round(f.score, 3), tp: f.tp, fp: f.fp }])),
+  };
+  if (args['check-published'] && existsSync(join(dataDir, 'results'))) report.published = checkPublished(dataDir, windowCount);
+
+  if (args.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+main();

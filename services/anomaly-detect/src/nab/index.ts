@@ -1,0 +1,4 @@
+export * from './profiles.js';
+export * from './sweeper.js';
+export * from './corpus.js';
+export * from './labels.js';
