@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, TemplatedEvent } from '@self-healing/schemas';
+import { BehavioralDetector } from './detector.js';
+import { DeclaredModel, longestIncreasing } from './declared-model.js';
+import { LearnedModel } from './learned-model.js';
+
+function event(
+  trace: string,
+  step: string,
+  timestamp: number,
+  extra: Partial<TemplatedEvent> = {},
+): TemplatedEvent {
+  return {
+    timestamp,
+    service: 'checkout',
+    host: null,
+    level: 'info',
+    component: step,
+    templateId: `t-${step}`,
+    template: `${step} done took <*> ms`,
+    params: ['5'],
+    traceId: trace,
+    spanId: null,
+    sessionId: null,
+    numbers: { durationMs: 5 },
+    stack: [],
+    ...extra,
+  };
+}
+
+/** Feeds sessions one after another (each step 10 ms apart, sessions 1 s apart) and drains at the end. */
+function run(detector: BehavioralDetector, sessions: string[][], startAt = 0): Finding[] {
+  const findings: Finding[] = [];
+  sessions.forEach((steps, s) => {
+    steps.forEach((step, i) =>
+      findings.push(...detector.push(event(`tr-${startAt + s}`, step, (startAt + s) * 1000 + i * 10))),
+    );
+  });
+  findings.push(...detector.advance((startAt + sessions.length) * 1000 + 60_000));
+  return findings;
+}
+
+const happy = ['receive', 'validate', 'charge', 'ship', 'respond'];
+
+describe('declared sequences', () => {
+  const declared = () =>
+    new BehavioralDetector(
+      new DeclaredModel([
+        { id: 'checkout', steps: ['receive', 'validate', 'discount?', 'charge', 'ship', 'respond'] },
+        { id: 'checkout-failed', steps: ['receive', 'validate', 'charge', 'rollback', 'respond'] },
+      ]),
+      // Template novelty is tested with the learned model; here every template is new.
+      { warmupEvents: 1_000 },
+    );
+
+  it('given conforming sessions of both flows, when they complete, then nothing is reported', () => {
+    const findings = run(declared(), [
+      happy,
+      ['receive', 'validate', 'discount', 'charge', 'ship', 'respond'],
+      ['receive', 'validate', 'charge', 'rollback', 'respond'],
+    ]);
+    expect(findings.filter((f) => f.rule !== 'unseen-template')).toEqual([]);
+  });
+
+  it('given a skipped step, then one missing-step finding names expected and observed neighbours', () => {
+    const findings = run(declared(), [['receive', 'validate', 'charge', 'respond']]).filter(
+      (f) => f.rule !== 'unseen-template',
+    );
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ kind: 'behavioral', rule: 'missing-step', subject: 'ship' });
+    expect(findings[0]!.evidence).toMatchObject({
+      expected: 'charge → ship → respond',
+      observed: 'charge → respond',
+      traceId: 'tr-0',
+    });
+  });
+
+  it('given two swapped steps, then exactly one step is out of order', () => {
+    const findings = run(declared(), [['receive', 'charge', 'validate', 'ship', 'respond']]).filter(
+      (f) => f.rule !== 'unseen-template',
+    );
+    expect(findings.map((f) => f.rule)).toEqual(['step-out-of-order']);
+    expect(['charge', 'validate']).toContain(findings[0]!.subject);
+  });
+
+  it('given a step run twice, then a repeated-step finding counts the runs', () => {
+    const findings = run(declared(), [['receive', 'validate', 'charge', 'charge', 'ship', 'respond']]);
+    const repeated = findings.filter((f) => f.rule === 'repeated-step');
+    expect(repeated).toHaveLength(1);
+    expect(repeated[0]).toMatchObject({ subject: 'charge', magnitude: 2 });
+  });
+
+  it('given a step of another flow inside this one, then it is unexpected', () => {
+    const findings = run(declared(), [['receive', 'validate', 'charge', 'rollback', 'ship', 'respond']]);
+    expect(findings.map((f) => f.rule).sort()).toEqual(['unexpected-step']);
+  });
+
+  it('given a step after the terminal step and its grace period, then the late step is unexpected', () => {
+    const detector = declared();
+    const findings = happy.flatMap((step, i) => detector.push(event('tr-l', step, i * 10)));
+    findings.push(...detector.advance(5_000));
+    expect(findings).toEqual([]);
+    findings.push(...detector.push(event('tr-l', 'ship', 6_000)));
+    expect(findings.map((f) => [f.rule, f.subject])).toEqual([['unexpected-step', 'ship']]);
+    expect(findings[0]!.evidence['expected']).toBe('nothing after respond (it ends the flow)');
+  });
+
+  it('given a step after the terminal step within the grace period, then it is judged with the session', () => {
+    const findings = run(declared(), [[...happy, 'ship']]);
+    expect(findings.map((f) => [f.rule, f.subject])).toEqual([['repeated-step', 'ship']]);
+  });
+
+  it('given several lines of one handler (start, warning, completion), then they form one step', () => {
+    const detector = declared();
+    const findings: Finding[] = [];
+    happy.forEach((step, i) => {
+      findings.push(...detector.push(event('tr-x', step, i * 10)));
+      if (step === 'validate')
+        findings.push(
+          ...detector.push(event('tr-x', step, i * 10 + 1, { templateId: 't-warn', template: 'low stock' })),
+        );
+    });
+    findings.push(...detector.advance(120_000));
+    expect(findings.filter((f) => f.rule !== 'unseen-template')).toEqual([]);
+  });
+
+  it('given a session cut by the end of input, then only gaps are missing, not the trailing steps', () => {
+    const detector = declared();
+    for (const [i, step] of ['receive', 'charge'].entries()) detector.push(event('tr-d', step, i));
+    const findings = detector.drain();
+    expect(findings.map((f) => [f.rule, f.subject])).toEqual([['missing-step', 'validate']]);
+  });
+
+  it('given a session that never reaches its terminal step, then the timeout closes it and the end is missing', () => {
+    const detector = declared();
+    for (const [i, step] of ['receive', 'validate', 'charge'].entries())
+      detector.push(event('tr-t', step, i));
+    expect(detector.advance(10_000)).toEqual([]);
+    const findings = detector.advance(40_000);
+    expect(findings.map((f) => f.subject).sort()).toEqual(['respond', 'ship']);
+    expect(findings[0]!.evidence['closeReason']).toBe('timeout');
+  });
+
+  it('orders steps by event time, not arrival order', () => {
+    const detector = declared();
+    const events = happy.map((step, i) => event('tr-o', step, i * 10)).reverse();
+    const findings = events.flatMap((e) => detector.push(e));
+    findings.push(...detector.advance(100_000));
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('learned directly-follows model', () => {
+  const normal = (n: number): string[][] =>
+    Array.from({ length: n }, (_, i) =>
+      i % 4 === 0 ? ['receive', 'validate', 'discount', 'charge', 'ship', 'respond'] : happy,
+    );
+  const learned = () =>
+    new BehavioralDetector(
+      new LearnedModel({ warmupSessions: 100, minSupport: 20, stepOf: (e) => e.component }),
+      {
+        warmupEvents: 100,
+      },
+    );
+
+  it('given normal traffic only, then no finding, and the terminal step is learned', () => {
+    const detector = learned();
+    expect(run(detector, normal(300))).toEqual([]);
+  });
+
+  it('given a skipped step after learning, then missing-step with the usual path as expectation', () => {
+    const detector = learned();
+    run(detector, normal(150));
+    const findings = run(detector, [['receive', 'validate', 'charge', 'respond']], 1000);
+    expect(findings.map((f) => [f.rule, f.subject])).toEqual([['missing-step', 'ship']]);
+    expect(findings[0]!.evidence['expected']).toBe('charge → ship → respond');
+  });
+
+  it('given a swap, then step-out-of-order (one finding per session and rule)', () => {
+    const detector = learned();
+    run(detector, normal(150));
+    const findings = run(detector, [['receive', 'charge', 'validate', 'ship', 'respond']], 1000);
+    expect(new Set(findings.map((f) => f.rule))).toEqual(new Set(['step-out-of-order']));
+  });
+
+  it('given a repeat, then repeated-step', () => {
+    const detector = learned();
+    run(detector, normal(150));
+    const findings = run(detector, [['receive', 'validate', 'validate', 'charge', 'ship', 'respond']], 1000);
+    expect(findings.map((f) => [f.rule, f.subject])).toContainEqual(['repeated-step', 'validate']);
+  });
+
+  it('given a known step where it never occurs, then unexpected-step', () => {
+    const detector = learned();
+    run(detector, normal(150));
+    const findings = run(detector, [['receive', 'validate', 'charge', 'receive2', 'ship', 'respond']], 1000);
+    expect(findings.map((f) => f.rule)).toEqual(['unseen-template']);
+    const again = run(detector, [['receive', 'validate', 'respond', 'charge', 'ship', 'respond']], 2000);
+    expect(again.map((f) => f.rule)).toContain('unexpected-step');
+  });
+
+  it('given a template never seen before, then one unseen-template finding, not one per occurrence', () => {
+    const detector = learned();
+    run(detector, normal(150));
+    const findings = run(
+      detector,
+      [happy.concat(), ['receive', 'validate', 'charge', 'ship', 'respond']],
+      1000,
+    );
+    expect(findings).toEqual([]);
+    const novel = [
+      ...detector.push(event('tr-n', 'boom', 5_000_000)),
+      ...detector.push(event('tr-m', 'boom', 5_000_001)),
+    ];
+    expect(novel.map((f) => f.rule)).toEqual(['unseen-template']);
+    expect(novel[0]!.explanation).toContain('never seen');
+  });
+
+  it('keeps successor sets bounded (Space-Saving) and round-trips through a snapshot', () => {
+    const model = new LearnedModel({ maxSuccessors: 3, warmupSessions: 0 });
+    for (let i = 0; i < 50; i++) {
+      model.learn({
+        key: `k${i}`,
+        service: 's',
+        traceId: null,
+        start: 0,
+        end: 0,
+        reason: 'timeout',
+        events: [],
+        occurrences: [
+          { step: 'a', openingTemplateId: 'a', templateIds: ['a'], start: 0, end: 0 },
+          { step: i % 10 === 0 ? 'b' : `x${i}`, openingTemplateId: 'b', templateIds: [], start: 0, end: 0 },
+        ],
+      });
+    }
+    const snapshot = model.snapshot();
+    const a = snapshot.steps.find(([step]) => step === 'a');
+    expect(a![2].length).toBeLessThanOrEqual(3);
+    expect(LearnedModel.restore(snapshot).snapshot()).toEqual(snapshot);
+  });
+});
+
+describe('longestIncreasing', () => {
+  it('keeps the longest run in declared order', () => {
+    expect([...longestIncreasing([0, 2, 1, 3])].sort()).toEqual([0, 2, 3]);
+    expect([...longestIncreasing([])]).toEqual([]);
+  });
+});

@@ -1,0 +1,194 @@
+import type { Finding, TemplatedEvent } from '@self-healing/schemas';
+import { findingId } from '../incidents/stable-id.js';
+import { Sessionizer, defaultKeyOf } from './sessions.js';
+import type { ClosedSession, SequenceModel, Violation } from './types.js';
+
+export interface BehavioralDetectorOptions {
+  /** Sessions are complete after this much event time without an event (unless a terminal step closed them). */
+  inactivityTimeoutMs: number;
+  /** After a terminal step, wait this long (event time) for out-of-order stragglers before judging the session. */
+  terminalGraceMs: number;
+  maxEventsPerSession: number;
+  maxOpenSessions: number;
+  /** Templates remembered as "seen" (bounded; beyond it no new template is remembered and none is reported). */
+  maxKnownTemplates: number;
+  /** Events before which no template counts as new (the detector has not seen normal traffic yet). */
+  warmupEvents: number;
+  /** Keep learning from sessions that conform after warm-up, so the model follows slow, legitimate change. */
+  learnConformingSessions: boolean;
+  keyOf: (event: TemplatedEvent) => string | null;
+}
+
+export const defaultBehavioralOptions: BehavioralDetectorOptions = {
+  inactivityTimeoutMs: 30_000,
+  terminalGraceMs: 1_000,
+  maxEventsPerSession: 2_000,
+  maxOpenSessions: 100_000,
+  maxKnownTemplates: 50_000,
+  warmupEvents: 2_000,
+  learnConformingSessions: true,
+  keyOf: defaultKeyOf,
+};
+
+/**
+ * Behavioural conformance: events grouped by trace / session / request id are compared, step by step, with a
+ * sequence model (learned `LearnedModel` or declared `DeclaredModel`). Works on event time only.
+ *
+ * Usage: `push(event)` for each event in (roughly) time order, `advance(time)` when time passes without events,
+ * `drain()` at the end of the input. Each returns the findings that became known.
+ */
+export class BehavioralDetector {
+  private readonly options: BehavioralDetectorOptions;
+  private readonly sessions: Sessionizer;
+  private readonly knownTemplates = new Set<string>();
+  private eventsSeen = 0;
+
+  constructor(
+    private readonly model: SequenceModel,
+    options: Partial<BehavioralDetectorOptions> = {},
+  ) {
+    this.options = { ...defaultBehavioralOptions, ...options };
+    this.sessions = new Sessionizer(this.options, (e) => model.stepOf(e));
+  }
+
+  push(event: TemplatedEvent): Finding[] {
+    const findings: Finding[] = [];
+    this.eventsSeen++;
+    const unseen = this.noteTemplate(event);
+    if (unseen) findings.push(unseen);
+    const key = this.options.keyOf(event);
+    if (key === null) {
+      findings.push(...this.judge(this.sessions.advance(event.timestamp)));
+      return findings;
+    }
+    const late = this.lateAfterTerminal(event, key);
+    if (late) {
+      findings.push(late);
+      return findings;
+    }
+    findings.push(...this.judge(this.sessions.push(event, key)));
+    const step = this.model.stepOf(event);
+    if (step !== null && this.model.isTerminal(step)) {
+      findings.push(...this.judge(this.sessions.markTerminal(key, event.timestamp)));
+    }
+    return findings;
+  }
+
+  advance(time: number): Finding[] {
+    return this.judge(this.sessions.advance(time));
+  }
+
+  drain(): Finding[] {
+    return this.judge(this.sessions.drain());
+  }
+
+  private noteTemplate(event: TemplatedEvent): Finding | null {
+    if (this.knownTemplates.has(event.templateId)) return null;
+    if (this.knownTemplates.size >= this.options.maxKnownTemplates) return null;
+    this.knownTemplates.add(event.templateId);
+    if (this.eventsSeen <= this.options.warmupEvents) return null;
+    const key = this.options.keyOf(event) ?? '';
+    return {
+      id: findingId('behavioral', 'unseen-template', event.service, event.templateId, event.timestamp),
+      kind: 'behavioral',
+      rule: 'unseen-template',
+      service: event.service,
+      subject: event.templateId,
+      templateIds: [event.templateId],
+      since: event.timestamp,
+      at: event.timestamp,
+      magnitude: 1,
+      explanation:
+        `Template "${event.template}" (${event.templateId}) of ${event.service} was never seen in ` +
+        `${this.eventsSeen - 1} earlier events; first occurrence at ${new Date(event.timestamp).toISOString()}` +
+        (key ? ` in session ${key}.` : '.'),
+      evidence: {
+        sessionKey: key || null,
+        traceId: event.traceId,
+        template: event.template,
+        level: event.level,
+        component: event.component,
+        knownTemplates: this.knownTemplates.size - 1,
+      },
+    };
+  }
+
+  /** An event for a session that already ended with its terminal step: the flow went on after its end. */
+  private lateAfterTerminal(event: TemplatedEvent, key: string): Finding | null {
+    const marker = this.sessions.closedMarker(key);
+    if (!marker || !this.model.ready()) return null;
+    const step = this.model.stepOf(event);
+    if (step === null) return null;
+    // More lines of the terminal step itself (not a second run of it) belong to that step.
+    if (step === marker.lastStep && event.templateId !== marker.lastOpeningTemplateId) return null;
+    if (!this.model.isTerminal(marker.lastStep)) return null;
+    const violation: Violation = {
+      rule: step === marker.lastStep ? 'repeated-step' : 'unexpected-step',
+      step,
+      expected: `nothing after ${marker.lastStep} (it ends the flow)`,
+      observed: `${step} ${event.timestamp - marker.closedAt} ms after ${marker.lastStep}`,
+      position: -1,
+      at: event.timestamp,
+      templateIds: [event.templateId],
+      magnitude: 1,
+      model: 'terminal',
+    };
+    return toFinding(violation, {
+      key,
+      service: event.service,
+      traceId: event.traceId,
+      start: marker.sessionStart,
+      end: event.timestamp,
+      reason: 'terminal',
+      occurrences: [],
+      events: [],
+    });
+  }
+
+  private judge(closed: ClosedSession[]): Finding[] {
+    const findings: Finding[] = [];
+    for (const session of closed) {
+      const violations = this.model.ready() ? this.model.check(session) : [];
+      if (!this.model.ready() || (violations.length === 0 && this.options.learnConformingSessions)) {
+        this.model.learn(session);
+      }
+      for (const v of violations) findings.push(toFinding(v, session));
+    }
+    return findings;
+  }
+}
+
+const ruleText: Record<Violation['rule'], string> = {
+  'missing-step': 'missing step',
+  'unexpected-step': 'unexpected step',
+  'step-out-of-order': 'step out of order',
+  'repeated-step': 'repeated step',
+  'unseen-template': 'template never seen before',
+};
+
+export function toFinding(v: Violation, session: ClosedSession): Finding {
+  return {
+    id: findingId('behavioral', v.rule, session.service, v.step, session.start, session.key),
+    kind: 'behavioral',
+    rule: v.rule,
+    service: session.service,
+    subject: v.step,
+    templateIds: v.templateIds,
+    since: session.start,
+    at: v.at,
+    magnitude: v.magnitude,
+    explanation:
+      `${ruleText[v.rule]} in session ${session.key} of ${session.service} (model ${v.model}): ` +
+      `expected ${v.expected}, observed ${v.observed}; session began ${new Date(session.start).toISOString()}.`,
+    evidence: {
+      sessionKey: session.key,
+      traceId: session.traceId,
+      model: v.model,
+      expected: v.expected,
+      observed: v.observed,
+      position: v.position,
+      closeReason: session.reason,
+      steps: session.occurrences.map((o) => o.step).join(' → ') || null,
+    },
+  };
+}
