@@ -3,11 +3,11 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages export `./src/*.ts` under the "development" condition, so tests run on sources
 // without a build. Unit tests (`*.unit.spec.ts`) do no I/O; integration and end-to-end tests
 // (`*.int.spec.ts`, `*.e2e.spec.ts`) share one set of real servers started by the global setup.
-const conditions = ['development', 'node', 'import', 'module', 'default'];
+const conditions = ['development', 'node', 'import', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions, externalConditions: ['development'] } },
   test: {
     // Integration files share the servers but isolate themselves; two cores gain nothing from more workers.
     maxWorkers: 2,

@@ -1,1 +1,3 @@
-export {};
+export * from './evolve.js';
+export * from './store.js';
+export * from './projector.js';
