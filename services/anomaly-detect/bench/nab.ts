@@ -40,8 +40,28 @@ const DETECTORS: Record<string, Scorer> = {
   // Recent median/MAD only, every point scored.
   robustRecentNoRefractory: (t, v) => scoreSeries(t, v, { seasonal: false, refractoryMs: 0 }).map((r) => r.score),
   // Non-robust windowed Gaussian over the last day (mean/std), as NAB's windowedGaussian but online per point.
+  robustSeasonalMaxCal: (t, v) => scoreSeries(t, v, { calibrationQuantile: 1 }).map((r) => r.score),
+  robustRecentMaxCal: (t, v) => scoreSeries(t, v, { calibrationQuantile: 1, seasonal: false }).map((r) => r.score),
   windowedGaussian: windowedGaussian,
+  rangeNovelty: rangeNovelty,
 };
+
+/** Novelty against the range of the last week: 0 inside [min, max], else the excess relative to the range. */
+function rangeNovelty(_t: number[], v: number[]): number[] {
+  const w = new RollingSortedWindow(2016);
+  return v.map((x) => {
+    let score = 0;
+    if (w.size >= 36) {
+      const lo = w.quantile(0);
+      const hi = w.quantile(1);
+      const range = Math.max(hi - lo, Math.abs(hi) * 1e-3, 1e-9);
+      const excess = x > hi ? (x - hi) / range : x < lo ? (lo - x) / range : 0;
+      score = excess / (excess + 0.1);
+    }
+    w.push(x);
+    return score;
+  });
+}
 
 function windowedGaussian(t: number[], v: number[]): number[] {
   const opts: Partial<SeriesDetectorOptions> = {};

@@ -42,6 +42,12 @@ export interface SeriesDetectorOptions {
   refractoryMs: number;
   /** Use the daily and weekly profiles as candidate baselines. */
   seasonal: boolean;
+  /**
+   * Scores are calibrated per series: |z| is divided by this quantile of the series' own recent |z| (over
+   * `calibrationMs`), so that a noisy, heavy-tailed series and a quiet one alert at the same rate. 0 disables.
+   */
+  calibrationQuantile: number;
+  calibrationMs: number;
 }
 
 export const DEFAULT_SERIES_DETECTOR_OPTIONS: Readonly<SeriesDetectorOptions> = {
@@ -58,6 +64,8 @@ export const DEFAULT_SERIES_DETECTOR_OPTIONS: Readonly<SeriesDetectorOptions> = 
   levelShiftPoints: 6,
   refractoryMs: 6 * 3600_000,
   seasonal: true,
+  calibrationQuantile: 0.99,
+  calibrationMs: 7 * 24 * 3600_000,
 };
 
 export interface AnomalyDetail {
@@ -106,6 +114,8 @@ export interface SeriesDetectorState {
   err: Record<BaselineKind, number | null>;
   /** |z| of the last points, for the refractory test. */
   recentAbsZ: number[];
+  /** |z| history for calibration (bounded by calibrationMs). */
+  absZHistory: number[];
   episode: { since: number; points: number; direction: 'up' | 'down'; rule: AnomalyDetail['rule']; maxAbsZ: number } | null;
 }
 
@@ -141,19 +151,26 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
     weekly: slots(WEEK_MS),
     err: { recent: null, daily: null, weekly: null },
     recentAbsZ: [],
+    absZHistory: [],
     episode: null,
   };
 }
 
 class Detector implements SeriesDetector {
   private recent: RollingSortedWindow | null;
+  private absZ: RollingSortedWindow | null;
 
   constructor(private s: SeriesDetectorState) {
     this.recent = s.recentCapacity > 0 ? new RollingSortedWindow(s.recentCapacity, s.recent) : null;
+    this.absZ = s.recentCapacity > 0 ? new RollingSortedWindow(this.calibrationCapacity(), s.absZHistory) : null;
   }
 
   state(): SeriesDetectorState {
-    return structuredClone({ ...this.s, recent: this.recent ? this.recent.values() : [] });
+    return structuredClone({ ...this.s, recent: this.recent ? this.recent.values() : [], absZHistory: this.absZ ? this.absZ.values() : [] });
+  }
+
+  private calibrationCapacity(): number {
+    return Math.max(this.s.options.minHistoryPoints, Math.min(4032, Math.round(this.s.options.calibrationMs / (this.s.stepMs ?? 60_000))));
   }
 
   update(timestamp: number, value: number): PointResult {
@@ -170,6 +187,7 @@ class Detector implements SeriesDetector {
     if (this.recent === null) {
       s.recentCapacity = Math.max(o.minHistoryPoints, Math.min(o.maxBaselinePoints, Math.round(o.baselineMs / (s.stepMs ?? 60_000))));
       this.recent = new RollingSortedWindow(s.recentCapacity);
+      this.absZ = new RollingSortedWindow(this.calibrationCapacity());
     }
     this.recent.push(value);
     this.pushSlot(s.daily, DAY_MS, timestamp, value);
@@ -211,13 +229,20 @@ class Detector implements SeriesDetector {
     }
 
     const z = (value - best.center) / best.scale;
-    const absZ = Math.abs(z);
+    const rawAbsZ = Math.abs(z);
+    // Calibrate against this series' own usual extremes (learned from the past only).
+    let absZ = rawAbsZ;
+    if (o.calibrationQuantile > 0 && this.absZ !== null && this.absZ.size >= o.minHistoryPoints) {
+      const q = this.absZ.quantile(o.calibrationQuantile);
+      absZ = rawAbsZ / Math.max(q, 1);
+    }
+    this.absZ?.push(rawAbsZ);
     const refractory = Math.round(o.refractoryMs / (s.stepMs ?? 60_000));
     let prevMax = 0;
     for (const a of s.recentAbsZ) if (a > prevMax) prevMax = a;
     s.recentAbsZ.push(absZ);
     while (s.recentAbsZ.length > refractory) s.recentAbsZ.shift();
-    const onsetScore = absZ > prevMax ? absZ / (absZ + o.zHalf) : 0;
+    const onsetScore = absZ > prevMax ? absZ / (absZ + (o.calibrationQuantile > 0 ? 1 : o.zHalf)) : 0;
 
     const finding = this.trackEpisode(timestamp, value, z, best);
     return { score: onsetScore, z, baseline: best.center, baselineKind: best.kind, ...(finding ? { finding } : {}) };
