@@ -1,0 +1,81 @@
+import type { DecodeOptions, DecodeResult, LogFormat, RawKafkaRecord } from './types.js';
+import { declaredFormat, looksLikeText, sniffFormat } from './detect.js';
+import { decodeText } from './text.js';
+import { decodeJson } from './json.js';
+import { decodeOtlpJson, decodeOtlpProto, isOtlpJson } from './otlp.js';
+import { header } from './detect.js';
+
+export type * from './types.js';
+export { decodeText } from './text.js';
+export { decodeJson, flatten, jsonObjectToRecord } from './json.js';
+export { decodeOtlpJson, decodeOtlpProto } from './otlp.js';
+export { parseStack, isContinuationLine } from './stack.js';
+export { declaredFormat, sniffFormat, header } from './detect.js';
+
+const DEFAULT_MAX_ATTRIBUTES = 64;
+
+function otlpJsonDocument(text: string): boolean {
+  const head = text.trimStart().slice(0, 64);
+  if (!head.startsWith('{')) return false;
+  if (/^\{\s*"resourceLogs"/.test(head)) return true;
+  try {
+    return isOtlpJson(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decodes one Kafka record into log records. The format comes from the `format` / `content-type` header or,
+ * absent those, from the bytes. Service and host found in the record win; the Kafka `service` / `host`
+ * headers fill in what the record lacks. A record that cannot be decoded at all yields a single rejection.
+ */
+export function decodeKafkaRecord(raw: RawKafkaRecord, options: DecodeOptions = {}): DecodeResult {
+  const maxAttributes = options.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
+  if (raw.value.byteLength === 0) {
+    return { format: null, records: [], rejections: [{ reason: 'empty', detail: 'record value is empty' }] };
+  }
+  let format: LogFormat;
+  let text: string | null;
+  const declared = declaredFormat(raw);
+  if (declared === 'otlp-proto') {
+    format = declared;
+    text = null;
+  } else if (declared !== null) {
+    text = looksLikeText(raw.value);
+    if (text === null) {
+      return { format: declared, records: [], rejections: [{ reason: 'not-utf8-text', detail: `declared ${declared} but the value is not UTF-8 text` }] };
+    }
+    format = declared;
+  } else {
+    ({ format, text } = sniffFormat(raw.value));
+  }
+  if (format === 'json' && text !== null && otlpJsonDocument(text)) format = 'otlp-json';
+
+  let result: Omit<DecodeResult, 'format'>;
+  switch (format) {
+    case 'otlp-proto':
+      result = decodeOtlpProto(raw.value, maxAttributes);
+      if (declared === null && result.records.length === 0) {
+        result = { records: [], rejections: [{ reason: 'undecodable', detail: `binary value is not an OTLP logs request (${result.rejections[0]?.detail ?? ''})` }] };
+      }
+      break;
+    case 'otlp-json':
+      result = decodeOtlpJson(text ?? '', maxAttributes);
+      break;
+    case 'json':
+      result = decodeJson(text ?? '', maxAttributes);
+      break;
+    case 'text':
+      result = { records: decodeText(text ?? '', options), rejections: [] };
+      if (result.records.length === 0) result.rejections.push({ reason: 'empty', detail: 'record holds only blank lines' });
+      break;
+  }
+  const service = header(raw, 'service');
+  const host = header(raw, 'host');
+  for (const record of result.records) {
+    record.service ??= service;
+    record.host ??= host;
+  }
+  return { format, ...result };
+}

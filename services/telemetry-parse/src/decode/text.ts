@@ -1,0 +1,70 @@
+import type { DecodeOptions, LogRecord } from './types.js';
+import { isContinuationLine, parseStack } from './stack.js';
+
+const EXCEPTION_LINE = /^(?:Caused by:\s*)?(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)\b(?::\s.*)?$|^panic: /;
+
+/** Builds an empty record of the given format; decoders fill in what their source has. */
+export function emptyRecord(format: LogRecord['format'], message: string): LogRecord {
+  return {
+    timestamp: null,
+    timestampText: null,
+    level: null,
+    message,
+    service: null,
+    host: null,
+    component: null,
+    process: null,
+    traceId: null,
+    spanId: null,
+    sessionId: null,
+    attributes: {},
+    stack: [],
+    format,
+  };
+}
+
+/**
+ * Splits plain text into log records. A line starts a new record unless it continues the previous one
+ * (indented, a stack frame, an exception or `Caused by:` line) and carries no header timestamp of its own.
+ * Continuation lines become the record's stack frames; the exception line is kept as `exception.message`.
+ */
+export function decodeText(text: string, options: DecodeOptions = {}): LogRecord[] {
+  const lines = text.split(/\r?\n/);
+  const groups: { first: string; rest: string[] }[] = [];
+  for (const line of lines) {
+    const current = groups[groups.length - 1];
+    if (current && isContinuationLine(line) && !hasOwnTimestamp(line, options)) {
+      current.rest.push(line);
+      continue;
+    }
+    if (line.trim().length === 0) continue;
+    groups.push({ first: line, rest: [] });
+  }
+  return groups.map(({ first, rest }) => toRecord(first, rest, options));
+}
+
+function hasOwnTimestamp(line: string, options: DecodeOptions): boolean {
+  if (!options.parseTextHeader || /^[ \t]/.test(line)) return false;
+  const header = options.parseTextHeader(line);
+  return header !== null && (header.timestamp !== null || header.epochMs !== null);
+}
+
+function toRecord(first: string, rest: string[], options: DecodeOptions): LogRecord {
+  const header = options.parseTextHeader?.(first) ?? null;
+  const record = emptyRecord('text', (header?.message ?? first).trim());
+  if (header) {
+    record.timestampText = header.timestamp;
+    // Both kept: normalization re-reads the text with the source's time zone and falls back to epochMs.
+    record.timestamp = header.epochMs;
+    record.level = header.level;
+    record.component = header.component;
+    record.process = header.process;
+    record.host = header.host;
+  }
+  if (rest.length > 0) {
+    record.stack = parseStack(rest);
+    const exception = rest.map((l) => l.trim()).find((l) => EXCEPTION_LINE.test(l));
+    if (exception !== undefined) record.attributes['exception.message'] = exception.replace(/^Caused by:\s*/, '');
+  }
+  return record;
+}

@@ -1,0 +1,62 @@
+import type { Level } from '@self-healing/schemas';
+
+/**
+ * Which numeric scale a level number is on. pino and bunyan use 10..60 in steps of ten, OpenTelemetry's
+ * SeverityNumber uses 1..24 (four per level), syslog uses 0 (emergency) .. 7 (debug).
+ */
+export type LevelScale = 'pino' | 'otlp' | 'syslog';
+
+const NAMES: Record<string, Level> = {
+  trace: 'trace', trc: 'trace', finest: 'trace', finer: 'trace', verbose: 'trace', vrb: 'trace', all: 'trace',
+  debug: 'debug', dbg: 'debug', fine: 'debug', config: 'debug', d: 'debug', dbug: 'debug',
+  info: 'info', inf: 'info', information: 'info', informational: 'info', notice: 'info', i: 'info', log: 'info',
+  ok: 'info', success: 'info', default: 'info',
+  warn: 'warn', warning: 'warn', wrn: 'warn', w: 'warn',
+  error: 'error', err: 'error', eror: 'error', severe: 'error', e: 'error', failure: 'error',
+  // Python's CRITICAL and .NET's Critical are their top level; syslog crit/alert/emerg are the worst too.
+  fatal: 'fatal', ftl: 'fatal', f: 'fatal', critical: 'fatal', crit: 'fatal', crt: 'fatal', alert: 'fatal',
+  emerg: 'fatal', emergency: 'fatal', panic: 'fatal', dpanic: 'fatal', off: 'fatal',
+};
+
+const ORDER: Level[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+function fromNumber(n: number, scale: LevelScale | undefined): Level | null {
+  if (!Number.isFinite(n)) return null;
+  const chosen: LevelScale = scale ?? (n >= 10 ? 'pino' : n <= 7 ? 'syslog' : 'otlp');
+  switch (chosen) {
+    case 'pino':
+      // 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal; custom levels in between round down.
+      if (n < 10) return 'trace';
+      return ORDER[Math.min(5, Math.floor(n / 10) - 1)] ?? null;
+    case 'otlp':
+      if (n < 1 || n > 24) return null;
+      return ORDER[Math.floor((n - 1) / 4)] ?? null;
+    case 'syslog': {
+      const syslog: Level[] = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'];
+      return syslog[Math.trunc(n)] ?? null;
+    }
+  }
+}
+
+/**
+ * Maps any level name or number to the one vocabulary `trace|debug|info|warn|error|fatal`.
+ * Names are case-insensitive and may carry decoration (`[WARN]`, `<E>`, `INFO2`, `SEVERITY_NUMBER_ERROR3`).
+ * Returns null for unknown values, so the caller decides the default and can count it.
+ */
+export function normalizeLevel(value: string | number | null | undefined, scale?: LevelScale): Level | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return fromNumber(value, scale);
+  const text = value.trim();
+  if (/^-?\d+$/.test(text)) return fromNumber(Number(text), scale);
+  const word = text
+    .toLowerCase()
+    .replace(/^severity_number_/, '')
+    .replace(/^[[<(]+|[\]>):]+$/g, '')
+    .replace(/\d+$/, '')
+    .trim();
+  return NAMES[word] ?? null;
+}
+
+export function isErrorLevel(level: Level): boolean {
+  return level === 'error' || level === 'fatal';
+}
