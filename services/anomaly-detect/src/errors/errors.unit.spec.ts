@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import type { TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
+import { ErrorBurstDetector } from './burst.js';
+import { parseFrame, stackSignature } from './frames.js';
+import { ErrorPatternDetector } from './patterns.js';
+import { poissonUpperTail } from './stats.js';
+
+function window(start: number, total: number, errors: number, service = 'checkout'): WindowAggregate[] {
+  return [
+    {
+      service,
+      templateId: 'ok',
+      template: 'ok',
+      windowStart: start,
+      windowMs: 60_000,
+      count: total - errors,
+      errorCount: 0,
+      latency: null,
+      latencySketch: null,
+      firstSeen: start,
+      lastSeen: start,
+      newTemplate: false,
+    },
+    {
+      service,
+      templateId: 'err',
+      template: 'failed <*>',
+      windowStart: start,
+      windowMs: 60_000,
+      count: errors,
+      errorCount: errors,
+      latency: null,
+      latencySketch: null,
+      firstSeen: start,
+      lastSeen: start,
+      newTemplate: false,
+    },
+  ];
+}
+
+/** Deterministic pseudo-random numbers for a noisy baseline (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('poissonUpperTail', () => {
+  it('matches exact values', () => {
+    // P(X >= 1 | 1) = 1 - e^-1; P(X >= 3 | 0.5) = 1 - e^-0.5 (1 + 0.5 + 0.125)
+    expect(poissonUpperTail(1, 1)).toBeCloseTo(1 - Math.exp(-1), 12);
+    expect(poissonUpperTail(3, 0.5)).toBeCloseTo(1 - Math.exp(-0.5) * 1.625, 12);
+    expect(poissonUpperTail(0, 3)).toBe(1);
+    expect(poissonUpperTail(200, 10)).toBeGreaterThan(0);
+    expect(poissonUpperTail(200, 10)).toBeLessThan(1e-100);
+  });
+});
+
+describe('error bursts', () => {
+  it('given a noisy, overdispersed baseline, when nothing changes, then no burst is reported', () => {
+    const rand = prng(7);
+    const detector = new ErrorBurstDetector();
+    const findings = [];
+    for (let i = 0; i < 300; i++) {
+      // Error rate itself wanders between 0.5% and 3% (overdispersion a plain Poisson test would flag).
+      const total = 800 + Math.floor(rand() * 400);
+      const rate = 0.005 + rand() * 0.025;
+      const errors = Math.round(total * rate);
+      findings.push(...detector.observe(window(i * 60_000, total, errors)));
+    }
+    expect(findings).toEqual([]);
+  });
+
+  it('given a noisy baseline, when the error rate jumps, then one burst whose id holds across its windows', () => {
+    const rand = prng(11);
+    const detector = new ErrorBurstDetector();
+    for (let i = 0; i < 60; i++) {
+      const total = 1000;
+      detector.observe(window(i * 60_000, total, Math.round(total * (0.005 + rand() * 0.02))));
+    }
+    const first = detector.observe(window(60 * 60_000, 1000, 150));
+    const second = detector.observe(window(61 * 60_000, 1000, 180));
+    const after = detector.observe(window(62 * 60_000, 1000, 12));
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({
+      kind: 'error',
+      rule: 'error-burst',
+      service: 'checkout',
+      since: 3_600_000,
+    });
+    expect(second[0]!.id).toBe(first[0]!.id);
+    expect(second[0]!.evidence['burstWindows']).toBe(2);
+    expect(first[0]!.templateIds).toEqual(['err']);
+    expect(first[0]!.explanation).toContain('15.00% (150 of 1000)');
+    expect(after).toEqual([]);
+  });
+
+  it('keeps services apart and ignores a redelivered window', () => {
+    const detector = new ErrorBurstDetector();
+    for (let i = 0; i < 10; i++)
+      detector.observe([...window(i * 60_000, 1000, 5, 'a'), ...window(i * 60_000, 1000, 5, 'b')]);
+    const burst = detector.observe([...window(600_000, 1000, 100, 'a'), ...window(600_000, 1000, 5, 'b')]);
+    expect(burst.map((f) => f.service)).toEqual(['a']);
+    expect(detector.observe(window(600_000, 1000, 100, 'a'))).toEqual([]);
+  });
+
+  it('needs a baseline before judging', () => {
+    const detector = new ErrorBurstDetector();
+    expect(detector.observe(window(0, 1000, 500))).toEqual([]);
+  });
+});
+
+describe('stack frames and signatures', () => {
+  it('parses V8, domain and Gecko frame forms', () => {
+    expect(parseFrame('    at Shipping.create (/app/dist/shipping/create.js:42:13)')).toEqual({
+      fn: 'Shipping.create',
+      file: '/app/dist/shipping/create.js',
+      line: 42,
+      column: 13,
+    });
+    expect(parseFrame('createShipment (src/shipping.ts:7)')).toEqual({
+      fn: 'createShipment',
+      file: 'src/shipping.ts',
+      line: 7,
+      column: null,
+    });
+    expect(parseFrame('at async Promise.all (index 0)')).toMatchObject({
+      fn: 'Promise.all',
+      file: 'index 0',
+    });
+    expect(parseFrame('    at /app/dist/main.js:1:2')).toEqual({
+      fn: null,
+      file: '/app/dist/main.js',
+      line: 1,
+      column: 2,
+    });
+    expect(parseFrame('handle@https://x.test/app/main.js:3:9')).toMatchObject({ fn: 'handle', line: 3 });
+    expect(parseFrame('TypeError: boom')).toBeNull();
+  });
+
+  const stack = (root: string, line: number) => [
+    `at Shipping.address (${root}/src/shipping/address.ts:${line}:7)`,
+    `at ${root}/src/shipping/index.ts:3:1`,
+    `at Object.<anonymous> (${root}/src/shipping/index.ts:9:1)`,
+    `at Shipping.create (${root}/src/shipping/create.ts:${line + 10}:3)`,
+    `at Layer.handle (${root}/node_modules/express/lib/router/layer.js:95:5)`,
+    'at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+  ];
+
+  it('clusters the same failure from different roots, lines and builds under one signature', () => {
+    const a = stackSignature(stack('/srv/app-1', 10));
+    const b = stackSignature(stack('/home/ci/work', 31).map((f) => f.replace('.ts:', '.js:')));
+    expect(a).not.toBeNull();
+    expect(a!.signature).toBe(b!.signature);
+    expect(a!.frames).toEqual([
+      'Shipping.address@src/shipping/address',
+      'Shipping.create@src/shipping/create',
+    ]);
+  });
+
+  it('tells different failure sites apart and falls back to library frames', () => {
+    const other = stackSignature(['at Payment.charge (/srv/app/src/payment/charge.ts:1:1)']);
+    expect(other!.signature).not.toBe(stackSignature(stack('/srv/app-1', 10))!.signature);
+    expect(
+      stackSignature(['at Layer.handle (/app/node_modules/express/lib/router/layer.js:95:5)'])!.frames,
+    ).toEqual(['Layer.handle@lib/router/layer']);
+    expect(stackSignature(['at node:internal/main:1:1', 'at <anonymous>'])).toBeNull();
+  });
+});
+
+describe('new error templates and stack clusters', () => {
+  const ev = (t: number, templateId: string, extra: Partial<TemplatedEvent> = {}): TemplatedEvent => ({
+    timestamp: t,
+    service: 'checkout',
+    host: null,
+    level: 'error',
+    component: null,
+    templateId,
+    template: `${templateId} <*>`,
+    params: [],
+    traceId: `tr-${t}`,
+    spanId: null,
+    sessionId: null,
+    numbers: {},
+    stack: [],
+    ...extra,
+  });
+
+  it('given an error template known from warm-up, then it is not new; a later unseen one is, once, then updated', () => {
+    const detector = new ErrorPatternDetector({ warmupMs: 1000 });
+    expect(detector.push(ev(0, 'gateway-timeout'))).toEqual([]);
+    expect(detector.push(ev(5000, 'gateway-timeout'))).toEqual([]);
+    const first = detector.push(ev(6000, 'npe'));
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ rule: 'new-error-template', subject: 'npe', since: 6000, magnitude: 1 });
+    expect(detector.push(ev(7000, 'npe', { service: 'billing' }))).toEqual([]);
+    const update = detector.advance();
+    expect(update).toHaveLength(1);
+    expect(update[0]!.id).toBe(first[0]!.id);
+    expect(update[0]!.evidence).toMatchObject({ count: 2, services: 'checkout,billing' });
+    expect(detector.advance()).toEqual([]);
+    expect(detector.push(ev(8000, 'info-line', { level: 'info' }))).toEqual([]);
+  });
+
+  it('given stacks from several services, then clusters carry counts, first seen and services', () => {
+    const detector = new ErrorPatternDetector({ warmupMs: 0 });
+    const s = ['at Shipping.address (/a/src/shipping/address.ts:1:1)'];
+    const found = [
+      ...detector.push(ev(10, 'npe', { stack: s })),
+      ...detector.push(
+        ev(20, 'npe', {
+          stack: s.map((x) => x.replace('/a/', '/b/').replace(':1:1', ':9:9')),
+          service: 'api',
+        }),
+      ),
+    ];
+    expect(found.map((f) => f.rule).sort()).toEqual(['new-error-template', 'new-stack-signature']);
+    const clusters = detector.stackClusters();
+    expect(clusters).toHaveLength(1);
+    expect(clusters[0]).toMatchObject({
+      count: 2,
+      firstSeen: 10,
+      lastSeen: 20,
+      services: ['checkout', 'api'],
+    });
+  });
+});

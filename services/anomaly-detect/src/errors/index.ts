@@ -1,0 +1,13 @@
+export { ErrorBurstDetector, defaultErrorBurstOptions } from './burst.js';
+export type { ErrorBurstOptions } from './burst.js';
+export { ErrorPatternDetector, defaultErrorPatternOptions } from './patterns.js';
+export type { ErrorCluster, ErrorPatternOptions } from './patterns.js';
+export {
+  parseFrame,
+  stackSignature,
+  isRuntimeFrame,
+  isLibraryFrame,
+  defaultSignatureOptions,
+} from './frames.js';
+export type { StackFrame, StackSignature, SignatureOptions } from './frames.js';
+export { poissonUpperTail, median, mad } from './stats.js';

@@ -1,0 +1,189 @@
+import type { Finding, TemplatedEvent } from '@self-healing/schemas';
+import { findingId } from '../incidents/stable-id.js';
+import { defaultSignatureOptions, stackSignature } from './frames.js';
+import type { SignatureOptions } from './frames.js';
+
+export interface ErrorPatternOptions {
+  /** Event time after the first event during which nothing counts as new (the detector learns what exists). */
+  warmupMs: number;
+  /** Error templates and stack signatures remembered (bounded; least recently seen forgotten first). */
+  maxKnown: number;
+  /** Trace ids kept as examples per cluster. */
+  maxExamples: number;
+  signature: SignatureOptions;
+}
+
+export const defaultErrorPatternOptions: ErrorPatternOptions = {
+  warmupMs: 10 * 60_000,
+  maxKnown: 20_000,
+  maxExamples: 20,
+  signature: defaultSignatureOptions,
+};
+
+/** What is known about one error template or one stack signature. */
+export interface ErrorCluster {
+  /** Template id or stack signature. */
+  key: string;
+  kind: 'template' | 'stack';
+  /** Template text, or the normalized frames joined by ` < `. */
+  label: string;
+  frames: string[];
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  services: string[];
+  templateIds: string[];
+  exampleTraceIds: string[];
+  /** True when it appeared after warm-up, i.e. it is reported as new. */
+  novel: boolean;
+  /** Count at the last finding emitted for it, to re-emit only on change. */
+  reportedCount: number;
+}
+
+const isError = (e: TemplatedEvent): boolean => e.level === 'error' || e.level === 'fatal';
+
+/**
+ * New error templates and stack-trace clusters. Every error-level event is counted under its template; every
+ * event with a stack is counted under its signature (see `stackSignature`). A template or signature first seen
+ * after warm-up is reported as new (`new-error-template`, `new-stack-signature`); `advance` re-emits the same
+ * finding (same id) with updated counts while it keeps occurring.
+ */
+export class ErrorPatternDetector {
+  private readonly options: ErrorPatternOptions;
+  private readonly known = new Map<string, ErrorCluster>();
+  private firstEventAt: number | null = null;
+
+  constructor(options: Partial<ErrorPatternOptions> = {}) {
+    this.options = { ...defaultErrorPatternOptions, ...options };
+  }
+
+  push(event: TemplatedEvent): Finding[] {
+    this.firstEventAt ??= event.timestamp;
+    const warm = event.timestamp - this.firstEventAt >= this.options.warmupMs;
+    const findings: Finding[] = [];
+    if (isError(event)) {
+      const cluster = this.touch(`t:${event.templateId}`, event, warm, () => ({
+        kind: 'template',
+        label: event.template,
+        frames: [],
+      }));
+      if (cluster) findings.push(this.toFinding(cluster));
+    }
+    if (event.stack.length > 0) {
+      const signature = stackSignature(event.stack, this.options.signature);
+      if (signature) {
+        const cluster = this.touch(`s:${signature.signature}`, event, warm, () => ({
+          kind: 'stack',
+          label: signature.frames.join(' < '),
+          frames: signature.frames,
+        }));
+        if (cluster) findings.push(this.toFinding(cluster));
+      }
+    }
+    return findings;
+  }
+
+  /** Re-emits findings for novel clusters whose counts changed since they were last reported. */
+  advance(): Finding[] {
+    const findings: Finding[] = [];
+    for (const cluster of this.known.values()) {
+      if (cluster.novel && cluster.count !== cluster.reportedCount) findings.push(this.toFinding(cluster));
+    }
+    return findings;
+  }
+
+  /** Stack clusters, most frequent first (ties by first seen), for reports and diagnosis. */
+  stackClusters(): ErrorCluster[] {
+    return [...this.known.values()]
+      .filter((c) => c.kind === 'stack')
+      .sort((a, b) => b.count - a.count || a.firstSeen - b.firstSeen)
+      .map((c) => ({ ...c }));
+  }
+
+  errorTemplates(): ErrorCluster[] {
+    return [...this.known.values()]
+      .filter((c) => c.kind === 'template')
+      .sort((a, b) => b.count - a.count || a.firstSeen - b.firstSeen)
+      .map((c) => ({ ...c }));
+  }
+
+  /** Counts the event; returns the cluster when it is new after warm-up (to be reported now). */
+  private touch(
+    mapKey: string,
+    event: TemplatedEvent,
+    warm: boolean,
+    init: () => Pick<ErrorCluster, 'kind' | 'label' | 'frames'>,
+  ): ErrorCluster | null {
+    let cluster = this.known.get(mapKey);
+    const created = !cluster;
+    if (!cluster) {
+      if (this.known.size >= this.options.maxKnown) this.forgetLeastRecent();
+      cluster = {
+        key: mapKey.slice(2),
+        ...init(),
+        count: 0,
+        firstSeen: event.timestamp,
+        lastSeen: event.timestamp,
+        services: [],
+        templateIds: [],
+        exampleTraceIds: [],
+        novel: warm,
+        reportedCount: 0,
+      };
+      this.known.set(mapKey, cluster);
+    } else {
+      // Map order doubles as recency order for eviction.
+      this.known.delete(mapKey);
+      this.known.set(mapKey, cluster);
+    }
+    cluster.count++;
+    cluster.firstSeen = Math.min(cluster.firstSeen, event.timestamp);
+    cluster.lastSeen = Math.max(cluster.lastSeen, event.timestamp);
+    if (!cluster.services.includes(event.service)) cluster.services.push(event.service);
+    if (!cluster.templateIds.includes(event.templateId)) cluster.templateIds.push(event.templateId);
+    const trace = event.traceId ?? event.sessionId;
+    if (
+      trace &&
+      cluster.exampleTraceIds.length < this.options.maxExamples &&
+      !cluster.exampleTraceIds.includes(trace)
+    ) {
+      cluster.exampleTraceIds.push(trace);
+    }
+    return created && cluster.novel ? cluster : null;
+  }
+
+  private forgetLeastRecent(): void {
+    const oldest = this.known.keys().next();
+    if (!oldest.done) this.known.delete(oldest.value);
+  }
+
+  private toFinding(c: ErrorCluster): Finding {
+    c.reportedCount = c.count;
+    const rule = c.kind === 'template' ? 'new-error-template' : 'new-stack-signature';
+    const service = c.services[0]!;
+    const what =
+      c.kind === 'template' ? `error template "${c.label}"` : `stack signature ${c.key} (${c.label})`;
+    return {
+      id: findingId('error', rule, service, c.key, c.firstSeen),
+      kind: 'error',
+      rule,
+      service,
+      subject: c.key,
+      templateIds: [...c.templateIds],
+      since: c.firstSeen,
+      at: c.lastSeen,
+      magnitude: c.count,
+      explanation:
+        `New ${what}: not seen before ${new Date(c.firstSeen).toISOString()}, ${c.count} occurrence(s) since, ` +
+        `last at ${new Date(c.lastSeen).toISOString()}, in ${c.services.join(', ')}.`,
+      evidence: {
+        count: c.count,
+        firstSeen: c.firstSeen,
+        lastSeen: c.lastSeen,
+        services: c.services.join(','),
+        frames: c.frames.length > 0 ? c.frames.join(' < ') : null,
+        exampleTraceIds: c.exampleTraceIds.join(','),
+      },
+    };
+  }
+}
