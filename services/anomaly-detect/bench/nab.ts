@@ -25,7 +25,6 @@ import {
   parsePublishedScoresCsv,
   windowLabels,
 } from '../src/nab/index.js';
-import type { SeriesDetectorOptions } from '../src/performance/index.js';
 import { scoreSeries, RollingSortedWindow } from '../src/performance/index.js';
 
 type Scorer = (timestamps: number[], values: number[]) => number[];
@@ -33,15 +32,11 @@ type Scorer = (timestamps: number[], values: number[]) => number[];
 /** The detectors compared here. `robustSeasonal` is the product; the others are the baselines it was measured against. */
 const DETECTORS: Record<string, Scorer> = {
   robustSeasonal: (t, v) => scoreSeries(t, v).map((r) => r.score),
-  // Same robust z, every point scored (no onset/refractory logic).
-  robustSeasonalNoRefractory: (t, v) => scoreSeries(t, v, { refractoryMs: 0 }).map((r) => r.score),
-  // Recent median/MAD only, with onset logic.
-  robustRecent: (t, v) => scoreSeries(t, v, { seasonal: false }).map((r) => r.score),
-  // Recent median/MAD only, every point scored.
-  robustRecentNoRefractory: (t, v) => scoreSeries(t, v, { seasonal: false, refractoryMs: 0 }).map((r) => r.score),
+  // Without the daily/weekly profiles.
+  noSeasonal: (t, v) => scoreSeries(t, v, { seasonal: false }).map((r) => r.score),
+  // Single points only (no half-hour level scale).
+  noLevelScale: (t, v) => scoreSeries(t, v, { levelScale: false }).map((r) => r.score),
   // Non-robust windowed Gaussian over the last day (mean/std), as NAB's windowedGaussian but online per point.
-  robustSeasonalMaxCal: (t, v) => scoreSeries(t, v, { calibrationQuantile: 1 }).map((r) => r.score),
-  robustRecentMaxCal: (t, v) => scoreSeries(t, v, { calibrationQuantile: 1, seasonal: false }).map((r) => r.score),
   windowedGaussian: windowedGaussian,
   rangeNovelty: rangeNovelty,
 };
@@ -64,8 +59,6 @@ function rangeNovelty(_t: number[], v: number[]): number[] {
 }
 
 function windowedGaussian(t: number[], v: number[]): number[] {
-  const opts: Partial<SeriesDetectorOptions> = {};
-  void opts;
   const w = 288;
   const out: number[] = [];
   let sum = 0;
@@ -91,7 +84,6 @@ function windowedGaussian(t: number[], v: number[]): number[] {
     }
   }
   void t;
-  void RollingSortedWindow;
   return out;
 }
 

@@ -1,71 +1,77 @@
 /**
  * Online, explainable anomaly detector for one numeric series (latency p95, throughput, error rate, ...).
  *
- * Per point, in bounded memory:
- * 1. Two baselines predict the value: the recent level (median and MAD of the last `baselineMs`) and a seasonal
- *    profile (median and MAD of the values seen at the same hour of the day, and of the week, over the last few
- *    periods). Median/MAD ignore up to half the window being outliers, so anomalies do not poison the baseline.
- * 2. The baseline whose recent absolute error is smallest explains the series best and is the one used; the
- *    deviation is the robust z-score `(value - baseline) / scale`.
- * 3. The NAB-style score in [0, 1] is a monotone map of |z|, reported only when it is the largest |z| of the last
- *    `refractoryMs` (the onset of an episode, not its continuation), so that one incident makes one alert.
- * 4. Consecutive deviating points form an episode; a finding names its rule (spike, drop, level-shift), baseline,
- *    observed value, deviation and start.
+ * The question it answers per point is "has this series been here before?", at two time scales and against the
+ * baseline that explains the series best:
+ * 1. Baselines: the raw level, and (once learned) the daily and weekly profiles (median of the values seen in the
+ *    same hour of the day / of the week over the last few periods). A seasonal profile is used only when it
+ *    predicts the series clearly better than the recent median does, so normal daily peaks are expected.
+ * 2. Novelty: the point's residual against the selected baseline is compared with the range of the residuals
+ *    of the last `historyMs` (a week): inside the range it scores below 0.5 by how far into the tails it sits
+ *    (mid-rank), beyond the range it scores 0.5 + by how much it exceeds it (in units of the range). The same is
+ *    done for the median of the last `levelMs` (half an hour), which catches level shifts that single points
+ *    do not. Because the history contains the last anomaly, an episode scores high at its onset and not while it
+ *    lasts, unless it gets worse: one incident, one alert.
+ * 3. Explanation: robust statistics (median, MAD of the last `baselineMs`, or of the seasonal slot) give the
+ *    baseline, the observed value and the robust z-score of every finding; outliers do not move a median.
+ *
+ * Memory per series is bounded by the history window (a few thousand numbers), whatever the series length.
  */
-import { RollingSortedWindow, median } from './robust.js';
+import { RollingSortedWindow } from './robust.js';
 
 export type PerformanceRule = 'spike' | 'drop' | 'level-shift' | 'latency-shift';
-export type BaselineKind = 'recent' | 'daily' | 'weekly';
+export type BaselineKind = 'level' | 'daily' | 'weekly';
 
 export interface SeriesDetectorOptions {
-  /** Length of the recent-level baseline. Default one day. */
+  /** Window of the robust baseline used in explanations (median, MAD). Default one day. */
   baselineMs: number;
-  /** Cap on points kept in the recent baseline, whatever the sampling step. */
-  maxBaselinePoints: number;
-  /** Points before any score is given. */
-  minHistoryPoints: number;
+  /** Window whose range defines "seen before". Default one week. */
+  historyMs: number;
+  /** Window of the level (median) compared at the slower scale. Default 30 minutes. */
+  levelMs: number;
+  /** Cap on points kept per window, whatever the sampling step. */
+  maxWindowPoints: number;
+  /** No score before this much history. Default one day. */
+  minHistoryMs: number;
   /** Seasonal profiles: slot width and how many past periods each slot remembers. */
   seasonalSlotMs: number;
   seasonalPeriods: number;
   /** Periods a slot must have seen before its profile may be used. */
   seasonalMinPeriods: number;
-  /** Deviations below this fraction of the baseline level are never anomalous (flat or quantised series). */
-  relativeScaleFloor: number;
-  /** |z| that maps to score 0.5. */
-  zHalf: number;
-  /** An episode starts when |z| >= zAlert and ends after it falls below zExit. */
-  zAlert: number;
-  zExit: number;
-  /** Episode lasting at least this many points is a level shift rather than a spike. */
-  levelShiftPoints: number;
-  /** Only a new maximum of |z| within this period is reported as an onset (0: report every point's |z|). */
-  refractoryMs: number;
+  /** A seasonal profile is selected only if its mean absolute error is below this share of the level's. */
+  seasonalAdvantage: number;
   /** Use the daily and weekly profiles as candidate baselines. */
   seasonal: boolean;
-  /**
-   * Scores are calibrated per series: |z| is divided by this quantile of the series' own recent |z| (over
-   * `calibrationMs`), so that a noisy, heavy-tailed series and a quiet one alert at the same rate. 0 disables.
-   */
-  calibrationQuantile: number;
-  calibrationMs: number;
+  /** Use the slow (level) scale as well as single points. */
+  levelScale: boolean;
+  /** A finding opens when a residual exceeds the history's range by this share of the range. */
+  alertExcess: number;
+  /** An open episode continues while |robust z| against the onset baseline stays at or above this. */
+  zExit: number;
+  /** An episode lasting at least `levelMs` is a level shift rather than a spike or drop. */
+  /** Deviations smaller than this share of the baseline are never anomalous (flat or quantised series). */
+  relativeScaleFloor: number;
 }
 
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+
 export const DEFAULT_SERIES_DETECTOR_OPTIONS: Readonly<SeriesDetectorOptions> = {
-  baselineMs: 24 * 3600_000,
-  maxBaselinePoints: 2016,
-  minHistoryPoints: 36,
-  seasonalSlotMs: 3600_000,
+  baselineMs: DAY_MS,
+  historyMs: WEEK_MS,
+  levelMs: HOUR_MS / 2,
+  maxWindowPoints: 4032,
+  minHistoryMs: DAY_MS,
+  seasonalSlotMs: HOUR_MS,
   seasonalPeriods: 4,
   seasonalMinPeriods: 3,
-  relativeScaleFloor: 0.01,
-  zHalf: 5,
-  zAlert: 6,
-  zExit: 3,
-  levelShiftPoints: 6,
-  refractoryMs: 6 * 3600_000,
+  seasonalAdvantage: 0.8,
   seasonal: true,
-  calibrationQuantile: 0.99,
-  calibrationMs: 7 * 24 * 3600_000,
+  levelScale: true,
+  alertExcess: 0.05,
+  zExit: 3,
+  relativeScaleFloor: 0.01,
 };
 
 export interface AnomalyDetail {
@@ -74,23 +80,31 @@ export interface AnomalyDetail {
   /** Start of the episode (epoch ms) and the current point. */
   since: number;
   at: number;
+  /** Robust baseline (median) the observed value is compared with, and where it comes from. */
   baseline: number;
   baselineKind: BaselineKind;
   observed: number;
-  /** Robust z-score of the observed value against the baseline. */
+  /** Robust z-score of the observed value: (observed - baseline) / (1.4826 MAD). */
   deviation: number;
   scale: number;
-  /** True on the point where the episode starts or is reclassified. */
+  /** The extreme of the history window that was exceeded, in the units of the series (or residual, if seasonal). */
+  previousExtreme: number;
+  /** By how much the history's range was exceeded, as a share of that range. */
+  excess: number;
+  /** Which scale fired: a single point or the `levelMs` median. */
+  scaleName: 'point' | 'level';
+  /** True on the point where the episode opens or is reclassified. */
   onset: boolean;
 }
 
 export interface PointResult {
-  /** Onset score in [0, 1]: high only where a new deviation appears. */
+  /** Anomaly score in [0, 1]; >= 0.5 means beyond anything in the history window. */
   score: number;
-  /** Signed robust z-score of this point against the selected baseline. */
+  /** Robust z-score of this point against the selected baseline (0 while warming up). */
   z: number;
   baseline: number | null;
   baselineKind: BaselineKind | null;
+  /** Present while an episode is open. */
   finding?: AnomalyDetail;
 }
 
@@ -100,32 +114,38 @@ interface SlotState {
   lastPeriod: number;
 }
 
+type ResidualHistories = Record<BaselineKind, number[]>;
+
 export interface SeriesDetectorState {
-  version: 1;
+  version: 2;
   options: SeriesDetectorOptions;
   stepMs: number | null;
+  firstTimestamp: number | null;
   lastTimestamp: number | null;
   count: number;
+  /** Raw values of the last `baselineMs`, oldest first. */
   recent: number[];
-  recentCapacity: number;
+  /** Residuals of the last `levelMs` per baseline, oldest first. */
+  short: ResidualHistories;
+  /** Residual histories (point scale and level scale) per baseline, oldest first. */
+  pointHistory: ResidualHistories;
+  levelHistory: ResidualHistories;
   daily: SlotState[];
   weekly: SlotState[];
   /** Exponentially weighted mean absolute error of each baseline, for choosing between them. */
   err: Record<BaselineKind, number | null>;
-  /** |z| of the last points, for the refractory test. */
-  recentAbsZ: number[];
-  /** |z| history for calibration (bounded by calibrationMs). */
-  absZHistory: number[];
-  episode: { since: number; points: number; direction: 'up' | 'down'; rule: AnomalyDetail['rule']; maxAbsZ: number } | null;
+  /** The baseline currently in use; switching needs a clear advantage, so that scores do not flap. */
+  selected: BaselineKind;
+  episode: { since: number; points: number; direction: 'up' | 'down'; rule: AnomalyDetail['rule']; baseline: number; scale: number } | null;
 }
 
 export interface SeriesDetector {
   update(timestamp: number, value: number): PointResult;
+  /** A JSON-serialisable snapshot; `restoreSeriesDetector(state)` continues exactly where this one is. */
   state(): SeriesDetectorState;
 }
 
-const DAY_MS = 24 * 3600_000;
-const WEEK_MS = 7 * DAY_MS;
+const KINDS: readonly BaselineKind[] = ['level', 'daily', 'weekly'];
 
 export function createSeriesDetector(options: Partial<SeriesDetectorOptions> = {}): SeriesDetector {
   const opts = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...options };
@@ -133,173 +153,242 @@ export function createSeriesDetector(options: Partial<SeriesDetectorOptions> = {
 }
 
 export function restoreSeriesDetector(state: SeriesDetectorState): SeriesDetector {
+  if (state.version !== 2) throw new Error(`unsupported detector state version ${String(state.version)}`);
   return new Detector(structuredClone(state));
 }
 
 function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
   const slots = (period: number) =>
     Array.from({ length: Math.max(1, Math.round(period / options.seasonalSlotMs)) }, () => ({ values: [], periodsSeen: 0, lastPeriod: -1 }));
+  const empty = (): ResidualHistories => ({ level: [], daily: [], weekly: [] });
   return {
-    version: 1,
+    version: 2,
     options,
     stepMs: null,
+    firstTimestamp: null,
     lastTimestamp: null,
     count: 0,
     recent: [],
-    recentCapacity: 0,
+    short: empty(),
+    pointHistory: empty(),
+    levelHistory: empty(),
     daily: slots(DAY_MS),
     weekly: slots(WEEK_MS),
-    err: { recent: null, daily: null, weekly: null },
-    recentAbsZ: [],
-    absZHistory: [],
+    err: { level: null, daily: null, weekly: null },
+    selected: 'level',
     episode: null,
   };
 }
 
+interface Windows {
+  recent: RollingSortedWindow;
+  point: Record<BaselineKind, RollingSortedWindow>;
+  level: Record<BaselineKind, RollingSortedWindow>;
+}
+
+interface Candidate {
+  kind: BaselineKind;
+  /** Value predicted by this baseline (0 for the raw level, whose residual is the value itself). */
+  offset: number;
+  /** Robust centre and scale for explanations. */
+  center: number;
+  scale: number;
+}
+
 class Detector implements SeriesDetector {
-  private recent: RollingSortedWindow | null;
-  private absZ: RollingSortedWindow | null;
+  private w: Windows | null = null;
 
   constructor(private s: SeriesDetectorState) {
-    this.recent = s.recentCapacity > 0 ? new RollingSortedWindow(s.recentCapacity, s.recent) : null;
-    this.absZ = s.recentCapacity > 0 ? new RollingSortedWindow(this.calibrationCapacity(), s.absZHistory) : null;
+    if (s.stepMs !== null) this.w = this.buildWindows();
   }
 
   state(): SeriesDetectorState {
-    return structuredClone({ ...this.s, recent: this.recent ? this.recent.values() : [], absZHistory: this.absZ ? this.absZ.values() : [] });
-  }
-
-  private calibrationCapacity(): number {
-    return Math.max(this.s.options.minHistoryPoints, Math.min(4032, Math.round(this.s.options.calibrationMs / (this.s.stepMs ?? 60_000))));
+    const s = structuredClone(this.s);
+    if (this.w !== null) {
+      s.recent = this.w.recent.values();
+      for (const k of KINDS) {
+        s.pointHistory[k] = this.w.point[k].values();
+        s.levelHistory[k] = this.w.level[k].values();
+      }
+    }
+    return s;
   }
 
   update(timestamp: number, value: number): PointResult {
     const s = this.s;
-    const o = s.options;
-    if (!Number.isFinite(value)) return { score: 0, z: 0, baseline: null, baselineKind: null };
-    this.learnStep(timestamp);
+    const none: PointResult = { score: 0, z: 0, baseline: null, baselineKind: null };
+    if (!Number.isFinite(value)) return none;
+    if (s.lastTimestamp !== null && timestamp <= s.lastTimestamp) return none; // duplicates and reordering
+    if (s.lastTimestamp !== null && s.stepMs === null) {
+      s.stepMs = timestamp - s.lastTimestamp;
+      this.w = this.buildWindows();
+    }
+    s.firstTimestamp ??= timestamp;
     s.lastTimestamp = timestamp;
     s.count++;
-
-    const result = this.score(timestamp, value);
-
-    // Learn after scoring: the baselines describe the past only.
-    if (this.recent === null) {
-      s.recentCapacity = Math.max(o.minHistoryPoints, Math.min(o.maxBaselinePoints, Math.round(o.baselineMs / (s.stepMs ?? 60_000))));
-      this.recent = new RollingSortedWindow(s.recentCapacity);
-      this.absZ = new RollingSortedWindow(this.calibrationCapacity());
+    if (this.w === null) {
+      s.recent.push(value);
+      return none;
     }
-    this.recent.push(value);
-    this.pushSlot(s.daily, DAY_MS, timestamp, value);
-    this.pushSlot(s.weekly, WEEK_MS, timestamp, value);
+
+    const candidates = this.candidates(timestamp);
+    const selected = this.select(candidates);
+    const result = this.score(timestamp, value, candidates, selected);
+    this.learn(timestamp, value, candidates);
     return result;
   }
 
-  private score(timestamp: number, value: number): PointResult {
+  private buildWindows(): Windows {
     const s = this.s;
     const o = s.options;
-    const none: PointResult = { score: 0, z: 0, baseline: null, baselineKind: null };
-    if (this.recent === null || this.recent.size < o.minHistoryPoints) return none;
+    const points = (ms: number) => Math.max(1, Math.min(o.maxWindowPoints, Math.round(ms / s.stepMs!)));
+    const hist = (init: ResidualHistories, cap: number) =>
+      Object.fromEntries(KINDS.map((k) => [k, new RollingSortedWindow(cap, init[k])])) as Record<BaselineKind, RollingSortedWindow>;
+    return {
+      recent: new RollingSortedWindow(points(o.baselineMs), s.recent),
+      point: hist(s.pointHistory, points(o.historyMs)),
+      level: hist(s.levelHistory, points(o.historyMs)),
+    };
+  }
 
-    const candidates: { kind: BaselineKind; center: number; scale: number }[] = [];
-    const recentCenter = this.recent.median();
-    candidates.push({ kind: 'recent', center: recentCenter, scale: this.scaleOf(this.recent.mad(recentCenter), () => this.recent!.meanAbsDev(recentCenter), recentCenter) });
-    const profiles = o.seasonal ? ([['daily', s.daily, DAY_MS], ['weekly', s.weekly, WEEK_MS]] as const) : [];
-    for (const [kind, slots, period] of profiles) {
+  private levelPoints(): number {
+    return Math.max(1, Math.round(this.s.options.levelMs / this.s.stepMs!));
+  }
+
+  private candidates(timestamp: number): Candidate[] {
+    const s = this.s;
+    const o = s.options;
+    const w = this.w!;
+    const c = w.recent.median();
+    const out: Candidate[] = [{ kind: 'level', offset: 0, center: c, scale: this.scaleOf(w.recent, c) }];
+    if (!o.seasonal) return out;
+    for (const [kind, slots, period] of [['daily', s.daily, DAY_MS], ['weekly', s.weekly, WEEK_MS]] as const) {
       const slot = slots[slotIndex(timestamp, period, o.seasonalSlotMs, slots.length)]!;
       if (slot.periodsSeen < o.seasonalMinPeriods || slot.values.length < 3) continue;
-      const w = new RollingSortedWindow(slot.values.length, slot.values);
-      const c = w.median();
-      candidates.push({ kind, center: c, scale: this.scaleOf(w.mad(c), () => w.meanAbsDev(c), c) });
+      const win = new RollingSortedWindow(slot.values.length, slot.values);
+      const m = win.median();
+      out.push({ kind, offset: m, center: m, scale: this.scaleOf(win, m) });
     }
+    return out;
+  }
 
-    // Pick the baseline that has predicted this series best so far; update every baseline's error afterwards.
-    let best = candidates[0]!;
+  /**
+   * Keep the current baseline unless another one (with a residual history at least `minHistoryMs` long) has an
+   * error below `seasonalAdvantage` times the current one's: the simpler model wins ties and scores do not flap.
+   */
+  private select(candidates: Candidate[]): Candidate {
+    const s = this.s;
+    const w = this.w!;
+    const minPoints = Math.round(s.options.minHistoryMs / s.stepMs!);
+    let cur = candidates.find((c) => c.kind === s.selected) ?? candidates[0]!;
     for (const c of candidates) {
+      if (c.kind === cur.kind || w.point[c.kind].size < minPoints) continue;
       const e = s.err[c.kind];
-      const eb = s.err[best.kind];
-      if (e !== null && eb !== null && e < eb) best = c;
+      const ec = s.err[cur.kind];
+      if (e !== null && ec !== null && e < s.options.seasonalAdvantage * ec) cur = c;
     }
-    const alpha = 1 / Math.max(1, s.recentCapacity);
+    s.selected = cur.kind;
+    return cur;
+  }
+
+  private score(timestamp: number, value: number, candidates: Candidate[], sel: Candidate): PointResult {
+    const s = this.s;
+    const o = s.options;
+    const w = this.w!;
+    const z = (value - sel.center) / sel.scale;
+    const base: PointResult = { score: 0, z, baseline: sel.center, baselineKind: sel.kind };
+    if (timestamp - s.firstTimestamp! < o.minHistoryMs) return base;
+
+    const residual = value - sel.offset;
+    const point = novelty(w.point[sel.kind], residual);
+    let best: ReturnType<typeof novelty> & { scaleName: 'point' | 'level' } = { ...point, scaleName: 'point' };
+    if (o.levelScale) {
+      const shortResiduals = [...s.short[sel.kind], residual].slice(-this.levelPoints());
+      if (shortResiduals.length === this.levelPoints() && this.levelPoints() > 1) {
+        const lvl = novelty(w.level[sel.kind], medianOf(shortResiduals));
+        if (lvl.score > best.score) best = { ...lvl, scaleName: 'level' };
+      }
+    }
+    void candidates;
+    const finding = this.trackEpisode(timestamp, value, z, sel, best);
+    return { ...base, score: best.score, ...(finding ? { finding } : {}) };
+  }
+
+  private trackEpisode(
+    timestamp: number,
+    value: number,
+    z: number,
+    sel: Candidate,
+    hit: { excess: number; direction: 'up' | 'down'; extreme: number; scaleName: 'point' | 'level' },
+  ): AnomalyDetail | undefined {
+    const s = this.s;
+    const o = s.options;
+    const ep = s.episode;
+    const detail = (rule: AnomalyDetail['rule'], direction: 'up' | 'down', since: number, onset: boolean): AnomalyDetail => ({
+      rule,
+      direction,
+      since,
+      at: timestamp,
+      baseline: s.episode?.baseline ?? sel.center,
+      baselineKind: sel.kind,
+      observed: value,
+      deviation: s.episode ? (value - s.episode.baseline) / s.episode.scale : z,
+      scale: s.episode?.scale ?? sel.scale,
+      previousExtreme: hit.extreme,
+      excess: hit.excess,
+      scaleName: hit.scaleName,
+      onset,
+    });
+
+    if (ep !== null) {
+      const zOnset = (value - ep.baseline) / ep.scale;
+      const still = ep.direction === 'up' ? zOnset >= o.zExit : zOnset <= -o.zExit;
+      if (still) {
+        ep.points++;
+        let onset = false;
+        if (ep.rule !== 'level-shift' && ep.points >= this.levelPoints()) {
+          ep.rule = 'level-shift';
+          onset = true;
+        }
+        return detail(ep.rule, ep.direction, ep.since, onset);
+      }
+      s.episode = null;
+    }
+    if (hit.excess < o.alertExcess || Math.abs(z) < o.zExit) return undefined;
+    const rule = hit.scaleName === 'level' ? 'level-shift' : hit.direction === 'up' ? 'spike' : 'drop';
+    s.episode = { since: timestamp, points: 1, direction: hit.direction, rule, baseline: sel.center, scale: sel.scale };
+    return detail(rule, hit.direction, timestamp, true);
+  }
+
+  private learn(timestamp: number, value: number, candidates: Candidate[]): void {
+    const s = this.s;
+    const o = s.options;
+    const w = this.w!;
+    const alpha = 1 / Math.max(1, w.recent.capacity);
     for (const c of candidates) {
-      // Winsorised error update: one wild point moves the error average by a bounded amount.
+      // Error of each baseline, winsorised so that one wild point moves the average by a bounded amount.
       const err = Math.min(Math.abs(value - c.center), 6 * c.scale);
       const prev = s.err[c.kind];
       s.err[c.kind] = prev === null ? err : prev + alpha * (err - prev);
+      const residual = value - c.offset;
+      w.point[c.kind].push(residual);
+      const short = s.short[c.kind];
+      short.push(residual);
+      if (short.length > this.levelPoints()) short.shift();
+      if (short.length === this.levelPoints()) w.level[c.kind].push(medianOf(short));
     }
-
-    const z = (value - best.center) / best.scale;
-    const rawAbsZ = Math.abs(z);
-    // Calibrate against this series' own usual extremes (learned from the past only).
-    let absZ = rawAbsZ;
-    if (o.calibrationQuantile > 0 && this.absZ !== null && this.absZ.size >= o.minHistoryPoints) {
-      const q = this.absZ.quantile(o.calibrationQuantile);
-      absZ = rawAbsZ / Math.max(q, 1);
-    }
-    this.absZ?.push(rawAbsZ);
-    const refractory = Math.round(o.refractoryMs / (s.stepMs ?? 60_000));
-    let prevMax = 0;
-    for (const a of s.recentAbsZ) if (a > prevMax) prevMax = a;
-    s.recentAbsZ.push(absZ);
-    while (s.recentAbsZ.length > refractory) s.recentAbsZ.shift();
-    const onsetScore = absZ > prevMax ? absZ / (absZ + (o.calibrationQuantile > 0 ? 1 : o.zHalf)) : 0;
-
-    const finding = this.trackEpisode(timestamp, value, z, best);
-    return { score: onsetScore, z, baseline: best.center, baselineKind: best.kind, ...(finding ? { finding } : {}) };
+    w.recent.push(value);
+    this.pushSlot(s.daily, DAY_MS, timestamp, value);
+    this.pushSlot(s.weekly, WEEK_MS, timestamp, value);
+    void o;
   }
 
-  private trackEpisode(timestamp: number, value: number, z: number, base: { kind: BaselineKind; center: number; scale: number }): AnomalyDetail | undefined {
-    const s = this.s;
-    const o = s.options;
-    const absZ = Math.abs(z);
-    const direction = z >= 0 ? 'up' : 'down';
-    const ep = s.episode;
-    if (ep === null || ep.direction !== direction || absZ < o.zExit) {
-      s.episode = null;
-      if (absZ < o.zAlert) return undefined;
-      const rule = direction === 'up' ? 'spike' : 'drop';
-      s.episode = { since: timestamp, points: 1, direction, rule, maxAbsZ: absZ };
-      return detail(rule, true);
-    }
-    ep.points++;
-    ep.maxAbsZ = Math.max(ep.maxAbsZ, absZ);
-    let onset = false;
-    if (ep.rule !== 'level-shift' && ep.points >= o.levelShiftPoints) {
-      ep.rule = 'level-shift';
-      onset = true;
-    }
-    return detail(ep.rule, onset);
-
-    function detail(rule: AnomalyDetail['rule'], onset: boolean): AnomalyDetail {
-      return {
-        rule,
-        direction,
-        since: s.episode!.since,
-        at: timestamp,
-        baseline: base.center,
-        baselineKind: base.kind,
-        observed: value,
-        deviation: z,
-        scale: base.scale,
-        onset,
-      };
-    }
-  }
-
-  private scaleOf(mad: number, meanAbsDev: () => number, center: number): number {
+  private scaleOf(win: RollingSortedWindow, center: number): number {
     const floor = this.s.options.relativeScaleFloor * Math.abs(center);
-    let scale = 1.4826 * mad;
+    let scale = 1.4826 * win.mad(center);
     // A window that is mostly one repeated value has MAD 0; its mean absolute deviation still measures spread.
-    if (!(scale > 0)) scale = 1.2533 * meanAbsDev();
-    return Math.max(scale, floor, Number.EPSILON * 1024);
-  }
-
-  private learnStep(timestamp: number): void {
-    const s = this.s;
-    if (s.lastTimestamp === null) return;
-    const d = timestamp - s.lastTimestamp;
-    // The sampling step is the smallest positive gap seen early on; gaps (missing data) are larger.
-    if (d > 0 && s.count < 64 && (s.stepMs === null || d < s.stepMs)) s.stepMs = d;
+    if (!(scale > 0)) scale = 1.2533 * win.meanAbsDev(center);
+    return Math.max(scale, floor, 1e-12);
   }
 
   private pushSlot(slots: SlotState[], period: number, timestamp: number, value: number): void {
@@ -310,11 +399,33 @@ class Detector implements SeriesDetector {
       slot.periodsSeen++;
       slot.lastPeriod = p;
     }
-    const perSlot = Math.max(1, Math.round(o.seasonalSlotMs / (this.s.stepMs ?? o.seasonalSlotMs)));
+    const perSlot = Math.max(1, Math.round(o.seasonalSlotMs / this.s.stepMs!));
     slot.values.push(value);
     const cap = Math.min(perSlot * o.seasonalPeriods, 512);
     if (slot.values.length > cap) slot.values.splice(0, slot.values.length - cap);
   }
+}
+
+/**
+ * Novelty of x against a history: beyond the range, 0.5 + 0.5 e / (e + 0.1) where e is the excess in units of
+ * the range; inside it, 0.5 times how deep into a tail x sits (0 at the median, ~0.5 at the extremes).
+ */
+export function novelty(history: RollingSortedWindow, x: number): { score: number; excess: number; direction: 'up' | 'down'; extreme: number } {
+  if (history.size < 2) return { score: 0, excess: 0, direction: 'up', extreme: x };
+  const lo = history.min();
+  const hi = history.max();
+  const range = Math.max(hi - lo, Math.abs(hi) * 1e-9, 1e-12);
+  if (x > hi) {
+    const e = (x - hi) / range;
+    return { score: 0.5 + (0.5 * e) / (e + 0.1), excess: e, direction: 'up', extreme: hi };
+  }
+  if (x < lo) {
+    const e = (lo - x) / range;
+    return { score: 0.5 + (0.5 * e) / (e + 0.1), excess: e, direction: 'down', extreme: lo };
+  }
+  const f = history.cdf(x);
+  const tail = Math.abs(f - 0.5); // 0 at the median, 0.5 at the extremes
+  return { score: tail, excess: 0, direction: f >= 0.5 ? 'up' : 'down', extreme: f >= 0.5 ? hi : lo };
 }
 
 function slotIndex(timestamp: number, period: number, slotMs: number, n: number): number {
@@ -322,10 +433,15 @@ function slotIndex(timestamp: number, period: number, slotMs: number, n: number)
   return Math.min(n - 1, Math.floor(phase / slotMs));
 }
 
-/** Convenience for tests and batch use: run a fresh detector over a whole series. */
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const m = n >> 1;
+  return n % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Run a fresh detector over a whole series (tests, benchmarks, batch backfills). */
 export function scoreSeries(timestamps: readonly number[], values: readonly number[], options: Partial<SeriesDetectorOptions> = {}): PointResult[] {
   const d = createSeriesDetector(options);
   return timestamps.map((t, i) => d.update(t, values[i]!));
 }
-
-export { median };

@@ -51,6 +51,23 @@ export class RollingSortedWindow {
     return medianOfSorted(this.sorted);
   }
 
+  min(): number {
+    return this.sorted.length ? this.sorted[0]! : NaN;
+  }
+
+  max(): number {
+    return this.sorted.length ? this.sorted[this.sorted.length - 1]! : NaN;
+  }
+
+  /** Share of values strictly below x, counting ties as half (mid-rank), in [0, 1]. */
+  cdf(x: number): number {
+    const n = this.sorted.length;
+    if (n === 0) return NaN;
+    const below = lowerBound(this.sorted, x);
+    const notAbove = upperBound(this.sorted, x);
+    return (below + (notAbove - below) / 2) / n;
+  }
+
   quantile(q: number): number {
     const n = this.sorted.length;
     if (n === 0) return NaN;
@@ -108,6 +125,17 @@ function lowerBound(a: readonly number[], x: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
