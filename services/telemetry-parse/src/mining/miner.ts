@@ -1,0 +1,428 @@
+import { WILDCARD } from './mask.js';
+import { fitPattern, fits, generalize } from './pattern.js';
+import { toSlots, type Slots } from './tokenize.js';
+import { templateIdOf } from './template-id.js';
+
+/**
+ * Online template miner of the Drain family (He et al., ICWS 2017), in the shape of Drain3:
+ * a fixed-depth prefix tree keyed by slot count and the first `depth - 2` slot keys leads to a short list
+ * of clusters, the most similar one is taken when its similarity reaches `similarity`, and a taken cluster
+ * generalises its template at the positions that differ. Differences from Drain3:
+ * - masking happens per token before clustering (see mask.ts) and runs of variables form one slot
+ *   (tokenize.ts), so lists of values of varying length do not split a template;
+ * - a generalised position keeps its key and punctuation (`user=<*>`, `<*>,`) instead of becoming a bare `<*>`;
+ * - the template id is a hash of the template text, never an arrival counter, so replicas that learned the
+ *   same template agree on its id and a restart keeps it. When a template generalises its id changes; the
+ *   result reports `changedFrom` and the miner keeps an alias table old id -> current id (`resolveId`).
+ *   Two clusters whose templates become identical merge (the text is the identity).
+ * - the number of templates is capped; the least recently used one is evicted and counted.
+ */
+
+export interface MinerOptions {
+  /** Tree depth as in Drain3 (root and length levels included): depth - 2 leading slots key the tree. */
+  depth?: number;
+  /** Share of a template's slots that must equal the message's for the message to join it. */
+  similarity?: number;
+  /** Maximum children per internal tree node before new tokens go to the `<*>` child. */
+  maxChildren?: number;
+  /** Cap on the number of templates; the least recently used template is evicted beyond it. */
+  maxTemplates?: number;
+  /** Cap on remembered id aliases (old id -> current id). */
+  maxAliases?: number;
+}
+
+const DEFAULTS: Required<MinerOptions> = {
+  depth: 4,
+  similarity: 0.5,
+  maxChildren: 100,
+  maxTemplates: 50_000,
+  maxAliases: 100_000,
+};
+
+export interface MineResult {
+  templateId: string;
+  template: string;
+  /** Values behind each `<*>` of the template, in order. */
+  params: string[];
+  /** True when this message created the template. */
+  isNew: boolean;
+  /** The template's previous id when this message generalised (or merged) it. */
+  changedFrom?: string;
+}
+
+export interface TemplateInfo {
+  templateId: string;
+  template: string;
+  count: number;
+}
+
+export interface MinerStats {
+  lines: number;
+  templates: number;
+  created: number;
+  generalized: number;
+  merged: number;
+  evicted: number;
+  aliases: number;
+}
+
+interface Cluster {
+  id: string;
+  keys: string[];
+  details: string[];
+  template: string;
+  count: number;
+  /** Monotonic creation number: restore re-inserts in this order so the tree is rebuilt identically. */
+  created: number;
+  /** Tree path chosen at creation (the keys it was inserted under). */
+  path: string[];
+  leaf: Leaf | null;
+}
+
+interface Leaf {
+  clusters: Cluster[];
+}
+
+interface Inner {
+  children: Map<string, Inner | Leaf>;
+}
+
+/** Plain-JSON miner state. */
+export interface MinerSnapshot {
+  version: 1;
+  options: Required<MinerOptions>;
+  nextCreated: number;
+  stats: MinerStats;
+  /** Clusters from least to most recently used. */
+  clusters: Array<{ id: string; keys: string[]; details: string[]; count: number; created: number; path: string[] }>;
+  aliases: Array<[string, string]>;
+}
+
+function renderTemplate(details: readonly string[]): string {
+  return details.join(' ');
+}
+
+export class TemplateMiner {
+  private readonly opts: Required<MinerOptions>;
+  private readonly root = new Map<number, Inner | Leaf>();
+  /** id -> cluster, in least-recently-used-first order (a hit re-inserts the entry). */
+  private readonly byId = new Map<string, Cluster>();
+  private readonly aliasMap = new Map<string, string>();
+  private nextCreated = 0;
+  private readonly counters: Omit<MinerStats, 'templates' | 'aliases'> = {
+    lines: 0,
+    created: 0,
+    generalized: 0,
+    merged: 0,
+    evicted: 0,
+  };
+
+  constructor(options: MinerOptions = {}) {
+    this.opts = { ...DEFAULTS, ...options };
+    if (this.opts.depth < 3) throw new Error('depth must be at least 3');
+    if (this.opts.maxTemplates < 1) throw new Error('maxTemplates must be at least 1');
+  }
+
+  /** Learns from `message` and returns its template. */
+  add(message: string): MineResult {
+    this.counters.lines++;
+    const slots = toSlots(message);
+    const found = this.search(slots.keys);
+    if (found === null) {
+      const cluster = this.create(slots);
+      return { templateId: cluster.id, template: cluster.template, params: this.params(cluster, slots), isNew: true };
+    }
+    let cluster = found;
+    const oldId = cluster.id;
+    let changed = false;
+    for (let i = 0; i < cluster.keys.length; i++) {
+      const ck = cluster.keys[i]!;
+      const cd = cluster.details[i]!;
+      const md = slots.details[i]!;
+      if (ck !== WILDCARD) {
+        if (ck !== slots.keys[i]) {
+          cluster.keys[i] = WILDCARD;
+          cluster.details[i] = generalize(cd, md);
+          changed = true;
+        }
+      } else if (cd !== md && !fits(cd, md)) {
+        cluster.details[i] = generalize(cd, md);
+        changed = true;
+      }
+    }
+    let changedFrom: string | undefined;
+    if (changed) {
+      this.counters.generalized++;
+      cluster = this.rename(cluster);
+      if (cluster.id !== oldId) changedFrom = oldId;
+    }
+    cluster.count++;
+    this.touch(cluster);
+    const result: MineResult = {
+      templateId: cluster.id,
+      template: cluster.template,
+      params: this.params(cluster, slots),
+      isNew: false,
+    };
+    if (changedFrom !== undefined) result.changedFrom = changedFrom;
+    return result;
+  }
+
+  /** Finds the template of `message` without learning: every constant slot must be equal. */
+  match(message: string): Omit<MineResult, 'isNew'> | null {
+    const slots = toSlots(message);
+    const leaf = this.leafFor(slots.keys);
+    if (leaf === null) return null;
+    for (const c of leaf.clusters) {
+      let ok = true;
+      for (let i = 0; i < c.keys.length && ok; i++) {
+        const ck = c.keys[i]!;
+        ok = ck === WILDCARD ? fits(c.details[i]!, slots.details[i]!) : ck === slots.keys[i];
+      }
+      if (ok) return { templateId: c.id, template: c.template, params: this.params(c, slots) };
+    }
+    return null;
+  }
+
+  /** Current templates, most recently used last. */
+  templates(): TemplateInfo[] {
+    return [...this.byId.values()].map((c) => ({ templateId: c.id, template: c.template, count: c.count }));
+  }
+
+  /** The current id for an id this miner has issued (follows generalisations and merges), or null if unknown. */
+  resolveId(id: string): string | null {
+    let cur = id;
+    for (let hops = 0; hops < 64; hops++) {
+      if (this.byId.has(cur)) return cur;
+      const next = this.aliasMap.get(cur);
+      if (next === undefined) return null;
+      cur = next;
+    }
+    return null;
+  }
+
+  stats(): MinerStats {
+    return { ...this.counters, templates: this.byId.size, aliases: this.aliasMap.size };
+  }
+
+  snapshot(): MinerSnapshot {
+    return {
+      version: 1,
+      options: { ...this.opts },
+      nextCreated: this.nextCreated,
+      stats: this.stats(),
+      clusters: [...this.byId.values()].map((c) => ({
+        id: c.id,
+        keys: [...c.keys],
+        details: [...c.details],
+        count: c.count,
+        created: c.created,
+        path: [...c.path],
+      })),
+      aliases: [...this.aliasMap.entries()],
+    };
+  }
+
+  static restore(state: MinerSnapshot, overrides: MinerOptions = {}): TemplateMiner {
+    if (state.version !== 1) throw new Error(`unsupported miner snapshot version ${String(state.version)}`);
+    const miner = new TemplateMiner({ ...state.options, ...overrides });
+    miner.nextCreated = state.nextCreated;
+    const { templates: _t, aliases: _a, ...counters } = state.stats;
+    Object.assign(miner.counters, counters);
+    const clusters: Cluster[] = state.clusters.map((c) => ({
+      id: c.id,
+      keys: [...c.keys],
+      details: [...c.details],
+      template: renderTemplate(c.details),
+      count: c.count,
+      created: c.created,
+      path: [...c.path],
+      leaf: null,
+    }));
+    // Tree in creation order (the order the original tree was built in), LRU order as saved.
+    for (const c of [...clusters].sort((x, y) => x.created - y.created)) miner.insert(c, c.path);
+    for (const c of clusters) miner.byId.set(c.id, c);
+    for (const [from, to] of state.aliases) miner.aliasMap.set(from, to);
+    return miner;
+  }
+
+  // --- internals -------------------------------------------------------------------------------------------
+
+  private params(cluster: Cluster, slots: Slots): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < cluster.details.length; i++) {
+      const d = cluster.details[i]!;
+      if (d.indexOf(WILDCARD) < 0) continue;
+      const raw = slots.raws[i]!;
+      const values = fitPattern(d, raw);
+      if (values !== null) out.push(...values);
+      else {
+        // The raw text does not align literally (masking fused several values); keep the whole slot per `<*>`.
+        const n = d.split(WILDCARD).length - 1;
+        for (let k = 0; k < n; k++) out.push(raw);
+      }
+    }
+    return out;
+  }
+
+  private leafFor(keys: readonly string[]): Leaf | null {
+    let node = this.root.get(keys.length);
+    if (node === undefined) return null;
+    const levels = Math.min(this.opts.depth - 2, keys.length);
+    for (let d = 0; d < levels; d++) {
+      const inner = node as Inner;
+      const next = inner.children.get(keys[d]!) ?? inner.children.get(WILDCARD);
+      if (next === undefined) return null;
+      node = next;
+    }
+    return 'clusters' in node ? node : null;
+  }
+
+  private search(keys: readonly string[]): Cluster | null {
+    const leaf = this.leafFor(keys);
+    if (leaf === null) return null;
+    let best: Cluster | null = null;
+    let bestSim = -1;
+    let bestParams = -1;
+    const n = keys.length;
+    for (const c of leaf.clusters) {
+      let same = 0;
+      let params = 0;
+      for (let i = 0; i < n; i++) {
+        const ck = c.keys[i]!;
+        if (ck === WILDCARD) params++;
+        else if (ck === keys[i]) same++;
+      }
+      // Empty messages (n = 0) are all one template.
+      const sim = n === 0 ? 1 : same / n;
+      if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+        best = c;
+        bestSim = sim;
+        bestParams = params;
+      }
+    }
+    if (best === null) return null;
+    // A template that is all variables accepts only messages that are all variables.
+    const threshold = bestParams === n ? 1 : this.opts.similarity;
+    if (bestParams === n) return keys.every((k) => k === WILDCARD) ? best : null;
+    return bestSim >= threshold ? best : null;
+  }
+
+  private create(slots: Slots): Cluster {
+    const template = renderTemplate(slots.details);
+    const id = templateIdOf(template);
+    const existing = this.byId.get(id);
+    if (existing !== undefined) {
+      // Same text reached through another tree path (e.g. after a restart with a different tree): same template.
+      existing.count++;
+      this.touch(existing);
+      return existing;
+    }
+    const cluster: Cluster = {
+      id,
+      keys: [...slots.keys],
+      details: [...slots.details],
+      template,
+      count: 1,
+      created: this.nextCreated++,
+      path: slots.keys.slice(0, Math.min(this.opts.depth - 2, slots.keys.length)),
+      leaf: null,
+    };
+    cluster.path = this.insert(cluster, cluster.path);
+    this.byId.set(id, cluster);
+    this.counters.created++;
+    this.evictIfNeeded();
+    return cluster;
+  }
+
+  /** Inserts into the prefix tree like Drain3's add_seq_to_prefix_tree; returns the keys actually used. */
+  private insert(cluster: Cluster, path: readonly string[]): string[] {
+    const n = cluster.keys.length;
+    const levels = Math.min(this.opts.depth - 2, n);
+    let node = this.root.get(n);
+    if (node === undefined) {
+      node = levels === 0 ? { clusters: [] } : { children: new Map() };
+      this.root.set(n, node);
+    }
+    const used: string[] = [];
+    for (let d = 0; d < levels; d++) {
+      const inner = node as Inner;
+      const isLast = d === levels - 1;
+      const token = path[d] ?? WILDCARD;
+      let key = token;
+      let next = inner.children.get(token);
+      if (next === undefined) {
+        const hasWild = inner.children.has(WILDCARD);
+        if (token !== WILDCARD && inner.children.size + (hasWild ? 0 : 1) >= this.opts.maxChildren) {
+          key = WILDCARD;
+          next = inner.children.get(WILDCARD);
+        }
+        if (next === undefined) {
+          next = isLast ? { clusters: [] } : { children: new Map() };
+          inner.children.set(key, next);
+        }
+      }
+      used.push(key);
+      node = next;
+    }
+    const leaf = node as Leaf;
+    leaf.clusters.push(cluster);
+    cluster.leaf = leaf;
+    return used;
+  }
+
+  private touch(cluster: Cluster): void {
+    this.byId.delete(cluster.id);
+    this.byId.set(cluster.id, cluster);
+  }
+
+  /** Re-derives the id after the template text changed; merges with a cluster that already has that text. */
+  private rename(cluster: Cluster): Cluster {
+    const template = renderTemplate(cluster.details);
+    const id = templateIdOf(template);
+    if (id === cluster.id) return cluster;
+    const oldId = cluster.id;
+    this.byId.delete(oldId);
+    this.setAlias(oldId, id);
+    const other = this.byId.get(id);
+    if (other !== undefined) {
+      // The generalised template is one we already have: one template, one id.
+      other.count += cluster.count;
+      this.detach(cluster);
+      this.counters.merged++;
+      return other;
+    }
+    cluster.id = id;
+    cluster.template = template;
+    this.byId.set(id, cluster);
+    return cluster;
+  }
+
+  private setAlias(from: string, to: string): void {
+    this.aliasMap.delete(from);
+    this.aliasMap.set(from, to);
+    if (this.aliasMap.size > this.opts.maxAliases) {
+      const oldest = this.aliasMap.keys().next().value;
+      if (oldest !== undefined) this.aliasMap.delete(oldest);
+    }
+  }
+
+  private detach(cluster: Cluster): void {
+    const leaf = cluster.leaf;
+    if (leaf !== null) {
+      const i = leaf.clusters.indexOf(cluster);
+      if (i >= 0) leaf.clusters.splice(i, 1);
+      cluster.leaf = null;
+    }
+  }
+
+  private evictIfNeeded(): void {
+    while (this.byId.size > this.opts.maxTemplates) {
+      const lru = this.byId.values().next().value;
+      if (lru === undefined) return;
+      this.byId.delete(lru.id);
+      this.detach(lru);
+      this.counters.evicted++;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { fuseWildcards, WILDCARD } from './mask.js';
+
+/**
+ * Matches `text` against a slot pattern in which `<*>` stands for one or more characters. Literal parts are
+ * located left to right with indexOf (first fit), which is linear and cannot backtrack. On success returns
+ * the values behind the wildcards, otherwise null.
+ */
+export function fitPattern(pattern: string, text: string): string[] | null {
+  if (pattern === WILDCARD) return [text];
+  const parts = pattern.split(WILDCARD);
+  if (parts.length === 1) return pattern === text ? [] : null;
+  const first = parts[0]!;
+  const lastPart = parts[parts.length - 1]!;
+  if (!text.startsWith(first)) return null;
+  if (text.length < first.length + lastPart.length) return null;
+  const limit = text.length - lastPart.length;
+  if (!text.endsWith(lastPart)) return null;
+  const values: string[] = [];
+  let pos = first.length;
+  for (let k = 1; k < parts.length - 1; k++) {
+    const lit = parts[k]!;
+    // At least one character per wildcard.
+    const at = lit.length === 0 ? pos + 1 : text.indexOf(lit, pos + 1);
+    if (at < 0 || at + lit.length > limit) return null;
+    values.push(text.slice(pos, at));
+    pos = at + lit.length;
+  }
+  if (limit - pos < 1) return null;
+  values.push(text.slice(pos, limit));
+  return values;
+}
+
+/** Whether `text` (itself possibly containing `<*>`) is an instance of `pattern`. */
+export function fits(pattern: string, text: string): boolean {
+  if (pattern === text || pattern === WILDCARD) return true;
+  if (pattern.indexOf(WILDCARD) < 0) return false;
+  return fitPattern(pattern, text) !== null;
+}
+
+function keepsAsPrefix(c: number): boolean {
+  // = : ( [ { ' " # @ ,  and `/` : a key or an opening bracket before a value stays in the template.
+  return c === 61 || c === 58 || c === 40 || c === 91 || c === 123 || c === 39 || c === 34 || c === 35 || c === 64 || c === 44;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+}
+
+/**
+ * The most specific slot pattern covering both `a` and `b`: their common prefix up to a key delimiter
+ * (`user=`, `(`), `<*>`, then their common trailing punctuation (`,`, `)`). `user=root` + `user=bob`
+ * -> `user=<*>`; `<*> KB,` + `<*> B,` -> `<*>,`; otherwise `<*>`.
+ */
+export function generalize(a: string, b: string): string {
+  if (a === b) return a;
+  const n = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  // Cut the prefix back to just after its last key delimiter, and never inside a `<*>`.
+  let cut = 0;
+  for (let k = 0; k < p; k++) {
+    const c = a.charCodeAt(k);
+    if (c === 60 && a.startsWith(WILDCARD, k)) {
+      if (k + 3 > p) break;
+      k += 2;
+      continue;
+    }
+    if (keepsAsPrefix(c)) cut = k + 1;
+  }
+  let prefix = a.slice(0, cut);
+  // A prefix that still contains a wildcard followed by text would make a pattern nobody wrote; drop it.
+  if (prefix.indexOf(WILDCARD) >= 0 && !/^[^A-Za-z0-9]*$/.test(prefix.split(WILDCARD).join(''))) prefix = '';
+  let s = 0;
+  while (
+    s < n - cut &&
+    a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s) &&
+    !isWordChar(a.charCodeAt(a.length - 1 - s)) &&
+    a.charCodeAt(a.length - 1 - s) !== 62 /* > of <*> */ &&
+    a.charCodeAt(a.length - 1 - s) !== 32
+  ) {
+    s++;
+  }
+  const suffix = s > 0 ? a.slice(a.length - s) : '';
+  return fuseWildcards(prefix + WILDCARD + suffix);
+}
