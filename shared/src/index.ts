@@ -14,3 +14,4 @@ export * from './mongo/incidentCache.js';
 export * from './mongo/effects.js';
 export * from './runner/decide.js';
 export * from './runner/stageRunner.js';
+export * from './contracts.js';

@@ -56,15 +56,17 @@ export interface ConsumerLoopOptions {
   partitionsConsumedConcurrently?: number;
 }
 
+/** Header names of dead-letter records, as the topic catalogue documents them for operators. */
 export const DLQ_HEADERS = {
-  error: 'dlq-error',
-  errorCode: 'dlq-error-code',
-  topic: 'dlq-source-topic',
-  partition: 'dlq-source-partition',
-  offset: 'dlq-source-offset',
-  attempts: 'dlq-attempts',
-  service: 'dlq-service',
-  at: 'dlq-at',
+  error: 'dlq.error',
+  errorCode: 'dlq.error-code',
+  topic: 'dlq.source.topic',
+  partition: 'dlq.source.partition',
+  offset: 'dlq.source.offset',
+  group: 'dlq.consumer.group',
+  attempts: 'dlq.attempts',
+  service: 'dlq.service',
+  at: 'dlq.failed-at',
 } as const;
 
 export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
@@ -82,6 +84,7 @@ export function deadLetterRecord(
   input: InputMessage,
   dlqTopic: string,
   service: string,
+  groupId: string,
   error: unknown,
   attempts: number,
 ): Message & { topic: string } {
@@ -97,6 +100,7 @@ export function deadLetterRecord(
       [DLQ_HEADERS.topic]: input.topic,
       [DLQ_HEADERS.partition]: String(input.partition),
       [DLQ_HEADERS.offset]: input.message.offset,
+      [DLQ_HEADERS.group]: groupId,
       [DLQ_HEADERS.attempts]: String(attempts),
       [DLQ_HEADERS.service]: service,
       [DLQ_HEADERS.at]: new Date().toISOString(),
@@ -203,7 +207,7 @@ export class ConsumerLoop {
     } catch (failureError) {
       logger.error({ err: describeError(failureError) }, 'failure handler failed; dead-lettering only');
     }
-    const dlq = deadLetterRecord(input, dlqTopic, service, error, attempts);
+    const dlq = deadLetterRecord(input, dlqTopic, service, this.opts.groupId, error, attempts);
     await this.commitWith(input, extra, [dlq]);
     metrics?.deadLetters.inc({ topic: input.topic });
     logger.error({ err: describeError(error), attempts, dlqTopic }, 'message dead-lettered');

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { localInfraStatus, startLocalInfra, stopLocalInfra } from '@self-healing/infra';
+import { printJson } from '../output.js';
+
+/** The local Kafka, Schema Registry and MongoDB-compatible server, for machines without Docker. */
+export function registerInfraCommands(program: Command): void {
+  const infra = program.command('infra').description('local infrastructure: Kafka, Apicurio Registry, FerretDB');
+  infra
+    .command('up')
+    .description('start (downloading and building on first use) and wait until every server answers')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const started = await startLocalInfra();
+      if (opts.json) printJson(started.endpoints);
+      else process.stdout.write(`up: kafka ${started.endpoints.kafkaBrokers.join(',')}  registry ${started.endpoints.schemaRegistryUrl}  mongodb ${started.endpoints.mongodbUri}\n`);
+    });
+  infra
+    .command('down')
+    .description('stop the local servers')
+    .action(async () => {
+      await stopLocalInfra();
+      process.stdout.write('down\n');
+    });
+  infra
+    .command('status')
+    .description('which local servers run, and where')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const status = await localInfraStatus();
+      if (opts.json) printJson(status);
+      else process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      if (!status.running) process.exitCode = 1;
+    });
+}
