@@ -7,7 +7,7 @@ export function normalizePath(raw: string): string {
   let p = raw.trim().replace(/\\/g, '/');
   p = p.replace(/^(file|webpack(-internal)?):\/+/, '/');
   p = p.replace(/[?#].*$/, '');
-  p = p.replace(/^[A-Za-z]:\//, '/');
+  p = p.replace(/^\/?[A-Za-z]:\//, '/');
   const out: string[] = [];
   for (const segment of p.split('/')) {
     if (segment === '' || segment === '.') continue;
