@@ -95,6 +95,28 @@ function letterDigitSwitches(s: string): number {
   return switches;
 }
 
+/** Whether the dash-separated segment starting at `from` contains a digit (`MININT-FNANLI5`, not `MSRA-SA-41`). */
+function nextSegmentHasDigit(s: string, from: number): boolean {
+  for (let k = from; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 45) return false;
+    if (isDigit(c)) return true;
+  }
+  return false;
+}
+
+function longestDigitRun(s: string): number {
+  let best = 0;
+  let run = 0;
+  for (let k = 0; k < s.length; k++) {
+    if (isDigit(s.charCodeAt(k))) {
+      run++;
+      if (run > best) best = run;
+    } else run = 0;
+  }
+  return best;
+}
+
 function looksLikeHostName(s: string): boolean {
   if (s.length < 3) return false;
   let dots = 0;
@@ -135,8 +157,11 @@ function classifyAtom(x: string, beforePort: boolean): string {
   // A kind code in capitals before a dash keeps its name: `BP-1088-10.1.2.3` -> `BP-<*>`.
   let p = 0;
   while (p < x.length && isUpper(x.charCodeAt(p))) p++;
-  if (p >= 2 && x.charCodeAt(p) === 45 && p + 1 < x.length) return x.slice(0, p + 1) + WILDCARD;
+  if (p >= 2 && x.charCodeAt(p) === 45 && p + 1 < x.length && nextSegmentHasDigit(x, p + 1)) {
+    return x.slice(0, p + 1) + WILDCARD;
+  }
   if (hasDigitSegment(x)) return WILDCARD;
+  if (longestDigitRun(x) >= 5) return WILDCARD;
   if (hex && x.length >= 8) return WILDCARD;
   if (upperOrDigit && x.length >= 5) return WILDCARD;
   if (letterDigitSwitches(x) >= 3) return WILDCARD;
@@ -154,6 +179,8 @@ function isPath(p: string): boolean {
 
 function maskPiece(piece: string, beforePort: boolean): string {
   if (piece.length === 0) return piece;
+  // A path owns its trailing dots (`/a/part-00590.`), as in the Loghub-2.0 path rule.
+  if (isPath(piece)) return WILDCARD;
   // A sentence-ending dot is punctuation, not part of the value (`port 5070.`).
   let end = piece.length;
   while (end > 0 && piece.charCodeAt(end - 1) === 46) end--;
@@ -199,7 +226,7 @@ export function maskToken(tok: string): string {
   let needs = false;
   for (let k = 0; k < tok.length; k++) {
     const c = tok.charCodeAt(k);
-    if (isDigit(c) || c === 47 || c === 64 || c === 92 || c === 58) {
+    if (isDigit(c) || c === 47 || c === 64 || c === 92 || isDelimiter(c)) {
       needs = true;
       break;
     }
@@ -254,6 +281,16 @@ function maskUrl(tok: string, schemeAt: number): string {
     else break;
   }
   const before = s0 > 0 ? maskToken(tok.slice(0, s0)) : '';
+  const rest = tok.slice(schemeAt + 3, e);
+  let digits = false;
+  for (let k = 0; k < rest.length && !digits; k++) digits = isDigit(rest.charCodeAt(k));
+  // A link without any number or query (documentation, a fixed endpoint) is part of the message text.
+  if (!digits && rest.indexOf('?') < 0) return before + tok.slice(s0);
+  // Only an authority `host:port`: keep its structure like a bare host:port.
+  const colon = rest.indexOf(':');
+  if (colon > 0 && rest.indexOf('/') < 0 && rest.indexOf('@') < 0 && allDigits(rest, colon + 1)) {
+    return before + tok.slice(s0, schemeAt + 3) + WILDCARD + ':' + WILDCARD + tok.slice(e);
+  }
   return before + tok.slice(s0, schemeAt + 3) + WILDCARD + tok.slice(e);
 }
 
@@ -278,4 +315,37 @@ export function isPureVariable(masked: string): boolean {
     if (isAlpha(c) || isDigit(c) || c > 127) return false;
   }
   return true;
+}
+
+/** Loghub-2.0 token delimiters for the word-with-variable rule (note: not `<`, `>`, `*`, `/`, `_`). */
+function isCanonDelimiter(c: number): boolean {
+  switch (c) {
+    case 32: case 44: case 33: case 59: case 58: case 61: case 124: case 34: case 39: case 91: case 93:
+    case 40: case 41: case 123: case 125: case 46: case 45: case 43: case 64: case 35: case 36: case 37: case 38:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Canonical template text for one slot, following the Loghub-2.0 template conventions (Khan et al., the
+ * rules the corrected ground truth was written with): a word glued to a variable is a variable
+ * (`blk_<*>` -> `<*>`, `<*>>` -> `<*>`), then `<*>.<*>` and `<*><*>` fuse.
+ */
+export function canonicalSlot(detail: string): string {
+  if (detail.indexOf(WILDCARD) < 0) return detail;
+  let out = '';
+  let start = 0;
+  for (let k = 0; k <= detail.length; k++) {
+    const c = k < detail.length ? detail.charCodeAt(k) : 32;
+    if (k === detail.length || isCanonDelimiter(c)) {
+      const piece = detail.slice(start, k);
+      if (piece !== WILDCARD && piece.indexOf(WILDCARD) >= 0 && piece.indexOf('/') < 0) out += WILDCARD;
+      else out += piece;
+      if (k < detail.length) out += detail[k];
+      start = k + 1;
+    }
+  }
+  return fuseWildcards(out);
 }

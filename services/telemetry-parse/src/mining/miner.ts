@@ -1,4 +1,4 @@
-import { WILDCARD } from './mask.js';
+import { canonicalSlot, WILDCARD } from './mask.js';
 import { fitPattern, fits, generalize } from './pattern.js';
 import { toSlots, type Slots } from './tokenize.js';
 import { templateIdOf } from './template-id.js';
@@ -99,7 +99,34 @@ export interface MinerSnapshot {
 }
 
 function renderTemplate(details: readonly string[]): string {
-  return details.join(' ');
+  let out = '';
+  for (let i = 0; i < details.length; i++) out += (i === 0 ? '' : ' ') + canonicalSlot(details[i]!);
+  return out;
+}
+
+/**
+ * Enumeration constants (`RUNNING`, `SOCKS5`, `android.intent.action.SCREEN_ON`): upper-case identifiers,
+ * possibly qualified. Two different ones at the same position name different events (states, kinds), so
+ * they do not merge into `<*>`.
+ */
+export function isEnumLike(token: string): boolean {
+  let b = token.length;
+  while (b > 0 && !isIdent(token.charCodeAt(b - 1))) b--;
+  let a = b;
+  while (a > 0 && isIdent(token.charCodeAt(a - 1))) a--;
+  if (b - a < 2) return false;
+  let letters = 0;
+  for (let k = a; k < b; k++) {
+    const c = token.charCodeAt(k);
+    if (c >= 97 && c <= 122) return false;
+    if (c >= 65 && c <= 90) letters++;
+  }
+  const c0 = token.charCodeAt(a);
+  return letters >= 2 && c0 >= 65 && c0 <= 90;
+}
+
+function isIdent(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 export class TemplateMiner {
@@ -288,11 +315,17 @@ export class TemplateMiner {
     for (const c of leaf.clusters) {
       let same = 0;
       let params = 0;
+      let veto = false;
       for (let i = 0; i < n; i++) {
         const ck = c.keys[i]!;
         if (ck === WILDCARD) params++;
         else if (ck === keys[i]) same++;
+        else if (isEnumLike(ck) && isEnumLike(keys[i]!)) {
+          veto = true;
+          break;
+        }
       }
+      if (veto) continue;
       // Empty messages (n = 0) are all one template.
       const sim = n === 0 ? 1 : same / n;
       if (sim > bestSim || (sim === bestSim && params > bestParams)) {
@@ -303,9 +336,8 @@ export class TemplateMiner {
     }
     if (best === null) return null;
     // A template that is all variables accepts only messages that are all variables.
-    const threshold = bestParams === n ? 1 : this.opts.similarity;
     if (bestParams === n) return keys.every((k) => k === WILDCARD) ? best : null;
-    return bestSim >= threshold ? best : null;
+    return bestSim >= this.opts.similarity ? best : null;
   }
 
   private create(slots: Slots): Cluster {
