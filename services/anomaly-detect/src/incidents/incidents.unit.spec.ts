@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '@self-healing/schemas';
+import { defaultIncidentPolicy, emptyIncidentState, evolve, severityOf } from './reducer.js';
+import type { IncidentState } from './reducer.js';
+import { findingId } from './stable-id.js';
+
+const MIN = 60_000;
+
+function finding(over: Partial<Finding> & { since: number }): Finding {
+  const base = {
+    kind: 'error' as const,
+    rule: 'error-burst',
+    service: 'checkout',
+    subject: 'error-rate',
+    templateIds: ['t-timeout'],
+    at: over.since,
+    magnitude: 5,
+    explanation: 'x',
+    evidence: {},
+    ...over,
+  };
+  return { id: findingId(base.kind, base.rule, base.service, base.subject, base.since), ...base };
+}
+
+describe('incident grouping', () => {
+  it('groups findings of one service that share a template and are close in time into one incident', () => {
+    const burst = finding({ since: 0, at: MIN });
+    const newTemplate = finding({
+      kind: 'error',
+      rule: 'new-error-template',
+      subject: 't-timeout',
+      since: 2 * MIN,
+    });
+    const missing = finding({
+      kind: 'behavioral',
+      rule: 'missing-step',
+      subject: 'ship',
+      templateIds: ['t-timeout', 't-ship'],
+      since: 3 * MIN,
+    });
+    const { opened, updated, state } = evolve(emptyIncidentState(), [missing, burst, newTemplate], 3 * MIN);
+    expect(opened).toHaveLength(1);
+    expect(updated).toHaveLength(0);
+    expect(opened[0]).toMatchObject({
+      status: 'open',
+      openedAt: 0,
+      findingCount: 3,
+      kinds: ['error', 'behavioral'],
+    });
+    expect(Object.keys(state.incidents)).toHaveLength(1);
+  });
+
+  it('keeps unrelated findings, other services and distant findings apart', () => {
+    const a = finding({ since: 0 });
+    const otherService = finding({ since: MIN, service: 'billing' });
+    const unrelated = finding({
+      rule: 'hot-uncovered',
+      kind: 'coverage',
+      subject: 'src/a.ts:3',
+      templateIds: [],
+      since: MIN,
+    });
+    const tooLate = finding({ since: 0, at: 0 });
+    const { opened } = evolve(emptyIncidentState(), [a, otherService, unrelated], MIN);
+    expect(opened).toHaveLength(3);
+    // Same cause, but after the correlation window of an incident that is still open: a separate episode.
+    const later = finding({ since: 12 * MIN, subject: 'error-rate' });
+    const r = evolve(
+      evolve(emptyIncidentState(), [tooLate], 0, { ...defaultIncidentPolicy, quietPeriodMs: 60 * MIN }).state,
+      [later],
+      12 * MIN,
+      { ...defaultIncidentPolicy, quietPeriodMs: 60 * MIN },
+    );
+    expect(r.opened).toHaveLength(1);
+  });
+
+  it('gives incidents ids from signature and first-seen time: replaying the same findings opens nothing new', () => {
+    const findings = [
+      finding({ since: 0 }),
+      finding({ since: 30_000, rule: 'new-error-template', subject: 't-timeout' }),
+    ];
+    const first = evolve(emptyIncidentState(), findings, MIN);
+    const again = evolve(emptyIncidentState(), [...findings].reverse(), MIN);
+    expect(again.opened.map((i) => i.id)).toEqual(first.opened.map((i) => i.id));
+    const redelivered = evolve(first.state, findings, MIN);
+    expect(redelivered.opened).toEqual([]);
+    expect(redelivered.updated).toEqual([]);
+    expect(Object.values(redelivered.state.incidents)[0]!.findingCount).toBe(2);
+  });
+
+  it('does not modify the input state and keeps it JSON-serialisable', () => {
+    const state = emptyIncidentState();
+    const r = evolve(state, [finding({ since: 0 })], 0);
+    expect(state).toEqual(emptyIncidentState());
+    expect(JSON.parse(JSON.stringify(r.state)) as IncidentState).toEqual(r.state);
+  });
+});
+
+describe('resolution, flapping and re-opening', () => {
+  const policy = { ...defaultIncidentPolicy, quietPeriodMs: 10 * MIN, reopenHorizonMs: 60 * MIN };
+
+  it('resolves only after the quiet period', () => {
+    let r = evolve(emptyIncidentState(), [finding({ since: 0 })], 0, policy);
+    r = evolve(r.state, [], 9 * MIN, policy);
+    expect(r.resolved).toEqual([]);
+    r = evolve(r.state, [], 10 * MIN, policy);
+    expect(r.resolved).toHaveLength(1);
+    expect(r.resolved[0]).toMatchObject({ status: 'resolved', resolvedAt: 10 * MIN });
+  });
+
+  it('re-opens the same incident when the cause returns, and each re-open lengthens the quiet period', () => {
+    let r = evolve(emptyIncidentState(), [finding({ since: 0 })], 10 * MIN, policy);
+    const id = r.resolved[0]!.id;
+    // The burst flaps: a new burst (new finding id) of the same signature after resolution.
+    r = evolve(r.state, [finding({ since: 15 * MIN })], 15 * MIN, policy);
+    expect(r.opened).toEqual([]);
+    expect(r.reopened.map((i) => i.id)).toEqual([id]);
+    expect(r.reopened[0]!.reopenCount).toBe(1);
+    // Quiet period is now doubled (20 min): still open after 10 minutes.
+    r = evolve(r.state, [], 26 * MIN, policy);
+    expect(r.resolved).toEqual([]);
+    r = evolve(r.state, [], 35 * MIN, policy);
+    expect(r.resolved.map((i) => i.id)).toEqual([id]);
+    expect(Object.keys(r.state.incidents)).toEqual([id]);
+  });
+
+  it('opens a new incident when the cause returns after the re-open horizon, and forgets the old one', () => {
+    let r = evolve(emptyIncidentState(), [finding({ since: 0 })], 10 * MIN, policy);
+    const old = r.resolved[0]!.id;
+    r = evolve(r.state, [], 80 * MIN, policy);
+    expect(r.state.incidents[old]).toBeUndefined();
+    expect(r.state.findingIndex).toEqual({});
+    r = evolve(r.state, [finding({ since: 90 * MIN })], 90 * MIN, policy);
+    expect(r.opened).toHaveLength(1);
+    expect(r.opened[0]!.id).not.toBe(old);
+  });
+
+  it('a finding redelivered after resolution does not re-open the incident', () => {
+    const f = finding({ since: 0 });
+    let r = evolve(emptyIncidentState(), [f], 10 * MIN, policy);
+    r = evolve(r.state, [f], 12 * MIN, policy);
+    expect(r.reopened).toEqual([]);
+    expect(Object.values(r.state.incidents)[0]!.status).toBe('resolved');
+  });
+});
+
+describe('severity', () => {
+  const base = {
+    peakMagnitude: 0,
+    kinds: ['behavioral' as const],
+    subjects: ['a'],
+    findingCount: 1,
+    openedAt: 0,
+    lastSeen: 0,
+    rules: ['missing-step'],
+  };
+  it('rises with magnitude, breadth and duration', () => {
+    expect(severityOf(base)).toBe('low');
+    expect(severityOf({ ...base, rules: ['error-burst'] })).toBe('medium');
+    expect(
+      severityOf({ ...base, peakMagnitude: 3, kinds: ['error', 'behavioral'], lastSeen: 20 * MIN }),
+    ).toBe('high');
+    expect(
+      severityOf({
+        ...base,
+        peakMagnitude: 4,
+        kinds: ['error', 'behavioral', 'performance'],
+        subjects: ['a', 'b', 'c', 'd', 'e'],
+        findingCount: 30,
+        lastSeen: 2 * 60 * MIN,
+      }),
+    ).toBe('critical');
+  });
+
+  it('never falls while the incident lives', () => {
+    let r = evolve(emptyIncidentState(), [finding({ since: 0, magnitude: 30 })], 0);
+    expect(r.opened[0]!.severity).toBe('medium');
+    r = evolve(
+      r.state,
+      [
+        finding({
+          since: 20 * MIN,
+          at: 20 * MIN,
+          rule: 'new-error-template',
+          subject: 't-timeout',
+          magnitude: 1,
+        }),
+      ],
+      20 * MIN,
+    );
+    const incident = Object.values(r.state.incidents)[0]!;
+    expect(incident.findingCount).toBe(2);
+    expect(['medium', 'high']).toContain(incident.severity);
+  });
+});

@@ -1,0 +1,298 @@
+import type { Finding, FindingKind, Severity } from '@self-healing/schemas';
+import { stableId } from './stable-id.js';
+
+/**
+ * Grouping rule. A finding joins an OPEN incident when all three hold:
+ *  1. same service;
+ *  2. related: it shares a link key with the incident — a template id (`t:<id>`) or a subject (`s:<subject>`:
+ *     the metric, step, `file:line` or stack signature) of any finding already in it;
+ *  3. close in time: the finding began (`since`) no later than `correlationWindowMs` after the incident was last
+ *     seen.
+ * When it matches several open incidents it joins the earliest opened (ties by id); incidents are never merged,
+ * so ids stay stable. Otherwise, when a RESOLVED incident of the same service shares a link key and the finding
+ * arrives within `reopenHorizonMs` of that resolution, the same incident is re-opened (same id). Otherwise the
+ * finding opens a new incident whose id is derived from its signature (service + the smallest link key of the
+ * founding finding) and its first-seen time, so processing the same findings again yields the same ids.
+ */
+export interface IncidentPolicy {
+  correlationWindowMs: number;
+  /** An incident resolves after this long (event time) without findings... */
+  quietPeriodMs: number;
+  /** ...multiplied by this for every time it was re-opened (hysteresis against flapping), up to the cap. */
+  flapBackoff: number;
+  maxQuietPeriodMs: number;
+  reopenHorizonMs: number;
+  /** Finding ids kept per incident (the count goes on); redelivery is recognised through the global index. */
+  maxFindingIdsPerIncident: number;
+  /** Magnitude at which a finding of a rule counts as "large" (its magnitude / reference is used). */
+  magnitudeReference: Record<string, number>;
+}
+
+export const defaultIncidentPolicy: IncidentPolicy = {
+  correlationWindowMs: 10 * 60_000,
+  quietPeriodMs: 15 * 60_000,
+  flapBackoff: 2,
+  maxQuietPeriodMs: 4 * 60 * 60_000,
+  reopenHorizonMs: 24 * 60 * 60_000,
+  maxFindingIdsPerIncident: 200,
+  magnitudeReference: {
+    'error-burst': 6,
+    'new-error-template': 20,
+    'new-stack-signature': 20,
+    'missing-step': 8,
+    'step-out-of-order': 8,
+    'unexpected-step': 8,
+    'repeated-step': 3,
+    'unseen-template': 1,
+    'hot-uncovered': 1000,
+    'hot-unmeasured': 1000,
+  },
+};
+
+export type IncidentStatus = 'open' | 'resolved';
+
+export interface Incident {
+  id: string;
+  /** `service|anchor key`: what the incident is about, stable across re-opening. */
+  signature: string;
+  service: string;
+  status: IncidentStatus;
+  severity: Severity;
+  openedAt: number;
+  lastSeen: number;
+  resolvedAt: number | null;
+  reopenCount: number;
+  linkKeys: string[];
+  kinds: FindingKind[];
+  rules: string[];
+  subjects: string[];
+  templateIds: string[];
+  findingIds: string[];
+  findingCount: number;
+  /** Largest magnitude / reference over the findings (see `IncidentPolicy.magnitudeReference`). */
+  peakMagnitude: number;
+  /** The founding finding's explanation, for people. */
+  summary: string;
+}
+
+/** Serialisable (plain JSON) reducer state. */
+export interface IncidentState {
+  incidents: Record<string, Incident>;
+  /** Finding id -> incident id, to recognise redelivered findings. */
+  findingIndex: Record<string, string>;
+}
+
+export interface EvolveResult {
+  state: IncidentState;
+  opened: Incident[];
+  updated: Incident[];
+  resolved: Incident[];
+  reopened: Incident[];
+}
+
+export const emptyIncidentState = (): IncidentState => ({ incidents: {}, findingIndex: {} });
+
+export function linkKeys(f: Finding): string[] {
+  return [...new Set([...f.templateIds.map((t) => `t:${t}`), `s:${f.subject}`])].sort();
+}
+
+/**
+ * Pure reducer: folds findings into incidents and resolves incidents that have been quiet long enough at `now`
+ * (event time). The input state is not modified.
+ */
+export function evolve(
+  state: IncidentState,
+  findings: readonly Finding[],
+  now: number,
+  policy: IncidentPolicy = defaultIncidentPolicy,
+): EvolveResult {
+  const next: IncidentState = structuredClone(state);
+  const opened = new Set<string>();
+  const updated = new Set<string>();
+  const reopened = new Set<string>();
+  const resolved = new Set<string>();
+  const ordered = [...findings].sort((a, b) => a.since - b.since || a.at - b.at || a.id.localeCompare(b.id));
+
+  for (const f of ordered) {
+    const keys = linkKeys(f);
+    const knownIn = next.findingIndex[f.id];
+    const known = knownIn ? next.incidents[knownIn] : undefined;
+    if (known) {
+      // Redelivered or updated finding: it may extend the incident in time, never opens a new one.
+      if (known.status === 'resolved' && f.at > (known.resolvedAt ?? 0)) {
+        if (f.at - known.resolvedAt! <= policy.reopenHorizonMs) {
+          reopen(known);
+          reopened.add(known.id);
+        }
+      }
+      if (absorb(known, f, keys, policy, false)) updated.add(known.id);
+      continue;
+    }
+    const incidents = Object.values(next.incidents).filter((i) => i.service === f.service);
+    const related = (i: Incident): boolean => keys.some((k) => i.linkKeys.includes(k));
+    const open = incidents
+      .filter((i) => i.status === 'open' && related(i) && f.since <= i.lastSeen + policy.correlationWindowMs)
+      .sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id))[0];
+    if (open) {
+      absorb(open, f, keys, policy, true);
+      next.findingIndex[f.id] = open.id;
+      updated.add(open.id);
+      continue;
+    }
+    const back = incidents
+      .filter((i) => i.status === 'resolved' && related(i))
+      .sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0) || a.id.localeCompare(b.id))[0];
+    if (back && f.at - (back.resolvedAt ?? 0) <= policy.reopenHorizonMs) {
+      // A late finding from before the resolution belongs to the past episode: no re-open.
+      if (f.at > (back.resolvedAt ?? 0)) {
+        reopen(back);
+        reopened.add(back.id);
+      }
+      absorb(back, f, keys, policy, true);
+      next.findingIndex[f.id] = back.id;
+      updated.add(back.id);
+      continue;
+    }
+    const anchor = keys[0]!;
+    const incident: Incident = {
+      id: stableId('inc', f.service, anchor, f.since),
+      signature: `${f.service}|${anchor}`,
+      service: f.service,
+      status: 'open',
+      severity: 'low',
+      openedAt: f.since,
+      lastSeen: f.at,
+      resolvedAt: null,
+      reopenCount: 0,
+      linkKeys: [],
+      kinds: [],
+      rules: [],
+      subjects: [],
+      templateIds: [],
+      findingIds: [],
+      findingCount: 0,
+      peakMagnitude: 0,
+      summary: f.explanation,
+    };
+    const existing = next.incidents[incident.id];
+    if (existing) {
+      // Same signature and first-seen time: the same incident (state was pruned or findings reshuffled).
+      absorb(existing, f, keys, policy, true);
+      next.findingIndex[f.id] = existing.id;
+      updated.add(existing.id);
+      continue;
+    }
+    absorb(incident, f, keys, policy, true);
+    next.incidents[incident.id] = incident;
+    next.findingIndex[f.id] = incident.id;
+    opened.add(incident.id);
+  }
+
+  for (const incident of Object.values(next.incidents)) {
+    if (incident.status !== 'open') continue;
+    const quiet = Math.min(
+      policy.maxQuietPeriodMs,
+      policy.quietPeriodMs * Math.pow(policy.flapBackoff, incident.reopenCount),
+    );
+    if (now - incident.lastSeen >= quiet) {
+      incident.status = 'resolved';
+      incident.resolvedAt = incident.lastSeen + quiet;
+      resolved.add(incident.id);
+    }
+  }
+
+  // Forget incidents that can no longer re-open, and their findings.
+  for (const incident of Object.values(next.incidents)) {
+    if (incident.status === 'resolved' && now - incident.resolvedAt! > policy.reopenHorizonMs) {
+      delete next.incidents[incident.id];
+      for (const [findingId, incidentId] of Object.entries(next.findingIndex)) {
+        if (incidentId === incident.id) delete next.findingIndex[findingId];
+      }
+    }
+  }
+
+  const pick = (ids: Set<string>, exclude: Set<string>[] = []): Incident[] =>
+    [...ids]
+      .filter((id) => !exclude.some((e) => e.has(id)))
+      .map((id) => next.incidents[id])
+      .filter((i): i is Incident => i !== undefined)
+      .sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id));
+  return {
+    state: next,
+    opened: pick(opened),
+    reopened: pick(reopened, [opened]),
+    updated: pick(updated, [opened, reopened]),
+    resolved: pick(resolved),
+  };
+}
+
+function reopen(incident: Incident): void {
+  incident.status = 'open';
+  incident.resolvedAt = null;
+  incident.reopenCount++;
+}
+
+/** Adds the finding to the incident; returns true when anything a consumer would show changed. */
+function absorb(
+  incident: Incident,
+  f: Finding,
+  keys: string[],
+  policy: IncidentPolicy,
+  isNew: boolean,
+): boolean {
+  const before = JSON.stringify([
+    incident.severity,
+    incident.lastSeen,
+    incident.findingCount,
+    incident.status,
+  ]);
+  const add = <T>(list: T[], value: T): void => {
+    if (!list.includes(value)) list.push(value);
+  };
+  for (const k of keys) add(incident.linkKeys, k);
+  add(incident.kinds, f.kind);
+  add(incident.rules, f.rule);
+  add(incident.subjects, f.subject);
+  for (const t of f.templateIds) add(incident.templateIds, t);
+  if (isNew) {
+    incident.findingCount++;
+    if (incident.findingIds.length < policy.maxFindingIdsPerIncident) incident.findingIds.push(f.id);
+  }
+  incident.openedAt = Math.min(incident.openedAt, f.since);
+  incident.lastSeen = Math.max(incident.lastSeen, f.at);
+  const reference = policy.magnitudeReference[f.rule] ?? 1;
+  incident.peakMagnitude = Math.max(incident.peakMagnitude, f.magnitude / reference);
+  const severity = severityOf(incident);
+  // Severity only rises while an incident lives: a quieter finding does not make the incident less serious.
+  if (rank[severity] > rank[incident.severity]) incident.severity = severity;
+  return (
+    before !== JSON.stringify([incident.severity, incident.lastSeen, incident.findingCount, incident.status])
+  );
+}
+
+const rank: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/**
+ * Severity from magnitude, breadth and duration, as points:
+ *  magnitude: peak magnitude/reference >= 1.5 -> 1, >= 3 -> 2;
+ *  breadth: >= 2 finding kinds -> 1, >= 3 -> 2; >= 5 subjects -> 1; >= 20 findings -> 1;
+ *  duration: lastSeen - openedAt >= 15 min -> 1, >= 1 h -> 2;
+ * 0-1 low, 2-3 medium, 4-5 high, >= 6 critical. Error bursts and new crash sites are at least medium.
+ */
+export function severityOf(
+  i: Pick<
+    Incident,
+    'peakMagnitude' | 'kinds' | 'subjects' | 'findingCount' | 'openedAt' | 'lastSeen' | 'rules'
+  >,
+): Severity {
+  let points = 0;
+  points += i.peakMagnitude >= 3 ? 2 : i.peakMagnitude >= 1.5 ? 1 : 0;
+  points += i.kinds.length >= 3 ? 2 : i.kinds.length >= 2 ? 1 : 0;
+  points += i.subjects.length >= 5 ? 1 : 0;
+  points += i.findingCount >= 20 ? 1 : 0;
+  const duration = i.lastSeen - i.openedAt;
+  points += duration >= 60 * 60_000 ? 2 : duration >= 15 * 60_000 ? 1 : 0;
+  const floor = i.rules.includes('error-burst') || i.rules.includes('new-stack-signature') ? 2 : 0;
+  points = Math.max(points, floor);
+  return points >= 6 ? 'critical' : points >= 4 ? 'high' : points >= 2 ? 'medium' : 'low';
+}
