@@ -136,7 +136,18 @@ export interface SeriesDetectorState {
   err: Record<BaselineKind, number | null>;
   /** The baseline currently in use; switching needs a clear advantage, so that scores do not flap. */
   selected: BaselineKind;
-  episode: { since: number; points: number; direction: 'up' | 'down'; rule: AnomalyDetail['rule']; baseline: number; scale: number } | null;
+  episode: {
+    since: number;
+    points: number;
+    direction: 'up' | 'down';
+    rule: AnomalyDetail['rule'];
+    baseline: number;
+    scale: number;
+    /** What the onset exceeded, kept for the explanation of later points of the episode. */
+    extreme: number;
+    excess: number;
+    scaleName: 'point' | 'level';
+  } | null;
 }
 
 export interface SeriesDetector {
@@ -300,7 +311,15 @@ class Detector implements SeriesDetector {
     if (timestamp - s.firstTimestamp! < o.minHistoryMs) return base;
 
     const residual = value - sel.offset;
-    const point = novelty(w.point[sel.kind], residual);
+    let point = novelty(w.point[sel.kind], residual);
+    // A point is only a spike if it also stands out from its neighbours: a new high reached by a slow drift is
+    // the level's business (and the level scale judges it), not a spike.
+    const before = s.short[sel.kind];
+    if (point.excess > 0 && before.length > 0) {
+      const local = (residual - medianOf(before)) / sel.scale;
+      const standsOut = point.direction === 'up' ? local >= o.zExit : local <= -o.zExit;
+      if (!standsOut) point = { score: 0.5, excess: 0, direction: point.direction, extreme: point.extreme };
+    }
     let best: ReturnType<typeof novelty> & { scaleName: 'point' | 'level' } = { ...point, scaleName: 'point' };
     if (o.levelScale) {
       const shortResiduals = [...s.short[sel.kind], residual].slice(-this.levelPoints());
@@ -334,9 +353,9 @@ class Detector implements SeriesDetector {
       observed: value,
       deviation: s.episode ? (value - s.episode.baseline) / s.episode.scale : z,
       scale: s.episode?.scale ?? sel.scale,
-      previousExtreme: hit.extreme,
-      excess: hit.excess,
-      scaleName: hit.scaleName,
+      previousExtreme: s.episode?.extreme ?? hit.extreme,
+      excess: s.episode?.excess ?? hit.excess,
+      scaleName: s.episode?.scaleName ?? hit.scaleName,
       onset,
     });
 
@@ -356,7 +375,17 @@ class Detector implements SeriesDetector {
     }
     if (hit.excess < o.alertExcess || Math.abs(z) < o.zExit) return undefined;
     const rule = hit.scaleName === 'level' ? 'level-shift' : hit.direction === 'up' ? 'spike' : 'drop';
-    s.episode = { since: timestamp, points: 1, direction: hit.direction, rule, baseline: sel.center, scale: sel.scale };
+    s.episode = {
+      since: timestamp,
+      points: 1,
+      direction: hit.direction,
+      rule,
+      baseline: sel.center,
+      scale: sel.scale,
+      extreme: hit.extreme,
+      excess: hit.excess,
+      scaleName: hit.scaleName,
+    };
     return detail(rule, hit.direction, timestamp, true);
   }
 

@@ -1,2 +1,3 @@
 export * from './detector.js';
-export * from './robust.js';
+export * from './aggregates.js';
+export { RollingSortedWindow } from './robust.js';

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import type { WindowAggregate } from '@self-healing/schemas';
+import { createSeriesDetector, restoreSeriesDetector, scoreSeries } from './detector.js';
+import type { PointResult, SeriesDetectorState } from './detector.js';
+import { PerformanceMonitor } from './aggregates.js';
+import { RollingSortedWindow } from './robust.js';
+
+const STEP = 5 * 60_000;
+const DAY_POINTS = 288;
+const T0 = Date.UTC(2024, 0, 1); // a Monday, midnight UTC
+
+/** Deterministic noise in [-1, 1] (a small LCG), so tests do not depend on Math.random. */
+function noise(seed = 1): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
+}
+
+function series(n: number, f: (i: number, t: number) => number): { ts: number[]; vs: number[] } {
+  const ts = Array.from({ length: n }, (_, i) => T0 + i * STEP);
+  return { ts, vs: ts.map((t, i) => f(i, t)) };
+}
+
+const onsets = (rs: PointResult[]) => rs.map((r, i) => ({ r, i })).filter(({ r }) => r.finding?.onset);
+
+describe('RollingSortedWindow', () => {
+  it('keeps the last n values with their median, MAD, range and mid-rank', () => {
+    const w = new RollingSortedWindow(5);
+    for (const x of [1, 2, 3, 4, 100, 5]) w.push(x);
+    expect(w.values()).toEqual([2, 3, 4, 100, 5]);
+    expect(w.median()).toBe(4);
+    expect(w.mad()).toBe(1); // |x - 4| = 2,1,0,96,1 -> median 1
+    expect([w.min(), w.max()]).toEqual([2, 100]);
+    expect(w.cdf(4)).toBe(0.5);
+  });
+});
+
+describe('performance detector', () => {
+  it('given a level shift, then it fires once at the shift, as a level shift against the old baseline', () => {
+    const rnd = noise(7);
+    const shiftAt = 3 * DAY_POINTS;
+    const { ts, vs } = series(4 * DAY_POINTS, (i) => (i < shiftAt ? 100 : 130) + 2 * rnd());
+    const rs = scoreSeries(ts, vs);
+
+    expect(rs[shiftAt]!.score).toBeGreaterThan(0.9);
+    const firstOnsets = onsets(rs).filter(({ i }) => i >= DAY_POINTS);
+    expect(firstOnsets[0]!.i).toBe(shiftAt);
+    const shift = onsets(rs).find(({ r }) => r.finding!.rule === 'level-shift')!;
+    expect(shift.r.finding).toMatchObject({ since: ts[shiftAt], direction: 'up' });
+    expect(shift.r.finding!.baseline).toBeCloseTo(100, 0);
+    expect(shift.r.finding!.deviation).toBeGreaterThan(6);
+    // One incident, one episode: every onset after the shift belongs to the episode that began at the shift.
+    expect(new Set(onsets(rs).filter(({ i }) => i >= shiftAt).map(({ r }) => r.finding!.since))).toEqual(new Set([ts[shiftAt]]));
+  });
+
+  it('given a single spike, then that point scores high and is reported as a spike, and the next ones are not', () => {
+    const rnd = noise(3);
+    const at = 2 * DAY_POINTS + 100;
+    const { ts, vs } = series(3 * DAY_POINTS, (i) => (i === at ? 160 : 100 + 2 * rnd()));
+    const rs = scoreSeries(ts, vs);
+    expect(rs[at]!.score).toBeGreaterThan(0.9);
+    expect(rs[at]!.finding).toMatchObject({ rule: 'spike', direction: 'up', onset: true, since: ts[at], observed: 160 });
+    expect(rs[at + 1]!.finding).toBeUndefined();
+    expect(Math.max(...rs.slice(at + 1).map((r) => r.score))).toBeLessThan(0.6);
+  });
+
+  it('given a slow drift, then it never reports a spike or drop', () => {
+    const rnd = noise(11);
+    // +30% over three days, about 0.03 noise-sigmas per step.
+    const { ts, vs } = series(4 * DAY_POINTS, (i) => 100 + (i > DAY_POINTS ? (30 * (i - DAY_POINTS)) / (3 * DAY_POINTS) : 0) + 2 * rnd());
+    const rs = scoreSeries(ts, vs);
+    const rules = onsets(rs).map(({ r }) => r.finding!.rule);
+    expect(rules.filter((r) => r === 'spike' || r === 'drop')).toEqual([]);
+    // Leaving the week's range slowly is a level change, if anything; single points never stand out.
+    expect(rules.every((r) => r === 'level-shift')).toBe(true);
+    expect(rs.filter((r) => r.finding?.scaleName === 'point')).toEqual([]);
+  });
+
+  it('given a daily seasonal series, then normal peaks do not fire but an off-season spike does', () => {
+    const rnd = noise(5);
+    const daily = (t: number) => 100 + 50 * Math.sin((2 * Math.PI * ((t - T0) % 86_400_000)) / 86_400_000 - Math.PI / 2);
+    const spikeAt = 7 * DAY_POINTS + 36; // 03:00 on day 8, when the daily curve is near its low (~63)
+    const { ts, vs } = series(8 * DAY_POINTS, (i, t) => (i === spikeAt ? 140 : daily(t) + 2 * rnd()));
+    const rs = scoreSeries(ts, vs);
+
+    // 140 at night is well inside the daily range (50..150): only the seasonal baseline makes it anomalous.
+    expect(rs[spikeAt]!.baselineKind).toBe('daily');
+    expect(rs[spikeAt]!.finding).toMatchObject({ rule: 'spike', direction: 'up', onset: true });
+    expect(rs[spikeAt]!.score).toBeGreaterThan(0.9);
+    // The peaks of days 5 to 8 (after the profile is learned) never open an episode.
+    const later = onsets(rs).filter(({ i }) => i >= 4 * DAY_POINTS && i !== spikeAt);
+    expect(later).toEqual([]);
+  });
+
+  it('given a baseline full of outliers, then the baseline stays put and a moderate level shift is still found', () => {
+    const rnd = noise(13);
+    const shiftAt = 4 * DAY_POINTS;
+    // 3% of points are wild outliers (x10) before the shift.
+    const { ts, vs } = series(5 * DAY_POINTS, (i) => {
+      const base = i < shiftAt ? 100 : 115;
+      return (Math.abs(rnd()) < 0.03 && i < shiftAt) ? 1000 : base + 2 * rnd();
+    });
+    const rs = scoreSeries(ts, vs);
+    const shift = onsets(rs).find(({ i, r }) => i >= shiftAt && r.finding!.rule === 'level-shift');
+    expect(shift).toBeDefined();
+    expect(shift!.i - shiftAt).toBeLessThanOrEqual(6);
+    expect(shift!.r.finding!.baseline).toBeGreaterThan(98);
+    expect(shift!.r.finding!.baseline).toBeLessThan(102);
+  });
+
+  it('given a detector serialised to JSON and restored, then it scores the rest of the series identically', () => {
+    const rnd = noise(17);
+    const { ts, vs } = series(6 * DAY_POINTS, (i, t) => 100 + 20 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) + 3 * rnd() + (i === 5 * DAY_POINTS ? 80 : 0));
+    const cut = 4 * DAY_POINTS + 17;
+    const original = createSeriesDetector();
+    for (let i = 0; i < cut; i++) original.update(ts[i]!, vs[i]!);
+    const restored = restoreSeriesDetector(JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState);
+    const a: PointResult[] = [];
+    const b: PointResult[] = [];
+    for (let i = cut; i < ts.length; i++) {
+      a.push(original.update(ts[i]!, vs[i]!));
+      b.push(restored.update(ts[i]!, vs[i]!));
+    }
+    expect(b).toEqual(a);
+    expect(a.some((r) => r.finding?.onset)).toBe(true);
+  });
+
+  it('ignores non-finite values and out-of-order timestamps', () => {
+    const d = createSeriesDetector();
+    d.update(T0, 1);
+    expect(d.update(T0 + STEP, Number.NaN).score).toBe(0);
+    expect(d.update(T0 - STEP, 5).score).toBe(0);
+    expect(d.state().count).toBe(1);
+  });
+});
+
+describe('PerformanceMonitor over window aggregates', () => {
+  const agg = (i: number, p95: number, count = 50, errorCount = 0): WindowAggregate => ({
+    service: 'checkout',
+    templateId: 't1',
+    template: 'GET /cart took <*> ms',
+    windowStart: T0 + i * 60_000,
+    windowMs: 60_000,
+    count,
+    errorCount,
+    latency: { p50: p95 / 2, p95, p99: p95 * 1.2, max: p95 * 1.5, count },
+    latencySketch: null,
+    firstSeen: T0 + i * 60_000,
+    lastSeen: T0 + i * 60_000 + 59_000,
+    newTemplate: i === 0,
+  });
+
+  it('turns a lasting latency rise into a latency-shift finding that explains itself', () => {
+    const rnd = noise(19);
+    const n = 2 * 1440;
+    const shiftAt = 1440 + 600;
+    const aggregates = Array.from({ length: n }, (_, i) => agg(i, (i < shiftAt ? 200 : 320) + 10 * rnd(), 50 + Math.round(5 * rnd())));
+    const findings = new PerformanceMonitor().observe(aggregates);
+    const latency = findings.filter((f) => f.subject === 't1:latency.p95');
+    const shift = latency.find((f) => f.rule === 'latency-shift');
+    expect(shift).toBeDefined();
+    expect(shift).toMatchObject({ kind: 'performance', service: 'checkout', templateIds: ['t1'], since: T0 + shiftAt * 60_000 });
+    expect(shift!.magnitude).toBeGreaterThan(5);
+    expect(shift!.explanation).toMatch(/latency\.p95 of checkout .* rose to 3\d\d\.?\d* ms against a median of (19\d|20\d)/);
+    expect(shift!.evidence).toMatchObject({ metric: 'latency.p95', direction: 'up' });
+    // Deterministic ids: the same input gives the same findings.
+    expect(new PerformanceMonitor().observe(aggregates).map((f) => f.id)).toEqual(findings.map((f) => f.id));
+  });
+
+  it('treats missing windows as zero traffic, so a stop in throughput is a drop', () => {
+    const rnd = noise(23);
+    const aggregates = Array.from({ length: 1440 + 300 }, (_, i) => agg(i, 200 + 10 * rnd(), 50 + Math.round(5 * rnd())));
+    // Traffic stops for 30 minutes, then resumes.
+    const withGap = aggregates.filter((_, i) => i < 1600 || i >= 1630);
+    const findings = new PerformanceMonitor().observe(withGap);
+    const drop = findings.find((f) => f.subject === 't1:throughput' && (f.rule === 'drop' || f.rule === 'level-shift'));
+    expect(drop).toBeDefined();
+    expect(drop!.since).toBe(T0 + 1600 * 60_000);
+    expect(drop!.evidence.direction).toBe('down');
+  });
+
+  it('resumes from its state without repeating or losing findings', () => {
+    const rnd = noise(29);
+    const aggregates = Array.from({ length: 1440 + 700 }, (_, i) => agg(i, (i < 1440 + 600 ? 200 : 400) + 10 * rnd()));
+    const whole = new PerformanceMonitor().observe(aggregates).map((f) => f.id);
+    const first = new PerformanceMonitor();
+    const a = first.observe(aggregates.slice(0, 1500)).map((f) => f.id);
+    const resumed = new PerformanceMonitor({}, JSON.parse(JSON.stringify(first.state())));
+    const b = resumed.observe(aggregates.slice(1500)).map((f) => f.id);
+    expect([...a, ...b]).toEqual(whole);
+    expect(whole.length).toBeGreaterThan(0);
+  });
+});
