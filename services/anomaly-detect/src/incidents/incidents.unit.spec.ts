@@ -179,7 +179,7 @@ describe('severity', () => {
       r.state,
       [
         finding({
-          since: 20 * MIN,
+          since: 5 * MIN,
           at: 20 * MIN,
           rule: 'new-error-template',
           subject: 't-timeout',
