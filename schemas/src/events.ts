@@ -85,9 +85,9 @@ export interface EventOf<T extends EventType> {
   payload: PayloadOf<T>;
 }
 /** Union of the events of one group: `StageEvent<'telemetry.parse'>`, `StageEvent<'commands'>` ... */
-export type StageEvent<G extends EventGroup = EventGroup> = {
-  [T in keyof PayloadSchemas<G> & string]: EventOf<T & EventType>;
-}[keyof PayloadSchemas<G> & string];
+export type StageEvent<G extends EventGroup = EventGroup> = G extends EventGroup
+  ? { [T in keyof PayloadSchemas<G> & string]: EventOf<T & EventType> }[keyof PayloadSchemas<G> & string]
+  : never;
 export type CommandEvent = StageEvent<'commands'>;
 export type IncidentEvent = StageEvent<'incidents'>;
 export type AnyEvent = StageEvent;

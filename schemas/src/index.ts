@@ -19,6 +19,7 @@ export type {
 } from './sequences.js';
 export { beatsOf, isSequenceId, pluginId, sequenceById, sequenceIds, sequences } from './sequences.js';
 
+export { payloadLimits } from './limits.js';
 export type { TopicName, TopicSpec, TopicVisibility, ValueFormat } from './topics.js';
 export { topicNames, topicSpecs } from './topics.js';
 export type { TopicEntry } from './catalogue.js';

@@ -86,15 +86,6 @@ export const EventMeta = record(
 
 // ---- domain.ts shapes, field for field -------------------------------------------------------------------
 
-export const Level = enumeration(NS, 'Level', 'Normalized log level.', [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-]);
-
 export const Severity = enumeration(NS, 'Severity', 'Incident or issue severity.', [
   'low',
   'medium',
