@@ -23,6 +23,7 @@ import {
   parseCombinedWindows,
   parseNabDataCsv,
   parsePublishedScoresCsv,
+  probationaryLength,
   windowLabels,
 } from '../src/nab/index.js';
 import { scoreSeries, RollingSortedWindow } from '../src/performance/index.js';
@@ -117,6 +118,43 @@ function checkPublished(dataDir: string, windowCount: number): Record<string, Re
   return out;
 }
 
+/**
+ * The port's own end points: a detector that never fires must score 0, and one that fires exactly on the first
+ * scorable record of every window (and nowhere else) must score 100 (less where a window starts in probation).
+ */
+function checkBaselines(files: readonly ScoredFile[]): Record<string, Record<ProfileName, number>> {
+  const nullFiles = files.map((f) => ({ ...f, anomalyScores: f.anomalyScores.map(() => 0.5) }));
+  const perfectFiles = files.map((f) => {
+    const probation = probationaryLength(f.timestamps.length);
+    const scores = f.timestamps.map(() => 0);
+    for (const [start, end] of f.windows) {
+      const i = f.timestamps.findIndex((t, k) => t >= start && t <= end && k >= probation);
+      if (i >= 0) scores[i] = 1;
+    }
+    return { ...f, anomalyScores: scores };
+  });
+  const pick = (r: ReturnType<typeof evaluateAllProfiles>) =>
+    Object.fromEntries(PROFILE_NAMES.map((p) => [p, round(r[p].normalizedScore, 4)])) as Record<ProfileName, number>;
+  return { null: pick(evaluateAllProfiles(nullFiles)), perfect: pick(evaluateAllProfiles(perfectFiles)) };
+}
+
+/** Largest difference between the recomputed published scores and the DERIVED table (| detector | std | FP | FN |). */
+function compareWithDerived(published: Record<string, Record<ProfileName, number>>, markdown: string): { compared: number; maxAbsDiff: number } {
+  let compared = 0;
+  let maxAbsDiff = 0;
+  for (const line of markdown.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const [, detector, std, lowFp, lowFn] = cells;
+    if (!detector || !(detector in published) || std === undefined || lowFp === undefined || lowFn === undefined) continue;
+    const mine = published[detector]!;
+    for (const [p, v] of [['standard', std], ['reward_low_FP_rate', lowFp], ['reward_low_FN_rate', lowFn]] as const) {
+      compared++;
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(mine[p] - Number(v)));
+    }
+  }
+  return { compared, maxAbsDiff: round(maxAbsDiff, 4) };
+}
+
 function round(x: number, d: number): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
@@ -175,7 +213,13 @@ function main(): void {
     raw: Object.fromEntries(PROFILE_NAMES.map((p) => [p, { score: round(results[p].rawScore, 4), null: results[p].nullScore, perfect: results[p].perfectScore }])),
     perFileStandard: Object.fromEntries(results.standard.files.map((f) => [f.relativePath, { score: round(f.score, 3), tp: f.tp, fp: f.fp }])),
   };
-  if (args['check-published'] && existsSync(join(dataDir, 'results'))) report.published = checkPublished(dataDir, windowCount);
+  report.baselines = checkBaselines(files);
+  if (args['check-published'] && existsSync(join(dataDir, 'results'))) {
+    const published = checkPublished(dataDir, windowCount);
+    report.published = published;
+    const derivedPath = join(dataDir, 'DERIVED_category_scores_realAWSCloudwatch.md');
+    if (existsSync(derivedPath)) report.publishedVsDerived = compareWithDerived(published, readFileSync(derivedPath, 'utf8'));
+  }
 
   if (args.json) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(JSON.stringify(report, null, 2) + '\n');
