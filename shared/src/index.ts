@@ -8,6 +8,7 @@ export * from './kafka/admin.js';
 export * from './kafka/codec.js';
 export * from './kafka/consumer.js';
 export * from './kafka/logReader.js';
+export * from './kafka/rangeReader.js';
 export * from './mongo/client.js';
 export * from './mongo/json.js';
 export * from './mongo/incidentCache.js';

@@ -4,6 +4,7 @@ import { registerDlqCommands } from './commands/dlq.js';
 import { registerIncidentCommands } from './commands/incidents.js';
 import { registerInfraCommands } from './commands/infra.js';
 import { registerPlatformCommands } from './commands/platform.js';
+import { registerShipCommand } from './commands/ship.js';
 import { CliError } from './output.js';
 
 /** healctl: the operator's command line for the self-healing platform. */
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInfraCommands(program);
   registerPlatformCommands(program);
+  registerShipCommand(program);
   registerIncidentCommands(program);
   registerDlqCommands(program);
   return program;

@@ -1,0 +1,213 @@
+import { createReadStream, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Kafka } from 'kafkajs';
+import { topicNames } from '@self-healing/schemas';
+import { buildEvent, createPlatformCodec, type OffsetRange } from '@self-healing/shared';
+import { isContinuationLine } from '@self-healing/telemetry-parse';
+import { withKafka } from '../context.js';
+import { CliError, printJson } from '../output.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  text: 'text/plain',
+  json: 'application/json',
+  'otlp-json': 'application/json; otlp',
+  'otlp-proto': 'application/x-protobuf; otlp',
+};
+
+export interface ShipOptions {
+  service: string;
+  host?: string;
+  format?: string;
+  topic: string;
+  linesPerRecord: number;
+}
+
+export interface ShipResult {
+  topic: string;
+  files: string[];
+  lines: number;
+  records: number;
+  bytes: number;
+  ranges: OffsetRange[];
+}
+
+/** Regular files under a path (a file, or a directory walked recursively, in name order); `-` is stdin. */
+export async function filesUnder(path: string): Promise<string[]> {
+  if (path === '-') return ['-'];
+  const full = resolve(path);
+  let stat;
+  try {
+    stat = statSync(full);
+  } catch {
+    throw new CliError(`no such file or directory: ${path}`, 2);
+  }
+  if (stat.isFile()) return [full];
+  if (!stat.isDirectory()) throw new CliError(`not a file or directory: ${path}`, 2);
+  const out: string[] = [];
+  for (const entry of (await readdir(full, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const child = join(full, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(child)));
+    else if (entry.isFile()) out.push(child);
+  }
+  return out;
+}
+
+/**
+ * Groups lines into Kafka records of at most `max` lines, never separating a stack trace or other
+ * continuation line from the line it belongs to, so that the parser sees whole multi-line records.
+ */
+export class LineBatcher {
+  private lines: string[] = [];
+  constructor(private readonly max: number, private readonly emit: (lines: string[]) => Promise<void>) {}
+
+  async push(line: string): Promise<void> {
+    if (this.lines.length >= this.max && !isContinuationLine(line)) await this.flush();
+    this.lines.push(line);
+  }
+
+  async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    const lines = this.lines;
+    this.lines = [];
+    await this.emit(lines);
+  }
+}
+
+/** Ships files (or stdin) to the raw telemetry topic and returns the exact offset ranges written. */
+export async function ship(kafka: Kafka, paths: string[], opts: ShipOptions, onProgress?: (bytes: number) => void): Promise<ShipResult> {
+  const files = (await Promise.all(paths.map(filesUnder))).flat();
+  if (files.length === 0) throw new CliError('nothing to ship: no files found', 2);
+  if (opts.format && !CONTENT_TYPES[opts.format]) throw new CliError(`unknown format ${opts.format}; one of ${Object.keys(CONTENT_TYPES).join(', ')}`, 2);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const ranges = new Map<number, OffsetRange>();
+  const result: ShipResult = { topic: opts.topic, files, lines: 0, records: 0, bytes: 0, ranges: [] };
+  const headers: Record<string, string> = { service: opts.service };
+  if (opts.host) headers.host = opts.host;
+  if (opts.format) headers['content-type'] = CONTENT_TYPES[opts.format]!;
+  let pending: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
+  const send = async () => {
+    if (pending.length === 0) return;
+    const messages = pending;
+    pending = [];
+    const metadata = await producer.send({ topic: opts.topic, acks: -1, messages });
+    // One key (the service) means one partition per call; its records are consecutive from baseOffset.
+    for (const m of metadata) {
+      const from = Number(m.baseOffset);
+      const r = ranges.get(m.partition);
+      const to = from + messages.length;
+      ranges.set(m.partition, r ? { partition: m.partition, fromOffset: Math.min(r.fromOffset, from), toOffset: Math.max(r.toOffset, to) } : { partition: m.partition, fromOffset: from, toOffset: to });
+    }
+  };
+  try {
+    for (const file of files) {
+      const batcher = new LineBatcher(opts.linesPerRecord, async (lines) => {
+        pending.push({ key: opts.service, value: lines.join('\n'), headers: { ...headers, ...(file === '-' ? {} : { file }) } });
+        result.records += 1;
+        if (pending.length >= 200) await send();
+      });
+      const input = file === '-' ? process.stdin : createReadStream(file);
+      input.on('data', (chunk: Buffer | string) => {
+        result.bytes += chunk.length;
+        onProgress?.(result.bytes);
+      });
+      for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (line.length === 0) continue;
+        result.lines += 1;
+        await batcher.push(line);
+      }
+      await batcher.flush();
+    }
+    await send();
+  } finally {
+    await producer.disconnect();
+  }
+  result.ranges = [...ranges.values()].sort((a, b) => a.partition - b.partition);
+  return result;
+}
+
+export function registerShipCommand(program: Command): void {
+  program
+    .command('ship')
+    .description('ship log files, a directory of them, or stdin (-) to the raw telemetry topic, then optionally request their parse')
+    .argument('<paths...>', 'files or directories; - for stdin')
+    .requiredOption('--service <name>', 'the service that wrote these logs')
+    .option('--host <name>', 'the host they come from')
+    .option('--format <format>', 'text | json | otlp-json | otlp-proto (default: detected per record)')
+    .option('--topic <topic>', 'raw telemetry topic', topicNames.telemetryRaw)
+    .option('--lines-per-record <n>', 'lines per Kafka record', (v) => Number.parseInt(v, 10), 200)
+    .option('--parse', 'request a parse of exactly what was shipped')
+    .option('--run-id <id>', 'id of the parse run (default: a new one)')
+    .option('--window-ms <ms>', 'aggregation window of the parse run', (v) => Number.parseInt(v, 10))
+    .option('--json', 'machine-readable output')
+    .action(async (paths: string[], opts: ShipOptions & { parse?: boolean; runId?: string; windowMs?: number; json?: boolean }) => {
+      await withKafka(async (kafka, e) => {
+        const total = paths.includes('-') ? 0 : (await Promise.all(paths.map(filesUnder))).flat().reduce((s, f) => s + statSync(f).size, 0);
+        const bar = !opts.json && process.stderr.isTTY && total > 0 ? new SingleBar({ format: 'shipping [{bar}] {percentage}% {value}/{total} bytes', stream: process.stderr }, Presets.shades_classic) : null;
+        bar?.start(total, 0);
+        const shipped = await ship(kafka, paths, opts, (b) => bar?.update(Math.min(b, total)));
+        bar?.stop();
+        let runId: string | null = null;
+        if (opts.parse) {
+          runId = opts.runId ?? `parse-${randomUUID()}`;
+          await requestParse(kafka, e.schemaRegistryUrl, runId, shipped, opts);
+        }
+        const out = { ...shipped, parseRunId: runId };
+        if (opts.json) printJson(out);
+        else {
+          process.stdout.write(`shipped ${shipped.lines} lines (${shipped.bytes} bytes) from ${shipped.files.length} file(s) as ${shipped.records} records to ${shipped.topic}\n`);
+          if (runId) process.stdout.write(`parse requested: run ${runId}; follow it with: npm run healctl -- incidents show ${runId}\n`);
+        }
+      });
+    });
+}
+
+export async function requestParse(
+  kafka: Kafka,
+  registryUrl: string,
+  runId: string,
+  shipped: ShipResult,
+  opts: { service: string; windowMs?: number },
+): Promise<void> {
+  const codec = createPlatformCodec(registryUrl);
+  const command = buildEvent('commands', {
+    type: 'ParseTelemetryCommand',
+    payload: {
+      runId,
+      source: { kind: 'kafka', topic: shipped.topic, partitions: shipped.ranges, paths: [] },
+      services: [opts.service],
+      timeRange: null,
+      windowMs: opts.windowMs ?? null,
+      formats: [],
+      requestedBy: 'service:healctl',
+      comment: `ship of ${shipped.files.length} file(s)`,
+    },
+  }, {
+    incidentId: runId,
+    seq: 1,
+    causationId: null,
+    correlationId: randomUUID(),
+    startedAt: null,
+    occurredAt: Date.now(),
+    producer: 'healctl',
+    sequenceId: null,
+    beat: null,
+    handler: null,
+    attempt: 1,
+    machineVersion: null,
+  });
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  try {
+    await producer.send({ topic: topicNames.commands, acks: -1, messages: [{ key: runId, value: await codec.encode(command), headers: { 'event-type': 'ParseTelemetryCommand' } }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
