@@ -5,7 +5,7 @@
  */
 
 const JS_FRAME = /^\s*at\s+(?:async\s+)?(?:(.+?)\s+\((.+?):(\d+)(?::\d+)?\)|(.+?):(\d+)(?::\d+)?)\s*$/;
-const JS_FRAME_NATIVE = /^\s*at\s+(?:async\s+)?(.+?)\s+\((native|<anonymous>|node:[^)]*)\)\s*$/;
+const JS_FRAME_NATIVE = /^\s*at\s+(?:async\s+)?(.+?)\s+\((native|<anonymous>)\)\s*$/;
 const JVM_FRAME = /^\s*at\s+([\w$.<>/]+)\(([^():]+?)(?::(\d+))?\)\s*$/;
 const PY_FRAME = /^\s*File "(.+?)", line (\d+)(?:, in (.+))?\s*$/;
 const GO_FUNC = /^([\w./*()-]+?\.[\w$*().-]+)\((?:[^)]*)\)\s*$/;

@@ -76,15 +76,15 @@ export function zoneOffsetMs(zone: string, utcMs: number): number {
  * result moves forward by the gap; in an overlap the earlier (pre-transition) instant is chosen.
  */
 export function wallClockToUtc(wallMs: number, zone: string): number {
-  const first = zoneOffsetMs(zone, wallMs);
-  let guess = wallMs - first;
-  const second = zoneOffsetMs(zone, guess);
-  if (second !== first) {
-    const alternative = wallMs - second;
-    // Overlap: both readings are valid; prefer the earlier instant so replays agree.
-    guess = zoneOffsetMs(zone, alternative) === second ? Math.min(guess, alternative) : guess;
-  }
-  return guess;
+  const fixed = parseFixedOffset(zone);
+  if (fixed !== null) return wallMs - fixed;
+  // Offsets in force a day either side cover any single transition; a reading is valid when the zone's
+  // offset at the resulting instant is the one used to get there.
+  const offsets = [...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000)])];
+  const valid = offsets.map((o) => wallMs - o).filter((t) => wallMs - zoneOffsetMs(zone, t) === t);
+  if (valid.length > 0) return Math.min(...valid);
+  // In a gap (clocks jumped forward) no reading is valid: use the offset from before the jump.
+  return wallMs - (offsets[0] ?? 0);
 }
 
 export interface TimeOptions {
