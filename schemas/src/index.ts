@@ -20,6 +20,8 @@ export type {
 export { beatsOf, isSequenceId, pluginId, sequenceById, sequenceIds, sequences } from './sequences.js';
 
 export { payloadLimits } from './limits.js';
+export type { StageContract } from './pipeline.js';
+export { pipeline, stageContract } from './pipeline.js';
 export type { TopicName, TopicSpec, TopicVisibility, ValueFormat } from './topics.js';
 export { topicNames, topicSpecs } from './topics.js';
 export type { TopicEntry } from './catalogue.js';

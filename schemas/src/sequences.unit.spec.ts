@@ -1,5 +1,13 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { beatsOf, sequenceById, sequenceIds, sequences } from './index.js';
+import {
+  beatsOf,
+  eventTypes,
+  pipeline,
+  sequenceById,
+  sequenceIds,
+  sequences,
+  stageContract,
+} from './index.js';
 import type { BeatEventType, EventType, HandlerName, SequenceId } from './index.js';
 
 /** The roadmap's 67 handlers, in order, per sequence (copied from the mission's roadmap.md). */
@@ -169,5 +177,38 @@ describe('sequences', () => {
       | 'storeTelemetryDatabase'
       | 'parseTelemetryCompleted'
     >();
+  });
+});
+
+describe('pipeline wiring', () => {
+  it('given each stage, requested/completed are its first/last beat events and every named event exists', () => {
+    for (const id of sequenceIds) {
+      const c = stageContract(id);
+      const beats = beatsOf(id);
+      expect(c.requested).toBe(beats[0]?.event);
+      expect(c.completed).toBe(beats.at(-1)?.event);
+      for (const t of [c.rejected, c.failed]) expect(eventTypes[t].topic).toBe(c.topic);
+      for (const t of [...c.triggers, ...c.awaits]) expect(eventTypes[t], t).toBeDefined();
+    }
+  });
+
+  it('given each stage, it subscribes to the topics its triggers and awaited commands arrive on', () => {
+    for (const c of pipeline) {
+      for (const t of [...c.triggers, ...c.awaits])
+        expect(c.consumes, `${c.sequenceId} <- ${t}`).toContain(eventTypes[t].topic);
+    }
+  });
+
+  it("given the pipeline, each stage after the first is triggered by the previous stage's output", () => {
+    expect(stageContract('anomaly.detect').triggers).toContain('TelemetryParseCompleted');
+    expect(stageContract('diagnosis.analyze').triggers).toContain('IncidentOpened');
+    for (const [prev, next] of [
+      ['diagnosis.analyze', 'fix.generate'],
+      ['fix.generate', 'validation.run'],
+      ['validation.run', 'deployment.deploy'],
+      ['deployment.deploy', 'learning.track'],
+    ] as const) {
+      expect(stageContract(next).triggers).toContain(stageContract(prev).completed);
+    }
   });
 });

@@ -1,0 +1,114 @@
+import type { EventType } from './events.js';
+import type { SequenceId } from './sequences.js';
+import type { TopicName } from './topics.js';
+import { topicNames } from './topics.js';
+
+export interface StageContract {
+  readonly sequenceId: SequenceId;
+  /** The stage's own topic, where all its events go. */
+  readonly topic: TopicName;
+  /** First beat's event (request accepted) and last beat's event (run complete). */
+  readonly requested: EventType;
+  readonly completed: EventType;
+  /** Ends a run at the first beat: the request was refused. */
+  readonly rejected: EventType;
+  /** Ends a run at any beat: the beat was given up on. */
+  readonly failed: EventType;
+  /** Events that start a run: an upstream stage's output or a command. */
+  readonly triggers: readonly EventType[];
+  /** Commands a running run waits for (besides RetryStageCommand, which every stage accepts). */
+  readonly awaits: readonly EventType[];
+  /** Topics the stage's consumer subscribes to. */
+  readonly consumes: readonly TopicName[];
+}
+
+/**
+ * How the stages are wired: what starts each one and how each ends. telemetry.parse and anomaly.detect runs
+ * are keyed by run id (a detection run triggered by TelemetryParseCompleted derives its id from the parse run's),
+ * the others by incident id.
+ */
+export const pipeline = [
+  {
+    sequenceId: 'telemetry.parse',
+    topic: topicNames.telemetryParseEvents,
+    requested: 'TelemetryParseRequested',
+    completed: 'TelemetryParseCompleted',
+    rejected: 'TelemetryParseRejected',
+    failed: 'TelemetryParseFailed',
+    triggers: ['ParseTelemetryCommand'],
+    awaits: [],
+    consumes: [topicNames.commands],
+  },
+  {
+    sequenceId: 'anomaly.detect',
+    topic: topicNames.anomalyDetectEvents,
+    requested: 'AnomalyDetectionRequested',
+    completed: 'AnomalyDetectionCompleted',
+    rejected: 'AnomalyDetectionRejected',
+    failed: 'AnomalyDetectionFailed',
+    triggers: ['TelemetryParseCompleted', 'DetectAnomaliesCommand'],
+    awaits: [],
+    consumes: [topicNames.telemetryParseEvents, topicNames.commands],
+  },
+  {
+    sequenceId: 'diagnosis.analyze',
+    topic: topicNames.diagnosisAnalyzeEvents,
+    requested: 'DiagnosisRequested',
+    completed: 'DiagnosisCompleted',
+    rejected: 'DiagnosisRejected',
+    failed: 'DiagnosisFailed',
+    triggers: ['IncidentOpened', 'IncidentReopened', 'AnalyzeIncidentCommand'],
+    awaits: [],
+    consumes: [topicNames.incidents, topicNames.commands],
+  },
+  {
+    sequenceId: 'fix.generate',
+    topic: topicNames.fixGenerateEvents,
+    requested: 'FixGenerationRequested',
+    completed: 'FixGenerationCompleted',
+    rejected: 'FixGenerationRejected',
+    failed: 'FixGenerationFailed',
+    triggers: ['DiagnosisCompleted', 'GenerateFixCommand'],
+    awaits: [],
+    consumes: [topicNames.diagnosisAnalyzeEvents, topicNames.commands],
+  },
+  {
+    sequenceId: 'validation.run',
+    topic: topicNames.validationRunEvents,
+    requested: 'ValidationRequested',
+    completed: 'ValidationCompleted',
+    rejected: 'ValidationRejected',
+    failed: 'ValidationFailed',
+    triggers: ['FixGenerationCompleted', 'ValidateFixCommand'],
+    awaits: [],
+    consumes: [topicNames.fixGenerateEvents, topicNames.commands],
+  },
+  {
+    sequenceId: 'deployment.deploy',
+    topic: topicNames.deploymentDeployEvents,
+    requested: 'DeploymentRequested',
+    completed: 'DeploymentCompleted',
+    rejected: 'DeploymentRejected',
+    failed: 'DeploymentFailed',
+    triggers: ['ValidationCompleted', 'DeployFixCommand'],
+    awaits: ['ApproveDeploymentCommand', 'RejectDeploymentCommand'],
+    consumes: [topicNames.validationRunEvents, topicNames.commands],
+  },
+  {
+    sequenceId: 'learning.track',
+    topic: topicNames.learningTrackEvents,
+    requested: 'EffectivenessTrackingRequested',
+    completed: 'EffectivenessTrackingCompleted',
+    rejected: 'EffectivenessTrackingRejected',
+    failed: 'EffectivenessTrackingFailed',
+    triggers: ['DeploymentCompleted', 'TrackEffectivenessCommand'],
+    awaits: [],
+    consumes: [topicNames.deploymentDeployEvents, topicNames.commands],
+  },
+] as const satisfies readonly StageContract[];
+
+export function stageContract(sequenceId: SequenceId): StageContract {
+  const found = pipeline.find((s) => s.sequenceId === sequenceId);
+  if (!found) throw new Error(`no stage ${sequenceId}`);
+  return found;
+}
