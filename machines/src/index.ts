@@ -1,1 +1,2 @@
 export * from './sequenceMachine.js';
+export * from './stages.js';

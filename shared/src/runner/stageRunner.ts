@@ -30,6 +30,8 @@ export interface BeatResult {
   event: NewEvent;
   /** Public events keyed by their own id (e.g. `IncidentOpened` on the incidents topic). */
   publish?: Array<{ topic: string; key: string; event: StageEvent }>;
+  /** Records produced as they are, in the same transaction (e.g. undecodable telemetry to the dead-letter topic). */
+  raw?: OutputRecord[];
 }
 
 export type BeatHandler = (input: BeatInput) => Promise<BeatResult>;
@@ -181,6 +183,7 @@ export class StageRunner {
     for (const p of result.publish ?? []) {
       outputs.push({ topic: p.topic, key: p.key, value: await codec.encode(p.event), headers: { 'event-type': p.event.meta.type } });
     }
+    outputs.push(...(result.raw ?? []));
     logger.info({ handler: beat.handler, beat: beat.beat, emitted: emitted.meta.type, seq, ms: Date.now() - startedAt }, 'beat done');
     return { outputs, afterCommit: () => this.cache.markEmitted(cache.incidentId, seq) };
   }
