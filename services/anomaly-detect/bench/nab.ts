@@ -35,8 +35,12 @@ const DETECTORS: Record<string, Scorer> = {
   robustSeasonal: (t, v) => scoreSeries(t, v).map((r) => r.score),
   // Without the daily/weekly profiles.
   noSeasonal: (t, v) => scoreSeries(t, v, { seasonal: false }).map((r) => r.score),
-  // Single points only (no half-hour level scale).
-  noLevelScale: (t, v) => scoreSeries(t, v, { levelScale: false }).map((r) => r.score),
+  // Single points only.
+  pointOnly: (t, v) => scoreSeries(t, v, { levelScale: false, volatilityScale: false, activityScale: false }).map((r) => r.score),
+  // Point and half-hour median only (the previous version).
+  pointLevel: (t, v) => scoreSeries(t, v, { volatilityScale: false, activityScale: false }).map((r) => r.score),
+  noVolatility: (t, v) => scoreSeries(t, v, { volatilityScale: false }).map((r) => r.score),
+  noActivity: (t, v) => scoreSeries(t, v, { activityScale: false }).map((r) => r.score),
   // Non-robust windowed Gaussian over the last day (mean/std), as NAB's windowedGaussian but online per point.
   windowedGaussian: windowedGaussian,
   rangeNovelty: rangeNovelty,

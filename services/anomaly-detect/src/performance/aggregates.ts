@@ -39,6 +39,13 @@ interface SeriesEntry {
   detector: SeriesDetector;
 }
 
+const CHANNEL_WORDS: Record<AnomalyDetail['scaleName'], string> = {
+  point: 'the value is',
+  level: 'its half-hour median is',
+  volatility: 'its step-to-step volatility is',
+  activity: 'its three-hour mean is',
+};
+
 const UNITS: Record<PerformanceMetric, string> = { 'latency.p95': 'ms', throughput: 'events/window', 'error-rate': '' };
 
 export class PerformanceMonitor {
@@ -115,7 +122,7 @@ function toFinding(e: Pick<SeriesEntry, 'service' | 'templateId' | 'template' | 
   const explanation =
     `${e.metric} of ${e.service} "${e.template}" ${d.direction === 'up' ? 'rose' : 'fell'} to ${fmt(d.observed)} ` +
     `against a median of ${fmt(d.baseline)} for ${against} (robust z ${d.deviation.toFixed(1)}), ` +
-    `${d.scaleName === 'level' ? 'its half-hour level ' : ''}beyond anything in the past week by ${(d.excess * 100).toFixed(0)}% of its range, ` +
+    `${CHANNEL_WORDS[d.scaleName]} beyond anything in the past week by ${(d.excess * 100).toFixed(0)}% of its range, ` +
     `since ${new Date(d.since).toISOString()} (${rule}).`;
   return {
     id: findingId('performance', rule, e.service, `${e.templateId}:${e.metric}`, d.since),

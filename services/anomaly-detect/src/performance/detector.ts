@@ -19,7 +19,11 @@
  */
 import { RollingSortedWindow } from './robust.js';
 
-export type PerformanceRule = 'spike' | 'drop' | 'level-shift' | 'latency-shift';
+export type PerformanceRule = 'spike' | 'drop' | 'level-shift' | 'volatility-shift' | 'latency-shift';
+/** What is compared with its own history: the point, the half-hour median, the volatility, the 3-hour mean. */
+export type Channel = 'point' | 'level' | 'volatility' | 'activity';
+const DERIVED_CHANNELS = ['level', 'volatility', 'activity'] as const;
+type DerivedChannel = (typeof DERIVED_CHANNELS)[number];
 export type BaselineKind = 'level' | 'daily' | 'weekly';
 
 export interface SeriesDetectorOptions {
@@ -42,8 +46,14 @@ export interface SeriesDetectorOptions {
   seasonalAdvantage: number;
   /** Use the daily and weekly profiles as candidate baselines. */
   seasonal: boolean;
-  /** Use the slow (level) scale as well as single points. */
+  /** Use the half-hour level (median) as well as single points. */
   levelScale: boolean;
+  /** Use the volatility (median absolute step over `2 * levelMs`): oscillation starting or stopping. */
+  volatilityScale: boolean;
+  /** Use the activity (mean over `activityMs`): e.g. bursty work that stopped for hours. */
+  activityScale: boolean;
+  /** Window of the activity mean. Default three hours. */
+  activityMs: number;
   /** A finding opens when a residual exceeds the history's range by this share of the range. */
   alertExcess: number;
   /** An open episode continues while |robust z| against the onset baseline stays at or above this. */
@@ -69,6 +79,9 @@ export const DEFAULT_SERIES_DETECTOR_OPTIONS: Readonly<SeriesDetectorOptions> = 
   seasonalAdvantage: 0.8,
   seasonal: true,
   levelScale: true,
+  volatilityScale: true,
+  activityScale: true,
+  activityMs: 3 * HOUR_MS,
   alertExcess: 0.05,
   zExit: 3,
   relativeScaleFloor: 0.01,
@@ -91,8 +104,8 @@ export interface AnomalyDetail {
   previousExtreme: number;
   /** By how much the history's range was exceeded, as a share of that range. */
   excess: number;
-  /** Which scale fired: a single point or the `levelMs` median. */
-  scaleName: 'point' | 'level';
+  /** Which channel fired. */
+  scaleName: Channel;
   /** True on the point where the episode opens or is reclassified. */
   onset: boolean;
 }
@@ -125,11 +138,11 @@ export interface SeriesDetectorState {
   count: number;
   /** Raw values of the last `baselineMs`, oldest first. */
   recent: number[];
-  /** Residuals of the last `levelMs` per baseline, oldest first. */
+  /** The most recent residuals per baseline (enough for every channel), oldest first. */
   short: ResidualHistories;
-  /** Residual histories (point scale and level scale) per baseline, oldest first. */
+  /** Histories of each channel per baseline over `historyMs`, oldest first. */
   pointHistory: ResidualHistories;
-  levelHistory: ResidualHistories;
+  channelHistory: Record<DerivedChannel, ResidualHistories>;
   daily: SlotState[];
   weekly: SlotState[];
   /** Exponentially weighted mean absolute error of each baseline, for choosing between them. */
@@ -146,7 +159,7 @@ export interface SeriesDetectorState {
     /** What the onset exceeded, kept for the explanation of later points of the episode. */
     extreme: number;
     excess: number;
-    scaleName: 'point' | 'level';
+    scaleName: Channel;
   } | null;
 }
 
@@ -182,7 +195,7 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
     recent: [],
     short: empty(),
     pointHistory: empty(),
-    levelHistory: empty(),
+    channelHistory: { level: empty(), volatility: empty(), activity: empty() },
     daily: slots(DAY_MS),
     weekly: slots(WEEK_MS),
     err: { level: null, daily: null, weekly: null },
@@ -194,7 +207,7 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
 interface Windows {
   recent: RollingSortedWindow;
   point: Record<BaselineKind, RollingSortedWindow>;
-  level: Record<BaselineKind, RollingSortedWindow>;
+  channel: Record<DerivedChannel, Record<BaselineKind, RollingSortedWindow>>;
 }
 
 interface Candidate {
@@ -219,7 +232,7 @@ class Detector implements SeriesDetector {
       s.recent = this.w.recent.values();
       for (const k of KINDS) {
         s.pointHistory[k] = this.w.point[k].values();
-        s.levelHistory[k] = this.w.level[k].values();
+        for (const ch of DERIVED_CHANNELS) s.channelHistory[ch][k] = this.w.channel[ch][k].values();
       }
     }
     return s;
@@ -258,12 +271,46 @@ class Detector implements SeriesDetector {
     return {
       recent: new RollingSortedWindow(points(o.baselineMs), s.recent),
       point: hist(s.pointHistory, points(o.historyMs)),
-      level: hist(s.levelHistory, points(o.historyMs)),
+      channel: {
+        level: hist(s.channelHistory.level, points(o.historyMs)),
+        volatility: hist(s.channelHistory.volatility, points(o.historyMs)),
+        activity: hist(s.channelHistory.activity, points(o.historyMs)),
+      },
     };
   }
 
   private levelPoints(): number {
     return Math.max(1, Math.round(this.s.options.levelMs / this.s.stepMs!));
+  }
+
+  private channelPoints(ch: DerivedChannel): number {
+    const o = this.s.options;
+    if (ch === 'level') return this.levelPoints();
+    if (ch === 'volatility') return 2 * this.levelPoints();
+    return Math.max(1, Math.round(o.activityMs / this.s.stepMs!));
+  }
+
+  private channelEnabled(ch: DerivedChannel): boolean {
+    const o = this.s.options;
+    const n = this.channelPoints(ch);
+    if (n < 2) return false;
+    return ch === 'level' ? o.levelScale : ch === 'volatility' ? o.volatilityScale : o.activityScale;
+  }
+
+  /** The channel's value over the tail of the residuals, or null while the tail is too short. */
+  private channelValue(ch: DerivedChannel, tail: readonly number[]): number | null {
+    const n = this.channelPoints(ch);
+    if (tail.length < n) return null;
+    const xs = tail.slice(-n);
+    if (ch === 'level') return medianOf(xs);
+    if (ch === 'activity') return xs.reduce((a, b) => a + b, 0) / n;
+    const steps: number[] = [];
+    for (let i = 1; i < n; i++) steps.push(Math.abs(xs[i]! - xs[i - 1]!));
+    return medianOf(steps);
+  }
+
+  private tailPoints(): number {
+    return Math.max(...DERIVED_CHANNELS.map((ch) => this.channelPoints(ch)));
   }
 
   private candidates(timestamp: number): Candidate[] {
@@ -314,19 +361,20 @@ class Detector implements SeriesDetector {
     let point = novelty(w.point[sel.kind], residual);
     // A point is only a spike if it also stands out from its neighbours: a new high reached by a slow drift is
     // the level's business (and the level scale judges it), not a spike.
-    const before = s.short[sel.kind];
+    const before = s.short[sel.kind].slice(-this.levelPoints());
     if (point.excess > 0 && before.length > 0) {
       const local = (residual - medianOf(before)) / sel.scale;
       const standsOut = point.direction === 'up' ? local >= o.zExit : local <= -o.zExit;
       if (!standsOut) point = { score: 0.5, excess: 0, direction: point.direction, extreme: point.extreme };
     }
-    let best: ReturnType<typeof novelty> & { scaleName: 'point' | 'level' } = { ...point, scaleName: 'point' };
-    if (o.levelScale) {
-      const shortResiduals = [...s.short[sel.kind], residual].slice(-this.levelPoints());
-      if (shortResiduals.length === this.levelPoints() && this.levelPoints() > 1) {
-        const lvl = novelty(w.level[sel.kind], medianOf(shortResiduals));
-        if (lvl.score > best.score) best = { ...lvl, scaleName: 'level' };
-      }
+    let best: ReturnType<typeof novelty> & { scaleName: Channel } = { ...point, scaleName: 'point' };
+    const tail = [...s.short[sel.kind], residual];
+    for (const ch of DERIVED_CHANNELS) {
+      if (!this.channelEnabled(ch)) continue;
+      const v = this.channelValue(ch, tail);
+      if (v === null) continue;
+      const n = novelty(w.channel[ch][sel.kind], v);
+      if (n.score > best.score) best = { ...n, scaleName: ch };
     }
     void candidates;
     const finding = this.trackEpisode(timestamp, value, z, sel, best);
@@ -338,7 +386,7 @@ class Detector implements SeriesDetector {
     value: number,
     z: number,
     sel: Candidate,
-    hit: { excess: number; direction: 'up' | 'down'; extreme: number; scaleName: 'point' | 'level' },
+    hit: { excess: number; direction: 'up' | 'down'; extreme: number; scaleName: Channel },
   ): AnomalyDetail | undefined {
     const s = this.s;
     const o = s.options;
@@ -365,7 +413,7 @@ class Detector implements SeriesDetector {
       if (still) {
         ep.points++;
         let onset = false;
-        if (ep.rule !== 'level-shift' && ep.points >= this.levelPoints()) {
+        if ((ep.rule === 'spike' || ep.rule === 'drop') && ep.points >= this.levelPoints()) {
           ep.rule = 'level-shift';
           onset = true;
         }
@@ -374,7 +422,7 @@ class Detector implements SeriesDetector {
       s.episode = null;
     }
     if (hit.excess < o.alertExcess || Math.abs(z) < o.zExit) return undefined;
-    const rule = hit.scaleName === 'level' ? 'level-shift' : hit.direction === 'up' ? 'spike' : 'drop';
+    const rule = hit.scaleName === 'point' ? (hit.direction === 'up' ? 'spike' : 'drop') : hit.scaleName === 'volatility' ? 'volatility-shift' : 'level-shift';
     s.episode = {
       since: timestamp,
       points: 1,
@@ -403,8 +451,12 @@ class Detector implements SeriesDetector {
       w.point[c.kind].push(residual);
       const short = s.short[c.kind];
       short.push(residual);
-      if (short.length > this.levelPoints()) short.shift();
-      if (short.length === this.levelPoints()) w.level[c.kind].push(medianOf(short));
+      if (short.length > this.tailPoints()) short.shift();
+      for (const ch of DERIVED_CHANNELS) {
+        if (!this.channelEnabled(ch)) continue;
+        const v = this.channelValue(ch, short);
+        if (v !== null) w.channel[ch][c.kind].push(v);
+      }
     }
     w.recent.push(value);
     this.pushSlot(s.daily, DAY_MS, timestamp, value);
