@@ -21,8 +21,8 @@ describe.each(Object.entries(stageMachines))('the %s machine', (id, { machine })
     let [next, actions] = transition(machine, snapshot, { type: Object.keys(trigger)[0]! } as never);
     const asked: string[] = [];
     for (const beat of beats) {
-      const run = actions.find((a) => a.type === 'runBeat') as { params: { handler: string } } | undefined;
-      asked.push(run?.params.handler ?? '-');
+      const run = (actions as Array<{ type: string; params?: { handler: string } }>).find((a) => a.type === 'runBeat');
+      asked.push(run?.params?.handler ?? '-');
       snapshot = next;
       [next, actions] = transition(machine, snapshot, { type: beat.event, payload: {} } as never);
     }
