@@ -21,7 +21,7 @@ describe.each(Object.entries(stageMachines))('the %s machine', (id, { machine })
     let [next, actions] = transition(machine, snapshot, { type: Object.keys(trigger)[0]! } as never);
     const asked: string[] = [];
     for (const beat of beats) {
-      const run = (actions as Array<{ type: string; params?: { handler: string } }>).find((a) => a.type === 'runBeat');
+      const run = (actions as unknown as Array<{ type: string; params?: { handler: string } }>).find((a) => a.type === 'runBeat');
       asked.push(run?.params?.handler ?? '-');
       snapshot = next;
       [next, actions] = transition(machine, snapshot, { type: beat.event, payload: {} } as never);
