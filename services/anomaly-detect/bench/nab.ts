@@ -39,6 +39,7 @@ const DETECTORS: Record<string, Scorer> = {
   pointOnly: (t, v) => scoreSeries(t, v, { levelScale: false, volatilityScale: false, activityScale: false }).map((r) => r.score),
   // Point and half-hour median only (the previous version).
   pointLevel: (t, v) => scoreSeries(t, v, { volatilityScale: false, activityScale: false }).map((r) => r.score),
+  noEscalation: (t, v) => scoreSeries(t, v, { escalationMs: 0 }).map((r) => r.score),
   noVolatility: (t, v) => scoreSeries(t, v, { volatilityScale: false }).map((r) => r.score),
   noActivity: (t, v) => scoreSeries(t, v, { activityScale: false }).map((r) => r.score),
   // Non-robust windowed Gaussian over the last day (mean/std), as NAB's windowedGaussian but online per point.

@@ -54,6 +54,11 @@ export interface SeriesDetectorOptions {
   activityScale: boolean;
   /** Window of the activity mean. Default three hours. */
   activityMs: number;
+  /**
+   * After a novel point (score >= 0.5), later points within this period are scored by how much they exceed the
+   * highest score so far ("it got worse"), not afresh: one burst, one alert. 0 disables.
+   */
+  escalationMs: number;
   /** A finding opens when a residual exceeds the history's range by this share of the range. */
   alertExcess: number;
   /** An open episode continues while |robust z| against the onset baseline stays at or above this. */
@@ -82,6 +87,7 @@ export const DEFAULT_SERIES_DETECTOR_OPTIONS: Readonly<SeriesDetectorOptions> = 
   volatilityScale: true,
   activityScale: true,
   activityMs: 3 * HOUR_MS,
+  escalationMs: HOUR_MS,
   alertExcess: 0.05,
   zExit: 3,
   relativeScaleFloor: 0.01,
@@ -149,6 +155,8 @@ export interface SeriesDetectorState {
   err: Record<BaselineKind, number | null>;
   /** The baseline currently in use; switching needs a clear advantage, so that scores do not flap. */
   selected: BaselineKind;
+  /** Raw scores of the last `escalationMs`, oldest first. */
+  recentScores: number[];
   episode: {
     since: number;
     points: number;
@@ -200,6 +208,7 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
     weekly: slots(WEEK_MS),
     err: { level: null, daily: null, weekly: null },
     selected: 'level',
+    recentScores: [],
     episode: null,
   };
 }
@@ -378,7 +387,19 @@ class Detector implements SeriesDetector {
     }
     void candidates;
     const finding = this.trackEpisode(timestamp, value, z, sel, best);
-    return { ...base, score: best.score, ...(finding ? { finding } : {}) };
+    return { ...base, score: this.escalation(best.score), ...(finding ? { finding } : {}) };
+  }
+
+  private escalation(score: number): number {
+    const s = this.s;
+    const n = Math.round(s.options.escalationMs / s.stepMs!);
+    if (n < 1) return score;
+    let prevMax = 0;
+    for (const x of s.recentScores) if (x > prevMax) prevMax = x;
+    s.recentScores.push(score);
+    if (s.recentScores.length > n) s.recentScores.shift();
+    if (prevMax < 0.5) return score;
+    return Math.max(Math.min(score, 0.5), score - (prevMax - 0.5));
   }
 
   private trackEpisode(
