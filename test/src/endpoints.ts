@@ -1,0 +1,76 @@
+// What integration tests use to reach the servers the global setup provided, and to stay out of each other's way.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { Endpoints } from '@self-healing/infra';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    endpoints: Endpoints;
+  }
+}
+
+export type { Endpoints };
+
+/** The endpoints provided by test/src/globalSetup.ts (environment, Docker or the local launcher). */
+export function testEndpoints(): Endpoints {
+  const endpoints = inject('endpoints');
+  if (!endpoints) {
+    throw new Error(
+      'no endpoints provided: run integration tests with `vitest --project int` (its globalSetup provides them)',
+    );
+  }
+  return endpoints;
+}
+
+/**
+ * A name no other test (or earlier run against the same servers) uses, for topics, consumer groups, subjects and
+ * databases. Only [a-z0-9_] after the prefix, and short enough for MongoDB database names (max 63 bytes).
+ */
+export function uniqueName(prefix: string): string {
+  const clean = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 32);
+  return `${clean}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+export type WaitForOptions = {
+  timeoutMs?: number;
+  /** First delay between polls; doubles up to maxIntervalMs. */
+  intervalMs?: number;
+  maxIntervalMs?: number;
+  /** Shown in the timeout error. */
+  message?: string;
+};
+
+/**
+ * Polls until the condition returns something truthy (and returns it), instead of sleeping a fixed time. A
+ * condition that throws counts as "not yet"; its last error is reported on timeout.
+ */
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  opts: WaitForOptions = {},
+): Promise<NonNullable<T>> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const maxIntervalMs = opts.maxIntervalMs ?? 500;
+  let interval = opts.intervalMs ?? 25;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+      lastError = undefined;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() >= deadline) {
+      const why = lastError ? `; last error: ${(lastError as Error).message ?? String(lastError)}` : '';
+      throw new Error(
+        `waitFor timed out after ${timeoutMs} ms${opts.message ? ` (${opts.message})` : ''}${why}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, deadline - Date.now()))));
+    interval = Math.min(maxIntervalMs, interval * 2);
+  }
+}
