@@ -169,10 +169,22 @@ function componentColon(s: string, i: number, out: Fields, anyName: boolean): nu
  * after the last certain point are given back to the message when no terminator follows them, so a message
  * that happens to start with a bracket (`[client 1.2.3.4] ...`) keeps it.
  */
+let yearCache = { year: 0, until: 0 };
+
+/** The current UTC year, recomputed only when the cached year has ended (avoids a Date per line). */
+function currentYear(): number {
+  const now = Date.now();
+  if (now >= yearCache.until) {
+    const year = new Date(now).getUTCFullYear();
+    yearCache = { year, until: Date.UTC(year + 1, 0, 1) };
+  }
+  return yearCache.year;
+}
+
 export function parseTextHeader(line: string, options: HeaderOptions = {}): TextHeader {
   const defaults: EpochDefaults = {
     defaultOffsetMinutes: options.defaultOffsetMinutes ?? 0,
-    defaultYear: options.defaultYear ?? new Date().getUTCFullYear(),
+    defaultYear: options.defaultYear ?? currentYear(),
     defaultDateMs: options.defaultDateMs ?? null,
   };
   let s = line;

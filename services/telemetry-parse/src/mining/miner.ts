@@ -1,5 +1,5 @@
 import { canonicalSlot, WILDCARD } from './mask.js';
-import { fitPattern, fits, generalize } from './pattern.js';
+import { fitParts, fits, generalize } from './pattern.js';
 import { toSlots, type Slots } from './tokenize.js';
 import { templateIdOf } from './template-id.js';
 
@@ -77,6 +77,15 @@ interface Cluster {
   /** Tree path chosen at creation (the keys it was inserted under). */
   path: string[];
   leaf: Leaf | null;
+  /** Use clock of the last use, and the clock value the entry's position in the LRU map reflects. */
+  lastUsed: number;
+  placed: number;
+  /** Per slot, the literal parts around `<*>` of the slot's detail (null when the slot is constant). */
+  parts: Array<string[] | null>;
+}
+
+function partsOf(details: readonly string[]): Array<string[] | null> {
+  return details.map((d) => (d.indexOf(WILDCARD) >= 0 ? d.split(WILDCARD) : null));
 }
 
 interface Leaf {
@@ -136,6 +145,7 @@ export class TemplateMiner {
   private readonly byId = new Map<string, Cluster>();
   private readonly aliasMap = new Map<string, string>();
   private nextCreated = 0;
+  private clock = 0;
   private readonly counters: Omit<MinerStats, 'templates' | 'aliases'> = {
     lines: 0,
     created: 0,
@@ -179,6 +189,7 @@ export class TemplateMiner {
     }
     let changedFrom: string | undefined;
     if (changed) {
+      cluster.parts = partsOf(cluster.details);
       this.counters.generalized++;
       cluster = this.rename(cluster);
       if (cluster.id !== oldId) changedFrom = oldId;
@@ -213,7 +224,7 @@ export class TemplateMiner {
 
   /** Current templates, most recently used last. */
   templates(): TemplateInfo[] {
-    return [...this.byId.values()].map((c) => ({ templateId: c.id, template: c.template, count: c.count }));
+    return this.inLruOrder().map((c) => ({ templateId: c.id, template: c.template, count: c.count }));
   }
 
   /** The current id for an id this miner has issued (follows generalisations and merges), or null if unknown. */
@@ -238,7 +249,7 @@ export class TemplateMiner {
       options: { ...this.opts },
       nextCreated: this.nextCreated,
       stats: this.stats(),
-      clusters: [...this.byId.values()].map((c) => ({
+      clusters: this.inLruOrder().map((c) => ({
         id: c.id,
         keys: [...c.keys],
         details: [...c.details],
@@ -265,10 +276,16 @@ export class TemplateMiner {
       created: c.created,
       path: [...c.path],
       leaf: null,
+      lastUsed: 0,
+      placed: 0,
+      parts: partsOf(c.details),
     }));
     // Tree in creation order (the order the original tree was built in), LRU order as saved.
     for (const c of [...clusters].sort((x, y) => x.created - y.created)) miner.insert(c, c.path);
-    for (const c of clusters) miner.byId.set(c.id, c);
+    for (const c of clusters) {
+      c.lastUsed = c.placed = ++miner.clock;
+      miner.byId.set(c.id, c);
+    }
     for (const [from, to] of state.aliases) miner.aliasMap.set(from, to);
     return miner;
   }
@@ -278,10 +295,11 @@ export class TemplateMiner {
   private params(cluster: Cluster, slots: Slots): string[] {
     const out: string[] = [];
     for (let i = 0; i < cluster.details.length; i++) {
-      const d = cluster.details[i]!;
-      if (d.indexOf(WILDCARD) < 0) continue;
+      const parts = cluster.parts[i];
+      if (parts === null || parts === undefined) continue;
       const raw = slots.raws[i]!;
-      const values = fitPattern(d, raw);
+      const d = cluster.details[i]!;
+      const values = fitParts(parts, raw);
       if (values !== null) out.push(...values);
       else {
         // The raw text does not align literally (masking fused several values); keep the whole slot per `<*>`.
@@ -359,6 +377,9 @@ export class TemplateMiner {
       created: this.nextCreated++,
       path: slots.keys.slice(0, Math.min(this.opts.depth - 2, slots.keys.length)),
       leaf: null,
+      lastUsed: ++this.clock,
+      placed: this.clock,
+      parts: partsOf(slots.details),
     };
     cluster.path = this.insert(cluster, cluster.path);
     this.byId.set(id, cluster);
@@ -403,9 +424,12 @@ export class TemplateMiner {
     return used;
   }
 
+  /**
+   * Marks a use. The map order is refreshed lazily: an entry keeps its position until eviction reaches it,
+   * and is then moved to the end if it was used since it was placed (exact LRU, amortised O(1) per use).
+   */
   private touch(cluster: Cluster): void {
-    this.byId.delete(cluster.id);
-    this.byId.set(cluster.id, cluster);
+    cluster.lastUsed = ++this.clock;
   }
 
   /** Re-derives the id after the template text changed; merges with a cluster that already has that text. */
@@ -426,6 +450,7 @@ export class TemplateMiner {
     }
     cluster.id = id;
     cluster.template = template;
+    cluster.placed = cluster.lastUsed;
     this.byId.set(id, cluster);
     return cluster;
   }
@@ -453,8 +478,18 @@ export class TemplateMiner {
       const lru = this.byId.values().next().value;
       if (lru === undefined) return;
       this.byId.delete(lru.id);
+      if (lru.lastUsed > lru.placed) {
+        lru.placed = lru.lastUsed;
+        this.byId.set(lru.id, lru);
+        continue;
+      }
       this.detach(lru);
       this.counters.evicted++;
     }
+  }
+
+  /** Clusters from least to most recently used. */
+  private inLruOrder(): Cluster[] {
+    return [...this.byId.values()].sort((a, b) => a.lastUsed - b.lastUsed);
   }
 }

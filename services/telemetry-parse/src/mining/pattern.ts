@@ -7,8 +7,13 @@ import { fuseWildcards, WILDCARD } from './mask.js';
  */
 export function fitPattern(pattern: string, text: string): string[] | null {
   if (pattern === WILDCARD) return [text];
-  const parts = pattern.split(WILDCARD);
-  if (parts.length === 1) return pattern === text ? [] : null;
+  return fitParts(pattern.split(WILDCARD), text);
+}
+
+/** fitPattern with the pattern already split at its wildcards. */
+export function fitParts(parts: readonly string[], text: string): string[] | null {
+  if (parts.length === 2 && parts[0] === '' && parts[1] === '') return [text];
+  if (parts.length === 1) return parts[0] === text ? [] : null;
   const first = parts[0]!;
   const lastPart = parts[parts.length - 1]!;
   if (!text.startsWith(first)) return null;

@@ -46,6 +46,23 @@ export function splitWhitespace(message: string): string[] {
   return out;
 }
 
+/**
+ * Masking results of recent tokens. Words repeat a lot in logs, so most tokens are looked up instead of
+ * re-scanned; the cache is dropped wholesale when full (cheap, and bounded memory).
+ */
+const MASK_CACHE_LIMIT = 50_000;
+let maskCache = new Map<string, string>();
+
+function cachedMask(tok: string): string {
+  let m = maskCache.get(tok);
+  if (m === undefined) {
+    m = maskToken(tok);
+    if (maskCache.size >= MASK_CACHE_LIMIT) maskCache = new Map();
+    maskCache.set(tok, m);
+  }
+  return m;
+}
+
 export function toSlots(message: string): Slots {
   const tokens = splitWhitespace(message);
   const keys: string[] = [];
@@ -54,7 +71,7 @@ export function toSlots(message: string): Slots {
   let prevPure = false;
   for (let k = 0; k < tokens.length; k++) {
     const tok = tokens[k]!;
-    const masked = maskToken(tok);
+    const masked = cachedMask(tok);
     let pure = isPureVariable(masked);
     let detail = masked;
     let raw = tok;
