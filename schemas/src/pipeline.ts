@@ -48,7 +48,9 @@ export const pipeline = [
     failed: 'AnomalyDetectionFailed',
     triggers: ['TelemetryParseCompleted', 'DetectAnomaliesCommand'],
     awaits: [],
-    consumes: [topicNames.telemetryParseEvents, topicNames.commands],
+    // learning.track events too: the anomaly-detect service, sole writer of the incidents topic, resolves an
+    // incident as fixed when tracking says so (EffectivenessTrackingCompleted.resolvesIncident).
+    consumes: [topicNames.telemetryParseEvents, topicNames.learningTrackEvents, topicNames.commands],
   },
   {
     sequenceId: 'diagnosis.analyze',

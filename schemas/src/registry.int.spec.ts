@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { describe, expect, inject, it } from 'vitest';
 import { eventSchemas } from './index.js';
@@ -19,7 +19,7 @@ describe('schemas in a real Schema Registry', () => {
       const subject = `${prefix}.${s.subject}`;
       const { id } = await registry.register(
         { type: SchemaType.AVRO, schema: JSON.stringify(s.schema) },
-        { subject, compatibility: 'BACKWARD' },
+        { subject, compatibility: COMPATIBILITY.BACKWARD },
       );
       // Registering the same schema again is a no-op that returns the same id (what a restarted service does).
       const again = await registry.register(

@@ -121,7 +121,7 @@ export const topicSpecs = {
     valueFormat: 'avro',
     visibility: 'public',
     description:
-      'The incident lifecycle for other teams: IncidentOpened (with all evidence), IncidentUpdated, IncidentResolved, IncidentReopened. Kept forever: it is the log the incident projection is rebuilt from.',
+      'The incident lifecycle for other teams: IncidentOpened (with all evidence), IncidentUpdated, IncidentResolved, IncidentReopened. One writer, the anomaly-detect service. Kept forever: it is the log the incident projection is rebuilt from.',
     config: eventLog,
   },
   [topicNames.incidentState]: {

@@ -2,9 +2,11 @@ import { arrayOf, enumeration, optional, record, timestampMillis } from './dsl.j
 import { Finding, FindingKind, Severity, TimeRange, payload } from './common.js';
 
 /**
- * The incident lifecycle, on the public incidents topic, keyed by incident id. anomaly.detect opens, updates,
- * reopens and resolves (recovered) incidents; learning.track resolves them as fixed; a DismissIncidentCommand
- * resolves one as dismissed. Other teams subscribe to these four events only.
+ * The incident lifecycle, on the public incidents topic, keyed by incident id. It has ONE writer, the
+ * anomaly-detect service, which owns the incident reducer (so `meta.seq` per incident stays contiguous): it opens,
+ * updates and reopens incidents from findings, and resolves them as `recovered` after a quiet period, as `fixed`
+ * when learning.track reports EffectivenessTrackingCompleted with resolvesIncident, and as `dismissed` on a
+ * DismissIncidentCommand. Other teams subscribe to these four events only.
  */
 export const NS = 'selfhealing.incident';
 

@@ -56,6 +56,8 @@ export const learningTrackPayloads = {
     'The deployment and the incident it was meant to fix were loaded.',
     [
       { name: 'deploymentId', type: 'string' },
+      { name: 'patchId', type: 'string' },
+      optional('pullRequestUrl', 'string', 'The pull request the patch was merged through.'),
       { name: 'deployedAt', type: timestampMillis },
       { name: 'version', type: 'string' },
       { name: 'services', type: arrayOf('string') },
@@ -126,6 +128,8 @@ export const learningTrackPayloads = {
   ),
   EffectivenessTrackingCompleted: payload(NS, 'EffectivenessTrackingCompleted', 'Tracking is complete.', [
     { name: 'deploymentId', type: 'string' },
+    { name: 'patchId', type: 'string' },
+    optional('pullRequestUrl', 'string', 'Carried so that IncidentResolved (fixed) can cite it.'),
     { name: 'outcome', type: Outcome },
     { name: 'improvementScore', type: 'double' },
     { name: 'findingsCleared', type: 'int' },
