@@ -7,8 +7,10 @@
  * -> TemplateMiner.add (one configuration for all systems) -> each line's FINAL template (after all lines, as
  * Drain and the Loghub benchmark report them) -> GA, PA, FGA, FTA as Loghub-2.0 defines them (lib/metrics.ts).
  * headerAgreement = share of lines whose extracted message equals the ground-truth Content.
- * Speed: each system is parsed `--runs` times with a fresh miner; lines/s uses the median run. speedRatio is
- * the median over runs of (our total lines/s) / (Drain3's total lines/s), both on the same messages.
+ * Speed: each system is parsed `--runs` times with a fresh miner after one untimed warm-up pass; `seconds` and
+ * `linesPerSecond` are header extraction + mining (median run), `minerLinesPerSecond` mining alone. speedRatio
+ * is the median over runs of (our mining lines/s) / (Drain3's lines/s) over all systems: both sides mine the
+ * same extracted messages (Drain3's masking is part of its add_log_message, ours of add).
  */
 import { parseArgs } from 'node:util';
 import { parseTextHeader } from '../src/header/index.js';
@@ -25,6 +27,7 @@ interface SystemReport {
   lines: number;
   seconds: number;
   linesPerSecond: number;
+  minerLinesPerSecond: number;
   headerAgreement: number;
   templates: number;
   groundTruthTemplates: number;
@@ -33,27 +36,30 @@ interface SystemReport {
 interface OneRun {
   messages: string[];
   predicted: string[];
+  /** Header extraction + mining. */
   seconds: number;
+  /** Mining alone: what Drain3 is timed on (it gets the extracted messages). */
+  minerSeconds: number;
 }
 
 /** Header extraction + mining over one system's raw lines, timed. */
 export function parseSystem(sys: LoghubSystem): OneRun {
-  const start = process.hrtime.bigint();
-  const miner = new TemplateMiner();
+  const t0 = process.hrtime.bigint();
   const messages: string[] = new Array<string>(sys.lines.length);
+  for (let i = 0; i < sys.lines.length; i++) messages[i] = parseTextHeader(sys.lines[i]!).message;
+  const t1 = process.hrtime.bigint();
+  const miner = new TemplateMiner();
   const ids: string[] = new Array<string>(sys.lines.length);
-  for (let i = 0; i < sys.lines.length; i++) {
-    const message = parseTextHeader(sys.lines[i]!).message;
-    messages[i] = message;
-    ids[i] = miner.add(message).templateId;
-  }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  for (let i = 0; i < messages.length; i++) ids[i] = miner.add(messages[i]!).templateId;
+  const t2 = process.hrtime.bigint();
+  const seconds = Number(t2 - t0) / 1e9;
+  const minerSeconds = Number(t2 - t1) / 1e9;
   const byId = new Map(miner.templates().map((t) => [t.templateId, t.template]));
   const predicted = ids.map((id) => {
     const current = miner.resolveId(id);
     return current === null ? '' : (byId.get(current) ?? '');
   });
-  return { messages, predicted, seconds };
+  return { messages, predicted, seconds, minerSeconds };
 }
 
 function round(x: number, digits = 4): number {
@@ -95,10 +101,12 @@ async function main(): Promise<void> {
     const name = sys.name;
     let first: OneRun | null = null;
     const secs: number[] = [];
+    const minerSecs: number[] = [];
     for (let r = 0; r < runs; r++) {
       const run = parseSystem(sys);
       if (first === null) first = run;
       secs.push(run.seconds);
+      minerSecs.push(run.minerSeconds);
     }
     const run = first!;
     const acc: Accuracy = evaluate(sys.templates, run.predicted);
@@ -113,12 +121,13 @@ async function main(): Promise<void> {
       lines: sys.lines.length,
       seconds: round(seconds, 5),
       linesPerSecond: Math.round(sys.lines.length / seconds),
+      minerLinesPerSecond: Math.round(sys.lines.length / median(minerSecs)),
       headerAgreement: round(agree / sys.lines.length),
       templates: acc.predictedTemplates,
       groundTruthTemplates: acc.groundTruthTemplates,
     };
     contentsFor[name] = run.messages;
-    ours[name] = secs;
+    ours[name] = minerSecs;
     gtFor[name] = sys.templates;
   }
   const rows = Object.values(systems);
@@ -161,7 +170,7 @@ async function main(): Promise<void> {
   }
   const pad = (s: string, n: number): string => s.padEnd(n);
   const num = (x: unknown): string => (typeof x === 'number' ? x.toFixed(3) : '-').padStart(7);
-  console.log(pad('system', 11) + '   GA      PA      FGA     FTA   header   lines/s | Drain3 GA   PA     FGA    FTA   lines/s');
+  console.log(pad('system', 11) + '   GA      PA      FGA     FTA   header  miner l/s | Drain3 GA   PA     FGA    FTA   lines/s');
   const d3 = (result['drain3'] ?? {}) as Record<string, Record<string, number>>;
   for (const name of names) {
     const s = systems[name]!;
@@ -169,7 +178,7 @@ async function main(): Promise<void> {
     console.log(
       pad(name, 11) +
         num(s.GA) + num(s.PA) + num(s.FGA) + num(s.FTA) + num(s.headerAgreement) +
-        String(s.linesPerSecond).padStart(10) + ' |' +
+        String(s.minerLinesPerSecond).padStart(10) + ' |' +
         num(d?.['GA']) + num(d?.['PA']) + num(d?.['FGA']) + num(d?.['FTA']) +
         String(d?.['linesPerSecond'] ?? '-').padStart(9),
     );
