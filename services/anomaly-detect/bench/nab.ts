@@ -6,7 +6,8 @@
  *   npm run bench:nab -- --data ../shared/datasets/nab --json [--results ./results/nab] [--detector robustSeasonal]
  *                        [--check-published]
  *
- * --detector picks the full detector or one of the simpler baselines it was compared with.
+ * --detector picks the product (`robustSeasonal`, the default) or one of the ablations and baselines it was
+ * compared with (see DETECTORS). --no-write skips the results files.
  * --check-published recomputes the normalised AWS-subset scores of NAB's 16 published detectors from their per-file
  * raw scores (`<data>/results/*_scores_realAWSCloudwatch.csv`) with this port's normalisation.
  */
@@ -36,9 +37,13 @@ const DETECTORS: Record<string, Scorer> = {
   // Without the daily/weekly profiles.
   noSeasonal: (t, v) => scoreSeries(t, v, { seasonal: false }).map((r) => r.score),
   // Single points only.
-  pointOnly: (t, v) => scoreSeries(t, v, { levelScale: false, volatilityScale: false, activityScale: false }).map((r) => r.score),
+  pointOnly: (t, v) =>
+    scoreSeries(t, v, { levelScale: false, volatilityScale: false, activityScale: false }).map(
+      (r) => r.score,
+    ),
   // Point and half-hour median only (the previous version).
-  pointLevel: (t, v) => scoreSeries(t, v, { volatilityScale: false, activityScale: false }).map((r) => r.score),
+  pointLevel: (t, v) =>
+    scoreSeries(t, v, { volatilityScale: false, activityScale: false }).map((r) => r.score),
   noEscalation: (t, v) => scoreSeries(t, v, { escalationMs: 0 }).map((r) => r.score),
   noVolatility: (t, v) => scoreSeries(t, v, { volatilityScale: false }).map((r) => r.score),
   noActivity: (t, v) => scoreSeries(t, v, { activityScale: false }).map((r) => r.score),
@@ -112,13 +117,23 @@ function checkPublished(dataDir: string, windowCount: number): Record<string, Re
     nullRows[p] = parsePublishedScoresCsv(readFileSync(f, 'utf8')).map((r) => r.score);
   }
   for (const name of readdirSync(resultsDir)) {
-    const m = /^(.+?)_(standard|reward_low_FP_rate|reward_low_FN_rate)_scores_realAWSCloudwatch\.csv$/.exec(name);
+    const m = /^(.+?)_(standard|reward_low_FP_rate|reward_low_FN_rate)_scores_realAWSCloudwatch\.csv$/.exec(
+      name,
+    );
     if (!m) continue;
     const detector = m[1]!;
     const profile = m[2] as ProfileName;
     const rows = parsePublishedScoresCsv(readFileSync(join(resultsDir, name), 'utf8'));
     out[detector] ??= {} as Record<ProfileName, number>;
-    out[detector][profile] = round(normalizePublished(rows.map((r) => r.score), nullRows[profile]!, windowCount, NAB_PROFILES[profile].tpWeight), 2);
+    out[detector][profile] = round(
+      normalizePublished(
+        rows.map((r) => r.score),
+        nullRows[profile]!,
+        windowCount,
+        NAB_PROFILES[profile].tpWeight,
+      ),
+      2,
+    );
   }
   return out;
 }
@@ -139,20 +154,37 @@ function checkBaselines(files: readonly ScoredFile[]): Record<string, Record<Pro
     return { ...f, anomalyScores: scores };
   });
   const pick = (r: ReturnType<typeof evaluateAllProfiles>) =>
-    Object.fromEntries(PROFILE_NAMES.map((p) => [p, round(r[p].normalizedScore, 4)])) as Record<ProfileName, number>;
+    Object.fromEntries(PROFILE_NAMES.map((p) => [p, round(r[p].normalizedScore, 4)])) as Record<
+      ProfileName,
+      number
+    >;
   return { null: pick(evaluateAllProfiles(nullFiles)), perfect: pick(evaluateAllProfiles(perfectFiles)) };
 }
 
 /** Largest difference between the recomputed published scores and the DERIVED table (| detector | std | FP | FN |). */
-function compareWithDerived(published: Record<string, Record<ProfileName, number>>, markdown: string): { compared: number; maxAbsDiff: number } {
+function compareWithDerived(
+  published: Record<string, Record<ProfileName, number>>,
+  markdown: string,
+): { compared: number; maxAbsDiff: number } {
   let compared = 0;
   let maxAbsDiff = 0;
   for (const line of markdown.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     const [, detector, std, lowFp, lowFn] = cells;
-    if (!detector || !(detector in published) || std === undefined || lowFp === undefined || lowFn === undefined) continue;
+    if (
+      !detector ||
+      !(detector in published) ||
+      std === undefined ||
+      lowFp === undefined ||
+      lowFn === undefined
+    )
+      continue;
     const mine = published[detector]!;
-    for (const [p, v] of [['standard', std], ['reward_low_FP_rate', lowFp], ['reward_low_FN_rate', lowFn]] as const) {
+    for (const [p, v] of [
+      ['standard', std],
+      ['reward_low_FP_rate', lowFp],
+      ['reward_low_FN_rate', lowFn],
+    ] as const) {
       compared++;
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs(mine[p] - Number(v)));
     }
@@ -181,8 +213,11 @@ function main(): void {
   const dataDir = resolve(args.data);
   const detectorName = args.detector!;
   const scorer = DETECTORS[detectorName];
-  if (!scorer) throw new Error(`unknown --detector ${detectorName}; one of ${Object.keys(DETECTORS).join(', ')}`);
-  const windowsByFile = parseCombinedWindows(readFileSync(join(dataDir, 'labels', 'combined_windows.json'), 'utf8'));
+  if (!scorer)
+    throw new Error(`unknown --detector ${detectorName}; one of ${Object.keys(DETECTORS).join(', ')}`);
+  const windowsByFile = parseCombinedWindows(
+    readFileSync(join(dataDir, 'labels', 'combined_windows.json'), 'utf8'),
+  );
 
   const started = performance.now();
   let points = 0;
@@ -196,7 +231,12 @@ function main(): void {
     points += scores.length;
     files.push({ relativePath, timestamps: series.timestamps, anomalyScores: scores, windows });
     if (!args['no-write']) {
-      const out = join(resolve(args.results!), detectorName, dirname(relativePath), `${detectorName}_${basename(relativePath)}`);
+      const out = join(
+        resolve(args.results!),
+        detectorName,
+        dirname(relativePath),
+        `${detectorName}_${basename(relativePath)}`,
+      );
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, formatNabResultsCsv(series, scores, windowLabels(series.timestamps, windows)));
     }
@@ -215,15 +255,27 @@ function main(): void {
     points,
     detectMs: Math.round(detectMs),
     thresholds: Object.fromEntries(PROFILE_NAMES.map((p) => [p, results[p].threshold])),
-    raw: Object.fromEntries(PROFILE_NAMES.map((p) => [p, { score: round(results[p].rawScore, 4), null: results[p].nullScore, perfect: results[p].perfectScore }])),
-    perFileStandard: Object.fromEntries(results.standard.files.map((f) => [f.relativePath, { score: round(f.score, 3), tp: f.tp, fp: f.fp }])),
+    raw: Object.fromEntries(
+      PROFILE_NAMES.map((p) => [
+        p,
+        {
+          score: round(results[p].rawScore, 4),
+          null: results[p].nullScore,
+          perfect: results[p].perfectScore,
+        },
+      ]),
+    ),
+    perFileStandard: Object.fromEntries(
+      results.standard.files.map((f) => [f.relativePath, { score: round(f.score, 3), tp: f.tp, fp: f.fp }]),
+    ),
   };
   report.baselines = checkBaselines(files);
   if (args['check-published'] && existsSync(join(dataDir, 'results'))) {
     const published = checkPublished(dataDir, windowCount);
     report.published = published;
     const derivedPath = join(dataDir, 'DERIVED_category_scores_realAWSCloudwatch.md');
-    if (existsSync(derivedPath)) report.publishedVsDerived = compareWithDerived(published, readFileSync(derivedPath, 'utf8'));
+    if (existsSync(derivedPath))
+      report.publishedVsDerived = compareWithDerived(published, readFileSync(derivedPath, 'utf8'));
   }
 
   if (args.json) process.stdout.write(JSON.stringify(report) + '\n');

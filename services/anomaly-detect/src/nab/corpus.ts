@@ -39,7 +39,9 @@ export function optimizeThreshold(
   probationPercent = DEFAULT_PROBATION_PERCENT,
 ): { threshold: number; score: number } {
   const sweeper = new Sweeper(costMatrix, probationPercent);
-  const all = files.flatMap((f) => sweeper.calcSweepScore(f.timestamps, f.anomalyScores, f.windows, f.relativePath));
+  const all = files.flatMap((f) =>
+    sweeper.calcSweepScore(f.timestamps, f.anomalyScores, f.windows, f.relativePath),
+  );
   const byThreshold = sweeper.calcScoreByThreshold(all);
   let best = byThreshold[0]!;
   for (const row of byThreshold) if (row.score > best.score) best = row;
@@ -61,7 +63,12 @@ export function scoreCorpus(
 }
 
 /** NAB's normalisation: the null detector maps to 0 and a detector catching every window at its start to 100. */
-export function normalizeScore(rawScore: number, nullScore: number, windowCount: number, tpWeight: number): number {
+export function normalizeScore(
+  rawScore: number,
+  nullScore: number,
+  windowCount: number,
+  tpWeight: number,
+): number {
   const perfect = windowCount * tpWeight;
   return (100 * (rawScore - nullScore)) / (perfect - nullScore);
 }
@@ -72,11 +79,20 @@ export function normalizeScore(rawScore: number, nullScore: number, windowCount:
  * detector whose optimised threshold lies above its constant; on a tiny corpus "detect everything" could win the
  * sweep, which is not what the baseline means, so the baseline is computed directly).
  */
-export function nullDetectorScore(files: readonly ScoredFile[], costMatrix: CostMatrix, probationPercent = DEFAULT_PROBATION_PERCENT): number {
+export function nullDetectorScore(
+  files: readonly ScoredFile[],
+  costMatrix: CostMatrix,
+  probationPercent = DEFAULT_PROBATION_PERCENT,
+): number {
   const sweeper = new Sweeper(costMatrix, probationPercent);
   let total = 0;
   for (const f of files) {
-    const list = sweeper.calcSweepScore(f.timestamps, f.anomalyScores.map(() => 0), f.windows, f.relativePath);
+    const list = sweeper.calcSweepScore(
+      f.timestamps,
+      f.anomalyScores.map(() => 0),
+      f.windows,
+      f.relativePath,
+    );
     total += sweeper.calcScoreByThreshold(list)[0]!.score;
   }
   return total;
@@ -105,14 +121,22 @@ export function evaluateProfile(
   };
 }
 
-export function evaluateAllProfiles(files: readonly ScoredFile[], probationPercent = DEFAULT_PROBATION_PERCENT): Record<ProfileName, ProfileResult> {
+export function evaluateAllProfiles(
+  files: readonly ScoredFile[],
+  probationPercent = DEFAULT_PROBATION_PERCENT,
+): Record<ProfileName, ProfileResult> {
   const out = {} as Record<ProfileName, ProfileResult>;
   for (const p of PROFILE_NAMES) out[p] = evaluateProfile(files, p, probationPercent);
   return out;
 }
 
 /** Normalised score from NAB's published per-file raw scores (`<detector>_<profile>_scores.csv` rows). */
-export function normalizePublished(detectorRawScores: readonly number[], nullRawScores: readonly number[], windowCount: number, tpWeight: number): number {
+export function normalizePublished(
+  detectorRawScores: readonly number[],
+  nullRawScores: readonly number[],
+  windowCount: number,
+  tpWeight: number,
+): number {
   return normalizeScore(sum(detectorRawScores), sum(nullRawScores), windowCount, tpWeight);
 }
 

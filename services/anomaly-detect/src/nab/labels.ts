@@ -6,7 +6,9 @@ export function parseNabTimestamp(s: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(s.trim());
   if (!m) throw new Error(`not a NAB timestamp: ${s}`);
   const frac = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) + frac;
+  return (
+    Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) + frac
+  );
 }
 
 /** Back to NAB's data-file format `YYYY-MM-DD HH:MM:SS`. */
@@ -46,7 +48,11 @@ export function parseNabDataCsv(text: string): NabSeries {
 }
 
 /** NAB results file rows: `timestamp,value,anomaly_score,label`. */
-export function formatNabResultsCsv(series: NabSeries, scores: readonly number[], labels: readonly number[]): string {
+export function formatNabResultsCsv(
+  series: NabSeries,
+  scores: readonly number[],
+  labels: readonly number[],
+): string {
   const rows = ['timestamp,value,anomaly_score,label'];
   for (let i = 0; i < series.timestamps.length; i++) {
     rows.push(`${formatNabTimestamp(series.timestamps[i]!)},${series.values[i]},${scores[i]},${labels[i]}`);

@@ -121,7 +121,12 @@ export class Sweeper {
       }
 
       const pointWindowName = i >= probation ? curWindowName : PROBATIONARY;
-      anomalyList.push({ timestamp: curTime, anomalyScore: curAnomaly, sweepScore: weightedScore, windowName: pointWindowName });
+      anomalyList.push({
+        timestamp: curTime,
+        anomalyScore: curAnomaly,
+        sweepScore: weightedScore,
+        windowName: pointWindowName,
+      });
 
       if (curWindow !== null && curTime === curWindow[1]) {
         prevWindowRightIndex = i;
@@ -139,7 +144,8 @@ export class Sweeper {
     // Insertion order matters only for float summation order, which we keep identical to NAB's dict.
     const scoreParts = new Map<string, number>([['fp', 0]]);
     for (const row of scorable) {
-      if (row.windowName !== null && row.windowName !== PROBATIONARY) scoreParts.set(row.windowName, -this.fnWeight);
+      if (row.windowName !== null && row.windowName !== PROBATIONARY)
+        scoreParts.set(row.windowName, -this.fnWeight);
     }
     const sumParts = (): number => {
       let s = 0;
@@ -160,7 +166,15 @@ export class Sweeper {
 
     for (const point of scorable) {
       if (point.anomalyScore !== curThreshold) {
-        scoresByThreshold.push({ threshold: curThreshold, score: sumParts(), tp, tn, fp, fn, total: tp + tn + fp + fn });
+        scoresByThreshold.push({
+          threshold: curThreshold,
+          score: sumParts(),
+          tp,
+          tn,
+          fp,
+          fn,
+          total: tp + tn + fp + fn,
+        });
         curThreshold = point.anomalyScore;
       }
       if (point.windowName !== null) {
@@ -173,7 +187,15 @@ export class Sweeper {
         scoreParts.set('fp', scoreParts.get('fp')! + point.sweepScore);
       }
     }
-    scoresByThreshold.push({ threshold: curThreshold, score: sumParts(), tp, tn, fp, fn, total: tp + tn + fp + fn });
+    scoresByThreshold.push({
+      threshold: curThreshold,
+      score: sumParts(),
+      tp,
+      tn,
+      fp,
+      fn,
+      total: tp + tn + fp + fn,
+    });
     return scoresByThreshold;
   }
 

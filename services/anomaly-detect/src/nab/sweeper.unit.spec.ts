@@ -14,7 +14,12 @@ const window = [[10_000, 14_000]] as const;
 const scoresWith = (detections: Record<number, number>) => ts.map((_, i) => detections[i] ?? 0);
 const standard = new Sweeper(NAB_PROFILES.standard);
 
-function scoreAt(sweeper: Sweeper, scores: number[], threshold: number, windows: readonly (readonly [number, number])[] = window) {
+function scoreAt(
+  sweeper: Sweeper,
+  scores: number[],
+  threshold: number,
+  windows: readonly (readonly [number, number])[] = window,
+) {
   const { row } = sweeper.scoreDataSet(ts, scores, windows, 'f.csv', threshold);
   return row!.score;
 }
@@ -60,7 +65,10 @@ describe('Sweeper: one file, standard profile', () => {
 
   it('given a false positive before any window, then it costs the full fpWeight on top of the missed window', () => {
     expect(scoreAt(standard, scoresWith({ 5: 1 }), 1)).toBeCloseTo(-1 - 0.11, 12);
-    expect(scoreAt(new Sweeper(NAB_PROFILES.reward_low_FP_rate), scoresWith({ 5: 1 }), 1)).toBeCloseTo(-1 - 0.22, 12);
+    expect(scoreAt(new Sweeper(NAB_PROFILES.reward_low_FP_rate), scoresWith({ 5: 1 }), 1)).toBeCloseTo(
+      -1 - 0.22,
+      12,
+    );
   });
 
   it('given a false positive after a window, then its cost depends on the distance past that window', () => {
@@ -79,7 +87,10 @@ describe('Sweeper: one file, standard profile', () => {
     // Window over records 1..4 with probation 3: records 3 and 4 are scorable, so missing it costs fnWeight,
     // and detecting at record 3 earns position -(4 - 3 + 1) / 4 = -0.5.
     expect(scoreAt(standard, scoresWith({}), 1, [[1000, 4000]])).toBe(-1);
-    expect(scoreAt(standard, scoresWith({ 3: 1 }), 1, [[1000, 4000]])).toBeCloseTo((2 * sig(2.5) - 1) / MAX_TP, 12);
+    expect(scoreAt(standard, scoresWith({ 3: 1 }), 1, [[1000, 4000]])).toBeCloseTo(
+      (2 * sig(2.5) - 1) / MAX_TP,
+      12,
+    );
   });
 
   it('treats a record as detected when its score is >= the threshold', () => {
@@ -105,7 +116,12 @@ describe('threshold sweep', () => {
     for (let i = 15; i < 20; i++) after += 0.11 * scaledSigmoid((i - 14) / 4);
     expect(rows[3]!.score).toBeCloseTo(1 - 7 * 0.11 + after, 12);
     expect(rows[1]).toMatchObject({ tp: 1, fp: 0, fn: 4, tn: 12, total: 17 });
-    expect(optimizeThreshold([{ relativePath: 'f.csv', timestamps: ts, anomalyScores: scores, windows: window }], NAB_PROFILES.standard).threshold).toBe(0.9);
+    expect(
+      optimizeThreshold(
+        [{ relativePath: 'f.csv', timestamps: ts, anomalyScores: scores, windows: window }],
+        NAB_PROFILES.standard,
+      ).threshold,
+    ).toBe(0.9);
   });
 });
 
@@ -119,7 +135,15 @@ describe('normalisation', () => {
   it('computes the null baseline as fnWeight per scorable window and scores a perfect detector 100', () => {
     const files = [
       { relativePath: 'a.csv', timestamps: ts, anomalyScores: scoresWith({ 10: 1 }), windows: window },
-      { relativePath: 'b.csv', timestamps: ts, anomalyScores: scoresWith({ 6: 1, 15: 1 }), windows: [[6000, 8000], [15_000, 17_000]] as const },
+      {
+        relativePath: 'b.csv',
+        timestamps: ts,
+        anomalyScores: scoresWith({ 6: 1, 15: 1 }),
+        windows: [
+          [6000, 8000],
+          [15_000, 17_000],
+        ] as const,
+      },
     ];
     expect(nullDetectorScore(files, NAB_PROFILES.reward_low_FN_rate)).toBe(-6);
     const result = evaluateProfile(files, 'standard');

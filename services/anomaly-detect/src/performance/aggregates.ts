@@ -5,7 +5,12 @@
  */
 import type { Finding, WindowAggregate } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
-import type { AnomalyDetail, SeriesDetector, SeriesDetectorOptions, SeriesDetectorState } from './detector.js';
+import type {
+  AnomalyDetail,
+  SeriesDetector,
+  SeriesDetectorOptions,
+  SeriesDetectorState,
+} from './detector.js';
 import { createSeriesDetector, restoreSeriesDetector } from './detector.js';
 
 export type PerformanceMetric = 'latency.p95' | 'throughput' | 'error-rate';
@@ -26,7 +31,18 @@ export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOpt
 
 export interface PerformanceMonitorState {
   version: 1;
-  series: Record<string, { service: string; templateId: string; template: string; metric: PerformanceMetric; lastWindowStart: number; windowMs: number; detector: SeriesDetectorState }>;
+  series: Record<
+    string,
+    {
+      service: string;
+      templateId: string;
+      template: string;
+      metric: PerformanceMetric;
+      lastWindowStart: number;
+      windowMs: number;
+      detector: SeriesDetectorState;
+    }
+  >;
 }
 
 interface SeriesEntry {
@@ -46,7 +62,11 @@ const CHANNEL_WORDS: Record<AnomalyDetail['scaleName'], string> = {
   activity: 'its three-hour mean is',
 };
 
-const UNITS: Record<PerformanceMetric, string> = { 'latency.p95': 'ms', throughput: 'events/window', 'error-rate': '' };
+const UNITS: Record<PerformanceMetric, string> = {
+  'latency.p95': 'ms',
+  throughput: 'events/window',
+  'error-rate': '',
+};
 
 export class PerformanceMonitor {
   private series = new Map<string, SeriesEntry>();
@@ -68,7 +88,8 @@ export class PerformanceMonitor {
     for (const a of sorted) {
       this.feed(a, 'throughput', a.count, findings, true);
       if (a.count > 0) this.feed(a, 'error-rate', a.errorCount / a.count, findings, false);
-      if (a.latency && a.latency.count >= this.opts.minLatencyCount) this.feed(a, 'latency.p95', a.latency.p95, findings, false);
+      if (a.latency && a.latency.count >= this.opts.minLatencyCount)
+        this.feed(a, 'latency.p95', a.latency.p95, findings, false);
     }
     return findings;
   }
@@ -76,16 +97,38 @@ export class PerformanceMonitor {
   state(): PerformanceMonitorState {
     const series: PerformanceMonitorState['series'] = {};
     for (const [key, e] of this.series) {
-      series[key] = { service: e.service, templateId: e.templateId, template: e.template, metric: e.metric, lastWindowStart: e.lastWindowStart, windowMs: e.windowMs, detector: e.detector.state() };
+      series[key] = {
+        service: e.service,
+        templateId: e.templateId,
+        template: e.template,
+        metric: e.metric,
+        lastWindowStart: e.lastWindowStart,
+        windowMs: e.windowMs,
+        detector: e.detector.state(),
+      };
     }
     return { version: 1, series };
   }
 
-  private feed(a: WindowAggregate, metric: PerformanceMetric, value: number, out: Finding[], zeroFill: boolean): void {
+  private feed(
+    a: WindowAggregate,
+    metric: PerformanceMetric,
+    value: number,
+    out: Finding[],
+    zeroFill: boolean,
+  ): void {
     const key = `${a.service}\u0000${a.templateId}\u0000${metric}`;
     let e = this.series.get(key);
     if (!e) {
-      e = { service: a.service, templateId: a.templateId, template: a.template, metric, lastWindowStart: -Infinity, windowMs: a.windowMs, detector: createSeriesDetector(this.opts.detector) };
+      e = {
+        service: a.service,
+        templateId: a.templateId,
+        template: a.template,
+        metric,
+        lastWindowStart: -Infinity,
+        windowMs: a.windowMs,
+        detector: createSeriesDetector(this.opts.detector),
+      };
       this.series.set(key, e);
     }
     if (a.windowStart <= e.lastWindowStart) return; // redelivered or late window: already accounted for
@@ -104,7 +147,10 @@ export class PerformanceMonitor {
 }
 
 /** One-shot: run fresh detectors over a batch of aggregates and return the findings. */
-export function detectPerformanceAnomalies(aggregates: readonly WindowAggregate[], options: Partial<PerformanceMonitorOptions> = {}): Finding[] {
+export function detectPerformanceAnomalies(
+  aggregates: readonly WindowAggregate[],
+  options: Partial<PerformanceMonitorOptions> = {},
+): Finding[] {
   return new PerformanceMonitor(options).observe(aggregates);
 }
 
@@ -114,11 +160,22 @@ export function ruleFor(metric: PerformanceMetric, d: AnomalyDetail): string {
   return d.rule;
 }
 
-function toFinding(e: Pick<SeriesEntry, 'service' | 'templateId' | 'template' | 'metric'>, d: AnomalyDetail): Finding {
+function toFinding(
+  e: Pick<SeriesEntry, 'service' | 'templateId' | 'template' | 'metric'>,
+  d: AnomalyDetail,
+): Finding {
   const rule = ruleFor(e.metric, d);
   const unit = UNITS[e.metric];
-  const fmt = (x: number) => (e.metric === 'error-rate' ? `${(x * 100).toPrecision(3)}%` : `${x.toPrecision(4)}${unit ? ' ' + unit : ''}`);
-  const against = d.baselineKind === 'level' ? 'the last day' : d.baselineKind === 'daily' ? 'this hour of the day' : 'this hour of the week';
+  const fmt = (x: number) =>
+    e.metric === 'error-rate'
+      ? `${(x * 100).toPrecision(3)}%`
+      : `${x.toPrecision(4)}${unit ? ' ' + unit : ''}`;
+  const against =
+    d.baselineKind === 'level'
+      ? 'the last day'
+      : d.baselineKind === 'daily'
+        ? 'this hour of the day'
+        : 'this hour of the week';
   const explanation =
     `${e.metric} of ${e.service} "${e.template}" ${d.direction === 'up' ? 'rose' : 'fell'} to ${fmt(d.observed)} ` +
     `against a median of ${fmt(d.baseline)} for ${against} (robust z ${d.deviation.toFixed(1)}), ` +

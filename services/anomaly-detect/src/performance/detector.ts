@@ -1,21 +1,23 @@
 /**
  * Online, explainable anomaly detector for one numeric series (latency p95, throughput, error rate, ...).
  *
- * The question it answers per point is "has this series been here before?", at two time scales and against the
+ * The question it answers per point is "has this series been here before?", on four channels and against the
  * baseline that explains the series best:
  * 1. Baselines: the raw level, and (once learned) the daily and weekly profiles (median of the values seen in the
  *    same hour of the day / of the week over the last few periods). A seasonal profile is used only when it
- *    predicts the series clearly better than the recent median does, so normal daily peaks are expected.
- * 2. Novelty: the point's residual against the selected baseline is compared with the range of the residuals
- *    of the last `historyMs` (a week): inside the range it scores below 0.5 by how far into the tails it sits
- *    (mid-rank), beyond the range it scores 0.5 + by how much it exceeds it (in units of the range). The same is
- *    done for the median of the last `levelMs` (half an hour), which catches level shifts that single points
- *    do not. Because the history contains the last anomaly, an episode scores high at its onset and not while it
- *    lasts, unless it gets worse: one incident, one alert.
- * 3. Explanation: robust statistics (median, MAD of the last `baselineMs`, or of the seasonal slot) give the
- *    baseline, the observed value and the robust z-score of every finding; outliers do not move a median.
+ *    predicts the series clearly better than the recent median does, so that normal daily peaks are expected.
+ * 2. Channels of the residual against that baseline: the point itself, the median of the last half hour (level),
+ *    the median absolute step of the last hour (volatility) and the mean of the last three hours (activity).
+ *    Each is compared with the range of its own values over the last week: inside the range it scores below 0.5
+ *    by how far into a tail it sits (mid-rank), beyond the range 0.5 + by how much it exceeds it (in units of
+ *    the range). The score is the largest channel's. A point only counts as a spike if it also stands out from
+ *    its neighbours, so a slow drift is judged by the level channel, not as spikes.
+ * 3. One burst, one alert: within an hour of a novel point, later points score only by how much they exceed the
+ *    highest score so far.
+ * 4. Explanation: robust statistics (median, MAD of the last day, or of the seasonal slot) give the baseline, the
+ *    observed value and the robust z-score of every finding; outliers do not move a median or a MAD.
  *
- * Memory per series is bounded by the history window (a few thousand numbers), whatever the series length.
+ * Memory per series is bounded by the windows (a few tens of thousands of numbers), whatever the series length.
  */
 import { RollingSortedWindow } from './robust.js';
 
@@ -191,7 +193,11 @@ export function restoreSeriesDetector(state: SeriesDetectorState): SeriesDetecto
 
 function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
   const slots = (period: number) =>
-    Array.from({ length: Math.max(1, Math.round(period / options.seasonalSlotMs)) }, () => ({ values: [], periodsSeen: 0, lastPeriod: -1 }));
+    Array.from({ length: Math.max(1, Math.round(period / options.seasonalSlotMs)) }, () => ({
+      values: [],
+      periodsSeen: 0,
+      lastPeriod: -1,
+    }));
   const empty = (): ResidualHistories => ({ level: [], daily: [], weekly: [] });
   return {
     version: 2,
@@ -276,7 +282,10 @@ class Detector implements SeriesDetector {
     const o = s.options;
     const points = (ms: number) => Math.max(1, Math.min(o.maxWindowPoints, Math.round(ms / s.stepMs!)));
     const hist = (init: ResidualHistories, cap: number) =>
-      Object.fromEntries(KINDS.map((k) => [k, new RollingSortedWindow(cap, init[k])])) as Record<BaselineKind, RollingSortedWindow>;
+      Object.fromEntries(KINDS.map((k) => [k, new RollingSortedWindow(cap, init[k])])) as Record<
+        BaselineKind,
+        RollingSortedWindow
+      >;
     return {
       recent: new RollingSortedWindow(points(o.baselineMs), s.recent),
       point: hist(s.pointHistory, points(o.historyMs)),
@@ -329,7 +338,10 @@ class Detector implements SeriesDetector {
     const c = w.recent.median();
     const out: Candidate[] = [{ kind: 'level', offset: 0, center: c, scale: this.scaleOf(w.recent, c) }];
     if (!o.seasonal) return out;
-    for (const [kind, slots, period] of [['daily', s.daily, DAY_MS], ['weekly', s.weekly, WEEK_MS]] as const) {
+    for (const [kind, slots, period] of [
+      ['daily', s.daily, DAY_MS],
+      ['weekly', s.weekly, WEEK_MS],
+    ] as const) {
       const slot = slots[slotIndex(timestamp, period, o.seasonalSlotMs, slots.length)]!;
       if (slot.periodsSeen < o.seasonalMinPeriods || slot.values.length < 3) continue;
       const win = new RollingSortedWindow(slot.values.length, slot.values);
@@ -412,7 +424,12 @@ class Detector implements SeriesDetector {
     const s = this.s;
     const o = s.options;
     const ep = s.episode;
-    const detail = (rule: AnomalyDetail['rule'], direction: 'up' | 'down', since: number, onset: boolean): AnomalyDetail => ({
+    const detail = (
+      rule: AnomalyDetail['rule'],
+      direction: 'up' | 'down',
+      since: number,
+      onset: boolean,
+    ): AnomalyDetail => ({
       rule,
       direction,
       since,
@@ -443,7 +460,14 @@ class Detector implements SeriesDetector {
       s.episode = null;
     }
     if (hit.excess < o.alertExcess || Math.abs(z) < o.zExit) return undefined;
-    const rule = hit.scaleName === 'point' ? (hit.direction === 'up' ? 'spike' : 'drop') : hit.scaleName === 'volatility' ? 'volatility-shift' : 'level-shift';
+    const rule =
+      hit.scaleName === 'point'
+        ? hit.direction === 'up'
+          ? 'spike'
+          : 'drop'
+        : hit.scaleName === 'volatility'
+          ? 'volatility-shift'
+          : 'level-shift';
     s.episode = {
       since: timestamp,
       points: 1,
@@ -512,7 +536,10 @@ class Detector implements SeriesDetector {
  * Novelty of x against a history: beyond the range, 0.5 + 0.5 e / (e + 0.1) where e is the excess in units of
  * the range; inside it, 0.5 times how deep into a tail x sits (0 at the median, ~0.5 at the extremes).
  */
-export function novelty(history: RollingSortedWindow, x: number): { score: number; excess: number; direction: 'up' | 'down'; extreme: number } {
+export function novelty(
+  history: RollingSortedWindow,
+  x: number,
+): { score: number; excess: number; direction: 'up' | 'down'; extreme: number } {
   if (history.size < 2) return { score: 0, excess: 0, direction: 'up', extreme: x };
   const lo = history.min();
   const hi = history.max();
@@ -543,7 +570,11 @@ function medianOf(xs: readonly number[]): number {
 }
 
 /** Run a fresh detector over a whole series (tests, benchmarks, batch backfills). */
-export function scoreSeries(timestamps: readonly number[], values: readonly number[], options: Partial<SeriesDetectorOptions> = {}): PointResult[] {
+export function scoreSeries(
+  timestamps: readonly number[],
+  values: readonly number[],
+  options: Partial<SeriesDetectorOptions> = {},
+): PointResult[] {
   const d = createSeriesDetector(options);
   return timestamps.map((t, i) => d.update(t, values[i]!));
 }

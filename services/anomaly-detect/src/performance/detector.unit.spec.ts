@@ -52,7 +52,13 @@ describe('performance detector', () => {
     expect(shift.r.finding!.baseline).toBeCloseTo(100, 0);
     expect(shift.r.finding!.deviation).toBeGreaterThan(6);
     // One incident, one episode: every onset after the shift belongs to the episode that began at the shift.
-    expect(new Set(onsets(rs).filter(({ i }) => i >= shiftAt).map(({ r }) => r.finding!.since))).toEqual(new Set([ts[shiftAt]]));
+    expect(
+      new Set(
+        onsets(rs)
+          .filter(({ i }) => i >= shiftAt)
+          .map(({ r }) => r.finding!.since),
+      ),
+    ).toEqual(new Set([ts[shiftAt]]));
   });
 
   it('given a single spike, then that point scores high and is reported as a spike, and the next ones are not', () => {
@@ -61,7 +67,13 @@ describe('performance detector', () => {
     const { ts, vs } = series(3 * DAY_POINTS, (i) => (i === at ? 160 : 100 + 2 * rnd()));
     const rs = scoreSeries(ts, vs);
     expect(rs[at]!.score).toBeGreaterThan(0.9);
-    expect(rs[at]!.finding).toMatchObject({ rule: 'spike', direction: 'up', onset: true, since: ts[at], observed: 160 });
+    expect(rs[at]!.finding).toMatchObject({
+      rule: 'spike',
+      direction: 'up',
+      onset: true,
+      since: ts[at],
+      observed: 160,
+    });
     expect(rs[at + 1]!.finding).toBeUndefined();
     expect(Math.max(...rs.slice(at + 1).map((r) => r.score))).toBeLessThan(0.6);
   });
@@ -69,7 +81,10 @@ describe('performance detector', () => {
   it('given a slow drift, then it never reports a spike or drop', () => {
     const rnd = noise(11);
     // +30% over three days, about 0.03 noise-sigmas per step.
-    const { ts, vs } = series(4 * DAY_POINTS, (i) => 100 + (i > DAY_POINTS ? (30 * (i - DAY_POINTS)) / (3 * DAY_POINTS) : 0) + 2 * rnd());
+    const { ts, vs } = series(
+      4 * DAY_POINTS,
+      (i) => 100 + (i > DAY_POINTS ? (30 * (i - DAY_POINTS)) / (3 * DAY_POINTS) : 0) + 2 * rnd(),
+    );
     const rs = scoreSeries(ts, vs);
     const rules = onsets(rs).map(({ r }) => r.finding!.rule);
     expect(rules.filter((r) => r === 'spike' || r === 'drop')).toEqual([]);
@@ -80,7 +95,8 @@ describe('performance detector', () => {
 
   it('given a daily seasonal series, then normal peaks do not fire but an off-season spike does', () => {
     const rnd = noise(5);
-    const daily = (t: number) => 100 + 50 * Math.sin((2 * Math.PI * ((t - T0) % 86_400_000)) / 86_400_000 - Math.PI / 2);
+    const daily = (t: number) =>
+      100 + 50 * Math.sin((2 * Math.PI * ((t - T0) % 86_400_000)) / 86_400_000 - Math.PI / 2);
     const spikeAt = 7 * DAY_POINTS + 36; // 03:00 on day 8, when the daily curve is near its low (~63)
     const { ts, vs } = series(8 * DAY_POINTS, (i, t) => (i === spikeAt ? 140 : daily(t) + 2 * rnd()));
     const rs = scoreSeries(ts, vs);
@@ -100,7 +116,7 @@ describe('performance detector', () => {
     // 3% of points are wild outliers (x10) before the shift.
     const { ts, vs } = series(5 * DAY_POINTS, (i) => {
       const base = i < shiftAt ? 100 : 115;
-      return (Math.abs(rnd()) < 0.03 && i < shiftAt) ? 1000 : base + 2 * rnd();
+      return Math.abs(rnd()) < 0.03 && i < shiftAt ? 1000 : base + 2 * rnd();
     });
     const rs = scoreSeries(ts, vs);
     const shift = onsets(rs).find(({ i, r }) => i >= shiftAt && r.finding!.rule === 'level-shift');
@@ -112,11 +128,20 @@ describe('performance detector', () => {
 
   it('given a detector serialised to JSON and restored, then it scores the rest of the series identically', () => {
     const rnd = noise(17);
-    const { ts, vs } = series(6 * DAY_POINTS, (i, t) => 100 + 20 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) + 3 * rnd() + (i === 5 * DAY_POINTS ? 80 : 0));
+    const { ts, vs } = series(
+      6 * DAY_POINTS,
+      (i, t) =>
+        100 +
+        20 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) +
+        3 * rnd() +
+        (i === 5 * DAY_POINTS ? 80 : 0),
+    );
     const cut = 4 * DAY_POINTS + 17;
     const original = createSeriesDetector();
     for (let i = 0; i < cut; i++) original.update(ts[i]!, vs[i]!);
-    const restored = restoreSeriesDetector(JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState);
+    const restored = restoreSeriesDetector(
+      JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState,
+    );
     const a: PointResult[] = [];
     const b: PointResult[] = [];
     for (let i = cut; i < ts.length; i++) {
@@ -156,14 +181,23 @@ describe('PerformanceMonitor over window aggregates', () => {
     const rnd = noise(19);
     const n = 2 * 1440;
     const shiftAt = 1440 + 600;
-    const aggregates = Array.from({ length: n }, (_, i) => agg(i, (i < shiftAt ? 200 : 320) + 10 * rnd(), 50 + Math.round(5 * rnd())));
+    const aggregates = Array.from({ length: n }, (_, i) =>
+      agg(i, (i < shiftAt ? 200 : 320) + 10 * rnd(), 50 + Math.round(5 * rnd())),
+    );
     const findings = new PerformanceMonitor().observe(aggregates);
     const latency = findings.filter((f) => f.subject === 't1:latency.p95');
     const shift = latency.find((f) => f.rule === 'latency-shift');
     expect(shift).toBeDefined();
-    expect(shift).toMatchObject({ kind: 'performance', service: 'checkout', templateIds: ['t1'], since: T0 + shiftAt * 60_000 });
+    expect(shift).toMatchObject({
+      kind: 'performance',
+      service: 'checkout',
+      templateIds: ['t1'],
+      since: T0 + shiftAt * 60_000,
+    });
     expect(shift!.magnitude).toBeGreaterThan(5);
-    expect(shift!.explanation).toMatch(/latency\.p95 of checkout .* rose to 3\d\d\.?\d* ms against a median of (19\d|20\d)/);
+    expect(shift!.explanation).toMatch(
+      /latency\.p95 of checkout .* rose to 3\d\d\.?\d* ms against a median of (19\d|20\d)/,
+    );
     expect(shift!.evidence).toMatchObject({ metric: 'latency.p95', direction: 'up' });
     // Deterministic ids: the same input gives the same findings.
     expect(new PerformanceMonitor().observe(aggregates).map((f) => f.id)).toEqual(findings.map((f) => f.id));
@@ -171,11 +205,15 @@ describe('PerformanceMonitor over window aggregates', () => {
 
   it('treats missing windows as zero traffic, so a stop in throughput is a drop', () => {
     const rnd = noise(23);
-    const aggregates = Array.from({ length: 1440 + 300 }, (_, i) => agg(i, 200 + 10 * rnd(), 50 + Math.round(5 * rnd())));
+    const aggregates = Array.from({ length: 1440 + 300 }, (_, i) =>
+      agg(i, 200 + 10 * rnd(), 50 + Math.round(5 * rnd())),
+    );
     // Traffic stops for 30 minutes, then resumes.
     const withGap = aggregates.filter((_, i) => i < 1600 || i >= 1630);
     const findings = new PerformanceMonitor().observe(withGap);
-    const drop = findings.find((f) => f.subject === 't1:throughput' && (f.rule === 'drop' || f.rule === 'level-shift'));
+    const drop = findings.find(
+      (f) => f.subject === 't1:throughput' && (f.rule === 'drop' || f.rule === 'level-shift'),
+    );
     expect(drop).toBeDefined();
     expect(drop!.since).toBe(T0 + 1600 * 60_000);
     expect(drop!.evidence.direction).toBe('down');
@@ -183,7 +221,9 @@ describe('PerformanceMonitor over window aggregates', () => {
 
   it('resumes from its state without repeating or losing findings', () => {
     const rnd = noise(29);
-    const aggregates = Array.from({ length: 1440 + 700 }, (_, i) => agg(i, (i < 1440 + 600 ? 200 : 400) + 10 * rnd()));
+    const aggregates = Array.from({ length: 1440 + 700 }, (_, i) =>
+      agg(i, (i < 1440 + 600 ? 200 : 400) + 10 * rnd()),
+    );
     const whole = new PerformanceMonitor().observe(aggregates).map((f) => f.id);
     const first = new PerformanceMonitor();
     const a = first.observe(aggregates.slice(0, 1500)).map((f) => f.id);
