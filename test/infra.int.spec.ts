@@ -15,7 +15,7 @@ function kafkaClient(): Kafka {
     clientId: uniqueName('infra_test'),
     brokers: testEndpoints().kafkaBrokers,
     // kafkajs logs its own retries (coordinator loading on the first transaction) as errors; failures surface as throws.
-    logLevel: logLevel.NOTHING,,
+    logLevel: logLevel.NOTHING,
   });
 }
 
