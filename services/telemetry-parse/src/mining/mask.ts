@@ -117,6 +117,24 @@ function longestDigitRun(s: string): number {
   return best;
 }
 
+/** Top-level domains that end fully qualified host names in logs. */
+const TLDS = new Set([
+  'com', 'net', 'org', 'edu', 'gov', 'mil', 'int', 'io', 'co', 'info', 'biz', 'me', 'app', 'dev', 'cloud', 'local',
+  'internal', 'lan', 'localdomain', 'corp', 'home', 'arpa', 'cn', 'hk', 'tw', 'jp', 'kr', 'in', 'uk', 'de', 'fr',
+  'nl', 'it', 'es', 'ru', 'br', 'au', 'ca', 'us', 'eu', 'ch', 'se', 'no', 'fi', 'dk', 'pl', 'be', 'at', 'cz', 'sg',
+]);
+
+/** A lower-case dotted name ending in a top-level domain (`ns1.example.com`): a host, hence a value. */
+function isDomainName(x: string): boolean {
+  const dot = x.lastIndexOf('.');
+  if (dot <= 0 || dot === x.length - 1) return false;
+  for (let k = 0; k < x.length; k++) {
+    const c = x.charCodeAt(k);
+    if (!(isLower(c) || isDigit(c) || c === 45 || c === 46)) return false;
+  }
+  return TLDS.has(x.slice(dot + 1));
+}
+
 function looksLikeHostName(s: string): boolean {
   if (s.length < 3) return false;
   let dots = 0;
@@ -151,6 +169,7 @@ function classifyAtom(x: string, beforePort: boolean): string {
   }
   if (digits === 0) {
     if (beforePort && looksLikeHostName(x)) return WILDCARD;
+    if (isDomainName(x)) return WILDCARD;
     if (isLiteralValue(x)) return WILDCARD;
     return x;
   }
@@ -163,7 +182,8 @@ function classifyAtom(x: string, beforePort: boolean): string {
   if (hasDigitSegment(x)) return WILDCARD;
   if (longestDigitRun(x) >= 5) return WILDCARD;
   if (hex && x.length >= 8) return WILDCARD;
-  if (upperOrDigit && x.length >= 5) return WILDCARD;
+  // Generated upper-case ids (`FNANLI5`, `QX7T2ZK`); short ones are more often names (`SOCKS5`, `HTTP2`).
+  if (upperOrDigit && x.length >= 7) return WILDCARD;
   if (letterDigitSwitches(x) >= 3) return WILDCARD;
   if (beforePort && looksLikeHostName(x)) return WILDCARD;
   return x;
@@ -226,7 +246,7 @@ export function maskToken(tok: string): string {
   let needs = false;
   for (let k = 0; k < tok.length; k++) {
     const c = tok.charCodeAt(k);
-    if (isDigit(c) || c === 47 || c === 64 || c === 92 || isDelimiter(c)) {
+    if (isDigit(c) || c === 47 || c === 64 || c === 92 || c === 46 || isDelimiter(c)) {
       needs = true;
       break;
     }

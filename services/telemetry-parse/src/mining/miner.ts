@@ -107,6 +107,12 @@ export interface MinerSnapshot {
   aliases: Array<[string, string]>;
 }
 
+/**
+ * A variable is almost always one token; when this many adjacent constant tokens of a template differ from
+ * a message, the message says something else (`Could not resolve X` vs `connection attempt failed with`).
+ */
+const MAX_DIFFERING_RUN = 3;
+
 function renderTemplate(details: readonly string[]): string {
   let out = '';
   for (let i = 0; i < details.length; i++) out += (i === 0 ? '' : ' ') + canonicalSlot(details[i]!);
@@ -334,11 +340,17 @@ export class TemplateMiner {
       let same = 0;
       let params = 0;
       let veto = false;
+      let run = 0;
       for (let i = 0; i < n; i++) {
         const ck = c.keys[i]!;
-        if (ck === WILDCARD) params++;
-        else if (ck === keys[i]) same++;
-        else if (isEnumLike(ck) && isEnumLike(keys[i]!)) {
+        if (ck === WILDCARD) {
+          params++;
+          run = 0;
+        } else if (ck === keys[i]) {
+          same++;
+          run = 0;
+        } else if ((isEnumLike(ck) && isEnumLike(keys[i]!)) || ++run >= MAX_DIFFERING_RUN) {
+          // Different enum constants, or a whole phrase that differs: another event, not a variable.
           veto = true;
           break;
         }
