@@ -23,11 +23,12 @@ describe('maskToken', () => {
     ['object hash after @', 'Worker@5e2a7c', 'Worker@<*>'],
     ['an upper-case kind code keeps its name', 'NODE-XK4Z9', 'NODE-<*>'],
     ['parenthesised values', '(4.2', '(<*>'],
+    ['fully qualified host names', 'mail.relay.example.net', '<*>'],
   ])('masks %s', (_kind, token, masked) => {
     expect(maskToken(token)).toBe(masked);
   });
 
-  it.each([['ssh2'], ['log4j'], ['Slf4jLogger'], ['init()'], ['BLOCK*'], ['http://docs.example.org/guide']])(
+  it.each([['SOCKS5'], ['org.example.billing.Invoice'], ['ssh2'], ['log4j'], ['Slf4jLogger'], ['init()'], ['BLOCK*'], ['http://docs.example.org/guide']])(
     'keeps the constant %s',
     (token) => {
       expect(maskToken(token)).toBe(token);

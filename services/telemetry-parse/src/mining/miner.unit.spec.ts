@@ -35,6 +35,14 @@ describe('TemplateMiner', () => {
     expect(a.templateId).not.toBe(b.templateId);
   });
 
+  it('given messages that differ in a whole phrase, then they are different templates', () => {
+    const m = new TemplateMiner();
+    const a = m.add('upload to 10.0.0.1 failed - could not resolve host name error 11');
+    const b = m.add('upload to 10.0.0.2 failed - connection attempt timed out error 12');
+    expect(a.templateId).not.toBe(b.templateId);
+    expect(b.isNew).toBe(true);
+  });
+
   it('given a generalised key=value token, then the key survives', () => {
     const m = new TemplateMiner();
     m.add('login failed user=alice reason=expired');
