@@ -2,7 +2,7 @@
  * Labelled scenarios from the sample service, scored per fault kind.
  *
  *   npm run bench:scenarios -- --json [--seeds 3] [--minutes 12] [--rate 5] [--model learned|declared]
- *                                     [--extractor miner|tiny] [--details]
+ *                                     [--extractor miner|tiny] [--details] [--only <kind>] [--show <rule>]
  *
  * Each scenario is `--minutes` of checkout traffic from one seed: normal traffic, or normal traffic with one fault
  * injected from minute 6 to minute 8 (the detectors learn from the first minutes). Lines become `TemplatedEvent`s
@@ -191,7 +191,7 @@ function runScenario(kind: FaultKind | 'normal', seed: number, o: Options): Scen
   const model =
     o.model === 'declared'
       ? new DeclaredModel(declaredSequences)
-      : new LearnedModel({ warmupSessions: 600, minSupport: 100, rareProbability: 0.002 });
+      : new LearnedModel({ warmupSessions: 600, rareProbability: 0.003 });
   const behavioral = new BehavioralDetector(model, { inactivityTimeoutMs: 30_000, warmupEvents: 10_000 });
   const patterns = new ErrorPatternDetector({ warmupMs: 4 * MIN });
   const bursts = new ErrorBurstDetector({ minBaselineWindows: 3 });
@@ -315,6 +315,8 @@ function main(): void {
       rate: { type: 'string', default: '5' },
       model: { type: 'string', default: 'learned' },
       extractor: { type: 'string', default: 'miner' },
+      show: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   if (values.model !== 'learned' && values.model !== 'declared')
@@ -333,7 +335,12 @@ function main(): void {
   const began = performance.now();
   for (let seed = 1; seed <= o.seeds; seed++) {
     for (const kind of ['normal' as const, ...faultKinds]) {
+      if (values.only !== undefined && values.only !== kind) continue;
       const r = runScenario(kind, seed, o);
+      // --show <rule>: print up to 5 explanations of that rule, to see why a detector fired.
+      for (const f of r.findings.filter((x) => x.rule === values.show).slice(0, 5)) {
+        process.stderr.write(`  ${f.explanation}\n`);
+      }
       results.push(r);
       const rules: Record<string, number> = {};
       for (const f of r.findings) rules[f.rule] = (rules[f.rule] ?? 0) + 1;

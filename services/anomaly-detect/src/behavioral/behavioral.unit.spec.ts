@@ -157,7 +157,7 @@ describe('learned directly-follows model', () => {
     );
   const learned = () =>
     new BehavioralDetector(
-      new LearnedModel({ warmupSessions: 100, minSupport: 20, stepOf: (e) => e.component }),
+      new LearnedModel({ warmupSessions: 100, rareProbability: 0.05, stepOf: (e) => e.component }),
       {
         warmupEvents: 100,
       },

@@ -40,7 +40,8 @@ export const defaultBehavioralOptions: BehavioralDetectorOptions = {
 export class BehavioralDetector {
   private readonly options: BehavioralDetectorOptions;
   private readonly sessions: Sessionizer;
-  private readonly knownTemplates = new Set<string>();
+  /** Template id -> template text: novelty, and readable explanations when steps are template ids. */
+  private readonly knownTemplates = new Map<string, string>();
   private eventsSeen = 0;
 
   constructor(
@@ -85,7 +86,7 @@ export class BehavioralDetector {
   private noteTemplate(event: TemplatedEvent): Finding | null {
     if (this.knownTemplates.has(event.templateId)) return null;
     if (this.knownTemplates.size >= this.options.maxKnownTemplates) return null;
-    this.knownTemplates.add(event.templateId);
+    this.knownTemplates.set(event.templateId, event.template);
     if (this.eventsSeen <= this.options.warmupEvents) return null;
     const key = this.options.keyOf(event) ?? '';
     return {
@@ -133,16 +134,20 @@ export class BehavioralDetector {
       magnitude: 1,
       model: 'terminal',
     };
-    return toFinding(violation, {
-      key,
-      service: event.service,
-      traceId: event.traceId,
-      start: marker.sessionStart,
-      end: event.timestamp,
-      reason: 'terminal',
-      occurrences: [],
-      events: [],
-    });
+    return toFinding(
+      violation,
+      {
+        key,
+        service: event.service,
+        traceId: event.traceId,
+        start: marker.sessionStart,
+        end: event.timestamp,
+        reason: 'terminal',
+        occurrences: [],
+        events: [],
+      },
+      this.knownTemplates,
+    );
   }
 
   private judge(closed: ClosedSession[]): Finding[] {
@@ -152,7 +157,7 @@ export class BehavioralDetector {
       if (!this.model.ready() || (violations.length === 0 && this.options.learnConformingSessions)) {
         this.model.learn(session);
       }
-      for (const v of violations) findings.push(toFinding(v, session));
+      for (const v of violations) findings.push(toFinding(v, session, this.knownTemplates));
     }
     return findings;
   }
@@ -166,7 +171,21 @@ const ruleText: Record<Violation['rule'], string> = {
   'unseen-template': 'template never seen before',
 };
 
-export function toFinding(v: Violation, session: ClosedSession): Finding {
+/**
+ * Builds the finding. `names` (template id -> text) makes explanations readable when the model's steps are
+ * template ids: each id in `expected`/`observed` is followed by its template in quotes.
+ */
+export function toFinding(
+  v: Violation,
+  session: ClosedSession,
+  names: ReadonlyMap<string, string> = new Map(),
+): Finding {
+  const named = (text: string): string =>
+    text.replace(/[A-Za-z0-9_-]{6,}/g, (token) =>
+      names.has(token) ? `${token} "${names.get(token)}"` : token,
+    );
+  const expected = named(v.expected);
+  const observed = named(v.observed);
   return {
     id: findingId('behavioral', v.rule, session.service, v.step, session.start, session.key),
     kind: 'behavioral',
@@ -179,7 +198,7 @@ export function toFinding(v: Violation, session: ClosedSession): Finding {
     magnitude: v.magnitude,
     explanation:
       `${ruleText[v.rule]} in session ${session.key} of ${session.service} (model ${v.model}): ` +
-      `expected ${v.expected}, observed ${v.observed}; session began ${new Date(session.start).toISOString()}.`,
+      `expected ${expected}, observed ${observed}; session began ${new Date(session.start).toISOString()}.`,
     evidence: {
       sessionKey: session.key,
       traceId: session.traceId,

@@ -8,9 +8,14 @@ export const END = '(end)';
 export interface LearnedModelOptions {
   /** Sessions to learn from before judging any. */
   warmupSessions: number;
-  /** A transition is rare when it was followed less than this share of the time... */
+  /**
+   * A transition is rare when we are confident (95%) that it follows its source step less than this share of the
+   * time: the upper bound (count + 3 + 2 sqrt(count)) / support is below it. A transition never seen therefore
+   * needs about 3 / rareProbability occurrences of its source before it can be called rare, which keeps rare but
+   * normal paths (seen in 1% of sessions) from being flagged merely because warm-up was too short to show them.
+   */
   rareProbability: number;
-  /** ...and its source step has been seen at least this often (otherwise there is too little evidence). */
+  /** Occurrences of the source step required in addition (a floor for very small rareProbability values). */
   minSupport: number;
   /** Bounded memory: steps kept in the graph, and successors kept per step (Space-Saving replacement). */
   maxSteps: number;
@@ -23,8 +28,8 @@ export interface LearnedModelOptions {
 
 export const defaultLearnedOptions: LearnedModelOptions = {
   warmupSessions: 200,
-  rareProbability: 0.002,
-  minSupport: 50,
+  rareProbability: 0.003,
+  minSupport: 0,
   maxSteps: 20_000,
   maxSuccessors: 64,
   stepOf: (event) => event.templateId,
@@ -95,7 +100,8 @@ export class LearnedModel implements SequenceModel {
     const violations: Violation[] = [];
     const reported = new Set<string>();
     const report = (v: Violation): void => {
-      const key = `${v.rule}|${v.step}`;
+      // A swap shows as several rare transitions touching both steps: one out-of-order finding per session.
+      const key = v.rule === 'step-out-of-order' ? v.rule : `${v.rule}|${v.step}`;
       if (reported.has(key)) return;
       reported.add(key);
       violations.push(v);
@@ -146,14 +152,15 @@ export class LearnedModel implements SequenceModel {
 
   private isRare(from: string, to: string): boolean {
     const { p, support } = this.probability(from, to);
-    return support >= this.options.minSupport && p < this.options.rareProbability;
+    if (support === 0 || support < this.options.minSupport) return false;
+    const count = p * support;
+    const upper = (count + 3 + 2 * Math.sqrt(count)) / support;
+    return upper < this.options.rareProbability;
   }
 
   private common(from: string, to: string): boolean {
     const { p, support } = this.probability(from, to);
-    return (
-      support > 0 && p >= this.options.rareProbability && !(support < this.options.minSupport && p === 0)
-    );
+    return support > 0 && p >= this.options.rareProbability;
   }
 
   private usualSuccessors(step: string): string {

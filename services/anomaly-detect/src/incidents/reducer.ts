@@ -4,8 +4,8 @@ import { stableId } from './stable-id.js';
 /**
  * Grouping rule. A finding joins an OPEN incident when all three hold:
  *  1. same service;
- *  2. related: it shares a link key with the incident — a template id (`t:<id>`) or a subject (`s:<subject>`:
- *     the metric, step, `file:line` or stack signature) of any finding already in it;
+ *  2. related: it shares a link key with the incident — a template id (`t:<id>`), a subject (`s:<subject>`:
+ *     the metric, step, `file:line` or stack signature) or a rule (`r:<kind>/<rule>`) of any finding in it;
  *  3. close in time: the finding began (`since`) no later than `correlationWindowMs` after the incident was last
  *     seen.
  * When it matches several open incidents it joins the earliest opened (ties by id); incidents are never merged,
@@ -92,8 +92,14 @@ export interface EvolveResult {
 
 export const emptyIncidentState = (): IncidentState => ({ incidents: {}, findingIndex: {} });
 
+/**
+ * What relates findings: their templates, their subject, and their rule (many traces missing the same kind of step
+ * at once, or many hot uncovered lines, are one problem to look at, not one per trace or line).
+ */
 export function linkKeys(f: Finding): string[] {
-  return [...new Set([...f.templateIds.map((t) => `t:${t}`), `s:${f.subject}`])].sort();
+  return [
+    ...new Set([...f.templateIds.map((t) => `t:${t}`), `s:${f.subject}`, `r:${f.kind}/${f.rule}`]),
+  ].sort();
 }
 
 /**
