@@ -55,11 +55,25 @@ const LEVEL_WORDS: ReadonlyMap<string, Level> = new Map<string, Level>([
  * Level from a bare word. Without brackets only upper-case words count (`INFO`, `WARN`), because a message may
  * well begin with an ordinary word such as "error"; inside brackets or angle brackets any case counts.
  */
-function levelOf(word: string, bracketed: boolean): Level | null {
+function levelOf(word: string, bracketed: boolean, capitalisedOk = false): Level | null {
   if (word.length < 3 || word.length > 13) return null;
-  if (!bracketed && word !== word.toUpperCase()) return null;
+  if (!bracketed && word !== word.toUpperCase()) {
+    // `Info`, `Warning` as whole header fields (Windows CBS style) only where the caller allows it.
+    const cap = word[0]! + word.slice(1).toLowerCase();
+    if (!capitalisedOk || word !== cap) return null;
+  }
   return LEVEL_WORDS.get(word.toLowerCase()) ?? null;
 }
+
+/** One-letter levels of logcat and glog (`V D I W E F`), accepted only right after a pid. */
+const LETTER_LEVELS: ReadonlyMap<string, Level> = new Map<string, Level>([
+  ['V', 'trace'],
+  ['D', 'debug'],
+  ['I', 'info'],
+  ['W', 'warn'],
+  ['E', 'error'],
+  ['F', 'fatal'],
+]);
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9;
@@ -148,7 +162,7 @@ function componentColon(s: string, i: number, out: Fields, anyName: boolean): nu
   if (lb > 0 && tok.endsWith(']')) {
     const name = tok.slice(0, lb);
     const pid = tok.slice(lb + 1, -1);
-    if (!allNameChars(name) || !allDigits(pid)) return -1;
+    if (!allNameChars(name.replace(/[()]/g, '')) || !allDigits(pid)) return -1;
     out.component = name;
     out.process = pid;
     return end;
@@ -286,9 +300,15 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
       continue;
     }
 
+    // A comma right after the timestamp (`2016-09-28 04:30:30, Info ...`) only separates.
+    if (c === 44 /* , */ && step === 0) {
+      i++;
+      continue;
+    }
     const end = tokenEnd(s, i);
     const tok = s.slice(i, end);
-    const lv = levelOf(tok.endsWith(':') ? tok.slice(0, -1) : tok, false);
+    const letter = tok.length === 1 && cur.process !== null && cur.level === null ? LETTER_LEVELS.get(tok) : undefined;
+    const lv = letter ?? levelOf(tok.endsWith(':') ? tok.slice(0, -1) : tok, false, !tok.endsWith(':') && fieldsSinceCommit === 0 && step <= 1);
     if (lv !== null && cur.level === null) {
       cur.level = lv;
       i = end;
@@ -305,9 +325,10 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
       doCommit(skipSpaces(s, after));
       break;
     }
-    if (allDigits(tok) && cur.process === null && cur.level === null && cur.component === null) {
-      // A bare number right after the timestamp is a pid (`081109 203615 148 INFO ...`).
-      cur.process = tok;
+    if (allDigits(tok) && cur.level === null && cur.component === null && fieldsSinceCommit < 2) {
+      // A bare number right after the timestamp is a pid (`081109 203615 148 INFO ...`); a second one is the
+      // thread id of logcat-style headers (`1702  2395 D Tag: ...`), kept as `pid/tid`.
+      cur.process = cur.process === null ? tok : `${cur.process}/${tok}`;
       i = end;
       fieldsSinceCommit++;
       continue;

@@ -103,4 +103,20 @@ describe('parseTextHeader', () => {
       Date.UTC(2023, 0, 2, 6, 7, 8),
     );
   });
+
+  it('given a logcat-style line with pid, tid and a one-letter level, then all are read', () => {
+    const h = parseTextHeader('04-05 06:07:08.901  1702  2395 D PowerMgr: wake lock acquired');
+    expect(h).toMatchObject({ level: 'debug', process: '1702/2395', component: 'PowerMgr', message: 'wake lock acquired' });
+  });
+
+  it('given a comma and a capitalised level after the timestamp, then the level is read', () => {
+    const h = parseTextHeader('2023-04-05 06:07:08, Info                  Setup    Loaded stack v1.2');
+    expect(h.level).toBe('info');
+    expect(h.message).toBe('Setup    Loaded stack v1.2');
+  });
+
+  it('given a syslog program with a parenthesised facility, then name and pid are read', () => {
+    const h = parseTextHeader('Jun 14 15:16:01 box1 crond(pam_unix)[1234]: session closed', { defaultYear: 2020 });
+    expect(h).toMatchObject({ host: 'box1', component: 'crond(pam_unix)', process: '1234', message: 'session closed' });
+  });
 });
