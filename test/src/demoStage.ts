@@ -72,10 +72,23 @@ export function demoContracts(t: DemoTopics): EventContract[] {
     contract('DemoFinished', t.stage, n),
     contract('DemoRejected', t.stage, [{ name: 'reason', type: 'string' }]),
     contract('DemoFailed', t.stage, [
-      { name: 'handler', type: 'string' },
       { name: 'beat', type: 'int' },
-      { name: 'error', type: 'string' },
+      { name: 'handler', type: 'string' },
+      {
+        name: 'error',
+        type: {
+          type: 'record',
+          name: 'DemoError',
+          fields: [
+            { name: 'category', type: 'string' },
+            { name: 'code', type: 'string' },
+            { name: 'message', type: 'string' },
+            { name: 'stack', type: ['null', 'string'], default: null },
+          ],
+        },
+      },
       { name: 'attempts', type: 'int' },
+      { name: 'lastEventId', type: ['null', 'string'], default: null },
     ]),
   ];
 }

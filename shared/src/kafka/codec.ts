@@ -49,7 +49,7 @@ export class RegistryCodec implements EventCodec {
   }
 
   async encode(event: StageEvent): Promise<Buffer> {
-    return this.registry.encode(await this.schemaId(event.meta.type), event);
+    return this.registry.encode(await this.schemaId(event.meta.type), asAvroValue(event));
   }
 
   async decode(value: Buffer): Promise<StageEvent> {
@@ -69,4 +69,16 @@ export class RegistryCodec implements EventCodec {
     }
     return event;
   }
+}
+
+/** avsc writes `bytes` only from Buffers; our types say Uint8Array (what sketches and decoders produce). */
+function asAvroValue(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return value.map(asAvroValue);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = asAvroValue(v);
+    return out;
+  }
+  return value;
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { EffectLedger, type ScopedEffects } from '../mongo/effects.js';
 import { IncidentCacheStore } from '../mongo/incidentCache.js';
 import type { Metrics } from '../observability.js';
-import { describeError } from '../errors.js';
+import { errorInfo } from '../errors.js';
 import { decideStageEvent, decideTrigger, fold, type BeatRequest, type Decision, type IncidentCache } from './decide.js';
 
 /** What a beat handler is given: the event that started the beat, the machine's context, and its tools. */
@@ -225,7 +225,13 @@ export class StageRunner {
     if (!cache?.pendingBeat) return [];
     const failed = buildEvent(def.stage, {
       type: def.failedEventType,
-      payload: { handler: cache.pendingBeat.handler, beat: cache.pendingBeat.beat, error: describeError(error), attempts },
+      payload: {
+        beat: cache.pendingBeat.beat,
+        handler: cache.pendingBeat.handler,
+        error: errorInfo(error),
+        attempts,
+        lastEventId: cache.lastSeq > 0 ? event.meta.eventId : null,
+      },
     }, {
       incidentId: cache.incidentId,
       seq: cache.lastSeq + 1,

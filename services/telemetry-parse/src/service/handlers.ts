@@ -1,0 +1,309 @@
+import type { Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+import { payloadLimits, topicNames, type EventType, type Level, type PayloadOf, type TemplatedEvent } from '@self-healing/schemas';
+import { DLQ_HEADERS, type BeatHandler, type BeatResult, type OutputRecord } from '@self-healing/shared';
+import { parseTextHeader } from '../header/index.js';
+import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
+import { aggregateEvents, extractEvents, normalizeEvents, type ExtractedEvent, type PositionedEvent, type PositionedRecord } from './steps.js';
+import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
+import { Staging } from './staging.js';
+import { MINER_OPTIONS, TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
+import { validateParseCommand } from './validate.js';
+
+export interface TelemetryParseSettings {
+  logRoot: string;
+  rawTopic: string;
+  defaultWindowMs: number;
+  allowedLatenessMs: number;
+  defaultZone: string;
+  defaultLevel: Level;
+  storeRawEvents: boolean;
+  rawRetentionDays: number;
+  parserVersion: string;
+}
+
+type Requested = PayloadOf<'TelemetryParseRequested'>;
+type Outputs = { outputs: Partial<Record<string, unknown>> };
+
+const requestOf = (context: unknown): Requested => {
+  const requested = (context as Outputs).outputs.TelemetryParseRequested as Requested | undefined;
+  if (!requested) throw new Error('the run has no accepted request in its state');
+  return requested;
+};
+
+/** A beat's event, its payload checked against the contract of its type at compile time. */
+const result = <T extends EventType>(type: T, payload: PayloadOf<T>, extra: Omit<BeatResult, 'event'> = {}): BeatResult => ({ event: { type, payload }, ...extra });
+
+/**
+ * The telemetry.parse beats. Bulk data flows between beats through the staging area in MongoDB; the events
+ * carry summaries. Every beat can run again for the same run and produce the same output: sources are
+ * re-read by exact offsets or content hash, run-scoped state starts from its "before", writes are keyed.
+ */
+export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: TelemetryParseSettings }): Record<string, BeatHandler> {
+  const { kafka, db, settings } = deps;
+  const staging = new Staging(db);
+  const store = new TelemetryStore(db);
+  const miners = minerStates(db);
+  const watermarks = watermarkStates(db);
+  const readContext = { kafka, logRoot: settings.logRoot, rawTopic: settings.rawTopic };
+
+  const readRunSource = async (requested: Requested) => {
+    const source = { kind: requested.source.kind, topic: requested.source.topic ?? null, partitions: requested.source.partitions, paths: requested.source.paths };
+    return readSource(source, requested.services, readContext);
+  };
+
+  return {
+    /** Validates the request: a clear rejection, or the run's parameters for every later beat. */
+    parseTelemetryRequested: async ({ cause }) => {
+      const verdict = validateParseCommand(cause, {
+        defaultWindowMs: settings.defaultWindowMs,
+        rawTopic: settings.rawTopic,
+        isUnderLogRoot: async (p) => resolveUnderRoot(settings.logRoot, p).then(() => null, (e: Error & { code?: string }) => ({ code: e.code ?? 'bad-path', message: e.message })),
+      });
+      const v = await verdict;
+      if (!v.ok) return result('TelemetryParseRejected', { reasons: v.reasons, commandType: cause.meta.type, commandId: cause.meta.eventId });
+      return result('TelemetryParseRequested', v.requested);
+    },
+
+    /** Reads the source once to know what it holds (sizes, records, hashes); an empty source is refused. */
+    loadLogFiles: async ({ context }) => {
+      const requested = requestOf(context);
+      const { loaded, records, skipped } = await readRunSource(requested);
+      if (records.length === 0) {
+        return result('TelemetryParseRejected', {
+          reasons: [{ code: 'empty-source', message: 'the source holds no records', field: 'source' }, ...skipped.map((s) => ({ ...s, field: 'source' }))],
+          commandType: 'ParseTelemetryCommand',
+          commandId: null,
+        });
+      }
+      return result('LogFilesLoaded', {
+        sources: loaded.map(loadedForEvent),
+        bytes: loaded.reduce((n, s) => n + s.bytes, 0),
+        records: records.length,
+        skipped: skipped.map((s) => ({ ...s, field: null })),
+      });
+    },
+
+    /** Decodes, redacts and mines every record; undecodable records go to the dead-letter topic. */
+    extractTelemetryEvents: async ({ context, incidentId: runId }) => {
+      const requested = requestOf(context);
+      const { records } = await readRunSource(requested);
+      const before = new Map<string, MinerSnapshot | null>();
+      const live = new Map<string, TemplateMiner>();
+      // Miners are per service; their state is loaded as it was before this run, so a retry mines the same way.
+      const servicesInRun = new Set<string>();
+      const minerFor = (service: string) => {
+        servicesInRun.add(service);
+        let m = live.get(service);
+        if (!m) {
+          m = new TemplateMiner(MINER_OPTIONS);
+          live.set(service, m);
+        }
+        return m;
+      };
+      for (const service of await knownServices(records, requested)) {
+        const snap = await miners.load(service, runId);
+        before.set(service, snap);
+        live.set(service, restoreMiner(snap));
+      }
+      const extracted = extractEvents(records, {
+        minerFor,
+        parseTextHeader: (line) => parseTextHeader(line),
+        extractNumbers,
+        defaultService: requested.services[0] ?? 'unknown',
+        formats: requested.formats.map(formatName),
+      });
+      await staging.write(runId, 'extracted', extracted.events);
+      for (const service of servicesInRun) {
+        const miner = live.get(service)!;
+        const prior = before.has(service) ? before.get(service)! : await miners.load(service, runId);
+        await miners.save(service, runId, prior, miner.snapshot());
+      }
+      const raw: OutputRecord[] = extracted.deadLetters.map((d) => deadLetter(records, d));
+      return result('TelemetryEventsExtracted', {
+        parser: { name: 'drain-family-miner', version: settings.parserVersion, configHash: TemplateMiner.name },
+        records: extracted.records,
+        events: extracted.events.length,
+        unparsed: extracted.unparsed,
+        byFormat: extracted.byFormat,
+        templates: extracted.templates,
+        newTemplates: extracted.newTemplates.length,
+        withStack: extracted.withStack,
+        rejected: extracted.rejected,
+        redactions: extracted.redactions,
+      }, { raw });
+    },
+
+    /** UTC times in the source's zone, one level vocabulary, units, names, and the request's filters. */
+    normalizeTelemetryData: async ({ context, incidentId: runId }) => {
+      const requested = requestOf(context);
+      const extracted = await staging.read<ExtractedEvent>(runId, 'extracted');
+      const n = normalizeEvents(extracted, {
+        defaultZone: settings.defaultZone,
+        defaultLevel: settings.defaultLevel,
+        timeRange: requested.timeRange ? { from: requested.timeRange.from, to: requested.timeRange.until } : null,
+        services: requested.services,
+      });
+      await staging.write(runId, 'normalized', n.events);
+      return result('TelemetryDataNormalized', {
+        events: n.events.length,
+        services: n.services.map((s) => ({ ...s, timeRange: { from: s.timeRange.from, until: s.timeRange.to + 1 } })),
+        timeRange: n.timeRange ? { from: n.timeRange.from, until: n.timeRange.to + 1 } : null,
+        byLevel: n.byLevel,
+        droppedOutOfRange: n.droppedOutOfRange,
+        droppedDuplicates: n.droppedDuplicates,
+        sessions: n.sessions,
+        rejected: n.rejected,
+        levelDefaulted: n.levelDefaulted,
+      });
+    },
+
+    /** Per service, template and window: counts, errors, latency sketches; late events beyond the bound dropped. */
+    aggregateTelemetryMetrics: async ({ context, incidentId: runId }) => {
+      const requested = requestOf(context);
+      const events = await staging.read<PositionedEvent>(runId, 'normalized');
+      const services = [...new Set(events.map((e) => e.service))].sort();
+      const previous: Record<string, number> = {};
+      const nextMarks: Record<string, { before: Record<string, number>; after: Record<string, number> }> = {};
+      for (const s of services) {
+        const mark = await watermarks.load(s, runId);
+        if (mark[s] !== undefined) previous[s] = mark[s]!;
+        nextMarks[s] = { before: mark, after: {} };
+      }
+      const known = await knownTemplatesBefore(store, events, runId);
+      const a = aggregateEvents(events, {
+        windowMs: requested.windowMs,
+        allowedLatenessMs: settings.allowedLatenessMs,
+        previousMaxEventTime: previous,
+        knownTemplates: known,
+      });
+      await staging.write(runId, 'aggregates', a.aggregates);
+      for (const s of services) await watermarks.save(s, runId, nextMarks[s]!.before, { [s]: a.maxEventTime[s]! });
+      const windows = new Set(a.aggregates.map((x) => x.windowStart));
+      const series = new Set(a.aggregates.map((x) => `${x.service}\u0000${x.templateId}`));
+      const starts = a.aggregates.map((x) => x.windowStart);
+      return result('TelemetryMetricsAggregated', {
+        windowMs: requested.windowMs,
+        windows: windows.size,
+        aggregates: a.aggregates.length,
+        series: series.size,
+        withLatency: a.aggregates.filter((x) => x.latency !== null).length,
+        timeRange: starts.length ? { from: Math.min(...starts), until: Math.max(...starts) + requested.windowMs } : null,
+        droppedLate: a.droppedLate,
+      });
+    },
+
+    /** Templates, the run's window aggregates and (if configured) raw events, all by key: storing twice is a no-op. */
+    storeTelemetryDatabase: async ({ context, incidentId: runId, effects }) => {
+      requestOf(context);
+      const aggregates = await staging.read<import('@self-healing/schemas').WindowAggregate>(runId, 'aggregates');
+      const events = settings.storeRawEvents ? await staging.read<PositionedEvent>(runId, 'normalized') : [];
+      await store.ensureIndexes();
+      const templates = templatesOf(aggregates);
+      const writes = [
+        { collection: 'telemetry_templates', written: await store.storeTemplates(runId, templates), unchanged: 0 },
+        { collection: 'telemetry_aggregates', written: await store.storeAggregates(runId, aggregates), unchanged: 0 },
+      ];
+      if (settings.storeRawEvents) {
+        const r = await store.storeRawEvents(runId, events, settings.rawRetentionDays, Date.now());
+        writes.push({ collection: 'telemetry_events', written: r.written, unchanged: 0 });
+      }
+      await effects.once('run-document', async () => {
+        await db.collection('telemetry_runs').replaceOne(
+          { _id: runId as never },
+          { runId, aggregates: aggregates.length, templates: templates.length, storedAt: new Date() },
+          { upsert: true },
+        );
+        return true;
+      });
+      return result('TelemetryStored', { run: { collection: 'telemetry_runs', id: runId }, writes });
+    },
+
+    /** Hands the run's aggregates to detection (capped inline; the rest is in MongoDB) and cleans up staging. */
+    parseTelemetryCompleted: async ({ context, incidentId: runId }) => {
+      const requested = requestOf(context);
+      const outputs = (context as Outputs).outputs;
+      const extracted = outputs.TelemetryEventsExtracted as PayloadOf<'TelemetryEventsExtracted'>;
+      const normalized = outputs.TelemetryDataNormalized as PayloadOf<'TelemetryDataNormalized'>;
+      const aggregates = await store.runAggregates(runId);
+      await staging.clear(runId);
+      const inline = aggregates.slice(0, payloadLimits.inlineAggregates);
+      return result('TelemetryParseCompleted', {
+        runId,
+        services: [...new Set(aggregates.map((a) => a.service))].sort(),
+        timeRange: normalized.timeRange,
+        windowMs: requested.windowMs,
+        events: normalized.events,
+        templates: extracted.templates,
+        newTemplates: extracted.newTemplates,
+        aggregates: inline,
+        aggregateCount: aggregates.length,
+        aggregatesComplete: inline.length === aggregates.length,
+        run: { collection: 'telemetry_runs', id: runId },
+      });
+    },
+  };
+}
+
+function formatName(f: string): 'text' | 'json' | 'otlp-proto' | 'otlp-json' {
+  return ({ plain_text: 'text', json_lines: 'json', otlp_protobuf: 'otlp-proto', otlp_json: 'otlp-json' } as const)[f as 'plain_text'] ?? 'text';
+}
+
+function loadedForEvent(s: LoadedSource) {
+  return { name: s.name, format: s.format, bytes: s.bytes, records: s.records, fromOffset: s.fromOffset, toOffset: s.toOffset, sha256: s.sha256 };
+}
+
+/** Services whose miners to load before mining: those named by the request or by the records' headers. */
+async function knownServices(records: readonly PositionedRecord[], requested: Requested): Promise<string[]> {
+  const names = new Set<string>(requested.services.map((s) => s.toLowerCase()));
+  for (const r of records) {
+    const s = r.record.headers.service;
+    if (s) names.add(s.trim().toLowerCase());
+  }
+  return [...names];
+}
+
+/** Templates some earlier run stored: their windows in this run are not `newTemplate`. */
+async function knownTemplatesBefore(store: TelemetryStore, events: readonly TemplatedEvent[], runId: string): Promise<Set<string>> {
+  const ids = [...new Set(events.map((e) => `${e.service}|${e.templateId}`))];
+  const known = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const docs = await store.templates.find({ _id: { $in: ids.slice(i, i + 1000) }, firstRunId: { $ne: runId } }).toArray();
+    for (const t of docs) known.add(`${t.service}\u0000${t.templateId}`);
+  }
+  return known;
+}
+
+function templatesOf(aggregates: readonly import('@self-healing/schemas').WindowAggregate[]) {
+  const byKey = new Map<string, { service: string; templateId: string; template: string; firstSeen: number; lastSeen: number }>();
+  for (const a of aggregates) {
+    const key = `${a.service}|${a.templateId}`;
+    const t = byKey.get(key);
+    if (!t) byKey.set(key, { service: a.service, templateId: a.templateId, template: a.template, firstSeen: a.firstSeen, lastSeen: a.lastSeen });
+    else {
+      t.firstSeen = Math.min(t.firstSeen, a.firstSeen);
+      t.lastSeen = Math.max(t.lastSeen, a.lastSeen);
+    }
+  }
+  return [...byKey.values()];
+}
+
+function deadLetter(records: readonly PositionedRecord[], d: { position: string; reason: string; detail: string }): OutputRecord {
+  const source = records.find((r) => r.position === d.position);
+  const [topic, partition, offset] = d.position.split('/');
+  return {
+    topic: topicNames.deadLetter,
+    key: source?.record.key ?? source?.record.headers.service ?? 'unknown',
+    value: Buffer.from(source?.record.value ?? new Uint8Array()),
+    headers: {
+      ...Object.fromEntries(Object.entries(source?.record.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+      [DLQ_HEADERS.error]: `${d.reason}: ${d.detail}`.slice(0, 2000),
+      [DLQ_HEADERS.errorCode]: d.reason,
+      [DLQ_HEADERS.topic]: topic ?? d.position,
+      [DLQ_HEADERS.partition]: partition ?? '',
+      [DLQ_HEADERS.offset]: offset ?? '',
+      [DLQ_HEADERS.attempts]: '1',
+      [DLQ_HEADERS.service]: 'telemetry-parse',
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import { Binary, type Collection, type Db } from 'mongodb';
+import type { WindowAggregate } from '@self-healing/schemas';
+import { fromJson, toJson } from '@self-healing/shared';
+import { TemplateMiner, type MinerSnapshot } from '../mining/index.js';
+import type { PositionedEvent } from './steps.js';
+
+/**
+ * State a parse run reads at its start and writes at its end (miner state, per-service watermarks) is kept
+ * as "before" and "after" this run: a retried beat of the same run starts from "before" again, so that it
+ * computes exactly what an uninterrupted run would have.
+ */
+interface RunScopedDoc {
+  _id: string;
+  runId: string;
+  before: string;
+  after: string;
+}
+
+export class RunScopedState<T> {
+  private readonly collection: Collection<RunScopedDoc>;
+
+  constructor(db: Db, name: string, private readonly empty: () => T) {
+    this.collection = db.collection<RunScopedDoc>(name);
+  }
+
+  async load(key: string, runId: string): Promise<T> {
+    const doc = await this.collection.findOne({ _id: key });
+    if (!doc) return this.empty();
+    return fromJson<T>(doc.runId === runId ? doc.before : doc.after);
+  }
+
+  async save(key: string, runId: string, before: T, after: T): Promise<void> {
+    await this.collection.replaceOne({ _id: key }, { runId, before: toJson(before), after: toJson(after) }, { upsert: true });
+  }
+}
+
+export const MINER_OPTIONS = { maxTemplates: 50_000 } as const;
+
+export function minerStates(db: Db): RunScopedState<MinerSnapshot | null> {
+  return new RunScopedState<MinerSnapshot | null>(db, 'telemetry_miner_state', () => null);
+}
+
+export function watermarkStates(db: Db): RunScopedState<Record<string, number>> {
+  return new RunScopedState<Record<string, number>>(db, 'telemetry_watermarks', () => ({}));
+}
+
+export function restoreMiner(snapshot: MinerSnapshot | null): TemplateMiner {
+  return snapshot ? TemplateMiner.restore(snapshot) : new TemplateMiner(MINER_OPTIONS);
+}
+
+interface TemplateDoc {
+  _id: string;
+  service: string;
+  templateId: string;
+  template: string;
+  firstSeen: number;
+  lastSeen: number;
+  /** The run that stored it first: for that run (and its retries) the template is new. */
+  firstRunId: string;
+}
+
+export interface AggregateDoc extends Omit<WindowAggregate, 'latencySketch'> {
+  _id: string;
+  runId: string;
+  latencySketch: Binary | null;
+}
+
+interface RawEventDoc extends PositionedEvent {
+  _id: string;
+  runId: string;
+  storedAt: Date;
+}
+
+/**
+ * The durable telemetry store. Window aggregates are kept per contributing run (`service|template|window|run`),
+ * so storing a run twice writes the same documents, and a window that several runs touched is the merge of
+ * its contributions (sketches merge exactly).
+ */
+export class TelemetryStore {
+  readonly templates: Collection<TemplateDoc>;
+  readonly aggregates: Collection<AggregateDoc>;
+  readonly rawEvents: Collection<RawEventDoc>;
+
+  constructor(db: Db) {
+    this.templates = db.collection<TemplateDoc>('telemetry_templates');
+    this.aggregates = db.collection<AggregateDoc>('telemetry_aggregates');
+    this.rawEvents = db.collection<RawEventDoc>('telemetry_events');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.aggregates.createIndex({ runId: 1 });
+    await this.aggregates.createIndex({ service: 1, windowStart: 1 });
+    await this.rawEvents.createIndex({ timestamp: 1 });
+  }
+
+  async storeTemplates(runId: string, templates: Array<{ service: string; templateId: string; template: string; firstSeen: number; lastSeen: number }>): Promise<number> {
+    if (templates.length === 0) return 0;
+    const result = await this.templates.bulkWrite(
+      templates.map((t) => ({
+        updateOne: {
+          filter: { _id: `${t.service}|${t.templateId}` },
+          update: {
+            $setOnInsert: { service: t.service, templateId: t.templateId, firstRunId: runId },
+            $set: { template: t.template },
+            $min: { firstSeen: t.firstSeen },
+            $max: { lastSeen: t.lastSeen },
+          },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+    return result.upsertedCount + result.modifiedCount;
+  }
+
+  async storeAggregates(runId: string, aggregates: readonly WindowAggregate[]): Promise<number> {
+    if (aggregates.length === 0) return 0;
+    const result = await this.aggregates.bulkWrite(
+      aggregates.map((a) => {
+        const _id = `${a.service}|${a.templateId}|${a.windowStart}|${runId}`;
+        return {
+          replaceOne: {
+            filter: { _id },
+            replacement: { ...a, runId, latencySketch: a.latencySketch ? new Binary(a.latencySketch) : null },
+            upsert: true,
+          },
+        };
+      }),
+      { ordered: false },
+    );
+    return result.upsertedCount + result.modifiedCount + result.matchedCount;
+  }
+
+  async runAggregates(runId: string): Promise<WindowAggregate[]> {
+    const docs = await this.aggregates.find({ runId }).sort({ windowStart: 1, service: 1, templateId: 1 }).toArray();
+    return docs.map(toAggregate);
+  }
+
+  /** Raw events, only when configured; old ones beyond the retention are removed as new ones arrive. */
+  async storeRawEvents(runId: string, events: readonly PositionedEvent[], retentionDays: number, now: number): Promise<{ written: number; expired: number }> {
+    let written = 0;
+    for (let i = 0; i < events.length; i += 5000) {
+      const part = events.slice(i, i + 5000);
+      const result = await this.rawEvents.bulkWrite(
+        part.map((e) => ({ replaceOne: { filter: { _id: e.position }, replacement: { ...e, runId, storedAt: new Date(now) }, upsert: true } })),
+        { ordered: false },
+      );
+      written += result.upsertedCount + result.modifiedCount + result.matchedCount;
+    }
+    const expired = (await this.rawEvents.deleteMany({ timestamp: { $lt: now - retentionDays * 86_400_000 } })).deletedCount;
+    return { written, expired };
+  }
+}
+
+export function toAggregate(d: AggregateDoc): WindowAggregate {
+  return {
+    service: d.service,
+    templateId: d.templateId,
+    template: d.template,
+    windowStart: d.windowStart,
+    windowMs: d.windowMs,
+    count: d.count,
+    errorCount: d.errorCount,
+    latency: d.latency,
+    latencySketch: d.latencySketch ? new Uint8Array(d.latencySketch.buffer) : null,
+    firstSeen: d.firstSeen,
+    lastSeen: d.lastSeen,
+    newTemplate: d.newTemplate,
+  };
+}
