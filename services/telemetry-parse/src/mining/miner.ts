@@ -172,8 +172,10 @@ export class TemplateMiner {
     const slots = toSlots(message);
     const found = this.search(slots.keys);
     if (found === null) {
+      const before = this.counters.created;
       const cluster = this.create(slots);
-      return { templateId: cluster.id, template: cluster.template, params: this.params(cluster, slots), isNew: true };
+      const isNew = this.counters.created !== before;
+      return { templateId: cluster.id, template: cluster.template, params: this.params(cluster, slots), isNew };
     }
     let cluster = found;
     const oldId = cluster.id;
