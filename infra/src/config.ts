@@ -224,7 +224,6 @@ export function registryCommand(layout: LocalLayout, ports: Ports, heaps: Heaps)
       // Same default as Confluent's registry, so the local and the Docker paths behave alike.
       '-Dapicurio.rules.global.compatibility=BACKWARD',
       // Storage stays the default in-memory H2: schemas live as long as the process, like the Kafka data we wipe.
-      '-Dquarkus.log.console.color=false',
       '-Dquarkus.http.access-log.enabled=false',
       '-jar',
       layout.apicurioJar,

@@ -168,6 +168,7 @@ async function startFresh(
     install: () => Promise<InstallReport>,
     beforeSpawn: () => Promise<void>,
     probe: Probe,
+    afterReady: () => Promise<void> = async () => undefined,
   ): Promise<ServerTimings> => {
     const report = await install();
     if (report.action === 'installed') r.log(`${name}: installed in ${report.ms} ms`);
@@ -187,6 +188,7 @@ async function startFresh(
     ownChildren.set(child.pid, child);
     r.log(`${name}: started pid ${child.pid}, log ${layout.logs[name]}`);
     const readyMs = await waitUntilReady(probe, { timeoutMs: r.readyTimeoutMs, abort: () => exit });
+    await afterReady();
     r.log(`${name}: ready after ${readyMs} ms`);
     return { installMs: report.ms, installed: report.action === 'installed', readyMs };
   };
@@ -204,6 +206,7 @@ async function startFresh(
       () => ensureApicurio(layout, r.log),
       async () => undefined,
       probes.registry,
+      () => setRegistryGlobalCompatibility(endpoints.schemaRegistryUrl, 'BACKWARD'),
     ),
     chain(
       'ferretdb',
@@ -268,6 +271,22 @@ async function startFresh(
     SERVER_NAMES.map((n, i) => [n, (results[i] as PromiseFulfilledResult<ServerTimings>).value]),
   ) as Record<ServerName, ServerTimings>;
   return { state, timings };
+}
+
+/**
+ * `-Dapicurio.rules.global.compatibility` makes Apicurio enforce the rule, but its Confluent API still answers
+ * GET /config with NONE until the global rule is stored; storing it makes the answer match what is enforced (and
+ * Confluent's own default).
+ */
+async function setRegistryGlobalCompatibility(schemaRegistryUrl: string, level: 'BACKWARD'): Promise<void> {
+  const res = await fetch(`${schemaRegistryUrl}/config`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ compatibility: level }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`PUT /config {compatibility: ${level}} answered ${res.status}: ${body}`);
 }
 
 async function rotateLog(path: string): Promise<void> {
