@@ -16,3 +16,4 @@ export * from './mongo/effects.js';
 export * from './runner/decide.js';
 export * from './runner/stageRunner.js';
 export * from './contracts.js';
+export * from './service.js';

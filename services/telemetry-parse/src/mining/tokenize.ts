@@ -51,12 +51,21 @@ export function splitWhitespace(message: string): string[] {
  * re-scanned; the cache is dropped wholesale when full (cheap, and bounded memory).
  */
 const MASK_CACHE_LIMIT = 50_000;
-let maskCache = new Map<string, string>();
 
-function cachedMask(tok: string): string {
+interface MaskedToken {
+  masked: string;
+  pure: boolean;
+  /** The token (trailing punctuation aside) is a duration or size unit. */
+  unit: boolean;
+}
+
+let maskCache = new Map<string, MaskedToken>();
+
+function cachedMask(tok: string): MaskedToken {
   let m = maskCache.get(tok);
   if (m === undefined) {
-    m = maskToken(tok);
+    const masked = maskToken(tok);
+    m = { masked, pure: isPureVariable(masked), unit: isUnitWord(unitCore(tok)) };
     if (maskCache.size >= MASK_CACHE_LIMIT) maskCache = new Map();
     maskCache.set(tok, m);
   }
@@ -71,18 +80,19 @@ export function toSlots(message: string): Slots {
   let prevPure = false;
   for (let k = 0; k < tokens.length; k++) {
     const tok = tokens[k]!;
-    const masked = cachedMask(tok);
-    let pure = isPureVariable(masked);
+    const m = cachedMask(tok);
+    const masked = m.masked;
+    let pure = m.pure;
     let detail = masked;
     let raw = tok;
     if (pure && k + 1 < tokens.length) {
       const next = tokens[k + 1]!;
-      if (isUnitWord(unitCore(next))) {
+      if (cachedMask(next).unit) {
         detail = masked + ' ' + next;
         raw = tok + ' ' + next;
         k++;
       }
-    } else if (!pure && prevPure && isUnitWord(unitCore(tok)) && tok.length <= 8) {
+    } else if (!pure && prevPure && m.unit && tok.length <= 8) {
       // A unit after a parenthesised or otherwise punctuated value (`(1.16 KB)`): part of that value.
       pure = true;
     }

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { topicNames } from '@self-healing/schemas';
+import { baseConfigSchema, loadConfig } from '@self-healing/shared';
+import type { TelemetryParseSettings } from './handlers.js';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const telemetryParseConfigSchema = baseConfigSchema.extend({
+  LOG_ROOT: z.string().min(1).default('.logs').describe('parse requests may only name files under this directory'),
+  RAW_TOPIC: z.string().min(1).default(topicNames.telemetryRaw),
+  WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(30_000),
+  DEFAULT_TIMEZONE: z.string().min(1).default('UTC').describe('zone of timestamps written without one: UTC, +02:00, Europe/Paris'),
+  DEFAULT_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  STORE_RAW_EVENTS: bool.default('false'),
+  RAW_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+});
+
+export type TelemetryParseConfig = z.infer<typeof telemetryParseConfigSchema>;
+
+export function telemetryParseSettings(config: TelemetryParseConfig): TelemetryParseSettings {
+  return {
+    logRoot: config.LOG_ROOT,
+    rawTopic: config.RAW_TOPIC,
+    defaultWindowMs: config.WINDOW_MS,
+    allowedLatenessMs: config.ALLOWED_LATENESS_MS,
+    defaultZone: config.DEFAULT_TIMEZONE,
+    defaultLevel: config.DEFAULT_LEVEL,
+    storeRawEvents: config.STORE_RAW_EVENTS,
+    rawRetentionDays: config.RAW_RETENTION_DAYS,
+    parserVersion: '1',
+  };
+}
+
+export function loadTelemetryParseConfig(env: Record<string, string | undefined> = process.env): TelemetryParseConfig {
+  return loadConfig(telemetryParseConfigSchema, env);
+}
