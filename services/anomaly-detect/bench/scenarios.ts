@@ -2,7 +2,8 @@
  * Labelled scenarios from the sample service, scored per fault kind.
  *
  *   npm run bench:scenarios -- --json [--seeds 3] [--minutes 12] [--rate 5] [--model learned|declared]
- *                                     [--extractor miner|tiny] [--details] [--only <kind>] [--show <rule>]
+ *                                     [--extractor miner|tiny] [--share 0.05] [--details] [--only <kind>]
+ *                                     [--show <rule>]
  *
  * Each scenario is `--minutes` of checkout traffic from one seed: normal traffic, or normal traffic with one fault
  * injected from minute 6 to minute 8 (the detectors learn from the first minutes). Lines become `TemplatedEvent`s
@@ -71,15 +72,15 @@ interface PinoRecord {
 
 type Extractor = (message: string) => { templateId: string; template: string; params: string[] };
 
-/** Digit-bearing tokens are parameters (`key=<*>` keeps its key): enough for the sample service's messages. */
+/** `key=value` tokens and digit-bearing tokens are parameters (`key=<*>` keeps its key). */
 function tinyExtractor(): Extractor {
   return (message) => {
     const params: string[] = [];
     const template = message
       .split(' ')
       .map((token) => {
-        if (!/\d/.test(token)) return token;
         const eq = token.indexOf('=');
+        if (eq <= 0 && !/\d/.test(token)) return token;
         if (eq > 0) {
           params.push(token.slice(eq + 1));
           return `${token.slice(0, eq)}=<*>`;
@@ -179,7 +180,17 @@ interface ScenarioResult {
 
 function runScenario(kind: FaultKind | 'normal', seed: number, o: Options): ScenarioResult {
   const durationMs = o.minutes * MIN;
-  const faults = kind === 'normal' ? [] : [{ kind, start: START + 6 * MIN, end: START + 8 * MIN }];
+  const faults =
+    kind === 'normal'
+      ? []
+      : [
+          {
+            kind,
+            start: START + 6 * MIN,
+            end: START + 8 * MIN,
+            ...(o.share === null ? {} : { share: o.share }),
+          },
+        ];
   const { lines, labels } = generateTraffic({
     seed,
     start: START,
@@ -303,6 +314,8 @@ interface Options {
   rate: number;
   model: 'learned' | 'declared';
   extractor: 'miner' | 'tiny';
+  /** Share of requests a fault affects; null keeps the sample service's default per kind. */
+  share: number | null;
 }
 
 function main(): void {
@@ -316,6 +329,7 @@ function main(): void {
       model: { type: 'string', default: 'learned' },
       extractor: { type: 'string', default: 'miner' },
       show: { type: 'string' },
+      share: { type: 'string' },
       only: { type: 'string' },
     },
   });
@@ -329,6 +343,7 @@ function main(): void {
     rate: Number(values.rate),
     model: values.model,
     extractor: values.extractor,
+    share: values.share === undefined ? null : Number(values.share),
   };
   if (!(o.minutes >= 10)) throw new Error('--minutes must be at least 10 (faults run from minute 6 to 8)');
   const results: ScenarioResult[] = [];
