@@ -61,13 +61,24 @@ interface MaskedToken {
 
 let maskCache = new Map<string, MaskedToken>();
 
+function hasDigit(tok: string): boolean {
+  for (let k = 0; k < tok.length; k++) {
+    const c = tok.charCodeAt(k);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
 function cachedMask(tok: string): MaskedToken {
   let m = maskCache.get(tok);
   if (m === undefined) {
     const masked = maskToken(tok);
     m = { masked, pure: isPureVariable(masked), unit: isUnitWord(unitCore(tok)) };
-    if (maskCache.size >= MASK_CACHE_LIMIT) maskCache = new Map();
-    maskCache.set(tok, m);
+    // Tokens with digits are mostly values seen once: caching them would only churn the cache.
+    if (!hasDigit(tok)) {
+      if (maskCache.size >= MASK_CACHE_LIMIT) maskCache = new Map();
+      maskCache.set(tok, m);
+    }
   }
   return m;
 }
