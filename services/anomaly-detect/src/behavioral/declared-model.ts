@@ -257,3 +257,25 @@ export function longestIncreasing(values: readonly number[]): Set<number> {
   }
   return out;
 }
+
+/** The shape of a sequence with movements and beats (our own seven sequences in `@self-healing/schemas`). */
+export interface BeatSequenceLike {
+  id: string;
+  movements: ReadonlyArray<{ beats: ReadonlyArray<{ handler: string; event?: string }> }>;
+}
+
+/**
+ * Declared sequences from movement/beat sequences: one step per beat, in beat order, named by its handler (or by
+ * its event name with `by: 'event'`, when logs carry the beat's event rather than the handler).
+ */
+export function sequencesFromBeats(
+  sequences: readonly BeatSequenceLike[],
+  by: 'handler' | 'event' = 'handler',
+): ExpectedSequence[] {
+  return sequences.map((s) => ({
+    id: s.id,
+    steps: s.movements.flatMap((m) =>
+      m.beats.map((b) => (by === 'event' ? (b.event ?? b.handler) : b.handler)),
+    ),
+  }));
+}
