@@ -216,6 +216,28 @@ describe('learned directly-follows model', () => {
     expect(novel[0]!.explanation).toContain('never seen');
   });
 
+  it('given a changed flow that persists, then it is reported while new and learned after the relearn delay', () => {
+    const detector = new BehavioralDetector(
+      new LearnedModel({ warmupSessions: 100, rareProbability: 0.05, stepOf: (e) => e.component }),
+      { warmupEvents: 100, relearnAfterMs: 60_000 },
+    );
+    run(detector, normal(150));
+    const changed = ['receive', 'validate', 'charge', 'respond'];
+    const early = run(
+      detector,
+      Array.from({ length: 30 }, () => changed),
+      1000,
+    );
+    expect(early.filter((f) => f.rule === 'missing-step')).toHaveLength(30);
+    // Well after the relearn delay, the new flow is common in the model: no more findings.
+    const late = run(
+      detector,
+      Array.from({ length: 5 }, () => changed),
+      5000,
+    );
+    expect(late).toEqual([]);
+  });
+
   it('keeps successor sets bounded (Space-Saving) and round-trips through a snapshot', () => {
     const model = new LearnedModel({ maxSuccessors: 3, warmupSessions: 0 });
     for (let i = 0; i < 50; i++) {

@@ -16,6 +16,14 @@ export interface BehavioralDetectorOptions {
   warmupEvents: number;
   /** Keep learning from sessions that conform after warm-up, so the model follows slow, legitimate change. */
   learnConformingSessions: boolean;
+  /**
+   * Sessions that violated the model are learned too, but only this long (event time) after they ended: a
+   * changed flow is reported while it is new, and becomes the new normal if it persists (a deploy that changed the
+   * flow on purpose). Infinity never learns them.
+   */
+  relearnAfterMs: number;
+  /** Violating sessions held for later learning (oldest dropped first). */
+  maxQuarantined: number;
   keyOf: (event: TemplatedEvent) => string | null;
 }
 
@@ -27,6 +35,8 @@ export const defaultBehavioralOptions: BehavioralDetectorOptions = {
   maxKnownTemplates: 50_000,
   warmupEvents: 2_000,
   learnConformingSessions: true,
+  relearnAfterMs: 60 * 60_000,
+  maxQuarantined: 10_000,
   keyOf: defaultKeyOf,
 };
 
@@ -43,6 +53,7 @@ export class BehavioralDetector {
   /** Template id -> template text: novelty, and readable explanations when steps are template ids. */
   private readonly knownTemplates = new Map<string, string>();
   private eventsSeen = 0;
+  private readonly quarantine: Array<{ due: number; session: ClosedSession }> = [];
 
   constructor(
     private readonly model: SequenceModel,
@@ -156,8 +167,18 @@ export class BehavioralDetector {
       const violations = this.model.ready() ? this.model.check(session) : [];
       if (!this.model.ready() || (violations.length === 0 && this.options.learnConformingSessions)) {
         this.model.learn(session);
+      } else if (violations.length > 0 && Number.isFinite(this.options.relearnAfterMs)) {
+        this.quarantine.push({
+          due: session.end + this.options.relearnAfterMs,
+          session: { ...session, events: [] },
+        });
+        if (this.quarantine.length > this.options.maxQuarantined) this.quarantine.shift();
       }
       for (const v of violations) findings.push(toFinding(v, session, this.knownTemplates));
+    }
+    // Sessions end in time order closely enough that the queue is (nearly) sorted by due time.
+    while (this.quarantine.length > 0 && this.quarantine[0]!.due <= this.sessions.now()) {
+      this.model.learn(this.quarantine.shift()!.session);
     }
     return findings;
   }
