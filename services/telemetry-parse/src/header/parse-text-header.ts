@@ -339,8 +339,9 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
       fieldsSinceCommit++;
       continue;
     }
-    // A program name followed by ` - ` (`chrome.exe - msg`, `app *64 - msg`): at most two such words.
-    if (fieldsSinceCommit < 2 && cur.component === null && tok.length <= 64) {
+    // A program name followed by ` - ` (`chrome.exe - msg`, `app.exe *64 - msg`): a qualified name, optionally
+    // with one non-word qualifier; plain prose (`Connection lost - retrying`) is not a header.
+    if (fieldsSinceCommit < 2 && cur.component === null && tok.length <= 64 && allNameChars(tok) && isQualified(tok)) {
       cur.component = cur.component === null ? tok : cur.component;
       const nextStart = skipSpaces(s, end);
       const twoWords = s.slice(nextStart, nextStart + 2);
@@ -350,7 +351,8 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
       }
       const e2 = tokenEnd(s, nextStart);
       const after2 = skipSpaces(s, e2);
-      if (e2 > nextStart && s.slice(after2, after2 + 2) === '- ' && e2 - nextStart <= 16) {
+      const qualifier = s.slice(nextStart, e2);
+      if (e2 > nextStart && s.slice(after2, after2 + 2) === '- ' && qualifier.length <= 16 && !/^[A-Za-z]+$/.test(qualifier)) {
         cur.component = s.slice(i, e2);
         doCommit(skipSpaces(s, after2 + 1));
         break;

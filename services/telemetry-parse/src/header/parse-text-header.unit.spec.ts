@@ -119,4 +119,10 @@ describe('parseTextHeader', () => {
     const h = parseTextHeader('Jun 14 15:16:01 box1 crond(pam_unix)[1234]: session closed', { defaultYear: 2020 });
     expect(h).toMatchObject({ host: 'box1', component: 'crond(pam_unix)', process: '1234', message: 'session closed' });
   });
+
+  it('given prose with a dash after the timestamp, then it stays in the message', () => {
+    const h = parseTextHeader('2023-04-05 06:07:08 Connection lost - retrying');
+    expect(h.component).toBeNull();
+    expect(h.message).toBe('Connection lost - retrying');
+  });
 });
