@@ -140,6 +140,15 @@ export function isEnumLike(token: string): boolean {
   return letters >= 2 && c0 >= 65 && c0 <= 90;
 }
 
+function isPlainWord(token: string): boolean {
+  if (token.length === 0) return false;
+  for (let k = 0; k < token.length; k++) {
+    const c = token.charCodeAt(k);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
+}
+
 function isIdent(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
@@ -347,7 +356,13 @@ export class TemplateMiner {
         const ck = c.keys[i]!;
         if (ck === WILDCARD) {
           params++;
-          run = 0;
+          // A plain word under a variable continues a differing phrase (`renew session <*>` vs
+          // `establish new session`) but never starts one.
+          if (run === 0 || !isPlainWord(keys[i]!)) run = 0;
+          else if (++run >= MAX_DIFFERING_RUN) {
+            veto = true;
+            break;
+          }
         } else if (ck === keys[i]) {
           same++;
           run = 0;
