@@ -45,6 +45,22 @@ interface ServiceState {
   lastWindowStart: number;
 }
 
+/** Plain-JSON state of an `ErrorBurstDetector`, to survive a restart. */
+export interface ErrorBurstSnapshot {
+  services: Array<{
+    service: string;
+    baseline: Array<{ total: number; errors: number }>;
+    burst: {
+      since: number;
+      windows: number;
+      errors: number;
+      total: number;
+      templates: Array<[string, number]>;
+    } | null;
+    lastWindowStart: number | null;
+  }>;
+}
+
 /**
  * Bursts of the error rate per service, judged per window against the service's recent baseline. A window is a
  * burst when BOTH tests agree: (1) its error count is improbable under a Poisson with the pooled baseline rate
@@ -59,6 +75,29 @@ export class ErrorBurstDetector {
 
   constructor(options: Partial<ErrorBurstOptions> = {}) {
     this.options = { ...defaultErrorBurstOptions, ...options };
+  }
+
+  snapshot(): ErrorBurstSnapshot {
+    return {
+      services: [...this.services].map(([service, st]) => ({
+        service,
+        baseline: st.baseline.map((b) => ({ ...b })),
+        burst: st.burst ? { ...st.burst, templates: [...st.burst.templates] } : null,
+        lastWindowStart: Number.isFinite(st.lastWindowStart) ? st.lastWindowStart : null,
+      })),
+    };
+  }
+
+  static restore(snapshot: ErrorBurstSnapshot, options: Partial<ErrorBurstOptions> = {}): ErrorBurstDetector {
+    const detector = new ErrorBurstDetector(options);
+    for (const st of snapshot.services) {
+      detector.services.set(st.service, {
+        baseline: st.baseline.map((b) => ({ ...b })),
+        burst: st.burst ? { ...st.burst, templates: new Map(st.burst.templates) } : null,
+        lastWindowStart: st.lastWindowStart ?? Number.NEGATIVE_INFINITY,
+      });
+    }
+    return detector;
   }
 
   /**

@@ -230,3 +230,38 @@ describe('new error templates and stack clusters', () => {
     });
   });
 });
+
+describe('restart', () => {
+  it('continues from a JSON snapshot exactly as the original would', () => {
+    const bursts = new ErrorBurstDetector();
+    for (let i = 0; i < 10; i++) bursts.observe(window(i * 60_000, 1000, 5));
+    const restored = ErrorBurstDetector.restore(JSON.parse(JSON.stringify(bursts.snapshot())));
+    const expected = bursts.observe(window(600_000, 1000, 100));
+    expect(expected).toHaveLength(1);
+    expect(restored.observe(window(600_000, 1000, 100))).toEqual(expected);
+
+    const patterns = new ErrorPatternDetector({ warmupMs: 1000 });
+    const early: TemplatedEvent = {
+      timestamp: 0,
+      service: 's',
+      host: null,
+      level: 'error',
+      component: null,
+      templateId: 'a',
+      template: 'a',
+      params: [],
+      traceId: null,
+      spanId: null,
+      sessionId: null,
+      numbers: {},
+      stack: [],
+    };
+    patterns.push(early);
+    const copy = ErrorPatternDetector.restore(JSON.parse(JSON.stringify(patterns.snapshot())), {
+      warmupMs: 1000,
+    });
+    expect(copy.push({ ...early, timestamp: 5000 })).toEqual([]);
+    expect(copy.push({ ...early, timestamp: 5000, templateId: 'b' })).toHaveLength(1);
+    expect(copy.errorTemplates()[0]).toMatchObject({ key: 'a', count: 2 });
+  });
+});

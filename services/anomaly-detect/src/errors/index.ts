@@ -1,7 +1,7 @@
 export { ErrorBurstDetector, defaultErrorBurstOptions } from './burst.js';
-export type { ErrorBurstOptions } from './burst.js';
+export type { ErrorBurstOptions, ErrorBurstSnapshot } from './burst.js';
 export { ErrorPatternDetector, defaultErrorPatternOptions } from './patterns.js';
-export type { ErrorCluster, ErrorPatternOptions } from './patterns.js';
+export type { ErrorCluster, ErrorPatternOptions, ErrorPatternSnapshot } from './patterns.js';
 export {
   parseFrame,
   stackSignature,

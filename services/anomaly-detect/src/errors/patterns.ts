@@ -40,6 +40,13 @@ export interface ErrorCluster {
   reportedCount: number;
 }
 
+/** Plain-JSON state of an `ErrorPatternDetector`, to survive a restart. */
+export interface ErrorPatternSnapshot {
+  firstEventAt: number | null;
+  /** Least recently seen first. */
+  known: ErrorCluster[];
+}
+
 const isError = (e: TemplatedEvent): boolean => e.level === 'error' || e.level === 'fatal';
 
 /**
@@ -90,6 +97,25 @@ export class ErrorPatternDetector {
       if (cluster.novel && cluster.count !== cluster.reportedCount) findings.push(this.toFinding(cluster));
     }
     return findings;
+  }
+
+  snapshot(): ErrorPatternSnapshot {
+    return {
+      firstEventAt: this.firstEventAt,
+      known: [...this.known.values()].map((c) => structuredClone(c)),
+    };
+  }
+
+  static restore(
+    snapshot: ErrorPatternSnapshot,
+    options: Partial<ErrorPatternOptions> = {},
+  ): ErrorPatternDetector {
+    const detector = new ErrorPatternDetector(options);
+    detector.firstEventAt = snapshot.firstEventAt;
+    for (const c of snapshot.known) {
+      detector.known.set(`${c.kind === 'template' ? 't' : 's'}:${c.key}`, structuredClone(c));
+    }
+    return detector;
   }
 
   /** Stack clusters, most frequent first (ties by first seen), for reports and diagnosis. */
