@@ -43,6 +43,15 @@ describe('TemplateMiner', () => {
     expect(b.isNew).toBe(true);
   });
 
+  it('given a template variable under a differing phrase, then the phrase still counts as different', () => {
+    const m = new TemplateMiner();
+    m.add('client wants to renew session 0x1f at 10.0.0.1:41');
+    m.add('client wants to renew session 0x2e at 10.0.0.2:42');
+    const c = m.add('client wants to establish new session at 10.0.0.3:43');
+    expect(c.isNew).toBe(true);
+    expect(c.template).toBe('client wants to establish new session at <*>:<*>');
+  });
+
   it('given a generalised key=value token, then the key survives', () => {
     const m = new TemplateMiner();
     m.add('login failed user=alice reason=expired');
