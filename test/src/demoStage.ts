@@ -190,6 +190,8 @@ async function runAsProcess(): Promise<void> {
     dlqTopic: topics.dlq,
     maxAttempts: 3,
     backoffMs: 50,
+    // A killed instance's group membership lasts this long; short here so the restart test does not wait 30 s.
+    sessionTimeoutMs: 6_000,
   });
   await runner.start();
   process.send?.('started');

@@ -3,6 +3,8 @@ import type { Logger } from '../logger.js';
 
 /** A kafkajs client whose own logs go through pino (warnings and errors only; kafkajs is chatty). */
 export function createKafka(clientId: string, brokers: string[], logger?: Logger): Kafka {
+  // We key every record, so kafkajs's partitioner change is irrelevant; its warning is noise in our logs.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   return new Kafka({
     clientId,
     brokers,

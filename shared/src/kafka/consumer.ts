@@ -54,6 +54,8 @@ export interface ConsumerLoopOptions {
   backoffMs?: number;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
+  /** How long the group waits for a silent member (e.g. a killed instance) before giving its partitions away. */
+  sessionTimeoutMs?: number;
 }
 
 /** Header names of dead-letter records, as the topic catalogue documents them for operators. */
@@ -127,6 +129,7 @@ export class ConsumerLoop {
       backoffMs: 200,
       fromBeginning: true,
       partitionsConsumedConcurrently: 1,
+      sessionTimeoutMs: 30_000,
       ...options,
     };
   }
@@ -141,7 +144,13 @@ export class ConsumerLoop {
       transactionTimeout: 30_000,
     });
     await this.producer.connect();
-    this.consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.opts.sessionTimeoutMs / 5)),
+    });
     await this.consumer.connect();
     for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
     const { END_BATCH_PROCESS } = this.consumer.events;

@@ -65,6 +65,7 @@ export interface StageRunnerOptions {
   dlqTopic: string;
   maxAttempts?: number;
   backoffMs?: number;
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -94,6 +95,7 @@ export class StageRunner {
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
       maxAttempts: opts.maxAttempts ?? 5,
       backoffMs: opts.backoffMs ?? 200,
+      ...(opts.sessionTimeoutMs ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
       handle: (input, ctx) => this.handle(input, ctx.attempt),
       onFailure: (input, error, attempts) => this.failed(input, error, attempts),
     });
