@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { BehavioralDetector } from './detector.js';
+import type { BehavioralSnapshot } from './detector.js';
 import { DeclaredModel, longestIncreasing } from './declared-model.js';
 import { LearnedModel } from './learned-model.js';
 
@@ -236,6 +237,32 @@ describe('learned directly-follows model', () => {
       5000,
     );
     expect(late).toEqual([]);
+  });
+
+  it('given a restart mid-session, then the restored detector finds exactly what the original finds', () => {
+    const options = {
+      warmupSessions: 100,
+      rareProbability: 0.05,
+      stepOf: (e: TemplatedEvent) => e.component,
+    };
+    const learned = new LearnedModel(options);
+    const original = new BehavioralDetector(learned, { warmupEvents: 100 });
+    run(original, normal(150));
+    for (const [i, step] of ['receive', 'validate', 'charge'].entries())
+      original.push(event('tr-r', step, 900_000 + i));
+    const json = JSON.parse(JSON.stringify({ detector: original.snapshot() })) as {
+      detector: BehavioralSnapshot;
+    };
+    // The model is restored from its own snapshot taken at the same moment.
+    const model = LearnedModel.restore(JSON.parse(JSON.stringify(learned.snapshot())), options);
+    const restored = BehavioralDetector.restore(model, json.detector, { warmupEvents: 100 });
+    const finish = (d: BehavioralDetector) => [
+      ...d.push(event('tr-r', 'respond', 900_010)),
+      ...d.advance(2_000_000),
+    ];
+    const expected = finish(original);
+    expect(expected.map((f) => f.rule)).toEqual(['missing-step']);
+    expect(finish(restored)).toEqual(expected);
   });
 
   it('keeps successor sets bounded (Space-Saving) and round-trips through a snapshot', () => {

@@ -1,6 +1,7 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
 import { Sessionizer, defaultKeyOf } from './sessions.js';
+import type { SessionizerSnapshot } from './sessions.js';
 import type { ClosedSession, SequenceModel, Violation } from './types.js';
 
 export interface BehavioralDetectorOptions {
@@ -25,6 +26,17 @@ export interface BehavioralDetectorOptions {
   /** Violating sessions held for later learning (oldest dropped first). */
   maxQuarantined: number;
   keyOf: (event: TemplatedEvent) => string | null;
+}
+
+/**
+ * Plain-JSON state of a `BehavioralDetector` except its model: a learned model has its own snapshot
+ * (`LearnedModel.snapshot`), a declared one has no state.
+ */
+export interface BehavioralSnapshot {
+  sessions: SessionizerSnapshot;
+  knownTemplates: Array<[string, string]>;
+  eventsSeen: number;
+  quarantine: Array<{ due: number; session: ClosedSession }>;
 }
 
 export const defaultBehavioralOptions: BehavioralDetectorOptions = {
@@ -61,6 +73,29 @@ export class BehavioralDetector {
   ) {
     this.options = { ...defaultBehavioralOptions, ...options };
     this.sessions = new Sessionizer(this.options, (e) => model.stepOf(e));
+  }
+
+  snapshot(): BehavioralSnapshot {
+    return {
+      sessions: this.sessions.snapshot(),
+      knownTemplates: [...this.knownTemplates],
+      eventsSeen: this.eventsSeen,
+      quarantine: structuredClone(this.quarantine),
+    };
+  }
+
+  /** A detector that continues from `snapshot`; `model` must be the model restored from the same moment. */
+  static restore(
+    model: SequenceModel,
+    snapshot: BehavioralSnapshot,
+    options: Partial<BehavioralDetectorOptions> = {},
+  ): BehavioralDetector {
+    const detector = new BehavioralDetector(model, options);
+    detector.sessions.restore(snapshot.sessions);
+    for (const [id, text] of snapshot.knownTemplates) detector.knownTemplates.set(id, text);
+    detector.eventsSeen = snapshot.eventsSeen;
+    detector.quarantine.push(...structuredClone(snapshot.quarantine));
+    return detector;
   }
 
   push(event: TemplatedEvent): Finding[] {

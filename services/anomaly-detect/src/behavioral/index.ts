@@ -1,5 +1,5 @@
 export { BehavioralDetector, defaultBehavioralOptions, toFinding } from './detector.js';
-export type { BehavioralDetectorOptions } from './detector.js';
+export type { BehavioralDetectorOptions, BehavioralSnapshot } from './detector.js';
 export {
   DeclaredModel,
   defaultStepMatcher,
@@ -17,7 +17,7 @@ export type {
 export { LearnedModel, defaultLearnedOptions, START, END } from './learned-model.js';
 export type { LearnedModelOptions, LearnedModelSnapshot } from './learned-model.js';
 export { Sessionizer, defaultKeyOf, toOccurrences } from './sessions.js';
-export type { SessionizerOptions } from './sessions.js';
+export type { SessionizerOptions, SessionizerSnapshot } from './sessions.js';
 export type {
   BehavioralRule,
   ClosedSession,

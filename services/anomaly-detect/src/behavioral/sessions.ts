@@ -36,6 +36,14 @@ export interface ClosedMarker {
   sessionStart: number;
 }
 
+/** Plain-JSON state of a `Sessionizer`. */
+export interface SessionizerSnapshot {
+  open: Array<{ key: string; events: TemplatedEvent[]; lastTime: number; terminalAt: number | null }>;
+  closed: Array<[string, ClosedMarker]>;
+  watermark: number | null;
+  lastSweep: number | null;
+}
+
 /**
  * Groups events into sessions by key and closes them by event time. The clock is the highest event time seen
  * (a watermark), never the wall clock, so a replay closes exactly the same sessions.
@@ -50,6 +58,25 @@ export class Sessionizer {
     private readonly options: SessionizerOptions,
     private readonly stepOf: (event: TemplatedEvent) => string | null,
   ) {}
+
+  snapshot(): SessionizerSnapshot {
+    const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    return {
+      open: [...this.open.values()].map((s) => structuredClone(s)),
+      closed: [...this.closed].map(([k, m]) => [k, { ...m }]),
+      watermark: finite(this.watermark),
+      lastSweep: finite(this.lastSweep),
+    };
+  }
+
+  restore(snapshot: SessionizerSnapshot): void {
+    this.open.clear();
+    this.closed.clear();
+    for (const s of snapshot.open) this.open.set(s.key, structuredClone(s));
+    for (const [k, m] of snapshot.closed) this.closed.set(k, { ...m });
+    this.watermark = snapshot.watermark ?? Number.NEGATIVE_INFINITY;
+    this.lastSweep = snapshot.lastSweep ?? Number.NEGATIVE_INFINITY;
+  }
 
   now(): number {
     return this.watermark;
