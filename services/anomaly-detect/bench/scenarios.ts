@@ -30,8 +30,8 @@ import type { FaultKind, FaultLabel } from '@self-healing/sample-service';
 import { TemplateMiner } from '@self-healing/telemetry-parse';
 import { BehavioralDetector, DeclaredModel, LearnedModel } from '../src/behavioral/index.js';
 import { ErrorBurstDetector, ErrorPatternDetector, parseFrame } from '../src/errors/index.js';
-import { emptyIncidentState, evolve } from '../src/incidents/index.js';
-import type { IncidentState } from '../src/incidents/index.js';
+import { emptyIncidentReducerState, evolve } from '../src/incidents/index.js';
+import type { IncidentReducerState } from '../src/incidents/index.js';
 import { stableId } from '../src/incidents/stable-id.js';
 
 const MIN = 60_000;
@@ -209,7 +209,7 @@ function runScenario(kind: FaultKind | 'normal', seed: number, o: Options): Scen
   const windows = new Windows();
   const byId = new Map<string, Finding>();
   let pending: Finding[] = [];
-  let incidents: IncidentState = emptyIncidentState();
+  let incidents: IncidentReducerState = emptyIncidentReducerState();
   let opened = 0;
   let reopened = 0;
   const collect = (fs: Finding[]): void => {

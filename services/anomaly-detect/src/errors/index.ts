@@ -10,4 +10,4 @@ export {
   defaultSignatureOptions,
 } from './frames.js';
 export type { StackFrame, StackSignature, SignatureOptions } from './frames.js';
-export { poissonUpperTail, median, mad } from './stats.js';
+export { poissonUpperTail } from './stats.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '@self-healing/schemas';
-import { defaultIncidentPolicy, emptyIncidentState, evolve, severityOf } from './reducer.js';
-import type { IncidentState } from './reducer.js';
+import { defaultIncidentPolicy, emptyIncidentReducerState, evolve, severityOf } from './reducer.js';
+import type { IncidentReducerState } from './reducer.js';
 import { findingId } from './stable-id.js';
 
 const MIN = 60_000;
@@ -38,7 +38,11 @@ describe('incident grouping', () => {
       templateIds: ['t-timeout', 't-ship'],
       since: 3 * MIN,
     });
-    const { opened, updated, state } = evolve(emptyIncidentState(), [missing, burst, newTemplate], 3 * MIN);
+    const { opened, updated, state } = evolve(
+      emptyIncidentReducerState(),
+      [missing, burst, newTemplate],
+      3 * MIN,
+    );
     expect(opened).toHaveLength(1);
     expect(updated).toHaveLength(0);
     expect(opened[0]).toMatchObject({
@@ -61,12 +65,13 @@ describe('incident grouping', () => {
       since: MIN,
     });
     const tooLate = finding({ since: 0, at: 0 });
-    const { opened } = evolve(emptyIncidentState(), [a, otherService, unrelated], MIN);
+    const { opened } = evolve(emptyIncidentReducerState(), [a, otherService, unrelated], MIN);
     expect(opened).toHaveLength(3);
     // Same cause, but after the correlation window of an incident that is still open: a separate episode.
     const later = finding({ since: 12 * MIN, subject: 'error-rate' });
     const r = evolve(
-      evolve(emptyIncidentState(), [tooLate], 0, { ...defaultIncidentPolicy, quietPeriodMs: 60 * MIN }).state,
+      evolve(emptyIncidentReducerState(), [tooLate], 0, { ...defaultIncidentPolicy, quietPeriodMs: 60 * MIN })
+        .state,
       [later],
       12 * MIN,
       { ...defaultIncidentPolicy, quietPeriodMs: 60 * MIN },
@@ -79,8 +84,8 @@ describe('incident grouping', () => {
       finding({ since: 0 }),
       finding({ since: 30_000, rule: 'new-error-template', subject: 't-timeout' }),
     ];
-    const first = evolve(emptyIncidentState(), findings, MIN);
-    const again = evolve(emptyIncidentState(), [...findings].reverse(), MIN);
+    const first = evolve(emptyIncidentReducerState(), findings, MIN);
+    const again = evolve(emptyIncidentReducerState(), [...findings].reverse(), MIN);
     expect(again.opened.map((i) => i.id)).toEqual(first.opened.map((i) => i.id));
     const redelivered = evolve(first.state, findings, MIN);
     expect(redelivered.opened).toEqual([]);
@@ -89,10 +94,10 @@ describe('incident grouping', () => {
   });
 
   it('does not modify the input state and keeps it JSON-serialisable', () => {
-    const state = emptyIncidentState();
+    const state = emptyIncidentReducerState();
     const r = evolve(state, [finding({ since: 0 })], 0);
-    expect(state).toEqual(emptyIncidentState());
-    expect(JSON.parse(JSON.stringify(r.state)) as IncidentState).toEqual(r.state);
+    expect(state).toEqual(emptyIncidentReducerState());
+    expect(JSON.parse(JSON.stringify(r.state)) as IncidentReducerState).toEqual(r.state);
   });
 });
 
@@ -100,7 +105,7 @@ describe('resolution, flapping and re-opening', () => {
   const policy = { ...defaultIncidentPolicy, quietPeriodMs: 10 * MIN, reopenHorizonMs: 60 * MIN };
 
   it('resolves only after the quiet period', () => {
-    let r = evolve(emptyIncidentState(), [finding({ since: 0 })], 0, policy);
+    let r = evolve(emptyIncidentReducerState(), [finding({ since: 0 })], 0, policy);
     r = evolve(r.state, [], 9 * MIN, policy);
     expect(r.resolved).toEqual([]);
     r = evolve(r.state, [], 10 * MIN, policy);
@@ -109,7 +114,7 @@ describe('resolution, flapping and re-opening', () => {
   });
 
   it('re-opens the same incident when the cause returns, and each re-open lengthens the quiet period', () => {
-    let r = evolve(emptyIncidentState(), [finding({ since: 0 })], 10 * MIN, policy);
+    let r = evolve(emptyIncidentReducerState(), [finding({ since: 0 })], 10 * MIN, policy);
     const id = r.resolved[0]!.id;
     // The burst flaps: a new burst (new finding id) of the same signature after resolution.
     r = evolve(r.state, [finding({ since: 15 * MIN })], 15 * MIN, policy);
@@ -125,7 +130,7 @@ describe('resolution, flapping and re-opening', () => {
   });
 
   it('opens a new incident when the cause returns after the re-open horizon, and forgets the old one', () => {
-    let r = evolve(emptyIncidentState(), [finding({ since: 0 })], 10 * MIN, policy);
+    let r = evolve(emptyIncidentReducerState(), [finding({ since: 0 })], 10 * MIN, policy);
     const old = r.resolved[0]!.id;
     r = evolve(r.state, [], 80 * MIN, policy);
     expect(r.state.incidents[old]).toBeUndefined();
@@ -137,7 +142,7 @@ describe('resolution, flapping and re-opening', () => {
 
   it('a finding redelivered after resolution does not re-open the incident', () => {
     const f = finding({ since: 0 });
-    let r = evolve(emptyIncidentState(), [f], 10 * MIN, policy);
+    let r = evolve(emptyIncidentReducerState(), [f], 10 * MIN, policy);
     r = evolve(r.state, [f], 12 * MIN, policy);
     expect(r.reopened).toEqual([]);
     expect(Object.values(r.state.incidents)[0]!.status).toBe('resolved');
@@ -173,7 +178,7 @@ describe('severity', () => {
   });
 
   it('never falls while the incident lives', () => {
-    let r = evolve(emptyIncidentState(), [finding({ since: 0, magnitude: 30 })], 0);
+    let r = evolve(emptyIncidentReducerState(), [finding({ since: 0, magnitude: 30 })], 0);
     expect(r.opened[0]!.severity).toBe('medium');
     r = evolve(
       r.state,

@@ -76,21 +76,21 @@ export interface Incident {
 }
 
 /** Serialisable (plain JSON) reducer state. */
-export interface IncidentState {
+export interface IncidentReducerState {
   incidents: Record<string, Incident>;
   /** Finding id -> incident id, to recognise redelivered findings. */
   findingIndex: Record<string, string>;
 }
 
 export interface EvolveResult {
-  state: IncidentState;
+  state: IncidentReducerState;
   opened: Incident[];
   updated: Incident[];
   resolved: Incident[];
   reopened: Incident[];
 }
 
-export const emptyIncidentState = (): IncidentState => ({ incidents: {}, findingIndex: {} });
+export const emptyIncidentReducerState = (): IncidentReducerState => ({ incidents: {}, findingIndex: {} });
 
 /**
  * What relates findings: their templates, their subject, and their rule (many traces missing the same kind of step
@@ -107,12 +107,12 @@ export function linkKeys(f: Finding): string[] {
  * (event time). The input state is not modified.
  */
 export function evolve(
-  state: IncidentState,
+  state: IncidentReducerState,
   findings: readonly Finding[],
   now: number,
   policy: IncidentPolicy = defaultIncidentPolicy,
 ): EvolveResult {
-  const next: IncidentState = structuredClone(state);
+  const next: IncidentReducerState = structuredClone(state);
   const opened = new Set<string>();
   const updated = new Set<string>();
   const reopened = new Set<string>();
