@@ -255,9 +255,34 @@ interface Score {
   matched: number;
 }
 
-function score(results: ScenarioResult[]): { scores: Record<string, Score>; other: Record<string, number> } {
+interface Scored {
+  scores: Record<string, Score>;
+  other: Record<string, number>;
+  /** False positives of a kind that fell on another fault (its traces or interval): detections of side effects. */
+  fpDuringOtherFault: Record<string, Record<string, number>>;
+}
+
+function score(results: ScenarioResult[]): Scored {
   const scores: Record<string, Score> = {};
   const other: Record<string, number> = {};
+  const fpDuringOtherFault: Record<string, Record<string, number>> = {};
+  const noteSideEffect = (
+    kind: FaultKind,
+    r: ScenarioResult,
+    trace: string | null,
+    f: Finding | null,
+  ): void => {
+    const hit = r.labels.find(
+      (l) =>
+        l.kind !== kind &&
+        (trace !== null
+          ? l.traceIds.includes(trace)
+          : f !== null && f.since <= l.end + GRACE_MS && f.at >= l.start),
+    );
+    if (!hit) return;
+    const row = (fpDuringOtherFault[kind] ??= {});
+    row[hit.kind] = (row[hit.kind] ?? 0) + 1;
+  };
   for (const kind of faultKinds) {
     let tp = 0;
     let fn = 0;
@@ -270,6 +295,7 @@ function score(results: ScenarioResult[]): { scores: Record<string, Score>; othe
         const units = new Set(labels.flatMap((l) => l.traceIds));
         const predicted = new Set(predictions.map((f) => String(f.evidence['traceId'] ?? `finding:${f.id}`)));
         const hit = [...predicted].filter((t) => units.has(t));
+        for (const t of predicted) if (!units.has(t)) noteSideEffect(kind, r, t, null);
         matched += hit.length;
         fp += predicted.size - hit.length;
         tp += hit.length;
@@ -281,6 +307,9 @@ function score(results: ScenarioResult[]): { scores: Record<string, Score>; othe
           return overlaps && (typeof trace !== 'string' || l.traceIds.includes(trace));
         };
         const hitPredictions = predictions.filter((f) => labels.some((l) => matches(f, l)));
+        for (const f of predictions) {
+          if (!hitPredictions.includes(f)) noteSideEffect(kind, r, null, f);
+        }
         matched += hitPredictions.length;
         fp += predictions.length - hitPredictions.length;
         const detected = labels.filter((l) => predictions.some((f) => matches(f, l))).length;
@@ -303,7 +332,7 @@ function score(results: ScenarioResult[]): { scores: Record<string, Score>; othe
       if (predictedKind[f.rule] === undefined) other[f.rule] = (other[f.rule] ?? 0) + 1;
     }
   }
-  return { scores, other };
+  return { scores, other, fpDuringOtherFault };
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
@@ -365,15 +394,21 @@ function main(): void {
       );
     }
   }
-  const { scores, other } = score(results);
+  const { scores, other, fpDuringOtherFault } = score(results);
   process.stderr.write(
     `${results.length} scenarios (${o.seeds} seeds x ${faultKinds.length + 1}), model ${o.model}, extractor ` +
       `${o.extractor}, ${((performance.now() - began) / 1000).toFixed(1)} s; findings without a fault kind: ` +
-      `${JSON.stringify(other)}; latency-regression has no detector here (the performance detector is separate)\n`,
+      `${JSON.stringify(other)}; false positives that fell on another injected fault: ` +
+      `${JSON.stringify(fpDuringOtherFault)}; latency-regression has no detector here (the performance detector is ` +
+      `separate)\n`,
   );
   if (values.json) {
     process.stdout.write(
-      JSON.stringify(values.details ? { scores, otherFindings: other, options: o } : scores, null, 2) + '\n',
+      JSON.stringify(
+        values.details ? { scores, otherFindings: other, fpDuringOtherFault, options: o } : scores,
+        null,
+        2,
+      ) + '\n',
     );
   } else {
     for (const [kind, s] of Object.entries(scores)) {
