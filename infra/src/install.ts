@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalLayout } from './config.js';
 import { VERSIONS } from './config.js';
@@ -34,10 +34,11 @@ export class InstallError extends Error {
 
 async function fingerprint(files: string[]): Promise<string> {
   const h = createHash('sha256');
-  for (const f of files)
-    h.update(f)
-      .update('\0')
-      .update(await readFile(f));
+  // Names relative to the recipes dir, not absolute paths: two clones sharing one cache must agree.
+  for (const f of files) {
+    h.update(relative(RECIPES_DIR, f)).update('\0');
+    h.update(await readFile(f));
+  }
   return h.digest('hex').slice(0, 16);
 }
 
