@@ -20,10 +20,12 @@ export const baseConfigSchema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
   MONGODB_DB: z.string().min(1).default('self_healing'),
   SERVICE_INSTANCE_ID: z.string().min(1).default('0'),
+  TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   RETRY_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
+  SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

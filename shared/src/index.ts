@@ -13,6 +13,8 @@ export * from './mongo/client.js';
 export * from './mongo/json.js';
 export * from './mongo/incidentCache.js';
 export * from './mongo/effects.js';
+export * from './mongo/chunks.js';
+export * from './mongo/runScoped.js';
 export * from './runner/decide.js';
 export * from './runner/stageRunner.js';
 export * from './contracts.js';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { MongoClient } from 'mongodb';
 import type { BaseConfig } from './config.js';
-import { createPlatformCodec, platformTopics } from './contracts.js';
+import { createPlatformCodec, platformTopicNames, platformTopics, type TopicNames } from './contracts.js';
 import { ensureTopics } from './kafka/admin.js';
 import { createKafka } from './kafka/client.js';
 import { stopOnSignals } from './kafka/consumer.js';
@@ -25,17 +25,18 @@ export interface RunningService {
 export async function runStageService(
   name: string,
   config: BaseConfig,
-  define: (deps: { kafka: ReturnType<typeof createKafka>; db: import('mongodb').Db; logger: Logger }) => StageDefinition,
-  options: { handleSignals?: boolean } = {},
+  define: (deps: { kafka: ReturnType<typeof createKafka>; db: import('mongodb').Db; logger: Logger; topics: TopicNames }) => StageDefinition,
+  options: { handleSignals?: boolean; sessionTimeoutMs?: number } = {},
 ): Promise<RunningService> {
   const logger = createLogger(name, config.LOG_LEVEL);
   const kafka = createKafka(name, config.KAFKA_BROKERS, logger);
   const { client, db } = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
-  await ensureTopics(kafka, platformTopics());
-  const codec = createPlatformCodec(config.SCHEMA_REGISTRY_URL);
+  const topics = platformTopicNames(config.TOPIC_PREFIX);
+  await ensureTopics(kafka, platformTopics(config.TOPIC_PREFIX));
+  const codec = createPlatformCodec(config.SCHEMA_REGISTRY_URL, config.TOPIC_PREFIX);
   await codec.registerAll();
   const metrics = createMetrics(name);
-  const definition = define({ kafka, db, logger });
+  const definition = define({ kafka, db, logger, topics });
   const runner = new StageRunner({
     definition,
     kafka,
@@ -44,10 +45,12 @@ export async function runStageService(
     logger,
     metrics,
     producer: `${name}/${hostname()}`,
-    transactionalId: `${name}.${config.SERVICE_INSTANCE_ID}`,
-    dlqTopic: 'selfhealing.deadletter',
+    groupId: `${config.TOPIC_PREFIX}${definition.stage}.runner`,
+    transactionalId: `${config.TOPIC_PREFIX}${name}.${config.SERVICE_INSTANCE_ID}`,
+    dlqTopic: topics.deadLetter,
     maxAttempts: config.MAX_ATTEMPTS,
     backoffMs: config.RETRY_BACKOFF_MS,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? config.SESSION_TIMEOUT_MS,
   });
   let consuming = false;
   const http = await startHttp(config.HTTP_PORT, metrics, {

@@ -1,14 +1,22 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { topicNames as catalogTopics } from '@self-healing/schemas';
-import { connectMongo, createKafka, createLogger, type Logger } from '@self-healing/shared';
+import { connectMongo, createKafka, createLogger, createPlatformCodec, platformTopicNames, type Logger, type RegistryCodec, type TopicNames } from '@self-healing/shared';
 import { localInfraStatus, type Endpoints } from '@self-healing/infra';
 import { CliError } from './output.js';
 
 export const logger: Logger = createLogger('healctl', process.env.LOG_LEVEL ?? 'warn');
 
-export function topicNames() {
-  return catalogTopics;
+/** The platform's topics under `TOPIC_PREFIX` (empty by default), as the services see them. */
+export function topicPrefix(): string {
+  return process.env.TOPIC_PREFIX ?? '';
+}
+
+export function topicNames(): TopicNames {
+  return platformTopicNames(topicPrefix());
+}
+
+export function codecFor(registryUrl: string): RegistryCodec {
+  return createPlatformCodec(registryUrl, topicPrefix());
 }
 
 /**

@@ -1,1 +1,1 @@
-export {};
+export { ship, requestParse, filesUnder, LineBatcher, type ShipOptions, type ShipResult } from './commands/ship.js';

@@ -1,3 +1,4 @@
 export * from './evolve.js';
 export * from './store.js';
 export * from './projector.js';
+export * from './topics.js';

@@ -14,6 +14,7 @@ export interface ProjectorOptions {
   dlqTopic: string;
   groupId?: string;
   transactionalId: string;
+  sessionTimeoutMs?: number;
 }
 
 /** The live projector: consumes every stage topic into the current incidents collection. */
@@ -28,6 +29,7 @@ export function createProjector(opts: ProjectorOptions): ConsumerLoop {
     dlqTopic: opts.dlqTopic,
     logger: opts.logger,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.sessionTimeoutMs ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
     handle: async (input) => {
       if (!input.message.value) return { outputs: [] };
       const event = await opts.codec.decode(input.message.value);

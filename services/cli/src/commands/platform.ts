@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { topicNames } from '@self-healing/schemas';
-import { createPlatformCodec, ensureTopics, platformTopics } from '@self-healing/shared';
-import { replayProjection } from '@self-healing/projector';
-import { endpoints, logger, withKafka, withMongo } from '../context.js';
+import { ensureTopics, platformTopics } from '@self-healing/shared';
+import { projectedTopicsOf, replayProjection } from '@self-healing/projector';
+import { codecFor, endpoints, logger, topicNames, topicPrefix, withKafka, withMongo } from '../context.js';
 import { printJson } from '../output.js';
 
 /** Topics, schemas and the projection: the platform's shared state, set up and rebuilt from here. */
@@ -14,7 +13,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (_action: string, opts: { json?: boolean }) => {
       await withKafka(async (kafka) => {
-        const created = await ensureTopics(kafka, platformTopics());
+        const created = await ensureTopics(kafka, platformTopics(topicPrefix()));
         if (opts.json) printJson({ created });
         else process.stdout.write(created.length ? `created ${created.join(', ')}\n` : 'all topics exist\n');
       });
@@ -27,7 +26,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (_action: string, opts: { json?: boolean }) => {
       const e = await endpoints();
-      const ids = await createPlatformCodec(e.schemaRegistryUrl).registerAll();
+      const ids = await codecFor(e.schemaRegistryUrl).registerAll();
       if (opts.json) printJson(Object.fromEntries(ids));
       else process.stdout.write(`registered ${ids.size} event schemas\n`);
     });
@@ -43,7 +42,7 @@ export function registerPlatformCommands(program: Command): void {
           const result = await replayProjection({
             kafka,
             db,
-            codec: createPlatformCodec(e.schemaRegistryUrl),
+            codec: codecFor(e.schemaRegistryUrl),
             logger,
             topics: projectedTopics(),
           });
@@ -54,16 +53,7 @@ export function registerPlatformCommands(program: Command): void {
     });
 }
 
-/** The topics the projection is built from: every stage's events and the incidents topic. */
+/** The topics the projection is built from, under the configured prefix. */
 export function projectedTopics(): string[] {
-  return [
-    topicNames.telemetryParseEvents,
-    topicNames.anomalyDetectEvents,
-    topicNames.diagnosisAnalyzeEvents,
-    topicNames.fixGenerateEvents,
-    topicNames.validationRunEvents,
-    topicNames.deploymentDeployEvents,
-    topicNames.learningTrackEvents,
-    topicNames.incidents,
-  ];
+  return projectedTopicsOf(topicNames());
 }

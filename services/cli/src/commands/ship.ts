@@ -6,10 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Kafka } from 'kafkajs';
-import { topicNames } from '@self-healing/schemas';
-import { buildEvent, createPlatformCodec, type OffsetRange } from '@self-healing/shared';
+import { buildEvent, type OffsetRange, type RegistryCodec } from '@self-healing/shared';
 import { isContinuationLine } from '@self-healing/telemetry-parse';
-import { withKafka } from '../context.js';
+import { codecFor, topicNames, withKafka } from '../context.js';
 import { CliError, printJson } from '../output.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -141,7 +140,7 @@ export function registerShipCommand(program: Command): void {
     .requiredOption('--service <name>', 'the service that wrote these logs')
     .option('--host <name>', 'the host they come from')
     .option('--format <format>', 'text | json | otlp-json | otlp-proto (default: detected per record)')
-    .option('--topic <topic>', 'raw telemetry topic', topicNames.telemetryRaw)
+    .option('--topic <topic>', 'raw telemetry topic (default: the catalogue\'s, under TOPIC_PREFIX)')
     .option('--lines-per-record <n>', 'lines per Kafka record', (v) => Number.parseInt(v, 10), 200)
     .option('--parse', 'request a parse of exactly what was shipped')
     .option('--run-id <id>', 'id of the parse run (default: a new one)')
@@ -152,12 +151,12 @@ export function registerShipCommand(program: Command): void {
         const total = paths.includes('-') ? 0 : (await Promise.all(paths.map(filesUnder))).flat().reduce((s, f) => s + statSync(f).size, 0);
         const bar = !opts.json && process.stderr.isTTY && total > 0 ? new SingleBar({ format: 'shipping [{bar}] {percentage}% {value}/{total} bytes', stream: process.stderr }, Presets.shades_classic) : null;
         bar?.start(total, 0);
-        const shipped = await ship(kafka, paths, opts, (b) => bar?.update(Math.min(b, total)));
+        const shipped = await ship(kafka, paths, { ...opts, topic: opts.topic ?? topicNames().telemetryRaw }, (b) => bar?.update(Math.min(b, total)));
         bar?.stop();
         let runId: string | null = null;
         if (opts.parse) {
           runId = opts.runId ?? `parse-${randomUUID()}`;
-          await requestParse(kafka, e.schemaRegistryUrl, runId, shipped, opts);
+          await requestParse(kafka, codecFor(e.schemaRegistryUrl), topicNames().commands, runId, shipped, opts);
         }
         const out = { ...shipped, parseRunId: runId };
         if (opts.json) printJson(out);
@@ -171,12 +170,12 @@ export function registerShipCommand(program: Command): void {
 
 export async function requestParse(
   kafka: Kafka,
-  registryUrl: string,
+  codec: RegistryCodec,
+  commandsTopic: string,
   runId: string,
   shipped: ShipResult,
   opts: { service: string; windowMs?: number },
 ): Promise<void> {
-  const codec = createPlatformCodec(registryUrl);
   const command = buildEvent('commands', {
     type: 'ParseTelemetryCommand',
     payload: {
@@ -206,7 +205,7 @@ export async function requestParse(
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   try {
-    await producer.send({ topic: topicNames.commands, acks: -1, messages: [{ key: runId, value: await codec.encode(command), headers: { 'event-type': 'ParseTelemetryCommand' } }] });
+    await producer.send({ topic: commandsTopic, acks: -1, messages: [{ key: runId, value: await codec.encode(command), headers: { 'event-type': 'ParseTelemetryCommand' } }] });
   } finally {
     await producer.disconnect();
   }

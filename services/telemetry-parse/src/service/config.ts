@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { topicNames } from '@self-healing/schemas';
 import { baseConfigSchema, loadConfig } from '@self-healing/shared';
 import type { TelemetryParseSettings } from './handlers.js';
 
@@ -7,7 +6,7 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 export const telemetryParseConfigSchema = baseConfigSchema.extend({
   LOG_ROOT: z.string().min(1).default('.logs').describe('parse requests may only name files under this directory'),
-  RAW_TOPIC: z.string().min(1).default(topicNames.telemetryRaw),
+  RAW_TOPIC: z.string().min(1).optional().describe('default: the catalogue\'s raw topic under TOPIC_PREFIX'),
   WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(30_000),
   DEFAULT_TIMEZONE: z.string().min(1).default('UTC').describe('zone of timestamps written without one: UTC, +02:00, Europe/Paris'),
@@ -21,7 +20,7 @@ export type TelemetryParseConfig = z.infer<typeof telemetryParseConfigSchema>;
 export function telemetryParseSettings(config: TelemetryParseConfig): TelemetryParseSettings {
   return {
     logRoot: config.LOG_ROOT,
-    rawTopic: config.RAW_TOPIC,
+    rawTopic: config.RAW_TOPIC ?? `${config.TOPIC_PREFIX}selfhealing.telemetry.raw`,
     defaultWindowMs: config.WINDOW_MS,
     allowedLatenessMs: config.ALLOWED_LATENESS_MS,
     defaultZone: config.DEFAULT_TIMEZONE,

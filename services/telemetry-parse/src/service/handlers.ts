@@ -1,12 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { payloadLimits, topicNames, type EventType, type Level, type PayloadOf, type TemplatedEvent } from '@self-healing/schemas';
-import { DLQ_HEADERS, type BeatHandler, type BeatResult, type OutputRecord } from '@self-healing/shared';
+import { payloadLimits, type EventType, type Level, type PayloadOf, type TemplatedEvent } from '@self-healing/schemas';
+import { ChunkStore, DLQ_HEADERS, type BeatHandler, type BeatResult, type OutputRecord, type TopicNames } from '@self-healing/shared';
 import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
 import { aggregateEvents, extractEvents, normalizeEvents, type ExtractedEvent, type PositionedEvent, type PositionedRecord } from './steps.js';
 import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
-import { Staging } from './staging.js';
 import { MINER_OPTIONS, TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
 import { validateParseCommand } from './validate.js';
 
@@ -39,9 +38,10 @@ const result = <T extends EventType>(type: T, payload: PayloadOf<T>, extra: Omit
  * carry summaries. Every beat can run again for the same run and produce the same output: sources are
  * re-read by exact offsets or content hash, run-scoped state starts from its "before", writes are keyed.
  */
-export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: TelemetryParseSettings }): Record<string, BeatHandler> {
+export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: TelemetryParseSettings; topics: TopicNames }): Record<string, BeatHandler> {
   const { kafka, db, settings } = deps;
-  const staging = new Staging(db);
+  const staging = new ChunkStore(db, 'telemetry_staging');
+  const detectionEvents = new ChunkStore(db, 'telemetry_detection_events');
   const store = new TelemetryStore(db);
   const miners = minerStates(db);
   const watermarks = watermarkStates(db);
@@ -119,7 +119,7 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
         const prior = before.has(service) ? before.get(service)! : await miners.load(service, runId);
         await miners.save(service, runId, prior, miner.snapshot());
       }
-      const raw: OutputRecord[] = extracted.deadLetters.map((d) => deadLetter(records, d));
+      const raw: OutputRecord[] = extracted.deadLetters.map((d) => deadLetter(deps.topics.deadLetter, records, d));
       return result('TelemetryEventsExtracted', {
         parser: { name: 'drain-family-miner', version: settings.parserVersion, configHash: TemplateMiner.name },
         records: extracted.records,
@@ -197,12 +197,16 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
     storeTelemetryDatabase: async ({ context, incidentId: runId, effects }) => {
       requestOf(context);
       const aggregates = await staging.read<import('@self-healing/schemas').WindowAggregate>(runId, 'aggregates');
-      const events = settings.storeRawEvents ? await staging.read<PositionedEvent>(runId, 'normalized') : [];
+      const events = await staging.read<PositionedEvent>(runId, 'normalized');
+      // What behavioural and error detection need besides aggregates: events of a session or trace, and errors.
+      const forDetection = events.filter((e) => e.traceId !== null || e.sessionId !== null || e.stack.length > 0 || e.level === 'error' || e.level === 'fatal');
+      await detectionEvents.write(runId, 'events', forDetection);
       await store.ensureIndexes();
       const templates = templatesOf(aggregates);
       const writes = [
         { collection: 'telemetry_templates', written: await store.storeTemplates(runId, templates), unchanged: 0 },
         { collection: 'telemetry_aggregates', written: await store.storeAggregates(runId, aggregates), unchanged: 0 },
+        { collection: 'telemetry_detection_events', written: forDetection.length, unchanged: 0 },
       ];
       if (settings.storeRawEvents) {
         const r = await store.storeRawEvents(runId, events, settings.rawRetentionDays, Date.now());
@@ -288,11 +292,11 @@ function templatesOf(aggregates: readonly import('@self-healing/schemas').Window
   return [...byKey.values()];
 }
 
-function deadLetter(records: readonly PositionedRecord[], d: { position: string; reason: string; detail: string }): OutputRecord {
+function deadLetter(dlqTopic: string, records: readonly PositionedRecord[], d: { position: string; reason: string; detail: string }): OutputRecord {
   const source = records.find((r) => r.position === d.position);
   const [topic, partition, offset] = d.position.split('/');
   return {
-    topic: topicNames.deadLetter,
+    topic: dlqTopic,
     key: source?.record.key ?? source?.record.headers.service ?? 'unknown',
     value: Buffer.from(source?.record.value ?? new Uint8Array()),
     headers: {

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Binary, type Collection, type Db } from 'mongodb';
-import { fromJson, toJson } from '@self-healing/shared';
+import { fromJson, toJson } from './json.js';
 
 interface ChunkDoc {
   _id: string;
@@ -12,14 +12,14 @@ interface ChunkDoc {
 }
 
 /**
- * Where a beat leaves its bulk output for the next beat: compressed chunks keyed by (run, step, chunk), so a
- * beat that runs again overwrites its own chunks instead of adding to them. Events carry only summaries.
+ * Bulk data keyed by (run, step): compressed chunks, so a beat that runs again overwrites its own chunks
+ * instead of adding to them. Beats leave their bulk output here for the next beat; events carry summaries.
  */
-export class Staging {
+export class ChunkStore {
   private readonly collection: Collection<ChunkDoc>;
 
-  constructor(db: Db, private readonly chunkSize = 20_000) {
-    this.collection = db.collection<ChunkDoc>('telemetry_staging');
+  constructor(db: Db, collection: string, private readonly chunkSize = 20_000) {
+    this.collection = db.collection<ChunkDoc>(collection);
   }
 
   async write<T>(runId: string, step: string, items: readonly T[]): Promise<number> {
@@ -38,9 +38,9 @@ export class Staging {
     return chunk;
   }
 
-  async read<T>(runId: string, step: string): Promise<T[]> {
+  async read<T>(runId: string, step: string, options: { missingOk?: boolean } = {}): Promise<T[]> {
     const docs = await this.collection.find({ runId, step }).sort({ chunk: 1 }).toArray();
-    if (docs.length === 0) throw new Error(`staging for run ${runId} step ${step} is missing`);
+    if (docs.length === 0 && !options.missingOk) throw new Error(`chunks of run ${runId} step ${step} are missing`);
     return docs.flatMap((d) => fromJson<T[]>(gunzipSync(d.data.buffer).toString('utf8')));
   }
 

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { baseConfigSchema, loadConfig } from '@self-healing/shared';
+import type { AnomalyDetectSettings } from './handlers.js';
+
+export const anomalyDetectConfigSchema = baseConfigSchema.extend({
+  COVERAGE_REPORT: z.string().min(1).optional().describe('lcov .info or Istanbul coverage-final.json of the watched codebase'),
+  DECLARED_ENTRIES: z.string().min(1).optional().describe('JSON file: handlers and routes production should reach'),
+  DECLARED_SEQUENCES: z.string().min(1).optional().describe('JSON file: expected step sequences; default: learned from traffic'),
+});
+
+export type AnomalyDetectConfig = z.infer<typeof anomalyDetectConfigSchema>;
+
+export function loadAnomalyDetectConfig(env: Record<string, string | undefined> = process.env): AnomalyDetectConfig {
+  return loadConfig(anomalyDetectConfigSchema, env);
+}
+
+export function anomalyDetectSettings(c: AnomalyDetectConfig): AnomalyDetectSettings {
+  return {
+    coverageReport: c.COVERAGE_REPORT ?? null,
+    declaredEntries: c.DECLARED_ENTRIES ?? null,
+    declaredSequences: c.DECLARED_SEQUENCES ?? null,
+    detectorVersion: '1',
+  };
+}

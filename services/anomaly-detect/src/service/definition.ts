@@ -1,0 +1,19 @@
+import type { Db } from 'mongodb';
+import { stageMachines } from '@self-healing/machines';
+import type { StageDefinition, TopicNames } from '@self-healing/shared';
+import { anomalyDetectHandlers, type AnomalyDetectSettings } from './handlers.js';
+
+export function anomalyDetectDefinition(deps: { db: Db; settings: AnomalyDetectSettings; topics: TopicNames; producer: string }): StageDefinition {
+  const { machine, version } = stageMachines['anomaly.detect'];
+  return {
+    stage: 'anomaly.detect',
+    machine,
+    machineVersion: version,
+    firstBeatState: 'detectAnomaliesRequested',
+    stageTopic: deps.topics.anomalyDetectEvents,
+    // Operators' commands, and telemetry.parse's completions (a detection run follows every parse run).
+    triggerTopics: [deps.topics.commands, deps.topics.telemetryParseEvents],
+    handlers: anomalyDetectHandlers(deps),
+    failedEventType: 'AnomalyDetectionFailed',
+  };
+}

@@ -1,0 +1,273 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kafka } from 'kafkajs';
+import type { Db, MongoClient } from 'mongodb';
+import {
+  DLQ_HEADERS,
+  connectMongo,
+  createKafka,
+  createLogger,
+  createPlatformCodec,
+  ensureTopics,
+  headersToStrings,
+  platformTopicNames,
+  platformTopics,
+  readTopic,
+  runStageService,
+  type RegistryCodec,
+  type RunningService,
+  type StageEvent,
+  type TopicNames,
+} from '@self-healing/shared';
+import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings, type AggregateDoc } from '@self-healing/telemetry-parse';
+import { requestParse, ship } from '@self-healing/cli';
+import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
+
+const logger = createLogger('telemetry-test', 'warn');
+const T0 = Date.UTC(2024, 2, 1, 10, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * A log we know by heart: per minute m (0..2), 4 + m requests "GET /api/orders/<id> took <d> ms" with d =
+ * 10, 20, 30 ...; one payment failure at minute 1; one login line carrying a password at minute 2.
+ */
+function knownLog(): string {
+  const lines: string[] = [];
+  for (let m = 0; m < 3; m++) {
+    for (let i = 0; i < 4 + m; i++) lines.push(`${iso(T0 + m * 60_000 + i * 1000)} INFO [http] GET /api/orders/${1000 + i} took ${(i + 1) * 10} ms`);
+    if (m === 1) lines.push(`${iso(T0 + 60_000 + 30_000)} ERROR [payments] payment failed for order 4711 with code 502`);
+    if (m === 2) lines.push(`${iso(T0 + 120_000 + 40_000)} INFO [auth] login for user bob password=hunter2 accepted`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+interface Env {
+  prefix: string;
+  topics: TopicNames;
+  kafka: Kafka;
+  codec: RegistryCodec;
+  mongo: MongoClient;
+  db: Db;
+  dbName: string;
+  logRoot: string;
+}
+
+async function environment(): Promise<Env> {
+  const e = testEndpoints();
+  const prefix = `${uniqueName('tp')}.`;
+  const kafka = createKafka(prefix, e.kafkaBrokers, logger);
+  await ensureTopics(kafka, platformTopics(prefix));
+  const dbName = prefix.replace(/\W/g, '_').slice(0, 60);
+  const { client, db } = await connectMongo(e.mongodbUri, dbName);
+  const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
+  await codec.registerAll();
+  return { prefix, topics: platformTopicNames(prefix), kafka, codec, mongo: client, db, dbName, logRoot: mkdtempSync(join(tmpdir(), 'logs-')) };
+}
+
+function serviceEnv(env: Env): Record<string, string> {
+  const e = testEndpoints();
+  return {
+    KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+    MONGODB_URI: e.mongodbUri,
+    MONGODB_DB: env.dbName,
+    TOPIC_PREFIX: env.prefix,
+    LOG_ROOT: env.logRoot,
+    LOG_LEVEL: 'warn',
+    SESSION_TIMEOUT_MS: '6000',
+    RETRY_BACKOFF_MS: '50',
+  };
+}
+
+async function startInProcess(env: Env): Promise<RunningService> {
+  const config = loadTelemetryParseConfig(serviceEnv(env));
+  return runStageService('telemetry-parse', config, ({ kafka, db, topics }) =>
+    telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }), { handleSignals: false });
+}
+
+async function runEvents(env: Env, runId: string): Promise<StageEvent[]> {
+  const events: StageEvent[] = [];
+  await readTopic(env.kafka, env.topics.telemetryParseEvents, {
+    onMessage: async (m) => {
+      if (m.key?.toString() === runId && m.value) events.push(await env.codec.decode(m.value));
+    },
+  });
+  return events;
+}
+
+async function until(env: Env, runId: string, type: string): Promise<StageEvent[]> {
+  let events: StageEvent[] = [];
+  await waitFor(async () => {
+    events = await runEvents(env, runId);
+    return events.some((e) => e.meta.type === type || e.meta.type.endsWith('Failed'));
+  }, { timeoutMs: 120_000, maxIntervalMs: 1000 });
+  return events;
+}
+
+async function shipAndParse(env: Env, file: string, service: string, runId: string, format?: string): Promise<void> {
+  const shipped = await ship(env.kafka, [file], { service, topic: env.topics.telemetryRaw, linesPerRecord: 200, ...(format ? { format } : {}) });
+  await requestParse(env.kafka, env.codec, env.topics.commands, runId, shipped, { service });
+}
+
+describe('telemetry.parse against the real servers', () => {
+  let env: Env;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    env = await environment();
+    service = await startInProcess(env);
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await env?.mongo.close();
+  });
+
+  it('turns a shipped file into the expected templates and window aggregates in MongoDB', async () => {
+    const file = join(env.logRoot, 'checkout.log');
+    writeFileSync(file, knownLog());
+    await shipAndParse(env, file, 'checkout', 'run-known');
+    const events = await until(env, 'run-known', 'TelemetryParseCompleted');
+    expect(events.map((e) => e.meta.type)).toEqual([
+      'TelemetryParseRequested',
+      'LogFilesLoaded',
+      'TelemetryEventsExtracted',
+      'TelemetryDataNormalized',
+      'TelemetryMetricsAggregated',
+      'TelemetryStored',
+      'TelemetryParseCompleted',
+    ]);
+    const extracted = events[2]!.payload as { events: number; redactions: Record<string, number>; templates: number };
+    expect(extracted.events).toBe(4 + 5 + 6 + 1 + 1);
+    expect(Object.values(extracted.redactions).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+
+    const aggregates = await env.db.collection<AggregateDoc>('telemetry_aggregates').find({ runId: 'run-known' }).sort({ windowStart: 1 }).toArray();
+    const requests = aggregates.filter((a) => a.template.startsWith('GET'));
+    expect(requests.map((a) => [a.windowStart - T0, a.count, a.errorCount])).toEqual([
+      [0, 4, 0],
+      [60_000, 5, 0],
+      [120_000, 6, 0],
+    ]);
+    expect(requests[2]?.latency?.max).toBeCloseTo(60, 0);
+    expect(requests[2]?.latency?.p50).toBeGreaterThanOrEqual(29);
+    expect(requests[2]?.latency?.p50).toBeLessThanOrEqual(41);
+    expect(requests.every((a) => a.service === 'checkout')).toBe(true);
+    const failures = aggregates.filter((a) => a.template.includes('payment failed'));
+    expect(failures.map((a) => [a.windowStart - T0, a.count, a.errorCount])).toEqual([[60_000, 1, 1]]);
+
+    const templates = await env.db.collection('telemetry_templates').find({ service: 'checkout' }).toArray();
+    expect(templates).toHaveLength(3);
+    // The secret never reached a template, an aggregate or an event.
+    expect(JSON.stringify([templates, aggregates, events.map((e) => e.payload)])).not.toContain('hunter2');
+    const completed = events[6]!.payload as { aggregateCount: number; aggregatesComplete: boolean; aggregates: unknown[] };
+    expect(completed).toMatchObject({ aggregateCount: aggregates.length, aggregatesComplete: true });
+    expect(completed.aggregates).toHaveLength(aggregates.length);
+  });
+
+  it('counts a malformed record as rejected, dead-letters it, and completes the run', async () => {
+    const file = join(env.logRoot, 'api.ndjson');
+    writeFileSync(file, [
+      JSON.stringify({ level: 30, time: T0, msg: 'request served in 12 ms', pid: 1, hostname: 'api-1' }),
+      '{"level": 50, "time": ', // cut off mid-record
+      JSON.stringify({ level: 50, time: T0 + 1000, msg: 'upstream timed out', pid: 1, hostname: 'api-1' }),
+    ].join('\n'));
+    const shipped = await ship(env.kafka, [file], { service: 'api', topic: env.topics.telemetryRaw, linesPerRecord: 1, format: 'json' });
+    await requestParse(env.kafka, env.codec, env.topics.commands, 'run-malformed', shipped, { service: 'api' });
+    const events = await until(env, 'run-malformed', 'TelemetryParseCompleted');
+    expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+    const extracted = events.find((e) => e.meta.type === 'TelemetryEventsExtracted')!.payload as { records: number; events: number; unparsed: number; rejected: Record<string, number> };
+    expect(extracted).toMatchObject({ records: 3, events: 2, unparsed: 1, rejected: { 'invalid-json': 1 } });
+    const letters: Array<Record<string, string>> = [];
+    await readTopic(env.kafka, env.topics.deadLetter, { onMessage: (m) => void letters.push({ ...headersToStrings(m.headers), value: m.value?.toString() ?? '' }) });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ value: '{"level": 50, "time": ', [DLQ_HEADERS.errorCode]: 'invalid-json', [DLQ_HEADERS.topic]: env.topics.telemetryRaw });
+  });
+
+  it('refuses a request for files outside the log root, with a clear reason', async () => {
+    const command = {
+      meta: {
+        eventId: randomUUID(), type: 'ParseTelemetryCommand', incidentId: 'run-escape', seq: 1, causationId: null, correlationId: randomUUID(),
+        startedAt: null, occurredAt: Date.now(), producer: 'test', sequenceId: null, beat: null, handler: null, attempt: 1, machineVersion: null,
+      },
+      payload: {
+        runId: 'run-escape', source: { kind: 'files', topic: null, partitions: [], paths: ['../../etc/passwd'] }, services: [],
+        timeRange: { from: 2000, until: 1000 }, windowMs: null, formats: [], requestedBy: 'test', comment: null,
+      },
+    };
+    const producer = env.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: env.topics.commands, messages: [{ key: 'run-escape', value: await env.codec.encode(command) }] });
+    await producer.disconnect();
+    const events = await until(env, 'run-escape', 'TelemetryParseRejected');
+    expect(events.map((e) => e.meta.type)).toEqual(['TelemetryParseRejected']);
+    const codes = (events[0]!.payload as { reasons: Array<{ code: string }> }).reasons.map((r) => r.code);
+    expect(codes).toEqual(expect.arrayContaining(['bad-time-range']));
+    expect(codes.some((c) => c === 'outside-log-root' || c === 'not-found')).toBe(true);
+  });
+});
+
+describe('telemetry.parse killed with SIGKILL mid-run', () => {
+  it('gives exactly the aggregates of an uninterrupted run', async () => {
+    // Two isolated environments get the same input; one runs undisturbed, the other is killed repeatedly.
+    const calm = await environment();
+    const chaos = await environment();
+    const lines: string[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      const t = T0 + i * 97;
+      lines.push(i % 50 === 7
+        ? `${iso(t)} ERROR [db] query ${i % 13} failed after ${i % 300} ms: connection reset by peer`
+        : `${iso(t)} INFO [http] ${['GET', 'POST'][i % 2]} /api/${['orders', 'carts', 'users'][i % 3]}/${i} took ${(i * 7) % 250} ms`);
+    }
+    for (const env of [calm, chaos]) {
+      mkdirSync(env.logRoot, { recursive: true });
+      writeFileSync(join(env.logRoot, 'big.log'), lines.join('\n'));
+    }
+    const children: ChildProcess[] = [];
+    const start = (env: Env) => {
+      const child = fork(join(import.meta.dirname, '../services/telemetry-parse/src/main.ts'), [], {
+        execArgv: ['--import', 'tsx', '--conditions=development'],
+        env: { ...process.env, ...serviceEnv(env) },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      return child;
+    };
+    const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
+    try {
+      const calmService = start(calm);
+      await shipAndParse(calm, join(calm.logRoot, 'big.log'), 'shop', 'run-big');
+      await shipAndParse(chaos, join(chaos.logRoot, 'big.log'), 'shop', 'run-big');
+      // Kill the chaos service at different points of the run, then let it finish.
+      for (const afterMs of [6_000, 4_000, 3_000, 5_000]) {
+        const victim = start(chaos);
+        await new Promise((r) => setTimeout(r, afterMs));
+        victim.kill('SIGKILL');
+        await exited(victim);
+      }
+      const survivor = start(chaos);
+      const calmEvents = await until(calm, 'run-big', 'TelemetryParseCompleted');
+      const chaosEvents = await until(chaos, 'run-big', 'TelemetryParseCompleted');
+      survivor.kill('SIGTERM');
+      calmService.kill('SIGTERM');
+      await Promise.all([exited(survivor), exited(calmService)]);
+
+      expect(chaosEvents.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+      // Each beat's event is in the log once, whatever happened to the service.
+      expect(chaosEvents.map((e) => e.meta.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      const strip = (d: AggregateDoc) => ({ ...d, _id: undefined });
+      const calmAggregates = (await calm.db.collection<AggregateDoc>('telemetry_aggregates').find().sort({ _id: 1 }).toArray()).map(strip);
+      const chaosAggregates = (await chaos.db.collection<AggregateDoc>('telemetry_aggregates').find().sort({ _id: 1 }).toArray()).map(strip);
+      expect(calmAggregates.length).toBeGreaterThan(100);
+      expect(chaosAggregates).toEqual(calmAggregates);
+      expect(calmAggregates.reduce((n, a) => n + a.count, 0)).toBe(30_000);
+      expect(chaosEvents.map((e) => e.payload)).toEqual(calmEvents.map((e) => e.payload));
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+      await calm.mongo.close();
+      await chaos.mongo.close();
+    }
+  }, 600_000);
+});
