@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Endpoints, Heaps, LocalInfraOptions, LocalLayout, Ports, ServerName } from './config.js';
 import {
@@ -414,7 +414,9 @@ async function acquireLock(layout: LocalLayout, log: (l: string) => void): Promi
         ownerAlive = (e as NodeJS.ErrnoException).code === 'EPERM';
       }
     }
-    if (!ownerAlive && owner > 0) {
+    // No owner file for a while means its writer died between mkdir and writeFile.
+    const ownerless = !(owner > 0) && (await ageMs(layout.lockDir)) > 10_000;
+    if ((!ownerAlive && owner > 0) || ownerless) {
       await rm(layout.lockDir, { recursive: true, force: true });
       continue;
     }
@@ -425,5 +427,13 @@ async function acquireLock(layout: LocalLayout, log: (l: string) => void): Promi
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for the local infra lock ${layout.lockDir}`);
     await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
+async function ageMs(path: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch {
+    return 0;
   }
 }
