@@ -22,7 +22,7 @@ import {
 } from './config.js';
 import type { InstallReport } from './install.js';
 import { ensureApicurio, ensureFerretdb, ensureKafka } from './install.js';
-import { isOurProcess, isPortFree, run, spawnDetached, stopProcess, tailFile } from './process.js';
+import { isOurProcess, isPortFree, listensOn, run, spawnDetached, stopProcess, tailFile } from './process.js';
 import type { Probe } from './readiness.js';
 import { endpointProbes, waitUntilReady } from './readiness.js';
 import type { InfraState, ServerState } from './state.js';
@@ -162,6 +162,11 @@ async function startFresh(
   const probes = endpointProbes(endpoints);
   const commands = serverCommands(layout, ports, heaps);
   const spawned = new Map<ServerName, ChildProcess>();
+  const servicePort: Record<ServerName, number> = {
+    kafka: ports.kafka,
+    registry: ports.registry,
+    ferretdb: ports.ferretdb,
+  };
 
   const chain = async (
     name: ServerName,
@@ -172,6 +177,10 @@ async function startFresh(
   ): Promise<ServerTimings> => {
     const report = await install();
     if (report.action === 'installed') r.log(`${name}: installed in ${report.ms} ms`);
+    // Installs can take minutes; someone may have taken the port meanwhile.
+    if (!(await isPortFree(servicePort[name]))) {
+      throw new Error(`port 127.0.0.1:${servicePort[name]} was taken by another process while installing`);
+    }
     await beforeSpawn();
     const child = spawnDetached(commands[name], layout.logs[name], layout.runDir);
     let exit: string | undefined;
@@ -187,7 +196,14 @@ async function startFresh(
     spawned.set(name, child);
     ownChildren.set(child.pid, child);
     r.log(`${name}: started pid ${child.pid}, log ${layout.logs[name]}`);
-    const readyMs = await waitUntilReady(probe, { timeoutMs: r.readyTimeoutMs, abort: () => exit });
+    const pid = child.pid;
+    const ownProbe: Probe = async () => {
+      await probe();
+      if (!(await listensOn(pid, servicePort[name]))) {
+        throw new Error(`127.0.0.1:${servicePort[name]} answers, but not from pid ${pid}`);
+      }
+    };
+    const readyMs = await waitUntilReady(ownProbe, { timeoutMs: r.readyTimeoutMs, abort: () => exit });
     await afterReady();
     r.log(`${name}: ready after ${readyMs} ms`);
     return { installMs: report.ms, installed: report.action === 'installed', readyMs };

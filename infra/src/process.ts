@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { CommandLine } from './config.js';
 
@@ -204,4 +204,46 @@ export function isPortFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/** Inodes of sockets listening on `port`, from the text of /proc/net/tcp or /proc/net/tcp6. */
+export function listeningInodes(procNetTcp: string, port: number): string[] {
+  const inodes: string[] = [];
+  for (const line of procNetTcp.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+    const local = f[1];
+    const st = f[3];
+    const inode = f[9];
+    if (!local || !inode || st !== '0A') continue;
+    const hexPort = local.slice(local.lastIndexOf(':') + 1);
+    if (parseInt(hexPort, 16) === port) inodes.push(inode);
+  }
+  return inodes;
+}
+
+/**
+ * Whether the process listens on the port itself. A readiness probe alone cannot tell our fresh server from a
+ * foreign one that took the port after our free-port check (ours then dies with "address in use" while the
+ * probe happily talks to the other). Linux only; elsewhere answers true (unknown).
+ */
+export async function listensOn(pid: number, port: number): Promise<boolean> {
+  if (process.platform !== 'linux') return true;
+  const tables = await Promise.all(
+    ['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readFile(p, 'utf8').catch(() => '')),
+  );
+  const inodes = new Set(tables.flatMap((t) => listeningInodes(t, port)));
+  if (inodes.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = await readdir(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m && inodes.has(m[1]!)) return true;
+  }
+  return false;
 }
