@@ -91,10 +91,12 @@ export async function ship(kafka: Kafka, paths: string[], opts: ShipOptions, onP
   if (opts.host) headers.host = opts.host;
   if (opts.format) headers['content-type'] = CONTENT_TYPES[opts.format]!;
   let pending: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
+  let pendingBytes = 0;
   const send = async () => {
     if (pending.length === 0) return;
     const messages = pending;
     pending = [];
+    pendingBytes = 0;
     const metadata = await producer.send({ topic: opts.topic, acks: -1, messages });
     // One key (the service) means one partition per call; its records are consecutive from baseOffset.
     for (const m of metadata) {
@@ -107,9 +109,12 @@ export async function ship(kafka: Kafka, paths: string[], opts: ShipOptions, onP
   try {
     for (const file of files) {
       const batcher = new LineBatcher(opts.linesPerRecord, async (lines) => {
-        pending.push({ key: opts.service, value: lines.join('\n'), headers: { ...headers, ...(file === '-' ? {} : { file }) } });
+        const value = lines.join('\n');
+        pending.push({ key: opts.service, value, headers: { ...headers, ...(file === '-' ? {} : { file }) } });
         result.records += 1;
-        if (pending.length >= 200) await send();
+        pendingBytes += value.length;
+        // Kafka refuses requests over its message size limit (1 MB by default): send well before it.
+        if (pendingBytes >= 512 * 1024) await send();
       });
       const input = file === '-' ? process.stdin : createReadStream(file);
       input.on('data', (chunk: Buffer | string) => {
