@@ -160,7 +160,16 @@ export class ConsumerLoop {
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
-      eachMessage: async ({ topic, partition, message }) => this.process({ topic, partition, message }),
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        // A beat can take longer than the session timeout (a large parse run): keep the membership alive
+        // while it works, or the group evicts us, the commit fails, and the same beat runs again forever.
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), Math.max(250, Math.floor(this.opts.sessionTimeoutMs / 4)));
+        try {
+          await this.process({ topic, partition, message });
+        } finally {
+          clearInterval(beat);
+        }
+      },
     });
     logger.info({ groupId, topics, transactionalId }, 'consumer started');
   }

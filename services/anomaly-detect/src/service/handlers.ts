@@ -17,6 +17,8 @@ export interface AnomalyDetectSettings {
   /** JSON list of expected sequences (`ExpectedSequence[]`); without it behaviour is learned from traffic. */
   declaredSequences: string | null;
   detectorVersion: string;
+  /** Options of each series' detector (time scales, thresholds); see SeriesDetectorOptions. */
+  performanceDetector: Record<string, number | boolean>;
 }
 
 /** Everything the detectors remember between runs; committed by the store beat, as before/after the run. */
@@ -116,7 +118,7 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
       const r = requestOf(context);
       const mem = await memory.load('detectors', runId);
       const aggregates = wants(r, 'performance') ? await loadAggregates(r) : [];
-      const monitor = new PerformanceMonitor({}, mem.performance ?? undefined);
+      const monitor = new PerformanceMonitor({ detector: settings.performanceDetector }, mem.performance ?? undefined);
       const findings = monitor.observe(aggregates);
       const outcome = { findings, state: monitor.state(), evaluated: new Set(aggregates.map((a) => `${a.service}|${a.templateId}`)).size, skipped: 0 };
       await stage(runId, 'performance', outcome);

@@ -1,0 +1,154 @@
+/**
+ * `npm run demo`: the main job end to end on one machine. Starts the infrastructure (the environment's servers,
+ * else Docker, else the local launcher), the telemetry.parse, anomaly.detect and projector services, writes the
+ * sample service's log set (seeded, with a latency regression and an error burst injected), ships it, and
+ * shows the incidents that open, with their evidence, as read from the projection.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { MultiBar, Presets } from 'cli-progress';
+import { resolveEndpoints } from '@self-healing/infra';
+import { defaultFaultPlan, generateTraffic } from '@self-healing/sample-service';
+import {
+  createKafka,
+  createLogger,
+  createPlatformCodec,
+  platformTopicNames,
+  runStageService,
+  type RunningService,
+} from '@self-healing/shared';
+import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings } from '@self-healing/telemetry-parse';
+import { anomalyDetectDefinition, anomalyDetectSettings, loadAnomalyDetectConfig } from '@self-healing/anomaly-detect';
+import { ProjectionCatalog, createProjector, projectedTopicsOf, type IncidentDoc } from '@self-healing/projector';
+import { connectMongo } from '@self-healing/shared';
+import { requestParse, ship } from './commands/ship.js';
+
+const MINUTE = 60_000;
+const TRAFFIC_MINUTES = 180;
+/** Hour-scale settings for the performance detector: the demo has three hours of history, not weeks. */
+const DEMO_DETECTOR = { minHistoryMs: 60 * MINUTE, baselineMs: 60 * MINUTE, historyMs: 24 * 60 * MINUTE, levelMs: 5 * MINUTE, activityMs: 30 * MINUTE, escalationMs: 15 * MINUTE };
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  say('self-healing demo\n');
+  say('1/5  infrastructure: Kafka, Schema Registry, MongoDB-compatible store');
+  const infra = await resolveEndpoints({ log: (l: string) => say(`     ${l}`) });
+  const e = infra.endpoints;
+  const env = {
+    KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+    MONGODB_URI: e.mongodbUri,
+    MONGODB_DB: process.env.MONGODB_DB ?? 'self_healing',
+    TOPIC_PREFIX: process.env.TOPIC_PREFIX ?? '',
+    LOG_ROOT: resolve('.logs'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+    SESSION_TIMEOUT_MS: '6000',
+    PERFORMANCE_DETECTOR: JSON.stringify(DEMO_DETECTOR),
+  };
+
+  say('2/5  services: telemetry-parse, anomaly-detect, projector');
+  const services: RunningService[] = [];
+  const tpConfig = loadTelemetryParseConfig(env);
+  services.push(await runStageService('telemetry-parse', tpConfig, ({ kafka, db, topics }) =>
+    telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(tpConfig) }), { handleSignals: false }));
+  const adConfig = loadAnomalyDetectConfig(env);
+  services.push(await runStageService('anomaly-detect', adConfig, ({ db, topics }) =>
+    anomalyDetectDefinition({ db, topics, settings: anomalyDetectSettings(adConfig), producer: 'anomaly-detect/demo' }), { handleSignals: false }));
+  const logger = createLogger('demo', env.LOG_LEVEL);
+  const kafka = createKafka('demo', e.kafkaBrokers, logger);
+  const topics = platformTopicNames(env.TOPIC_PREFIX);
+  const codec = createPlatformCodec(e.schemaRegistryUrl, env.TOPIC_PREFIX);
+  const { client, db } = await connectMongo(e.mongodbUri, env.MONGODB_DB);
+  const projector = createProjector({
+    kafka, db, codec, logger, topics: projectedTopicsOf(topics), dlqTopic: topics.deadLetter,
+    groupId: `${env.TOPIC_PREFIX}projector`, transactionalId: `${env.TOPIC_PREFIX}projector.demo`, sessionTimeoutMs: 6000,
+  });
+  await projector.start();
+
+  try {
+    say(`3/5  the sample service's logs: ${TRAFFIC_MINUTES} min of checkout traffic, a latency regression and an error burst injected`);
+    const start = Date.UTC(2026, 0, 1, 0, 0, 0);
+    const durationMs = TRAFFIC_MINUTES * MINUTE;
+    const traffic = generateTraffic({ seed: 7, start, durationMs, ratePerSecond: 1, faults: defaultFaultPlan(['latency-regression', 'error-burst'], start, durationMs) });
+    const dir = join(env.LOG_ROOT, 'demo');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'checkout.log');
+    writeFileSync(file, traffic.lines.join('\n') + '\n');
+    writeFileSync(`${file}.labels.json`, JSON.stringify(traffic.labels.map(({ traceIds, ...l }) => ({ ...l, traces: traceIds.length })), null, 2));
+    for (const l of traffic.labels) say(`     injected ${l.kind} in ${l.step ?? 'the service'} from ${new Date(l.start).toISOString()} to ${new Date(l.end).toISOString()}`);
+
+    say('4/5  shipping to Kafka, then parse -> detect, beat by beat');
+    const bars = new MultiBar({ format: '     {name} [{bar}] {value}/{total} {what}', hideCursor: true, clearOnComplete: false, stopOnComplete: true, stream: process.stdout }, Presets.shades_classic);
+    const shipBar = bars.create(traffic.lines.length, 0, { name: 'ship  ', what: 'lines' });
+    const shipped = await ship(kafka, [file], { service: 'checkout', topic: topics.telemetryRaw, linesPerRecord: 500 }, () => undefined);
+    shipBar.update(shipped.lines);
+    const runId = `demo-${randomUUID().slice(0, 8)}`;
+    await requestParse(kafka, codec, topics.commands, runId, shipped, { service: 'checkout' });
+    const parseBar = bars.create(7, 0, { name: 'parse ', what: 'beats' });
+    const detectBar = bars.create(9, 0, { name: 'detect', what: 'beats' });
+    const catalog = new ProjectionCatalog(db);
+    let run: IncidentDoc | null = null;
+    const deadline = Date.now() + 10 * MINUTE;
+    for (;;) {
+      run = await (await catalog.collection()).findOne({ _id: runId });
+      const parse = run?.timeline.filter((t) => t.stage === 'telemetry.parse') ?? [];
+      const detect = run?.timeline.filter((t) => t.stage === 'anomaly.detect') ?? [];
+      parseBar.update(parse.length, { what: parse.at(-1)?.event ?? 'waiting' });
+      detectBar.update(detect.length, { what: detect.at(-1)?.event ?? 'waiting' });
+      const ended = run?.timeline.some((t) => t.event === 'AnomalyDetectionCompleted' || t.outcome !== 'ok');
+      if (ended) break;
+      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish in 10 minutes; see: npm run healctl -- incidents show ${runId}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    bars.stop();
+    const failed = run?.timeline.find((t) => t.outcome !== 'ok');
+    if (failed) throw new Error(`run ${runId} ended ${failed.outcome} at ${failed.handler}: npm run healctl -- incidents show ${runId}`);
+
+    say('\n5/5  incidents opened, with their evidence (from the projection)');
+    const completed = run!.outputs.AnomalyDetectionCompleted as { incidentsOpened: string[] } | undefined;
+    const opened = completed?.incidentsOpened ?? [];
+    let incidents: IncidentDoc[] = [];
+    await waitUntil(async () => {
+      incidents = await (await catalog.collection()).find({ _id: { $in: opened } }).toArray();
+      return incidents.length === opened.length;
+    });
+    if (incidents.length === 0) say('     no incident opened');
+    for (const doc of incidents.sort((a, b) => a.createdAt - b.createdAt)) {
+      const o = doc.outputs.IncidentOpened as { title: string; severity: string; kinds: string[]; findings: Array<{ kind: string; rule: string; explanation: string }> };
+      say(`\n  ● ${doc._id}  [${o.severity}]  ${o.kinds.join(', ')}`);
+      say(`    ${o.title}`);
+      for (const f of o.findings.slice(0, 4)) say(`      - ${f.kind}/${f.rule}: ${f.explanation}`);
+      if (o.findings.length > 4) say(`      … ${o.findings.length - 4} more finding(s)`);
+    }
+    say(`\ndone in ${Math.round((Date.now() - started) / 1000)} s. Where to look next:`);
+    say(`  npm run healctl -- incidents list                 every run and incident, newest first`);
+    say(`  npm run healctl -- incidents show ${runId}   the parse and detection beats of this run`);
+    if (opened[0]) say(`  npm run healctl -- incidents show ${opened[0]}   one incident's evidence`);
+    say(`  npm run healctl -- dlq list                       anything that could not be processed`);
+    say(`  npm run healctl -- projection replay              rebuild the projection from the event log`);
+    say(`  npm run healctl -- infra down                     stop the local servers`);
+  } finally {
+    await projector.stop();
+    for (const s of services) await s.stop();
+    await client.close();
+  }
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
