@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import type { MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import type { BaseConfig } from './config.js';
 import { createPlatformCodec, platformTopicNames, platformTopics, type TopicNames } from './contracts.js';
 import { ensureTopics } from './kafka/admin.js';
@@ -25,7 +25,7 @@ export interface RunningService {
 export async function runStageService(
   name: string,
   config: BaseConfig,
-  define: (deps: { kafka: ReturnType<typeof createKafka>; db: import('mongodb').Db; logger: Logger; topics: TopicNames }) => StageDefinition,
+  define: (deps: { kafka: ReturnType<typeof createKafka>; db: Db; logger: Logger; topics: TopicNames }) => StageDefinition,
   options: { handleSignals?: boolean; sessionTimeoutMs?: number } = {},
 ): Promise<RunningService> {
   const logger = createLogger(name, config.LOG_LEVEL);

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import { ConsumerLoop, readTopic, type EventCodec, type Logger, type Metrics } from '@self-healing/shared';
 import { ProjectionCatalog, applyEvent } from './store.js';
+import type { IncidentDoc } from './evolve.js';
 
 export interface ProjectorOptions {
   kafka: Kafka;
@@ -58,7 +59,7 @@ export async function replayProjection(opts: Pick<ProjectorOptions, 'kafka' | 'd
   const old = await catalog.current();
   const version = old.version + 1;
   const name = `incidents_v${version}`;
-  const target = opts.db.collection<import('./evolve.js').IncidentDoc>(name);
+  const target = opts.db.collection<IncidentDoc>(name);
   await target.drop().catch(() => undefined); // a replay that died half-way left this behind
   let events = 0;
   const pass = async () => {

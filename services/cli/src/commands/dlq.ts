@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Kafka } from 'kafkajs';
 import { DLQ_HEADERS, headersToStrings, readTopic } from '@self-healing/shared';
 import { topicNames, withKafka } from '../context.js';
 import { CliError, formatTime, printJson, printTable } from '../output.js';
@@ -18,7 +19,7 @@ interface DeadLetter {
   value: Buffer | null;
 }
 
-async function readDeadLetters(kafka: import('kafkajs').Kafka, topic: string): Promise<DeadLetter[]> {
+async function readDeadLetters(kafka: Kafka, topic: string): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
   await readTopic(kafka, topic, {
     onMessage: (m, partition) => {

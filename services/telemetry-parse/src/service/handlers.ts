@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { payloadLimits, type EventType, type Level, type PayloadOf, type TemplatedEvent } from '@self-healing/schemas';
+import { payloadLimits, type EventType, type Level, type PayloadOf, type TemplatedEvent, type WindowAggregate } from '@self-healing/schemas';
 import { ChunkStore, DLQ_HEADERS, type BeatHandler, type BeatResult, type OutputRecord, type TopicNames } from '@self-healing/shared';
 import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
@@ -196,7 +196,7 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
     /** Templates, the run's window aggregates and (if configured) raw events, all by key: storing twice is a no-op. */
     storeTelemetryDatabase: async ({ context, incidentId: runId, effects }) => {
       requestOf(context);
-      const aggregates = await staging.read<import('@self-healing/schemas').WindowAggregate>(runId, 'aggregates');
+      const aggregates = await staging.read<WindowAggregate>(runId, 'aggregates');
       const events = await staging.read<PositionedEvent>(runId, 'normalized');
       // What behavioural and error detection need besides aggregates: events of a session or trace, and errors.
       const forDetection = events.filter((e) => e.traceId !== null || e.sessionId !== null || e.stack.length > 0 || e.level === 'error' || e.level === 'fatal');
@@ -278,7 +278,7 @@ async function knownTemplatesBefore(store: TelemetryStore, events: readonly Temp
   return known;
 }
 
-function templatesOf(aggregates: readonly import('@self-healing/schemas').WindowAggregate[]) {
+function templatesOf(aggregates: readonly WindowAggregate[]) {
   const byKey = new Map<string, { service: string; templateId: string; template: string; firstSeen: number; lastSeen: number }>();
   for (const a of aggregates) {
     const key = `${a.service}|${a.templateId}`;
