@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -77,7 +77,7 @@ function serviceEnv(env: Env): Record<string, string> {
     MONGODB_DB: env.dbName,
     TOPIC_PREFIX: env.prefix,
     LOG_ROOT: env.logRoot,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',
     SESSION_TIMEOUT_MS: '6000',
     RETRY_BACKOFF_MS: '50',
   };
@@ -230,7 +230,8 @@ describe('telemetry.parse killed with SIGKILL mid-run', () => {
       const child = fork(join(import.meta.dirname, '../services/telemetry-parse/src/main.ts'), [], {
         execArgv: ['--import', 'tsx', '--conditions=development'],
         env: { ...process.env, ...serviceEnv(env) },
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        // The service's own log (pino, on stdout) is kept beside its log root, to read when something hangs.
+        stdio: ['ignore', openSync(join(env.logRoot, `service-${children.length}.log`), 'a'), 'inherit', 'ipc'],
       });
       children.push(child);
       return child;
@@ -270,6 +271,8 @@ describe('telemetry.parse killed with SIGKILL mid-run', () => {
       // Same payloads beat for beat, once each environment's own topic prefix is set aside.
       const neutral = (env: Env, events: StageEvent[]) => JSON.parse(JSON.stringify(events.map((e) => e.payload)).split(env.prefix).join('<prefix>'));
       expect(neutral(chaos, chaosEvents)).toEqual(neutral(calm, calmEvents));
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; service logs under ${calm.logRoot} and ${chaos.logRoot}`, { cause: error });
     } finally {
       for (const c of children) c.kill('SIGKILL');
       await calm.mongo.close();

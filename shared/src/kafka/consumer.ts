@@ -144,6 +144,10 @@ export class ConsumerLoop {
       transactionTimeout: 30_000,
     });
     await this.producer.connect();
+    // kafkajs registers the transactional id lazily, at the first transaction. Do it now, before consuming: it
+    // fences an instance that was killed mid-transaction and makes the broker abort that transaction at once;
+    // otherwise read_committed readers of its partitions (our own consumer too) wait for the transaction timeout.
+    await (await this.producer.transaction()).abort();
     this.consumer = kafka.consumer({
       groupId,
       readUncommitted: false,
