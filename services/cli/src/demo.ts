@@ -20,7 +20,7 @@ import {
 } from '@self-healing/shared';
 import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings } from '@self-healing/telemetry-parse';
 import { anomalyDetectDefinition, anomalyDetectSettings, loadAnomalyDetectConfig } from '@self-healing/anomaly-detect';
-import { ProjectionCatalog, createProjector, projectedTopicsOf, type IncidentDoc } from '@self-healing/projector';
+import { ProjectionCatalog, createProjector, incidentStateTarget, projectedTopicsOf, type IncidentDoc } from '@self-healing/projector';
 import { connectMongo } from '@self-healing/shared';
 import { requestParse, ship } from './commands/ship.js';
 
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const projector = createProjector({
     kafka, db, codec, logger, topics: projectedTopicsOf(topics), dlqTopic: topics.deadLetter,
     groupId: `${env.TOPIC_PREFIX}projector`, transactionalId: `${env.TOPIC_PREFIX}projector.demo`, sessionTimeoutMs: 6000,
+    incidentState: incidentStateTarget(env.TOPIC_PREFIX),
   });
   await projector.start();
 

@@ -8,6 +8,7 @@ import type { StageEvent } from '@self-healing/shared';
 export interface TimelineEntry {
   stage: string;
   seq: number;
+  eventId: string;
   beat: number | null;
   handler: string | null;
   event: string;
@@ -97,6 +98,7 @@ export function evolve(doc: IncidentDoc | null, event: StageEvent, topic: string
   const entry: TimelineEntry = {
     stage: meta.sequenceId ?? topic,
     seq: meta.seq,
+    eventId: meta.eventId,
     beat: meta.beat,
     handler: meta.handler,
     event: type,

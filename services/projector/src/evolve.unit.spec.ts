@@ -18,7 +18,7 @@ describe('incident projection', () => {
     const doc = run([ev('TelemetryParseRequested', 1, { source: 'file' })]);
     expect(doc).toMatchObject({ _id: 'batch-1', version: 1, status: 'running', stage: 'telemetry.parse', createdAt: 1250 });
     expect(doc?.timeline).toEqual([
-      { stage: 'telemetry.parse', seq: 1, beat: 1, handler: 'h1', event: 'TelemetryParseRequested', startedAt: 1000, endedAt: 1250, durationMs: 250, outcome: 'ok' },
+      { stage: 'telemetry.parse', seq: 1, eventId: expect.any(String), beat: 1, handler: 'h1', event: 'TelemetryParseRequested', startedAt: 1000, endedAt: 1250, durationMs: 250, outcome: 'ok' },
     ]);
     expect(doc?.outputs).toEqual({ TelemetryParseRequested: { source: 'file' } });
   });

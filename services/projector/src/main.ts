@@ -14,7 +14,7 @@ import {
   stopOnSignals,
 } from '@self-healing/shared';
 import { createProjector } from './projector.js';
-import { projectedTopicsOf } from './topics.js';
+import { incidentStateTarget, projectedTopicsOf } from './topics.js';
 
 /** The projector: every stage's events into the incidents collection. `node dist/main.js`. */
 const config = loadConfig(baseConfigSchema);
@@ -35,6 +35,7 @@ const projector = createProjector({
   groupId: `${config.TOPIC_PREFIX}projector`,
   transactionalId: `${config.TOPIC_PREFIX}projector.${config.SERVICE_INSTANCE_ID}`,
   sessionTimeoutMs: config.SESSION_TIMEOUT_MS,
+  incidentState: incidentStateTarget(config.TOPIC_PREFIX),
 });
 let consuming = false;
 const http = await startHttp(config.HTTP_PORT, metrics, { consumer: async () => ({ ok: consuming }) });

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { ConsumerLoop, readTopic, type EventCodec, type Logger, type Metrics } from '@self-healing/shared';
+import { ConsumerLoop, RegistryCodec, readTopic, type EventCodec, type Logger, type Metrics } from '@self-healing/shared';
+import { toIncidentState } from './incidentState.js';
 import { ProjectionCatalog, applyEvent } from './store.js';
 import type { IncidentDoc } from './evolve.js';
 
@@ -16,6 +17,8 @@ export interface ProjectorOptions {
   groupId?: string;
   transactionalId: string;
   sessionTimeoutMs?: number;
+  /** The compacted topic that gets each incident's current state after every change, and its schema. */
+  incidentState?: { topic: string; subject: string; schema: object; incidentsTopic: string };
 }
 
 /** The live projector: consumes every stage topic into the current incidents collection. */
@@ -35,8 +38,15 @@ export function createProjector(opts: ProjectorOptions): ConsumerLoop {
       if (!input.message.value) return { outputs: [] };
       const event = await opts.codec.decode(input.message.value);
       // Looked up per message so that writes follow a replay's switch at once.
-      await applyEvent(await catalog.collection(), event, input.topic);
-      return { outputs: [] };
+      const collection = await catalog.collection();
+      const applied = await applyEvent(collection, event, input.topic);
+      const target = opts.incidentState;
+      if (applied === 'duplicate' || !target || input.topic !== target.incidentsTopic || !(opts.codec instanceof RegistryCodec)) return { outputs: [] };
+      const doc = await collection.findOne({ _id: event.meta.incidentId });
+      const state = doc ? toIncidentState(doc) : null;
+      if (!state) return { outputs: [] };
+      // Produced with the offset commit: the compacted topic never misses a change nor sees one twice.
+      return { outputs: [{ topic: target.topic, key: state.incidentId, value: await opts.codec.encodeRecord(target.subject, target.schema, state) }] };
     },
   });
 }

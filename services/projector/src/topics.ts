@@ -1,4 +1,5 @@
-import type { TopicNames } from '@self-healing/shared';
+import { eventSchemas, incidentStateSubject } from '@self-healing/schemas';
+import { platformTopicNames, type TopicNames } from '@self-healing/shared';
 
 /** The topics the projection is built from: every stage's events and the incidents topic. */
 export function projectedTopicsOf(t: TopicNames): string[] {
@@ -12,4 +13,11 @@ export function projectedTopicsOf(t: TopicNames): string[] {
     t.learningTrackEvents,
     t.incidents,
   ];
+}
+
+/** Where the projector publishes incidents' current state, under the deployment's topic prefix. */
+export function incidentStateTarget(prefix: string): { topic: string; subject: string; schema: object; incidentsTopic: string } {
+  const topics = platformTopicNames(prefix);
+  const schema = eventSchemas().find((s) => s.subject === incidentStateSubject)!.schema;
+  return { topic: topics.incidentState, subject: `${prefix}${incidentStateSubject}`, schema, incidentsTopic: topics.incidents };
 }

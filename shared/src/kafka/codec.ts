@@ -48,6 +48,16 @@ export class RegistryCodec implements EventCodec {
     return id;
   }
 
+  /** A record that is not an event (e.g. a compacted topic's current-state value), under its own subject. */
+  async encodeRecord(subject: string, schema: object, value: unknown): Promise<Buffer> {
+    let id = this.ids.get(`subject:${subject}`);
+    if (id === undefined) {
+      ({ id } = await this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD }));
+      this.ids.set(`subject:${subject}`, id);
+    }
+    return this.registry.encode(id, asAvroValue(value));
+  }
+
   async encode(event: StageEvent): Promise<Buffer> {
     return this.registry.encode(await this.schemaId(event.meta.type), asAvroValue(event));
   }
