@@ -45,7 +45,6 @@ async function main(): Promise<void> {
     TOPIC_PREFIX: process.env.TOPIC_PREFIX ?? '',
     LOG_ROOT: resolve('.logs'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
-    SESSION_TIMEOUT_MS: '6000',
     PERFORMANCE_DETECTOR: JSON.stringify(DEMO_DETECTOR),
   };
 
@@ -82,29 +81,22 @@ async function main(): Promise<void> {
     for (const l of traffic.labels) say(`     injected ${l.kind} in ${l.step ?? 'the service'} from ${new Date(l.start).toISOString()} to ${new Date(l.end).toISOString()}`);
 
     say('4/5  shipping to Kafka, then parse -> detect, beat by beat');
-    const bars = new MultiBar({ format: '     {name} [{bar}] {value}/{total} {what}', hideCursor: true, clearOnComplete: false, stopOnComplete: true, stream: process.stdout }, Presets.shades_classic);
-    const shipBar = bars.create(traffic.lines.length, 0, { name: 'ship  ', what: 'lines' });
-    const shipped = await ship(kafka, [file], { service: 'checkout', topic: topics.telemetryRaw, linesPerRecord: 500 }, () => undefined);
-    shipBar.update(shipped.lines);
+    const progress = beatProgress(traffic.lines.length);
+    const shipped = await ship(kafka, [file], { service: 'checkout', topic: topics.telemetryRaw, linesPerRecord: 500 }, (bytes) => progress.shipping(bytes));
+    progress.shipped(shipped.lines, shipped.records);
     const runId = `demo-${randomUUID().slice(0, 8)}`;
     await requestParse(kafka, codec, topics.commands, runId, shipped, { service: 'checkout' });
-    const parseBar = bars.create(7, 0, { name: 'parse ', what: 'beats' });
-    const detectBar = bars.create(9, 0, { name: 'detect', what: 'beats' });
     const catalog = new ProjectionCatalog(db);
     let run: IncidentDoc | null = null;
     const deadline = Date.now() + 10 * MINUTE;
     for (;;) {
       run = await (await catalog.collection()).findOne({ _id: runId });
-      const parse = run?.timeline.filter((t) => t.stage === 'telemetry.parse') ?? [];
-      const detect = run?.timeline.filter((t) => t.stage === 'anomaly.detect') ?? [];
-      parseBar.update(parse.length, { what: parse.at(-1)?.event ?? 'waiting' });
-      detectBar.update(detect.length, { what: detect.at(-1)?.event ?? 'waiting' });
-      const ended = run?.timeline.some((t) => t.event === 'AnomalyDetectionCompleted' || t.outcome !== 'ok');
-      if (ended) break;
+      progress.beats(run?.timeline ?? []);
+      if (run?.timeline.some((t) => t.event === 'AnomalyDetectionCompleted' || t.outcome !== 'ok')) break;
       if (Date.now() > deadline) throw new Error(`run ${runId} did not finish in 10 minutes; see: npm run healctl -- incidents show ${runId}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    bars.stop();
+    progress.stop();
     const failed = run?.timeline.find((t) => t.outcome !== 'ok');
     if (failed) throw new Error(`run ${runId} ended ${failed.outcome} at ${failed.handler}: npm run healctl -- incidents show ${runId}`);
 
@@ -136,6 +128,37 @@ async function main(): Promise<void> {
     for (const s of services) await s.stop();
     await client.close();
   }
+}
+
+/** Progress bars on a terminal; one line per beat otherwise (CI logs, pipes). */
+function beatProgress(lines: number) {
+  const tty = process.stdout.isTTY === true;
+  const bars = tty ? new MultiBar({ format: '     {label} [{bar}] {value}/{total} {what}', hideCursor: true, stopOnComplete: true }, Presets.shades_classic) : null;
+  const ship = bars?.create(lines, 0, { label: 'ship  ', what: 'lines' });
+  const parse = bars?.create(7, 0, { label: 'parse ', what: 'waiting' });
+  const detect = bars?.create(9, 0, { label: 'detect', what: 'waiting' });
+  const printed = new Set<string>();
+  return {
+    shipping: (_bytes: number) => undefined,
+    shipped(n: number, records: number) {
+      if (ship) ship.update(n, { what: `lines in ${records} records` });
+      else say(`     shipped ${n} lines as ${records} records`);
+    },
+    beats(timeline: IncidentDoc['timeline']) {
+      const p = timeline.filter((t) => t.stage === 'telemetry.parse');
+      const d = timeline.filter((t) => t.stage === 'anomaly.detect');
+      parse?.update(p.length, { what: p.at(-1)?.event ?? 'waiting' });
+      detect?.update(d.length, { what: d.at(-1)?.event ?? 'waiting' });
+      if (!bars) {
+        for (const t of timeline) {
+          if (printed.has(t.eventId)) continue;
+          printed.add(t.eventId);
+          say(`     ${t.stage.padEnd(16)} ${String(t.beat).padStart(2)} ${(t.handler ?? '').padEnd(28)} -> ${t.event} (${t.durationMs ?? '-'} ms)`);
+        }
+      }
+    },
+    stop: () => bars?.stop(),
+  };
 }
 
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

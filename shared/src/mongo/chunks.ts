@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Binary, type Collection, type Db } from 'mongodb';
-import { fromJson, toJson } from './json.js';
+import { deserialize, serialize } from 'node:v8';
 
 interface ChunkDoc {
   _id: string;
@@ -12,8 +12,10 @@ interface ChunkDoc {
 }
 
 /**
- * Bulk data keyed by (run, step): compressed chunks, so a beat that runs again overwrites its own chunks
+ * Bulk data keyed by (run, step), in compressed chunks, so a beat that runs again overwrites its own chunks
  * instead of adding to them. Beats leave their bulk output here for the next beat; events carry summaries.
+ * Written and read by our own services only, so V8's structured serialization: it keeps binary values
+ * (sketches) as they are and costs no callback per value, unlike JSON with a replacer.
  */
 export class ChunkStore {
   private readonly collection: Collection<ChunkDoc>;
@@ -29,7 +31,7 @@ export class ChunkStore {
       const part = items.slice(i, i + this.chunkSize);
       await this.collection.replaceOne(
         { _id: `${runId}/${step}/${chunk}` },
-        { runId, step, chunk, items: part.length, data: new Binary(gzipSync(toJson(part), { level: 1 })) },
+        { runId, step, chunk, items: part.length, data: new Binary(gzipSync(serialize(part), { level: 1 })) },
         { upsert: true },
       );
       chunk++;
@@ -41,7 +43,7 @@ export class ChunkStore {
   async read<T>(runId: string, step: string, options: { missingOk?: boolean } = {}): Promise<T[]> {
     const docs = await this.collection.find({ runId, step }).sort({ chunk: 1 }).toArray();
     if (docs.length === 0 && !options.missingOk) throw new Error(`chunks of run ${runId} step ${step} are missing`);
-    return docs.flatMap((d) => fromJson<T[]>(gunzipSync(d.data.buffer).toString('utf8')));
+    return docs.flatMap((d) => deserialize(gunzipSync(d.data.buffer)) as T[]);
   }
 
   async clear(runId: string): Promise<number> {

@@ -21,12 +21,19 @@ export interface PerformanceMonitorOptions {
   maxZeroFillWindows: number;
   /** Latency p95 needs at least this many timed events in the window to be meaningful. */
   minLatencyCount: number;
+  /**
+   * Counts are noisy: a throughput change within this many Poisson standard deviations of the baseline, or an
+   * error-rate change within this many binomial ones, is not reported (a quiet template going from 5 to 11 events
+   * a minute is chance, not an incident). 0 disables.
+   */
+  countNoiseZ: number;
 }
 
 export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOptions> = {
   detector: {},
   maxZeroFillWindows: 1440,
   minLatencyCount: 5,
+  countNoiseZ: 3,
 };
 
 export interface PerformanceMonitorState {
@@ -137,12 +144,21 @@ export class PerformanceMonitor {
       for (let k = 1; k <= Math.min(missing, this.opts.maxZeroFillWindows); k++) {
         const t = e.lastWindowStart + k * e.windowMs;
         const r = e.detector.update(t, 0);
-        if (r.finding?.onset) out.push(toFinding(e, r.finding));
+        if (r.finding?.onset && this.beyondCountNoise(metric, r.finding, { ...a, count: 0 })) out.push(toFinding(e, r.finding));
       }
     }
     e.lastWindowStart = a.windowStart;
     const r = e.detector.update(a.windowStart, value);
-    if (r.finding?.onset) out.push(toFinding(e, r.finding));
+    if (r.finding?.onset && this.beyondCountNoise(metric, r.finding, a)) out.push(toFinding(e, r.finding));
+  }
+
+  private beyondCountNoise(metric: PerformanceMetric, d: AnomalyDetail, a: WindowAggregate): boolean {
+    const z = this.opts.countNoiseZ;
+    if (z <= 0 || metric === 'latency.p95') return true;
+    const delta = Math.abs(d.observed - d.baseline);
+    if (metric === 'throughput') return delta >= z * Math.sqrt(Math.max(d.baseline, 1));
+    const p = Math.min(Math.max(d.baseline, 1 / Math.max(a.count, 1)), 1 - 1e-9);
+    return delta >= z * Math.sqrt((p * (1 - p)) / Math.max(a.count, 1));
   }
 }
 

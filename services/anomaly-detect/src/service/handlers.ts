@@ -8,6 +8,7 @@ import { ProductionProfileBuilder, detectCoverageGaps, parseIstanbul, parseLcov,
 import { ErrorBurstDetector, ErrorPatternDetector, type ErrorBurstSnapshot, type ErrorPatternSnapshot } from '../errors/index.js';
 import { emptyIncidentReducerState, evolve, type Incident, type IncidentReducerState } from '../incidents/index.js';
 import { validateDetectionTrigger } from './validate.js';
+import { completeWindows, mergeContributions } from './windows.js';
 
 export interface AnomalyDetectSettings {
   /** lcov (`.info`) or Istanbul JSON report of the watched codebase; without it coverage gaps are skipped. */
@@ -71,11 +72,21 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
     if (r.services.length) filter.service = { $in: r.services };
     if (r.timeRange) filter.windowStart = { $gte: r.timeRange.from, $lt: r.timeRange.until };
     const docs = await db.collection('telemetry_aggregates').find(filter).sort({ windowStart: 1, service: 1, templateId: 1 }).toArray();
-    return docs.map((d) => ({
-      service: d.service, templateId: d.templateId, template: d.template, windowStart: d.windowStart, windowMs: d.windowMs, count: d.count,
-      errorCount: d.errorCount, latency: d.latency ?? null, latencySketch: d.latencySketch ? new Uint8Array(d.latencySketch.buffer) : null,
-      firstSeen: d.firstSeen, lastSeen: d.lastSeen, newTemplate: d.newTemplate,
-    }));
+    return docs.map(toWindowAggregate);
+  };
+  /**
+   * The windows this run covers, whole: every run's contribution merged, minus the trailing window that is still
+   * being filled (it is examined with the next run's data, instead of looking like a drop in traffic now).
+   */
+  const loadWholeWindows = async (r: Requested): Promise<WindowAggregate[]> => {
+    const own = await loadAggregates(r);
+    if (own.length === 0) return [];
+    const until = r.timeRange?.until ?? Math.max(...own.map((a) => a.lastSeen)) + 1;
+    const docs = await db
+      .collection('telemetry_aggregates')
+      .find({ service: { $in: [...new Set(own.map((a) => a.service))] }, windowStart: { $gte: Math.min(...own.map((a) => a.windowStart)), $lt: until } })
+      .toArray();
+    return completeWindows(mergeContributions(docs.map(toWindowAggregate)), until);
   };
   const loadEvents = async (r: Requested): Promise<TemplatedEvent[]> => {
     const all: TemplatedEvent[] = [];
@@ -117,7 +128,7 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
     detectPerformanceAnomalies: async ({ context, incidentId: runId }) => {
       const r = requestOf(context);
       const mem = await memory.load('detectors', runId);
-      const aggregates = wants(r, 'performance') ? await loadAggregates(r) : [];
+      const aggregates = wants(r, 'performance') ? await loadWholeWindows(r) : [];
       const monitor = new PerformanceMonitor({ detector: settings.performanceDetector }, mem.performance ?? undefined);
       const findings = monitor.observe(aggregates);
       const outcome = { findings, state: monitor.state(), evaluated: new Set(aggregates.map((a) => `${a.service}|${a.templateId}`)).size, skipped: 0 };
@@ -276,6 +287,15 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
         highestSeverity: highest,
       }, { publish: planned });
     },
+  };
+}
+
+function toWindowAggregate(d: Record<string, unknown> & Partial<WindowAggregate>): WindowAggregate {
+  const sketch = d.latencySketch as unknown as { buffer: Uint8Array } | null | undefined;
+  return {
+    service: d.service!, templateId: d.templateId!, template: d.template!, windowStart: d.windowStart!, windowMs: d.windowMs!, count: d.count!,
+    errorCount: d.errorCount!, latency: d.latency ?? null, latencySketch: sketch ? new Uint8Array(sketch.buffer) : null,
+    firstSeen: d.firstSeen!, lastSeen: d.lastSeen!, newTemplate: d.newTemplate ?? false,
   };
 }
 

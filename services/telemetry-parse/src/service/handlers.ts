@@ -4,7 +4,7 @@ import { payloadLimits, type EventType, type Level, type PayloadOf, type Templat
 import { ChunkStore, DLQ_HEADERS, type BeatHandler, type BeatResult, type OutputRecord, type TopicNames } from '@self-healing/shared';
 import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
-import { aggregateEvents, extractEvents, normalizeEvents, type ExtractedEvent, type PositionedEvent, type PositionedRecord } from './steps.js';
+import { aggregateEvents, extractEvents, mergeExtractResults, normalizeEvents, type ExtractedEvent, type PositionedEvent, type PositionedRecord } from './steps.js';
 import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
 import { MINER_OPTIONS, TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
 import { validateParseCommand } from './validate.js';
@@ -106,13 +106,20 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
         before.set(service, snap);
         live.set(service, restoreMiner(snap));
       }
-      const extracted = extractEvents(records, {
+      const options = {
         minerFor,
-        parseTextHeader: (line) => parseTextHeader(line),
+        parseTextHeader: (line: string) => parseTextHeader(line),
         extractNumbers,
         defaultService: requested.services[0] ?? 'unknown',
         formats: requested.formats.map(formatName),
-      });
+      };
+      // In slices, giving the event loop back between them: heartbeats must keep flowing during a large run.
+      const parts = [];
+      for (let i = 0; i < records.length; i += 5000) {
+        parts.push(extractEvents(records.slice(i, i + 5000), options));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const extracted = mergeExtractResults(parts);
       await staging.write(runId, 'extracted', extracted.events);
       for (const service of servicesInRun) {
         const miner = live.get(service)!;

@@ -284,6 +284,26 @@ export function aggregateEvents(events: readonly TemplatedEvent[], options: Aggr
   return { aggregates, droppedLate, maxEventTime };
 }
 
+/** Combines the results of extracting consecutive slices of one input (the miners carry over between slices). */
+export function mergeExtractResults(parts: readonly ExtractResult[]): ExtractResult {
+  const out: ExtractResult = {
+    events: [], records: 0, unparsed: 0, rejected: {}, deadLetters: [], byFormat: {}, redactions: {}, newTemplates: [], templates: 0, withStack: 0,
+  };
+  for (const p of parts) {
+    out.events.push(...p.events);
+    out.records += p.records;
+    out.unparsed += p.unparsed;
+    for (const [k, v] of Object.entries(p.rejected)) count(out.rejected, k, v);
+    out.deadLetters.push(...p.deadLetters);
+    for (const [k, v] of Object.entries(p.byFormat)) count(out.byFormat, k, v);
+    mergeCounts(out.redactions, p.redactions);
+    out.newTemplates.push(...p.newTemplates);
+    out.withStack += p.withStack;
+  }
+  out.templates = new Set(out.events.map((e) => `${e.service}\u0000${e.templateId}`)).size;
+  return out;
+}
+
 export function errorCount(aggregates: readonly WindowAggregate[]): number {
   return aggregates.reduce((n, a) => n + a.errorCount, 0);
 }

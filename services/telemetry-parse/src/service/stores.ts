@@ -83,22 +83,21 @@ export class TelemetryStore {
     return result.upsertedCount + result.modifiedCount;
   }
 
+  /**
+   * A run's aggregates as one set: whatever an earlier attempt of this run stored is replaced, in batches of
+   * inserts (one upsert per window was the slowest step of a run by far). Keys stay per contribution, so another
+   * run's contribution to the same window is never touched.
+   */
   async storeAggregates(runId: string, aggregates: readonly WindowAggregate[]): Promise<number> {
-    if (aggregates.length === 0) return 0;
-    const result = await this.aggregates.bulkWrite(
-      aggregates.map((a) => {
-        const _id = `${a.service}|${a.templateId}|${a.windowStart}|${runId}`;
-        return {
-          replaceOne: {
-            filter: { _id },
-            replacement: { ...a, runId, latencySketch: a.latencySketch ? new Binary(a.latencySketch) : null },
-            upsert: true,
-          },
-        };
-      }),
-      { ordered: false },
-    );
-    return result.upsertedCount + result.modifiedCount + result.matchedCount;
+    await this.aggregates.deleteMany({ runId });
+    const docs = aggregates.map((a) => ({
+      ...a,
+      _id: `${a.service}|${a.templateId}|${a.windowStart}|${runId}`,
+      runId,
+      latencySketch: a.latencySketch ? new Binary(a.latencySketch) : null,
+    }));
+    for (let i = 0; i < docs.length; i += 2000) await this.aggregates.insertMany(docs.slice(i, i + 2000), { ordered: false });
+    return docs.length;
   }
 
   async runAggregates(runId: string): Promise<WindowAggregate[]> {
