@@ -27,6 +27,14 @@ export interface PerformanceMonitorOptions {
    * a minute is chance, not an incident). 0 disables.
    */
   countNoiseZ: number;
+  /** Below this many events a window's count variance is taken as this (a template going from 0 to 3 is chance). */
+  countVarianceFloor: number;
+  /**
+   * Latency findings are degradations only: a p95 that rises by at least this share of its baseline and by at least
+   * `minLatencyRiseMs`. Latency falling is good news, and a 2 ms change is not worth an incident.
+   */
+  minLatencyRise: number;
+  minLatencyRiseMs: number;
 }
 
 export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOptions> = {
@@ -34,6 +42,9 @@ export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOpt
   maxZeroFillWindows: 1440,
   minLatencyCount: 5,
   countNoiseZ: 3,
+  countVarianceFloor: 4,
+  minLatencyRise: 0.2,
+  minLatencyRiseMs: 5,
 };
 
 export interface PerformanceMonitorState {
@@ -144,19 +155,23 @@ export class PerformanceMonitor {
       for (let k = 1; k <= Math.min(missing, this.opts.maxZeroFillWindows); k++) {
         const t = e.lastWindowStart + k * e.windowMs;
         const r = e.detector.update(t, 0);
-        if (r.finding?.onset && this.beyondCountNoise(metric, r.finding, { ...a, count: 0 })) out.push(toFinding(e, r.finding));
+        if (r.finding?.onset && this.worthReporting(metric, r.finding, { ...a, count: 0 })) out.push(toFinding(e, r.finding));
       }
     }
     e.lastWindowStart = a.windowStart;
     const r = e.detector.update(a.windowStart, value);
-    if (r.finding?.onset && this.beyondCountNoise(metric, r.finding, a)) out.push(toFinding(e, r.finding));
+    if (r.finding?.onset && this.worthReporting(metric, r.finding, a)) out.push(toFinding(e, r.finding));
   }
 
-  private beyondCountNoise(metric: PerformanceMetric, d: AnomalyDetail, a: WindowAggregate): boolean {
-    const z = this.opts.countNoiseZ;
-    if (z <= 0 || metric === 'latency.p95') return true;
+  private worthReporting(metric: PerformanceMetric, d: AnomalyDetail, a: WindowAggregate): boolean {
     const delta = Math.abs(d.observed - d.baseline);
-    if (metric === 'throughput') return delta >= z * Math.sqrt(Math.max(d.baseline, 1));
+    if (metric === 'latency.p95') {
+      const rise = d.observed - d.baseline;
+      return d.direction === 'up' && rise >= this.opts.minLatencyRiseMs && rise >= this.opts.minLatencyRise * Math.abs(d.baseline);
+    }
+    const z = this.opts.countNoiseZ;
+    if (z <= 0) return true;
+    if (metric === 'throughput') return delta >= z * Math.sqrt(Math.max(d.baseline, this.opts.countVarianceFloor));
     const p = Math.min(Math.max(d.baseline, 1 / Math.max(a.count, 1)), 1 - 1e-9);
     return delta >= z * Math.sqrt((p * (1 - p)) / Math.max(a.count, 1));
   }
