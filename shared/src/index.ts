@@ -1,3 +1,4 @@
+export * from './arrays.js';
 export * from './config.js';
 export * from './logger.js';
 export * from './errors.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Db } from 'mongodb';
 import type { EventType, Finding, FindingKind, PayloadOf, Severity, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
-import { ChunkStore, RunScopedState, buildEvent, type BeatHandler, type BeatResult, type StageEvent, type TopicNames } from '@self-healing/shared';
+import { ChunkStore, RunScopedState, append, buildEvent, maxOf, minOf, type BeatHandler, type BeatResult, type StageEvent, type TopicNames } from '@self-healing/shared';
 import { PerformanceMonitor, type PerformanceMonitorState } from '../performance/index.js';
 import { BehavioralDetector, DeclaredModel, LearnedModel, type BehavioralSnapshot, type ExpectedSequence, type LearnedModelSnapshot } from '../behavioral/index.js';
 import { ProductionProfileBuilder, detectCoverageGaps, parseIstanbul, parseLcov, type DeclaredEntry } from '../coverage/index.js';
@@ -81,16 +81,16 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
   const loadWholeWindows = async (r: Requested): Promise<WindowAggregate[]> => {
     const own = await loadAggregates(r);
     if (own.length === 0) return [];
-    const until = r.timeRange?.until ?? Math.max(...own.map((a) => a.lastSeen)) + 1;
+    const until = r.timeRange?.until ?? maxOf(own.map((a) => a.lastSeen)) + 1;
     const docs = await db
       .collection('telemetry_aggregates')
-      .find({ service: { $in: [...new Set(own.map((a) => a.service))] }, windowStart: { $gte: Math.min(...own.map((a) => a.windowStart)), $lt: until } })
+      .find({ service: { $in: [...new Set(own.map((a) => a.service))] }, windowStart: { $gte: minOf(own.map((a) => a.windowStart)), $lt: until } })
       .toArray();
     return completeWindows(mergeContributions(docs.map(toWindowAggregate)), until);
   };
   const loadEvents = async (r: Requested): Promise<TemplatedEvent[]> => {
     const all: TemplatedEvent[] = [];
-    for (const id of r.parseRunIds) all.push(...(await detectionEvents.read<TemplatedEvent>(id, 'events', { missingOk: true })));
+    for (const id of r.parseRunIds) append(all, await detectionEvents.read<TemplatedEvent>(id, 'events', { missingOk: true }));
     return all
       .filter((e) => (r.services.length === 0 || r.services.includes(e.service)) && (!r.timeRange || (e.timestamp >= r.timeRange.from && e.timestamp < r.timeRange.until)))
       .sort((a, b) => a.timestamp - b.timestamp);
@@ -116,7 +116,7 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
         aggregates: aggregates.length,
         series: series.size,
         services: [...new Set(aggregates.map((a) => a.service))].sort(),
-        timeRange: starts.length ? { from: Math.min(...starts), until: Math.max(...starts) + (aggregates[0]?.windowMs ?? 0) } : null,
+        timeRange: starts.length ? { from: minOf(starts), until: maxOf(starts) + (aggregates[0]?.windowMs ?? 0) } : null,
         baselines: [...series].filter((s) => knownSeries.has(s)).length,
         coldSeries: [...series].filter((s) => !knownSeries.has(s)).length,
         sequenceModels: settings.declaredSequences ? 1 : mem.learnedModel ? 1 : 0,
@@ -201,7 +201,7 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
       const unique = [...new Map(all.map((f) => [f.id, f])).values()];
       // Event time, not wall-clock time: replaying the same input decides the same way.
       const aggregates = await loadAggregates(r);
-      const now = Math.max(0, ...aggregates.map((a) => a.windowStart + a.windowMs), ...unique.map((f) => f.at));
+      const now = Math.max(0, maxOf(aggregates.map((a) => a.windowStart + a.windowMs)), maxOf(unique.map((f) => f.at)));
       const evolved = evolve(mem.incidents, unique, now);
       const touched: Array<{ incident: Incident; action: 'open' | 'update' | 'reopen' | 'resolve' }> = [
         ...evolved.opened.map((incident) => ({ incident, action: 'open' as const })),

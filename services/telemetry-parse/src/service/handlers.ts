@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import { payloadLimits, type EventType, type Level, type PayloadOf, type TemplatedEvent, type WindowAggregate } from '@self-healing/schemas';
-import { ChunkStore, DLQ_HEADERS, type BeatHandler, type BeatResult, type OutputRecord, type TopicNames } from '@self-healing/shared';
+import { ChunkStore, DLQ_HEADERS, maxOf, minOf, type BeatHandler, type BeatResult, type OutputRecord, type TopicNames } from '@self-healing/shared';
 import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
 import { aggregateEvents, extractEvents, mergeExtractResults, normalizeEvents, type ExtractedEvent, type PositionedEvent, type PositionedRecord } from './steps.js';
@@ -115,8 +115,8 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
       };
       // In slices, giving the event loop back between them: heartbeats must keep flowing during a large run.
       const parts = [];
-      for (let i = 0; i < records.length; i += 5000) {
-        parts.push(extractEvents(records.slice(i, i + 5000), options));
+      for (let i = 0; i < records.length; i += 100) {
+        parts.push(extractEvents(records.slice(i, i + 100), options));
         await new Promise((resolve) => setImmediate(resolve));
       }
       const extracted = mergeExtractResults(parts);
@@ -195,7 +195,7 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
         aggregates: a.aggregates.length,
         series: series.size,
         withLatency: a.aggregates.filter((x) => x.latency !== null).length,
-        timeRange: starts.length ? { from: Math.min(...starts), until: Math.max(...starts) + requested.windowMs } : null,
+        timeRange: starts.length ? { from: minOf(starts), until: maxOf(starts) + requested.windowMs } : null,
         droppedLate: a.droppedLate,
       });
     },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { PermanentError, headersToStrings, readRanges } from '@self-healing/shared';
+import { PermanentError, append, headersToStrings, readRanges } from '@self-healing/shared';
 import { isContinuationLine } from '../decode/index.js';
 import type { PositionedRecord } from './steps.js';
 
@@ -53,7 +53,7 @@ async function walk(path: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    out.push(...(await walk(join(path, e.name))));
+    append(out, await walk(join(path, e.name)));
   }
   return out;
 }
@@ -147,7 +147,7 @@ export async function readSource(
     });
     for (const range of [...source.partitions].sort((a, b) => a.partition - b.partition)) {
       const list = (perPartition.get(range.partition) ?? []).sort((a, b) => Number(a.position.split('/').pop()) - Number(b.position.split('/').pop()));
-      records.push(...list);
+      append(records, list);
       loaded.push({
         name: `${topic}/${range.partition}`,
         format: 'plain_text',
@@ -170,7 +170,7 @@ export async function readSource(
         continue;
       }
       loaded.push(l);
-      records.push(...r);
+      append(records, r);
     }
   }
   return { loaded, records, skipped };

@@ -1,4 +1,5 @@
 import type { Level, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
+import { append } from '@self-healing/shared';
 import { decodeKafkaRecord } from '../decode/index.js';
 import type { LogFormat, RawKafkaRecord, TextHeaderParser } from '../decode/types.js';
 import {
@@ -277,7 +278,7 @@ export function aggregateEvents(events: readonly TemplatedEvent[], options: Aggr
   }
   const aggregates: WindowAggregate[] = [];
   // A run is a finite input: close every window. Events of a later run for the same window add a contribution.
-  for (const agg of aggregators.values()) aggregates.push(...agg.flush(Number.MAX_SAFE_INTEGER));
+  for (const agg of aggregators.values()) append(aggregates, agg.flush(Number.MAX_SAFE_INTEGER));
   // A template first seen in an earlier run is not new here, whatever this run's aggregator thinks.
   for (const a of aggregates) if (a.newTemplate && options.knownTemplates.has(`${a.service}\u0000${a.templateId}`)) a.newTemplate = false;
   aggregates.sort((a, b) => a.windowStart - b.windowStart || a.service.localeCompare(b.service) || a.templateId.localeCompare(b.templateId));
@@ -290,14 +291,14 @@ export function mergeExtractResults(parts: readonly ExtractResult[]): ExtractRes
     events: [], records: 0, unparsed: 0, rejected: {}, deadLetters: [], byFormat: {}, redactions: {}, newTemplates: [], templates: 0, withStack: 0,
   };
   for (const p of parts) {
-    out.events.push(...p.events);
+    append(out.events, p.events);
     out.records += p.records;
     out.unparsed += p.unparsed;
     for (const [k, v] of Object.entries(p.rejected)) count(out.rejected, k, v);
-    out.deadLetters.push(...p.deadLetters);
+    append(out.deadLetters, p.deadLetters);
     for (const [k, v] of Object.entries(p.byFormat)) count(out.byFormat, k, v);
     mergeCounts(out.redactions, p.redactions);
-    out.newTemplates.push(...p.newTemplates);
+    append(out.newTemplates, p.newTemplates);
     out.withStack += p.withStack;
   }
   out.templates = new Set(out.events.map((e) => `${e.service}\u0000${e.templateId}`)).size;
