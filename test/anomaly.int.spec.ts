@@ -309,10 +309,10 @@ describe('anomaly.detect against the real servers', () => {
     expect(new Set(after.map((e) => e.meta.eventId)).size).toBe(after.length);
   });
 
-  // Skipped: a new detection run over an already examined parse run never completes (see the report of
-  // 2026-11-24: BehavioralDetector re-ingests events it has seen, its session snapshot grows to ~19 MB and the
-  // store beat's anomaly_memory document exceeds MongoDB's 16 MB limit on every attempt). Enable once fixed.
-  it.skip('opens no second incident when a new run examines the same parse run again', async () => {
+  // A second detection run over a parse run already examined: the event-fed detectors keep an event-time
+  // watermark, so they do not take in the same sessions and errors again (they once did, and grew their memory
+  // past MongoDB's 16 MB document limit).
+  it('opens no second incident when a new run examines the same parse run again', async () => {
     const before = await keyedEvents(env, env.topics.incidents);
     const rerun = await produce(env, env.topics.commands, 'run-rerun', await env.codec.encode(detectCommand('run-rerun', ['run-faults'])));
     await waitFor(() => consumedPast(env, env.topics.commands, rerun.partition, rerun.offset), { timeoutMs: 60_000, maxIntervalMs: 500 });

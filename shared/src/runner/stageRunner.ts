@@ -32,6 +32,11 @@ export interface BeatResult {
   publish?: Array<{ topic: string; key: string; event: StageEvent }>;
   /** Records produced as they are, in the same transaction (e.g. undecodable telemetry to the dead-letter topic). */
   raw?: OutputRecord[];
+  /**
+   * Clean-up that must wait until the beat's event is committed (e.g. dropping the run's staging data): done
+   * earlier, a crash before the commit would leave the retried beat without its input.
+   */
+  afterCommit?: () => Promise<void>;
 }
 
 export type BeatHandler = (input: BeatInput) => Promise<BeatResult>;
@@ -187,7 +192,13 @@ export class StageRunner {
     }
     outputs.push(...(result.raw ?? []));
     logger.info({ handler: beat.handler, beat: beat.beat, emitted: emitted.meta.type, seq, ms: Date.now() - startedAt }, 'beat done');
-    return { outputs, afterCommit: () => this.cache.markEmitted(cache.incidentId, seq) };
+    return {
+      outputs,
+      afterCommit: async () => {
+        await this.cache.markEmitted(cache.incidentId, seq);
+        await result.afterCommit?.();
+      },
+    };
   }
 
   /** Reads the incident's events from its partition of the stage topic, up to the one being handled. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Db } from 'mongodb';
 import type { EventType, Finding, FindingKind, PayloadOf, Severity, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
-import { ChunkStore, RunScopedState, append, buildEvent, maxOf, minOf, type BeatHandler, type BeatResult, type StageEvent, type TopicNames } from '@self-healing/shared';
+import { ChunkStore, RunScopedState, append, buildEvent, bulkWriteInBatches, maxOf, minOf, type BeatHandler, type BeatResult, type StageEvent, type TopicNames } from '@self-healing/shared';
 import { PerformanceMonitor, type PerformanceMonitorState } from '../performance/index.js';
 import { BehavioralDetector, DeclaredModel, LearnedModel, type BehavioralSnapshot, type ExpectedSequence, type LearnedModelSnapshot } from '../behavioral/index.js';
 import { ProductionProfileBuilder, detectCoverageGaps, parseIstanbul, parseLcov, type DeclaredEntry } from '../coverage/index.js';
@@ -32,10 +32,17 @@ export interface DetectorMemory {
   incidents: IncidentReducerState;
   /** Last `seq` published per incident on the incidents topic. */
   incidentSeq: Record<string, number>;
+  /**
+   * Newest event time each event-fed detector has taken in: a later run over data already examined (a second
+   * detection of the same parse run) must not feed the same sessions or errors again.
+   */
+  behavioralSeenUntil: number;
+  patternsSeenUntil: number;
 }
 
 const emptyMemory = (): DetectorMemory => ({
   performance: null, learnedModel: null, behavioral: null, bursts: null, patterns: null, incidents: emptyIncidentReducerState(), incidentSeq: {},
+  behavioralSeenUntil: Number.NEGATIVE_INFINITY, patternsSeenUntil: Number.NEGATIVE_INFINITY,
 });
 
 type Requested = PayloadOf<'AnomalyDetectionRequested'>;
@@ -139,7 +146,8 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
     detectBehavioralAnomalies: async ({ context, incidentId: runId }) => {
       const r = requestOf(context);
       const mem = await memory.load('detectors', runId);
-      const events = wants(r, 'behavioral') ? (await loadEvents(r)).filter((e) => e.traceId !== null || e.sessionId !== null) : [];
+      const seenUntil = mem.behavioralSeenUntil ?? Number.NEGATIVE_INFINITY;
+      const events = wants(r, 'behavioral') ? (await loadEvents(r)).filter((e) => (e.traceId !== null || e.sessionId !== null) && e.timestamp > seenUntil) : [];
       const declared = settings.declaredSequences ? (JSON.parse(await readFile(settings.declaredSequences, 'utf8')) as ExpectedSequence[]) : null;
       const learned = declared ? null : mem.learnedModel ? LearnedModel.restore(mem.learnedModel) : new LearnedModel();
       const model = declared ? new DeclaredModel(declared) : learned!;
@@ -149,7 +157,7 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
       const last = events.at(-1)?.timestamp;
       if (last !== undefined) findings.push(...det.advance(last));
       const sessions = new Set(events.map((e) => e.traceId ?? e.sessionId)).size;
-      await stage(runId, 'behavioral', { findings, state: { detector: det.snapshot(), model: learned?.snapshot() ?? null }, evaluated: sessions, skipped: 0 });
+      await stage(runId, 'behavioral', { findings, state: { detector: det.snapshot(), model: learned?.snapshot() ?? null, seenUntil: maxOf(events.map((e) => e.timestamp), seenUntil) }, evaluated: sessions, skipped: 0 });
       return result('BehavioralAnomaliesDetected', { detector: detector(declared ? 'declared-sequences' : 'learned-directly-follows'), findings, evaluated: sessions, skipped: 0 });
     },
 
@@ -181,14 +189,15 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
       const mem = await memory.load('detectors', runId);
       const on = wants(r, 'error');
       const aggregates = on ? await loadAggregates(r) : [];
-      const events = on ? await loadEvents(r) : [];
+      const seenUntil = mem.patternsSeenUntil ?? Number.NEGATIVE_INFINITY;
+      const events = on ? (await loadEvents(r)).filter((e) => e.timestamp > seenUntil) : [];
       const bursts = mem.bursts ? ErrorBurstDetector.restore(mem.bursts) : new ErrorBurstDetector();
       const patterns = mem.patterns ? ErrorPatternDetector.restore(mem.patterns) : new ErrorPatternDetector();
       const findings = [...bursts.observe(aggregates)];
       for (const e of events) findings.push(...patterns.push(e));
       findings.push(...patterns.advance());
       const evaluated = new Set(aggregates.filter((a) => a.errorCount > 0).map((a) => a.templateId)).size;
-      await stage(runId, 'errors', { findings, state: { bursts: bursts.snapshot(), patterns: patterns.snapshot() }, evaluated, skipped: 0 });
+      await stage(runId, 'errors', { findings, state: { bursts: bursts.snapshot(), patterns: patterns.snapshot(), seenUntil: maxOf(events.map((e) => e.timestamp), seenUntil) }, evaluated, skipped: 0 });
       return result('ErrorPatternsDetected', { detector: detector('error-bursts-and-new-errors'), findings, evaluated, skipped: 0 });
     },
 
@@ -237,16 +246,14 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
       const before = await memory.load('detectors', runId);
       const [perf, beh, , err] = await Promise.all(['performance', 'behavioral', 'coverage', 'errors'].map((s) => staged<unknown>(runId, s)));
       const { state, incidentSeq, planned, findings } = (await chunks.read<IncidentPlan>(runId, 'incidents'))[0]!;
-      const findingsWritten = findings.length
-        ? (await db.collection('anomaly_findings').bulkWrite(findings.map((f) => ({ replaceOne: { filter: { _id: f.id as never }, replacement: { ...f, runId }, upsert: true } })), { ordered: false })).upsertedCount
-        : 0;
+      const findingsWritten = (await bulkWriteInBatches(db.collection('anomaly_findings'), findings.map((f) => ({ replaceOne: { filter: { _id: f.id as never }, replacement: { ...f, runId }, upsert: true } })))).upserted;
       const touched = planned.map((p) => ({ incidentId: p.key, action: actionOf(p.event.meta.type), version: p.event.meta.seq }));
       for (const p of planned) {
         const incident = state.incidents[p.key];
         await db.collection('anomaly_incidents').replaceOne({ _id: p.key as never }, { ...incident, version: p.event.meta.seq, lastRunId: runId }, { upsert: true });
       }
-      const behavioral = beh!.state as { detector: BehavioralSnapshot; model: LearnedModelSnapshot | null };
-      const errors = err!.state as { bursts: ErrorBurstSnapshot; patterns: ErrorPatternSnapshot };
+      const behavioral = beh!.state as { detector: BehavioralSnapshot; model: LearnedModelSnapshot | null; seenUntil: number };
+      const errors = err!.state as { bursts: ErrorBurstSnapshot; patterns: ErrorPatternSnapshot; seenUntil: number };
       await memory.save('detectors', runId, before, {
         performance: perf!.state as PerformanceMonitorState,
         learnedModel: behavioral.model,
@@ -255,6 +262,8 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
         patterns: errors.patterns,
         incidents: state,
         incidentSeq,
+        behavioralSeenUntil: behavioral.seenUntil,
+        patternsSeenUntil: errors.seenUntil,
       });
       await db.collection('anomaly_runs').replaceOne({ _id: runId as never }, { runId, findings: findings.length, incidents: touched.length }, { upsert: true });
       return result('AnomalyResultsStored', {
@@ -275,7 +284,6 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
       for (const f of findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
       const severities = planned.filter((p) => p.event.meta.type !== 'IncidentResolved').map((p) => (p.event.payload as { severity: Severity }).severity);
       const highest = severities.sort((a, b) => SEVERITY_ORDER.indexOf(b) - SEVERITY_ORDER.indexOf(a))[0] ?? null;
-      await chunks.clear(runId);
       return result('AnomalyDetectionCompleted', {
         runId,
         findings: findings.length,
@@ -285,7 +293,7 @@ export function anomalyDetectHandlers(deps: { db: Db; settings: AnomalyDetectSet
         incidentsReopened: ids('IncidentReopened'),
         incidentsResolved: ids('IncidentResolved'),
         highestSeverity: highest,
-      }, { publish: planned });
+      }, { publish: planned, afterCommit: async () => void (await chunks.clear(runId)) });
     },
   };
 }

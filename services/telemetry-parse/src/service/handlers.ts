@@ -237,7 +237,6 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
       const extracted = outputs.TelemetryEventsExtracted as PayloadOf<'TelemetryEventsExtracted'>;
       const normalized = outputs.TelemetryDataNormalized as PayloadOf<'TelemetryDataNormalized'>;
       const aggregates = await store.runAggregates(runId);
-      await staging.clear(runId);
       const inline = aggregates.slice(0, payloadLimits.inlineAggregates);
       return result('TelemetryParseCompleted', {
         runId,
@@ -251,7 +250,7 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
         aggregateCount: aggregates.length,
         aggregatesComplete: inline.length === aggregates.length,
         run: { collection: 'telemetry_runs', id: runId },
-      });
+      }, { afterCommit: async () => void (await staging.clear(runId)) });
     },
   };
 }

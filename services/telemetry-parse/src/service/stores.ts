@@ -1,6 +1,6 @@
 import { Binary, type Collection, type Db } from 'mongodb';
 import type { WindowAggregate } from '@self-healing/schemas';
-import { RunScopedState } from '@self-healing/shared';
+import { RunScopedState, bulkWriteInBatches } from '@self-healing/shared';
 import { TemplateMiner, type MinerSnapshot } from '../mining/index.js';
 import type { PositionedEvent } from './steps.js';
 
@@ -65,7 +65,8 @@ export class TelemetryStore {
 
   async storeTemplates(runId: string, templates: Array<{ service: string; templateId: string; template: string; firstSeen: number; lastSeen: number }>): Promise<number> {
     if (templates.length === 0) return 0;
-    const result = await this.templates.bulkWrite(
+    const result = await bulkWriteInBatches(
+      this.templates,
       templates.map((t) => ({
         updateOne: {
           filter: { _id: `${t.service}|${t.templateId}` },
@@ -78,9 +79,8 @@ export class TelemetryStore {
           upsert: true,
         },
       })),
-      { ordered: false },
     );
-    return result.upsertedCount + result.modifiedCount;
+    return result.upserted + result.modified;
   }
 
   /**
@@ -110,11 +110,11 @@ export class TelemetryStore {
     let written = 0;
     for (let i = 0; i < events.length; i += 5000) {
       const part = events.slice(i, i + 5000);
-      const result = await this.rawEvents.bulkWrite(
+      const result = await bulkWriteInBatches(
+        this.rawEvents,
         part.map((e) => ({ replaceOne: { filter: { _id: e.position }, replacement: { ...e, runId, storedAt: new Date(now) }, upsert: true } })),
-        { ordered: false },
       );
-      written += result.upsertedCount + result.modifiedCount + result.matchedCount;
+      written += result.upserted + result.matched;
     }
     const expired = (await this.rawEvents.deleteMany({ timestamp: { $lt: now - retentionDays * 86_400_000 } })).deletedCount;
     return { written, expired };
