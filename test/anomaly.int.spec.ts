@@ -1,35 +1,17 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import type { Db, MongoClient } from 'mongodb';
-import {
-  buildEvent,
-  connectMongo,
-  createKafka,
-  createLogger,
-  createPlatformCodec,
-  ensureTopics,
-  platformTopicNames,
-  platformTopics,
-  readTopic,
-  runStageService,
-  type RegistryCodec,
-  type RunningService,
-  type StageEvent,
-  type TopicNames,
-} from '@self-healing/shared';
+import { buildEvent, readTopic, runStageService, type RunningService, type StageEvent } from '@self-healing/shared';
 import type { Finding } from '@self-healing/schemas';
 import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings } from '@self-healing/telemetry-parse';
 import { anomalyDetectDefinition, anomalyDetectSettings, loadAnomalyDetectConfig } from '@self-healing/anomaly-detect';
 import { requestParse, ship } from '@self-healing/cli';
 import { defaultFaultPlan, generateTraffic, type FaultKind } from '@self-healing/sample-service';
-import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
+import { serviceEnv as baseServiceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
+import { waitFor } from './src/endpoints.js';
 
-const logger = createLogger('anomaly-test', 'warn');
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const TRAFFIC_MS = 30 * MINUTE;
@@ -40,44 +22,9 @@ const TRAFFIC_MS = 30 * MINUTE;
  */
 const DETECTOR = { minHistoryMs: 60 * MINUTE, baselineMs: 60 * MINUTE, historyMs: 24 * 60 * MINUTE, levelMs: 5 * MINUTE, activityMs: 30 * MINUTE, escalationMs: 15 * MINUTE };
 
-interface Env {
-  prefix: string;
-  topics: TopicNames;
-  kafka: Kafka;
-  codec: RegistryCodec;
-  mongo: MongoClient;
-  db: Db;
-  dbName: string;
-  logRoot: string;
-}
-
-async function environment(): Promise<Env> {
-  const e = testEndpoints();
-  const prefix = `${uniqueName('ad')}.`;
-  const kafka = createKafka(prefix, e.kafkaBrokers, logger);
-  await ensureTopics(kafka, platformTopics(prefix));
-  const dbName = prefix.replace(/\W/g, '_').slice(0, 60);
-  const { client, db } = await connectMongo(e.mongodbUri, dbName);
-  const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
-  await codec.registerAll();
-  return { prefix, topics: platformTopicNames(prefix), kafka, codec, mongo: client, db, dbName, logRoot: mkdtempSync(join(tmpdir(), 'logs-')) };
-}
-
-function serviceEnv(env: Env): Record<string, string> {
-  const e = testEndpoints();
-  return {
-    KAFKA_BROKERS: e.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
-    MONGODB_URI: e.mongodbUri,
-    MONGODB_DB: env.dbName,
-    TOPIC_PREFIX: env.prefix,
-    LOG_ROOT: env.logRoot,
-    LOG_LEVEL: 'warn',
-    SESSION_TIMEOUT_MS: '6000',
-    RETRY_BACKOFF_MS: '50',
-    PERFORMANCE_DETECTOR: JSON.stringify(DETECTOR),
-  };
-}
+type Env = TestEnvironment;
+const environment = () => testEnvironment('ad');
+const serviceEnv = (env: Env) => baseServiceEnv(env, { PERFORMANCE_DETECTOR: JSON.stringify(DETECTOR) });
 
 async function startTelemetryParse(env: Env): Promise<RunningService> {
   const config = loadTelemetryParseConfig(serviceEnv(env));

@@ -1,33 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import type { Db, MongoClient } from 'mongodb';
-import {
-  DLQ_HEADERS,
-  connectMongo,
-  createKafka,
-  createLogger,
-  createPlatformCodec,
-  ensureTopics,
-  headersToStrings,
-  platformTopicNames,
-  platformTopics,
-  readTopic,
-  runStageService,
-  type RegistryCodec,
-  type RunningService,
-  type StageEvent,
-  type TopicNames,
-} from '@self-healing/shared';
+import { DLQ_HEADERS, headersToStrings, readTopic, runStageService, type RunningService, type StageEvent } from '@self-healing/shared';
 import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings, type AggregateDoc } from '@self-healing/telemetry-parse';
 import { requestParse, ship } from '@self-healing/cli';
-import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
+import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
+import { waitFor } from './src/endpoints.js';
 
-const logger = createLogger('telemetry-test', 'warn');
 const T0 = Date.UTC(2024, 2, 1, 10, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -45,43 +26,8 @@ function knownLog(): string {
   return lines.join('\n') + '\n';
 }
 
-interface Env {
-  prefix: string;
-  topics: TopicNames;
-  kafka: Kafka;
-  codec: RegistryCodec;
-  mongo: MongoClient;
-  db: Db;
-  dbName: string;
-  logRoot: string;
-}
-
-async function environment(): Promise<Env> {
-  const e = testEndpoints();
-  const prefix = `${uniqueName('tp')}.`;
-  const kafka = createKafka(prefix, e.kafkaBrokers, logger);
-  await ensureTopics(kafka, platformTopics(prefix));
-  const dbName = prefix.replace(/\W/g, '_').slice(0, 60);
-  const { client, db } = await connectMongo(e.mongodbUri, dbName);
-  const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
-  await codec.registerAll();
-  return { prefix, topics: platformTopicNames(prefix), kafka, codec, mongo: client, db, dbName, logRoot: mkdtempSync(join(tmpdir(), 'logs-')) };
-}
-
-function serviceEnv(env: Env): Record<string, string> {
-  const e = testEndpoints();
-  return {
-    KAFKA_BROKERS: e.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
-    MONGODB_URI: e.mongodbUri,
-    MONGODB_DB: env.dbName,
-    TOPIC_PREFIX: env.prefix,
-    LOG_ROOT: env.logRoot,
-    LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',
-    SESSION_TIMEOUT_MS: '6000',
-    RETRY_BACKOFF_MS: '50',
-  };
-}
+type Env = TestEnvironment;
+const environment = () => testEnvironment('tp');
 
 async function startInProcess(env: Env): Promise<RunningService> {
   const config = loadTelemetryParseConfig(serviceEnv(env));
