@@ -3,10 +3,24 @@ import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEvent, readTopic, runStageService, type RunningService, type StageEvent } from '@self-healing/shared';
+import {
+  buildEvent,
+  readTopic,
+  runStageService,
+  type RunningService,
+  type StageEvent,
+} from '@self-healing/shared';
 import type { Finding } from '@self-healing/schemas';
-import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings } from '@self-healing/telemetry-parse';
-import { anomalyDetectDefinition, anomalyDetectSettings, loadAnomalyDetectConfig } from '@self-healing/anomaly-detect';
+import {
+  loadTelemetryParseConfig,
+  telemetryParseDefinition,
+  telemetryParseSettings,
+} from '@self-healing/telemetry-parse';
+import {
+  anomalyDetectDefinition,
+  anomalyDetectSettings,
+  loadAnomalyDetectConfig,
+} from '@self-healing/anomaly-detect';
 import { requestParse, ship } from '@self-healing/cli';
 import { defaultFaultPlan, generateTraffic, type FaultKind } from '@self-healing/sample-service';
 import { serviceEnv as baseServiceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
@@ -20,7 +34,14 @@ const TRAFFIC_MS = 30 * MINUTE;
  * hour of learning, so it stays quiet here and the incidents come from the error detectors, which learn a
  * service's normal error rate and error templates within minutes.
  */
-const DETECTOR = { minHistoryMs: 60 * MINUTE, baselineMs: 60 * MINUTE, historyMs: 24 * 60 * MINUTE, levelMs: 5 * MINUTE, activityMs: 30 * MINUTE, escalationMs: 15 * MINUTE };
+const DETECTOR = {
+  minHistoryMs: 60 * MINUTE,
+  baselineMs: 60 * MINUTE,
+  historyMs: 24 * 60 * MINUTE,
+  levelMs: 5 * MINUTE,
+  activityMs: 30 * MINUTE,
+  escalationMs: 15 * MINUTE,
+};
 
 type Env = TestEnvironment;
 const environment = () => testEnvironment('ad');
@@ -28,26 +49,51 @@ const serviceEnv = (env: Env) => baseServiceEnv(env, { PERFORMANCE_DETECTOR: JSO
 
 async function startTelemetryParse(env: Env): Promise<RunningService> {
   const config = loadTelemetryParseConfig(serviceEnv(env));
-  return runStageService('telemetry-parse', config, ({ kafka, db, topics }) =>
-    telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }), { handleSignals: false });
+  return runStageService(
+    'telemetry-parse',
+    config,
+    ({ kafka, db, topics }) =>
+      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
+    { handleSignals: false },
+  );
 }
 
 async function startAnomalyDetect(env: Env): Promise<RunningService> {
   const config = loadAnomalyDetectConfig(serviceEnv(env));
-  return runStageService('anomaly-detect', config, ({ db, topics }) =>
-    anomalyDetectDefinition({ db, topics, settings: anomalyDetectSettings(config), producer: 'anomaly-detect/test' }), { handleSignals: false });
+  return runStageService(
+    'anomaly-detect',
+    config,
+    ({ db, topics }) =>
+      anomalyDetectDefinition({
+        db,
+        topics,
+        settings: anomalyDetectSettings(config),
+        producer: 'anomaly-detect/test',
+      }),
+    { handleSignals: false },
+  );
 }
 
 /** The sample service's checkout logs for TRAFFIC_MS, with the given faults placed in the second half. */
 function writeTraffic(env: Env, faults: FaultKind[], seed = 11): string {
-  const traffic = generateTraffic({ seed, start: T0, durationMs: TRAFFIC_MS, ratePerSecond: 3, faults: defaultFaultPlan(faults, T0, TRAFFIC_MS) });
+  const traffic = generateTraffic({
+    seed,
+    start: T0,
+    durationMs: TRAFFIC_MS,
+    ratePerSecond: 3,
+    faults: defaultFaultPlan(faults, T0, TRAFFIC_MS),
+  });
   const file = join(env.logRoot, 'checkout.log');
   writeFileSync(file, traffic.lines.join('\n') + '\n');
   return file;
 }
 
 async function shipAndParse(env: Env, file: string, runId: string): Promise<void> {
-  const shipped = await ship(env.kafka, [file], { service: 'checkout', topic: env.topics.telemetryRaw, linesPerRecord: 500 });
+  const shipped = await ship(env.kafka, [file], {
+    service: 'checkout',
+    topic: env.topics.telemetryRaw,
+    linesPerRecord: 500,
+  });
   await requestParse(env.kafka, env.codec, env.topics.commands, runId, shipped, { service: 'checkout' });
 }
 
@@ -55,19 +101,28 @@ async function keyedEvents(env: Env, topic: string, key?: string): Promise<Stage
   const events: StageEvent[] = [];
   await readTopic(env.kafka, topic, {
     onMessage: async (m) => {
-      if (m.value && (key === undefined || m.key?.toString() === key)) events.push(await env.codec.decode(m.value));
+      if (m.value && (key === undefined || m.key?.toString() === key))
+        events.push(await env.codec.decode(m.value));
     },
   });
   return events;
 }
 
 /** The run's events on a stage topic once it has ended (completed, rejected or failed). */
-async function untilEnded(env: Env, topic: string, runId: string, timeoutMs = 120_000): Promise<StageEvent[]> {
+async function untilEnded(
+  env: Env,
+  topic: string,
+  runId: string,
+  timeoutMs = 120_000,
+): Promise<StageEvent[]> {
   let events: StageEvent[] = [];
-  await waitFor(async () => {
-    events = await keyedEvents(env, topic, runId);
-    return events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type));
-  }, { timeoutMs, maxIntervalMs: 1000, message: `run ${runId} on ${topic}` });
+  await waitFor(
+    async () => {
+      events = await keyedEvents(env, topic, runId);
+      return events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type));
+    },
+    { timeoutMs, maxIntervalMs: 1000, message: `run ${runId} on ${topic}` },
+  );
   return events;
 }
 
@@ -84,8 +139,24 @@ const DETECT_BEATS = [
   'AnomalyDetectionCompleted',
 ];
 
-type Opened = { incidentId: string; fingerprint: string; severity: string; kinds: string[]; findings: Finding[]; detectionRunId: string; parseRunIds: string[] };
-type Completed = { runId: string; findings: number; incidentsOpened: string[]; incidentsUpdated: string[]; incidentsReopened: string[]; incidentsResolved: string[]; highestSeverity: string | null };
+type Opened = {
+  incidentId: string;
+  fingerprint: string;
+  severity: string;
+  kinds: string[];
+  findings: Finding[];
+  detectionRunId: string;
+  parseRunIds: string[];
+};
+type Completed = {
+  runId: string;
+  findings: number;
+  incidentsOpened: string[];
+  incidentsUpdated: string[];
+  incidentsReopened: string[];
+  incidentsResolved: string[];
+  highestSeverity: string | null;
+};
 
 /** Per incident id, the seqs of its events on the incidents topic, in log order. */
 function seqsByIncident(events: StageEvent[]): Map<string, number[]> {
@@ -99,13 +170,22 @@ function expectWellFormedIncidents(events: StageEvent[]): void {
   for (const [id, seqs] of seqsByIncident(events)) {
     expect(seqs, `seqs of ${id}`).toEqual(seqs.map((_, i) => i + 1));
     const mine = events.filter((e) => e.meta.incidentId === id);
-    expect(mine.filter((e) => e.meta.type === 'IncidentOpened').length, `IncidentOpened events of ${id}`).toBe(1);
+    expect(
+      mine.filter((e) => e.meta.type === 'IncidentOpened').length,
+      `IncidentOpened events of ${id}`,
+    ).toBe(1);
     expect(mine[0]?.meta.type).toBe('IncidentOpened');
   }
 }
 
 /** Produces records as given (same key, value and headers), as a redelivering producer or broker would. */
-async function produce(env: Env, topic: string, key: string, value: Buffer, headers: Record<string, string> = {}): Promise<{ partition: number; offset: bigint }> {
+async function produce(
+  env: Env,
+  topic: string,
+  key: string,
+  value: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ partition: number; offset: bigint }> {
   const producer = env.kafka.producer();
   await producer.connect();
   try {
@@ -121,7 +201,10 @@ async function consumedPast(env: Env, topic: string, partition: number, offset: 
   const admin = env.kafka.admin();
   await admin.connect();
   try {
-    const [committed] = await admin.fetchOffsets({ groupId: `${env.prefix}anomaly.detect.runner`, topics: [topic] });
+    const [committed] = await admin.fetchOffsets({
+      groupId: `${env.prefix}anomaly.detect.runner`,
+      topics: [topic],
+    });
     const p = committed?.partitions.find((x) => x.partition === partition);
     return p !== undefined && BigInt(p.offset) > offset;
   } finally {
@@ -130,13 +213,35 @@ async function consumedPast(env: Env, topic: string, partition: number, offset: 
 }
 
 function detectCommand(runId: string, parseRunIds: string[]): StageEvent {
-  return buildEvent('commands', {
-    type: 'DetectAnomaliesCommand',
-    payload: { runId, parseRunIds, services: [], timeRange: null, detectors: [], requestedBy: 'test', comment: null },
-  }, {
-    incidentId: runId, seq: 1, causationId: null, correlationId: randomUUID(), startedAt: null, occurredAt: Date.now(),
-    producer: 'test', sequenceId: null, beat: null, handler: null, attempt: 1, machineVersion: null,
-  });
+  return buildEvent(
+    'commands',
+    {
+      type: 'DetectAnomaliesCommand',
+      payload: {
+        runId,
+        parseRunIds,
+        services: [],
+        timeRange: null,
+        detectors: [],
+        requestedBy: 'test',
+        comment: null,
+      },
+    },
+    {
+      incidentId: runId,
+      seq: 1,
+      causationId: null,
+      correlationId: randomUUID(),
+      startedAt: null,
+      occurredAt: Date.now(),
+      producer: 'test',
+      sequenceId: null,
+      beat: null,
+      handler: null,
+      attempt: 1,
+      machineVersion: null,
+    },
+  );
 }
 
 describe('anomaly.detect against the real servers', () => {
@@ -163,7 +268,11 @@ describe('anomaly.detect against the real servers', () => {
     expect(detect.map((e) => e.meta.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // The run was started by the parse run's completion, and examined that run's aggregates.
     expect(detect[0]!.meta.causationId).toBe(parse.at(-1)!.meta.eventId);
-    expect(detect[0]!.payload).toMatchObject({ runId: 'run-faults', parseRunIds: ['run-faults'], trigger: 'upstream_event' });
+    expect(detect[0]!.payload).toMatchObject({
+      runId: 'run-faults',
+      parseRunIds: ['run-faults'],
+      trigger: 'upstream_event',
+    });
     expect((detect[1]!.payload as { aggregates: number }).aggregates).toBeGreaterThan(100);
     const completed = detect[8]!.payload as Completed;
     expect(completed.incidentsOpened.length).toBeGreaterThanOrEqual(1);
@@ -179,12 +288,22 @@ describe('anomaly.detect against the real servers', () => {
     expect(burst.length).toBeGreaterThanOrEqual(1);
     expect(burst[0]!.since).toBeGreaterThanOrEqual(fault[0]!.start - MINUTE);
     expect(burst[0]!.since).toBeLessThan(fault[0]!.end);
-    expect(burst[0]!.evidence).toMatchObject({ errors: expect.any(Number), total: expect.any(Number), baselineRate: expect.any(Number) });
-    expect(burst[0]!.evidence.errors as number).toBeGreaterThan(5 * (burst[0]!.evidence.baselineRate as number) * (burst[0]!.evidence.total as number));
-    const novel = findings.filter((f) => f.kind === 'error' && (f.rule === 'new-error-template' || f.rule === 'new-stack-signature'));
+    expect(burst[0]!.evidence).toMatchObject({
+      errors: expect.any(Number),
+      total: expect.any(Number),
+      baselineRate: expect.any(Number),
+    });
+    expect(burst[0]!.evidence.errors as number).toBeGreaterThan(
+      5 * (burst[0]!.evidence.baselineRate as number) * (burst[0]!.evidence.total as number),
+    );
+    const novel = findings.filter(
+      (f) => f.kind === 'error' && (f.rule === 'new-error-template' || f.rule === 'new-stack-signature'),
+    );
     expect(novel.length).toBeGreaterThanOrEqual(1);
     expect(novel.every((f) => f.since >= fault[1]!.start && f.since < fault[1]!.end)).toBe(true);
-    expect(JSON.stringify(novel.map((f) => [f.explanation, f.evidence]))).toMatch(/postalCode|TypeError|createShipment|formatAddress/);
+    expect(JSON.stringify(novel.map((f) => [f.explanation, f.evidence]))).toMatch(
+      /postalCode|TypeError|createShipment|formatAddress/,
+    );
     for (const e of opened) {
       const p = e.payload as Opened;
       expect(['low', 'medium', 'high', 'critical']).toContain(p.severity);
@@ -196,7 +315,10 @@ describe('anomaly.detect against the real servers', () => {
       }
     }
     // The incident documents agree with the published events.
-    const docs = await env.db.collection<{ _id: string; severity: string }>('anomaly_incidents').find().toArray();
+    const docs = await env.db
+      .collection<{ _id: string; severity: string }>('anomaly_incidents')
+      .find()
+      .toArray();
     expect(docs.map((d) => d._id).sort()).toEqual(opened.map((e) => e.meta.incidentId).sort());
     expect(completed.highestSeverity).not.toBeNull();
   });
@@ -211,7 +333,12 @@ describe('anomaly.detect against the real servers', () => {
       // The detectors did look at the data: the error detector saw the normal 1% payment timeouts.
       expect((detect[1]!.payload as { aggregates: number }).aggregates).toBeGreaterThan(100);
       expect((detect[5]!.payload as { evaluated: number }).evaluated).toBeGreaterThan(0);
-      expect(detect[8]!.payload).toMatchObject({ findings: 0, incidentsOpened: [], incidentsUpdated: [], highestSeverity: null });
+      expect(detect[8]!.payload).toMatchObject({
+        findings: 0,
+        incidentsOpened: [],
+        incidentsUpdated: [],
+        highestSeverity: null,
+      });
       expect(await keyedEvents(calm, calm.topics.incidents)).toEqual([]);
     } finally {
       for (const s of calmServices) await s.stop();
@@ -228,7 +355,10 @@ describe('anomaly.detect against the real servers', () => {
       onMessage: async (m) => {
         if (m.key?.toString() !== 'run-faults' || !m.value) return;
         if ((await env.codec.decode(m.value)).meta.type === 'TelemetryParseCompleted') {
-          raw = { value: m.value, headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])) };
+          raw = {
+            value: m.value,
+            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          };
         }
       },
     });
@@ -239,11 +369,13 @@ describe('anomaly.detect against the real servers', () => {
     const sameRun = await produce(env, env.topics.commands, 'run-faults', command);
     // ...and that command delivered twice.
     const sameRunAgain = await produce(env, env.topics.commands, 'run-faults', command);
-    await waitFor(async () =>
-      (await consumedPast(env, env.topics.telemetryParseEvents, again.partition, again.offset)) &&
-      (await consumedPast(env, env.topics.commands, sameRun.partition, sameRun.offset)) &&
-      (await consumedPast(env, env.topics.commands, sameRunAgain.partition, sameRunAgain.offset)),
-    { timeoutMs: 60_000, maxIntervalMs: 500, message: 'anomaly.detect consumed the redelivered triggers' });
+    await waitFor(
+      async () =>
+        (await consumedPast(env, env.topics.telemetryParseEvents, again.partition, again.offset)) &&
+        (await consumedPast(env, env.topics.commands, sameRun.partition, sameRun.offset)) &&
+        (await consumedPast(env, env.topics.commands, sameRunAgain.partition, sameRunAgain.offset)),
+      { timeoutMs: 60_000, maxIntervalMs: 500, message: 'anomaly.detect consumed the redelivered triggers' },
+    );
 
     // The run's stage history is untouched: nine beats, once each, no rejection or failure appended.
     const detect = await keyedEvents(env, env.topics.anomalyDetectEvents, 'run-faults');
@@ -261,13 +393,25 @@ describe('anomaly.detect against the real servers', () => {
   // past MongoDB's 16 MB document limit).
   it('opens no second incident when a new run examines the same parse run again', async () => {
     const before = await keyedEvents(env, env.topics.incidents);
-    const rerun = await produce(env, env.topics.commands, 'run-rerun', await env.codec.encode(detectCommand('run-rerun', ['run-faults'])));
-    await waitFor(() => consumedPast(env, env.topics.commands, rerun.partition, rerun.offset), { timeoutMs: 60_000, maxIntervalMs: 500 });
+    const rerun = await produce(
+      env,
+      env.topics.commands,
+      'run-rerun',
+      await env.codec.encode(detectCommand('run-rerun', ['run-faults'])),
+    );
+    await waitFor(() => consumedPast(env, env.topics.commands, rerun.partition, rerun.offset), {
+      timeoutMs: 60_000,
+      maxIntervalMs: 500,
+    });
     const rerunEvents = await untilEnded(env, env.topics.anomalyDetectEvents, 'run-rerun');
     expect(rerunEvents.map((e) => e.meta.type)).toEqual(DETECT_BEATS);
     expect((rerunEvents[8]!.payload as Completed).incidentsOpened).toEqual([]);
     const after = await keyedEvents(env, env.topics.incidents);
-    const openedIds = (events: StageEvent[]) => events.filter((e) => e.meta.type === 'IncidentOpened').map((e) => e.meta.incidentId).sort();
+    const openedIds = (events: StageEvent[]) =>
+      events
+        .filter((e) => e.meta.type === 'IncidentOpened')
+        .map((e) => e.meta.incidentId)
+        .sort();
     expect(openedIds(after)).toEqual(openedIds(before));
     expectWellFormedIncidents(after);
   });
@@ -290,11 +434,20 @@ describe('anomaly.detect killed with SIGKILL mid-run', () => {
       children.push(child);
       return child;
     };
-    const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
-    const committed = async (env: Env) => (await keyedEvents(env, env.topics.anomalyDetectEvents, 'run-chaos')).length;
+    const exited = (c: ChildProcess) =>
+      new Promise<void>((resolve) =>
+        c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()),
+      );
+    const committed = async (env: Env) =>
+      (await keyedEvents(env, env.topics.anomalyDetectEvents, 'run-chaos')).length;
     try {
-      services.push(await startTelemetryParse(calm), await startTelemetryParse(chaos), await startAnomalyDetect(calm));
-      for (const env of [calm, chaos]) await shipAndParse(env, writeTraffic(env, ['error-burst', 'new-exception'], 23), 'run-chaos');
+      services.push(
+        await startTelemetryParse(calm),
+        await startTelemetryParse(chaos),
+        await startAnomalyDetect(calm),
+      );
+      for (const env of [calm, chaos])
+        await shipAndParse(env, writeTraffic(env, ['error-burst', 'new-exception'], 23), 'run-chaos');
 
       // Kill points by the run's progress in the log: once beats 1, 2 and 4 are committed, while the next beats
       // run (a kill after the run completed would count for nothing, see the assertion below). Not later: a kill
@@ -304,7 +457,12 @@ describe('anomaly.detect killed with SIGKILL mid-run', () => {
       const atKill: Array<{ after: number; committedAtKill: number }> = [];
       for (const after of [1, 2, 4]) {
         const victim = start(chaos);
-        await waitFor(async () => (await committed(chaos)) >= after, { timeoutMs: 90_000, intervalMs: 50, maxIntervalMs: 100, message: `beat ${after} of the chaos run committed` });
+        await waitFor(async () => (await committed(chaos)) >= after, {
+          timeoutMs: 90_000,
+          intervalMs: 50,
+          maxIntervalMs: 100,
+          message: `beat ${after} of the chaos run committed`,
+        });
         victim.kill('SIGKILL');
         await exited(victim);
         atKill.push({ after, committedAtKill: await committed(chaos) });
@@ -317,7 +475,10 @@ describe('anomaly.detect killed with SIGKILL mid-run', () => {
       await exited(survivor);
 
       // At least one kill landed while the run was under way (a beat pending, its event not yet in the log).
-      expect(atKill.filter((k) => k.committedAtKill < DETECT_BEATS.length).length, `progress at each kill: ${JSON.stringify(atKill)}`).toBeGreaterThanOrEqual(1);
+      expect(
+        atKill.filter((k) => k.committedAtKill < DETECT_BEATS.length).length,
+        `progress at each kill: ${JSON.stringify(atKill)}`,
+      ).toBeGreaterThanOrEqual(1);
       expect(calmEvents.map((e) => e.meta.type)).toEqual(DETECT_BEATS);
       // Each beat's event is in the log once, whatever happened to the service.
       expect(chaosEvents.map((e) => e.meta.type)).toEqual(DETECT_BEATS);
@@ -326,14 +487,22 @@ describe('anomaly.detect killed with SIGKILL mid-run', () => {
 
       const calmIncidents = await keyedEvents(calm, calm.topics.incidents);
       const chaosIncidents = await keyedEvents(chaos, chaos.topics.incidents);
-      const opened = (events: StageEvent[]) => events.filter((e) => e.meta.type === 'IncidentOpened').map((e) => e.meta.incidentId).sort();
+      const opened = (events: StageEvent[]) =>
+        events
+          .filter((e) => e.meta.type === 'IncidentOpened')
+          .map((e) => e.meta.incidentId)
+          .sort();
       expect(opened(calmIncidents).length).toBeGreaterThanOrEqual(1);
       expect(opened(chaosIncidents)).toEqual(opened(calmIncidents));
-      expect([...seqsByIncident(chaosIncidents).keys()].sort()).toEqual([...seqsByIncident(calmIncidents).keys()].sort());
+      expect([...seqsByIncident(chaosIncidents).keys()].sort()).toEqual(
+        [...seqsByIncident(calmIncidents).keys()].sort(),
+      );
       expectWellFormedIncidents(chaosIncidents);
       // The same lifecycle events, with the same content, in the same order per incident.
-      const lifecycle = (events: StageEvent[]) => events.map((e) => ({ key: e.meta.incidentId, type: e.meta.type, seq: e.meta.seq, payload: e.payload }))
-        .sort((a, b) => a.key.localeCompare(b.key) || a.seq - b.seq);
+      const lifecycle = (events: StageEvent[]) =>
+        events
+          .map((e) => ({ key: e.meta.incidentId, type: e.meta.type, seq: e.meta.seq, payload: e.payload }))
+          .sort((a, b) => a.key.localeCompare(b.key) || a.seq - b.seq);
       expect(lifecycle(chaosIncidents)).toEqual(lifecycle(calmIncidents));
     } finally {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -11,7 +11,11 @@ import {
   runStageService,
   type RunningService,
 } from '@self-healing/shared';
-import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings } from '@self-healing/telemetry-parse';
+import {
+  loadTelemetryParseConfig,
+  telemetryParseDefinition,
+  telemetryParseSettings,
+} from '@self-healing/telemetry-parse';
 import { createProjector, projectedTopicsOf } from '@self-healing/projector';
 import { connectMongo, type ConsumerLoop } from '@self-healing/shared';
 import { main } from '@self-healing/cli';
@@ -21,8 +25,12 @@ import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
 async function healctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  const stdout = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  const stderr = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
   try {
     const code = await main(['node', 'healctl', ...args]);
     return { code, out, err };
@@ -53,18 +61,35 @@ describe('healctl against the real servers', () => {
       TOPIC_PREFIX: prefix,
     });
     expect((await healctl('topics', 'create', '--json')).code).toBe(0);
-    const env = { ...(process.env as Record<string, string>), LOG_ROOT: logRoot, LOG_LEVEL: 'warn', SESSION_TIMEOUT_MS: '6000' };
+    const env = {
+      ...(process.env as Record<string, string>),
+      LOG_ROOT: logRoot,
+      LOG_LEVEL: 'warn',
+      SESSION_TIMEOUT_MS: '6000',
+    };
     const config = loadTelemetryParseConfig(env);
-    service = await runStageService('telemetry-parse', config, ({ kafka, db, topics }) =>
-      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }), { handleSignals: false });
+    service = await runStageService(
+      'telemetry-parse',
+      config,
+      ({ kafka, db, topics }) =>
+        telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
+      { handleSignals: false },
+    );
     const logger = createLogger('cli-test', 'warn');
     const kafka = createKafka('cli-test', e.kafkaBrokers, logger);
     const topics = platformTopicNames(prefix);
     const { client, db } = await connectMongo(e.mongodbUri, dbName);
     closeMongo = () => client.close();
     projector = createProjector({
-      kafka, db, codec: createPlatformCodec(e.schemaRegistryUrl, prefix), logger, topics: projectedTopicsOf(topics), dlqTopic: topics.deadLetter,
-      groupId: `${prefix}projector`, transactionalId: `${prefix}projector.0`, sessionTimeoutMs: 6000,
+      kafka,
+      db,
+      codec: createPlatformCodec(e.schemaRegistryUrl, prefix),
+      logger,
+      topics: projectedTopicsOf(topics),
+      dlqTopic: topics.deadLetter,
+      groupId: `${prefix}projector`,
+      transactionalId: `${prefix}projector.0`,
+      sessionTimeoutMs: 6000,
     });
     await projector.start();
   });
@@ -86,15 +111,43 @@ describe('healctl against the real servers', () => {
   it('ships a file, requests its parse, and shows the run with its timeline', async () => {
     const file = join(logRoot, 'api.log');
     const t0 = Date.UTC(2024, 2, 1, 10);
-    writeFileSync(file, Array.from({ length: 50 }, (_, i) => `${new Date(t0 + i * 1000).toISOString()} INFO served /api/${i} in ${i} ms`).join('\n'));
-    const shipped = await healctl('ship', file, '--service', 'api', '--parse', '--run-id', 'cli-run', '--json');
+    writeFileSync(
+      file,
+      Array.from(
+        { length: 50 },
+        (_, i) => `${new Date(t0 + i * 1000).toISOString()} INFO served /api/${i} in ${i} ms`,
+      ).join('\n'),
+    );
+    const shipped = await healctl(
+      'ship',
+      file,
+      '--service',
+      'api',
+      '--parse',
+      '--run-id',
+      'cli-run',
+      '--json',
+    );
     expect(shipped.code).toBe(0);
     expect(json(shipped)).toMatchObject({ lines: 50, files: [file], parseRunId: 'cli-run' });
-    await waitFor(async () => json<{ status: string }>(await healctl('incidents', 'show', 'cli-run', '--json')).status === 'completed', { timeoutMs: 60_000, maxIntervalMs: 500 });
-    const run = json<{ stage: string; timeline: Array<{ handler: string; outcome: string }> }>(await healctl('incidents', 'show', 'cli-run', '--json'));
+    await waitFor(
+      async () =>
+        json<{ status: string }>(await healctl('incidents', 'show', 'cli-run', '--json')).status ===
+        'completed',
+      { timeoutMs: 60_000, maxIntervalMs: 500 },
+    );
+    const run = json<{ stage: string; timeline: Array<{ handler: string; outcome: string }> }>(
+      await healctl('incidents', 'show', 'cli-run', '--json'),
+    );
     expect(run.stage).toBe('telemetry.parse');
     expect(run.timeline.map((t) => t.handler)).toEqual([
-      'parseTelemetryRequested', 'loadLogFiles', 'extractTelemetryEvents', 'normalizeTelemetryData', 'aggregateTelemetryMetrics', 'storeTelemetryDatabase', 'parseTelemetryCompleted',
+      'parseTelemetryRequested',
+      'loadLogFiles',
+      'extractTelemetryEvents',
+      'normalizeTelemetryData',
+      'aggregateTelemetryMetrics',
+      'storeTelemetryDatabase',
+      'parseTelemetryCompleted',
     ]);
     const list = await healctl('incidents', 'list', '--status', 'completed', '--json');
     expect(json<Array<{ _id: string }>>(list).map((d) => d._id)).toContain('cli-run');
@@ -105,13 +158,30 @@ describe('healctl against the real servers', () => {
   it('lists dead letters with where they came from, and re-drives them to their source topic', async () => {
     const file = join(logRoot, 'broken.ndjson');
     writeFileSync(file, '{"level": 30, "msg": \n');
-    await healctl('ship', file, '--service', 'api', '--format', 'json', '--parse', '--run-id', 'cli-broken', '--json');
+    await healctl(
+      'ship',
+      file,
+      '--service',
+      'api',
+      '--format',
+      'json',
+      '--parse',
+      '--run-id',
+      'cli-broken',
+      '--json',
+    );
     let letters: Array<{ partition: number; offset: string; sourceTopic: string; error: string }> = [];
-    await waitFor(async () => {
-      letters = json(await healctl('dlq', 'list', '--json'));
-      return letters.length > 0;
-    }, { timeoutMs: 60_000, maxIntervalMs: 500 });
-    expect(letters[0]).toMatchObject({ sourceTopic: `${prefix}selfhealing.telemetry.raw`, error: expect.stringMatching(/invalid-json/) });
+    await waitFor(
+      async () => {
+        letters = json(await healctl('dlq', 'list', '--json'));
+        return letters.length > 0;
+      },
+      { timeoutMs: 60_000, maxIntervalMs: 500 },
+    );
+    expect(letters[0]).toMatchObject({
+      sourceTopic: `${prefix}selfhealing.telemetry.raw`,
+      error: expect.stringMatching(/invalid-json/),
+    });
     const ref = `${letters[0]!.partition}:${letters[0]!.offset}`;
     expect((await healctl('dlq', 'redrive')).code).toBe(2);
     const redriven = await healctl('dlq', 'redrive', '--ref', ref, '--json');
@@ -121,7 +191,11 @@ describe('healctl against the real servers', () => {
     const kafka = createKafka('cli-test-read', e.kafkaBrokers);
     const back: Array<Record<string, string>> = [];
     await readTopic(kafka, `${prefix}selfhealing.telemetry.raw`, {
-      onMessage: (m) => void (m.headers?.['redriven-from'] && back.push({ value: m.value?.toString() ?? '', service: String(m.headers.service) })),
+      onMessage: (m) =>
+        void (
+          m.headers?.['redriven-from'] &&
+          back.push({ value: m.value?.toString() ?? '', service: String(m.headers.service) })
+        ),
     });
     expect(back).toEqual([{ value: '{"level": 30, "msg": ', service: 'api' }]);
   });
@@ -129,12 +203,22 @@ describe('healctl against the real servers', () => {
   it('replays the projection into a new collection with the same documents', async () => {
     // Compare once the live projector has nothing left to apply.
     for (const id of ['cli-run', 'cli-broken']) {
-      await waitFor(async () => json<{ status: string }>(await healctl('incidents', 'show', id, '--json')).status === 'completed', { timeoutMs: 60_000, maxIntervalMs: 500 });
+      await waitFor(
+        async () =>
+          json<{ status: string }>(await healctl('incidents', 'show', id, '--json')).status === 'completed',
+        { timeoutMs: 60_000, maxIntervalMs: 500 },
+      );
     }
-    const before = json<Array<{ _id: string }>>(await healctl('incidents', 'list', '--json', '--limit', '100'));
-    const replay = json<{ collection: string; incidents: number }>(await healctl('projection', 'replay', '--json'));
+    const before = json<Array<{ _id: string }>>(
+      await healctl('incidents', 'list', '--json', '--limit', '100'),
+    );
+    const replay = json<{ collection: string; incidents: number }>(
+      await healctl('projection', 'replay', '--json'),
+    );
     expect(replay.collection).toBe('incidents_v2');
-    const after = json<Array<{ _id: string }>>(await healctl('incidents', 'list', '--json', '--limit', '100'));
+    const after = json<Array<{ _id: string }>>(
+      await healctl('incidents', 'list', '--json', '--limit', '100'),
+    );
     expect(after).toEqual(before);
   });
 

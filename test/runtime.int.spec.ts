@@ -68,10 +68,13 @@ async function stageEvents(f: Fixture, incidentId?: string): Promise<StageEvent[
 
 async function finished(f: Fixture, incidentId: string, last = 'DemoFinished'): Promise<StageEvent[]> {
   let events: StageEvent[] = [];
-  await waitFor(async () => {
-    events = await stageEvents(f, incidentId);
-    return events.some((e) => e.meta.type === last);
-  }, { timeoutMs: 60_000 });
+  await waitFor(
+    async () => {
+      events = await stageEvents(f, incidentId);
+      return events.some((e) => e.meta.type === last);
+    },
+    { timeoutMs: 60_000 },
+  );
   return events;
 }
 
@@ -103,7 +106,8 @@ async function caughtUp(f: Fixture): Promise<boolean> {
       for (const end of ends) {
         const c = committed?.partitions.find((p) => p.partition === end.partition);
         // Transaction markers take offsets: the committed offset may stop just short of the end.
-        if (BigInt(end.high) - BigInt(Math.max(Number(c?.offset ?? -1), 0)) > 1n && end.high !== '0') return false;
+        if (BigInt(end.high) - BigInt(Math.max(Number(c?.offset ?? -1), 0)) > 1n && end.high !== '0')
+          return false;
       }
     }
     return true;
@@ -152,7 +156,9 @@ describe('the shared runtime against real Kafka, Schema Registry and MongoDB', (
     await waitFor(() => caughtUp(f), { timeoutMs: 30_000 });
     const after = await stageEvents(f, 'inc-b');
     // The log holds the three events and the two copies we sent, and nothing the runner added in reply.
-    expect(after.map((e) => e.meta.eventId)).toEqual([...before, ...before.slice(0, 2)].map((e) => e.meta.eventId));
+    expect(after.map((e) => e.meta.eventId)).toEqual(
+      [...before, ...before.slice(0, 2)].map((e) => e.meta.eventId),
+    );
     expect(await f.db.collection('outside_system').countDocuments({ incidentId: 'inc-b' })).toBe(1);
   });
 
@@ -161,7 +167,10 @@ describe('the shared runtime against real Kafka, Schema Registry and MongoDB', (
     await send(f, f.topics.commands, 'inc-c', await f.codec.encode(startCommand('inc-c', 2)));
     await finished(f, 'inc-c');
     const letters: Array<Record<string, string>> = [];
-    await readTopic(f.kafka, f.topics.dlq, { onMessage: (m) => void letters.push({ ...headersToStrings(m.headers), value: m.value?.toString() ?? '' }) });
+    await readTopic(f.kafka, f.topics.dlq, {
+      onMessage: (m) =>
+        void letters.push({ ...headersToStrings(m.headers), value: m.value?.toString() ?? '' }),
+    });
     const poison = letters.find((l) => l.value === 'not an event at all');
     expect(poison?.[DLQ_HEADERS.topic]).toBe(f.topics.stage);
     expect(poison?.[DLQ_HEADERS.error]).toMatch(/wire format/);
@@ -173,7 +182,12 @@ describe('the shared runtime against real Kafka, Schema Registry and MongoDB', (
     await send(f, f.topics.commands, 'inc-d', await f.codec.encode(startCommand('inc-d', 1, true)));
     const events = await finished(f, 'inc-d', 'DemoFailed');
     expect(events.map((e) => e.meta.type)).toEqual(['DemoFailed']);
-    expect(events[0]?.payload).toMatchObject({ handler: 'accept', beat: 1, attempts: 3, error: { category: 'transient', message: 'this request always fails' } });
+    expect(events[0]?.payload).toMatchObject({
+      handler: 'accept',
+      beat: 1,
+      attempts: 3,
+      error: { category: 'transient', message: 'this request always fails' },
+    });
   });
 
   it('rejects a bad request with a clear event instead of running the stage', async () => {
@@ -206,20 +220,33 @@ describe('the shared runtime against real Kafka, Schema Registry and MongoDB', (
     await projector.start();
     const catalog = new ProjectionCatalog(f.db);
     try {
-      await waitFor(async () => {
-        const c = await catalog.collection();
-        const a = await c.findOne({ _id: 'inc-a' });
-        return (await c.countDocuments()) >= 5 && a?.timeline.length === 3;
-      }, { timeoutMs: 60_000 });
+      await waitFor(
+        async () => {
+          const c = await catalog.collection();
+          const a = await c.findOne({ _id: 'inc-a' });
+          return (await c.countDocuments()) >= 5 && a?.timeline.length === 3;
+        },
+        { timeoutMs: 60_000 },
+      );
     } finally {
       await projector.stop();
     }
     const live = await (await catalog.collection()).find().sort({ _id: 1 }).toArray();
-    const result = await replayProjection({ kafka: f.kafka, db: f.db, codec: f.codec, logger, topics: [f.topics.stage] });
+    const result = await replayProjection({
+      kafka: f.kafka,
+      db: f.db,
+      codec: f.codec,
+      logger,
+      topics: [f.topics.stage],
+    });
     expect(result.collection).toBe('incidents_v2');
     const replayed = await (await catalog.collection()).find().sort({ _id: 1 }).toArray();
     expect(replayed).toEqual(live);
-    expect(live.find((d) => d._id === 'inc-a')?.timeline.map((t) => t.handler)).toEqual(['accept', 'work', 'finish']);
+    expect(live.find((d) => d._id === 'inc-a')?.timeline.map((t) => t.handler)).toEqual([
+      'accept',
+      'work',
+      'finish',
+    ]);
     expect(live.find((d) => d._id === 'inc-d')?.status).toBe('failed');
     expect(await f.db.listCollections({ name: 'incidents_v1' }).toArray()).toHaveLength(0);
   });
@@ -259,7 +286,8 @@ describe('a stage service killed with SIGKILL at any point', () => {
     });
   }
 
-  const killedBy = (proc: ChildProcess) => new Promise<string | null>((resolve) => proc.once('exit', (_c, signal) => resolve(signal)));
+  const killedBy = (proc: ChildProcess) =>
+    new Promise<string | null>((resolve) => proc.once('exit', (_c, signal) => resolve(signal)));
 
   it('resumes every incident where it was: each beat event once, each side effect once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crash-'));

@@ -3,8 +3,20 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_HEADERS, headersToStrings, readTopic, runStageService, type RunningService, type StageEvent } from '@self-healing/shared';
-import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings, type AggregateDoc } from '@self-healing/telemetry-parse';
+import {
+  DLQ_HEADERS,
+  headersToStrings,
+  readTopic,
+  runStageService,
+  type RunningService,
+  type StageEvent,
+} from '@self-healing/shared';
+import {
+  loadTelemetryParseConfig,
+  telemetryParseDefinition,
+  telemetryParseSettings,
+  type AggregateDoc,
+} from '@self-healing/telemetry-parse';
 import { requestParse, ship } from '@self-healing/cli';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
@@ -19,9 +31,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function knownLog(): string {
   const lines: string[] = [];
   for (let m = 0; m < 3; m++) {
-    for (let i = 0; i < 4 + m; i++) lines.push(`${iso(T0 + m * 60_000 + i * 1000)} INFO [http] GET /api/orders/${1000 + i} took ${(i + 1) * 10} ms`);
-    if (m === 1) lines.push(`${iso(T0 + 60_000 + 30_000)} ERROR [payments] payment failed for order 4711 with code 502`);
-    if (m === 2) lines.push(`${iso(T0 + 120_000 + 40_000)} INFO [auth] login for user bob password=hunter2 accepted`);
+    for (let i = 0; i < 4 + m; i++)
+      lines.push(
+        `${iso(T0 + m * 60_000 + i * 1000)} INFO [http] GET /api/orders/${1000 + i} took ${(i + 1) * 10} ms`,
+      );
+    if (m === 1)
+      lines.push(`${iso(T0 + 60_000 + 30_000)} ERROR [payments] payment failed for order 4711 with code 502`);
+    if (m === 2)
+      lines.push(`${iso(T0 + 120_000 + 40_000)} INFO [auth] login for user bob password=hunter2 accepted`);
   }
   return lines.join('\n') + '\n';
 }
@@ -31,8 +48,13 @@ const environment = () => testEnvironment('tp');
 
 async function startInProcess(env: Env): Promise<RunningService> {
   const config = loadTelemetryParseConfig(serviceEnv(env));
-  return runStageService('telemetry-parse', config, ({ kafka, db, topics }) =>
-    telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }), { handleSignals: false });
+  return runStageService(
+    'telemetry-parse',
+    config,
+    ({ kafka, db, topics }) =>
+      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
+    { handleSignals: false },
+  );
 }
 
 async function runEvents(env: Env, runId: string): Promise<StageEvent[]> {
@@ -47,15 +69,29 @@ async function runEvents(env: Env, runId: string): Promise<StageEvent[]> {
 
 async function until(env: Env, runId: string, type: string): Promise<StageEvent[]> {
   let events: StageEvent[] = [];
-  await waitFor(async () => {
-    events = await runEvents(env, runId);
-    return events.some((e) => e.meta.type === type || e.meta.type.endsWith('Failed'));
-  }, { timeoutMs: 120_000, maxIntervalMs: 1000 });
+  await waitFor(
+    async () => {
+      events = await runEvents(env, runId);
+      return events.some((e) => e.meta.type === type || e.meta.type.endsWith('Failed'));
+    },
+    { timeoutMs: 120_000, maxIntervalMs: 1000 },
+  );
   return events;
 }
 
-async function shipAndParse(env: Env, file: string, service: string, runId: string, format?: string): Promise<void> {
-  const shipped = await ship(env.kafka, [file], { service, topic: env.topics.telemetryRaw, linesPerRecord: 200, ...(format ? { format } : {}) });
+async function shipAndParse(
+  env: Env,
+  file: string,
+  service: string,
+  runId: string,
+  format?: string,
+): Promise<void> {
+  const shipped = await ship(env.kafka, [file], {
+    service,
+    topic: env.topics.telemetryRaw,
+    linesPerRecord: 200,
+    ...(format ? { format } : {}),
+  });
   await requestParse(env.kafka, env.codec, env.topics.commands, runId, shipped, { service });
 }
 
@@ -86,11 +122,19 @@ describe('telemetry.parse against the real servers', () => {
       'TelemetryStored',
       'TelemetryParseCompleted',
     ]);
-    const extracted = events[2]!.payload as { events: number; redactions: Record<string, number>; templates: number };
+    const extracted = events[2]!.payload as {
+      events: number;
+      redactions: Record<string, number>;
+      templates: number;
+    };
     expect(extracted.events).toBe(4 + 5 + 6 + 1 + 1);
     expect(Object.values(extracted.redactions).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
 
-    const aggregates = await env.db.collection<AggregateDoc>('telemetry_aggregates').find({ runId: 'run-known' }).sort({ windowStart: 1 }).toArray();
+    const aggregates = await env.db
+      .collection<AggregateDoc>('telemetry_aggregates')
+      .find({ runId: 'run-known' })
+      .sort({ windowStart: 1 })
+      .toArray();
     const requests = aggregates.filter((a) => a.template.includes('GET <*> took <*> ms'));
     expect(requests.map((a) => [a.windowStart - T0, a.count, a.errorCount])).toEqual([
       [0, 4, 0],
@@ -108,44 +152,91 @@ describe('telemetry.parse against the real servers', () => {
     expect(templates).toHaveLength(3);
     // The secret never reached a template, an aggregate or an event.
     expect(JSON.stringify([templates, aggregates, events.map((e) => e.payload)])).not.toContain('hunter2');
-    const completed = events[6]!.payload as { aggregateCount: number; aggregatesComplete: boolean; aggregates: unknown[] };
+    const completed = events[6]!.payload as {
+      aggregateCount: number;
+      aggregatesComplete: boolean;
+      aggregates: unknown[];
+    };
     expect(completed).toMatchObject({ aggregateCount: aggregates.length, aggregatesComplete: true });
     expect(completed.aggregates).toHaveLength(aggregates.length);
   });
 
   it('counts a malformed record as rejected, dead-letters it, and completes the run', async () => {
     const file = join(env.logRoot, 'api.ndjson');
-    writeFileSync(file, [
-      JSON.stringify({ level: 30, time: T0, msg: 'request served in 12 ms', pid: 1, hostname: 'api-1' }),
-      '{"level": 50, "time": ', // cut off mid-record
-      JSON.stringify({ level: 50, time: T0 + 1000, msg: 'upstream timed out', pid: 1, hostname: 'api-1' }),
-    ].join('\n'));
-    const shipped = await ship(env.kafka, [file], { service: 'api', topic: env.topics.telemetryRaw, linesPerRecord: 1, format: 'json' });
-    await requestParse(env.kafka, env.codec, env.topics.commands, 'run-malformed', shipped, { service: 'api' });
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ level: 30, time: T0, msg: 'request served in 12 ms', pid: 1, hostname: 'api-1' }),
+        '{"level": 50, "time": ', // cut off mid-record
+        JSON.stringify({ level: 50, time: T0 + 1000, msg: 'upstream timed out', pid: 1, hostname: 'api-1' }),
+      ].join('\n'),
+    );
+    const shipped = await ship(env.kafka, [file], {
+      service: 'api',
+      topic: env.topics.telemetryRaw,
+      linesPerRecord: 1,
+      format: 'json',
+    });
+    await requestParse(env.kafka, env.codec, env.topics.commands, 'run-malformed', shipped, {
+      service: 'api',
+    });
     const events = await until(env, 'run-malformed', 'TelemetryParseCompleted');
     expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
-    const extracted = events.find((e) => e.meta.type === 'TelemetryEventsExtracted')!.payload as { records: number; events: number; unparsed: number; rejected: Record<string, number> };
+    const extracted = events.find((e) => e.meta.type === 'TelemetryEventsExtracted')!.payload as {
+      records: number;
+      events: number;
+      unparsed: number;
+      rejected: Record<string, number>;
+    };
     expect(extracted).toMatchObject({ records: 3, events: 2, unparsed: 1, rejected: { 'invalid-json': 1 } });
     const letters: Array<Record<string, string>> = [];
-    await readTopic(env.kafka, env.topics.deadLetter, { onMessage: (m) => void letters.push({ ...headersToStrings(m.headers), value: m.value?.toString() ?? '' }) });
+    await readTopic(env.kafka, env.topics.deadLetter, {
+      onMessage: (m) =>
+        void letters.push({ ...headersToStrings(m.headers), value: m.value?.toString() ?? '' }),
+    });
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ value: '{"level": 50, "time": ', [DLQ_HEADERS.errorCode]: 'invalid-json', [DLQ_HEADERS.topic]: env.topics.telemetryRaw });
+    expect(letters[0]).toMatchObject({
+      value: '{"level": 50, "time": ',
+      [DLQ_HEADERS.errorCode]: 'invalid-json',
+      [DLQ_HEADERS.topic]: env.topics.telemetryRaw,
+    });
   });
 
   it('refuses a request for files outside the log root, with a clear reason', async () => {
     const command = {
       meta: {
-        eventId: randomUUID(), type: 'ParseTelemetryCommand', incidentId: 'run-escape', seq: 1, causationId: null, correlationId: randomUUID(),
-        startedAt: null, occurredAt: Date.now(), producer: 'test', sequenceId: null, beat: null, handler: null, attempt: 1, machineVersion: null,
+        eventId: randomUUID(),
+        type: 'ParseTelemetryCommand',
+        incidentId: 'run-escape',
+        seq: 1,
+        causationId: null,
+        correlationId: randomUUID(),
+        startedAt: null,
+        occurredAt: Date.now(),
+        producer: 'test',
+        sequenceId: null,
+        beat: null,
+        handler: null,
+        attempt: 1,
+        machineVersion: null,
       },
       payload: {
-        runId: 'run-escape', source: { kind: 'files', topic: null, partitions: [], paths: ['../../etc/passwd'] }, services: [],
-        timeRange: { from: 2000, until: 1000 }, windowMs: null, formats: [], requestedBy: 'test', comment: null,
+        runId: 'run-escape',
+        source: { kind: 'files', topic: null, partitions: [], paths: ['../../etc/passwd'] },
+        services: [],
+        timeRange: { from: 2000, until: 1000 },
+        windowMs: null,
+        formats: [],
+        requestedBy: 'test',
+        comment: null,
       },
     };
     const producer = env.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: env.topics.commands, messages: [{ key: 'run-escape', value: await env.codec.encode(command) }] });
+    await producer.send({
+      topic: env.topics.commands,
+      messages: [{ key: 'run-escape', value: await env.codec.encode(command) }],
+    });
     await producer.disconnect();
     const events = await until(env, 'run-escape', 'TelemetryParseRejected');
     expect(events.map((e) => e.meta.type)).toEqual(['TelemetryParseRejected']);
@@ -163,9 +254,11 @@ describe('telemetry.parse killed with SIGKILL mid-run', () => {
     const lines: string[] = [];
     for (let i = 0; i < 60_000; i++) {
       const t = T0 + i * 97;
-      lines.push(i % 50 === 7
-        ? `${iso(t)} ERROR [db] query ${i % 13} failed after ${i % 300} ms: connection reset by peer`
-        : `${iso(t)} INFO [http] ${['GET', 'POST'][i % 2]} /api/${['orders', 'carts', 'users'][i % 3]}/${i} took ${(i * 7) % 250} ms`);
+      lines.push(
+        i % 50 === 7
+          ? `${iso(t)} ERROR [db] query ${i % 13} failed after ${i % 300} ms: connection reset by peer`
+          : `${iso(t)} INFO [http] ${['GET', 'POST'][i % 2]} /api/${['orders', 'carts', 'users'][i % 3]}/${i} took ${(i * 7) % 250} ms`,
+      );
     }
     for (const env of [calm, chaos]) {
       mkdirSync(env.logRoot, { recursive: true });
@@ -177,12 +270,20 @@ describe('telemetry.parse killed with SIGKILL mid-run', () => {
         execArgv: ['--import', 'tsx', '--conditions=development'],
         env: { ...process.env, ...serviceEnv(env) },
         // The service's own log (pino, on stdout) is kept beside its log root, to read when something hangs.
-        stdio: ['ignore', openSync(join(env.logRoot, `service-${children.length}.log`), 'a'), 'inherit', 'ipc'],
+        stdio: [
+          'ignore',
+          openSync(join(env.logRoot, `service-${children.length}.log`), 'a'),
+          'inherit',
+          'ipc',
+        ],
       });
       children.push(child);
       return child;
     };
-    const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
+    const exited = (c: ChildProcess) =>
+      new Promise<void>((resolve) =>
+        c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()),
+      );
     try {
       const calmService = start(calm);
       await shipAndParse(calm, join(calm.logRoot, 'big.log'), 'shop', 'run-big');
@@ -205,20 +306,35 @@ describe('telemetry.parse killed with SIGKILL mid-run', () => {
       await Promise.all([exited(survivor), exited(calmService)]);
 
       expect(chaosEvents.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
-      expect(progressAtKill.filter((n) => n < 7).length, `events in the log at each kill: ${progressAtKill}`).toBeGreaterThanOrEqual(2);
+      expect(
+        progressAtKill.filter((n) => n < 7).length,
+        `events in the log at each kill: ${progressAtKill}`,
+      ).toBeGreaterThanOrEqual(2);
       // Each beat's event is in the log once, whatever happened to the service.
       expect(chaosEvents.map((e) => e.meta.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const strip = (d: AggregateDoc) => ({ ...d, _id: undefined });
-      const calmAggregates = (await calm.db.collection<AggregateDoc>('telemetry_aggregates').find().sort({ _id: 1 }).toArray()).map(strip);
-      const chaosAggregates = (await chaos.db.collection<AggregateDoc>('telemetry_aggregates').find().sort({ _id: 1 }).toArray()).map(strip);
+      const calmAggregates = (
+        await calm.db.collection<AggregateDoc>('telemetry_aggregates').find().sort({ _id: 1 }).toArray()
+      ).map(strip);
+      const chaosAggregates = (
+        await chaos.db.collection<AggregateDoc>('telemetry_aggregates').find().sort({ _id: 1 }).toArray()
+      ).map(strip);
       expect(calmAggregates.length).toBeGreaterThan(100);
       expect(chaosAggregates).toEqual(calmAggregates);
       expect(calmAggregates.reduce((n, a) => n + a.count, 0)).toBe(60_000);
       // Same payloads beat for beat, once each environment's own topic prefix is set aside.
-      const neutral = (env: Env, events: StageEvent[]) => JSON.parse(JSON.stringify(events.map((e) => e.payload)).split(env.prefix).join('<prefix>'));
+      const neutral = (env: Env, events: StageEvent[]) =>
+        JSON.parse(
+          JSON.stringify(events.map((e) => e.payload))
+            .split(env.prefix)
+            .join('<prefix>'),
+        );
       expect(neutral(chaos, chaosEvents)).toEqual(neutral(calm, calmEvents));
     } catch (error) {
-      throw new Error(`${(error as Error).message}; service logs under ${calm.logRoot} and ${chaos.logRoot}`, { cause: error });
+      throw new Error(
+        `${(error as Error).message}; service logs under ${calm.logRoot} and ${chaos.logRoot}`,
+        { cause: error },
+      );
     } finally {
       for (const c of children) c.kill('SIGKILL');
       await calm.mongo.close();

@@ -41,9 +41,7 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
   };
   const states: Record<string, object> = {
     idle: {
-      on: Object.fromEntries(
-        options.triggers.map((t) => [t, { target: first.handler }]),
-      ),
+      on: Object.fromEntries(options.triggers.map((t) => [t, { target: first.handler }])),
     },
     completed: { type: 'final' },
     rejected: { type: 'final' },
@@ -61,7 +59,9 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
     actions: {
       // Executed by the runtime from the returned action list; nothing to do inside the machine.
       runBeat: () => undefined,
-      record: assign({ outputs: ({ context, event }) => ({ ...context.outputs, [event.type]: event.payload ?? null }) }),
+      record: assign({
+        outputs: ({ context, event }) => ({ ...context.outputs, [event.type]: event.payload ?? null }),
+      }),
     },
   }).createMachine({
     id: spec.id,
@@ -76,7 +76,10 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
 export function happyPath(machine: AnyStateMachine, spec: SequenceSpec): string[] {
   const order: string[] = [];
   let node = machine.config.initial as string;
-  const states = machine.config.states as Record<string, { entry?: { params?: { handler: string } }; on?: Record<string, { target: string }> }>;
+  const states = machine.config.states as Record<
+    string,
+    { entry?: { params?: { handler: string } }; on?: Record<string, { target: string }> }
+  >;
   node = spec.beats[0]?.handler ?? node;
   for (const b of [...spec.beats].sort((a, c) => a.beat - c.beat)) {
     const state = states[node];

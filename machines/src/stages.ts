@@ -6,18 +6,24 @@ import { createSequenceMachine } from './sequenceMachine.js';
  * only once its service has a real handler for every beat (the conformance test checks both).
  * Bump a version whenever its machine changes: runners then rebuild cached states from the event log.
  */
-export const telemetryParseMachine = createSequenceMachine({ id: 'telemetry.parse', beats: beatsOf('telemetry.parse') }, {
-  triggers: ['ParseTelemetryCommand'],
-  rejected: 'TelemetryParseRejected',
-  failed: 'TelemetryParseFailed',
-});
+export const telemetryParseMachine = createSequenceMachine(
+  { id: 'telemetry.parse', beats: beatsOf('telemetry.parse') },
+  {
+    triggers: ['ParseTelemetryCommand'],
+    rejected: 'TelemetryParseRejected',
+    failed: 'TelemetryParseFailed',
+  },
+);
 
-export const anomalyDetectMachine = createSequenceMachine({ id: 'anomaly.detect', beats: beatsOf('anomaly.detect') }, {
-  // On request from an operator, or automatically when a parse run completes.
-  triggers: ['DetectAnomaliesCommand', 'TelemetryParseCompleted'],
-  rejected: 'AnomalyDetectionRejected',
-  failed: 'AnomalyDetectionFailed',
-});
+export const anomalyDetectMachine = createSequenceMachine(
+  { id: 'anomaly.detect', beats: beatsOf('anomaly.detect') },
+  {
+    // On request from an operator, or automatically when a parse run completes.
+    triggers: ['DetectAnomaliesCommand', 'TelemetryParseCompleted'],
+    rejected: 'AnomalyDetectionRejected',
+    failed: 'AnomalyDetectionFailed',
+  },
+);
 
 export const stageMachines = {
   'telemetry.parse': { machine: telemetryParseMachine, version: 'telemetry.parse/1' },

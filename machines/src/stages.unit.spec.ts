@@ -15,13 +15,16 @@ describe.each(Object.entries(stageMachines))('the %s machine', (id, { machine })
     expect(happyPath(machine, { id, beats })).toEqual(beats.map((b) => b.handler));
   });
 
-  it('asks for each beat in turn when driven by the beats\' own events, and ends completed', () => {
+  it("asks for each beat in turn when driven by the beats' own events, and ends completed", () => {
     let [snapshot] = initialTransition(machine);
-    const trigger = (machine.config.states as Record<string, { on?: Record<string, unknown> }>).idle?.on ?? {};
+    const trigger =
+      (machine.config.states as Record<string, { on?: Record<string, unknown> }>).idle?.on ?? {};
     let [next, actions] = transition(machine, snapshot, { type: Object.keys(trigger)[0]! } as never);
     const asked: string[] = [];
     for (const beat of beats) {
-      const run = (actions as unknown as Array<{ type: string; params?: { handler: string } }>).find((a) => a.type === 'runBeat');
+      const run = (actions as unknown as Array<{ type: string; params?: { handler: string } }>).find(
+        (a) => a.type === 'runBeat',
+      );
       asked.push(run?.params?.handler ?? '-');
       snapshot = next;
       [next, actions] = transition(machine, snapshot, { type: beat.event, payload: {} } as never);

@@ -22,10 +22,16 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-export type ErrorCategory = 'transient' | 'permanent' | 'invalid_input' | 'timeout' | 'dependency_unavailable' | 'conflict';
+export type ErrorCategory =
+  'transient' | 'permanent' | 'invalid_input' | 'timeout' | 'dependency_unavailable' | 'conflict';
 
 /** An error as events carry it (the contracts' ErrorInfo): category, code, message, the top of the stack. */
-export function errorInfo(error: unknown): { category: ErrorCategory; code: string; message: string; stack: string | null } {
+export function errorInfo(error: unknown): {
+  category: ErrorCategory;
+  code: string;
+  message: string;
+  stack: string | null;
+} {
   const code = (error as { code?: unknown })?.code;
   return {
     category: isPermanent(error) ? 'permanent' : 'transient',

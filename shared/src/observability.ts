@@ -17,10 +17,30 @@ export function createMetrics(service: string, withDefaults = true): Metrics {
   if (withDefaults) collectDefaultMetrics({ register: registry });
   return {
     registry,
-    messages: new Counter({ name: 'selfhealing_messages_total', help: 'Messages consumed', labelNames: ['topic'], registers: [registry] }),
-    failures: new Counter({ name: 'selfhealing_failures_total', help: 'Messages given up on after retries', labelNames: ['topic'], registers: [registry] }),
-    deadLetters: new Counter({ name: 'selfhealing_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['topic'], registers: [registry] }),
-    lag: new Gauge({ name: 'selfhealing_consumer_lag', help: 'Offset lag at the end of the last batch', labelNames: ['topic', 'partition'], registers: [registry] }),
+    messages: new Counter({
+      name: 'selfhealing_messages_total',
+      help: 'Messages consumed',
+      labelNames: ['topic'],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'selfhealing_failures_total',
+      help: 'Messages given up on after retries',
+      labelNames: ['topic'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'selfhealing_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic',
+      labelNames: ['topic'],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'selfhealing_consumer_lag',
+      help: 'Offset lag at the end of the last batch',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
     beatDuration: new Histogram({
       name: 'selfhealing_beat_duration_seconds',
       help: 'Time a beat handler took',
@@ -34,7 +54,11 @@ export function createMetrics(service: string, withDefaults = true): Metrics {
 export type HealthCheck = () => Promise<{ ok: boolean; detail?: unknown }>;
 
 /** `/health` (200 when every check passes, 503 otherwise) and `/metrics` (Prometheus text format). */
-export function startHttp(port: number, metrics: Metrics, checks: Record<string, HealthCheck>): Promise<Server> {
+export function startHttp(
+  port: number,
+  metrics: Metrics,
+  checks: Record<string, HealthCheck>,
+): Promise<Server> {
   const server = createServer(async (req, res) => {
     if (req.url === '/metrics') {
       res.setHeader('content-type', metrics.registry.contentType);

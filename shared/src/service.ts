@@ -25,7 +25,12 @@ export interface RunningService {
 export async function runStageService(
   name: string,
   config: BaseConfig,
-  define: (deps: { kafka: ReturnType<typeof createKafka>; db: Db; logger: Logger; topics: TopicNames }) => StageDefinition,
+  define: (deps: {
+    kafka: ReturnType<typeof createKafka>;
+    db: Db;
+    logger: Logger;
+    topics: TopicNames;
+  }) => StageDefinition,
   options: { handleSignals?: boolean; sessionTimeoutMs?: number } = {},
 ): Promise<RunningService> {
   const logger = createLogger(name, config.LOG_LEVEL);

@@ -66,7 +66,10 @@ function contract(type: string, topic: string, payloadFields: object[]): EventCo
 export function demoContracts(t: DemoTopics): EventContract[] {
   const n = [{ name: 'n', type: 'int' }];
   return [
-    contract('DemoStartCommand', t.commands, [{ name: 'n', type: 'int' }, { name: 'poison', type: 'boolean', default: false }]),
+    contract('DemoStartCommand', t.commands, [
+      { name: 'n', type: 'int' },
+      { name: 'poison', type: 'boolean', default: false },
+    ]),
     contract('DemoAccepted', t.stage, n),
     contract('DemoWorked', t.stage, [...n, { name: 'effect', type: 'string' }]),
     contract('DemoFinished', t.stage, n),
@@ -93,7 +96,11 @@ export function demoContracts(t: DemoTopics): EventContract[] {
   ];
 }
 
-export const demoMachine = createSequenceMachine(demoSpec, { triggers: ['DemoStartCommand'], rejected: 'DemoRejected', failed: 'DemoFailed' });
+export const demoMachine = createSequenceMachine(demoSpec, {
+  triggers: ['DemoStartCommand'],
+  rejected: 'DemoRejected',
+  failed: 'DemoFailed',
+});
 
 function crashIfAsked(point: string): void {
   const wanted = process.env.DEMO_CRASH;
@@ -153,20 +160,24 @@ export function demoDefinition(t: DemoTopics, db: Db, machineVersion = 'v1'): St
 }
 
 export function startCommand(incidentId: string, n: number, poison = false): StageEvent {
-  return buildEvent('commands', { type: 'DemoStartCommand', payload: { n, poison } }, {
-    incidentId,
-    seq: 1,
-    causationId: null,
-    correlationId: randomUUID(),
-    startedAt: null,
-    occurredAt: Date.now(),
-    producer: 'test',
-    sequenceId: null,
-    beat: null,
-    handler: null,
-    attempt: 1,
-    machineVersion: null,
-  });
+  return buildEvent(
+    'commands',
+    { type: 'DemoStartCommand', payload: { n, poison } },
+    {
+      incidentId,
+      seq: 1,
+      causationId: null,
+      correlationId: randomUUID(),
+      startedAt: null,
+      occurredAt: Date.now(),
+      producer: 'test',
+      sequenceId: null,
+      beat: null,
+      handler: null,
+      attempt: 1,
+      machineVersion: null,
+    },
+  );
 }
 
 /** Entry point when run as a process: one stage runner until SIGTERM (or a planned SIGKILL). */

@@ -41,7 +41,16 @@ export async function testEnvironment(name: string): Promise<TestEnvironment> {
   const { client, db } = await connectMongo(e.mongodbUri, dbName);
   const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
   await codec.registerAll();
-  return { prefix, topics: platformTopicNames(prefix), kafka, codec, mongo: client, db, dbName, logRoot: mkdtempSync(join(tmpdir(), 'logs-')) };
+  return {
+    prefix,
+    topics: platformTopicNames(prefix),
+    kafka,
+    codec,
+    mongo: client,
+    db,
+    dbName,
+    logRoot: mkdtempSync(join(tmpdir(), 'logs-')),
+  };
 }
 
 /** The environment variables a service process (or an in-process service's config) needs to live in `env`. */

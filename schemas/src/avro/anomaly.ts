@@ -100,7 +100,12 @@ export const anomalyDetectPayloads = {
       doc: 'Behavioural models (expected beat or template orders) loaded.',
     },
     optional('coverage', DocumentRef, 'Coverage snapshot used by the coverage detector; null when none.'),
-    { name: 'detectionEvents', type: 'long', doc: 'Events of sessions or traces, and errors, loaded for behavioural and error detection.', default: 0 },
+    {
+      name: 'detectionEvents',
+      type: 'long',
+      doc: 'Events of sessions or traces, and errors, loaded for behavioural and error detection.',
+      default: 0,
+    },
   ]),
   PerformanceAnomaliesDetected: payload(
     NS,

@@ -114,7 +114,12 @@ export const telemetryParsePayloads = {
         doc: 'Input that yielded no event, by reason (invalid-json, empty, format-not-requested ...); undecodable records are also dead-lettered.',
         default: {},
       },
-      { name: 'redactions', type: mapOf('long'), doc: 'Secrets replaced before mining, by kind (bearer, password, email ...).', default: {} },
+      {
+        name: 'redactions',
+        type: mapOf('long'),
+        doc: 'Secrets replaced before mining, by kind (bearer, password, email ...).',
+        default: {},
+      },
     ],
   ),
   TelemetryDataNormalized: payload(
@@ -133,8 +138,18 @@ export const telemetryParsePayloads = {
         doc: 'Exact duplicates (same source position) from redelivery.',
       },
       { name: 'sessions', type: 'long', doc: 'Distinct session or trace ids (behavioural sequences).' },
-      { name: 'rejected', type: mapOf('long'), doc: 'Events dropped by reason (missing-timestamp, service-not-requested ...).', default: {} },
-      { name: 'levelDefaulted', type: 'long', doc: 'Events whose level was missing or unknown and took the default.', default: 0 },
+      {
+        name: 'rejected',
+        type: mapOf('long'),
+        doc: 'Events dropped by reason (missing-timestamp, service-not-requested ...).',
+        default: {},
+      },
+      {
+        name: 'levelDefaulted',
+        type: 'long',
+        doc: 'Events whose level was missing or unknown and took the default.',
+        default: 0,
+      },
     ],
   ),
   TelemetryMetricsAggregated: payload(
@@ -148,7 +163,12 @@ export const telemetryParsePayloads = {
       { name: 'series', type: 'long', doc: 'Distinct (service, template) pairs.' },
       { name: 'withLatency', type: 'long', doc: 'Aggregates that carry a latency sketch.' },
       optional('timeRange', TimeRange, 'Covered windows; null when no events.'),
-      { name: 'droppedLate', type: 'long', doc: 'Events later than the allowed lateness behind their service\'s newest event.', default: 0 },
+      {
+        name: 'droppedLate',
+        type: 'long',
+        doc: "Events later than the allowed lateness behind their service's newest event.",
+        default: 0,
+      },
     ],
   ),
   TelemetryStored: payload(

@@ -6,5 +6,10 @@ import { anomalyDetectDefinition } from './service/definition.js';
 /** The anomaly.detect consumer: `node dist/main.js` (or `npm run service:anomaly-detect`). */
 const config = loadAnomalyDetectConfig();
 await runStageService('anomaly-detect', config, ({ db, topics }) =>
-  anomalyDetectDefinition({ db, topics, settings: anomalyDetectSettings(config), producer: `anomaly-detect/${hostname()}` }),
+  anomalyDetectDefinition({
+    db,
+    topics,
+    settings: anomalyDetectSettings(config),
+    producer: `anomaly-detect/${hostname()}`,
+  }),
 );

@@ -1,6 +1,15 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { connectMongo, createKafka, createLogger, createPlatformCodec, platformTopicNames, type Logger, type RegistryCodec, type TopicNames } from '@self-healing/shared';
+import {
+  connectMongo,
+  createKafka,
+  createLogger,
+  createPlatformCodec,
+  platformTopicNames,
+  type Logger,
+  type RegistryCodec,
+  type TopicNames,
+} from '@self-healing/shared';
 import { localInfraStatus, type Endpoints } from '@self-healing/infra';
 import { CliError } from './output.js';
 
@@ -26,7 +35,11 @@ export function codecFor(registryUrl: string): RegistryCodec {
 export async function endpoints(): Promise<Endpoints> {
   const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI } = process.env;
   if (KAFKA_BROKERS && SCHEMA_REGISTRY_URL && MONGODB_URI) {
-    return { kafkaBrokers: KAFKA_BROKERS.split(',').map((b) => b.trim()), schemaRegistryUrl: SCHEMA_REGISTRY_URL, mongodbUri: MONGODB_URI };
+    return {
+      kafkaBrokers: KAFKA_BROKERS.split(',').map((b) => b.trim()),
+      schemaRegistryUrl: SCHEMA_REGISTRY_URL,
+      mongodbUri: MONGODB_URI,
+    };
   }
   const status = await localInfraStatus();
   if (status.running && status.endpoints) return status.endpoints;

@@ -18,16 +18,37 @@ import {
   runStageService,
   type RunningService,
 } from '@self-healing/shared';
-import { loadTelemetryParseConfig, telemetryParseDefinition, telemetryParseSettings } from '@self-healing/telemetry-parse';
-import { anomalyDetectDefinition, anomalyDetectSettings, loadAnomalyDetectConfig } from '@self-healing/anomaly-detect';
-import { ProjectionCatalog, createProjector, incidentStateTarget, projectedTopicsOf, type IncidentDoc } from '@self-healing/projector';
+import {
+  loadTelemetryParseConfig,
+  telemetryParseDefinition,
+  telemetryParseSettings,
+} from '@self-healing/telemetry-parse';
+import {
+  anomalyDetectDefinition,
+  anomalyDetectSettings,
+  loadAnomalyDetectConfig,
+} from '@self-healing/anomaly-detect';
+import {
+  ProjectionCatalog,
+  createProjector,
+  incidentStateTarget,
+  projectedTopicsOf,
+  type IncidentDoc,
+} from '@self-healing/projector';
 import { connectMongo } from '@self-healing/shared';
 import { requestParse, ship } from './commands/ship.js';
 
 const MINUTE = 60_000;
 const TRAFFIC_MINUTES = 180;
 /** Hour-scale settings for the performance detector: the demo has three hours of history, not weeks. */
-const DEMO_DETECTOR = { minHistoryMs: 60 * MINUTE, baselineMs: 60 * MINUTE, historyMs: 24 * 60 * MINUTE, levelMs: 5 * MINUTE, activityMs: 30 * MINUTE, escalationMs: 15 * MINUTE };
+const DEMO_DETECTOR = {
+  minHistoryMs: 60 * MINUTE,
+  baselineMs: 60 * MINUTE,
+  historyMs: 24 * 60 * MINUTE,
+  levelMs: 5 * MINUTE,
+  activityMs: 30 * MINUTE,
+  escalationMs: 15 * MINUTE,
+};
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -51,38 +72,87 @@ async function main(): Promise<void> {
   say('2/5  services: telemetry-parse, anomaly-detect, projector');
   const services: RunningService[] = [];
   const tpConfig = loadTelemetryParseConfig(env);
-  services.push(await runStageService('telemetry-parse', tpConfig, ({ kafka, db, topics }) =>
-    telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(tpConfig) }), { handleSignals: false }));
+  services.push(
+    await runStageService(
+      'telemetry-parse',
+      tpConfig,
+      ({ kafka, db, topics }) =>
+        telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(tpConfig) }),
+      { handleSignals: false },
+    ),
+  );
   const adConfig = loadAnomalyDetectConfig(env);
-  services.push(await runStageService('anomaly-detect', adConfig, ({ db, topics }) =>
-    anomalyDetectDefinition({ db, topics, settings: anomalyDetectSettings(adConfig), producer: 'anomaly-detect/demo' }), { handleSignals: false }));
+  services.push(
+    await runStageService(
+      'anomaly-detect',
+      adConfig,
+      ({ db, topics }) =>
+        anomalyDetectDefinition({
+          db,
+          topics,
+          settings: anomalyDetectSettings(adConfig),
+          producer: 'anomaly-detect/demo',
+        }),
+      { handleSignals: false },
+    ),
+  );
   const logger = createLogger('demo', env.LOG_LEVEL);
   const kafka = createKafka('demo', e.kafkaBrokers, logger);
   const topics = platformTopicNames(env.TOPIC_PREFIX);
   const codec = createPlatformCodec(e.schemaRegistryUrl, env.TOPIC_PREFIX);
   const { client, db } = await connectMongo(e.mongodbUri, env.MONGODB_DB);
   const projector = createProjector({
-    kafka, db, codec, logger, topics: projectedTopicsOf(topics), dlqTopic: topics.deadLetter,
-    groupId: `${env.TOPIC_PREFIX}projector`, transactionalId: `${env.TOPIC_PREFIX}projector.demo`, sessionTimeoutMs: 6000,
+    kafka,
+    db,
+    codec,
+    logger,
+    topics: projectedTopicsOf(topics),
+    dlqTopic: topics.deadLetter,
+    groupId: `${env.TOPIC_PREFIX}projector`,
+    transactionalId: `${env.TOPIC_PREFIX}projector.demo`,
+    sessionTimeoutMs: 6000,
     incidentState: incidentStateTarget(env.TOPIC_PREFIX),
   });
   await projector.start();
 
   try {
-    say(`3/5  the sample service's logs: ${TRAFFIC_MINUTES} min of checkout traffic, a latency regression and an error burst injected`);
+    say(
+      `3/5  the sample service's logs: ${TRAFFIC_MINUTES} min of checkout traffic, a latency regression and an error burst injected`,
+    );
     const start = Date.UTC(2026, 0, 1, 0, 0, 0);
     const durationMs = TRAFFIC_MINUTES * MINUTE;
-    const traffic = generateTraffic({ seed: 7, start, durationMs, ratePerSecond: 1, faults: defaultFaultPlan(['latency-regression', 'error-burst'], start, durationMs) });
+    const traffic = generateTraffic({
+      seed: 7,
+      start,
+      durationMs,
+      ratePerSecond: 1,
+      faults: defaultFaultPlan(['latency-regression', 'error-burst'], start, durationMs),
+    });
     const dir = join(env.LOG_ROOT, 'demo');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'checkout.log');
     writeFileSync(file, traffic.lines.join('\n') + '\n');
-    writeFileSync(`${file}.labels.json`, JSON.stringify(traffic.labels.map(({ traceIds, ...l }) => ({ ...l, traces: traceIds.length })), null, 2));
-    for (const l of traffic.labels) say(`     injected ${l.kind} in ${l.step ?? 'the service'} from ${new Date(l.start).toISOString()} to ${new Date(l.end).toISOString()}`);
+    writeFileSync(
+      `${file}.labels.json`,
+      JSON.stringify(
+        traffic.labels.map(({ traceIds, ...l }) => ({ ...l, traces: traceIds.length })),
+        null,
+        2,
+      ),
+    );
+    for (const l of traffic.labels)
+      say(
+        `     injected ${l.kind} in ${l.step ?? 'the service'} from ${new Date(l.start).toISOString()} to ${new Date(l.end).toISOString()}`,
+      );
 
     say('4/5  shipping to Kafka, then parse -> detect, beat by beat');
     const progress = beatProgress(traffic.lines.length);
-    const shipped = await ship(kafka, [file], { service: 'checkout', topic: topics.telemetryRaw, linesPerRecord: 500 }, (bytes) => progress.shipping(bytes));
+    const shipped = await ship(
+      kafka,
+      [file],
+      { service: 'checkout', topic: topics.telemetryRaw, linesPerRecord: 500 },
+      (bytes) => progress.shipping(bytes),
+    );
     progress.shipped(shipped.lines, shipped.records);
     const runId = `demo-${randomUUID().slice(0, 8)}`;
     await requestParse(kafka, codec, topics.commands, runId, shipped, { service: 'checkout' });
@@ -93,12 +163,18 @@ async function main(): Promise<void> {
       run = await (await catalog.collection()).findOne({ _id: runId });
       progress.beats(run?.timeline ?? []);
       if (run?.timeline.some((t) => t.event === 'AnomalyDetectionCompleted' || t.outcome !== 'ok')) break;
-      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish in 10 minutes; see: npm run healctl -- incidents show ${runId}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `run ${runId} did not finish in 10 minutes; see: npm run healctl -- incidents show ${runId}`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
     progress.stop();
     const failed = run?.timeline.find((t) => t.outcome !== 'ok');
-    if (failed) throw new Error(`run ${runId} ended ${failed.outcome} at ${failed.handler}: npm run healctl -- incidents show ${runId}`);
+    if (failed)
+      throw new Error(
+        `run ${runId} ended ${failed.outcome} at ${failed.handler}: npm run healctl -- incidents show ${runId}`,
+      );
 
     say('\n5/5  incidents opened, with their evidence (from the projection)');
     const completed = run!.outputs.AnomalyDetectionCompleted as { incidentsOpened: string[] } | undefined;
@@ -110,7 +186,12 @@ async function main(): Promise<void> {
     });
     if (incidents.length === 0) say('     no incident opened');
     for (const doc of incidents.sort((a, b) => a.createdAt - b.createdAt)) {
-      const o = doc.outputs.IncidentOpened as { title: string; severity: string; kinds: string[]; findings: Array<{ kind: string; rule: string; explanation: string }> };
+      const o = doc.outputs.IncidentOpened as {
+        title: string;
+        severity: string;
+        kinds: string[];
+        findings: Array<{ kind: string; rule: string; explanation: string }>;
+      };
       say(`\n  ● ${doc._id}  [${o.severity}]  ${o.kinds.join(', ')}`);
       say(`    ${o.title}`);
       for (const f of o.findings.slice(0, 4)) say(`      - ${f.kind}/${f.rule}: ${f.explanation}`);
@@ -133,7 +214,12 @@ async function main(): Promise<void> {
 /** Progress bars on a terminal; one line per beat otherwise (CI logs, pipes). */
 function beatProgress(lines: number) {
   const tty = process.stdout.isTTY === true;
-  const bars = tty ? new MultiBar({ format: '     {label} [{bar}] {value}/{total} {what}', hideCursor: true, stopOnComplete: true }, Presets.shades_classic) : null;
+  const bars = tty
+    ? new MultiBar(
+        { format: '     {label} [{bar}] {value}/{total} {what}', hideCursor: true, stopOnComplete: true },
+        Presets.shades_classic,
+      )
+    : null;
   const ship = bars?.create(lines, 0, { label: 'ship  ', what: 'lines' });
   const parse = bars?.create(7, 0, { label: 'parse ', what: 'waiting' });
   const detect = bars?.create(9, 0, { label: 'detect', what: 'waiting' });
@@ -153,7 +239,9 @@ function beatProgress(lines: number) {
         for (const t of timeline) {
           if (printed.has(t.eventId)) continue;
           printed.add(t.eventId);
-          say(`     ${t.stage.padEnd(16)} ${String(t.beat).padStart(2)} ${(t.handler ?? '').padEnd(28)} -> ${t.event} (${t.durationMs ?? '-'} ms)`);
+          say(
+            `     ${t.stage.padEnd(16)} ${String(t.beat).padStart(2)} ${(t.handler ?? '').padEnd(28)} -> ${t.event} (${t.durationMs ?? '-'} ms)`,
+          );
         }
       }
     },

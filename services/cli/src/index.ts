@@ -1,2 +1,9 @@
 export { buildProgram, main } from './program.js';
-export { ship, requestParse, filesUnder, LineBatcher, type ShipOptions, type ShipResult } from './commands/ship.js';
+export {
+  ship,
+  requestParse,
+  filesUnder,
+  LineBatcher,
+  type ShipOptions,
+  type ShipResult,
+} from './commands/ship.js';

@@ -9,7 +9,9 @@ import { CliError } from './output.js';
 /** healctl: the operator's command line for the self-healing platform. */
 export function buildProgram(): Command {
   const program = new Command('healctl')
-    .description('operate the self-healing platform: infrastructure, topics, schemas, incidents, dead letters, replays')
+    .description(
+      'operate the self-healing platform: infrastructure, topics, schemas, incidents, dead letters, replays',
+    )
     .showHelpAfterError()
     .exitOverride();
   registerInfraCommands(program);
@@ -34,4 +36,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

@@ -82,13 +82,22 @@ export function streamOf(event: StageEvent, topic: string): string {
 }
 
 /** Returns the next document, or null when the event was applied already (a redelivery changes nothing). */
-export function evolve(doc: IncidentDoc | null, event: StageEvent, topic: string, rules: StatusRules = defaultStatusRules): IncidentDoc | null {
+export function evolve(
+  doc: IncidentDoc | null,
+  event: StageEvent,
+  topic: string,
+  rules: StatusRules = defaultStatusRules,
+): IncidentDoc | null {
   const { meta } = event;
   const stream = streamOf(event, topic);
   const applied = doc?.checkpoint[stream] ?? 0;
   if (meta.seq <= applied) return null;
   const type = meta.type;
-  const outcome: TimelineEntry['outcome'] = rules.rejected(type) ? 'rejected' : rules.failed(type) ? 'failed' : 'ok';
+  const outcome: TimelineEntry['outcome'] = rules.rejected(type)
+    ? 'rejected'
+    : rules.failed(type)
+      ? 'failed'
+      : 'ok';
   let status: IncidentStatus = doc?.status ?? 'running';
   if (rules.opened(type)) status = 'open';
   else if (rules.resolved(type)) status = 'resolved';

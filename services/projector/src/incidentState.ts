@@ -1,7 +1,14 @@
 import type { IncidentState } from '@self-healing/schemas';
 import type { IncidentDoc } from './evolve.js';
 
-type Opened = { title: string; severity: IncidentState['severity']; kinds: IncidentState['kinds']; services: string[]; timeRange: { from: number; until: number }; findings: unknown[] };
+type Opened = {
+  title: string;
+  severity: IncidentState['severity'];
+  kinds: IncidentState['kinds'];
+  services: string[];
+  timeRange: { from: number; until: number };
+  findings: unknown[];
+};
 
 /**
  * The current state of an incident as other teams read it from the compacted incidents.state topic. Only

@@ -5,30 +5,97 @@ import { toIncidentState } from './incidentState.js';
 
 const T = 1_700_000_000_000;
 const ev = (type: string, seq: number, payload: unknown): StageEvent =>
-  buildEvent('incidents', { type, payload }, {
-    incidentId: 'inc-1', seq, causationId: null, correlationId: 'run-1', startedAt: null, occurredAt: T + seq * 60_000,
-    producer: 'test', sequenceId: null, beat: null, handler: null, attempt: 1, machineVersion: null,
-  });
-const opened = { title: 'error burst in checkout', severity: 'high', kinds: ['error'], services: ['checkout'], timeRange: { from: T, until: T + 1 }, findings: [{ id: 'f1' }, { id: 'f2' }] };
-const fold = (events: StageEvent[]) => events.reduce<IncidentDoc | null>((d, e) => evolve(d, e, 'selfhealing.incidents') ?? d, null)!;
+  buildEvent(
+    'incidents',
+    { type, payload },
+    {
+      incidentId: 'inc-1',
+      seq,
+      causationId: null,
+      correlationId: 'run-1',
+      startedAt: null,
+      occurredAt: T + seq * 60_000,
+      producer: 'test',
+      sequenceId: null,
+      beat: null,
+      handler: null,
+      attempt: 1,
+      machineVersion: null,
+    },
+  );
+const opened = {
+  title: 'error burst in checkout',
+  severity: 'high',
+  kinds: ['error'],
+  services: ['checkout'],
+  timeRange: { from: T, until: T + 1 },
+  findings: [{ id: 'f1' }, { id: 'f2' }],
+};
+const fold = (events: StageEvent[]) =>
+  events.reduce<IncidentDoc | null>((d, e) => evolve(d, e, 'selfhealing.incidents') ?? d, null)!;
 
 describe('the current state of an incident, for the compacted topic', () => {
   it('given an opened incident, it is open with the evidence counts', () => {
     const s = toIncidentState(fold([ev('IncidentOpened', 1, opened)]));
-    expect(s).toMatchObject({ incidentId: 'inc-1', version: 1, status: 'open', title: opened.title, severity: 'high', findingCount: 2, openedAt: T + 60_000, resolvedAt: null, reopenCount: 0, lastEventType: 'IncidentOpened' });
+    expect(s).toMatchObject({
+      incidentId: 'inc-1',
+      version: 1,
+      status: 'open',
+      title: opened.title,
+      severity: 'high',
+      findingCount: 2,
+      openedAt: T + 60_000,
+      resolvedAt: null,
+      reopenCount: 0,
+      lastEventType: 'IncidentOpened',
+    });
   });
 
   it('follows updates, resolution and reopening', () => {
-    const updated = fold([ev('IncidentOpened', 1, opened), ev('IncidentUpdated', 2, { severity: 'critical', findingCount: 5 })]);
-    expect(toIncidentState(updated)).toMatchObject({ version: 2, severity: 'critical', findingCount: 5, status: 'open' });
-    const resolved = fold([ev('IncidentOpened', 1, opened), ev('IncidentResolved', 2, { resolution: 'recovered' })]);
-    expect(toIncidentState(resolved)).toMatchObject({ status: 'resolved', resolution: 'recovered', resolvedAt: T + 120_000 });
-    const back = fold([ev('IncidentOpened', 1, opened), ev('IncidentResolved', 2, { resolution: 'recovered' }), ev('IncidentReopened', 3, { severity: 'medium', reopenCount: 1 })]);
-    expect(toIncidentState(back)).toMatchObject({ status: 'open', resolution: null, resolvedAt: null, reopenCount: 1, severity: 'medium', lastEventType: 'IncidentReopened' });
+    const updated = fold([
+      ev('IncidentOpened', 1, opened),
+      ev('IncidentUpdated', 2, { severity: 'critical', findingCount: 5 }),
+    ]);
+    expect(toIncidentState(updated)).toMatchObject({
+      version: 2,
+      severity: 'critical',
+      findingCount: 5,
+      status: 'open',
+    });
+    const resolved = fold([
+      ev('IncidentOpened', 1, opened),
+      ev('IncidentResolved', 2, { resolution: 'recovered' }),
+    ]);
+    expect(toIncidentState(resolved)).toMatchObject({
+      status: 'resolved',
+      resolution: 'recovered',
+      resolvedAt: T + 120_000,
+    });
+    const back = fold([
+      ev('IncidentOpened', 1, opened),
+      ev('IncidentResolved', 2, { resolution: 'recovered' }),
+      ev('IncidentReopened', 3, { severity: 'medium', reopenCount: 1 }),
+    ]);
+    expect(toIncidentState(back)).toMatchObject({
+      status: 'open',
+      resolution: null,
+      resolvedAt: null,
+      reopenCount: 1,
+      severity: 'medium',
+      lastEventType: 'IncidentReopened',
+    });
   });
 
   it('runs (parse, detection) have no incident state', () => {
-    const run = evolve(null, buildEvent('telemetry.parse', { type: 'TelemetryParseRequested', payload: {} }, { ...ev('x', 1, {}).meta, sequenceId: 'telemetry.parse' }), 't')!;
+    const run = evolve(
+      null,
+      buildEvent(
+        'telemetry.parse',
+        { type: 'TelemetryParseRequested', payload: {} },
+        { ...ev('x', 1, {}).meta, sequenceId: 'telemetry.parse' },
+      ),
+      't',
+    )!;
     expect(toIncidentState(run)).toBeNull();
   });
 });

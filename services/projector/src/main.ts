@@ -42,4 +42,16 @@ const http = await startHttp(config.HTTP_PORT, metrics, { consumer: async () => 
 await projector.start();
 consuming = true;
 logger.info({ host: hostname() }, 'projector running');
-stopOnSignals([{ stop: async () => { consuming = false; await projector.stop(); await client.close(); http.close(); } }], logger);
+stopOnSignals(
+  [
+    {
+      stop: async () => {
+        consuming = false;
+        await projector.stop();
+        await client.close();
+        http.close();
+      },
+    },
+  ],
+  logger,
+);

@@ -1,6 +1,13 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { ConsumerLoop, RegistryCodec, readTopic, type EventCodec, type Logger, type Metrics } from '@self-healing/shared';
+import {
+  ConsumerLoop,
+  RegistryCodec,
+  readTopic,
+  type EventCodec,
+  type Logger,
+  type Metrics,
+} from '@self-healing/shared';
 import { toIncidentState } from './incidentState.js';
 import { ProjectionCatalog, applyEvent } from './store.js';
 import type { IncidentDoc } from './evolve.js';
@@ -41,12 +48,26 @@ export function createProjector(opts: ProjectorOptions): ConsumerLoop {
       const collection = await catalog.collection();
       const applied = await applyEvent(collection, event, input.topic);
       const target = opts.incidentState;
-      if (applied === 'duplicate' || !target || input.topic !== target.incidentsTopic || !(opts.codec instanceof RegistryCodec)) return { outputs: [] };
+      if (
+        applied === 'duplicate' ||
+        !target ||
+        input.topic !== target.incidentsTopic ||
+        !(opts.codec instanceof RegistryCodec)
+      )
+        return { outputs: [] };
       const doc = await collection.findOne({ _id: event.meta.incidentId });
       const state = doc ? toIncidentState(doc) : null;
       if (!state) return { outputs: [] };
       // Produced with the offset commit: the compacted topic never misses a change nor sees one twice.
-      return { outputs: [{ topic: target.topic, key: state.incidentId, value: await opts.codec.encodeRecord(target.subject, target.schema, state) }] };
+      return {
+        outputs: [
+          {
+            topic: target.topic,
+            key: state.incidentId,
+            value: await opts.codec.encodeRecord(target.subject, target.schema, state),
+          },
+        ],
+      };
     },
   });
 }
@@ -64,7 +85,9 @@ export interface ReplayResult {
  * once more with what the live projector wrote to the old one meanwhile (idempotent: checkpoints skip what is
  * there), then drops the old collection.
  */
-export async function replayProjection(opts: Pick<ProjectorOptions, 'kafka' | 'db' | 'codec' | 'logger' | 'topics'>): Promise<ReplayResult> {
+export async function replayProjection(
+  opts: Pick<ProjectorOptions, 'kafka' | 'db' | 'codec' | 'logger' | 'topics'>,
+): Promise<ReplayResult> {
   const catalog = new ProjectionCatalog(opts.db);
   const old = await catalog.current();
   const version = old.version + 1;
@@ -81,7 +104,10 @@ export async function replayProjection(opts: Pick<ProjectorOptions, 'kafka' | 'd
             const event = await opts.codec.decode(m.value);
             if ((await applyEvent(target, event, topic)) === 'applied') events++;
           } catch (error) {
-            opts.logger.warn({ topic, offset: m.offset, err: String(error) }, 'replay skipped an undecodable record');
+            opts.logger.warn(
+              { topic, offset: m.offset, err: String(error) },
+              'replay skipped an undecodable record',
+            );
           }
         },
       });
@@ -90,7 +116,10 @@ export async function replayProjection(opts: Pick<ProjectorOptions, 'kafka' | 'd
   await pass();
   await catalog.switchTo(name, version);
   await pass();
-  await opts.db.collection(old.collection).drop().catch(() => undefined);
+  await opts.db
+    .collection(old.collection)
+    .drop()
+    .catch(() => undefined);
   const incidents = await target.countDocuments();
   opts.logger.info({ collection: name, events, incidents }, 'projection replayed');
   return { collection: name, version, events, incidents, dropped: old.collection };

@@ -16,8 +16,18 @@ export function projectedTopicsOf(t: TopicNames): string[] {
 }
 
 /** Where the projector publishes incidents' current state, under the deployment's topic prefix. */
-export function incidentStateTarget(prefix: string): { topic: string; subject: string; schema: object; incidentsTopic: string } {
+export function incidentStateTarget(prefix: string): {
+  topic: string;
+  subject: string;
+  schema: object;
+  incidentsTopic: string;
+} {
   const topics = platformTopicNames(prefix);
   const schema = eventSchemas().find((s) => s.subject === incidentStateSubject)!.schema;
-  return { topic: topics.incidentState, subject: `${prefix}${incidentStateSubject}`, schema, incidentsTopic: topics.incidents };
+  return {
+    topic: topics.incidentState,
+    subject: `${prefix}${incidentStateSubject}`,
+    schema,
+    incidentsTopic: topics.incidents,
+  };
 }

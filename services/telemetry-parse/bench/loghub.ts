@@ -67,7 +67,10 @@ function round(x: number, digits = 4): number {
   return Math.round(x * f) / f;
 }
 
-function averageOf<K extends string>(rows: ReadonlyArray<Record<K, number>>, keys: readonly K[]): Record<string, number> {
+function averageOf<K extends string>(
+  rows: ReadonlyArray<Record<K, number>>,
+  keys: readonly K[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of keys) out[k] = round(rows.reduce((a, r) => a + r[k], 0) / Math.max(rows.length, 1));
   return out;
@@ -143,7 +146,11 @@ async function main(): Promise<void> {
       const acc = evaluate(gtFor[name]!, p.templates ?? []);
       const row = { GA: round(acc.GA), PA: round(acc.PA), FGA: round(acc.FGA), FTA: round(acc.FTA) };
       d3rows.push(row);
-      drain3[name] = { ...row, linesPerSecond: Math.round(p.lines / median(p.seconds)), templates: acc.predictedTemplates };
+      drain3[name] = {
+        ...row,
+        linesPerSecond: Math.round(p.lines / median(p.seconds)),
+        templates: acc.predictedTemplates,
+      };
     }
     drain3['average'] = averageOf(d3rows, ['GA', 'PA', 'FGA', 'FTA']);
     drain3['version'] = peer.version;
@@ -170,26 +177,48 @@ async function main(): Promise<void> {
   }
   const pad = (s: string, n: number): string => s.padEnd(n);
   const num = (x: unknown): string => (typeof x === 'number' ? x.toFixed(3) : '-').padStart(7);
-  console.log(pad('system', 11) + '   GA      PA      FGA     FTA   header  miner l/s | Drain3 GA   PA     FGA    FTA   lines/s');
+  console.log(
+    pad('system', 11) +
+      '   GA      PA      FGA     FTA   header  miner l/s | Drain3 GA   PA     FGA    FTA   lines/s',
+  );
   const d3 = (result['drain3'] ?? {}) as Record<string, Record<string, number>>;
   for (const name of names) {
     const s = systems[name]!;
     const d = d3[name];
     console.log(
       pad(name, 11) +
-        num(s.GA) + num(s.PA) + num(s.FGA) + num(s.FTA) + num(s.headerAgreement) +
-        String(s.minerLinesPerSecond).padStart(10) + ' |' +
-        num(d?.['GA']) + num(d?.['PA']) + num(d?.['FGA']) + num(d?.['FTA']) +
+        num(s.GA) +
+        num(s.PA) +
+        num(s.FGA) +
+        num(s.FTA) +
+        num(s.headerAgreement) +
+        String(s.minerLinesPerSecond).padStart(10) +
+        ' |' +
+        num(d?.['GA']) +
+        num(d?.['PA']) +
+        num(d?.['FGA']) +
+        num(d?.['FTA']) +
         String(d?.['linesPerSecond'] ?? '-').padStart(9),
     );
   }
   const a = average;
   const da = d3['average'];
   console.log(
-    pad('average', 11) + num(a['GA']) + num(a['PA']) + num(a['FGA']) + num(a['FTA']) + num(a['headerAgreement']) +
-      ' '.repeat(10) + ' |' + num(da?.['GA']) + num(da?.['PA']) + num(da?.['FGA']) + num(da?.['FTA']),
+    pad('average', 11) +
+      num(a['GA']) +
+      num(a['PA']) +
+      num(a['FGA']) +
+      num(a['FTA']) +
+      num(a['headerAgreement']) +
+      ' '.repeat(10) +
+      ' |' +
+      num(da?.['GA']) +
+      num(da?.['PA']) +
+      num(da?.['FGA']) +
+      num(da?.['FTA']),
   );
-  if (result['speedRatio'] !== undefined) console.log(`speed ratio (ours / Drain3, median of ${runs} runs): ${String(result['speedRatio'])}x`);
+  if (result['speedRatio'] !== undefined)
+    console.log(`speed ratio (ours / Drain3, median of ${runs} runs): ${String(result['speedRatio'])}x`);
 }
 
 main().catch((e: unknown) => {

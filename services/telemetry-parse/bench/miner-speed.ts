@@ -51,7 +51,10 @@ export function loadMessages(data: string, lines: number): string[] {
   return out;
 }
 
-function timeOnce(messages: readonly string[], options: MinerOptions | undefined): { seconds: number; templates: number } {
+function timeOnce(
+  messages: readonly string[],
+  options: MinerOptions | undefined,
+): { seconds: number; templates: number } {
   const miner = new TemplateMiner(options);
   const start = process.hrtime.bigint();
   for (let i = 0; i < messages.length; i++) miner.add(messages[i]!);
@@ -77,7 +80,11 @@ export async function measureMinerSpeed(opts: MinerSpeedOptions): Promise<MinerS
     const peer = await runDrain3({ corpus: messages }, { repeat: runs, mode: 'speed' });
     const p = peer.systems['corpus']!;
     const theirRates = p.seconds.map((s) => p.lines / s);
-    drain3 = { linesPerSecond: Math.round(median(theirRates)), runLinesPerSecond: theirRates.map(Math.round), version: peer.version };
+    drain3 = {
+      linesPerSecond: Math.round(median(theirRates)),
+      runLinesPerSecond: theirRates.map(Math.round),
+      version: peer.version,
+    };
   }
   return {
     lines: messages.length,

@@ -1,9 +1,25 @@
 export * from './decode/index.js';
-export { parseTextHeader, matchTimestamp, toEpochMs, type HeaderOptions, type TimestampMatch, type TimestampFields, type EpochDefaults } from './header/index.js';
+export {
+  parseTextHeader,
+  matchTimestamp,
+  toEpochMs,
+  type HeaderOptions,
+  type TimestampMatch,
+  type TimestampFields,
+  type EpochDefaults,
+} from './header/index.js';
 export * from './mining/index.js';
 export * from './aggregate/index.js';
 export * from './normalize/index.js';
-export { ParsePipeline, createParsePipeline, type ParsePipelineOptions, type BatchAccounting, type BatchResult, type NewTemplate, type NumberExtractor } from './pipeline.js';
+export {
+  ParsePipeline,
+  createParsePipeline,
+  type ParsePipelineOptions,
+  type BatchAccounting,
+  type BatchResult,
+  type NewTemplate,
+  type NumberExtractor,
+} from './pipeline.js';
 export * from './service/steps.js';
 export * from './service/sources.js';
 export * from './service/validate.js';

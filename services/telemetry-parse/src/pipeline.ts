@@ -1,8 +1,19 @@
 import type { TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
 import { decodeKafkaRecord } from './decode/index.js';
 import type { RawKafkaRecord, TextHeaderParser } from './decode/types.js';
-import { mergeCounts, normalizeNumbers, normalizeRecord, type NormalizeOptions, type RedactionCounts } from './normalize/index.js';
-import { createWindowAggregator, type WindowAggregator, type WindowAggregatorOptions, type WindowSnapshot } from './aggregate/index.js';
+import {
+  mergeCounts,
+  normalizeNumbers,
+  normalizeRecord,
+  type NormalizeOptions,
+  type RedactionCounts,
+} from './normalize/index.js';
+import {
+  createWindowAggregator,
+  type WindowAggregator,
+  type WindowAggregatorOptions,
+  type WindowSnapshot,
+} from './aggregate/index.js';
 
 /** What this pipeline needs from the template miner (src/mining): Drain-style, one call per message. */
 export interface TemplateMiner {
@@ -81,8 +92,17 @@ export class ParsePipeline {
 
   process(batch: readonly RawKafkaRecord[]): BatchResult {
     const accounting: BatchAccounting = {
-      records: batch.length, logRecords: 0, events: 0, aggregated: 0, droppedLate: 0,
-      rejected: {}, rejectedLogRecords: 0, deadLetters: [], redactions: {}, levelDefaulted: 0, newTemplates: [],
+      records: batch.length,
+      logRecords: 0,
+      events: 0,
+      aggregated: 0,
+      droppedLate: 0,
+      rejected: {},
+      rejectedLogRecords: 0,
+      deadLetters: [],
+      redactions: {},
+      levelDefaulted: 0,
+      newTemplates: [],
     };
     const reject = (reason: string): void => {
       accounting.rejected[reason] = (accounting.rejected[reason] ?? 0) + 1;
@@ -106,7 +126,10 @@ export class ParsePipeline {
         if (n.timestamp === null) {
           reject('missing-timestamp');
           accounting.rejectedLogRecords++;
-          problems.push({ reason: 'missing-timestamp', detail: `no readable time in "${n.message.slice(0, 80)}"` });
+          problems.push({
+            reason: 'missing-timestamp',
+            detail: `no readable time in "${n.message.slice(0, 80)}"`,
+          });
           continue;
         }
         let mined: ReturnType<TemplateMiner['add']>;
@@ -135,7 +158,12 @@ export class ParsePipeline {
           stack: n.stack,
         };
         if (mined.isNew) {
-          accounting.newTemplates.push({ service: n.service, templateId: mined.templateId, template: mined.template, firstSeen: n.timestamp });
+          accounting.newTemplates.push({
+            service: n.service,
+            templateId: mined.templateId,
+            template: mined.template,
+            firstSeen: n.timestamp,
+          });
         }
         events.push(event);
         accounting.events++;

@@ -8,7 +8,11 @@ export interface TopicSpec {
 }
 
 /** Creates the topics that do not exist yet; existing ones are left as they are. Returns the names created. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], replicationFactor = 1): Promise<string[]> {
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: TopicSpec[],
+  replicationFactor = 1,
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -25,7 +29,10 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], replication
       // Not kafkajs's waitForLeaders: it retries only "leader not available", while a broker that has just created
       // a topic may still answer "unknown topic" for it. We poll the metadata until every partition has a leader.
       await admin.createTopics({ topics: missing, waitForLeaders: false });
-      await waitForLeaders(admin, missing.map((t) => t.topic));
+      await waitForLeaders(
+        admin,
+        missing.map((t) => t.topic),
+      );
     }
     return missing.map((t) => t.topic);
   } finally {
@@ -39,11 +46,18 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
   for (;;) {
     try {
       const { topics: meta } = await admin.fetchTopicMetadata({ topics });
-      if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      if (
+        meta.length === topics.length &&
+        meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -52,7 +52,10 @@ export class RegistryCodec implements EventCodec {
   async encodeRecord(subject: string, schema: object, value: unknown): Promise<Buffer> {
     let id = this.ids.get(`subject:${subject}`);
     if (id === undefined) {
-      ({ id } = await this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD }));
+      ({ id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        { subject, compatibility: COMPATIBILITY.BACKWARD },
+      ));
       this.ids.set(`subject:${subject}`, id);
     }
     return this.registry.encode(id, asAvroValue(value));
@@ -64,14 +67,19 @@ export class RegistryCodec implements EventCodec {
 
   async decode(value: Buffer): Promise<StageEvent> {
     if (value.length < 5 || value[0] !== 0) {
-      throw new PermanentError('not in Confluent wire format (magic byte 0 and schema id expected)', 'not-wire-format');
+      throw new PermanentError(
+        'not in Confluent wire format (magic byte 0 and schema id expected)',
+        'not-wire-format',
+      );
     }
     let decoded: unknown;
     try {
       decoded = await this.registry.decode(value);
     } catch (error) {
       // A schema id the registry does not know, or bytes that do not match the schema: retrying cannot help.
-      throw new PermanentError(`undecodable event: ${(error as Error).message}`, 'undecodable', { cause: error });
+      throw new PermanentError(`undecodable event: ${(error as Error).message}`, 'undecodable', {
+        cause: error,
+      });
     }
     const event = decoded as StageEvent;
     if (!event?.meta?.type || !event.meta.incidentId) {
@@ -83,7 +91,8 @@ export class RegistryCodec implements EventCodec {
 
 /** avsc writes `bytes` only from Buffers; our types say Uint8Array (what sketches and decoders produce). */
 function asAvroValue(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof Uint8Array)
+    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (Array.isArray(value)) return value.map(asAvroValue);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -36,7 +36,11 @@ export interface HandleResult {
 }
 
 /** Called when a message is given up on; may add records (e.g. a `Failed` event) to the dead-letter transaction. */
-export type FailureHandler = (input: InputMessage, error: unknown, attempts: number) => Promise<OutputRecord[]>;
+export type FailureHandler = (
+  input: InputMessage,
+  error: unknown,
+  attempts: number,
+) => Promise<OutputRecord[]>;
 
 export interface ConsumerLoopOptions {
   kafka: Kafka;
@@ -98,7 +102,8 @@ export function deadLetterRecord(
     headers: {
       ...headersToStrings(input.message.headers),
       [DLQ_HEADERS.error]: describeError(error).slice(0, 2000),
-      [DLQ_HEADERS.errorCode]: typeof code === 'string' ? code : isPermanent(error) ? 'permanent' : 'exhausted',
+      [DLQ_HEADERS.errorCode]:
+        typeof code === 'string' ? code : isPermanent(error) ? 'permanent' : 'exhausted',
       [DLQ_HEADERS.topic]: input.topic,
       [DLQ_HEADERS.partition]: String(input.partition),
       [DLQ_HEADERS.offset]: input.message.offset,
@@ -156,10 +161,14 @@ export class ConsumerLoop {
       heartbeatInterval: Math.max(500, Math.floor(this.opts.sessionTimeoutMs / 5)),
     });
     await this.consumer.connect();
-    for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
+    for (const topic of topics)
+      await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
     const { END_BATCH_PROCESS } = this.consumer.events;
     this.consumer.on(END_BATCH_PROCESS, (e) => {
-      this.opts.metrics?.lag.set({ topic: e.payload.topic, partition: String(e.payload.partition) }, Number(e.payload.offsetLag));
+      this.opts.metrics?.lag.set(
+        { topic: e.payload.topic, partition: String(e.payload.partition) },
+        Number(e.payload.offsetLag),
+      );
     });
     await this.consumer.run({
       autoCommit: false,
@@ -167,7 +176,10 @@ export class ConsumerLoop {
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         // A beat can take longer than the session timeout (a large parse run): keep the membership alive
         // while it works, or the group evicts us, the commit fails, and the same beat runs again forever.
-        const beat = setInterval(() => void heartbeat().catch(() => undefined), Math.max(250, Math.floor(this.opts.sessionTimeoutMs / 4)));
+        const beat = setInterval(
+          () => void heartbeat().catch(() => undefined),
+          Math.max(250, Math.floor(this.opts.sessionTimeoutMs / 4)),
+        );
         try {
           await this.process({ topic, partition, message });
         } finally {
@@ -198,12 +210,20 @@ export class ConsumerLoop {
         const { outputs, afterCommit } = await handle(input, { attempt, logger });
         await this.commitWith(input, outputs);
         // Only a cache is updated here; if it fails, the next delivery or a rebuild corrects it.
-        await afterCommit?.().catch((error) => logger.warn({ err: describeError(error) }, 'after-commit hook failed'));
+        await afterCommit?.().catch((error) =>
+          logger.warn({ err: describeError(error) }, 'after-commit hook failed'),
+        );
         return;
       } catch (error) {
         const giveUp = isPermanent(error) || attempt >= maxAttempts || this.stopping;
         logger.warn(
-          { err: describeError(error), attempt, topic: input.topic, partition: input.partition, offset: input.message.offset },
+          {
+            err: describeError(error),
+            attempt,
+            topic: input.topic,
+            partition: input.partition,
+            offset: input.message.offset,
+          },
           giveUp ? 'giving up on message' : 'handler failed, retrying',
         );
         if (!giveUp) {
@@ -235,7 +255,11 @@ export class ConsumerLoop {
     logger.error({ err: describeError(error), attempts, dlqTopic }, 'message dead-lettered');
   }
 
-  private async commitWith(input: InputMessage, outputs: OutputRecord[], raw: Array<Message & { topic: string }> = []): Promise<void> {
+  private async commitWith(
+    input: InputMessage,
+    outputs: OutputRecord[],
+    raw: Array<Message & { topic: string }> = [],
+  ): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('consumer loop not started');
     const transaction = await producer.transaction();
@@ -253,12 +277,19 @@ export class ConsumerLoop {
         byTopic.set(topic, list);
       }
       if (byTopic.size > 0) {
-        await transaction.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        await transaction.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
       }
       await transaction.sendOffsets({
         consumerGroupId: this.opts.groupId,
         topics: [
-          { topic: input.topic, partitions: [{ partition: input.partition, offset: (BigInt(input.message.offset) + 1n).toString() }] },
+          {
+            topic: input.topic,
+            partitions: [
+              { partition: input.partition, offset: (BigInt(input.message.offset) + 1n).toString() },
+            ],
+          },
         ],
       });
       await transaction.commit();

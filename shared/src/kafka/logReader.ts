@@ -14,7 +14,11 @@ export interface ReadOptions {
  * isolation (aborted transactions are never seen). For rebuilding state, replays and listing dead letters;
  * uses a throw-away consumer group so that no service's offsets move.
  */
-export async function readTopic(kafka: Kafka, topic: string, options: ReadOptions): Promise<{ messages: number }> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  options: ReadOptions,
+): Promise<{ messages: number }> {
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);
@@ -35,7 +39,10 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`reading ${topic} did not reach its end within ${options.timeoutMs ?? 60_000} ms`)),
+        () =>
+          reject(
+            new Error(`reading ${topic} did not reach its end within ${options.timeoutMs ?? 60_000} ms`),
+          ),
         options.timeoutMs ?? 60_000,
       );
       const reached = (partition: number, lastOffset: string) => {
@@ -47,7 +54,9 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
         }
       };
       // Fires for batches made only of transaction markers too, so a partition ending in a marker completes.
-      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => reached(e.payload.partition, e.payload.lastOffset));
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) =>
+        reached(e.payload.partition, e.payload.lastOffset),
+      );
       consumer
         .run({
           autoCommit: false,

@@ -27,7 +27,11 @@ export async function readRanges(
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `range-reader-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
   let count = 0;
   try {
     const bounds = await admin.fetchTopicOffsets(topic);
@@ -35,15 +39,21 @@ export async function readRanges(
       const b = bounds.find((x) => x.partition === r.partition);
       if (!b) throw new Error(`${topic} has no partition ${r.partition}`);
       if (r.fromOffset < Number(b.low) || r.toOffset > Number(b.high)) {
-        throw new Error(`${topic}[${r.partition}] holds offsets ${b.low}..${b.high}, not ${r.fromOffset}..${r.toOffset} (retention may have removed them)`);
+        throw new Error(
+          `${topic}[${r.partition}] holds offsets ${b.low}..${b.high}, not ${r.fromOffset}..${r.toOffset} (retention may have removed them)`,
+        );
       }
     }
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic} ranges timed out`)), options.timeoutMs ?? 120_000);
+      const timer = setTimeout(
+        () => reject(new Error(`reading ${topic} ranges timed out`)),
+        options.timeoutMs ?? 120_000,
+      );
       const seekAll = () => {
-        for (const r of pending.values()) consumer.seek({ topic, partition: r.partition, offset: String(r.fromOffset) });
+        for (const r of pending.values())
+          consumer.seek({ topic, partition: r.partition, offset: String(r.fromOffset) });
       };
       consumer.on(consumer.events.GROUP_JOIN, () => seekAll());
       consumer

@@ -20,7 +20,11 @@ interface ChunkDoc {
 export class ChunkStore {
   private readonly collection: Collection<ChunkDoc>;
 
-  constructor(db: Db, collection: string, private readonly chunkSize = 20_000) {
+  constructor(
+    db: Db,
+    collection: string,
+    private readonly chunkSize = 20_000,
+  ) {
     this.collection = db.collection<ChunkDoc>(collection);
   }
 
@@ -42,7 +46,8 @@ export class ChunkStore {
 
   async read<T>(runId: string, step: string, options: { missingOk?: boolean } = {}): Promise<T[]> {
     const docs = await this.collection.find({ runId, step }).sort({ chunk: 1 }).toArray();
-    if (docs.length === 0 && !options.missingOk) throw new Error(`chunks of run ${runId} step ${step} are missing`);
+    if (docs.length === 0 && !options.missingOk)
+      throw new Error(`chunks of run ${runId} step ${step} are missing`);
     return docs.flatMap((d) => deserialize(gunzipSync(d.data.buffer)) as T[]);
   }
 

@@ -23,7 +23,10 @@ export class EffectLedger {
     this.collection = db.collection<EffectDoc>('effects');
   }
 
-  async once<T>(key: string, effect: (idempotencyKey: string) => Promise<T>): Promise<{ result: T; replayed: boolean }> {
+  async once<T>(
+    key: string,
+    effect: (idempotencyKey: string) => Promise<T>,
+  ): Promise<{ result: T; replayed: boolean }> {
     const done = await this.collection.findOne({ _id: key });
     if (done) return { result: fromJson<T>(done.result), replayed: true };
     const result = await effect(key);
@@ -41,5 +44,8 @@ export class EffectLedger {
 }
 
 export interface ScopedEffects {
-  once<T>(name: string, effect: (idempotencyKey: string) => Promise<T>): Promise<{ result: T; replayed: boolean }>;
+  once<T>(
+    name: string,
+    effect: (idempotencyKey: string) => Promise<T>,
+  ): Promise<{ result: T; replayed: boolean }>;
 }

@@ -56,7 +56,10 @@ export class IncidentCacheStore {
 
   /** Records that the event with this seq is committed to the log; never moves backwards. */
   async markEmitted(incidentId: string, seq: number): Promise<void> {
-    await this.collection.updateOne({ _id: incidentId, emittedSeq: { $lt: seq } }, { $set: { emittedSeq: seq } });
+    await this.collection.updateOne(
+      { _id: incidentId, emittedSeq: { $lt: seq } },
+      { $set: { emittedSeq: seq } },
+    );
   }
 
   async drop(): Promise<void> {

@@ -21,7 +21,11 @@ const unpack = <T>(binary: Binary): T => deserialize(gunzipSync(binary.buffer)) 
 export class RunScopedState<T> {
   private readonly collection: Collection<RunScopedDoc>;
 
-  constructor(db: Db, name: string, private readonly empty: () => T) {
+  constructor(
+    db: Db,
+    name: string,
+    private readonly empty: () => T,
+  ) {
     this.collection = db.collection<RunScopedDoc>(name);
   }
 
@@ -32,7 +36,11 @@ export class RunScopedState<T> {
   }
 
   async save(key: string, runId: string, before: T, after: T): Promise<void> {
-    await this.collection.replaceOne({ _id: key }, { runId, before: pack(before), after: pack(after) }, { upsert: true });
+    await this.collection.replaceOne(
+      { _id: key },
+      { runId, before: pack(before), after: pack(after) },
+      { upsert: true },
+    );
   }
 }
 
@@ -48,7 +56,9 @@ export async function bulkWriteInBatches<T extends Document>(
 ): Promise<{ upserted: number; modified: number; matched: number }> {
   const total = { upserted: 0, modified: 0, matched: 0 };
   for (let i = 0; i < operations.length; i += batchSize) {
-    const r = await collection.bulkWrite(operations.slice(i, i + batchSize) as AnyBulkWriteOperation<T>[], { ordered: false });
+    const r = await collection.bulkWrite(operations.slice(i, i + batchSize) as AnyBulkWriteOperation<T>[], {
+      ordered: false,
+    });
     total.upserted += r.upsertedCount;
     total.modified += r.modifiedCount;
     total.matched += r.matchedCount;

@@ -56,7 +56,8 @@ export function beatFrom(actions: ReadonlyArray<{ type: string; params?: unknown
   const run = actions.find((a) => a.type === 'runBeat');
   if (!run) return null;
   const params = run.params as Partial<BeatRequest> | undefined;
-  if (!params?.handler || typeof params.beat !== 'number') throw new Error('runBeat action without handler and beat');
+  if (!params?.handler || typeof params.beat !== 'number')
+    throw new Error('runBeat action without handler and beat');
   return { handler: params.handler, beat: params.beat };
 }
 
@@ -140,7 +141,10 @@ export function fold(
   for (const e of events) if (e.meta.seq <= upToSeq && !bySeq.has(e.meta.seq)) bySeq.set(e.meta.seq, e);
   const first = bySeq.get(1);
   if (!first) throw new Error(`cannot rebuild incident: its first event is not in the log`);
-  const start = machine.resolveState({ value: firstBeatState as never, context: machine.config.context as never });
+  const start = machine.resolveState({
+    value: firstBeatState as never,
+    context: machine.config.context as never,
+  });
   let cache: IncidentCache = {
     incidentId: first.meta.incidentId,
     machineVersion,
@@ -152,7 +156,10 @@ export function fold(
   };
   for (let seq = 1; seq <= upToSeq; seq++) {
     const e = bySeq.get(seq);
-    if (!e) throw new Error(`cannot rebuild incident ${first.meta.incidentId}: event ${seq} is missing from the log`);
+    if (!e)
+      throw new Error(
+        `cannot rebuild incident ${first.meta.incidentId}: event ${seq} is missing from the log`,
+      );
     const d = apply(machine, cache, e);
     if (d.kind !== 'run' && d.kind !== 'advance') throw new Error('unreachable');
     cache = d.cache;

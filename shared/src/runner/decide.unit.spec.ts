@@ -11,26 +11,37 @@ const spec = {
     { beat: 3, handler: 'finish', event: 'Finished' },
   ],
 };
-const machine = createSequenceMachine(spec, { triggers: ['StartCommand'], rejected: 'Rejected', failed: 'Failed' });
+const machine = createSequenceMachine(spec, {
+  triggers: ['StartCommand'],
+  rejected: 'Rejected',
+  failed: 'Failed',
+});
 const V = 'v1';
 
 function ev(type: string, seq: number, payload: unknown = { n: seq }, incidentId = 'inc-1'): StageEvent {
-  return buildEvent('demo.run', { type, payload }, {
-    incidentId,
-    seq,
-    causationId: seq === 1 ? 'trigger-1' : `e${seq - 1}`,
-    correlationId: 'corr',
-    startedAt: null,
-    occurredAt: 1000 + seq,
-    producer: 'test',
-    sequenceId: 'demo.run',
-    beat: seq,
-    handler: null,
-    attempt: 1,
-    machineVersion: V,
-  });
+  return buildEvent(
+    'demo.run',
+    { type, payload },
+    {
+      incidentId,
+      seq,
+      causationId: seq === 1 ? 'trigger-1' : `e${seq - 1}`,
+      correlationId: 'corr',
+      startedAt: null,
+      occurredAt: 1000 + seq,
+      producer: 'test',
+      sequenceId: 'demo.run',
+      beat: seq,
+      handler: null,
+      attempt: 1,
+      machineVersion: V,
+    },
+  );
 }
-const trigger: StageEvent = { ...ev('StartCommand', 0, { path: '/logs' }), meta: { ...ev('StartCommand', 0).meta, eventId: 'trigger-1', seq: 0 } };
+const trigger: StageEvent = {
+  ...ev('StartCommand', 0, { path: '/logs' }),
+  meta: { ...ev('StartCommand', 0).meta, eventId: 'trigger-1', seq: 0 },
+};
 
 function cacheOf(d: Decision): IncidentCache {
   if (d.kind !== 'run' && d.kind !== 'advance') throw new Error(`expected run/advance, got ${d.kind}`);
@@ -56,7 +67,11 @@ describe('the runner decides beat by beat', () => {
 
   it('runs every beat in order, then advances to the final state without running anything', () => {
     const [d0, d1, d2, d3] = happyRun();
-    expect([d0, d1, d2].map((d) => (d.kind === 'run' ? d.beat.handler : d.kind))).toEqual(['accept', 'work', 'finish']);
+    expect([d0, d1, d2].map((d) => (d.kind === 'run' ? d.beat.handler : d.kind))).toEqual([
+      'accept',
+      'work',
+      'finish',
+    ]);
     expect(d3.kind).toBe('advance');
     expect(cacheOf(d3).state.value).toBe('completed');
     expect((cacheOf(d3).state.context as { outputs: Record<string, unknown> }).outputs).toEqual({
@@ -69,24 +84,36 @@ describe('the runner decides beat by beat', () => {
   it('skips a redelivered event whose next event is already committed', () => {
     const [, d1] = happyRun();
     const afterEmit = { ...cacheOf(d1), emittedSeq: 2 };
-    expect(decideStageEvent(machine, V, afterEmit, ev('Accepted', 1))).toEqual({ kind: 'skip', reason: 'duplicate' });
+    expect(decideStageEvent(machine, V, afterEmit, ev('Accepted', 1))).toEqual({
+      kind: 'skip',
+      reason: 'duplicate',
+    });
   });
 
   it('runs the pending beat again when its input comes back before its output was committed', () => {
     const [, d1] = happyRun();
     const crashedBeforeCommit = cacheOf(d1); // emittedSeq still 1: the Worked event was never committed
-    expect(decideStageEvent(machine, V, crashedBeforeCommit, ev('Accepted', 1))).toMatchObject({ kind: 'run', beat: { handler: 'work' } });
+    expect(decideStageEvent(machine, V, crashedBeforeCommit, ev('Accepted', 1))).toMatchObject({
+      kind: 'run',
+      beat: { handler: 'work' },
+    });
   });
 
   it('skips a redelivered trigger once the incident has started', () => {
     const d0 = decideTrigger(machine, V, null, trigger);
-    expect(decideTrigger(machine, V, { ...cacheOf(d0), emittedSeq: 1 }, trigger)).toEqual({ kind: 'skip', reason: 'duplicate' });
+    expect(decideTrigger(machine, V, { ...cacheOf(d0), emittedSeq: 1 }, trigger)).toEqual({
+      kind: 'skip',
+      reason: 'duplicate',
+    });
   });
 
   it('refuses a second, different trigger for an existing incident', () => {
     const d0 = decideTrigger(machine, V, null, trigger);
     const other = { ...trigger, meta: { ...trigger.meta, eventId: 'trigger-2' } };
-    expect(decideTrigger(machine, V, cacheOf(d0), other)).toEqual({ kind: 'skip', reason: 'incident-exists' });
+    expect(decideTrigger(machine, V, cacheOf(d0), other)).toEqual({
+      kind: 'skip',
+      reason: 'incident-exists',
+    });
   });
 
   it('asks for a rebuild when the cache is missing, behind, or from another machine version', () => {
@@ -97,7 +124,10 @@ describe('the runner decides beat by beat', () => {
   });
 
   it('ignores events the machine does not expect in its state', () => {
-    const d = decideTrigger(machine, V, null, { ...trigger, meta: { ...trigger.meta, type: 'SomethingElse' } });
+    const d = decideTrigger(machine, V, null, {
+      ...trigger,
+      meta: { ...trigger.meta, type: 'SomethingElse' },
+    });
     expect(d).toEqual({ kind: 'skip', reason: 'not-for-this-machine' });
   });
 
@@ -122,11 +152,16 @@ describe('rebuilding from the log', () => {
   it('after a rebuild, an event older than the log end is a duplicate and the latest one runs its beat', () => {
     const rebuilt = fold(machine, V, 'accept', [ev('Accepted', 1), ev('Worked', 2)], 2);
     expect(decideStageEvent(machine, V, rebuilt, ev('Accepted', 1)).kind).toBe('skip');
-    expect(decideStageEvent(machine, V, rebuilt, ev('Worked', 2))).toMatchObject({ kind: 'run', beat: { handler: 'finish' } });
+    expect(decideStageEvent(machine, V, rebuilt, ev('Worked', 2))).toMatchObject({
+      kind: 'run',
+      beat: { handler: 'finish' },
+    });
   });
 
   it('refuses to rebuild from a log with a hole in it', () => {
-    expect(() => fold(machine, V, 'accept', [ev('Accepted', 1), ev('Finished', 3)], 3)).toThrow(/event 2 is missing/);
+    expect(() => fold(machine, V, 'accept', [ev('Accepted', 1), ev('Finished', 3)], 3)).toThrow(
+      /event 2 is missing/,
+    );
     expect(() => fold(machine, V, 'accept', [ev('Worked', 2)], 2)).toThrow(/first event/);
   });
 });

@@ -10,7 +10,14 @@ import { EffectLedger, type ScopedEffects } from '../mongo/effects.js';
 import { IncidentCacheStore } from '../mongo/incidentCache.js';
 import type { Metrics } from '../observability.js';
 import { errorInfo } from '../errors.js';
-import { decideStageEvent, decideTrigger, fold, type BeatRequest, type Decision, type IncidentCache } from './decide.js';
+import {
+  decideStageEvent,
+  decideTrigger,
+  fold,
+  type BeatRequest,
+  type Decision,
+  type IncidentCache,
+} from './decide.js';
 
 /** What a beat handler is given: the event that started the beat, the machine's context, and its tools. */
 export interface BeatInput {
@@ -85,7 +92,8 @@ export class StageRunner {
   constructor(private readonly opts: StageRunnerOptions) {
     const { definition: def } = opts;
     for (const handler of Object.keys(def.handlers)) {
-      if (typeof def.handlers[handler] !== 'function') throw new Error(`handler ${handler} is not a function`);
+      if (typeof def.handlers[handler] !== 'function')
+        throw new Error(`handler ${handler} is not a function`);
     }
     this.cache = new IncidentCacheStore(opts.db, def.stage);
     this.ledger = new EffectLedger(opts.db);
@@ -114,12 +122,20 @@ export class StageRunner {
     return this.loop.stop();
   }
 
-  private async handle(input: InputMessage, attempt: number): Promise<{ outputs: OutputRecord[]; afterCommit?: () => Promise<void> }> {
+  private async handle(
+    input: InputMessage,
+    attempt: number,
+  ): Promise<{ outputs: OutputRecord[]; afterCommit?: () => Promise<void> }> {
     const { definition: def, codec } = this.opts;
     if (!input.message.value) return { outputs: [] };
     const event = await codec.decode(input.message.value);
     const incidentId = event.meta.incidentId;
-    const logger = this.opts.logger.child({ incidentId, correlationId: event.meta.correlationId, eventId: event.meta.eventId, type: event.meta.type });
+    const logger = this.opts.logger.child({
+      incidentId,
+      correlationId: event.meta.correlationId,
+      eventId: event.meta.eventId,
+      type: event.meta.type,
+    });
     const cached = await this.cache.get(incidentId);
     let decision: Decision =
       input.topic === def.stageTopic
@@ -145,7 +161,13 @@ export class StageRunner {
     }
   }
 
-  private async runBeat(cache: IncidentCache, beat: BeatRequest, cause: StageEvent, attempt: number, logger: Logger) {
+  private async runBeat(
+    cache: IncidentCache,
+    beat: BeatRequest,
+    cause: StageEvent,
+    attempt: number,
+    logger: Logger,
+  ) {
     const { definition: def, codec, metrics } = this.opts;
     const handler = def.handlers[beat.handler];
     if (!handler) throw new Error(`no handler for beat ${beat.handler}`);
@@ -185,13 +207,26 @@ export class StageRunner {
       machineVersion: def.machineVersion,
     });
     const outputs: OutputRecord[] = [
-      { topic: def.stageTopic, key: cache.incidentId, value: await codec.encode(emitted), headers: { 'event-type': emitted.meta.type } },
+      {
+        topic: def.stageTopic,
+        key: cache.incidentId,
+        value: await codec.encode(emitted),
+        headers: { 'event-type': emitted.meta.type },
+      },
     ];
     for (const p of result.publish ?? []) {
-      outputs.push({ topic: p.topic, key: p.key, value: await codec.encode(p.event), headers: { 'event-type': p.event.meta.type } });
+      outputs.push({
+        topic: p.topic,
+        key: p.key,
+        value: await codec.encode(p.event),
+        headers: { 'event-type': p.event.meta.type },
+      });
     }
     outputs.push(...(result.raw ?? []));
-    logger.info({ handler: beat.handler, beat: beat.beat, emitted: emitted.meta.type, seq, ms: Date.now() - startedAt }, 'beat done');
+    logger.info(
+      { handler: beat.handler, beat: beat.beat, emitted: emitted.meta.type, seq, ms: Date.now() - startedAt },
+      'beat done',
+    );
     return {
       outputs,
       afterCommit: async () => {
@@ -236,29 +271,40 @@ export class StageRunner {
     }
     const cache = await this.cache.get(event.meta.incidentId);
     if (!cache?.pendingBeat) return [];
-    const failed = buildEvent(def.stage, {
-      type: def.failedEventType,
-      payload: {
+    const failed = buildEvent(
+      def.stage,
+      {
+        type: def.failedEventType,
+        payload: {
+          beat: cache.pendingBeat.beat,
+          handler: cache.pendingBeat.handler,
+          error: errorInfo(error),
+          attempts,
+          lastEventId: cache.lastSeq > 0 ? event.meta.eventId : null,
+        },
+      },
+      {
+        incidentId: cache.incidentId,
+        seq: cache.lastSeq + 1,
+        causationId: event.meta.eventId,
+        correlationId: event.meta.correlationId,
+        startedAt: null,
+        occurredAt: Date.now(),
+        producer: this.opts.producer,
+        sequenceId: def.stage,
         beat: cache.pendingBeat.beat,
         handler: cache.pendingBeat.handler,
-        error: errorInfo(error),
-        attempts,
-        lastEventId: cache.lastSeq > 0 ? event.meta.eventId : null,
+        attempt: attempts,
+        machineVersion: def.machineVersion,
       },
-    }, {
-      incidentId: cache.incidentId,
-      seq: cache.lastSeq + 1,
-      causationId: event.meta.eventId,
-      correlationId: event.meta.correlationId,
-      startedAt: null,
-      occurredAt: Date.now(),
-      producer: this.opts.producer,
-      sequenceId: def.stage,
-      beat: cache.pendingBeat.beat,
-      handler: cache.pendingBeat.handler,
-      attempt: attempts,
-      machineVersion: def.machineVersion,
-    });
-    return [{ topic: def.stageTopic, key: cache.incidentId, value: await codec.encode(failed), headers: { 'event-type': failed.meta.type } }];
+    );
+    return [
+      {
+        topic: def.stageTopic,
+        key: cache.incidentId,
+        value: await codec.encode(failed),
+        headers: { 'event-type': failed.meta.type },
+      },
+    ];
   }
 }

@@ -155,7 +155,8 @@ export class PerformanceMonitor {
       for (let k = 1; k <= Math.min(missing, this.opts.maxZeroFillWindows); k++) {
         const t = e.lastWindowStart + k * e.windowMs;
         const r = e.detector.update(t, 0);
-        if (r.finding?.onset && this.worthReporting(metric, r.finding, { ...a, count: 0 })) out.push(toFinding(e, r.finding));
+        if (r.finding?.onset && this.worthReporting(metric, r.finding, { ...a, count: 0 }))
+          out.push(toFinding(e, r.finding));
       }
     }
     e.lastWindowStart = a.windowStart;
@@ -167,11 +168,16 @@ export class PerformanceMonitor {
     const delta = Math.abs(d.observed - d.baseline);
     if (metric === 'latency.p95') {
       const rise = d.observed - d.baseline;
-      return d.direction === 'up' && rise >= this.opts.minLatencyRiseMs && rise >= this.opts.minLatencyRise * Math.abs(d.baseline);
+      return (
+        d.direction === 'up' &&
+        rise >= this.opts.minLatencyRiseMs &&
+        rise >= this.opts.minLatencyRise * Math.abs(d.baseline)
+      );
     }
     const z = this.opts.countNoiseZ;
     if (z <= 0) return true;
-    if (metric === 'throughput') return delta >= z * Math.sqrt(Math.max(d.baseline, this.opts.countVarianceFloor));
+    if (metric === 'throughput')
+      return delta >= z * Math.sqrt(Math.max(d.baseline, this.opts.countVarianceFloor));
     const p = Math.min(Math.max(d.baseline, 1 / Math.max(a.count, 1)), 1 - 1e-9);
     return delta >= z * Math.sqrt((p * (1 - p)) / Math.max(a.count, 1));
   }

@@ -3,9 +3,21 @@ import { baseConfigSchema, loadConfig } from '@self-healing/shared';
 import type { AnomalyDetectSettings } from './handlers.js';
 
 export const anomalyDetectConfigSchema = baseConfigSchema.extend({
-  COVERAGE_REPORT: z.string().min(1).optional().describe('lcov .info or Istanbul coverage-final.json of the watched codebase'),
-  DECLARED_ENTRIES: z.string().min(1).optional().describe('JSON file: handlers and routes production should reach'),
-  DECLARED_SEQUENCES: z.string().min(1).optional().describe('JSON file: expected step sequences; default: learned from traffic'),
+  COVERAGE_REPORT: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('lcov .info or Istanbul coverage-final.json of the watched codebase'),
+  DECLARED_ENTRIES: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('JSON file: handlers and routes production should reach'),
+  DECLARED_SEQUENCES: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('JSON file: expected step sequences; default: learned from traffic'),
   PERFORMANCE_DETECTOR: z
     .string()
     .default('{}')
@@ -13,16 +25,23 @@ export const anomalyDetectConfigSchema = baseConfigSchema.extend({
       try {
         return JSON.parse(text) as Record<string, number | boolean>;
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of performance detector options (e.g. {"minHistoryMs":3600000})' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a JSON object of performance detector options (e.g. {"minHistoryMs":3600000})',
+        });
         return z.NEVER;
       }
     })
-    .describe('time scales of the performance detector; defaults suit days of history, shorter ones suit a demo'),
+    .describe(
+      'time scales of the performance detector; defaults suit days of history, shorter ones suit a demo',
+    ),
 });
 
 export type AnomalyDetectConfig = z.infer<typeof anomalyDetectConfigSchema>;
 
-export function loadAnomalyDetectConfig(env: Record<string, string | undefined> = process.env): AnomalyDetectConfig {
+export function loadAnomalyDetectConfig(
+  env: Record<string, string | undefined> = process.env,
+): AnomalyDetectConfig {
   return loadConfig(anomalyDetectConfigSchema, env);
 }
 

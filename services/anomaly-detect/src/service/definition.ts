@@ -3,7 +3,12 @@ import { stageMachines } from '@self-healing/machines';
 import type { StageDefinition, TopicNames } from '@self-healing/shared';
 import { anomalyDetectHandlers, type AnomalyDetectSettings } from './handlers.js';
 
-export function anomalyDetectDefinition(deps: { db: Db; settings: AnomalyDetectSettings; topics: TopicNames; producer: string }): StageDefinition {
+export function anomalyDetectDefinition(deps: {
+  db: Db;
+  settings: AnomalyDetectSettings;
+  topics: TopicNames;
+  producer: string;
+}): StageDefinition {
   const { machine, version } = stageMachines['anomaly.detect'];
   return {
     stage: 'anomaly.detect',

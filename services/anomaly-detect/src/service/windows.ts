@@ -47,10 +47,18 @@ export function mergeContributions(contributions: readonly WindowAggregate[]): W
       newTemplate: parts.some((p) => p.newTemplate),
     });
   }
-  return merged.sort((a, b) => a.windowStart - b.windowStart || a.service.localeCompare(b.service) || a.templateId.localeCompare(b.templateId));
+  return merged.sort(
+    (a, b) =>
+      a.windowStart - b.windowStart ||
+      a.service.localeCompare(b.service) ||
+      a.templateId.localeCompare(b.templateId),
+  );
 }
 
 /** Windows that end at or before `parsedUntil` (everything up to it has been parsed): the ones to examine. */
-export function completeWindows(aggregates: readonly WindowAggregate[], parsedUntil: number): WindowAggregate[] {
+export function completeWindows(
+  aggregates: readonly WindowAggregate[],
+  parsedUntil: number,
+): WindowAggregate[] {
   return aggregates.filter((a) => a.windowStart + a.windowMs <= parsedUntil);
 }

@@ -7,9 +7,24 @@ function part(values: number[], errors: number, windowStart = 0): WindowAggregat
   const s = new DDSketch({ relativeAccuracy: 0.01 });
   for (const v of values) s.accept(v);
   return {
-    service: 's', templateId: 't', template: 'x', windowStart, windowMs: 60_000, count: values.length, errorCount: errors,
-    latency: { p50: s.getValueAtQuantile(0.5), p95: s.getValueAtQuantile(0.95), p99: s.getValueAtQuantile(0.99), max: Math.max(...values), count: values.length },
-    latencySketch: s.toProto(), firstSeen: windowStart + values.length, lastSeen: windowStart + 100 * values.length, newTemplate: false,
+    service: 's',
+    templateId: 't',
+    template: 'x',
+    windowStart,
+    windowMs: 60_000,
+    count: values.length,
+    errorCount: errors,
+    latency: {
+      p50: s.getValueAtQuantile(0.5),
+      p95: s.getValueAtQuantile(0.95),
+      p99: s.getValueAtQuantile(0.99),
+      max: Math.max(...values),
+      count: values.length,
+    },
+    latencySketch: s.toProto(),
+    firstSeen: windowStart + values.length,
+    lastSeen: windowStart + 100 * values.length,
+    newTemplate: false,
   };
 }
 
@@ -30,6 +45,8 @@ describe('window contributions from several parse runs', () => {
   });
 
   it('only windows that end before the parsed time are complete', () => {
-    expect(completeWindows([part([1], 0, 0), part([1], 0, 60_000)], 100_000).map((w) => w.windowStart)).toEqual([0]);
+    expect(
+      completeWindows([part([1], 0, 0), part([1], 0, 60_000)], 100_000).map((w) => w.windowStart),
+    ).toEqual([0]);
   });
 });

@@ -53,7 +53,8 @@ export function registerDlqCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       await withKafka(async (kafka) => {
         const letters = await readDeadLetters(kafka, topicNames().deadLetter);
-        if (opts.json) return printJson(letters.map(({ value, ...rest }) => ({ ...rest, bytes: value?.length ?? 0 })));
+        if (opts.json)
+          return printJson(letters.map(({ value, ...rest }) => ({ ...rest, bytes: value?.length ?? 0 })));
         printTable(
           letters.map((l) => ({
             ref: `${l.partition}:${l.offset}`,
@@ -75,7 +76,8 @@ export function registerDlqCommands(program: Command): void {
     .option('--all', 'every dead letter')
     .option('--json', 'machine-readable output')
     .action(async (opts: { ref?: string[]; all?: boolean; json?: boolean }) => {
-      if (!opts.all && !opts.ref?.length) throw new CliError('say which: --ref <partition:offset> ... or --all', 2);
+      if (!opts.all && !opts.ref?.length)
+        throw new CliError('say which: --ref <partition:offset> ... or --all', 2);
       await withKafka(async (kafka) => {
         const letters = (await readDeadLetters(kafka, topicNames().deadLetter)).filter(
           (l) => opts.all || opts.ref?.includes(`${l.partition}:${l.offset}`),
@@ -84,11 +86,17 @@ export function registerDlqCommands(program: Command): void {
         await producer.connect();
         try {
           for (const l of letters) {
-            if (!l.sourceTopic) throw new CliError(`dead letter ${l.partition}:${l.offset} does not say where it came from`, 2);
+            if (!l.sourceTopic)
+              throw new CliError(`dead letter ${l.partition}:${l.offset} does not say where it came from`, 2);
             // The original headers go back as they were; the dead-letter ones stay behind, counting re-drives.
-            const headers = Object.fromEntries(Object.entries(l.headers).filter(([k]) => !k.startsWith('dlq.')));
+            const headers = Object.fromEntries(
+              Object.entries(l.headers).filter(([k]) => !k.startsWith('dlq.')),
+            );
             headers['redriven-from'] = `${topicNames().deadLetter}:${l.partition}:${l.offset}`;
-            await producer.send({ topic: l.sourceTopic, messages: [{ key: l.key, value: l.value, headers }] });
+            await producer.send({
+              topic: l.sourceTopic,
+              messages: [{ key: l.key, value: l.value, headers }],
+            });
           }
         } finally {
           await producer.disconnect();

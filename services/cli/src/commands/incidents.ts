@@ -44,7 +44,9 @@ export function registerIncidentCommands(program: Command): void {
         const doc = await (await new ProjectionCatalog(db).collection()).findOne({ _id: id });
         if (!doc) throw new CliError(`no incident ${id} in the projection (is the projector running?)`, 2);
         if (opts.json) return printJson(doc);
-        process.stdout.write(`incident ${doc._id}  stage ${doc.stage}  status ${doc.status}  correlation ${doc.correlationId}\n\n`);
+        process.stdout.write(
+          `incident ${doc._id}  stage ${doc.stage}  status ${doc.status}  correlation ${doc.correlationId}\n\n`,
+        );
         printTable(
           doc.timeline.map((t) => ({
             seq: t.seq,
@@ -65,8 +67,12 @@ export function registerIncidentCommands(program: Command): void {
 
 /** The line a person wants in a list: what was found, not how. */
 export function summaryOf(doc: IncidentDoc): string {
-  const opened = (doc.outputs.IncidentOpened ?? doc.outputs.IncidentReopened) as { severity?: string; title?: string; findings?: unknown[] } | undefined;
-  if (opened) return [opened.severity, opened.title ?? `${opened.findings?.length ?? 0} findings`].filter(Boolean).join(' ');
+  const opened = (doc.outputs.IncidentOpened ?? doc.outputs.IncidentReopened) as
+    { severity?: string; title?: string; findings?: unknown[] } | undefined;
+  if (opened)
+    return [opened.severity, opened.title ?? `${opened.findings?.length ?? 0} findings`]
+      .filter(Boolean)
+      .join(' ');
   const last = doc.timeline.at(-1);
   return last ? `${last.event}` : '';
 }

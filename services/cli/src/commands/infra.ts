@@ -4,7 +4,9 @@ import { printJson } from '../output.js';
 
 /** The local Kafka, Schema Registry and MongoDB-compatible server, for machines without Docker. */
 export function registerInfraCommands(program: Command): void {
-  const infra = program.command('infra').description('local infrastructure: Kafka, Apicurio Registry, FerretDB');
+  const infra = program
+    .command('infra')
+    .description('local infrastructure: Kafka, Apicurio Registry, FerretDB');
   infra
     .command('up')
     .description('start (downloading and building on first use) and wait until every server answers')
@@ -12,7 +14,10 @@ export function registerInfraCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const started = await startLocalInfra();
       if (opts.json) printJson(started.endpoints);
-      else process.stdout.write(`up: kafka ${started.endpoints.kafkaBrokers.join(',')}  registry ${started.endpoints.schemaRegistryUrl}  mongodb ${started.endpoints.mongodbUri}\n`);
+      else
+        process.stdout.write(
+          `up: kafka ${started.endpoints.kafkaBrokers.join(',')}  registry ${started.endpoints.schemaRegistryUrl}  mongodb ${started.endpoints.mongodbUri}\n`,
+        );
     });
   infra
     .command('down')

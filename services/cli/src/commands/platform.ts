@@ -8,7 +8,7 @@ import { printJson } from '../output.js';
 export function registerPlatformCommands(program: Command): void {
   program
     .command('topics')
-    .description('create the catalogue\'s topics that do not exist yet')
+    .description("create the catalogue's topics that do not exist yet")
     .argument('[action]', 'create', 'create')
     .option('--json', 'machine-readable output')
     .action(async (_action: string, opts: { json?: boolean }) => {
@@ -47,7 +47,10 @@ export function registerPlatformCommands(program: Command): void {
             topics: projectedTopics(),
           });
           if (opts.json) printJson(result);
-          else process.stdout.write(`replayed ${result.events} events into ${result.collection} (${result.incidents} incidents); dropped ${result.dropped}\n`);
+          else
+            process.stdout.write(
+              `replayed ${result.events} events into ${result.collection} (${result.incidents} incidents); dropped ${result.dropped}\n`,
+            );
         }),
       );
     });

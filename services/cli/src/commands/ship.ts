@@ -48,7 +48,9 @@ export async function filesUnder(path: string): Promise<string[]> {
   if (stat.isFile()) return [full];
   if (!stat.isDirectory()) throw new CliError(`not a file or directory: ${path}`, 2);
   const out: string[] = [];
-  for (const entry of (await readdir(full, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of (await readdir(full, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     if (entry.name.startsWith('.')) continue;
     const child = join(full, entry.name);
     if (entry.isDirectory()) out.push(...(await filesUnder(child)));
@@ -63,7 +65,10 @@ export async function filesUnder(path: string): Promise<string[]> {
  */
 export class LineBatcher {
   private lines: string[] = [];
-  constructor(private readonly max: number, private readonly emit: (lines: string[]) => Promise<void>) {}
+  constructor(
+    private readonly max: number,
+    private readonly emit: (lines: string[]) => Promise<void>,
+  ) {}
 
   async push(line: string): Promise<void> {
     if (this.lines.length >= this.max && !isContinuationLine(line)) await this.flush();
@@ -79,10 +84,16 @@ export class LineBatcher {
 }
 
 /** Ships files (or stdin) to the raw telemetry topic and returns the exact offset ranges written. */
-export async function ship(kafka: Kafka, paths: string[], opts: ShipOptions, onProgress?: (bytes: number) => void): Promise<ShipResult> {
+export async function ship(
+  kafka: Kafka,
+  paths: string[],
+  opts: ShipOptions,
+  onProgress?: (bytes: number) => void,
+): Promise<ShipResult> {
   const files = (await Promise.all(paths.map(filesUnder))).flat();
   if (files.length === 0) throw new CliError('nothing to ship: no files found', 2);
-  if (opts.format && !CONTENT_TYPES[opts.format]) throw new CliError(`unknown format ${opts.format}; one of ${Object.keys(CONTENT_TYPES).join(', ')}`, 2);
+  if (opts.format && !CONTENT_TYPES[opts.format])
+    throw new CliError(`unknown format ${opts.format}; one of ${Object.keys(CONTENT_TYPES).join(', ')}`, 2);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const ranges = new Map<number, OffsetRange>();
@@ -103,14 +114,27 @@ export async function ship(kafka: Kafka, paths: string[], opts: ShipOptions, onP
       const from = Number(m.baseOffset);
       const r = ranges.get(m.partition);
       const to = from + messages.length;
-      ranges.set(m.partition, r ? { partition: m.partition, fromOffset: Math.min(r.fromOffset, from), toOffset: Math.max(r.toOffset, to) } : { partition: m.partition, fromOffset: from, toOffset: to });
+      ranges.set(
+        m.partition,
+        r
+          ? {
+              partition: m.partition,
+              fromOffset: Math.min(r.fromOffset, from),
+              toOffset: Math.max(r.toOffset, to),
+            }
+          : { partition: m.partition, fromOffset: from, toOffset: to },
+      );
     }
   };
   try {
     for (const file of files) {
       const batcher = new LineBatcher(opts.linesPerRecord, async (lines) => {
         const value = lines.join('\n');
-        pending.push({ key: opts.service, value, headers: { ...headers, ...(file === '-' ? {} : { file }) } });
+        pending.push({
+          key: opts.service,
+          value,
+          headers: { ...headers, ...(file === '-' ? {} : { file }) },
+        });
         result.records += 1;
         pendingBytes += value.length;
         // Kafka refuses requests over its message size limit (1 MB by default): send well before it.
@@ -140,37 +164,69 @@ export async function ship(kafka: Kafka, paths: string[], opts: ShipOptions, onP
 export function registerShipCommand(program: Command): void {
   program
     .command('ship')
-    .description('ship log files, a directory of them, or stdin (-) to the raw telemetry topic, then optionally request their parse')
+    .description(
+      'ship log files, a directory of them, or stdin (-) to the raw telemetry topic, then optionally request their parse',
+    )
     .argument('<paths...>', 'files or directories; - for stdin')
     .requiredOption('--service <name>', 'the service that wrote these logs')
     .option('--host <name>', 'the host they come from')
     .option('--format <format>', 'text | json | otlp-json | otlp-proto (default: detected per record)')
-    .option('--topic <topic>', 'raw telemetry topic (default: the catalogue\'s, under TOPIC_PREFIX)')
+    .option('--topic <topic>', "raw telemetry topic (default: the catalogue's, under TOPIC_PREFIX)")
     .option('--lines-per-record <n>', 'lines per Kafka record', (v) => Number.parseInt(v, 10), 200)
     .option('--parse', 'request a parse of exactly what was shipped')
     .option('--run-id <id>', 'id of the parse run (default: a new one)')
     .option('--window-ms <ms>', 'aggregation window of the parse run', (v) => Number.parseInt(v, 10))
     .option('--json', 'machine-readable output')
-    .action(async (paths: string[], opts: ShipOptions & { parse?: boolean; runId?: string; windowMs?: number; json?: boolean }) => {
-      await withKafka(async (kafka, e) => {
-        const total = paths.includes('-') ? 0 : (await Promise.all(paths.map(filesUnder))).flat().reduce((s, f) => s + statSync(f).size, 0);
-        const bar = !opts.json && process.stderr.isTTY && total > 0 ? new SingleBar({ format: 'shipping [{bar}] {percentage}% {value}/{total} bytes', stream: process.stderr }, Presets.shades_classic) : null;
-        bar?.start(total, 0);
-        const shipped = await ship(kafka, paths, { ...opts, topic: opts.topic ?? topicNames().telemetryRaw }, (b) => bar?.update(Math.min(b, total)));
-        bar?.stop();
-        let runId: string | null = null;
-        if (opts.parse) {
-          runId = opts.runId ?? `parse-${randomUUID()}`;
-          await requestParse(kafka, codecFor(e.schemaRegistryUrl), topicNames().commands, runId, shipped, opts);
-        }
-        const out = { ...shipped, parseRunId: runId };
-        if (opts.json) printJson(out);
-        else {
-          process.stdout.write(`shipped ${shipped.lines} lines (${shipped.bytes} bytes) from ${shipped.files.length} file(s) as ${shipped.records} records to ${shipped.topic}\n`);
-          if (runId) process.stdout.write(`parse requested: run ${runId}; follow it with: npm run healctl -- incidents show ${runId}\n`);
-        }
-      });
-    });
+    .action(
+      async (
+        paths: string[],
+        opts: ShipOptions & { parse?: boolean; runId?: string; windowMs?: number; json?: boolean },
+      ) => {
+        await withKafka(async (kafka, e) => {
+          const total = paths.includes('-')
+            ? 0
+            : (await Promise.all(paths.map(filesUnder))).flat().reduce((s, f) => s + statSync(f).size, 0);
+          const bar =
+            !opts.json && process.stderr.isTTY && total > 0
+              ? new SingleBar(
+                  { format: 'shipping [{bar}] {percentage}% {value}/{total} bytes', stream: process.stderr },
+                  Presets.shades_classic,
+                )
+              : null;
+          bar?.start(total, 0);
+          const shipped = await ship(
+            kafka,
+            paths,
+            { ...opts, topic: opts.topic ?? topicNames().telemetryRaw },
+            (b) => bar?.update(Math.min(b, total)),
+          );
+          bar?.stop();
+          let runId: string | null = null;
+          if (opts.parse) {
+            runId = opts.runId ?? `parse-${randomUUID()}`;
+            await requestParse(
+              kafka,
+              codecFor(e.schemaRegistryUrl),
+              topicNames().commands,
+              runId,
+              shipped,
+              opts,
+            );
+          }
+          const out = { ...shipped, parseRunId: runId };
+          if (opts.json) printJson(out);
+          else {
+            process.stdout.write(
+              `shipped ${shipped.lines} lines (${shipped.bytes} bytes) from ${shipped.files.length} file(s) as ${shipped.records} records to ${shipped.topic}\n`,
+            );
+            if (runId)
+              process.stdout.write(
+                `parse requested: run ${runId}; follow it with: npm run healctl -- incidents show ${runId}\n`,
+              );
+          }
+        });
+      },
+    );
 }
 
 export async function requestParse(
@@ -181,36 +237,50 @@ export async function requestParse(
   shipped: ShipResult,
   opts: { service: string; windowMs?: number },
 ): Promise<void> {
-  const command = buildEvent('commands', {
-    type: 'ParseTelemetryCommand',
-    payload: {
-      runId,
-      source: { kind: 'kafka', topic: shipped.topic, partitions: shipped.ranges, paths: [] },
-      services: [opts.service],
-      timeRange: null,
-      windowMs: opts.windowMs ?? null,
-      formats: [],
-      requestedBy: 'service:healctl',
-      comment: `ship of ${shipped.files.length} file(s)`,
+  const command = buildEvent(
+    'commands',
+    {
+      type: 'ParseTelemetryCommand',
+      payload: {
+        runId,
+        source: { kind: 'kafka', topic: shipped.topic, partitions: shipped.ranges, paths: [] },
+        services: [opts.service],
+        timeRange: null,
+        windowMs: opts.windowMs ?? null,
+        formats: [],
+        requestedBy: 'service:healctl',
+        comment: `ship of ${shipped.files.length} file(s)`,
+      },
     },
-  }, {
-    incidentId: runId,
-    seq: 1,
-    causationId: null,
-    correlationId: randomUUID(),
-    startedAt: null,
-    occurredAt: Date.now(),
-    producer: 'healctl',
-    sequenceId: null,
-    beat: null,
-    handler: null,
-    attempt: 1,
-    machineVersion: null,
-  });
+    {
+      incidentId: runId,
+      seq: 1,
+      causationId: null,
+      correlationId: randomUUID(),
+      startedAt: null,
+      occurredAt: Date.now(),
+      producer: 'healctl',
+      sequenceId: null,
+      beat: null,
+      handler: null,
+      attempt: 1,
+      machineVersion: null,
+    },
+  );
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   try {
-    await producer.send({ topic: commandsTopic, acks: -1, messages: [{ key: runId, value: await codec.encode(command), headers: { 'event-type': 'ParseTelemetryCommand' } }] });
+    await producer.send({
+      topic: commandsTopic,
+      acks: -1,
+      messages: [
+        {
+          key: runId,
+          value: await codec.encode(command),
+          headers: { 'event-type': 'ParseTelemetryCommand' },
+        },
+      ],
+    });
   } finally {
     await producer.disconnect();
   }

@@ -32,7 +32,11 @@ export function runDrain3(
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) {
-        reject(new Error(`drain3 peer exited with ${String(code)}: ${Buffer.concat(err).toString('utf8').slice(-2000)}`));
+        reject(
+          new Error(
+            `drain3 peer exited with ${String(code)}: ${Buffer.concat(err).toString('utf8').slice(-2000)}`,
+          ),
+        );
         return;
       }
       try {

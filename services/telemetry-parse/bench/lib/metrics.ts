@@ -26,7 +26,8 @@ function f1(p: number, r: number): number {
 }
 
 export function evaluate(groundTruth: readonly string[], predicted: readonly string[]): Accuracy {
-  if (groundTruth.length !== predicted.length) throw new Error('ground truth and predictions differ in length');
+  if (groundTruth.length !== predicted.length)
+    throw new Error('ground truth and predictions differ in length');
   const gt: string[] = [];
   const pr: string[] = [];
   for (let i = 0; i < groundTruth.length; i++) {

@@ -5,11 +5,25 @@ import { LatencySketch } from './sketch.js';
 
 const T0 = Date.UTC(2024, 2, 1, 10, 0, 0);
 
-function event(at: number, over: Partial<TemplatedEvent> & { durationMs?: number; level?: Level } = {}): TemplatedEvent {
+function event(
+  at: number,
+  over: Partial<TemplatedEvent> & { durationMs?: number; level?: Level } = {},
+): TemplatedEvent {
   const { durationMs, ...rest } = over;
   return {
-    timestamp: at, service: 'checkout', host: null, level: 'info', component: null, templateId: 't1', template: 'GET <*>',
-    params: [], traceId: null, spanId: null, sessionId: null, numbers: durationMs === undefined ? {} : { durationMs }, stack: [],
+    timestamp: at,
+    service: 'checkout',
+    host: null,
+    level: 'info',
+    component: null,
+    templateId: 't1',
+    template: 'GET <*>',
+    params: [],
+    traceId: null,
+    spanId: null,
+    sessionId: null,
+    numbers: durationMs === undefined ? {} : { durationMs },
+    stack: [],
     ...rest,
   };
 }
@@ -36,14 +50,25 @@ describe('windows', () => {
 
     agg.add(event(T0 + 70_000));
     const closed = agg.flush();
-    expect(closed.map((w) => [w.templateId, w.count, w.errorCount, w.firstSeen - T0, w.lastSeen - T0, w.newTemplate])).toEqual([
+    expect(
+      closed.map((w) => [
+        w.templateId,
+        w.count,
+        w.errorCount,
+        w.firstSeen - T0,
+        w.lastSeen - T0,
+        w.newTemplate,
+      ]),
+    ).toEqual([
       ['t1', 2, 1, 1_000, 2_000, true],
       ['t2', 1, 1, 3_000, 3_000, true],
     ]);
     expect(closed[0]?.latency).toMatchObject({ count: 2, max: 300 });
     expect(closed[0]?.latencySketch).toBeInstanceOf(Uint8Array);
     expect(closed[1]?.latency).toBeNull();
-    expect(agg.openWindows().map((w) => [w.windowStart - T0, w.count, w.newTemplate])).toEqual([[60_000, 2, false]]);
+    expect(agg.openWindows().map((w) => [w.windowStart - T0, w.count, w.newTemplate])).toEqual([
+      [60_000, 2, false],
+    ]);
   });
 
   it('given a late event within the allowed lateness, when added, then it updates its still-open window', () => {
@@ -81,8 +106,11 @@ describe('determinism and merge', () => {
     const r = rng(7);
     return Array.from({ length: 2_000 }, (_, i) =>
       event(T0 + Math.floor(i * 150 + r() * 100), {
-        templateId: `t${i % 5}`, template: `tpl ${i % 5}`, service: i % 3 === 0 ? 'cart' : 'checkout',
-        level: i % 17 === 0 ? 'error' : 'info', durationMs: Math.round(r() * 1000) / 10,
+        templateId: `t${i % 5}`,
+        template: `tpl ${i % 5}`,
+        service: i % 3 === 0 ? 'cart' : 'checkout',
+        level: i % 17 === 0 ? 'error' : 'info',
+        durationMs: Math.round(r() * 1000) / 10,
       }),
     );
   };

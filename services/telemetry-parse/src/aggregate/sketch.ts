@@ -63,7 +63,9 @@ export class LatencySketch {
 
   merge(other: LatencySketch): void {
     if (other.relativeAccuracy !== this.relativeAccuracy) {
-      throw new Error(`cannot merge sketches of relative accuracy ${other.relativeAccuracy} and ${this.relativeAccuracy}`);
+      throw new Error(
+        `cannot merge sketches of relative accuracy ${other.relativeAccuracy} and ${this.relativeAccuracy}`,
+      );
     }
     for (const [key, n] of other.bins) this.bins.set(key, (this.bins.get(key) ?? 0) + n);
     this.zeroCount += other.zeroCount;

@@ -95,8 +95,11 @@ export interface WindowAggregator {
 const key = (...parts: (string | number)[]): string => parts.join('\u0000');
 
 function compareWindows(a: WindowState, b: WindowState): number {
-  return a.windowStart - b.windowStart || (a.service < b.service ? -1 : a.service > b.service ? 1 : 0) ||
-    (a.templateId < b.templateId ? -1 : a.templateId > b.templateId ? 1 : 0);
+  return (
+    a.windowStart - b.windowStart ||
+    (a.service < b.service ? -1 : a.service > b.service ? 1 : 0) ||
+    (a.templateId < b.templateId ? -1 : a.templateId > b.templateId ? 1 : 0)
+  );
 }
 
 class TumblingWindowAggregator implements WindowAggregator {
@@ -116,7 +119,8 @@ class TumblingWindowAggregator implements WindowAggregator {
     this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
     this.relativeAccuracy = options.relativeAccuracy ?? 0.01;
     this.durationField = options.durationField ?? 'durationMs';
-    if (!(this.windowMs > 0) || !Number.isInteger(this.windowMs)) throw new Error('windowMs must be a positive integer');
+    if (!(this.windowMs > 0) || !Number.isInteger(this.windowMs))
+      throw new Error('windowMs must be a positive integer');
     if (!(this.allowedLatenessMs >= 0)) throw new Error('allowedLatenessMs must be >= 0');
   }
 
@@ -145,8 +149,15 @@ class TumblingWindowAggregator implements WindowAggregator {
     let w = this.windows.get(k);
     if (!w) {
       w = {
-        service: event.service, templateId: event.templateId, template: event.template, windowStart,
-        count: 0, errorCount: 0, sketch: null, firstSeen: t, lastSeen: t,
+        service: event.service,
+        templateId: event.templateId,
+        template: event.template,
+        windowStart,
+        count: 0,
+        errorCount: 0,
+        sketch: null,
+        firstSeen: t,
+        lastSeen: t,
       };
       this.windows.set(k, w);
     }
@@ -161,7 +172,8 @@ class TumblingWindowAggregator implements WindowAggregator {
     }
     const tk = key(event.service, event.templateId);
     const first = this.firstWindows.get(tk);
-    if (!first || windowStart < first[2]) this.firstWindows.set(tk, [event.service, event.templateId, windowStart]);
+    if (!first || windowStart < first[2])
+      this.firstWindows.set(tk, [event.service, event.templateId, windowStart]);
     return 'accepted';
   }
 
@@ -176,9 +188,16 @@ class TumblingWindowAggregator implements WindowAggregator {
       windowMs: this.windowMs,
       count: w.count,
       errorCount: w.errorCount,
-      latency: sketch && sketch.count > 0
-        ? { p50: sketch.quantile(0.5), p95: sketch.quantile(0.95), p99: sketch.quantile(0.99), max: sketch.max, count: sketch.count }
-        : null,
+      latency:
+        sketch && sketch.count > 0
+          ? {
+              p50: sketch.quantile(0.5),
+              p95: sketch.quantile(0.95),
+              p99: sketch.quantile(0.99),
+              max: sketch.max,
+              count: sketch.count,
+            }
+          : null,
       latencySketch: sketch && sketch.count > 0 ? sketch.toBytes() : null,
       firstSeen: w.firstSeen,
       lastSeen: w.lastSeen,
@@ -207,14 +226,21 @@ class TumblingWindowAggregator implements WindowAggregator {
 
   merge(other: WindowAggregator): void {
     const s = other.snapshot();
-    if (s.windowMs !== this.windowMs || s.relativeAccuracy !== this.relativeAccuracy || s.durationField !== this.durationField) {
-      throw new Error('cannot merge window aggregators with different window width, accuracy or duration field');
+    if (
+      s.windowMs !== this.windowMs ||
+      s.relativeAccuracy !== this.relativeAccuracy ||
+      s.durationField !== this.durationField
+    ) {
+      throw new Error(
+        'cannot merge window aggregators with different window width, accuracy or duration field',
+      );
     }
     this.mergeSnapshot(s);
   }
 
   private mergeSnapshot(s: WindowSnapshot): void {
-    const max = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+    const max = (a: number | null, b: number | null): number | null =>
+      a === null ? b : b === null ? a : Math.max(a, b);
     this.maxEventTime = max(this.maxEventTime, s.maxEventTime);
     this.closedBefore = max(this.closedBefore, s.closedBefore);
     this.accepted += s.accepted;
@@ -255,16 +281,25 @@ class TumblingWindowAggregator implements WindowAggregator {
       accepted: this.accepted,
       droppedLate: this.droppedLate,
       windows: [...this.windows.values()].sort(compareWindows).map((w) => ({
-        service: w.service, templateId: w.templateId, template: w.template, windowStart: w.windowStart,
-        count: w.count, errorCount: w.errorCount, firstSeen: w.firstSeen, lastSeen: w.lastSeen,
+        service: w.service,
+        templateId: w.templateId,
+        template: w.template,
+        windowStart: w.windowStart,
+        count: w.count,
+        errorCount: w.errorCount,
+        firstSeen: w.firstSeen,
+        lastSeen: w.lastSeen,
         latency: w.sketch ? w.sketch.toState() : null,
       })),
-      firstWindows: [...this.firstWindows.values()].sort((a, b) => (key(a[0], a[1]) < key(b[0], b[1]) ? -1 : 1)),
+      firstWindows: [...this.firstWindows.values()].sort((a, b) =>
+        key(a[0], a[1]) < key(b[0], b[1]) ? -1 : 1,
+      ),
     };
   }
 
   restore(snapshot: WindowSnapshot): void {
-    if (snapshot.version !== 1) throw new Error(`unknown window snapshot version ${String(snapshot.version)}`);
+    if (snapshot.version !== 1)
+      throw new Error(`unknown window snapshot version ${String(snapshot.version)}`);
     if (snapshot.windowMs !== this.windowMs || snapshot.relativeAccuracy !== this.relativeAccuracy) {
       throw new Error('snapshot was taken with a different window width or accuracy');
     }
@@ -290,10 +325,19 @@ class TumblingWindowAggregator implements WindowAggregator {
   }
 }
 
-export function createWindowAggregator(options: WindowAggregatorOptions = {}, snapshot?: WindowSnapshot): WindowAggregator {
+export function createWindowAggregator(
+  options: WindowAggregatorOptions = {},
+  snapshot?: WindowSnapshot,
+): WindowAggregator {
   const aggregator = new TumblingWindowAggregator(
     snapshot
-      ? { ...options, windowMs: snapshot.windowMs, allowedLatenessMs: snapshot.allowedLatenessMs, relativeAccuracy: snapshot.relativeAccuracy, durationField: snapshot.durationField }
+      ? {
+          ...options,
+          windowMs: snapshot.windowMs,
+          allowedLatenessMs: snapshot.allowedLatenessMs,
+          relativeAccuracy: snapshot.relativeAccuracy,
+          durationField: snapshot.durationField,
+        }
       : options,
   );
   if (snapshot) aggregator.restore(snapshot);

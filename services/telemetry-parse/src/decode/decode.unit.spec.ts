@@ -2,18 +2,35 @@ import { describe, expect, it } from 'vitest';
 import { decodeKafkaRecord, parseStack } from './index.js';
 import type { RawKafkaRecord, TextHeaderParser } from './types.js';
 
-const rec = (value: string, headers: Record<string, string> = {}): RawKafkaRecord => ({ value: Buffer.from(value), headers });
+const rec = (value: string, headers: Record<string, string> = {}): RawKafkaRecord => ({
+  value: Buffer.from(value),
+  headers,
+});
 
 /** Stand-in for src/header: `<ISO timestamp> <LEVEL> [component] message`. */
 const header: TextHeaderParser = (line) => {
-  const m = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})?)\s+(\w+)\s+(?:\[([^\]]+)\]\s+)?(.*)$/.exec(line);
+  const m =
+    /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})?)\s+(\w+)\s+(?:\[([^\]]+)\]\s+)?(.*)$/.exec(
+      line,
+    );
   if (!m) return null;
-  return { timestamp: m[1] ?? null, epochMs: null, level: m[2] ?? null, component: m[3] ?? null, process: null, host: null, message: m[4] ?? '' };
+  return {
+    timestamp: m[1] ?? null,
+    epochMs: null,
+    level: m[2] ?? null,
+    component: m[3] ?? null,
+    process: null,
+    host: null,
+    message: m[4] ?? '',
+  };
 };
 
 describe('plain text', () => {
   it('given several lines in one Kafka record, when decoded, then each line is a record with its header fields', () => {
-    const result = decodeKafkaRecord(rec('2024-03-01 10:00:00,123 INFO [http] GET /a 200\n2024-03-01 10:00:01 WARN [db] slow query\n'), { parseTextHeader: header });
+    const result = decodeKafkaRecord(
+      rec('2024-03-01 10:00:00,123 INFO [http] GET /a 200\n2024-03-01 10:00:01 WARN [db] slow query\n'),
+      { parseTextHeader: header },
+    );
     expect(result.format).toBe('text');
     expect(result.records.map((r) => [r.timestampText, r.level, r.component, r.message])).toEqual([
       ['2024-03-01 10:00:00,123', 'INFO', 'http', 'GET /a 200'],
@@ -34,8 +51,14 @@ describe('plain text', () => {
     ].join('\n');
     const result = decodeKafkaRecord(rec(text), { parseTextHeader: header });
     expect(result.records).toHaveLength(2);
-    expect(result.records[0]?.stack).toEqual(['com.shop.Pay.charge (Pay.java:42)', 'com.shop.Api.handle (Api.java:7)', 'java.net.Socket.read (Native Method)']);
-    expect(result.records[0]?.attributes['exception.message']).toBe('java.lang.IllegalStateException: card declined');
+    expect(result.records[0]?.stack).toEqual([
+      'com.shop.Pay.charge (Pay.java:42)',
+      'com.shop.Api.handle (Api.java:7)',
+      'java.net.Socket.read (Native Method)',
+    ]);
+    expect(result.records[0]?.attributes['exception.message']).toBe(
+      'java.lang.IllegalStateException: card declined',
+    );
     expect(result.records[1]?.message).toBe('retry ok');
   });
 
@@ -52,46 +75,130 @@ describe('plain text', () => {
   });
 
   it('given Node and Go traces, when parsed, then frames are function (file:line)', () => {
-    expect(parseStack('Error: x\n    at Object.pay (/app/pay.js:10:5)\n    at /app/main.js:3:1\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)')).toEqual([
+    expect(
+      parseStack(
+        'Error: x\n    at Object.pay (/app/pay.js:10:5)\n    at /app/main.js:3:1\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      ),
+    ).toEqual([
       'Object.pay (/app/pay.js:10)',
       '<anonymous> (/app/main.js:3)',
       'process.processTicksAndRejections (node:internal/process/task_queues:95)',
     ]);
-    expect(parseStack('panic: boom\n\ngoroutine 1 [running]:\nmain.handler(0x1)\n\t/app/main.go:42 +0x1d\nmain.main()\n\t/app/main.go:10 +0x25')).toEqual([
-      'main.handler (/app/main.go:42)',
-      'main.main (/app/main.go:10)',
-    ]);
+    expect(
+      parseStack(
+        'panic: boom\n\ngoroutine 1 [running]:\nmain.handler(0x1)\n\t/app/main.go:42 +0x1d\nmain.main()\n\t/app/main.go:10 +0x25',
+      ),
+    ).toEqual(['main.handler (/app/main.go:42)', 'main.main (/app/main.go:10)']);
   });
 });
 
 describe('JSON flavours', () => {
   it('given a pino line, when decoded, then level number, time, pid, hostname and msg are read', () => {
-    const line = JSON.stringify({ level: 50, time: 1709287200123, pid: 31, hostname: 'api-7', name: 'orders', reqId: 'req-9', msg: 'db timeout', responseTime: 812, err: { type: 'Error', message: 'timeout', stack: 'Error: timeout\n    at q (/app/db.js:5:3)' } });
+    const line = JSON.stringify({
+      level: 50,
+      time: 1709287200123,
+      pid: 31,
+      hostname: 'api-7',
+      name: 'orders',
+      reqId: 'req-9',
+      msg: 'db timeout',
+      responseTime: 812,
+      err: { type: 'Error', message: 'timeout', stack: 'Error: timeout\n    at q (/app/db.js:5:3)' },
+    });
     const [r] = decodeKafkaRecord(rec(line)).records;
-    expect(r).toMatchObject({ format: 'json', level: '50', timestamp: 1709287200123, process: '31', host: 'api-7', service: 'orders', sessionId: 'req-9', message: 'db timeout', stack: ['q (/app/db.js:5)'] });
-    expect(r?.attributes).toMatchObject({ responseTime: 812, 'exception.type': 'Error', 'exception.message': 'timeout' });
+    expect(r).toMatchObject({
+      format: 'json',
+      level: '50',
+      timestamp: 1709287200123,
+      process: '31',
+      host: 'api-7',
+      service: 'orders',
+      sessionId: 'req-9',
+      message: 'db timeout',
+      stack: ['q (/app/db.js:5)'],
+    });
+    expect(r?.attributes).toMatchObject({
+      responseTime: 812,
+      'exception.type': 'Error',
+      'exception.message': 'timeout',
+    });
   });
 
   it('given a bunyan line, when decoded, then v is dropped and name becomes the service', () => {
-    const line = JSON.stringify({ name: 'billing', hostname: 'b-1', pid: 9, level: 40, msg: 'quota near', time: '2024-03-01T10:00:00.000Z', v: 0 });
+    const line = JSON.stringify({
+      name: 'billing',
+      hostname: 'b-1',
+      pid: 9,
+      level: 40,
+      msg: 'quota near',
+      time: '2024-03-01T10:00:00.000Z',
+      v: 0,
+    });
     const [r] = decodeKafkaRecord(rec(line)).records;
-    expect(r).toMatchObject({ service: 'billing', host: 'b-1', level: '40', timestampText: '2024-03-01T10:00:00.000Z', message: 'quota near' });
+    expect(r).toMatchObject({
+      service: 'billing',
+      host: 'b-1',
+      level: '40',
+      timestampText: '2024-03-01T10:00:00.000Z',
+      message: 'quota near',
+    });
     expect(r?.attributes).toEqual({});
   });
 
   it('given a winston line with an errors() stack in the message, when decoded, then the stack is split off', () => {
-    const line = JSON.stringify({ level: 'error', message: 'boom\n    at run (/app/run.js:2:9)', timestamp: '2024-03-01 10:00:00', service: 'worker' });
+    const line = JSON.stringify({
+      level: 'error',
+      message: 'boom\n    at run (/app/run.js:2:9)',
+      timestamp: '2024-03-01 10:00:00',
+      service: 'worker',
+    });
     const [r] = decodeKafkaRecord(rec(line)).records;
-    expect(r).toMatchObject({ level: 'error', message: 'boom', timestampText: '2024-03-01 10:00:00', service: 'worker', stack: ['run (/app/run.js:2)'] });
+    expect(r).toMatchObject({
+      level: 'error',
+      message: 'boom',
+      timestampText: '2024-03-01 10:00:00',
+      service: 'worker',
+      stack: ['run (/app/run.js:2)'],
+    });
   });
 
   it('given ECS documents, dotted or nested, when decoded, then both give the same record', () => {
-    const dotted = { '@timestamp': '2024-03-01T10:00:00.000Z', 'log.level': 'warn', message: 'cache miss', 'service.name': 'Cart', 'host.name': 'h1', 'trace.id': 'abc', 'span.id': 'def', 'error.stack_trace': 'Error: x\n    at f (/a.js:1:1)', 'ecs.version': '8.11.0', 'event.duration': 5000000 };
-    const nested = { '@timestamp': '2024-03-01T10:00:00.000Z', log: { level: 'warn' }, message: 'cache miss', service: { name: 'Cart' }, host: { name: 'h1' }, trace: { id: 'abc' }, span: { id: 'def' }, error: { stack_trace: 'Error: x\n    at f (/a.js:1:1)' }, ecs: { version: '8.11.0' }, event: { duration: 5000000 } };
+    const dotted = {
+      '@timestamp': '2024-03-01T10:00:00.000Z',
+      'log.level': 'warn',
+      message: 'cache miss',
+      'service.name': 'Cart',
+      'host.name': 'h1',
+      'trace.id': 'abc',
+      'span.id': 'def',
+      'error.stack_trace': 'Error: x\n    at f (/a.js:1:1)',
+      'ecs.version': '8.11.0',
+      'event.duration': 5000000,
+    };
+    const nested = {
+      '@timestamp': '2024-03-01T10:00:00.000Z',
+      log: { level: 'warn' },
+      message: 'cache miss',
+      service: { name: 'Cart' },
+      host: { name: 'h1' },
+      trace: { id: 'abc' },
+      span: { id: 'def' },
+      error: { stack_trace: 'Error: x\n    at f (/a.js:1:1)' },
+      ecs: { version: '8.11.0' },
+      event: { duration: 5000000 },
+    };
     const a = decodeKafkaRecord(rec(JSON.stringify(dotted))).records[0];
     const b = decodeKafkaRecord(rec(JSON.stringify(nested))).records[0];
     expect(a).toEqual(b);
-    expect(a).toMatchObject({ level: 'warn', service: 'Cart', host: 'h1', traceId: 'abc', spanId: 'def', stack: ['f (/a.js:1)'], attributes: { 'event.duration': 5000000 } });
+    expect(a).toMatchObject({
+      level: 'warn',
+      service: 'Cart',
+      host: 'h1',
+      traceId: 'abc',
+      spanId: 'def',
+      stack: ['f (/a.js:1)'],
+      attributes: { 'event.duration': 5000000 },
+    });
   });
 
   it('given NDJSON with a broken line, when decoded, then good lines decode and the bad one is a rejection', () => {
@@ -111,7 +218,13 @@ describe('JSON flavours', () => {
 describe('undecodable input', () => {
   it('given an empty value or binary that is not OTLP, when decoded, then one rejection says why', () => {
     expect(decodeKafkaRecord({ value: new Uint8Array(), headers: {} }).rejections[0]?.reason).toBe('empty');
-    expect(decodeKafkaRecord({ value: new Uint8Array([0xff, 0xfe, 0x00, 0x13, 0x37]), headers: {} }).rejections[0]?.reason).toBe('undecodable');
-    expect(decodeKafkaRecord({ value: new Uint8Array([0xc3, 0x28]), headers: { format: 'json' } }).rejections[0]?.reason).toBe('not-utf8-text');
+    expect(
+      decodeKafkaRecord({ value: new Uint8Array([0xff, 0xfe, 0x00, 0x13, 0x37]), headers: {} }).rejections[0]
+        ?.reason,
+    ).toBe('undecodable');
+    expect(
+      decodeKafkaRecord({ value: new Uint8Array([0xc3, 0x28]), headers: { format: 'json' } }).rejections[0]
+        ?.reason,
+    ).toBe('not-utf8-text');
   });
 });

@@ -44,7 +44,13 @@ export function decodeKafkaRecord(raw: RawKafkaRecord, options: DecodeOptions = 
   } else if (declared !== null) {
     text = looksLikeText(raw.value);
     if (text === null) {
-      return { format: declared, records: [], rejections: [{ reason: 'not-utf8-text', detail: `declared ${declared} but the value is not UTF-8 text` }] };
+      return {
+        format: declared,
+        records: [],
+        rejections: [
+          { reason: 'not-utf8-text', detail: `declared ${declared} but the value is not UTF-8 text` },
+        ],
+      };
     }
     format = declared;
   } else {
@@ -57,7 +63,15 @@ export function decodeKafkaRecord(raw: RawKafkaRecord, options: DecodeOptions = 
     case 'otlp-proto':
       result = decodeOtlpProto(raw.value, maxAttributes);
       if (declared === null && result.records.length === 0) {
-        result = { records: [], rejections: [{ reason: 'undecodable', detail: `binary value is not an OTLP logs request (${result.rejections[0]?.detail ?? ''})` }] };
+        result = {
+          records: [],
+          rejections: [
+            {
+              reason: 'undecodable',
+              detail: `binary value is not an OTLP logs request (${result.rejections[0]?.detail ?? ''})`,
+            },
+          ],
+        };
       }
       break;
     case 'otlp-json':
@@ -68,7 +82,8 @@ export function decodeKafkaRecord(raw: RawKafkaRecord, options: DecodeOptions = 
       break;
     case 'text':
       result = { records: decodeText(text ?? '', options), rejections: [] };
-      if (result.records.length === 0) result.rejections.push({ reason: 'empty', detail: 'record holds only blank lines' });
+      if (result.records.length === 0)
+        result.rejections.push({ reason: 'empty', detail: 'record holds only blank lines' });
       break;
   }
   const service = header(raw, 'service');

@@ -14,17 +14,54 @@ const FIELDS = {
   timestamp: ['@timestamp', 'timestamp', 'time', 'ts', 'datetime', 'date', 'eventTime', 'logged_at'],
   level: ['log.level', 'level', 'severity', 'levelname', 'level_name', 'loglevel', 'lvl', 'severity_text'],
   message: ['message', 'msg', 'log', 'text', 'event'],
-  service: ['service.name', 'service', 'serviceName', 'service_name', 'dd.service', 'app', 'application', 'name'],
+  service: [
+    'service.name',
+    'service',
+    'serviceName',
+    'service_name',
+    'dd.service',
+    'app',
+    'application',
+    'name',
+  ],
   host: ['host.name', 'host.hostname', 'hostname', 'host'],
-  component: ['log.logger', 'logger', 'logger_name', 'loggerName', 'component', 'module', 'category', 'context'],
+  component: [
+    'log.logger',
+    'logger',
+    'logger_name',
+    'loggerName',
+    'component',
+    'module',
+    'category',
+    'context',
+  ],
   process: ['process.pid', 'pid', 'process.name'],
   traceId: ['trace.id', 'traceId', 'trace_id', 'traceid', 'dd.trace_id', 'otel.trace_id'],
   spanId: ['span.id', 'spanId', 'span_id', 'spanid', 'dd.span_id', 'otel.span_id'],
   sessionId: [
-    'session.id', 'sessionId', 'session_id', 'request.id', 'requestId', 'request_id', 'reqId', 'req_id', 'req.id',
-    'http.request.id', 'correlationId', 'correlation_id', 'transaction.id',
+    'session.id',
+    'sessionId',
+    'session_id',
+    'request.id',
+    'requestId',
+    'request_id',
+    'reqId',
+    'req_id',
+    'req.id',
+    'http.request.id',
+    'correlationId',
+    'correlation_id',
+    'transaction.id',
   ],
-  stack: ['error.stack_trace', 'err.stack', 'error.stack', 'exception.stacktrace', 'stack', 'stack_trace', 'exc_info'],
+  stack: [
+    'error.stack_trace',
+    'err.stack',
+    'error.stack',
+    'exception.stacktrace',
+    'stack',
+    'stack_trace',
+    'exc_info',
+  ],
   exceptionMessage: ['error.message', 'err.message', 'exception.message'],
   exceptionType: ['error.type', 'err.type', 'exception.type', 'err.name', 'error.name'],
 } as const;
@@ -33,7 +70,11 @@ const FIELDS = {
 const FORMAT_KEYS = new Set(['v', 'ecs.version', 'log.original']);
 
 /** Flattens nested objects into dotted keys; arrays of scalars become JSON text (they are rare in logs). */
-export function flatten(value: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+export function flatten(
+  value: unknown,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       flatten(v, prefix ? `${prefix}.${k}` : k, out);
@@ -99,7 +140,8 @@ export function jsonObjectToRecord(obj: Record<string, unknown>, maxAttributes: 
   record.spanId = asText(take(FIELDS.spanId));
   record.sessionId = asText(take(FIELDS.sessionId));
   if (exceptionType !== null) record.attributes['exception.type'] = exceptionType;
-  if (exceptionMessage !== null && messageValue !== null) record.attributes['exception.message'] = exceptionMessage;
+  if (exceptionMessage !== null && messageValue !== null)
+    record.attributes['exception.message'] = exceptionMessage;
 
   let kept = Object.keys(record.attributes).length;
   for (const key of Object.keys(flat).sort()) {
@@ -120,7 +162,10 @@ export function jsonObjectToRecord(obj: Record<string, unknown>, maxAttributes: 
  * Decodes JSON logs: one object, an array of objects, or newline-delimited objects (NDJSON). Each line that
  * does not parse, or parses to something that is not a log object, becomes a rejection of its own.
  */
-export function decodeJson(text: string, maxAttributes: number): { records: LogRecord[]; rejections: DecodeRejection[] } {
+export function decodeJson(
+  text: string,
+  maxAttributes: number,
+): { records: LogRecord[]; rejections: DecodeRejection[] } {
   const records: LogRecord[] = [];
   const rejections: DecodeRejection[] = [];
   const accept = (value: unknown, where: string): void => {

@@ -49,10 +49,12 @@ interface OtlpLogRecord {
   eventName?: string | null;
 }
 interface ExportLogsServiceRequest {
-  resourceLogs?: {
-    resource?: { attributes?: KeyValue[] | null } | null;
-    scopeLogs?: { scope?: { name?: string | null } | null; logRecords?: OtlpLogRecord[] | null }[] | null;
-  }[] | null;
+  resourceLogs?:
+    | {
+        resource?: { attributes?: KeyValue[] | null } | null;
+        scopeLogs?: { scope?: { name?: string | null } | null; logRecords?: OtlpLogRecord[] | null }[] | null;
+      }[]
+    | null;
 }
 
 type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
@@ -130,9 +132,23 @@ function severity(record: OtlpLogRecord): string | null {
   return record.severityText ? record.severityText : null;
 }
 
-const SESSION_KEYS = ['session.id', 'sessionId', 'session_id', 'http.request.id', 'request.id', 'requestId', 'request_id', 'correlation_id', 'correlationId'];
+const SESSION_KEYS = [
+  'session.id',
+  'sessionId',
+  'session_id',
+  'http.request.id',
+  'request.id',
+  'requestId',
+  'request_id',
+  'correlation_id',
+  'correlationId',
+];
 
-function mapRequest(request: ExportLogsServiceRequest, format: 'otlp-proto' | 'otlp-json', maxAttributes: number): LogRecord[] {
+function mapRequest(
+  request: ExportLogsServiceRequest,
+  format: 'otlp-proto' | 'otlp-json',
+  maxAttributes: number,
+): LogRecord[] {
   const out: LogRecord[] = [];
   for (const resourceLogs of request.resourceLogs ?? []) {
     const resource = keyValuesToObject(resourceLogs.resource?.attributes);
@@ -160,7 +176,8 @@ function mapLogRecord(
     record = jsonObjectToRecord(body, maxAttributes) ?? emptyRecord(format, lr.eventName ?? '');
     record.format = format;
   } else {
-    const text = body === null ? (lr.eventName ?? '') : typeof body === 'string' ? body : JSON.stringify(body);
+    const text =
+      body === null ? (lr.eventName ?? '') : typeof body === 'string' ? body : JSON.stringify(body);
     const [first, ...rest] = text.split(/\r?\n/);
     record = emptyRecord(format, (first ?? '').trim());
     if (rest.length > 0) record.stack = parseStack(rest);
@@ -211,7 +228,10 @@ function mapLogRecord(
 }
 
 /** Decodes an OTLP protobuf ExportLogsServiceRequest. */
-export function decodeOtlpProto(bytes: Uint8Array, maxAttributes: number): { records: LogRecord[]; rejections: DecodeRejection[] } {
+export function decodeOtlpProto(
+  bytes: Uint8Array,
+  maxAttributes: number,
+): { records: LogRecord[]; rejections: DecodeRejection[] } {
   let request: ExportLogsServiceRequest;
   try {
     request = requestType.decode(bytes) as ExportLogsServiceRequest;
@@ -220,18 +240,28 @@ export function decodeOtlpProto(bytes: Uint8Array, maxAttributes: number): { rec
   }
   const records = mapRequest(request, 'otlp-proto', maxAttributes);
   if (records.length === 0) {
-    return { records, rejections: [{ reason: 'empty-otlp', detail: 'ExportLogsServiceRequest holds no log records' }] };
+    return {
+      records,
+      rejections: [{ reason: 'empty-otlp', detail: 'ExportLogsServiceRequest holds no log records' }],
+    };
   }
   return { records, rejections: [] };
 }
 
 /** True when a parsed JSON value looks like an OTLP JSON export (`{"resourceLogs":[...]}`). */
 export function isOtlpJson(value: unknown): value is ExportLogsServiceRequest {
-  return value !== null && typeof value === 'object' && Array.isArray((value as { resourceLogs?: unknown }).resourceLogs);
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    Array.isArray((value as { resourceLogs?: unknown }).resourceLogs)
+  );
 }
 
 /** Decodes an OTLP JSON ExportLogsServiceRequest (one document per Kafka record, or NDJSON of them). */
-export function decodeOtlpJson(text: string, maxAttributes: number): { records: LogRecord[]; rejections: DecodeRejection[] } {
+export function decodeOtlpJson(
+  text: string,
+  maxAttributes: number,
+): { records: LogRecord[]; rejections: DecodeRejection[] } {
   const documents: unknown[] = [];
   const rejections: DecodeRejection[] = [];
   try {
@@ -253,7 +283,8 @@ export function decodeOtlpJson(text: string, maxAttributes: number): { records: 
       continue;
     }
     const mapped = mapRequest(doc, 'otlp-json', maxAttributes);
-    if (mapped.length === 0) rejections.push({ reason: 'empty-otlp', detail: 'ExportLogsServiceRequest holds no log records' });
+    if (mapped.length === 0)
+      rejections.push({ reason: 'empty-otlp', detail: 'ExportLogsServiceRequest holds no log records' });
     records.push(...mapped);
   }
   return { records, rejections };

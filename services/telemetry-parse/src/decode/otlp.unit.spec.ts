@@ -13,11 +13,19 @@ const SPAN_ID = '051581bf3cb55c13';
 function sdkLogRecords() {
   const exporter = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'checkout', 'host.name': 'web-1', 'process.pid': 4242 }),
+    resource: resourceFromAttributes({
+      'service.name': 'checkout',
+      'host.name': 'web-1',
+      'process.pid': 4242,
+    }),
     processors: [new SimpleLogRecordProcessor(exporter)],
   });
   const logger = provider.getLogger('com.shop.Checkout');
-  const context = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED });
+  const context = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: TRACE_ID,
+    spanId: SPAN_ID,
+    traceFlags: TraceFlags.SAMPLED,
+  });
   logger.emit({
     timestamp: new Date('2024-03-01T10:00:00.123Z'),
     severityNumber: SeverityNumber.ERROR,
@@ -62,16 +70,29 @@ describe('OTLP decoding', () => {
       format: 'otlp-proto',
     });
     expect(first?.attributes).toMatchObject({ 'http.status_code': 502, retry: true });
-    expect(second).toMatchObject({ level: 'info', traceId: null, spanId: null, stack: ['pay (/app/pay.js:10)', 'main (/app/main.js:3)'] });
+    expect(second).toMatchObject({
+      level: 'info',
+      traceId: null,
+      spanId: null,
+      stack: ['pay (/app/pay.js:10)', 'main (/app/main.js:3)'],
+    });
   });
 
   it('given the same records through the SDK JSON serializer, when decoded, then the result equals the protobuf one', () => {
     const records = sdkLogRecords();
-    const fromProto = decodeKafkaRecord({ value: ProtobufLogsSerializer.serializeRequest(records)!, headers: {} });
-    const fromJson = decodeKafkaRecord({ value: JsonLogsSerializer.serializeRequest(records)!, headers: { 'content-type': 'application/json' } });
+    const fromProto = decodeKafkaRecord({
+      value: ProtobufLogsSerializer.serializeRequest(records)!,
+      headers: {},
+    });
+    const fromJson = decodeKafkaRecord({
+      value: JsonLogsSerializer.serializeRequest(records)!,
+      headers: { 'content-type': 'application/json' },
+    });
 
     expect(fromJson.format).toBe('otlp-json');
-    expect(fromJson.records.map((r) => ({ ...r, format: 'x' }))).toEqual(fromProto.records.map((r) => ({ ...r, format: 'x' })));
+    expect(fromJson.records.map((r) => ({ ...r, format: 'x' }))).toEqual(
+      fromProto.records.map((r) => ({ ...r, format: 'x' })),
+    );
   });
 
   it('given Collector-style OTLP JSON (string nanos, hex ids, kvlist body), when decoded, then it maps like a JSON log', () => {
@@ -86,7 +107,14 @@ describe('OTLP decoding', () => {
                 {
                   timeUnixNano: '1709287200000000000',
                   severityNumber: 13,
-                  body: { kvlistValue: { values: [{ key: 'msg', value: { stringValue: 'slow query' } }, { key: 'rows', value: { intValue: '12' } }] } },
+                  body: {
+                    kvlistValue: {
+                      values: [
+                        { key: 'msg', value: { stringValue: 'slow query' } },
+                        { key: 'rows', value: { intValue: '12' } },
+                      ],
+                    },
+                  },
                   traceId: TRACE_ID,
                   spanId: '',
                 },
@@ -96,14 +124,28 @@ describe('OTLP decoding', () => {
         },
       ],
     };
-    const result = decodeKafkaRecord({ value: Buffer.from(JSON.stringify(doc)), headers: { format: 'otlp_json' } });
+    const result = decodeKafkaRecord({
+      value: Buffer.from(JSON.stringify(doc)),
+      headers: { format: 'otlp_json' },
+    });
     expect(result.records).toEqual([
-      expect.objectContaining({ timestamp: 1709287200000, level: 'warn', message: 'slow query', service: 'billing', traceId: TRACE_ID, spanId: null, attributes: { rows: 12 } }),
+      expect.objectContaining({
+        timestamp: 1709287200000,
+        level: 'warn',
+        message: 'slow query',
+        service: 'billing',
+        traceId: TRACE_ID,
+        spanId: null,
+        attributes: { rows: 12 },
+      }),
     ]);
   });
 
   it('given a declared protobuf record that is garbage, when decoded, then it is rejected with a reason', () => {
-    const result = decodeKafkaRecord({ value: new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x01]), headers: { 'content-type': 'application/x-protobuf' } });
+    const result = decodeKafkaRecord({
+      value: new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x01]),
+      headers: { 'content-type': 'application/x-protobuf' },
+    });
     expect(result.records).toEqual([]);
     expect(result.rejections[0]?.reason).toBe('invalid-otlp-proto');
   });

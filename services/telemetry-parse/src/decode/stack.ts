@@ -35,7 +35,9 @@ export function isContinuationLine(line: string): boolean {
 
 /** True when the line is an exception or cause line rather than a frame (kept as text, not as a frame). */
 export function isExceptionLine(line: string): boolean {
-  return parseFrameLine(line) === null && !GO_FILE.test(line) && !GO_FUNC.test(line) && line.trim().length > 0;
+  return (
+    parseFrameLine(line) === null && !GO_FILE.test(line) && !GO_FUNC.test(line) && line.trim().length > 0
+  );
 }
 
 function frame(fn: string | undefined, file: string, lineNo: string | undefined): string {

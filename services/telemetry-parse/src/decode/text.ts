@@ -1,7 +1,8 @@
 import type { DecodeOptions, LogRecord } from './types.js';
 import { isContinuationLine, parseStack } from './stack.js';
 
-const EXCEPTION_LINE = /^(?:Caused by:\s*)?(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)\b(?::\s.*)?$|^panic: /;
+const EXCEPTION_LINE =
+  /^(?:Caused by:\s*)?(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)\b(?::\s.*)?$|^panic: /;
 
 /** Builds an empty record of the given format; decoders fill in what their source has. */
 export function emptyRecord(format: LogRecord['format'], message: string): LogRecord {
@@ -64,7 +65,8 @@ function toRecord(first: string, rest: string[], options: DecodeOptions): LogRec
   if (rest.length > 0) {
     record.stack = parseStack(rest);
     const exception = rest.map((l) => l.trim()).find((l) => EXCEPTION_LINE.test(l));
-    if (exception !== undefined) record.attributes['exception.message'] = exception.replace(/^Caused by:\s*/, '');
+    if (exception !== undefined)
+      record.attributes['exception.message'] = exception.replace(/^Caused by:\s*/, '');
   }
   return record;
 }

@@ -203,7 +203,7 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
   };
   let s = line;
   let last = s.length;
-  while (last > 0 && (s.charCodeAt(last - 1) <= 32)) last--;
+  while (last > 0 && s.charCodeAt(last - 1) <= 32) last--;
   if (last !== s.length) s = s.slice(0, last);
 
   let i = skipSpaces(s, 0);
@@ -307,8 +307,15 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
     }
     const end = tokenEnd(s, i);
     const tok = s.slice(i, end);
-    const letter = tok.length === 1 && cur.process !== null && cur.level === null ? LETTER_LEVELS.get(tok) : undefined;
-    const lv = letter ?? levelOf(tok.endsWith(':') ? tok.slice(0, -1) : tok, false, !tok.endsWith(':') && fieldsSinceCommit === 0 && step <= 1);
+    const letter =
+      tok.length === 1 && cur.process !== null && cur.level === null ? LETTER_LEVELS.get(tok) : undefined;
+    const lv =
+      letter ??
+      levelOf(
+        tok.endsWith(':') ? tok.slice(0, -1) : tok,
+        false,
+        !tok.endsWith(':') && fieldsSinceCommit === 0 && step <= 1,
+      );
     if (lv !== null && cur.level === null) {
       cur.level = lv;
       i = end;
@@ -341,7 +348,13 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
     }
     // A program name followed by ` - ` (`chrome.exe - msg`, `app.exe *64 - msg`): a qualified name, optionally
     // with one non-word qualifier; plain prose (`Connection lost - retrying`) is not a header.
-    if (fieldsSinceCommit < 2 && cur.component === null && tok.length <= 64 && allNameChars(tok) && isQualified(tok)) {
+    if (
+      fieldsSinceCommit < 2 &&
+      cur.component === null &&
+      tok.length <= 64 &&
+      allNameChars(tok) &&
+      isQualified(tok)
+    ) {
       cur.component = cur.component === null ? tok : cur.component;
       const nextStart = skipSpaces(s, end);
       const twoWords = s.slice(nextStart, nextStart + 2);
@@ -352,7 +365,12 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
       const e2 = tokenEnd(s, nextStart);
       const after2 = skipSpaces(s, e2);
       const qualifier = s.slice(nextStart, e2);
-      if (e2 > nextStart && s.slice(after2, after2 + 2) === '- ' && qualifier.length <= 16 && !/^[A-Za-z]+$/.test(qualifier)) {
+      if (
+        e2 > nextStart &&
+        s.slice(after2, after2 + 2) === '- ' &&
+        qualifier.length <= 16 &&
+        !/^[A-Za-z]+$/.test(qualifier)
+      ) {
         cur.component = s.slice(i, e2);
         doCommit(skipSpaces(s, after2 + 1));
         break;

@@ -3,7 +3,9 @@ import { parseTextHeader } from './parse-text-header.js';
 
 describe('parseTextHeader', () => {
   it('given an ISO 8601 line with comma millis, level, bracketed thread and logger, then splits all fields', () => {
-    const h = parseTextHeader('2023-04-05 06:07:08,123 WARN [worker-3] com.acme.billing.Invoicer: retrying charge 42\r');
+    const h = parseTextHeader(
+      '2023-04-05 06:07:08,123 WARN [worker-3] com.acme.billing.Invoicer: retrying charge 42\r',
+    );
     expect(h).toEqual({
       timestamp: '2023-04-05 06:07:08,123',
       epochMs: Date.UTC(2023, 3, 5, 6, 7, 8, 123),
@@ -52,7 +54,9 @@ describe('parseTextHeader', () => {
   });
 
   it('given an Apache error-log style bracketed date and level, then a bracket that belongs to the message stays', () => {
-    const a = parseTextHeader('[Tue Mar 07 09:10:11 2023] [error] [client 10.0.0.7] File does not exist: /srv/x');
+    const a = parseTextHeader(
+      '[Tue Mar 07 09:10:11 2023] [error] [client 10.0.0.7] File does not exist: /srv/x',
+    );
     expect(a.epochMs).toBe(Date.UTC(2023, 2, 7, 9, 10, 11));
     expect(a.level).toBe('error');
     expect(a.message).toBe('[client 10.0.0.7] File does not exist: /srv/x');
@@ -80,15 +84,24 @@ describe('parseTextHeader', () => {
   });
 
   it('given "ts - LEVEL [thread] - message", then both separators are consumed', () => {
-    const h = parseTextHeader('2023-04-05 06:07:08,009 - INFO  [Loop[id=2]/0:0:0:0:Elector@88] - vote sent: 5');
+    const h = parseTextHeader(
+      '2023-04-05 06:07:08,009 - INFO  [Loop[id=2]/0:0:0:0:Elector@88] - vote sent: 5',
+    );
     expect(h.level).toBe('info');
     expect(h.process).toBe('Loop[id=2]/0:0:0:0:Elector@88');
     expect(h.message).toBe('vote sent: 5');
   });
 
   it('given a line without a timestamp, then only a leading level word is taken', () => {
-    expect(parseTextHeader('ERROR something broke')).toMatchObject({ level: 'error', message: 'something broke' });
-    expect(parseTextHeader('just text: here')).toMatchObject({ timestamp: null, level: null, message: 'just text: here' });
+    expect(parseTextHeader('ERROR something broke')).toMatchObject({
+      level: 'error',
+      message: 'something broke',
+    });
+    expect(parseTextHeader('just text: here')).toMatchObject({
+      timestamp: null,
+      level: null,
+      message: 'just text: here',
+    });
   });
 
   it('given an unqualified word with a colon after the timestamp and no level, then it stays in the message', () => {
@@ -106,7 +119,12 @@ describe('parseTextHeader', () => {
 
   it('given a logcat-style line with pid, tid and a one-letter level, then all are read', () => {
     const h = parseTextHeader('04-05 06:07:08.901  1702  2395 D PowerMgr: wake lock acquired');
-    expect(h).toMatchObject({ level: 'debug', process: '1702/2395', component: 'PowerMgr', message: 'wake lock acquired' });
+    expect(h).toMatchObject({
+      level: 'debug',
+      process: '1702/2395',
+      component: 'PowerMgr',
+      message: 'wake lock acquired',
+    });
   });
 
   it('given a comma and a capitalised level after the timestamp, then the level is read', () => {
@@ -116,8 +134,15 @@ describe('parseTextHeader', () => {
   });
 
   it('given a syslog program with a parenthesised facility, then name and pid are read', () => {
-    const h = parseTextHeader('Jun 14 15:16:01 box1 crond(pam_unix)[1234]: session closed', { defaultYear: 2020 });
-    expect(h).toMatchObject({ host: 'box1', component: 'crond(pam_unix)', process: '1234', message: 'session closed' });
+    const h = parseTextHeader('Jun 14 15:16:01 box1 crond(pam_unix)[1234]: session closed', {
+      defaultYear: 2020,
+    });
+    expect(h).toMatchObject({
+      host: 'box1',
+      component: 'crond(pam_unix)',
+      process: '1234',
+      message: 'session closed',
+    });
   });
 
   it('given prose with a dash after the timestamp, then it stays in the message', () => {

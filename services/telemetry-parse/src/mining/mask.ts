@@ -119,9 +119,56 @@ function longestDigitRun(s: string): number {
 
 /** Top-level domains that end fully qualified host names in logs. */
 const TLDS = new Set([
-  'com', 'net', 'org', 'edu', 'gov', 'mil', 'int', 'io', 'co', 'info', 'biz', 'me', 'app', 'dev', 'cloud', 'local',
-  'internal', 'lan', 'localdomain', 'corp', 'home', 'arpa', 'cn', 'hk', 'tw', 'jp', 'kr', 'in', 'uk', 'de', 'fr',
-  'nl', 'it', 'es', 'ru', 'br', 'au', 'ca', 'us', 'eu', 'ch', 'se', 'no', 'fi', 'dk', 'pl', 'be', 'at', 'cz', 'sg',
+  'com',
+  'net',
+  'org',
+  'edu',
+  'gov',
+  'mil',
+  'int',
+  'io',
+  'co',
+  'info',
+  'biz',
+  'me',
+  'app',
+  'dev',
+  'cloud',
+  'local',
+  'internal',
+  'lan',
+  'localdomain',
+  'corp',
+  'home',
+  'arpa',
+  'cn',
+  'hk',
+  'tw',
+  'jp',
+  'kr',
+  'in',
+  'uk',
+  'de',
+  'fr',
+  'nl',
+  'it',
+  'es',
+  'ru',
+  'br',
+  'au',
+  'ca',
+  'us',
+  'eu',
+  'ch',
+  'se',
+  'no',
+  'fi',
+  'dk',
+  'pl',
+  'be',
+  'at',
+  'cz',
+  'sg',
 ]);
 
 /** A lower-case dotted name ending in a top-level domain (`ns1.example.com`): a host, hence a value. */
@@ -283,7 +330,11 @@ export function maskToken(tok: string): string {
 function portFollows(tok: string, from: number): boolean {
   let k = from;
   while (k < tok.length && isDigit(tok.charCodeAt(k))) k++;
-  return k > from && k - from <= 5 && (k === tok.length || isDelimiter(tok.charCodeAt(k)) || tok.charCodeAt(k) === 47);
+  return (
+    k > from &&
+    k - from <= 5 &&
+    (k === tok.length || isDelimiter(tok.charCodeAt(k)) || tok.charCodeAt(k) === 47)
+  );
 }
 
 /** `scheme://anything` -> `scheme://<*>`, keeping leading and trailing punctuation around the URL. */
@@ -340,8 +391,29 @@ export function isPureVariable(masked: string): boolean {
 /** Loghub-2.0 token delimiters for the word-with-variable rule (note: not `<`, `>`, `*`, `/`, `_`). */
 function isCanonDelimiter(c: number): boolean {
   switch (c) {
-    case 32: case 44: case 33: case 59: case 58: case 61: case 124: case 34: case 39: case 91: case 93:
-    case 40: case 41: case 123: case 125: case 46: case 45: case 43: case 64: case 35: case 36: case 37: case 38:
+    case 32:
+    case 44:
+    case 33:
+    case 59:
+    case 58:
+    case 61:
+    case 124:
+    case 34:
+    case 39:
+    case 91:
+    case 93:
+    case 40:
+    case 41:
+    case 123:
+    case 125:
+    case 46:
+    case 45:
+    case 43:
+    case 64:
+    case 35:
+    case 36:
+    case 37:
+    case 38:
       return true;
     default:
       return false;

@@ -28,12 +28,18 @@ describe('maskToken', () => {
     expect(maskToken(token)).toBe(masked);
   });
 
-  it.each([['SOCKS5'], ['org.example.billing.Invoice'], ['ssh2'], ['log4j'], ['Slf4jLogger'], ['init()'], ['BLOCK*'], ['http://docs.example.org/guide']])(
-    'keeps the constant %s',
-    (token) => {
-      expect(maskToken(token)).toBe(token);
-    },
-  );
+  it.each([
+    ['SOCKS5'],
+    ['org.example.billing.Invoice'],
+    ['ssh2'],
+    ['log4j'],
+    ['Slf4jLogger'],
+    ['init()'],
+    ['BLOCK*'],
+    ['http://docs.example.org/guide'],
+  ])('keeps the constant %s', (token) => {
+    expect(maskToken(token)).toBe(token);
+  });
 
   it('given a word glued to a variable, then the canonical slot is one variable', () => {
     expect(canonicalSlot('id<*>')).toBe('<*>');

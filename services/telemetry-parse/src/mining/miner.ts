@@ -103,7 +103,14 @@ export interface MinerSnapshot {
   nextCreated: number;
   stats: MinerStats;
   /** Clusters from least to most recently used. */
-  clusters: Array<{ id: string; keys: string[]; details: string[]; count: number; created: number; path: string[] }>;
+  clusters: Array<{
+    id: string;
+    keys: string[];
+    details: string[];
+    count: number;
+    created: number;
+    path: string[];
+  }>;
   aliases: Array<[string, string]>;
 }
 
@@ -184,7 +191,12 @@ export class TemplateMiner {
       const before = this.counters.created;
       const cluster = this.create(slots);
       const isNew = this.counters.created !== before;
-      return { templateId: cluster.id, template: cluster.template, params: this.params(cluster, slots), isNew };
+      return {
+        templateId: cluster.id,
+        template: cluster.template,
+        params: this.params(cluster, slots),
+        isNew,
+      };
     }
     let cluster = found;
     const oldId = cluster.id;

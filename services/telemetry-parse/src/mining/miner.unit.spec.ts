@@ -76,7 +76,11 @@ describe('TemplateMiner', () => {
     const b = new TemplateMiner();
     for (const l of LINES) a.add(l);
     for (const l of [...LINES].reverse()) b.add(l);
-    const ids = (m: TemplateMiner): string[] => m.templates().map((t) => t.templateId).sort();
+    const ids = (m: TemplateMiner): string[] =>
+      m
+        .templates()
+        .map((t) => t.templateId)
+        .sort();
     expect(ids(a)).toEqual(ids(b));
     expect(a.match('cache warmed in 7 ms')?.templateId).toBe(b.match('cache warmed in 7 ms')?.templateId);
   });
@@ -85,7 +89,10 @@ describe('TemplateMiner', () => {
     const m = new TemplateMiner();
     m.add('cache warmed in 120 ms');
     m.add('cache warmed in 95 ms');
-    expect(m.match('cache warmed in 3 ms')).toMatchObject({ template: 'cache warmed in <*> ms', params: ['3'] });
+    expect(m.match('cache warmed in 3 ms')).toMatchObject({
+      template: 'cache warmed in <*> ms',
+      params: ['3'],
+    });
     expect(m.match('totally different words here')).toBeNull();
     expect(m.stats().templates).toBe(1);
   });

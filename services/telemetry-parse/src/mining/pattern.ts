@@ -45,7 +45,16 @@ export function fits(pattern: string, text: string): boolean {
 function keepsAsPrefix(c: number): boolean {
   // = : ( [ { ' " # @ ,  and `/` : a key or an opening bracket before a value stays in the template.
   return (
-    c === 61 || c === 58 || c === 40 || c === 91 || c === 123 || c === 39 || c === 34 || c === 35 || c === 64 || c === 44 ||
+    c === 61 ||
+    c === 58 ||
+    c === 40 ||
+    c === 91 ||
+    c === 123 ||
+    c === 39 ||
+    c === 34 ||
+    c === 35 ||
+    c === 64 ||
+    c === 44 ||
     c === 46 // .  a common package or domain prefix stays (`org.apache.<*>`)
   );
 }

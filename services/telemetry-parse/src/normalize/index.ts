@@ -6,8 +6,23 @@ import { redactAttributes, redactText, type RedactionCounts } from './redact.js'
 import { normalizeHostName, normalizeServiceName } from './names.js';
 
 export { normalizeLevel, isErrorLevel, type LevelScale } from './level.js';
-export { parseTimestamp, epochMsFromNumber, wallClockToUtc, zoneOffsetMs, isValidZone, parseFixedOffset, type TimeOptions } from './time.js';
-export { redactText, redactAttributes, isSecretKey, mergeCounts, type RedactionKind, type RedactionCounts } from './redact.js';
+export {
+  parseTimestamp,
+  epochMsFromNumber,
+  wallClockToUtc,
+  zoneOffsetMs,
+  isValidZone,
+  parseFixedOffset,
+  type TimeOptions,
+} from './time.js';
+export {
+  redactText,
+  redactAttributes,
+  isSecretKey,
+  mergeCounts,
+  type RedactionKind,
+  type RedactionCounts,
+} from './redact.js';
 export { normalizeNumbers, quantityFromAttribute } from './units.js';
 export { normalizeServiceName, normalizeHostName } from './names.js';
 
@@ -60,7 +75,10 @@ export function normalizeRecord(
   const zone = options.defaultZone ?? 'UTC';
   let timestamp: number | null = null;
   if (record.timestampText !== null) {
-    timestamp = parseTimestamp(record.timestampText, { defaultZone: zone, referenceMs: fallbackTimeMs ?? record.timestamp });
+    timestamp = parseTimestamp(record.timestampText, {
+      defaultZone: zone,
+      referenceMs: fallbackTimeMs ?? record.timestamp,
+    });
   }
   timestamp ??= record.timestamp ?? fallbackTimeMs;
 

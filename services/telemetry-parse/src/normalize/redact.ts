@@ -6,14 +6,7 @@
  */
 
 export type RedactionKind =
-  | 'private-key'
-  | 'url-credentials'
-  | 'bearer'
-  | 'basic-auth'
-  | 'jwt'
-  | 'aws-access-key'
-  | 'secret'
-  | 'email';
+  'private-key' | 'url-credentials' | 'bearer' | 'basic-auth' | 'jwt' | 'aws-access-key' | 'secret' | 'email';
 
 export type RedactionCounts = Partial<Record<RedactionKind, number>>;
 
@@ -114,7 +107,11 @@ export function redactAttributes(
 ): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(attributes)) {
-    if (typeof value !== 'boolean' && isSecretKey(key) && !(typeof value === 'string' && /^<redacted:[a-z-]+>$/.test(value))) {
+    if (
+      typeof value !== 'boolean' &&
+      isSecretKey(key) &&
+      !(typeof value === 'string' && /^<redacted:[a-z-]+>$/.test(value))
+    ) {
       out[key] = marker('secret');
       bump(counts, 'secret');
     } else if (typeof value === 'string') {

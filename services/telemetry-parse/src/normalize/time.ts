@@ -5,7 +5,18 @@
  */
 
 const MONTHS: Record<string, number> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
 };
 
 /**
@@ -28,7 +39,12 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(zone, f);
   }
@@ -67,7 +83,14 @@ export function zoneOffsetMs(zone: string, utcMs: number): number {
   for (const p of formatterFor(zone).formatToParts(new Date(second))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  const asUtc = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  const asUtc = Date.UTC(
+    parts.year ?? 1970,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
   return asUtc - second;
 }
 
@@ -80,7 +103,9 @@ export function wallClockToUtc(wallMs: number, zone: string): number {
   if (fixed !== null) return wallMs - fixed;
   // Offsets in force a day either side cover any single transition; a reading is valid when the zone's
   // offset at the resulting instant is the one used to get there.
-  const offsets = [...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000)])];
+  const offsets = [
+    ...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000)]),
+  ];
   const valid = offsets.map((o) => wallMs - o).filter((t) => wallMs - zoneOffsetMs(zone, t) === t);
   if (valid.length > 0) return Math.min(...valid);
   // In a gap (clocks jumped forward) no reading is valid: use the offset from before the jump.
@@ -106,11 +131,15 @@ interface Parts {
   zone: string | null;
 }
 
-const ISO = /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]|\s+)(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$/i;
+const ISO =
+  /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]|\s+)(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$/i;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const CLF = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?:\s*([+-]\d{4}|Z))?$/;
-const CTIME = /^(?:[A-Za-z]{3},?\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(?:(\d{4})\s+)?(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?:\s+(\d{4}))?(?:\s+(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
-const RFC2822 = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(Z|UT|UTC|GMT|[+-]\d{4})?$/;
+const CLF =
+  /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?:\s*([+-]\d{4}|Z))?$/;
+const CTIME =
+  /^(?:[A-Za-z]{3},?\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(?:(\d{4})\s+)?(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?:\s+(\d{4}))?(?:\s+(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
+const RFC2822 =
+  /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(Z|UT|UTC|GMT|[+-]\d{4})?$/;
 const COMPACT = /^(\d{2}|\d{4})(\d{2})(\d{2})[ T-]?(\d{2}):?(\d{2}):?(\d{2})(?:[.,](\d{1,9}))?$/;
 
 function monthIndex(name: string | undefined): number | null {
@@ -121,19 +150,41 @@ function parseParts(text: string): Parts | null {
   let m = ISO.exec(text);
   if (m) {
     return {
-      year: Number(m[1]), month: Number(m[2]) - 1, day: Number(m[3]),
-      hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6] ?? '0'), fraction: m[7] ?? '', zone: m[8] ?? null,
+      year: Number(m[1]),
+      month: Number(m[2]) - 1,
+      day: Number(m[3]),
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6] ?? '0'),
+      fraction: m[7] ?? '',
+      zone: m[8] ?? null,
     };
   }
   m = ISO_DATE.exec(text);
-  if (m) return { year: Number(m[1]), month: Number(m[2]) - 1, day: Number(m[3]), hour: 0, minute: 0, second: 0, fraction: '', zone: null };
+  if (m)
+    return {
+      year: Number(m[1]),
+      month: Number(m[2]) - 1,
+      day: Number(m[3]),
+      hour: 0,
+      minute: 0,
+      second: 0,
+      fraction: '',
+      zone: null,
+    };
   m = CLF.exec(text);
   if (m) {
     const month = monthIndex(m[2]);
     if (month === null) return null;
     return {
-      year: Number(m[3]), month, day: Number(m[1]),
-      hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), fraction: m[7] ?? '', zone: m[8] ?? null,
+      year: Number(m[3]),
+      month,
+      day: Number(m[1]),
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6]),
+      fraction: m[7] ?? '',
+      zone: m[8] ?? null,
     };
   }
   m = RFC2822.exec(text);
@@ -141,8 +192,14 @@ function parseParts(text: string): Parts | null {
     const month = monthIndex(m[2]);
     if (month === null) return null;
     return {
-      year: Number(m[3]), month, day: Number(m[1]),
-      hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6] ?? '0'), fraction: '', zone: m[7] ?? null,
+      year: Number(m[3]),
+      month,
+      day: Number(m[1]),
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6] ?? '0'),
+      fraction: '',
+      zone: m[7] ?? null,
     };
   }
   m = CTIME.exec(text);
@@ -151,8 +208,14 @@ function parseParts(text: string): Parts | null {
     if (month === null) return null;
     const year = m[3] ?? m[8];
     return {
-      year: year ? Number(year) : null, month, day: Number(m[2]),
-      hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), fraction: m[7] ?? '', zone: m[9] ?? null,
+      year: year ? Number(year) : null,
+      month,
+      day: Number(m[2]),
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6]),
+      fraction: m[7] ?? '',
+      zone: m[9] ?? null,
     };
   }
   m = COMPACT.exec(text);
@@ -161,8 +224,14 @@ function parseParts(text: string): Parts | null {
     // Two-digit years (HDFS writes yyMMdd) are read in 1970..2069.
     const year = y.length === 2 ? (Number(y) < 70 ? 2000 + Number(y) : 1900 + Number(y)) : Number(y);
     return {
-      year, month: Number(m[2]) - 1, day: Number(m[3]),
-      hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), fraction: m[7] ?? '', zone: null,
+      year,
+      month: Number(m[2]) - 1,
+      day: Number(m[3]),
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6]),
+      fraction: m[7] ?? '',
+      zone: null,
     };
   }
   return null;
@@ -175,7 +244,15 @@ function zoneOffsetFromText(zone: string): number | null {
 }
 
 function validParts(p: Parts): boolean {
-  return p.month >= 0 && p.month <= 11 && p.day >= 1 && p.day <= 31 && p.hour <= 23 && p.minute <= 59 && p.second <= 60;
+  return (
+    p.month >= 0 &&
+    p.month <= 11 &&
+    p.day >= 1 &&
+    p.day <= 31 &&
+    p.hour <= 23 &&
+    p.minute <= 59 &&
+    p.second <= 60
+  );
 }
 
 /**

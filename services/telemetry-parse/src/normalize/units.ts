@@ -20,17 +20,42 @@ const SIZE_UNITS: [RegExp, number][] = [
 
 /** Keys that are a duration although they carry no unit; the value is the factor to ms. */
 const UNSUFFIXED_DURATIONS: Record<string, number> = {
-  duration: 1, responsetime: 1, elapsed: 1, latency: 1, took: 1, timetaken: 1, elapsedtime: 1,
+  duration: 1,
+  responsetime: 1,
+  elapsed: 1,
+  latency: 1,
+  took: 1,
+  timetaken: 1,
+  elapsedtime: 1,
   'event.duration': 1e-6,
-  requesttime: 1000, upstreamresponsetime: 1000,
-  'http.server.request.duration': 1000, 'http.client.request.duration': 1000,
+  requesttime: 1000,
+  upstreamresponsetime: 1000,
+  'http.server.request.duration': 1000,
+  'http.client.request.duration': 1000,
 };
-const UNSUFFIXED_SIZES = new Set(['size', 'contentlength', 'http.response.body.size', 'http.request.body.size', 'length', 'bodybytessent']);
+const UNSUFFIXED_SIZES = new Set([
+  'size',
+  'contentlength',
+  'http.response.body.size',
+  'http.request.body.size',
+  'length',
+  'bodybytessent',
+]);
 
 /** Duration names that all mean "how long this request/operation took": the one the aggregator sketches. */
 const PRIMARY_DURATIONS = new Set([
-  'duration', 'responsetime', 'elapsed', 'latency', 'took', 'timetaken', 'elapsedtime', 'requesttime',
-  'eventduration', 'httpserverrequestduration', 'httpclientrequestduration', 'responsetimems',
+  'duration',
+  'responsetime',
+  'elapsed',
+  'latency',
+  'took',
+  'timetaken',
+  'elapsedtime',
+  'requesttime',
+  'eventduration',
+  'httpserverrequestduration',
+  'httpclientrequestduration',
+  'responsetimems',
 ]);
 
 function compact(key: string): string {
@@ -39,7 +64,9 @@ function compact(key: string): string {
 
 function camel(key: string): string {
   const words = key.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
-  return words.map((w, i) => (i === 0 ? w.toLowerCase() : w[0]!.toUpperCase() + w.slice(1).toLowerCase())).join('');
+  return words
+    .map((w, i) => (i === 0 ? w.toLowerCase() : w[0]!.toUpperCase() + w.slice(1).toLowerCase()))
+    .join('');
 }
 
 function numeric(value: string | number | boolean): number | null {
@@ -49,7 +76,10 @@ function numeric(value: string | number | boolean): number | null {
 }
 
 /** Converts one attribute to a normalized quantity `{ name, value }`, or null when it is not a known quantity. */
-export function quantityFromAttribute(key: string, value: string | number | boolean): { name: string; value: number } | null {
+export function quantityFromAttribute(
+  key: string,
+  value: string | number | boolean,
+): { name: string; value: number } | null {
   const n = numeric(value);
   if (n === null || n < 0) return null;
   const lower = key.toLowerCase();
@@ -62,18 +92,25 @@ export function quantityFromAttribute(key: string, value: string | number | bool
     const m = suffix.exec(key);
     if (!m || m.index === 0) continue;
     const base = key.slice(0, m.index);
-    if (!/(time|duration|latency|elapsed|took|wait|delay|ttl|timeout|age|uptime)/i.test(base) && !/ms$|Ms$/.test(key)) {
+    if (
+      !/(time|duration|latency|elapsed|took|wait|delay|ttl|timeout|age|uptime)/i.test(base) &&
+      !/ms$|Ms$/.test(key)
+    ) {
       // `_s` and friends are only read as a unit when the name says it is a time; `*_ms` always is.
       if (factor !== 1) continue;
     }
-    return { name: PRIMARY_DURATIONS.has(compact(base.replace(/\./g, ''))) ? 'durationMs' : `${camel(base)}Ms`, value: n * factor };
+    return {
+      name: PRIMARY_DURATIONS.has(compact(base.replace(/\./g, ''))) ? 'durationMs' : `${camel(base)}Ms`,
+      value: n * factor,
+    };
   }
   for (const [suffix, factor] of SIZE_UNITS) {
     const m = suffix.exec(key);
     if (!m || m.index === 0) continue;
     return { name: `${camel(key.slice(0, m.index))}Bytes`, value: n * factor };
   }
-  if (UNSUFFIXED_SIZES.has(lower) || UNSUFFIXED_SIZES.has(compact(lower))) return { name: `${camel(key)}Bytes`, value: n };
+  if (UNSUFFIXED_SIZES.has(lower) || UNSUFFIXED_SIZES.has(compact(lower)))
+    return { name: `${camel(key)}Bytes`, value: n };
   return null;
 }
 

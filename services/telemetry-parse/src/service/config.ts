@@ -5,11 +5,19 @@ import type { TelemetryParseSettings } from './handlers.js';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const telemetryParseConfigSchema = baseConfigSchema.extend({
-  LOG_ROOT: z.string().min(1).default('.logs').describe('parse requests may only name files under this directory'),
-  RAW_TOPIC: z.string().min(1).optional().describe('default: the catalogue\'s raw topic under TOPIC_PREFIX'),
+  LOG_ROOT: z
+    .string()
+    .min(1)
+    .default('.logs')
+    .describe('parse requests may only name files under this directory'),
+  RAW_TOPIC: z.string().min(1).optional().describe("default: the catalogue's raw topic under TOPIC_PREFIX"),
   WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(30_000),
-  DEFAULT_TIMEZONE: z.string().min(1).default('UTC').describe('zone of timestamps written without one: UTC, +02:00, Europe/Paris'),
+  DEFAULT_TIMEZONE: z
+    .string()
+    .min(1)
+    .default('UTC')
+    .describe('zone of timestamps written without one: UTC, +02:00, Europe/Paris'),
   DEFAULT_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   STORE_RAW_EVENTS: bool.default('false'),
   RAW_RETENTION_DAYS: z.coerce.number().min(0).default(7),
@@ -31,6 +39,8 @@ export function telemetryParseSettings(config: TelemetryParseConfig): TelemetryP
   };
 }
 
-export function loadTelemetryParseConfig(env: Record<string, string | undefined> = process.env): TelemetryParseConfig {
+export function loadTelemetryParseConfig(
+  env: Record<string, string | undefined> = process.env,
+): TelemetryParseConfig {
   return loadConfig(telemetryParseConfigSchema, env);
 }

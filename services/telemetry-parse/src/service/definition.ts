@@ -4,7 +4,12 @@ import { stageMachines } from '@self-healing/machines';
 import type { StageDefinition, TopicNames } from '@self-healing/shared';
 import { telemetryParseHandlers, type TelemetryParseSettings } from './handlers.js';
 
-export function telemetryParseDefinition(deps: { kafka: Kafka; db: Db; settings: TelemetryParseSettings; topics: TopicNames }): StageDefinition {
+export function telemetryParseDefinition(deps: {
+  kafka: Kafka;
+  db: Db;
+  settings: TelemetryParseSettings;
+  topics: TopicNames;
+}): StageDefinition {
   const { machine, version } = stageMachines['telemetry.parse'];
   return {
     stage: 'telemetry.parse',

@@ -1,10 +1,34 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { payloadLimits, type EventType, type Level, type PayloadOf, type TemplatedEvent, type WindowAggregate } from '@self-healing/schemas';
-import { ChunkStore, DLQ_HEADERS, maxOf, minOf, type BeatHandler, type BeatResult, type OutputRecord, type TopicNames } from '@self-healing/shared';
+import {
+  payloadLimits,
+  type EventType,
+  type Level,
+  type PayloadOf,
+  type TemplatedEvent,
+  type WindowAggregate,
+} from '@self-healing/schemas';
+import {
+  ChunkStore,
+  DLQ_HEADERS,
+  maxOf,
+  minOf,
+  type BeatHandler,
+  type BeatResult,
+  type OutputRecord,
+  type TopicNames,
+} from '@self-healing/shared';
 import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
-import { aggregateEvents, extractEvents, mergeExtractResults, normalizeEvents, type ExtractedEvent, type PositionedEvent, type PositionedRecord } from './steps.js';
+import {
+  aggregateEvents,
+  extractEvents,
+  mergeExtractResults,
+  normalizeEvents,
+  type ExtractedEvent,
+  type PositionedEvent,
+  type PositionedRecord,
+} from './steps.js';
 import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
 import { MINER_OPTIONS, TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
 import { validateParseCommand } from './validate.js';
@@ -31,14 +55,23 @@ const requestOf = (context: unknown): Requested => {
 };
 
 /** A beat's event, its payload checked against the contract of its type at compile time. */
-const result = <T extends EventType>(type: T, payload: PayloadOf<T>, extra: Omit<BeatResult, 'event'> = {}): BeatResult => ({ event: { type, payload }, ...extra });
+const result = <T extends EventType>(
+  type: T,
+  payload: PayloadOf<T>,
+  extra: Omit<BeatResult, 'event'> = {},
+): BeatResult => ({ event: { type, payload }, ...extra });
 
 /**
  * The telemetry.parse beats. Bulk data flows between beats through the staging area in MongoDB; the events
  * carry summaries. Every beat can run again for the same run and produce the same output: sources are
  * re-read by exact offsets or content hash, run-scoped state starts from its "before", writes are keyed.
  */
-export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: TelemetryParseSettings; topics: TopicNames }): Record<string, BeatHandler> {
+export function telemetryParseHandlers(deps: {
+  kafka: Kafka;
+  db: Db;
+  settings: TelemetryParseSettings;
+  topics: TopicNames;
+}): Record<string, BeatHandler> {
   const { kafka, db, settings } = deps;
   const staging = new ChunkStore(db, 'telemetry_staging');
   const detectionEvents = new ChunkStore(db, 'telemetry_detection_events');
@@ -48,7 +81,12 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
   const readContext = { kafka, logRoot: settings.logRoot, rawTopic: settings.rawTopic };
 
   const readRunSource = async (requested: Requested) => {
-    const source = { kind: requested.source.kind, topic: requested.source.topic ?? null, partitions: requested.source.partitions, paths: requested.source.paths };
+    const source = {
+      kind: requested.source.kind,
+      topic: requested.source.topic ?? null,
+      partitions: requested.source.partitions,
+      paths: requested.source.paths,
+    };
     return readSource(source, requested.services, readContext);
   };
 
@@ -58,10 +96,19 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
       const verdict = validateParseCommand(cause, {
         defaultWindowMs: settings.defaultWindowMs,
         rawTopic: settings.rawTopic,
-        isUnderLogRoot: async (p) => resolveUnderRoot(settings.logRoot, p).then(() => null, (e: Error & { code?: string }) => ({ code: e.code ?? 'bad-path', message: e.message })),
+        isUnderLogRoot: async (p) =>
+          resolveUnderRoot(settings.logRoot, p).then(
+            () => null,
+            (e: Error & { code?: string }) => ({ code: e.code ?? 'bad-path', message: e.message }),
+          ),
       });
       const v = await verdict;
-      if (!v.ok) return result('TelemetryParseRejected', { reasons: v.reasons, commandType: cause.meta.type, commandId: cause.meta.eventId });
+      if (!v.ok)
+        return result('TelemetryParseRejected', {
+          reasons: v.reasons,
+          commandType: cause.meta.type,
+          commandId: cause.meta.eventId,
+        });
       return result('TelemetryParseRequested', v.requested);
     },
 
@@ -71,7 +118,10 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
       const { loaded, records, skipped } = await readRunSource(requested);
       if (records.length === 0) {
         return result('TelemetryParseRejected', {
-          reasons: [{ code: 'empty-source', message: 'the source holds no records', field: 'source' }, ...skipped.map((s) => ({ ...s, field: 'source' }))],
+          reasons: [
+            { code: 'empty-source', message: 'the source holds no records', field: 'source' },
+            ...skipped.map((s) => ({ ...s, field: 'source' })),
+          ],
           commandType: 'ParseTelemetryCommand',
           commandId: null,
         });
@@ -126,19 +176,29 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
         const prior = before.has(service) ? before.get(service)! : await miners.load(service, runId);
         await miners.save(service, runId, prior, miner.snapshot());
       }
-      const raw: OutputRecord[] = extracted.deadLetters.map((d) => deadLetter(deps.topics.deadLetter, records, d));
-      return result('TelemetryEventsExtracted', {
-        parser: { name: 'drain-family-miner', version: settings.parserVersion, configHash: TemplateMiner.name },
-        records: extracted.records,
-        events: extracted.events.length,
-        unparsed: extracted.unparsed,
-        byFormat: extracted.byFormat,
-        templates: extracted.templates,
-        newTemplates: extracted.newTemplates.length,
-        withStack: extracted.withStack,
-        rejected: extracted.rejected,
-        redactions: extracted.redactions,
-      }, { raw });
+      const raw: OutputRecord[] = extracted.deadLetters.map((d) =>
+        deadLetter(deps.topics.deadLetter, records, d),
+      );
+      return result(
+        'TelemetryEventsExtracted',
+        {
+          parser: {
+            name: 'drain-family-miner',
+            version: settings.parserVersion,
+            configHash: TemplateMiner.name,
+          },
+          records: extracted.records,
+          events: extracted.events.length,
+          unparsed: extracted.unparsed,
+          byFormat: extracted.byFormat,
+          templates: extracted.templates,
+          newTemplates: extracted.newTemplates.length,
+          withStack: extracted.withStack,
+          rejected: extracted.rejected,
+          redactions: extracted.redactions,
+        },
+        { raw },
+      );
     },
 
     /** UTC times in the source's zone, one level vocabulary, units, names, and the request's filters. */
@@ -148,13 +208,18 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
       const n = normalizeEvents(extracted, {
         defaultZone: settings.defaultZone,
         defaultLevel: settings.defaultLevel,
-        timeRange: requested.timeRange ? { from: requested.timeRange.from, to: requested.timeRange.until } : null,
+        timeRange: requested.timeRange
+          ? { from: requested.timeRange.from, to: requested.timeRange.until }
+          : null,
         services: requested.services,
       });
       await staging.write(runId, 'normalized', n.events);
       return result('TelemetryDataNormalized', {
         events: n.events.length,
-        services: n.services.map((s) => ({ ...s, timeRange: { from: s.timeRange.from, until: s.timeRange.to + 1 } })),
+        services: n.services.map((s) => ({
+          ...s,
+          timeRange: { from: s.timeRange.from, until: s.timeRange.to + 1 },
+        })),
         timeRange: n.timeRange ? { from: n.timeRange.from, until: n.timeRange.to + 1 } : null,
         byLevel: n.byLevel,
         droppedOutOfRange: n.droppedOutOfRange,
@@ -185,7 +250,8 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
         knownTemplates: known,
       });
       await staging.write(runId, 'aggregates', a.aggregates);
-      for (const s of services) await watermarks.save(s, runId, nextMarks[s]!.before, { [s]: a.maxEventTime[s]! });
+      for (const s of services)
+        await watermarks.save(s, runId, nextMarks[s]!.before, { [s]: a.maxEventTime[s]! });
       const windows = new Set(a.aggregates.map((x) => x.windowStart));
       const series = new Set(a.aggregates.map((x) => `${x.service}\u0000${x.templateId}`));
       const starts = a.aggregates.map((x) => x.windowStart);
@@ -206,13 +272,28 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
       const aggregates = await staging.read<WindowAggregate>(runId, 'aggregates');
       const events = await staging.read<PositionedEvent>(runId, 'normalized');
       // What behavioural and error detection need besides aggregates: events of a session or trace, and errors.
-      const forDetection = events.filter((e) => e.traceId !== null || e.sessionId !== null || e.stack.length > 0 || e.level === 'error' || e.level === 'fatal');
+      const forDetection = events.filter(
+        (e) =>
+          e.traceId !== null ||
+          e.sessionId !== null ||
+          e.stack.length > 0 ||
+          e.level === 'error' ||
+          e.level === 'fatal',
+      );
       await detectionEvents.write(runId, 'events', forDetection);
       await store.ensureIndexes();
       const templates = templatesOf(aggregates);
       const writes = [
-        { collection: 'telemetry_templates', written: await store.storeTemplates(runId, templates), unchanged: 0 },
-        { collection: 'telemetry_aggregates', written: await store.storeAggregates(runId, aggregates), unchanged: 0 },
+        {
+          collection: 'telemetry_templates',
+          written: await store.storeTemplates(runId, templates),
+          unchanged: 0,
+        },
+        {
+          collection: 'telemetry_aggregates',
+          written: await store.storeAggregates(runId, aggregates),
+          unchanged: 0,
+        },
         { collection: 'telemetry_detection_events', written: forDetection.length, unchanged: 0 },
       ];
       if (settings.storeRawEvents) {
@@ -220,11 +301,13 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
         writes.push({ collection: 'telemetry_events', written: r.written, unchanged: 0 });
       }
       await effects.once('run-document', async () => {
-        await db.collection('telemetry_runs').replaceOne(
-          { _id: runId as never },
-          { runId, aggregates: aggregates.length, templates: templates.length, storedAt: new Date() },
-          { upsert: true },
-        );
+        await db
+          .collection('telemetry_runs')
+          .replaceOne(
+            { _id: runId as never },
+            { runId, aggregates: aggregates.length, templates: templates.length, storedAt: new Date() },
+            { upsert: true },
+          );
         return true;
       });
       return result('TelemetryStored', { run: { collection: 'telemetry_runs', id: runId }, writes });
@@ -238,29 +321,45 @@ export function telemetryParseHandlers(deps: { kafka: Kafka; db: Db; settings: T
       const normalized = outputs.TelemetryDataNormalized as PayloadOf<'TelemetryDataNormalized'>;
       const aggregates = await store.runAggregates(runId);
       const inline = aggregates.slice(0, payloadLimits.inlineAggregates);
-      return result('TelemetryParseCompleted', {
-        runId,
-        services: [...new Set(aggregates.map((a) => a.service))].sort(),
-        timeRange: normalized.timeRange,
-        windowMs: requested.windowMs,
-        events: normalized.events,
-        templates: extracted.templates,
-        newTemplates: extracted.newTemplates,
-        aggregates: inline,
-        aggregateCount: aggregates.length,
-        aggregatesComplete: inline.length === aggregates.length,
-        run: { collection: 'telemetry_runs', id: runId },
-      }, { afterCommit: async () => void (await staging.clear(runId)) });
+      return result(
+        'TelemetryParseCompleted',
+        {
+          runId,
+          services: [...new Set(aggregates.map((a) => a.service))].sort(),
+          timeRange: normalized.timeRange,
+          windowMs: requested.windowMs,
+          events: normalized.events,
+          templates: extracted.templates,
+          newTemplates: extracted.newTemplates,
+          aggregates: inline,
+          aggregateCount: aggregates.length,
+          aggregatesComplete: inline.length === aggregates.length,
+          run: { collection: 'telemetry_runs', id: runId },
+        },
+        { afterCommit: async () => void (await staging.clear(runId)) },
+      );
     },
   };
 }
 
 function formatName(f: string): 'text' | 'json' | 'otlp-proto' | 'otlp-json' {
-  return ({ plain_text: 'text', json_lines: 'json', otlp_protobuf: 'otlp-proto', otlp_json: 'otlp-json' } as const)[f as 'plain_text'] ?? 'text';
+  return (
+    (
+      { plain_text: 'text', json_lines: 'json', otlp_protobuf: 'otlp-proto', otlp_json: 'otlp-json' } as const
+    )[f as 'plain_text'] ?? 'text'
+  );
 }
 
 function loadedForEvent(s: LoadedSource) {
-  return { name: s.name, format: s.format, bytes: s.bytes, records: s.records, fromOffset: s.fromOffset, toOffset: s.toOffset, sha256: s.sha256 };
+  return {
+    name: s.name,
+    format: s.format,
+    bytes: s.bytes,
+    records: s.records,
+    fromOffset: s.fromOffset,
+    toOffset: s.toOffset,
+    sha256: s.sha256,
+  };
 }
 
 /** Services whose miners to load before mining: those named by the request or by the records' headers. */
@@ -274,22 +373,38 @@ async function knownServices(records: readonly PositionedRecord[], requested: Re
 }
 
 /** Templates some earlier run stored: their windows in this run are not `newTemplate`. */
-async function knownTemplatesBefore(store: TelemetryStore, events: readonly TemplatedEvent[], runId: string): Promise<Set<string>> {
+async function knownTemplatesBefore(
+  store: TelemetryStore,
+  events: readonly TemplatedEvent[],
+  runId: string,
+): Promise<Set<string>> {
   const ids = [...new Set(events.map((e) => `${e.service}|${e.templateId}`))];
   const known = new Set<string>();
   for (let i = 0; i < ids.length; i += 1000) {
-    const docs = await store.templates.find({ _id: { $in: ids.slice(i, i + 1000) }, firstRunId: { $ne: runId } }).toArray();
+    const docs = await store.templates
+      .find({ _id: { $in: ids.slice(i, i + 1000) }, firstRunId: { $ne: runId } })
+      .toArray();
     for (const t of docs) known.add(`${t.service}\u0000${t.templateId}`);
   }
   return known;
 }
 
 function templatesOf(aggregates: readonly WindowAggregate[]) {
-  const byKey = new Map<string, { service: string; templateId: string; template: string; firstSeen: number; lastSeen: number }>();
+  const byKey = new Map<
+    string,
+    { service: string; templateId: string; template: string; firstSeen: number; lastSeen: number }
+  >();
   for (const a of aggregates) {
     const key = `${a.service}|${a.templateId}`;
     const t = byKey.get(key);
-    if (!t) byKey.set(key, { service: a.service, templateId: a.templateId, template: a.template, firstSeen: a.firstSeen, lastSeen: a.lastSeen });
+    if (!t)
+      byKey.set(key, {
+        service: a.service,
+        templateId: a.templateId,
+        template: a.template,
+        firstSeen: a.firstSeen,
+        lastSeen: a.lastSeen,
+      });
     else {
       t.firstSeen = Math.min(t.firstSeen, a.firstSeen);
       t.lastSeen = Math.max(t.lastSeen, a.lastSeen);
@@ -298,7 +413,11 @@ function templatesOf(aggregates: readonly WindowAggregate[]) {
   return [...byKey.values()];
 }
 
-function deadLetter(dlqTopic: string, records: readonly PositionedRecord[], d: { position: string; reason: string; detail: string }): OutputRecord {
+function deadLetter(
+  dlqTopic: string,
+  records: readonly PositionedRecord[],
+  d: { position: string; reason: string; detail: string },
+): OutputRecord {
   const source = records.find((r) => r.position === d.position);
   const [topic, partition, offset] = d.position.split('/');
   return {
@@ -306,7 +425,9 @@ function deadLetter(dlqTopic: string, records: readonly PositionedRecord[], d: {
     key: source?.record.key ?? source?.record.headers.service ?? 'unknown',
     value: Buffer.from(source?.record.value ?? new Uint8Array()),
     headers: {
-      ...Object.fromEntries(Object.entries(source?.record.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+      ...Object.fromEntries(
+        Object.entries(source?.record.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
       [DLQ_HEADERS.error]: `${d.reason}: ${d.detail}`.slice(0, 2000),
       [DLQ_HEADERS.errorCode]: d.reason,
       [DLQ_HEADERS.topic]: topic ?? d.position,

@@ -76,7 +76,10 @@ const CONTENT_TYPE: Record<LoadedSource['format'], string | undefined> = {
 };
 
 /** Lines grouped into records of at most `max`, never splitting a stack trace from its line. */
-export function groupLines(lines: readonly string[], max: number): Array<{ firstLine: number; text: string }> {
+export function groupLines(
+  lines: readonly string[],
+  max: number,
+): Array<{ firstLine: number; text: string }> {
   const groups: Array<{ firstLine: number; lines: string[] }> = [];
   lines.forEach((line, i) => {
     const current = groups[groups.length - 1];
@@ -87,7 +90,11 @@ export function groupLines(lines: readonly string[], max: number): Array<{ first
 }
 
 /** A file source as records: one OTLP document per `.pb`/OTLP JSON file, line groups otherwise. */
-export async function readFileRecords(file: string, logRoot: string, service: string | null): Promise<{ loaded: LoadedSource; records: PositionedRecord[] }> {
+export async function readFileRecords(
+  file: string,
+  logRoot: string,
+  service: string | null,
+): Promise<{ loaded: LoadedSource; records: PositionedRecord[] }> {
   const bytes = await readFile(file);
   const text = bytes.toString('utf8');
   const format = fileFormat(file, text);
@@ -101,7 +108,10 @@ export async function readFileRecords(file: string, logRoot: string, service: st
     const lines = text.split(/\r?\n/).filter((l, i, all) => l.length > 0 || i < all.length - 1);
     for (const g of groupLines(lines, 200)) {
       if (g.text.trim().length === 0) continue;
-      records.push({ position: `${name}:${g.firstLine}`, record: { value: Buffer.from(g.text, 'utf8'), headers } });
+      records.push({
+        position: `${name}:${g.firstLine}`,
+        record: { value: Buffer.from(g.text, 'utf8'), headers },
+      });
     }
   }
   const loaded: LoadedSource = {
@@ -127,7 +137,11 @@ export async function readSource(
   source: TelemetrySource,
   services: readonly string[],
   ctx: ReadContext,
-): Promise<{ loaded: LoadedSource[]; records: PositionedRecord[]; skipped: Array<{ code: string; message: string }> }> {
+): Promise<{
+  loaded: LoadedSource[];
+  records: PositionedRecord[];
+  skipped: Array<{ code: string; message: string }>;
+}> {
   const loaded: LoadedSource[] = [];
   const records: PositionedRecord[] = [];
   const skipped: Array<{ code: string; message: string }> = [];
@@ -140,13 +154,20 @@ export async function readSource(
         if (!m.value) continue;
         list.push({
           position: `${topic}/${partition}/${m.offset}`,
-          record: { value: m.value, headers: headersToStrings(m.headers), key: m.key?.toString(), timestamp: Number(m.timestamp) },
+          record: {
+            value: m.value,
+            headers: headersToStrings(m.headers),
+            key: m.key?.toString(),
+            timestamp: Number(m.timestamp),
+          },
         });
       }
       perPartition.set(partition, list);
     });
     for (const range of [...source.partitions].sort((a, b) => a.partition - b.partition)) {
-      const list = (perPartition.get(range.partition) ?? []).sort((a, b) => Number(a.position.split('/').pop()) - Number(b.position.split('/').pop()));
+      const list = (perPartition.get(range.partition) ?? []).sort(
+        (a, b) => Number(a.position.split('/').pop()) - Number(b.position.split('/').pop()),
+      );
       append(records, list);
       loaded.push({
         name: `${topic}/${range.partition}`,

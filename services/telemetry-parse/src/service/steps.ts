@@ -84,8 +84,16 @@ function count(into: Record<string, number>, key: string, n = 1): void {
 /** Decode -> header -> redact -> mine. Secrets are replaced before the miner sees a message. */
 export function extractEvents(input: readonly PositionedRecord[], options: ExtractOptions): ExtractResult {
   const out: ExtractResult = {
-    events: [], records: input.length, unparsed: 0, rejected: {}, deadLetters: [], byFormat: {}, redactions: {},
-    newTemplates: [], templates: 0, withStack: 0,
+    events: [],
+    records: input.length,
+    unparsed: 0,
+    rejected: {},
+    deadLetters: [],
+    byFormat: {},
+    redactions: {},
+    newTemplates: [],
+    templates: 0,
+    withStack: 0,
   };
   const seenTemplates = new Set<string>();
   const decodeOptions = options.parseTextHeader ? { parseTextHeader: options.parseTextHeader } : {};
@@ -99,7 +107,10 @@ export function extractEvents(input: readonly PositionedRecord[], options: Extra
     }
     if (decoded.records.length === 0) {
       out.unparsed++;
-      const first = decoded.rejections[0] ?? { reason: 'no-records', detail: 'the record held no log record' };
+      const first = decoded.rejections[0] ?? {
+        reason: 'no-records',
+        detail: 'the record held no log record',
+      };
       out.deadLetters.push({ position, reason: first.reason, detail: first.detail });
       continue;
     }
@@ -110,7 +121,8 @@ export function extractEvents(input: readonly PositionedRecord[], options: Extra
       const mined = options.minerFor(service).add(message);
       const key = `${service}\u0000${mined.templateId}`;
       if (!seenTemplates.has(key)) seenTemplates.add(key);
-      if (mined.isNew) out.newTemplates.push({ service, templateId: mined.templateId, template: mined.template });
+      if (mined.isNew)
+        out.newTemplates.push({ service, templateId: mined.templateId, template: mined.template });
       mergeCounts(out.redactions, counts);
       if (r.stack.length > 0) out.withStack++;
       count(out.byFormat, r.format);
@@ -158,21 +170,40 @@ export interface NormalizeResult {
   droppedOutOfRange: number;
   droppedDuplicates: number;
   byLevel: Record<string, number>;
-  services: Array<{ service: string; events: number; errors: number; hosts: number; timeRange: { from: number; to: number } }>;
+  services: Array<{
+    service: string;
+    events: number;
+    errors: number;
+    hosts: number;
+    timeRange: { from: number; to: number };
+  }>;
   timeRange: { from: number; to: number } | null;
   sessions: number;
   levelDefaulted: number;
 }
 
 /** UTC epoch ms with the source's zone, one level vocabulary, one unit per quantity, normalized names. */
-export function normalizeEvents(input: readonly ExtractedEvent[], options: NormalizeStepOptions): NormalizeResult {
+export function normalizeEvents(
+  input: readonly ExtractedEvent[],
+  options: NormalizeStepOptions,
+): NormalizeResult {
   const out: NormalizeResult = {
-    events: [], rejected: {}, droppedOutOfRange: 0, droppedDuplicates: 0, byLevel: {}, services: [], timeRange: null,
-    sessions: 0, levelDefaulted: 0,
+    events: [],
+    rejected: {},
+    droppedOutOfRange: 0,
+    droppedDuplicates: 0,
+    byLevel: {},
+    services: [],
+    timeRange: null,
+    sessions: 0,
+    levelDefaulted: 0,
   };
   const positions = new Set<string>();
   const sessions = new Set<string>();
-  const perService = new Map<string, { events: number; errors: number; hosts: Set<string>; from: number; to: number }>();
+  const perService = new Map<
+    string,
+    { events: number; errors: number; hosts: Set<string>; from: number; to: number }
+  >();
   const wanted = new Set(options.services.map((s) => normalizeServiceName(s) ?? s));
   for (const e of input) {
     if (positions.has(e.position)) {
@@ -182,7 +213,10 @@ export function normalizeEvents(input: readonly ExtractedEvent[], options: Norma
     positions.add(e.position);
     let timestamp: number | null = null;
     if (e.timestampText !== null) {
-      timestamp = parseTimestamp(e.timestampText, { defaultZone: options.defaultZone, referenceMs: e.fallbackTime ?? e.timestamp });
+      timestamp = parseTimestamp(e.timestampText, {
+        defaultZone: options.defaultZone,
+        referenceMs: e.fallbackTime ?? e.timestamp,
+      });
     }
     timestamp ??= e.timestamp ?? e.fallbackTime;
     if (timestamp === null) {
@@ -220,7 +254,13 @@ export function normalizeEvents(input: readonly ExtractedEvent[], options: Norma
     count(out.byLevel, level);
     const session = event.traceId ?? event.sessionId;
     if (session) sessions.add(session);
-    const s = perService.get(event.service) ?? { events: 0, errors: 0, hosts: new Set<string>(), from: timestamp, to: timestamp };
+    const s = perService.get(event.service) ?? {
+      events: 0,
+      errors: 0,
+      hosts: new Set<string>(),
+      from: timestamp,
+      to: timestamp,
+    };
     s.events++;
     if (isErrorLevel(level)) s.errors++;
     if (event.host) s.hosts.add(event.host);
@@ -234,7 +274,13 @@ export function normalizeEvents(input: readonly ExtractedEvent[], options: Norma
   out.sessions = sessions.size;
   out.services = [...perService]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([service, s]) => ({ service, events: s.events, errors: s.errors, hosts: s.hosts.size, timeRange: { from: s.from, to: s.to } }));
+    .map(([service, s]) => ({
+      service,
+      events: s.events,
+      errors: s.errors,
+      hosts: s.hosts.size,
+      timeRange: { from: s.from, to: s.to },
+    }));
   return out;
 }
 
@@ -258,7 +304,10 @@ export interface AggregateResult {
  * lateness updates its window, a later one is counted as dropped. One aggregator per service, so one slow
  * service does not make another's events late.
  */
-export function aggregateEvents(events: readonly TemplatedEvent[], options: AggregateStepOptions): AggregateResult {
+export function aggregateEvents(
+  events: readonly TemplatedEvent[],
+  options: AggregateStepOptions,
+): AggregateResult {
   const aggregators = new Map<string, ReturnType<typeof createWindowAggregator>>();
   let droppedLate = 0;
   const maxEventTime: Record<string, number> = { ...options.previousMaxEventTime };
@@ -270,7 +319,10 @@ export function aggregateEvents(events: readonly TemplatedEvent[], options: Aggr
     }
     let agg = aggregators.get(e.service);
     if (!agg) {
-      agg = createWindowAggregator({ windowMs: options.windowMs, allowedLatenessMs: options.allowedLatenessMs });
+      agg = createWindowAggregator({
+        windowMs: options.windowMs,
+        allowedLatenessMs: options.allowedLatenessMs,
+      });
       aggregators.set(e.service, agg);
     }
     if (agg.add(e) === 'late') droppedLate++;
@@ -280,15 +332,31 @@ export function aggregateEvents(events: readonly TemplatedEvent[], options: Aggr
   // A run is a finite input: close every window. Events of a later run for the same window add a contribution.
   for (const agg of aggregators.values()) append(aggregates, agg.flush(Number.MAX_SAFE_INTEGER));
   // A template first seen in an earlier run is not new here, whatever this run's aggregator thinks.
-  for (const a of aggregates) if (a.newTemplate && options.knownTemplates.has(`${a.service}\u0000${a.templateId}`)) a.newTemplate = false;
-  aggregates.sort((a, b) => a.windowStart - b.windowStart || a.service.localeCompare(b.service) || a.templateId.localeCompare(b.templateId));
+  for (const a of aggregates)
+    if (a.newTemplate && options.knownTemplates.has(`${a.service}\u0000${a.templateId}`))
+      a.newTemplate = false;
+  aggregates.sort(
+    (a, b) =>
+      a.windowStart - b.windowStart ||
+      a.service.localeCompare(b.service) ||
+      a.templateId.localeCompare(b.templateId),
+  );
   return { aggregates, droppedLate, maxEventTime };
 }
 
 /** Combines the results of extracting consecutive slices of one input (the miners carry over between slices). */
 export function mergeExtractResults(parts: readonly ExtractResult[]): ExtractResult {
   const out: ExtractResult = {
-    events: [], records: 0, unparsed: 0, rejected: {}, deadLetters: [], byFormat: {}, redactions: {}, newTemplates: [], templates: 0, withStack: 0,
+    events: [],
+    records: 0,
+    unparsed: 0,
+    rejected: {},
+    deadLetters: [],
+    byFormat: {},
+    redactions: {},
+    newTemplates: [],
+    templates: 0,
+    withStack: 0,
   };
   for (const p of parts) {
     append(out.events, p.events);

@@ -63,7 +63,16 @@ export class TelemetryStore {
     await this.rawEvents.createIndex({ timestamp: 1 });
   }
 
-  async storeTemplates(runId: string, templates: Array<{ service: string; templateId: string; template: string; firstSeen: number; lastSeen: number }>): Promise<number> {
+  async storeTemplates(
+    runId: string,
+    templates: Array<{
+      service: string;
+      templateId: string;
+      template: string;
+      firstSeen: number;
+      lastSeen: number;
+    }>,
+  ): Promise<number> {
     if (templates.length === 0) return 0;
     const result = await bulkWriteInBatches(
       this.templates,
@@ -96,27 +105,44 @@ export class TelemetryStore {
       runId,
       latencySketch: a.latencySketch ? new Binary(a.latencySketch) : null,
     }));
-    for (let i = 0; i < docs.length; i += 2000) await this.aggregates.insertMany(docs.slice(i, i + 2000), { ordered: false });
+    for (let i = 0; i < docs.length; i += 2000)
+      await this.aggregates.insertMany(docs.slice(i, i + 2000), { ordered: false });
     return docs.length;
   }
 
   async runAggregates(runId: string): Promise<WindowAggregate[]> {
-    const docs = await this.aggregates.find({ runId }).sort({ windowStart: 1, service: 1, templateId: 1 }).toArray();
+    const docs = await this.aggregates
+      .find({ runId })
+      .sort({ windowStart: 1, service: 1, templateId: 1 })
+      .toArray();
     return docs.map(toAggregate);
   }
 
   /** Raw events, only when configured; old ones beyond the retention are removed as new ones arrive. */
-  async storeRawEvents(runId: string, events: readonly PositionedEvent[], retentionDays: number, now: number): Promise<{ written: number; expired: number }> {
+  async storeRawEvents(
+    runId: string,
+    events: readonly PositionedEvent[],
+    retentionDays: number,
+    now: number,
+  ): Promise<{ written: number; expired: number }> {
     let written = 0;
     for (let i = 0; i < events.length; i += 5000) {
       const part = events.slice(i, i + 5000);
       const result = await bulkWriteInBatches(
         this.rawEvents,
-        part.map((e) => ({ replaceOne: { filter: { _id: e.position }, replacement: { ...e, runId, storedAt: new Date(now) }, upsert: true } })),
+        part.map((e) => ({
+          replaceOne: {
+            filter: { _id: e.position },
+            replacement: { ...e, runId, storedAt: new Date(now) },
+            upsert: true,
+          },
+        })),
       );
       written += result.upserted + result.matched;
     }
-    const expired = (await this.rawEvents.deleteMany({ timestamp: { $lt: now - retentionDays * 86_400_000 } })).deletedCount;
+    const expired = (
+      await this.rawEvents.deleteMany({ timestamp: { $lt: now - retentionDays * 86_400_000 } })
+    ).deletedCount;
     return { written, expired };
   }
 }
