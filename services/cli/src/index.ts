@@ -1,4 +1,5 @@
 export { buildProgram, main } from './program.js';
+export { newRanges } from './commands/parse.js';
 export {
   ship,
   requestParse,

@@ -4,6 +4,7 @@ import { registerIncidentCommands } from './commands/incidents.js';
 import { registerInfraCommands } from './commands/infra.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerShipCommand } from './commands/ship.js';
+import { registerParseCommand } from './commands/parse.js';
 import { CliError } from './output.js';
 
 /** healctl: the operator's command line for the self-healing platform. */
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerInfraCommands(program);
   registerPlatformCommands(program);
   registerShipCommand(program);
+  registerParseCommand(program);
   registerIncidentCommands(program);
   registerDlqCommands(program);
   return program;

@@ -235,7 +235,7 @@ export async function requestParse(
   commandsTopic: string,
   runId: string,
   shipped: ShipResult,
-  opts: { service: string; windowMs?: number },
+  opts: { service?: string; services?: string[]; windowMs?: number; comment?: string },
 ): Promise<void> {
   const command = buildEvent(
     'commands',
@@ -244,12 +244,12 @@ export async function requestParse(
       payload: {
         runId,
         source: { kind: 'kafka', topic: shipped.topic, partitions: shipped.ranges, paths: [] },
-        services: [opts.service],
+        services: opts.services ?? (opts.service ? [opts.service] : []),
         timeRange: null,
         windowMs: opts.windowMs ?? null,
         formats: [],
         requestedBy: 'service:healctl',
-        comment: `ship of ${shipped.files.length} file(s)`,
+        comment: opts.comment ?? `ship of ${shipped.files.length} file(s)`,
       },
     },
     {
