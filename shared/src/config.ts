@@ -37,6 +37,17 @@ export const baseConfigSchema = z.object({
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
+/** For a service's entry point: a bad environment is reported as a list of problems and exit code 2, not a stack. */
+export function configOrExit<T>(load: () => T, service: string): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${service}: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 /** Validates `env` against `schema`, naming each missing or malformed variable, instead of failing later. */
 export function loadConfig<S extends z.ZodTypeAny>(
   schema: S,

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import {
   baseConfigSchema,
+  configOrExit,
   connectMongo,
   createKafka,
   createLogger,
@@ -17,7 +18,7 @@ import { createProjector } from './projector.js';
 import { incidentStateTarget, projectedTopicsOf } from './topics.js';
 
 /** The projector: every stage's events into the incidents collection. `node dist/main.js`. */
-const config = loadConfig(baseConfigSchema);
+const config = configOrExit(() => loadConfig(baseConfigSchema), 'projector');
 const logger = createLogger('projector', config.LOG_LEVEL);
 const kafka = createKafka('projector', config.KAFKA_BROKERS, logger);
 const { client, db } = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
