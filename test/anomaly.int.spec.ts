@@ -449,13 +449,11 @@ describe('anomaly.detect killed with SIGKILL mid-run', () => {
       for (const env of [calm, chaos])
         await shipAndParse(env, writeTraffic(env, ['error-burst', 'new-exception'], 23), 'run-chaos');
 
-      // Kill points by the run's progress in the log: once beats 1, 2 and 4 are committed, while the next beats
-      // run (a kill after the run completed would count for nothing, see the assertion below). Not later: a kill
-      // during the store beat makes its retry hang (storeAnomalyResults re-runs an unordered bulkWrite of more than
-      // ~100 replaceOne upserts over existing findings, which never returns from the local FerretDB and locks the
-      // database); reported, not worked around.
+      // Kill points by the run's progress in the log: once beats 1, 2, 4 and 7 are committed, while the next beats
+      // run (a kill after the run completed would count for nothing, see the assertion below). The last one lands
+      // in or around the store beat, whose retry once hung on FerretDB (a large repeated bulk upsert; now batched).
       const atKill: Array<{ after: number; committedAtKill: number }> = [];
-      for (const after of [1, 2, 4]) {
+      for (const after of [1, 2, 4, 7]) {
         const victim = start(chaos);
         await waitFor(async () => (await committed(chaos)) >= after, {
           timeoutMs: 90_000,
