@@ -199,8 +199,12 @@ export const DocumentRef = record(NS, 'DocumentRef', "A document in the platform
 
 export const WriteSummary = record(NS, 'WriteSummary', 'What an idempotent write to one collection did.', [
   { name: 'collection', type: 'string' },
-  { name: 'written', type: 'long', doc: 'Documents inserted or changed.' },
-  { name: 'unchanged', type: 'long', doc: 'Documents already present with the same content (a redelivery).' },
+  {
+    name: 'written',
+    type: 'long',
+    doc: "Documents the run's idempotent writes cover (the same number on every attempt).",
+  },
+  { name: 'unchanged', type: 'long', doc: 'Documents the run left as they were (not written by it).' },
 ]);
 
 export const CodeLocation = record(NS, 'CodeLocation', 'A place in the repository.', [

@@ -443,14 +443,14 @@ export function anomalyDetectHandlers(deps: {
       const { state, incidentSeq, planned, findings } = (
         await chunks.read<IncidentPlan>(runId, 'incidents')
       )[0]!;
-      const findingsWritten = (
-        await bulkWriteInBatches(
-          db.collection('anomaly_findings'),
-          findings.map((f) => ({
-            replaceOne: { filter: { _id: f.id as never }, replacement: { ...f, runId }, upsert: true },
-          })),
-        )
-      ).upserted;
+      // Counts are of what this run writes, not of what an earlier attempt already wrote: the event is the same
+      // whether or not the beat ran before.
+      await bulkWriteInBatches(
+        db.collection('anomaly_findings'),
+        findings.map((f) => ({
+          replaceOne: { filter: { _id: f.id as never }, replacement: { ...f, runId }, upsert: true },
+        })),
+      );
       const touched = planned.map((p) => ({
         incidentId: p.key,
         action: actionOf(p.event.meta.type),
@@ -499,8 +499,8 @@ export function anomalyDetectHandlers(deps: {
         writes: [
           {
             collection: 'anomaly_findings',
-            written: findingsWritten,
-            unchanged: findings.length - findingsWritten,
+            written: findings.length,
+            unchanged: 0,
           },
           { collection: 'anomaly_incidents', written: planned.length, unchanged: 0 },
         ],

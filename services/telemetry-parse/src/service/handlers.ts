@@ -283,10 +283,12 @@ export function telemetryParseHandlers(deps: {
       await detectionEvents.write(runId, 'events', forDetection);
       await store.ensureIndexes();
       const templates = templatesOf(aggregates);
+      await store.storeTemplates(runId, templates);
+      // Counts are of what this run writes, the same on every attempt (not what an interrupted attempt wrote).
       const writes = [
         {
           collection: 'telemetry_templates',
-          written: await store.storeTemplates(runId, templates),
+          written: templates.length,
           unchanged: 0,
         },
         {
