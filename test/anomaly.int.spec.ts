@@ -17,6 +17,7 @@ import {
   telemetryParseSettings,
 } from '@self-healing/telemetry-parse';
 import {
+  HOUR_SCALE_DETECTOR_OPTIONS,
   anomalyDetectDefinition,
   anomalyDetectSettings,
   loadAnomalyDetectConfig,
@@ -29,23 +30,16 @@ import { waitFor } from './src/endpoints.js';
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const TRAFFIC_MS = 30 * MINUTE;
-/**
- * The demo's hour-scale performance detector (services/cli/src/demo.ts). Half an hour of traffic is inside its
- * hour of learning, so it stays quiet here and the incidents come from the error detectors, which learn a
- * service's normal error rate and error templates within minutes.
- */
-const DETECTOR = {
-  minHistoryMs: 60 * MINUTE,
-  baselineMs: 60 * MINUTE,
-  historyMs: 24 * 60 * MINUTE,
-  levelMs: 5 * MINUTE,
-  activityMs: 30 * MINUTE,
-  escalationMs: 15 * MINUTE,
-};
 
 type Env = TestEnvironment;
 const environment = () => testEnvironment('ad');
-const serviceEnv = (env: Env) => baseServiceEnv(env, { PERFORMANCE_DETECTOR: JSON.stringify(DETECTOR) });
+/**
+ * Hour-scale performance detection (as in the demo): half an hour of traffic is inside its hour of learning, so it
+ * stays quiet here and the incidents come from the error detectors, which learn a service's normal error rate and
+ * error templates within minutes.
+ */
+const serviceEnv = (env: Env) =>
+  baseServiceEnv(env, { PERFORMANCE_DETECTOR: JSON.stringify(HOUR_SCALE_DETECTOR_OPTIONS) });
 
 async function startTelemetryParse(env: Env): Promise<RunningService> {
   const config = loadTelemetryParseConfig(serviceEnv(env));

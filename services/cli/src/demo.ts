@@ -24,6 +24,7 @@ import {
   telemetryParseSettings,
 } from '@self-healing/telemetry-parse';
 import {
+  HOUR_SCALE_DETECTOR_OPTIONS,
   anomalyDetectDefinition,
   anomalyDetectSettings,
   loadAnomalyDetectConfig,
@@ -40,15 +41,6 @@ import { requestParse, ship } from './commands/ship.js';
 
 const MINUTE = 60_000;
 const TRAFFIC_MINUTES = 180;
-/** Hour-scale settings for the performance detector: the demo has three hours of history, not weeks. */
-const DEMO_DETECTOR = {
-  minHistoryMs: 60 * MINUTE,
-  baselineMs: 60 * MINUTE,
-  historyMs: 24 * 60 * MINUTE,
-  levelMs: 5 * MINUTE,
-  activityMs: 30 * MINUTE,
-  escalationMs: 15 * MINUTE,
-};
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -66,7 +58,7 @@ async function main(): Promise<void> {
     TOPIC_PREFIX: process.env.TOPIC_PREFIX ?? '',
     LOG_ROOT: resolve('.logs'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
-    PERFORMANCE_DETECTOR: JSON.stringify(DEMO_DETECTOR),
+    PERFORMANCE_DETECTOR: JSON.stringify(HOUR_SCALE_DETECTOR_OPTIONS),
   };
 
   say('2/5  services: telemetry-parse, anomaly-detect, projector');

@@ -578,3 +578,16 @@ export function scoreSeries(
   const d = createSeriesDetector(options);
   return timestamps.map((t, i) => d.update(t, values[i]!));
 }
+
+/**
+ * Time scales for services with hours of history rather than weeks (a new deployment, the demo): an hour to learn,
+ * a day of history, five-minute levels. Pass as `PERFORMANCE_DETECTOR` (JSON) or `PerformanceMonitor({ detector })`.
+ */
+export const HOUR_SCALE_DETECTOR_OPTIONS: Readonly<Partial<SeriesDetectorOptions>> = {
+  minHistoryMs: HOUR_MS,
+  baselineMs: HOUR_MS,
+  historyMs: DAY_MS,
+  levelMs: 5 * 60_000,
+  activityMs: HOUR_MS / 2,
+  escalationMs: HOUR_MS / 4,
+};
