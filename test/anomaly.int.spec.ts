@@ -1,10 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildEvent,
+  buildCommand,
   readTopic,
   runStageService,
   type RunningService,
@@ -207,34 +206,19 @@ async function consumedPast(env: Env, topic: string, partition: number, offset: 
 }
 
 function detectCommand(runId: string, parseRunIds: string[]): StageEvent {
-  return buildEvent(
-    'commands',
+  return buildCommand(
+    'DetectAnomaliesCommand',
     {
-      type: 'DetectAnomaliesCommand',
-      payload: {
-        runId,
-        parseRunIds,
-        services: [],
-        timeRange: null,
-        detectors: [],
-        requestedBy: 'test',
-        comment: null,
-      },
+      runId,
+      parseRunIds,
+      services: [],
+      timeRange: null,
+      detectors: [],
+      requestedBy: 'test',
+      comment: null,
     },
-    {
-      incidentId: runId,
-      seq: 1,
-      causationId: null,
-      correlationId: randomUUID(),
-      startedAt: null,
-      occurredAt: Date.now(),
-      producer: 'test',
-      sequenceId: null,
-      beat: null,
-      handler: null,
-      attempt: 1,
-      machineVersion: null,
-    },
+    runId,
+    'test',
   );
 }
 

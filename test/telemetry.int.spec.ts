@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildCommand,
   DLQ_HEADERS,
   headersToStrings,
   readTopic,
@@ -203,24 +203,9 @@ describe('telemetry.parse against the real servers', () => {
   });
 
   it('refuses a request for files outside the log root, with a clear reason', async () => {
-    const command = {
-      meta: {
-        eventId: randomUUID(),
-        type: 'ParseTelemetryCommand',
-        incidentId: 'run-escape',
-        seq: 1,
-        causationId: null,
-        correlationId: randomUUID(),
-        startedAt: null,
-        occurredAt: Date.now(),
-        producer: 'test',
-        sequenceId: null,
-        beat: null,
-        handler: null,
-        attempt: 1,
-        machineVersion: null,
-      },
-      payload: {
+    const command = buildCommand(
+      'ParseTelemetryCommand',
+      {
         runId: 'run-escape',
         source: { kind: 'files', topic: null, partitions: [], paths: ['../../etc/passwd'] },
         services: [],
@@ -230,7 +215,9 @@ describe('telemetry.parse against the real servers', () => {
         requestedBy: 'test',
         comment: null,
       },
-    };
+      'run-escape',
+      'test',
+    );
     const producer = env.kafka.producer();
     await producer.connect();
     await producer.send({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 
 /**
@@ -55,4 +56,36 @@ export function buildEvent<P>(
     meta: { ...meta, type: event.type, eventId: eventIdFor(stream, meta.incidentId, meta.seq) },
     payload: event.payload,
   };
+}
+
+/**
+ * A command or request as a producer outside the stages writes it (an operator's CLI, another team, a test): the
+ * first event of its key, caused by nothing, starting a new correlation, outside any beat.
+ */
+export function buildCommand<P>(
+  type: string,
+  payload: P,
+  incidentId: string,
+  producer: string,
+  eventId?: string,
+): StageEvent<P> {
+  const event = buildEvent(
+    'commands',
+    { type, payload },
+    {
+      incidentId,
+      seq: 1,
+      causationId: null,
+      correlationId: randomUUID(),
+      startedAt: null,
+      occurredAt: Date.now(),
+      producer,
+      sequenceId: null,
+      beat: null,
+      handler: null,
+      attempt: 1,
+      machineVersion: null,
+    },
+  );
+  return eventId ? { ...event, meta: { ...event.meta, eventId } } : event;
 }

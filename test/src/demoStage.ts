@@ -7,14 +7,13 @@
  * chosen point, once: DEMO_CRASH=`<handler>:<before|after-effect>` and DEMO_CRASH_MARKER=<file>.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { avscFiles } from '@self-healing/schemas';
 import { createSequenceMachine } from '@self-healing/machines';
 import {
+  buildCommand,
   RegistryCodec,
   StageRunner,
-  buildEvent,
   connectMongo,
   createKafka,
   createLogger,
@@ -160,24 +159,7 @@ export function demoDefinition(t: DemoTopics, db: Db, machineVersion = 'v1'): St
 }
 
 export function startCommand(incidentId: string, n: number, poison = false): StageEvent {
-  return buildEvent(
-    'commands',
-    { type: 'DemoStartCommand', payload: { n, poison } },
-    {
-      incidentId,
-      seq: 1,
-      causationId: null,
-      correlationId: randomUUID(),
-      startedAt: null,
-      occurredAt: Date.now(),
-      producer: 'test',
-      sequenceId: null,
-      beat: null,
-      handler: null,
-      attempt: 1,
-      machineVersion: null,
-    },
-  );
+  return buildCommand('DemoStartCommand', { n, poison }, incidentId, 'test');
 }
 
 /** Entry point when run as a process: one stage runner until SIGTERM (or a planned SIGKILL). */

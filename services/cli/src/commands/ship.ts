@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Kafka } from 'kafkajs';
-import { buildEvent, type OffsetRange, type RegistryCodec } from '@self-healing/shared';
+import { buildCommand, type OffsetRange, type RegistryCodec } from '@self-healing/shared';
 import { isContinuationLine } from '@self-healing/telemetry-parse';
 import { codecFor, topicNames, withKafka } from '../context.js';
 import { CliError, printJson } from '../output.js';
@@ -237,35 +237,20 @@ export async function requestParse(
   shipped: ShipResult,
   opts: { service?: string; services?: string[]; windowMs?: number; comment?: string },
 ): Promise<void> {
-  const command = buildEvent(
-    'commands',
+  const command = buildCommand(
+    'ParseTelemetryCommand',
     {
-      type: 'ParseTelemetryCommand',
-      payload: {
-        runId,
-        source: { kind: 'kafka', topic: shipped.topic, partitions: shipped.ranges, paths: [] },
-        services: opts.services ?? (opts.service ? [opts.service] : []),
-        timeRange: null,
-        windowMs: opts.windowMs ?? null,
-        formats: [],
-        requestedBy: 'service:healctl',
-        comment: opts.comment ?? `ship of ${shipped.files.length} file(s)`,
-      },
+      runId,
+      source: { kind: 'kafka', topic: shipped.topic, partitions: shipped.ranges, paths: [] },
+      services: opts.services ?? (opts.service ? [opts.service] : []),
+      timeRange: null,
+      windowMs: opts.windowMs ?? null,
+      formats: [],
+      requestedBy: 'service:healctl',
+      comment: opts.comment ?? `ship of ${shipped.files.length} file(s)`,
     },
-    {
-      incidentId: runId,
-      seq: 1,
-      causationId: null,
-      correlationId: randomUUID(),
-      startedAt: null,
-      occurredAt: Date.now(),
-      producer: 'healctl',
-      sequenceId: null,
-      beat: null,
-      handler: null,
-      attempt: 1,
-      machineVersion: null,
-    },
+    runId,
+    'healctl',
   );
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
