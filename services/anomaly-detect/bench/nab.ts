@@ -10,8 +10,24 @@
  * compared with (see DETECTORS). --no-write skips the results files.
  * --check-published recomputes the normalised AWS-subset scores of NAB's 16 published detectors from their per-file
  * raw scores (`<data>/results/*_scores_realAWSCloudwatch.csv`) with this port's normalisation.
+ *
+ * Held-out evaluation, so that detector changes are judged on files they were not designed on:
+ *   --split odd|even   the development half is the files at odd (1st, 3rd, ...) or even positions of the sorted list;
+ *                      the report's top-level scores and per-file details are those of the development half (its own
+ *                      threshold, as NAB would optimise it on that half), and `split` adds the held-out half and all
+ *                      files, each scored as a corpus of its own.
+ *   --seal <file>      keeps the held-out and all-files results out of stdout and appends them (one JSON line per run)
+ *                      to <file>, to be read only after the changes are decided.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ProfileName, ScoredFile } from '../src/nab/index.js';
@@ -27,26 +43,27 @@ import {
   probationaryLength,
   windowLabels,
 } from '../src/nab/index.js';
+import type { SeriesDetectorOptions } from '../src/performance/index.js';
 import { scoreSeries, RollingSortedWindow } from '../src/performance/index.js';
 
-type Scorer = (timestamps: number[], values: number[]) => number[];
+type Scorer = (timestamps: number[], values: number[], options: Partial<SeriesDetectorOptions>) => number[];
 
 /** The detectors compared here. `robustSeasonal` is the product; the others are the baselines it was measured against. */
 const DETECTORS: Record<string, Scorer> = {
-  robustSeasonal: (t, v) => scoreSeries(t, v).map((r) => r.score),
+  robustSeasonal: (t, v, o) => scoreSeries(t, v, o).map((r) => r.score),
   // Without the daily/weekly profiles.
-  noSeasonal: (t, v) => scoreSeries(t, v, { seasonal: false }).map((r) => r.score),
+  noSeasonal: (t, v, o) => scoreSeries(t, v, { ...o, seasonal: false }).map((r) => r.score),
   // Single points only.
-  pointOnly: (t, v) =>
-    scoreSeries(t, v, { levelScale: false, volatilityScale: false, activityScale: false }).map(
+  pointOnly: (t, v, o) =>
+    scoreSeries(t, v, { ...o, levelScale: false, volatilityScale: false, activityScale: false }).map(
       (r) => r.score,
     ),
   // Point and half-hour median only (the previous version).
-  pointLevel: (t, v) =>
-    scoreSeries(t, v, { volatilityScale: false, activityScale: false }).map((r) => r.score),
-  noEscalation: (t, v) => scoreSeries(t, v, { escalationMs: 0 }).map((r) => r.score),
-  noVolatility: (t, v) => scoreSeries(t, v, { volatilityScale: false }).map((r) => r.score),
-  noActivity: (t, v) => scoreSeries(t, v, { activityScale: false }).map((r) => r.score),
+  pointLevel: (t, v, o) =>
+    scoreSeries(t, v, { ...o, volatilityScale: false, activityScale: false }).map((r) => r.score),
+  noEscalation: (t, v, o) => scoreSeries(t, v, { ...o, escalationMs: 0 }).map((r) => r.score),
+  noVolatility: (t, v, o) => scoreSeries(t, v, { ...o, volatilityScale: false }).map((r) => r.score),
+  noActivity: (t, v, o) => scoreSeries(t, v, { ...o, activityScale: false }).map((r) => r.score),
   // Non-robust windowed Gaussian over the last day (mean/std), as NAB's windowedGaussian but online per point.
   windowedGaussian: windowedGaussian,
   rangeNovelty: rangeNovelty,
@@ -192,6 +209,28 @@ function compareWithDerived(
   return { compared, maxAbsDiff: round(maxAbsDiff, 4) };
 }
 
+/** The files at odd (1st, 3rd, ...) or even positions of the sorted list, and the others. */
+function splitFiles(
+  files: readonly ScoredFile[],
+  half: string,
+): { dev: ScoredFile[]; heldout: ScoredFile[] } {
+  if (half !== 'odd' && half !== 'even') throw new Error(`--split must be odd or even, not ${half}`);
+  const sorted = [...files].sort((a, b) => (a.relativePath < b.relativePath ? -1 : 1));
+  const devParity = half === 'odd' ? 0 : 1; // index 0 is the 1st file
+  return {
+    dev: sorted.filter((_, i) => i % 2 === devParity),
+    heldout: sorted.filter((_, i) => i % 2 !== devParity),
+  };
+}
+
+function summary(files: readonly ScoredFile[]): Record<string, number> {
+  const r = evaluateAllProfiles(files);
+  return {
+    files: files.length,
+    ...Object.fromEntries(PROFILE_NAMES.map((p) => [p, round(r[p].normalizedScore, 2)])),
+  };
+}
+
 function round(x: number, d: number): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
@@ -206,6 +245,9 @@ function main(): void {
       json: { type: 'boolean', default: false },
       'check-published': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      split: { type: 'string' },
+      seal: { type: 'string' },
+      label: { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -227,7 +269,7 @@ function main(): void {
     const windows = windowsByFile[relativePath];
     if (windows === undefined) continue;
     const series = parseNabDataCsv(readFileSync(path, 'utf8'));
-    const scores = scorer(series.timestamps, series.values);
+    const scores = scorer(series.timestamps, series.values, {});
     points += scores.length;
     files.push({ relativePath, timestamps: series.timestamps, anomalyScores: scores, windows });
     if (!args['no-write']) {
@@ -242,14 +284,16 @@ function main(): void {
     }
   }
   const detectMs = performance.now() - started;
-  const results = evaluateAllProfiles(files);
-  const windowCount = files.reduce((n, f) => n + f.windows.length, 0);
+  const split = args.split === undefined ? null : splitFiles(files, args.split);
+  const evaluated = split?.dev ?? files;
+  const results = evaluateAllProfiles(evaluated);
+  const windowCount = evaluated.reduce((n, f) => n + f.windows.length, 0);
 
   const report: Record<string, unknown> = {
     standard: round(results.standard.normalizedScore, 2),
     reward_low_FP_rate: round(results.reward_low_FP_rate.normalizedScore, 2),
     reward_low_FN_rate: round(results.reward_low_FN_rate.normalizedScore, 2),
-    files: files.length,
+    files: evaluated.length,
     windows: windowCount,
     detector: detectorName,
     points,
@@ -269,7 +313,24 @@ function main(): void {
       results.standard.files.map((f) => [f.relativePath, { score: round(f.score, 3), tp: f.tp, fp: f.fp }]),
     ),
   };
-  report.baselines = checkBaselines(files);
+  report.baselines = checkBaselines(evaluated);
+  if (split !== null) {
+    const others = {
+      heldout: summary(split.heldout),
+      all: summary(files),
+    };
+    if (args.seal) {
+      const line = {
+        at: new Date().toISOString(),
+        label: args.label ?? null,
+        split: args.split,
+        dev: summary(split.dev),
+        ...others,
+      };
+      appendFileSync(resolve(args.seal), JSON.stringify(line) + '\n');
+      report.split = { dev: args.split, sealed: resolve(args.seal) };
+    } else report.split = { dev: args.split, ...others };
+  }
   if (args['check-published'] && existsSync(join(dataDir, 'results'))) {
     const published = checkPublished(dataDir, windowCount);
     report.published = published;
