@@ -1,5 +1,13 @@
 export { buildProgram, main } from './program.js';
-export { newRanges } from './commands/parse.js';
+export { planParse } from './commands/parse.js';
+export {
+  ParseLedgerStore,
+  requestThroughLedger,
+  sendParseCommands,
+  PARSE_LEDGER_COLLECTION,
+} from './commands/parseRequests.js';
+export * from './ranges/offsetRanges.js';
+export * from './ranges/parseLedger.js';
 export {
   ship,
   requestParse,

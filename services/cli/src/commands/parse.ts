@@ -1,94 +1,100 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import type { Collection } from 'mongodb';
-import type { OffsetRange } from '@self-healing/shared';
 import { codecFor, topicNames, withKafka, withMongo } from '../context.js';
 import { printJson } from '../output.js';
-import { requestParse } from './ship.js';
+import { offsetCount, unrequestedRanges, type PartitionEnds } from '../ranges/offsetRanges.js';
+import {
+  claimedRanges,
+  planRequests,
+  type LedgerState,
+  type PendingRequest,
+  type RequestTemplate,
+} from '../ranges/parseLedger.js';
+import { ParseLedgerStore, requestThroughLedger, sendParseCommands } from './parseRequests.js';
 
-interface CursorDoc {
-  _id: string;
-  /** Per partition, the first offset not yet requested for parsing. */
-  next: Record<string, number>;
-  updatedAt: Date;
-}
-
-/** The ranges between what was requested before and the end of each partition now. */
-export function newRanges(
-  ends: Array<{ partition: number; low: number; high: number }>,
-  next: Record<string, number>,
-): OffsetRange[] {
-  return ends
-    .map((e) => ({
-      partition: e.partition,
-      fromOffset: Math.max(next[String(e.partition)] ?? e.low, e.low),
-      toOffset: e.high,
-    }))
-    .filter((r) => r.toOffset > r.fromOffset)
-    .sort((a, b) => a.partition - b.partition);
+/**
+ * The requests `healctl parse` makes from a ledger and the partitions' ends: every retained offset not claimed by
+ * an earlier or pending request, from the log start (retention) to the high watermark, gaps included.
+ */
+export function planParse(
+  state: LedgerState,
+  ends: readonly PartitionEnds[],
+  template: RequestTemplate,
+  now: number,
+): PendingRequest[] {
+  return planRequests(state, unrequestedRanges(ends, claimedRanges(state)), template, now);
 }
 
 /**
- * `healctl parse`: requests a parse run of everything upstream systems published to the raw topic since the last
- * request (a cursor per topic in MongoDB), so a timer (`*\/5 * * * * npm run healctl -- parse`) keeps telemetry
- * flowing into detection. The cursor moves only once the request is on the commands topic.
+ * `healctl parse`: requests a parse of every record of the raw topic that no parse request has covered yet, so a
+ * timer (`*\/5 * * * * npm run healctl -- parse`) keeps what upstream systems publish flowing into detection.
  *
- * The cursor knows only its own requests: records that `ship --parse` had parsed are parsed again by the next
- * `healctl parse` (their counts then appear twice). On one raw topic use one of the two, or `ship` without `--parse`.
+ * What was requested is one ledger per raw topic (MongoDB `parse_ledger`, offset ranges per partition), written by
+ * this command and by `ship --parse` alike: a request covers the complement of the ledger up to the high
+ * watermarks, gaps included, in as few ranges as possible, and the records a `ship --parse` requested are not
+ * requested again. Ranges are reserved with a version-guarded write before the command is sent (so concurrent
+ * invocations never both take a range) and settled after; see `requestThroughLedger` for crashes in between.
+ * A parse command names each partition once, so a ledger with gaps in a partition is requested as several runs.
  */
 export function registerParseCommand(program: Command): void {
   program
     .command('parse')
-    .description('request a parse run of what was published to the raw topic since the last request')
-    .option('--service <name>', 'only this service (default: every service found)')
-    .option('--run-id <id>', 'id of the parse run (default: a new one)')
+    .description('request a parse of every record on the raw topic that no parse request has covered yet')
+    .option('--run-id <id>', 'id of the parse run (default: derived from the offset ranges)')
     .option('--window-ms <ms>', 'aggregation window of the run', (v) => Number.parseInt(v, 10))
     .option('--json', 'machine-readable output')
-    .action(async (opts: { service?: string; runId?: string; windowMs?: number; json?: boolean }) => {
+    .action(async (opts: { runId?: string; windowMs?: number; json?: boolean }) => {
       const topic = topicNames().telemetryRaw;
       await withKafka(async (kafka, e) =>
         withMongo(async (db) => {
-          const cursors: Collection<CursorDoc> = db.collection<CursorDoc>('parse_cursors');
-          const cursor = await cursors.findOne({ _id: topic });
           const admin = kafka.admin();
           await admin.connect();
-          const ends = (await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())).map((o) => ({
-            partition: o.partition,
-            low: Number(o.low),
-            high: Number(o.high),
+          const ends: PartitionEnds[] = (
+            await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
+          ).map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }));
+          const codec = codecFor(e.schemaRegistryUrl);
+          const { sent, resent } = await requestThroughLedger(
+            new ParseLedgerStore(db, topic),
+            (requests) => sendParseCommands(kafka, codec, topicNames().commands, topic, requests),
+            (state, now) =>
+              planParse(
+                state,
+                ends,
+                {
+                  topic,
+                  ...(opts.runId ? { runId: opts.runId } : {}),
+                  services: [],
+                  windowMs: opts.windowMs ?? null,
+                  comment: (n) => `${n} record(s) on ${topic} not requested before`,
+                },
+                now,
+              ),
+          );
+          const ranges = sent.flatMap((r) => r.ranges);
+          const records = offsetCount(ranges);
+          const runs = sent.map((r) => ({
+            runId: r.runId,
+            ranges: r.ranges,
+            records: offsetCount(r.ranges),
           }));
-          const ranges = newRanges(ends, cursor?.next ?? {});
-          if (ranges.length === 0) {
-            if (opts.json) printJson({ runId: null, ranges: [] });
-            else process.stdout.write(`nothing new on ${topic} since the last parse request\n`);
-            return;
+          if (opts.json)
+            printJson({
+              runId: runs[0]?.runId ?? null,
+              runs,
+              ranges,
+              records,
+              resent: resent.map((r) => r.runId),
+            });
+          else {
+            if (resent.length > 0)
+              process.stdout.write(
+                `sent again ${resent.length} parse request(s) an interrupted invocation had left pending: ${resent.map((r) => r.runId).join(', ')}\n`,
+              );
+            if (runs.length === 0) process.stdout.write(`nothing on ${topic} left to request\n`);
+            for (const run of runs)
+              process.stdout.write(
+                `parse requested: run ${run.runId} over ${run.records} record(s); follow it with: npm run healctl -- incidents show ${run.runId}\n`,
+              );
           }
-          const runId = opts.runId ?? `parse-${randomUUID()}`;
-          const records = ranges.reduce((n, r) => n + r.toOffset - r.fromOffset, 0);
-          await requestParse(
-            kafka,
-            codecFor(e.schemaRegistryUrl),
-            topicNames().commands,
-            runId,
-            { topic, files: [], lines: 0, records, bytes: 0, ranges },
-            {
-              services: opts.service ? [opts.service] : [],
-              ...(opts.windowMs ? { windowMs: opts.windowMs } : {}),
-              comment: `${records} new record(s) on ${topic}`,
-            },
-          );
-          const next = { ...(cursor?.next ?? {}) };
-          for (const r of ranges) next[String(r.partition)] = r.toOffset;
-          await cursors.updateOne(
-            { _id: topic },
-            { $set: { next, updatedAt: new Date() } },
-            { upsert: true },
-          );
-          if (opts.json) printJson({ runId, ranges, records });
-          else
-            process.stdout.write(
-              `parse requested: run ${runId} over ${records} record(s); follow it with: npm run healctl -- incidents show ${runId}\n`,
-            );
         }),
       );
     });

@@ -1,22 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { newRanges } from './parse.js';
+import { planParse } from './parse.js';
+import { EMPTY_LEDGER, planRequests, reserve, settle, type RequestTemplate } from '../ranges/parseLedger.js';
 
-describe('what a parse request covers', () => {
+const r = (partition: number, fromOffset: number, toOffset: number) => ({ partition, fromOffset, toOffset });
+const template: RequestTemplate = { topic: 'raw', services: [], windowMs: null, comment: (n) => `${n}` };
+
+describe('what healctl parse requests', () => {
   const ends = [
     { partition: 1, low: 0, high: 10 },
     { partition: 0, low: 5, high: 8 },
     { partition: 2, low: 0, high: 0 },
   ];
 
-  it('everything the log holds, the first time', () => {
-    expect(newRanges(ends, {})).toEqual([
-      { partition: 0, fromOffset: 5, toOffset: 8 },
-      { partition: 1, fromOffset: 0, toOffset: 10 },
+  it('given an empty ledger, then everything the log holds, in one run', () => {
+    expect(planParse(EMPTY_LEDGER, ends, template, 1).map((p) => p.ranges)).toEqual([
+      [r(0, 5, 8), r(1, 0, 10)],
     ]);
   });
 
-  it('only what arrived since the last request, and from the log start when retention removed older records', () => {
-    expect(newRanges(ends, { '0': 2, '1': 10 })).toEqual([{ partition: 0, fromOffset: 5, toOffset: 8 }]);
-    expect(newRanges(ends, { '0': 8, '1': 10 })).toEqual([]);
+  it('given what ship --parse requested, then the rest before, between and after it, and nothing of it again', () => {
+    const shipped = reserve(EMPTY_LEDGER, planRequests(EMPTY_LEDGER, [r(1, 3, 6)], template, 1));
+    const ledger = settle(shipped, [shipped.pending[0]!.runId]);
+    const plan = planParse(ledger, ends, template, 2);
+    expect(plan.map((p) => p.ranges)).toEqual([[r(0, 5, 8), r(1, 0, 3)], [r(1, 6, 10)]]);
+    expect(plan.map((p) => p.comment)).toEqual(['6', '4']);
+  });
+
+  it('given a request still pending, then leaves its ranges to it', () => {
+    const ledger = reserve(EMPTY_LEDGER, planRequests(EMPTY_LEDGER, [r(0, 0, 8), r(1, 0, 9)], template, 1));
+    expect(planParse(ledger, ends, template, 2).map((p) => p.ranges)).toEqual([[r(1, 9, 10)]]);
+  });
+
+  it('given everything requested, or requested before retention removed it, then nothing', () => {
+    const ledger = { ...EMPTY_LEDGER, requested: [r(0, 0, 8), r(1, 0, 10)] };
+    expect(planParse(ledger, ends, template, 1)).toEqual([]);
+    expect(planParse({ ...EMPTY_LEDGER, requested: [r(0, 0, 2)] }, ends, template, 1)[0]!.ranges).toEqual([
+      r(0, 5, 8),
+      r(1, 0, 10),
+    ]);
   });
 });

@@ -2,13 +2,14 @@ import { createReadStream, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Kafka } from 'kafkajs';
-import { buildCommand, type OffsetRange, type RegistryCodec } from '@self-healing/shared';
+import type { OffsetRange, RegistryCodec } from '@self-healing/shared';
 import { isContinuationLine } from '@self-healing/telemetry-parse';
-import { codecFor, topicNames, withKafka } from '../context.js';
+import { codecFor, topicNames, withKafka, withMongo } from '../context.js';
+import { planRequests } from '../ranges/parseLedger.js';
+import { ParseLedgerStore, requestThroughLedger, sendParseCommands } from './parseRequests.js';
 import { CliError, printJson } from '../output.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -173,8 +174,11 @@ export function registerShipCommand(program: Command): void {
     .option('--format <format>', 'text | json | otlp-json | otlp-proto (default: detected per record)')
     .option('--topic <topic>', "raw telemetry topic (default: the catalogue's, under TOPIC_PREFIX)")
     .option('--lines-per-record <n>', 'lines per Kafka record', (v) => Number.parseInt(v, 10), 200)
-    .option('--parse', 'request a parse of exactly what was shipped')
-    .option('--run-id <id>', 'id of the parse run (default: a new one)')
+    .option(
+      '--parse',
+      'request a parse of what was shipped, less what an earlier parse request already covers',
+    )
+    .option('--run-id <id>', 'id of the parse run (default: derived from the shipped offset ranges)')
     .option('--window-ms <ms>', 'aggregation window of the parse run', (v) => Number.parseInt(v, 10))
     .option('--json', 'machine-readable output')
     .action(
@@ -201,27 +205,50 @@ export function registerShipCommand(program: Command): void {
             (b) => bar?.update(Math.min(b, total)),
           );
           bar?.stop();
-          let runId: string | null = null;
+          let runIds: string[] = [];
           if (opts.parse) {
-            runId = opts.runId ?? `parse-${randomUUID()}`;
-            await requestParse(
-              kafka,
-              codecFor(e.schemaRegistryUrl),
-              topicNames().commands,
-              runId,
-              shipped,
-              opts,
+            const codec = codecFor(e.schemaRegistryUrl);
+            // No service filter: the ledger records ranges, and records that other producers wrote between our
+            // batches lie inside them; they carry their own service header and are parsed here, not later.
+            const { sent, resent } = await withMongo((db) =>
+              requestThroughLedger(
+                new ParseLedgerStore(db, shipped.topic),
+                (requests) => sendParseCommands(kafka, codec, topicNames().commands, shipped.topic, requests),
+                (state, now) =>
+                  planRequests(
+                    state,
+                    shipped.ranges,
+                    {
+                      topic: shipped.topic,
+                      ...(opts.runId ? { runId: opts.runId } : {}),
+                      services: [],
+                      windowMs: opts.windowMs ?? null,
+                      comment: (n) => `ship of ${shipped.files.length} file(s) (${n} record(s))`,
+                    },
+                    now,
+                  ),
+              ),
             );
+            runIds = sent.map((r) => r.runId);
+            if (resent.length > 0 && !opts.json)
+              process.stderr.write(
+                `sent again ${resent.length} parse request(s) an interrupted invocation had left pending\n`,
+              );
           }
-          const out = { ...shipped, parseRunId: runId };
+          const runId = runIds[0] ?? null;
+          const out = { ...shipped, parseRunId: runId, parseRunIds: runIds };
           if (opts.json) printJson(out);
           else {
             process.stdout.write(
               `shipped ${shipped.lines} lines (${shipped.bytes} bytes) from ${shipped.files.length} file(s) as ${shipped.records} records to ${shipped.topic}\n`,
             );
-            if (runId)
+            for (const id of runIds)
               process.stdout.write(
-                `parse requested: run ${runId}; follow it with: npm run healctl -- incidents show ${runId}\n`,
+                `parse requested: run ${id}; follow it with: npm run healctl -- incidents show ${id}\n`,
+              );
+            if (opts.parse && runIds.length === 0)
+              process.stdout.write(
+                'parse not requested: another parse request already covers these records\n',
               );
           }
         });
@@ -229,6 +256,10 @@ export function registerShipCommand(program: Command): void {
     );
 }
 
+/**
+ * Sends one parse command over exactly `shipped.ranges`, outside the ledger of parse requests (benchmarks, tests
+ * and the demo, on topics of their own). `healctl ship --parse` goes through the ledger instead.
+ */
 export async function requestParse(
   kafka: Kafka,
   codec: RegistryCodec,
@@ -237,36 +268,13 @@ export async function requestParse(
   shipped: ShipResult,
   opts: { service?: string; services?: string[]; windowMs?: number; comment?: string },
 ): Promise<void> {
-  const command = buildCommand(
-    'ParseTelemetryCommand',
+  await sendParseCommands(kafka, codec, commandsTopic, shipped.topic, [
     {
       runId,
-      source: { kind: 'kafka', topic: shipped.topic, partitions: shipped.ranges, paths: [] },
+      ranges: shipped.ranges,
       services: opts.services ?? (opts.service ? [opts.service] : []),
-      timeRange: null,
       windowMs: opts.windowMs ?? null,
-      formats: [],
-      requestedBy: 'service:healctl',
       comment: opts.comment ?? `ship of ${shipped.files.length} file(s)`,
     },
-    runId,
-    'healctl',
-  );
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: commandsTopic,
-      acks: -1,
-      messages: [
-        {
-          key: runId,
-          value: await codec.encode(command),
-          headers: { 'event-type': 'ParseTelemetryCommand' },
-        },
-      ],
-    });
-  } finally {
-    await producer.disconnect();
-  }
+  ]);
 }

@@ -12,9 +12,9 @@ const r = (partition: number, fromOffset: number, toOffset: number) => ({ partit
 
 describe('merging offset ranges', () => {
   it('given overlapping, touching, unordered and empty ranges, when merged, then each run of offsets is one range', () => {
-    expect(mergeRanges([r(1, 5, 8), r(0, 4, 6), r(0, 0, 2), r(0, 2, 3), r(0, 5, 9), r(1, 3, 3), r(1, 0, 5)])).toEqual(
-      [r(0, 0, 3), r(0, 4, 9), r(1, 0, 8)],
-    );
+    expect(
+      mergeRanges([r(1, 5, 8), r(0, 4, 6), r(0, 0, 2), r(0, 2, 3), r(0, 5, 9), r(1, 3, 3), r(1, 0, 5)]),
+    ).toEqual([r(0, 0, 3), r(0, 4, 9), r(1, 0, 8)]);
   });
 
   it('given a range inside another, when merged, then only the outer one remains', () => {

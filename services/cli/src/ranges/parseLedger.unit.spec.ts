@@ -25,10 +25,7 @@ describe('the parse ledger', () => {
     const shipped = reserve(EMPTY_LEDGER, planRequests(EMPTY_LEDGER, [r(0, 10, 20)], template, 1));
     const afterShip = settle(shipped, [shipped.pending[0]!.runId]);
     const plan = planRequests(afterShip, [r(0, 0, 30), r(1, 0, 4)], template, 2);
-    expect(plan.map((p) => p.ranges)).toEqual([
-      [r(0, 0, 10), r(1, 0, 4)],
-      [r(0, 20, 30)],
-    ]);
+    expect(plan.map((p) => p.ranges)).toEqual([[r(0, 0, 10), r(1, 0, 4)], [r(0, 20, 30)]]);
     expect(plan.map((p) => p.comment)).toEqual(['14 record(s)', '10 record(s)']);
   });
 
@@ -49,10 +46,9 @@ describe('the parse ledger', () => {
     expect(runIdFor('raw', [r(0, 0, 5)])).not.toBe(runIdFor('raw', [r(0, 0, 6)]));
     expect(runIdFor('raw', [r(0, 0, 5)])).not.toBe(runIdFor('other', [r(0, 0, 5)]));
     const state: LedgerState = { ...EMPTY_LEDGER, requested: [r(0, 3, 4)] };
-    expect(planRequests(state, [r(0, 0, 8)], { ...template, runId: 'nightly' }, 1).map((p) => p.runId)).toEqual([
-      'nightly',
-      'nightly-2',
-    ]);
+    expect(
+      planRequests(state, [r(0, 0, 8)], { ...template, runId: 'nightly' }, 1).map((p) => p.runId),
+    ).toEqual(['nightly', 'nightly-2']);
   });
 
   it('refuses to reserve a range that is already claimed, so nothing is requested twice', () => {

@@ -1,0 +1,191 @@
+import type { Kafka } from 'kafkajs';
+import type { Collection, Db } from 'mongodb';
+import { buildCommand, isDuplicateKey, type RegistryCodec } from '@self-healing/shared';
+import {
+  abandoned,
+  EMPTY_LEDGER,
+  fromCursor,
+  reserve,
+  settle,
+  type LedgerState,
+  type PendingRequest,
+} from '../ranges/parseLedger.js';
+
+interface LedgerDoc extends LedgerState {
+  _id: string;
+  updatedAt: Date;
+}
+
+/** Where the ledger lives: one document per raw topic, holding every partition, so one conditional write covers all. */
+export const PARSE_LEDGER_COLLECTION = 'parse_ledger';
+/** The per-topic cursor `healctl parse` kept before the ledger; read once to start a topic's ledger from it. */
+const LEGACY_CURSORS_COLLECTION = 'parse_cursors';
+
+/**
+ * The ledger of parse requests of one raw topic in MongoDB. FerretDB has no multi-document transactions, so all
+ * partitions live in one document and every write is conditional on the version that was read: of two invocations
+ * planning from the same version, only one write succeeds; the other reads again and plans around it.
+ */
+export class ParseLedgerStore {
+  private readonly docs: Collection<LedgerDoc>;
+
+  constructor(
+    private readonly db: Db,
+    readonly topic: string,
+  ) {
+    this.docs = db.collection<LedgerDoc>(PARSE_LEDGER_COLLECTION);
+  }
+
+  async read(): Promise<LedgerState> {
+    const doc = await this.docs.findOne({ _id: this.topic });
+    if (doc) return { version: doc.version, requested: doc.requested, pending: doc.pending };
+    const cursor = await this.db
+      .collection<{ _id: string; next: Record<string, number> }>(LEGACY_CURSORS_COLLECTION)
+      .findOne({ _id: this.topic });
+    const initial = cursor ? fromCursor(cursor.next) : EMPTY_LEDGER;
+    try {
+      await this.docs.insertOne({ _id: this.topic, ...initial, updatedAt: new Date() });
+    } catch (error) {
+      // Another invocation created it first: read theirs, it may already hold a request.
+      if (!isDuplicateKey(error)) throw error;
+      return this.read();
+    }
+    return initial;
+  }
+
+  /** Writes `next` only if the ledger is still at `current`'s version; false when someone wrote in between. */
+  async replace(current: LedgerState, next: LedgerState): Promise<boolean> {
+    const r = await this.docs.updateOne(
+      { _id: this.topic, version: current.version },
+      {
+        $set: {
+          version: next.version,
+          requested: next.requested,
+          pending: next.pending,
+          updatedAt: new Date(),
+        },
+      },
+    );
+    return r.matchedCount === 1;
+  }
+}
+
+/**
+ * Sends parse commands for `requests` over `topic`, in one produce call. A command's envelope id is derived from
+ * its run id (the run is the command's incident, seq 1), and the telemetry stage skips a trigger for a run it
+ * already has: sending a request again under the same run id parses nothing twice.
+ */
+export async function sendParseCommands(
+  kafka: Kafka,
+  codec: RegistryCodec,
+  commandsTopic: string,
+  topic: string,
+  requests: ReadonlyArray<Omit<PendingRequest, 'reservedAt'>>,
+): Promise<void> {
+  if (requests.length === 0) return;
+  const messages = await Promise.all(
+    requests.map(async (r) => ({
+      key: r.runId,
+      value: await codec.encode(
+        buildCommand(
+          'ParseTelemetryCommand',
+          {
+            runId: r.runId,
+            source: { kind: 'kafka', topic, partitions: r.ranges, paths: [] },
+            services: r.services,
+            timeRange: null,
+            windowMs: r.windowMs,
+            formats: [],
+            requestedBy: 'service:healctl',
+            comment: r.comment,
+          },
+          r.runId,
+          'healctl',
+        ),
+      ),
+      headers: { 'event-type': 'ParseTelemetryCommand' },
+    })),
+  );
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  try {
+    await producer.send({ topic: commandsTopic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface LedgerRequestOptions {
+  /** How old a pending request must be before another invocation takes it for abandoned and sends it again. */
+  graceMs?: number;
+  now?: () => number;
+  /** Conditional writes to try before giving up when other invocations keep winning. */
+  maxAttempts?: number;
+}
+
+export interface LedgerRequestOutcome {
+  /** Requests planned and sent by this invocation. */
+  sent: PendingRequest[];
+  /** Abandoned requests of earlier invocations, sent again under their run ids and settled. */
+  resent: PendingRequest[];
+}
+
+export const DEFAULT_PENDING_GRACE_MS = 60_000;
+
+/**
+ * Requests parses through the ledger: reserve the planned requests as pending (a version-guarded write), send
+ * them, then settle them as requested. A crash after reserving leaves them pending, and they are sent again by a
+ * later invocation once the grace period has passed (a copy that did arrive is ignored by the stage), so a range
+ * is requested at most once and never silently dropped. `plan` sees the ledger as read, with pending requests
+ * counted as claimed.
+ */
+export async function requestThroughLedger(
+  store: ParseLedgerStore,
+  send: (requests: readonly PendingRequest[]) => Promise<void>,
+  plan: (state: LedgerState, now: number) => PendingRequest[],
+  options: LedgerRequestOptions = {},
+): Promise<LedgerRequestOutcome> {
+  const now = options.now ?? Date.now;
+  const graceMs = options.graceMs ?? DEFAULT_PENDING_GRACE_MS;
+  const maxAttempts = options.maxAttempts ?? 20;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const state = await store.read();
+    const at = now();
+    const resent = abandoned(state, at, graceMs);
+    const planned = plan(state, at);
+    if (planned.length === 0 && resent.length === 0) return { sent: [], resent: [] };
+    if (planned.length > 0 && !(await store.replace(state, reserve(state, planned)))) {
+      // Another invocation wrote since we read: plan again around what it reserved.
+      await pause(attempt);
+      continue;
+    }
+    await send([...resent, ...planned]);
+    await settleRuns(
+      store,
+      [...resent, ...planned].map((r) => r.runId),
+      maxAttempts,
+    );
+    return { sent: planned, resent };
+  }
+  throw new Error(
+    `the parse ledger of ${store.topic} kept changing under ${maxAttempts} attempts; try again`,
+  );
+}
+
+async function settleRuns(store: ParseLedgerStore, runIds: string[], maxAttempts: number): Promise<void> {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const state = await store.read();
+    if (!state.pending.some((p) => runIds.includes(p.runId))) return;
+    if (await store.replace(state, settle(state, runIds))) return;
+    await pause(attempt);
+  }
+  // The commands are on their topic; left pending, a later invocation settles them after the grace period.
+  throw new Error(
+    `parse requested, but the ledger of ${store.topic} could not be updated; the next request will`,
+  );
+}
+
+/** Backs off a little, with jitter, so that invocations racing for the ledger do not collide in lockstep. */
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 20 * attempt) * (0.5 + Math.random())));
+}
