@@ -18,6 +18,9 @@ function otlpJsonDocument(text: string): boolean {
   const head = text.trimStart().slice(0, 64);
   if (!head.startsWith('{')) return false;
   if (/^\{\s*"resourceLogs"/.test(head)) return true;
+  // Parsing a whole NDJSON batch only to learn it is not one document is the costly path: skip it when the
+  // key every OTLP logs document holds is absent.
+  if (!text.includes('"resourceLogs"')) return false;
   try {
     return isOtlpJson(JSON.parse(text));
   } catch {
