@@ -22,15 +22,18 @@ import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
 import {
   aggregateEvents,
-  extractEvents,
+  decodeRecords,
   mergeExtractResults,
+  mineDecoded,
   normalizeEvents,
-  type ExtractedEvent,
-  type PositionedEvent,
+  servicesOf,
+  type ExtractResult,
+  type NormalizeResult,
   type PositionedRecord,
 } from './steps.js';
+import { RunMemo } from './run-memo.js';
 import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
-import { MINER_OPTIONS, TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
+import { TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
 import { validateParseCommand } from './validate.js';
 
 export interface TelemetryParseSettings {
@@ -46,6 +49,16 @@ export interface TelemetryParseSettings {
 }
 
 type Requested = PayloadOf<'TelemetryParseRequested'>;
+
+/** What one run's beats hand each other in this process (see RunMemo); each can be recomputed when missing. */
+interface RunWork {
+  records: PositionedRecord[];
+  extracted: ExtractResult;
+  normalized: NormalizeResult;
+}
+
+/** Staging step holding the miners' state as this run found it, per service. */
+const MINERS_BEFORE = 'miners-before';
 type Outputs = { outputs: Partial<Record<string, unknown>> };
 
 const requestOf = (context: unknown): Requested => {
@@ -62,8 +75,9 @@ const result = <T extends EventType>(
 ): BeatResult => ({ event: { type, payload }, ...extra });
 
 /**
- * The telemetry.parse beats. Bulk data flows between beats through the staging area in MongoDB; the events
- * carry summaries. Every beat can run again for the same run and produce the same output: sources are
+ * The telemetry.parse beats. Bulk data flows between beats in memory (RunMemo); the events carry summaries.
+ * What a beat cannot recompute from the source is kept with the run in MongoDB staging: the miners' starting
+ * state and the aggregates. Every beat can run again for the same run and produce the same output: sources are
  * re-read by exact offsets or content hash, run-scoped state starts from its "before", writes are keyed.
  */
 export function telemetryParseHandlers(deps: {
@@ -79,6 +93,7 @@ export function telemetryParseHandlers(deps: {
   const miners = minerStates(db);
   const watermarks = watermarkStates(db);
   const readContext = { kafka, logRoot: settings.logRoot, rawTopic: settings.rawTopic };
+  const memo = new RunMemo<RunWork>(2);
 
   const readRunSource = async (requested: Requested) => {
     const source = {
@@ -88,6 +103,38 @@ export function telemetryParseHandlers(deps: {
       paths: requested.source.paths,
     };
     return readSource(source, requested.services, readContext);
+  };
+
+  /** Extraction again, from the source and the miners' state this run started from (kept by the extract beat). */
+  const recomputeExtraction = async (runId: string, requested: Requested): Promise<ExtractResult> => {
+    const { records } = await readRunSource(requested);
+    const staged = await staging.read<{ service: string; snapshot: MinerSnapshot | null }>(
+      runId,
+      MINERS_BEFORE,
+    );
+    const before = new Map(staged.map((m) => [m.service, m.snapshot]));
+    const run = await extractRun(records, requested, async (service) => {
+      if (!before.has(service))
+        throw new Error(`run ${runId} recorded no miner state for service ${service}`);
+      return before.get(service)!;
+    });
+    return run.extracted;
+  };
+
+  const normalizedOf = async (runId: string, requested: Requested): Promise<NormalizeResult> => {
+    const cached = memo.get(runId, 'normalized');
+    if (cached) return cached;
+    const extracted = memo.get(runId, 'extracted') ?? (await recomputeExtraction(runId, requested));
+    const n = normalizeEvents(extracted.events, {
+      defaultZone: settings.defaultZone,
+      defaultLevel: settings.defaultLevel,
+      timeRange: requested.timeRange
+        ? { from: requested.timeRange.from, to: requested.timeRange.until }
+        : null,
+      services: requested.services,
+    });
+    memo.set(runId, 'normalized', n);
+    return n;
   };
 
   return {
@@ -113,7 +160,7 @@ export function telemetryParseHandlers(deps: {
     },
 
     /** Reads the source once to know what it holds (sizes, records, hashes); an empty source is refused. */
-    loadLogFiles: async ({ context }) => {
+    loadLogFiles: async ({ context, incidentId: runId }) => {
       const requested = requestOf(context);
       const { loaded, records, skipped } = await readRunSource(requested);
       if (records.length === 0) {
@@ -126,6 +173,7 @@ export function telemetryParseHandlers(deps: {
           commandId: null,
         });
       }
+      memo.set(runId, 'records', records);
       return result('LogFilesLoaded', {
         sources: loaded.map(loadedForEvent),
         bytes: loaded.reduce((n, s) => n + s.bytes, 0),
@@ -137,45 +185,20 @@ export function telemetryParseHandlers(deps: {
     /** Decodes, redacts and mines every record; undecodable records go to the dead-letter topic. */
     extractTelemetryEvents: async ({ context, incidentId: runId }) => {
       const requested = requestOf(context);
-      const { records } = await readRunSource(requested);
-      const before = new Map<string, MinerSnapshot | null>();
-      const live = new Map<string, TemplateMiner>();
-      // Miners are per service; their state is loaded as it was before this run, so a retry mines the same way.
-      const servicesInRun = new Set<string>();
-      const minerFor = (service: string) => {
-        servicesInRun.add(service);
-        let m = live.get(service);
-        if (!m) {
-          m = new TemplateMiner(MINER_OPTIONS);
-          live.set(service, m);
-        }
-        return m;
-      };
-      for (const service of await knownServices(records, requested)) {
-        const snap = await miners.load(service, runId);
-        before.set(service, snap);
-        live.set(service, restoreMiner(snap));
-      }
-      const options = {
-        minerFor,
-        parseTextHeader: (line: string) => parseTextHeader(line),
-        extractNumbers,
-        defaultService: requested.services[0] ?? 'unknown',
-        formats: requested.formats.map(formatName),
-      };
-      // In slices, giving the event loop back between them: heartbeats must keep flowing during a large run.
-      const parts = [];
-      for (let i = 0; i < records.length; i += 100) {
-        parts.push(extractEvents(records.slice(i, i + 100), options));
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const extracted = mergeExtractResults(parts);
-      await staging.write(runId, 'extracted', extracted.events);
-      for (const service of servicesInRun) {
-        const miner = live.get(service)!;
-        const prior = before.has(service) ? before.get(service)! : await miners.load(service, runId);
-        await miners.save(service, runId, prior, miner.snapshot());
-      }
+      const records = memo.get(runId, 'records') ?? (await readRunSource(requested)).records;
+      // Miners start from their state before this run (a retry mines the same way); that starting state is
+      // also kept with the run, so a later beat that has to recompute extraction does it exactly.
+      const run = await extractRun(records, requested, (service) => miners.load(service, runId));
+      await staging.write(
+        runId,
+        MINERS_BEFORE,
+        [...run.before].map(([service, snapshot]) => ({ service, snapshot })),
+      );
+      for (const [service, miner] of run.miners)
+        await miners.save(service, runId, run.before.get(service) ?? null, miner.snapshot());
+      const extracted = run.extracted;
+      memo.set(runId, 'extracted', extracted);
+      memo.forget(runId, 'records');
       const raw: OutputRecord[] = extracted.deadLetters.map((d) =>
         deadLetter(deps.topics.deadLetter, records, d),
       );
@@ -204,16 +227,8 @@ export function telemetryParseHandlers(deps: {
     /** UTC times in the source's zone, one level vocabulary, units, names, and the request's filters. */
     normalizeTelemetryData: async ({ context, incidentId: runId }) => {
       const requested = requestOf(context);
-      const extracted = await staging.read<ExtractedEvent>(runId, 'extracted');
-      const n = normalizeEvents(extracted, {
-        defaultZone: settings.defaultZone,
-        defaultLevel: settings.defaultLevel,
-        timeRange: requested.timeRange
-          ? { from: requested.timeRange.from, to: requested.timeRange.until }
-          : null,
-        services: requested.services,
-      });
-      await staging.write(runId, 'normalized', n.events);
+      const n = await normalizedOf(runId, requested);
+      memo.forget(runId, 'extracted');
       return result('TelemetryDataNormalized', {
         events: n.events.length,
         services: n.services.map((s) => ({
@@ -233,7 +248,7 @@ export function telemetryParseHandlers(deps: {
     /** Per service, template and window: counts, errors, latency sketches; late events beyond the bound dropped. */
     aggregateTelemetryMetrics: async ({ context, incidentId: runId }) => {
       const requested = requestOf(context);
-      const events = await staging.read<PositionedEvent>(runId, 'normalized');
+      const { events } = await normalizedOf(runId, requested);
       const services = [...new Set(events.map((e) => e.service))].sort();
       const previous: Record<string, number> = {};
       const nextMarks: Record<string, { before: Record<string, number>; after: Record<string, number> }> = {};
@@ -249,6 +264,8 @@ export function telemetryParseHandlers(deps: {
         previousMaxEventTime: previous,
         knownTemplates: known,
       });
+      // Aggregates depend on what other runs did before this one (watermarks, known templates): they are kept
+      // with the run (they are small) rather than recomputed.
       await staging.write(runId, 'aggregates', a.aggregates);
       for (const s of services)
         await watermarks.save(s, runId, nextMarks[s]!.before, { [s]: a.maxEventTime[s]! });
@@ -268,9 +285,8 @@ export function telemetryParseHandlers(deps: {
 
     /** Templates, the run's window aggregates and (if configured) raw events, all by key: storing twice is a no-op. */
     storeTelemetryDatabase: async ({ context, incidentId: runId, effects }) => {
-      requestOf(context);
       const aggregates = await staging.read<WindowAggregate>(runId, 'aggregates');
-      const events = await staging.read<PositionedEvent>(runId, 'normalized');
+      const { events } = await normalizedOf(runId, requestOf(context));
       // What behavioural and error detection need besides aggregates: events of a session or trace, and errors.
       const forDetection = events.filter(
         (e) =>
@@ -338,10 +354,55 @@ export function telemetryParseHandlers(deps: {
           aggregatesComplete: inline.length === aggregates.length,
           run: { collection: 'telemetry_runs', id: runId },
         },
-        { afterCommit: async () => void (await staging.clear(runId)) },
+        {
+          afterCommit: async () => {
+            memo.drop(runId);
+            await staging.clear(runId);
+          },
+        },
       );
     },
   };
+}
+
+/**
+ * Extraction of a whole run in slices of 100 records: each slice is decoded, the miners of the services it names
+ * are loaded (from `loadSnapshot`) the first time a service appears, then it is mined. The event loop gets a turn
+ * between slices: heartbeats must keep flowing during a large run.
+ */
+async function extractRun(
+  records: readonly PositionedRecord[],
+  requested: Requested,
+  loadSnapshot: (service: string) => Promise<MinerSnapshot | null>,
+): Promise<{
+  extracted: ExtractResult;
+  before: Map<string, MinerSnapshot | null>;
+  miners: Map<string, TemplateMiner>;
+}> {
+  const before = new Map<string, MinerSnapshot | null>();
+  const miners = new Map<string, TemplateMiner>();
+  const ensureMiner = async (service: string) => {
+    if (miners.has(service)) return;
+    const snapshot = await loadSnapshot(service);
+    before.set(service, snapshot);
+    miners.set(service, restoreMiner(snapshot));
+  };
+  for (const service of await knownServices(records, requested)) await ensureMiner(service);
+  const options = {
+    minerFor: (service: string) => miners.get(service)!,
+    parseTextHeader: (line: string) => parseTextHeader(line),
+    extractNumbers,
+    defaultService: requested.services[0] ?? 'unknown',
+    formats: requested.formats.map(formatName),
+  };
+  const parts: ExtractResult[] = [];
+  for (let i = 0; i < records.length; i += 100) {
+    const batch = decodeRecords(records.slice(i, i + 100), options);
+    for (const service of servicesOf(batch)) await ensureMiner(service);
+    parts.push(mineDecoded(batch, options));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { extracted: mergeExtractResults(parts), before, miners };
 }
 
 function formatName(f: string): 'text' | 'json' | 'otlp-proto' | 'otlp-json' {

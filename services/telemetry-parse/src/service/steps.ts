@@ -1,7 +1,7 @@
 import type { Level, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
 import { append } from '@self-healing/shared';
 import { decodeKafkaRecord } from '../decode/index.js';
-import type { LogFormat, RawKafkaRecord, TextHeaderParser } from '../decode/types.js';
+import type { LogFormat, LogRecord, RawKafkaRecord, TextHeaderParser } from '../decode/types.js';
 import {
   isErrorLevel,
   mergeCounts,
@@ -81,21 +81,43 @@ function count(into: Record<string, number>, key: string, n = 1): void {
   into[key] = (into[key] ?? 0) + n;
 }
 
-/** Decode -> header -> redact -> mine. Secrets are replaced before the miner sees a message. */
-export function extractEvents(input: readonly PositionedRecord[], options: ExtractOptions): ExtractResult {
-  const out: ExtractResult = {
-    events: [],
+/** A decoded, redacted log record waiting for its service's miner. */
+export interface DecodedItem {
+  position: string;
+  service: string;
+  /** The redacted message, the miner's input. */
+  message: string;
+  fallbackTime: number | null;
+  record: LogRecord;
+}
+
+/** The stateless half of extraction: what `mineDecoded` needs, and the account of records that yield nothing. */
+export interface DecodedBatch {
+  items: DecodedItem[];
+  records: number;
+  unparsed: number;
+  rejected: Record<string, number>;
+  deadLetters: Array<{ position: string; reason: string; detail: string }>;
+  redactions: RedactionCounts;
+}
+
+/**
+ * Decode -> header -> redact, with no state: secrets are replaced (in the message, names, attributes and stack
+ * frames) before any miner sees a message. Split from mining so that a caller can load the miners of the
+ * services a batch names before mining it.
+ */
+export function decodeRecords(
+  input: readonly PositionedRecord[],
+  options: Pick<ExtractOptions, 'parseTextHeader' | 'defaultService' | 'formats'>,
+): DecodedBatch {
+  const out: DecodedBatch = {
+    items: [],
     records: input.length,
     unparsed: 0,
     rejected: {},
     deadLetters: [],
-    byFormat: {},
     redactions: {},
-    newTemplates: [],
-    templates: 0,
-    withStack: 0,
   };
-  const seenTemplates = new Set<string>();
   const decodeOptions = options.parseTextHeader ? { parseTextHeader: options.parseTextHeader } : {};
   for (const { position, record } of input) {
     const decoded = decodeKafkaRecord(record, decodeOptions);
@@ -114,42 +136,87 @@ export function extractEvents(input: readonly PositionedRecord[], options: Extra
       out.deadLetters.push({ position, reason: first.reason, detail: first.detail });
       continue;
     }
-    decoded.records.forEach((r, i) => {
-      const counts: RedactionCounts = {};
-      const message = redactText(r.message, counts);
-      const service = normalizeServiceName(r.service) ?? options.defaultService;
-      const mined = options.minerFor(service).add(message);
-      const key = `${service}\u0000${mined.templateId}`;
-      if (!seenTemplates.has(key)) seenTemplates.add(key);
-      if (mined.isNew)
-        out.newTemplates.push({ service, templateId: mined.templateId, template: mined.template });
-      mergeCounts(out.redactions, counts);
-      if (r.stack.length > 0) out.withStack++;
-      count(out.byFormat, r.format);
-      out.events.push({
-        position: decoded.records.length > 1 ? `${position}#${i}` : position,
-        format: r.format,
-        timestamp: r.timestamp,
-        timestampText: r.timestampText,
+    const many = decoded.records.length > 1;
+    for (let i = 0; i < decoded.records.length; i++) {
+      const r = decoded.records[i]!;
+      const message = redactText(r.message, out.redactions);
+      if (r.host !== null) r.host = redactText(r.host, out.redactions);
+      if (r.component !== null) r.component = redactText(r.component, out.redactions);
+      if (r.sessionId !== null) r.sessionId = redactText(r.sessionId, out.redactions);
+      r.attributes = redactAttributes(r.attributes, out.redactions);
+      if (r.stack.length > 0) r.stack = r.stack.map((f) => redactText(f, out.redactions));
+      out.items.push({
+        position: many ? `${position}#${i}` : position,
+        service: normalizeServiceName(r.service) ?? options.defaultService,
+        message,
         fallbackTime: record.timestamp ?? null,
-        level: r.level,
-        service,
-        host: r.host === null ? null : redactText(r.host, out.redactions),
-        component: r.component === null ? null : redactText(r.component, out.redactions),
-        traceId: r.traceId,
-        spanId: r.spanId,
-        sessionId: r.sessionId === null ? null : redactText(r.sessionId, out.redactions),
-        templateId: mined.templateId,
-        template: mined.template,
-        params: mined.params,
-        numbers: options.extractNumbers?.(message) ?? {},
-        attributes: redactAttributes(r.attributes, out.redactions),
-        stack: r.stack.map((f) => redactText(f, out.redactions)),
+        record: r,
       });
+    }
+  }
+  return out;
+}
+
+/** The services a decoded batch names: whose miners must be ready before `mineDecoded`. */
+export function servicesOf(batch: DecodedBatch): Set<string> {
+  const services = new Set<string>();
+  for (const item of batch.items) services.add(item.service);
+  return services;
+}
+
+/** The stateful half: each message through its service's miner, in input order. */
+export function mineDecoded(
+  batch: DecodedBatch,
+  options: Pick<ExtractOptions, 'minerFor' | 'extractNumbers'>,
+): ExtractResult {
+  const out: ExtractResult = {
+    events: [],
+    records: batch.records,
+    unparsed: batch.unparsed,
+    rejected: batch.rejected,
+    deadLetters: batch.deadLetters,
+    byFormat: {},
+    redactions: batch.redactions,
+    newTemplates: [],
+    templates: 0,
+    withStack: 0,
+  };
+  const seenTemplates = new Set<string>();
+  for (const { position, service, message, fallbackTime, record: r } of batch.items) {
+    const mined = options.minerFor(service).add(message);
+    seenTemplates.add(`${service}\u0000${mined.templateId}`);
+    if (mined.isNew)
+      out.newTemplates.push({ service, templateId: mined.templateId, template: mined.template });
+    if (r.stack.length > 0) out.withStack++;
+    count(out.byFormat, r.format);
+    out.events.push({
+      position,
+      format: r.format,
+      timestamp: r.timestamp,
+      timestampText: r.timestampText,
+      fallbackTime,
+      level: r.level,
+      service,
+      host: r.host,
+      component: r.component,
+      traceId: r.traceId,
+      spanId: r.spanId,
+      sessionId: r.sessionId,
+      templateId: mined.templateId,
+      template: mined.template,
+      params: mined.params,
+      numbers: options.extractNumbers?.(message) ?? {},
+      attributes: r.attributes,
+      stack: r.stack,
     });
   }
   out.templates = seenTemplates.size;
   return out;
+}
+
+/** Decode -> header -> redact -> mine, for callers that have every miner at hand. */
+export function extractEvents(input: readonly PositionedRecord[], options: ExtractOptions): ExtractResult {
+  return mineDecoded(decodeRecords(input, options), options);
 }
 
 export interface NormalizeStepOptions {
