@@ -12,22 +12,32 @@ import {
 } from '../ranges/parseLedger.js';
 
 interface LedgerDoc extends LedgerState {
+  /** `<topic>@<version>`: the unique key that makes a write conditional. */
   _id: string;
-  updatedAt: Date;
+  topic: string;
+  writtenAt: Date;
+  /** Set on versions far behind the latest, whose content was dropped to save space. */
+  pruned?: boolean;
 }
 
-/** Where the ledger lives: one document per raw topic, holding every partition, so one conditional write covers all. */
+/** Where the ledger lives: one document per raw topic and version, holding every partition. */
 export const PARSE_LEDGER_COLLECTION = 'parse_ledger';
 /** The per-topic cursor `healctl parse` kept before the ledger; read once to start a topic's ledger from it. */
 const LEGACY_CURSORS_COLLECTION = 'parse_cursors';
+/** Versions kept whole behind the latest, for an operator who wants to see how the ledger got where it is. */
+const VERSIONS_KEPT = 50;
 
 /**
- * The ledger of parse requests of one raw topic in MongoDB. FerretDB has no multi-document transactions, so all
- * partitions live in one document and every write is conditional on the version that was read: of two invocations
- * planning from the same version, only one write succeeds; the other reads again and plans around it.
+ * The ledger of parse requests of one raw topic in MongoDB, written only by compare-and-set. FerretDB has no
+ * multi-document transactions, and its conditional updates are not atomic either: measured against the local
+ * FerretDB (SQLite), four concurrent `updateOne({_id, version: 0}, ...)` all matched in most rounds. An insert of a
+ * duplicate `_id` is refused atomically, so every write inserts the next version as a new document
+ * (`<topic>@<version>`): of two invocations that read the same version, exactly one inserts the next; the other
+ * reads again and plans around it. All partitions live in one document, so one write covers them all.
  */
 export class ParseLedgerStore {
   private readonly docs: Collection<LedgerDoc>;
+  private indexed = false;
 
   constructor(
     private readonly db: Db,
@@ -37,36 +47,58 @@ export class ParseLedgerStore {
   }
 
   async read(): Promise<LedgerState> {
-    const doc = await this.docs.findOne({ _id: this.topic });
-    if (doc) return { version: doc.version, requested: doc.requested, pending: doc.pending };
+    const latest = await this.latest();
+    if (latest) return latest;
     const cursor = await this.db
       .collection<{ _id: string; next: Record<string, number> }>(LEGACY_CURSORS_COLLECTION)
       .findOne({ _id: this.topic });
     const initial = cursor ? fromCursor(cursor.next) : EMPTY_LEDGER;
-    try {
-      await this.docs.insertOne({ _id: this.topic, ...initial, updatedAt: new Date() });
-    } catch (error) {
-      // Another invocation created it first: read theirs, it may already hold a request.
-      if (!isDuplicateKey(error)) throw error;
-      return this.read();
-    }
+    // Another invocation may create it first; reading again then returns theirs, which may hold a request.
+    if (!(await this.insert(initial))) return this.read();
     return initial;
   }
 
-  /** Writes `next` only if the ledger is still at `current`'s version; false when someone wrote in between. */
+  /** Writes `next` only if nobody wrote since `current` was read; false when someone did. */
   async replace(current: LedgerState, next: LedgerState): Promise<boolean> {
-    const r = await this.docs.updateOne(
-      { _id: this.topic, version: current.version },
-      {
-        $set: {
-          version: next.version,
-          requested: next.requested,
-          pending: next.pending,
-          updatedAt: new Date(),
-        },
-      },
+    if (next.version !== current.version + 1) throw new Error('a ledger write moves the version by one');
+    if (!(await this.insert(next))) return false;
+    // Old versions are emptied, never deleted: their ids must stay taken, or an invocation that read one of
+    // them long ago could still insert its successor.
+    await this.docs.updateMany(
+      { topic: this.topic, version: { $lt: next.version - VERSIONS_KEPT }, pruned: { $ne: true } },
+      { $set: { requested: [], pending: [], pruned: true } },
     );
-    return r.matchedCount === 1;
+    return true;
+  }
+
+  private idOf(version: number): string {
+    return `${this.topic}@${version}`;
+  }
+
+  private async latest(): Promise<LedgerState | null> {
+    if (!this.indexed) {
+      await this.docs.createIndex({ topic: 1, version: -1 });
+      this.indexed = true;
+    }
+    const doc = await this.docs.findOne({ topic: this.topic }, { sort: { version: -1 } });
+    return doc ? { version: doc.version, requested: doc.requested, pending: doc.pending } : null;
+  }
+
+  private async insert(state: LedgerState): Promise<boolean> {
+    try {
+      await this.docs.insertOne({
+        _id: this.idOf(state.version),
+        topic: this.topic,
+        version: state.version,
+        requested: state.requested,
+        pending: state.pending,
+        writtenAt: new Date(),
+      });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 }
 
