@@ -18,7 +18,20 @@ import {
 } from '@self-healing/telemetry-parse';
 import { createProjector, projectedTopicsOf } from '@self-healing/projector';
 import { connectMongo, type ConsumerLoop } from '@self-healing/shared';
-import { main } from '@self-healing/cli';
+import {
+  main,
+  mergeRanges,
+  ParseLedgerStore,
+  planParse,
+  planRequests,
+  requestThroughLedger,
+  reserve,
+  runIdFor,
+  sendParseCommands,
+  subtractRanges,
+  PARSE_LEDGER_COLLECTION,
+} from '@self-healing/cli';
+import type { OffsetRange } from '@self-healing/shared';
 import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
 
 /** Runs `healctl <args>` in this process, as an operator would from a shell: exit code and what it printed. */
@@ -223,8 +236,8 @@ describe('healctl against the real servers', () => {
       await healctl('parse', '--run-id', 'cli-upstream', '--json'),
     );
     expect(first.runId).toBe('cli-upstream');
-    // What ship and the dead-letter re-drive wrote earlier was already requested or is new; the 5 records are in it.
-    expect(first.records).toBeGreaterThanOrEqual(5);
+    // What the two `ship --parse` wrote is in the ledger already: only the 5 records and the re-driven dead letter.
+    expect(first.records).toBe(6);
     await waitFor(
       async () =>
         json<{ status?: string }>(await healctl('incidents', 'show', 'cli-upstream', '--json')).status ===
@@ -235,7 +248,225 @@ describe('healctl against the real servers', () => {
         `${(error as Error).message}: ${(await healctl('incidents', 'show', 'cli-upstream')).out}`,
       );
     });
-    expect(json(await healctl('parse', '--json'))).toEqual({ runId: null, ranges: [] });
+    expect(json(await healctl('parse', '--json'))).toMatchObject({ runId: null, runs: [], records: 0 });
+  });
+
+  /** Every parse command healctl put on the commands topic over the raw topic: run id and ranges. */
+  async function parseCommands(): Promise<Array<{ runId: string; ranges: OffsetRange[] }>> {
+    const e = testEndpoints();
+    const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
+    const out: Array<{ runId: string; ranges: OffsetRange[] }> = [];
+    await readTopic(createKafka('cli-test-commands', e.kafkaBrokers), `${prefix}selfhealing.commands`, {
+      onMessage: async (m) => {
+        if (!m.value) return;
+        const c = await codec.decode(m.value);
+        if (c.meta.type !== 'ParseTelemetryCommand') return;
+        const p = c.payload as { runId: string; source: { topic: string | null; partitions: OffsetRange[] } };
+        out.push({ runId: p.runId, ranges: p.source.partitions });
+      },
+    });
+    return out;
+  }
+
+  /** Publishes records as an upstream system would (not through healctl); returns the offsets they got. */
+  async function publishUpstream(service: string, n: number): Promise<OffsetRange[]> {
+    const producer = createKafka('upstream', testEndpoints().kafkaBrokers).producer();
+    await producer.connect();
+    try {
+      const t0 = Date.UTC(2024, 2, 1, 12);
+      const meta = await producer.send({
+        topic: `${prefix}selfhealing.telemetry.raw`,
+        messages: Array.from({ length: n }, (_, i) => ({
+          key: service,
+          value: JSON.stringify({
+            level: 30,
+            time: t0 + i * 1000,
+            name: service,
+            msg: `job ${i} done in ${i} ms`,
+          }),
+          headers: { 'content-type': 'application/json' },
+        })),
+      });
+      return meta.map((m) => ({
+        partition: m.partition,
+        fromOffset: Number(m.baseOffset),
+        toOffset: Number(m.baseOffset) + n,
+      }));
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  const completed = (runId: string) =>
+    waitFor(
+      async () =>
+        json<{ status?: string }>(await healctl('incidents', 'show', runId, '--json')).status === 'completed',
+      { timeoutMs: 60_000, maxIntervalMs: 500, message: `run ${runId} completed` },
+    );
+
+  it('ship --parse, then upstream records, then parse: every record requested exactly once', async () => {
+    const file = join(logRoot, 'checkout.log');
+    const t0 = Date.UTC(2024, 2, 1, 13);
+    writeFileSync(
+      file,
+      Array.from(
+        { length: 30 },
+        (_, i) => `${new Date(t0 + i * 1000).toISOString()} INFO order ${i} paid in ${i} ms`,
+      ).join('\n'),
+    );
+    const shipped = json<{ ranges: OffsetRange[]; parseRunId: string }>(
+      await healctl('ship', file, '--service', 'checkout', '--lines-per-record', '10', '--parse', '--json'),
+    );
+    expect(shipped.ranges.reduce((n, r) => n + r.toOffset - r.fromOffset, 0)).toBe(3);
+    expect(shipped.parseRunId).toBe(runIdFor(`${prefix}selfhealing.telemetry.raw`, shipped.ranges));
+    const upstream = await publishUpstream('billing', 4);
+
+    const parsed = json<{ runs: Array<{ runId: string; ranges: OffsetRange[] }>; records: number }>(
+      await healctl('parse', '--json'),
+    );
+    // Exactly the upstream records: nothing ship --parse had requested.
+    expect(parsed.records).toBe(4);
+    expect(mergeRanges(parsed.runs.flatMap((r) => r.ranges))).toEqual(mergeRanges(upstream));
+    expect(json(await healctl('parse', '--json'))).toMatchObject({ runs: [], records: 0 });
+    for (const id of [shipped.parseRunId, ...parsed.runs.map((r) => r.runId)]) await completed(id);
+
+    // On the commands topic, across every request of this file's tests: no offset twice, none left out.
+    const commands = await parseCommands();
+    const all = commands.flatMap((c) => c.ranges);
+    const covered = mergeRanges(all);
+    expect(all.reduce((n, r) => n + r.toOffset - r.fromOffset, 0)).toBe(
+      covered.reduce((n, r) => n + r.toOffset - r.fromOffset, 0),
+    );
+    const admin = createKafka('cli-test-admin', testEndpoints().kafkaBrokers).admin();
+    await admin.connect();
+    const ends = await admin
+      .fetchTopicOffsets(`${prefix}selfhealing.telemetry.raw`)
+      .finally(() => admin.disconnect());
+    const log = ends
+      .map((o) => ({ partition: o.partition, fromOffset: Number(o.low), toOffset: Number(o.high) }))
+      .filter((r) => r.toOffset > r.fromOffset);
+    expect(subtractRanges(log, covered)).toEqual([]);
+    const { client, db } = await connectMongo(testEndpoints().mongodbUri, dbName);
+    try {
+      const ledger = await db
+        .collection<{ topic: string; version: number; requested: OffsetRange[]; pending: unknown[] }>(
+          PARSE_LEDGER_COLLECTION,
+        )
+        .findOne({ topic: `${prefix}selfhealing.telemetry.raw` }, { sort: { version: -1 } });
+      expect(ledger?.pending).toEqual([]);
+      expect(ledger?.requested).toEqual(covered);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a request left pending by a crash is sent again once, and parsed once whether or not it had been sent', async () => {
+    const topic = `${prefix}selfhealing.telemetry.raw`;
+    const e = testEndpoints();
+    const kafka = createKafka('cli-test-crash', e.kafkaBrokers);
+    const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
+    const { client, db } = await connectMongo(e.mongodbUri, dbName);
+    try {
+      const store = new ParseLedgerStore(db, topic);
+      const template = { topic, services: [], windowMs: null, comment: () => 'crashed invocation' };
+      const longAgo = Date.now() - 10 * 60_000;
+      // Crashed after reserving, before sending.
+      const unsent = await publishUpstream('billing', 2);
+      let state = await store.read();
+      const [neverSent] = planRequests(state, unsent, template, longAgo);
+      expect(await store.replace(state, reserve(state, [neverSent!]))).toBe(true);
+      // Crashed after sending, before settling.
+      const sentOnce = await publishUpstream('payments', 3);
+      state = await store.read();
+      const [alreadySent] = planRequests(state, sentOnce, template, longAgo);
+      expect(await store.replace(state, reserve(state, [alreadySent!]))).toBe(true);
+      await sendParseCommands(kafka, codec, `${prefix}selfhealing.commands`, topic, [alreadySent!]);
+      await completed(alreadySent!.runId);
+
+      const parsed = json<{ runs: unknown[]; resent: string[] }>(await healctl('parse', '--json'));
+      expect(parsed.runs).toEqual([]);
+      expect(parsed.resent.sort()).toEqual([neverSent!.runId, alreadySent!.runId].sort());
+      expect((await store.read()).pending).toEqual([]);
+      expect(json(await healctl('parse', '--json'))).toMatchObject({ runs: [], resent: [] });
+      await completed(neverSent!.runId);
+      // The copy sent again is skipped by the stage: each run went through its beats once.
+      for (const id of [neverSent!.runId, alreadySent!.runId]) {
+        const run = json<{ timeline: Array<{ handler: string }> }>(
+          await healctl('incidents', 'show', id, '--json'),
+        );
+        expect(run.timeline.map((t) => t.handler)).toEqual([
+          'parseTelemetryRequested',
+          'loadLogFiles',
+          'extractTelemetryEvents',
+          'normalizeTelemetryData',
+          'aggregateTelemetryMetrics',
+          'storeTelemetryDatabase',
+          'parseTelemetryCompleted',
+        ]);
+      }
+      const commands = await parseCommands();
+      expect(commands.filter((c) => c.runId === alreadySent!.runId)).toHaveLength(2);
+      expect(commands.filter((c) => c.runId === neverSent!.runId)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('concurrent parse requests never request the same range twice', async () => {
+    const topic = `${prefix}selfhealing.telemetry.raw`;
+    const upstream = await publishUpstream('search', 6);
+    const e = testEndpoints();
+    const kafka = createKafka('cli-test-concurrent', e.kafkaBrokers);
+    const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = (await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())).map((o) => ({
+      partition: o.partition,
+      low: Number(o.low),
+      high: Number(o.high),
+    }));
+    // Three invocations that all read the same ledger version before any of them writes: the worst race.
+    let arrived = 0;
+    let release!: () => void;
+    const allRead = new Promise<void>((resolve) => (release = resolve));
+    let lostWrites = 0;
+    class RacingStore extends ParseLedgerStore {
+      private first = true;
+      override async read() {
+        const state = await super.read();
+        if (this.first) {
+          this.first = false;
+          if (++arrived === 3) release();
+          await allRead;
+        }
+        return state;
+      }
+      override async replace(...args: Parameters<ParseLedgerStore['replace']>) {
+        const ok = await super.replace(...args);
+        if (!ok) lostWrites++;
+        return ok;
+      }
+    }
+    const { client, db } = await connectMongo(e.mongodbUri, dbName);
+    try {
+      const outcomes = await Promise.all(
+        [1, 2, 3].map(() =>
+          requestThroughLedger(
+            new RacingStore(db, topic),
+            (requests) => sendParseCommands(kafka, codec, `${prefix}selfhealing.commands`, topic, requests),
+            (state, now) =>
+              planParse(state, ends, { topic, services: [], windowMs: null, comment: (n) => `${n}` }, now),
+          ),
+        ),
+      );
+      expect(lostWrites).toBeGreaterThanOrEqual(2);
+      const ranges = outcomes.flatMap((o) => o.sent.flatMap((r) => r.ranges));
+      expect(ranges.reduce((n, r) => n + r.toOffset - r.fromOffset, 0)).toBe(6);
+      expect(mergeRanges(ranges)).toEqual(mergeRanges(upstream));
+      for (const r of outcomes.flatMap((o) => o.sent)) await completed(r.runId);
+    } finally {
+      await client.close();
+    }
   });
 
   it('replays the projection into a new collection with the same documents', async () => {
