@@ -31,6 +31,7 @@ import {
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ProfileName, ScoredFile } from '../src/nab/index.js';
+import { isSplitHalf, splitByPosition } from '../src/nab/split.js';
 import {
   NAB_PROFILES,
   PROFILE_NAMES,
@@ -209,20 +210,6 @@ function compareWithDerived(
   return { compared, maxAbsDiff: round(maxAbsDiff, 4) };
 }
 
-/** The files at odd (1st, 3rd, ...) or even positions of the sorted list, and the others. */
-function splitFiles(
-  files: readonly ScoredFile[],
-  half: string,
-): { dev: ScoredFile[]; heldout: ScoredFile[] } {
-  if (half !== 'odd' && half !== 'even') throw new Error(`--split must be odd or even, not ${half}`);
-  const sorted = [...files].sort((a, b) => (a.relativePath < b.relativePath ? -1 : 1));
-  const devParity = half === 'odd' ? 0 : 1; // index 0 is the 1st file
-  return {
-    dev: sorted.filter((_, i) => i % 2 === devParity),
-    heldout: sorted.filter((_, i) => i % 2 !== devParity),
-  };
-}
-
 function summary(files: readonly ScoredFile[]): Record<string, number> {
   const r = evaluateAllProfiles(files);
   return {
@@ -284,7 +271,9 @@ function main(): void {
     }
   }
   const detectMs = performance.now() - started;
-  const split = args.split === undefined ? null : splitFiles(files, args.split);
+  if (args.split !== undefined && !isSplitHalf(args.split))
+    throw new Error(`--split must be odd or even, not ${args.split}`);
+  const split = args.split === undefined ? null : splitByPosition(files, args.split);
   const evaluated = split?.dev ?? files;
   const results = evaluateAllProfiles(evaluated);
   const windowCount = evaluated.reduce((n, f) => n + f.windows.length, 0);
