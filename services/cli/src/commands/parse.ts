@@ -30,10 +30,11 @@ export function planParse(
  *
  * What was requested is one ledger per raw topic (MongoDB `parse_ledger`, offset ranges per partition), written by
  * this command and by `ship --parse` alike: a request covers the complement of the ledger up to the high
- * watermarks, gaps included, in as few ranges as possible, and the records a `ship --parse` requested are not
- * requested again. Ranges are reserved with a version-guarded write before the command is sent (so concurrent
- * invocations never both take a range) and settled after; see `requestThroughLedger` for crashes in between.
- * A parse command names each partition once, so a ledger with gaps in a partition is requested as several runs.
+ * watermarks, gaps included, in as few ranges as possible, so records a `ship --parse` requested are not requested
+ * again. Ranges are reserved by a compare-and-set write of the ledger's next version before the command is sent
+ * (so concurrent invocations never both take a range) and settled after; see `requestThroughLedger` for crashes in
+ * between. A parse command names each partition once, so gaps in a partition are requested as several runs. There
+ * is no service filter: the ledger records ranges, so a request covers every service's records in them.
  */
 export function registerParseCommand(program: Command): void {
   program

@@ -3,8 +3,8 @@ import { deterministicId } from '@self-healing/shared';
 import { mergeRanges, onePerPartition, overlaps, subtractRanges } from './offsetRanges.js';
 
 /**
- * The ledger of parse requests over one raw topic, as pure state transitions (the MongoDB document and its
- * version-guarded writes live in commands/parseLedgerStore.ts).
+ * The ledger of parse requests over one raw topic, as pure state transitions (its MongoDB documents and their
+ * compare-and-set writes live in commands/parseRequests.ts).
  *
  * A request is first reserved (`pending`, with everything needed to send it again), then sent to the commands
  * topic, then settled (its ranges joined to `requested`). Whoever crashes between reserving and settling leaves a
