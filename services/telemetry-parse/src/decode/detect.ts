@@ -31,18 +31,24 @@ export function declaredFormat(record: RawKafkaRecord): LogFormat | null {
   return null;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Text is valid UTF-8 without control characters other than tab, CR, LF (and form feed). Protobuf almost
  * never passes: lengths, tags and fixed64 timestamps put control bytes in every message.
  */
 export function looksLikeText(bytes: Uint8Array): string | null {
-  let text: string;
+  // Control characters are all ASCII, and UTF-8 never uses ASCII byte values inside a multi-byte sequence: a
+  // scan of the bytes finds exactly what a scan of the decoded text would, at a fraction of the cost.
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 ? b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d : b === 0x7f) return null;
+  }
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     return null;
   }
-  return /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(text) ? null : text;
 }
 
 /** Sniffs a record whose producer declared nothing. */

@@ -69,20 +69,39 @@ const FIELDS = {
 /** Keys that describe the log format itself, not the event. */
 const FORMAT_KEYS = new Set(['v', 'ecs.version', 'log.original']);
 
+type Role = keyof typeof FIELDS;
+
+/** Each known field name's role and its rank among that role's names (lower wins). Names are unique across roles. */
+const ROLE_OF = new Map<string, { role: Role; rank: number }>(
+  (Object.entries(FIELDS) as Array<[Role, readonly string[]]>).flatMap(([role, names]) =>
+    names.map((name, rank) => [name, { role, rank }] as const),
+  ),
+);
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** Flattens nested objects into dotted keys; arrays of scalars become JSON text (they are rare in logs). */
 export function flatten(
   value: unknown,
   prefix = '',
   out: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  if (isPlainObject(value)) {
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      flatten(value[k], prefix ? `${prefix}.${k}` : k, out);
     }
   } else if (prefix) {
     out[prefix] = value;
   }
   return out;
+}
+
+/** Most log lines are flat already (pino, bunyan): then the parsed object is its own flattening, no copy. */
+function flattenedView(obj: Record<string, unknown>): Record<string, unknown> {
+  for (const k in obj) if (isPlainObject(obj[k])) return flatten(obj);
+  return obj;
 }
 
 function scalar(value: unknown): Scalar | null {
@@ -92,53 +111,72 @@ function scalar(value: unknown): Scalar | null {
   return null;
 }
 
-function takeFrom(flat: Record<string, unknown>, used: Set<string>, keys: readonly string[]): Scalar | null {
-  for (const key of keys) {
-    if (!(key in flat)) continue;
-    const v = scalar(flat[key]);
-    if (v === null || v === '') continue;
-    used.add(key);
-    return v;
-  }
-  return null;
+function asText(v: Scalar | null | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
 }
 
-function asText(v: Scalar | null): string | null {
-  return v === null ? null : String(v);
+/**
+ * For each role, the value of its highest-ranked field that holds a non-empty scalar, found in one pass over the
+ * object's keys (rather than probing every known field name of every role), and the keys so used.
+ */
+function pickRoles(flat: Record<string, unknown>): {
+  values: Partial<Record<Role, Scalar>>;
+  used: Set<string>;
+} {
+  const best: Partial<Record<Role, { rank: number; key: string; value: Scalar }>> = {};
+  for (const key in flat) {
+    if (!Object.prototype.hasOwnProperty.call(flat, key)) continue;
+    const known = ROLE_OF.get(key);
+    if (!known) continue;
+    const current = best[known.role];
+    if (current && current.rank < known.rank) continue;
+    const v = scalar(flat[key]);
+    if (v === null || v === '') continue;
+    best[known.role] = { rank: known.rank, key, value: v };
+  }
+  const values: Partial<Record<Role, Scalar>> = {};
+  const used = new Set<string>();
+  for (const role in best) {
+    const b = best[role as Role]!;
+    values[role as Role] = b.value;
+    used.add(b.key);
+  }
+  return { values, used };
 }
 
 /** Maps one parsed JSON log object to a record; null when it has neither a message nor an error message. */
 export function jsonObjectToRecord(obj: Record<string, unknown>, maxAttributes: number): LogRecord | null {
-  const flat = flatten(obj);
-  const used = new Set<string>();
-  const take = (keys: readonly string[]): Scalar | null => takeFrom(flat, used, keys);
+  const flat = flattenedView(obj);
+  const { values, used } = pickRoles(flat);
 
-  const exceptionMessage = asText(take(FIELDS.exceptionMessage));
-  const exceptionType = asText(take(FIELDS.exceptionType));
-  const messageValue = take(FIELDS.message);
+  const exceptionMessage = asText(values.exceptionMessage);
+  const exceptionType = asText(values.exceptionType);
+  const messageValue = values.message ?? null;
   const message = messageValue !== null ? String(messageValue) : exceptionMessage;
   if (message === null) return null;
 
   // Winston's errors() format and some loggers put "message\n    at frame..." into the message itself.
-  const [firstLine, ...restLines] = message.split(/\r?\n/);
-  const record = emptyRecord('json', (firstLine ?? '').trim());
-  const stackText = asText(take(FIELDS.stack));
-  record.stack = parseStack(stackText !== null ? stackText : restLines);
+  const newline = message.indexOf('\n');
+  const firstLine = newline < 0 ? message : message.slice(0, newline).replace(/\r$/, '');
+  const record = emptyRecord('json', firstLine.trim());
+  const stackText = asText(values.stack);
+  if (stackText !== null) record.stack = parseStack(stackText);
+  else if (newline >= 0) record.stack = parseStack(message.slice(newline + 1).split(/\r?\n/));
 
-  const ts = take(FIELDS.timestamp);
+  const ts = values.timestamp;
   if (typeof ts === 'number') record.timestamp = epochMsFromNumber(ts);
   else if (typeof ts === 'string') {
     if (/^\d+(\.\d+)?$/.test(ts.trim())) record.timestamp = epochMsFromNumber(Number(ts));
     else record.timestampText = ts;
   }
-  record.level = asText(take(FIELDS.level));
-  record.service = asText(take(FIELDS.service));
-  record.host = asText(take(FIELDS.host));
-  record.component = asText(take(FIELDS.component));
-  record.process = asText(take(FIELDS.process));
-  record.traceId = asText(take(FIELDS.traceId));
-  record.spanId = asText(take(FIELDS.spanId));
-  record.sessionId = asText(take(FIELDS.sessionId));
+  record.level = asText(values.level);
+  record.service = asText(values.service);
+  record.host = asText(values.host);
+  record.component = asText(values.component);
+  record.process = asText(values.process);
+  record.traceId = asText(values.traceId);
+  record.spanId = asText(values.spanId);
+  record.sessionId = asText(values.sessionId);
   if (exceptionType !== null) record.attributes['exception.type'] = exceptionType;
   if (exceptionMessage !== null && messageValue !== null)
     record.attributes['exception.message'] = exceptionMessage;

@@ -92,8 +92,16 @@ function bump(counts: RedactionCounts, kind: RedactionKind, by = 1): void {
   counts[kind] = (counts[kind] ?? 0) + by;
 }
 
+/**
+ * True whenever some rule's `mayMatch` is (a superset of their union, case-insensitive): one scan tells that a
+ * message, usually, holds nothing to redact.
+ */
+const ANY_RULE_MAY_MATCH =
+  /-----BEGIN|:\/\/|bearer|basic|eyJ|A[BCGIKNPRS][A-Z]A|@|pass|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|session[_-]?key|signature/i;
+
 /** Redacts secrets in free text; adds what it replaced to `counts`. */
 export function redactText(text: string, counts: RedactionCounts = {}): string {
+  if (!ANY_RULE_MAY_MATCH.test(text)) return text;
   let out = text;
   for (const rule of RULES) {
     if (!rule.mayMatch(out)) continue;
@@ -110,9 +118,17 @@ export function redactText(text: string, counts: RedactionCounts = {}): string {
 
 /** True when an attribute key names a secret (`password`, `db.password`, `x-api-key`, `authorization`). */
 export function isSecretKey(key: string): boolean {
+  // Attribute keys repeat on every line of a source: remember the verdicts (a bounded number of them).
+  const known = secretKeyVerdicts.get(key);
+  if (known !== undefined) return known;
   const last = key.split('.').pop() ?? key;
-  return SECRET_KEY.test(last.replace(/-/g, '_')) && !NOT_SECRET_KEY.test(last);
+  const verdict = SECRET_KEY.test(last.replace(/-/g, '_')) && !NOT_SECRET_KEY.test(last);
+  if (secretKeyVerdicts.size >= 10_000) secretKeyVerdicts.clear();
+  secretKeyVerdicts.set(key, verdict);
+  return verdict;
 }
+
+const secretKeyVerdicts = new Map<string, boolean>();
 
 /**
  * Redacts attributes: values under secret keys are replaced whole (strings and numbers; booleans say nothing),
