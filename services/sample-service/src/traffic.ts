@@ -30,6 +30,12 @@ export interface FaultLabel {
   start: number;
   end: number;
   step: Handler;
+  /**
+   * The handlers whose log lines show the fault in a changed request: the step itself, and the request's completion
+   * line when the fault changes its status or its duration (`POST /api/checkout completed ... took N ms` times the
+   * whole request, so a slow step makes it slow too). A detector pointing at another handler's template is wrong.
+   */
+  handlers: Handler[];
   /** Trace ids of the requests the fault actually changed. */
   traceIds: string[];
   description: string;
@@ -170,6 +176,7 @@ export function generateTraffic(options: TrafficOptions): Traffic {
       start: spec.start,
       end: spec.end,
       step: spec.step ?? defaultStep[spec.kind],
+      handlers: handlersShowing(spec),
       traceIds: [] as string[],
       description: describe(spec),
     } satisfies FaultLabel,
@@ -237,6 +244,20 @@ function base(
   fields: Record<string, unknown>,
 ): Record<string, unknown> {
   return { level, time, pid: PIDS[host], hostname: HOSTS[host], name: SERVICE, ...fields };
+}
+
+function handlersShowing(spec: FaultSpec): Handler[] {
+  const step = spec.step ?? defaultStep[spec.kind];
+  switch (spec.kind) {
+    case 'skipped-step':
+    case 'reordered-step':
+      return [step];
+    case 'new-exception':
+    case 'latency-regression':
+      return [step, 'respond'];
+    case 'error-burst':
+      return ['chargePayment', 'rollbackInventory', 'respond'];
+  }
 }
 
 function describe(spec: FaultSpec): string {

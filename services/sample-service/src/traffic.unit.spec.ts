@@ -104,6 +104,27 @@ describe('sample service traffic', () => {
     },
   );
 
+  it('given a latency regression, then its label names the handlers whose logged durations it lengthens', () => {
+    const faults = defaultFaultPlan(['latency-regression'], START, 10 * 60_000);
+    const { lines, labels } = generateTraffic({
+      seed: 9,
+      start: START,
+      durationMs: 10 * 60_000,
+      ratePerSecond: 5,
+      faults,
+    });
+    const label = labels[0]!;
+    expect(label.handlers).toEqual(['chargePayment', 'respond']);
+    const took = (r: Record) => Number(/took (\d+) ms/.exec(r.msg)?.[1] ?? NaN);
+    const records = parse(lines).filter((r) => label.traceIds.includes(r.traceId ?? ''));
+    // The slowed step and the completion line, which times the whole request, both take longer than the step did.
+    for (const handler of label.handlers) {
+      const durations = records.filter((r) => r.handler === handler && r.msg.includes(' took ')).map(took);
+      expect(durations.length).toBe(label.traceIds.length);
+      expect(Math.min(...durations)).toBeGreaterThan(180 * 5 * Math.exp(-0.35 * 4));
+    }
+  });
+
   it('places faults in the second half, one after another', () => {
     const plan = defaultFaultPlan(['skipped-step', 'error-burst'], 0, 1000);
     expect(plan).toEqual([
