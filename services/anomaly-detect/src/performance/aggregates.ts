@@ -2,7 +2,12 @@
  * Performance findings from window aggregates: one detector per (service, template, metric), fed in window order,
  * for latency p95, throughput (events per window) and error rate. Emits one `Finding` per anomaly episode onset
  * (and one more if a spike turns out to be a lasting level shift).
+ *
+ * The detector asks whether a series has been here before; a window's value is also a sample (a p95 of 60
+ * requests, a count of 6 events), so an onset is reported only when the window's own events make chance an
+ * unlikely explanation, by exact tails (see `worthReporting`).
  */
+import { DDSketch } from '@datadog/sketches-js';
 import type { Finding, WindowAggregate } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
 import type {
@@ -22,18 +27,23 @@ export interface PerformanceMonitorOptions {
   /** Latency p95 needs at least this many timed events in the window to be meaningful. */
   minLatencyCount: number;
   /**
-   * Counts are noisy: a throughput change within this many Poisson standard deviations of the baseline, or an
-   * error-rate change within this many binomial ones, is not reported (a quiet template going from 5 to 11 events
-   * a minute is chance, not an incident). 0 disables.
+   * Windows are samples: an onset is reported only if chance would give its window's events less often than once
+   * in this long for one series, i.e. with a probability below `windowMs / chanceAlarmEveryMs` per window (a series
+   * of 1-minute windows is tested 10 080 times a week: a per-window "3 sigma" would alarm about once a week per
+   * series by itself, times every template and metric). Exact tails: Poisson for throughput (a quiet template
+   * going from 5 to 12 events a minute is chance), binomial for the error rate, and binomial for latency: how many
+   * of the window's requests are slower than the baseline p95, where chance puts 5% of them. 0 disables (latency
+   * then only needs `minLatencyRiseMs`). Default one week.
    */
-  countNoiseZ: number;
-  /** Below this many events a window's count variance is taken as this (a template going from 0 to 3 is chance). */
+  chanceAlarmEveryMs: number;
+  /** The Poisson mean a count is compared with is at least this (a template going from 0 to 3 is chance). */
   countVarianceFloor: number;
   /**
-   * Latency findings are degradations only: a p95 that rises by at least this share of its baseline and by at least
-   * `minLatencyRiseMs`. Latency falling is good news, and a 2 ms change is not worth an incident.
+   * Only for aggregates without a latency sketch (the slow-request count needs one): a p95 must rise by at least
+   * this share of its baseline.
    */
   minLatencyRise: number;
+  /** Latency findings are degradations only, of at least this many ms: a 2 ms change is not worth an incident. */
   minLatencyRiseMs: number;
 }
 
@@ -41,7 +51,7 @@ export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOpt
   detector: {},
   maxZeroFillWindows: 1440,
   minLatencyCount: 5,
-  countNoiseZ: 3,
+  chanceAlarmEveryMs: 7 * 24 * 3600_000,
   countVarianceFloor: 4,
   minLatencyRise: 0.2,
   minLatencyRiseMs: 5,
@@ -164,23 +174,127 @@ export class PerformanceMonitor {
     if (r.finding?.onset && this.worthReporting(metric, r.finding, a)) out.push(toFinding(e, r.finding));
   }
 
+  /**
+   * Whether the window behind an onset is more than chance. The detector judges the series of window values;
+   * each value is itself a statistic of a few events, whose sampling noise a stationary series shows as new
+   * highs now and then (a p95 of 60 requests moves by about 10% from window to window by itself). So the test
+   * is on the window's events, against the baseline the detector reports.
+   */
   private worthReporting(metric: PerformanceMetric, d: AnomalyDetail, a: WindowAggregate): boolean {
-    const delta = Math.abs(d.observed - d.baseline);
+    const test = this.opts.chanceAlarmEveryMs > 0;
+    const alpha = Math.min(1, a.windowMs / this.opts.chanceAlarmEveryMs);
+    const up = d.direction === 'up';
     if (metric === 'latency.p95') {
-      const rise = d.observed - d.baseline;
-      return (
-        d.direction === 'up' &&
-        rise >= this.opts.minLatencyRiseMs &&
-        rise >= this.opts.minLatencyRise * Math.abs(d.baseline)
-      );
+      if (!up || d.observed - d.baseline < this.opts.minLatencyRiseMs) return false;
+      const slow = a.latencySketch ? countAbove(a.latencySketch, d.baseline) : null;
+      if (slow === null) return d.observed - d.baseline >= this.opts.minLatencyRise * Math.abs(d.baseline);
+      return !test || binomialTail(slow.above, slow.total, P95_TAIL, 'upper') <= alpha;
     }
-    const z = this.opts.countNoiseZ;
-    if (z <= 0) return true;
-    if (metric === 'throughput')
-      return delta >= z * Math.sqrt(Math.max(d.baseline, this.opts.countVarianceFloor));
-    const p = Math.min(Math.max(d.baseline, 1 / Math.max(a.count, 1)), 1 - 1e-9);
-    return delta >= z * Math.sqrt((p * (1 - p)) / Math.max(a.count, 1));
+    if (!test) return true;
+    if (metric === 'throughput') {
+      const mean = Math.max(d.baseline, this.opts.countVarianceFloor);
+      const k = Math.round(d.observed);
+      return poissonTail(k, mean, up ? 'upper' : 'lower') <= alpha;
+    }
+    const n = Math.max(a.count, 1);
+    const p = Math.min(Math.max(d.baseline, 1 / n), 1 - 1e-9);
+    return binomialTail(a.errorCount, n, p, up ? 'upper' : 'lower') <= alpha;
   }
+}
+
+/** Share of a window's requests above its p95 when nothing changed. */
+const P95_TAIL = 0.05;
+
+/**
+ * How many of the sketch's values lie above `threshold`, counting only buckets entirely above it (the sketch's
+ * relative accuracy blurs the one holding it): a conservative count. Null for an empty or unreadable sketch.
+ */
+export function countAbove(
+  sketchBytes: Uint8Array,
+  threshold: number,
+): { above: number; total: number } | null {
+  let s: DDSketch;
+  try {
+    s = DDSketch.fromProto(sketchBytes);
+  } catch {
+    return null;
+  }
+  const store = s.store;
+  let total = s.zeroCount;
+  let above = 0;
+  const from = threshold > 0 ? s.mapping.key(threshold) + 1 : -Infinity;
+  for (let key = store.minKey; key <= store.maxKey; key++) {
+    const n = store.bins[key - store.offset] ?? 0;
+    total += n;
+    if (key >= from) above += n;
+  }
+  for (let key = s.negativeStore.minKey; key <= s.negativeStore.maxKey; key++)
+    total += s.negativeStore.bins[key - s.negativeStore.offset] ?? 0;
+  return total > 0 ? { above, total } : null;
+}
+
+/**
+ * P(X >= k) ('upper') or P(X <= k) ('lower') for X ~ Poisson(mean), summing the probabilities of the tail
+ * outwards from k (they fall geometrically past the mode), or one minus the other tail when k is on the far side.
+ */
+export function poissonTail(k: number, mean: number, side: 'upper' | 'lower'): number {
+  if (mean <= 0) return side === 'upper' ? (k <= 0 ? 1 : 0) : 1;
+  const logPmf = (i: number) => i * Math.log(mean) - mean - logFactorial(i);
+  return discreteTail(k, Math.floor(mean), 0, Infinity, logPmf, side);
+}
+
+/** P(X >= k) ('upper') or P(X <= k) ('lower') for X ~ Binomial(n, p). */
+export function binomialTail(k: number, n: number, p: number, side: 'upper' | 'lower'): number {
+  if (p <= 0) return side === 'upper' ? (k <= 0 ? 1 : 0) : 1;
+  if (p >= 1) return side === 'upper' ? 1 : k >= n ? 1 : 0;
+  const logPmf = (i: number) =>
+    logFactorial(n) - logFactorial(i) - logFactorial(n - i) + i * Math.log(p) + (n - i) * Math.log(1 - p);
+  return discreteTail(k, Math.floor((n + 1) * p), 0, n, logPmf, side);
+}
+
+function discreteTail(
+  k: number,
+  mode: number,
+  lo: number,
+  hi: number,
+  logPmf: (i: number) => number,
+  side: 'upper' | 'lower',
+): number {
+  if (side === 'upper' && k <= lo) return 1;
+  if (side === 'lower' && k >= hi) return 1;
+  if (side === 'upper' && k > hi) return 0;
+  if (side === 'lower' && k < lo) return 0;
+  // Sum from k away from the mode; when k is on the mode's side of the tail, take the complement instead.
+  const sumFrom = (start: number, step: 1 | -1): number => {
+    let sum = 0;
+    for (let i = start; i >= lo && i <= hi; i += step) {
+      const term = Math.exp(logPmf(i));
+      sum += term;
+      if ((step === 1 ? i > mode : i < mode) && term < sum * 1e-16) break;
+    }
+    return sum;
+  };
+  if (side === 'upper') return k > mode ? Math.min(1, sumFrom(k, 1)) : Math.max(0, 1 - sumFrom(k - 1, -1));
+  return k < mode ? Math.min(1, sumFrom(k, -1)) : Math.max(0, 1 - sumFrom(k + 1, 1));
+}
+
+/** ln(n!) by Stirling's series beyond 20 (error below 1e-12 there), exactly below. */
+function logFactorial(n: number): number {
+  if (n < 2) return 0;
+  if (n <= 20) {
+    let f = 1;
+    for (let i = 2; i <= n; i++) f *= i;
+    return Math.log(f);
+  }
+  const x = n + 1;
+  return (
+    (x - 0.5) * Math.log(x) -
+    x +
+    0.5 * Math.log(2 * Math.PI) +
+    1 / (12 * x) -
+    1 / (360 * x ** 3) +
+    1 / (1260 * x ** 5)
+  );
 }
 
 /** One-shot: run fresh detectors over a batch of aggregates and return the findings. */
