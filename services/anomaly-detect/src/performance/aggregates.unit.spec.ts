@@ -2,7 +2,7 @@ import { DDSketch } from '@datadog/sketches-js';
 import { describe, expect, it } from 'vitest';
 import type { WindowAggregate } from '@self-healing/schemas';
 import { HOUR_SCALE_DETECTOR_OPTIONS } from './detector.js';
-import { PerformanceMonitor, binomialTail, countAbove, poissonTail } from './aggregates.js';
+import { PerformanceMonitor, binomialTail, countAbove, poissonTail, shareAboveP95 } from './aggregates.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -79,6 +79,15 @@ describe('exact tails', () => {
     expect(binomialTail(11, 10, 0.1, 'upper')).toBe(0);
     expect(binomialTail(10, 10, 0.1, 'lower')).toBe(1);
     expect(poissonTail(0, 3, 'upper')).toBe(1);
+  });
+});
+
+describe('shareAboveP95', () => {
+  it("is what a small window's p95 leaves above it on average, never below 5%", () => {
+    // The sketch's p95 of 60 requests is the 57th smallest: on average 1 - 57/61 of the distribution lies above.
+    expect(shareAboveP95(60)).toBeCloseTo(1 - 57 / 61, 12);
+    expect(shareAboveP95(100_000)).toBeCloseTo(0.05, 4);
+    expect(shareAboveP95(1)).toBeGreaterThanOrEqual(0.05);
   });
 });
 
