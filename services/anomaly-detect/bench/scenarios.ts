@@ -3,13 +3,22 @@
  *
  *   npm run bench:scenarios -- --json [--seeds 3] [--minutes 12] [--rate 5] [--model learned|declared]
  *                                     [--extractor miner|tiny] [--share 0.05] [--details] [--only <kind>]
- *                                     [--show <rule>]
+ *                                     [--show <rule>] [--perf-minutes 120] [--perf-rate 1] [--factor 5]
  *
- * Each scenario is `--minutes` of checkout traffic from one seed: normal traffic, or normal traffic with one fault
- * injected from minute 6 to minute 8 (the detectors learn from the first minutes). Lines become `TemplatedEvent`s
- * (template mining by @self-healing/telemetry-parse's `TemplateMiner`, or the tiny digit-masking extractor below),
- * then go through the behavioural detector, the error-pattern detector, the error-burst detector (1-minute windows)
- * and the incident reducer.
+ * Short scenarios (`normal` and every fault kind but latency regression) are `--minutes` of checkout traffic at
+ * `--rate` requests/s from one seed: normal traffic, or normal traffic with one fault injected from minute 6 to
+ * minute 8 (the behavioural and error detectors learn from the first minutes). A latency regression needs what the
+ * performance detector needs: an hour of history per series (`HOUR_SCALE_DETECTOR_OPTIONS`, the demo's preset)
+ * before it judges anything. So `latency-regression` and its control `normal-long` are `--perf-minutes` long at
+ * `--perf-rate` requests/s, the regression (`--factor` times slower) injected for the 10 minutes starting 30
+ * minutes before the end; the minutes between the warm-up and the fault are normal traffic judged like any other.
+ *
+ * Lines go through telemetry-parse's own extract, normalize and aggregate steps (those of the service, with its
+ * template miner, or the tiny digit-masking extractor below), 500 lines per record as `healctl ship` sends them.
+ * The events then go through the behavioural detector and the error-pattern detector; each 1-minute window, once
+ * the event stream has passed it, through the error-burst detector and the performance monitor
+ * (`PerformanceMonitor`, hour-scale preset); then the incident reducer. Windows still open when the traffic ends
+ * are left out, as the service leaves out windows not wholly parsed.
  *
  * Scoring. Each finding predicts one fault kind through its rule (`predictedKind`); rules with no fault kind
  * (unexpected-step, repeated-step) are reported apart as `otherFindings`.
@@ -18,63 +27,86 @@
  *   trace is among the label's traces.
  * - Interval-level kinds (new-exception, error-burst, latency-regression): the unit is the label; a prediction is
  *   one finding id; it matches when [since, at] overlaps [start, end + 2 min] (windowed detectors report at window
- *   end) and, when the finding names a trace, that trace is one the fault changed.
+ *   end) and, when the finding names a trace, that trace is one the fault changed. A latency finding must also be
+ *   about a template the fault slowed: one whose events in the changed traces come from the label's handlers (the
+ *   slowed step, and the completion line that times the whole request).
+ * - Latency-regression predictions are the performance findings on a p95 going up (spike, latency-shift); the
+ *   performance monitor's throughput and error-rate findings predict no fault kind and are reported apart.
  * tp = units matched by at least one prediction, fn = units matched by none, fp = predictions matching no unit of
  * their kind (in any scenario, the normal ones included). recall = tp / (tp + fn); precision = matched predictions /
  * all predictions of the kind (`matched` is printed; it differs from tp when several findings hit one label).
  */
 import { parseArgs } from 'node:util';
-import type { Finding, Level, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
+import type { Finding, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
 import { faultKinds, generateTraffic, declaredSequences } from '@self-healing/sample-service';
-import type { FaultKind, FaultLabel } from '@self-healing/sample-service';
-import { TemplateMiner } from '@self-healing/telemetry-parse';
+import type { FaultKind, FaultLabel, FaultSpec } from '@self-healing/sample-service';
+import {
+  MINER_OPTIONS,
+  TemplateMiner,
+  aggregateEvents,
+  extractEvents,
+  extractNumbers,
+  normalizeEvents,
+} from '@self-healing/telemetry-parse';
+import type { MinerLike, PositionedRecord } from '@self-healing/telemetry-parse';
 import { BehavioralDetector, DeclaredModel, LearnedModel } from '../src/behavioral/index.js';
-import { ErrorBurstDetector, ErrorPatternDetector, parseFrame } from '../src/errors/index.js';
+import { ErrorBurstDetector, ErrorPatternDetector } from '../src/errors/index.js';
 import { emptyIncidentReducerState, evolve } from '../src/incidents/index.js';
 import type { IncidentReducerState } from '../src/incidents/index.js';
 import { stableId } from '../src/incidents/stable-id.js';
+import { HOUR_SCALE_DETECTOR_OPTIONS, PerformanceMonitor } from '../src/performance/index.js';
 
 const MIN = 60_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
 const GRACE_MS = 2 * MIN;
+const SERVICE = 'checkout';
+/** Lines per Kafka record, as `healctl ship` sends them. */
+const LINES_PER_RECORD = 500;
 
-const predictedKind: Record<string, FaultKind> = {
+const predictedKindOfRule: Record<string, FaultKind> = {
   'missing-step': 'skipped-step',
   'step-out-of-order': 'reordered-step',
   'new-error-template': 'new-exception',
   'new-stack-signature': 'new-exception',
   'unseen-template': 'new-exception',
   'error-burst': 'error-burst',
-  'latency-shift': 'latency-regression',
-};
-const traceLevel = new Set<FaultKind>(['skipped-step', 'reordered-step']);
-
-const pinoLevel: Record<number, Level> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
 };
 
-interface PinoRecord {
-  level: number;
-  time: number;
-  hostname?: string;
-  name?: string;
-  reqId?: string;
-  traceId?: string;
-  handler?: string;
-  msg: string;
-  err?: { type?: string; message?: string; stack?: string };
+/** The fault kind a finding predicts: by rule, and for performance findings a p95 going up is a latency regression. */
+function predictedKind(f: Finding): FaultKind | undefined {
+  if (f.kind === 'performance')
+    return f.evidence['metric'] === 'latency.p95' && f.evidence['direction'] === 'up'
+      ? 'latency-regression'
+      : undefined;
+  return predictedKindOfRule[f.rule];
 }
 
-type Extractor = (message: string) => { templateId: string; template: string; params: string[] };
+/** Findings without a fault kind, by rule (performance ones also by metric). */
+function otherKey(f: Finding): string {
+  return f.kind === 'performance' ? `${f.rule}:${String(f.evidence['metric'])}` : f.rule;
+}
+
+const traceLevel = new Set<FaultKind>(['skipped-step', 'reordered-step']);
+
+type ScenarioKind = FaultKind | 'normal' | 'normal-long';
+/** Scenarios that need the performance detector's hour of history. */
+const longScenario = (kind: ScenarioKind): boolean => kind === 'normal-long' || kind === 'latency-regression';
 
 /** `key=value` tokens and digit-bearing tokens are parameters (`key=<*>` keeps its key). */
-function tinyExtractor(): Extractor {
-  return (message) => {
+function tinyMiner(): MinerLike {
+  const seen = new Set<string>();
+  return {
+    add(message) {
+      const t = tinyExtract(message);
+      const isNew = !seen.has(t.templateId);
+      seen.add(t.templateId);
+      return { ...t, isNew };
+    },
+  };
+}
+
+function tinyExtract(message: string): { templateId: string; template: string; params: string[] } {
+  {
     const params: string[] = [];
     const template = message
       .split(' ')
@@ -90,115 +122,123 @@ function tinyExtractor(): Extractor {
       })
       .join(' ');
     return { templateId: stableId('tpl', template), template, params };
-  };
-}
-
-function minerExtractor(): Extractor {
-  const miner = new TemplateMiner();
-  return (message) => {
-    const r = miner.add(message);
-    return { templateId: r.templateId, template: r.template, params: r.params };
-  };
-}
-
-function toEvent(line: string, extract: Extractor): TemplatedEvent {
-  const r = JSON.parse(line) as PinoRecord;
-  const t = extract(r.msg);
-  const took = /\btook (\d+) ms\b/.exec(r.msg);
-  const stack = (r.err?.stack ?? '')
-    .split('\n')
-    .slice(1)
-    .map((l) => parseFrame(l))
-    .filter((f) => f !== null)
-    .map((f) => `${f.fn ?? '<anonymous>'} (${f.file}:${f.line ?? 0})`);
-  return {
-    timestamp: r.time,
-    service: r.name ?? 'unknown',
-    host: r.hostname ?? null,
-    level: pinoLevel[r.level] ?? 'info',
-    component: r.handler ?? null,
-    templateId: t.templateId,
-    template: t.template,
-    params: t.params,
-    traceId: r.traceId ?? null,
-    spanId: null,
-    sessionId: r.reqId ?? null,
-    numbers: took ? { durationMs: Number(took[1]) } : {},
-    stack,
-  };
-}
-
-/** Per (service, template) counts of the current 1-minute window, handed to the burst detector when it closes. */
-class Windows {
-  private current = new Map<string, WindowAggregate>();
-  private windowStart: number | null = null;
-
-  add(e: TemplatedEvent): WindowAggregate[] {
-    const start = Math.floor(e.timestamp / MIN) * MIN;
-    const closed = this.windowStart !== null && start > this.windowStart ? this.flush() : [];
-    this.windowStart = start;
-    const key = `${e.service}\u0000${e.templateId}`;
-    let a = this.current.get(key);
-    if (!a) {
-      a = {
-        service: e.service,
-        templateId: e.templateId,
-        template: e.template,
-        windowStart: start,
-        windowMs: MIN,
-        count: 0,
-        errorCount: 0,
-        latency: null,
-        latencySketch: null,
-        firstSeen: e.timestamp,
-        lastSeen: e.timestamp,
-        newTemplate: false,
-      };
-      this.current.set(key, a);
-    }
-    a.count++;
-    if (e.level === 'error' || e.level === 'fatal') a.errorCount++;
-    a.lastSeen = e.timestamp;
-    return closed;
   }
+}
 
-  flush(): WindowAggregate[] {
-    const out = [...this.current.values()];
-    this.current = new Map();
-    return out;
+/**
+ * The lines as the telemetry-parse service turns them into events and 1-minute window aggregates: its extract,
+ * normalize and aggregate steps, one run over all the lines.
+ */
+function parse(
+  lines: readonly string[],
+  extractor: Options['extractor'],
+): {
+  events: TemplatedEvent[];
+  aggregates: WindowAggregate[];
+} {
+  const miner: MinerLike = extractor === 'miner' ? new TemplateMiner(MINER_OPTIONS) : tinyMiner();
+  const records: PositionedRecord[] = [];
+  const encoder = new TextEncoder();
+  for (let i = 0; i < lines.length; i += LINES_PER_RECORD) {
+    records.push({
+      position: `checkout.log:${i + 1}`,
+      record: {
+        value: encoder.encode(lines.slice(i, i + LINES_PER_RECORD).join('\n')),
+        headers: { service: SERVICE },
+      },
+    });
   }
+  const extracted = extractEvents(records, {
+    minerFor: () => miner,
+    extractNumbers,
+    defaultService: SERVICE,
+  });
+  const normalized = normalizeEvents(extracted.events, {
+    defaultZone: 'UTC',
+    defaultLevel: 'info',
+    timeRange: null,
+    services: [],
+  });
+  // One event per line, in line order (the lines are in time order): the ground truth is read from the lines.
+  if (normalized.events.length !== lines.length)
+    throw new Error(`${lines.length} lines gave ${normalized.events.length} events`);
+  const events = normalized.events.map(({ position: _position, ...e }) => e);
+  const { aggregates } = aggregateEvents(normalized.events, {
+    windowMs: MIN,
+    allowedLatenessMs: 30_000,
+    previousMaxEventTime: {},
+    knownTemplates: new Set(),
+  });
+  return { events, aggregates };
+}
+
+/**
+ * Templates of the lines the label's handlers wrote in its changed traces (`events[i]` is `lines[i]`; the handler is
+ * read from the line, since the parse keeps pino's `handler` field only as text).
+ */
+function templatesShowing(
+  label: FaultLabel,
+  lines: readonly string[],
+  events: readonly TemplatedEvent[],
+): Set<string> {
+  const traces = new Set(label.traceIds);
+  const handlers = new Set<string>(label.handlers);
+  const out = new Set<string>();
+  lines.forEach((line, i) => {
+    const r = JSON.parse(line) as { traceId?: string; handler?: string };
+    if (r.traceId !== undefined && traces.has(r.traceId) && handlers.has(r.handler ?? ''))
+      out.add(events[i]!.templateId);
+  });
+  return out;
 }
 
 interface ScenarioResult {
-  kind: FaultKind | 'normal';
+  kind: ScenarioKind;
   seed: number;
   labels: FaultLabel[];
+  /** Per label (same order), the templates its fault shows in. */
+  labelTemplates: Set<string>[];
+  /** Minutes during which the performance detector judged windows (after its warm-up). */
+  judgedMinutes: number;
   findings: Finding[];
   incidentsOpened: number;
   incidentsReopened: number;
 }
 
-function runScenario(kind: FaultKind | 'normal', seed: number, o: Options): ScenarioResult {
-  const durationMs = o.minutes * MIN;
-  const faults =
-    kind === 'normal'
+function runScenario(kind: ScenarioKind, seed: number, o: Options): ScenarioResult {
+  const long = longScenario(kind);
+  const minutes = long ? o.perfMinutes : o.minutes;
+  const durationMs = minutes * MIN;
+  const faultStart = long ? START + (minutes - 30) * MIN : START + 6 * MIN;
+  const faults: FaultSpec[] =
+    kind === 'normal' || kind === 'normal-long'
       ? []
       : [
           {
             kind,
-            start: START + 6 * MIN,
-            end: START + 8 * MIN,
+            start: faultStart,
+            end: faultStart + (long ? 10 : 2) * MIN,
             ...(o.share === null ? {} : { share: o.share }),
+            ...(kind === 'latency-regression' && o.factor !== null ? { factor: o.factor } : {}),
           },
         ];
   const { lines, labels } = generateTraffic({
     seed,
     start: START,
     durationMs,
-    ratePerSecond: o.rate,
+    ratePerSecond: long ? o.perfRate : o.rate,
     faults,
   });
-  const extract = o.extractor === 'miner' ? minerExtractor() : tinyExtractor();
+  const { events, aggregates } = parse(lines, o.extractor);
+  // Windows the traffic did not fill (requests still running at its end) are left out, as in the service.
+  const byWindow = new Map<number, WindowAggregate[]>();
+  for (const a of aggregates) {
+    if (a.windowStart + a.windowMs > START + durationMs) continue;
+    const list = byWindow.get(a.windowStart);
+    if (list) list.push(a);
+    else byWindow.set(a.windowStart, [a]);
+  }
+  const windowStarts = [...byWindow.keys()].sort((x, y) => x - y);
   const model =
     o.model === 'declared'
       ? new DeclaredModel(declaredSequences)
@@ -206,7 +246,7 @@ function runScenario(kind: FaultKind | 'normal', seed: number, o: Options): Scen
   const behavioral = new BehavioralDetector(model, { inactivityTimeoutMs: 30_000, warmupEvents: 10_000 });
   const patterns = new ErrorPatternDetector({ warmupMs: 4 * MIN });
   const bursts = new ErrorBurstDetector({ minBaselineWindows: 3 });
-  const windows = new Windows();
+  const monitor = new PerformanceMonitor({ detector: HOUR_SCALE_DETECTOR_OPTIONS });
   const byId = new Map<string, Finding>();
   let pending: Finding[] = [];
   let incidents: IncidentReducerState = emptyIncidentReducerState();
@@ -216,30 +256,41 @@ function runScenario(kind: FaultKind | 'normal', seed: number, o: Options): Scen
     for (const f of fs) byId.set(f.id, f);
     pending.push(...fs);
   };
-  const closeWindow = (aggregates: WindowAggregate[], now: number): void => {
-    collect(bursts.observe(aggregates));
+  let nextWindow = 0;
+  /** Hands every window that ends at or before `until` to the windowed detectors, then to the reducer. */
+  const closeWindowsBefore = (until: number): void => {
+    let closed = false;
+    while (nextWindow < windowStarts.length && windowStarts[nextWindow]! + MIN <= until) {
+      const window = byWindow.get(windowStarts[nextWindow]!)!;
+      collect(bursts.observe(window));
+      collect(monitor.observe(window));
+      nextWindow++;
+      closed = true;
+    }
+    if (!closed) return;
     collect(patterns.advance());
-    const r = evolve(incidents, pending, now);
+    const r = evolve(incidents, pending, Math.floor(until / MIN) * MIN);
     incidents = r.state;
     opened += r.opened.length;
     reopened += r.reopened.length;
     pending = [];
   };
   let last = START;
-  for (const line of lines) {
-    const e = toEvent(line, extract);
+  for (const e of events) {
     last = e.timestamp;
-    const closed = windows.add(e);
-    if (closed.length > 0) closeWindow(closed, Math.floor(e.timestamp / MIN) * MIN);
+    closeWindowsBefore(e.timestamp);
     collect(behavioral.push(e));
     collect(patterns.push(e));
   }
   collect(behavioral.advance(last + MIN));
-  closeWindow(windows.flush(), last + MIN);
+  closeWindowsBefore(Number.MAX_SAFE_INTEGER);
+  const warmupMs = HOUR_SCALE_DETECTOR_OPTIONS.minHistoryMs ?? 0;
   return {
     kind,
     seed,
     labels,
+    labelTemplates: labels.map((l) => templatesShowing(l, lines, events)),
+    judgedMinutes: Math.max(0, (durationMs - warmupMs) / MIN - 1),
     findings: [...byId.values()],
     incidentsOpened: opened,
     incidentsReopened: reopened,
@@ -253,6 +304,8 @@ interface Score {
   fp: number;
   fn: number;
   matched: number;
+  /** Of `fp`, the predictions in the fault-free scenarios (`normal`, `normal-long`). */
+  fpInNormal: number;
 }
 
 interface Scored {
@@ -288,9 +341,11 @@ function score(results: ScenarioResult[]): Scored {
     let fn = 0;
     let fp = 0;
     let matched = 0;
+    let fpInNormal = 0;
     for (const r of results) {
+      const fpBefore = fp;
       const labels = r.labels.filter((l) => l.kind === kind);
-      const predictions = r.findings.filter((f) => predictedKind[f.rule] === kind);
+      const predictions = r.findings.filter((f) => predictedKind(f) === kind);
       if (traceLevel.has(kind)) {
         const units = new Set(labels.flatMap((l) => l.traceIds));
         const predicted = new Set(predictions.map((f) => String(f.evidence['traceId'] ?? `finding:${f.id}`)));
@@ -304,7 +359,10 @@ function score(results: ScenarioResult[]): Scored {
         const matches = (f: Finding, l: FaultLabel): boolean => {
           const trace = f.evidence['traceId'];
           const overlaps = f.since <= l.end + GRACE_MS && f.at >= l.start;
-          return overlaps && (typeof trace !== 'string' || l.traceIds.includes(trace));
+          const templates = r.labelTemplates[r.labels.indexOf(l)]!;
+          const aboutSlowedTemplate =
+            kind !== 'latency-regression' || f.templateIds.some((t) => templates.has(t));
+          return overlaps && aboutSlowedTemplate && (typeof trace !== 'string' || l.traceIds.includes(trace));
         };
         const hitPredictions = predictions.filter((f) => labels.some((l) => matches(f, l)));
         for (const f of predictions) {
@@ -316,6 +374,7 @@ function score(results: ScenarioResult[]): Scored {
         tp += detected;
         fn += labels.length - detected;
       }
+      if (r.labels.length === 0) fpInNormal += fp - fpBefore;
     }
     const predictions = matched + fp;
     scores[kind] = {
@@ -325,11 +384,12 @@ function score(results: ScenarioResult[]): Scored {
       fp,
       fn,
       matched,
+      fpInNormal,
     };
   }
   for (const r of results) {
     for (const f of r.findings) {
-      if (predictedKind[f.rule] === undefined) other[f.rule] = (other[f.rule] ?? 0) + 1;
+      if (predictedKind(f) === undefined) other[otherKey(f)] = (other[otherKey(f)] ?? 0) + 1;
     }
   }
   return { scores, other, fpDuringOtherFault };
@@ -345,6 +405,11 @@ interface Options {
   extractor: 'miner' | 'tiny';
   /** Share of requests a fault affects; null keeps the sample service's default per kind. */
   share: number | null;
+  /** Length and request rate of the scenarios the performance detector judges (`normal-long`, latency regression). */
+  perfMinutes: number;
+  perfRate: number;
+  /** Latency regression: how many times slower the step gets; null keeps the sample service's default (5). */
+  factor: number | null;
 }
 
 function main(): void {
@@ -360,6 +425,9 @@ function main(): void {
       show: { type: 'string' },
       share: { type: 'string' },
       only: { type: 'string' },
+      'perf-minutes': { type: 'string', default: '120' },
+      'perf-rate': { type: 'string', default: '1' },
+      factor: { type: 'string' },
     },
   });
   if (values.model !== 'learned' && values.model !== 'declared')
@@ -373,12 +441,21 @@ function main(): void {
     model: values.model,
     extractor: values.extractor,
     share: values.share === undefined ? null : Number(values.share),
+    perfMinutes: Number(values['perf-minutes']),
+    perfRate: Number(values['perf-rate']),
+    factor: values.factor === undefined ? null : Number(values.factor),
   };
   if (!(o.minutes >= 10)) throw new Error('--minutes must be at least 10 (faults run from minute 6 to 8)');
+  const warmupMinutes = (HOUR_SCALE_DETECTOR_OPTIONS.minHistoryMs ?? 0) / MIN;
+  if (!(o.perfMinutes >= warmupMinutes + 40))
+    throw new Error(
+      `--perf-minutes must be at least ${warmupMinutes + 40}: the performance detector's warm-up, ` +
+        '10 judged minutes before the fault, the fault (10) and 20 minutes after',
+    );
   const results: ScenarioResult[] = [];
   const began = performance.now();
   for (let seed = 1; seed <= o.seeds; seed++) {
-    for (const kind of ['normal' as const, ...faultKinds]) {
+    for (const kind of ['normal', 'normal-long', ...faultKinds] as ScenarioKind[]) {
       if (values.only !== undefined && values.only !== kind) continue;
       const r = runScenario(kind, seed, o);
       // --show <rule>: print up to 5 explanations of that rule, to see why a detector fired.
@@ -395,17 +472,35 @@ function main(): void {
     }
   }
   const { scores, other, fpDuringOtherFault } = score(results);
+  // What the performance monitor reports on fault-free traffic once it judges, per hour judged.
+  const normalLong = results.filter((r) => r.kind === 'normal-long');
+  const judgedHours = normalLong.reduce((h, r) => h + r.judgedMinutes / 60, 0);
+  const normalPerformance: Record<string, number> = {};
+  for (const r of normalLong)
+    for (const f of r.findings.filter((x) => x.kind === 'performance'))
+      normalPerformance[otherKey(f)] = (normalPerformance[otherKey(f)] ?? 0) + 1;
   process.stderr.write(
-    `${results.length} scenarios (${o.seeds} seeds x ${faultKinds.length + 1}), model ${o.model}, extractor ` +
+    `${results.length} scenarios (${o.seeds} seeds x ${faultKinds.length + 2}), model ${o.model}, extractor ` +
       `${o.extractor}, ${((performance.now() - began) / 1000).toFixed(1)} s; findings without a fault kind: ` +
       `${JSON.stringify(other)}; false positives that fell on another injected fault: ` +
-      `${JSON.stringify(fpDuringOtherFault)}; latency-regression has no detector here (the performance detector is ` +
-      `separate)\n`,
+      `${JSON.stringify(fpDuringOtherFault)}; performance findings on fault-free traffic ` +
+      `(${judgedHours.toFixed(1)} h judged): ${JSON.stringify(normalPerformance)}\n`,
   );
   if (values.json) {
     process.stdout.write(
       JSON.stringify(
-        values.details ? { scores, otherFindings: other, fpDuringOtherFault, options: o } : scores,
+        values.details
+          ? {
+              scores,
+              otherFindings: other,
+              fpDuringOtherFault,
+              normalPerformance: {
+                judgedHours: Math.round(judgedHours * 10) / 10,
+                findings: normalPerformance,
+              },
+              options: o,
+            }
+          : scores,
         null,
         2,
       ) + '\n',
@@ -413,7 +508,8 @@ function main(): void {
   } else {
     for (const [kind, s] of Object.entries(scores)) {
       process.stdout.write(
-        `${kind.padEnd(20)} precision ${s.precision ?? '-'} recall ${s.recall ?? '-'} tp ${s.tp} fp ${s.fp} fn ${s.fn}\n`,
+        `${kind.padEnd(20)} precision ${s.precision ?? '-'} recall ${s.recall ?? '-'} tp ${s.tp} fp ${s.fp} ` +
+          `(${s.fpInNormal} on fault-free traffic) fn ${s.fn}\n`,
       );
     }
   }
