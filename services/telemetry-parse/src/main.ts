@@ -4,6 +4,6 @@ import { telemetryParseDefinition } from './service/definition.js';
 
 /** The telemetry.parse consumer: `node dist/main.js` (or `npm run service:telemetry-parse`). */
 const config = configOrExit(() => loadTelemetryParseConfig(), 'telemetry-parse');
-await runStageService('telemetry-parse', config, ({ kafka, db, topics }) =>
-  telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
+await runStageService('telemetry-parse', config, ({ kafka, db, topics, logger }) =>
+  telemetryParseDefinition({ kafka, db, topics, logger, settings: telemetryParseSettings(config) }),
 );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '@self-healing/shared';
 import type { TelemetryParseSettings } from './handlers.js';
+import { defaultDecodeWorkers } from './decode-pool.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -21,6 +22,15 @@ export const telemetryParseConfigSchema = baseConfigSchema.extend({
   DEFAULT_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   STORE_RAW_EVENTS: bool.default('false'),
   RAW_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+  DECODE_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .optional()
+    .describe(
+      'worker threads decoding records while a run is mined; default: one per core beyond the first, at most 4',
+    ),
 });
 
 export type TelemetryParseConfig = z.infer<typeof telemetryParseConfigSchema>;
@@ -36,6 +46,7 @@ export function telemetryParseSettings(config: TelemetryParseConfig): TelemetryP
     storeRawEvents: config.STORE_RAW_EVENTS,
     rawRetentionDays: config.RAW_RETENTION_DAYS,
     parserVersion: '1',
+    decodeWorkers: config.DECODE_WORKERS ?? defaultDecodeWorkers(),
   };
 }
 

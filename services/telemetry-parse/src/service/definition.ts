@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import { stageMachines } from '@self-healing/machines';
-import type { StageDefinition, TopicNames } from '@self-healing/shared';
+import type { Logger, StageDefinition, TopicNames } from '@self-healing/shared';
 import { telemetryParseHandlers, type TelemetryParseSettings } from './handlers.js';
 
 export function telemetryParseDefinition(deps: {
@@ -9,6 +9,7 @@ export function telemetryParseDefinition(deps: {
   db: Db;
   settings: TelemetryParseSettings;
   topics: TopicNames;
+  logger?: Logger;
 }): StageDefinition {
   const { machine, version } = stageMachines['telemetry.parse'];
   return {

@@ -16,22 +16,23 @@ import {
   type BeatHandler,
   type BeatResult,
   type OutputRecord,
+  type Logger,
   type TopicNames,
 } from '@self-healing/shared';
-import { parseTextHeader } from '../header/index.js';
-import { TemplateMiner, extractNumbers, type MinerSnapshot } from '../mining/index.js';
+import { TemplateMiner, type MinerSnapshot } from '../mining/index.js';
 import {
   aggregateEvents,
-  decodeRecords,
   mergeExtractResults,
   mineDecoded,
   normalizeEvents,
   servicesOf,
+  type DecodedBatch,
   type ExtractResult,
   type NormalizeResult,
   type PositionedRecord,
 } from './steps.js';
 import { RunMemo } from './run-memo.js';
+import { DecodePool } from './decode-pool.js';
 import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
 import { TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
 import { validateParseCommand } from './validate.js';
@@ -46,6 +47,8 @@ export interface TelemetryParseSettings {
   storeRawEvents: boolean;
   rawRetentionDays: number;
   parserVersion: string;
+  /** Worker threads decoding records while the beat mines (0: decode on the beat's thread). */
+  decodeWorkers: number;
 }
 
 type Requested = PayloadOf<'TelemetryParseRequested'>;
@@ -85,6 +88,7 @@ export function telemetryParseHandlers(deps: {
   db: Db;
   settings: TelemetryParseSettings;
   topics: TopicNames;
+  logger?: Logger;
 }): Record<string, BeatHandler> {
   const { kafka, db, settings } = deps;
   const staging = new ChunkStore(db, 'telemetry_staging');
@@ -94,6 +98,9 @@ export function telemetryParseHandlers(deps: {
   const watermarks = watermarkStates(db);
   const readContext = { kafka, logRoot: settings.logRoot, rawTopic: settings.rawTopic };
   const memo = new RunMemo<RunWork>(2);
+  const decoders = new DecodePool(settings.decodeWorkers, (reason) =>
+    deps.logger?.warn({ reason }, 'decoding on the beat thread from now on'),
+  );
 
   const readRunSource = async (requested: Requested) => {
     const source = {
@@ -113,7 +120,7 @@ export function telemetryParseHandlers(deps: {
       MINERS_BEFORE,
     );
     const before = new Map(staged.map((m) => [m.service, m.snapshot]));
-    const run = await extractRun(records, requested, async (service) => {
+    const run = await extractRun(decoders, records, requested, async (service) => {
       if (!before.has(service))
         throw new Error(`run ${runId} recorded no miner state for service ${service}`);
       return before.get(service)!;
@@ -188,7 +195,7 @@ export function telemetryParseHandlers(deps: {
       const records = memo.get(runId, 'records') ?? (await readRunSource(requested)).records;
       // Miners start from their state before this run (a retry mines the same way); that starting state is
       // also kept with the run, so a later beat that has to recompute extraction does it exactly.
-      const run = await extractRun(records, requested, (service) => miners.load(service, runId));
+      const run = await extractRun(decoders, records, requested, (service) => miners.load(service, runId));
       await staging.write(
         runId,
         MINERS_BEFORE,
@@ -365,12 +372,17 @@ export function telemetryParseHandlers(deps: {
   };
 }
 
+/** Records per decode job, and jobs decoded ahead of the miner (bounds the memory of work in flight). */
+const SLICE_RECORDS = 50;
+const SLICES_AHEAD = 4;
+
 /**
- * Extraction of a whole run in slices of 100 records: each slice is decoded, the miners of the services it names
- * are loaded (from `loadSnapshot`) the first time a service appears, then it is mined. The event loop gets a turn
- * between slices: heartbeats must keep flowing during a large run.
+ * Extraction of a whole run in slices: slices are decoded ahead on the decode pool while this thread mines the
+ * ones already decoded, in order. The miners of the services a slice names are loaded (from `loadSnapshot`) the
+ * first time a service appears. The event loop gets a turn between slices: heartbeats keep flowing.
  */
 async function extractRun(
+  decoders: DecodePool,
   records: readonly PositionedRecord[],
   requested: Requested,
   loadSnapshot: (service: string) => Promise<MinerSnapshot | null>,
@@ -388,19 +400,32 @@ async function extractRun(
     miners.set(service, restoreMiner(snapshot));
   };
   for (const service of await knownServices(records, requested)) await ensureMiner(service);
-  const options = {
-    minerFor: (service: string) => miners.get(service)!,
-    parseTextHeader: (line: string) => parseTextHeader(line),
-    extractNumbers,
+  const job = {
     defaultService: requested.services[0] ?? 'unknown',
     formats: requested.formats.map(formatName),
   };
+  const minerFor = (service: string) => miners.get(service)!;
+  const decoding: Array<Promise<DecodedBatch>> = [];
+  const submit = (slice: number) => {
+    const from = slice * SLICE_RECORDS;
+    if (from < records.length)
+      decoding[slice] = decoders.decode({ ...job, records: records.slice(from, from + SLICE_RECORDS) });
+  };
+  const slices = Math.ceil(records.length / SLICE_RECORDS);
+  for (let i = 0; i < Math.min(SLICES_AHEAD, slices); i++) submit(i);
   const parts: ExtractResult[] = [];
-  for (let i = 0; i < records.length; i += 100) {
-    const batch = decodeRecords(records.slice(i, i + 100), options);
-    for (const service of servicesOf(batch)) await ensureMiner(service);
-    parts.push(mineDecoded(batch, options));
-    await new Promise((resolve) => setImmediate(resolve));
+  try {
+    for (let i = 0; i < slices; i++) {
+      const batch = await decoding[i]!;
+      decoding[i] = undefined as never;
+      submit(i + SLICES_AHEAD);
+      for (const service of servicesOf(batch)) await ensureMiner(service);
+      parts.push(mineDecoded(batch, { minerFor }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    // A failed slice must not leave rejections of the ones decoded ahead unobserved.
+    for (const d of decoding) d?.catch(() => undefined);
   }
   return { extracted: mergeExtractResults(parts), before, miners };
 }

@@ -1,7 +1,7 @@
 import type { Level, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
 import { append } from '@self-healing/shared';
 import { decodeKafkaRecord } from '../decode/index.js';
-import type { LogFormat, LogRecord, RawKafkaRecord, TextHeaderParser } from '../decode/types.js';
+import type { LogFormat, RawKafkaRecord, TextHeaderParser } from '../decode/types.js';
 import {
   isErrorLevel,
   mergeCounts,
@@ -10,6 +10,7 @@ import {
   normalizeNumbers,
   normalizeServiceName,
   parseTimestamp,
+  quantityFromAttribute,
   redactAttributes,
   redactText,
   type RedactionCounts,
@@ -46,7 +47,8 @@ export interface ExtractedEvent {
   template: string;
   params: string[];
   numbers: Record<string, number>;
-  attributes: Record<string, string | number | boolean>;
+  /** The attributes that are quantities (`durationMs`, `size_kb`): the only ones normalization reads. */
+  quantities: Record<string, string | number | boolean>;
   stack: string[];
 }
 
@@ -81,19 +83,33 @@ function count(into: Record<string, number>, key: string, n = 1): void {
   into[key] = (into[key] ?? 0) + n;
 }
 
-/** A decoded, redacted log record waiting for its service's miner. */
-export interface DecodedItem {
-  position: string;
-  service: string;
-  /** The redacted message, the miner's input. */
-  message: string;
-  fallbackTime: number | null;
-  record: LogRecord;
-}
-
-/** The stateless half of extraction: what `mineDecoded` needs, and the account of records that yield nothing. */
+/**
+ * Decoded, redacted log records waiting for their services' miners, as columns (one array per field, index i is
+ * record i): a batch crosses between threads, and arrays of plain values cost far less to copy than as many
+ * objects, each carrying its own field names.
+ */
 export interface DecodedBatch {
-  items: DecodedItem[];
+  size: number;
+  position: string[];
+  service: string[];
+  /** The redacted message, the miner's input. */
+  message: string[];
+  /** Durations and sizes written in the message (`took 532 ms`). */
+  numbers: Array<Record<string, number>>;
+  fallbackTime: Array<number | null>;
+  format: LogFormat[];
+  timestamp: Array<number | null>;
+  timestampText: Array<string | null>;
+  level: Array<string | null>;
+  host: Array<string | null>;
+  component: Array<string | null>;
+  traceId: Array<string | null>;
+  spanId: Array<string | null>;
+  sessionId: Array<string | null>;
+  /** The attributes that are quantities (`durationMs`, `size_kb`): the only ones later steps use. */
+  quantities: Array<Record<string, string | number | boolean>>;
+  stack: string[][];
+  /** The account of records that yield nothing. */
   records: number;
   unparsed: number;
   rejected: Record<string, number>;
@@ -101,23 +117,55 @@ export interface DecodedBatch {
   redactions: RedactionCounts;
 }
 
-/**
- * Decode -> header -> redact, with no state: secrets are replaced (in the message, names, attributes and stack
- * frames) before any miner sees a message. Split from mining so that a caller can load the miners of the
- * services a batch names before mining it.
- */
-export function decodeRecords(
-  input: readonly PositionedRecord[],
-  options: Pick<ExtractOptions, 'parseTextHeader' | 'defaultService' | 'formats'>,
-): DecodedBatch {
-  const out: DecodedBatch = {
-    items: [],
-    records: input.length,
+function emptyBatch(records: number): DecodedBatch {
+  return {
+    size: 0,
+    position: [],
+    service: [],
+    message: [],
+    numbers: [],
+    fallbackTime: [],
+    format: [],
+    timestamp: [],
+    timestampText: [],
+    level: [],
+    host: [],
+    component: [],
+    traceId: [],
+    spanId: [],
+    sessionId: [],
+    quantities: [],
+    stack: [],
+    records,
     unparsed: 0,
     rejected: {},
     deadLetters: [],
     redactions: {},
   };
+}
+
+/** Attributes that normalization will read as quantities; the others only had to be redacted (and counted). */
+function quantitiesOf(
+  attributes: Record<string, string | number | boolean>,
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const key in attributes) {
+    const value = attributes[key]!;
+    if (quantityFromAttribute(key, value) !== null) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Decode -> header -> redact -> numbers, with no state: secrets are replaced (in the message, names, attributes
+ * and stack frames) before any miner sees a message. Split from mining so that a caller can load the miners of
+ * the services a batch names before mining it, and run this half on other threads.
+ */
+export function decodeRecords(
+  input: readonly PositionedRecord[],
+  options: Pick<ExtractOptions, 'parseTextHeader' | 'extractNumbers' | 'defaultService' | 'formats'>,
+): DecodedBatch {
+  const out = emptyBatch(input.length);
   const decodeOptions = options.parseTextHeader ? { parseTextHeader: options.parseTextHeader } : {};
   for (const { position, record } of input) {
     const decoded = decodeKafkaRecord(record, decodeOptions);
@@ -140,18 +188,23 @@ export function decodeRecords(
     for (let i = 0; i < decoded.records.length; i++) {
       const r = decoded.records[i]!;
       const message = redactText(r.message, out.redactions);
-      if (r.host !== null) r.host = redactText(r.host, out.redactions);
-      if (r.component !== null) r.component = redactText(r.component, out.redactions);
-      if (r.sessionId !== null) r.sessionId = redactText(r.sessionId, out.redactions);
-      r.attributes = redactAttributes(r.attributes, out.redactions);
-      if (r.stack.length > 0) r.stack = r.stack.map((f) => redactText(f, out.redactions));
-      out.items.push({
-        position: many ? `${position}#${i}` : position,
-        service: normalizeServiceName(r.service) ?? options.defaultService,
-        message,
-        fallbackTime: record.timestamp ?? null,
-        record: r,
-      });
+      out.position.push(many ? `${position}#${i}` : position);
+      out.service.push(normalizeServiceName(r.service) ?? options.defaultService);
+      out.message.push(message);
+      out.numbers.push(options.extractNumbers?.(message) ?? {});
+      out.fallbackTime.push(record.timestamp ?? null);
+      out.format.push(r.format);
+      out.timestamp.push(r.timestamp);
+      out.timestampText.push(r.timestampText);
+      out.level.push(r.level);
+      out.host.push(r.host === null ? null : redactText(r.host, out.redactions));
+      out.component.push(r.component === null ? null : redactText(r.component, out.redactions));
+      out.traceId.push(r.traceId);
+      out.spanId.push(r.spanId);
+      out.sessionId.push(r.sessionId === null ? null : redactText(r.sessionId, out.redactions));
+      out.quantities.push(quantitiesOf(redactAttributes(r.attributes, out.redactions)));
+      out.stack.push(r.stack.length > 0 ? r.stack.map((f) => redactText(f, out.redactions)) : []);
+      out.size++;
     }
   }
   return out;
@@ -159,16 +212,11 @@ export function decodeRecords(
 
 /** The services a decoded batch names: whose miners must be ready before `mineDecoded`. */
 export function servicesOf(batch: DecodedBatch): Set<string> {
-  const services = new Set<string>();
-  for (const item of batch.items) services.add(item.service);
-  return services;
+  return new Set(batch.service);
 }
 
 /** The stateful half: each message through its service's miner, in input order. */
-export function mineDecoded(
-  batch: DecodedBatch,
-  options: Pick<ExtractOptions, 'minerFor' | 'extractNumbers'>,
-): ExtractResult {
+export function mineDecoded(batch: DecodedBatch, options: Pick<ExtractOptions, 'minerFor'>): ExtractResult {
   const out: ExtractResult = {
     events: [],
     records: batch.records,
@@ -182,32 +230,35 @@ export function mineDecoded(
     withStack: 0,
   };
   const seenTemplates = new Set<string>();
-  for (const { position, service, message, fallbackTime, record: r } of batch.items) {
-    const mined = options.minerFor(service).add(message);
+  for (let i = 0; i < batch.size; i++) {
+    const service = batch.service[i]!;
+    const mined = options.minerFor(service).add(batch.message[i]!);
     seenTemplates.add(`${service}\u0000${mined.templateId}`);
     if (mined.isNew)
       out.newTemplates.push({ service, templateId: mined.templateId, template: mined.template });
-    if (r.stack.length > 0) out.withStack++;
-    count(out.byFormat, r.format);
+    const stack = batch.stack[i]!;
+    if (stack.length > 0) out.withStack++;
+    const format = batch.format[i]!;
+    count(out.byFormat, format);
     out.events.push({
-      position,
-      format: r.format,
-      timestamp: r.timestamp,
-      timestampText: r.timestampText,
-      fallbackTime,
-      level: r.level,
+      position: batch.position[i]!,
+      format,
+      timestamp: batch.timestamp[i]!,
+      timestampText: batch.timestampText[i]!,
+      fallbackTime: batch.fallbackTime[i]!,
+      level: batch.level[i]!,
       service,
-      host: r.host,
-      component: r.component,
-      traceId: r.traceId,
-      spanId: r.spanId,
-      sessionId: r.sessionId,
+      host: batch.host[i]!,
+      component: batch.component[i]!,
+      traceId: batch.traceId[i]!,
+      spanId: batch.spanId[i]!,
+      sessionId: batch.sessionId[i]!,
       templateId: mined.templateId,
       template: mined.template,
       params: mined.params,
-      numbers: options.extractNumbers?.(message) ?? {},
-      attributes: r.attributes,
-      stack: r.stack,
+      numbers: batch.numbers[i]!,
+      quantities: batch.quantities[i]!,
+      stack,
     });
   }
   out.templates = seenTemplates.size;
@@ -314,7 +365,7 @@ export function normalizeEvents(
       traceId: e.traceId?.toLowerCase() ?? null,
       spanId: e.spanId?.toLowerCase() ?? null,
       sessionId: e.sessionId,
-      numbers: normalizeNumbers(e.attributes, e.numbers),
+      numbers: normalizeNumbers(e.quantities, e.numbers),
       stack: e.stack,
     };
     out.events.push(event);

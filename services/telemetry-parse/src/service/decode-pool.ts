@@ -1,0 +1,207 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LogFormat } from '../decode/types.js';
+import { parseTextHeader } from '../header/index.js';
+import { extractNumbers } from '../mining/index.js';
+import { decodeRecords, type DecodedBatch, type PositionedRecord } from './steps.js';
+
+/**
+ * Decoding (JSON parsing, header extraction, redaction, numbers) is the stateless half of extraction and about
+ * half its cost; mining must stay on one thread, in order. This pool decodes slices of a run on worker threads
+ * while the beat mines the slices already decoded, so a run uses a second core.
+ *
+ * With `size` 0 (or if a worker cannot start) it decodes on the calling thread: same result, no parallelism.
+ */
+
+export interface DecodeJob {
+  records: readonly PositionedRecord[];
+  defaultService: string;
+  formats: readonly LogFormat[];
+}
+
+/** What crosses to a worker: the values packed in one transferred buffer, the rest as plain data. */
+export interface PackedJob {
+  id: number;
+  buffer: ArrayBuffer;
+  records: Array<{
+    position: string;
+    start: number;
+    end: number;
+    headers: Record<string, string | undefined>;
+    key?: string;
+    timestamp?: number;
+  }>;
+  defaultService: string;
+  formats: LogFormat[];
+}
+
+export type WorkerReply = { id: number; batch: DecodedBatch } | { id: number; error: string };
+
+/** Packs a job's record values into one buffer, so the transfer moves it instead of copying pooled Kafka buffers. */
+export function packJob(id: number, job: DecodeJob): PackedJob {
+  let total = 0;
+  for (const r of job.records) total += r.record.value.byteLength;
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  const records = job.records.map(({ position, record }) => {
+    bytes.set(record.value, at);
+    const packed = {
+      position,
+      start: at,
+      end: at + record.value.byteLength,
+      headers: record.headers,
+      ...(record.key !== undefined ? { key: record.key } : {}),
+      ...(record.timestamp !== undefined ? { timestamp: record.timestamp } : {}),
+    };
+    at = packed.end;
+    return packed;
+  });
+  return {
+    id,
+    buffer: bytes.buffer,
+    records,
+    defaultService: job.defaultService,
+    formats: [...job.formats],
+  };
+}
+
+export function unpackJob(job: PackedJob): DecodeJob {
+  const bytes = new Uint8Array(job.buffer);
+  return {
+    records: job.records.map((r) => ({
+      position: r.position,
+      record: {
+        value: bytes.subarray(r.start, r.end),
+        headers: r.headers,
+        ...(r.key !== undefined ? { key: r.key } : {}),
+        ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}),
+      },
+    })),
+    defaultService: job.defaultService,
+    formats: job.formats,
+  };
+}
+
+/** The decode half of extraction, as the worker and the in-thread fallback both run it. */
+export function decodeJob(job: DecodeJob): DecodedBatch {
+  return decodeRecords(job.records, {
+    parseTextHeader,
+    extractNumbers,
+    defaultService: job.defaultService,
+    formats: job.formats,
+  });
+}
+
+/** Worker threads to use by default: one per core beyond the first (the miner's), at most four. */
+export function defaultDecodeWorkers(): number {
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
+}
+
+interface Pending {
+  resolve: (batch: DecodedBatch) => void;
+  reject: (error: Error) => void;
+}
+
+/** tsx's ESM API entry, found through its package.json (its CommonJS entry cannot register ESM hooks in a worker). */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('tsx/package.json');
+  const exportsMap = (require(manifest) as { exports: Record<string, { import: { default: string } }> })
+    .exports;
+  const entry = exportsMap['./esm/api']?.import.default;
+  if (!entry) throw new Error('tsx does not export ./esm/api');
+  return pathToFileURL(join(dirname(manifest), entry)).href;
+}
+
+/**
+ * Starts the worker. From TypeScript sources (development, tests, benches) the worker first registers tsx's
+ * loader, which the main thread's loader does not pass on to workers; built code starts the `.js` file directly.
+ */
+function startWorker(): Worker {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSources ? './decode-worker.ts' : './decode-worker.js', import.meta.url);
+  if (!fromSources) return new Worker(entry);
+  const tsx = tsxEsmApi();
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`,
+    { eval: true },
+  );
+}
+
+export class DecodePool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private turn = 0;
+  private fallbackReason: string | null = null;
+
+  constructor(
+    size: number,
+    private readonly onWorkerFailure: (reason: string) => void = () => undefined,
+  ) {
+    for (let i = 0; i < size; i++) {
+      try {
+        this.workers.push(this.watch(startWorker()));
+      } catch (error) {
+        this.fallBack(`cannot start a decode worker: ${(error as Error).message}`);
+        break;
+      }
+    }
+  }
+
+  /** Worker threads in use (0 once the pool has fallen back to the calling thread). */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  decode(job: DecodeJob): Promise<DecodedBatch> {
+    const worker = this.workers[this.turn++ % Math.max(1, this.workers.length)];
+    if (!worker) return Promise.resolve().then(() => decodeJob(job));
+    const id = this.nextId++;
+    const packed = packJob(id, job);
+    return new Promise<DecodedBatch>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage(packed, [packed.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private watch(worker: Worker): Worker {
+    // The pool must never keep a stopping service alive.
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if ('error' in reply) p.reject(new Error(`decode worker: ${reply.error}`));
+      else p.resolve(reply.batch);
+    });
+    worker.on('error', (error) => this.fallBack(`a decode worker failed: ${error.message}`));
+    worker.on('exit', (code) => {
+      if (this.workers.includes(worker)) this.fallBack(`a decode worker exited with code ${code}`);
+    });
+    return worker;
+  }
+
+  /**
+   * A worker that fails takes the pool back to the calling thread for good: jobs in flight are rejected (the beat
+   * fails and is retried, decoding in-thread), and the reason is reported once.
+   */
+  private fallBack(reason: string): void {
+    const workers = this.workers.splice(0);
+    for (const w of workers) void w.terminate();
+    for (const p of this.pending.values()) p.reject(new Error(reason));
+    this.pending.clear();
+    if (this.fallbackReason === null) {
+      this.fallbackReason = reason;
+      this.onWorkerFailure(reason);
+    }
+  }
+}
