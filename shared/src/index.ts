@@ -20,3 +20,4 @@ export * from './runner/decide.js';
 export * from './runner/stageRunner.js';
 export * from './contracts.js';
 export * from './service.js';
+export * from './mongo/eventColumns.js';

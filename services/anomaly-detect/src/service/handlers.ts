@@ -11,6 +11,7 @@ import type {
 } from '@self-healing/schemas';
 import {
   ChunkStore,
+  DetectionEventStore,
   RunScopedState,
   append,
   buildEvent,
@@ -143,7 +144,7 @@ export function anomalyDetectHandlers(deps: {
 }): Record<string, BeatHandler> {
   const { db, settings, topics } = deps;
   const chunks = new ChunkStore(db, 'anomaly_staging');
-  const detectionEvents = new ChunkStore(db, 'telemetry_detection_events');
+  const detectionEvents = new DetectionEventStore(db);
   const memory = new RunScopedState<DetectorMemory>(db, 'anomaly_memory', emptyMemory);
   const detector = (name: string) => ({
     name,
@@ -181,8 +182,7 @@ export function anomalyDetectHandlers(deps: {
   };
   const loadEvents = async (r: Requested): Promise<TemplatedEvent[]> => {
     const all: TemplatedEvent[] = [];
-    for (const id of r.parseRunIds)
-      append(all, await detectionEvents.read<TemplatedEvent>(id, 'events', { missingOk: true }));
+    for (const id of r.parseRunIds) append(all, await detectionEvents.read(id));
     return all
       .filter(
         (e) =>

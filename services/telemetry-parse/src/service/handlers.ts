@@ -10,6 +10,7 @@ import {
 } from '@self-healing/schemas';
 import {
   ChunkStore,
+  DetectionEventStore,
   DLQ_HEADERS,
   maxOf,
   minOf,
@@ -58,6 +59,7 @@ interface RunWork {
   records: PositionedRecord[];
   extracted: ExtractResult;
   normalized: NormalizeResult;
+  aggregates: WindowAggregate[];
 }
 
 /** Staging step holding the miners' state as this run found it, per service. */
@@ -92,7 +94,7 @@ export function telemetryParseHandlers(deps: {
 }): Record<string, BeatHandler> {
   const { kafka, db, settings } = deps;
   const staging = new ChunkStore(db, 'telemetry_staging');
-  const detectionEvents = new ChunkStore(db, 'telemetry_detection_events');
+  const detectionEvents = new DetectionEventStore(db);
   const store = new TelemetryStore(db);
   const miners = minerStates(db);
   const watermarks = watermarkStates(db);
@@ -127,6 +129,9 @@ export function telemetryParseHandlers(deps: {
     });
     return run.extracted;
   };
+
+  const aggregatesOf = async (runId: string): Promise<WindowAggregate[]> =>
+    memo.get(runId, 'aggregates') ?? (await staging.read<WindowAggregate>(runId, 'aggregates'));
 
   const normalizedOf = async (runId: string, requested: Requested): Promise<NormalizeResult> => {
     const cached = memo.get(runId, 'normalized');
@@ -274,6 +279,7 @@ export function telemetryParseHandlers(deps: {
       // Aggregates depend on what other runs did before this one (watermarks, known templates): they are kept
       // with the run (they are small) rather than recomputed.
       await staging.write(runId, 'aggregates', a.aggregates);
+      memo.set(runId, 'aggregates', a.aggregates);
       for (const s of services)
         await watermarks.save(s, runId, nextMarks[s]!.before, { [s]: a.maxEventTime[s]! });
       const windows = new Set(a.aggregates.map((x) => x.windowStart));
@@ -292,7 +298,7 @@ export function telemetryParseHandlers(deps: {
 
     /** Templates, the run's window aggregates and (if configured) raw events, all by key: storing twice is a no-op. */
     storeTelemetryDatabase: async ({ context, incidentId: runId, effects }) => {
-      const aggregates = await staging.read<WindowAggregate>(runId, 'aggregates');
+      const aggregates = await aggregatesOf(runId);
       const { events } = await normalizedOf(runId, requestOf(context));
       // What behavioural and error detection need besides aggregates: events of a session or trace, and errors.
       const forDetection = events.filter(
@@ -303,7 +309,7 @@ export function telemetryParseHandlers(deps: {
           e.level === 'error' ||
           e.level === 'fatal',
       );
-      await detectionEvents.write(runId, 'events', forDetection);
+      await detectionEvents.write(runId, forDetection);
       await store.ensureIndexes();
       const templates = templatesOf(aggregates);
       await store.storeTemplates(runId, templates);
@@ -344,7 +350,7 @@ export function telemetryParseHandlers(deps: {
       const outputs = (context as Outputs).outputs;
       const extracted = outputs.TelemetryEventsExtracted as PayloadOf<'TelemetryEventsExtracted'>;
       const normalized = outputs.TelemetryDataNormalized as PayloadOf<'TelemetryDataNormalized'>;
-      const aggregates = await store.runAggregates(runId);
+      const aggregates = await aggregatesOf(runId);
       const inline = aggregates.slice(0, payloadLimits.inlineAggregates);
       return result(
         'TelemetryParseCompleted',

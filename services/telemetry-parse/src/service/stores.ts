@@ -110,14 +110,6 @@ export class TelemetryStore {
     return docs.length;
   }
 
-  async runAggregates(runId: string): Promise<WindowAggregate[]> {
-    const docs = await this.aggregates
-      .find({ runId })
-      .sort({ windowStart: 1, service: 1, templateId: 1 })
-      .toArray();
-    return docs.map(toAggregate);
-  }
-
   /** Raw events, only when configured; old ones beyond the retention are removed as new ones arrive. */
   async storeRawEvents(
     runId: string,
