@@ -50,17 +50,23 @@ async function main(): Promise<void> {
   say('1/5  infrastructure: Kafka, Schema Registry, MongoDB-compatible store');
   const infra = await resolveEndpoints({ log: (l: string) => say(`     ${l}`) });
   const e = infra.endpoints;
+  // The log set is seeded and has fixed timestamps: where it was parsed before, its events are late and its windows
+  // already judged, so a second run would show nothing. Each run gets its own database and topic prefix, unless
+  // given (MONGODB_DB, TOPIC_PREFIX).
+  const namespace = `demo_${randomUUID().slice(0, 8)}`;
+  const ownNamespace = process.env.MONGODB_DB === undefined && process.env.TOPIC_PREFIX === undefined;
   const env = {
     KAFKA_BROKERS: e.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
     MONGODB_URI: e.mongodbUri,
-    MONGODB_DB: process.env.MONGODB_DB ?? 'self_healing',
-    TOPIC_PREFIX: process.env.TOPIC_PREFIX ?? '',
+    MONGODB_DB: process.env.MONGODB_DB ?? (ownNamespace ? namespace : 'self_healing'),
+    TOPIC_PREFIX: process.env.TOPIC_PREFIX ?? (ownNamespace ? `${namespace}.` : ''),
     LOG_ROOT: resolve('.logs'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     PERFORMANCE_DETECTOR: JSON.stringify(HOUR_SCALE_DETECTOR_OPTIONS),
   };
 
+  if (ownNamespace) say(`     this run's namespace: database ${env.MONGODB_DB}, topics ${env.TOPIC_PREFIX}*`);
   say('2/5  services: telemetry-parse, anomaly-detect, projector');
   const services: RunningService[] = [];
   const tpConfig = loadTelemetryParseConfig(env);
@@ -177,24 +183,34 @@ async function main(): Promise<void> {
       return incidents.length === opened.length;
     });
     if (incidents.length === 0) say('     no incident opened');
-    for (const doc of incidents.sort((a, b) => a.createdAt - b.createdAt)) {
-      const o = doc.outputs.IncidentOpened as {
-        title: string;
-        severity: string;
-        kinds: string[];
-        findings: Array<{ kind: string; rule: string; explanation: string }>;
-      };
+    type Opened = {
+      title: string;
+      severity: string;
+      kinds: string[];
+      timeRange: { from: number };
+      findings: Array<{ kind: string; rule: string; explanation: string }>;
+    };
+    const openedOf = (doc: IncidentDoc) => doc.outputs.IncidentOpened as Opened;
+    // In the order the incidents began in the logs (several open in the same projection instant).
+    incidents.sort(
+      (a, b) => openedOf(a).timeRange.from - openedOf(b).timeRange.from || a._id.localeCompare(b._id),
+    );
+    for (const doc of incidents) {
+      const o = openedOf(doc);
       say(`\n  ● ${doc._id}  [${o.severity}]  ${o.kinds.join(', ')}`);
       say(`    ${o.title}`);
       for (const f of o.findings.slice(0, 4)) say(`      - ${f.kind}/${f.rule}: ${f.explanation}`);
       if (o.findings.length > 4) say(`      … ${o.findings.length - 4} more finding(s)`);
     }
     say(`\ndone in ${Math.round((Date.now() - started) / 1000)} s. Where to look next:`);
-    say(`  npm run healctl -- incidents list                 every run and incident, newest first`);
-    say(`  npm run healctl -- incidents show ${runId}   the parse and detection beats of this run`);
-    if (opened[0]) say(`  npm run healctl -- incidents show ${opened[0]}   one incident's evidence`);
-    say(`  npm run healctl -- dlq list                       anything that could not be processed`);
-    say(`  npm run healctl -- projection replay              rebuild the projection from the event log`);
+    const healctl = ownNamespace
+      ? `MONGODB_DB=${env.MONGODB_DB} TOPIC_PREFIX=${env.TOPIC_PREFIX} npm run healctl --`
+      : 'npm run healctl --';
+    say(`  ${healctl} incidents list                 every run and incident, newest first`);
+    say(`  ${healctl} incidents show ${runId}   the parse and detection beats of this run`);
+    if (opened[0]) say(`  ${healctl} incidents show ${opened[0]}   one incident's evidence`);
+    say(`  ${healctl} dlq list                       anything that could not be processed`);
+    say(`  ${healctl} projection replay              rebuild the projection from the event log`);
     say(`  npm run healctl -- infra down                     stop the local servers`);
   } finally {
     await projector.stop();
