@@ -30,17 +30,23 @@ export class ChunkStore {
 
   async write<T>(runId: string, step: string, items: readonly T[]): Promise<number> {
     await this.collection.deleteMany({ runId, step });
+    const writes: Array<Promise<unknown>> = [];
     let chunk = 0;
     for (let i = 0; i < items.length || (i === 0 && chunk === 0); i += this.chunkSize) {
       const part = items.slice(i, i + this.chunkSize);
-      await this.collection.replaceOne(
-        { _id: `${runId}/${step}/${chunk}` },
-        { runId, step, chunk, items: part.length, data: new Binary(gzipSync(serialize(part), { level: 1 })) },
-        { upsert: true },
-      );
+      const doc = {
+        runId,
+        step,
+        chunk,
+        items: part.length,
+        data: new Binary(gzipSync(serialize(part), { level: 1 })),
+      };
+      // Sent without waiting: the next chunk is compressed while the server stores this one.
+      writes.push(this.collection.replaceOne({ _id: `${runId}/${step}/${chunk}` }, doc, { upsert: true }));
       chunk++;
       if (items.length === 0) break;
     }
+    await Promise.all(writes);
     return chunk;
   }
 
