@@ -229,11 +229,13 @@ export function mineDecoded(batch: DecodedBatch, options: Pick<ExtractOptions, '
     templates: 0,
     withStack: 0,
   };
-  const seenTemplates = new Set<string>();
+  const seenTemplates = new Map<string, Set<string>>();
   for (let i = 0; i < batch.size; i++) {
     const service = batch.service[i]!;
     const mined = options.minerFor(service).add(batch.message[i]!);
-    seenTemplates.add(`${service}\u0000${mined.templateId}`);
+    let seen = seenTemplates.get(service);
+    if (!seen) seenTemplates.set(service, (seen = new Set()));
+    seen.add(mined.templateId);
     if (mined.isNew)
       out.newTemplates.push({ service, templateId: mined.templateId, template: mined.template });
     const stack = batch.stack[i]!;
@@ -261,7 +263,7 @@ export function mineDecoded(batch: DecodedBatch, options: Pick<ExtractOptions, '
       stack,
     });
   }
-  out.templates = seenTemplates.size;
+  for (const seen of seenTemplates.values()) out.templates += seen.size;
   return out;
 }
 
@@ -317,6 +319,8 @@ export function normalizeEvents(
     levelDefaulted: 0,
   };
   const positions = new Set<string>();
+  let from = Infinity;
+  let to = -Infinity;
   const sessions = new Set<string>();
   const perService = new Map<
     string,
@@ -372,23 +376,20 @@ export function normalizeEvents(
     count(out.byLevel, level);
     const session = event.traceId ?? event.sessionId;
     if (session) sessions.add(session);
-    const s = perService.get(event.service) ?? {
-      events: 0,
-      errors: 0,
-      hosts: new Set<string>(),
-      from: timestamp,
-      to: timestamp,
-    };
+    let s = perService.get(event.service);
+    if (!s) {
+      s = { events: 0, errors: 0, hosts: new Set<string>(), from: timestamp, to: timestamp };
+      perService.set(event.service, s);
+    }
     s.events++;
     if (isErrorLevel(level)) s.errors++;
     if (event.host) s.hosts.add(event.host);
-    s.from = Math.min(s.from, timestamp);
-    s.to = Math.max(s.to, timestamp);
-    perService.set(event.service, s);
-    out.timeRange = out.timeRange
-      ? { from: Math.min(out.timeRange.from, timestamp), to: Math.max(out.timeRange.to, timestamp) }
-      : { from: timestamp, to: timestamp };
+    if (timestamp < s.from) s.from = timestamp;
+    if (timestamp > s.to) s.to = timestamp;
+    if (timestamp < from) from = timestamp;
+    if (timestamp > to) to = timestamp;
   }
+  if (out.events.length > 0) out.timeRange = { from, to };
   out.sessions = sessions.size;
   out.services = [...perService]
     .sort(([a], [b]) => a.localeCompare(b))
