@@ -395,6 +395,50 @@ describe('anomaly.detect against the real servers', () => {
   });
 });
 
+describe('anomaly.detect on a latency regression (hour-scale performance detection)', () => {
+  it('judges an hour and a half of normal traffic quietly, then opens one incident on the slowed templates', async () => {
+    // Two hours at 1 request/s (the demo's rate): an hour for the detector to learn, half an hour judged as normal,
+    // then chargePayment five times slower for ten minutes.
+    const env = await environment();
+    const services = [await startTelemetryParse(env), await startAnomalyDetect(env)];
+    try {
+      const durationMs = 120 * MINUTE;
+      const fault = { kind: 'latency-regression' as const, start: T0 + 90 * MINUTE, end: T0 + 100 * MINUTE };
+      const traffic = generateTraffic({ seed: 5, start: T0, durationMs, ratePerSecond: 1, faults: [fault] });
+      const file = join(env.logRoot, 'checkout.log');
+      writeFileSync(file, traffic.lines.join('\n') + '\n');
+      await shipAndParse(env, file, 'run-latency');
+      const detect = await untilEnded(env, env.topics.anomalyDetectEvents, 'run-latency');
+      expect(detect.map((e) => e.meta.type)).toEqual(DETECT_BEATS);
+      const completed = detect[8]!.payload as Completed;
+      expect(completed.incidentsOpened).toHaveLength(1);
+
+      const opened = (await keyedEvents(env, env.topics.incidents)).filter(
+        (e) => e.meta.type === 'IncidentOpened',
+      );
+      expect(opened).toHaveLength(1);
+      const incident = opened[0]!.payload as Opened;
+      expect(incident.kinds).toContain('performance');
+      const latency = incident.findings.filter((f) => f.evidence['metric'] === 'latency.p95');
+      expect(latency.length).toBeGreaterThan(0);
+      // Every latency finding is about the slowed step or the completion line timing the whole request, and began
+      // in the fault; nothing was reported in the half hour of normal traffic judged before it.
+      const slowed = /^(charged .* took <\*> ms|POST .* completed .* took <\*> ms)$/;
+      for (const f of latency) {
+        expect(f.explanation).toMatch(/latency\.p95 of checkout ".*" rose to/);
+        expect(f.since).toBeGreaterThanOrEqual(fault.start);
+        expect(f.since).toBeLessThan(fault.end);
+        expect(f.evidence).toMatchObject({ direction: 'up' });
+        expect(/"(.*)"/.exec(f.explanation)?.[1]).toMatch(slowed);
+      }
+      expect(incident.findings.every((f) => f.since >= fault.start)).toBe(true);
+    } finally {
+      for (const s of services) await s.stop();
+      await env.mongo.close();
+    }
+  });
+});
+
 describe('anomaly.detect killed with SIGKILL mid-run', () => {
   it('resumes and publishes the same incidents as an uninterrupted run, each beat once', async () => {
     // Two isolated environments get the same traffic; in one anomaly.detect runs undisturbed, in the other it is
