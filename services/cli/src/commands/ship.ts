@@ -104,11 +104,19 @@ export async function ship(
   if (opts.format) headers['content-type'] = CONTENT_TYPES[opts.format]!;
   let pending: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
   let pendingBytes = 0;
+  // One request in flight while the next batch is read: reading and sending overlap, and requests stay in order.
+  let inFlight: Promise<void> = Promise.resolve();
   const send = async () => {
+    await inFlight;
     if (pending.length === 0) return;
     const messages = pending;
     pending = [];
     pendingBytes = 0;
+    inFlight = sendBatch(messages);
+    // Handled here so a failure while the next batch is read is not an unhandled rejection; `await inFlight` still throws it.
+    inFlight.catch(() => undefined);
+  };
+  const sendBatch = async (messages: typeof pending) => {
     const metadata = await producer.send({ topic: opts.topic, acks: -1, messages });
     // One key (the service) means one partition per call; its records are consecutive from baseOffset.
     for (const m of metadata) {
@@ -155,7 +163,9 @@ export async function ship(
       await batcher.flush();
     }
     await send();
+    await inFlight;
   } finally {
+    await inFlight.catch(() => undefined);
     await producer.disconnect();
   }
   result.ranges = [...ranges.values()].sort((a, b) => a.partition - b.partition);
