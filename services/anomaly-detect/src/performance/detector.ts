@@ -138,7 +138,7 @@ interface SlotState {
 type ResidualHistories = Record<BaselineKind, number[]>;
 
 export interface SeriesDetectorState {
-  version: 2;
+  version: 3;
   options: SeriesDetectorOptions;
   stepMs: number | null;
   firstTimestamp: number | null;
@@ -153,8 +153,12 @@ export interface SeriesDetectorState {
   channelHistory: Record<DerivedChannel, ResidualHistories>;
   daily: SlotState[];
   weekly: SlotState[];
-  /** Exponentially weighted mean absolute error of each baseline, for choosing between them. */
+  /**
+   * Mean absolute error of each baseline, for choosing between them: a plain mean over its first points, then
+   * exponentially weighted over about a baseline window. `errCount` counts the points each has been averaged over.
+   */
   err: Record<BaselineKind, number | null>;
+  errCount: Record<BaselineKind, number>;
   /** The baseline currently in use; switching needs a clear advantage, so that scores do not flap. */
   selected: BaselineKind;
   /** Raw scores of the last `escalationMs`, oldest first. */
@@ -186,9 +190,19 @@ export function createSeriesDetector(options: Partial<SeriesDetectorOptions> = {
   return new Detector(freshState(opts));
 }
 
-export function restoreSeriesDetector(state: SeriesDetectorState): SeriesDetector {
-  if (state.version !== 2) throw new Error(`unsupported detector state version ${String(state.version)}`);
-  return new Detector(structuredClone(state));
+/** The state before `errCount` (version 2): still restorable. */
+export type SeriesDetectorStateV2 = Omit<SeriesDetectorState, 'version' | 'errCount'> & { version: 2 };
+
+export function restoreSeriesDetector(state: SeriesDetectorState | SeriesDetectorStateV2): SeriesDetector {
+  if (state.version === 3) return new Detector(structuredClone(state));
+  if (state.version === 2) {
+    // A version 2 error was exponentially weighted from its first point on; count it as fully averaged, which is
+    // what version 2 treated it as.
+    const big = Number.MAX_SAFE_INTEGER;
+    const errCount = { level: big, daily: big, weekly: big };
+    return new Detector({ ...structuredClone(state), version: 3, errCount });
+  }
+  throw new Error(`unsupported detector state version ${String((state as { version: unknown }).version)}`);
 }
 
 function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
@@ -200,7 +214,7 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
     }));
   const empty = (): ResidualHistories => ({ level: [], daily: [], weekly: [] });
   return {
-    version: 2,
+    version: 3,
     options,
     stepMs: null,
     firstTimestamp: null,
@@ -213,6 +227,7 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
     daily: slots(DAY_MS),
     weekly: slots(WEEK_MS),
     err: { level: null, daily: null, weekly: null },
+    errCount: { level: 0, daily: 0, weekly: 0 },
     selected: 'level',
     recentScores: [],
     episode: null,
@@ -486,11 +501,16 @@ class Detector implements SeriesDetector {
     const s = this.s;
     const o = s.options;
     const w = this.w!;
-    const alpha = 1 / Math.max(1, w.recent.capacity);
     for (const c of candidates) {
-      // Error of each baseline, winsorised so that one wild point moves the average by a bounded amount.
+      // Error of each baseline, winsorised so that one wild point moves the average by a bounded amount. A plain
+      // mean until a baseline window of points is averaged: an exponential average started at one point would give
+      // that point a third of the weight a day later, and a newly available seasonal baseline whose first error
+      // happened to be small would win the comparison by chance.
       const err = Math.min(Math.abs(value - c.center), 6 * c.scale);
       const prev = s.err[c.kind];
+      const n = Math.min(s.errCount[c.kind] + 1, Number.MAX_SAFE_INTEGER);
+      s.errCount[c.kind] = n;
+      const alpha = Math.max(1 / Math.max(1, w.recent.capacity), 1 / n);
       s.err[c.kind] = prev === null ? err : prev + alpha * (err - prev);
       const residual = value - c.offset;
       w.point[c.kind].push(residual);
