@@ -69,6 +69,9 @@ export async function runStageService(
   const stop = async () => {
     consuming = false;
     await runner.stop();
+    await definition
+      .close?.()
+      .catch((error: unknown) => logger.warn({ err: error }, 'releasing the stage handlers failed'));
     await closeQuietly(client);
     await new Promise((resolve) => http.close(resolve));
   };

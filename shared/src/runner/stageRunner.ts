@@ -62,6 +62,8 @@ export interface StageDefinition {
   handlers: Record<string, BeatHandler>;
   /** The event emitted when a beat is given up on, so the incident ends visibly instead of hanging. */
   failedEventType: string;
+  /** Releases what the handlers hold (worker threads, caches); called once the runner has stopped. */
+  close?: () => Promise<void>;
 }
 
 export interface StageRunnerOptions {

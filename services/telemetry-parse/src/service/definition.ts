@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { stageMachines } from '@self-healing/machines';
 import type { Logger, StageDefinition, TopicNames } from '@self-healing/shared';
 import { telemetryParseHandlers, type TelemetryParseSettings } from './handlers.js';
+import { DecodePool } from './decode-pool.js';
 
 export function telemetryParseDefinition(deps: {
   kafka: Kafka;
@@ -12,6 +13,9 @@ export function telemetryParseDefinition(deps: {
   logger?: Logger;
 }): StageDefinition {
   const { machine, version } = stageMachines['telemetry.parse'];
+  const decoders = new DecodePool(deps.settings.decodeWorkers, (reason) =>
+    deps.logger?.warn({ reason }, 'decoding on the beat thread from now on'),
+  );
   return {
     stage: 'telemetry.parse',
     machine,
@@ -19,7 +23,8 @@ export function telemetryParseDefinition(deps: {
     firstBeatState: 'parseTelemetryRequested',
     stageTopic: deps.topics.telemetryParseEvents,
     triggerTopics: [deps.topics.commands],
-    handlers: telemetryParseHandlers(deps),
+    handlers: telemetryParseHandlers({ ...deps, decoders }),
     failedEventType: 'TelemetryParseFailed',
+    close: () => decoders.close(),
   };
 }

@@ -17,7 +17,6 @@ import {
   type BeatHandler,
   type BeatResult,
   type OutputRecord,
-  type Logger,
   type TopicNames,
 } from '@self-healing/shared';
 import { TemplateMiner, type MinerSnapshot } from '../mining/index.js';
@@ -33,7 +32,7 @@ import {
   type PositionedRecord,
 } from './steps.js';
 import { RunMemo } from './run-memo.js';
-import { DecodePool } from './decode-pool.js';
+import type { DecodePool } from './decode-pool.js';
 import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
 import { TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
 import { validateParseCommand } from './validate.js';
@@ -90,7 +89,8 @@ export function telemetryParseHandlers(deps: {
   db: Db;
   settings: TelemetryParseSettings;
   topics: TopicNames;
-  logger?: Logger;
+  /** Decodes slices of a run off this thread; see DecodePool. Its owner closes it. */
+  decoders: DecodePool;
 }): Record<string, BeatHandler> {
   const { kafka, db, settings } = deps;
   const staging = new ChunkStore(db, 'telemetry_staging');
@@ -100,9 +100,7 @@ export function telemetryParseHandlers(deps: {
   const watermarks = watermarkStates(db);
   const readContext = { kafka, logRoot: settings.logRoot, rawTopic: settings.rawTopic };
   const memo = new RunMemo<RunWork>(2);
-  const decoders = new DecodePool(settings.decodeWorkers, (reason) =>
-    deps.logger?.warn({ reason }, 'decoding on the beat thread from now on'),
-  );
+  const { decoders } = deps;
 
   const readRunSource = async (requested: Requested) => {
     const source = {
