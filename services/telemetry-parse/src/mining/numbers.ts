@@ -10,19 +10,18 @@ import { unitOf, type Unit } from './units.js';
  */
 export function extractNumbers(message: string): Record<string, number> {
   const out: Record<string, number> = {};
+  // Most messages hold no number at all: nothing to tokenize then.
+  if (!HAS_DIGIT.test(message)) return out;
   const tokens = splitWhitespace(message);
   for (let k = 0; k < tokens.length; k++) {
     const tok = tokens[k]!;
     // key=value or key:value inside one token.
-    let key: string | null = null;
-    let valueText = tok;
     const eq = Math.max(tok.lastIndexOf('='), tok.lastIndexOf(':'));
-    if (eq > 0 && eq < tok.length - 1) {
-      key = wordOf(tok.slice(0, eq));
-      valueText = tok.slice(eq + 1);
-    }
+    const keyed = eq > 0 && eq < tok.length - 1;
+    const valueText = keyed ? tok.slice(eq + 1) : tok;
     const num = leadingNumber(valueText);
     if (num === null) continue;
+    let key = keyed ? wordOf(tok.slice(0, eq)) : null;
     let unit: Unit | null = unitOf(trimPunct(valueText.slice(num.end)));
     let consumedNext = false;
     if (unit === null && trimPunct(valueText.slice(num.end)) === '' && k + 1 < tokens.length) {
@@ -90,8 +89,15 @@ const FUNCTION_WORDS = new Set([
   'using',
 ]);
 
+const HAS_DIGIT = /\d/;
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** `[A-Za-z0-9_]`, by character code. */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
 }
 
 /** A decimal number at the start of s, allowing leading `(`, `[`, `~`, `<`, `>` and a sign. */
@@ -122,9 +128,10 @@ function trimPunct(s: string): string {
 /** The identifier-like tail of s (`(estimated size` -> `size`, `rpc.latency` -> `latency`), or null. */
 function wordOf(s: string): string | null {
   let b = s.length;
-  while (b > 0 && !/[A-Za-z0-9_]/.test(s[b - 1]!)) b--;
+  while (b > 0 && !isWordChar(s.charCodeAt(b - 1))) b--;
   let a = b;
-  while (a > 0 && /[A-Za-z0-9_]/.test(s[a - 1]!)) a--;
-  if (b - a < 2 || b - a > 40 || !/[A-Za-z]/.test(s[a]!)) return null;
+  while (a > 0 && isWordChar(s.charCodeAt(a - 1))) a--;
+  const first = s.charCodeAt(a);
+  if (b - a < 2 || b - a > 40 || isDigit(first) || first === 95) return null;
   return s.slice(a, b);
 }
