@@ -201,6 +201,8 @@ async function endToEndOnce(
     LOG_ROOT: logRoot,
     LOG_LEVEL: logLevel,
     SESSION_TIMEOUT_MS: '30000',
+    // The service's own tuning, as an operator would set it.
+    ...(process.env.DECODE_WORKERS !== undefined ? { DECODE_WORKERS: process.env.DECODE_WORKERS } : {}),
   };
   const logger = createLogger('bench-parse', logLevel);
   const kafka = createKafka(`${prefix}bench`, endpoints.kafkaBrokers, logger);

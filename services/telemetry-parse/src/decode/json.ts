@@ -71,11 +71,11 @@ const FORMAT_KEYS = new Set(['v', 'ecs.version', 'log.original']);
 
 type Role = keyof typeof FIELDS;
 
-/** Each known field name's role and its rank among that role's names (lower wins). Names are unique across roles. */
-const ROLE_OF = new Map<string, { role: Role; rank: number }>(
-  (Object.entries(FIELDS) as Array<[Role, readonly string[]]>).flatMap(([role, names]) =>
-    names.map((name, rank) => [name, { role, rank }] as const),
-  ),
+const ROLES = Object.keys(FIELDS) as Role[];
+
+/** Each known field name's role (as an index into ROLES) and its rank among that role's names (lower wins). */
+const ROLE_OF = new Map<string, { role: number; rank: number }>(
+  ROLES.flatMap((role, index) => FIELDS[role].map((name, rank) => [name, { role: index, rank }] as const)),
 );
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -123,23 +123,28 @@ function pickRoles(flat: Record<string, unknown>): {
   values: Partial<Record<Role, Scalar>>;
   used: Set<string>;
 } {
-  const best: Partial<Record<Role, { rank: number; key: string; value: Scalar }>> = {};
+  // Per role index: the best rank, key and value so far (arrays: no object per candidate on this hot path).
+  const ranks: number[] = [];
+  const keys: string[] = [];
+  const found: Scalar[] = [];
   for (const key in flat) {
-    if (!Object.prototype.hasOwnProperty.call(flat, key)) continue;
+    if (!Object.hasOwn(flat, key)) continue;
     const known = ROLE_OF.get(key);
     if (!known) continue;
-    const current = best[known.role];
-    if (current && current.rank < known.rank) continue;
+    const current = ranks[known.role];
+    if (current !== undefined && current < known.rank) continue;
     const v = scalar(flat[key]);
     if (v === null || v === '') continue;
-    best[known.role] = { rank: known.rank, key, value: v };
+    ranks[known.role] = known.rank;
+    keys[known.role] = key;
+    found[known.role] = v;
   }
   const values: Partial<Record<Role, Scalar>> = {};
   const used = new Set<string>();
-  for (const role in best) {
-    const b = best[role as Role]!;
-    values[role as Role] = b.value;
-    used.add(b.key);
+  for (let i = 0; i < ROLES.length; i++) {
+    if (ranks[i] === undefined) continue;
+    values[ROLES[i]!] = found[i]!;
+    used.add(keys[i]!);
   }
   return { values, used };
 }
@@ -182,7 +187,10 @@ export function jsonObjectToRecord(obj: Record<string, unknown>, maxAttributes: 
     record.attributes['exception.message'] = exceptionMessage;
 
   let kept = Object.keys(record.attributes).length;
-  for (const key of Object.keys(flat).sort()) {
+  const keys = Object.keys(flat);
+  // Name order decides which attributes a truncation keeps: sorting is needed only when one can happen.
+  if (keys.length - used.size > maxAttributes - kept) keys.sort();
+  for (const key of keys) {
     if (used.has(key) || FORMAT_KEYS.has(key)) continue;
     const v = scalar(flat[key]);
     if (v === null) continue;
