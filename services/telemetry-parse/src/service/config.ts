@@ -29,7 +29,7 @@ export const telemetryParseConfigSchema = baseConfigSchema.extend({
     .max(64)
     .optional()
     .describe(
-      'worker threads decoding records while a run is mined; default: one per core, at most 4, none on one core',
+      'worker threads decoding records while a run is mined; default: one per core beyond the first, at most 4',
     ),
 });
 

@@ -96,13 +96,13 @@ export function decodeJob(job: DecodeJob): DecodedBatch {
 }
 
 /**
- * Worker threads to use by default: one per core, at most four, none on a single core. Decoding costs more than
- * mining, so the mining thread waits on decoders much of the time: on two cores, two decoders beat one
- * (extraction of 200k lines 1.6-1.7 s vs 2.0-2.6 s in the same run).
+ * Worker threads to use by default: one per core beyond the first (the mining thread's), at most four, none on a
+ * single core. In isolation two decoders on two cores extract faster than one (the mining thread waits on a single
+ * decoder ~40% of the time), but end to end, with Kafka and MongoDB on the same two cores, one did as well or
+ * better (bench:parse, 3 runs each: 46.4k/44.8k/46.3k vs 45.7k/41.7k/44.1k lines/s).
  */
 export function defaultDecodeWorkers(): number {
-  const cores = availableParallelism();
-  return cores <= 1 ? 0 : Math.min(4, cores);
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
 }
 
 interface Pending {
