@@ -32,7 +32,7 @@ import {
   type PositionedRecord,
 } from './steps.js';
 import { RunMemo } from './run-memo.js';
-import type { DecodePool } from './decode-pool.js';
+import { decodeJob, type DecodePool } from './decode-pool.js';
 import { readSource, resolveUnderRoot, type LoadedSource } from './sources.js';
 import { TelemetryStore, minerStates, restoreMiner, watermarkStates } from './stores.js';
 import { validateParseCommand } from './validate.js';
@@ -381,8 +381,8 @@ const SLICE_RECORDS = 50;
 const SLICES_AHEAD = 4;
 
 /**
- * Extraction of a whole run in slices: slices are decoded ahead on the decode pool while this thread mines the
- * ones already decoded, in order. The miners of the services a slice names are loaded (from `loadSnapshot`) the
+ * Extraction of a whole run in slices: slices are decoded ahead on the decode pool (and by this thread when it
+ * would otherwise wait) while this thread mines the ones already decoded, in order. The miners of the services a slice names are loaded (from `loadSnapshot`) the
  * first time a service appears. The event loop gets a turn between slices: heartbeats keep flowing.
  */
 async function extractRun(
@@ -409,20 +409,32 @@ async function extractRun(
     formats: requested.formats.map(formatName),
   };
   const minerFor = (service: string) => miners.get(service)!;
-  const decoding: Array<Promise<DecodedBatch>> = [];
-  const submit = (slice: number) => {
-    const from = slice * SLICE_RECORDS;
-    if (from < records.length)
-      decoding[slice] = decoders.decode({ ...job, records: records.slice(from, from + SLICE_RECORDS) });
-  };
   const slices = Math.ceil(records.length / SLICE_RECORDS);
-  for (let i = 0; i < Math.min(SLICES_AHEAD, slices); i++) submit(i);
+  const sliceJob = (k: number) => ({
+    ...job,
+    records: records.slice(k * SLICE_RECORDS, (k + 1) * SLICE_RECORDS),
+  });
+  const decoded: Array<DecodedBatch | undefined> = [];
+  const decoding: Array<Promise<void> | undefined> = [];
+  let next = 0; // the first slice nobody decodes yet
   const parts: ExtractResult[] = [];
   try {
     for (let i = 0; i < slices; i++) {
-      const batch = await decoding[i]!;
-      decoding[i] = undefined as never;
-      submit(i + SLICES_AHEAD);
+      while (next < slices && next < i + SLICES_AHEAD) {
+        const k = next++;
+        decoding[k] = decoders.decode(sliceJob(k)).then((batch) => void (decoded[k] = batch));
+      }
+      // Rather than wait for the pool, this thread decodes a later slice itself: decoding costs more than
+      // mining, so otherwise it would idle while the decoders catch up.
+      while (decoded[i] === undefined && decoders.size > 0 && next < slices) {
+        const k = next++;
+        decoded[k] = decodeJob(sliceJob(k));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (decoded[i] === undefined) await decoding[i];
+      const batch = decoded[i]!;
+      decoded[i] = undefined;
+      decoding[i] = undefined;
       for (const service of servicesOf(batch)) await ensureMiner(service);
       parts.push(mineDecoded(batch, { minerFor }));
       await new Promise((resolve) => setImmediate(resolve));
