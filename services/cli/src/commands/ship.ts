@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Kafka } from 'kafkajs';
@@ -71,9 +71,15 @@ export class LineBatcher {
     private readonly emit: (lines: string[]) => Promise<void>,
   ) {}
 
-  async push(line: string): Promise<void> {
-    if (this.lines.length >= this.max && !isContinuationLine(line)) await this.flush();
+  /** Adds a line; returns a promise only when a full record had to be emitted first (await it then). */
+  push(line: string): Promise<void> | undefined {
+    if (this.lines.length >= this.max && !isContinuationLine(line)) {
+      const emitted = this.flush();
+      this.lines.push(line);
+      return emitted;
+    }
     this.lines.push(line);
+    return undefined;
   }
 
   async flush(): Promise<void> {
@@ -82,6 +88,23 @@ export class LineBatcher {
     this.lines = [];
     await this.emit(lines);
   }
+}
+
+/**
+ * The lines of a stream (LF or CRLF), one block per chunk read: readline's one await per line cost more than
+ * sending the lines to Kafka.
+ */
+export async function* lineBlocks(input: NodeJS.ReadableStream): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  const clean = (lines: string[]) => lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  let carry = '';
+  for await (const chunk of input) {
+    const lines = (carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer))).split('\n');
+    carry = lines.pop()!;
+    yield clean(lines);
+  }
+  const rest = carry + decoder.end();
+  if (rest.length > 0) yield clean(rest.split('\n'));
 }
 
 /** Ships files (or stdin) to the raw telemetry topic and returns the exact offset ranges written. */
@@ -154,11 +177,13 @@ export async function ship(
         result.bytes += chunk.length;
         onProgress?.(result.bytes);
       });
-      for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
-        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-        if (line.length === 0) continue;
-        result.lines += 1;
-        await batcher.push(line);
+      for await (const block of lineBlocks(input)) {
+        for (const line of block) {
+          if (line.length === 0) continue;
+          result.lines += 1;
+          const emitted = batcher.push(line);
+          if (emitted) await emitted;
+        }
       }
       await batcher.flush();
     }
