@@ -377,8 +377,8 @@ export function telemetryParseHandlers(deps: {
 }
 
 /** Records per decode job, and jobs decoded ahead of the miner (bounds the memory of work in flight). */
-const SLICE_RECORDS = 50;
-const SLICES_AHEAD = 4;
+const SLICE_RECORDS = 20;
+const SLICES_AHEAD = 6;
 
 /**
  * Extraction of a whole run in slices: slices are decoded ahead on the decode pool (and by this thread when it
