@@ -101,6 +101,13 @@ export function telemetryParseHandlers(deps: {
   const readContext = { kafka, logRoot: settings.logRoot, rawTopic: settings.rawTopic };
   const memo = new RunMemo<RunWork>(2);
   const { decoders } = deps;
+  /** Indexes are made once per process; a failure is tried again by the next store beat. */
+  let indexesReady: Promise<void> | undefined;
+  const indexesOnce = (): Promise<void> =>
+    (indexesReady ??= store.ensureIndexes().catch((error: unknown) => {
+      indexesReady = undefined;
+      throw error;
+    }));
 
   const readRunSource = async (requested: Requested) => {
     const source = {
@@ -307,10 +314,14 @@ export function telemetryParseHandlers(deps: {
           e.level === 'error' ||
           e.level === 'fatal',
       );
-      await detectionEvents.write(runId, forDetection);
-      await store.ensureIndexes();
       const templates = templatesOf(aggregates);
-      await store.storeTemplates(runId, templates);
+      // Independent collections, written at once: this thread packs the events while the server stores the rest.
+      const indexed = indexesOnce();
+      const [, , aggregatesWritten] = await Promise.all([
+        detectionEvents.write(runId, forDetection),
+        indexed.then(() => store.storeTemplates(runId, templates)),
+        indexed.then(() => store.storeAggregates(runId, aggregates)),
+      ]);
       // Counts are of what this run writes, the same on every attempt (not what an interrupted attempt wrote).
       const writes = [
         {
@@ -320,7 +331,7 @@ export function telemetryParseHandlers(deps: {
         },
         {
           collection: 'telemetry_aggregates',
-          written: await store.storeAggregates(runId, aggregates),
+          written: aggregatesWritten,
           unchanged: 0,
         },
         { collection: 'telemetry_detection_events', written: forDetection.length, unchanged: 0 },
