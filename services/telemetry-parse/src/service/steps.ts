@@ -318,6 +318,29 @@ export function normalizeEvents(
     sessions: 0,
     levelDefaulted: 0,
   };
+  // Levels and hosts take few distinct values: normalize each once per run.
+  const levels = new Map<LogFormat, Map<string, Level | null>>();
+  const levelOf = (raw: string | null, format: LogFormat): Level | null => {
+    if (raw === null) return null;
+    let ofFormat = levels.get(format);
+    if (!ofFormat) levels.set(format, (ofFormat = new Map()));
+    let level = ofFormat.get(raw);
+    if (level === undefined) {
+      level = normalizeLevel(raw, format === 'json' ? 'pino' : undefined);
+      if (ofFormat.size < 1000) ofFormat.set(raw, level);
+    }
+    return level;
+  };
+  const hosts = new Map<string, string | null>();
+  const hostOf = (raw: string | null): string | null => {
+    if (raw === null) return null;
+    let host = hosts.get(raw);
+    if (host === undefined) {
+      host = normalizeHostName(raw);
+      if (hosts.size < 10_000) hosts.set(raw, host);
+    }
+    return host;
+  };
   const positions = new Set<string>();
   let from = Infinity;
   let to = -Infinity;
@@ -353,14 +376,14 @@ export function normalizeEvents(
       out.droppedOutOfRange++;
       continue;
     }
-    const known = normalizeLevel(e.level, e.format === 'json' ? 'pino' : undefined);
+    const known = levelOf(e.level, e.format);
     if (known === null) out.levelDefaulted++;
     const level = known ?? options.defaultLevel;
     const event: PositionedEvent = {
       position: e.position,
       timestamp,
       service: e.service,
-      host: normalizeHostName(e.host),
+      host: hostOf(e.host),
       level,
       component: e.component,
       templateId: e.templateId,
