@@ -22,6 +22,7 @@ import {
 import { TemplateMiner, type MinerSnapshot } from '../mining/index.js';
 import {
   aggregateEvents,
+  distinctTemplates,
   mergeExtractResults,
   mineDecoded,
   normalizeEvents,
@@ -493,7 +494,9 @@ async function knownTemplatesBefore(
   events: readonly TemplatedEvent[],
   runId: string,
 ): Promise<Set<string>> {
-  const ids = [...new Set(events.map((e) => `${e.service}|${e.templateId}`))];
+  const ids: string[] = [];
+  for (const [service, templateIds] of distinctTemplates(events))
+    for (const templateId of templateIds) ids.push(`${service}|${templateId}`);
   const known = new Set<string>();
   for (let i = 0; i < ids.length; i += 1000) {
     const docs = await store.templates

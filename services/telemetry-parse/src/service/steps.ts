@@ -511,8 +511,26 @@ export function mergeExtractResults(parts: readonly ExtractResult[]): ExtractRes
     append(out.newTemplates, p.newTemplates);
     out.withStack += p.withStack;
   }
-  out.templates = new Set(out.events.map((e) => `${e.service}\u0000${e.templateId}`)).size;
+  for (const ids of distinctTemplates(out.events).values()) out.templates += ids.size;
   return out;
+}
+
+/** The distinct template ids of each service among `events` (no string built per event: runs are large). */
+export function distinctTemplates(
+  events: ReadonlyArray<{ service: string; templateId: string }>,
+): Map<string, Set<string>> {
+  const byService = new Map<string, Set<string>>();
+  let service: string | null = null;
+  let ids: Set<string> | undefined;
+  for (const e of events) {
+    if (e.service !== service) {
+      service = e.service;
+      ids = byService.get(service);
+      if (!ids) byService.set(service, (ids = new Set()));
+    }
+    ids!.add(e.templateId);
+  }
+  return byService;
 }
 
 export function errorCount(aggregates: readonly WindowAggregate[]): number {

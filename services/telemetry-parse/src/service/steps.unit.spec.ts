@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildEvent } from '@self-healing/shared';
 import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers } from '../mining/index.js';
-import { aggregateEvents, extractEvents, normalizeEvents, type PositionedRecord } from './steps.js';
+import {
+  aggregateEvents,
+  distinctTemplates,
+  extractEvents,
+  normalizeEvents,
+  type PositionedRecord,
+} from './steps.js';
 import { groupLines } from './sources.js';
 import { validateParseCommand } from './validate.js';
 
@@ -284,5 +290,22 @@ describe('parse request validation', () => {
       options,
     );
     expect(!v.ok && v.reasons.map((r) => r.code)).toEqual(['empty-source']);
+  });
+});
+
+describe('distinctTemplates', () => {
+  it('collects each service’s template ids once, whatever the interleaving of services', () => {
+    const events = [
+      { service: 'a', templateId: 't1' },
+      { service: 'a', templateId: 't1' },
+      { service: 'b', templateId: 't1' },
+      { service: 'a', templateId: 't2' },
+      { service: 'b', templateId: 't3' },
+    ];
+    const byService = distinctTemplates(events);
+    expect([...byService.keys()]).toEqual(['a', 'b']);
+    expect([...byService.get('a')!]).toEqual(['t1', 't2']);
+    expect([...byService.get('b')!]).toEqual(['t1', 't3']);
+    expect(distinctTemplates([]).size).toBe(0);
   });
 });
