@@ -32,7 +32,11 @@ import {
   PARSE_LEDGER_COLLECTION,
 } from '@self-healing/cli';
 import type { OffsetRange } from '@self-healing/shared';
+import { beatsOf } from '@self-healing/schemas';
 import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
+
+/** The telemetry.parse beats in order, as the contract declares them: a run's timeline must follow them. */
+const PARSE_HANDLERS = beatsOf('telemetry.parse').map((b) => b.handler);
 
 /** Runs `healctl <args>` in this process, as an operator would from a shell: exit code and what it printed. */
 async function healctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -153,15 +157,7 @@ describe('healctl against the real servers', () => {
       await healctl('incidents', 'show', 'cli-run', '--json'),
     );
     expect(run.stage).toBe('telemetry.parse');
-    expect(run.timeline.map((t) => t.handler)).toEqual([
-      'parseTelemetryRequested',
-      'loadLogFiles',
-      'extractTelemetryEvents',
-      'normalizeTelemetryData',
-      'aggregateTelemetryMetrics',
-      'storeTelemetryDatabase',
-      'parseTelemetryCompleted',
-    ]);
+    expect(run.timeline.map((t) => t.handler)).toEqual(PARSE_HANDLERS);
     const list = await healctl('incidents', 'list', '--status', 'completed', '--json');
     expect(json<Array<{ _id: string }>>(list).map((d) => d._id)).toContain('cli-run');
     const table = await healctl('incidents', 'show', 'cli-run');
@@ -394,15 +390,7 @@ describe('healctl against the real servers', () => {
         const run = json<{ timeline: Array<{ handler: string }> }>(
           await healctl('incidents', 'show', id, '--json'),
         );
-        expect(run.timeline.map((t) => t.handler)).toEqual([
-          'parseTelemetryRequested',
-          'loadLogFiles',
-          'extractTelemetryEvents',
-          'normalizeTelemetryData',
-          'aggregateTelemetryMetrics',
-          'storeTelemetryDatabase',
-          'parseTelemetryCompleted',
-        ]);
+        expect(run.timeline.map((t) => t.handler)).toEqual(PARSE_HANDLERS);
       }
       const commands = await parseCommands();
       expect(commands.filter((c) => c.runId === alreadySent!.runId)).toHaveLength(2);

@@ -25,6 +25,26 @@ function series(n: number, f: (i: number, t: number) => number): { ts: number[];
 
 const onsets = (rs: PointResult[]) => rs.map((r, i) => ({ r, i })).filter(({ r }) => r.finding?.onset);
 
+/**
+ * Six days of a daily sine with noise and one spike on day six, and a detector fed the first four days and a bit:
+ * what the restore tests continue from.
+ */
+function dailySeriesHalfScored(seed: number) {
+  const rnd = noise(seed);
+  const { ts, vs } = series(
+    6 * DAY_POINTS,
+    (i, t) =>
+      100 +
+      20 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) +
+      3 * rnd() +
+      (i === 5 * DAY_POINTS ? 80 : 0),
+  );
+  const cut = 4 * DAY_POINTS + 17;
+  const original = createSeriesDetector();
+  for (let i = 0; i < cut; i++) original.update(ts[i]!, vs[i]!);
+  return { ts, vs, cut, original };
+}
+
 describe('RollingSortedWindow', () => {
   it('keeps the last n values with their median, MAD, range and mid-rank', () => {
     const w = new RollingSortedWindow(5);
@@ -127,18 +147,7 @@ describe('performance detector', () => {
   });
 
   it('given a detector serialised to JSON and restored, then it scores the rest of the series identically', () => {
-    const rnd = noise(17);
-    const { ts, vs } = series(
-      6 * DAY_POINTS,
-      (i, t) =>
-        100 +
-        20 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) +
-        3 * rnd() +
-        (i === 5 * DAY_POINTS ? 80 : 0),
-    );
-    const cut = 4 * DAY_POINTS + 17;
-    const original = createSeriesDetector();
-    for (let i = 0; i < cut; i++) original.update(ts[i]!, vs[i]!);
+    const { ts, vs, cut, original } = dailySeriesHalfScored(17);
     const restored = restoreSeriesDetector(
       JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState,
     );
@@ -164,18 +173,7 @@ describe('performance detector', () => {
   });
 
   it('given a version 2 state (before error counts), then it restores and scores like the detector it came from', () => {
-    const rnd = noise(31);
-    const { ts, vs } = series(
-      6 * DAY_POINTS,
-      (i, t) =>
-        100 +
-        20 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) +
-        3 * rnd() +
-        (i === 5 * DAY_POINTS ? 80 : 0),
-    );
-    const cut = 4 * DAY_POINTS + 17;
-    const original = createSeriesDetector();
-    for (let i = 0; i < cut; i++) original.update(ts[i]!, vs[i]!);
+    const { ts, vs, cut, original } = dailySeriesHalfScored(31);
     const { errCount, ...rest } = JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState;
     expect(errCount.level).toBeGreaterThan(DAY_POINTS);
     const restored = restoreSeriesDetector({ ...rest, version: 2 } as SeriesDetectorStateV2);
