@@ -124,8 +124,4 @@ export class DetectionEventStore {
     for (const p of packs) for (const e of unpackTemplatedEvents(p)) events.push(e);
     return events;
   }
-
-  async clear(runId: string): Promise<number> {
-    return this.chunks.clear(runId);
-  }
 }

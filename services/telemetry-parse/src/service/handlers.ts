@@ -335,7 +335,7 @@ export function telemetryParseHandlers(deps: {
           written: aggregatesWritten,
           unchanged: 0,
         },
-        { collection: 'telemetry_detection_events', written: forDetection.length, unchanged: 0 },
+        { collection: DetectionEventStore.COLLECTION, written: forDetection.length, unchanged: 0 },
       ];
       if (settings.storeRawEvents) {
         const r = await store.storeRawEvents(runId, events, settings.rawRetentionDays, Date.now());
