@@ -11,15 +11,6 @@ export {
 export * from './mining/index.js';
 export * from './aggregate/index.js';
 export * from './normalize/index.js';
-export {
-  ParsePipeline,
-  createParsePipeline,
-  type ParsePipelineOptions,
-  type BatchAccounting,
-  type BatchResult,
-  type NewTemplate,
-  type NumberExtractor,
-} from './pipeline.js';
 export * from './service/steps.js';
 export * from './service/sources.js';
 export * from './service/validate.js';

@@ -4,8 +4,6 @@ import { parseTimestamp, wallClockToUtc } from './time.js';
 import { redactAttributes, redactText, type RedactionCounts } from './redact.js';
 import { normalizeNumbers } from './units.js';
 import { normalizeHostName, normalizeServiceName } from './names.js';
-import { normalizeRecord } from './index.js';
-import { decodeKafkaRecord } from '../decode/index.js';
 
 describe('level vocabulary', () => {
   it.each([
@@ -112,16 +110,6 @@ describe('timestamps', () => {
     expect(parseTimestamp('1709287200')).toBe(1709287200000);
     expect(parseTimestamp('1709287200123456789')).toBe(1709287200123);
     expect(parseTimestamp('not a time')).toBeNull();
-  });
-
-  it('given a decoded text record without zone, when normalized with a source zone, then the event time is UTC', () => {
-    const [record] = decodeKafkaRecord({ value: Buffer.from('x'), headers: {} }).records;
-    const n = normalizeRecord(
-      { ...record!, timestampText: '2024-07-15 12:00:00' },
-      { defaultZone: 'Europe/Paris' },
-      {},
-    );
-    expect(n.timestamp).toBe(Date.UTC(2024, 6, 15, 10));
   });
 });
 
