@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MultiBar, Presets } from 'cli-progress';
-import { resolveEndpoints } from '@self-healing/infra';
+import { resolveEndpoints, type Endpoints } from '@self-healing/infra';
 import { defaultFaultPlan, generateTraffic } from '@self-healing/sample-service';
 import {
   createKafka,
@@ -38,6 +38,7 @@ import {
 } from '@self-healing/projector';
 import { connectMongo } from '@self-healing/shared';
 import { requestParse, ship } from './commands/ship.js';
+import { newDemoNamespace, pruneDemoNamespaces } from './commands/demoNamespaces.js';
 
 const MINUTE = 60_000;
 const TRAFFIC_MINUTES = 180;
@@ -52,8 +53,8 @@ async function main(): Promise<void> {
   const e = infra.endpoints;
   // The log set is seeded and has fixed timestamps: where it was parsed before, its events are late and its windows
   // already judged, so a second run would show nothing. Each run gets its own database and topic prefix, unless
-  // given (MONGODB_DB, TOPIC_PREFIX).
-  const namespace = `demo_${randomUUID().slice(0, 8)}`;
+  // given (MONGODB_DB, TOPIC_PREFIX); older runs' namespaces are removed but for the last few.
+  const namespace = newDemoNamespace(new Date(), randomUUID().slice(0, 4));
   const ownNamespace = process.env.MONGODB_DB === undefined && process.env.TOPIC_PREFIX === undefined;
   const env = {
     KAFKA_BROKERS: e.kafkaBrokers.join(','),
@@ -66,7 +67,10 @@ async function main(): Promise<void> {
     PERFORMANCE_DETECTOR: JSON.stringify(HOUR_SCALE_DETECTOR_OPTIONS),
   };
 
-  if (ownNamespace) say(`     this run's namespace: database ${env.MONGODB_DB}, topics ${env.TOPIC_PREFIX}*`);
+  if (ownNamespace) {
+    say(`     this run's namespace: database ${env.MONGODB_DB}, topics ${env.TOPIC_PREFIX}*`);
+    await pruneEarlierRuns(e);
+  }
   say('2/5  services: telemetry-parse, anomaly-detect, projector');
   const services: RunningService[] = [];
   const tpConfig = loadTelemetryParseConfig(env);
@@ -215,6 +219,30 @@ async function main(): Promise<void> {
   } finally {
     await projector.stop();
     for (const s of services) await s.stop();
+    await client.close();
+  }
+}
+
+/**
+ * Keep the servers from filling up with one namespace per run: remove all but the newest `DEMO_KEEP_RUNS` (default
+ * 2) earlier ones, so the last runs stay inspectable with healctl. A failure here is reported, never fatal.
+ */
+async function pruneEarlierRuns(e: Endpoints): Promise<void> {
+  const keep = Number(process.env.DEMO_KEEP_RUNS ?? 2);
+  const { client } = await connectMongo(e.mongodbUri, 'admin');
+  try {
+    const { removed, failed } = await pruneDemoNamespaces(
+      { kafka: createKafka('demo-prune', e.kafkaBrokers), mongo: client, registryUrl: e.schemaRegistryUrl },
+      Number.isInteger(keep) && keep >= 0 ? keep : 2,
+    );
+    if (removed.length > 0)
+      say(`     removed ${removed.length} earlier demo namespace(s), keeping the last ${keep}`);
+    for (const f of failed) say(`     could not remove ${f.name}: ${f.reason}`);
+  } catch (error) {
+    say(
+      `     could not prune earlier demo namespaces: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
     await client.close();
   }
 }

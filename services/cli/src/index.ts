@@ -16,3 +16,12 @@ export {
   type ShipOptions,
   type ShipResult,
 } from './commands/ship.js';
+export {
+  groupDemoNamespaces,
+  listDemoNamespaces,
+  newDemoNamespace,
+  pruneDemoNamespaces,
+  removeDemoNamespace,
+  staleDemoNamespaces,
+  type DemoNamespace,
+} from './commands/demoNamespaces.js';

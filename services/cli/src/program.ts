@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommands } from './commands/demoNamespaces.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerIncidentCommands } from './commands/incidents.js';
 import { registerInfraCommands } from './commands/infra.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerParseCommand(program);
   registerIncidentCommands(program);
   registerDlqCommands(program);
+  registerDemoCommands(program);
   return program;
 }
 
