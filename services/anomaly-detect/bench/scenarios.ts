@@ -12,6 +12,9 @@
  * before it judges anything. So `latency-regression` and its control `normal-long` are `--perf-minutes` long at
  * `--perf-rate` requests/s, the regression (`--factor` times slower) injected for the 10 minutes starting 30
  * minutes before the end; the minutes between the warm-up and the fault are normal traffic judged like any other.
+ * The regression runs in four cases (`LATENCY_CASES`): every request of the slowed step 5×, 1.5× and 1.3× slower,
+ * and 10% of its requests 2× slower; each is scored on its own (`latency-regression <case>`) and all together
+ * (`latency-regression`). `--factor`/`--share` replace them by one case.
  *
  * Lines go through telemetry-parse's own extract, normalize and aggregate steps (those of the service, with its
  * template miner, or the tiny digit-masking extractor below), 500 lines per record as `healctl ship` sends them.
@@ -87,6 +90,25 @@ function otherKey(f: Finding): string {
 }
 
 const traceLevel = new Set<FaultKind>(['skipped-step', 'reordered-step']);
+
+/** One latency regression: `share` of the slowed step's requests become `factor` times slower. */
+interface LatencyCase {
+  name: string;
+  factor: number;
+  share: number;
+}
+
+/**
+ * The regressions scored: the sample service's default (every request 5× slower), and harder ones where a window
+ * alone is weak evidence: 1.5× and 1.3× slower, and a tenth of the requests 2× slower (about 6 slow requests of 60
+ * a minute where chance gives 3 above the baseline p95).
+ */
+const LATENCY_CASES: readonly LatencyCase[] = [
+  { name: 'x5', factor: 5, share: 1 },
+  { name: 'x1.5', factor: 1.5, share: 1 },
+  { name: 'x1.3', factor: 1.3, share: 1 },
+  { name: '10% x2', factor: 2, share: 0.1 },
+];
 
 type ScenarioKind = FaultKind | 'normal' | 'normal-long';
 /** Scenarios that need the performance detector's hour of history. */
@@ -194,6 +216,8 @@ function templatesShowing(
 
 interface ScenarioResult {
   kind: ScenarioKind;
+  /** The latency regression's case, for `latency-regression` scenarios. */
+  latencyCase: string | null;
   seed: number;
   labels: FaultLabel[];
   /** Per label (same order), the templates its fault shows in. */
@@ -205,7 +229,12 @@ interface ScenarioResult {
   incidentsReopened: number;
 }
 
-function runScenario(kind: ScenarioKind, seed: number, o: Options): ScenarioResult {
+function runScenario(
+  kind: ScenarioKind,
+  seed: number,
+  o: Options,
+  latencyCase: LatencyCase | null,
+): ScenarioResult {
   const long = longScenario(kind);
   const minutes = long ? o.perfMinutes : o.minutes;
   const durationMs = minutes * MIN;
@@ -218,8 +247,11 @@ function runScenario(kind: ScenarioKind, seed: number, o: Options): ScenarioResu
             kind,
             start: faultStart,
             end: faultStart + (long ? 10 : 2) * MIN,
-            ...(o.share === null ? {} : { share: o.share }),
-            ...(kind === 'latency-regression' && o.factor !== null ? { factor: o.factor } : {}),
+            ...(latencyCase !== null
+              ? { share: latencyCase.share, factor: latencyCase.factor }
+              : o.share === null
+                ? {}
+                : { share: o.share }),
           },
         ];
   const { lines, labels } = generateTraffic({
@@ -287,6 +319,7 @@ function runScenario(kind: ScenarioKind, seed: number, o: Options): ScenarioResu
   const warmupMs = HOUR_SCALE_DETECTOR_OPTIONS.minHistoryMs ?? 0;
   return {
     kind,
+    latencyCase: latencyCase?.name ?? null,
     seed,
     labels,
     labelTemplates: labels.map((l) => templatesShowing(l, lines, events)),
@@ -408,7 +441,7 @@ interface Options {
   /** Length and request rate of the scenarios the performance detector judges (`normal-long`, latency regression). */
   perfMinutes: number;
   perfRate: number;
-  /** Latency regression: how many times slower the step gets; null keeps the sample service's default (5). */
+  /** Latency regression: how many times slower the step gets; with `share`, one case instead of `LATENCY_CASES`. */
   factor: number | null;
 }
 
@@ -454,10 +487,27 @@ function main(): void {
     );
   const results: ScenarioResult[] = [];
   const began = performance.now();
+  const latencyCases: readonly LatencyCase[] =
+    o.factor === null && o.share === null
+      ? LATENCY_CASES
+      : [
+          {
+            name: `${o.share === null ? '' : `${o.share * 100}% `}x${o.factor ?? 5}`,
+            factor: o.factor ?? 5,
+            share: o.share ?? 1,
+          },
+        ];
+  type Run = { kind: ScenarioKind; latencyCase: LatencyCase | null };
+  const kinds: ScenarioKind[] = ['normal', 'normal-long', ...faultKinds];
+  const runs = kinds.flatMap((kind): Run[] =>
+    kind === 'latency-regression'
+      ? latencyCases.map((c) => ({ kind, latencyCase: c }))
+      : [{ kind, latencyCase: null }],
+  );
   for (let seed = 1; seed <= o.seeds; seed++) {
-    for (const kind of ['normal', 'normal-long', ...faultKinds] as ScenarioKind[]) {
+    for (const { kind, latencyCase } of runs) {
       if (values.only !== undefined && values.only !== kind) continue;
-      const r = runScenario(kind, seed, o);
+      const r = runScenario(kind, seed, o, latencyCase);
       // --show <rule>: print up to 5 explanations of that rule, to see why a detector fired.
       for (const f of r.findings.filter((x) => x.rule === values.show).slice(0, 5)) {
         process.stderr.write(`  ${f.explanation}\n`);
@@ -466,12 +516,21 @@ function main(): void {
       const rules: Record<string, number> = {};
       for (const f of r.findings) rules[f.rule] = (rules[f.rule] ?? 0) + 1;
       process.stderr.write(
-        `seed ${seed} ${kind.padEnd(18)} findings ${JSON.stringify(rules)} incidents opened ${r.incidentsOpened}` +
+        `seed ${seed} ${(kind + (latencyCase ? ` ${latencyCase.name}` : '')).padEnd(25)} findings ${JSON.stringify(rules)} incidents opened ${r.incidentsOpened}` +
           ` reopened ${r.incidentsReopened}\n`,
       );
     }
   }
   const { scores, other, fpDuringOtherFault } = score(results);
+  // Each regression case on its own: its scenarios only (false findings on fault-free traffic are counted below).
+  for (const c of latencyCases) {
+    const own = results.filter((r) => r.latencyCase === c.name);
+    if (own.length > 0) scores[`latency-regression ${c.name}`] = score(own).scores['latency-regression']!;
+  }
+  // Latency findings on fault-free traffic, the false alarms pooling must not add.
+  const normalLatency = results
+    .filter((r) => r.kind === 'normal-long')
+    .reduce((n, r) => n + r.findings.filter((f) => f.evidence['metric'] === 'latency.p95').length, 0);
   // What the performance monitor reports on fault-free traffic once it judges, per hour judged.
   const normalLong = results.filter((r) => r.kind === 'normal-long');
   const judgedHours = normalLong.reduce((h, r) => h + r.judgedMinutes / 60, 0);
@@ -480,11 +539,12 @@ function main(): void {
     for (const f of r.findings.filter((x) => x.kind === 'performance'))
       normalPerformance[otherKey(f)] = (normalPerformance[otherKey(f)] ?? 0) + 1;
   process.stderr.write(
-    `${results.length} scenarios (${o.seeds} seeds x ${faultKinds.length + 2}), model ${o.model}, extractor ` +
+    `${results.length} scenarios (${o.seeds} seeds), model ${o.model}, extractor ` +
       `${o.extractor}, ${((performance.now() - began) / 1000).toFixed(1)} s; findings without a fault kind: ` +
       `${JSON.stringify(other)}; false positives that fell on another injected fault: ` +
       `${JSON.stringify(fpDuringOtherFault)}; performance findings on fault-free traffic ` +
-      `(${judgedHours.toFixed(1)} h judged): ${JSON.stringify(normalPerformance)}\n`,
+      `(${judgedHours.toFixed(1)} h judged): ${JSON.stringify(normalPerformance)}, of them on latency: ` +
+      `${normalLatency}\n`,
   );
   if (values.json) {
     process.stdout.write(
