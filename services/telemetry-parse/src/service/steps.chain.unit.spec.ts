@@ -74,8 +74,9 @@ const eventsIn = (aggregates: readonly WindowAggregate[]): number =>
 
 describe('accounting across extract, normalize and aggregate', () => {
   it('given a mixed batch, when it runs through the steps, then every line ends as an event or a counted rejection, and only records nothing was decoded from are dead-lettered', () => {
-    // Given 6 Kafka records holding 8 inputs: 2 text lines, 1 JSON line, 1 undecodable binary value,
-    // 2 NDJSON lines of which one has no message, 1 line with no time at all, 1 line timed only by Kafka.
+    // Given 7 Kafka records holding 9 inputs: 2 text lines, 1 JSON line, 1 undecodable binary value,
+    // 2 NDJSON lines of which one has no message, 1 line with no time at all, 1 line timed only by Kafka,
+    // 1 JSON line whose time cannot be read.
     const records = positioned([
       raw('2024-03-01 10:00:00,100 INFO GET /a took 12 ms\n2024-03-01 10:00:00,200 ERROR GET /b took 30 ms', {
         service: 'Web',
@@ -85,8 +86,9 @@ describe('accounting across extract, normalize and aggregate', () => {
       raw('{"level":30}\n{"msg":"ok","level":30,"time":1709287200900,"name":"web"}'),
       raw('no time anywhere'),
       raw('no header but a kafka time', {}, T0 + 700),
+      raw(JSON.stringify({ time: 'not a time', msg: 'unreadable time', name: 'web' })),
     ]);
-    const inputs = 8;
+    const inputs = 9;
 
     // When
     const extracted = extract(records);
@@ -99,17 +101,16 @@ describe('accounting across extract, normalize and aggregate', () => {
     });
 
     // Then extraction accounts for every input: an event, or a rejection counted by reason.
-    expect(extracted).toMatchObject({
-      records: 6,
-      unparsed: 1,
-      rejected: { undecodable: 1, 'missing-message': 1 },
-    });
+    expect(extracted).toMatchObject({ records: 7, unparsed: 2 });
+    expect(extracted.rejected).toEqual({ undecodable: 1, 'missing-message': 1, 'missing-timestamp': 1 });
     expect(extracted.events).toHaveLength(6);
     expect(extracted.events.length + total(extracted.rejected)).toBe(inputs);
     // The retired ParsePipeline also dead-lettered raw/0/3 (one of its lines had no message) and raw/0/4 (no
     // time). The service parks only records nothing could be decoded from, which is the product's rule:
     // republishing raw/0/3 would deliver its good line a second time, and raw/0/4 decoded fine (a missing time
     // is in the content, which no replay of the raw record can fix), so both are counted, not parked.
+    // Like the ParsePipeline, the service rejects raw/0/4 before mining (it can never be timed), so it shapes
+    // no template; raw/0/6 has a time that only normalization, reading it in the source's zone, finds bad.
     expect(extracted.deadLetters.map((d) => [d.position, d.reason])).toEqual([['raw/0/2', 'undecodable']]);
 
     // Then normalization keeps or rejects each extracted event, nothing in between.

@@ -68,6 +68,7 @@ export interface ExtractOptions {
 export interface ExtractResult {
   events: ExtractedEvent[];
   records: number;
+  /** Records that yield no event: nothing decodable, a format not asked for, or no line with a time. */
   unparsed: number;
   rejected: Record<string, number>;
   /** Records nothing could be decoded from, to be parked in the dead-letter topic. */
@@ -185,14 +186,24 @@ export function decodeRecords(
       continue;
     }
     const many = decoded.records.length > 1;
+    const fallbackTime = record.timestamp ?? null;
+    let kept = 0;
     for (let i = 0; i < decoded.records.length; i++) {
       const r = decoded.records[i]!;
+      // No time of its own and no Kafka time: normalization could only reject it. Rejected here, before any
+      // miner sees it, it cannot shape the templates (kept in the miners' state) of the lines that are kept.
+      // A time written but unreadable is found out by normalization, which reads it in the source's zone.
+      if (r.timestamp === null && r.timestampText === null && fallbackTime === null) {
+        count(out.rejected, 'missing-timestamp');
+        continue;
+      }
+      kept++;
       const message = redactText(r.message, out.redactions);
       out.position.push(many ? `${position}#${i}` : position);
       out.service.push(normalizeServiceName(r.service) ?? options.defaultService);
       out.message.push(message);
       out.numbers.push(options.extractNumbers?.(message) ?? {});
-      out.fallbackTime.push(record.timestamp ?? null);
+      out.fallbackTime.push(fallbackTime);
       out.format.push(r.format);
       out.timestamp.push(r.timestamp);
       out.timestampText.push(r.timestampText);
@@ -206,6 +217,8 @@ export function decodeRecords(
       out.stack.push(r.stack.length > 0 ? r.stack.map((f) => redactText(f, out.redactions)) : []);
       out.size++;
     }
+    // Decoded, so not dead-lettered, but nothing in it can be placed in time.
+    if (kept === 0) out.unparsed++;
   }
   return out;
 }

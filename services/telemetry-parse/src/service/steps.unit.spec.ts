@@ -83,6 +83,41 @@ describe('extract', () => {
     ]);
   });
 
+  it('given a line with no time of its own and no Kafka time, when extracted, then it is rejected before any miner sees it, so it cannot shape the templates of the lines that are kept', () => {
+    // Given two single-line records a miner would fold into one template; only the second can be timed.
+    const seen: string[] = [];
+    const miner = new TemplateMiner();
+    const records: PositionedRecord[] = [
+      { position: 'raw/0/1', record: { value: Buffer.from('no header and no kafka time'), headers: {} } },
+      {
+        position: 'raw/0/2',
+        record: { value: Buffer.from('no header but a kafka time'), headers: {}, timestamp: T0 },
+      },
+    ];
+
+    // When
+    const r = extractEvents(records, {
+      minerFor: () => ({ add: (m) => (seen.push(m), miner.add(m)) }),
+      parseTextHeader: (l) => parseTextHeader(l),
+      extractNumbers,
+      defaultService: 'unknown',
+    });
+
+    // Then the time-less record is counted, not mined and not dead-lettered (it decoded fine; no replay of it
+    // could give it a time).
+    expect(seen).toEqual(['no header but a kafka time']);
+    expect(r).toMatchObject({
+      records: 2,
+      unparsed: 1,
+      rejected: { 'missing-timestamp': 1 },
+      deadLetters: [],
+    });
+    expect(r.events.map((e) => [e.position, e.template])).toEqual([
+      ['raw/0/2', 'no header but a kafka time'],
+    ]);
+    expect(r.newTemplates).toHaveLength(1);
+  });
+
   it('refuses formats the request did not ask for', () => {
     const r = extract([text('raw/0/1', ['2024-03-01T10:00:00Z INFO plain line'])], ['json']);
     expect(r).toMatchObject({ unparsed: 1, rejected: { 'format-not-requested': 1 } });
@@ -91,11 +126,9 @@ describe('extract', () => {
 
 describe('normalize', () => {
   const base = extract([
-    text('raw/0/1', [
-      '2024-03-01 10:00:00 WARNING disk at 91%',
-      '2024-03-01 10:00:05 ERR write failed',
-      'no timestamp at all here',
-    ]),
+    text('raw/0/1', ['2024-03-01 10:00:00 WARNING disk at 91%', '2024-03-01 10:00:05 ERR write failed']),
+    // A time written but unreadable is only found out when normalization reads it with the source's zone.
+    text('raw/0/2', [JSON.stringify({ time: 'not a time', msg: 'no usable time here', name: 'checkout' })]),
   ]).events;
 
   it('applies the source time zone to zone-less timestamps and maps levels to one vocabulary', () => {
