@@ -65,6 +65,8 @@ const DETECTORS: Record<string, Scorer> = {
   noEscalation: (t, v, o) => scoreSeries(t, v, { ...o, escalationMs: 0 }).map((r) => r.score),
   noVolatility: (t, v, o) => scoreSeries(t, v, { ...o, volatilityScale: false }).map((r) => r.score),
   noActivity: (t, v, o) => scoreSeries(t, v, { ...o, activityScale: false }).map((r) => r.score),
+  // Without the anomaly likelihood of the channels' score (the detector before it).
+  noLikelihood: (t, v, o) => scoreSeries(t, v, { ...o, likelihood: false }).map((r) => r.score),
   // Non-robust windowed Gaussian over the last day (mean/std), as NAB's windowedGaussian but online per point.
   windowedGaussian: windowedGaussian,
   rangeNovelty: rangeNovelty,

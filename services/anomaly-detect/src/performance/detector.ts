@@ -12,14 +12,24 @@
  *    by how far into a tail it sits (mid-rank), beyond the range 0.5 + by how much it exceeds it (in units of
  *    the range). The score is the largest channel's. A point only counts as a spike if it also stands out from
  *    its neighbours, so a slow drift is judged by the level channel, not as spikes.
- * 3. One burst, one alert: within an hour of a novel point, later points score only by how much they exceed the
- *    highest score so far.
- * 4. Explanation: robust statistics (median, MAD of the last day, or of the seasonal slot) give the baseline, the
+ * 3. Anomaly likelihood (after Numenta's HTM post-processing): the half-hour mean of the per-point score is
+ *    compared with the mean and variance of that same mean over the last week, and its Gaussian tail probability p
+ *    is put on the scale of the range channels: p as small as the chance of a weekly record (one in the number of
+ *    independent half-hour means a week holds) scores 0.5, and each further factor of that chance counts like
+ *    exceeding the range by one more range (the excess of a record under an exponential tail). It catches a run of
+ *    individually unremarkable points (a noisy level change) that no single channel has seen beyond its range.
+ *    It adds to the score only; findings (and their explanations) still come from the channels of 2.
+ * 4. One burst, one alert: within an hour of a novel point, later points score only by how much they exceed the
+ *    highest score so far, separately for the channels and for the likelihood (the likelihood rises over its
+ *    averaging window, later than the channels, and would otherwise always be absorbed by their burst).
+ * 5. Explanation: robust statistics (median, MAD of the last day, or of the seasonal slot) give the baseline, the
  *    observed value and the robust z-score of every finding; outliers do not move a median or a MAD.
  *
  * Memory per series is bounded by the windows (a few tens of thousands of numbers), whatever the series length.
  */
 import { RollingSortedWindow } from './robust.js';
+import type { LikelihoodState } from './likelihood.js';
+import { AnomalyLikelihood, recordEquivalentExcess } from './likelihood.js';
 
 export type PerformanceRule = 'spike' | 'drop' | 'level-shift' | 'volatility-shift' | 'latency-shift';
 /** What is compared with its own history: the point, the half-hour median, the volatility, the 3-hour mean. */
@@ -56,6 +66,8 @@ export interface SeriesDetectorOptions {
   activityScale: boolean;
   /** Window of the activity mean. Default three hours. */
   activityMs: number;
+  /** Score the anomaly likelihood of the score's mean over `levelMs` as well (see the module comment). */
+  likelihood: boolean;
   /**
    * After a novel point (score >= 0.5), later points within this period are scored by how much they exceed the
    * highest score so far ("it got worse"), not afresh: one burst, one alert. 0 disables.
@@ -89,6 +101,7 @@ export const DEFAULT_SERIES_DETECTOR_OPTIONS: Readonly<SeriesDetectorOptions> = 
   volatilityScale: true,
   activityScale: true,
   activityMs: 3 * HOUR_MS,
+  likelihood: true,
   escalationMs: HOUR_MS,
   alertExcess: 0.05,
   zExit: 3,
@@ -119,7 +132,10 @@ export interface AnomalyDetail {
 }
 
 export interface PointResult {
-  /** Anomaly score in [0, 1]; >= 0.5 means beyond anything in the history window. */
+  /**
+   * Anomaly score in [0, 1]; >= 0.5 means beyond anything in the history window, or a half-hour mean score as
+   * improbable as such a record (the likelihood).
+   */
   score: number;
   /** Robust z-score of this point against the selected baseline (0 while warming up). */
   z: number;
@@ -138,7 +154,7 @@ interface SlotState {
 type ResidualHistories = Record<BaselineKind, number[]>;
 
 export interface SeriesDetectorState {
-  version: 3;
+  version: 4;
   options: SeriesDetectorOptions;
   stepMs: number | null;
   firstTimestamp: number | null;
@@ -163,6 +179,9 @@ export interface SeriesDetectorState {
   selected: BaselineKind;
   /** Raw scores of the last `escalationMs`, oldest first. */
   recentScores: number[];
+  /** The anomaly likelihood's averages, and its raw scores of the last `escalationMs` (oldest first). */
+  likelihood: LikelihoodState;
+  likelihoodScores: number[];
   episode: {
     since: number;
     points: number;
@@ -190,19 +209,41 @@ export function createSeriesDetector(options: Partial<SeriesDetectorOptions> = {
   return new Detector(freshState(opts));
 }
 
+/** The state before the anomaly likelihood (version 3): still restorable. */
+export type SeriesDetectorStateV3 = Omit<
+  SeriesDetectorState,
+  'version' | 'options' | 'likelihood' | 'likelihoodScores'
+> & { version: 3; options: Omit<SeriesDetectorOptions, 'likelihood'> };
 /** The state before `errCount` (version 2): still restorable. */
-export type SeriesDetectorStateV2 = Omit<SeriesDetectorState, 'version' | 'errCount'> & { version: 2 };
+export type SeriesDetectorStateV2 = Omit<SeriesDetectorStateV3, 'version' | 'errCount'> & { version: 2 };
 
-export function restoreSeriesDetector(state: SeriesDetectorState | SeriesDetectorStateV2): SeriesDetector {
-  if (state.version === 3) return new Detector(structuredClone(state));
+export function restoreSeriesDetector(
+  state: SeriesDetectorState | SeriesDetectorStateV3 | SeriesDetectorStateV2,
+): SeriesDetector {
+  if (state.version === 4) return new Detector(structuredClone(state));
+  if (state.version === 3) return new Detector(fromV3(structuredClone(state)));
   if (state.version === 2) {
     // A version 2 error was exponentially weighted from its first point on; count it as fully averaged, which is
     // what version 2 treated it as.
     const big = Number.MAX_SAFE_INTEGER;
     const errCount = { level: big, daily: big, weekly: big };
-    return new Detector({ ...structuredClone(state), version: 3, errCount });
+    return new Detector(fromV3({ ...structuredClone(state), version: 3, errCount }));
   }
   throw new Error(`unsupported detector state version ${String((state as { version: unknown }).version)}`);
+}
+
+/**
+ * A version 3 detector had no likelihood: it starts learning one now (and scores with it once it has
+ * `minHistoryMs` of averages); everything else continues where it was.
+ */
+function fromV3(state: SeriesDetectorStateV3): SeriesDetectorState {
+  return {
+    ...state,
+    version: 4,
+    options: { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...state.options },
+    likelihood: { recent: [], history: [] },
+    likelihoodScores: [],
+  };
 }
 
 function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
@@ -214,7 +255,7 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
     }));
   const empty = (): ResidualHistories => ({ level: [], daily: [], weekly: [] });
   return {
-    version: 3,
+    version: 4,
     options,
     stepMs: null,
     firstTimestamp: null,
@@ -230,12 +271,15 @@ function freshState(options: SeriesDetectorOptions): SeriesDetectorState {
     errCount: { level: 0, daily: 0, weekly: 0 },
     selected: 'level',
     recentScores: [],
+    likelihood: { recent: [], history: [] },
+    likelihoodScores: [],
     episode: null,
   };
 }
 
 interface Windows {
   recent: RollingSortedWindow;
+  likelihood: AnomalyLikelihood;
   point: Record<BaselineKind, RollingSortedWindow>;
   channel: Record<DerivedChannel, Record<BaselineKind, RollingSortedWindow>>;
 }
@@ -264,6 +308,7 @@ class Detector implements SeriesDetector {
         s.pointHistory[k] = this.w.point[k].values();
         for (const ch of DERIVED_CHANNELS) s.channelHistory[ch][k] = this.w.channel[ch][k].values();
       }
+      s.likelihood = this.w.likelihood.state();
     }
     return s;
   }
@@ -301,8 +346,17 @@ class Detector implements SeriesDetector {
         BaselineKind,
         RollingSortedWindow
       >;
+    const historyPoints = points(o.historyMs);
     return {
       recent: new RollingSortedWindow(points(o.baselineMs), s.recent),
+      likelihood: new AnomalyLikelihood(
+        {
+          averagePoints: Math.min(this.levelPoints(), historyPoints),
+          historyPoints: Math.max(2, historyPoints),
+          minHistoryPoints: Math.min(historyPoints, Math.round(o.minHistoryMs / s.stepMs!)),
+        },
+        s.likelihood,
+      ),
       point: hist(s.pointHistory, points(o.historyMs)),
       channel: {
         level: hist(s.channelHistory.level, points(o.historyMs)),
@@ -414,17 +468,34 @@ class Detector implements SeriesDetector {
     }
     void candidates;
     const finding = this.trackEpisode(timestamp, value, z, sel, best);
-    return { ...base, score: this.escalation(best.score), ...(finding ? { finding } : {}) };
+    let score = this.escalation(best.score, s.recentScores);
+    if (o.likelihood)
+      score = Math.max(score, this.escalation(this.likelihoodScore(best.score), s.likelihoodScores));
+    return { ...base, score, ...(finding ? { finding } : {}) };
   }
 
-  private escalation(score: number): number {
+  /**
+   * The likelihood of the channels' score, on their scale: a tail probability as small as the chance of a record
+   * among the independent averages of a history window scores 0.5, smaller ones score as a record exceeding the
+   * range by `recordEquivalentExcess`; larger ones score below 0.5, by how many of those orders of magnitude.
+   */
+  private likelihoodScore(raw: number): number {
+    const lik = this.w!.likelihood;
+    const p = lik.update(raw);
+    const independent = lik.options.historyPoints / lik.options.averagePoints;
+    const e = recordEquivalentExcess(p, independent);
+    if (e > 0) return 0.5 + (0.5 * e) / (e + 0.1);
+    return 0.5 * (1 + e);
+  }
+
+  private escalation(score: number, recent: number[]): number {
     const s = this.s;
     const n = Math.round(s.options.escalationMs / s.stepMs!);
     if (n < 1) return score;
     let prevMax = 0;
-    for (const x of s.recentScores) if (x > prevMax) prevMax = x;
-    s.recentScores.push(score);
-    if (s.recentScores.length > n) s.recentScores.shift();
+    for (const x of recent) if (x > prevMax) prevMax = x;
+    recent.push(score);
+    if (recent.length > n) recent.shift();
     if (prevMax < 0.5) return score;
     return Math.max(Math.min(score, 0.5), score - (prevMax - 0.5));
   }

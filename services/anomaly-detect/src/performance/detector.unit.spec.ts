@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { WindowAggregate } from '@self-healing/schemas';
 import { createSeriesDetector, restoreSeriesDetector, scoreSeries } from './detector.js';
-import type { PointResult, SeriesDetectorState, SeriesDetectorStateV2 } from './detector.js';
+import type {
+  PointResult,
+  SeriesDetectorOptions,
+  SeriesDetectorState,
+  SeriesDetectorStateV2,
+  SeriesDetectorStateV3,
+} from './detector.js';
 import { PerformanceMonitor } from './aggregates.js';
 import { RollingSortedWindow } from './robust.js';
 
@@ -29,7 +35,7 @@ const onsets = (rs: PointResult[]) => rs.map((r, i) => ({ r, i })).filter(({ r }
  * Six days of a daily sine with noise and one spike on day six, and a detector fed the first four days and a bit:
  * what the restore tests continue from.
  */
-function dailySeriesHalfScored(seed: number) {
+function dailySeriesHalfScored(seed: number, options: Partial<SeriesDetectorOptions> = {}) {
   const rnd = noise(seed);
   const { ts, vs } = series(
     6 * DAY_POINTS,
@@ -40,7 +46,7 @@ function dailySeriesHalfScored(seed: number) {
       (i === 5 * DAY_POINTS ? 80 : 0),
   );
   const cut = 4 * DAY_POINTS + 17;
-  const original = createSeriesDetector();
+  const original = createSeriesDetector(options);
   for (let i = 0; i < cut; i++) original.update(ts[i]!, vs[i]!);
   return { ts, vs, cut, original };
 }
@@ -172,20 +178,76 @@ describe('performance detector', () => {
     }
   });
 
-  it('given a version 2 state (before error counts), then it restores and scores like the detector it came from', () => {
-    const { ts, vs, cut, original } = dailySeriesHalfScored(31);
-    const { errCount, ...rest } = JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState;
-    expect(errCount.level).toBeGreaterThan(DAY_POINTS);
-    const restored = restoreSeriesDetector({ ...rest, version: 2 } as SeriesDetectorStateV2);
-    expect(restored.state().version).toBe(3);
+  /** The state a version 3 detector (no likelihood) would have saved after the same points. */
+  function asV3(state: SeriesDetectorState): SeriesDetectorStateV3 {
+    const { likelihood, likelihoodScores, options, ...rest } = structuredClone(state);
+    const { likelihood: enabled, ...v3Options } = options;
+    expect([enabled, likelihood.history, likelihoodScores]).toEqual([false, [], []]);
+    return { ...rest, options: v3Options, version: 3 };
+  }
+
+  /**
+   * A restored old state learns the likelihood from scratch, which scores nothing for `minHistoryMs` (a day): for
+   * that day it must score exactly like the old detector, i.e. one without the likelihood.
+   */
+  function continuesLikeOld(
+    ts: number[],
+    vs: number[],
+    cut: number,
+    original: ReturnType<typeof createSeriesDetector>,
+    restored: ReturnType<typeof createSeriesDetector>,
+  ) {
+    expect(restored.state().version).toBe(4);
+    expect(restored.state().options.likelihood).toBe(true);
     const a: PointResult[] = [];
     const b: PointResult[] = [];
-    for (let i = cut; i < ts.length; i++) {
+    for (let i = cut; i < cut + DAY_POINTS; i++) {
       a.push(original.update(ts[i]!, vs[i]!));
       b.push(restored.update(ts[i]!, vs[i]!));
     }
     expect(b).toEqual(a);
     expect(a.some((r) => r.finding?.onset)).toBe(true);
+  }
+
+  it('given a version 3 state (before the likelihood), then it restores and scores like the detector it came from', () => {
+    const { ts, vs, cut, original } = dailySeriesHalfScored(29, { likelihood: false });
+    const v3 = asV3(JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState);
+    continuesLikeOld(ts, vs, cut, original, restoreSeriesDetector(v3));
+  });
+
+  it('given a version 2 state (before error counts), then it restores and scores like the detector it came from', () => {
+    const { ts, vs, cut, original } = dailySeriesHalfScored(31, { likelihood: false });
+    const { errCount, ...rest } = asV3(JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState);
+    expect(errCount.level).toBeGreaterThan(DAY_POINTS);
+    continuesLikeOld(
+      ts,
+      vs,
+      cut,
+      original,
+      restoreSeriesDetector({ ...rest, version: 2 } as SeriesDetectorStateV2),
+    );
+  });
+
+  it('given two hours of points in the top tenth of the range, none beyond it, then only the likelihood ranks the run above the quiet day before', () => {
+    // Uniform noise sets a new weekly record now and then by chance, so the quiet day has scores above 0.5 too.
+    for (const seed of [1, 2, 3]) {
+      const rnd = noise(seed);
+      const runAt = 4 * DAY_POINTS;
+      const { ts, vs } = series(5 * DAY_POINTS, (i) => {
+        const u = (rnd() + 1) / 2;
+        return i >= runAt && i < runAt + 24 ? 90 + 10 * u : 100 * u;
+      });
+      const peak = (rs: PointResult[], from: number, to: number) =>
+        Math.max(...rs.slice(from, to).map((r) => r.score));
+      const withLikelihood = scoreSeries(ts, vs);
+      const without = scoreSeries(ts, vs, { likelihood: false });
+      expect(peak(withLikelihood, runAt, runAt + 30)).toBeGreaterThan(
+        peak(withLikelihood, 3 * DAY_POINTS, runAt),
+      );
+      expect(peak(without, runAt, runAt + 30)).toBeLessThanOrEqual(peak(without, 3 * DAY_POINTS, runAt));
+      // The likelihood adds to the score only: findings are the channels' alone.
+      expect(withLikelihood.map((r) => r.finding)).toEqual(without.map((r) => r.finding));
+    }
   });
 
   it('ignores non-finite values and out-of-order timestamps', () => {
