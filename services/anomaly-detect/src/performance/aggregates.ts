@@ -6,17 +6,22 @@
  * The detector asks whether a series has been here before; a window's value is also a sample (a p95 of 60
  * requests, a count of 6 events), so an onset is reported only when the window's own events make chance an
  * unlikely explanation, by exact tails (see `worthReporting`).
+ *
+ * A regression too small for one window (a tenth of the requests twice as slow: ~6 slow requests of 60 where chance
+ * gives ~4) is plain over ten windows, so latency evidence is also pooled over the last windows of the series
+ * (`LatencyPool`, `pooledLatencyFinding`), within the same false-alarm budget.
  */
 import { DDSketch } from '@datadog/sketches-js';
 import type { Finding, WindowAggregate } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
 import type {
   AnomalyDetail,
+  PointResult,
   SeriesDetector,
   SeriesDetectorOptions,
   SeriesDetectorState,
 } from './detector.js';
-import { createSeriesDetector, restoreSeriesDetector } from './detector.js';
+import { DEFAULT_SERIES_DETECTOR_OPTIONS, createSeriesDetector, restoreSeriesDetector } from './detector.js';
 
 export type PerformanceMetric = 'latency.p95' | 'throughput' | 'error-rate';
 
@@ -45,6 +50,16 @@ export interface PerformanceMonitorOptions {
   minLatencyRise: number;
   /** Latency findings are degradations only, of at least this many ms: a 2 ms change is not worth an incident. */
   minLatencyRiseMs: number;
+  /**
+   * Latency evidence is pooled over the last 2, 4, ... up to this many windows of a series (a power of two; 0 or 1
+   * disables pooling). Memory per latency series: this many entries of six numbers.
+   */
+  maxPooledWindows: number;
+  /**
+   * A slowness episode (opened by a latency finding) ends once the last this-many windows together have no more
+   * requests above their baselines' p95 than chance gives; then pooling starts afresh.
+   */
+  episodeEndWindows: number;
 }
 
 export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOptions> = {
@@ -55,22 +70,55 @@ export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOpt
   countVarianceFloor: 4,
   minLatencyRise: 0.2,
   minLatencyRiseMs: 5,
+  maxPooledWindows: 32,
+  episodeEndWindows: 8,
 };
 
+/**
+ * One window of a latency series as pooling needs it: its start; requests above the baseline p95 (in buckets wholly
+ * above it, see `countAbove`); requests timed; its p95; the baseline p95 it was compared with, the p95's robust z
+ * against it, and how many window p95s that baseline is the median of.
+ */
+export type PooledWindow = [
+  windowStart: number,
+  above: number,
+  total: number,
+  p95: number,
+  baseline: number,
+  z: number,
+  baselineWindows: number,
+];
+
+/** Per latency series: the last windows' slow-request counts and the open slowness episode, if any. */
+export interface LatencyPool {
+  /** Oldest first, at most `maxPooledWindows`, only windows judged after the detector's warm-up. */
+  windows: PooledWindow[];
+  /** Start of the slowness episode already reported (by one window or by pooled windows); null when none is open. */
+  openSince: number | null;
+  /** First window of the series (the detector's warm-up is counted from it). */
+  firstWindowStart: number;
+}
+
+interface SeriesStateV1 {
+  service: string;
+  templateId: string;
+  template: string;
+  metric: PerformanceMetric;
+  lastWindowStart: number;
+  windowMs: number;
+  detector: SeriesDetectorState;
+}
+
 export interface PerformanceMonitorState {
+  version: 2;
+  /** Latency series carry their pool (null before their first window); other metrics have none. */
+  series: Record<string, SeriesStateV1 & { pool: LatencyPool | null }>;
+}
+
+/** The state before latency pooling: still restorable; its latency series start pooling afresh. */
+export interface PerformanceMonitorStateV1 {
   version: 1;
-  series: Record<
-    string,
-    {
-      service: string;
-      templateId: string;
-      template: string;
-      metric: PerformanceMetric;
-      lastWindowStart: number;
-      windowMs: number;
-      detector: SeriesDetectorState;
-    }
-  >;
+  series: Record<string, SeriesStateV1>;
 }
 
 interface SeriesEntry {
@@ -81,9 +129,11 @@ interface SeriesEntry {
   lastWindowStart: number;
   windowMs: number;
   detector: SeriesDetector;
+  pool: LatencyPool | null;
 }
 
-const CHANNEL_WORDS: Record<AnomalyDetail['scaleName'], string> = {
+/** How each channel reads in an explanation; one the detector adds later reads "its <channel> is". */
+const CHANNEL_WORDS: Partial<Record<AnomalyDetail['scaleName'], string>> = {
   point: 'the value is',
   level: 'its half-hour median is',
   volatility: 'its step-to-step volatility is',
@@ -100,11 +150,35 @@ export class PerformanceMonitor {
   private series = new Map<string, SeriesEntry>();
   private readonly opts: PerformanceMonitorOptions;
 
-  constructor(options: Partial<PerformanceMonitorOptions> = {}, state?: PerformanceMonitorState) {
+  constructor(
+    options: Partial<PerformanceMonitorOptions> = {},
+    state?: PerformanceMonitorState | PerformanceMonitorStateV1,
+  ) {
     this.opts = { ...DEFAULT_PERFORMANCE_MONITOR_OPTIONS, ...options };
     if (state) {
+      if (state.version !== 1 && state.version !== 2)
+        throw new Error(
+          `unsupported performance monitor state version ${String((state as { version: unknown }).version)}`,
+        );
       for (const [key, e] of Object.entries(state.series)) {
-        this.series.set(key, { ...e, detector: restoreSeriesDetector(e.detector) });
+        // A version 1 latency series has no pool yet; its detector is as warm as its first window says.
+        const first = e.detector.firstTimestamp;
+        const pool =
+          state.version === 2
+            ? (state.series[key]!.pool ?? null)
+            : e.metric === 'latency.p95' && first !== null
+              ? { windows: [], openSince: null, firstWindowStart: first }
+              : null;
+        this.series.set(key, {
+          service: e.service,
+          templateId: e.templateId,
+          template: e.template,
+          metric: e.metric,
+          lastWindowStart: e.lastWindowStart,
+          windowMs: e.windowMs,
+          detector: restoreSeriesDetector(e.detector),
+          pool: pool ? structuredClone(pool) : null,
+        });
       }
     }
   }
@@ -133,9 +207,10 @@ export class PerformanceMonitor {
         lastWindowStart: e.lastWindowStart,
         windowMs: e.windowMs,
         detector: e.detector.state(),
+        pool: e.pool ? structuredClone(e.pool) : null,
       };
     }
-    return { version: 1, series };
+    return { version: 2, series };
   }
 
   private feed(
@@ -156,6 +231,7 @@ export class PerformanceMonitor {
         lastWindowStart: -Infinity,
         windowMs: a.windowMs,
         detector: createSeriesDetector(this.opts.detector),
+        pool: null,
       };
       this.series.set(key, e);
     }
@@ -171,7 +247,128 @@ export class PerformanceMonitor {
     }
     e.lastWindowStart = a.windowStart;
     const r = e.detector.update(a.windowStart, value);
+    if (metric === 'latency.p95') {
+      this.feedLatency(e, a, r, out);
+      return;
+    }
     if (r.finding?.onset && this.worthReporting(metric, r.finding, a)) out.push(toFinding(e, r.finding));
+  }
+
+  /**
+   * Latency: a window's own onset (the detector's finding, tested on the window's requests) or, failing that,
+   * evidence pooled over the last windows; one report per slowness episode.
+   *
+   * False alarms. The per-series budget is alpha = windowMs / chanceAlarmEveryMs per window. Each window makes at
+   * most 1 + L tests, L = log2(maxPooledWindows) pooled ones (the last 2, 4, ..., maxPooledWindows windows): the
+   * window's own test at alpha / 2 and each pooled one at alpha / (2 L). By the union bound, a window of a series
+   * where nothing changed alarms with probability at most alpha, so less than once per `chanceAlarmEveryMs` per
+   * series, as before pooling (a bound: pools of consecutive windows overlap, so their tests are strongly dependent
+   * and the true rate is lower). The pooled null is in `pooledNull`: over many windows the binomial noise shrinks
+   * until the baseline's own noise matters, and the test takes it into account instead of assuming it away.
+   */
+  private feedLatency(e: SeriesEntry, a: WindowAggregate, r: PointResult, out: Finding[]): void {
+    const pool = (e.pool ??= { windows: [], openSince: null, firstWindowStart: a.windowStart });
+    const last = pool.windows.at(-1);
+    if (last && a.windowStart - last[0] > this.opts.maxPooledWindows * a.windowMs) {
+      // Windows that far apart are not one slowness: start afresh.
+      pool.windows = [];
+      pool.openSince = null;
+    }
+    const det = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...this.opts.detector };
+    const slow =
+      r.baseline !== null &&
+      r.baselineKind !== null &&
+      a.latencySketch &&
+      a.windowStart - pool.firstWindowStart >= det.minHistoryMs
+        ? countAbove(a.latencySketch, r.baseline)
+        : null;
+    if (slow !== null) {
+      // Window p95s the baseline is a median of: a level over `baselineMs`, a seasonal slot over the periods it
+      // must have seen before it is used (the fewest it can have).
+      const perWindow = (ms: number) => Math.max(1, Math.round(ms / a.windowMs));
+      const m =
+        r.baselineKind === 'level'
+          ? Math.min(perWindow(det.baselineMs), det.maxWindowPoints)
+          : Math.min(perWindow(det.seasonalSlotMs) * det.seasonalMinPeriods, 512);
+      pool.windows.push([a.windowStart, slow.above, slow.total, a.latency!.p95, r.baseline!, r.z, m]);
+      if (pool.windows.length > Math.max(1, this.opts.maxPooledWindows)) pool.windows.shift();
+    }
+    const windowBudget = this.pooledTests() > 0 ? 2 : 1;
+    const d = r.finding;
+    if (pool.openSince !== null) {
+      // The detector's reclassification of the reported episode (spike to level shift) is still news.
+      if (d?.onset && d.since === pool.openSince && this.worthReporting('latency.p95', d, a, windowBudget))
+        out.push(toFinding(e, d));
+      if (this.episodeOver(pool)) {
+        pool.openSince = null;
+        pool.windows = [];
+      }
+      return;
+    }
+    if (d?.onset && this.worthReporting('latency.p95', d, a, windowBudget)) {
+      out.push(toFinding(e, d));
+      pool.openSince = d.since;
+      return;
+    }
+    const pooled = this.pooledLatency(pool, e.windowMs);
+    if (pooled === null || r.baselineKind === null) return;
+    pool.openSince = pooled.since;
+    out.push(pooledFinding(e, pooled, r.baselineKind, a.windowStart));
+  }
+
+  /** How many pooled tests a window makes: pools of 2, 4, ... up to `maxPooledWindows` windows. */
+  private pooledTests(): number {
+    let n = 0;
+    for (let k = 2; k <= this.opts.maxPooledWindows; k *= 2) n++;
+    return n;
+  }
+
+  /** The last `episodeEndWindows` windows together show no more slow requests than chance gives. */
+  private episodeOver(pool: LatencyPool): boolean {
+    const n = Math.max(1, this.opts.episodeEndWindows);
+    if (pool.windows.length < n) return false;
+    const ws = pool.windows.slice(-n);
+    const { share } = pooledNull(ws);
+    return sumOf(ws, 1) <= share * sumOf(ws, 2);
+  }
+
+  /**
+   * The most significant pool of the last 2, 4, ... windows whose slow requests chance explains with probability
+   * below alpha / (2 L) (see `feedLatency`), and whose p95 rose by at least `minLatencyRiseMs`; null if none.
+   */
+  private pooledLatency(pool: LatencyPool, windowMs: number): PooledEvidence | null {
+    const tests = this.pooledTests();
+    if (tests === 0 || this.opts.chanceAlarmEveryMs <= 0) return null;
+    const alpha = Math.min(1, windowMs / this.opts.chanceAlarmEveryMs) / (2 * tests);
+    let best: PooledEvidence | null = null;
+    for (let k = 2; k <= Math.min(this.opts.maxPooledWindows, pool.windows.length); k *= 2) {
+      const ws = pool.windows.slice(-k);
+      const above = sumOf(ws, 1);
+      const total = sumOf(ws, 2);
+      const { share, sd } = pooledNull(ws);
+      // Cheap screen: a count within one standard deviation of chance has a tail of 0.15 or more, far above alpha.
+      const spread = Math.sqrt(total * share * (1 - share) + (total * sd) ** 2);
+      if (above <= total * share + spread && alpha < 0.1) continue;
+      const tail = uncertainBinomialTail(above, total, share, sd);
+      if (tail > alpha || (best !== null && tail >= best.tail)) continue;
+      // The episode starts at the first window of the pool showing more slow requests than chance gives.
+      const lead = ws.findIndex((w) => w[1] > share * w[2]);
+      const from = ws.slice(Math.max(0, lead));
+      const rise = meanOf(from.map((w) => w[3] - w[4]));
+      if (rise < this.opts.minLatencyRiseMs) continue;
+      best = {
+        since: from[0]![0],
+        windows: k,
+        above,
+        total,
+        expectedShare: share,
+        tail,
+        p95: median(from.map((w) => w[3])),
+        baseline: meanOf(from.map((w) => w[4])),
+        z: median(from.map((w) => w[5])),
+      };
+    }
+    return best;
   }
 
   /**
@@ -180,9 +377,14 @@ export class PerformanceMonitor {
    * highs now and then (a p95 of 60 requests moves by about 10% from window to window by itself). So the test
    * is on the window's events, against the baseline the detector reports.
    */
-  private worthReporting(metric: PerformanceMetric, d: AnomalyDetail, a: WindowAggregate): boolean {
+  private worthReporting(
+    metric: PerformanceMetric,
+    d: AnomalyDetail,
+    a: WindowAggregate,
+    budgetShare = 1,
+  ): boolean {
     const test = this.opts.chanceAlarmEveryMs > 0;
-    const alpha = Math.min(1, a.windowMs / this.opts.chanceAlarmEveryMs);
+    const alpha = Math.min(1, a.windowMs / this.opts.chanceAlarmEveryMs) / budgetShare;
     const up = d.direction === 'up';
     if (metric === 'latency.p95') {
       if (!up || d.observed - d.baseline < this.opts.minLatencyRiseMs) return false;
@@ -306,6 +508,132 @@ function logFactorial(n: number): number {
   );
 }
 
+/** What a pool of windows shows: see `PerformanceMonitor.pooledLatency`. */
+interface PooledEvidence {
+  /** First window of the pool with more slow requests than chance gives. */
+  since: number;
+  windows: number;
+  above: number;
+  total: number;
+  /** Share of requests chance puts above the baseline p95, weighted over the pool's windows. */
+  expectedShare: number;
+  /** P(at least `above` of `total` requests above the baseline by chance). */
+  tail: number;
+  /** Median p95, mean baseline p95 and median robust z of the windows from `since` on. */
+  p95: number;
+  baseline: number;
+  z: number;
+}
+
+const sumOf = (windows: readonly PooledWindow[], field: 1 | 2): number =>
+  windows.reduce((sum, w) => sum + w[field], 0);
+
+/**
+ * What chance gives for a pool of windows: the share of their requests above the baselines' p95, and how uncertain
+ * that share is because the baseline is itself estimated.
+ *
+ * A baseline is the median of m window p95s, each the j-th smallest of about n requests (j as in `shareAboveP95`):
+ * a window p95 sits at quantile U ~ Beta(j, n + 1 - j) of the latency distribution, and the median of m of them at
+ * about the median of that Beta, with standard deviation about 1.2533 sd(U) / sqrt(m) (the median's efficiency).
+ * One window's count hides the baseline's noise (60 requests: binomial sd 3.2%, baseline sd 0.5%), a pool of 32 does
+ * not (binomial 0.55%): testing it against a fixed share would alarm far more often than the budget allows, and
+ * adding a margin instead would be a guess. So the share is taken as Normal(share, sd) and the tail averaged over it
+ * (`uncertainBinomialTail`); one share for the whole pool is the worst case, since consecutive baselines are medians
+ * of nearly the same windows. The requests in the bucket holding the baseline are not counted as above it
+ * (`countAbove`), which errs on the safe side (about 0.3% of the requests for a log-normal spread of 0.35; more
+ * when durations are whole milliseconds and many tie with the baseline, where no correction would be safe).
+ */
+export function pooledNull(windows: readonly PooledWindow[]): { share: number; sd: number } {
+  // Averaged over the windows' sizes, weighted by requests: the baselines are medians of windows of all these sizes,
+  // and a share computed from the mean size alone would jump with j (6.0% for 61 requests, 7.5% for 62).
+  let total = 0;
+  let share = 0;
+  let variance = 0;
+  for (const [, , n] of windows) {
+    if (n < 2) continue;
+    const j = Math.floor(0.95 * (n - 1)) + 1;
+    const b = n + 1 - j;
+    // Median of Beta(j, b) by Kerman's approximation (good for j, b >= 1), and its variance.
+    share += n * (1 - (j - 1 / 3) / (j + b - 2 / 3));
+    variance += (n * (j * b)) / ((j + b) ** 2 * (j + b + 1));
+    total += n;
+  }
+  if (total === 0) return { share: 0.05, sd: 0 };
+  const m = Math.max(1, Math.min(...windows.map((w) => w[6])));
+  return { share: share / total, sd: (1.2533 * Math.sqrt(variance / total)) / Math.sqrt(m) };
+}
+
+/**
+ * P(X >= k) for X ~ Binomial(n, q) with q ~ Normal(share, sd) (cut to [0, 1]): the tail averaged over the share,
+ * on a grid of q from share - 6 sd to share + 6 sd.
+ */
+export function uncertainBinomialTail(k: number, n: number, share: number, sd: number): number {
+  if (!(sd > 0)) return binomialTail(k, n, share, 'upper');
+  const steps = 48;
+  let sum = 0;
+  let weights = 0;
+  for (let i = 0; i <= steps; i++) {
+    const t = -6 + (12 * i) / steps;
+    const q = share + sd * t;
+    if (q <= 0 || q >= 1) continue;
+    const w = Math.exp(-0.5 * t * t);
+    sum += w * binomialTail(k, n, q, 'upper');
+    weights += w;
+  }
+  return weights > 0 ? Math.min(1, sum / weights) : binomialTail(k, n, share, 'upper');
+}
+
+const meanOf = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A latency shift shown by pooled windows, worded like the detector's findings. */
+function pooledFinding(
+  e: Pick<SeriesEntry, 'service' | 'templateId' | 'template' | 'metric'>,
+  p: PooledEvidence,
+  baselineKind: AnomalyDetail['baselineKind'],
+  at: number,
+): Finding {
+  const rule = 'latency-shift';
+  const pct = (x: number) => `${(x * 100).toPrecision(2)}%`;
+  const explanation =
+    `latency.p95 of ${e.service} "${e.template}" rose to a median of ${p.p95.toPrecision(4)} ms against a ` +
+    `baseline of ${p.baseline.toPrecision(4)} ms (robust z ${p.z.toFixed(1)}), pooled over ${p.windows} windows: ` +
+    `${p.above} of ${p.total} requests slower than the baseline p95 where chance gives ${pct(p.expectedShare)} ` +
+    `(${Math.round(p.expectedShare * p.total)}), a chance of ${p.tail.toExponential(1)}, ` +
+    `since ${new Date(p.since).toISOString()} (${rule}).`;
+  return {
+    id: findingId('performance', rule, e.service, `${e.templateId}:${e.metric}`, p.since),
+    kind: 'performance',
+    rule,
+    service: e.service,
+    subject: `${e.templateId}:${e.metric}`,
+    templateIds: [e.templateId],
+    since: p.since,
+    at,
+    magnitude: Math.abs(p.z),
+    explanation,
+    evidence: {
+      metric: e.metric,
+      baseline: p.baseline,
+      baselineKind,
+      observed: p.p95,
+      deviation: p.z,
+      direction: 'up',
+      detectedOn: 'pooled-windows',
+      pooledWindows: p.windows,
+      slowRequests: p.above,
+      requests: p.total,
+      expectedSlowShare: p.expectedShare,
+      chance: p.tail,
+    },
+  };
+}
+
 /** One-shot: run fresh detectors over a batch of aggregates and return the findings. */
 export function detectPerformanceAnomalies(
   aggregates: readonly WindowAggregate[],
@@ -339,7 +667,7 @@ function toFinding(
   const explanation =
     `${e.metric} of ${e.service} "${e.template}" ${d.direction === 'up' ? 'rose' : 'fell'} to ${fmt(d.observed)} ` +
     `against a median of ${fmt(d.baseline)} for ${against} (robust z ${d.deviation.toFixed(1)}), ` +
-    `${CHANNEL_WORDS[d.scaleName]} beyond anything in the past week by ${(d.excess * 100).toFixed(0)}% of its range, ` +
+    `${CHANNEL_WORDS[d.scaleName] ?? `its ${d.scaleName} is`} beyond anything in the past week by ${(d.excess * 100).toFixed(0)}% of its range, ` +
     `since ${new Date(d.since).toISOString()} (${rule}).`;
   return {
     id: findingId('performance', rule, e.service, `${e.templateId}:${e.metric}`, d.since),

@@ -2,7 +2,16 @@ import { DDSketch } from '@datadog/sketches-js';
 import { describe, expect, it } from 'vitest';
 import type { WindowAggregate } from '@self-healing/schemas';
 import { HOUR_SCALE_DETECTOR_OPTIONS } from './detector.js';
-import { PerformanceMonitor, binomialTail, countAbove, poissonTail, shareAboveP95 } from './aggregates.js';
+import type { PerformanceMonitorStateV1, PooledWindow } from './aggregates.js';
+import {
+  PerformanceMonitor,
+  binomialTail,
+  countAbove,
+  poissonTail,
+  pooledNull,
+  shareAboveP95,
+  uncertainBinomialTail,
+} from './aggregates.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -181,5 +190,155 @@ describe('PerformanceMonitor: a window is a sample', () => {
     const burst = hourScale();
     throughput(burst, quiet);
     expect(throughput(burst, [counts(120, 40)])).toHaveLength(1);
+  });
+});
+
+describe('PerformanceMonitor: evidence pooled over windows', () => {
+  /** `windows` minutes from minute `from` where a `share` of the requests are `factor` times slower. */
+  const slowerWindows = (
+    next: () => number,
+    u: () => number,
+    from: number,
+    windows: number,
+    share: number,
+    factor: number,
+  ): WindowAggregate[] =>
+    Array.from({ length: windows }, (_, k) =>
+      windowOf(
+        from + k,
+        Array.from({ length: 60 }, () => next() * (u() < share ? factor : 1)),
+      ),
+    );
+  const pooled = (fs: readonly { evidence: Record<string, unknown> }[]) =>
+    fs.filter((f) => f.evidence['detectedOn'] === 'pooled-windows');
+
+  it('given a tenth of the requests twice as slow, then one finding pooled over windows, none from a window alone', () => {
+    const { windows, next } = normalWindows(120, 21);
+    const slow = slowerWindows(next, uniform(22), 120, 30, 0.1, 2.5);
+    const m = hourScale();
+    expect(latencyFindings(m, windows)).toEqual([]);
+    const found = latencyFindings(m, slow);
+    expect(found).toHaveLength(1);
+    const f = found[0]!;
+    expect(f).toMatchObject({
+      rule: 'latency-shift',
+      templateIds: ['t-reserve'],
+      evidence: { direction: 'up' },
+    });
+    expect(pooled(found)).toHaveLength(1);
+    expect(f.since).toBeGreaterThanOrEqual(T0 + 120 * MIN);
+    expect(f.since).toBeLessThanOrEqual(f.at);
+    expect(f.explanation).toMatch(
+      /pooled over \d+ windows: \d+ of \d+ requests slower than the baseline p95 where chance gives/,
+    );
+    expect(f.evidence['slowRequests']).toBeGreaterThan(
+      Number(f.evidence['requests']) * Number(f.evidence['expectedSlowShare']),
+    );
+    // Each window alone is not enough: without pooling the same traffic gives nothing.
+    const alone = new PerformanceMonitor({ detector: HOUR_SCALE_DETECTOR_OPTIONS, maxPooledWindows: 0 });
+    latencyFindings(alone, windows);
+    expect(latencyFindings(alone, slow)).toEqual([]);
+  });
+
+  it('given hours of fault-free traffic on several seeds, then no latency finding', () => {
+    for (const seed of [31, 32, 33]) {
+      const { windows } = normalWindows(8 * 60, seed);
+      expect(latencyFindings(hourScale(), windows)).toEqual([]);
+    }
+  });
+
+  it('given a budget of one alarm per 10 windows, then fault-free traffic alarms less often than that', () => {
+    // The false-alarm accounting made visible: at a loose budget chance does alarm, and stays under the bound (by
+    // far: the bound adds up tests on overlapping pools as if they were independent).
+    let alarms = 0;
+    let judged = 0;
+    for (const seed of [41, 42, 43]) {
+      const { windows } = normalWindows(600, seed);
+      const m = new PerformanceMonitor({
+        detector: HOUR_SCALE_DETECTOR_OPTIONS,
+        chanceAlarmEveryMs: 10 * MIN,
+      });
+      alarms += latencyFindings(m, windows).length;
+      judged += 600 - 60;
+    }
+    expect(alarms).toBeGreaterThan(0);
+    expect(alarms).toBeLessThan(judged / 10);
+  });
+
+  it('given one long slowness, then one finding; after it ends and another starts, then a second one', () => {
+    const { windows, next } = normalWindows(120, 51);
+    const u = uniform(52);
+    const m = hourScale();
+    latencyFindings(m, windows);
+    const first = latencyFindings(m, slowerWindows(next, u, 120, 25, 0.1, 2.5));
+    expect(first).toHaveLength(1);
+    const recovered = Array.from({ length: 90 }, (_, k) =>
+      windowOf(145 + k, Array.from({ length: 60 }, next)),
+    );
+    expect(latencyFindings(m, recovered)).toEqual([]);
+    const second = latencyFindings(m, slowerWindows(next, u, 235, 25, 0.1, 2.5));
+    expect(second).toHaveLength(1);
+    expect(second[0]!.since).toBeGreaterThanOrEqual(T0 + 235 * MIN);
+    expect(second[0]!.id).not.toBe(first[0]!.id);
+  });
+
+  it('given a state saved in the middle of a slowness, then the resumed monitor reports what one run would', () => {
+    const { windows, next } = normalWindows(120, 61);
+    const slow = slowerWindows(next, uniform(62), 120, 30, 0.1, 2.5);
+    const whole = hourScale();
+    const all = latencyFindings(whole, [...windows, ...slow]).map((f) => f.id);
+    expect(all).toHaveLength(1);
+    const before = hourScale();
+    latencyFindings(before, [...windows, ...slow.slice(0, 4)]);
+    const state = JSON.parse(JSON.stringify(before.state())) as ReturnType<PerformanceMonitor['state']>;
+    expect(state.version).toBe(2);
+    const resumed = new PerformanceMonitor({ detector: HOUR_SCALE_DETECTOR_OPTIONS }, state);
+    expect(latencyFindings(resumed, slow.slice(4)).map((f) => f.id)).toEqual(all);
+  });
+
+  it('given a version 1 state (before pooling), then it restores and pools without a new warm-up', () => {
+    const { windows, next } = normalWindows(120, 71);
+    const m = hourScale();
+    latencyFindings(m, windows);
+    const { series } = m.state();
+    const v1: PerformanceMonitorStateV1 = {
+      version: 1,
+      series: Object.fromEntries(Object.entries(series).map(([k, { pool: _pool, ...rest }]) => [k, rest])),
+    };
+    const restored = new PerformanceMonitor(
+      { detector: HOUR_SCALE_DETECTOR_OPTIONS },
+      JSON.parse(JSON.stringify(v1)),
+    );
+    expect(restored.state().version).toBe(2);
+    const found = latencyFindings(restored, slowerWindows(next, uniform(72), 120, 30, 0.1, 2.5));
+    expect(pooled(found)).toHaveLength(1);
+  });
+
+  it('keeps at most maxPooledWindows windows per latency series', () => {
+    const { windows } = normalWindows(200, 81);
+    const m = new PerformanceMonitor({ detector: HOUR_SCALE_DETECTOR_OPTIONS, maxPooledWindows: 16 });
+    m.observe(windows);
+    const latency = Object.values(m.state().series).filter((s) => s.metric === 'latency.p95');
+    expect(latency).toHaveLength(1);
+    expect(latency[0]!.pool!.windows).toHaveLength(16);
+    for (const s of Object.values(m.state().series))
+      if (s.metric !== 'latency.p95') expect(s.pool).toBeNull();
+  });
+});
+
+describe('pooledNull', () => {
+  it('gives the share above a median of window p95s and its noise, shrinking with the windows behind it', () => {
+    // 60 requests: the p95 is the 57th smallest, at quantile ~Beta(57, 4), median 0.939: 6.1% above it.
+    const w = (m: number): PooledWindow => [T0, 0, 60, 0, 0, 0, m];
+    const hour = pooledNull([w(60), w(60)]);
+    expect(hour.share).toBeCloseTo(1 - (57 - 1 / 3) / (61 - 2 / 3), 6);
+    expect(hour.sd).toBeGreaterThan(0.004);
+    expect(hour.sd).toBeLessThan(0.006);
+    expect(pooledNull([w(1440)]).sd).toBeCloseTo(hour.sd / Math.sqrt(24), 6);
+  });
+
+  it('averages the tail over that noise: never below the plain binomial tail far out', () => {
+    expect(uncertainBinomialTail(60, 500, 0.06, 0)).toBeCloseTo(binomialTail(60, 500, 0.06, 'upper'), 12);
+    expect(uncertainBinomialTail(60, 500, 0.06, 0.005)).toBeGreaterThan(binomialTail(60, 500, 0.06, 'upper'));
   });
 });
