@@ -7,9 +7,9 @@
  * requests, a count of 6 events), so an onset is reported only when the window's own events make chance an
  * unlikely explanation, by exact tails (see `worthReporting`).
  *
- * A regression too small for one window (a tenth of the requests twice as slow: ~6 slow requests of 60 where chance
- * gives ~4) is plain over ten windows, so latency evidence is also pooled over the last windows of the series
- * (`LatencyPool`, `pooledLatencyFinding`), within the same false-alarm budget.
+ * A regression too small for one window (a tenth of the requests twice as slow: about 7 of 60 requests above the
+ * baseline p95 where chance puts 4) is plain over ten windows, so latency evidence is also pooled over the last
+ * windows of the series (`LatencyPool`, `PerformanceMonitor.feedLatency`), within the same false-alarm budget.
  */
 import { DDSketch } from '@datadog/sketches-js';
 import type { Finding, WindowAggregate } from '@self-healing/schemas';
@@ -51,8 +51,8 @@ export interface PerformanceMonitorOptions {
   /** Latency findings are degradations only, of at least this many ms: a 2 ms change is not worth an incident. */
   minLatencyRiseMs: number;
   /**
-   * Latency evidence is pooled over the last 2, 4, ... up to this many windows of a series (a power of two; 0 or 1
-   * disables pooling). Memory per latency series: this many entries of six numbers.
+   * Latency evidence is pooled over the last 2, 4, 8, ... windows of a series, up to this many (0 or 1 disables
+   * pooling). Memory per latency series: this many entries of seven numbers.
    */
   maxPooledWindows: number;
   /**
@@ -346,9 +346,9 @@ export class PerformanceMonitor {
       const above = sumOf(ws, 1);
       const total = sumOf(ws, 2);
       const { share, sd } = pooledNull(ws);
-      // Cheap screen: a count within one standard deviation of chance has a tail of 0.15 or more, far above alpha.
-      const spread = Math.sqrt(total * share * (1 - share) + (total * sd) ** 2);
-      if (above <= total * share + spread && alpha < 0.1) continue;
+      // Cheap screen: the averaged tail is at least half the tail at the mean share (the tail grows with the share,
+      // and half the weight lies above the mean), so a plain tail above 2 alpha cannot pass.
+      if (binomialTail(above, total, share, 'upper') > 2 * alpha) continue;
       const tail = uncertainBinomialTail(above, total, share, sd);
       if (tail > alpha || (best !== null && tail >= best.tail)) continue;
       // The episode starts at the first window of the pool showing more slow requests than chance gives.
@@ -565,11 +565,12 @@ export function pooledNull(windows: readonly PooledWindow[]): { share: number; s
 
 /**
  * P(X >= k) for X ~ Binomial(n, q) with q ~ Normal(share, sd) (cut to [0, 1]): the tail averaged over the share,
- * on a grid of q from share - 6 sd to share + 6 sd.
+ * on a grid of q from share - 6 sd to share + 6 sd. The grid is fine (sd / 20) because far out the tail changes
+ * fast with q (by a factor of 4 per quarter sd for 2000 requests).
  */
 export function uncertainBinomialTail(k: number, n: number, share: number, sd: number): number {
   if (!(sd > 0)) return binomialTail(k, n, share, 'upper');
-  const steps = 48;
+  const steps = 240;
   let sum = 0;
   let weights = 0;
   for (let i = 0; i <= steps; i++) {

@@ -341,4 +341,23 @@ describe('pooledNull', () => {
     expect(uncertainBinomialTail(60, 500, 0.06, 0)).toBeCloseTo(binomialTail(60, 500, 0.06, 'upper'), 12);
     expect(uncertainBinomialTail(60, 500, 0.06, 0.005)).toBeGreaterThan(binomialTail(60, 500, 0.06, 'upper'));
   });
+
+  it('averages finely enough far out in the tail (32 windows of 60 requests)', () => {
+    // Reference: the same average on a grid ten times finer.
+    const fine = (k: number, n: number, share: number, sd: number) => {
+      let sum = 0;
+      let weights = 0;
+      for (let i = 0; i <= 2400; i++) {
+        const t = -6 + (12 * i) / 2400;
+        const w = Math.exp(-0.5 * t * t);
+        sum += w * binomialTail(k, n, share + sd * t, 'upper');
+        weights += w;
+      }
+      return sum / weights;
+    };
+    for (const k of [160, 190]) {
+      const tail = uncertainBinomialTail(k, 1920, 0.061, 0.005);
+      expect(tail / fine(k, 1920, 0.061, 0.005)).toBeCloseTo(1, 2);
+    }
+  });
 });
