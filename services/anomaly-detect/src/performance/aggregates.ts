@@ -138,6 +138,7 @@ const CHANNEL_WORDS: Partial<Record<AnomalyDetail['scaleName'], string>> = {
   level: 'its half-hour median is',
   volatility: 'its step-to-step volatility is',
   activity: 'its three-hour mean is',
+  likelihood: 'the improbability of its last half-hour of scores is',
 };
 
 const UNITS: Record<PerformanceMetric, string> = {
