@@ -18,7 +18,9 @@
  *    independent half-hour means a week holds) scores 0.5, and each further factor of that chance counts like
  *    exceeding the range by one more range (the excess of a record under an exponential tail). It catches a run of
  *    individually unremarkable points (a noisy level change) that no single channel has seen beyond its range.
- *    It adds to the score only; findings (and their explanations) still come from the channels of 2.
+ *    When it is the stronger evidence it also opens the finding (named `likelihood`, with its tail probability),
+ *    under the same conditions as any onset: the point stands 3 robust sigmas from the baseline, and within a
+ *    burst only getting worse counts.
  * 4. One burst, one alert: within an hour of a novel point, later points score only by how much they exceed the
  *    highest score so far, separately for the channels and for the likelihood (the likelihood rises over its
  *    averaging window, later than the channels, and would otherwise always be absorbed by their burst).
@@ -32,8 +34,11 @@ import type { LikelihoodState } from './likelihood.js';
 import { AnomalyLikelihood, recordEquivalentExcess } from './likelihood.js';
 
 export type PerformanceRule = 'spike' | 'drop' | 'level-shift' | 'volatility-shift' | 'latency-shift';
-/** What is compared with its own history: the point, the half-hour median, the volatility, the 3-hour mean. */
-export type Channel = 'point' | 'level' | 'volatility' | 'activity';
+/**
+ * What is compared with its own history: the point, the half-hour median, the volatility, the 3-hour mean; and the
+ * anomaly likelihood of the half-hour mean score (how improbable the recent run of surprises is).
+ */
+export type Channel = 'point' | 'level' | 'volatility' | 'activity' | 'likelihood';
 const DERIVED_CHANNELS = ['level', 'volatility', 'activity'] as const;
 type DerivedChannel = (typeof DERIVED_CHANNELS)[number];
 export type BaselineKind = 'level' | 'daily' | 'weekly';
@@ -127,9 +132,23 @@ export interface AnomalyDetail {
   excess: number;
   /** Which channel fired. */
   scaleName: Channel;
+  /**
+   * When the likelihood fired: the tail probability of the half-hour mean score against the past week (`excess`
+   * is then the record-equivalent excess, see likelihood.ts).
+   */
+  tailProbability?: number;
   /** True on the point where the episode opens or is reclassified. */
   onset: boolean;
 }
+
+/** The evidence that may open an episode: the strongest channel's novelty, or the likelihood's. */
+type EpisodeHit = {
+  excess: number;
+  direction: 'up' | 'down';
+  extreme: number;
+  scaleName: Channel;
+  tailProbability?: number;
+};
 
 export interface PointResult {
   /**
@@ -193,6 +212,7 @@ export interface SeriesDetectorState {
     extreme: number;
     excess: number;
     scaleName: Channel;
+    tailProbability?: number;
   } | null;
 }
 
@@ -467,10 +487,27 @@ class Detector implements SeriesDetector {
       if (n.score > best.score) best = { ...n, scaleName: ch };
     }
     void candidates;
-    const finding = this.trackEpisode(timestamp, value, z, sel, best);
     let score = this.escalation(best.score, s.recentScores);
-    if (o.likelihood)
-      score = Math.max(score, this.escalation(this.likelihoodScore(best.score), s.likelihoodScores));
+    let hit: EpisodeHit = best;
+    if (o.likelihood) {
+      const lik = this.likelihoodOf(best.score);
+      const escalated = this.escalation(lik.score, s.likelihoodScores);
+      score = Math.max(score, escalated);
+      // The likelihood opens a finding too (what the score ranks high, an operator is told about), when it is the
+      // stronger evidence; its direction is the point's, which must stand out (|z| >= zExit) like any onset's. It
+      // stays high for its averaging window, so within a burst only getting worse counts (the escalated score): a
+      // noisy shift would otherwise reopen an episode at every point that happens to fall back inside the noise.
+      const excess = excessOfScore(escalated);
+      if (excess > best.excess)
+        hit = {
+          excess,
+          direction: z >= 0 ? 'up' : 'down',
+          extreme: sel.center,
+          scaleName: 'likelihood',
+          tailProbability: lik.p,
+        };
+    }
+    const finding = this.trackEpisode(timestamp, value, z, sel, hit);
     return { ...base, score, ...(finding ? { finding } : {}) };
   }
 
@@ -479,13 +516,13 @@ class Detector implements SeriesDetector {
    * among the independent averages of a history window scores 0.5, smaller ones score as a record exceeding the
    * range by `recordEquivalentExcess`; larger ones score below 0.5, by how many of those orders of magnitude.
    */
-  private likelihoodScore(raw: number): number {
+  private likelihoodOf(raw: number): { score: number; excess: number; p: number } {
     const lik = this.w!.likelihood;
     const p = lik.update(raw);
     const independent = lik.options.historyPoints / lik.options.averagePoints;
     const e = recordEquivalentExcess(p, independent);
-    if (e > 0) return 0.5 + (0.5 * e) / (e + 0.1);
-    return 0.5 * (1 + e);
+    if (e > 0) return { score: 0.5 + (0.5 * e) / (e + 0.1), excess: e, p };
+    return { score: 0.5 * (1 + e), excess: 0, p };
   }
 
   private escalation(score: number, recent: number[]): number {
@@ -505,7 +542,7 @@ class Detector implements SeriesDetector {
     value: number,
     z: number,
     sel: Candidate,
-    hit: { excess: number; direction: 'up' | 'down'; extreme: number; scaleName: Channel },
+    hit: EpisodeHit,
   ): AnomalyDetail | undefined {
     const s = this.s;
     const o = s.options;
@@ -528,6 +565,7 @@ class Detector implements SeriesDetector {
       previousExtreme: s.episode?.extreme ?? hit.extreme,
       excess: s.episode?.excess ?? hit.excess,
       scaleName: s.episode?.scaleName ?? hit.scaleName,
+      ...tailOf(s.episode ?? hit),
       onset,
     });
 
@@ -564,6 +602,7 @@ class Detector implements SeriesDetector {
       extreme: hit.extreme,
       excess: hit.excess,
       scaleName: hit.scaleName,
+      ...tailOf(hit),
     };
     return detail(rule, hit.direction, timestamp, true);
   }
@@ -646,6 +685,18 @@ export function novelty(
   const f = history.cdf(x);
   const tail = Math.abs(f - 0.5); // 0 at the median, 0.5 at the extremes
   return { score: tail, excess: 0, direction: f >= 0.5 ? 'up' : 'down', extreme: f >= 0.5 ? hi : lo };
+}
+
+/** The inverse of the novelty score's mapping (0.5 + 0.5 e / (e + 0.1)) above 0.5; 0 at or below it. */
+function excessOfScore(score: number): number {
+  if (!(score > 0.5)) return 0;
+  const q = Math.min(2 * (score - 0.5), 1 - 1e-12);
+  return (0.1 * q) / (1 - q);
+}
+
+/** The likelihood's tail probability, as an optional field (absent for the range channels). */
+function tailOf(x: { tailProbability?: number }): { tailProbability?: number } {
+  return x.tailProbability !== undefined ? { tailProbability: x.tailProbability } : {};
 }
 
 function slotIndex(timestamp: number, period: number, slotMs: number, n: number): number {

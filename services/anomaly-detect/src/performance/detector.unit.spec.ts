@@ -245,9 +245,31 @@ describe('performance detector', () => {
         peak(withLikelihood, 3 * DAY_POINTS, runAt),
       );
       expect(peak(without, runAt, runAt + 30)).toBeLessThanOrEqual(peak(without, 3 * DAY_POINTS, runAt));
-      // The likelihood adds to the score only: findings are the channels' alone.
-      expect(withLikelihood.map((r) => r.finding)).toEqual(without.map((r) => r.finding));
+      // No finding either way: an onset needs a point 3 robust sigmas from the baseline, and the run stays inside.
+      expect(withLikelihood.some((r) => r.finding)).toBe(false);
+      expect(without.some((r) => r.finding)).toBe(false);
     }
+  });
+
+  it('given a noisy level shift, then the likelihood is named when it is the stronger evidence, without opening more episodes than the channels do', () => {
+    let named = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const rnd = noise(seed);
+      const shiftAt = 4 * DAY_POINTS;
+      const { ts, vs } = series(5 * DAY_POINTS, (i) =>
+        i >= shiftAt ? 110 + 10 * rnd() : 100 + 4 * (rnd() + rnd() + rnd()),
+      );
+      const withLikelihood = onsets(scoreSeries(ts, vs));
+      const without = onsets(scoreSeries(ts, vs, { likelihood: false }));
+      expect(withLikelihood.map(({ i }) => i)).toEqual(without.map(({ i }) => i));
+      for (const { r } of withLikelihood.filter(({ r }) => r.finding!.scaleName === 'likelihood')) {
+        named++;
+        expect(r.finding).toMatchObject({ rule: 'level-shift', direction: 'up' });
+        // Rarer than a weekly record among a week's independent half-hour means (one in 337).
+        expect(r.finding!.tailProbability).toBeLessThan(1 / 337);
+      }
+    }
+    expect(named).toBeGreaterThan(0);
   });
 
   it('ignores non-finite values and out-of-order timestamps', () => {
