@@ -311,6 +311,10 @@ export class PerformanceMonitor {
       pool.openSince = d.since;
       return;
     }
+    // Pooling confirms what the detector finds new, it does not replace it: the slow-request count is tested
+    // against the baseline p95 alone, which knows nothing of what the series did before, so a daily peak the
+    // detector has seen (and is not alarmed by) would otherwise count as slowness until a daily profile is learned.
+    if (!(d && d.direction === 'up')) return;
     const pooled = this.pooledLatency(pool, e.windowMs);
     if (pooled === null || r.baselineKind === null) return;
     pool.openSince = pooled.since;

@@ -248,8 +248,9 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
   });
 
   it('given a budget of one alarm per 10 windows, then fault-free traffic alarms less often than that', () => {
-    // The false-alarm accounting made visible: at a loose budget chance does alarm, and stays under the bound (by
-    // far: the bound adds up tests on overlapping pools as if they were independent).
+    // The false-alarm accounting at a loose budget: chance stays under the bound, by far (the bound adds up tests on
+    // overlapping pools as if they were independent, and a pool is only tested while the detector finds the series
+    // new, which fault-free traffic rarely is).
     let alarms = 0;
     let judged = 0;
     for (const seed of [41, 42, 43]) {
@@ -261,8 +262,23 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
       alarms += latencyFindings(m, windows).length;
       judged += 600 - 60;
     }
-    expect(alarms).toBeGreaterThan(0);
     expect(alarms).toBeLessThan(judged / 10);
+  });
+
+  it('given a strong daily latency cycle, then its peaks are not pooled into slowness before a daily profile is learned', () => {
+    // The baseline p95 is a median of the last hour: every afternoon's rise puts more requests above it than chance
+    // would. Pooling only confirms what the detector finds new, and the detector has seen yesterday's peak.
+    for (const seed of [81, 82]) {
+      const z = normal(uniform(seed));
+      const days = Array.from({ length: 2 * 1440 }, (_, i) => {
+        const daily = 1 + 0.5 * Math.sin((2 * Math.PI * i) / 1440);
+        return windowOf(
+          i,
+          Array.from({ length: 60 }, () => 35 * daily * Math.exp(0.35 * z())),
+        );
+      });
+      expect(latencyFindings(hourScale(), days)).toEqual([]);
+    }
   });
 
   it('given one long slowness, then one finding; after it ends and another starts, then a second one', () => {
@@ -278,7 +294,8 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
     expect(latencyFindings(m, recovered)).toEqual([]);
     const second = latencyFindings(m, slowerWindows(next, u, 235, 25, 0.1, 2.5));
     expect(second).toHaveLength(1);
-    expect(second[0]!.since).toBeGreaterThanOrEqual(T0 + 235 * MIN);
+    // Since: the pool's first window with more slow requests than chance gives, which chance may put a little early.
+    expect(second[0]!.since).toBeGreaterThanOrEqual(T0 + 230 * MIN);
     expect(second[0]!.id).not.toBe(first[0]!.id);
   });
 
