@@ -132,14 +132,20 @@ interface SeriesEntry {
   pool: LatencyPool | null;
 }
 
-/** How each channel reads in an explanation; one the detector adds later reads "its <channel> is". */
-const CHANNEL_WORDS: Partial<Record<AnomalyDetail['scaleName'], string>> = {
+/** How each range channel reads in an explanation (the likelihood is worded by its probability instead). */
+const CHANNEL_WORDS: Record<Exclude<AnomalyDetail['scaleName'], 'likelihood'>, string> = {
   point: 'the value is',
   level: 'its half-hour median is',
   volatility: 'its step-to-step volatility is',
   activity: 'its three-hour mean is',
-  likelihood: 'the improbability of its last half-hour of scores is',
 };
+
+/** Why the detector found it new: beyond the past week's range, or a run of unusual values that improbable. */
+function noveltyClause(d: AnomalyDetail): string {
+  if (d.scaleName === 'likelihood')
+    return `a run of values this unusual for this long has probability ${(d.tailProbability ?? 0).toExponential(1)} against its history`;
+  return `${CHANNEL_WORDS[d.scaleName]} beyond anything in the past week by ${(d.excess * 100).toFixed(0)}% of its range`;
+}
 
 const UNITS: Record<PerformanceMetric, string> = {
   'latency.p95': 'ms',
@@ -673,7 +679,7 @@ function toFinding(
   const explanation =
     `${e.metric} of ${e.service} "${e.template}" ${d.direction === 'up' ? 'rose' : 'fell'} to ${fmt(d.observed)} ` +
     `against a median of ${fmt(d.baseline)} for ${against} (robust z ${d.deviation.toFixed(1)}), ` +
-    `${CHANNEL_WORDS[d.scaleName] ?? `its ${d.scaleName} is`} beyond anything in the past week by ${(d.excess * 100).toFixed(0)}% of its range, ` +
+    `${noveltyClause(d)}, ` +
     `since ${new Date(d.since).toISOString()} (${rule}).`;
   return {
     id: findingId('performance', rule, e.service, `${e.templateId}:${e.metric}`, d.since),
@@ -697,6 +703,7 @@ function toFinding(
       previousExtreme: d.previousExtreme,
       excessOfRange: d.excess,
       detectedOn: d.scaleName,
+      ...(d.tailProbability !== undefined ? { tailProbability: d.tailProbability } : {}),
     },
   };
 }
