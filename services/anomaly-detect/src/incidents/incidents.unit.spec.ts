@@ -54,6 +54,35 @@ describe('incident grouping', () => {
     expect(Object.keys(state.incidents)).toHaveLength(1);
   });
 
+  it('groups performance findings of one service on the same metric, close in time, across templates', () => {
+    const latency = (templateId: string, rule: string, since: number) =>
+      finding({
+        kind: 'performance',
+        rule,
+        subject: `${templateId}:latency.p95`,
+        templateIds: [templateId],
+        since,
+        evidence: { metric: 'latency.p95' },
+      });
+    const spike = latency('t-charge', 'spike', 0);
+    const shift = latency('t-charged', 'latency-shift', 2 * MIN);
+    const throughputElsewhere = finding({
+      kind: 'performance',
+      rule: 'drop',
+      subject: 't-ship:throughput',
+      templateIds: ['t-ship'],
+      since: MIN,
+      evidence: { metric: 'throughput' },
+    });
+    const { opened } = evolve(emptyIncidentReducerState(), [spike, shift, throughputElsewhere], 3 * MIN);
+    expect(opened.map((i) => i.subjects.sort())).toEqual([
+      ['t-charge:latency.p95', 't-charged:latency.p95'],
+      ['t-ship:throughput'],
+    ]);
+    // Named by its founding finding's own keys, not by the shared metric.
+    expect(opened[0]!.signature).toBe('checkout|r:performance/spike');
+  });
+
   it('keeps unrelated findings, other services and distant findings apart', () => {
     const a = finding({ since: 0 });
     const otherService = finding({ since: MIN, service: 'billing' });

@@ -5,13 +5,14 @@ import { stableId } from './stable-id.js';
  * Grouping rule. A finding joins an OPEN incident when all three hold:
  *  1. same service;
  *  2. related: it shares a link key with the incident — a template id (`t:<id>`), a subject (`s:<subject>`:
- *     the metric, step, `file:line` or stack signature) or a rule (`r:<kind>/<rule>`) of any finding in it;
+ *     the metric, step, `file:line` or stack signature), a rule (`r:<kind>/<rule>`) or, for performance findings,
+ *     a metric (`m:<metric>`, e.g. latency.p95 on another template) of any finding in it;
  *  3. close in time: the finding began (`since`) no later than `correlationWindowMs` after the incident was last
  *     seen.
  * When it matches several open incidents it joins the earliest opened (ties by id); incidents are never merged,
  * so ids stay stable. Otherwise, when a RESOLVED incident of the same service shares a link key and the finding
  * arrives within `reopenHorizonMs` of that resolution, the same incident is re-opened (same id). Otherwise the
- * finding opens a new incident whose id is derived from its signature (service + the smallest link key of the
+ * finding opens a new incident whose id is derived from its signature (service + the smallest link key, but the metric, of the
  * founding finding) and its first-seen time, so processing the same findings again yields the same ids.
  */
 export interface IncidentPolicy {
@@ -93,13 +94,31 @@ export interface EvolveResult {
 export const emptyIncidentReducerState = (): IncidentReducerState => ({ incidents: {}, findingIndex: {} });
 
 /**
- * What relates findings: their templates, their subject, and their rule (many traces missing the same kind of step
- * at once, or many hot uncovered lines, are one problem to look at, not one per trace or line).
+ * What relates findings: their templates, their subject, their rule (many traces missing the same kind of step
+ * at once, or many hot uncovered lines, are one problem to look at, not one per trace or line), and for
+ * performance findings their metric (`m:<metric>`): one slowdown shows as a spike on one template and a lasting
+ * shift on the next, and a service's latency rising on several templates at once is one thing to look at.
  */
 export function linkKeys(f: Finding): string[] {
+  const metric = f.kind === 'performance' ? f.evidence['metric'] : undefined;
   return [
-    ...new Set([...f.templateIds.map((t) => `t:${t}`), `s:${f.subject}`, `r:${f.kind}/${f.rule}`]),
+    ...new Set([
+      ...f.templateIds.map((t) => `t:${t}`),
+      `s:${f.subject}`,
+      `r:${f.kind}/${f.rule}`,
+      ...(typeof metric === 'string' ? [`${METRIC_KEY}${metric}`] : []),
+    ]),
   ].sort();
+}
+
+const METRIC_KEY = 'm:';
+
+/**
+ * The key an incident's id and signature derive from: the smallest link key but the metric's, which came later
+ * (ids of incidents that existed before it stay the same) and is too broad to name an incident by.
+ */
+function anchorOf(keys: readonly string[]): string {
+  return keys.find((k) => !k.startsWith(METRIC_KEY)) ?? keys[0]!;
 }
 
 /**
@@ -159,7 +178,7 @@ export function evolve(
       updated.add(back.id);
       continue;
     }
-    const anchor = keys[0]!;
+    const anchor = anchorOf(keys);
     const incident: Incident = {
       id: stableId('inc', f.service, anchor, f.since),
       signature: `${f.service}|${anchor}`,
