@@ -215,6 +215,7 @@ async function main(): Promise<void> {
     if (opened[0]) say(`  ${healctl} incidents show ${opened[0]}   one incident's evidence`);
     say(`  ${healctl} dlq list                       anything that could not be processed`);
     say(`  ${healctl} projection replay              rebuild the projection from the event log`);
+    say(`  npm run healctl -- demo prune --keep 0            remove every demo run's namespace`);
     say(`  npm run healctl -- infra down                     stop the local servers`);
   } finally {
     await projector.stop();
