@@ -618,31 +618,45 @@ function pooledFinding(
     `${p.above} of ${p.total} requests slower than the baseline p95 where chance gives ${pct(p.expectedShare)} ` +
     `(${Math.round(p.expectedShare * p.total)}), a chance of ${p.tail.toExponential(1)}, ` +
     `since ${new Date(p.since).toISOString()} (${rule}).`;
+  return performanceFinding(e, rule, p.since, at, Math.abs(p.z), explanation, {
+    metric: e.metric,
+    baseline: p.baseline,
+    baselineKind,
+    observed: p.p95,
+    deviation: p.z,
+    direction: 'up',
+    detectedOn: 'pooled-windows',
+    pooledWindows: p.windows,
+    slowRequests: p.above,
+    requests: p.total,
+    expectedSlowShare: p.expectedShare,
+    chance: p.tail,
+  });
+}
+
+/** A performance finding on one series: its id follows from the rule, the series and when the episode began. */
+function performanceFinding(
+  e: Pick<SeriesEntry, 'service' | 'templateId' | 'metric'>,
+  rule: string,
+  since: number,
+  at: number,
+  magnitude: number,
+  explanation: string,
+  evidence: Finding['evidence'],
+): Finding {
+  const subject = `${e.templateId}:${e.metric}`;
   return {
-    id: findingId('performance', rule, e.service, `${e.templateId}:${e.metric}`, p.since),
+    id: findingId('performance', rule, e.service, subject, since),
     kind: 'performance',
     rule,
     service: e.service,
-    subject: `${e.templateId}:${e.metric}`,
+    subject,
     templateIds: [e.templateId],
-    since: p.since,
+    since,
     at,
-    magnitude: Math.abs(p.z),
+    magnitude,
     explanation,
-    evidence: {
-      metric: e.metric,
-      baseline: p.baseline,
-      baselineKind,
-      observed: p.p95,
-      deviation: p.z,
-      direction: 'up',
-      detectedOn: 'pooled-windows',
-      pooledWindows: p.windows,
-      slowRequests: p.above,
-      requests: p.total,
-      expectedSlowShare: p.expectedShare,
-      chance: p.tail,
-    },
+    evidence,
   };
 }
 
@@ -681,29 +695,17 @@ function toFinding(
     `against a median of ${fmt(d.baseline)} for ${against} (robust z ${d.deviation.toFixed(1)}), ` +
     `${noveltyClause(d)}, ` +
     `since ${new Date(d.since).toISOString()} (${rule}).`;
-  return {
-    id: findingId('performance', rule, e.service, `${e.templateId}:${e.metric}`, d.since),
-    kind: 'performance',
-    rule,
-    service: e.service,
-    subject: `${e.templateId}:${e.metric}`,
-    templateIds: [e.templateId],
-    since: d.since,
-    at: d.at,
-    magnitude: Math.abs(d.deviation),
-    explanation,
-    evidence: {
-      metric: e.metric,
-      baseline: d.baseline,
-      baselineKind: d.baselineKind,
-      observed: d.observed,
-      deviation: d.deviation,
-      scale: d.scale,
-      direction: d.direction,
-      previousExtreme: d.previousExtreme,
-      excessOfRange: d.excess,
-      detectedOn: d.scaleName,
-      ...(d.tailProbability !== undefined ? { tailProbability: d.tailProbability } : {}),
-    },
-  };
+  return performanceFinding(e, rule, d.since, d.at, Math.abs(d.deviation), explanation, {
+    metric: e.metric,
+    baseline: d.baseline,
+    baselineKind: d.baselineKind,
+    observed: d.observed,
+    deviation: d.deviation,
+    scale: d.scale,
+    direction: d.direction,
+    previousExtreme: d.previousExtreme,
+    excessOfRange: d.excess,
+    detectedOn: d.scaleName,
+    ...(d.tailProbability !== undefined ? { tailProbability: d.tailProbability } : {}),
+  });
 }
