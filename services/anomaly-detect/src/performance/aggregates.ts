@@ -121,13 +121,8 @@ export interface PerformanceMonitorStateV1 {
   series: Record<string, SeriesStateV1>;
 }
 
-interface SeriesEntry {
-  service: string;
-  templateId: string;
-  template: string;
-  metric: PerformanceMetric;
-  lastWindowStart: number;
-  windowMs: number;
+/** A series in memory: as persisted, with a live detector instead of its state. */
+interface SeriesEntry extends Omit<SeriesStateV1, 'detector'> {
   detector: SeriesDetector;
   pool: LatencyPool | null;
 }
