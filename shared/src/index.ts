@@ -16,6 +16,7 @@ export * from './mongo/incidentCache.js';
 export * from './mongo/effects.js';
 export * from './mongo/chunks.js';
 export * from './mongo/runScoped.js';
+export * from './mongo/lease.js';
 export * from './runner/decide.js';
 export * from './runner/stageRunner.js';
 export * from './contracts.js';

@@ -64,6 +64,11 @@ export interface StageDefinition {
   failedEventType: string;
   /** Releases what the handlers hold (worker threads, caches); called once the runner has stopped. */
   close?: () => Promise<void>;
+  /**
+   * One active instance at a time (per topic prefix): the stage's state is one document every run commits whole.
+   * Further instances wait as standbys on a lease and take over when the active one stops or dies.
+   */
+  exclusive?: boolean;
 }
 
 export interface StageRunnerOptions {

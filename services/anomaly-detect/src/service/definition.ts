@@ -20,5 +20,8 @@ export function anomalyDetectDefinition(deps: {
     triggerTopics: [deps.topics.commands, deps.topics.telemetryParseEvents],
     handlers: anomalyDetectHandlers(deps),
     failedEventType: 'AnomalyDetectionFailed',
+    // The detectors' memory (baselines, learned sequences, open incidents) is one document each run reads and
+    // commits whole: two instances detecting at once would overwrite each other's runs. Others wait as standbys.
+    exclusive: true,
   };
 }
