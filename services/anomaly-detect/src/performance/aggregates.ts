@@ -9,7 +9,9 @@
  *
  * A regression too small for one window (a tenth of the requests twice as slow: about 7 of 60 requests above the
  * baseline p95 where chance puts 4) is plain over ten windows, so latency evidence is also pooled over the last
- * windows of the series (`LatencyPool`, `PerformanceMonitor.feedLatency`), within the same false-alarm budget.
+ * windows of the series (`LatencyPool`, `PerformanceMonitor.feedLatency`), within the same false-alarm budget:
+ * requests above the baseline p95, and above a baseline p99 (the median of the window p99s), where a slow share of
+ * the requests stands out more against chance.
  */
 import { DDSketch } from '@datadog/sketches-js';
 import type { Finding, WindowAggregate } from '@self-healing/schemas';
@@ -22,6 +24,7 @@ import type {
   SeriesDetectorState,
 } from './detector.js';
 import { DEFAULT_SERIES_DETECTOR_OPTIONS, createSeriesDetector, restoreSeriesDetector } from './detector.js';
+import { RollingSortedWindow } from './robust.js';
 
 export type PerformanceMetric = 'latency.p95' | 'throughput' | 'error-rate';
 
@@ -52,7 +55,8 @@ export interface PerformanceMonitorOptions {
   minLatencyRiseMs: number;
   /**
    * Latency evidence is pooled over the last 2, 4, 8, ... windows of a series, up to this many (0 or 1 disables
-   * pooling). Memory per latency series: this many entries of seven numbers.
+   * pooling). Memory per latency series: this many entries of eleven numbers, and the window p99s of the detector's
+   * `baselineMs` (at most its `maxWindowPoints`) for the baseline p99.
    */
   maxPooledWindows: number;
   /**
@@ -77,7 +81,10 @@ export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOpt
 /**
  * One window of a latency series as pooling needs it: its start; requests above the baseline p95 (in buckets wholly
  * above it, see `countAbove`); requests timed; its p95; the baseline p95 it was compared with, the p95's robust z
- * against it, and how many window p95s that baseline is the median of.
+ * against it, and how many window p95s that baseline is the median of. Then the same for the baseline p99 (the
+ * median of the last window p99s, see `LatencyPoolState.p99s`): requests above it, the window's p99, the baseline
+ * p99 and how many window p99s it is the median of; absent for windows judged before the p99 baseline existed (and
+ * in states saved before it did).
  */
 export type PooledWindow = [
   windowStart: number,
@@ -87,6 +94,10 @@ export type PooledWindow = [
   baseline: number,
   z: number,
   baselineWindows: number,
+  above99?: number,
+  p99?: number,
+  baseline99?: number,
+  baseline99Windows?: number,
 ];
 
 /** Per latency series: the last windows' slow-request counts and the open slowness episode, if any. */
@@ -97,6 +108,12 @@ export interface LatencyPool {
   openSince: number | null;
   /** First window of the series (the detector's warm-up is counted from it). */
   firstWindowStart: number;
+}
+
+/** A latency series' pool as persisted: with the window p99s its baseline p99 is the median of. */
+export interface LatencyPoolState extends LatencyPool {
+  /** Window p99s of the last `baselineMs` (at most `maxWindowPoints`), oldest first. */
+  p99s: number[];
 }
 
 interface SeriesStateV1 {
@@ -110,8 +127,14 @@ interface SeriesStateV1 {
 }
 
 export interface PerformanceMonitorState {
-  version: 2;
+  version: 3;
   /** Latency series carry their pool (null before their first window); other metrics have none. */
+  series: Record<string, SeriesStateV1 & { pool: LatencyPoolState | null }>;
+}
+
+/** The state before the baseline p99: still restorable; its latency series learn their baseline p99 afresh. */
+export interface PerformanceMonitorStateV2 {
+  version: 2;
   series: Record<string, SeriesStateV1 & { pool: LatencyPool | null }>;
 }
 
@@ -125,6 +148,8 @@ export interface PerformanceMonitorStateV1 {
 interface SeriesEntry extends Omit<SeriesStateV1, 'detector'> {
   detector: SeriesDetector;
   pool: LatencyPool | null;
+  /** Latency series: the window p99s behind the baseline p99 (null until the first window). */
+  p99s: RollingSortedWindow | null;
 }
 
 /** How each range channel reads in an explanation (the likelihood is worded by its probability instead). */
@@ -154,23 +179,25 @@ export class PerformanceMonitor {
 
   constructor(
     options: Partial<PerformanceMonitorOptions> = {},
-    state?: PerformanceMonitorState | PerformanceMonitorStateV1,
+    state?: PerformanceMonitorState | PerformanceMonitorStateV2 | PerformanceMonitorStateV1,
   ) {
     this.opts = { ...DEFAULT_PERFORMANCE_MONITOR_OPTIONS, ...options };
     if (state) {
-      if (state.version !== 1 && state.version !== 2)
+      if (state.version !== 1 && state.version !== 2 && state.version !== 3)
         throw new Error(
           `unsupported performance monitor state version ${String((state as { version: unknown }).version)}`,
         );
       for (const [key, e] of Object.entries(state.series)) {
         // A version 1 latency series has no pool yet; its detector is as warm as its first window says.
         const first = e.detector.firstTimestamp;
-        const pool =
-          state.version === 2
+        const pool: LatencyPool | null =
+          state.version !== 1
             ? (state.series[key]!.pool ?? null)
             : e.metric === 'latency.p95' && first !== null
               ? { windows: [], openSince: null, firstWindowStart: first }
               : null;
+        // Before version 3 there was no baseline p99: it is learned from the next windows on.
+        const p99s = state.version === 3 ? (state.series[key]!.pool?.p99s ?? null) : null;
         this.series.set(key, {
           service: e.service,
           templateId: e.templateId,
@@ -179,10 +206,23 @@ export class PerformanceMonitor {
           lastWindowStart: e.lastWindowStart,
           windowMs: e.windowMs,
           detector: restoreSeriesDetector(e.detector),
-          pool: pool ? structuredClone(pool) : null,
+          pool: pool
+            ? {
+                windows: structuredClone(pool.windows),
+                openSince: pool.openSince,
+                firstWindowStart: pool.firstWindowStart,
+              }
+            : null,
+          p99s: pool ? new RollingSortedWindow(this.p99Capacity(e.windowMs), p99s ?? []) : null,
         });
       }
     }
+  }
+
+  /** As many window p99s as the detector's level baseline holds window p95s: its last `baselineMs`. */
+  private p99Capacity(windowMs: number): number {
+    const det = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...this.opts.detector };
+    return Math.max(1, Math.min(det.maxWindowPoints, Math.round(det.baselineMs / windowMs)));
   }
 
   /** Feed aggregates (any order across series; per series, windows must come in time order). */
@@ -209,10 +249,10 @@ export class PerformanceMonitor {
         lastWindowStart: e.lastWindowStart,
         windowMs: e.windowMs,
         detector: e.detector.state(),
-        pool: e.pool ? structuredClone(e.pool) : null,
+        pool: e.pool ? { ...structuredClone(e.pool), p99s: e.p99s?.values() ?? [] } : null,
       };
     }
-    return { version: 2, series };
+    return { version: 3, series };
   }
 
   private feed(
@@ -234,6 +274,7 @@ export class PerformanceMonitor {
         windowMs: a.windowMs,
         detector: createSeriesDetector(this.opts.detector),
         pool: null,
+        p99s: null,
       };
       this.series.set(key, e);
     }
@@ -261,15 +302,24 @@ export class PerformanceMonitor {
    * evidence pooled over the last windows; one report per slowness episode.
    *
    * False alarms. The per-series budget is alpha = windowMs / chanceAlarmEveryMs per window. Each window makes at
-   * most 1 + L tests, L = log2(maxPooledWindows) pooled ones (the last 2, 4, ..., maxPooledWindows windows): the
-   * window's own test at alpha / 2 and each pooled one at alpha / (2 L). By the union bound, a window of a series
-   * where nothing changed alarms with probability at most alpha, so less than once per `chanceAlarmEveryMs` per
-   * series, as before pooling (a bound: pools of consecutive windows overlap, so their tests are strongly dependent
-   * and the true rate is lower). The pooled null is in `pooledNull`: over many windows the binomial noise shrinks
+   * most 1 + 2 L tests, L = log2(maxPooledWindows) pools (the last 2, 4, ..., maxPooledWindows windows), each pool
+   * tested twice: its requests above the baseline p95 and its requests above the baseline p99. The window's own
+   * test gets alpha / 2 (as before the p99 count), the pooled tests share the other half, alpha / (4 L) each. By the
+   * union bound, a window of a series where nothing changed alarms with probability at most
+   * alpha / 2 + 2 L alpha / (4 L) = alpha, so less than once per `chanceAlarmEveryMs` per series, as before pooling
+   * (a bound: pools of consecutive windows overlap, and a pool's two counts share most of their requests, so the
+   * tests are strongly dependent and the true rate is lower).
+   *
+   * Why the p99 count: a tenth of the requests twice as slow puts most of its requests above the baseline p99 and
+   * above the p95 alike, but chance puts 3% of requests above a 60-request window's p99 against 6% above its p95,
+   * so the same excess is further out in the p99 count's tail (for a log-normal spread of 0.35: 0.30 binomial sds
+   * per sqrt(request) against 0.27). A slowdown of every request shows about as well in either count; the p95 keeps
+   * its test, tried first. The pooled null is in `pooledNull`: over many windows the binomial noise shrinks
    * until the baseline's own noise matters, and the test takes it into account instead of assuming it away.
    */
   private feedLatency(e: SeriesEntry, a: WindowAggregate, r: PointResult, out: Finding[]): void {
     const pool = (e.pool ??= { windows: [], openSince: null, firstWindowStart: a.windowStart });
+    const p99s = (e.p99s ??= new RollingSortedWindow(this.p99Capacity(a.windowMs)));
     const last = pool.windows.at(-1);
     if (last && a.windowStart - last[0] > this.opts.maxPooledWindows * a.windowMs) {
       // Windows that far apart are not one slowness: start afresh.
@@ -292,9 +342,18 @@ export class PerformanceMonitor {
         r.baselineKind === 'level'
           ? Math.min(perWindow(det.baselineMs), det.maxWindowPoints)
           : Math.min(perWindow(det.seasonalSlotMs) * det.seasonalMinPeriods, 512);
-      pool.windows.push([a.windowStart, slow.above, slow.total, a.latency!.p95, r.baseline!, r.z, m]);
+      const w: PooledWindow = [a.windowStart, slow.above, slow.total, a.latency!.p95, r.baseline!, r.z, m];
+      // The baseline p99 is a level one: only where the detector's baseline is the level too (a seasonal p95
+      // baseline follows a daily cycle the median of the last hour's p99s does not).
+      const baseline99 = p99s.size > 0 ? p99s.median() : null;
+      const slow99 =
+        r.baselineKind === 'level' && baseline99 !== null ? countAbove(a.latencySketch!, baseline99) : null;
+      if (slow99 !== null) w.push(slow99.above, a.latency!.p99, baseline99!, p99s.size);
+      pool.windows.push(w);
       if (pool.windows.length > Math.max(1, this.opts.maxPooledWindows)) pool.windows.shift();
     }
+    // After the count: the window is judged against the baseline of the windows before it.
+    if (a.latency) p99s.push(a.latency.p99);
     const windowBudget = this.pooledTests() > 0 ? 2 : 1;
     const d = r.finding;
     if (pool.openSince !== null) {
@@ -316,7 +375,7 @@ export class PerformanceMonitor {
     // against the baseline p95 alone, which knows nothing of what the series did before, so a daily peak the
     // detector has seen (and is not alarmed by) would otherwise count as slowness until a daily profile is learned.
     if (!(d && d.direction === 'up')) return;
-    const pooled = this.pooledLatency(pool, e.windowMs);
+    const pooled = this.pooledLatency(pool, e.windowMs, 'p95') ?? this.pooledLatency(pool, e.windowMs, 'p99');
     if (pooled === null || r.baselineKind === null) return;
     pool.openSince = pooled.since;
     out.push(pooledFinding(e, pooled, r.baselineKind, a.windowStart));
@@ -339,30 +398,35 @@ export class PerformanceMonitor {
   }
 
   /**
-   * The most significant pool of the last 2, 4, ... windows whose slow requests chance explains with probability
-   * below alpha / (2 L) (see `feedLatency`), and whose p95 rose by at least `minLatencyRiseMs`; null if none.
+   * The most significant pool of the last 2, 4, ... windows whose requests above the baseline `quantile` chance
+   * explains with probability below alpha / (4 L) (see `feedLatency`), and whose window `quantile` rose by at least
+   * `minLatencyRiseMs`; null if none. Pools with a window lacking the p99 count are not tested on it.
    */
-  private pooledLatency(pool: LatencyPool, windowMs: number): PooledEvidence | null {
+  private pooledLatency(pool: LatencyPool, windowMs: number, quantile: SlowQuantile): PooledEvidence | null {
     const tests = this.pooledTests();
     if (tests === 0 || this.opts.chanceAlarmEveryMs <= 0) return null;
-    const alpha = Math.min(1, windowMs / this.opts.chanceAlarmEveryMs) / (2 * tests);
+    const alpha = Math.min(1, windowMs / this.opts.chanceAlarmEveryMs) / (4 * tests);
+    const f = FIELDS[quantile];
     let best: PooledEvidence | null = null;
     for (let k = 2; k <= Math.min(this.opts.maxPooledWindows, pool.windows.length); k *= 2) {
       const ws = pool.windows.slice(-k);
-      const above = sumOf(ws, 1);
+      if (ws.some((w) => w[f.above] === undefined)) break; // older windows lack it too
+      const above = sumOf(ws, f.above);
       const total = sumOf(ws, 2);
-      const { share, sd } = pooledNull(ws);
+      const { share, sd } = pooledNull(ws, quantile);
       // Cheap screen: the averaged tail is at least half the tail at the mean share (the tail grows with the share,
       // and half the weight lies above the mean), so a plain tail above 2 alpha cannot pass.
       if (binomialTail(above, total, share, 'upper') > 2 * alpha) continue;
       const tail = uncertainBinomialTail(above, total, share, sd);
       if (tail > alpha || (best !== null && tail >= best.tail)) continue;
-      // The episode starts at the first window of the pool showing more slow requests than chance gives.
-      const lead = ws.findIndex((w) => w[1] > share * w[2]);
-      const from = ws.slice(Math.max(0, lead));
-      const rise = meanOf(from.map((w) => w[3] - w[4]));
+      // The episode starts where the pool's most improbable run of last windows starts (the change point most
+      // likely under a share that rose at some window and stayed): the first window above chance would put it at
+      // whichever earlier window chance gave one slow request too many, which for the p99 (1.7 of 60) is often.
+      const from = ws.slice(mostImprobableSuffix(ws, f.above, share));
+      const rise = meanOf(from.map((w) => w[f.observed]! - w[f.baseline]!));
       if (rise < this.opts.minLatencyRiseMs) continue;
       best = {
+        quantile,
         since: from[0]![0],
         windows: k,
         above,
@@ -372,6 +436,8 @@ export class PerformanceMonitor {
         p95: median(from.map((w) => w[3])),
         baseline: meanOf(from.map((w) => w[4])),
         z: median(from.map((w) => w[5])),
+        observedAtQuantile: median(from.map((w) => w[f.observed]!)),
+        baselineAtQuantile: meanOf(from.map((w) => w[f.baseline]!)),
       };
     }
     return best;
@@ -514,9 +580,20 @@ function logFactorial(n: number): number {
   );
 }
 
+/** The baseline quantiles slow requests are counted above. */
+export type SlowQuantile = 'p95' | 'p99';
+
+/** Where a pooled window keeps its count, window value, baseline and baseline size for each quantile. */
+const FIELDS = {
+  p95: { q: 0.95, above: 1, observed: 3, baseline: 4, baselineWindows: 6 },
+  p99: { q: 0.99, above: 7, observed: 8, baseline: 9, baselineWindows: 10 },
+} as const satisfies Record<SlowQuantile, Record<string, number>>;
+
 /** What a pool of windows shows: see `PerformanceMonitor.pooledLatency`. */
 interface PooledEvidence {
-  /** First window of the pool with more slow requests than chance gives. */
+  /** The baseline quantile the requests were counted above. */
+  quantile: SlowQuantile;
+  /** First window of the run of last windows least likely by chance (`mostImprobableSuffix`). */
   since: number;
   windows: number;
   above: number;
@@ -529,18 +606,42 @@ interface PooledEvidence {
   p95: number;
   baseline: number;
   z: number;
+  /** Median window value and mean baseline at `quantile`, from `since` on. */
+  observedAtQuantile: number;
+  baselineAtQuantile: number;
 }
 
-const sumOf = (windows: readonly PooledWindow[], field: 1 | 2): number =>
-  windows.reduce((sum, w) => sum + w[field], 0);
+/** Index of the first window of the run of last windows whose count above the baseline is least likely by chance. */
+function mostImprobableSuffix(ws: readonly PooledWindow[], field: 1 | 7, share: number): number {
+  let best = ws.length - 1;
+  let bestTail = Infinity;
+  let above = 0;
+  let total = 0;
+  for (let i = ws.length - 1; i >= 0; i--) {
+    above += ws[i]![field] ?? 0;
+    total += ws[i]![2];
+    const tail = binomialTail(above, total, share, 'upper');
+    if (tail <= bestTail) {
+      bestTail = tail;
+      best = i;
+    }
+  }
+  return best;
+}
+
+const sumOf = (windows: readonly PooledWindow[], field: 1 | 2 | 7): number =>
+  windows.reduce((sum, w) => sum + (w[field] ?? 0), 0);
 
 /**
- * What chance gives for a pool of windows: the share of their requests above the baselines' p95, and how uncertain
- * that share is because the baseline is itself estimated.
+ * What chance gives for a pool of windows: the share of their requests above the baselines' p95 (or p99), and how
+ * uncertain that share is because the baseline is itself estimated.
  *
  * A baseline is the median of m window p95s, each the j-th smallest of about n requests (j as in `shareAboveP95`):
  * a window p95 sits at quantile U ~ Beta(j, n + 1 - j) of the latency distribution, and the median of m of them at
- * about the median of that Beta, with standard deviation about 1.2533 sd(U) / sqrt(m) (the median's efficiency).
+ * about the median of that Beta, with standard deviation about 1.2533 sd(U) / sqrt(m) (the median's efficiency for
+ * a normal parent; these Betas are skewed, and the true spread of their median, 1 / (2 f(median) sqrt(m)), is
+ * smaller: by about 5% for Beta(57, 4), the p95 of 60 requests, 10% for Beta(59, 2), their p99, so this errs on the
+ * safe side). The p99 is the same with 0.99: for 60 requests the 59th smallest, with 2.8% of requests above it.
  * One window's count hides the baseline's noise (60 requests: binomial sd 3.2%, baseline sd 0.5%), a pool of 32 does
  * not (binomial 0.55%): testing it against a fixed share would alarm far more often than the budget allows, and
  * adding a margin instead would be a guess. So the share is taken as Normal(share, sd) and the tail averaged over it
@@ -549,7 +650,11 @@ const sumOf = (windows: readonly PooledWindow[], field: 1 | 2): number =>
  * (`countAbove`), which errs on the safe side (about 0.3% of the requests for a log-normal spread of 0.35; more
  * when durations are whole milliseconds and many tie with the baseline, where no correction would be safe).
  */
-export function pooledNull(windows: readonly PooledWindow[]): { share: number; sd: number } {
+export function pooledNull(
+  windows: readonly PooledWindow[],
+  quantile: SlowQuantile = 'p95',
+): { share: number; sd: number } {
+  const f = FIELDS[quantile];
   // Averaged over the windows' sizes, weighted by requests: the baselines are medians of windows of all these sizes,
   // and a share computed from the mean size alone would jump with j (6.0% for 61 requests, 7.5% for 62).
   let total = 0;
@@ -557,15 +662,15 @@ export function pooledNull(windows: readonly PooledWindow[]): { share: number; s
   let variance = 0;
   for (const [, , n] of windows) {
     if (n < 2) continue;
-    const j = Math.floor(0.95 * (n - 1)) + 1;
+    const j = Math.floor(f.q * (n - 1)) + 1;
     const b = n + 1 - j;
     // Median of Beta(j, b) by Kerman's approximation (good for j, b >= 1), and its variance.
     share += n * (1 - (j - 1 / 3) / (j + b - 2 / 3));
     variance += (n * (j * b)) / ((j + b) ** 2 * (j + b + 1));
     total += n;
   }
-  if (total === 0) return { share: 0.05, sd: 0 };
-  const m = Math.max(1, Math.min(...windows.map((w) => w[6])));
+  if (total === 0) return { share: 1 - f.q, sd: 0 };
+  const m = Math.max(1, Math.min(...windows.map((w) => w[f.baselineWindows] ?? 1)));
   return { share: share / total, sd: (1.2533 * Math.sqrt(variance / total)) / Math.sqrt(m) };
 }
 
@@ -607,11 +712,15 @@ function pooledFinding(
 ): Finding {
   const rule = 'latency-shift';
   const pct = (x: number) => `${(x * 100).toPrecision(2)}%`;
+  const p99 =
+    p.quantile === 'p99'
+      ? ` (p99 ${p.observedAtQuantile.toPrecision(4)} ms against ${p.baselineAtQuantile.toPrecision(4)} ms)`
+      : '';
   const explanation =
     `latency.p95 of ${e.service} "${e.template}" rose to a median of ${p.p95.toPrecision(4)} ms against a ` +
-    `baseline of ${p.baseline.toPrecision(4)} ms (robust z ${p.z.toFixed(1)}), pooled over ${p.windows} windows: ` +
-    `${p.above} of ${p.total} requests slower than the baseline p95 where chance gives ${pct(p.expectedShare)} ` +
-    `(${Math.round(p.expectedShare * p.total)}), a chance of ${p.tail.toExponential(1)}, ` +
+    `baseline of ${p.baseline.toPrecision(4)} ms (robust z ${p.z.toFixed(1)})${p99}, pooled over ${p.windows} ` +
+    `windows: ${p.above} of ${p.total} requests slower than the baseline ${p.quantile} where chance gives ` +
+    `${pct(p.expectedShare)} (${Math.round(p.expectedShare * p.total)}), a chance of ${p.tail.toExponential(1)}, ` +
     `since ${new Date(p.since).toISOString()} (${rule}).`;
   return performanceFinding(e, rule, p.since, at, Math.abs(p.z), explanation, {
     metric: e.metric,
@@ -626,6 +735,8 @@ function pooledFinding(
     requests: p.total,
     expectedSlowShare: p.expectedShare,
     chance: p.tail,
+    slowAbove: p.quantile,
+    slowThresholdMs: p.baselineAtQuantile,
   });
 }
 
