@@ -152,19 +152,44 @@ interface SeriesEntry extends Omit<SeriesStateV1, 'detector'> {
   p99s: RollingSortedWindow | null;
 }
 
-/** How each range channel reads in an explanation (the likelihood is worded by its probability instead). */
-const CHANNEL_WORDS: Record<Exclude<AnomalyDetail['scaleName'], 'likelihood'>, string> = {
-  point: 'the value is',
-  level: 'its half-hour median is',
-  volatility: 'its step-to-step volatility is',
-  activity: 'its three-hour mean is',
-};
-
-/** Why the detector found it new: beyond the past week's range, or a run of unusual values that improbable. */
-function noveltyClause(d: AnomalyDetail): string {
+/**
+ * Why the detector found it new, in the detector's own time scales (the hour-scale preset's level is a 5-minute
+ * median and its history a day): beyond the history's range on a channel, or a run of unusual values that improbable.
+ */
+function noveltyClause(d: AnomalyDetail, det: SeriesDetectorOptions): string {
   if (d.scaleName === 'likelihood')
     return `a run of values this unusual for this long has probability ${(d.tailProbability ?? 0).toExponential(1)} against its history`;
-  return `${CHANNEL_WORDS[d.scaleName]} beyond anything in the past week by ${(d.excess * 100).toFixed(0)}% of its range`;
+  const channel: Record<Exclude<AnomalyDetail['scaleName'], 'likelihood'>, string> = {
+    point: 'the value is',
+    level: `its ${spanAdjective(det.levelMs)} median is`,
+    volatility: `its step-to-step volatility over ${spanNoun(2 * det.levelMs)} is`,
+    activity: `its ${spanAdjective(det.activityMs)} mean is`,
+  };
+  return `${channel[d.scaleName]} beyond anything in the past ${spanNoun(det.historyMs)} by ${(d.excess * 100).toFixed(0)}% of its range`;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** "week", "day", "3 hours", "30 minutes": a window as words. */
+export function spanNoun(ms: number): string {
+  if (ms === 7 * DAY_MS) return 'week';
+  const [n, unit] = spanParts(ms);
+  return n === 1 ? unit : `${n} ${unit}s`;
+}
+
+/** "30-minute", "3-hour", "1-day". */
+export function spanAdjective(ms: number): string {
+  const [n, unit] = spanParts(ms);
+  return `${n}-${unit}`;
+}
+
+function spanParts(ms: number): [number, string] {
+  if (ms >= DAY_MS && ms % DAY_MS === 0) return [ms / DAY_MS, 'day'];
+  if (ms >= HOUR_MS && ms % HOUR_MS === 0) return [ms / HOUR_MS, 'hour'];
+  if (ms >= MINUTE_MS && ms % MINUTE_MS === 0) return [ms / MINUTE_MS, 'minute'];
+  return [Math.round(ms / 1000), 'second'];
 }
 
 const UNITS: Record<PerformanceMetric, string> = {
@@ -176,12 +201,15 @@ const UNITS: Record<PerformanceMetric, string> = {
 export class PerformanceMonitor {
   private series = new Map<string, SeriesEntry>();
   private readonly opts: PerformanceMonitorOptions;
+  /** The series detectors' options in full: their time scales word the explanations. */
+  private readonly det: SeriesDetectorOptions;
 
   constructor(
     options: Partial<PerformanceMonitorOptions> = {},
     state?: PerformanceMonitorState | PerformanceMonitorStateV2 | PerformanceMonitorStateV1,
   ) {
     this.opts = { ...DEFAULT_PERFORMANCE_MONITOR_OPTIONS, ...options };
+    this.det = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...this.opts.detector };
     if (state) {
       if (state.version !== 1 && state.version !== 2 && state.version !== 3)
         throw new Error(
@@ -221,7 +249,7 @@ export class PerformanceMonitor {
 
   /** As many window p99s as the detector's level baseline holds window p95s: its last `baselineMs`. */
   private p99Capacity(windowMs: number): number {
-    const det = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...this.opts.detector };
+    const det = this.det;
     return Math.max(1, Math.min(det.maxWindowPoints, Math.round(det.baselineMs / windowMs)));
   }
 
@@ -285,7 +313,7 @@ export class PerformanceMonitor {
         const t = e.lastWindowStart + k * e.windowMs;
         const r = e.detector.update(t, 0);
         if (r.finding?.onset && this.worthReporting(metric, r.finding, { ...a, count: 0 }))
-          out.push(toFinding(e, r.finding));
+          out.push(toFinding(e, r.finding, this.det));
       }
     }
     e.lastWindowStart = a.windowStart;
@@ -294,7 +322,8 @@ export class PerformanceMonitor {
       this.feedLatency(e, a, r, out);
       return;
     }
-    if (r.finding?.onset && this.worthReporting(metric, r.finding, a)) out.push(toFinding(e, r.finding));
+    if (r.finding?.onset && this.worthReporting(metric, r.finding, a))
+      out.push(toFinding(e, r.finding, this.det));
   }
 
   /**
@@ -326,7 +355,7 @@ export class PerformanceMonitor {
       pool.windows = [];
       pool.openSince = null;
     }
-    const det = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...this.opts.detector };
+    const det = this.det;
     const slow =
       r.baseline !== null &&
       r.baselineKind !== null &&
@@ -359,7 +388,7 @@ export class PerformanceMonitor {
     if (pool.openSince !== null) {
       // The detector's reclassification of the reported episode (spike to level shift) is still news.
       if (d?.onset && d.since === pool.openSince && this.worthReporting('latency.p95', d, a, windowBudget))
-        out.push(toFinding(e, d));
+        out.push(toFinding(e, d, this.det));
       if (this.episodeOver(pool)) {
         pool.openSince = null;
         pool.windows = [];
@@ -367,7 +396,7 @@ export class PerformanceMonitor {
       return;
     }
     if (d?.onset && this.worthReporting('latency.p95', d, a, windowBudget)) {
-      out.push(toFinding(e, d));
+      out.push(toFinding(e, d, this.det));
       pool.openSince = d.since;
       return;
     }
@@ -783,6 +812,7 @@ export function ruleFor(metric: PerformanceMetric, d: AnomalyDetail): string {
 function toFinding(
   e: Pick<SeriesEntry, 'service' | 'templateId' | 'template' | 'metric'>,
   d: AnomalyDetail,
+  det: SeriesDetectorOptions,
 ): Finding {
   const rule = ruleFor(e.metric, d);
   const unit = UNITS[e.metric];
@@ -792,14 +822,14 @@ function toFinding(
       : `${x.toPrecision(4)}${unit ? ' ' + unit : ''}`;
   const against =
     d.baselineKind === 'level'
-      ? 'the last day'
+      ? `the last ${spanNoun(det.baselineMs)}`
       : d.baselineKind === 'daily'
         ? 'this hour of the day'
         : 'this hour of the week';
   const explanation =
     `${e.metric} of ${e.service} "${e.template}" ${d.direction === 'up' ? 'rose' : 'fell'} to ${fmt(d.observed)} ` +
     `against a median of ${fmt(d.baseline)} for ${against} (robust z ${d.deviation.toFixed(1)}), ` +
-    `${noveltyClause(d)}, ` +
+    `${noveltyClause(d, det)}, ` +
     `since ${new Date(d.since).toISOString()} (${rule}).`;
   return performanceFinding(e, rule, d.since, d.at, Math.abs(d.deviation), explanation, {
     metric: e.metric,

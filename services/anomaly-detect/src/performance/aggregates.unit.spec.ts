@@ -10,6 +10,8 @@ import {
   poissonTail,
   pooledNull,
   shareAboveP95,
+  spanAdjective,
+  spanNoun,
   uncertainBinomialTail,
 } from './aggregates.js';
 
@@ -71,6 +73,21 @@ function normalWindows(n: number, seed: number): { windows: WindowAggregate[]; n
 const hourScale = () => new PerformanceMonitor({ detector: HOUR_SCALE_DETECTOR_OPTIONS });
 const latencyFindings = (m: PerformanceMonitor, ws: readonly WindowAggregate[]) =>
   m.observe(ws).filter((f) => f.evidence['metric'] === 'latency.p95');
+
+describe('spans in explanations', () => {
+  it('word the detector windows as people say them', () => {
+    expect([spanNoun(7 * 24 * 3600_000), spanNoun(24 * 3600_000), spanNoun(3 * 3600_000)]).toEqual([
+      'week',
+      'day',
+      '3 hours',
+    ]);
+    expect([spanAdjective(30 * MIN), spanAdjective(5 * MIN), spanAdjective(3 * 3600_000)]).toEqual([
+      '30-minute',
+      '5-minute',
+      '3-hour',
+    ]);
+  });
+});
 
 describe('exact tails', () => {
   it('give the Poisson and binomial tail probabilities', () => {
@@ -151,6 +168,9 @@ describe('PerformanceMonitor: a window is a sample', () => {
       since: T0 + 120 * MIN,
       evidence: { direction: 'up' },
     });
+    // Worded in the hour-scale preset's own time scales, not the default ones (a day's baseline, a week's range).
+    expect(found[0]!.explanation).toMatch(/against a median of .* for the last hour /);
+    expect(found[0]!.explanation).toMatch(/beyond anything in the past day by/);
   });
 
   it('given a quiet template going from 5 to 12 events a minute, then chance; to 40, then a finding', () => {
