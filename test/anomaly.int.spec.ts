@@ -15,16 +15,12 @@ import {
   telemetryParseDefinition,
   telemetryParseSettings,
 } from '@self-healing/telemetry-parse';
-import {
-  HOUR_SCALE_DETECTOR_OPTIONS,
-  anomalyDetectDefinition,
-  anomalyDetectSettings,
-  loadAnomalyDetectConfig,
-} from '@self-healing/anomaly-detect';
+import { HOUR_SCALE_DETECTOR_OPTIONS } from '@self-healing/anomaly-detect';
 import { requestParse, ship } from '@self-healing/cli';
 import { defaultFaultPlan, generateTraffic, type FaultKind } from '@self-healing/sample-service';
 import { serviceEnv as baseServiceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
+import { startAnomalyDetect as startAnomalyDetectWith } from './src/services.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -51,21 +47,7 @@ async function startTelemetryParse(env: Env): Promise<RunningService> {
   );
 }
 
-async function startAnomalyDetect(env: Env): Promise<RunningService> {
-  const config = loadAnomalyDetectConfig(serviceEnv(env));
-  return runStageService(
-    'anomaly-detect',
-    config,
-    ({ db, topics }) =>
-      anomalyDetectDefinition({
-        db,
-        topics,
-        settings: anomalyDetectSettings(config),
-        producer: 'anomaly-detect/test',
-      }),
-    { handleSignals: false },
-  );
-}
+const startAnomalyDetect = (env: Env): Promise<RunningService> => startAnomalyDetectWith(serviceEnv(env));
 
 /** The sample service's checkout logs for TRAFFIC_MS, with the given faults placed in the second half. */
 function writeTraffic(env: Env, faults: FaultKind[], seed = 11): string {

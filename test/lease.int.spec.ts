@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, MongoClient } from 'mongodb';
-import { connectMongo, Lease, LEASES_COLLECTION, runStageService } from '@self-healing/shared';
-import {
-  anomalyDetectDefinition,
-  anomalyDetectSettings,
-  loadAnomalyDetectConfig,
-} from '@self-healing/anomaly-detect';
+import { connectMongo, Lease, LEASES_COLLECTION } from '@self-healing/shared';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
+import { startAnomalyDetect } from './src/services.js';
 
 /** The leader lease on the real MongoDB-compatible server (FerretDB in CI), and the exclusive stage it guards. */
 describe('a lease on the real store', () => {
@@ -98,21 +94,7 @@ describe('anomaly.detect runs one active instance', () => {
     await env.mongo.close();
   });
 
-  const start = () => {
-    const config = loadAnomalyDetectConfig(serviceEnv(env));
-    return runStageService(
-      'anomaly-detect',
-      config,
-      ({ db, topics }) =>
-        anomalyDetectDefinition({
-          db,
-          topics,
-          settings: anomalyDetectSettings(config),
-          producer: 'anomaly-detect/lease-test',
-        }),
-      { handleSignals: false },
-    );
-  };
+  const start = () => startAnomalyDetect(serviceEnv(env));
 
   it('given two instances, then one consumes and the other waits as a standby until the first stops', async () => {
     const first = await start();

@@ -144,6 +144,12 @@ export interface PerformanceMonitorStateV1 {
   series: Record<string, SeriesStateV1>;
 }
 
+/** What a series keeps as it is, in memory and persisted (picked, so that nothing else rides along). */
+function plainFieldsOf(e: Omit<SeriesStateV1, 'detector'>): Omit<SeriesStateV1, 'detector'> {
+  const { service, templateId, template, metric, lastWindowStart, windowMs } = e;
+  return { service, templateId, template, metric, lastWindowStart, windowMs };
+}
+
 /** A series in memory: as persisted, with a live detector instead of its state. */
 interface SeriesEntry extends Omit<SeriesStateV1, 'detector'> {
   detector: SeriesDetector;
@@ -227,12 +233,7 @@ export class PerformanceMonitor {
         // Before version 3 there was no baseline p99: it is learned from the next windows on.
         const p99s = state.version === 3 ? (state.series[key]!.pool?.p99s ?? null) : null;
         this.series.set(key, {
-          service: e.service,
-          templateId: e.templateId,
-          template: e.template,
-          metric: e.metric,
-          lastWindowStart: e.lastWindowStart,
-          windowMs: e.windowMs,
+          ...plainFieldsOf(e),
           detector: restoreSeriesDetector(e.detector),
           pool: pool
             ? {
@@ -270,12 +271,7 @@ export class PerformanceMonitor {
     const series: PerformanceMonitorState['series'] = {};
     for (const [key, e] of this.series) {
       series[key] = {
-        service: e.service,
-        templateId: e.templateId,
-        template: e.template,
-        metric: e.metric,
-        lastWindowStart: e.lastWindowStart,
-        windowMs: e.windowMs,
+        ...plainFieldsOf(e),
         detector: e.detector.state(),
         pool: e.pool ? { ...structuredClone(e.pool), p99s: e.p99s?.values() ?? [] } : null,
       };
