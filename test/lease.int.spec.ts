@@ -112,6 +112,31 @@ describe('anomaly.detect runs one active instance', () => {
     await waitFor(() => secondActive, { timeoutMs: 10_000, message: 'the standby took over' });
     await second.stop();
   });
+
+  it('given the active instance finds its lease taken over (it was frozen past it), then it stops at its next renewal', async () => {
+    const active = await start();
+    expect(await active.active).toBe(true);
+    const name = `${env.prefix}anomaly.detect`;
+    // What another instance's takeover leaves: a later tenure.
+    await env.db.collection(LEASES_COLLECTION).insertOne({
+      _id: `${name}#1000` as never,
+      name,
+      epoch: 1000,
+      holder: 'another-instance',
+      acquiredAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    });
+    // Renewed every 2 s in tests; once stopped, its health endpoint is gone.
+    await waitFor(
+      async () =>
+        fetch(`http://127.0.0.1:${portOf(active)}/health`).then(
+          () => false,
+          () => true,
+        ),
+      { timeoutMs: 10_000, message: 'the superseded instance stopped' },
+    );
+    await active.stop();
+  });
 });
 
 function portOf(s: { http: { address(): unknown } }): number {
