@@ -59,6 +59,29 @@ export function buildEvent<P>(
 }
 
 /**
+ * The meta of an event written outside any beat (a command, an incident's lifecycle event): caused by nothing in
+ * the log, run by no machine or handler, first attempt.
+ */
+export function outsideBeatMeta(m: {
+  incidentId: string;
+  seq: number;
+  correlationId: string;
+  occurredAt: number;
+  producer: string;
+}): Omit<EventMeta, 'eventId' | 'type'> {
+  return {
+    ...m,
+    causationId: null,
+    startedAt: null,
+    sequenceId: null,
+    beat: null,
+    handler: null,
+    attempt: 1,
+    machineVersion: null,
+  };
+}
+
+/**
  * A command or request as a producer outside the stages writes it (an operator's CLI, another team, a test): the
  * first event of its key, caused by nothing, starting a new correlation, outside any beat.
  */
@@ -72,20 +95,7 @@ export function buildCommand<P>(
   const event = buildEvent(
     'commands',
     { type, payload },
-    {
-      incidentId,
-      seq: 1,
-      causationId: null,
-      correlationId: randomUUID(),
-      startedAt: null,
-      occurredAt: Date.now(),
-      producer,
-      sequenceId: null,
-      beat: null,
-      handler: null,
-      attempt: 1,
-      machineVersion: null,
-    },
+    outsideBeatMeta({ incidentId, seq: 1, correlationId: randomUUID(), occurredAt: Date.now(), producer }),
   );
   return eventId ? { ...event, meta: { ...event.meta, eventId } } : event;
 }

@@ -15,6 +15,7 @@ import {
   RunScopedState,
   append,
   buildEvent,
+  outsideBeatMeta,
   bulkWriteInBatches,
   maxOf,
   minOf,
@@ -651,20 +652,7 @@ function incidentEvent(
   const event = buildEvent(
     'incidents',
     { type, payload },
-    {
-      incidentId: incident.id,
-      seq,
-      causationId: null,
-      correlationId: runId,
-      startedAt: null,
-      occurredAt: now,
-      producer,
-      sequenceId: null,
-      beat: null,
-      handler: null,
-      attempt: 1,
-      machineVersion: null,
-    },
+    outsideBeatMeta({ incidentId: incident.id, seq, correlationId: runId, occurredAt: now, producer }),
   );
   return { topic, key: incident.id, event };
 }
