@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildEvent, type StageEvent } from '@self-healing/shared';
+import { buildEvent, outsideBeatMeta, type StageEvent } from '@self-healing/shared';
 import { validateDetectionTrigger } from './validate.js';
 
-const meta = (incidentId: string) => ({
-  incidentId,
-  seq: 1,
-  causationId: null,
-  correlationId: 'c',
-  startedAt: null,
-  occurredAt: 0,
-  producer: 't',
-  sequenceId: null,
-  beat: null,
-  handler: null,
-  attempt: 1,
-  machineVersion: null,
-});
+const meta = (incidentId: string) =>
+  outsideBeatMeta({ incidentId, seq: 1, correlationId: 'c', occurredAt: 0, producer: 't' });
 const ev = (type: string, payload: unknown, key = 'run-1'): StageEvent =>
   buildEvent('x', { type, payload }, meta(key));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEvent } from '@self-healing/shared';
+import { buildEvent, outsideBeatMeta } from '@self-healing/shared';
 import { parseTextHeader } from '../header/index.js';
 import { TemplateMiner, extractNumbers } from '../mining/index.js';
 import {
@@ -247,20 +247,7 @@ describe('parse request validation', () => {
           ...payload,
         },
       },
-      {
-        incidentId: key,
-        seq: 1,
-        causationId: null,
-        correlationId: 'c',
-        startedAt: null,
-        occurredAt: 0,
-        producer: 't',
-        sequenceId: null,
-        beat: null,
-        handler: null,
-        attempt: 1,
-        machineVersion: null,
-      },
+      outsideBeatMeta({ incidentId: key, seq: 1, correlationId: 'c', occurredAt: 0, producer: 't' }),
     );
   const options = {
     defaultWindowMs: 60_000,
