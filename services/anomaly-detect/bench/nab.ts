@@ -30,8 +30,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ProfileName, ScoredFile } from '../src/nab/index.js';
-import { isSplitHalf, splitByPosition } from '../src/nab/split.js';
+import type { ProfileName, ScoredFile } from './nab/index.js';
+import { isSplitHalf, splitByPosition } from './nab/split.js';
 import {
   NAB_PROFILES,
   PROFILE_NAMES,
@@ -43,7 +43,7 @@ import {
   parsePublishedScoresCsv,
   probationaryLength,
   windowLabels,
-} from '../src/nab/index.js';
+} from './nab/index.js';
 import type { SeriesDetectorOptions } from '../src/performance/index.js';
 import { scoreSeries, RollingSortedWindow } from '../src/performance/index.js';
 

@@ -1,5 +1,4 @@
 export * from './performance/index.js';
-export * from './nab/index.js';
 export * from './behavioral/index.js';
 export * from './coverage/index.js';
 export * from './errors/index.js';
