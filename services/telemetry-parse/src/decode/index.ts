@@ -4,6 +4,13 @@ import { decodeText } from './text.js';
 import { decodeJson } from './json.js';
 import { decodeOtlpJson, decodeOtlpProto, isOtlpJson } from './otlp.js';
 import { header } from './detect.js';
+import {
+  DEFAULT_DECODE_LIMITS,
+  DecodeLimitError,
+  LIMIT_REASONS,
+  withoutLongLines,
+  type DecodeLimits,
+} from './limits.js';
 
 export type * from './types.js';
 export { decodeText } from './text.js';
@@ -11,6 +18,7 @@ export { decodeJson, flatten, jsonObjectToRecord } from './json.js';
 export { decodeOtlpJson, decodeOtlpProto } from './otlp.js';
 export { parseStack, isContinuationLine } from './stack.js';
 export { declaredFormat, sniffFormat, header } from './detect.js';
+export { DEFAULT_DECODE_LIMITS, LIMIT_REASONS, DecodeLimitError, type DecodeLimits } from './limits.js';
 
 const DEFAULT_MAX_ATTRIBUTES = 64;
 
@@ -32,8 +40,35 @@ function otlpJsonDocument(text: string): boolean {
  * Decodes one Kafka record into log records. The format comes from the `format` / `content-type` header or,
  * absent those, from the bytes. Service and host found in the record win; the Kafka `service` / `host`
  * headers fill in what the record lacks. A record that cannot be decoded at all yields a single rejection.
+ *
+ * Never throws: whatever a record holds, it ends in records, rejections or both, so one poisonous record cannot
+ * fail the run it came with. Limits (size, line length, nesting) are checked before the work they bound.
  */
 export function decodeKafkaRecord(raw: RawKafkaRecord, options: DecodeOptions = {}): DecodeResult {
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.limits };
+  if (raw.value.byteLength > limits.maxRecordBytes) {
+    return {
+      format: null,
+      records: [],
+      rejections: [
+        {
+          reason: LIMIT_REASONS.recordTooLarge,
+          detail: `record of ${raw.value.byteLength} bytes exceeds the ${limits.maxRecordBytes}-byte limit`,
+        },
+      ],
+    };
+  }
+  try {
+    return decodeWithin(raw, options, limits);
+  } catch (error) {
+    // A decoder bug or a case no limit foresaw: the record is rejected with what went wrong, the run goes on.
+    const reason = error instanceof DecodeLimitError ? error.reason : 'decode-failed';
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { format: null, records: [], rejections: [{ reason, detail: detail.slice(0, 500) }] };
+  }
+}
+
+function decodeWithin(raw: RawKafkaRecord, options: DecodeOptions, limits: DecodeLimits): DecodeResult {
   const maxAttributes = options.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
   if (raw.value.byteLength === 0) {
     return { format: null, records: [], rejections: [{ reason: 'empty', detail: 'record value is empty' }] };
@@ -64,7 +99,7 @@ export function decodeKafkaRecord(raw: RawKafkaRecord, options: DecodeOptions = 
   let result: Omit<DecodeResult, 'format'>;
   switch (format) {
     case 'otlp-proto':
-      result = decodeOtlpProto(raw.value, maxAttributes);
+      result = decodeOtlpProto(raw.value, maxAttributes, limits);
       if (declared === null && result.records.length === 0) {
         result = {
           records: [],
@@ -78,16 +113,24 @@ export function decodeKafkaRecord(raw: RawKafkaRecord, options: DecodeOptions = 
       }
       break;
     case 'otlp-json':
-      result = decodeOtlpJson(text ?? '', maxAttributes);
+      result = decodeOtlpJson(text ?? '', maxAttributes, limits);
       break;
     case 'json':
-      result = decodeJson(text ?? '', maxAttributes);
+      result = decodeJson(text ?? '', maxAttributes, limits);
       break;
-    case 'text':
-      result = { records: decodeText(text ?? '', options), rejections: [] };
-      if (result.records.length === 0)
+    case 'text': {
+      const { text: kept, removed } = withoutLongLines(text ?? '', limits.maxLineChars);
+      result = {
+        records: decodeText(kept, options),
+        rejections: removed.map(({ line, chars }) => ({
+          reason: LIMIT_REASONS.lineTooLong,
+          detail: `line ${line}: line of ${chars} characters exceeds the ${limits.maxLineChars}-character limit`,
+        })),
+      };
+      if (result.records.length === 0 && removed.length === 0)
         result.rejections.push({ reason: 'empty', detail: 'record holds only blank lines' });
       break;
+    }
   }
   const service = header(raw, 'service');
   const host = header(raw, 'host');

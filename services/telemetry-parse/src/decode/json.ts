@@ -2,6 +2,7 @@ import type { DecodeRejection, LogRecord } from './types.js';
 import { emptyRecord } from './text.js';
 import { parseStack } from './stack.js';
 import { epochMsFromNumber } from '../normalize/time.js';
+import { DEFAULT_DECODE_LIMITS, lineTooLong, tooDeep, withinDepth, DecodeLimitError } from './limits.js';
 
 type Scalar = string | number | boolean;
 
@@ -81,32 +82,45 @@ const ROLE_OF = new Map<string, { role: number; rank: number }>(
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Flattens nested objects into dotted keys; arrays of scalars become JSON text (they are rare in logs). */
+/**
+ * Flattens nested objects into dotted keys; arrays of scalars become JSON text (they are rare in logs). Nesting
+ * beyond `maxDepth` throws a DecodeLimitError: the recursion is bounded by it, never by the call stack.
+ */
 export function flatten(
   value: unknown,
   prefix = '',
   out: Record<string, unknown> = {},
+  maxDepth = DEFAULT_DECODE_LIMITS.maxDepth,
+  depth = 1,
 ): Record<string, unknown> {
   if (isPlainObject(value)) {
+    if (depth > maxDepth) throw tooDeep(maxDepth);
     for (const k in value) {
       if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
-      flatten(value[k], prefix ? `${prefix}.${k}` : k, out);
+      flatten(value[k], prefix ? `${prefix}.${k}` : k, out, maxDepth, depth + 1);
     }
   } else if (prefix) {
+    if (Array.isArray(value) && !withinDepth(value, maxDepth - depth + 1)) throw tooDeep(maxDepth);
     out[prefix] = value;
   }
   return out;
 }
 
 /** Most log lines are flat already (pino, bunyan): then the parsed object is its own flattening, no copy. */
-function flattenedView(obj: Record<string, unknown>): Record<string, unknown> {
-  for (const k in obj) if (isPlainObject(obj[k])) return flatten(obj);
+function flattenedView(obj: Record<string, unknown>, maxDepth: number): Record<string, unknown> {
+  for (const k in obj) {
+    const v = obj[k];
+    if (isPlainObject(v)) return flatten(obj, '', {}, maxDepth);
+    // Arrays become JSON text below, which must not meet one nested beyond the call stack.
+    if (Array.isArray(v) && !withinDepth(v, maxDepth - 1)) throw tooDeep(maxDepth);
+  }
   return obj;
 }
 
 function scalar(value: unknown): Scalar | null {
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  // Depth was checked when the object was flattened.
   if (Array.isArray(value)) return JSON.stringify(value);
   return null;
 }
@@ -149,9 +163,16 @@ function pickRoles(flat: Record<string, unknown>): {
   return { values, used };
 }
 
-/** Maps one parsed JSON log object to a record; null when it has neither a message nor an error message. */
-export function jsonObjectToRecord(obj: Record<string, unknown>, maxAttributes: number): LogRecord | null {
-  const flat = flattenedView(obj);
+/**
+ * Maps one parsed JSON log object to a record; null when it has neither a message nor an error message. Throws a
+ * DecodeLimitError for an object nested beyond `maxDepth` or a message longer than `maxLineChars`.
+ */
+export function jsonObjectToRecord(
+  obj: Record<string, unknown>,
+  maxAttributes: number,
+  limits: Pick<typeof DEFAULT_DECODE_LIMITS, 'maxDepth' | 'maxLineChars'> = DEFAULT_DECODE_LIMITS,
+): LogRecord | null {
+  const flat = flattenedView(obj, limits.maxDepth);
   const { values, used } = pickRoles(flat);
 
   const exceptionMessage = asText(values.exceptionMessage);
@@ -159,6 +180,7 @@ export function jsonObjectToRecord(obj: Record<string, unknown>, maxAttributes: 
   const messageValue = values.message ?? null;
   const message = messageValue !== null ? String(messageValue) : exceptionMessage;
   if (message === null) return null;
+  if (message.length > limits.maxLineChars) throw lineTooLong(message.length, limits.maxLineChars);
 
   // Winston's errors() format and some loggers put "message\n    at frame..." into the message itself.
   const newline = message.indexOf('\n');
@@ -211,6 +233,7 @@ export function jsonObjectToRecord(obj: Record<string, unknown>, maxAttributes: 
 export function decodeJson(
   text: string,
   maxAttributes: number,
+  limits: Pick<typeof DEFAULT_DECODE_LIMITS, 'maxDepth' | 'maxLineChars'> = DEFAULT_DECODE_LIMITS,
 ): { records: LogRecord[]; rejections: DecodeRejection[] } {
   const records: LogRecord[] = [];
   const rejections: DecodeRejection[] = [];
@@ -219,7 +242,14 @@ export function decodeJson(
       rejections.push({ reason: 'not-a-log-object', detail: `${where}: JSON value is not an object` });
       return;
     }
-    const record = jsonObjectToRecord(value as Record<string, unknown>, maxAttributes);
+    let record: LogRecord | null;
+    try {
+      record = jsonObjectToRecord(value as Record<string, unknown>, maxAttributes, limits);
+    } catch (error) {
+      if (!(error instanceof DecodeLimitError)) throw error;
+      rejections.push({ reason: error.reason, detail: `${where}: ${error.message}` });
+      return;
+    }
     if (record) records.push(record);
     else rejections.push({ reason: 'missing-message', detail: `${where}: no message field` });
   };
@@ -234,6 +264,7 @@ export function decodeJson(
       whole = undefined;
     }
     if (Array.isArray(whole)) {
+      // An array of arrays nested beyond the limit is no batch of log objects: each item is refused as such.
       whole.forEach((item, i) => accept(item, `item ${i}`));
       return { records, rejections };
     }
@@ -245,6 +276,12 @@ export function decodeJson(
   const lines = text.split(/\r?\n/);
   lines.forEach((line, i) => {
     if (line.trim().length === 0) return;
+    if (line.length > limits.maxLineChars) {
+      // Refused before parsing: its cost is what the limit is there to bound.
+      const error = lineTooLong(line.length, limits.maxLineChars);
+      rejections.push({ reason: error.reason, detail: `line ${i + 1}: ${error.message}` });
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);

@@ -4,6 +4,15 @@ import { emptyRecord } from './text.js';
 import { jsonObjectToRecord } from './json.js';
 import { parseStack } from './stack.js';
 import { normalizeLevel } from '../normalize/level.js';
+import {
+  DEFAULT_DECODE_LIMITS,
+  DecodeLimitError,
+  lineTooLong,
+  tooDeep,
+  type DecodeLimits,
+} from './limits.js';
+
+type Limits = Pick<DecodeLimits, 'maxDepth' | 'maxLineChars'>;
 
 /**
  * OpenTelemetry logs as the Collector's Kafka exporter writes them: `otlp_proto` (an ExportLogsServiceRequest,
@@ -80,23 +89,29 @@ function nanosToMs(v: Int64): number | null {
   return ms > 0 ? ms : null;
 }
 
-function anyValueToPlain(v: AnyValue | null | undefined): Plain {
+/** Nesting is bounded by `maxDepth` (a DecodeLimitError beyond it), never by the call stack. */
+function anyValueToPlain(v: AnyValue | null | undefined, maxDepth: number, depth = 1): Plain {
   if (!v) return null;
+  if (depth > maxDepth) throw tooDeep(maxDepth);
   if (v.stringValue !== null && v.stringValue !== undefined) return v.stringValue;
   if (v.boolValue !== null && v.boolValue !== undefined) return v.boolValue;
   if (v.intValue !== null && v.intValue !== undefined) return int64ToNumber(v.intValue);
   if (v.doubleValue !== null && v.doubleValue !== undefined) return v.doubleValue;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(anyValueToPlain);
-  if (v.kvlistValue) return keyValuesToObject(v.kvlistValue.values);
+  if (v.arrayValue) return (v.arrayValue.values ?? []).map((x) => anyValueToPlain(x, maxDepth, depth + 1));
+  if (v.kvlistValue) return keyValuesToObject(v.kvlistValue.values, maxDepth, depth + 1);
   if (v.bytesValue !== null && v.bytesValue !== undefined) {
     return typeof v.bytesValue === 'string' ? v.bytesValue : Buffer.from(v.bytesValue).toString('base64');
   }
   return null;
 }
 
-function keyValuesToObject(kvs: KeyValue[] | null | undefined): { [key: string]: Plain } {
+function keyValuesToObject(
+  kvs: KeyValue[] | null | undefined,
+  maxDepth: number,
+  depth = 1,
+): { [key: string]: Plain } {
   const out: { [key: string]: Plain } = {};
-  for (const kv of kvs ?? []) if (kv.key) out[kv.key] = anyValueToPlain(kv.value);
+  for (const kv of kvs ?? []) if (kv.key) out[kv.key] = anyValueToPlain(kv.value, maxDepth, depth);
   return out;
 }
 
@@ -144,22 +159,37 @@ const SESSION_KEYS = [
   'correlationId',
 ];
 
+/** Each log record is mapped on its own: one beyond the limits is rejected, its neighbours are kept. */
 function mapRequest(
   request: ExportLogsServiceRequest,
   format: 'otlp-proto' | 'otlp-json',
   maxAttributes: number,
-): LogRecord[] {
-  const out: LogRecord[] = [];
-  for (const resourceLogs of request.resourceLogs ?? []) {
-    const resource = keyValuesToObject(resourceLogs.resource?.attributes);
-    for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
-      const scopeName = scopeLogs.scope?.name || null;
-      for (const lr of scopeLogs.logRecords ?? []) {
-        out.push(mapLogRecord(lr, resource, scopeName, format, maxAttributes));
-      }
+  limits: Limits,
+): { records: LogRecord[]; rejections: DecodeRejection[] } {
+  const records: LogRecord[] = [];
+  const rejections: DecodeRejection[] = [];
+  const limited = (where: string, map: () => void): void => {
+    try {
+      map();
+    } catch (error) {
+      if (!(error instanceof DecodeLimitError)) throw error;
+      rejections.push({ reason: error.reason, detail: `${where}: ${error.message}` });
     }
-  }
-  return out;
+  };
+  (request.resourceLogs ?? []).forEach((resourceLogs, r) => {
+    limited(`resourceLogs ${r}`, () => {
+      const resource = keyValuesToObject(resourceLogs.resource?.attributes, limits.maxDepth);
+      for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+        const scopeName = scopeLogs.scope?.name || null;
+        (scopeLogs.logRecords ?? []).forEach((lr, i) =>
+          limited(`resourceLogs ${r} logRecord ${i}`, () =>
+            records.push(mapLogRecord(lr, resource, scopeName, format, maxAttributes, limits)),
+          ),
+        );
+      }
+    });
+  });
+  return { records, rejections };
 }
 
 function mapLogRecord(
@@ -168,21 +198,23 @@ function mapLogRecord(
   scopeName: string | null,
   format: 'otlp-proto' | 'otlp-json',
   maxAttributes: number,
+  limits: Limits,
 ): LogRecord {
-  const body = anyValueToPlain(lr.body);
+  const body = anyValueToPlain(lr.body, limits.maxDepth);
   let record: LogRecord;
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     // A structured body (a parsed JSON log in a kvlist) is read like a JSON log line.
-    record = jsonObjectToRecord(body, maxAttributes) ?? emptyRecord(format, lr.eventName ?? '');
+    record = jsonObjectToRecord(body, maxAttributes, limits) ?? emptyRecord(format, lr.eventName ?? '');
     record.format = format;
   } else {
     const text =
       body === null ? (lr.eventName ?? '') : typeof body === 'string' ? body : JSON.stringify(body);
+    if (text.length > limits.maxLineChars) throw lineTooLong(text.length, limits.maxLineChars);
     const [first, ...rest] = text.split(/\r?\n/);
     record = emptyRecord(format, (first ?? '').trim());
     if (rest.length > 0) record.stack = parseStack(rest);
   }
-  const attrs = keyValuesToObject(lr.attributes);
+  const attrs = keyValuesToObject(lr.attributes, limits.maxDepth);
   const str = (v: Plain | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
   record.timestamp = nanosToMs(lr.timeUnixNano) ?? nanosToMs(lr.observedTimeUnixNano) ?? record.timestamp;
@@ -231,6 +263,7 @@ function mapLogRecord(
 export function decodeOtlpProto(
   bytes: Uint8Array,
   maxAttributes: number,
+  limits: Limits = DEFAULT_DECODE_LIMITS,
 ): { records: LogRecord[]; rejections: DecodeRejection[] } {
   let request: ExportLogsServiceRequest;
   try {
@@ -238,14 +271,14 @@ export function decodeOtlpProto(
   } catch (error) {
     return { records: [], rejections: [{ reason: 'invalid-otlp-proto', detail: (error as Error).message }] };
   }
-  const records = mapRequest(request, 'otlp-proto', maxAttributes);
-  if (records.length === 0) {
+  const { records, rejections } = mapRequest(request, 'otlp-proto', maxAttributes, limits);
+  if (records.length === 0 && rejections.length === 0) {
     return {
       records,
       rejections: [{ reason: 'empty-otlp', detail: 'ExportLogsServiceRequest holds no log records' }],
     };
   }
-  return { records, rejections: [] };
+  return { records, rejections };
 }
 
 /** True when a parsed JSON value looks like an OTLP JSON export (`{"resourceLogs":[...]}`). */
@@ -261,6 +294,7 @@ export function isOtlpJson(value: unknown): value is ExportLogsServiceRequest {
 export function decodeOtlpJson(
   text: string,
   maxAttributes: number,
+  limits: Limits = DEFAULT_DECODE_LIMITS,
 ): { records: LogRecord[]; rejections: DecodeRejection[] } {
   const documents: unknown[] = [];
   const rejections: DecodeRejection[] = [];
@@ -282,10 +316,12 @@ export function decodeOtlpJson(
       rejections.push({ reason: 'invalid-otlp-json', detail: 'document has no resourceLogs array' });
       continue;
     }
-    const mapped = mapRequest(doc, 'otlp-json', maxAttributes);
-    if (mapped.length === 0)
+    const mapped = mapRequest(doc, 'otlp-json', maxAttributes, limits);
+    if (mapped.records.length === 0 && mapped.rejections.length === 0)
       rejections.push({ reason: 'empty-otlp', detail: 'ExportLogsServiceRequest holds no log records' });
-    records.push(...mapped);
+    // A loop, not push(...spread): a request may hold more records than a call takes arguments.
+    for (const r of mapped.records) records.push(r);
+    for (const r of mapped.rejections) rejections.push(r);
   }
   return { records, rejections };
 }

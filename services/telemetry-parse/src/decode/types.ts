@@ -1,3 +1,5 @@
+import type { DecodeLimits } from './limits.js';
+
 /** One record as consumed from Kafka, reduced to what decoding needs (kafkajs buffers converted by the caller). */
 export interface RawKafkaRecord {
   value: Uint8Array;
@@ -65,4 +67,6 @@ export interface DecodeOptions {
   parseTextHeader?: TextHeaderParser;
   /** Upper bound on attributes kept per record, so one huge JSON object cannot blow up memory downstream. */
   maxAttributes?: number;
+  /** Bounds on record size, line length and nesting (defaults: DEFAULT_DECODE_LIMITS). */
+  limits?: Partial<DecodeLimits>;
 }

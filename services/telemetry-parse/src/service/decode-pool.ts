@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { LogFormat } from '../decode/types.js';
 import { parseTextHeader } from '../header/index.js';
 import { extractNumbers } from '../mining/index.js';
+import { mergeCounts } from '../normalize/index.js';
 import { decodeRecords, type DecodedBatch, type PositionedRecord } from './steps.js';
 
 /**
@@ -85,15 +86,83 @@ export function unpackJob(job: PackedJob): DecodeJob {
   };
 }
 
-/** The decode half of extraction, as the worker and the in-thread fallback both run it. */
+/**
+ * The decode half of extraction, as the worker and the in-thread fallback both run it. Decoders reject what
+ * they cannot read instead of throwing; should one throw all the same, the job is decoded again record by
+ * record, and the record that throws is rejected and dead-lettered with its error: the others go on.
+ */
 export function decodeJob(job: DecodeJob): DecodedBatch {
-  return decodeRecords(job.records, {
+  const options = {
     parseTextHeader,
     extractNumbers,
     defaultService: job.defaultService,
     formats: job.formats,
-  });
+  };
+  try {
+    return decodeRecords(job.records, options);
+  } catch {
+    return concatBatches(
+      job.records.map((one) => {
+        try {
+          return decodeRecords([one], options);
+        } catch (error) {
+          return crashedRecord(one.position, error);
+        }
+      }),
+    );
+  }
 }
+
+/** The account of one record whose decoding threw: rejected, counted, dead-lettered. */
+export function crashedRecord(position: string, error: unknown): DecodedBatch {
+  const detail = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
+  const batch = decodeRecords([], { defaultService: '' });
+  batch.records = 1;
+  batch.unparsed = 1;
+  batch.rejected[DECODE_CRASHED] = 1;
+  batch.deadLetters.push({ position, reason: DECODE_CRASHED, detail });
+  return batch;
+}
+
+export const DECODE_CRASHED = 'decode-crashed';
+
+/** Batches decoded apart, as one (columns in order, accounts summed). */
+export function concatBatches(parts: readonly DecodedBatch[]): DecodedBatch {
+  const out = decodeRecords([], { defaultService: '' });
+  for (const p of parts) {
+    for (const column of COLUMNS) {
+      const into = out[column] as unknown[];
+      for (const v of p[column] as unknown[]) into.push(v);
+    }
+    out.size += p.size;
+    out.records += p.records;
+    out.unparsed += p.unparsed;
+    for (const [reason, n] of Object.entries(p.rejected))
+      out.rejected[reason] = (out.rejected[reason] ?? 0) + n;
+    for (const d of p.deadLetters) out.deadLetters.push(d);
+    mergeCounts(out.redactions, p.redactions);
+  }
+  return out;
+}
+
+const COLUMNS = [
+  'position',
+  'service',
+  'message',
+  'numbers',
+  'fallbackTime',
+  'format',
+  'timestamp',
+  'timestampText',
+  'level',
+  'host',
+  'component',
+  'traceId',
+  'spanId',
+  'sessionId',
+  'quantities',
+  'stack',
+] as const satisfies ReadonlyArray<keyof DecodedBatch>;
 
 /**
  * Worker threads to use by default: one per core beyond the first (the mining thread's), at most four, none on a
@@ -106,6 +175,8 @@ export function defaultDecodeWorkers(): number {
 }
 
 interface Pending {
+  /** Kept (its values were copied into the transferred buffer) so a job whose worker dies is decoded here. */
+  job: DecodeJob;
   resolve: (batch: DecodedBatch) => void;
   reject: (error: Error) => void;
 }
@@ -168,7 +239,7 @@ export class DecodePool {
     const id = this.nextId++;
     const packed = packJob(id, job);
     return new Promise<DecodedBatch>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { job, resolve, reject });
       worker.postMessage(packed, [packed.buffer]);
     });
   }
@@ -196,14 +267,22 @@ export class DecodePool {
   }
 
   /**
-   * A worker that fails takes the pool back to the calling thread for good: jobs in flight are rejected (the beat
-   * fails and is retried, decoding in-thread), and the reason is reported once.
+   * A worker that fails takes the pool back to the calling thread for good: jobs in flight are decoded here
+   * (decodeJob rejects a record that cannot be decoded rather than throwing), so the run goes on, and the reason
+   * is reported once.
    */
   private fallBack(reason: string): void {
     const workers = this.workers.splice(0);
     for (const w of workers) void w.terminate();
-    for (const p of this.pending.values()) p.reject(new Error(reason));
+    const inFlight = [...this.pending.values()];
     this.pending.clear();
+    for (const p of inFlight) {
+      try {
+        p.resolve(decodeJob(p.job));
+      } catch (error) {
+        p.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
     if (this.fallbackReason === null) {
       this.fallbackReason = reason;
       this.onWorkerFailure(reason);

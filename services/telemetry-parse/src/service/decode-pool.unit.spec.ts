@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DecodePool, decodeJob, packJob, unpackJob, type DecodeJob } from './decode-pool.js';
+import {
+  DecodePool,
+  concatBatches,
+  crashedRecord,
+  decodeJob,
+  packJob,
+  unpackJob,
+  type DecodeJob,
+} from './decode-pool.js';
+import { decodeRecords, type PositionedRecord } from './steps.js';
 
 const lines = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) =>
@@ -59,6 +68,45 @@ describe('decode jobs', () => {
   });
 });
 
+describe('one record cannot fail the job', () => {
+  it('concatenating a batch with nothing gives the batch back, every column included', () => {
+    const batch = decodeJob(job());
+    const empty = decodeRecords([], { defaultService: '' });
+    expect(concatBatches([empty, batch, empty])).toEqual(batch);
+    const twice = concatBatches([batch, batch]);
+    expect(twice.size).toBe(18);
+    expect(twice.position).toEqual([...batch.position, ...batch.position]);
+    expect(twice.deadLetters).toHaveLength(2);
+    expect(twice.redactions.secret).toBe(2 * (batch.redactions.secret ?? 0));
+  });
+
+  it('given a record whose decoding throws, when the job is decoded, then it alone is rejected and dead-lettered', () => {
+    const poisoned = job();
+    // A record whose Kafka timestamp throws when read stands in for a bug that no decoder limit foresaw (the
+    // decoders themselves turn what they throw into rejections).
+    const record = { value: Buffer.from('{"msg":"x","time":1}'), headers: {} } as PositionedRecord['record'];
+    Object.defineProperty(record, 'timestamp', {
+      enumerable: true,
+      get() {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+    });
+    poisoned.records = [poisoned.records[0]!, { position: 't/0/9', record }, poisoned.records[1]!];
+    const batch = decodeJob(poisoned);
+    expect(batch.size).toBe(9);
+    expect(batch.records).toBe(3);
+    expect(batch.rejected['decode-crashed']).toBe(1);
+    expect(batch.deadLetters).toEqual([
+      {
+        position: 't/0/9',
+        reason: 'decode-crashed',
+        detail: 'RangeError: Maximum call stack size exceeded',
+      },
+    ]);
+    expect(crashedRecord('p', 'plain').deadLetters[0]!.detail).toBe('plain');
+  });
+});
+
 describe('DecodePool', () => {
   let pool: DecodePool | null = null;
   afterEach(async () => {
@@ -73,6 +121,17 @@ describe('DecodePool', () => {
     for (const r of results) expect(r).toEqual(decodeJob(job()));
     // Still one worker: it started, answered, and the pool did not fall back to this thread.
     expect(pool.size).toBe(1);
+  });
+
+  it('given a worker that dies with a job in flight, then the job is decoded on this thread and the pool falls back', async () => {
+    const failures: string[] = [];
+    pool = new DecodePool(1, (reason) => failures.push(reason));
+    const pending = pool.decode(job());
+    // Terminated while still loading its modules: it cannot have answered.
+    await (pool as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers[0]!.terminate();
+    expect(await pending).toEqual(decodeJob(job()));
+    expect(pool.size).toBe(0);
+    expect(failures).toEqual([expect.stringMatching(/decode worker exited/)]);
   });
 
   it('with no workers, decodes on the calling thread', async () => {
