@@ -1,21 +1,33 @@
 /**
- * NAB benchmark: runs the performance detector over every NAB series that has windows, scores it with the NAB
- * port (threshold optimised over all files per profile, normalised between null and perfect detector), writes
- * NAB-format results files, and prints JSON.
+ * NAB benchmark: runs the performance detector over every labelled NAB series under `<data>/data` (every category),
+ * scores it with the NAB port (one threshold per profile for all files, optimised on their labels as NAB does, or
+ * fixed with --thresholds), normalised between null and perfect detector, overall and per category; writes
+ * NAB-format results files and prints JSON.
  *
  *   npm run bench:nab -- --data ../shared/datasets/nab --json [--results ./results/nab] [--detector robustSeasonal]
+ *                        [--thresholds '{"standard":0.7,"reward_low_FP_rate":0.8,"reward_low_FN_rate":0.6}']
+ *                        [--categories realAWSCloudwatch,realTweets] [--labels <windows.json>|none]
  *                        [--check-published]
  *
+ * --thresholds scores with thresholds fixed beforehand (chosen on the development data) instead of choosing them on
+ * the scored data's own labels: the honest way to score data not seen before. A profile left out is optimised.
+ * --categories scores only those categories (folders of `<data>/data`), as a corpus of their own.
+ * --labels adds windows for files that `<data>/labels/combined_windows.json` lacks (that file wins where both
+ * have a file). The default is `bench/nab/dev-windows.json`: the windows of NAB's realTweets and
+ * artificialNoAnomaly files, copied from numenta/NAB's `labels/combined_windows.json` (MIT), because the shared copy
+ * carries windows for realAWSCloudwatch only. Files with no windows anywhere are listed as `unlabelled` and not
+ * scored (a missing label is not "no anomaly").
  * --detector picks the product (`robustSeasonal`, the default) or one of the ablations and baselines it was
  * compared with (see DETECTORS). --no-write skips the results files.
  * --check-published recomputes the normalised AWS-subset scores of NAB's 16 published detectors from their per-file
  * raw scores (`<data>/results/*_scores_realAWSCloudwatch.csv`) with this port's normalisation.
  *
  * Held-out evaluation, so that detector changes are judged on files they were not designed on:
- *   --split odd|even   the development half is the files at odd (1st, 3rd, ...) or even positions of the sorted list;
- *                      the report's top-level scores and per-file details are those of the development half (its own
- *                      threshold, as NAB would optimise it on that half), and `split` adds the held-out half and all
- *                      files, each scored as a corpus of its own.
+ *   --split odd|even   the development half is the files at odd (1st, 3rd, ...) or even positions of the sorted list
+ *                      (all categories together); the report's top-level scores and per-file details are those of
+ *                      the development half (its own thresholds, as NAB would optimise them on that half), and
+ *                      `split` adds the held-out half scored at the development half's thresholds (`heldout`), at
+ *                      its own (`heldoutOwnThresholds`, optimistic), and all files.
  *   --seal <file>      keeps the held-out and all-files results out of stdout and appends them (one JSON line per run)
  *                      to <file>, to be read only after the changes are decided.
  */
@@ -29,12 +41,15 @@ import {
   existsSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ProfileName, ScoredFile } from './nab/index.js';
+import type { ProfileName, ProfileResult, ScoredFile, WindowsByFile } from './nab/index.js';
 import { isSplitHalf, splitByPosition } from './nab/split.js';
 import {
   NAB_PROFILES,
   PROFILE_NAMES,
+  categoryOf,
+  categoryScores,
   evaluateAllProfiles,
   formatNabResultsCsv,
   normalizePublished,
@@ -212,12 +227,57 @@ function compareWithDerived(
   return { compared, maxAbsDiff: round(maxAbsDiff, 4) };
 }
 
-function summary(files: readonly ScoredFile[]): Record<string, number> {
-  const r = evaluateAllProfiles(files);
+function summary(
+  files: readonly ScoredFile[],
+  thresholds?: Partial<Record<ProfileName, number>>,
+): Record<string, unknown> {
+  const r = evaluateAllProfiles(files, undefined, thresholds);
   return {
     files: files.length,
     ...Object.fromEntries(PROFILE_NAMES.map((p) => [p, round(r[p].normalizedScore, 2)])),
+    categories: categoriesOf(files, r),
   };
+}
+
+/** Per category and profile: the normalised score at the corpus threshold (raw score where there is no window). */
+function categoriesOf(
+  files: readonly ScoredFile[],
+  results: Record<ProfileName, ProfileResult>,
+): Record<string, Record<string, number | null>> {
+  const out: Record<string, Record<string, number | null>> = {};
+  for (const p of PROFILE_NAMES) {
+    for (const [c, score] of Object.entries(categoryScores(files, results[p]))) {
+      out[c] ??= { files: score.files, windows: score.windows };
+      out[c][p] = score.normalizedScore === null ? null : round(score.normalizedScore, 2);
+      if (score.windows === 0) out[c][`${p}Raw`] = round(score.rawScore, 4);
+    }
+  }
+  return out;
+}
+
+/** `--thresholds` JSON: profile names to numbers; unknown names are an error, not silently ignored. */
+function parseThresholds(json: string): Partial<Record<ProfileName, number>> {
+  const raw = JSON.parse(json) as unknown;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('--thresholds must be a JSON object of profile names to numbers');
+  const out: Partial<Record<ProfileName, number>> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!(PROFILE_NAMES as readonly string[]).includes(k))
+      throw new Error(`--thresholds: unknown profile ${k}; one of ${PROFILE_NAMES.join(', ')}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`--thresholds: ${k} must be a number`);
+    out[k as ProfileName] = v;
+  }
+  return out;
+}
+
+const DEFAULT_EXTRA_LABELS = join(dirname(fileURLToPath(import.meta.url)), 'nab', 'dev-windows.json');
+
+/** The data's own windows, completed by `extra` for files it lacks. */
+function loadWindows(dataDir: string, extra: string): WindowsByFile {
+  const own = parseCombinedWindows(readFileSync(join(dataDir, 'labels', 'combined_windows.json'), 'utf8'));
+  if (extra === 'none') return own;
+  const more = parseCombinedWindows(readFileSync(resolve(extra), 'utf8'));
+  return { ...more, ...own };
 }
 
 function round(x: number, d: number): number {
@@ -234,6 +294,9 @@ function main(): void {
       json: { type: 'boolean', default: false },
       'check-published': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      thresholds: { type: 'string' },
+      categories: { type: 'string' },
+      labels: { type: 'string', default: DEFAULT_EXTRA_LABELS },
       split: { type: 'string' },
       seal: { type: 'string' },
       label: { type: 'string' },
@@ -246,17 +309,23 @@ function main(): void {
   const scorer = DETECTORS[detectorName];
   if (!scorer)
     throw new Error(`unknown --detector ${detectorName}; one of ${Object.keys(DETECTORS).join(', ')}`);
-  const windowsByFile = parseCombinedWindows(
-    readFileSync(join(dataDir, 'labels', 'combined_windows.json'), 'utf8'),
-  );
-
+  const fixed = args.thresholds === undefined ? undefined : parseThresholds(args.thresholds);
+  const onlyCategories = args.categories?.split(',').map((c) => c.trim());
+  if (args.split !== undefined && !isSplitHalf(args.split))
+    throw new Error(`--split must be odd or even, not ${args.split}`);
+  const windowsByFile = loadWindows(dataDir, args.labels!);
   const started = performance.now();
   let points = 0;
   const files: ScoredFile[] = [];
+  const unlabelled: string[] = [];
   for (const path of listCsv(join(dataDir, 'data'))) {
     const relativePath = relative(join(dataDir, 'data'), path).split('\\').join('/');
+    if (onlyCategories && !onlyCategories.includes(categoryOf(relativePath))) continue;
     const windows = windowsByFile[relativePath];
-    if (windows === undefined) continue;
+    if (windows === undefined) {
+      unlabelled.push(relativePath);
+      continue;
+    }
     const series = parseNabDataCsv(readFileSync(path, 'utf8'));
     const scores = scorer(series.timestamps, series.values, {});
     points += scores.length;
@@ -272,14 +341,16 @@ function main(): void {
       writeFileSync(out, formatNabResultsCsv(series, scores, windowLabels(series.timestamps, windows)));
     }
   }
+  if (files.length === 0) throw new Error(`no labelled NAB files under ${join(dataDir, 'data')}`);
   const detectMs = performance.now() - started;
-  if (args.split !== undefined && !isSplitHalf(args.split))
-    throw new Error(`--split must be odd or even, not ${args.split}`);
   const split = args.split === undefined ? null : splitByPosition(files, args.split);
   const evaluated = split?.dev ?? files;
-  const results = evaluateAllProfiles(evaluated);
+  const results = evaluateAllProfiles(evaluated, undefined, fixed);
   const windowCount = evaluated.reduce((n, f) => n + f.windows.length, 0);
-
+  const thresholds = Object.fromEntries(PROFILE_NAMES.map((p) => [p, results[p].threshold])) as Record<
+    ProfileName,
+    number
+  >;
   const report: Record<string, unknown> = {
     standard: round(results.standard.normalizedScore, 2),
     reward_low_FP_rate: round(results.reward_low_FP_rate.normalizedScore, 2),
@@ -289,7 +360,11 @@ function main(): void {
     detector: detectorName,
     points,
     detectMs: Math.round(detectMs),
-    thresholds: Object.fromEntries(PROFILE_NAMES.map((p) => [p, results[p].threshold])),
+    thresholds,
+    thresholdsFrom:
+      fixed === undefined ? 'optimised on these files' : '--thresholds (unset profiles optimised)',
+    categories: categoriesOf(evaluated, results),
+    unlabelled,
     raw: Object.fromEntries(
       PROFILE_NAMES.map((p) => [
         p,
@@ -307,7 +382,8 @@ function main(): void {
   report.baselines = checkBaselines(evaluated);
   if (split !== null) {
     const others = {
-      heldout: summary(split.heldout),
+      heldout: { thresholdsFrom: 'development half', ...summary(split.heldout, thresholds) },
+      heldoutOwnThresholds: summary(split.heldout),
       all: summary(files),
     };
     if (args.seal) {
@@ -315,7 +391,7 @@ function main(): void {
         at: new Date().toISOString(),
         label: args.label ?? null,
         split: args.split,
-        dev: summary(split.dev),
+        dev: summary(split.dev, fixed),
         ...others,
       };
       appendFileSync(resolve(args.seal), JSON.stringify(line) + '\n');
@@ -323,13 +399,16 @@ function main(): void {
     } else report.split = { dev: args.split, ...others };
   }
   if (args['check-published'] && existsSync(join(dataDir, 'results'))) {
-    const published = checkPublished(dataDir, windowCount);
+    const aws = evaluated.filter((f) => categoryOf(f.relativePath) === 'realAWSCloudwatch');
+    const published = checkPublished(
+      dataDir,
+      aws.reduce((n, f) => n + f.windows.length, 0),
+    );
     report.published = published;
     const derivedPath = join(dataDir, 'DERIVED_category_scores_realAWSCloudwatch.md');
     if (existsSync(derivedPath))
       report.publishedVsDerived = compareWithDerived(published, readFileSync(derivedPath, 'utf8'));
   }
-
   if (args.json) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }

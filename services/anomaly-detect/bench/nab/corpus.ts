@@ -98,14 +98,19 @@ export function nullDetectorScore(
   return total;
 }
 
-/** Optimise, score and normalise one detector's scores for one profile. */
+/**
+ * Optimise, score and normalise one detector's scores for one profile. With `fixedThreshold` the threshold is not
+ * chosen on these files' labels but applied as given (thresholds chosen on other data: the honest way to score
+ * data not seen before).
+ */
 export function evaluateProfile(
   files: readonly ScoredFile[],
   profile: ProfileName,
   probationPercent = DEFAULT_PROBATION_PERCENT,
+  fixedThreshold?: number,
 ): ProfileResult {
   const cost = NAB_PROFILES[profile];
-  const { threshold } = optimizeThreshold(files, cost, probationPercent);
+  const threshold = fixedThreshold ?? optimizeThreshold(files, cost, probationPercent).threshold;
   const fileScores = scoreCorpus(files, cost, threshold, probationPercent);
   const rawScore = sum(fileScores.map((r) => r.score));
   const nullScore = nullDetectorScore(files, cost, probationPercent);
@@ -124,9 +129,60 @@ export function evaluateProfile(
 export function evaluateAllProfiles(
   files: readonly ScoredFile[],
   probationPercent = DEFAULT_PROBATION_PERCENT,
+  fixedThresholds?: Partial<Record<ProfileName, number>>,
 ): Record<ProfileName, ProfileResult> {
   const out = {} as Record<ProfileName, ProfileResult>;
-  for (const p of PROFILE_NAMES) out[p] = evaluateProfile(files, p, probationPercent);
+  for (const p of PROFILE_NAMES) out[p] = evaluateProfile(files, p, probationPercent, fixedThresholds?.[p]);
+  return out;
+}
+
+/** A file's NAB category: the folder of its relative path (`realTweets/Twitter_volume_AAPL.csv` -> `realTweets`). */
+export function categoryOf(relativePath: string): string {
+  const slash = relativePath.indexOf('/');
+  return slash < 0 ? '' : relativePath.slice(0, slash);
+}
+
+export interface CategoryScore {
+  files: number;
+  windows: number;
+  /**
+   * Normalised score of the category's files at the corpus threshold (NAB's per-file rows, summed per category);
+   * null for a category without windows (artificialNoAnomaly), where only false positives count (see rawScore).
+   */
+  normalizedScore: number | null;
+  rawScore: number;
+  nullScore: number;
+}
+
+/**
+ * Per-category scores at the corpus-wide threshold of `result` (one threshold for every category, as NAB scores
+ * its corpus), each normalised between its own null and perfect detector.
+ */
+export function categoryScores(
+  files: readonly ScoredFile[],
+  result: ProfileResult,
+  probationPercent = DEFAULT_PROBATION_PERCENT,
+): Record<string, CategoryScore> {
+  const cost = NAB_PROFILES[result.profile];
+  const rawByPath = new Map(result.files.map((f) => [f.relativePath, f.score]));
+  const groups = new Map<string, ScoredFile[]>();
+  for (const f of files) {
+    const c = categoryOf(f.relativePath);
+    groups.set(c, [...(groups.get(c) ?? []), f]);
+  }
+  const out: Record<string, CategoryScore> = {};
+  for (const [c, group] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const rawScore = sum(group.map((f) => rawByPath.get(f.relativePath) ?? 0));
+    const nullScore = nullDetectorScore(group, cost, probationPercent);
+    const windows = sum(group.map((f) => f.windows.length));
+    out[c] = {
+      files: group.length,
+      windows,
+      rawScore,
+      nullScore,
+      normalizedScore: windows > 0 ? normalizeScore(rawScore, nullScore, windows, cost.tpWeight) : null,
+    };
+  }
   return out;
 }
 
