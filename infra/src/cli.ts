@@ -11,6 +11,9 @@ type UpOpts = Common & {
   kafkaControllerPort?: number;
   registryPort?: number;
   ferretdbPort?: number;
+  giteaPort?: number;
+  /** commander's `--no-gitea`: false when given. */
+  gitea?: boolean;
 };
 
 function port(v: string): number {
@@ -25,8 +28,10 @@ function options(o: UpOpts): LocalInfraOptions {
   if (o.kafkaControllerPort) ports.kafkaController = o.kafkaControllerPort;
   if (o.registryPort) ports.registry = o.registryPort;
   if (o.ferretdbPort) ports.ferretdb = o.ferretdbPort;
+  if (o.giteaPort) ports.gitea = o.giteaPort;
   return {
     ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+    ...(o.gitea === false ? { gitea: false } : {}),
     ports,
     // Progress goes to stderr so that `--json` output on stdout stays parseable.
     log: (l) => process.stderr.write(`[infra] ${l}\n`),
@@ -34,7 +39,9 @@ function options(o: UpOpts): LocalInfraOptions {
 }
 
 const program = new Command('infra')
-  .description('Start, stop and inspect the local Kafka, Schema Registry (Apicurio) and FerretDB')
+  .description(
+    'Start, stop and inspect the local Kafka, Schema Registry (Apicurio), FerretDB and Gitea (forge)',
+  )
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .showHelpAfterError();
 
@@ -49,6 +56,8 @@ program
   .option('--kafka-controller-port <port>', 'KRaft controller port (default 19093)', port)
   .option('--registry-port <port>', 'Schema Registry port (default 18081)', port)
   .option('--ferretdb-port <port>', 'FerretDB port (default 27018)', port)
+  .option('--gitea-port <port>', 'Gitea (forge) HTTP port (default 13000)', port)
+  .option('--no-gitea', 'do not start the forge (Gitea)')
   .action(async (o: UpOpts) => {
     const infra = await startLocalInfra(options(o));
     if (o.json) {
@@ -65,7 +74,14 @@ program
         ),
       );
     } else {
-      console.log(infra.startedHere ? `started in ${infra.timings.totalMs} ms` : 'already running (reused)');
+      const added = Object.keys(infra.timings.servers ?? {});
+      console.log(
+        infra.startedHere
+          ? `started in ${infra.timings.totalMs} ms`
+          : added.length > 0
+            ? `reused the running servers, started ${added.join(', ')} in ${infra.timings.totalMs} ms`
+            : 'already running (reused)',
+      );
       if (infra.timings.servers) {
         for (const [name, t] of Object.entries(infra.timings.servers)) {
           console.log(

@@ -2,14 +2,36 @@
 // launcher's decisions can be unit-tested and the I/O code stays a thin shell around them.
 import { join } from 'node:path';
 
-export const SERVER_NAMES = ['kafka', 'registry', 'ferretdb'] as const;
+export const SERVER_NAMES = ['kafka', 'registry', 'ferretdb', 'gitea'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
+/**
+ * The servers that start and stop together: the registry keeps schemas in memory, so Kafka's data is only valid
+ * with the registry it was written with. Gitea (the forge) is independent of them and can join a running set.
+ */
+export const CORE_SERVERS = ['kafka', 'registry', 'ferretdb'] as const satisfies readonly ServerName[];
 
 export const VERSIONS = {
   kafka: '3.9.1',
   // 3.3.x is compiled for Java 21; 3.0.9 is the newest 3.x that runs on the Java 17 we can get from Debian 12.
   apicurio: '3.0.9',
   ferretdb: '1.24.2',
+  gitea: '1.27.3',
+} as const;
+
+/**
+ * How Gitea is built from the Go module proxy. `go install` refuses the module (its go.mod has replace
+ * directives), so the launcher copies the source the proxy downloads and builds it in place. Everything that
+ * shapes the binary is in here, and the cache fingerprint is a hash of this object: change it and the binary is
+ * rebuilt.
+ */
+export const GITEA_BUILD = {
+  module: 'code.gitea.io/gitea',
+  version: `v${VERSIONS.gitea}`,
+  // The pure-Go SQLite driver (modernc) is Gitea's default without build tags, so no cgo and a static binary.
+  env: { CGO_ENABLED: '0' },
+  args: ['build', '-trimpath', '-ldflags', `-s -w -X main.Version=${VERSIONS.gitea}`, '-o'],
+  // The binary carries no web assets; these folders of the source are kept for STATIC_ROOT_PATH.
+  staticDirs: ['options', 'templates', 'public'],
 } as const;
 
 export const DEFAULT_PORTS = {
@@ -17,9 +39,16 @@ export const DEFAULT_PORTS = {
   kafkaController: 19093,
   registry: 18081,
   ferretdb: 27018,
+  gitea: 13000,
 } as const;
 
-export type Ports = { kafka: number; kafkaController: number; registry: number; ferretdb: number };
+export type Ports = {
+  kafka: number;
+  kafkaController: number;
+  registry: number;
+  ferretdb: number;
+  gitea: number;
+};
 
 export type Heaps = { kafkaMb: number; registryMb: number };
 export const DEFAULT_HEAPS: Heaps = { kafkaMb: 512, registryMb: 384 };
@@ -32,8 +61,10 @@ export type LocalInfraOptions = {
   cacheDir?: string;
   ports?: Partial<Ports>;
   heaps?: Partial<Heaps>;
-  /** How long to wait for all three servers to answer after spawning them. */
+  /** How long to wait for each server to answer after spawning it. */
   readyTimeoutMs?: number;
+  /** Start the forge (Gitea) too. Default: true. */
+  gitea?: boolean;
   /** Progress lines (downloads, builds, starts). Default: silent. */
   log?: (line: string) => void;
 };
@@ -48,6 +79,12 @@ export type LocalLayout = {
   apicurioJar: string;
   ferretdbDir: string;
   ferretdbBin: string;
+  giteaDir: string;
+  giteaBin: string;
+  /** The source folders Gitea reads its templates, locales and static files from (STATIC_ROOT_PATH). */
+  giteaStatic: string;
+  giteaData: string;
+  giteaIni: string;
   runDir: string;
   stateFile: string;
   lockDir: string;
@@ -73,6 +110,7 @@ export function localLayout(cacheDir: string): LocalLayout {
   const configDir = join(runDir, 'config');
   const apicurioDir = join(cacheDir, 'apicurio', VERSIONS.apicurio);
   const ferretdbDir = join(cacheDir, 'ferretdb', VERSIONS.ferretdb);
+  const giteaDir = join(cacheDir, 'gitea', VERSIONS.gitea);
   return {
     cacheDir,
     m2Repo: join(cacheDir, 'm2'),
@@ -83,6 +121,9 @@ export function localLayout(cacheDir: string): LocalLayout {
     apicurioJar: join(apicurioDir, `apicurio-registry-app-${VERSIONS.apicurio}-runner.jar`),
     ferretdbDir,
     ferretdbBin: join(ferretdbDir, 'ferretdb-embedded'),
+    giteaDir,
+    giteaBin: join(giteaDir, 'gitea'),
+    giteaStatic: join(giteaDir, 'static'),
     runDir,
     stateFile: join(runDir, 'state.json'),
     lockDir: join(runDir, 'lock'),
@@ -90,10 +131,13 @@ export function localLayout(cacheDir: string): LocalLayout {
     configDir,
     kafkaData: join(runDir, 'data', 'kafka'),
     ferretdbData: join(runDir, 'data', 'ferretdb'),
+    giteaData: join(runDir, 'data', 'gitea'),
+    giteaIni: join(configDir, 'gitea', 'app.ini'),
     logs: {
       kafka: join(logDir, 'kafka.log'),
       registry: join(logDir, 'registry.log'),
       ferretdb: join(logDir, 'ferretdb.log'),
+      gitea: join(logDir, 'gitea.log'),
     },
     kafkaProperties: join(configDir, 'kafka.properties'),
     kafkaLog4j: join(configDir, 'kafka-log4j.properties'),
@@ -238,6 +282,124 @@ export function ferretdbCommand(layout: LocalLayout, ports: Ports): CommandLine 
   };
 }
 
+export type GiteaSecrets = { secretKey: string; internalToken: string; jwtSecret: string };
+
+/** The forge's admin account, made with Gitea's CLI before the web server starts. */
+export const GITEA_ADMIN = { username: 'forge-admin', email: 'forge-admin@example.com' } as const;
+
+/**
+ * Gitea's app.ini: HTTP on 127.0.0.1 only, SQLite and repositories under run/data/gitea (wiped on a fresh start),
+ * no SSH, no mail, no registration, no Actions (no runner is obtainable here: the project's own validation posts
+ * commit statuses instead). The secrets are given, so Gitea never rewrites the file.
+ */
+export function renderGiteaIni(p: {
+  layout: LocalLayout;
+  ports: Ports;
+  secrets: GiteaSecrets;
+  /** Gitea refuses to run as root unless its config says so; CI containers run as root. */
+  runningAsRoot: boolean;
+}): string {
+  const { layout, ports, secrets } = p;
+  const data = layout.giteaData;
+  const sections: Array<[string, Array<[string, string | number | boolean]>]> = [
+    [
+      '',
+      [
+        ['APP_NAME', 'self-healing forge'],
+        ['RUN_MODE', 'prod'],
+        ['WORK_PATH', data],
+        ...(p.runningAsRoot ? [['I_AM_BEING_UNSAFE_RUNNING_AS_ROOT', true] as [string, boolean]] : []),
+      ],
+    ],
+    [
+      'server',
+      [
+        ['PROTOCOL', 'http'],
+        ['HTTP_ADDR', '127.0.0.1'],
+        ['HTTP_PORT', ports.gitea],
+        ['DOMAIN', '127.0.0.1'],
+        ['ROOT_URL', `http://127.0.0.1:${ports.gitea}/`],
+        ['DISABLE_SSH', true],
+        ['START_SSH_SERVER', false],
+        ['OFFLINE_MODE', true],
+        ['LFS_START_SERVER', false],
+        ['APP_DATA_PATH', join(data, 'data')],
+        // The binary has no embedded assets: templates, locales and static files come from the kept source folders.
+        ['STATIC_ROOT_PATH', layout.giteaStatic],
+      ],
+    ],
+    [
+      'database',
+      [
+        ['DB_TYPE', 'sqlite3'],
+        ['PATH', join(data, 'gitea.db')],
+        ['SQLITE_JOURNAL_MODE', 'WAL'],
+      ],
+    ],
+    [
+      'repository',
+      [
+        ['ROOT', join(data, 'repositories')],
+        ['DEFAULT_BRANCH', 'main'],
+      ],
+    ],
+    [
+      'security',
+      [
+        ['INSTALL_LOCK', true],
+        ['SECRET_KEY', secrets.secretKey],
+        ['INTERNAL_TOKEN', secrets.internalToken],
+        ['PASSWORD_HASH_ALGO', 'pbkdf2'],
+      ],
+    ],
+    [
+      'oauth2',
+      [
+        ['ENABLED', false],
+        ['JWT_SECRET', secrets.jwtSecret],
+      ],
+    ],
+    [
+      'service',
+      [
+        ['DISABLE_REGISTRATION', true],
+        ['REQUIRE_SIGNIN_VIEW', false],
+        ['DEFAULT_KEEP_EMAIL_PRIVATE', true],
+      ],
+    ],
+    // The indexers default to bleve files; the database is enough for a forge that lives as long as a test run.
+    ['indexer', [['ISSUE_INDEXER_TYPE', 'db']]],
+    ['mailer', [['ENABLED', false]]],
+    ['actions', [['ENABLED', false]]],
+    // Webhooks to the platform's own services on 127.0.0.1 (Gitea blocks loopback targets by default).
+    ['webhook', [['ALLOWED_HOST_LIST', 'loopback']]],
+    ['api', [['ENABLE_SWAGGER', false]]],
+    ['cron.update_checker', [['ENABLED', false]]],
+    [
+      'log',
+      [
+        ['MODE', 'console'],
+        ['LEVEL', 'Info'],
+        ['ROOT_PATH', join(data, 'log')],
+      ],
+    ],
+  ];
+  const out: string[] = [];
+  for (const [name, entries] of sections) {
+    if (name) out.push('', `[${name}]`);
+    for (const [k, v] of entries) out.push(`${k} = ${v}`);
+  }
+  return out.join('\n').trimStart() + '\n';
+}
+
+/** `gitea --config <ini> --work-path <data> <subcommand...>`; the config path doubles as the process marker. */
+export function giteaCommand(layout: LocalLayout, subcommand: string[]): CommandLine {
+  return {
+    command: layout.giteaBin,
+    args: [`--config=${layout.giteaIni}`, `--work-path=${layout.giteaData}`, ...subcommand],
+  };
+}
+
 export function serverCommands(
   layout: LocalLayout,
   ports: Ports,
@@ -247,12 +409,15 @@ export function serverCommands(
     kafka: kafkaCommand(layout, heaps),
     registry: registryCommand(layout, ports, heaps),
     ferretdb: ferretdbCommand(layout, ports),
+    gitea: giteaCommand(layout, ['web']),
   };
 }
 
 /** The text each server's process must carry on its command line (see serverMarker). */
 export function commandMarker(name: ServerName, layout: LocalLayout): string {
-  return name === 'ferretdb' ? `-sqlite-dir=${layout.ferretdbData}` : serverMarker(name, layout);
+  if (name === 'ferretdb') return `-sqlite-dir=${layout.ferretdbData}`;
+  if (name === 'gitea') return `--config=${layout.giteaIni}`;
+  return serverMarker(name, layout);
 }
 
 /**
@@ -266,12 +431,26 @@ export function kafkaClusterId(randomBytes16: Uint8Array): string | undefined {
   return id.startsWith('-') ? undefined : id;
 }
 
-export type Endpoints = { kafkaBrokers: string[]; schemaRegistryUrl: string; mongodbUri: string };
+/** A forge's base URL (no /api/v1) and an access token of its admin account. */
+export type ForgeEndpoint = { url: string; token: string };
 
-export function localEndpoints(ports: Ports): Endpoints {
+export type Endpoints = {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  mongodbUri: string;
+  /** Absent when no forge was started or given (FORGE_URL and FORGE_TOKEN). */
+  forge?: ForgeEndpoint;
+};
+
+export function localEndpoints(ports: Ports, forgeToken?: string): Endpoints {
   return {
     kafkaBrokers: [`127.0.0.1:${ports.kafka}`],
     schemaRegistryUrl: `http://127.0.0.1:${ports.registry}${CCOMPAT_PATH}`,
     mongodbUri: `mongodb://127.0.0.1:${ports.ferretdb}/`,
+    ...(forgeToken === undefined ? {} : { forge: giteaEndpoint(ports, forgeToken) }),
   };
+}
+
+export function giteaEndpoint(ports: Ports, token: string): ForgeEndpoint {
+  return { url: `http://127.0.0.1:${ports.gitea}`, token };
 }

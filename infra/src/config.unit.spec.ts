@@ -12,7 +12,11 @@ import {
   resolvePorts,
   DEFAULT_HEAPS,
   ferretdbCommand,
+  GITEA_BUILD,
+  giteaCommand,
+  renderGiteaIni,
 } from './config.js';
+import { recipeFingerprint } from './install.js';
 
 function props(text: string): Map<string, string> {
   return new Map(
@@ -141,5 +145,56 @@ describe('local endpoints', () => {
       schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
       mongodbUri: 'mongodb://127.0.0.1:27018/',
     });
+  });
+});
+
+describe('Gitea', () => {
+  const layout = localLayout('/c');
+  const secrets = { secretKey: 'sk', internalToken: 'it', jwtSecret: 'jwt' };
+  const ini = (runningAsRoot: boolean) =>
+    renderGiteaIni({ layout, ports: { ...DEFAULT_PORTS, gitea: 3333 }, secrets, runningAsRoot });
+  const section = (text: string, name: string) => {
+    const start = text.indexOf(`[${name}]\n`);
+    const end = text.indexOf('\n[', start + 1);
+    return text.slice(start, end === -1 ? undefined : end);
+  };
+
+  it('when rendering app.ini, then HTTP binds 127.0.0.1 on the port, SQLite and repositories live in the run dir', () => {
+    const text = ini(false);
+    expect(section(text, 'server')).toContain('HTTP_ADDR = 127.0.0.1\nHTTP_PORT = 3333\n');
+    expect(section(text, 'server')).toContain('ROOT_URL = http://127.0.0.1:3333/');
+    expect(section(text, 'server')).toContain(`STATIC_ROOT_PATH = ${layout.giteaStatic}`);
+    expect(section(text, 'server')).toContain('DISABLE_SSH = true');
+    expect(section(text, 'database')).toContain(`DB_TYPE = sqlite3\nPATH = ${layout.giteaData}/gitea.db`);
+    expect(section(text, 'repository')).toContain(`ROOT = ${layout.giteaData}/repositories`);
+    expect(section(text, 'security')).toContain('INSTALL_LOCK = true\nSECRET_KEY = sk\nINTERNAL_TOKEN = it');
+    expect(section(text, 'oauth2')).toContain('JWT_SECRET = jwt');
+  });
+
+  it('given root, when rendering app.ini, then the root override is in the root section; otherwise it is absent', () => {
+    const asRoot = ini(true);
+    expect(asRoot.slice(0, asRoot.indexOf('['))).toContain('I_AM_BEING_UNSAFE_RUNNING_AS_ROOT = true');
+    expect(ini(false)).not.toContain('I_AM_BEING_UNSAFE_RUNNING_AS_ROOT');
+  });
+
+  it('when building Gitea commands, then the config path is the marker and comes before the subcommand', () => {
+    const cmd = giteaCommand(layout, ['web']);
+    expect(cmd.command).toBe('/c/gitea/1.27.3/gitea');
+    expect(cmd.args).toEqual([`--config=${layout.giteaIni}`, `--work-path=${layout.giteaData}`, 'web']);
+    expect(cmd.args).toContain(commandMarker('gitea', layout));
+  });
+
+  it('given a token, when deriving endpoints, then the forge is the Gitea base URL without /api/v1', () => {
+    expect(localEndpoints({ ...DEFAULT_PORTS, gitea: 3333 }, 'abc').forge).toEqual({
+      url: 'http://127.0.0.1:3333',
+      token: 'abc',
+    });
+  });
+
+  it('when fingerprinting the build recipe, then a change of any part changes the fingerprint', () => {
+    const base = recipeFingerprint(GITEA_BUILD);
+    expect(base).toMatch(/^[0-9a-f]{16}$/);
+    expect(recipeFingerprint({ ...GITEA_BUILD, version: 'v1.27.4' })).not.toBe(base);
+    expect(recipeFingerprint({ ...GITEA_BUILD, env: {} })).not.toBe(base);
   });
 });

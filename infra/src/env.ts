@@ -2,6 +2,8 @@
 import type { Endpoints } from './config.js';
 
 export const ENDPOINT_ENV_VARS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGODB_URI'] as const;
+/** Optional, as a pair: a forge (its base URL, without /api/v1) and an access token for it. */
+export const FORGE_ENV_VARS = ['FORGE_URL', 'FORGE_TOKEN'] as const;
 
 export type EnvEndpoints =
   | { kind: 'complete'; endpoints: Endpoints }
@@ -37,8 +39,23 @@ export function parseEndpointsEnv(env: NodeJS.ProcessEnv): EnvEndpoints {
   if (!/^mongodb(\+srv)?:\/\/\S+$/.test(mongodbUri)) {
     problems.push(`MONGODB_URI="${mongodbUri}" is not a mongodb:// or mongodb+srv:// URI`);
   }
+  const forgeUrl = env['FORGE_URL']?.trim().replace(/\/+$/, '') ?? '';
+  const forgeToken = env['FORGE_TOKEN']?.trim() ?? '';
+  if ((forgeUrl === '') !== (forgeToken === '')) {
+    problems.push('FORGE_URL and FORGE_TOKEN go together: set both (or neither)');
+  } else if (forgeUrl !== '' && !isUrlWithScheme(forgeUrl, ['http:', 'https:'])) {
+    problems.push(`FORGE_URL="${forgeUrl}" is not an http(s) URL`);
+  }
   if (problems.length > 0) return { kind: 'invalid', problems };
-  return { kind: 'complete', endpoints: { kafkaBrokers, schemaRegistryUrl, mongodbUri } };
+  return {
+    kind: 'complete',
+    endpoints: {
+      kafkaBrokers,
+      schemaRegistryUrl,
+      mongodbUri,
+      ...(forgeUrl ? { forge: { url: forgeUrl, token: forgeToken } } : {}),
+    },
+  };
 }
 
 export function parseBrokers(text: string): string[] {
@@ -62,5 +79,6 @@ export function endpointsToEnvLines(e: Endpoints): string[] {
     `KAFKA_BROKERS=${e.kafkaBrokers.join(',')}`,
     `SCHEMA_REGISTRY_URL=${e.schemaRegistryUrl}`,
     `MONGODB_URI=${e.mongodbUri}`,
+    ...(e.forge ? [`FORGE_URL=${e.forge.url}`, `FORGE_TOKEN=${e.forge.token}`] : []),
   ];
 }

@@ -53,4 +53,23 @@ describe('endpoints from the environment', () => {
     );
     expect(parseEndpointsEnv(env)).toEqual(parsed);
   });
+
+  it('given FORGE_URL and FORGE_TOKEN, when parsing, then the forge joins the endpoints and survives the env lines', () => {
+    const parsed = parseEndpointsEnv({ ...full, FORGE_URL: 'http://forge:3000/', FORGE_TOKEN: 't0k' });
+    expect(parsed.kind === 'complete' && parsed.endpoints.forge).toEqual({
+      url: 'http://forge:3000',
+      token: 't0k',
+    });
+    if (parsed.kind !== 'complete') throw new Error('fixture');
+    const env = Object.fromEntries(
+      endpointsToEnvLines(parsed.endpoints).map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
+    expect(parseEndpointsEnv(env)).toEqual(parsed);
+  });
+
+  it('given only one of FORGE_URL and FORGE_TOKEN, or a URL without scheme, when parsing, then it is refused', () => {
+    expect(parseEndpointsEnv({ ...full, FORGE_URL: 'http://forge:3000' }).kind).toBe('invalid');
+    expect(parseEndpointsEnv({ ...full, FORGE_TOKEN: 't' }).kind).toBe('invalid');
+    expect(parseEndpointsEnv({ ...full, FORGE_URL: 'forge:3000', FORGE_TOKEN: 't' }).kind).toBe('invalid');
+  });
 });

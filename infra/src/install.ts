@@ -3,12 +3,12 @@
 // the recipe (pom/go files), so a changed recipe triggers a rebuild and an interrupted one is simply redone.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalLayout } from './config.js';
-import { VERSIONS } from './config.js';
-import { CommandFailedError, run } from './process.js';
+import { GITEA_BUILD, VERSIONS } from './config.js';
+import { CommandFailedError, run, runOutput } from './process.js';
 
 /** infra/local, next to src/ and dist/. */
 export const RECIPES_DIR = fileURLToPath(new URL('../local/', import.meta.url));
@@ -16,7 +16,7 @@ export const RECIPES_DIR = fileURLToPath(new URL('../local/', import.meta.url));
 const COMPLETE = '.complete';
 
 export type InstallReport = {
-  name: 'kafka' | 'registry' | 'ferretdb';
+  name: 'kafka' | 'registry' | 'ferretdb' | 'gitea';
   action: 'cached' | 'installed';
   ms: number;
 };
@@ -155,6 +155,72 @@ export async function ensureFerretdb(layout: LocalLayout, log: (l: string) => vo
         },
         { cwd: src },
       ).catch((e) => wrap('ferretdb', e));
+    });
+    return true;
+  });
+}
+
+/** A recipe that lives in code rather than in files under infra/local: its fingerprint is a hash of its text. */
+export function recipeFingerprint(recipe: unknown): string {
+  return createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 16);
+}
+
+function goEnv(layout: LocalLayout): Record<string, string> {
+  return {
+    GOMODCACHE: layout.goModCache,
+    GOCACHE: layout.goBuildCache,
+    GOFLAGS: '-modcacherw -mod=readonly',
+    GOTOOLCHAIN: 'local',
+  };
+}
+
+/**
+ * Gitea from the Go module proxy. `go install code.gitea.io/gitea@...` is refused (replace directives in its
+ * go.mod), so: let the proxy download the module, copy its source out of the module cache, build it there (the
+ * build downloads the dependencies through the proxy), keep the binary and the folders STATIC_ROOT_PATH needs.
+ * The first build compiles for a quarter of an hour on two cores; it runs under `nice` so the machine stays usable.
+ */
+export async function ensureGitea(layout: LocalLayout, log: (l: string) => void): Promise<InstallReport> {
+  const dir = layout.giteaDir;
+  const fp = recipeFingerprint(GITEA_BUILD);
+  return timed('gitea', async () => {
+    if (await isComplete(dir, fp)) return false;
+    log(
+      `gitea: building Gitea ${VERSIONS.gitea} (Go module proxy) into ${dir}; the first build takes 15-30 minutes ` +
+        `on two cores (build log: ${join(dirname(dir), 'build.log')})`,
+    );
+    const buildLog = join(dirname(dir), 'build.log');
+    await mkdir(dirname(dir), { recursive: true });
+    await writeFile(buildLog, `gitea ${GITEA_BUILD.version} build started ${new Date().toISOString()}\n`);
+    await installInto(dir, fp, async (tmp) => {
+      const env = goEnv(layout);
+      const src = join(tmp, 'src');
+      const downloaded = await runOutput(
+        {
+          command: 'go',
+          args: ['mod', 'download', '-json', `${GITEA_BUILD.module}@${GITEA_BUILD.version}`],
+          env,
+        },
+        { cwd: tmp },
+      ).catch((e) => wrap('gitea', e));
+      const moduleDir = (JSON.parse(downloaded) as { Dir?: string }).Dir;
+      if (!moduleDir || !existsSync(moduleDir))
+        wrap('gitea', new Error(`go mod download gave no source dir`));
+      await cp(moduleDir, src, { recursive: true });
+      // Module cache files are read-only; the copy must be removable (and the build writes nothing into it).
+      await run({ command: 'chmod', args: ['-R', 'u+w', src] });
+      await run(
+        {
+          command: 'nice',
+          args: ['-n', '15', 'go', ...GITEA_BUILD.args, join(tmp, 'gitea'), '.'],
+          env: { ...env, ...GITEA_BUILD.env },
+        },
+        { cwd: src, logFile: buildLog },
+      ).catch((e) => wrap('gitea', e));
+      const statics = join(tmp, 'static');
+      await mkdir(statics);
+      for (const d of GITEA_BUILD.staticDirs) await rename(join(src, d), join(statics, d));
+      await rm(src, { recursive: true, force: true });
     });
     return true;
   });

@@ -62,6 +62,30 @@ export async function run(cmd: CommandLine, opts: { cwd?: string; logFile?: stri
   }
 }
 
+/** Runs a command to completion and returns its stdout (stderr goes to the error message on failure only). */
+export async function runOutput(cmd: CommandLine, opts: { cwd?: string } = {}): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(cmd.command, cmd.args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...cmd.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-4000)));
+    child.on('error', (e) => reject(new CommandFailedError(`${cmd.command}: ${e.message}`, '')));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else {
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        // Only the subcommand in the message: arguments may carry secrets (passwords).
+        reject(new CommandFailedError(`${cmd.command} ${cmd.args[0] ?? ''} ... failed (${how})`, err));
+      }
+    });
+  });
+}
+
 /**
  * Starts a server that outlives this process: own process group, stdout/stderr appended to the log file,
  * not holding this process's event loop open.

@@ -3,7 +3,7 @@
 // before they can serve).
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import type { Endpoints } from './config.js';
+import type { Endpoints, ServerName } from './config.js';
 
 export type Probe = () => Promise<void>;
 
@@ -52,11 +52,28 @@ export function mongoProbe(uri: string): Probe {
   };
 }
 
-export function endpointProbes(e: Endpoints): Record<'kafka' | 'registry' | 'ferretdb', Probe> {
+/** Gitea answers its version without authentication once the web server, the database and the templates are up. */
+export function giteaProbe(forgeUrl: string): Probe {
+  return async () => {
+    const res = await fetch(`${forgeUrl.replace(/\/+$/, '')}/api/v1/version`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`GET /api/v1/version answered ${res.status}`);
+    const version = (JSON.parse(body) as { version?: unknown }).version;
+    if (typeof version !== 'string') throw new Error(`GET /api/v1/version answered ${body.slice(0, 200)}`);
+  };
+}
+
+export function endpointProbes(e: Endpoints): Record<ServerName, Probe> {
+  const forge = e.forge;
   return {
     kafka: kafkaProbe(e.kafkaBrokers),
     registry: registryProbe(e.schemaRegistryUrl),
     ferretdb: mongoProbe(e.mongodbUri),
+    gitea: forge
+      ? giteaProbe(forge.url)
+      : () => Promise.reject(new Error('no forge endpoint in the state file')),
   };
 }
 

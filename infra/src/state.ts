@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Endpoints, Ports, ServerName } from './config.js';
-import { SERVER_NAMES } from './config.js';
+import { CORE_SERVERS, DEFAULT_PORTS } from './config.js';
 
 export const STATE_VERSION = 1;
 
@@ -21,7 +21,8 @@ export type InfraState = {
   ports: Ports;
   endpoints: Endpoints;
   startedAt: string;
-  servers: Record<ServerName, ServerState>;
+  /** The core servers always; gitea when it was started (it is optional and may join a running set later). */
+  servers: Record<(typeof CORE_SERVERS)[number], ServerState> & Partial<Record<ServerName, ServerState>>;
 };
 
 export function serializeState(state: InfraState): string {
@@ -47,6 +48,9 @@ export function parseState(text: string): { ok: true; state: InfraState } | { ok
   for (const k of ['kafka', 'kafkaController', 'registry', 'ferretdb']) {
     if (!isPort(ports[k])) return { ok: false, reason: `ports.${k} invalid` };
   }
+  // State files written before the forge existed have no gitea port; the default is as good as any there.
+  if (ports['gitea'] === undefined) ports['gitea'] = DEFAULT_PORTS.gitea;
+  else if (!isPort(ports['gitea'])) return { ok: false, reason: 'ports.gitea invalid' };
 
   const endpoints = raw['endpoints'];
   if (
@@ -58,11 +62,22 @@ export function parseState(text: string): { ok: true; state: InfraState } | { ok
   ) {
     return { ok: false, reason: 'endpoints invalid' };
   }
+  const forge = endpoints['forge'];
+  if (
+    forge !== undefined &&
+    !(isRecord(forge) && typeof forge['url'] === 'string' && typeof forge['token'] === 'string')
+  ) {
+    return { ok: false, reason: 'endpoints.forge invalid' };
+  }
 
   const servers = raw['servers'];
   if (!isRecord(servers)) return { ok: false, reason: 'servers missing' };
-  for (const name of SERVER_NAMES) {
+  if ((servers['gitea'] === undefined) !== (forge === undefined)) {
+    return { ok: false, reason: 'servers.gitea and endpoints.forge must come together' };
+  }
+  for (const name of [...CORE_SERVERS, 'gitea'] as const) {
     const s = servers[name];
+    if (name === 'gitea' && s === undefined) continue;
     if (
       !isRecord(s) ||
       !Number.isInteger(s['pid']) ||
@@ -101,7 +116,8 @@ export async function readStateFile(path: string): Promise<InfraState | undefine
 export async function writeStateFile(path: string, state: InfraState): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, serializeState(state));
+  // Owner-only: the file holds the forge's admin token.
+  await writeFile(tmp, serializeState(state), { mode: 0o600 });
   await rename(tmp, path);
 }
 

@@ -55,4 +55,26 @@ describe('state file', () => {
     const bad = { ...state, endpoints: { ...state.endpoints, kafkaBrokers: 'a:1' } };
     expect(parseState(JSON.stringify(bad))).toEqual({ ok: false, reason: 'endpoints invalid' });
   });
+
+  it('given a state file from before the forge (no gitea port, server or endpoint), when parsed, then it is usable', () => {
+    const { gitea: _g, ...oldPorts } = DEFAULT_PORTS;
+    const r = parseState(JSON.stringify({ ...state, ports: oldPorts }));
+    expect(r.ok && r.state.ports.gitea).toBe(DEFAULT_PORTS.gitea);
+  });
+
+  it('given a forge, when serialized and parsed, then the gitea server and the forge endpoint come back', () => {
+    const withForge: InfraState = {
+      ...state,
+      endpoints: localEndpoints(DEFAULT_PORTS, 'f'.repeat(40)),
+      servers: { ...state.servers, gitea: server(103) },
+    };
+    expect(parseState(serializeState(withForge))).toEqual({ ok: true, state: withForge });
+  });
+
+  it('given a gitea server without a forge endpoint (or the reverse), when parsed, then it is rejected', () => {
+    const noEndpoint = { ...state, servers: { ...state.servers, gitea: server(103) } };
+    expect(parseState(JSON.stringify(noEndpoint)).ok).toBe(false);
+    const noServer = { ...state, endpoints: localEndpoints(DEFAULT_PORTS, 'x') };
+    expect(parseState(JSON.stringify(noServer)).ok).toBe(false);
+  });
 });
