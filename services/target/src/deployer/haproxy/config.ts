@@ -1,0 +1,99 @@
+/**
+ * The HAProxy configuration of one target, rendered once at `up`. Every later change (which version a slot
+ * points at, how much traffic it gets) goes through the admin socket, so a canary shift, a promotion or a
+ * rollback never reloads HAProxy and never drops a connection.
+ *
+ * The backend holds two groups of server slots, `a1..aN` and `b1..bN`: one group serves the stable version, the
+ * other receives the next version (canary). Slots start in maintenance at a placeholder address.
+ */
+
+export type SlotGroup = 'a' | 'b';
+
+export interface HaproxyLayout {
+  /** Port of the frontend the traffic goes to (127.0.0.1). */
+  frontendPort: number;
+  /** Server slots per group: the most instances one version may run. */
+  slotsPerGroup: number;
+  /** Health check the load balancer runs against every enabled slot. */
+  healthPath: string;
+  adminSocket: string;
+  pidFile: string;
+}
+
+export const BACKEND = 'app';
+
+export function slotName(group: SlotGroup, index: number): string {
+  return `${group}${index + 1}`;
+}
+
+export function slotNames(group: SlotGroup, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => slotName(group, i));
+}
+
+export function otherGroup(group: SlotGroup): SlotGroup {
+  return group === 'a' ? 'b' : 'a';
+}
+
+const SAFE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+const SAFE_FILE = /^\/[A-Za-z0-9._/-]+$/;
+
+/** Renders haproxy.cfg. Only validated values reach the file: it is parsed by HAProxy, not a shell, but a newline in a path would still add a directive. */
+export function renderHaproxyConfig(layout: HaproxyLayout): string {
+  if (!SAFE_PATH.test(layout.healthPath)) throw new Error(`unsafe health path: ${layout.healthPath}`);
+  for (const file of [layout.adminSocket, layout.pidFile])
+    if (!SAFE_FILE.test(file)) throw new Error(`unsafe file path for haproxy: ${file}`);
+  if (!Number.isInteger(layout.frontendPort) || layout.frontendPort < 1 || layout.frontendPort > 65535)
+    throw new Error(`bad frontend port: ${layout.frontendPort}`);
+  if (!Number.isInteger(layout.slotsPerGroup) || layout.slotsPerGroup < 1 || layout.slotsPerGroup > 16)
+    throw new Error(`slots per group must be 1..16, not ${layout.slotsPerGroup}`);
+  const servers = (['a', 'b'] as const).flatMap((g) =>
+    slotNames(g, layout.slotsPerGroup).map(
+      // Port 1 on loopback: nothing listens there; the slot stays in maintenance until a version is placed in it.
+      (name) => `  server ${name} 127.0.0.1:1 cookie ${name} weight 0 check disabled`,
+    ),
+  );
+  return [
+    'global',
+    `  stats socket ${layout.adminSocket} mode 600 level admin`,
+    `  pidfile ${layout.pidFile}`,
+    '  maxconn 2048',
+    '',
+    'defaults',
+    '  mode http',
+    '  timeout connect 2s',
+    '  timeout client 30s',
+    '  timeout server 30s',
+    '  timeout queue 10s',
+    // A connection refused by an instance that just died is retried on another server, not returned as a 503.
+    '  retries 3',
+    '  option redispatch 1',
+    '  option http-server-close',
+    '',
+    'frontend target',
+    `  bind 127.0.0.1:${layout.frontendPort}`,
+    `  default_backend ${BACKEND}`,
+    '',
+    `backend ${BACKEND}`,
+    '  balance roundrobin',
+    // The sample service keeps carts in memory: a client that sends the cookie back stays on its instance.
+    '  cookie TARGETSRV insert indirect nocache',
+    // Which slot answered, so that the traffic driver (and the canary judge) can tell versions apart.
+    '  http-response set-header x-target-server %s',
+    `  option httpchk GET ${layout.healthPath}`,
+    '  http-check expect status 200',
+    '  default-server inter 500ms fall 2 rise 1',
+    ...servers,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The weights of the two groups for a share (percent) of traffic to the canary group. HAProxy spreads requests
+ * over servers by weight, so with equal instance counts per group the group weights are the shares themselves.
+ */
+export function groupWeights(canaryPercent: number): { stable: number; canary: number } {
+  if (!Number.isFinite(canaryPercent) || canaryPercent < 0 || canaryPercent > 100)
+    throw new Error(`canary share must be 0..100 %, not ${canaryPercent}`);
+  const canary = Math.round(canaryPercent);
+  return { stable: 100 - canary, canary };
+}
