@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Drain3 run side by side with our miner (peer for bench/loghub.ts and bench/miner-speed.ts).
 
-Reads JSON from stdin: {"systems": {"<S>": ["message", ...]}, "repeat": N, "mode": "accuracy"|"speed"}
-and prints JSON: {"version": "...", "systems": {"<S>": {"templates": [...per line...], "seconds": [per run],
-"lines": n}}}. Each run uses a fresh TemplateMiner; "templates" are the final templates of the last run
-(each line's cluster template after all lines were added, as Drain/logparser reports them).
+Reads JSON from stdin: {"systems": {"<S>": ["message", ...]}, "configs": ["default", "masked"],
+"mode": "accuracy"|"speed"} and prints JSON: {"version": "...", "configs": {"<config>": {"<S>": {"templates":
+[...per line...], "seconds": s, "lines": n, "clusters": k}}}}. One run per call and configuration, each with a
+fresh TemplateMiner: the caller alternates calls with its own runs, so both sides see the same machine load.
+"templates" are each line's cluster template after all lines were added (as Drain/logparser report them);
+in "speed" mode they are not returned.
 
-Configuration: Drain3's defaults (depth 4, sim_th 0.4, max_children 100, numeric tokens parametrised) plus the
-standard masking list of Drain3's examples/drain3.ini (ID, IP, SEQ, HEX, NUM), every mask written as <*> so
-that its templates compare with the ground truth's. In "speed" mode templates are not returned.
+Configurations:
+- "default": TemplateMinerConfig() as Drain3 ships it (depth 4, sim_th 0.4, max_children 100, no masking,
+  numeric tokens parametrised), only the mask markers set to <...> so that its templates compare with the
+  ground truth's <*>.
+- "masked": the same plus the masking list of Drain3's examples/drain3.ini (ID, IP, SEQ, HEX, NUM), every mask
+  written as <*>.
 """
 import json
 import sys
@@ -20,11 +25,12 @@ from drain3.template_miner_config import TemplateMinerConfig
 
 try:
     from importlib.metadata import version as _version
+
     DRAIN3_VERSION = _version("drain3")
 except Exception:  # pragma: no cover
     DRAIN3_VERSION = "unknown"
 
-STANDARD_MASKS = [
+EXAMPLE_MASKS = [
     r"((?<=[^A-Za-z0-9])|^)(([0-9a-f]{2,}:){3,}([0-9a-f]{2,}))((?=[^A-Za-z0-9])|$)",  # ID
     r"((?<=[^A-Za-z0-9])|^)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})((?=[^A-Za-z0-9])|$)",  # IP
     r"((?<=[^A-Za-z0-9])|^)([0-9a-f]{6,} ?){3,}((?=[^A-Za-z0-9])|$)",  # SEQ
@@ -34,49 +40,41 @@ STANDARD_MASKS = [
 ]
 
 
-def make_miner() -> TemplateMiner:
+def make_miner(name: str) -> TemplateMiner:
     config = TemplateMinerConfig()
-    config.drain_sim_th = 0.4
-    config.drain_depth = 4
-    config.drain_max_children = 100
+    config.profiling_enabled = False
     config.mask_prefix = "<"
     config.mask_suffix = ">"
-    config.masking_instructions = [MaskingInstruction(p, "*") for p in STANDARD_MASKS]
-    config.profiling_enabled = False
+    if name == "masked":
+        config.masking_instructions = [MaskingInstruction(p, "*") for p in EXAMPLE_MASKS]
+    elif name != "default":
+        raise ValueError(f"unknown drain3 configuration {name!r}")
     return TemplateMiner(config=config)
 
 
-def run(messages, want_templates):
-    miner = make_miner()
+def run(name, messages, want_templates):
+    miner = make_miner(name)
     ids = []
     start = time.perf_counter()
     for m in messages:
         ids.append(miner.add_log_message(m)["cluster_id"])
     seconds = time.perf_counter() - start
-    templates = None
+    out = {"seconds": seconds, "lines": len(messages), "clusters": len(miner.drain.clusters)}
     if want_templates:
         by_id = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
-        templates = [by_id[i] for i in ids]
-    return seconds, templates
+        out["templates"] = [by_id[i] for i in ids]
+    return out
 
 
 def main() -> None:
     req = json.load(sys.stdin)
-    repeat = int(req.get("repeat", 1))
     want = req.get("mode", "accuracy") == "accuracy"
-    out = {}
-    for name, messages in req["systems"].items():
-        seconds = []
-        templates = None
-        for _ in range(repeat):
-            s, t = run(messages, want)
-            seconds.append(s)
-            if t is not None:
-                templates = t
-        out[name] = {"seconds": seconds, "lines": len(messages)}
-        if templates is not None:
-            out[name]["templates"] = templates
-    json.dump({"version": DRAIN3_VERSION, "systems": out}, sys.stdout)
+    configs = req.get("configs", ["default", "masked"])
+    out = {name: {} for name in configs}
+    for system, messages in req["systems"].items():
+        for name in configs:
+            out[name][system] = run(name, messages, want)
+    json.dump({"version": DRAIN3_VERSION, "configs": out}, sys.stdout)
 
 
 if __name__ == "__main__":

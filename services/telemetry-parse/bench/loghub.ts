@@ -1,23 +1,44 @@
 /**
  * Loghub 2k benchmark of header extraction + template mining, with Drain3 side by side on the same lines.
  *
- *   npm run bench:loghub -- --data /work/shared/datasets/loghub [--json] [--runs 5] [--no-drain3]
+ *   npm run bench:loghub -- [--data ../shared/datasets/loghub] [--formats <file.json>] [--header infer|rules]
+ *                           [--sample 200] [--runs 5] [--json] [--no-drain3]
  *
- * For every `<S>/<S>_2k.log` with `<S>_2k.log_structured_corrected.csv` beside it: raw lines -> parseTextHeader
- * -> TemplateMiner.add (one configuration for all systems) -> each line's FINAL template (after all lines, as
- * Drain and the Loghub benchmark report them) -> GA, PA, FGA, FTA as Loghub-2.0 defines them (lib/metrics.ts).
- * headerAgreement = share of lines whose extracted message equals the ground-truth Content.
- * Speed: each system is parsed `--runs` times with a fresh miner after one untimed warm-up pass; `seconds` and
- * `linesPerSecond` are header extraction + mining (median run), `minerLinesPerSecond` mining alone. speedRatio
- * is the median over runs of (our mining lines/s) / (Drain3's lines/s) over all systems: both sides mine the
- * same extracted messages (Drain3's masking is part of its add_log_message, ours of add).
+ * For every `<S>/<S>_2k.log` with `<S>_2k.log_structured_corrected.csv` beside it: raw lines -> header
+ * (bench/lib/headers.ts) -> TemplateMiner.add (one configuration for all systems) -> each line's FINAL template
+ * (after all lines, as Drain and the Loghub benchmark report them) -> GA, PA, FGA, FTA as Loghub-2.0 defines
+ * them (lib/metrics.ts).
+ * Header: `--formats` declares one format per system (Drain notation, a named-group regex, or `preset:<name>`;
+ * ../shared/datasets/loghub/formats.json holds the development systems' formats as logparser declares them);
+ * without it the header is inferred from the first `--sample` lines of each system, the inference's one
+ * parameter chosen leave-one-system-out (`stabilityLOSO` in the output); `--header rules` uses the former
+ * fixed rules instead. headerAgreement = share of lines whose message equals the ground-truth Content;
+ * timeShare / levelShare = share of lines whose header gave a time (epoch ms) / a level.
+ * Speed: `--runs` rounds after one untimed warm-up pass; each round times our header + mining per system, then
+ * runs Drain3 once per configuration (`default`: as Drain3 ships; `masked`: with the masking of its example
+ * config) on the same messages, so the two sides alternate. speedRatio.<config> is the median over rounds of
+ * (our mining lines/s) / (Drain3's lines/s) over all systems. Drain3 missing: reported, not fatal.
  */
 import { parseArgs } from 'node:util';
-import { parseTextHeader } from '../src/header/index.js';
 import { TemplateMiner } from '../src/mining/index.js';
 import { findSystems, loadSystem, type LoghubSystem } from './lib/loghub-data.js';
 import { evaluate, median, type Accuracy } from './lib/metrics.js';
-import { runDrain3 } from './lib/drain3.js';
+import {
+  DRAIN3_CONFIGS,
+  drain3Missing,
+  runDrain3,
+  type Drain3Config,
+  type Drain3Result,
+} from './lib/drain3.js';
+import {
+  chooseStability,
+  extractorFor,
+  headerAgreement,
+  readFormats,
+  type HeaderExtractor,
+  type HeaderMode,
+} from './lib/headers.js';
+import { PUBLISHED_DRAIN } from './lib/published.js';
 
 interface SystemReport {
   GA: number;
@@ -29,13 +50,20 @@ interface SystemReport {
   linesPerSecond: number;
   minerLinesPerSecond: number;
   headerAgreement: number;
+  timeShare: number;
+  levelShare: number;
+  format: string;
   templates: number;
   groundTruthTemplates: number;
+  drainPublishedGA?: number;
 }
 
 interface OneRun {
   messages: string[];
   predicted: string[];
+  timeShare: number;
+  levelShare: number;
+  format: string;
   /** Header extraction + mining. */
   seconds: number;
   /** Mining alone: what Drain3 is timed on (it gets the extracted messages). */
@@ -43,23 +71,34 @@ interface OneRun {
 }
 
 /** Header extraction + mining over one system's raw lines, timed. */
-export function parseSystem(sys: LoghubSystem): OneRun {
+export function parseSystem(sys: LoghubSystem, extract: HeaderExtractor): OneRun {
   const t0 = process.hrtime.bigint();
-  const messages: string[] = new Array<string>(sys.lines.length);
-  for (let i = 0; i < sys.lines.length; i++) messages[i] = parseTextHeader(sys.lines[i]!).message;
+  const headers = extract(sys.lines);
   const t1 = process.hrtime.bigint();
   const miner = new TemplateMiner();
   const ids: string[] = new Array<string>(sys.lines.length);
-  for (let i = 0; i < messages.length; i++) ids[i] = miner.add(messages[i]!).templateId;
+  for (let i = 0; i < headers.messages.length; i++) ids[i] = miner.add(headers.messages[i]!).templateId;
   const t2 = process.hrtime.bigint();
-  const seconds = Number(t2 - t0) / 1e9;
-  const minerSeconds = Number(t2 - t1) / 1e9;
   const byId = new Map(miner.templates().map((t) => [t.templateId, t.template]));
   const predicted = ids.map((id) => {
     const current = miner.resolveId(id);
     return current === null ? '' : (byId.get(current) ?? '');
   });
-  return { messages, predicted, seconds, minerSeconds };
+  let times = 0;
+  let levels = 0;
+  for (const r of headers.records) {
+    if (r?.epochMs !== null && r?.epochMs !== undefined) times++;
+    if (r?.level !== null && r?.level !== undefined) levels++;
+  }
+  return {
+    messages: headers.messages,
+    predicted,
+    timeShare: times / Math.max(1, sys.lines.length),
+    levelShare: levels / Math.max(1, sys.lines.length),
+    format: headers.format,
+    seconds: Number(t2 - t0) / 1e9,
+    minerSeconds: Number(t2 - t1) / 1e9,
+  };
 }
 
 function round(x: number, digits = 4): number {
@@ -81,6 +120,9 @@ async function main(): Promise<void> {
     args: process.argv.slice(2),
     options: {
       data: { type: 'string', default: '../shared/datasets/loghub' },
+      formats: { type: 'string' },
+      header: { type: 'string', default: 'infer' },
+      sample: { type: 'string', default: '200' },
       json: { type: 'boolean', default: false },
       runs: { type: 'string', default: '5' },
       'no-drain3': { type: 'boolean', default: false },
@@ -88,35 +130,61 @@ async function main(): Promise<void> {
   });
   const dir = values.data;
   const runs = Math.max(1, Number(values.runs));
+  const sample = Math.max(1, Number(values.sample));
   const names = findSystems(dir);
   if (names.length === 0) throw new Error(`no <S>/<S>_2k.log with ground truth under ${dir}`);
+  const loaded = names.map((name) => loadSystem(dir, name));
+
+  const result: Record<string, unknown> = {};
+  let mode: HeaderMode;
+  if (values.formats !== undefined) {
+    mode = { kind: 'declared', formats: readFormats(values.formats) };
+    result['header'] = { mode: 'declared', formats: values.formats };
+  } else if (values.header === 'rules') {
+    mode = { kind: 'rules' };
+    result['header'] = { mode: 'rules' };
+  } else if (values.header === 'infer') {
+    const choice = chooseStability(loaded, sample);
+    mode = { kind: 'inferred', sample, stability: choice.chosen };
+    result['header'] = {
+      mode: 'inferred',
+      sample,
+      stabilityLOSO: choice.chosen,
+      agreementByStability: choice.table,
+    };
+  } else throw new Error(`--header must be infer or rules, not ${values.header}`);
+  const extractors = new Map(loaded.map((sys) => [sys.name, extractorFor(sys.name, mode)]));
 
   // One untimed pass over every system first: the figures are for a warmed-up process (a long-running
   // consumer), not for V8 compiling the parser.
-  const loaded = names.map((name) => loadSystem(dir, name));
-  for (const sys of loaded) parseSystem(sys);
+  for (const sys of loaded) parseSystem(sys, extractors.get(sys.name)!);
+
+  const missing = values['no-drain3'] ? 'not asked (--no-drain3)' : drain3Missing();
+  const first = new Map<string, OneRun>();
+  const secs = new Map<string, number[]>(names.map((n) => [n, []]));
+  const minerSecs = new Map<string, number[]>(names.map((n) => [n, []]));
+  const peerRuns: Drain3Result[] = [];
+  for (let r = 0; r < runs; r++) {
+    for (const sys of loaded) {
+      const run = parseSystem(sys, extractors.get(sys.name)!);
+      if (!first.has(sys.name)) first.set(sys.name, run);
+      secs.get(sys.name)!.push(run.seconds);
+      minerSecs.get(sys.name)!.push(run.minerSeconds);
+    }
+    if (missing === null) {
+      const messages = Object.fromEntries(names.map((n) => [n, first.get(n)!.messages]));
+      // Alternate which configuration goes first, so neither always runs on a machine warmed by the other.
+      const configs = r % 2 === 0 ? DRAIN3_CONFIGS : [...DRAIN3_CONFIGS].reverse();
+      peerRuns.push(await runDrain3(messages, { configs, mode: r === 0 ? 'accuracy' : 'speed' }));
+    }
+  }
 
   const systems: Record<string, SystemReport> = {};
-  const contentsFor: Record<string, string[]> = {};
-  const ours: Record<string, number[]> = {};
-  const gtFor: Record<string, string[]> = {};
   for (const sys of loaded) {
-    const name = sys.name;
-    let first: OneRun | null = null;
-    const secs: number[] = [];
-    const minerSecs: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      const run = parseSystem(sys);
-      if (first === null) first = run;
-      secs.push(run.seconds);
-      minerSecs.push(run.minerSeconds);
-    }
-    const run = first!;
+    const run = first.get(sys.name)!;
     const acc: Accuracy = evaluate(sys.templates, run.predicted);
-    let agree = 0;
-    for (let i = 0; i < sys.lines.length; i++) if (run.messages[i] === sys.contents[i]) agree++;
-    const seconds = median(secs);
-    systems[name] = {
+    const seconds = median(secs.get(sys.name)!);
+    systems[sys.name] = {
       GA: round(acc.GA),
       PA: round(acc.PA),
       FGA: round(acc.FGA),
@@ -124,67 +192,79 @@ async function main(): Promise<void> {
       lines: sys.lines.length,
       seconds: round(seconds, 5),
       linesPerSecond: Math.round(sys.lines.length / seconds),
-      minerLinesPerSecond: Math.round(sys.lines.length / median(minerSecs)),
-      headerAgreement: round(agree / sys.lines.length),
+      minerLinesPerSecond: Math.round(sys.lines.length / median(minerSecs.get(sys.name)!)),
+      headerAgreement: round(headerAgreement(sys, run.messages)),
+      timeShare: round(run.timeShare),
+      levelShare: round(run.levelShare),
+      format: run.format,
       templates: acc.predictedTemplates,
       groundTruthTemplates: acc.groundTruthTemplates,
+      ...(PUBLISHED_DRAIN[sys.name] ? { drainPublishedGA: PUBLISHED_DRAIN[sys.name]!.GA } : {}),
     };
-    contentsFor[name] = run.messages;
-    ours[name] = minerSecs;
-    gtFor[name] = sys.templates;
   }
-  const rows = Object.values(systems);
-  const average = averageOf(rows, ['GA', 'PA', 'FGA', 'FTA', 'headerAgreement']);
+  result['systems'] = systems;
+  result['average'] = averageOf(Object.values(systems), ['GA', 'PA', 'FGA', 'FTA', 'headerAgreement']);
+  result['belowPublishedDrainGA'] = Object.entries(systems)
+    .filter(([, s]) => s.drainPublishedGA !== undefined && s.GA < s.drainPublishedGA)
+    .map(([n]) => n);
 
-  const result: Record<string, unknown> = { systems, average };
-  if (!values['no-drain3']) {
-    const peer = await runDrain3(contentsFor, { repeat: runs, mode: 'accuracy' });
-    const drain3: Record<string, unknown> = {};
-    const d3rows: Array<{ GA: number; PA: number; FGA: number; FTA: number }> = [];
-    for (const name of names) {
-      const p = peer.systems[name]!;
-      const acc = evaluate(gtFor[name]!, p.templates ?? []);
-      const row = { GA: round(acc.GA), PA: round(acc.PA), FGA: round(acc.FGA), FTA: round(acc.FTA) };
-      d3rows.push(row);
-      drain3[name] = {
-        ...row,
-        linesPerSecond: Math.round(p.lines / median(p.seconds)),
-        templates: acc.predictedTemplates,
-      };
+  if (missing !== null) result['drain3'] = { missing };
+  else {
+    const drain3: Record<string, unknown> = { version: peerRuns[0]!.version };
+    const speedRatio: Record<string, number> = {};
+    for (const config of DRAIN3_CONFIGS) {
+      const rows: Record<string, unknown> = {};
+      const accRows: Array<{ GA: number; PA: number; FGA: number; FTA: number }> = [];
+      for (const sys of loaded) {
+        const p = peerRuns[0]!.configs[config][sys.name]!;
+        const acc = evaluate(sys.templates, p.templates ?? []);
+        const row = { GA: round(acc.GA), PA: round(acc.PA), FGA: round(acc.FGA), FTA: round(acc.FTA) };
+        accRows.push(row);
+        const rates = peerRuns.map(
+          (pr) => pr.configs[config][sys.name]!.lines / pr.configs[config][sys.name]!.seconds,
+        );
+        rows[sys.name] = { ...row, linesPerSecond: Math.round(median(rates)), clusters: p.clusters };
+      }
+      rows['average'] = averageOf(accRows, ['GA', 'PA', 'FGA', 'FTA']);
+      drain3[config] = rows;
+      speedRatio[config] = round(ratioOverRounds(config), 2);
     }
-    drain3['average'] = averageOf(d3rows, ['GA', 'PA', 'FGA', 'FTA']);
-    drain3['version'] = peer.version;
     result['drain3'] = drain3;
-    // Per run r: total lines over total seconds across systems, ours / Drain3's; median over runs.
+    result['speedRatio'] = speedRatio;
+  }
+
+  function ratioOverRounds(config: Drain3Config): number {
     const ratios: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      let lines = 0;
+    for (let r = 0; r < peerRuns.length; r++) {
       let ourSecs = 0;
       let theirSecs = 0;
-      for (const name of names) {
-        lines += systems[name]!.lines;
-        ourSecs += ours[name]![r]!;
-        theirSecs += peer.systems[name]!.seconds[r]!;
+      for (const n of names) {
+        ourSecs += minerSecs.get(n)![r]!;
+        theirSecs += peerRuns[r]!.configs[config][n]!.seconds;
       }
-      ratios.push(lines / ourSecs / (lines / theirSecs));
+      ratios.push(theirSecs / ourSecs);
     }
-    result['speedRatio'] = round(median(ratios), 2);
+    return median(ratios);
   }
 
   if (values.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
+  printTable(result, names);
+}
+
+function printTable(result: Record<string, unknown>, names: readonly string[]): void {
+  const systems = result['systems'] as Record<string, SystemReport>;
+  const d3 = (result['drain3'] ?? {}) as Record<string, Record<string, Record<string, number>>>;
   const pad = (s: string, n: number): string => s.padEnd(n);
   const num = (x: unknown): string => (typeof x === 'number' ? x.toFixed(3) : '-').padStart(7);
   console.log(
     pad('system', 11) +
-      '   GA      PA      FGA     FTA   header  miner l/s | Drain3 GA   PA     FGA    FTA   lines/s',
+      '   GA      PA      FGA     FTA   header   time  level  miner l/s | D3 GA  D3 PA  D3m GA D3m PA  Drain(pub) GA',
   );
-  const d3 = (result['drain3'] ?? {}) as Record<string, Record<string, number>>;
   for (const name of names) {
     const s = systems[name]!;
-    const d = d3[name];
     console.log(
       pad(name, 11) +
         num(s.GA) +
@@ -192,17 +272,18 @@ async function main(): Promise<void> {
         num(s.FGA) +
         num(s.FTA) +
         num(s.headerAgreement) +
+        num(s.timeShare) +
+        num(s.levelShare) +
         String(s.minerLinesPerSecond).padStart(10) +
         ' |' +
-        num(d?.['GA']) +
-        num(d?.['PA']) +
-        num(d?.['FGA']) +
-        num(d?.['FTA']) +
-        String(d?.['linesPerSecond'] ?? '-').padStart(9),
+        num(d3['default']?.[name]?.['GA']) +
+        num(d3['default']?.[name]?.['PA']) +
+        num(d3['masked']?.[name]?.['GA']) +
+        num(d3['masked']?.[name]?.['PA']) +
+        num(s.drainPublishedGA),
     );
   }
-  const a = average;
-  const da = d3['average'];
+  const a = result['average'] as Record<string, number>;
   console.log(
     pad('average', 11) +
       num(a['GA']) +
@@ -210,15 +291,20 @@ async function main(): Promise<void> {
       num(a['FGA']) +
       num(a['FTA']) +
       num(a['headerAgreement']) +
-      ' '.repeat(10) +
+      ' '.repeat(24) +
       ' |' +
-      num(da?.['GA']) +
-      num(da?.['PA']) +
-      num(da?.['FGA']) +
-      num(da?.['FTA']),
+      num(d3['default']?.['average']?.['GA']) +
+      num(d3['default']?.['average']?.['PA']) +
+      num(d3['masked']?.['average']?.['GA']) +
+      num(d3['masked']?.['average']?.['PA']),
   );
+  for (const name of names) console.log(`  ${pad(name, 10)} header: ${systems[name]!.format}`);
+  const header = result['header'] as Record<string, unknown>;
+  if (header['stabilityLOSO'])
+    console.log(`stability chosen leave-one-system-out: ${JSON.stringify(header['stabilityLOSO'])}`);
   if (result['speedRatio'] !== undefined)
-    console.log(`speed ratio (ours / Drain3, median of ${runs} runs): ${String(result['speedRatio'])}x`);
+    console.log(`speed ratio ours / Drain3 (median over rounds): ${JSON.stringify(result['speedRatio'])}`);
+  else console.log(`Drain3: ${String((result['drain3'] as { missing?: string }).missing)}`);
 }
 
 main().catch((e: unknown) => {

@@ -2,52 +2,92 @@
  * Lines per second of the template miner alone (no header parsing, no I/O) on one core, against Drain3 on the
  * same messages in the same run.
  *
- *   npx tsx --conditions=development services/telemetry-parse/bench/miner-speed.ts --data <loghub dir> [--lines 200000] [--runs 5]
+ *   npm run bench:miner-speed -- [--data ../shared/datasets/loghub] [--formats <file.json>] [--app-lines 200000]
+ *                                [--runs 5] [--no-drain3]
  *
- * Messages: the header-stripped messages of every loghub 2k system, concatenated and repeated until `--lines`.
- * Each run feeds all messages to a fresh miner; the figure is the median of `--runs` runs (one warm-up run
- * first, so the JIT has compiled the hot paths, as it would in a long-running consumer). Drain3 gets the same
- * messages with its default configuration plus standard masking (bench/drain3_peer.py).
+ * Two corpora, neither repeated (repeating a small corpus changes how a peer with masking behaves: its
+ * clusters grow with every repetition):
+ * - `loghub`: the messages of every development system's 2k lines as they are (16,000), header taken off by
+ *   the declared formats (`--formats`, default ../shared/datasets/loghub/formats.json) or, without that file,
+ *   by header inference;
+ * - `app`: the messages of `--app-lines` lines of the sample application's generated traffic (seeded, every
+ *   request with its own ids, users and timings).
+ * Each round feeds a corpus to a fresh miner (ours), then to Drain3 once per configuration (`default` as it
+ * ships, `masked` with its example config's masking), so the sides alternate; one untimed warm-up round of ours
+ * first (a long-running consumer is warm). Figures: medians over `--runs` rounds; speedRatio.<config> = median
+ * over rounds of our lines/s over Drain3's in that round.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { parseTextHeader } from '../src/header/index.js';
+import { generateTraffic } from '@self-healing/sample-service';
 import { TemplateMiner, type MinerOptions } from '../src/mining/index.js';
 import { findSystems, loadSystem } from './lib/loghub-data.js';
 import { median } from './lib/metrics.js';
-import { runDrain3 } from './lib/drain3.js';
+import { DRAIN3_CONFIGS, drain3Missing, runDrain3, type Drain3Config } from './lib/drain3.js';
+import { chooseStability, extractorFor, readFormats, type HeaderMode } from './lib/headers.js';
 
 export interface MinerSpeedOptions {
   /** Directory with `<S>/<S>_2k.log` files. */
   data: string;
-  /** Corpus size after repetition. Default 200_000. */
-  lines?: number;
-  /** Timed runs (median reported). Default 5. */
+  /** Declared formats (system -> format); default `<data>/formats.json` when it exists. */
+  formats?: string;
+  /** Lines of generated sample-application traffic. Default 200_000. */
+  appLines?: number;
+  /** Timed rounds (median reported). Default 5. */
   runs?: number;
   /** Also run Drain3 for the ratio. Default true. */
   drain3?: boolean;
   minerOptions?: MinerOptions;
 }
 
-export interface MinerSpeedResult {
+export interface CorpusResult {
   lines: number;
-  runs: number;
   linesPerSecond: number;
   runLinesPerSecond: number[];
   templates: number;
-  drain3: { linesPerSecond: number; runLinesPerSecond: number[]; version: string } | null;
-  /** Our median lines/s over Drain3's median lines/s. */
-  speedRatio: number | null;
+  drain3: Partial<
+    Record<Drain3Config, { linesPerSecond: number; runLinesPerSecond: number[]; clusters: number }>
+  >;
+  /** Median over rounds of our lines/s over Drain3's, per configuration. */
+  speedRatio: Partial<Record<Drain3Config, number>>;
 }
 
-export function loadMessages(data: string, lines: number): string[] {
-  const base: string[] = [];
-  for (const name of findSystems(data)) {
-    for (const line of loadSystem(data, name).lines) base.push(parseTextHeader(line).message);
-  }
-  if (base.length === 0) throw new Error(`no loghub systems under ${data}`);
+export interface MinerSpeedResult {
+  runs: number;
+  corpora: Record<string, CorpusResult>;
+  drain3: { version: string } | { missing: string };
+}
+
+/** The development systems' messages, each line once, header off as declared (or inferred). */
+export function loghubMessages(data: string, formats?: string): string[] {
+  const systems = findSystems(data).map((name) => loadSystem(data, name));
+  if (systems.length === 0) throw new Error(`no loghub systems under ${data}`);
+  const path = formats ?? join(data, 'formats.json');
+  const mode: HeaderMode = existsSync(path)
+    ? { kind: 'declared', formats: readFormats(path) }
+    : { kind: 'inferred', sample: 200, stability: chooseStability(systems, 200).chosen };
+  return systems.flatMap((sys) => extractorFor(sys.name, mode)(sys.lines).messages);
+}
+
+/** Messages of the sample application's generated traffic (pino JSON lines: the `msg` field). */
+export function appMessages(lines: number): string[] {
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const rate = 200;
+  const traffic = generateTraffic({
+    seed: 7,
+    start,
+    durationMs: Math.ceil(lines / rate) * 1000,
+    ratePerSecond: rate / 6,
+    faults: [],
+  });
   const out: string[] = [];
-  while (out.length < lines) out.push(base[out.length % base.length]!);
+  for (const line of traffic.lines) {
+    if (out.length >= lines) break;
+    const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+    if (typeof msg === 'string') out.push(msg);
+  }
   return out;
 }
 
@@ -62,39 +102,58 @@ function timeOnce(
   return { seconds, templates: miner.stats().templates };
 }
 
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
 export async function measureMinerSpeed(opts: MinerSpeedOptions): Promise<MinerSpeedResult> {
-  const lines = opts.lines ?? 200_000;
   const runs = opts.runs ?? 5;
-  const messages = loadMessages(opts.data, lines);
-  timeOnce(messages, opts.minerOptions); // warm-up
-  const rates: number[] = [];
-  let templates = 0;
-  for (let r = 0; r < runs; r++) {
-    const t = timeOnce(messages, opts.minerOptions);
-    rates.push(messages.length / t.seconds);
-    templates = t.templates;
-  }
-  const ours = median(rates);
-  let drain3: MinerSpeedResult['drain3'] = null;
-  if (opts.drain3 ?? true) {
-    const peer = await runDrain3({ corpus: messages }, { repeat: runs, mode: 'speed' });
-    const p = peer.systems['corpus']!;
-    const theirRates = p.seconds.map((s) => p.lines / s);
-    drain3 = {
-      linesPerSecond: Math.round(median(theirRates)),
-      runLinesPerSecond: theirRates.map(Math.round),
-      version: peer.version,
-    };
-  }
-  return {
-    lines: messages.length,
-    runs,
-    linesPerSecond: Math.round(ours),
-    runLinesPerSecond: rates.map(Math.round),
-    templates,
-    drain3,
-    speedRatio: drain3 === null ? null : Math.round((ours / drain3.linesPerSecond) * 100) / 100,
+  const corpora: Record<string, string[]> = {
+    loghub: loghubMessages(opts.data, opts.formats),
+    app: appMessages(opts.appLines ?? 200_000),
   };
+  const missing = (opts.drain3 ?? true) ? drain3Missing() : 'not asked';
+  let version = '';
+  const out: Record<string, CorpusResult> = {};
+  for (const [name, messages] of Object.entries(corpora)) {
+    timeOnce(messages, opts.minerOptions); // warm-up
+    const ours: number[] = [];
+    const theirs: Record<Drain3Config, number[]> = { default: [], masked: [] };
+    const clusters: Record<Drain3Config, number> = { default: 0, masked: 0 };
+    let templates = 0;
+    for (let r = 0; r < runs; r++) {
+      const t = timeOnce(messages, opts.minerOptions);
+      ours.push(messages.length / t.seconds);
+      templates = t.templates;
+      if (missing !== null) continue;
+      const configs = r % 2 === 0 ? DRAIN3_CONFIGS : [...DRAIN3_CONFIGS].reverse();
+      const peer = await runDrain3({ [name]: messages }, { configs, mode: 'speed' });
+      version = peer.version;
+      for (const c of DRAIN3_CONFIGS) {
+        const p = peer.configs[c][name]!;
+        theirs[c].push(p.lines / p.seconds);
+        clusters[c] = p.clusters;
+      }
+    }
+    const result: CorpusResult = {
+      lines: messages.length,
+      linesPerSecond: Math.round(median(ours)),
+      runLinesPerSecond: ours.map(Math.round),
+      templates,
+      drain3: {},
+      speedRatio: {},
+    };
+    if (missing === null) {
+      for (const c of DRAIN3_CONFIGS) {
+        result.drain3[c] = {
+          linesPerSecond: Math.round(median(theirs[c])),
+          runLinesPerSecond: theirs[c].map(Math.round),
+          clusters: clusters[c],
+        };
+        result.speedRatio[c] = round2(median(ours.map((o, r) => o / theirs[c][r]!)));
+      }
+    }
+    out[name] = result;
+  }
+  return { runs, corpora: out, drain3: missing === null ? { version } : { missing } };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -102,14 +161,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     args: process.argv.slice(2),
     options: {
       data: { type: 'string', default: '../shared/datasets/loghub' },
-      lines: { type: 'string', default: '200000' },
+      formats: { type: 'string' },
+      'app-lines': { type: 'string', default: '200000' },
       runs: { type: 'string', default: '5' },
       'no-drain3': { type: 'boolean', default: false },
     },
   });
   measureMinerSpeed({
     data: values.data,
-    lines: Number(values.lines),
+    ...(values.formats !== undefined ? { formats: values.formats } : {}),
+    appLines: Number(values['app-lines']),
     runs: Number(values.runs),
     drain3: !values['no-drain3'],
   })

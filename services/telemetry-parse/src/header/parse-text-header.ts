@@ -1,4 +1,5 @@
 import type { Level } from '@self-healing/schemas';
+import { levelOfHeaderWord, levelOfLetter } from '../normalize/level.js';
 import { matchTimestamp, toEpochMs, type EpochDefaults } from './timestamp.js';
 
 export interface TextHeader {
@@ -24,56 +25,8 @@ export interface HeaderOptions {
   defaultDateMs?: number | null;
 }
 
-const LEVEL_WORDS: ReadonlyMap<string, Level> = new Map<string, Level>([
-  ['trace', 'trace'],
-  ['finest', 'trace'],
-  ['finer', 'trace'],
-  ['debug', 'debug'],
-  ['dbg', 'debug'],
-  ['fine', 'debug'],
-  ['verbose', 'debug'],
-  ['info', 'info'],
-  ['information', 'info'],
-  ['informational', 'info'],
-  ['notice', 'info'],
-  ['config', 'info'],
-  ['warn', 'warn'],
-  ['warning', 'warn'],
-  ['error', 'error'],
-  ['err', 'error'],
-  ['severe', 'error'],
-  ['crit', 'fatal'],
-  ['critical', 'fatal'],
-  ['alert', 'fatal'],
-  ['emerg', 'fatal'],
-  ['emergency', 'fatal'],
-  ['fatal', 'fatal'],
-  ['panic', 'fatal'],
-]);
-
-/**
- * Level from a bare word. Without brackets only upper-case words count (`INFO`, `WARN`), because a message may
- * well begin with an ordinary word such as "error"; inside brackets or angle brackets any case counts.
- */
-function levelOf(word: string, bracketed: boolean, capitalisedOk = false): Level | null {
-  if (word.length < 3 || word.length > 13) return null;
-  if (!bracketed && word !== word.toUpperCase()) {
-    // `Info`, `Warning` as whole header fields (Windows CBS style) only where the caller allows it.
-    const cap = word[0]! + word.slice(1).toLowerCase();
-    if (!capitalisedOk || word !== cap) return null;
-  }
-  return LEVEL_WORDS.get(word.toLowerCase()) ?? null;
-}
-
-/** One-letter levels of logcat and glog (`V D I W E F`), accepted only right after a pid. */
-const LETTER_LEVELS: ReadonlyMap<string, Level> = new Map<string, Level>([
-  ['V', 'trace'],
-  ['D', 'debug'],
-  ['I', 'info'],
-  ['W', 'warn'],
-  ['E', 'error'],
-  ['F', 'fatal'],
-]);
+/** Level words come from the one vocabulary of normalize/level.ts. */
+const levelOf = levelOfHeaderWord;
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9;
@@ -307,8 +260,7 @@ export function parseTextHeader(line: string, options: HeaderOptions = {}): Text
     }
     const end = tokenEnd(s, i);
     const tok = s.slice(i, end);
-    const letter =
-      tok.length === 1 && cur.process !== null && cur.level === null ? LETTER_LEVELS.get(tok) : undefined;
+    const letter = tok.length === 1 && cur.process !== null && cur.level === null ? levelOfLetter(tok) : null;
     const lv =
       letter ??
       levelOf(

@@ -51,6 +51,16 @@ const SHAPES: readonly string[] = [
   '<yyyy>-<MM>-<dd>T<HH>:<mm>:<ss><Z>',
   '<yyyy>-<MM>-<dd> <HH>:<mm>:<ss>.?<SSS><Z>',
   '<yyyy>-<MM>-<dd> <HH>:<mm>:<ss><Z>',
+  // ISO 8601 written with other separators: `2005-06-03-15.42.50.675872`, `2017-05-16_13:53:08`.
+  '<yyyy>-<MM>-<dd>-<HH>.<mm>.<ss>.?<SSS>',
+  '<yyyy>-<MM>-<dd>-<HH>.<mm>.<ss>',
+  '<yyyy>-<MM>-<dd>-<HH>:<mm>:<ss>.?<SSS>',
+  '<yyyy>-<MM>-<dd>-<HH>:<mm>:<ss>',
+  '<yyyy>-<MM>-<dd>_<HH>:<mm>:<ss>.?<SSS>',
+  '<yyyy>-<MM>-<dd>_<HH>:<mm>:<ss>',
+  '<yyyy>.<MM>.<dd> <HH>:<mm>:<ss>.?<SSS>',
+  '<yyyy>/<MM>/<dd>T<HH>:<mm>:<ss>.?<SSS><Z>',
+  '<yyyy>/<MM>/<dd>T<HH>:<mm>:<ss><Z>',
   '<yyyy>/<MM>/<dd> <HH>:<mm>:<ss>.?<SSS>',
   '<yyyy>/<MM>/<dd> <HH>:<mm>:<ss>',
   '<yyyy>.<MM>.<dd> <HH>:<mm>:<ss>',
@@ -314,4 +324,171 @@ export function toEpochMs(f: TimestampFields, d: EpochDefaults): number | null {
   const local = base + ((f.hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis;
   const offset = f.offsetMinutes ?? d.defaultOffsetMinutes;
   return local - offset * 60_000;
+}
+
+/**
+ * Shapes read only as a whole field (a declared or inferred time field), never at the head of a free line:
+ * a bare date there is as likely to be message text.
+ */
+const FIELD_ONLY_SHAPES: readonly string[] = [
+  '<yyyy>-<MM>-<dd>',
+  '<yyyy>.<MM>.<dd>',
+  '<yyyy>/<MM>/<dd>',
+  '<yyyy><MM><dd>',
+  '<dd>/<MMM>/<yyyy>',
+  '<MMM> <d> <yyyy>',
+];
+const FIELD_ONLY_PATTERNS: readonly PatternItem[][] = FIELD_ONLY_SHAPES.map(compile);
+
+export interface TimeFieldMatch {
+  fields: TimestampFields;
+  /** Whether the text had a date, a time of day and a fraction: choose the most precise of several fields. */
+  hasDate: boolean;
+  hasTime: boolean;
+  hasFraction: boolean;
+  /** Epoch ms when the text was an epoch number (no zone or year to apply). */
+  epochMs: number | null;
+}
+
+/** Ranks time fields: a full date and time beats a date, a year beats none, a fraction breaks ties. */
+export function precisionOf(m: TimeFieldMatch): number {
+  return (
+    (m.hasTime ? 8 : 0) + (m.hasDate ? 4 : 0) + (m.fields.year !== null ? 2 : 0) + (m.hasFraction ? 1 : 0)
+  );
+}
+
+function describe(
+  fields: TimestampFields,
+  items: readonly PatternItem[],
+  epochMs: number | null,
+): TimeFieldMatch {
+  let hasTime = false;
+  let hasFraction = false;
+  for (const it of items) {
+    if ('field' in it && it.field === 'HH') hasTime = true;
+    if ('field' in it && it.field === 'SSS') hasFraction = true;
+  }
+  return { fields, hasDate: fields.month !== 0, hasTime, hasFraction, epochMs };
+}
+
+const EPOCH = /^(\d{10}|\d{13})(?:\.(\d{1,9}))?$/;
+
+function fromEpochMs(ms: number, hasFraction: boolean): TimeFieldMatch {
+  const d = new Date(ms);
+  const fields: TimestampFields = {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    millis: d.getUTCMilliseconds(),
+    offsetMinutes: 0,
+  };
+  return { fields, hasDate: true, hasTime: true, hasFraction, epochMs: ms };
+}
+
+/** Epoch seconds (10 digits) or milliseconds (13 digits), optionally with a fraction. */
+function epochField(text: string): TimeFieldMatch | null {
+  const m = EPOCH.exec(text);
+  if (m === null) return null;
+  const whole = Number(m[1]);
+  const fraction = m[2] === undefined ? 0 : Number(`0.${m[2]}`);
+  const seconds = m[1]!.length === 10;
+  const ms = seconds ? Math.round((whole + fraction) * 1000) : whole + Math.round(fraction);
+  return fromEpochMs(ms, !seconds || m[2] !== undefined);
+}
+
+/**
+ * Reads a whole field as a time: one of the line-head shapes, a field-only date shape, or an epoch number; the
+ * whole text must be consumed. With `layout` (compiled by `compileLayout`) only that layout is tried.
+ */
+export function readTimeField(text: string, layout?: CompiledLayout): TimeFieldMatch | null {
+  const t = text.length > 2 && text[0] === '[' && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (layout !== undefined) {
+    if (layout.epoch !== null) {
+      if (!/^\d{1,16}(\.\d{1,9})?$/.test(t)) return null;
+      return fromEpochMs(Math.round(Number(t) * layout.epoch), layout.epoch === 1 || t.includes('.'));
+    }
+    const m = matchPattern(t, 0, layout.items);
+    return m !== null && m.end === t.length ? describe(m.fields, layout.items, null) : null;
+  }
+  const epoch = epochField(t);
+  if (epoch !== null) return epoch;
+  for (const items of PATTERNS) {
+    const m = matchPattern(t, 0, items);
+    if (m !== null && m.end === t.length) return describe(m.fields, items, null);
+  }
+  for (const items of FIELD_ONLY_PATTERNS) {
+    const m = matchPattern(t, 0, items);
+    if (m !== null && m.end === t.length) return describe(m.fields, items, null);
+  }
+  return null;
+}
+
+export interface CompiledLayout {
+  items: PatternItem[];
+  /** For `epoch` / `epoch_millis` layouts: the factor from the number to ms; null otherwise. */
+  epoch: number | null;
+}
+
+/** Letters of a Java/Joda-style layout, longest first, and the scanner field each stands for. */
+const LAYOUT_LETTERS: ReadonlyArray<[string, Field]> = [
+  ['yyyy', 'yyyy'],
+  ['yy', 'yy'],
+  ['MMMM', 'MMM'],
+  ['MMM', 'MMM'],
+  ['MM', 'MM'],
+  ['M', 'M'],
+  ['dd', 'dd'],
+  ['d', 'd'],
+  ['EEEE', 'EEE'],
+  ['EEE', 'EEE'],
+  ['HH', 'HH'],
+  ['H', 'HH'],
+  ['mm', 'mm'],
+  ['ss', 'ss'],
+  ['XXX', 'Z'],
+  ['XX', 'Z'],
+  ['X', 'Z'],
+  ['ZZ', 'Z'],
+  ['Z', 'Z'],
+];
+
+/**
+ * Compiles a declared time layout: Java/Joda letters (`yyyy-MM-dd HH:mm:ss.SSS`, `MMM d HH:mm:ss`,
+ * `dd/MMM/yyyy:HH:mm:ss Z`; any run of `S` is the fraction; text in single quotes is literal), or `epoch`
+ * (seconds) / `epoch_millis`. Throws on letters it does not know, so a typo is reported when the format is
+ * declared rather than as unreadable times later.
+ */
+export function compileLayout(layout: string): CompiledLayout {
+  if (layout === 'epoch' || layout === 'epoch_seconds') return { items: [], epoch: 1000 };
+  if (layout === 'epoch_millis' || layout === 'epoch_ms') return { items: [], epoch: 1 };
+  const items: PatternItem[] = [];
+  let i = 0;
+  while (i < layout.length) {
+    const c = layout[i]!;
+    if (c === "'") {
+      const close = layout.indexOf("'", i + 1);
+      if (close < 0) throw new Error(`time layout ${JSON.stringify(layout)}: unclosed quote`);
+      for (const ch of layout.slice(i + 1, close)) items.push({ lit: ch });
+      i = close + 1;
+      continue;
+    }
+    if (c === 'S') {
+      while (layout[i] === 'S') i++;
+      items.push({ field: 'SSS' });
+      continue;
+    }
+    if (/[A-Za-z]/.test(c)) {
+      const hit = LAYOUT_LETTERS.find(([letters]) => layout.startsWith(letters, i));
+      if (hit === undefined) throw new Error(`time layout ${JSON.stringify(layout)}: unknown letter ${c}`);
+      items.push({ field: hit[1] });
+      i += hit[0].length;
+      continue;
+    }
+    items.push({ lit: c });
+    i++;
+  }
+  return { items, epoch: null };
 }

@@ -13,6 +13,7 @@ const NAMES: Record<string, Level> = {
   finer: 'trace',
   verbose: 'trace',
   vrb: 'trace',
+  v: 'trace',
   all: 'trace',
   debug: 'debug',
   dbg: 'debug',
@@ -92,6 +93,37 @@ export function normalizeLevel(value: string | number | null | undefined, scale?
     .replace(/\d+$/, '')
     .trim();
   return NAMES[word] ?? null;
+}
+
+/**
+ * Words that name a level wherever they stand at the head of a line. The rest of the vocabulary (single letters,
+ * `log`, `ok`, `default`, `all`, `off`, `success`) names a level only in a field declared or inferred as the level:
+ * as a bare word it is more often prose.
+ */
+const BARE_WORDS: ReadonlySet<string> = new Set(
+  Object.keys(NAMES).filter(
+    (w) => w.length >= 3 && !['log', 'all', 'off', 'default', 'success', 'inf', 'trc'].includes(w),
+  ),
+);
+
+/**
+ * The level a header token names, or null. Upper-case words (`INFO`, `SEVERE`, `CRIT`) always count; a
+ * capitalised word (`Info`, `Warning`) counts when `capitalised` allows it; a lower-case one only inside
+ * brackets (`[notice]`, `<warn>`), since a message may well begin with an ordinary word such as "error".
+ */
+export function levelOfHeaderWord(word: string, bracketed: boolean, capitalised = false): Level | null {
+  if (word.length < 3 || word.length > 13) return null;
+  if (!bracketed && word !== word.toUpperCase()) {
+    const cap = word[0]! + word.slice(1).toLowerCase();
+    if (!capitalised || word !== cap) return null;
+  }
+  const lower = word.toLowerCase();
+  return BARE_WORDS.has(lower) ? (NAMES[lower] ?? null) : null;
+}
+
+/** One-letter levels of logcat and glog (`V D I W E F`): a level only where the position says so. */
+export function levelOfLetter(letter: string): Level | null {
+  return letter.length === 1 && 'VDIWEF'.includes(letter) ? (NAMES[letter.toLowerCase()] ?? null) : null;
 }
 
 export function isErrorLevel(level: Level): boolean {
