@@ -12,6 +12,7 @@ import {
   NS as INCIDENT_NS,
 } from './avro/incident.js';
 import { learningTrackPayloads, NS as LEARNING_NS } from './avro/learning.js';
+import { DeploymentRecorded as DeploymentRecordedSchema } from './avro/target.js';
 import { telemetryParsePayloads, NS as TELEMETRY_NS } from './avro/telemetry.js';
 import { validationRunPayloads, NS as VALIDATION_NS } from './avro/validation.js';
 import type { SequenceId } from './sequences.js';
@@ -174,6 +175,12 @@ export function isEventOf<T extends EventType>(
 export const incidentStateFullName = fullNameOf(IncidentStateSchema);
 export const incidentStateSubject = subjectFor(topicNames.incidentState, incidentStateFullName);
 
+/** The record of the public deployments topic (not an event: upstream CD systems publish it too). */
+export type DeploymentRecorded = AvroType<typeof DeploymentRecordedSchema>;
+export const deploymentRecordedFullName = fullNameOf(DeploymentRecordedSchema);
+export const deploymentRecordedSubject = subjectFor(topicNames.deployments, deploymentRecordedFullName);
+export const deploymentRecordedSchema = toAvsc(DeploymentRecordedSchema) as object;
+
 export interface RegistrySchema {
   readonly subject: string;
   readonly topic: TopicName;
@@ -196,6 +203,13 @@ export function eventSchemas(): readonly RegistrySchema[] {
       topic: topicNames.incidentState,
       fullName: incidentStateFullName,
       schema: toAvsc(IncidentStateSchema) as object,
+      type: null,
+    },
+    {
+      subject: deploymentRecordedSubject,
+      topic: topicNames.deployments,
+      fullName: deploymentRecordedFullName,
+      schema: deploymentRecordedSchema,
       type: null,
     },
   ];

@@ -42,6 +42,7 @@ export type {
   IncidentState,
   PayloadOf,
   PayloadSchemaOf,
+  DeploymentRecorded,
   RegistrySchema,
   StageEvent,
 } from './events.js';
@@ -54,6 +55,9 @@ export {
   eventTypesOnTopic,
   incidentStateFullName,
   incidentStateSubject,
+  deploymentRecordedFullName,
+  deploymentRecordedSchema,
+  deploymentRecordedSubject,
   isEventOf,
   isEventType,
   subjectFor,

@@ -36,6 +36,7 @@ export const topicNames = {
   incidents: 'selfhealing.incidents',
   incidentState: 'selfhealing.incidents.state',
   deadLetter: 'selfhealing.deadletter',
+  deployments: 'selfhealing.deployments',
 } as const;
 
 export type TopicName = (typeof topicNames)[keyof typeof topicNames];
@@ -133,6 +134,16 @@ export const topicSpecs = {
     description:
       'Latest state of every incident (IncidentState), written by the projector after each change. Compacted: a new subscriber reads the current state of all incidents without replaying the event log.',
     config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(60 * 60 * 1000) },
+  },
+  [topicNames.deployments]: {
+    name: topicNames.deployments,
+    key: 'The service and environment, `<service>/<environment>`: the deployments of one service stay in order.',
+    partitions: 3,
+    valueFormat: 'avro',
+    visibility: 'public',
+    description:
+      "DeploymentRecorded: every deploy, canary, traffic shift, promotion and rollback of a watched service, by the project's deployer (healctl target) or by any upstream CD system, which may publish the same record itself (schema selfhealing.target.DeploymentRecorded). The later stages read it to tell which commit served when.",
+    config: days(90),
   },
   [topicNames.deadLetter]: {
     name: topicNames.deadLetter,

@@ -48,7 +48,12 @@ function problemsOf(issues: readonly ZodIssue[]): CatalogueProblem[] {
 /** Validates a parsed catalogue; throws a CatalogueError listing every bad field. */
 export function validateCatalogue(value: unknown, source = 'catalogue'): Catalogue {
   const result = Catalogue.safeParse(value);
-  if (!result.success) throw new CatalogueError(source, problemsOf(result.error.issues));
+  if (!result.success) {
+    // One line per field: a URL that is no URL also fails the scheme check, which says nothing more.
+    const seen = new Set<string>();
+    const problems = problemsOf(result.error.issues).filter((p) => !seen.has(p.path) && seen.add(p.path));
+    throw new CatalogueError(source, problems);
+  }
   return result.data;
 }
 
