@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { PermanentError } from '../errors.js';
 
 export interface OffsetRange {
   partition: number;
@@ -37,10 +38,12 @@ export async function readRanges(
     const bounds = await admin.fetchTopicOffsets(topic);
     for (const r of pending.values()) {
       const b = bounds.find((x) => x.partition === r.partition);
-      if (!b) throw new Error(`${topic} has no partition ${r.partition}`);
+      if (!b) throw new PermanentError(`${topic} has no partition ${r.partition}`, 'no-such-partition');
       if (r.fromOffset < Number(b.low) || r.toOffset > Number(b.high)) {
-        throw new Error(
+        // Retrying cannot make the log hold other offsets.
+        throw new PermanentError(
           `${topic}[${r.partition}] holds offsets ${b.low}..${b.high}, not ${r.fromOffset}..${r.toOffset} (retention may have removed them)`,
+          'offsets-out-of-range',
         );
       }
     }
