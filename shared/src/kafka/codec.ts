@@ -24,7 +24,11 @@ export class RegistryCodec implements EventCodec {
   private readonly contracts = new Map<string, EventContract>();
   private readonly ids = new Map<string, number>();
 
-  constructor(registryUrl: string, contracts: Iterable<EventContract>) {
+  constructor(
+    private readonly registryUrl: string,
+    contracts: Iterable<EventContract>,
+    private readonly retry: RegistrationRetry = DEFAULT_REGISTRATION_RETRY,
+  ) {
     this.registry = new SchemaRegistry({ host: registryUrl });
     for (const c of contracts) this.contracts.set(c.type, c);
   }
@@ -40,22 +44,56 @@ export class RegistryCodec implements EventCodec {
     if (known !== undefined) return known;
     const contract = this.contracts.get(type);
     if (!contract) throw new PermanentError(`no contract for event type ${type}`, 'unknown-type');
-    const { id } = await this.registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(contract.schema) },
-      { subject: contract.subject, compatibility: COMPATIBILITY.BACKWARD },
-    );
+    const id = await this.register(contract.subject, contract.schema);
     this.ids.set(type, id);
     return id;
+  }
+
+  /**
+   * Registers a schema under a subject with BACKWARD compatibility, safe when several services start at once.
+   * Registering the same schema again is idempotent (the registry returns its id). The race is in the client:
+   * it registers a new subject first and sets its compatibility after, so a second instance that reads the
+   * subject's configuration in between finds the registry's default (NONE) and refuses. That refusal, and a
+   * registry that is still starting (5xx, refused connections), are retried with backoff; a subject left at NONE
+   * once the retries are spent is set to BACKWARD (a PUT, idempotent), the compatibility every subject of the
+   * catalogue is documented to have. Any other refusal (an incompatible schema) fails at once.
+   */
+  private async register(subject: string, schema: object): Promise<number> {
+    let delay = this.retry.initialDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { id } = await this.registry.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+          { subject, compatibility: COMPATIBILITY.BACKWARD },
+        );
+        return id;
+      } catch (error) {
+        const race = isStartupRace(error);
+        if (!race && !isRegistryUnavailable(error)) throw error;
+        if (attempt >= this.retry.attempts) throw error;
+        if (race && attempt >= this.retry.attemptsBeforeSettingCompatibility)
+          await this.setBackwardCompatibility(subject);
+        await sleep(delay * (0.5 + Math.random()));
+        delay = Math.min(delay * 2, this.retry.maxDelayMs);
+      }
+    }
+  }
+
+  private async setBackwardCompatibility(subject: string): Promise<void> {
+    const response = await fetch(`${this.registryUrl}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: COMPATIBILITY.BACKWARD }),
+    });
+    if (!response.ok)
+      throw new Error(`setting ${subject} to BACKWARD: ${response.status} ${await response.text()}`);
   }
 
   /** A record that is not an event (e.g. a compacted topic's current-state value), under its own subject. */
   async encodeRecord(subject: string, schema: object, value: unknown): Promise<Buffer> {
     let id = this.ids.get(`subject:${subject}`);
     if (id === undefined) {
-      ({ id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject, compatibility: COMPATIBILITY.BACKWARD },
-      ));
+      id = await this.register(subject, schema);
       this.ids.set(`subject:${subject}`, id);
     }
     return this.registry.encode(id, asAvroValue(value));
@@ -87,6 +125,44 @@ export class RegistryCodec implements EventCodec {
     }
     return event;
   }
+}
+
+export interface RegistrationRetry {
+  attempts: number;
+  /** Attempts that wait for the other instance to set the compatibility before this one sets it. */
+  attemptsBeforeSettingCompatibility: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** About 20 s in all: a registry that starts with the services is up by then. */
+export const DEFAULT_REGISTRATION_RETRY: RegistrationRetry = {
+  attempts: 12,
+  attemptsBeforeSettingCompatibility: 3,
+  initialDelayMs: 100,
+  maxDelayMs: 3_000,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The client's refusal when a subject another instance has just registered still has the default NONE. */
+export function isStartupRace(error: unknown): boolean {
+  return (
+    (error as Error)?.name === 'ConfluentSchemaRegistryCompatibilityError' &&
+    /!= NONE\)/.test((error as Error).message)
+  );
+}
+
+/** A registry that is not (yet) answering: refused connections, 5xx, a conflict between concurrent writes. */
+export function isRegistryUnavailable(error: unknown): boolean {
+  const e = error as { status?: unknown; code?: unknown; cause?: { code?: unknown }; message?: unknown };
+  if (typeof e?.status === 'number')
+    return e.status >= 500 || (e.status === 409 && !/incompatible/i.test(String(e.message)));
+  const code = e?.code ?? e?.cause?.code;
+  return (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code)
+  );
 }
 
 /** avsc writes `bytes` only from Buffers; our types say Uint8Array (what sketches and decoders produce). */
