@@ -23,6 +23,21 @@ export function testEndpoints(): Endpoints {
 }
 
 /**
+ * The forge (Gitea from the local launcher, or FORGE_URL + FORGE_TOKEN from the environment) and its admin token.
+ * Tests that need one fail with this message when it is missing rather than skip silently.
+ */
+export function testForge(): NonNullable<Endpoints['forge']> {
+  const forge = testEndpoints().forge;
+  if (!forge) {
+    throw new Error(
+      'no forge: the endpoints came without one. Let the local launcher start Gitea (`npm run infra -- up`, the ' +
+        'default), or set FORGE_URL and FORGE_TOKEN (an admin token) next to the other endpoint variables.',
+    );
+  }
+  return forge;
+}
+
+/**
  * A name no other test (or earlier run against the same servers) uses, for topics, consumer groups, subjects and
  * databases. Only [a-z0-9_] after the prefix, and short enough for MongoDB database names (max 63 bytes).
  */

@@ -10,7 +10,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const resolved = await resolveEndpoints({ log: (l) => process.stderr.write(`[infra] ${l}\n`) });
   process.stderr.write(
     `[infra] endpoints from ${resolved.source} in ${Date.now() - t0} ms: kafka ${resolved.endpoints.kafkaBrokers.join(',')}, ` +
-      `registry ${resolved.endpoints.schemaRegistryUrl}, mongodb ${resolved.endpoints.mongodbUri}\n`,
+      `registry ${resolved.endpoints.schemaRegistryUrl}, mongodb ${resolved.endpoints.mongodbUri}, ` +
+      `forge ${resolved.endpoints.forge?.url ?? '(none)'}\n`,
   );
   project.provide('endpoints', resolved.endpoints);
   return async () => {
