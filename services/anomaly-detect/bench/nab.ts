@@ -17,6 +17,9 @@
  * artificialNoAnomaly files, copied from numenta/NAB's `labels/combined_windows.json` (MIT), because the shared copy
  * carries windows for realAWSCloudwatch only. Files with no windows anywhere are listed as `unlabelled` and not
  * scored (a missing label is not "no anomaly").
+ * --resample <minutes> scores every series at that coarser cadence (bucket means, windows widened to whole buckets):
+ * labelled data at another sampling interval.
+ * --options '<json>' overrides detector options (ablations; the reported scores are of the defaults without it).
  * --detector picks the product (`robustSeasonal`, the default) or one of the ablations and baselines it was
  * compared with (see DETECTORS). --no-write skips the results files.
  * --check-published recomputes the normalised AWS-subset scores of NAB's 16 published detectors from their per-file
@@ -57,6 +60,7 @@ import {
   parseNabDataCsv,
   parsePublishedScoresCsv,
   probationaryLength,
+  resampleSeries,
   windowLabels,
 } from './nab/index.js';
 import type { SeriesDetectorOptions } from '../src/performance/index.js';
@@ -295,6 +299,8 @@ function main(): void {
       'check-published': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       thresholds: { type: 'string' },
+      options: { type: 'string' },
+      resample: { type: 'string' },
       categories: { type: 'string' },
       labels: { type: 'string', default: DEFAULT_EXTRA_LABELS },
       split: { type: 'string' },
@@ -309,6 +315,11 @@ function main(): void {
   const scorer = DETECTORS[detectorName];
   if (!scorer)
     throw new Error(`unknown --detector ${detectorName}; one of ${Object.keys(DETECTORS).join(', ')}`);
+  const detectorOptions = (
+    args.options === undefined ? {} : JSON.parse(args.options)
+  ) as Partial<SeriesDetectorOptions>;
+  const resampleMs = args.resample === undefined ? undefined : Number(args.resample) * 60_000;
+  if (resampleMs !== undefined && !(resampleMs > 0)) throw new Error('--resample takes minutes > 0');
   const fixed = args.thresholds === undefined ? undefined : parseThresholds(args.thresholds);
   const onlyCategories = args.categories?.split(',').map((c) => c.trim());
   if (args.split !== undefined && !isSplitHalf(args.split))
@@ -321,13 +332,17 @@ function main(): void {
   for (const path of listCsv(join(dataDir, 'data'))) {
     const relativePath = relative(join(dataDir, 'data'), path).split('\\').join('/');
     if (onlyCategories && !onlyCategories.includes(categoryOf(relativePath))) continue;
-    const windows = windowsByFile[relativePath];
-    if (windows === undefined) {
+    const labelled = windowsByFile[relativePath];
+    if (labelled === undefined) {
       unlabelled.push(relativePath);
       continue;
     }
-    const series = parseNabDataCsv(readFileSync(path, 'utf8'));
-    const scores = scorer(series.timestamps, series.values, {});
+    const original = parseNabDataCsv(readFileSync(path, 'utf8'));
+    const { series, windows } =
+      resampleMs === undefined
+        ? { series: original, windows: labelled }
+        : resampleSeries(original, labelled, resampleMs);
+    const scores = scorer(series.timestamps, series.values, detectorOptions);
     points += scores.length;
     files.push({ relativePath, timestamps: series.timestamps, anomalyScores: scores, windows });
     if (!args['no-write']) {

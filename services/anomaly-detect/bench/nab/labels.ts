@@ -84,3 +84,37 @@ export function parsePublishedScoresCsv(text: string): PublishedScoreRow[] {
   }
   return rows;
 }
+
+/**
+ * The series at a coarser cadence: the mean of each `bucketMs` bucket (aligned to the epoch), timestamped at the
+ * bucket's start, and each window widened to the buckets holding its limits. A labelled series at another sampling
+ * interval, to check that the detector adapts to the interval rather than to the corpus' 5 minutes.
+ */
+export function resampleSeries(
+  series: NabSeries,
+  windows: readonly WindowLimits[],
+  bucketMs: number,
+): { series: NabSeries; windows: WindowLimits[] } {
+  if (!(bucketMs > 0)) throw new Error('bucketMs must be positive');
+  const bucketOf = (t: number) => Math.floor(t / bucketMs) * bucketMs;
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < series.timestamps.length; i++) {
+    const b = bucketOf(series.timestamps[i]!);
+    if (timestamps.length > 0 && timestamps[timestamps.length - 1] !== b) {
+      values.push(sum / n);
+      sum = 0;
+      n = 0;
+    }
+    if (timestamps.length === 0 || timestamps[timestamps.length - 1] !== b) timestamps.push(b);
+    sum += series.values[i]!;
+    n++;
+  }
+  if (n > 0) values.push(sum / n);
+  return {
+    series: { timestamps, values },
+    windows: windows.map(([a, b]) => [bucketOf(a), bucketOf(b)] as const),
+  };
+}

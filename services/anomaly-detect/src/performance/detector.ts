@@ -8,7 +8,7 @@
  *    predicts the series clearly better than the recent median does, so that normal daily peaks are expected.
  * 2. Channels of the residual against that baseline: the point itself, the median of the last half hour (level),
  *    the median absolute step of the last hour (volatility) and the mean of the last three hours (activity).
- *    Each is compared with the range of its own values over the last week: inside the range it scores below 0.5
+ *    Each is compared with the range of its own values over the last two weeks: inside the range it scores below 0.5
  *    by how far into a tail it sits (mid-rank), beyond the range 0.5 + by how much it exceeds it (in units of
  *    the range). The score is the largest channel's. A point only counts as a spike if it also stands out from
  *    its neighbours, so a slow drift is judged by the level channel, not as spikes.
@@ -46,12 +46,21 @@ export type BaselineKind = 'level' | 'daily' | 'weekly';
 export interface SeriesDetectorOptions {
   /** Window of the robust baseline used in explanations (median, MAD). Default one day. */
   baselineMs: number;
-  /** Window whose range defines "seen before". Default one week. */
+  /** Window whose range defines "seen before". Default two weeks. */
   historyMs: number;
   /** Window of the level (median) compared at the slower scale. Default 30 minutes. */
   levelMs: number;
   /** Cap on points kept per window, whatever the sampling step. */
   maxWindowPoints: number;
+  /**
+   * Every window holds at least as many points as it would at this sampling step (0: windows are their time span
+   * only). The windows are time spans for what "recent" means, but how often a week's range is exceeded by chance
+   * depends on how many points it holds: a week of hourly points (168) sets a record every week by chance where a
+   * week of 5-minute points (2016) does not, so a coarser series keeps the point counts and looks further back.
+   */
+  referenceStepMs: number;
+  /** The sampling step is the median of this many first intervals (1: the first interval). */
+  stepSamples: number;
   /** No score before this much history. Default one day. */
   minHistoryMs: number;
   /** Seasonal profiles: slot width and how many past periods each slot remembers. */
@@ -93,9 +102,11 @@ const WEEK_MS = 7 * DAY_MS;
 
 export const DEFAULT_SERIES_DETECTOR_OPTIONS: Readonly<SeriesDetectorOptions> = {
   baselineMs: DAY_MS,
-  historyMs: WEEK_MS,
+  historyMs: 2 * WEEK_MS,
   levelMs: HOUR_MS / 2,
   maxWindowPoints: 4032,
+  referenceStepMs: 5 * 60_000,
+  stepSamples: 8,
   minHistoryMs: DAY_MS,
   seasonalSlotMs: HOUR_MS,
   seasonalPeriods: 4,
@@ -176,6 +187,8 @@ export interface SeriesDetectorState {
   version: 4;
   options: SeriesDetectorOptions;
   stepMs: number | null;
+  /** The first points, kept until `stepSamples` intervals give the step (absent once it is known). */
+  warmup?: { timestamps: number[]; values: number[] };
   firstTimestamp: number | null;
   lastTimestamp: number | null;
   count: number;
@@ -240,7 +253,11 @@ export type SeriesDetectorStateV2 = Omit<SeriesDetectorStateV3, 'version' | 'err
 export function restoreSeriesDetector(
   state: SeriesDetectorState | SeriesDetectorStateV3 | SeriesDetectorStateV2,
 ): SeriesDetector {
-  if (state.version === 4) return new Detector(structuredClone(state));
+  if (state.version === 4) {
+    const restored = structuredClone(state);
+    restored.options = { ...restored.options, ...legacyMissing(restored.options) };
+    return new Detector(restored);
+  }
   if (state.version === 3) return new Detector(fromV3(structuredClone(state)));
   if (state.version === 2) {
     // A version 2 error was exponentially weighted from its first point on; count it as fully averaged, which is
@@ -253,6 +270,23 @@ export function restoreSeriesDetector(
 }
 
 /**
+ * Options added after a state was saved take the values that reproduce what that detector did (no reference step,
+ * the first interval as the step), so that a restored detector continues exactly as it would have; fresh detectors get
+ * the defaults.
+ */
+const LEGACY_OPTION_VALUES: Partial<SeriesDetectorOptions> = {
+  referenceStepMs: 0,
+  stepSamples: 1,
+};
+
+function legacyMissing(options: Partial<SeriesDetectorOptions>): Partial<SeriesDetectorOptions> {
+  const out: Partial<SeriesDetectorOptions> = {};
+  for (const [k, v] of Object.entries(LEGACY_OPTION_VALUES) as [keyof SeriesDetectorOptions, never][])
+    if (options[k] === undefined) out[k] = v;
+  return out;
+}
+
+/**
  * A version 3 detector had no likelihood: it starts learning one now (and scores with it once it has
  * `minHistoryMs` of averages); everything else continues where it was.
  */
@@ -260,7 +294,11 @@ function fromV3(state: SeriesDetectorStateV3): SeriesDetectorState {
   return {
     ...state,
     version: 4,
-    options: { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...state.options },
+    options: {
+      ...DEFAULT_SERIES_DETECTOR_OPTIONS,
+      ...legacyMissing(state.options),
+      ...state.options,
+    } as SeriesDetectorOptions,
     likelihood: { recent: [], history: [] },
     likelihoodScores: [],
   };
@@ -338,18 +376,35 @@ class Detector implements SeriesDetector {
     const none: PointResult = { score: 0, z: 0, baseline: null, baselineKind: null };
     if (!Number.isFinite(value)) return none;
     if (s.lastTimestamp !== null && timestamp <= s.lastTimestamp) return none; // duplicates and reordering
-    if (s.lastTimestamp !== null && s.stepMs === null) {
-      s.stepMs = timestamp - s.lastTimestamp;
+    if (s.stepMs === null) {
+      // The sampling step is the median of the first `stepSamples` intervals, not the first one alone: a series
+      // whose first interval is irregular (a gap, a doubled sample) would otherwise size every window wrongly.
+      const warm = (s.warmup ??= { timestamps: [], values: [] });
+      warm.timestamps.push(timestamp);
+      warm.values.push(value);
+      s.lastTimestamp = timestamp;
+      s.count++;
+      if (warm.timestamps.length <= Math.max(1, s.options.stepSamples)) return none;
+      const intervals = warm.timestamps.slice(1).map((t, i) => t - warm.timestamps[i]!);
+      s.stepMs = medianOf(intervals);
+      delete s.warmup;
+      s.firstTimestamp = warm.timestamps[0]!;
+      s.count = 1;
+      s.recent.push(warm.values[0]!);
       this.w = this.buildWindows();
+      let result = none;
+      for (let i = 1; i < warm.timestamps.length; i++)
+        result = this.ingest(warm.timestamps[i]!, warm.values[i]!);
+      return result;
     }
-    s.firstTimestamp ??= timestamp;
+    return this.ingest(timestamp, value);
+  }
+
+  /** One point once the step is known: score it against what came before, then learn it. */
+  private ingest(timestamp: number, value: number): PointResult {
+    const s = this.s;
     s.lastTimestamp = timestamp;
     s.count++;
-    if (this.w === null) {
-      s.recent.push(value);
-      return none;
-    }
-
     const candidates = this.candidates(timestamp);
     const selected = this.select(candidates);
     const result = this.score(timestamp, value, candidates, selected);
@@ -360,7 +415,7 @@ class Detector implements SeriesDetector {
   private buildWindows(): Windows {
     const s = this.s;
     const o = s.options;
-    const points = (ms: number) => Math.max(1, Math.min(o.maxWindowPoints, Math.round(ms / s.stepMs!)));
+    const points = (ms: number) => this.pointsFor(ms);
     const hist = (init: ResidualHistories, cap: number) =>
       Object.fromEntries(KINDS.map((k) => [k, new RollingSortedWindow(cap, init[k])])) as Record<
         BaselineKind,
@@ -373,7 +428,7 @@ class Detector implements SeriesDetector {
         {
           averagePoints: Math.min(this.levelPoints(), historyPoints),
           historyPoints: Math.max(2, historyPoints),
-          minHistoryPoints: Math.min(historyPoints, Math.round(o.minHistoryMs / s.stepMs!)),
+          minHistoryPoints: Math.min(historyPoints, this.pointsFor(o.minHistoryMs, false)),
         },
         s.likelihood,
       ),
@@ -386,15 +441,27 @@ class Detector implements SeriesDetector {
     };
   }
 
+  /**
+   * Points in a window spanning `ms`: its span at the series' step, and with `reference` at least its span at
+   * `referenceStepMs`. The warm-up (`minHistoryMs`) stays a time span: an hourly series would otherwise wait twelve
+   * days for its first score.
+   */
+  private pointsFor(ms: number, reference = true): number {
+    const o = this.s.options;
+    const atStep = Math.round(ms / this.s.stepMs!);
+    const atReference = reference && o.referenceStepMs > 0 ? Math.round(ms / o.referenceStepMs) : 0;
+    return Math.max(1, Math.min(o.maxWindowPoints, Math.max(atStep, atReference)));
+  }
+
   private levelPoints(): number {
-    return Math.max(1, Math.round(this.s.options.levelMs / this.s.stepMs!));
+    return this.pointsFor(this.s.options.levelMs);
   }
 
   private channelPoints(ch: DerivedChannel): number {
     const o = this.s.options;
     if (ch === 'level') return this.levelPoints();
     if (ch === 'volatility') return 2 * this.levelPoints();
-    return Math.max(1, Math.round(o.activityMs / this.s.stepMs!));
+    return this.pointsFor(o.activityMs);
   }
 
   private channelEnabled(ch: DerivedChannel): boolean {
@@ -447,7 +514,7 @@ class Detector implements SeriesDetector {
   private select(candidates: Candidate[]): Candidate {
     const s = this.s;
     const w = this.w!;
-    const minPoints = Math.round(s.options.minHistoryMs / s.stepMs!);
+    const minPoints = this.pointsFor(s.options.minHistoryMs, false);
     let cur = candidates.find((c) => c.kind === s.selected) ?? candidates[0]!;
     for (const c of candidates) {
       if (c.kind === cur.kind || w.point[c.kind].size < minPoints) continue;
@@ -527,8 +594,11 @@ class Detector implements SeriesDetector {
 
   private escalation(score: number, recent: number[]): number {
     const s = this.s;
-    const n = Math.round(s.options.escalationMs / s.stepMs!);
-    if (n < 1) return score;
+    const o = s.options;
+    // Without a reference step a window shorter than one step is no window (as before the reference step).
+    if (!(o.escalationMs > 0) || (o.referenceStepMs <= 0 && Math.round(o.escalationMs / s.stepMs!) < 1))
+      return score;
+    const n = this.pointsFor(o.escalationMs);
     let prevMax = 0;
     for (const x of recent) if (x > prevMax) prevMax = x;
     recent.push(score);

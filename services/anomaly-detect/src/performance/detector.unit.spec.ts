@@ -239,8 +239,10 @@ describe('performance detector', () => {
       });
       const peak = (rs: PointResult[], from: number, to: number) =>
         Math.max(...rs.slice(from, to).map((r) => r.score));
-      const withLikelihood = scoreSeries(ts, vs);
-      const without = scoreSeries(ts, vs, { likelihood: false });
+      // A week's history (the default is two): the test is of the likelihood against a week of chance records.
+      const week = { historyMs: 7 * DAY_POINTS * STEP };
+      const withLikelihood = scoreSeries(ts, vs, week);
+      const without = scoreSeries(ts, vs, { ...week, likelihood: false });
       expect(peak(withLikelihood, runAt, runAt + 30)).toBeGreaterThan(
         peak(withLikelihood, 3 * DAY_POINTS, runAt),
       );
@@ -351,5 +353,62 @@ describe('PerformanceMonitor over window aggregates', () => {
     const b = resumed.observe(aggregates.slice(1500)).map((f) => f.id);
     expect([...a, ...b]).toEqual(whole);
     expect(whole.length).toBeGreaterThan(0);
+  });
+});
+
+describe('performance detector: sampling interval', () => {
+  const HOUR = 3600_000;
+  const hourly = (n: number, f: (i: number) => number) => {
+    const ts = Array.from({ length: n }, (_, i) => T0 + i * HOUR);
+    return { ts, vs: ts.map((_, i) => f(i)) };
+  };
+  const alarms = (rs: PointResult[]) => onsets(rs).length;
+
+  it('given hourly noise, then its windows keep the point counts of 5-minute data and chance records are as rare per point', () => {
+    let withReference = 0;
+    let timeOnly = 0;
+    let fiveMinute = 0;
+    let highWithReference = 0;
+    let highTimeOnly = 0;
+    const high = (rs: PointResult[]) => rs.filter((r) => r.score > 0.6).length;
+    for (const seed of [1, 2, 3]) {
+      const rnd = noise(seed);
+      const { ts, vs } = hourly(120 * 24, () => 100 + 10 * rnd());
+      const withRef = scoreSeries(ts, vs);
+      const timeSpans = scoreSeries(ts, vs, { referenceStepMs: 0 });
+      withReference += alarms(withRef);
+      timeOnly += alarms(timeSpans);
+      highWithReference += high(withRef);
+      highTimeOnly += high(timeSpans);
+      const rnd5 = noise(seed);
+      const five = series(120 * 24, () => 100 + 10 * rnd5());
+      fiveMinute += alarms(scoreSeries(five.ts, five.vs));
+    }
+    // Two weeks of hourly points hold 336 values, whose range uniform noise leaves about once in 337 points; the
+    // 4032 values of two weeks at 5 minutes, twelve times less often.
+    expect(timeOnly).toBeGreaterThan(5);
+    expect(withReference).toBeLessThanOrEqual(fiveMinute);
+    expect(highTimeOnly).toBeGreaterThan(highWithReference);
+  });
+
+  it('given an irregular first interval, then the step is the median of the first intervals', () => {
+    const d = createSeriesDetector();
+    const ts = [T0, T0 + 1000, ...Array.from({ length: 20 }, (_, i) => T0 + 1000 + (i + 1) * STEP)];
+    for (const t of ts) d.update(t, 1);
+    expect(d.state().stepMs).toBe(STEP);
+    expect(d.state().count).toBe(ts.length);
+    expect(createSeriesDetector({ stepSamples: 1 }).update(T0, 1).score).toBe(0);
+  });
+
+  it('given a saved state without the sampling options, then it restores with the behaviour it was saved with', () => {
+    const { ts, vs, cut, original } = dailySeriesHalfScored(7);
+    const saved = JSON.parse(JSON.stringify(original.state())) as SeriesDetectorState;
+    const { referenceStepMs, stepSamples, ...older } = saved.options;
+    expect([referenceStepMs, stepSamples]).toEqual([5 * 60_000, 8]);
+    const restored = restoreSeriesDetector({ ...saved, options: older as SeriesDetectorState['options'] });
+    expect(restored.state().options).toMatchObject({ referenceStepMs: 0, stepSamples: 1 });
+    // At a 5-minute step the reference changes nothing: it continues like the original.
+    for (let i = cut; i < ts.length; i++)
+      expect(restored.update(ts[i]!, vs[i]!)).toEqual(original.update(ts[i]!, vs[i]!));
   });
 });
