@@ -23,6 +23,7 @@ const ROLES: Readonly<Record<string, FieldRole>> = {
   timestamp: 'time',
   datetime: 'time',
   ts: 'time',
+  epoch: 'time',
   day: 'time',
   weekday: 'time',
   month: 'time',
@@ -115,13 +116,17 @@ export function assembleTime(
   let text = joined;
   let yearFromLine: number | null = null;
   if (best === null && values.length > 1 && options.layout === undefined) {
-    for (const v of values) {
-      const m = readTimeField(v);
-      if (m === null) continue;
-      if (m.fields.year !== null) yearFromLine = m.fields.year;
-      if (best === null || precisionOf(m) > precisionOf(best)) {
-        best = m;
-        text = v;
+    // Every run of adjacent fields (`<Month> <Day> <Time>` among other fields), the most precise wins.
+    for (let a = 0; a < values.length; a++) {
+      for (let b = a; b < values.length && b < a + 4; b++) {
+        const t = b === a ? values[a]! : values.slice(a, b + 1).join(' ');
+        const m = readTimeField(t);
+        if (m === null) continue;
+        if (m.fields.year !== null) yearFromLine = m.fields.year;
+        if (best === null || precisionOf(m) > precisionOf(best)) {
+          best = m;
+          text = t;
+        }
       }
     }
   }

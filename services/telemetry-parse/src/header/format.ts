@@ -48,6 +48,11 @@ export interface MatchOptions {
 
 /** Headers longer than this are not headers: the match is attempted on this many characters at most. */
 export const MAX_HEADER_CHARS = 2048;
+/**
+ * Whole-line patterns (those with a message group, or a Drain format not ending in its message) are not tried
+ * on longer lines: such a line keeps all of it as its message rather than matching a `$` at a cut.
+ */
+export const MAX_LINE_CHARS = 64 * 1024;
 /** A declared pattern longer than this is refused (it is configuration, not data). */
 const MAX_PATTERN_CHARS = 4096;
 
@@ -152,11 +157,13 @@ export function compileFormat(spec: FormatSpec): CompiledFormat {
     source,
     fields: names,
     match(line: string, options: MatchOptions = {}): HeaderRecord | null {
-      // Whole-line patterns (a message group, or a Drain format ending in a literal) see the whole line, up
-      // to the cap; header-only ones just its head.
-      const capped = line.length > MAX_HEADER_CHARS ? line.slice(0, MAX_HEADER_CHARS) : line;
+      // Header-only patterns see the head of the line; whole-line ones the whole line, up to a cap.
+      if (!restIsMessage && line.length > MAX_LINE_CHARS) return null;
+      const capped = restIsMessage && line.length > MAX_HEADER_CHARS ? line.slice(0, MAX_HEADER_CHARS) : line;
       const m = re.matcher(capped);
       if (!m.lookingAt()) return null;
+      // A header that runs to the cut of a longer line is no header (a `$` or a greedy field met the cut).
+      if (capped.length < line.length && m.end() === capped.length) return null;
       const values: string[] = [];
       const fieldNames: string[] = [];
       let message: string;
@@ -184,7 +191,7 @@ export function compileFormat(spec: FormatSpec): CompiledFormat {
         defaultOffsetMinutes: options.defaultOffsetMinutes ?? 0,
         defaultDateMs: options.defaultDateMs ?? null,
       };
-      return recordFromFields(fieldNames, values, message.trim(), assemble);
+      return recordFromFields(fieldNames, values, message.trimEnd(), assemble);
     },
   };
 }

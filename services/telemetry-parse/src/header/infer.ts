@@ -242,19 +242,23 @@ export function inferHeader(sample: readonly string[], options: InferOptions = {
   const slots = template.slice(0, end);
   const aligned = tokens.map((t) => align(t, slots));
   const support = aligned.filter((a) => a !== null).length / lines.length;
-  const time = chooseTime(slots, lines, tokens, aligned);
-  return build(slots, time, support);
+  const { time, timeish } = chooseTime(slots, lines, tokens, aligned);
+  return build(slots, time, timeish, support);
 }
 
 const TIME_CLASSES: ReadonlySet<TokenClass> = new Set(['num', 'month', 'weekday', 'bracket']);
 
-/** The run of slots that reads as a time in most aligned lines, the most precise such run. */
+/**
+ * The run of slots that reads as a time in most aligned lines, the most precise such run; and the slots that
+ * read as a time on their own (an epoch or a date beside the chosen time), which are then no pid.
+ */
 function chooseTime(
   slots: readonly Slot[],
   lines: readonly string[],
   tokens: readonly Token[][],
   aligned: ReadonlyArray<number[] | null>,
-): [number, number] | null {
+): { time: [number, number] | null; timeish: Set<number> } {
+  const timeish = new Set<number>();
   let best: [number, number] | null = null;
   let bestScore = -1;
   for (let a = 0; a < slots.length; a++) {
@@ -275,6 +279,7 @@ function chooseTime(
         }
       }
       if (total === 0 || ok < 0.9 * total) continue;
+      if (a === b) timeish.add(a);
       // Most precise first; among equals the longer run (date and time over the time alone).
       const score = precision * 10 + (b - a);
       if (score > bestScore) {
@@ -283,10 +288,15 @@ function chooseTime(
       }
     }
   }
-  return best;
+  return { time: best, timeish };
 }
 
-function build(slotsIn: readonly Slot[], time: [number, number] | null, support: number): InferredHeader {
+function build(
+  slotsIn: readonly Slot[],
+  time: [number, number] | null,
+  timeish: ReadonlySet<number>,
+  support: number,
+): InferredHeader {
   const roles: InferredRole[] = slotsIn.map(() => 'other');
   const inTime = (k: number): boolean => time !== null && k >= time[0] && k <= time[1];
   if (time !== null) for (let k = time[0]; k <= time[1]; k++) roles[k] = 'time';
@@ -316,13 +326,15 @@ function build(slotsIn: readonly Slot[], time: [number, number] | null, support:
   if (component >= 0) roles[component] = 'component';
   let process = -1;
   let host = -1;
+  let sawTime = false;
   for (let k = 0; k < slotsIn.length; k++) {
-    if (roles[k] !== 'other') continue;
+    if (inTime(k) || timeish.has(k)) sawTime = true;
+    if (roles[k] !== 'other' || timeish.has(k)) continue;
     const c = slotsIn[k]!.cls;
     if ((c === 'num' || c === 'bracket') && process < 0) {
       roles[k] = 'process';
       process = k;
-    } else if (c === 'word' && host < 0 && time !== null && k > time[1]) {
+    } else if (c === 'word' && host < 0 && sawTime) {
       roles[k] = 'host';
       host = k;
     }

@@ -68,7 +68,7 @@ export const PRESETS = {
   'spring-boot': {
     // `2023-04-05T06:07:08.123+02:00  INFO 1234 --- [app] [main] c.e.Demo : Started` (Boot 2 and 3).
     regex:
-      '^(?P<Timestamp>\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?)\\s+(?P<Level>[A-Z]+) (?P<Pid>\\d+) --- (?:\\[(?P<App>[^\\]]{0,128})\\] )?\\[\\s*(?P<Thread>[^\\]]{0,256})\\] (?P<Logger>\\S+)\\s+: ',
+      '^(?P<Timestamp>\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?)\\s+(?P<Level>[A-Z]+) (?P<Pid>\\d+) --- (?:\\[(?P<Service>[^\\]]{0,128})\\] )?\\[\\s*(?P<Thread>[^\\]]{0,256})\\] (?P<Logger>\\S+)\\s+: ',
     description: 'Spring Boot default console / file layout',
   },
   'python-basic': {

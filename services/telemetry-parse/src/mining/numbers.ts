@@ -6,7 +6,10 @@ import { unitOf, type Unit } from './units.js';
  * (`<name>Bytes`). The name comes from the key or noun just before the quantity (`latency=0.4s` ->
  * `latencyMs`, `estimated size 5.2 KB` -> `sizeBytes`); a verb or preposition before it (`took 532 ms`,
  * `in 2.3 seconds`) gives the generic `durationMs` / `sizeBytes`. Repeated names get `_2`, `_3`, ...
- * Bare numbers without a unit are not reported: their meaning is unknown.
+ * Bare numbers without a unit are not reported: their meaning is unknown. `durationMs` is what the windows
+ * sketch as latency, so a duration gets it only when the wording says something took that long (`took`,
+ * `in`, `spent`, `elapsed`): after `over`, `every`, `within`, `for`, `than` a duration is a period, a
+ * threshold or a wait (`12 errors over 3600 seconds`, `retry every 5 s`) and is not reported.
  */
 export function extractNumbers(message: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -34,6 +37,10 @@ export function extractNumbers(message: string): Record<string, number> {
       const prevWord = wordOf(prev.endsWith('=') || prev.endsWith(':') ? prev.slice(0, -1) : prev);
       if (prevWord !== null && !FUNCTION_WORDS.has(prevWord.toLowerCase())) key = prevWord;
     }
+    if (key === null && unit.kind === 'duration' && !tookWording(tokens, k)) {
+      if (consumedNext) k++;
+      continue;
+    }
     const base = key ?? (unit.kind === 'duration' ? 'duration' : 'size');
     const name = base + (unit.kind === 'duration' ? 'Ms' : 'Bytes');
     let unique = name;
@@ -42,6 +49,28 @@ export function extractNumbers(message: string): Record<string, number> {
     if (consumedNext) k++;
   }
   return out;
+}
+
+/** Words after which an unnamed duration is how long something took. */
+const TOOK_WORDS = new Set([
+  'took',
+  'takes',
+  'take',
+  'taking',
+  'in',
+  'spent',
+  'elapsed',
+  'lasted',
+  'completed',
+  'finished',
+  'done',
+]);
+
+/** The word before the number at token k says the duration is how long something took. */
+function tookWording(tokens: readonly string[], k: number): boolean {
+  if (k === 0) return false;
+  const prev = tokens[k - 1]!.toLowerCase().replace(/[:=,]+$/, '');
+  return TOOK_WORDS.has(prev);
 }
 
 /** Words that introduce a quantity without naming it. */
@@ -87,6 +116,12 @@ const FUNCTION_WORDS = new Set([
   'total',
   'used',
   'using',
+  'every',
+  'per',
+  'each',
+  'last',
+  'past',
+  'next',
 ]);
 
 const HAS_DIGIT = /\d/;

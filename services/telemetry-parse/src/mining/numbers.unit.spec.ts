@@ -21,3 +21,18 @@ describe('extractNumbers', () => {
     expect(extractNumbers('retry 3 of 5 for id 77')).toEqual({});
   });
 });
+
+describe('extractNumbers wording', () => {
+  it('given a period ("over N seconds", "every N s", "for N s"), then no duration is reported', () => {
+    expect(extractNumbers('12 correctable errors over 245331 seconds')).toEqual({});
+    expect(extractNumbers('retry every 5 s')).toEqual({});
+    expect(extractNumbers('sleeping for 30 seconds')).toEqual({});
+  });
+  it('given "took", "in", "spent", then the duration is the latency', () => {
+    expect(extractNumbers('request done in 12 ms')).toEqual({ durationMs: 12 });
+    expect(extractNumbers('spent 1.5 s in gc')).toEqual({ durationMs: 1500 });
+  });
+  it('given a noun before the duration, then it names the field and is no latency', () => {
+    expect(extractNumbers('session timeout 30 s')).toEqual({ timeoutMs: 30000 });
+  });
+});

@@ -1,3 +1,5 @@
+import { readTimeField } from '../header/timestamp.js';
+
 /**
  * Timestamps to UTC epoch milliseconds. Sources that write a zone (Z, +02:00, GMT) are read as written; sources
  * that do not are read in the zone configured for them: a fixed offset (`+05:30`) or an IANA zone
@@ -237,6 +239,32 @@ function parseParts(text: string): Parts | null {
   return null;
 }
 
+/**
+ * The layouts of the header's table (header/timestamp.ts) that the expressions above do not cover: ISO 8601
+ * written with other separators (`2005-06-03-15.42.50.675872`), `yyyyMMdd-HH:mm:ss:SSS`, `MM.dd HH:mm:ss`...
+ */
+function fromTimeField(text: string): Parts | 'epoch' | null {
+  const m = readTimeField(text);
+  if (m === null || !m.hasDate) return null;
+  if (m.epochMs !== null) return 'epoch';
+  const f = m.fields;
+  const off = f.offsetMinutes;
+  const zone =
+    off === null
+      ? null
+      : `${off < 0 ? '-' : '+'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`;
+  return {
+    year: f.year,
+    month: f.month - 1,
+    day: f.day,
+    hour: f.hour,
+    minute: f.minute,
+    second: f.second,
+    fraction: String(f.millis).padStart(3, '0'),
+    zone,
+  };
+}
+
 function zoneOffsetFromText(zone: string): number | null {
   const z = zone.trim();
   if (/^[+-]\d{4}$/.test(z)) return parseFixedOffset(`${z.slice(0, 3)}:${z.slice(3)}`);
@@ -258,13 +286,15 @@ function validParts(p: Parts): boolean {
 /**
  * Parses a timestamp text to UTC epoch ms: ISO 8601 / RFC 3339 (with `T` or space, `.`/`,` fractions),
  * `yyyy/MM/dd HH:mm:ss`, Apache CLF (`10/Oct/2000:13:55:36 -0700`), RFC 2822, ctime (`Sun Dec 04 04:47:44 2005`),
- * syslog without a year (`Jan 15 10:23:45`, year from `referenceMs`), compact `yyMMdd HHmmss` (HDFS), and
- * epoch numbers. Returns null when the text is none of these.
+ * syslog without a year (`Jan 15 10:23:45`, year from `referenceMs`), compact `yyMMdd HHmmss` (HDFS), epoch
+ * numbers, and the other layouts of the header's table (ISO 8601 with other separators such as
+ * `2005-06-03-15.42.50.675872`, `20171223-22:15:29:606`). Returns null when the text is none of these.
  */
 export function parseTimestamp(text: string, options: TimeOptions = {}): number | null {
   const t = text.trim().replace(/^\[|\]$/g, '');
   if (/^\d+(\.\d+)?$/.test(t) && t.length >= 9) return epochMsFromNumber(Number(t));
-  const parts = parseParts(t);
+  const parts = parseParts(t) ?? fromTimeField(t);
+  if (parts === 'epoch') return readTimeField(t)?.epochMs ?? null;
   if (!parts || !validParts(parts)) return null;
   const zone = options.defaultZone ?? 'UTC';
   const millis = Math.floor(Number((parts.fraction + '000').slice(0, 3)));
