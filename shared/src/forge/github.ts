@@ -150,6 +150,8 @@ export class GitHubForge implements Forge {
       auth: opts.token,
       baseUrl: opts.baseUrl ?? 'https://api.github.com',
       userAgent: 'self-healing-forge',
+      // Octokit logs every error answer; here a 404 or a refused merge is a result, and real errors are thrown.
+      log: { debug: () => undefined, info: () => undefined, warn: console.warn, error: () => undefined },
       ...(opts.fetch ? { request: { fetch: opts.fetch } } : {}),
     });
     this.mergeRetry = opts.mergeRetry ?? MERGE_RETRY;
@@ -464,12 +466,14 @@ export class GitHubForge implements Forge {
           });
           return { kind: 'merged', alreadyMerged: false, sha: r.data.sha };
         } catch (e) {
-          // 405: not mergeable (checks, reviews, conflicts); 409: the head is not `sha` any more.
-          if (!isHttpError(e) || (![405, 409, 422].includes(e.status) && e.status < 500))
-            throw asForgeError(e, 'PUT', `/repos/${repo.owner}/${repo.name}/pulls/${number}/merge`);
-          const err = asForgeError(e, 'PUT', '') as ForgeHttpError;
-          last = { status: e.status, reason: err.serverMessage };
-          return isTransientMergeRefusal(e.status, err.serverMessage)
+          const path = `/repos/${repo.owner}/${repo.name}/pulls/${number}/merge`;
+          const err = asForgeError(e, 'PUT', path);
+          if (!(err instanceof ForgeHttpError)) throw err;
+          // 405: not mergeable (checks, reviews, conflicts); 409: the head is not `sha` any more; 422: invalid.
+          const answer = [405, 409, 422].includes(err.status) || err.status >= 500;
+          if (!answer) throw err;
+          last = { status: err.status, reason: err.serverMessage };
+          return isTransientMergeRefusal(err.status, err.serverMessage)
             ? 'retry'
             : { kind: 'refused', ...last };
         }
@@ -494,12 +498,19 @@ export class GitHubForge implements Forge {
     if (pr.data.auto_merge) return { kind: 'scheduled', alreadyScheduled: true };
     try {
       await this.octokit.graphql(
-        `mutation($id: ID!, $method: PullRequestMergeMethod!, $oid: GitObjectID) {
-          enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method, expectedHeadOid: $oid}) {
+        `mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!, $expectedHeadOid: GitObjectID) {
+          enablePullRequestAutoMerge(
+            input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod, expectedHeadOid: $expectedHeadOid }
+          ) {
             pullRequest { number }
           }
         }`,
-        { id: pr.data.node_id, method: (opts.method ?? 'merge').toUpperCase(), oid: opts.sha ?? null },
+        // Not `method`/`query`/`url`: Octokit's graphql() reads those names as request options.
+        {
+          pullRequestId: pr.data.node_id,
+          mergeMethod: (opts.method ?? 'merge').toUpperCase(),
+          expectedHeadOid: opts.sha ?? null,
+        },
       );
       return { kind: 'scheduled', alreadyScheduled: false };
     } catch (e) {
