@@ -1,9 +1,16 @@
+import { createHash } from 'node:crypto';
 import { assign, setup, type AnyStateMachine } from 'xstate';
 
-/** The part of a sequence contract a machine needs: its beats in order, with handler and emitted event. */
+/** The part of a sequence contract a machine needs: its beats in order, with handler, event and wait. */
 export interface SequenceSpec {
   id: string;
-  beats: ReadonlyArray<{ beat: number; handler: string; event: string }>;
+  beats: ReadonlyArray<{
+    beat: number;
+    handler: string;
+    event: string;
+    /** The beat may end in a wait for these outside events (none: a timer only); see `Wait` in schemas. */
+    waits?: { readonly for: readonly string[] } | null;
+  }>;
 }
 
 export interface SequenceMachineOptions {
@@ -13,6 +20,22 @@ export interface SequenceMachineOptions {
   rejected: string;
   /** Emitted by the runtime when a beat is given up on: the incident ends, failed. */
   failed: string;
+  /** Emitted by the runtime when a beat ends in a wait; required when a beat waits. */
+  waiting?: string;
+}
+
+/** The command the runtime's timer scheduler sends when a wait's time has come (see schemas' runtime.ts). */
+export const WAKE_UP = 'WakeUpCommand';
+
+/** What the run waits for, while it waits: from the `<Stage>Waiting` event. */
+export interface WaitState {
+  /** seq of the Waiting event: a wake-up names it, so a late one for an earlier wait is ignored. */
+  seq: number;
+  beat: number;
+  handler: string;
+  for: string[];
+  until: number;
+  reason: string;
 }
 
 /**
@@ -22,19 +45,38 @@ export interface SequenceMachineOptions {
 export interface SequenceContext {
   /** Each beat's payload by event type: later beats read what earlier ones found. */
   outputs: Record<string, unknown>;
+  /** Set while the run waits. */
+  waiting?: WaitState | null;
+  /**
+   * Ids of the outside events (and wake-ups) that resumed a wait: a second copy of one resumes nothing. Live, the
+   * outside event adds its id; rebuilt from the stage topic, the event that followed the wait names it as its cause.
+   */
+  resumedBy?: string[];
 }
 
-type AnyEvent = { type: string; payload?: unknown };
+type AnyEvent = {
+  type: string;
+  payload?: unknown;
+  meta?: { eventId?: string; causationId?: string | null; seq?: number };
+};
+
+/** The state a waiting beat is in while it waits. */
+export const waitingState = (handler: string) => `${handler}:waiting`;
 
 /**
  * A machine that follows a sequence beat for beat: entering a beat's state asks the runtime to run that beat
- * (`runBeat`), and the beat's own event moves it to the next one. The machine executes nothing itself; the
+ * (`runBeat`), and the beat's own event moves it to the next one. A beat that may wait has a second state, its
+ * waiting state, entered on the stage's Waiting event; the awaited outside events and the wait's own wake-up
+ * enter the beat's state again (the beat runs again), and the beat's event or another Waiting event, when the
+ * state is rebuilt from the stage topic, move on from there directly. The machine executes nothing itself; the
  * runtime drives it with the pure transition API and treats it as a decider.
  */
 export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachineOptions): AnyStateMachine {
   const beats = [...spec.beats].sort((a, b) => a.beat - b.beat);
   const first = beats[0];
   if (!first) throw new Error(`sequence ${spec.id} has no beats`);
+  if (beats.some((b) => b.waits) && !options.waiting)
+    throw new Error(`sequence ${spec.id} has a beat that waits but no Waiting event`);
   const ending = {
     [options.rejected]: { target: 'rejected', actions: 'record' },
     [options.failed]: { target: 'failed', actions: 'record' },
@@ -49,9 +91,26 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
   };
   beats.forEach((b, i) => {
     const next = beats[i + 1];
-    states[b.handler] = {
-      entry: { type: 'runBeat', params: { handler: b.handler, beat: b.beat } },
-      on: { [b.event]: { target: next ? next.handler : 'completed', actions: 'record' }, ...ending },
+    const onward = { target: next ? next.handler : 'completed', actions: 'record' };
+    const runBeat = { type: 'runBeat', params: { handler: b.handler, beat: b.beat } };
+    if (!b.waits) {
+      states[b.handler] = { entry: runBeat, on: { [b.event]: onward, ...ending } };
+      return;
+    }
+    const waiting = waitingState(b.handler);
+    const wait = { target: waiting, actions: 'startWait' };
+    states[b.handler] = { entry: runBeat, on: { [b.event]: onward, [options.waiting!]: wait, ...ending } };
+    const resume = { target: b.handler, guard: 'notSeenBefore', actions: 'resume' };
+    states[waiting] = {
+      on: {
+        ...Object.fromEntries(b.waits.for.map((t) => [t, resume])),
+        [WAKE_UP]: { ...resume, guard: 'ownWakeUp' },
+        // Folded from the stage topic, where the outside event that resumed the wait is not.
+        [b.event]: { ...onward, actions: ['resumedByCause', 'record'] },
+        [options.waiting!]: { ...wait, actions: ['resumedByCause', 'startWait'] },
+        [options.rejected]: { ...ending[options.rejected], actions: ['resumedByCause', 'record'] },
+        [options.failed]: { ...ending[options.failed], actions: ['resumedByCause', 'record'] },
+      },
     };
   });
   const machine = setup({
@@ -61,7 +120,42 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
       runBeat: () => undefined,
       record: assign({
         outputs: ({ context, event }) => ({ ...context.outputs, [event.type]: event.payload ?? null }),
+        waiting: () => null,
       }),
+      startWait: assign({
+        waiting: ({ event }) => {
+          const p = event.payload as Omit<WaitState, 'seq'>;
+          return {
+            seq: event.meta?.seq ?? 0,
+            beat: p.beat,
+            handler: p.handler,
+            for: [...p.for],
+            until: p.until,
+            reason: p.reason,
+          };
+        },
+      }),
+      resume: assign({
+        resumedBy: ({ context, event }) => [...(context.resumedBy ?? []), event.meta?.eventId ?? ''],
+      }),
+      resumedByCause: assign({
+        resumedBy: ({ context, event }) => {
+          const cause = event.meta?.causationId;
+          const seen = context.resumedBy ?? [];
+          return cause && !seen.includes(cause) ? [...seen, cause] : seen;
+        },
+      }),
+    },
+    guards: {
+      notSeenBefore: ({ context, event }) => !(context.resumedBy ?? []).includes(event.meta?.eventId ?? ''),
+      ownWakeUp: ({ context, event }) => {
+        const p = event.payload as { sequenceId?: string; waitSeq?: number } | undefined;
+        return (
+          p?.sequenceId === spec.id &&
+          p.waitSeq === context.waiting?.seq &&
+          !(context.resumedBy ?? []).includes(event.meta?.eventId ?? '')
+        );
+      },
     },
   }).createMachine({
     id: spec.id,
@@ -70,6 +164,23 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
     states: states as never,
   });
   return machine as unknown as AnyStateMachine;
+}
+
+/**
+ * A version that changes whenever the machine's structure does (states, transitions, actions, guards by name):
+ * cached states of another version are rebuilt from the log, with nobody having to remember to bump a number.
+ */
+export function machineVersionOf(machine: AnyStateMachine): string {
+  const structure = JSON.stringify({ id: machine.id, states: machine.config.states });
+  return `${machine.id}/${createHash('sha256').update(structure).digest('hex').slice(0, 12)}`;
+}
+
+/** Outside event types a machine acts on in some state: triggers, awaited events, wake-ups. */
+export function outsideEventTypes(machine: AnyStateMachine, ownEvents: ReadonlySet<string>): Set<string> {
+  const types = new Set<string>();
+  for (const state of Object.values(machine.config.states ?? {}) as Array<{ on?: Record<string, unknown> }>)
+    for (const type of Object.keys(state.on ?? {})) if (!ownEvents.has(type)) types.add(type);
+  return types;
 }
 
 /** The beats a machine runs, in the order it runs them when every beat succeeds: for conformance tests. */

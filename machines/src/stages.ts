@@ -1,31 +1,40 @@
-import { beatsOf } from '@self-healing/schemas';
-import { createSequenceMachine } from './sequenceMachine.js';
+import { beatsOf, sequenceIds, stageContract, type SequenceId } from '@self-healing/schemas';
+import { createSequenceMachine, machineVersionOf } from './sequenceMachine.js';
+import type { AnyStateMachine } from 'xstate';
+
+export interface StageMachine {
+  machine: AnyStateMachine;
+  /** Changes whenever the machine does: runners then rebuild cached states from the event log. */
+  version: string;
+  /** The state the machine is in while running the first beat (where rebuilding from the log starts). */
+  firstBeatState: string;
+}
+
+const built = new Map<SequenceId, StageMachine>();
 
 /**
- * The stage machines built so far. Each follows its sequence contract beat for beat; a stage is listed here
- * only once its service has a real handler for every beat (the conformance test checks both).
- * Bump a version whenever its machine changes: runners then rebuild cached states from the event log.
+ * A stage's machine, generated from its contract alone: the sequence's beats and waits (schemas/sequences.ts)
+ * and the stage's triggers and ending events (schemas/pipeline.ts). Nothing about a stage is written here.
  */
-export const telemetryParseMachine = createSequenceMachine(
-  { id: 'telemetry.parse', beats: beatsOf('telemetry.parse') },
-  {
-    triggers: ['ParseTelemetryCommand'],
-    rejected: 'TelemetryParseRejected',
-    failed: 'TelemetryParseFailed',
-  },
-);
+export function stageMachine(sequenceId: SequenceId): StageMachine {
+  const known = built.get(sequenceId);
+  if (known) return known;
+  const contract = stageContract(sequenceId);
+  const beats = beatsOf(sequenceId);
+  const machine = createSequenceMachine(
+    { id: sequenceId, beats },
+    {
+      triggers: contract.triggers,
+      rejected: contract.rejected,
+      failed: contract.failed,
+      ...('waiting' in contract ? { waiting: contract.waiting } : {}),
+    },
+  );
+  const made = { machine, version: machineVersionOf(machine), firstBeatState: beats[0]!.handler };
+  built.set(sequenceId, made);
+  return made;
+}
 
-export const anomalyDetectMachine = createSequenceMachine(
-  { id: 'anomaly.detect', beats: beatsOf('anomaly.detect') },
-  {
-    // On request from an operator, or automatically when a parse run completes.
-    triggers: ['DetectAnomaliesCommand', 'TelemetryParseCompleted'],
-    rejected: 'AnomalyDetectionRejected',
-    failed: 'AnomalyDetectionFailed',
-  },
-);
-
-export const stageMachines = {
-  'telemetry.parse': { machine: telemetryParseMachine, version: 'telemetry.parse/1' },
-  'anomaly.detect': { machine: anomalyDetectMachine, version: 'anomaly.detect/1' },
-} as const;
+/** Every stage's machine, built or not yet: the conformance tests hold each to its contract. */
+export const stageMachines = (): Record<SequenceId, StageMachine> =>
+  Object.fromEntries(sequenceIds.map((id) => [id, stageMachine(id)])) as Record<SequenceId, StageMachine>;

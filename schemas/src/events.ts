@@ -13,6 +13,7 @@ import {
 } from './avro/incident.js';
 import { learningTrackPayloads, NS as LEARNING_NS } from './avro/learning.js';
 import { DeploymentRecorded as DeploymentRecordedSchema } from './avro/target.js';
+import { runtimeCommandPayloads, waitingPayload } from './avro/runtime.js';
 import { telemetryParsePayloads, NS as TELEMETRY_NS } from './avro/telemetry.js';
 import { validationRunPayloads, NS as VALIDATION_NS } from './avro/validation.js';
 import type { SequenceId } from './sequences.js';
@@ -48,14 +49,28 @@ const groups = {
   'deployment.deploy': {
     namespace: DEPLOYMENT_NS,
     topic: topicNames.deploymentDeployEvents,
-    payloads: deploymentDeployPayloads,
+    payloads: {
+      ...deploymentDeployPayloads,
+      DeploymentWaiting: waitingPayload(DEPLOYMENT_NS, 'DeploymentWaiting', 'deployment.deploy'),
+    },
   },
   'learning.track': {
     namespace: LEARNING_NS,
     topic: topicNames.learningTrackEvents,
-    payloads: learningTrackPayloads,
+    payloads: {
+      ...learningTrackPayloads,
+      EffectivenessTrackingWaiting: waitingPayload(
+        LEARNING_NS,
+        'EffectivenessTrackingWaiting',
+        'learning.track',
+      ),
+    },
   },
-  commands: { namespace: COMMAND_NS, topic: topicNames.commands, payloads: commandPayloads },
+  commands: {
+    namespace: COMMAND_NS,
+    topic: topicNames.commands,
+    payloads: { ...commandPayloads, ...runtimeCommandPayloads },
+  },
   incidents: { namespace: INCIDENT_NS, topic: topicNames.incidents, payloads: incidentPayloads },
 } as const satisfies Record<
   SequenceId | 'commands' | 'incidents',

@@ -156,13 +156,19 @@ describe('event registry', () => {
     }
   });
 
-  it('given each stage, its topic carries exactly its beat events plus <Stage>Rejected and <Stage>Failed', () => {
+  it('given each stage, its topic carries exactly its beat events plus <Stage>Rejected, <Stage>Failed and, when a beat waits, <Stage>Waiting', () => {
     for (const id of sequenceIds) {
       const beatEvents = beatsOf(id).map((b) => b.event);
       const stageName = beatEvents[0]!.replace(/Requested$/, '');
+      const waits = beatsOf(id).some((b) => b.waits);
       const onTopic = eventTypesOnTopic(`selfhealing.${id}.events`).map((e) => e.type);
       expect([...onTopic].sort(), id).toEqual(
-        [...beatEvents, `${stageName}Rejected`, `${stageName}Failed`].sort(),
+        [
+          ...beatEvents,
+          `${stageName}Rejected`,
+          `${stageName}Failed`,
+          ...(waits ? [`${stageName}Waiting`] : []),
+        ].sort(),
       );
     }
   });
@@ -182,7 +188,7 @@ describe('event registry', () => {
   });
 
   it('given all event types, names are PascalCase and unique, and full names follow selfhealing.<stage>.<Type>', () => {
-    expect(eventTypeNames.length).toBe(67 + 2 * 7 + 11 + 4);
+    expect(eventTypeNames.length).toBe(67 + 2 * 7 + 2 + 12 + 4);
     expect(new Set(eventTypeNames.map((t) => t.toLowerCase())).size).toBe(eventTypeNames.length);
     for (const t of eventTypeNames) {
       const info = eventTypes[t];

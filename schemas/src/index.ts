@@ -16,11 +16,12 @@ export type {
   SequenceDef,
   SequenceId,
   SequenceOf,
+  Wait,
 } from './sequences.js';
 export { beatsOf, isSequenceId, pluginId, sequenceById, sequenceIds, sequences } from './sequences.js';
 
 export { payloadLimits } from './limits.js';
-export type { StageContract } from './pipeline.js';
+export type { StageContract, StageContractOf } from './pipeline.js';
 export { pipeline, stageContract } from './pipeline.js';
 export type { TopicName, TopicSpec, TopicVisibility, ValueFormat } from './topics.js';
 export { topicNames, topicSpecs } from './topics.js';

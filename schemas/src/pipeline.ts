@@ -16,8 +16,10 @@ export interface StageContract {
   readonly failed: EventType;
   /** Events that start a run: an upstream stage's output or a command. */
   readonly triggers: readonly EventType[];
-  /** Commands a running run waits for (besides RetryStageCommand, which every stage accepts). */
+  /** Outside events a running run waits for: exactly those its beats' `waits` name. */
   readonly awaits: readonly EventType[];
+  /** Emitted when a beat ends in a wait (only stages with a beat that waits have one). */
+  readonly waiting?: EventType;
   /** Topics the stage's consumer subscribes to. */
   readonly consumes: readonly TopicName[];
 }
@@ -94,6 +96,7 @@ export const pipeline = [
     failed: 'DeploymentFailed',
     triggers: ['ValidationCompleted', 'DeployFixCommand'],
     awaits: ['ApproveDeploymentCommand', 'RejectDeploymentCommand'],
+    waiting: 'DeploymentWaiting',
     consumes: [topicNames.validationRunEvents, topicNames.commands],
   },
   {
@@ -105,12 +108,16 @@ export const pipeline = [
     failed: 'EffectivenessTrackingFailed',
     triggers: ['DeploymentCompleted', 'TrackEffectivenessCommand'],
     awaits: [],
+    waiting: 'EffectivenessTrackingWaiting',
     consumes: [topicNames.deploymentDeployEvents, topicNames.commands],
   },
 ] as const satisfies readonly StageContract[];
 
-export function stageContract(sequenceId: SequenceId): StageContract {
-  const found = pipeline.find((s) => s.sequenceId === sequenceId);
+/** A stage's contract with its literal types (trigger and ending event names). */
+export type StageContractOf<S extends SequenceId> = Extract<(typeof pipeline)[number], { sequenceId: S }>;
+
+export function stageContract<S extends SequenceId>(sequenceId: S): StageContractOf<S> & StageContract {
+  const found = pipeline.find((s): s is StageContractOf<S> => s.sequenceId === sequenceId);
   if (!found) throw new Error(`no stage ${sequenceId}`);
   return found;
 }

@@ -3,6 +3,9 @@
  * of numbered beats, each naming the handler that runs and the event it emits. `kind` says what a handler may
  * touch: `pure` decides or computes, `io` reads or writes files, processes, git or the database, `api` calls a
  * remote service. `timing`: `immediate` runs synchronously after the previous beat, `async` awaits I/O.
+ * `waits`: the beat may end in a wait instead of its event: for the named outside events (commands, a CI status)
+ * until a deadline, or, when it names none, for a durable timer ("wake me at T"). The beat sets the time when it
+ * waits; the outside event, the deadline or the timer runs the beat again, which then decides again.
  * The `sequences/*.json` files are generated from this module (export-avsc.ts) and checked by a test.
  */
 
@@ -10,6 +13,13 @@ export const pluginId = 'SelfHealingPlugin';
 
 export type BeatKind = 'pure' | 'io' | 'api';
 export type BeatTiming = 'immediate' | 'async';
+
+/** What a beat may wait for (see the module comment). */
+export interface Wait {
+  /** Outside event types that end the wait; empty: only the time the beat set ends it (a timer). */
+  readonly for: readonly string[];
+  readonly description: string;
+}
 
 export interface Beat {
   readonly beat: number;
@@ -19,6 +29,7 @@ export interface Beat {
   readonly title: string;
   readonly description: string;
   readonly timing: BeatTiming;
+  readonly waits?: Wait;
 }
 
 export interface Movement {
@@ -53,10 +64,10 @@ const telemetryParse = {
           beat: 1,
           handler: 'parseTelemetryRequested',
           event: 'TelemetryParseRequested',
-          kind: 'pure',
+          kind: 'io',
           title: 'Validate Parse Request',
           description: 'Check source, services, time range and window; reject what cannot be parsed.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 2,
@@ -78,29 +89,29 @@ const telemetryParse = {
           beat: 3,
           handler: 'extractTelemetryEvents',
           event: 'TelemetryEventsExtracted',
-          kind: 'pure',
+          kind: 'io',
           title: 'Extract Events',
           description: 'Parse each record and mine its template and parameters.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 4,
           handler: 'normalizeTelemetryData',
           event: 'TelemetryDataNormalized',
-          kind: 'pure',
+          kind: 'io',
           title: 'Normalize Data',
           description:
             'Normalize levels, timestamps and service names; drop duplicates and out-of-range events.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 5,
           handler: 'aggregateTelemetryMetrics',
           event: 'TelemetryMetricsAggregated',
-          kind: 'pure',
+          kind: 'io',
           title: 'Aggregate Metrics',
           description: 'Fold events into per service, template and window counts and latency sketches.',
-          timing: 'immediate',
+          timing: 'async',
         },
       ],
     },
@@ -122,10 +133,10 @@ const telemetryParse = {
           beat: 7,
           handler: 'parseTelemetryCompleted',
           event: 'TelemetryParseCompleted',
-          kind: 'pure',
+          kind: 'io',
           title: 'Parse Completed',
           description: "Announce the run's aggregates to the detector.",
-          timing: 'immediate',
+          timing: 'async',
         },
       ],
     },
@@ -174,37 +185,37 @@ const anomalyDetect = {
           beat: 3,
           handler: 'detectPerformanceAnomalies',
           event: 'PerformanceAnomaliesDetected',
-          kind: 'pure',
+          kind: 'io',
           title: 'Detect Performance Anomalies',
           description: 'Latency and throughput shifts against robust baselines.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 4,
           handler: 'detectBehavioralAnomalies',
           event: 'BehavioralAnomaliesDetected',
-          kind: 'pure',
+          kind: 'io',
           title: 'Detect Behavioral Anomalies',
           description: 'Steps out of order, repeated or missing against learned or declared sequences.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 5,
           handler: 'detectCoverageGaps',
           event: 'CoverageGapsDetected',
-          kind: 'pure',
+          kind: 'io',
           title: 'Detect Coverage Gaps',
           description: 'Hot code paths in production that tests do not cover.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 6,
           handler: 'detectErrorPatterns',
           event: 'ErrorPatternsDetected',
-          kind: 'pure',
+          kind: 'io',
           title: 'Detect Error Patterns',
           description: 'Error bursts and new error templates.',
-          timing: 'immediate',
+          timing: 'async',
         },
       ],
     },
@@ -217,11 +228,11 @@ const anomalyDetect = {
           beat: 7,
           handler: 'aggregateAnomalyResults',
           event: 'AnomalyResultsAggregated',
-          kind: 'pure',
+          kind: 'io',
           title: 'Aggregate Results',
           description:
             'Deduplicate, score and group findings; decide open, update, reopen or resolve per incident.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 8,
@@ -236,10 +247,10 @@ const anomalyDetect = {
           beat: 9,
           handler: 'detectAnomaliesCompleted',
           event: 'AnomalyDetectionCompleted',
-          kind: 'pure',
+          kind: 'io',
           title: 'Detection Completed',
           description: 'Announce the run and publish the incident lifecycle events.',
-          timing: 'immediate',
+          timing: 'async',
         },
       ],
     },
@@ -262,10 +273,10 @@ const diagnosisAnalyze = {
           beat: 1,
           handler: 'analyzeRequested',
           event: 'DiagnosisRequested',
-          kind: 'pure',
+          kind: 'io',
           title: 'Validate Diagnosis Request',
           description: 'Check the incident is open and not already diagnosed at this version.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 2,
@@ -394,10 +405,10 @@ const fixGenerate = {
           beat: 1,
           handler: 'generateFixRequested',
           event: 'FixGenerationRequested',
-          kind: 'pure',
+          kind: 'io',
           title: 'Validate Fix Request',
           description: 'Check the diagnosis exists and has automatable recommendations.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 2,
@@ -506,10 +517,10 @@ const validationRun = {
           beat: 1,
           handler: 'validateRequested',
           event: 'ValidationRequested',
-          kind: 'pure',
+          kind: 'io',
           title: 'Validate Validation Request',
           description: 'Check the patch exists and passed its syntax check.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 2,
@@ -627,10 +638,10 @@ const deploymentDeploy = {
           beat: 1,
           handler: 'deployRequested',
           event: 'DeploymentRequested',
-          kind: 'pure',
+          kind: 'io',
           title: 'Validate Deployment Request',
           description: 'Check the patch has a passed validation.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 2,
@@ -649,6 +660,11 @@ const deploymentDeploy = {
           title: 'Check Approval',
           description: 'Evaluate the deployment policy; wait for a person when it asks for one.',
           timing: 'immediate',
+          waits: {
+            for: ['ApproveDeploymentCommand', 'RejectDeploymentCommand'],
+            description:
+              "A person's approval or rejection when the policy asks for one, until the approval deadline.",
+          },
         },
       ],
     },
@@ -692,6 +708,11 @@ const deploymentDeploy = {
           title: 'Run CI Checks',
           description: 'Wait for CI on the head commit.',
           timing: 'async',
+          waits: {
+            for: [],
+            description:
+              'CI on the head commit: the beat looks again at each wake-up until CI concludes or its deadline passes.',
+          },
         },
         {
           beat: 8,
@@ -726,6 +747,10 @@ const deploymentDeploy = {
           title: 'Verify Deployment',
           description: 'Check production health; roll back when unhealthy.',
           timing: 'async',
+          waits: {
+            for: [],
+            description: 'The observation window after the rollout, before production health is judged.',
+          },
         },
         {
           beat: 11,
@@ -757,10 +782,10 @@ const learningTrack = {
           beat: 1,
           handler: 'trackRequested',
           event: 'EffectivenessTrackingRequested',
-          kind: 'pure',
+          kind: 'io',
           title: 'Validate Tracking Request',
           description: 'Check the deployment exists and completed.',
-          timing: 'immediate',
+          timing: 'async',
         },
         {
           beat: 2,
@@ -779,6 +804,10 @@ const learningTrack = {
           title: 'Collect Post-deployment Metrics',
           description: 'Load aggregates of the observation window after the deployment.',
           timing: 'async',
+          waits: {
+            for: [],
+            description: 'The end of the observation window, before its aggregates are loaded.',
+          },
         },
       ],
     },
@@ -904,6 +933,7 @@ export interface BeatStep {
   readonly kind: BeatKind;
   readonly timing: BeatTiming;
   readonly title: string;
+  readonly waits: Wait | null;
 }
 
 /**
@@ -922,6 +952,7 @@ export function beatsOf(sequenceId: SequenceId): readonly BeatStep[] {
       kind: b.kind,
       timing: b.timing,
       title: b.title,
+      waits: 'waits' in b ? b.waits : null,
     })),
   );
 }

@@ -160,9 +160,10 @@ describe('sequences', () => {
       beat: 7,
       handler: 'parseTelemetryCompleted',
       event: 'TelemetryParseCompleted',
-      kind: 'pure',
-      timing: 'immediate',
+      kind: 'io',
+      timing: 'async',
       title: 'Parse Completed',
+      waits: null,
     });
   });
 
@@ -189,6 +190,13 @@ describe('pipeline wiring', () => {
       expect(c.completed).toBe(beats.at(-1)?.event);
       for (const t of [c.rejected, c.failed]) expect(eventTypes[t].topic).toBe(c.topic);
       for (const t of [...c.triggers, ...c.awaits]) expect(eventTypes[t], t).toBeDefined();
+    }
+  });
+
+  it("given each stage, its awaited events are exactly what its beats' waits name", () => {
+    for (const c of pipeline) {
+      const named = beatsOf(c.sequenceId).flatMap((b) => b.waits?.for ?? []);
+      expect([...new Set(named)].sort(), c.sequenceId).toEqual([...c.awaits].sort());
     }
   });
 

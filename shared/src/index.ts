@@ -22,3 +22,5 @@ export * from './runner/stageRunner.js';
 export * from './contracts.js';
 export * from './service.js';
 export * from './mongo/eventColumns.js';
+export * from './runner/defineStage.js';
+export * from './runner/waits.js';

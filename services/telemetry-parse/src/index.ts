@@ -17,4 +17,4 @@ export * from './service/validate.js';
 export * from './service/config.js';
 export * from './service/definition.js';
 export * from './service/stores.js';
-export type { TelemetryParseSettings } from './service/handlers.js';
+export type { TelemetryParseSettings } from './service/deps.js';

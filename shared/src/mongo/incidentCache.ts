@@ -7,7 +7,7 @@ interface CacheDoc {
   machineVersion: string;
   lastSeq: number;
   emittedSeq: number;
-  triggerEventId: string | null;
+  outsideEventId?: string | null;
   pendingBeat: IncidentCache['pendingBeat'];
   state: string;
   updatedAt: Date;
@@ -32,7 +32,7 @@ export class IncidentCacheStore {
       machineVersion: doc.machineVersion,
       lastSeq: doc.lastSeq,
       emittedSeq: doc.emittedSeq,
-      triggerEventId: doc.triggerEventId,
+      outsideEventId: doc.outsideEventId ?? null,
       pendingBeat: doc.pendingBeat,
       state: fromJson(doc.state),
     };
@@ -45,7 +45,7 @@ export class IncidentCacheStore {
         machineVersion: cache.machineVersion,
         lastSeq: cache.lastSeq,
         emittedSeq: cache.emittedSeq,
-        triggerEventId: cache.triggerEventId,
+        outsideEventId: cache.outsideEventId,
         pendingBeat: cache.pendingBeat,
         state: toJson(cache.state),
         updatedAt: new Date(),

@@ -8,7 +8,12 @@ import type { StageEvent } from '../envelope.js';
  * Event identity is (incident, seq) on the stage topic. The cache records:
  * - `lastSeq`: the last stage event folded into `snapshot` (0 = only the trigger);
  * - `emittedSeq`: the highest seq whose production is known to be committed;
- * - `pendingBeat`: the beat the snapshot asks to run, if its event has not been seen yet.
+ * - `pendingBeat`: the beat the snapshot asks to run, if its event has not been seen yet;
+ * - `outsideEventId`: the outside event (trigger, awaited command, wake-up) that asked for the pending beat, if one
+ *   did: delivered again before the beat's event is committed, it runs the beat again; after, it is a duplicate.
+ *
+ * Outside events (on the trigger topics) are not in the stage's log: a trigger starts a run, an awaited event or a
+ * wake-up resumes a waiting one, and anything else (a second trigger, a second copy of a command) changes nothing.
  */
 export interface BeatRequest {
   handler: string;
@@ -26,13 +31,13 @@ export interface IncidentCache {
   machineVersion: string;
   lastSeq: number;
   emittedSeq: number;
-  triggerEventId: string | null;
+  outsideEventId: string | null;
   pendingBeat: BeatRequest | null;
   state: PersistedState;
 }
 
 export type Decision =
-  | { kind: 'skip'; reason: 'duplicate' | 'not-for-this-machine' | 'incident-exists' }
+  | { kind: 'skip'; reason: 'duplicate' | 'not-for-this-machine' | 'not-awaited' }
   | { kind: 'rebuild' }
   | { kind: 'run'; cache: IncidentCache; beat: BeatRequest }
   | { kind: 'advance'; cache: IncidentCache };
@@ -66,20 +71,50 @@ function step(machine: AnyStateMachine, state: PersistedState, event: MachineEve
   return { state: persist(next), beat: beatFrom(actions as never) };
 }
 
-export function decideTrigger(
+const handledTypes = new WeakMap<AnyStateMachine, Set<string>>();
+
+/** Event types some state of the machine acts on. */
+function handles(machine: AnyStateMachine, type: string): boolean {
+  let types = handledTypes.get(machine);
+  if (!types) {
+    types = new Set();
+    for (const state of Object.values(machine.config.states ?? {}) as Array<{ on?: object }>)
+      for (const t of Object.keys(state.on ?? {})) types.add(t);
+    handledTypes.set(machine, types);
+  }
+  return types.has(type);
+}
+
+/**
+ * An event from a trigger topic: it starts a run (a trigger), resumes a waiting one (an awaited command, a
+ * wake-up), or changes nothing. `rebuild` asks the runner to fold the run's state from the log first: the event
+ * may be awaited by a run whose cached state is gone or from another machine version.
+ */
+export function decideOutside(
   machine: AnyStateMachine,
   machineVersion: string,
   cache: IncidentCache | null,
   event: StageEvent,
 ): Decision {
+  if (!handles(machine, event.meta.type)) return { kind: 'skip', reason: 'not-for-this-machine' };
   if (cache && cache.machineVersion === machineVersion) {
-    if (cache.triggerEventId !== event.meta.eventId) return { kind: 'skip', reason: 'incident-exists' };
-    if (cache.emittedSeq >= 1 || cache.lastSeq >= 1) return { kind: 'skip', reason: 'duplicate' };
-    if (cache.pendingBeat) return { kind: 'run', cache, beat: cache.pendingBeat };
+    if (cache.outsideEventId === event.meta.eventId) {
+      // This event asked for the pending beat: run it again unless its event is known to be committed.
+      return cache.pendingBeat && cache.emittedSeq <= cache.lastSeq
+        ? { kind: 'run', cache, beat: cache.pendingBeat }
+        : { kind: 'skip', reason: 'duplicate' };
+    }
+    const { state, beat } = step(machine, cache.state, asMachineEvent(event));
+    if (!beat) return { kind: 'skip', reason: 'not-awaited' };
+    return {
+      kind: 'run',
+      beat,
+      cache: { ...cache, pendingBeat: beat, outsideEventId: event.meta.eventId, state },
+    };
   }
   const [initial] = initialTransition(machine);
   const { state, beat } = step(machine, persist(initial), asMachineEvent(event));
-  if (!beat) return { kind: 'skip', reason: 'not-for-this-machine' };
+  if (!beat) return { kind: 'rebuild' };
   return {
     kind: 'run',
     beat,
@@ -88,7 +123,7 @@ export function decideTrigger(
       machineVersion,
       lastSeq: 0,
       emittedSeq: 0,
-      triggerEventId: event.meta.eventId,
+      outsideEventId: event.meta.eventId,
       pendingBeat: beat,
       state,
     },
@@ -120,6 +155,8 @@ function apply(machine: AnyStateMachine, cache: IncidentCache, event: StageEvent
     lastSeq: event.meta.seq,
     emittedSeq: Math.max(cache.emittedSeq, event.meta.seq),
     pendingBeat: beat,
+    // A beat this event asks for is caused by it, not by any outside event.
+    outsideEventId: null,
     state,
   };
   return beat ? { kind: 'run', cache: next, beat } : { kind: 'advance', cache: next };
@@ -128,7 +165,8 @@ function apply(machine: AnyStateMachine, cache: IncidentCache, event: StageEvent
 /**
  * Rebuilds the cache from the incident's stage events as read from the log (any order, duplicates allowed),
  * up to and including `upToSeq`. The trigger is not on the stage topic: the first beat's event carries what
- * later beats need from it, and folding starts in the first beat's state.
+ * later beats need from it, and folding starts in the first beat's state. Nor are the outside events that
+ * resumed a wait: the beat event after a wait moves on from the waiting state directly.
  */
 export function fold(
   machine: AnyStateMachine,
@@ -150,7 +188,7 @@ export function fold(
     machineVersion,
     lastSeq: 0,
     emittedSeq: 0,
-    triggerEventId: first.meta.causationId,
+    outsideEventId: null,
     pendingBeat: null,
     state: persist(start),
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSequenceMachine } from '@self-healing/machines';
 import { buildEvent, type StageEvent } from '../envelope.js';
-import { decideStageEvent, decideTrigger, fold, type Decision, type IncidentCache } from './decide.js';
+import { decideStageEvent, decideOutside, fold, type Decision, type IncidentCache } from './decide.js';
 
 const spec = {
   id: 'demo.run',
@@ -50,7 +50,7 @@ function cacheOf(d: Decision): IncidentCache {
 
 /** Drives the machine through the happy path the way the runner does, returning each decision. */
 function happyRun() {
-  const d0 = decideTrigger(machine, V, null, trigger);
+  const d0 = decideOutside(machine, V, null, trigger);
   const d1 = decideStageEvent(machine, V, { ...cacheOf(d0), emittedSeq: 1 }, ev('Accepted', 1));
   const d2 = decideStageEvent(machine, V, { ...cacheOf(d1), emittedSeq: 2 }, ev('Worked', 2));
   const d3 = decideStageEvent(machine, V, { ...cacheOf(d2), emittedSeq: 3 }, ev('Finished', 3));
@@ -59,10 +59,10 @@ function happyRun() {
 
 describe('the runner decides beat by beat', () => {
   it('given a trigger, when decided, then the first beat runs', () => {
-    const d = decideTrigger(machine, V, null, trigger);
+    const d = decideOutside(machine, V, null, trigger);
     expect(d).toMatchObject({ kind: 'run', beat: { handler: 'accept', beat: 1 } });
     expect(cacheOf(d).lastSeq).toBe(0);
-    expect(cacheOf(d).triggerEventId).toBe('trigger-1');
+    expect(cacheOf(d).outsideEventId).toBe('trigger-1');
   });
 
   it('runs every beat in order, then advances to the final state without running anything', () => {
@@ -100,19 +100,19 @@ describe('the runner decides beat by beat', () => {
   });
 
   it('skips a redelivered trigger once the incident has started', () => {
-    const d0 = decideTrigger(machine, V, null, trigger);
-    expect(decideTrigger(machine, V, { ...cacheOf(d0), emittedSeq: 1 }, trigger)).toEqual({
+    const d0 = decideOutside(machine, V, null, trigger);
+    expect(decideOutside(machine, V, { ...cacheOf(d0), emittedSeq: 1 }, trigger)).toEqual({
       kind: 'skip',
       reason: 'duplicate',
     });
   });
 
   it('refuses a second, different trigger for an existing incident', () => {
-    const d0 = decideTrigger(machine, V, null, trigger);
+    const d0 = decideOutside(machine, V, null, trigger);
     const other = { ...trigger, meta: { ...trigger.meta, eventId: 'trigger-2' } };
-    expect(decideTrigger(machine, V, cacheOf(d0), other)).toEqual({
+    expect(decideOutside(machine, V, cacheOf(d0), other)).toEqual({
       kind: 'skip',
-      reason: 'incident-exists',
+      reason: 'not-awaited',
     });
   });
 
@@ -124,7 +124,7 @@ describe('the runner decides beat by beat', () => {
   });
 
   it('ignores events the machine does not expect in its state', () => {
-    const d = decideTrigger(machine, V, null, {
+    const d = decideOutside(machine, V, null, {
       ...trigger,
       meta: { ...trigger.meta, type: 'SomethingElse' },
     });
@@ -132,7 +132,7 @@ describe('the runner decides beat by beat', () => {
   });
 
   it('ends rejected when the first beat rejects its input', () => {
-    const d0 = decideTrigger(machine, V, null, trigger);
+    const d0 = decideOutside(machine, V, null, trigger);
     const d = decideStageEvent(machine, V, cacheOf(d0), ev('Rejected', 1));
     expect(d.kind).toBe('advance');
     expect(cacheOf(d).state.value).toBe('rejected');
@@ -163,5 +163,90 @@ describe('rebuilding from the log', () => {
       /event 2 is missing/,
     );
     expect(() => fold(machine, V, 'accept', [ev('Worked', 2)], 2)).toThrow(/first event/);
+  });
+});
+
+describe('a run that waits', () => {
+  const waitingMachine = createSequenceMachine(
+    {
+      id: 'demo.run',
+      beats: [
+        { beat: 1, handler: 'accept', event: 'Accepted' },
+        { beat: 2, handler: 'approve', event: 'Approved', waits: { for: ['ApproveCommand'] } },
+        { beat: 3, handler: 'finish', event: 'Finished' },
+      ],
+    },
+    { triggers: ['StartCommand'], rejected: 'Rejected', failed: 'Failed', waiting: 'Waiting' },
+  );
+  const waiting = (seq: number) =>
+    ev('Waiting', seq, {
+      beat: 2,
+      handler: 'approve',
+      for: ['ApproveCommand'],
+      until: 5000,
+      reason: 'a person',
+    });
+  const outside = (type: string, eventId: string, payload: unknown = {}): StageEvent => ({
+    ...trigger,
+    meta: { ...trigger.meta, type, eventId },
+    payload,
+  });
+  const waitingCache = () => {
+    const d0 = decideOutside(waitingMachine, V, null, trigger);
+    const d1 = decideStageEvent(waitingMachine, V, { ...cacheOf(d0), emittedSeq: 1 }, ev('Accepted', 1));
+    const d2 = decideStageEvent(waitingMachine, V, { ...cacheOf(d1), emittedSeq: 2 }, waiting(2));
+    return cacheOf(d2);
+  };
+
+  it('given its Waiting event, it runs nothing until an awaited event comes, then runs the same beat again', () => {
+    const cache = waitingCache();
+    expect(cache.pendingBeat).toBeNull();
+    expect(decideOutside(waitingMachine, V, cache, outside('OtherCommand', 'x'))).toEqual({
+      kind: 'skip',
+      reason: 'not-for-this-machine',
+    });
+    const d = decideOutside(waitingMachine, V, cache, outside('ApproveCommand', 'approve-1'));
+    expect(d).toMatchObject({ kind: 'run', beat: { handler: 'approve' } });
+    expect(cacheOf(d).outsideEventId).toBe('approve-1');
+  });
+
+  it('given a second copy of the awaited event, it changes nothing, whether the beat is committed or not yet', () => {
+    const resumed = cacheOf(decideOutside(waitingMachine, V, waitingCache(), outside('ApproveCommand', 'a')));
+    // Not committed yet: the copy is the redelivered input, the beat runs again (same output event id).
+    expect(decideOutside(waitingMachine, V, resumed, outside('ApproveCommand', 'a')).kind).toBe('run');
+    // Committed: a duplicate.
+    const committed = { ...resumed, emittedSeq: 3 };
+    expect(decideOutside(waitingMachine, V, committed, outside('ApproveCommand', 'a')).kind).toBe('skip');
+    // Folded on: the machine no longer waits.
+    const next = cacheOf(decideStageEvent(waitingMachine, V, committed, ev('Approved', 3)));
+    expect(decideOutside(waitingMachine, V, next, outside('ApproveCommand', 'a')).kind).toBe('skip');
+  });
+
+  it('wakes on its own wake-up, and a wake-up of an earlier wait or another stage changes nothing', () => {
+    const cache = waitingCache();
+    const wake = (sequenceId: string, waitSeq: number, id: string) =>
+      outside('WakeUpCommand', id, { sequenceId, waitSeq, beat: 2, handler: 'approve', dueAt: 5000 });
+    expect(decideOutside(waitingMachine, V, cache, wake('other.stage', 2, 'w1')).kind).toBe('skip');
+    expect(decideOutside(waitingMachine, V, cache, wake('demo.run', 1, 'w2')).kind).toBe('skip');
+    expect(decideOutside(waitingMachine, V, cache, wake('demo.run', 2, 'w3'))).toMatchObject({
+      kind: 'run',
+      beat: { handler: 'approve' },
+    });
+  });
+
+  it('asks for a rebuild when an awaited event finds no cached state, and the rebuilt run takes it', () => {
+    expect(decideOutside(waitingMachine, V, null, outside('ApproveCommand', 'a')).kind).toBe('rebuild');
+    const rebuilt = fold(waitingMachine, V, 'accept', [ev('Accepted', 1), waiting(2)], 2);
+    expect(rebuilt.state).toEqual(waitingCache().state);
+    expect(decideOutside(waitingMachine, V, rebuilt, outside('ApproveCommand', 'a')).kind).toBe('run');
+  });
+
+  it('rebuilt after the resumed beat ran, the event that resumed it is known and changes nothing', () => {
+    const approved = { ...ev('Approved', 3), meta: { ...ev('Approved', 3).meta, causationId: 'approve-1' } };
+    const rebuilt = fold(waitingMachine, V, 'accept', [ev('Accepted', 1), waiting(2), approved], 3);
+    expect(rebuilt.pendingBeat).toEqual({ handler: 'finish', beat: 3 });
+    expect(decideOutside(waitingMachine, V, rebuilt, outside('ApproveCommand', 'approve-1')).kind).toBe(
+      'skip',
+    );
   });
 });

@@ -11,13 +11,14 @@ import { IncidentCacheStore } from '../mongo/incidentCache.js';
 import type { Metrics } from '../observability.js';
 import { errorInfo } from '../errors.js';
 import {
+  decideOutside,
   decideStageEvent,
-  decideTrigger,
   fold,
   type BeatRequest,
   type Decision,
   type IncidentCache,
 } from './decide.js';
+import { WaitStore, WakeUpScheduler } from './waits.js';
 
 /** What a beat handler is given: the event that started the beat, the machine's context, and its tools. */
 export interface BeatInput {
@@ -25,7 +26,7 @@ export interface BeatInput {
   beat: BeatRequest;
   /** The event whose arrival started this beat (the trigger for the first beat). */
   cause: StageEvent;
-  /** The machine's context: by convention `outputs[eventType]` holds each earlier beat's payload. */
+  /** The machine's context (see SequenceContext): `outputs[eventType]` holds each earlier beat's payload. */
   context: unknown;
   effects: ScopedEffects;
   logger: Logger;
@@ -48,6 +49,18 @@ export interface BeatResult {
 
 export type BeatHandler = (input: BeatInput) => Promise<BeatResult>;
 
+/** The part of the machine's context the runner reads (machines' SequenceContext). */
+interface SequenceContextLike {
+  waiting?: {
+    seq: number;
+    beat: number;
+    handler: string;
+    for: string[];
+    until: number;
+    reason: string;
+  } | null;
+}
+
 export interface StageDefinition {
   /** Sequence id, e.g. `telemetry.parse`; also the stream name in event ids. */
   stage: string;
@@ -57,11 +70,16 @@ export interface StageDefinition {
   /** The state the machine is in while running the first beat (where rebuilding from the log starts). */
   firstBeatState: string;
   stageTopic: string;
-  /** Topics whose events may start an incident (commands, an upstream stage's completion). */
+  /** Topics whose events may start an incident or resume a waiting one (commands, an upstream stage's events). */
   triggerTopics: string[];
   handlers: Record<string, BeatHandler>;
   /** The event emitted when a beat is given up on, so the incident ends visibly instead of hanging. */
   failedEventType: string;
+  /**
+   * For a stage whose beats may wait: its Waiting event (each is stored as a wait, see WaitStore) and the topic its
+   * wake-ups go to (one of the trigger topics).
+   */
+  waits?: { eventType: string; wakeUpTopic: string; pollMs?: number };
   /** Releases what the handlers hold (worker threads, caches); called once the runner has stopped. */
   close?: () => Promise<void>;
   /**
@@ -95,6 +113,8 @@ export class StageRunner {
   readonly loop: ConsumerLoop;
   private readonly cache: IncidentCacheStore;
   private readonly ledger: EffectLedger;
+  private readonly waits: WaitStore;
+  private scheduler: WakeUpScheduler | undefined;
 
   constructor(private readonly opts: StageRunnerOptions) {
     const { definition: def } = opts;
@@ -104,6 +124,7 @@ export class StageRunner {
     }
     this.cache = new IncidentCacheStore(opts.db, def.stage);
     this.ledger = new EffectLedger(opts.db);
+    this.waits = new WaitStore(opts.db);
     this.loop = new ConsumerLoop({
       kafka: opts.kafka,
       service: opts.producer,
@@ -121,13 +142,34 @@ export class StageRunner {
     });
   }
 
-  start(): Promise<void> {
-    return this.loop.start();
+  async start(): Promise<void> {
+    await this.loop.start();
+    const { definition: def } = this.opts;
+    if (def.waits) {
+      const producer = this.opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      this.scheduler = new WakeUpScheduler({
+        waits: this.waits,
+        stages: [def.stage],
+        producer,
+        codec: this.opts.codec,
+        commandsTopic: def.waits.wakeUpTopic,
+        producerName: this.opts.producer,
+        logger: this.opts.logger.child({ component: 'wake-ups' }),
+        ...(def.waits.pollMs ? { pollMs: def.waits.pollMs } : {}),
+      });
+      this.scheduler.start();
+      this.wakeUpProducer = producer;
+    }
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.scheduler?.stop();
+    await this.wakeUpProducer?.disconnect().catch(() => undefined);
+    await this.loop.stop();
   }
+
+  private wakeUpProducer: ReturnType<Kafka['producer']> | undefined;
 
   private async handle(
     input: InputMessage,
@@ -143,19 +185,26 @@ export class StageRunner {
       eventId: event.meta.eventId,
       type: event.meta.type,
     });
+    const fromStage = input.topic === def.stageTopic;
     const cached = await this.cache.get(incidentId);
-    let decision: Decision =
-      input.topic === def.stageTopic
-        ? decideStageEvent(def.machine, def.machineVersion, cached, event)
-        : decideTrigger(def.machine, def.machineVersion, cached, event);
+    let decision: Decision = fromStage
+      ? decideStageEvent(def.machine, def.machineVersion, cached, event)
+      : decideOutside(def.machine, def.machineVersion, cached, event);
     if (decision.kind === 'rebuild') {
-      const rebuilt = await this.rebuild(input, event);
+      const rebuilt = await this.rebuild(input, event, fromStage);
+      if (!rebuilt) {
+        logger.debug('no run awaits this event');
+        return { outputs: [] };
+      }
       logger.info({ lastSeq: rebuilt.lastSeq }, 'incident state rebuilt from the log');
       // The fold holds every event the log has for the incident, so a later one already there makes this
       // event a duplicate, and the beat this event asked for runs only if its own event is not in the log.
-      decision = decideStageEvent(def.machine, def.machineVersion, rebuilt, event);
+      decision = fromStage
+        ? decideStageEvent(def.machine, def.machineVersion, rebuilt, event)
+        : decideOutside(def.machine, def.machineVersion, rebuilt, event);
       if (decision.kind === 'rebuild') throw new Error('rebuild did not converge');
     }
+    if (fromStage && def.waits && decision.kind !== 'skip') await this.trackWaits(decision.cache, event);
     switch (decision.kind) {
       case 'skip':
         logger.debug({ reason: decision.reason }, 'event skipped');
@@ -243,13 +292,39 @@ export class StageRunner {
     };
   }
 
-  /** Reads the incident's events from its partition of the stage topic, up to the one being handled. */
-  private async rebuild(input: InputMessage, event: StageEvent): Promise<IncidentCache> {
+  /**
+   * A Waiting event stores its wait (the durable timer); any later event of the run ends the waits before it. Done
+   * on reading the event back, not when producing it, so that what is stored follows the log.
+   */
+  private async trackWaits(cache: IncidentCache, event: StageEvent): Promise<void> {
+    const def = this.opts.definition;
+    const waiting = (cache.state.context as SequenceContextLike).waiting;
+    if (event.meta.type === def.waits?.eventType && waiting?.seq === event.meta.seq) {
+      await this.waits.record({
+        stage: def.stage,
+        incidentId: cache.incidentId,
+        correlationId: event.meta.correlationId,
+        ...waiting,
+      });
+    }
+    await this.waits.endBefore(def.stage, cache.incidentId, event.meta.seq);
+  }
+
+  /**
+   * Reads the incident's events from the stage topic, up to the one being handled: from the input's partition
+   * for a stage event, from every partition for an outside event (it came from another topic). Null when the log
+   * has no event of the incident (an outside event for a run that does not exist).
+   */
+  private async rebuild(
+    input: InputMessage,
+    event: StageEvent,
+    fromStage: boolean,
+  ): Promise<IncidentCache | null> {
     const { definition: def, codec, kafka } = this.opts;
     const events: StageEvent[] = [];
     const key = event.meta.incidentId;
     await readTopic(kafka, def.stageTopic, {
-      partitions: [input.partition],
+      ...(fromStage ? { partitions: [input.partition] } : {}),
       onMessage: async (m) => {
         if (m.key?.toString() !== key || !m.value) return;
         try {
@@ -259,7 +334,8 @@ export class StageRunner {
         }
       },
     });
-    events.push(event);
+    if (fromStage) events.push(event);
+    if (events.length === 0) return null;
     const lastInLog = Math.max(...events.map((e) => e.meta.seq));
     const cache = fold(def.machine, def.machineVersion, def.firstBeatState, events, lastInLog);
     await this.cache.put(cache);

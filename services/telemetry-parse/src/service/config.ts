@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '@self-healing/shared';
-import type { TelemetryParseSettings } from './handlers.js';
+import type { TelemetryParseSettings } from './deps.js';
 import { defaultDecodeWorkers } from './decode-pool.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { stageMachines } from '@self-healing/machines';
-import type { Logger, StageDefinition, TopicNames } from '@self-healing/shared';
-import { telemetryParseHandlers, type TelemetryParseSettings } from './handlers.js';
+import { defineStage, type Logger, type StageDefinition, type TopicNames } from '@self-healing/shared';
+import { telemetryParseBeats } from '../beats/index.js';
 import { DecodePool } from './decode-pool.js';
+import { TelemetryParseDeps, type TelemetryParseSettings } from './deps.js';
 
 export function telemetryParseDefinition(deps: {
   kafka: Kafka;
@@ -12,19 +12,12 @@ export function telemetryParseDefinition(deps: {
   topics: TopicNames;
   logger?: Logger;
 }): StageDefinition {
-  const { machine, version } = stageMachines['telemetry.parse'];
   const decoders = new DecodePool(deps.settings.decodeWorkers, (reason) =>
     deps.logger?.warn({ reason }, 'decoding on the beat thread from now on'),
   );
-  return {
-    stage: 'telemetry.parse',
-    machine,
-    machineVersion: version,
-    firstBeatState: 'parseTelemetryRequested',
-    stageTopic: deps.topics.telemetryParseEvents,
-    triggerTopics: [deps.topics.commands],
-    handlers: telemetryParseHandlers({ ...deps, decoders }),
-    failedEventType: 'TelemetryParseFailed',
+  return defineStage('telemetry.parse', telemetryParseBeats, {
+    deps: new TelemetryParseDeps(deps.kafka, deps.db, deps.settings, deps.topics, decoders),
+    topics: deps.topics,
     close: () => decoders.close(),
-  };
+  });
 }
