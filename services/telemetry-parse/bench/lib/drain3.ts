@@ -47,6 +47,9 @@ export function runDrain3(
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
+    // A peer that exits early (no drain3 module) closes its stdin: the write fails with EPIPE, and the exit
+    // code and stderr below say why; without this handler the EPIPE would crash the benchmark.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       if (code !== 0) {
         reject(

@@ -93,7 +93,7 @@ export interface StabilityChoice {
 
 /**
  * Leave-one-system-out: for each system, the grid value with the best mean header agreement over the OTHER
- * systems (ties to the larger value, the stricter header), so no system's own data picks its setting.
+ * systems (ties to the middle of the tied values), so no system's own data picks its setting.
  */
 export function chooseStability(systems: readonly LoghubSystem[], sample: number): StabilityChoice {
   const table: Record<string, Record<string, number>> = {};
@@ -109,18 +109,15 @@ export function chooseStability(systems: readonly LoghubSystem[], sample: number
   }
   const chosen: Record<string, number> = {};
   for (const held of systems) {
-    let best = STABILITY_GRID[0]!;
-    let bestScore = -1;
-    for (const theta of STABILITY_GRID) {
+    const others = systems.filter((s) => s.name !== held.name);
+    const scores = STABILITY_GRID.map((theta) => {
       const row = table[String(theta)]!;
-      const others = systems.filter((s) => s.name !== held.name);
-      const score = others.reduce((a, s) => a + row[s.name]!, 0) / Math.max(1, others.length);
-      if (score >= bestScore) {
-        bestScore = score;
-        best = theta;
-      }
-    }
-    chosen[held.name] = best;
+      return others.reduce((a, s) => a + row[s.name]!, 0) / Math.max(1, others.length);
+    });
+    const top = Math.max(...scores);
+    // Ties go to the middle of the best range: the setting farthest from where agreement starts to drop.
+    const best = STABILITY_GRID.filter((_, i) => scores[i]! >= top - 1e-9);
+    chosen[held.name] = best[Math.floor(best.length / 2)]!;
   }
   return { chosen, table };
 }

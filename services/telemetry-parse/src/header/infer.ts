@@ -235,8 +235,17 @@ export function inferHeader(sample: readonly string[], options: InferOptions = {
     const sep = (best.endsWith('|') ? '|' : best.endsWith(' ') ? ' ' : '') as Sep;
     template.push({ cls: (sep === '' ? best : best.slice(0, -1)) as TokenClass, sep });
   }
-  // The header ends at its last field that is not a plain word.
+  // The header ends at its last field that is not a plain word, and at a terminator (`name:`, ` - `) that a
+  // plain word follows: what comes after `name: word` is the message even when every sampled message
+  // happens to start alike.
   let end = template.length;
+  for (let k = 0; k + 1 < template.length; k++) {
+    if (TERMINATORS.has(template[k]!.cls) && template[k + 1]!.cls === 'word') {
+      end = k + 1;
+      break;
+    }
+  }
+  template.length = end;
   while (end > 0 && template[end - 1]!.cls === 'word') end--;
   if (end === 0) return null;
   const slots = template.slice(0, end);
