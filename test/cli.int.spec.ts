@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,10 @@ import {
   createKafka,
   createLogger,
   createPlatformCodec,
+  ensureTopics,
+  platformContracts,
   platformTopicNames,
+  platformTopics,
   readTopic,
   runStageService,
   type RunningService,
@@ -121,7 +125,7 @@ describe('healctl against the real servers', () => {
   it('creates only missing topics and registers every schema', async () => {
     expect(json<{ created: string[] }>(await healctl('topics', 'create', '--json')).created).toEqual([]);
     const ids = json<Record<string, number>>(await healctl('schemas', 'register', '--json'));
-    expect(Object.keys(ids)).toHaveLength(96);
+    expect(Object.keys(ids)).toHaveLength(platformContracts(prefix).length);
     expect(Object.values(ids).every((id) => Number.isInteger(id))).toBe(true);
   });
 
@@ -488,7 +492,110 @@ describe('healctl against the real servers', () => {
     expect(noFile.err).toMatch(/no such file/);
     const badFormat = await healctl('ship', join(logRoot, 'api.log'), '--service', 'api', '--format', 'xml');
     expect(badFormat.code).toBe(2);
-    expect(badFormat.err).toMatch(/unknown format xml/);
-    expect((await healctl('ship', join(logRoot, 'api.log'))).code).not.toBe(0); // --service is required
+    expect(badFormat.err).toMatch(/expected one of text, json.*got "xml"/);
+    expect((await healctl('ship', join(logRoot, 'api.log'))).code).toBe(2); // --service is required
+  });
+
+  it('refuses every malformed option with exit code 2 before contacting anything', async () => {
+    const api = join(logRoot, 'api.log');
+    for (const [args, says] of [
+      [['incidents', 'list', '--limit', 'abc'], /--limit.*expected a whole number, got "abc"/],
+      [['incidents', 'list', '--limit', '0'], /expected 1\.\.10000, got 0/],
+      [['incidents', 'list', '--status', 'bogus'], /expected one of running, completed.*got "bogus"/],
+      [['incidents', 'list', '--stage', 'selfhealing.incidents'], /expected one of telemetry\.parse/],
+      [['ship', api, '--service', 'api', '--lines-per-record', 'abc'], /expected a whole number/],
+      [['ship', api, '--service', 'api', '--window-ms', '5'], /expected 1000\.\.86400000, got 5/],
+      [['parse', '--window-ms', '1e3'], /expected a whole number/],
+      [['demo', 'prune', '--keep', '-1'], /expected at least 0/],
+      [['dlq', 'redrive', '--ref', 'x'], /expected partition:offset/],
+      [['no-such-command'], /unknown command/],
+    ] as const) {
+      const r = await healctl(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(says);
+      expect(r.out).toBe('');
+    }
+    expect((await healctl('--help')).code).toBe(0);
+  });
+
+  it('lists with the stage name, not a topic, and the processing time', async () => {
+    const table = await healctl('incidents', 'list');
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^ID\s+STAGE\s+STATUS\s+BEATS\s+PROCESSED\s+SUMMARY/);
+    expect(table.out).toMatch(/cli-run\s+telemetry\.parse\s+completed/);
+    expect(table.out).not.toContain(prefix);
+  });
+});
+
+describe('healctl as a process', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; out: Buffer; err: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--conditions=development',
+          join(import.meta.dirname, '../services/cli/src/main.ts'),
+          ...args,
+        ],
+        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const out: Buffer[] = [];
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.on('close', (code) => resolve({ code, out: Buffer.concat(out), err }));
+    });
+
+  it('writes everything to a pipe before it exits, however much there is', async () => {
+    // The exit path every command takes, fed 1 MB: before, a pipe got the first 64 KiB.
+    const script = join(mkdtempSync(join(tmpdir(), 'drain-')), 'drain.ts');
+    writeFileSync(
+      script,
+      `import { exitWhenFlushed } from ${JSON.stringify(join(import.meta.dirname, '../services/cli/src/output.ts'))};\n` +
+        `process.stdout.write('x'.repeat(1024 * 1024));\nexitWhenFlushed(0);\n`,
+    );
+    const bytes = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let n = 0;
+      // A slow reader: the pipe fills, and the process must wait for it.
+      child.stdout.on('data', (b: Buffer) => {
+        n += b.length;
+        child.stdout.pause();
+        setImmediate(() => child.stdout.resume());
+      });
+      child.on('close', () => resolve(n));
+    });
+    expect(bytes).toBe(1024 * 1024);
+  });
+
+  it('prints only JSON with --json, logs going to stderr, and exits 3 without servers', async () => {
+    const e = testEndpoints();
+    const prefix = `${uniqueName('clijson')}.`;
+    await ensureTopics(createKafka('cli-json-test', e.kafkaBrokers, createLogger('cli-json-test', 'warn')), [
+      ...platformTopics(prefix),
+    ]);
+    const listed = await run(['dlq', 'list', '--json'], {
+      KAFKA_BROKERS: e.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+      MONGODB_URI: e.mongodbUri,
+      TOPIC_PREFIX: prefix,
+      // kafkajs logs plenty at debug level: none of it may reach stdout.
+      LOG_LEVEL: 'debug',
+    });
+    expect(listed.code, listed.err.slice(-2000)).toBe(0);
+    expect(() => JSON.parse(listed.out.toString())).not.toThrow();
+    const none = await run(['incidents', 'list'], {
+      KAFKA_BROKERS: '',
+      SCHEMA_REGISTRY_URL: '',
+      MONGODB_URI: '',
+      // A state directory with no local servers in it.
+      SELF_HEALING_CACHE: mkdtempSync(join(tmpdir(), 'no-infra-')),
+    });
+    expect(none.code).toBe(3);
+    expect(none.err).toMatch(/no servers to talk to/);
   });
 });

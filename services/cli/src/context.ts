@@ -13,7 +13,8 @@ import {
 import { localInfraStatus, type Endpoints } from '@self-healing/infra';
 import { CliError } from './output.js';
 
-export const logger: Logger = createLogger('healctl', process.env.LOG_LEVEL ?? 'warn');
+/** On stderr: stdout carries only results (with `--json`, only the JSON), kafkajs's warnings included. */
+export const logger: Logger = createLogger('healctl', process.env.LOG_LEVEL ?? 'warn', 2);
 
 /** The platform's topics under `TOPIC_PREFIX` (empty by default), as the services see them. */
 export function topicPrefix(): string {

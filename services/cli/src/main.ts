@@ -1,4 +1,5 @@
 #!/usr/bin/env node
 import { main } from './program.js';
+import { exitWhenFlushed } from './output.js';
 
-main(process.argv).then((code) => process.exit(code));
+main(process.argv).then(exitWhenFlushed);

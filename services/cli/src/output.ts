@@ -9,6 +9,42 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * Exits once stdout and stderr have taken everything written to them. `process.exit` right away drops what a
+ * pipe has not read yet (output cut at 64 KiB); a write's callback runs once it and every earlier write are done.
+ */
+export function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+/**
+ * Progress of a command that takes longer than a second, on stderr (stdout stays for the result, and pure JSON
+ * with `--json`). On a terminal it redraws one line; elsewhere it writes a line at most every few seconds.
+ */
+export function progress(label: string): { update(detail: string): void; done(detail?: string): void } {
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  let last = 0;
+  const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+  return {
+    update(detail: string) {
+      const now = Date.now();
+      if (now - last < (tty ? 200 : 5000) || now - started < 1000) return;
+      last = now;
+      process.stderr.write(
+        tty ? `\r\x1b[K${label}: ${detail} (${seconds()} s)` : `${label}: ${detail} (${seconds()} s)\n`,
+      );
+    },
+    done(detail?: string) {
+      if (now() - started < 1000 && !detail) return;
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${label}: ${detail ?? 'done'} (${seconds()} s)\n`);
+    },
+  };
+}
+
+const now = () => Date.now();
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

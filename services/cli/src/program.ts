@@ -7,6 +7,9 @@ import { registerPlatformCommands } from './commands/platform.js';
 import { registerShipCommand } from './commands/ship.js';
 import { registerParseCommand } from './commands/parse.js';
 import { CliError } from './output.js';
+import { EXIT } from './exitCodes.js';
+
+export { EXIT } from './exitCodes.js';
 
 /** healctl: the operator's command line for the self-healing platform. */
 export function buildProgram(): Command {
@@ -26,17 +29,30 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Runs healctl and returns its exit code: 0 ok, 1 failure, 2 bad usage (an unknown command or option, a value
+ * an option refuses, a missing argument), 3 no servers. A command may set `process.exitCode` to say how it ended.
+ */
 export async function main(argv: string[]): Promise<number> {
+  // What a command sets is its own: not what an earlier run in the same process (a test) left there.
+  const before = process.exitCode;
+  process.exitCode = undefined;
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CommanderError) {
+      // Help and version asked for are successes; anything else commander refuses is bad usage.
+      if (error.exitCode === 0 || /^commander\.(?:helpDisplayed|version)$/.test(error.code)) return EXIT.ok;
+      return EXIT.usage;
+    }
     if (error instanceof CliError) {
       process.stderr.write(`healctl: ${error.message}\n`);
       return error.exitCode;
     }
     process.stderr.write(`healctl: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return EXIT.failure;
+  } finally {
+    process.exitCode = before;
   }
 }

@@ -13,6 +13,7 @@ import type { Kafka } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
 import { connectMongo, createKafka } from '@self-healing/shared';
 import { endpoints, logger } from '../context.js';
+import { integerIn } from '../options.js';
 import { CliError, printJson } from '../output.js';
 
 const STAMPED = /^demo_(\d{8}t\d{6})_[0-9a-f]{4}$/;
@@ -191,12 +192,10 @@ export function registerDemoCommands(program: Command): void {
   demo
     .command('prune')
     .description('remove all demo namespaces but the newest ones (database, topics, groups, subjects)')
-    .option('--keep <n>', 'how many of the newest to keep', '0')
+    .option('--keep <n>', 'how many of the newest to keep', integerIn(0), 0)
     .option('--json', 'machine-readable output')
-    .action(async (opts: { keep: string; json?: boolean }) => {
-      const keep = Number(opts.keep);
-      if (!Number.isInteger(keep) || keep < 0)
-        throw new Error(`--keep must be a whole number, got ${opts.keep}`);
+    .action(async (opts: { keep: number; json?: boolean }) => {
+      const keep = opts.keep;
       const result = await withDemoServers((s) => pruneDemoNamespaces(s, keep));
       if (opts.json) printJson(result);
       else {

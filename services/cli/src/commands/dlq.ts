@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { DLQ_HEADERS, headersToStrings, readTopic } from '@self-healing/shared';
 import { topicNames, withKafka } from '../context.js';
 import { CliError, formatTime, printJson, printTable } from '../output.js';
+import { partitionOffset } from '../options.js';
 
 interface DeadLetter {
   partition: number;
@@ -72,7 +73,11 @@ export function registerDlqCommands(program: Command): void {
   dlq
     .command('redrive')
     .description('send dead letters back to the topic they came from (after fixing the cause)')
-    .option('--ref <partition:offset...>', 'only these dead letters (as shown by `dlq list`)')
+    .option(
+      '--ref <partition:offset...>',
+      'only these dead letters (as shown by `dlq list`)',
+      partitionOffset,
+    )
     .option('--all', 'every dead letter')
     .option('--json', 'machine-readable output')
     .action(async (opts: { ref?: string[]; all?: boolean; json?: boolean }) => {

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
-import { withMongo } from '../context.js';
+import { pipeline } from '@self-healing/schemas';
+import { topicNames, withMongo } from '../context.js';
 import { CliError, formatTime, printJson, printTable } from '../output.js';
+import { integerIn, oneOf } from '../options.js';
+
+const STATUSES = ['running', 'completed', 'rejected', 'failed', 'open', 'resolved'] as const;
+const STAGES = pipeline.map((p) => p.sequenceId as string);
 
 export function registerIncidentCommands(program: Command): void {
   const incidents = program.command('incidents').description('read the incident projection');
@@ -9,9 +14,13 @@ export function registerIncidentCommands(program: Command): void {
   incidents
     .command('list')
     .description('list incidents, newest first')
-    .option('--stage <stage>', 'only incidents whose latest stage is this one (e.g. anomaly.detect)')
-    .option('--status <status>', 'running | completed | rejected | failed | open | resolved')
-    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 50)
+    .option(
+      '--stage <stage>',
+      `only incidents whose latest stage is this one: ${STAGES.join(' | ')}`,
+      oneOf(STAGES),
+    )
+    .option('--status <status>', STATUSES.join(' | '), oneOf(STATUSES))
+    .option('--limit <n>', 'at most this many (1..10000)', integerIn(1, 10_000), 50)
     .option('--json', 'machine-readable output')
     .action(async (opts: { stage?: string; status?: string; limit: number; json?: boolean }) => {
       await withMongo(async (db) => {
@@ -24,13 +33,13 @@ export function registerIncidentCommands(program: Command): void {
         printTable(
           docs.map((d) => ({
             id: d._id,
-            stage: d.stage,
+            stage: stageOf(d, topicNames().incidents),
             status: d.status,
             beats: d.timeline.length,
-            updated: formatTime(d.updatedAt),
+            processed: formatTime(processedAt(d)),
             summary: summaryOf(d),
           })),
-          ['id', 'stage', 'status', 'beats', 'updated', 'summary'],
+          ['id', 'stage', 'status', 'beats', 'processed', 'summary'],
         );
       });
     });
@@ -63,6 +72,29 @@ export function registerIncidentCommands(program: Command): void {
         process.stdout.write(`\nkey outputs:\n${JSON.stringify(doc.outputs, null, 2)}\n`);
       });
     });
+}
+
+/**
+ * The stage a person reads: the sequence the incident is in. Lifecycle events outside any sequence (incident
+ * opened, resolved) are recorded under their topic's name; they show as `incident`.
+ */
+export function stageOf(doc: Pick<IncidentDoc, 'stage' | 'timeline'>, incidentsTopic: string): string {
+  if (STAGES.includes(doc.stage)) return doc.stage;
+  const inSequence = [...doc.timeline].reverse().find((t) => STAGES.includes(t.stage));
+  if (inSequence) return inSequence.stage;
+  return doc.stage === incidentsTopic ? 'incident' : doc.stage;
+}
+
+/**
+ * When the platform last worked on it (wall-clock), from the beats' own times. The document's `updatedAt` is the
+ * latest event time, which for detections is the time in the logs: a different clock, not shown in one column.
+ */
+export function processedAt(doc: Pick<IncidentDoc, 'timeline'>): number | null {
+  let latest: number | null = null;
+  for (const t of doc.timeline)
+    if (t.startedAt !== null && t.endedAt !== null && (latest === null || t.endedAt > latest))
+      latest = t.endedAt;
+  return latest;
 }
 
 /** The line a person wants in a list: what was found, not how. */

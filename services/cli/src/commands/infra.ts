@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { localInfraStatus, startLocalInfra, stopLocalInfra } from '@self-healing/infra';
 import { printJson } from '../output.js';
+import { EXIT } from '../exitCodes.js';
 
 /** The local Kafka, Schema Registry and MongoDB-compatible server, for machines without Docker. */
 export function registerInfraCommands(program: Command): void {
@@ -33,7 +34,18 @@ export function registerInfraCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const status = await localInfraStatus();
       if (opts.json) printJson(status);
-      else process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-      if (!status.running) process.exitCode = 1;
+      else {
+        process.stdout.write(`local servers: ${status.state}\n`);
+        for (const [name, s] of Object.entries(status.servers ?? {}))
+          process.stdout.write(
+            `  ${name.padEnd(10)} ${s?.running ? (s.ready ? 'ready' : 'not answering') : 'stopped'}\n`,
+          );
+        if (status.endpoints)
+          process.stdout.write(
+            `kafka ${status.endpoints.kafkaBrokers.join(',')}  registry ${status.endpoints.schemaRegistryUrl}  mongodb ${status.endpoints.mongodbUri}\n`,
+          );
+      }
+      // Exit 3 (no servers) unless every server runs and answers, so a script can wait on it.
+      if (!status.running) process.exitCode = EXIT.noServers;
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { codecFor, topicNames, withKafka, withMongo } from '../context.js';
 import { printJson } from '../output.js';
+import { integerIn } from '../options.js';
 import { offsetCount, unrequestedRanges, type PartitionEnds } from '../ranges/offsetRanges.js';
 import {
   claimedRanges,
@@ -41,7 +42,11 @@ export function registerParseCommand(program: Command): void {
     .command('parse')
     .description('request a parse of every record on the raw topic that no parse request has covered yet')
     .option('--run-id <id>', 'id of the parse run (default: derived from the offset ranges)')
-    .option('--window-ms <ms>', 'aggregation window of the run', (v) => Number.parseInt(v, 10))
+    .option(
+      '--window-ms <ms>',
+      'aggregation window of the run (1000..86400000)',
+      integerIn(1_000, 86_400_000),
+    )
     .option('--json', 'machine-readable output')
     .action(async (opts: { runId?: string; windowMs?: number; json?: boolean }) => {
       const topic = topicNames().telemetryRaw;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ensureTopics, platformTopics } from '@self-healing/shared';
-import { projectedTopicsOf, replayProjection } from '@self-healing/projector';
+import { ProjectionCatalog, projectedTopicsOf, replayProjection } from '@self-healing/projector';
 import { codecFor, endpoints, logger, topicNames, topicPrefix, withKafka, withMongo } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson, progress } from '../output.js';
 
 /** Topics, schemas and the projection: the platform's shared state, set up and rebuilt from here. */
 export function registerPlatformCommands(program: Command): void {
@@ -39,13 +39,30 @@ export function registerPlatformCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       await withKafka(async (kafka, e) =>
         withMongo(async (db) => {
-          const result = await replayProjection({
-            kafka,
-            db,
-            codec: codecFor(e.schemaRegistryUrl),
-            logger,
-            topics: projectedTopics(),
-          });
+          // Progress from the outside: the replay writes into the next version's collection, which is counted
+          // every second while it runs (on stderr; stdout keeps the result).
+          const next = `incidents_v${(await new ProjectionCatalog(db).current()).version + 1}`;
+          const bar = progress('replaying the projection');
+          const ticker = setInterval(() => {
+            void db
+              .collection(next)
+              .countDocuments()
+              .then((n) => bar.update(`${n} incidents rebuilt in ${next}`))
+              .catch(() => undefined);
+          }, 1000);
+          let result;
+          try {
+            result = await replayProjection({
+              kafka,
+              db,
+              codec: codecFor(e.schemaRegistryUrl),
+              logger,
+              topics: projectedTopics(),
+            });
+          } finally {
+            clearInterval(ticker);
+          }
+          bar.done(`${result.events} events, ${result.incidents} incidents`);
           if (opts.json) printJson(result);
           else
             process.stdout.write(

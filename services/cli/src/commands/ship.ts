@@ -11,6 +11,7 @@ import { codecFor, topicNames, withKafka, withMongo } from '../context.js';
 import { planRequests } from '../ranges/parseLedger.js';
 import { ParseLedgerStore, requestThroughLedger, sendParseCommands } from './parseRequests.js';
 import { CliError, printJson } from '../output.js';
+import { integerIn, oneOf } from '../options.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   text: 'text/plain',
@@ -206,15 +207,23 @@ export function registerShipCommand(program: Command): void {
     .argument('<paths...>', 'files or directories; - for stdin')
     .requiredOption('--service <name>', 'the service that wrote these logs')
     .option('--host <name>', 'the host they come from')
-    .option('--format <format>', 'text | json | otlp-json | otlp-proto (default: detected per record)')
+    .option(
+      '--format <format>',
+      `${Object.keys(CONTENT_TYPES).join(' | ')} (default: detected per record)`,
+      oneOf(Object.keys(CONTENT_TYPES)),
+    )
     .option('--topic <topic>', "raw telemetry topic (default: the catalogue's, under TOPIC_PREFIX)")
-    .option('--lines-per-record <n>', 'lines per Kafka record', (v) => Number.parseInt(v, 10), 200)
+    .option('--lines-per-record <n>', 'lines per Kafka record (1..100000)', integerIn(1, 100_000), 200)
     .option(
       '--parse',
       'request a parse of what was shipped, less what an earlier parse request already covers',
     )
     .option('--run-id <id>', 'id of the parse run (default: derived from the shipped offset ranges)')
-    .option('--window-ms <ms>', 'aggregation window of the parse run', (v) => Number.parseInt(v, 10))
+    .option(
+      '--window-ms <ms>',
+      'aggregation window of the parse run (1000..86400000)',
+      integerIn(1_000, 86_400_000),
+    )
     .option('--json', 'machine-readable output')
     .action(
       async (
