@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GiteaAdmin, GiteaForge, waitForBranchAt } from '@self-healing/shared/forge';
+import { GiteaAdmin, GiteaForge, pushToForge, waitForBranchAt } from '@self-healing/shared/forge';
 import type { GitRemote, RepoRef } from '@self-healing/shared/forge';
 import { testForge, uniqueName, waitFor } from './src/endpoints.js';
 
@@ -19,10 +19,11 @@ const CHECK = 'ci/validation';
 class WorkTree {
   private constructor(
     readonly dir: string,
-    private readonly remote: GitRemote,
+    private readonly remote?: GitRemote,
   ) {}
 
-  static async init(remote: GitRemote): Promise<WorkTree> {
+  /** A new repository; `remote` is where `push` goes (none: only pushToForge pushes it). */
+  static async init(remote?: GitRemote): Promise<WorkTree> {
     const dir = await mkdtemp(join(tmpdir(), 'forge-test-'));
     const tree = new WorkTree(dir, remote);
     await tree.git('init', '-q', '-b', 'main');
@@ -33,7 +34,7 @@ class WorkTree {
     const { stdout } = await run(
       'git',
       ['-c', 'user.name=Forge Test', '-c', 'user.email=forge-test@example.com', ...args],
-      { cwd: this.dir, env: { ...process.env, ...this.remote.env } },
+      { cwd: this.dir, env: { ...process.env, ...this.remote?.env } },
     );
     return stdout.trim();
   }
@@ -46,6 +47,7 @@ class WorkTree {
   }
 
   push(refspec: string): Promise<string> {
+    if (!this.remote) throw new Error('this work tree has no remote');
     return this.git('push', '-q', this.remote.url, refspec);
   }
 
@@ -130,6 +132,30 @@ describe('forge (Gitea): repositories, git push, branches, files', () => {
     expect(`${remote} ${JSON.stringify({ remote })}`).not.toContain(testForge().token);
     expect(remote.url).not.toContain('@');
     await tree.remove();
+  });
+
+  it('given a local repository with two branches and a tag, when pushed with pushToForge, then the forge shows them at the local commits', async () => {
+    const { login } = await forge.currentUser();
+    const repo = { owner: login, name: uniqueName('app') };
+    const local = await WorkTree.init();
+    trees.push(local);
+    const v1 = await local.commit('app.txt', 'v1\n', 'v1');
+    await local.git('tag', 'v1.0.0');
+    await local.git('checkout', '-q', '-b', 'release');
+    const v2 = await local.commit('app.txt', 'v2\n', 'v2');
+    const pushed = await pushToForge(forge, repo, {
+      dir: local.dir,
+      refspecs: ['main:main', 'release:release', 'refs/tags/*:refs/tags/*'],
+    });
+    expect(pushed.created).toBe(true);
+    expect(pushed.branches.map((b) => [b.name, b.sha])).toEqual([
+      ['main', v1],
+      ['release', v2],
+    ]);
+    expect((await forge.getFile(repo, 'app.txt', 'v1.0.0'))?.text).toBe('v1\n');
+    await expect(pushToForge(forge, repo, { dir: local.dir, refspecs: ['--force'] })).rejects.toThrow(
+      /refspec/,
+    );
   });
 
   it('given a wrong token, when git pushes, then the push fails instead of asking for a password', async () => {

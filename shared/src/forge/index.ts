@@ -29,3 +29,5 @@ export { gitRemote } from './remote.js';
 export { MERGE_RETRY, isTransientMergeRefusal } from './retry.js';
 export type { RetryPolicy } from './retry.js';
 export { waitForBranchAt } from './wait.js';
+export { pushToForge } from './push.js';
+export type { PushResult } from './push.js';
