@@ -2,6 +2,7 @@ import type { Consumer, IHeaders, Kafka, KafkaMessage, Message, Producer } from 
 import type { Logger } from '../logger.js';
 import { describeError, isPermanent } from '../errors.js';
 import type { Metrics } from '../observability.js';
+import { keepDeadLetterOriginals, redactDeadLetter } from '../redaction/index.js';
 
 /** A record to produce as the result of handling one input message. */
 export interface OutputRecord {
@@ -85,7 +86,10 @@ export function headersToStrings(headers: IHeaders | undefined): Record<string, 
   return out;
 }
 
-/** The dead-letter record keeps the original key, value and headers, plus why and where it came from. */
+/**
+ * The dead-letter record keeps the key, value and headers, redacted (see redactDeadLetter; originals only with
+ * DLQ_KEEP_ORIGINAL=true), plus why and where it came from.
+ */
 export function deadLetterRecord(
   input: InputMessage,
   dlqTopic: string,
@@ -95,13 +99,23 @@ export function deadLetterRecord(
   attempts: number,
 ): Message & { topic: string } {
   const code = (error as { code?: unknown })?.code;
+  const kept = redactDeadLetter(
+    {
+      key: input.message.key,
+      value: input.message.value,
+      headers: {
+        ...headersToStrings(input.message.headers),
+        [DLQ_HEADERS.error]: describeError(error).slice(0, 2000),
+      },
+    },
+    { keepOriginal: keepDeadLetterOriginals() },
+  );
   return {
     topic: dlqTopic,
-    key: input.message.key,
-    value: input.message.value,
+    key: kept.key,
+    value: kept.value,
     headers: {
-      ...headersToStrings(input.message.headers),
-      [DLQ_HEADERS.error]: describeError(error).slice(0, 2000),
+      ...kept.headers,
       [DLQ_HEADERS.errorCode]:
         typeof code === 'string' ? code : isPermanent(error) ? 'permanent' : 'exhausted',
       [DLQ_HEADERS.topic]: input.topic,
@@ -200,9 +214,20 @@ export class ConsumerLoop {
   }
 
   private async process(input: InputMessage): Promise<void> {
-    const { logger, metrics, maxAttempts, backoffMs, handle } = this.opts;
+    const { metrics } = this.opts;
     const labels = { topic: input.topic };
     metrics?.messages.inc(labels);
+    // While in hand, /health can tell a consumer stuck on this message (observability's progress check).
+    const done = metrics?.inFlight.start(`${input.topic}/${input.partition}/${input.message.offset}`);
+    try {
+      await this.attempts(input, labels);
+    } finally {
+      done?.();
+    }
+  }
+
+  private async attempts(input: InputMessage, labels: { topic: string }): Promise<void> {
+    const { logger, metrics, maxAttempts, backoffMs, handle } = this.opts;
     let attempt = 0;
     for (;;) {
       attempt += 1;
