@@ -6,7 +6,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Consumer, EachMessagePayload } from 'kafkajs';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
+import { testEndpoints, testForge, uniqueName, waitFor } from './src/endpoints.js';
 
 type Received = { key: string; value: string; partition: number; offset: string };
 
@@ -287,5 +287,23 @@ describe('MongoDB wire protocol', () => {
     );
     expect(stale.matchedCount).toBe(0);
     expect(await col.findOne({ _id: 'i1' })).toEqual({ _id: 'i1', version: 2, status: 'diagnosing' });
+  });
+});
+
+describe('Forge (Gitea REST API, plain fetch)', () => {
+  it('answers its version without a token, and the provided token is an admin account that a wrong token is not', async () => {
+    const { url, token } = testForge();
+    const version = await fetch(`${url}/api/v1/version`);
+    expect(version.status).toBe(200);
+    expect(((await version.json()) as { version: string }).version).toMatch(/^\d+\.\d+\.\d+/);
+
+    const me = await fetch(`${url}/api/v1/user`, { headers: { authorization: `token ${token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ is_admin: true });
+
+    const wrong = await fetch(`${url}/api/v1/user`, {
+      headers: { authorization: `token ${'0'.repeat(40)}` },
+    });
+    expect(wrong.status).toBe(401);
   });
 });
