@@ -22,11 +22,6 @@ describe('catalogue and cart routes', () => {
       ['SKU-1001', 'SKU-1002', 'SKU-1003', 'SKU-1004', 'SKU-2001'],
     );
     assert.equal(first.body.items[0].available, 65);
-    const last = await svc.request('GET', '/products?offset=15&limit=5');
-    assert.deepEqual(
-      last.body.items.map((p: { sku: string }) => p.sku),
-      ['SKU-9001'],
-    );
     const coffee = await svc.request('GET', '/products?category=coffee');
     assert.equal(coffee.body.total, 4);
     assert.equal((await svc.request('GET', '/products?limit=-1')).status, 400);

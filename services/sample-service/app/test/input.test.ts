@@ -21,7 +21,6 @@ describe('cart input', () => {
   it('rejects bad quantities and SKUs', () => {
     for (const q of [0, -1, 1.5, 'two', '', null, undefined, 21])
       assert.throws(() => parseQuantity(q), { status: 400 });
-    assert.equal(parseQuantity(20), 20);
     assert.throws(() => parseAddItem({ sku: 'espresso', quantity: 1 }), { code: 'invalid_sku' });
     assert.throws(() => parseAddItem(null), { code: 'invalid_body' });
   });
@@ -102,7 +101,6 @@ describe('address', () => {
     assert.equal(chooseCarrier('GB', 1000), 'dpd');
     assert.equal(chooseCarrier('US', 1000), 'ups');
     assert.equal(chooseCarrier('FR', 9000), 'dpd');
-    assert.equal(chooseCarrier('US', 9000), 'ups');
   });
 });
 

@@ -81,7 +81,7 @@ export const truthSchema = z
         revertFixes: z.boolean(),
         /** Why not, when it does not (a later commit builds on the fault, the revert conflicts, ...). */
         revertNote: z.string().optional(),
-        /** The test the fix adds or restores that fails on the faulty release; absent only for `tests-deleted`. */
+        /** The test the fix adds or restores that fails on the faulty release (optional for latency faults). */
         revealingTest: z
           .object({ file: repoPath, name: z.string().min(5) })
           .strict()
@@ -93,7 +93,7 @@ export const truthSchema = z
         /** Extra environment of the service under the probe (latencies of the simulated stores). */
         env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).optional(),
         requests: z.array(probeRequest).min(1),
-        /** Status of the last request on the healthy and on the faulty release, when it differs or matters. */
+        /** Status of the last request on the healthy and faulty releases; 0 means no answer (connection lost). */
         expectStatus: z.object({ healthy: z.number().int(), faulty: z.number().int() }).strict().optional(),
         /** `latency`: the last request must be at least this much slower on the faulty release. */
         minSlowdownMs: z.number().positive().optional(),
@@ -115,11 +115,12 @@ export const truthSchema = z
         message: 'say why a revert does not fix it',
       });
     }
-    if (truth.kind !== 'tests-deleted' && !truth.fix.revealingTest) {
+    // A latency fault rarely has a deterministic test (timings are not asserted); every other fault must.
+    if (truth.kind !== 'tests-deleted' && truth.symptom !== 'latency' && !truth.fix.revealingTest) {
       ctx.addIssue({
         code: 'custom',
         path: ['fix', 'revealingTest'],
-        message: 'required unless tests were deleted',
+        message: 'required unless tests were deleted or the symptom is latency',
       });
     }
     if (truth.symptom === 'latency' && truth.probe.minSlowdownMs === undefined) {
