@@ -92,6 +92,9 @@ type Resolved = {
   log: (l: string) => void;
 };
 
+/** Whether `up` starts the forge unless told otherwise (`gitea: false`, `infra up --no-gitea`). */
+const GITEA_BY_DEFAULT = true;
+
 function resolveOptions(opts: LocalInfraOptions = {}): Resolved {
   const cacheDir = opts.cacheDir ?? defaultCacheDir(process.env, homedir());
   return {
@@ -103,9 +106,6 @@ function resolveOptions(opts: LocalInfraOptions = {}): Resolved {
     log: opts.log ?? (() => undefined),
   };
 }
-
-/** Whether `up` starts the forge unless told otherwise (`gitea: false`, `infra up --no-gitea`). */
-const GITEA_BY_DEFAULT = true;
 
 /**
  * Starts Kafka, the registry, FerretDB and (unless `gitea: false`) Gitea, or reuses them when the state file points
