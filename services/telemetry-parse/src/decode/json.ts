@@ -182,8 +182,9 @@ export function jsonObjectToRecord(
   if (message === null) return null;
   if (message.length > limits.maxLineChars) throw lineTooLong(message.length, limits.maxLineChars);
 
-  // Winston's errors() format and some loggers put "message\n    at frame..." into the message itself.
-  const newline = message.indexOf('\n');
+  // Winston's errors() format and some loggers put "message\n    at frame..." into the message itself. A PEM block
+  // (a private key logged by mistake) is no stack: kept whole in the message, where redaction sees all of it.
+  const newline = message.includes('-----BEGIN') ? -1 : message.indexOf('\n');
   const firstLine = newline < 0 ? message : message.slice(0, newline).replace(/\r$/, '');
   const record = emptyRecord('json', firstLine.trim());
   const stackText = asText(values.stack);

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompressionTypes } from 'kafkajs';
+import { readTopic, runStageService, type RunningService, type StageEvent } from '@self-healing/shared';
+import { SECRET_CORPUS, leaks } from '@self-healing/shared/redaction';
+import {
+  loadTelemetryParseConfig,
+  telemetryParseDefinition,
+  telemetryParseSettings,
+} from '@self-healing/telemetry-parse';
+import { sendParseCommands } from '@self-healing/cli';
+import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
+import { waitFor } from './src/endpoints.js';
+
+/**
+ * Hostile input against the real telemetry-parse service: runs that mix good records with every kind of bad one.
+ * Every good line must end in an event, every bad one in a counted rejection, the run must complete, and the
+ * service must go on serving the next run.
+ */
+
+const T0 = Date.UTC(2024, 2, 1, 10);
+const good = (i: number) =>
+  JSON.stringify({ time: T0 + i * 1000, level: 30, name: 'shop', msg: `order ${i} paid in ${i % 50} ms` });
+
+let env: TestEnvironment;
+let service: RunningService;
+
+async function runEvents(runId: string): Promise<StageEvent[]> {
+  const events: StageEvent[] = [];
+  await readTopic(env.kafka, env.topics.telemetryParseEvents, {
+    onMessage: async (m) => {
+      if (m.key?.toString() === runId && m.value) events.push(await env.codec.decode(m.value));
+    },
+  });
+  return events;
+}
+
+/** Produces the values to partition 0 of the raw topic and requests their parse as one run; returns its events. */
+async function parseRun(runId: string, values: Array<Buffer | string>, headers: Record<string, string> = {}) {
+  const admin = env.kafka.admin();
+  await admin.connect();
+  const before = await admin.fetchTopicOffsets(env.topics.telemetryRaw);
+  const producer = env.kafka.producer();
+  await producer.connect();
+  // gzip, as the issue's 5 MB line came: small on the wire, large once decompressed.
+  await producer.send({
+    topic: env.topics.telemetryRaw,
+    compression: CompressionTypes.GZIP,
+    messages: values.map((value) => ({
+      key: 'shop',
+      value,
+      partition: 0,
+      headers: { service: 'shop', ...headers },
+    })),
+  });
+  await producer.disconnect();
+  const after = await admin.fetchTopicOffsets(env.topics.telemetryRaw);
+  await admin.disconnect();
+  const from = Number(before.find((p) => p.partition === 0)!.high);
+  const to = Number(after.find((p) => p.partition === 0)!.high);
+  await sendParseCommands(env.kafka, env.codec, env.topics.commands, env.topics.telemetryRaw, [
+    {
+      runId,
+      ranges: [{ partition: 0, fromOffset: from, toOffset: to }],
+      services: [],
+      windowMs: 60_000,
+      comment: null,
+    },
+  ]);
+  return waitFor(
+    async () => {
+      const events = await runEvents(runId);
+      return events.some((e) => /Completed|Failed|Rejected$/.test(e.meta.type)) ? events : null;
+    },
+    { timeoutMs: 110_000, maxIntervalMs: 1000, message: `run ${runId} did not end` },
+  );
+}
+
+const payloadOf = (events: StageEvent[], type: string) =>
+  events.find((e) => e.meta.type === type)?.payload as Record<string, unknown> | undefined;
+
+beforeAll(async () => {
+  env = await testEnvironment('hostile');
+  const config = loadTelemetryParseConfig(serviceEnv(env));
+  service = await runStageService(
+    'telemetry-parse',
+    config,
+    ({ kafka, db, topics }) =>
+      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
+    { handleSignals: false },
+  );
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await env?.mongo.close();
+});
+
+describe('a run mixing good records with hostile ones', () => {
+  it('ends with every good line parsed and every bad one rejected with its reason', async () => {
+    const goodLines = Array.from({ length: 300 }, (_, i) => good(i));
+    // 10,000 deep (60 KB): the decoder test takes 100,000; here the record must also fit the dead-letter topic,
+    // which keeps undecodable records whole until telemetry-parse's dead letters go through redactDeadLetter.
+    const deep = `{"msg":"deep","time":${T0},"payload":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const values: Array<Buffer | string> = [
+      goodLines.slice(0, 100).join('\n'),
+      deep,
+      JSON.stringify({ time: T0, msg: 'x'.repeat(200 * 1024) }),
+      `${goodLines.slice(100, 200).join('\n')}\n${'['.repeat(50_000)}${']'.repeat(50_000)}`,
+      Buffer.from([0x7b, 0x22, 0x6d, 0xc3, 0x28, 0x22, 0x7d]), // invalid UTF-8
+      Buffer.from(`{"msg":"nul\u0000inside","time":${T0}}`),
+      Buffer.from([0x08, 0x96, 0x01, 0xff, 0xfe, 0x00, 0x13, 0x37]), // binary garbage
+      goodLines.slice(200).join('\n'),
+    ];
+    const events = await parseRun('hostile-mixed', values);
+    const types = events.map((e) => e.meta.type);
+    expect(types.at(-1), types.join(',')).toBe('TelemetryParseCompleted');
+    const extracted = payloadOf(events, 'TelemetryEventsExtracted')!;
+    expect(extracted.records).toBe(values.length);
+    expect(extracted.events).toBe(300);
+    const rejected = extracted.rejected as Record<string, number>;
+    expect(rejected['too-deep']).toBe(1);
+    expect(rejected['line-too-long']).toBeGreaterThanOrEqual(2);
+    const total = Object.values(rejected).reduce((a, b) => a + b, 0);
+    // Four whole records and two lines inside good records were refused, each counted.
+    expect(total).toBeGreaterThanOrEqual(6);
+  });
+
+  it('keeps no secret of the corpus in templates, aggregates, events or the stage topic', async () => {
+    const lines = SECRET_CORPUS.map((s, i) =>
+      JSON.stringify({ time: T0 + i * 1000, level: 30, name: 'shop', msg: s.line }),
+    );
+    const events = await parseRun('hostile-secrets', [lines.join('\n')]);
+    expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+    const stored = JSON.stringify([
+      await env.db.collection('telemetry_templates').find().toArray(),
+      await env.db.collection('telemetry_aggregates').find().toArray(),
+      events,
+    ]);
+    for (const s of SECRET_CORPUS) expect(leaks(stored, s.secret), s.name).toBe(false);
+  });
+
+  it('goes on serving other runs after the hostile ones, and stays healthy', async () => {
+    const events = await parseRun('after-hostile', [
+      Array.from({ length: 20 }, (_, i) => good(i)).join('\n'),
+    ]);
+    expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+    expect(payloadOf(events, 'TelemetryEventsExtracted')?.events).toBe(20);
+    const address = service.http.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+  });
+});
