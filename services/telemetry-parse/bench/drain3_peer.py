@@ -3,7 +3,8 @@
 
 Reads JSON from stdin: {"systems": {"<S>": ["message", ...]}, "configs": ["default", "masked"],
 "mode": "accuracy"|"speed"} and prints JSON: {"version": "...", "configs": {"<config>": {"<S>": {"templates":
-[...per line...], "seconds": s, "lines": n, "clusters": k}}}}. One run per call and configuration, each with a
+[...per line...], "seconds": s, "cpuSeconds": s, "lines": n, "clusters": k}}}}: wall-clock and CPU
+seconds (time.process_time) of the loop, the latter less disturbed by other work on a shared machine. One run per call and configuration, each with a
 fresh TemplateMiner: the caller alternates calls with its own runs, so both sides see the same machine load.
 "templates" are each line's cluster template after all lines were added (as Drain/logparser report them);
 in "speed" mode they are not returned.
@@ -56,10 +57,17 @@ def run(name, messages, want_templates):
     miner = make_miner(name)
     ids = []
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for m in messages:
         ids.append(miner.add_log_message(m)["cluster_id"])
     seconds = time.perf_counter() - start
-    out = {"seconds": seconds, "lines": len(messages), "clusters": len(miner.drain.clusters)}
+    cpu_seconds = time.process_time() - cpu_start
+    out = {
+        "seconds": seconds,
+        "cpuSeconds": cpu_seconds,
+        "lines": len(messages),
+        "clusters": len(miner.drain.clusters),
+    }
     if want_templates:
         by_id = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
         out["templates"] = [by_id[i] for i in ids]

@@ -15,7 +15,8 @@
  * Each round feeds a corpus to a fresh miner (ours), then to Drain3 once per configuration (`default` as it
  * ships, `masked` with its example config's masking), so the sides alternate; one untimed warm-up round of ours
  * first (a long-running consumer is warm). Figures: medians over `--runs` rounds; speedRatio.<config> = median
- * over rounds of our lines/s over Drain3's in that round.
+ * over rounds of our lines/s over Drain3's in that round; cpuSpeedRatio the same from CPU seconds, which a
+ * loaded shared machine disturbs less than wall-clock time.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +53,12 @@ export interface CorpusResult {
   >;
   /** Median over rounds of our lines/s over Drain3's, per configuration. */
   speedRatio: Partial<Record<Drain3Config, number>>;
+  /**
+   * The same from CPU seconds (ours: process.cpuUsage, all threads including the garbage collector's;
+   * Drain3: process_time): on a loaded machine wall-clock rates swing with the other work, CPU time less.
+   */
+  cpuSpeedRatio: Partial<Record<Drain3Config, number>>;
+  cpuLinesPerSecond: number;
 }
 
 export interface MinerSpeedResult {
@@ -94,12 +101,14 @@ export function appMessages(lines: number): string[] {
 function timeOnce(
   messages: readonly string[],
   options: MinerOptions | undefined,
-): { seconds: number; templates: number } {
+): { seconds: number; cpuSeconds: number; templates: number } {
   const miner = new TemplateMiner(options);
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < messages.length; i++) miner.add(messages[i]!);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, templates: miner.stats().templates };
+  const used = process.cpuUsage(cpu);
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, templates: miner.stats().templates };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -116,12 +125,15 @@ export async function measureMinerSpeed(opts: MinerSpeedOptions): Promise<MinerS
   for (const [name, messages] of Object.entries(corpora)) {
     timeOnce(messages, opts.minerOptions); // warm-up
     const ours: number[] = [];
+    const oursCpu: number[] = [];
     const theirs: Record<Drain3Config, number[]> = { default: [], masked: [] };
+    const theirsCpu: Record<Drain3Config, number[]> = { default: [], masked: [] };
     const clusters: Record<Drain3Config, number> = { default: 0, masked: 0 };
     let templates = 0;
     for (let r = 0; r < runs; r++) {
       const t = timeOnce(messages, opts.minerOptions);
       ours.push(messages.length / t.seconds);
+      oursCpu.push(messages.length / t.cpuSeconds);
       templates = t.templates;
       if (missing !== null) continue;
       const configs = r % 2 === 0 ? DRAIN3_CONFIGS : [...DRAIN3_CONFIGS].reverse();
@@ -130,6 +142,7 @@ export async function measureMinerSpeed(opts: MinerSpeedOptions): Promise<MinerS
       for (const c of DRAIN3_CONFIGS) {
         const p = peer.configs[c][name]!;
         theirs[c].push(p.lines / p.seconds);
+        theirsCpu[c].push(p.lines / p.cpuSeconds);
         clusters[c] = p.clusters;
       }
     }
@@ -140,6 +153,8 @@ export async function measureMinerSpeed(opts: MinerSpeedOptions): Promise<MinerS
       templates,
       drain3: {},
       speedRatio: {},
+      cpuSpeedRatio: {},
+      cpuLinesPerSecond: Math.round(median(oursCpu)),
     };
     if (missing === null) {
       for (const c of DRAIN3_CONFIGS) {
@@ -149,6 +164,7 @@ export async function measureMinerSpeed(opts: MinerSpeedOptions): Promise<MinerS
           clusters: clusters[c],
         };
         result.speedRatio[c] = round2(median(ours.map((o, r) => o / theirs[c][r]!)));
+        result.cpuSpeedRatio[c] = round2(median(oursCpu.map((o, r) => o / theirsCpu[c][r]!)));
       }
     }
     out[name] = result;

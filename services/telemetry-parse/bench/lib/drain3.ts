@@ -8,6 +8,8 @@ export const DRAIN3_CONFIGS: readonly Drain3Config[] = ['default', 'masked'];
 
 export interface Drain3SystemResult {
   seconds: number;
+  /** CPU seconds of the loop (Python's process_time): what a shared, loaded machine disturbs least. */
+  cpuSeconds: number;
   lines: number;
   clusters: number;
   templates?: string[];

@@ -120,6 +120,13 @@ export interface MinerSnapshot {
  */
 const MAX_DIFFERING_RUN = 3;
 
+/** `fits` with the pattern already split at its wildcards (the cluster keeps it split): no split per message. */
+function fitsSplit(parts: readonly string[] | null | undefined, pattern: string, text: string): boolean {
+  if (parts === null || parts === undefined) return fits(pattern, text);
+  if (pattern === WILDCARD) return true;
+  return fitParts(parts, text) !== null;
+}
+
 function renderTemplate(details: readonly string[]): string {
   let out = '';
   for (let i = 0; i < details.length; i++) out += (i === 0 ? '' : ' ') + canonicalSlot(details[i]!);
@@ -211,7 +218,7 @@ export class TemplateMiner {
           cluster.details[i] = generalize(cd, md);
           changed = true;
         }
-      } else if (cd !== md && !fits(cd, md)) {
+      } else if (cd !== md && !fitsSplit(cluster.parts[i], cd, md)) {
         cluster.details[i] = generalize(cd, md);
         changed = true;
       }

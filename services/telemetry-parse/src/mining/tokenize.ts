@@ -69,7 +69,20 @@ function hasDigit(tok: string): boolean {
   return false;
 }
 
+/** A plain unsigned integer: by far the most common value token, masked without a scan of its shape. */
+const NUMBER_TOKEN: MaskedToken = { masked: WILDCARD, pure: true, unit: false };
+
+function isPlainNumber(tok: string): boolean {
+  if (tok.length === 0 || tok.length > 15) return false;
+  for (let k = 0; k < tok.length; k++) {
+    const c = tok.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function cachedMask(tok: string): MaskedToken {
+  if (isPlainNumber(tok)) return NUMBER_TOKEN;
   let m = maskCache.get(tok);
   if (m === undefined) {
     const masked = maskToken(tok);
