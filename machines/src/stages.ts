@@ -13,6 +13,16 @@ export interface StageMachine {
 const built = new Map<SequenceId, StageMachine>();
 
 /**
+ * The names these machines had when their versions were numbered by hand: while a machine's structure is the one
+ * that name stood for, the name stays (it is in every event's meta and every cached state), and the first change
+ * of its structure moves it to its hash.
+ */
+const NAMED_BEFORE: Readonly<Record<string, string>> = {
+  'telemetry.parse/993891d93871': 'telemetry.parse/1',
+  'anomaly.detect/aa6775b384fd': 'anomaly.detect/1',
+};
+
+/**
  * A stage's machine, generated from its contract alone: the sequence's beats and waits (schemas/sequences.ts)
  * and the stage's triggers and ending events (schemas/pipeline.ts). Nothing about a stage is written here.
  */
@@ -30,7 +40,8 @@ export function stageMachine(sequenceId: SequenceId): StageMachine {
       ...('waiting' in contract ? { waiting: contract.waiting } : {}),
     },
   );
-  const made = { machine, version: machineVersionOf(machine), firstBeatState: beats[0]!.handler };
+  const hashed = machineVersionOf(machine);
+  const made = { machine, version: NAMED_BEFORE[hashed] ?? hashed, firstBeatState: beats[0]!.handler };
   built.set(sequenceId, made);
   return made;
 }

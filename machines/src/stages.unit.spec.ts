@@ -106,6 +106,13 @@ describe('a beat that waits', () => {
   });
 });
 
+describe('machine versions', () => {
+  it('keep the names stages 1 and 2 had while their structure is unchanged (events and cached states keep them)', () => {
+    expect(stageMachine('telemetry.parse').version).toBe('telemetry.parse/1');
+    expect(stageMachine('anomaly.detect').version).toBe('anomaly.detect/1');
+  });
+});
+
 describe('stage coverage', () => {
   it('has a machine for every sequence, each with its own version', () => {
     const versions = sequenceIds.map((id) => stageMachine(id).version);

@@ -24,3 +24,4 @@ export * from './service.js';
 export * from './mongo/eventColumns.js';
 export * from './runner/defineStage.js';
 export * from './runner/waits.js';
+export * from './runner/runMemo.js';

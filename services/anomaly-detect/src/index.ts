@@ -6,4 +6,4 @@ export * from './incidents/index.js';
 export * from './service/validate.js';
 export * from './service/config.js';
 export * from './service/definition.js';
-export type { AnomalyDetectSettings, DetectorMemory } from './service/handlers.js';
+export type { AnomalyDetectSettings, DetectorMemory } from './service/deps.js';

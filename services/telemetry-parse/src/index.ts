@@ -17,4 +17,5 @@ export * from './service/validate.js';
 export * from './service/config.js';
 export * from './service/definition.js';
 export * from './service/stores.js';
+export * from './service/readModel.js';
 export type { TelemetryParseSettings } from './service/deps.js';

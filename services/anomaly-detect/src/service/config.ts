@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '@self-healing/shared';
-import type { AnomalyDetectSettings } from './handlers.js';
+import type { AnomalyDetectSettings } from './deps.js';
 
 export const anomalyDetectConfigSchema = baseConfigSchema.extend({
   COVERAGE_REPORT: z

@@ -5,6 +5,7 @@ import {
   ChunkStore,
   DetectionEventStore,
   DLQ_HEADERS,
+  RunMemo,
   type Beat,
   type OutputRecord,
   type TopicNames,
@@ -21,7 +22,6 @@ import {
   type NormalizeResult,
   type PositionedRecord,
 } from './steps.js';
-import { RunMemo } from './run-memo.js';
 import { decodeJob, type DecodePool } from './decode-pool.js';
 import { readSource, type LoadedSource } from './sources.js';
 import { TelemetryStore, minerStates, watermarkStates, restoreMiner } from './stores.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunMemo } from './run-memo.js';
+import { RunMemo } from './runMemo.js';
 
 interface Work {
   records: number[];

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import type { Finding } from '@self-healing/schemas';
+import { maxOf } from '@self-healing/shared';
+import {
+  BehavioralDetector,
+  DeclaredModel,
+  LearnedModel,
+  type ExpectedSequence,
+} from '../behavioral/index.js';
+import type { DetectBeat } from '../service/deps.js';
+
+/**
+ * Beat 4. Reads the sessions and traces not examined before and the declared or learned sequences; stages the
+ * steps found out of order, repeated or missing, and the detector's new state.
+ */
+export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> = async (
+  { runId, earlier },
+  deps,
+) => {
+  const r = earlier.AnomalyDetectionRequested;
+  const mem = await deps.memoryBefore(runId);
+  const seenUntil = mem.behavioralSeenUntil ?? Number.NEGATIVE_INFINITY;
+  const events = deps.wants(r, 'behavioral')
+    ? (await deps.events(runId, r)).filter(
+        (e) => (e.traceId !== null || e.sessionId !== null) && e.timestamp > seenUntil,
+      )
+    : [];
+  const { declaredSequences } = deps.settings;
+  const declared = declaredSequences
+    ? (JSON.parse(await readFile(declaredSequences, 'utf8')) as ExpectedSequence[])
+    : null;
+  const learned = declared
+    ? null
+    : mem.learnedModel
+      ? LearnedModel.restore(mem.learnedModel)
+      : new LearnedModel();
+  const model = declared ? new DeclaredModel(declared) : learned!;
+  const det = mem.behavioral
+    ? BehavioralDetector.restore(model, mem.behavioral)
+    : new BehavioralDetector(model);
+  const findings: Finding[] = [];
+  for (const e of events) findings.push(...det.push(e));
+  const last = events.at(-1)?.timestamp;
+  if (last !== undefined) findings.push(...det.advance(last));
+  const sessions = new Set(events.map((e) => e.traceId ?? e.sessionId)).size;
+  await deps.stage(runId, 'behavioral', {
+    findings,
+    state: {
+      detector: det.snapshot(),
+      model: learned?.snapshot() ?? null,
+      seenUntil: maxOf(
+        events.map((e) => e.timestamp),
+        seenUntil,
+      ),
+    },
+    evaluated: sessions,
+    skipped: 0,
+  });
+  return {
+    event: {
+      type: 'BehavioralAnomaliesDetected',
+      payload: {
+        detector: deps.detector(declared ? 'declared-sequences' : 'learned-directly-follows'),
+        findings,
+        evaluated: sessions,
+        skipped: 0,
+      },
+    },
+  };
+};

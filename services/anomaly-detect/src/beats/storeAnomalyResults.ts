@@ -1,0 +1,68 @@
+import { bulkWriteInBatches } from '@self-healing/shared';
+import type { DetectBeat } from '../service/deps.js';
+import { actionOf } from '../service/incidentEvents.js';
+
+/**
+ * Beat 8. Writes findings and incident documents by key, and the detectors' memory after this run, in one
+ * commit point. Counts are of what this run writes, not of what an earlier attempt already wrote: the event is the
+ * same whether or not the beat ran before.
+ */
+export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ runId }, deps) => {
+  const before = await deps.memoryBefore(runId);
+  const [perf, beh, err] = await Promise.all([
+    deps.staged(runId, 'performance'),
+    deps.staged(runId, 'behavioral'),
+    deps.staged(runId, 'errors'),
+  ]);
+  const { state, incidentSeq, planned, findings } = await deps.incidentPlan(runId);
+  await bulkWriteInBatches(
+    deps.db.collection('anomaly_findings'),
+    findings.map((f) => ({
+      replaceOne: { filter: { _id: f.id as never }, replacement: { ...f, runId }, upsert: true },
+    })),
+  );
+  for (const p of planned) {
+    await deps.db
+      .collection('anomaly_incidents')
+      .replaceOne(
+        { _id: p.key as never },
+        { ...state.incidents[p.key], version: p.event.meta.seq, lastRunId: runId },
+        { upsert: true },
+      );
+  }
+  await deps.memory.save('detectors', runId, before, {
+    performance: perf.state,
+    learnedModel: beh.state.model,
+    behavioral: beh.state.detector,
+    bursts: err.state.bursts,
+    patterns: err.state.patterns,
+    incidents: state,
+    incidentSeq,
+    behavioralSeenUntil: beh.state.seenUntil,
+    patternsSeenUntil: err.state.seenUntil,
+  });
+  await deps.db
+    .collection('anomaly_runs')
+    .replaceOne(
+      { _id: runId as never },
+      { runId, findings: findings.length, incidents: planned.length },
+      { upsert: true },
+    );
+  return {
+    event: {
+      type: 'AnomalyResultsStored',
+      payload: {
+        run: { collection: 'anomaly_runs', id: runId },
+        writes: [
+          { collection: 'anomaly_findings', written: findings.length, unchanged: 0 },
+          { collection: 'anomaly_incidents', written: planned.length, unchanged: 0 },
+        ],
+        incidents: planned.map((p) => ({
+          incidentId: p.key,
+          action: actionOf(p.event.meta.type),
+          version: p.event.meta.seq,
+        })),
+      },
+    },
+  };
+};

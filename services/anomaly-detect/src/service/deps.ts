@@ -1,0 +1,230 @@
+import type { Db } from 'mongodb';
+import type {
+  Finding,
+  FindingKind,
+  HandlerName,
+  PayloadOf,
+  TemplatedEvent,
+  WindowAggregate,
+} from '@self-healing/schemas';
+import {
+  ChunkStore,
+  RunMemo,
+  RunScopedState,
+  maxOf,
+  minOf,
+  type Beat,
+  type StageEvent,
+  type TopicNames,
+} from '@self-healing/shared';
+import { TelemetryReadModel } from '@self-healing/telemetry-parse';
+import type { PerformanceMonitorState } from '../performance/index.js';
+import type { BehavioralSnapshot, LearnedModelSnapshot } from '../behavioral/index.js';
+import type { ErrorBurstSnapshot, ErrorPatternSnapshot } from '../errors/index.js';
+import { emptyIncidentReducerState, type IncidentReducerState } from '../incidents/index.js';
+import { completeWindows, mergeContributions } from './windows.js';
+
+export interface AnomalyDetectSettings {
+  /** lcov (`.info`) or Istanbul JSON report of the watched codebase; without it coverage gaps are skipped. */
+  coverageReport: string | null;
+  /** JSON list of declared handlers/routes (`DeclaredEntry[]`) that production is expected to reach. */
+  declaredEntries: string | null;
+  /** JSON list of expected sequences (`ExpectedSequence[]`); without it behaviour is learned from traffic. */
+  declaredSequences: string | null;
+  detectorVersion: string;
+  /** Options of each series' detector (time scales, thresholds); see SeriesDetectorOptions. */
+  performanceDetector: Record<string, number | boolean>;
+}
+
+/** Everything the detectors remember between runs; committed by the store beat, as before/after the run. */
+export interface DetectorMemory {
+  performance: PerformanceMonitorState | null;
+  learnedModel: LearnedModelSnapshot | null;
+  behavioral: BehavioralSnapshot | null;
+  bursts: ErrorBurstSnapshot | null;
+  patterns: ErrorPatternSnapshot | null;
+  incidents: IncidentReducerState;
+  /** Last `seq` published per incident on the incidents topic. */
+  incidentSeq: Record<string, number>;
+  /**
+   * Newest event time each event-fed detector has taken in: a later run over data already examined (a second
+   * detection of the same parse run) must not feed the same sessions or errors again.
+   */
+  behavioralSeenUntil: number;
+  patternsSeenUntil: number;
+}
+
+const emptyMemory = (): DetectorMemory => ({
+  performance: null,
+  learnedModel: null,
+  behavioral: null,
+  bursts: null,
+  patterns: null,
+  incidents: emptyIncidentReducerState(),
+  incidentSeq: {},
+  behavioralSeenUntil: Number.NEGATIVE_INFINITY,
+  patternsSeenUntil: Number.NEGATIVE_INFINITY,
+});
+
+export type Requested = PayloadOf<'AnomalyDetectionRequested'>;
+
+/** What a detector beat leaves for the store beat: its findings and its detector's state after the run. */
+export interface DetectorOutcome<S> {
+  findings: Finding[];
+  state: S;
+  evaluated: number;
+  skipped: number;
+}
+
+export interface BehavioralState {
+  detector: BehavioralSnapshot;
+  model: LearnedModelSnapshot | null;
+  seenUntil: number;
+}
+
+export interface ErrorState {
+  bursts: ErrorBurstSnapshot;
+  patterns: ErrorPatternSnapshot;
+  seenUntil: number;
+}
+
+/** What each detector beat stages, by staging step. */
+export interface StagedOutcomes {
+  performance: DetectorOutcome<PerformanceMonitorState>;
+  behavioral: DetectorOutcome<BehavioralState>;
+  coverage: DetectorOutcome<null>;
+  errors: DetectorOutcome<ErrorState>;
+}
+
+export interface PlannedEvent {
+  topic: string;
+  key: string;
+  event: StageEvent;
+}
+
+/** What the aggregate beat decided, left for the store and completion beats. */
+export interface IncidentPlan {
+  state: IncidentReducerState;
+  incidentSeq: Record<string, number>;
+  planned: PlannedEvent[];
+  findings: Finding[];
+}
+
+/** What one run's beats read, loaded once per run in this process (see RunMemo); reloaded when missing. */
+interface RunData {
+  memory: DetectorMemory;
+  aggregates: WindowAggregate[];
+  events: TemplatedEvent[];
+  wholeWindows: WindowAggregate[];
+}
+
+/** An anomaly.detect beat: see `beats/`, one file per beat. */
+export type DetectBeat<H extends HandlerName<'anomaly.detect'>> = Beat<
+  'anomaly.detect',
+  H,
+  AnomalyDetectDeps
+>;
+
+/**
+ * What the anomaly.detect beats share. Detectors are online and keep their memory between runs (baselines,
+ * learned sequences, known error templates, open incidents). Each detector beat starts from the memory as it was
+ * before this run and leaves its new state in the run's chunks; the store beat commits them together. The run's
+ * inputs (memory before the run, its aggregates and detection events) are read once per run, not once per beat.
+ */
+export class AnomalyDetectDeps {
+  readonly chunks: ChunkStore;
+  readonly memory: RunScopedState<DetectorMemory>;
+  readonly telemetry: TelemetryReadModel;
+  private readonly runs = new RunMemo<RunData>(2);
+
+  constructor(
+    readonly db: Db,
+    readonly settings: AnomalyDetectSettings,
+    readonly topics: TopicNames,
+    /** Names this service in the incident lifecycle events it publishes. */
+    readonly producer: string,
+  ) {
+    this.chunks = new ChunkStore(db, 'anomaly_staging');
+    this.memory = new RunScopedState<DetectorMemory>(db, 'anomaly_memory', emptyMemory);
+    this.telemetry = new TelemetryReadModel(db);
+  }
+
+  detector(name: string) {
+    const version = this.settings.detectorVersion;
+    return { name, version, configHash: `${name}/${version}` };
+  }
+
+  wants(r: Requested, kind: FindingKind): boolean {
+    return r.detectors.includes(kind);
+  }
+
+  /**
+   * The detectors' memory as it was before this run (the same on every attempt of the run). Each beat gets its own
+   * copy: detectors restored from it may change what they were given, and later beats need it as it was.
+   */
+  async memoryBefore(runId: string): Promise<DetectorMemory> {
+    return structuredClone(await this.once(runId, 'memory', () => this.memory.load('detectors', runId)));
+  }
+
+  /** The aggregates of the run's parse runs (and services and range). */
+  aggregates(runId: string, r: Requested): Promise<WindowAggregate[]> {
+    return this.once(runId, 'aggregates', () => this.telemetry.aggregatesOfRuns(r));
+  }
+
+  /** The detection events of the run's parse runs (and services and range), by time. */
+  events(runId: string, r: Requested): Promise<TemplatedEvent[]> {
+    return this.once(runId, 'events', () => this.telemetry.detectionEventsOf(r));
+  }
+
+  /**
+   * The windows this run covers, whole: every run's contribution merged, minus the trailing window that is still
+   * being filled (it is examined with the next run's data, instead of looking like a drop in traffic now).
+   */
+  wholeWindows(runId: string, r: Requested): Promise<WindowAggregate[]> {
+    return this.once(runId, 'wholeWindows', async () => {
+      const own = await this.aggregates(runId, r);
+      if (own.length === 0) return [];
+      const until = r.timeRange?.until ?? maxOf(own.map((a) => a.lastSeen)) + 1;
+      const contributions = await this.telemetry.contributionsToWindows(
+        [...new Set(own.map((a) => a.service))],
+        minOf(own.map((a) => a.windowStart)),
+        until,
+      );
+      return completeWindows(mergeContributions(contributions), until);
+    });
+  }
+
+  async stage<K extends keyof StagedOutcomes>(
+    runId: string,
+    step: K,
+    outcome: StagedOutcomes[K],
+  ): Promise<void> {
+    await this.chunks.write(runId, step, [outcome]);
+  }
+
+  async staged<K extends keyof StagedOutcomes>(runId: string, step: K): Promise<StagedOutcomes[K]> {
+    const [outcome] = await this.chunks.read<StagedOutcomes[K]>(runId, step);
+    if (!outcome) throw new Error(`run ${runId} has no staged ${step} outcome`);
+    return outcome;
+  }
+
+  async incidentPlan(runId: string): Promise<IncidentPlan> {
+    const [plan] = await this.chunks.read<IncidentPlan>(runId, 'incidents');
+    if (!plan) throw new Error(`run ${runId} has no incident plan`);
+    return plan;
+  }
+
+  /** Forgets the run's inputs and staging, once its last event is committed. */
+  async finish(runId: string): Promise<void> {
+    this.runs.drop(runId);
+    await this.chunks.clear(runId);
+  }
+
+  private async once<K extends keyof RunData>(runId: string, key: K, load: () => Promise<RunData[K]>) {
+    const known = this.runs.get(runId, key);
+    if (known !== undefined) return known;
+    const loaded = await load();
+    this.runs.set(runId, key, loaded);
+    return loaded;
+  }
+}

@@ -1,0 +1,65 @@
+import type { Db } from 'mongodb';
+import type { TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
+import { DetectionEventStore, append } from '@self-healing/shared';
+import { TelemetryStore, toAggregate } from './stores.js';
+
+/** Which aggregates of which parse runs: the parse runs, and optionally some services and a time range. */
+export interface RunSelection {
+  parseRunIds: readonly string[];
+  /** Empty: every service. */
+  services: readonly string[];
+  /** Window starts (aggregates) or event times (events) in [from, until). */
+  timeRange: { from: number; until: number } | null;
+}
+
+/**
+ * What telemetry.parse offers later stages to read, typed: the window aggregates and detection events its runs
+ * stored. The only way another stage reads telemetry.parse's collections, so their layout stays this stage's
+ * business.
+ */
+export class TelemetryReadModel {
+  private readonly store: TelemetryStore;
+  private readonly detectionEvents: DetectionEventStore;
+
+  constructor(db: Db) {
+    this.store = new TelemetryStore(db);
+    this.detectionEvents = new DetectionEventStore(db);
+  }
+
+  /** The aggregates the selected runs wrote, by window start, service and template. */
+  async aggregatesOfRuns(s: RunSelection): Promise<WindowAggregate[]> {
+    const filter: Record<string, unknown> = { runId: { $in: [...s.parseRunIds] } };
+    if (s.services.length) filter.service = { $in: [...s.services] };
+    if (s.timeRange) filter.windowStart = { $gte: s.timeRange.from, $lt: s.timeRange.until };
+    const docs = await this.store.aggregates
+      .find(filter)
+      .sort({ windowStart: 1, service: 1, templateId: 1 })
+      .toArray();
+    return docs.map(toAggregate);
+  }
+
+  /** Every run's contribution to the windows of these services starting in [from, until), in store order. */
+  async contributionsToWindows(
+    services: readonly string[],
+    from: number,
+    until: number,
+  ): Promise<WindowAggregate[]> {
+    const docs = await this.store.aggregates
+      .find({ service: { $in: [...services] }, windowStart: { $gte: from, $lt: until } })
+      .toArray();
+    return docs.map(toAggregate);
+  }
+
+  /** The events the selected runs kept for detection (sessions, traces, errors), by time. */
+  async detectionEventsOf(s: RunSelection): Promise<TemplatedEvent[]> {
+    const all: TemplatedEvent[] = [];
+    for (const id of s.parseRunIds) append(all, await this.detectionEvents.read(id));
+    return all
+      .filter(
+        (e) =>
+          (s.services.length === 0 || s.services.includes(e.service)) &&
+          (!s.timeRange || (e.timestamp >= s.timeRange.from && e.timestamp < s.timeRange.until)),
+      )
+      .sort((a, b) => a.timestamp - b.timestamp);
+  }
+}
