@@ -6,6 +6,7 @@ import { registerInfraCommands } from './commands/infra.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerShipCommand } from './commands/ship.js';
 import { registerParseCommand } from './commands/parse.js';
+import { registerTargetCommands } from './commands/target.js';
 import { CliError } from './output.js';
 import { EXIT } from './exitCodes.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerIncidentCommands(program);
   registerDlqCommands(program);
   registerDemoCommands(program);
+  registerTargetCommands(program);
   return program;
 }
 

@@ -20,3 +20,7 @@ export { driveTraffic, summarize, quantile } from './traffic/driver.js';
 export type { RequestResult, TrafficOptions, TrafficReport } from './traffic/driver.js';
 export { planScenarios, prng, defaultWeights } from './traffic/mix.js';
 export type { PlannedRequest, Scenario, ScenarioKind } from './traffic/mix.js';
+export { startAgent, agentSocket } from './agent/agent.js';
+export type { AgentOptions, RunningAgent } from './agent/agent.js';
+export { callAgent, agentCommand } from './agent/client.js';
+export { exampleCatalogue } from './catalogue.js';

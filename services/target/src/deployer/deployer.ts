@@ -60,6 +60,7 @@ export class Deployer {
   private readonly stateFile: StateFile;
   private readonly supervisor: Supervisor;
   private busy: Promise<unknown> = Promise.resolve();
+  private stepListener: ((step: string) => void) | null = null;
 
   private constructor(
     private readonly opts: DeployerOptions,
@@ -155,8 +156,19 @@ export class Deployer {
    * new version becomes the canary at that share; otherwise it takes all traffic and the old version is drained
    * and stopped.
    */
-  deploy(revision: string, opts: { canaryPercent?: number } = {}): Promise<VersionState> {
-    return this.exclusive(() => this.deployNow(revision, opts));
+  deploy(
+    revision: string,
+    opts: { canaryPercent?: number } = {},
+    onProgress?: (step: string) => void,
+  ): Promise<VersionState> {
+    return this.exclusive(async () => {
+      this.stepListener = onProgress ?? null;
+      try {
+        return await this.deployNow(revision, opts);
+      } finally {
+        this.stepListener = null;
+      }
+    });
   }
 
   /** Sends `percent` of traffic to the canary. */
@@ -229,7 +241,7 @@ export class Deployer {
         'switch',
         `a canary of ${this.state.canary.commit.slice(0, 12)} is running: promote or roll it back first`,
       );
-    const progress = (s: string) => this.opts.onProgress?.(s);
+    const progress = (s: string) => this.progress(s);
     let commit = revision;
     try {
       progress(`fetch ${entry.repository.url}`);
@@ -291,7 +303,7 @@ export class Deployer {
 
   private async runStep(stage: 'install' | 'build', argv: string[], cwd: string): Promise<void> {
     const { limits } = this.opts.entry.deployer;
-    this.opts.onProgress?.(`${stage}: ${argv.join(' ')}`);
+    this.progress(`${stage}: ${argv.join(' ')}`);
     const result = await run(limited(argv, limits), {
       cwd,
       timeoutMs: limits.buildTimeoutMs,
@@ -319,7 +331,7 @@ export class Deployer {
   /** Starts the version's instances in its slot group and waits until they, and then HAProxy, see them healthy. */
   private async startVersion(version: VersionState): Promise<void> {
     const { deployer } = this.opts.entry;
-    this.opts.onProgress?.(`start ${deployer.instances} instance(s)`);
+    this.progress(`start ${deployer.instances} instance(s)`);
     try {
       for (let i = 0; i < deployer.instances; i++) {
         const slot = slotName(version.group, i);
@@ -334,7 +346,7 @@ export class Deployer {
         this.writeLogMeta(version, inst);
         inst.pid = this.supervisor.start(this.specOf(version, inst));
       }
-      this.opts.onProgress?.('health check');
+      this.progress('health check');
       await Promise.all(
         version.instances.map((inst) =>
           waitHealthy(inst.port, deployer.healthPath, deployer.healthTimeoutMs, () =>
@@ -423,6 +435,11 @@ export class Deployer {
     const next = this.busy.catch(() => undefined).then(fn);
     this.busy = next;
     return next;
+  }
+
+  private progress(step: string): void {
+    this.opts.onProgress?.(step);
+    this.stepListener?.(step);
   }
 
   private requireCanary(): VersionState {
