@@ -725,7 +725,9 @@ class Detector implements SeriesDetector {
       slot.periodsSeen++;
       slot.lastPeriod = p;
     }
-    const perSlot = Math.max(1, Math.round(o.seasonalSlotMs / this.s.stepMs!));
+    // A slot of a coarse series keeps as many values as at the reference step (more periods): one hourly value a
+    // day over four days is too few for a median to be a baseline.
+    const perSlot = this.pointsFor(o.seasonalSlotMs);
     slot.values.push(value);
     const cap = Math.min(perSlot * o.seasonalPeriods, 512);
     if (slot.values.length > cap) slot.values.splice(0, slot.values.length - cap);
