@@ -18,7 +18,12 @@ const corpus = await loadCorpus();
 /** Faults whose own test suite is also run: healthy passes, the fix's tests fail on the fault, the fix passes. */
 const SUITE_FAULTS = new Set(['gb-label-second-line', 'percent-truncated', 'last-unit-unsellable']);
 
-const IDENTITY = { GIT_COMMITTER_NAME: 'Corpus Check', GIT_COMMITTER_EMAIL: 'check@example.invalid' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'Corpus Check',
+  GIT_AUTHOR_EMAIL: 'check@example.invalid',
+  GIT_COMMITTER_NAME: 'Corpus Check',
+  GIT_COMMITTER_EMAIL: 'check@example.invalid',
+};
 
 let root = '';
 let repo = '';
@@ -108,16 +113,19 @@ describe.each(corpus.faults.map((f) => [f.truth.id, f] as const))('fault %s', (i
     const fixed = await applyPatch(repo, fault.fix);
     await git(repo, ['checkout', '-q', 'main']);
 
-    // What the truth says about a plain revert holds.
+    // What the truth says about a plain revert holds: it applies when it fixes; when it does not, it conflicts
+    // or leaves a tree that no longer builds (a later commit uses what the fault introduced).
     await checkout(release.faulty);
-    const reverted = await git(work, ['revert', '--no-edit', release.faultSha], IDENTITY).then(
+    const revertApplies = await git(work, ['revert', '--no-commit', release.faultSha], IDENTITY).then(
       () => true,
-      async () => {
-        await git(work, ['revert', '--abort']);
-        return false;
-      },
+      () => false,
     );
-    expect(reverted, 'git revert of the fault commit applies').toBe(truth.fix.revertFixes);
+    const revertBuilds =
+      revertApplies && !truth.fix.revertFixes ? builder.build().length === 0 : revertApplies;
+    await git(work, ['revert', '--quit']);
+    await git(work, ['reset', '-q', '--hard']);
+    if (truth.fix.revertFixes) expect(revertApplies, 'git revert of the fault commit applies').toBe(true);
+    else expect(revertBuilds, 'a plain revert conflicts or does not build').toBe(false);
 
     // Declared locations exist in the faulty tree and hold the lines the fault commit added.
     const faultPatch = fault.release.find((p) => p.name === truth.faultCommit)!;
