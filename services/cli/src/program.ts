@@ -7,6 +7,7 @@ import { registerPlatformCommands } from './commands/platform.js';
 import { registerShipCommand } from './commands/ship.js';
 import { registerParseCommand } from './commands/parse.js';
 import { registerTargetCommands } from './commands/target.js';
+import { registerWaitingCommand } from './commands/waiting.js';
 import { CliError } from './output.js';
 import { EXIT } from './exitCodes.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDlqCommands(program);
   registerDemoCommands(program);
   registerTargetCommands(program);
+  registerWaitingCommand(program);
   return program;
 }
 

@@ -35,9 +35,7 @@ export const aggregateAnomalyResults: DetectBeat<'aggregateAnomalyResults'> = as
     producer: deps.producer,
   });
   const { state, incidentSeq, planned, touched, findingsById: byId } = plan;
-  await deps.chunks.write(runId, 'incidents', [
-    { state, incidentSeq, planned, findings: unique },
-  ]);
+  await deps.chunks.write(runId, 'incidents', [{ state, incidentSeq, planned, findings: unique }]);
   return {
     event: {
       type: 'AnomalyResultsAggregated',
