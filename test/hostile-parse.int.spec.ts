@@ -34,45 +34,62 @@ async function runEvents(runId: string): Promise<StageEvent[]> {
   return events;
 }
 
-/** Produces the values to partition 0 of the raw topic and requests their parse as one run; returns its events. */
-async function parseRun(runId: string, values: Array<Buffer | string>, headers: Record<string, string> = {}) {
+/** Produces the values (to partition 0, or the partition given) of the raw topic and requests their parse as one run. */
+async function parseRun(
+  runId: string,
+  values: Array<Buffer | string | { partition: number; value: Buffer | string }>,
+) {
   const admin = env.kafka.admin();
   await admin.connect();
   const before = await admin.fetchTopicOffsets(env.topics.telemetryRaw);
   const producer = env.kafka.producer();
   await producer.connect();
-  // gzip, as the issue's 5 MB line came: small on the wire, large once decompressed.
+  // gzip, as the issue's long line came: small on the wire, large once decompressed.
   await producer.send({
     topic: env.topics.telemetryRaw,
     compression: CompressionTypes.GZIP,
-    messages: values.map((value) => ({
-      key: 'shop',
-      value,
-      partition: 0,
-      headers: { service: 'shop', ...headers },
-    })),
+    messages: values.map((v) => {
+      const { partition, value } = typeof v === 'object' && 'partition' in v ? v : { partition: 0, value: v };
+      return { key: 'shop', value, partition, headers: { service: 'shop' } };
+    }),
   });
   await producer.disconnect();
   const after = await admin.fetchTopicOffsets(env.topics.telemetryRaw);
   await admin.disconnect();
-  const from = Number(before.find((p) => p.partition === 0)!.high);
-  const to = Number(after.find((p) => p.partition === 0)!.high);
+  const ranges = after
+    .map((a) => ({
+      partition: a.partition,
+      fromOffset: Number(before.find((b) => b.partition === a.partition)!.high),
+      toOffset: Number(a.high),
+    }))
+    .filter((r) => r.toOffset > r.fromOffset);
   await sendParseCommands(env.kafka, env.codec, env.topics.commands, env.topics.telemetryRaw, [
-    {
-      runId,
-      ranges: [{ partition: 0, fromOffset: from, toOffset: to }],
-      services: [],
-      windowMs: 60_000,
-      comment: null,
-    },
+    { runId, ranges, services: [], windowMs: 60_000, comment: null },
   ]);
-  return waitFor(
-    async () => {
-      const events = await runEvents(runId);
-      return events.some((e) => /Completed|Failed|Rejected$/.test(e.meta.type)) ? events : null;
-    },
-    { timeoutMs: 110_000, maxIntervalMs: 1000, message: `run ${runId} did not end` },
-  );
+  return runEnd(runId);
+}
+
+/**
+ * The run's events once it has ended, waiting on the run's own progress: each new event of the run restarts the
+ * wait, so a loaded machine that is slow but moving is waited for, and only a run that stops moving fails.
+ */
+async function runEnd(runId: string): Promise<StageEvent[]> {
+  let seen = -1;
+  for (;;) {
+    const events = await waitFor(
+      async () => {
+        const now = await runEvents(runId);
+        return now.length > seen ? now : null;
+      },
+      {
+        timeoutMs: 110_000,
+        maxIntervalMs: 1000,
+        message: `run ${runId} made no progress after ${seen} events`,
+      },
+    );
+    if (events.some((e) => /Completed|Failed|Rejected$/.test(e.meta.type))) return events;
+    seen = events.length;
+  }
 }
 
 const payloadOf = (events: StageEvent[], type: string) =>
@@ -137,6 +154,58 @@ describe('a run mixing good records with hostile ones', () => {
       events,
     ]);
     for (const s of SECRET_CORPUS) expect(leaks(stored, s.secret), s.name).toBe(false);
+  });
+
+  it('given a record of garbage on every partition beside good lines, then only the garbage is rejected', async () => {
+    const admin = env.kafka.admin();
+    await admin.connect();
+    const partitions = (await admin.fetchTopicOffsets(env.topics.telemetryRaw)).map((p) => p.partition);
+    await admin.disconnect();
+    const garbage = partitions.map((partition) => ({
+      partition,
+      value: Buffer.from([0xff, 0x00, partition, 0x13, 0x37, 0xfe]),
+    }));
+    const events = await parseRun('hostile-partitions', [
+      Array.from({ length: 50 }, (_, i) => good(i)).join('\n'),
+      ...garbage,
+    ]);
+    expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+    const extracted = payloadOf(events, 'TelemetryEventsExtracted')!;
+    expect(extracted.records).toBe(1 + partitions.length);
+    expect(extracted.events).toBe(50);
+    expect(extracted.unparsed).toBe(partitions.length);
+  });
+
+  it('given 5,000 distinct messages in one run (ten times the aggregates an event inlines), then it completes and its events stay under the message limit', async () => {
+    const lines = Array.from({ length: 5_000 }, (_, i) =>
+      JSON.stringify({
+        time: T0 + i,
+        level: 30,
+        msg: `${i.toString(36)}-${'abcdefghij'[i % 10]} w${i % 997} z${i}`,
+      }),
+    );
+    const records: string[] = [];
+    for (let i = 0; i < lines.length; i += 1000) records.push(lines.slice(i, i + 1000).join('\n'));
+    const events = await parseRun('hostile-templates', records);
+    expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+    expect(payloadOf(events, 'TelemetryEventsExtracted')?.events).toBe(5_000);
+    for (const e of events) expect((await env.codec.encode(e)).length, e.meta.type).toBeLessThan(1_000_000);
+    // The run's own progress bounds the wait (runEnd); this only stops a run that never ends.
+  }, 600_000);
+
+  it('given a request for a topic that does not exist, then the run ends at once and the next run is served', async () => {
+    await sendParseCommands(env.kafka, env.codec, env.topics.commands, `${env.prefix}no.such.topic`, [
+      {
+        runId: 'hostile-missing-topic',
+        ranges: [{ partition: 0, fromOffset: 0, toOffset: 10 }],
+        services: [],
+        windowMs: 60_000,
+        comment: null,
+      },
+    ]);
+    const events = await runEnd('hostile-missing-topic');
+    expect(events.at(-1)?.meta.type).toMatch(/Rejected|Failed$/);
+    expect(JSON.stringify(events.at(-1)?.payload)).toMatch(/does not exist/);
   });
 
   it('goes on serving other runs after the hostile ones, and stays healthy', async () => {

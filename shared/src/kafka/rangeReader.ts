@@ -35,6 +35,10 @@ export async function readRanges(
   });
   let count = 0;
   try {
+    // Asked for the offsets of a topic that does not exist, the client retries "unknown topic" for minutes while
+    // the run's partition waits; the topic list answers at once.
+    if (!(await admin.listTopics()).includes(topic))
+      throw new PermanentError(`topic ${topic} does not exist`, 'no-such-topic');
     const bounds = await admin.fetchTopicOffsets(topic);
     for (const r of pending.values()) {
       const b = bounds.find((x) => x.partition === r.partition);
