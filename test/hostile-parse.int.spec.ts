@@ -148,10 +148,15 @@ describe('a run mixing good records with hostile ones', () => {
     );
     const events = await parseRun('hostile-secrets', [lines.join('\n')]);
     expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+    // The same lines as plain text, each behind a timestamp (multi-line ones keep their line breaks).
+    const text = SECRET_CORPUS.map((s, i) => `${new Date(T0 + i * 1000).toISOString()} INFO ${s.line}`);
+    const textEvents = await parseRun('hostile-secrets-text', [text.join('\n')]);
+    expect(textEvents.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
     const stored = JSON.stringify([
       await env.db.collection('telemetry_templates').find().toArray(),
       await env.db.collection('telemetry_aggregates').find().toArray(),
       events,
+      textEvents,
     ]);
     for (const s of SECRET_CORPUS) expect(leaks(stored, s.secret), s.name).toBe(false);
   });

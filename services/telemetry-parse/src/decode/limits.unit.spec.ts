@@ -132,3 +132,18 @@ describe('limit helpers', () => {
     expect(DEFAULT_DECODE_LIMITS.maxLineChars).toBe(65_536);
   });
 });
+
+describe('a private key logged across lines', () => {
+  it('stays in the message of the line that began it, so redaction sees the whole block', () => {
+    const text = [
+      '2024-03-01T10:00:00Z loading key -----BEGIN OPENSSH PRIVATE KEY-----',
+      'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
+      'QyNTUxOQAAACDx3H8o9mKXm2VtRzQ4cJ5lZ7vW2pYbN6eT1sQ0aUuLdwAAAJhq',
+      '-----END OPENSSH PRIVATE KEY-----',
+      '2024-03-01T10:00:01Z next line',
+    ].join('\n');
+    const result = decodeKafkaRecord(rec(text, { 'content-type': 'text/plain' }));
+    expect(result.records.map((r) => r.message.split('\n').length)).toEqual([4, 1]);
+    expect(result.records[0]!.message).toMatch(/-----END OPENSSH PRIVATE KEY-----$/);
+  });
+});

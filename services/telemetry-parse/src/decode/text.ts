@@ -31,18 +31,36 @@ export function emptyRecord(format: LogRecord['format'], message: string): LogRe
  */
 export function decodeText(text: string, options: DecodeOptions = {}): LogRecord[] {
   const lines = text.split(/\r?\n/);
-  const groups: { first: string; rest: string[] }[] = [];
+  const groups: Group[] = [];
+  let inPem = false;
   for (const line of lines) {
     const current = groups[groups.length - 1];
+    // A PEM block (a private key logged by mistake) stays whole in its line's message, where redaction sees all
+    // of it: its base64 lines would otherwise be records of their own, each redacted without the BEGIN line.
+    if (current && inPem) {
+      current.pem.push(line);
+      if (PEM_END.test(line)) inPem = false;
+      continue;
+    }
     if (current && isContinuationLine(line) && !hasOwnTimestamp(line, options)) {
       current.rest.push(line);
       continue;
     }
     if (line.trim().length === 0) continue;
-    groups.push({ first: line, rest: [] });
+    groups.push({ first: line, rest: [], pem: [] });
+    inPem = PEM_BEGIN.test(line) && !PEM_END.test(line);
   }
-  return groups.map(({ first, rest }) => toRecord(first, rest, options));
+  return groups.map((g) => toRecord(g, options));
 }
+
+interface Group {
+  first: string;
+  rest: string[];
+  pem: string[];
+}
+
+const PEM_BEGIN = /-----BEGIN [A-Z ]*-----/;
+const PEM_END = /-----END [A-Z ]*-----/;
 
 function hasOwnTimestamp(line: string, options: DecodeOptions): boolean {
   if (!options.parseTextHeader || /^[ \t]/.test(line)) return false;
@@ -50,9 +68,10 @@ function hasOwnTimestamp(line: string, options: DecodeOptions): boolean {
   return header !== null && (header.timestamp !== null || header.epochMs !== null);
 }
 
-function toRecord(first: string, rest: string[], options: DecodeOptions): LogRecord {
+function toRecord({ first, rest, pem }: Group, options: DecodeOptions): LogRecord {
   const header = options.parseTextHeader?.(first) ?? null;
-  const record = emptyRecord('text', (header?.message ?? first).trim());
+  const message = (header?.message ?? first).trim();
+  const record = emptyRecord('text', pem.length > 0 ? `${message}\n${pem.join('\n')}` : message);
   if (header) {
     record.timestampText = header.timestamp;
     // Both kept: normalization re-reads the text with the source's time zone and falls back to epochMs.
