@@ -50,7 +50,7 @@ describe('healctl target: the whole target on one machine', () => {
     writeFileSync(
       catalogue,
       readFileSync(exampleCatalogue(), 'utf8')
-        .replace('http://127.0.0.1:13000/selfhealing/checkout.git', repo.url)
+        .replace('http://127.0.0.1:13000/forge-admin/checkout.git', repo.url)
         .replace('frontendPort: 18480', `frontendPort: ${await freePort()}`),
     );
     const e = testEndpoints();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
@@ -14,6 +14,8 @@ import {
   type TargetStatus,
 } from '@self-healing/target';
 import { localInfraStatus } from '@self-healing/infra';
+import { materializeCorpus } from '@self-healing/sample-service';
+import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
 import { CliError, printJson, printTable, progress } from '../output.js';
 import { EXIT } from '../exitCodes.js';
 import { topicPrefix } from '../context.js';
@@ -88,6 +90,51 @@ async function deployWithProgress(
   return body.done as { commit: string; version: string };
 }
 
+/**
+ * Puts the sample checkout service on the local forge at the catalogue's URL: the healthy history on main and one
+ * branch per fault of the corpus (services/sample-service/corpus), so `target deploy fault/<id>` releases a fault.
+ */
+async function pushSample(url: string, json?: boolean): Promise<void> {
+  const servers = await localInfraStatus().catch(() => null);
+  const endpoint =
+    process.env.FORGE_URL && process.env.FORGE_TOKEN
+      ? { url: process.env.FORGE_URL, token: process.env.FORGE_TOKEN }
+      : servers?.endpoints?.forge;
+  if (!endpoint)
+    throw new CliError('--push-sample needs the forge: start it with `npm run infra -- up`', EXIT.noServers);
+  const base = endpoint.url.replace(/\/+$/, '');
+  const match = url.startsWith(`${base}/`)
+    ? /^\/([\w.-]+)\/([\w.-]+?)(\.git)?$/.exec(url.slice(base.length))
+    : null;
+  if (!match)
+    throw new CliError(`--push-sample: ${url} is not a repository of the forge at ${base}`, EXIT.usage);
+  const forge = new GiteaForge({ url: base, token: endpoint.token });
+  const ref = { owner: match[1]!, name: match[2]! };
+  if (await forge.getBranch(ref, 'main').catch(() => undefined)) {
+    if (!json) process.stderr.write(`${url} already holds the sample service\n`);
+    return;
+  }
+  const p = json ? null : progress(`pushing the sample service to ${url}`);
+  const dir = mkdtempSync(join(tmpdir(), 'sample-repo-'));
+  try {
+    p?.update('materializing the corpus as a git repository');
+    await materializeCorpus(join(dir, 'repo'));
+    // Public: the deployer clones without credentials.
+    await forge.ensureRepo(ref, {
+      private: false,
+      description: 'The sample checkout service (healctl target)',
+    });
+    p?.update('pushing');
+    await pushToForge(forge, ref, {
+      dir: join(dir, 'repo'),
+      refspecs: ['main:main', 'refs/heads/fault/*:refs/heads/fault/*', 'refs/tags/*:refs/tags/*'],
+    });
+    p?.done('pushed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function registerTargetCommands(program: Command): void {
   const target = program
     .command('target')
@@ -100,8 +147,12 @@ export function registerTargetCommands(program: Command): void {
       .command('up')
       .description('start HAProxy, the supervisor and the log shipper, then deploy the default branch')
       .option('--no-deploy', 'start without deploying')
+      .option(
+        '--push-sample',
+        "first push the sample service's repository (healthy main, a branch fault/<id> per fault of the corpus) to the local forge named by the catalogue's URL, unless it is there",
+      )
       .option('--environment <name>', 'environment named in deployment records', 'local'),
-  ).action(async (o: TargetOptions & { deploy: boolean; environment: string }) => {
+  ).action(async (o: TargetOptions & { deploy: boolean; environment: string; pushSample?: boolean }) => {
     // Refused here, before anything starts, with every bad field of the catalogue.
     let entry;
     try {
@@ -112,6 +163,7 @@ export function registerTargetCommands(program: Command): void {
         error instanceof CatalogueError ? EXIT.usage : EXIT.failure,
       );
     }
+    if (o.pushSample) await pushSample(entry.repository.url, o.json);
     const dir = stateDirOf(o);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const socket = agentSocket(dir);
