@@ -1,4 +1,3 @@
-import type { HeaderRecord } from './fields.js';
 import { compileFormat, type CompiledFormat, type FormatSpec } from './format.js';
 import { DEFAULT_STABILITY, inferHeader, type InferredHeader } from './infer.js';
 import { parseTextHeader, type TextHeader } from './parse-text-header.js';
@@ -7,9 +6,10 @@ import { YearInference } from './year.js';
 /**
  * The header reader of one source (a service's log stream), as the extract step would hold it:
  * - a declared format (catalogue `logFormat`, or the parse request's) is compiled once and read with;
- *   a line without the declared shape (a continuation, garbage) keeps all its text as message;
  * - without one, the header is inferred from the source's first lines (`prime` with a batch's lines before
  *   reading them, or the first `sample` lines read; until then the fixed rules of parseTextHeader read);
+ * - a line without the declared or inferred shape (a continuation, another writer's line in the same
+ *   stream) is read by the fixed rules, so it loses no time or level the rules can see;
  * - structured formats (JSON, OTLP) have no text header: `structured` is true and the caller decodes them.
  * Yearless times take their year from the source's other times, else from `referenceMs` (a file's date).
  */
@@ -84,26 +84,18 @@ export class SourceHeaderReader {
 
   read(line: string): TextHeader {
     const opts = { years: this.years, defaultOffsetMinutes: this.options.defaultOffsetMinutes ?? 0 };
-    if (this.declared !== null) return this.declared.match(line, opts) ?? bare(line);
+    const rules = (): TextHeader =>
+      parseTextHeader(line, { defaultOffsetMinutes: opts.defaultOffsetMinutes });
+    if (this.declared !== null) return this.declared.match(line, opts) ?? rules();
     if (!this.inferenceDone) {
       this.seen.push(line);
       if (this.seen.length >= this.sample) this.infer();
-      else return parseTextHeader(line, { defaultOffsetMinutes: opts.defaultOffsetMinutes });
+      else return rules();
     }
-    if (this.inferred === null) return bare(line);
-    return this.inferred.match(line, opts) ?? bare(line);
+    if (this.inferred === null) return rules();
+    return this.inferred.match(line, opts) ?? rules();
   }
-}
 
-function bare(line: string): HeaderRecord {
-  return {
-    timestamp: null,
-    epochMs: null,
-    level: null,
-    component: null,
-    process: null,
-    host: null,
-    message: line.trimEnd(),
-    attributes: {},
-  };
+  /** `read` as a plain function, for decoders that take a header parser. */
+  readonly parser = (line: string): TextHeader => this.read(line);
 }

@@ -4,7 +4,7 @@ import { SourceHeaderReader } from './source.js';
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 describe('SourceHeaderReader', () => {
-  it('given a declared preset, then every line is read with it and a line without that shape keeps its text', () => {
+  it('given a declared preset, then every line is read with it and a line without that shape by the rules', () => {
     const r = new SourceHeaderReader({
       format: { preset: 'syslog-rfc3164' },
       referenceMs: Date.UTC(2024, 5, 30),
@@ -17,7 +17,11 @@ describe('SourceHeaderReader', () => {
     });
     expect(r.read('  continuation of the last one')).toMatchObject({
       timestamp: null,
-      message: '  continuation of the last one',
+      message: 'continuation of the last one',
+    });
+    expect(r.read('2024-06-30 10:00:00 ERROR another writer')).toMatchObject({
+      level: 'error',
+      message: 'another writer',
     });
   });
 
