@@ -1,4 +1,4 @@
-import { isHighEntropyToken, isSecretShapedValue } from './tokens.js';
+import { hasMixedTokenRun, isHighEntropyToken, isSecretShapedValue } from './tokens.js';
 
 /**
  * The redaction policy: what counts as a secret in telemetry, and what replaces it. Runs on every message before
@@ -58,7 +58,12 @@ interface Rule {
   mayMatch: (text: string) => boolean;
 }
 
-const SECRET_KEYWORD = /pass|pwd|secret|token|key|credential|signature|sig/i;
+/**
+ * A key word directly followed by what may separate it from a value (`=`, `:`, a quote, a space): far rarer than
+ * the words alone (`keyboard`, `signal`, `tokens`), and one linear scan, where the full pattern backtracks.
+ */
+const SECRET_KEYWORD =
+  /(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|credentials?|signature|sig)["']?(?:\s*[:=]|\s)/i;
 
 const SERVICE_TOKEN_HINT =
   /gh[pousr]_|github_pat_|xox[abposr]-|_live_|_test_|AIza|glpat-|SG\.|npm_|sk-|hf_|ya29\.|SK[0-9a-f]{8}/;
@@ -138,7 +143,7 @@ const RULES: Rule[] = [
   },
   {
     kind: 'high-entropy',
-    mayMatch: (t) => /[A-Za-z0-9+/=_-]{20}/.test(t),
+    mayMatch: hasMixedTokenRun,
     pattern: /[A-Za-z0-9+/=_-]{20,}/g,
     replace: (m) => (isHighEntropyToken(m) ? redactionMarker('high-entropy') : m),
   },
@@ -155,15 +160,15 @@ function bump(counts: RedactionCounts, kind: RedactionKind, by = 1): void {
 }
 
 /**
- * True whenever some rule's `mayMatch` is (a superset of their union): one scan tells that a message, usually,
- * holds nothing to redact.
+ * True whenever a format rule's `mayMatch` is; with the key-word and token-run tests, three linear scans tell
+ * that a message, usually, holds nothing to redact.
  */
-const ANY_RULE_MAY_MATCH =
-  /-----BEGIN|:\/\/|bearer|basic|eyJ|A[BCGIKNPRS][A-Z]A|@|pass|pwd|secret|token|key|credential|sig|gh[pousr]_|xox|_live_|_test_|AIza|glpat-|SG\.|npm_|sk-|hf_|ya29\.|SK[0-9a-f]|[A-Za-z0-9+/=_-]{20}/i;
+const FORMAT_HINTS =
+  /-----BEGIN|:\/\/|bearer|basic|eyJ|A[BCGIKNPRS][A-Z]A|@|gh[pousr]_|github_pat_|xox|_live_|_test_|AIza|glpat-|SG\.|npm_|sk-|hf_|ya29\.|SK[0-9a-f]/i;
 
 /** Redacts secrets in free text; adds what it replaced to `counts`. */
 export function redactText(text: string, counts: RedactionCounts = {}): string {
-  if (!ANY_RULE_MAY_MATCH.test(text)) return text;
+  if (!FORMAT_HINTS.test(text) && !SECRET_KEYWORD.test(text) && !hasMixedTokenRun(text)) return text;
   let out = text;
   for (const rule of RULES) {
     if (!rule.mayMatch(out)) continue;

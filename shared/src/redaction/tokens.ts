@@ -93,3 +93,38 @@ function isRandomLooking(value: string): boolean {
   const shape = shapeOf(value);
   return classCount(shape.classes) >= 2 && shape.switchRate >= 0.25 && shape.entropy >= 3.3;
 }
+
+/** Per ASCII code: its class bits, and TOKEN for the characters high-entropy tokens are made of (base64, base64url). */
+const TOKEN = 8;
+const CHAR_TABLE = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    const cls = classOf(c);
+    table[c] = cls === 0 ? 0 : cls | TOKEN;
+  }
+  for (const c of '+/=_-') table[c.charCodeAt(0)] = TOKEN;
+  return table;
+})();
+
+/**
+ * True when the text holds a run of 20+ token characters with lower case, upper case and digits: the only runs
+ * `isHighEntropyToken` can accept. One pass with a table lookup per character; a regex such as
+ * `[A-Za-z0-9+/=_-]{20}` costs many times as much, on every line, most of which hold no such run.
+ */
+export function hasMixedTokenRun(text: string): boolean {
+  let length = 0;
+  let classes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const bits = code < 128 ? CHAR_TABLE[code]! : 0;
+    if (bits === 0) {
+      length = 0;
+      classes = 0;
+      continue;
+    }
+    length++;
+    classes |= bits;
+    if (length >= 20 && classes === (LOWER | UPPER | DIGIT | TOKEN)) return true;
+  }
+  return false;
+}
