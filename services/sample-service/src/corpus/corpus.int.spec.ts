@@ -54,6 +54,12 @@ async function appTests(): Promise<{ ok: boolean; output: string }> {
   }
 }
 
+/** A log template (`charged <*> EUR ...`) as a regular expression over whole messages. */
+function templatePattern(template: string): RegExp {
+  const escaped = template.split('<*>').map((part) => part.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*?')}$`);
+}
+
 const lastOf = (r: ProbeRun) => r.responses.at(-1)!;
 const statuses = (r: ProbeRun) => r.responses.map((x) => x.status);
 const observation = (r: ProbeRun) => ({
@@ -169,6 +175,16 @@ describe.each(corpus.faults.map((f) => [f.truth.id, f] as const))('fault %s', (i
     }
 
     const h = healthyRun!;
+    // Every declared log template is a real log call of the service, seen in the faulty run or, for a step
+    // the fault skips, in the healthy one.
+    const messages = [...faultyRun.logs, ...h.logs].map((l) => String(l.msg));
+    for (const template of truth.logTemplates) {
+      const pattern = templatePattern(template);
+      expect(
+        messages.some((m) => pattern.test(m)),
+        template,
+      ).toBe(true);
+    }
     if (truth.probe.expectStatus) {
       expect(lastOf(h).status, 'healthy').toBe(truth.probe.expectStatus.healthy);
       expect(lastOf(faultyRun).status, 'faulty').toBe(truth.probe.expectStatus.faulty);
