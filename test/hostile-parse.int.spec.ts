@@ -115,13 +115,13 @@ afterAll(async () => {
 describe('a run mixing good records with hostile ones', () => {
   it('ends with every good line parsed and every bad one rejected with its reason', async () => {
     const goodLines = Array.from({ length: 300 }, (_, i) => good(i));
-    // 10,000 deep (60 KB): the decoder test takes 100,000; here the record must also fit the dead-letter topic,
-    // which keeps undecodable records whole until telemetry-parse's dead letters go through redactDeadLetter.
-    const deep = `{"msg":"deep","time":${T0},"payload":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    // 100,000 deep: the case that crashed the decode worker (Maximum call stack size exceeded).
+    const deep = `{"msg":"deep","time":${T0},"payload":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
     const values: Array<Buffer | string> = [
       goodLines.slice(0, 100).join('\n'),
       deep,
-      JSON.stringify({ time: T0, msg: 'x'.repeat(200 * 1024) }),
+      // 5 MB, gzipped on the wire: the run failed at its last beat, retried five times.
+      JSON.stringify({ time: T0, msg: 'x'.repeat(5 * 1024 * 1024) }),
       `${goodLines.slice(100, 200).join('\n')}\n${'['.repeat(50_000)}${']'.repeat(50_000)}`,
       Buffer.from([0x7b, 0x22, 0x6d, 0xc3, 0x28, 0x22, 0x7d]), // invalid UTF-8
       Buffer.from(`{"msg":"nul\u0000inside","time":${T0}}`),

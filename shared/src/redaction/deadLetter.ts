@@ -33,7 +33,8 @@ export const DLQ_REDACTION_HEADERS = {
 } as const;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
-const DEFAULT_MAX_VALUE_BYTES = 256 * 1024;
+// Small: the dead letters of one parse run go out in one transaction, and the broker takes about 1 MB per batch.
+const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 
 function isWireFormat(value: Buffer): boolean {
   return value.length >= 5 && value[0] === 0;

@@ -22,6 +22,7 @@ import {
   type NormalizeResult,
   type PositionedRecord,
 } from './steps.js';
+import { keepDeadLetterOriginals, redactDeadLetter } from '@self-healing/shared/redaction';
 import { decodeJob, type DecodePool } from './decode-pool.js';
 import { readSource, type LoadedSource } from './sources.js';
 import { TelemetryStore, minerStates, watermarkStates, restoreMiner } from './stores.js';
@@ -304,15 +305,29 @@ export function deadLetter(
 ): OutputRecord {
   const source = records.find((r) => r.position === d.position);
   const [topic, partition, offset] = d.position.split('/');
+  // Redacted and size-capped before it is written (the record is input nobody could read: it may hold secrets,
+  // and megabytes); the original stays at its source offset, or here with DLQ_KEEP_ORIGINAL=true.
+  const kept = redactDeadLetter(
+    {
+      key: source?.record.key ?? source?.record.headers.service ?? 'unknown',
+      value: Buffer.from(source?.record.value ?? new Uint8Array()),
+      headers: {
+        ...Object.fromEntries(
+          Object.entries(source?.record.headers ?? {}).filter(
+            (e): e is [string, string] => e[1] !== undefined,
+          ),
+        ),
+        [DLQ_HEADERS.error]: `${d.reason}: ${d.detail}`.slice(0, 2000),
+      },
+    },
+    { keepOriginal: keepDeadLetterOriginals() },
+  );
   return {
     topic: dlqTopic,
-    key: source?.record.key ?? source?.record.headers.service ?? 'unknown',
-    value: Buffer.from(source?.record.value ?? new Uint8Array()),
+    key: kept.key?.toString() ?? 'unknown',
+    value: kept.value ?? Buffer.alloc(0),
     headers: {
-      ...Object.fromEntries(
-        Object.entries(source?.record.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
-      ),
-      [DLQ_HEADERS.error]: `${d.reason}: ${d.detail}`.slice(0, 2000),
+      ...kept.headers,
       [DLQ_HEADERS.errorCode]: d.reason,
       [DLQ_HEADERS.topic]: topic ?? d.position,
       [DLQ_HEADERS.partition]: partition ?? '',
