@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LogFormat } from '../decode/types.js';
-import { parseTextHeader } from '../header/index.js';
+import type { LogFormat, TextHeaderParser } from '../decode/types.js';
+import { SourceHeaderReader, type FormatSpec } from '../header/index.js';
 import { extractNumbers } from '../mining/index.js';
 import { mergeCounts } from '../normalize/index.js';
 import { decodeRecords, type DecodedBatch, type PositionedRecord } from './steps.js';
@@ -21,6 +21,8 @@ export interface DecodeJob {
   records: readonly PositionedRecord[];
   defaultService: string;
   formats: readonly LogFormat[];
+  /** Declared log formats per service (catalogue `logFormat`); services without one get an inferred header. */
+  headerFormats?: Record<string, FormatSpec>;
 }
 
 /** What crosses to a worker: the values packed in one transferred buffer, the rest as plain data. */
@@ -37,6 +39,7 @@ export interface PackedJob {
   }>;
   defaultService: string;
   formats: LogFormat[];
+  headerFormats?: Record<string, FormatSpec>;
 }
 
 export type WorkerReply = { id: number; batch: DecodedBatch } | { id: number; error: string };
@@ -66,6 +69,7 @@ export function packJob(id: number, job: DecodeJob): PackedJob {
     records,
     defaultService: job.defaultService,
     formats: [...job.formats],
+    ...(job.headerFormats !== undefined ? { headerFormats: job.headerFormats } : {}),
   };
 }
 
@@ -83,6 +87,7 @@ export function unpackJob(job: PackedJob): DecodeJob {
     })),
     defaultService: job.defaultService,
     formats: job.formats,
+    ...(job.headerFormats !== undefined ? { headerFormats: job.headerFormats } : {}),
   };
 }
 
@@ -92,8 +97,25 @@ export function unpackJob(job: PackedJob): DecodeJob {
  * record, and the record that throws is rejected and dead-lettered with its error: the others go on.
  */
 export function decodeJob(job: DecodeJob): DecodedBatch {
+  // One header reader per service for this job: its declared format, else a header inferred from its lines.
+  const readers = new Map<string, TextHeaderParser>();
+  const headerParserFor = (service: string): TextHeaderParser => {
+    let parser = readers.get(service);
+    if (parser === undefined) {
+      let reader: SourceHeaderReader;
+      try {
+        reader = new SourceHeaderReader({ format: job.headerFormats?.[service] ?? null });
+      } catch {
+        // A declaration that does not compile is refused where it is declared; here the lines still get a header.
+        reader = new SourceHeaderReader();
+      }
+      parser = reader.parser;
+      readers.set(service, parser);
+    }
+    return parser;
+  };
   const options = {
-    parseTextHeader,
+    headerParserFor,
     extractNumbers,
     defaultService: job.defaultService,
     formats: job.formats,

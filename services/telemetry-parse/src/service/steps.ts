@@ -1,6 +1,7 @@
 import type { Level, TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
 import { append } from '@self-healing/shared';
 import { decodeKafkaRecord } from '../decode/index.js';
+import { header } from '../decode/detect.js';
 import type { LogFormat, RawKafkaRecord, TextHeaderParser } from '../decode/types.js';
 import {
   isErrorLevel,
@@ -59,6 +60,11 @@ export interface MinerLike {
 export interface ExtractOptions {
   minerFor: (service: string) => MinerLike;
   parseTextHeader?: TextHeaderParser;
+  /**
+   * The header parser of one service's text lines (its declared or inferred format, src/header/source.ts);
+   * wins over `parseTextHeader`. The service is the record's Kafka `service` header, else `defaultService`.
+   */
+  headerParserFor?: (service: string) => TextHeaderParser;
   extractNumbers?: (message: string) => Record<string, number>;
   defaultService: string;
   /** Accept only these formats (empty: all). */
@@ -164,12 +170,21 @@ function quantitiesOf(
  */
 export function decodeRecords(
   input: readonly PositionedRecord[],
-  options: Pick<ExtractOptions, 'parseTextHeader' | 'extractNumbers' | 'defaultService' | 'formats'>,
+  options: Pick<
+    ExtractOptions,
+    'parseTextHeader' | 'headerParserFor' | 'extractNumbers' | 'defaultService' | 'formats'
+  >,
 ): DecodedBatch {
   const out = emptyBatch(input.length);
   const decodeOptions = options.parseTextHeader ? { parseTextHeader: options.parseTextHeader } : {};
+  const parserFor = options.headerParserFor;
   for (const { position, record } of input) {
-    const decoded = decodeKafkaRecord(record, decodeOptions);
+    const decoded = decodeKafkaRecord(
+      record,
+      parserFor
+        ? { parseTextHeader: parserFor(header(record, 'service') ?? options.defaultService) }
+        : decodeOptions,
+    );
     for (const r of decoded.rejections) count(out.rejected, r.reason);
     if (decoded.format && options.formats?.length && !options.formats.includes(decoded.format)) {
       count(out.rejected, 'format-not-requested');
