@@ -25,3 +25,4 @@ export * from './mongo/eventColumns.js';
 export * from './runner/defineStage.js';
 export * from './runner/waits.js';
 export * from './runner/runMemo.js';
+export * from './runner/beatSpec.js';

@@ -18,7 +18,8 @@ export interface TimelineEntry {
   outcome: 'ok' | 'rejected' | 'failed';
 }
 
-export type IncidentStatus = 'running' | 'completed' | 'rejected' | 'failed' | 'open' | 'resolved';
+export type IncidentStatus =
+  'running' | 'waiting' | 'completed' | 'rejected' | 'failed' | 'open' | 'resolved';
 
 export interface IncidentDoc {
   _id: string;
@@ -41,6 +42,8 @@ export interface StatusRules {
   completed: (type: string) => boolean;
   rejected: (type: string) => boolean;
   failed: (type: string) => boolean;
+  /** A beat ended in a wait (for an outside event or a time); the next event of the run ends it. */
+  waiting: (type: string) => boolean;
   opened: (type: string) => boolean;
   resolved: (type: string) => boolean;
 }
@@ -49,6 +52,7 @@ export const defaultStatusRules: StatusRules = {
   completed: (t) => t.endsWith('Completed'),
   rejected: (t) => t.endsWith('Rejected'),
   failed: (t) => t.endsWith('Failed'),
+  waiting: (t) => t.endsWith('Waiting'),
   opened: (t) => t === 'IncidentOpened' || t === 'IncidentReopened',
   resolved: (t) => t === 'IncidentResolved',
 };
@@ -102,8 +106,11 @@ export function evolve(
   if (rules.opened(type)) status = 'open';
   else if (rules.resolved(type)) status = 'resolved';
   else if (outcome !== 'ok') status = outcome;
-  else if (rules.completed(type) && status === 'running') status = 'completed';
-  else if (status === 'completed' || status === 'rejected' || status === 'failed') status = 'running'; // a later stage picked it up
+  else if (rules.waiting(type)) status = 'waiting';
+  else if (rules.completed(type) && (status === 'running' || status === 'waiting')) status = 'completed';
+  // A later stage picked it up, or the wait is over.
+  else if (status === 'completed' || status === 'rejected' || status === 'failed' || status === 'waiting')
+    status = 'running';
   const entry: TimelineEntry = {
     stage: meta.sequenceId ?? topic,
     seq: meta.seq,

@@ -78,6 +78,19 @@ describe('incident projection', () => {
     expect(doc?.checkpoint).toEqual({ selfhealing_incidents: 3 });
   });
 
+  it('shows a run as waiting while a beat waits, and running again once the wait is over', () => {
+    const at = 'deployment.deploy';
+    const waiting = run([ev('DeploymentRequested', 1, {}, at), ev('DeploymentWaiting', 2, {}, at)]);
+    expect(waiting?.status).toBe('waiting');
+    expect(
+      run([
+        ev('DeploymentRequested', 1, {}, at),
+        ev('DeploymentWaiting', 2, {}, at),
+        ev('ApprovalChecked', 3, {}, at),
+      ])?.status,
+    ).toBe('running');
+  });
+
   it('changes nothing when an event is delivered twice', () => {
     const doc = run([ev('TelemetryParseRequested', 1), ev('LogFilesLoaded', 2)]);
     expect(evolve(doc, ev('LogFilesLoaded', 2), 't')).toBeNull();

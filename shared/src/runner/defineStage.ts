@@ -108,6 +108,18 @@ export interface StageOptions<D> {
   wakeUpPollMs?: number;
 }
 
+/**
+ * What ended a waiting beat's wait, when the event that runs it again is one: an outside event its contract names,
+ * or its wake-up. Null for a first run and for beats that do not wait.
+ */
+export function resumedByOf(
+  step: { readonly waits: { readonly for: readonly string[] } | null },
+  cause: StageEvent,
+): { type: string; payload: unknown } | null {
+  const resumes = step.waits && (step.waits.for.includes(cause.meta.type) || cause.meta.type === WAKE_UP);
+  return resumes ? { type: cause.meta.type, payload: cause.payload } : null;
+}
+
 /** The prefixed name of one of the catalogue's topics. */
 export function topicIn(topics: TopicNames, name: TopicName): string {
   const key = (Object.keys(topicNames) as Array<keyof typeof topicNames>).find((k) => topicNames[k] === name);
@@ -146,17 +158,13 @@ export function defineStage<S extends SequenceId, D>(
     const allowed = new Set<string>([step.event, contract.rejected]);
     handlers[step.handler] = async (input) => {
       const { cause } = input;
-      const resumed =
-        step.waits && (awaited.includes(cause.meta.type) || cause.meta.type === WAKE_UP)
-          ? { type: cause.meta.type, payload: cause.payload }
-          : null;
       const outcome = await beat(
         {
           runId: input.incidentId,
           cause,
           // The one place the untyped machine context meets the contract's types.
           earlier: (input.context as SequenceContext).outputs as never,
-          resumedBy: resumed as never,
+          resumedBy: resumedByOf(step, cause) as never,
           effects: input.effects,
           logger: input.logger,
           attempt: input.attempt,
