@@ -8,6 +8,7 @@ import {
   createLogger,
   createPlatformCodec,
   ensureTopics,
+  headersToStrings,
   platformContracts,
   platformTopicNames,
   platformTopics,
@@ -516,6 +517,54 @@ describe('healctl against the real servers', () => {
       expect(r.out).toBe('');
     }
     expect((await healctl('--help')).code).toBe(0);
+  });
+
+  it('keeps dead letters redacted, and re-drives the original from its source offset', async () => {
+    const file = join(logRoot, 'secret.ndjson');
+    writeFileSync(file, '{"level": 30, "password": "hunter2-d34db33f", "msg": \n');
+    await healctl(
+      'ship',
+      file,
+      '--service',
+      'api',
+      '--format',
+      'json',
+      '--parse',
+      '--run-id',
+      'cli-secret',
+      '--json',
+    );
+    type Letter = { partition: number; offset: string; bytes: number; headers: Record<string, string> };
+    // The one whose value redaction changed: it kept fewer bytes than the original had.
+    const mine = (letters: Letter[]) =>
+      letters.filter(
+        (l) =>
+          l.headers['dlq.original-bytes'] !== undefined &&
+          l.headers['dlq.original-bytes'] !== String(l.bytes),
+      );
+    let letters: Letter[] = [];
+    await waitFor(
+      async () => {
+        letters = mine(json(await healctl('dlq', 'list', '--json')));
+        return letters.length > 0;
+      },
+      { timeoutMs: 60_000, maxIntervalMs: 500 },
+    );
+    const e = testEndpoints();
+    const kafka = createKafka('cli-test-dlq', e.kafkaBrokers);
+    const kept: string[] = [];
+    await readTopic(kafka, `${prefix}selfhealing.deadletter`, {
+      onMessage: (m) =>
+        void kept.push(`${m.value?.toString()} ${JSON.stringify(headersToStrings(m.headers))}`),
+    });
+    expect(kept.join('\n')).not.toContain('hunter2');
+    const ref = `${letters[0]!.partition}:${letters[0]!.offset}`;
+    expect((await healctl('dlq', 'redrive', '--ref', ref)).code).toBe(0);
+    const back: string[] = [];
+    await readTopic(kafka, `${prefix}selfhealing.telemetry.raw`, {
+      onMessage: (m) => void (m.headers?.['redriven-from'] && back.push(m.value?.toString() ?? '')),
+    });
+    expect(back).toContain('{"level": 30, "password": "hunter2-d34db33f", "msg": ');
   });
 
   it('lists with the stage name, not a topic, and the processing time', async () => {

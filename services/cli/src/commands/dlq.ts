@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
-import { DLQ_HEADERS, headersToStrings, readTopic } from '@self-healing/shared';
+import { createHash } from 'node:crypto';
+import { DLQ_HEADERS, headersToStrings, readRanges, readTopic } from '@self-healing/shared';
+import { DLQ_REDACTION_HEADERS } from '@self-healing/shared/redaction';
 import { topicNames, withKafka } from '../context.js';
 import { CliError, formatTime, printJson, printTable } from '../output.js';
 import { partitionOffset } from '../options.js';
@@ -100,7 +102,7 @@ export function registerDlqCommands(program: Command): void {
             headers['redriven-from'] = `${topicNames().deadLetter}:${l.partition}:${l.offset}`;
             await producer.send({
               topic: l.sourceTopic,
-              messages: [{ key: l.key, value: l.value, headers }],
+              messages: [{ key: l.key, value: await originalValue(kafka, l), headers }],
             });
           }
         } finally {
@@ -111,4 +113,38 @@ export function registerDlqCommands(program: Command): void {
         else process.stdout.write(`re-drove ${letters.length} dead letter(s)\n`);
       });
     });
+}
+
+/**
+ * The value to send back: the dead letter's own when it is the original (our own events, or text redaction left
+ * unchanged), else the original read from its source offset. The dead-letter topic keeps redacted or withheld
+ * values (see redactDeadLetter); a redacted value re-driven would be parsed without the parts it lost.
+ */
+async function originalValue(kafka: Kafka, l: DeadLetter): Promise<Buffer | null> {
+  const sha = l.headers[DLQ_REDACTION_HEADERS.originalSha256];
+  const unchanged =
+    sha === undefined || (l.value !== null && createHash('sha256').update(l.value).digest('hex') === sha);
+  if (unchanged) return l.value;
+  const offset = Number(l.sourceOffset);
+  const partition = Number(l.sourcePartition);
+  if (!l.sourceTopic || !Number.isInteger(offset) || !Number.isInteger(partition))
+    throw new CliError(
+      `dead letter ${l.partition}:${l.offset} was redacted and does not say where its original is`,
+    );
+  let found: Buffer | null = null;
+  try {
+    await readRanges(
+      kafka,
+      l.sourceTopic,
+      [{ partition, fromOffset: offset, toOffset: offset + 1 }],
+      (messages) => {
+        found = messages[0]?.value ?? null;
+      },
+    );
+  } catch (error) {
+    throw new CliError(
+      `dead letter ${l.partition}:${l.offset} was redacted, and its original at ${l.sourceTopic}[${partition}]@${offset} cannot be read: ${(error as Error).message}`,
+    );
+  }
+  return found;
 }
