@@ -53,10 +53,12 @@ export interface SeriesDetectorOptions {
   /** Cap on points kept per window, whatever the sampling step. */
   maxWindowPoints: number;
   /**
-   * Every window holds at least as many points as it would at this sampling step (0: windows are their time span
-   * only). The windows are time spans for what "recent" means, but how often a week's range is exceeded by chance
-   * depends on how many points it holds: a week of hourly points (168) sets a record every week by chance where a
-   * week of 5-minute points (2016) does not, so a coarser series keeps the point counts and looks further back.
+   * The sample windows (the history whose range defines "seen before", the baseline window, the likelihood's
+   * history, the values of a seasonal slot) hold at least as many points as they would at this sampling step (0:
+   * time spans only). How often a range is exceeded by chance depends on how many points it holds: two weeks of
+   * hourly points (336) set a record every two weeks by chance where two weeks of 5-minute points (4032) do not, so
+   * a coarser series keeps the point counts and looks further back. The windows that are time scales of what is
+   * looked for (the level, activity and escalation windows) and the warm-up stay time spans.
    */
   referenceStepMs: number;
   /** The sampling step is the median of this many first intervals (1: the first interval). */
@@ -442,9 +444,8 @@ class Detector implements SeriesDetector {
   }
 
   /**
-   * Points in a window spanning `ms`: its span at the series' step, and with `reference` at least its span at
-   * `referenceStepMs`. The warm-up (`minHistoryMs`) stays a time span: an hourly series would otherwise wait twelve
-   * days for its first score.
+   * Points in a window spanning `ms`: its span at the series' step, and for a sample window (`reference`) at least
+   * its span at `referenceStepMs` (see there).
    */
   private pointsFor(ms: number, reference = true): number {
     const o = this.s.options;
@@ -454,14 +455,14 @@ class Detector implements SeriesDetector {
   }
 
   private levelPoints(): number {
-    return this.pointsFor(this.s.options.levelMs);
+    return this.pointsFor(this.s.options.levelMs, false);
   }
 
   private channelPoints(ch: DerivedChannel): number {
     const o = this.s.options;
     if (ch === 'level') return this.levelPoints();
     if (ch === 'volatility') return 2 * this.levelPoints();
-    return this.pointsFor(o.activityMs);
+    return this.pointsFor(o.activityMs, false);
   }
 
   private channelEnabled(ch: DerivedChannel): boolean {
@@ -598,7 +599,7 @@ class Detector implements SeriesDetector {
     // Without a reference step a window shorter than one step is no window (as before the reference step).
     if (!(o.escalationMs > 0) || (o.referenceStepMs <= 0 && Math.round(o.escalationMs / s.stepMs!) < 1))
       return score;
-    const n = this.pointsFor(o.escalationMs);
+    const n = this.pointsFor(o.escalationMs, false);
     let prevMax = 0;
     for (const x of recent) if (x > prevMax) prevMax = x;
     recent.push(score);
