@@ -37,7 +37,8 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('healctl target: the whole target on one machine', () => {
+// Each test builds the sample service (npm ci, tsc) on a shared 2-core machine: a generous budget.
+describe('healctl target: the whole target on one machine', { timeout: 300_000 }, () => {
   let work: string;
   let repo: AppRepo;
   let catalogue: string;

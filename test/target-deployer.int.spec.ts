@@ -61,7 +61,8 @@ async function served(url: string, n: number): Promise<Array<{ status: number; s
   return out;
 }
 
-describe('deployer: the sample service as real processes behind HAProxy', () => {
+// Each test builds the sample service (npm ci, tsc) on a shared 2-core machine: a generous budget.
+describe('deployer: the sample service as real processes behind HAProxy', { timeout: 300_000 }, () => {
   let work: string;
   let repo: AppRepo;
   let entry: ServiceEntry;

@@ -31,55 +31,60 @@ async function served(url: string, n: number) {
   return out;
 }
 
-describe('deployer against the real forge (Gitea): push, deploy, push again, deploy the branch', () => {
-  let work: string;
-  let repo: AppRepo;
-  let forge: GiteaForge;
-  let ref: RepoRef;
-  let deployer: Deployer;
+// Each test builds the sample service (npm ci, tsc) on a shared 2-core machine: a generous budget.
+describe(
+  'deployer against the real forge (Gitea): push, deploy, push again, deploy the branch',
+  { timeout: 300_000 },
+  () => {
+    let work: string;
+    let repo: AppRepo;
+    let forge: GiteaForge;
+    let ref: RepoRef;
+    let deployer: Deployer;
 
-  beforeAll(async () => {
-    const { url, token } = testForge();
-    forge = new GiteaForge({ url, token });
-    work = mkdtempSync(join(tmpdir(), 'target-forge-'));
-    repo = materializeAppRepo(join(root, 'services', 'sample-service', 'app'), join(work, 'repo'));
-    ref = { owner: (await forge.currentUser()).login, name: uniqueName('checkout').replace(/_/g, '-') };
-    // Public, as the deployer clones without credentials.
-    await forge.ensureRepo(ref, { private: false, description: 'sample checkout service (target test)' });
-  });
-
-  afterAll(async () => {
-    await deployer?.down();
-    rmSync(work, { recursive: true, force: true });
-  });
-
-  it('deploys what was pushed to the forge, then the next push of the branch', async () => {
-    // The working clone of the materialized repository has A..B on main; push A first.
-    const workDir = join(work, 'repo', 'work');
-    execFileSync('git', ['branch', '--force', 'release', repo.commits.a], { cwd: workDir });
-    const pushed = await pushToForge(forge, ref, { dir: workDir, refspecs: ['release:main'] });
-    expect(pushed.branches[0]?.sha).toBe(repo.commits.a);
-    const cloneUrl = (await forge.getRepo(ref))!.cloneUrl;
-
-    const example = loadCatalogue(join(root, 'services', 'target', 'catalogue', 'sample.yaml')).services
-      .checkout!;
-    deployer = await Deployer.open({
-      service: 'checkout',
-      entry: {
-        ...example,
-        repository: { url: cloneUrl, defaultBranch: 'main' },
-        deployer: { ...example.deployer, frontendPort: await freePort(), healthTimeoutMs: 8000 },
-      },
-      stateDir: join(work, 'target'),
-      cacheDir: join(work, 'cache'),
+    beforeAll(async () => {
+      const { url, token } = testForge();
+      forge = new GiteaForge({ url, token });
+      work = mkdtempSync(join(tmpdir(), 'target-forge-'));
+      repo = materializeAppRepo(join(root, 'services', 'sample-service', 'app'), join(work, 'repo'));
+      ref = { owner: (await forge.currentUser()).login, name: uniqueName('checkout').replace(/_/g, '-') };
+      // Public, as the deployer clones without credentials.
+      await forge.ensureRepo(ref, { private: false, description: 'sample checkout service (target test)' });
     });
-    expect((await deployer.deploy('main')).commit).toBe(repo.commits.a);
-    expect((await served(deployer.frontendUrl, 10)).every((s) => s === 200)).toBe(true);
 
-    execFileSync('git', ['branch', '--force', 'release', repo.commits.b], { cwd: workDir });
-    await pushToForge(forge, ref, { dir: workDir, refspecs: ['release:main'] });
-    expect((await deployer.deploy('main')).commit).toBe(repo.commits.b);
-    expect((await served(deployer.frontendUrl, 10)).every((s) => s === 200)).toBe(true);
-    expect(deployer.current().stable?.commit).toBe(repo.commits.b);
-  });
-});
+    afterAll(async () => {
+      await deployer?.down();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('deploys what was pushed to the forge, then the next push of the branch', async () => {
+      // The working clone of the materialized repository has A..B on main; push A first.
+      const workDir = join(work, 'repo', 'work');
+      execFileSync('git', ['branch', '--force', 'release', repo.commits.a], { cwd: workDir });
+      const pushed = await pushToForge(forge, ref, { dir: workDir, refspecs: ['release:main'] });
+      expect(pushed.branches[0]?.sha).toBe(repo.commits.a);
+      const cloneUrl = (await forge.getRepo(ref))!.cloneUrl;
+
+      const example = loadCatalogue(join(root, 'services', 'target', 'catalogue', 'sample.yaml')).services
+        .checkout!;
+      deployer = await Deployer.open({
+        service: 'checkout',
+        entry: {
+          ...example,
+          repository: { url: cloneUrl, defaultBranch: 'main' },
+          deployer: { ...example.deployer, frontendPort: await freePort(), healthTimeoutMs: 8000 },
+        },
+        stateDir: join(work, 'target'),
+        cacheDir: join(work, 'cache'),
+      });
+      expect((await deployer.deploy('main')).commit).toBe(repo.commits.a);
+      expect((await served(deployer.frontendUrl, 10)).every((s) => s === 200)).toBe(true);
+
+      execFileSync('git', ['branch', '--force', 'release', repo.commits.b], { cwd: workDir });
+      await pushToForge(forge, ref, { dir: workDir, refspecs: ['release:main'] });
+      expect((await deployer.deploy('main')).commit).toBe(repo.commits.b);
+      expect((await served(deployer.frontendUrl, 10)).every((s) => s === 200)).toBe(true);
+      expect(deployer.current().stable?.commit).toBe(repo.commits.b);
+    });
+  },
+);
