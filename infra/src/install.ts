@@ -186,7 +186,7 @@ export async function ensureGitea(layout: LocalLayout, log: (l: string) => void)
   return timed('gitea', async () => {
     if (await isComplete(dir, fp)) return false;
     log(
-      `gitea: building Gitea ${VERSIONS.gitea} (Go module proxy) into ${dir}; the first build takes 15-30 minutes ` +
+      `gitea: building Gitea ${VERSIONS.gitea} (Go module proxy) into ${dir}; the first build takes 5-25 minutes ` +
         `on two cores (build log: ${join(dirname(dir), 'build.log')})`,
     );
     const buildLog = join(dirname(dir), 'build.log');
