@@ -30,7 +30,7 @@ export function drain3Missing(python = 'python3'): string | null {
   const r = spawnSync(python, ['-c', 'import drain3'], { encoding: 'utf8' });
   if (r.error) return `${python} not found (${r.error.message})`;
   if (r.status !== 0)
-    return `python module drain3 missing: pip install drain3 (${r.stderr.trim().split('\n').pop() ?? ''})`;
+    return `python module drain3 missing: pip install -r services/telemetry-parse/bench/requirements.txt (${r.stderr.trim().split('\n').pop() ?? ''})`;
   return null;
 }
 
