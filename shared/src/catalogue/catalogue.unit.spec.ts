@@ -62,6 +62,18 @@ describe('service catalogue', () => {
     ]);
   });
 
+  it('accepts the declared formats the parser reads: Drain notation, a regex with Python-style groups', () => {
+    for (const logFormat of [
+      { format: '<Date> <Time> <Level> <Component>: <Content>', timeLayout: 'yyyy-MM-dd HH:mm:ss,SSS' },
+      { regex: '^(?P<Level>[A-Z]+) (?P<Content>.*)$' },
+      { preset: 'log4j' },
+    ]) {
+      const value = exampleValue();
+      value.services.checkout.logFormat = logFormat;
+      expect(problemsOf(value)).toEqual([]);
+    }
+  });
+
   it('refuses commands that a shell would be needed for or that start with an option', () => {
     const value = exampleValue();
     value.services.checkout.commands.install = 'npm ci && rm -rf /';

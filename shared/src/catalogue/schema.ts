@@ -43,25 +43,28 @@ const Commands = z
  * Declared log format: a preset the parser knows, a Drain-style format string with `<Field>` placeholders, or
  * a regular expression with named groups. Carried as data here; the telemetry stage interprets it.
  */
+/** How the time fields of a declared format are laid out (`yyyy-MM-dd HH:mm:ss,SSS`, `epoch`); default: recognised. */
+const timeLayout = z.string().min(1).optional();
+
+/** Syntax check only: the parser runs it on RE2, whose syntax JS shares but for Python's `(?P<name>` groups. */
+function isRegex(source: string): boolean {
+  try {
+    new RegExp(source.replaceAll('(?P<', '(?<'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const LogFormat = z.union([
-  z.object({ preset: z.string().min(1) }).strict(),
+  z.object({ preset: z.string().min(1), timeLayout }).strict(),
   z
     .object({
       format: z.string().min(1).includes('<', { message: 'a format string names fields as <Field>' }),
+      timeLayout,
     })
     .strict(),
-  z
-    .object({
-      regex: z.string().refine((r) => {
-        try {
-          new RegExp(r);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'not a valid regular expression'),
-    })
-    .strict(),
+  z.object({ regex: z.string().refine(isRegex, 'not a valid regular expression'), timeLayout }).strict(),
 ]);
 
 const Detection = z
