@@ -198,6 +198,22 @@ describe('a run mixing good records with hostile ones', () => {
     // The run's own progress bounds the wait (runEnd); this only stops a run that never ends.
   }, 600_000);
 
+  it('given 30 distinct lines of 60,000 characters, then the completed event stays under the message limit', async () => {
+    // 30 templates of 60 KB are 1.8 MB: the event inlines as many aggregates as fit and says it is incomplete.
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({
+        time: T0 + i,
+        level: 30,
+        msg: `w${i}x${'abcdefghij'[i % 10]} `.repeat(60_000 / 6).slice(0, 60_000),
+      }),
+    );
+    const events = await parseRun('hostile-long-templates', [lines.join('\n')]);
+    expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
+    const completed = payloadOf(events, 'TelemetryParseCompleted')!;
+    expect(completed.aggregatesComplete).toBe(false);
+    for (const e of events) expect((await env.codec.encode(e)).length, e.meta.type).toBeLessThan(1_000_000);
+  });
+
   it('given a request for a topic that does not exist, then the run ends at once and the next run is served', async () => {
     await sendParseCommands(env.kafka, env.codec, env.topics.commands, `${env.prefix}no.such.topic`, [
       {

@@ -165,6 +165,34 @@ export function isRegistryUnavailable(error: unknown): boolean {
   );
 }
 
+/**
+ * The longest prefix of `items` whose estimated encoded size stays within `budgetBytes`, at most `maxItems`: how
+ * an event that inlines a list (aggregates, findings) stays under the broker's message size however long the
+ * items' texts are. `sizeOf` may overestimate (Avro writes strings as UTF-8 plus a length); it must not
+ * underestimate.
+ */
+export function prefixWithinBytes<T>(
+  items: readonly T[],
+  sizeOf: (item: T) => number,
+  budgetBytes: number,
+  maxItems = Number.MAX_SAFE_INTEGER,
+): T[] {
+  let used = 0;
+  let n = 0;
+  for (const item of items) {
+    if (n >= maxItems) break;
+    used += sizeOf(item);
+    if (used > budgetBytes) break;
+    n++;
+  }
+  return items.slice(0, n);
+}
+
+/** Avro's upper bound for a string: its UTF-8 bytes and a length of at most 10 bytes. */
+export function avroStringBytes(text: string): number {
+  return Buffer.byteLength(text) + 10;
+}
+
 /** avsc writes `bytes` only from Buffers; our types say Uint8Array (what sketches and decoders produce). */
 function asAvroValue(value: unknown): unknown {
   if (value instanceof Uint8Array)

@@ -1,4 +1,5 @@
 import { payloadLimits } from '@self-healing/schemas';
+import { avroStringBytes, prefixWithinBytes } from '@self-healing/shared';
 import type { ParseBeat } from '../service/deps.js';
 
 /** Beat 7. Hands the run's aggregates to detection (capped inline; the rest is in MongoDB) and cleans up staging. */
@@ -9,7 +10,19 @@ export const parseTelemetryCompleted: ParseBeat<'parseTelemetryCompleted'> = asy
   const { TelemetryParseRequested: requested, TelemetryEventsExtracted: extracted } = earlier;
   const normalized = earlier.TelemetryDataNormalized;
   const aggregates = await deps.aggregatesOf(runId);
-  const inline = aggregates.slice(0, payloadLimits.inlineAggregates);
+  // Capped by count and by size: templates are up to a line long (64 Ki chars), and 500 of them would pass the
+  // broker's message size. Half the event's budget goes to inline aggregates; the rest of them are in MongoDB.
+  const inline = prefixWithinBytes(
+    aggregates,
+    (a) =>
+      avroStringBytes(a.template) +
+      avroStringBytes(a.templateId) +
+      avroStringBytes(a.service) +
+      (a.latencySketch?.byteLength ?? 0) +
+      128,
+    payloadLimits.eventBytes / 2,
+    payloadLimits.inlineAggregates,
+  );
   return {
     event: {
       type: 'TelemetryParseCompleted',
