@@ -200,33 +200,82 @@ describe('a run mixing good records with hostile ones', () => {
 
   it('given 30 distinct lines of 60,000 characters, then the completed event stays under the message limit', async () => {
     // 30 templates of 60 KB are 1.8 MB: the event inlines as many aggregates as fit and says it is incomplete.
+    // Words of letters only (the miner masks tokens with digits), one word per line, a service of their own.
+    const word = (i: number) =>
+      `q${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}z`;
     const lines = Array.from({ length: 30 }, (_, i) =>
       JSON.stringify({
         time: T0 + i,
         level: 30,
-        msg: `w${i}x${'abcdefghij'[i % 10]} `.repeat(60_000 / 6).slice(0, 60_000),
+        name: 'long-lines',
+        msg: `${word(i)} `.repeat(12_000).slice(0, 60_000),
       }),
     );
     const events = await parseRun('hostile-long-templates', [lines.join('\n')]);
     expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
     const completed = payloadOf(events, 'TelemetryParseCompleted')!;
+    expect(completed.aggregateCount, JSON.stringify(payloadOf(events, 'TelemetryEventsExtracted'))).toBe(30);
     expect(completed.aggregatesComplete).toBe(false);
     for (const e of events) expect((await env.codec.encode(e)).length, e.meta.type).toBeLessThan(1_000_000);
   });
 
-  it('given a request for a topic that does not exist, then the run ends at once and the next run is served', async () => {
-    await sendParseCommands(env.kafka, env.codec, env.topics.commands, `${env.prefix}no.such.topic`, [
+  it('given requests that cannot be served, then each is rejected up front with its reason', async () => {
+    const cases = [
       {
         runId: 'hostile-missing-topic',
-        ranges: [{ partition: 0, fromOffset: 0, toOffset: 10 }],
-        services: [],
-        windowMs: 60_000,
-        comment: null,
+        topic: `${env.prefix}no.such.topic`,
+        partition: 0,
+        from: 0,
+        to: 10,
+        code: 'no-such-topic',
       },
-    ]);
-    const events = await runEnd('hostile-missing-topic');
-    expect(events.at(-1)?.meta.type).toMatch(/Rejected|Failed$/);
-    expect(JSON.stringify(events.at(-1)?.payload)).toMatch(/does not exist/);
+      {
+        runId: 'hostile-past-end',
+        topic: env.topics.telemetryRaw,
+        partition: 0,
+        from: 0,
+        to: 10_000_000,
+        code: 'offsets-past-end',
+      },
+      {
+        runId: 'hostile-no-partition',
+        topic: env.topics.telemetryRaw,
+        partition: 999,
+        from: 0,
+        to: 1,
+        code: 'no-such-partition',
+      },
+      {
+        runId: 'hostile-platform-topic',
+        topic: env.topics.commands,
+        partition: 0,
+        from: 0,
+        to: 1,
+        code: 'platform-topic',
+      },
+    ];
+    for (const c of cases)
+      await sendParseCommands(env.kafka, env.codec, env.topics.commands, c.topic, [
+        {
+          runId: c.runId,
+          ranges: [{ partition: c.partition, fromOffset: c.from, toOffset: c.to }],
+          services: [],
+          windowMs: 60_000,
+          comment: null,
+        },
+      ]);
+    for (const c of cases) {
+      const events = await runEnd(c.runId);
+      expect(
+        events.map((e) => e.meta.type),
+        c.runId,
+      ).toEqual(['TelemetryParseRejected']);
+      const reasons = (events[0]!.payload as { reasons: Array<{ code: string }> }).reasons;
+      expect(
+        reasons.map((r) => r.code),
+        c.runId,
+      ).toEqual([c.code]);
+    }
   });
 
   it('goes on serving other runs after the hostile ones, and stays healthy', async () => {

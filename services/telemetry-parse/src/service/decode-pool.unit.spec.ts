@@ -121,7 +121,8 @@ describe('DecodePool', () => {
     for (const r of results) expect(r).toEqual(decodeJob(job()));
     // Still one worker: it started, answered, and the pool did not fall back to this thread.
     expect(pool.size).toBe(1);
-  });
+    // A worker loads tsx and the decoders first: seconds on a loaded machine. The reply itself is what is awaited.
+  }, 60_000);
 
   it('given a worker that dies with a job in flight, then the job is decoded on this thread and the pool falls back', async () => {
     const failures: string[] = [];

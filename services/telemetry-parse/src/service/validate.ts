@@ -14,6 +14,15 @@ export interface ValidateOptions {
   rawTopic: string;
   /** Null when the path is inside the log root, else why not. */
   isUnderLogRoot: (path: string) => Promise<{ code: string; message: string } | null>;
+  /**
+   * What keeps a Kafka source from being read (no such topic or partition, offsets past the end or gone, a topic
+   * of the platform itself), asked only of a source that is well-formed: a request that cannot be served is
+   * refused here rather than failing its read after retries while other runs wait.
+   */
+  kafkaSourceProblems?: (
+    topic: string,
+    partitions: ReadonlyArray<{ partition: number; fromOffset: number; toOffset: number }>,
+  ) => Promise<Array<{ code: string; message: string }>>;
 }
 
 const MIN_WINDOW_MS = 1_000;
@@ -61,6 +70,10 @@ export async function validateParseCommand(
       add('empty-source', 'every partition range is empty', 'source.partitions');
     }
     if (source.paths.length > 0) add('mixed-source', 'a kafka source names no paths', 'source.paths');
+    if (reasons.length === 0 && options.kafkaSourceProblems) {
+      for (const p of await options.kafkaSourceProblems(source.topic ?? options.rawTopic, source.partitions))
+        add(p.code, p.message, 'source');
+    }
   } else {
     if (source.paths.length === 0)
       add('empty-source', 'a files source needs at least one path', 'source.paths');
