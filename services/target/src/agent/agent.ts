@@ -51,6 +51,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         checkpointFile: join(opts.stateDir, 'shipper.json'),
         topic: opts.shipping.topic,
         producer: opts.shipping.producer,
+        onError: (error) => opts.log(`shipping failed, retrying: ${error.message}`),
       })
     : null;
   shipper?.start();

@@ -40,6 +40,7 @@ const shipper = new LogShipper({
   producer,
   maxInFlight: config.MAX_IN_FLIGHT,
   onShipped: (file, lines, offset) => logger.debug({ file, lines, offset }, 'shipped'),
+  onError: (error) => logger.warn({ err: error }, 'shipping failed; retrying'),
 });
 shipper.start();
 logger.info({ logDir: config.LOG_DIR }, 'shipping');

@@ -28,6 +28,8 @@ export interface ShipperOptions {
   readBytes?: number;
   pollMs?: number;
   onShipped?: (file: string, lines: number, toOffset: number) => void;
+  /** A pass failed (the broker refused or did not answer); the shipper retries with backoff. */
+  onError?: (error: Error) => void;
 }
 
 /**
@@ -53,7 +55,6 @@ export class LogShipper {
   private readonly waiters: Array<() => void> = [];
   private running = false;
   private loop: Promise<void> | null = null;
-  private failure: Error | null = null;
 
   constructor(private readonly opts: ShipperOptions) {
     this.checkpoints = existsSync(opts.checkpointFile)
@@ -65,22 +66,29 @@ export class LogShipper {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
+      let backoffMs = 500;
       while (this.running) {
-        const shipped = await this.pass();
+        let shipped = 0;
+        try {
+          shipped = await this.pass();
+          backoffMs = 500;
+        } catch (error) {
+          // The broker refused or is away: nothing past the acknowledged lines was checkpointed; try again later.
+          this.opts.onError?.(error as Error);
+          await new Promise((r) => setTimeout(r, backoffMs));
+          backoffMs = Math.min(30_000, backoffMs * 2);
+          continue;
+        }
         if (!this.running) break;
         if (shipped === 0) await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 200));
       }
-    })().catch((error: Error) => {
-      this.failure = error;
-      this.running = false;
-    });
+    })();
   }
 
   /** Stops after the requests in flight were acknowledged and checkpointed. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    if (this.failure) throw this.failure;
   }
 
   /** One pass over every log file: ships what was appended since the checkpoint. Returns lines shipped. */
@@ -88,8 +96,11 @@ export class LogShipper {
     const files = existsSync(this.opts.logDir)
       ? readdirSync(this.opts.logDir).filter((f) => f.endsWith('.log'))
       : [];
-    const shipped = await Promise.all(files.map((f) => this.shipFile(f)));
-    return shipped.reduce((a, b) => a + b, 0);
+    // Every file's run settles before a failure is reported: none keeps sending behind the caller's back.
+    const results = await Promise.allSettled(files.map((f) => this.shipFile(f)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.reduce((a, r) => a + (r.status === 'fulfilled' ? r.value : 0), 0);
   }
 
   /** Offsets checkpointed so far, per file name. */

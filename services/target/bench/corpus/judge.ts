@@ -1,0 +1,122 @@
+/**
+ * How the corpus bench judges one fault, after the fact: the platform never sees the truth file, the bench reads it
+ * only to say whether what the platform found after the deploy is the symptom the fault was meant to show.
+ *
+ * The truth's symptom names a detector family of anomaly-detect: an `error` fault must show as an error finding
+ * (burst, new error template), `latency` as a performance finding, `behaviour` as a behavioural finding (a step
+ * missing or out of order), `coverage` as a coverage finding. Findings of another family after the deploy are
+ * reported as "seen instead": a real signal, but not the intended one.
+ */
+
+export type Symptom = 'error' | 'latency' | 'behaviour' | 'coverage';
+export type FindingKind = 'performance' | 'behavioral' | 'coverage' | 'error';
+
+export const detectorOf: Record<Symptom, FindingKind> = {
+  error: 'error',
+  latency: 'performance',
+  behaviour: 'behavioral',
+  coverage: 'coverage',
+};
+
+/** What the bench keeps of a stored finding (anomaly_findings), plus when the bench first saw it stored. */
+export interface ObservedFinding {
+  id: string;
+  kind: FindingKind;
+  rule: string;
+  service: string;
+  subject: string;
+  since: number;
+  at: number;
+  explanation: string;
+  /** Wall-clock time (epoch ms) at which the bench first read this finding from the store. */
+  firstSeenAt: number;
+  incidentId: string | null;
+}
+
+export interface FaultTruth {
+  id: string;
+  kind: string;
+  symptom: Symptom;
+  routes: string[];
+}
+
+export interface FaultVerdict {
+  fault: string;
+  kind: string;
+  expectedSymptom: Symptom;
+  expectedDetector: FindingKind;
+  seen: boolean;
+  /** `<kind>/<rule>` of the first matching finding, null when missed. */
+  detector: string | null;
+  subject: string | null;
+  /** From the faulty release taking traffic to the finding being stored (what an operator would wait). */
+  secondsAfterDeploy: number | null;
+  incidentId: string | null;
+  explanation: string | null;
+  /** Findings of other families after the deploy (for a miss: what was seen instead). */
+  seenInstead: Array<{ detector: string; subject: string; secondsAfterDeploy: number }>;
+  /** Findings on the healthy release during the warm-up: false alarms of this run. */
+  warmupFindings: number;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * Judges one fault from the findings of the fault's service. A finding belongs to the faulty release when its
+ * anomaly began at or after the deploy (`since >= deployedAt - slackMs`: the aggregation window the switch fell in
+ * may start a little before it); earlier ones are warm-up noise.
+ */
+export function judgeFault(
+  truth: FaultTruth,
+  findings: readonly ObservedFinding[],
+  deployedAt: number,
+  slackMs: number,
+): FaultVerdict {
+  const expectedDetector = detectorOf[truth.symptom];
+  const after = findings
+    .filter((f) => f.since >= deployedAt - slackMs)
+    .sort((a, b) => a.firstSeenAt - b.firstSeenAt || a.since - b.since || a.id.localeCompare(b.id));
+  const match = after.find((f) => f.kind === expectedDetector) ?? null;
+  const seconds = (f: ObservedFinding) => round1(Math.max(0, f.firstSeenAt - deployedAt) / 1000);
+  return {
+    fault: truth.id,
+    kind: truth.kind,
+    expectedSymptom: truth.symptom,
+    expectedDetector,
+    seen: match !== null,
+    detector: match ? `${match.kind}/${match.rule}` : null,
+    subject: match?.subject ?? null,
+    secondsAfterDeploy: match ? seconds(match) : null,
+    incidentId: match?.incidentId ?? null,
+    explanation: match?.explanation ?? null,
+    seenInstead: after
+      .filter((f) => f.kind !== expectedDetector)
+      .map((f) => ({ detector: `${f.kind}/${f.rule}`, subject: f.subject, secondsAfterDeploy: seconds(f) })),
+    warmupFindings: findings.length - after.length,
+  };
+}
+
+export interface BenchTotals {
+  faults: number;
+  seen: number;
+  ratio: number;
+}
+
+export function totalsOf(verdicts: readonly Pick<FaultVerdict, 'seen'>[]): BenchTotals {
+  const seen = verdicts.filter((v) => v.seen).length;
+  return {
+    faults: verdicts.length,
+    seen,
+    ratio: verdicts.length ? Math.round((seen / verdicts.length) * 1000) / 1000 : 0,
+  };
+}
+
+/** Why a fault was missed, in one line, from its verdict (the truth's symptom against what the platform saw). */
+export function missReason(v: FaultVerdict): string {
+  const instead = v.seenInstead.length
+    ? `seen instead: ${[...new Set(v.seenInstead.map((s) => `${s.detector} on ${s.subject}`))].slice(0, 5).join('; ')}`
+    : 'no finding of any detector after the deploy';
+  if (v.expectedSymptom === 'coverage')
+    return `a coverage symptom (tests deleted) is not in the runtime telemetry; it needs a coverage report of the release (COVERAGE_REPORT). ${instead}`;
+  return `no ${v.expectedDetector} finding within the observation window; ${instead}`;
+}
