@@ -27,3 +27,4 @@ export { parseTruth, truthSchema, faultKinds as corpusFaultKinds, symptoms } fro
 export type { Truth, FaultKind as CorpusFaultKind, Symptom } from './corpus/truth.js';
 export { parsePatch, parseDiff } from './corpus/patch.js';
 export type { PatchInfo, PatchFile } from './corpus/patch.js';
+export { sampleApp } from './app-spec.js';
