@@ -1,0 +1,9 @@
+export type { TestRun, LineRef } from './locate/evidence.js';
+export { localize, type LocalizeOptions, type Localization, type ScoredLine } from './locate/localize.js';
+export { PRODUCT_OPTIONS } from './locate/defaults.js';
+export { ochiai, dstar, FORMULAS, type Formula, type Spectrum } from './locate/spectrum.js';
+export { confinePath } from './locate/paths.js';
+export { parseStack, type Frame, type FrameReport } from './locate/stack.js';
+export { changedLines, type ChangedLine } from './locate/diff.js';
+export { isProgramFile } from './locate/tests-filter.js';
+export { tiedRank, bestRank } from './locate/rank.js';

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { changedLines } from './diff.js';
+import type { TestRun } from './evidence.js';
+import { localize } from './localize.js';
+import { confinePath } from './paths.js';
+import { bestRank, tiedRank } from './rank.js';
+import { dstar, ochiai } from './spectrum.js';
+import { parseStack } from './stack.js';
+import { isProgramFile } from './tests-filter.js';
+
+const ROOT = '/repo/app';
+
+describe('spectrum formulas', () => {
+  it('ochiai: executed by every failing test and no passing one scores 1, by none 0', () => {
+    expect(ochiai({ ef: 2, ep: 0, nf: 0, np: 5 })).toBe(1);
+    expect(ochiai({ ef: 0, ep: 3, nf: 2, np: 2 })).toBe(0);
+    expect(ochiai({ ef: 1, ep: 3, nf: 1, np: 2 })).toBeCloseTo(1 / Math.sqrt(2 * 4));
+  });
+  it('dstar: the perfect element stays finite and above the others', () => {
+    const perfect = dstar({ ef: 2, ep: 0, nf: 0, np: 5 });
+    expect(Number.isFinite(perfect)).toBe(true);
+    expect(perfect).toBeGreaterThan(dstar({ ef: 2, ep: 1, nf: 0, np: 4 }));
+  });
+});
+
+describe('confinePath', () => {
+  it('keeps repository paths, relative or absolute inside the root', () => {
+    expect(confinePath('/repo/app/lib/a.js', ROOT)).toBe('lib/a.js');
+    expect(confinePath('lib/./b.js', ROOT)).toBe('lib/b.js');
+    expect(confinePath('file:///repo/app/lib/c.js', ROOT)).toBe('lib/c.js');
+  });
+  it('refuses anything outside', () => {
+    expect(confinePath('../../etc/passwd', ROOT)).toBeNull();
+    expect(confinePath('lib/../../x.js', ROOT)).toBeNull();
+    expect(confinePath('/etc/passwd', ROOT)).toBeNull();
+    expect(confinePath('/repo/app/../other/x.js', ROOT)).toBeNull();
+    expect(confinePath('/repo/apple/x.js', ROOT)).toBeNull();
+    expect(confinePath('file:///etc/passwd', ROOT)).toBeNull();
+    expect(confinePath('http://x/y.js', ROOT)).toBeNull();
+    expect(confinePath('lib/a\0.js', ROOT)).toBeNull();
+  });
+});
+
+describe('parseStack', () => {
+  it('keeps frames in the repository, drops node internals, counts refused frames', () => {
+    const stack = [
+      'Error: boom',
+      '    at parse (/repo/app/lib/parse.js:10:5)',
+      '    at /repo/app/lib/index.js:3:1',
+      '    at Object.<anonymous> (../../etc/passwd:1:1)',
+      '    at read (/etc/shadow:2:2)',
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:81:21)',
+    ].join('\n');
+    const report = parseStack(stack, ROOT);
+    expect(report.frames).toEqual([
+      { path: 'lib/parse.js', line: 10, depth: 0 },
+      { path: 'lib/index.js', line: 3, depth: 1 },
+    ]);
+    expect(report.refused).toBe(2);
+  });
+});
+
+describe('changedLines', () => {
+  it('takes replaced lines and both neighbours of a pure insertion', () => {
+    const diff = [
+      'diff --git a/lib/a.js b/lib/a.js',
+      '--- a/lib/a.js',
+      '+++ b/lib/a.js',
+      '@@ -10,2 +10,3 @@ function f() {',
+      '-x',
+      '-y',
+      '+x2',
+      '@@ -20,0 +22 @@',
+      '+inserted',
+      '@@ -30 +33 @@',
+      '-z',
+      '+z2',
+    ].join('\n');
+    expect(changedLines(diff)).toEqual([
+      { path: 'lib/a.js', line: 10 },
+      { path: 'lib/a.js', line: 11 },
+      { path: 'lib/a.js', line: 20 },
+      { path: 'lib/a.js', line: 21 },
+      { path: 'lib/a.js', line: 30 },
+    ]);
+  });
+});
+
+describe('ranks', () => {
+  it('averages ties', () => {
+    expect(tiedRank(5, [9, 5, 5, 5, 1])).toBe(3);
+    expect(bestRank(['a', 'b'], (t) => (t === 'a' ? 1 : undefined), [3, 1])).toBe(2);
+    expect(bestRank(['a'], () => undefined, [3])).toBe(Infinity);
+  });
+});
+
+describe('isProgramFile', () => {
+  it('excludes tests and dependencies', () => {
+    expect(isProgramFile('lib/router.js')).toBe(true);
+    expect(isProgramFile('test/router.js')).toBe(false);
+    expect(isProgramFile('src/a.spec.ts')).toBe(false);
+    expect(isProgramFile('node_modules/x/index.js')).toBe(false);
+  });
+});
+
+describe('localize', () => {
+  // lib/a.js:2 is the fault: executed by both failing tests and one passing test; lib/a.js:1 by everyone.
+  const tests: TestRun[] = [
+    { id: 'f1', failed: true, coverage: { 'lib/a.js': [1, 2], 'lib/b.js': [1], 'test/t.js': [1] } },
+    { id: 'f2', failed: true, coverage: { 'lib/a.js': [1, 2], 'lib/b.js': [1, 2], 'test/t.js': [1] } },
+    { id: 'p1', failed: false, coverage: { 'lib/a.js': [1], 'lib/b.js': [1, 2], 'test/t.js': [1] } },
+    { id: 'p2', failed: false, coverage: { 'lib/a.js': [1, 2, 3], 'test/t.js': [1] } },
+  ];
+
+  it('ranks the line executed by the failing tests first and never suspects test files', () => {
+    const result = localize(tests, { repoRoot: ROOT });
+    expect(result.lines[0]).toMatchObject({
+      path: 'lib/a.js',
+      line: 2,
+      spectrum: { ef: 2, ep: 1, nf: 0, np: 1 },
+    });
+    expect(result.lines.some((l) => l.path.startsWith('test/'))).toBe(false);
+    expect(result.files[0]?.path).toBe('lib/a.js');
+    expect(result.failingTests).toBe(2);
+    expect(result.passingTests).toBe(2);
+  });
+
+  it('breaks a spectrum tie with the failing tests stack frames, refusing frames outside the repository', () => {
+    const tied: TestRun[] = [
+      {
+        id: 'f',
+        failed: true,
+        stack: 'Error\n    at g (/repo/app/lib/b.js:7:3)\n    at h (/etc/passwd:1:1)',
+        coverage: { 'lib/a.js': [5], 'lib/b.js': [7] },
+      },
+      { id: 'p', failed: false, coverage: { 'lib/c.js': [1] } },
+    ];
+    const plain = localize(tied, { repoRoot: ROOT });
+    expect(plain.lines[0]?.score).toBe(plain.lines[1]?.score);
+    const withFrames = localize(tied, { repoRoot: ROOT, frameWeight: 0.5 });
+    expect(withFrames.lines[0]).toMatchObject({ path: 'lib/b.js', line: 7 });
+    expect(withFrames.refusedFrames).toBe(1);
+  });
+
+  it('breaks a line tie with the score of the enclosing block', () => {
+    // lines 10 and 20 have identical spectra; line 11 (same block as 10) is executed by a passing test only in
+    // p2, line 21 by all passing tests: the block of 10 is less covered by passing tests, so 10 wins.
+    const blocks: TestRun[] = [
+      { id: 'f', failed: true, coverage: { 'lib/a.js': [10, 20] } },
+      { id: 'p1', failed: false, coverage: { 'lib/a.js': [21] } },
+      { id: 'p2', failed: false, coverage: { 'lib/a.js': [11, 21] } },
+      { id: 'p3', failed: false, coverage: { 'lib/a.js': [21] } },
+    ];
+    const result = localize(blocks, { repoRoot: ROOT, blockWeight: 0.01 });
+    expect(result.lines[0]).toMatchObject({ path: 'lib/a.js', line: 10 });
+    expect(result.lines[0]!.score).toBeGreaterThan(result.lines[1]!.score);
+  });
+});
