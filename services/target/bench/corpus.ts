@@ -1,0 +1,491 @@
+/**
+ * `npm run bench:corpus -- [--faults a,b,c] [--json] [--warmup-s 150] [--observe-s 150] [--share 100]
+ *   [--rate 15] [--window-ms 5000] [--parse-every-s 10]`
+ *
+ * Issue 10's last measurable item: each fault of the sample service's corpus, deployed with traffic, shows its
+ * intended symptom in the platform's own telemetry and anomaly findings. Per fault, for real:
+ *
+ *  1. a fresh namespace (topic prefix + database) on the shared servers, telemetry-parse and anomaly-detect
+ *     started in this process inside it, and a log shipper following the instances' logs into its raw topic
+ *     from their current end (so no other fault's lines leak in);
+ *  2. warm-up: seeded traffic on the healthy release (deployed once per bench run, the corpus's `main`) for
+ *     `--warmup-s`, parse runs requested every `--parse-every-s` like a `healctl parse` timer, so the detectors
+ *     learn their baselines; the performance detector runs with minute time scales (see `minuteScaleDetector`);
+ *  3. the fault's release (`fault/<id>`) deployed as a canary with `--share` % of the traffic (100: all of it,
+ *     the healthy release kept warm for the rollback), traffic and parse runs going on for `--observe-s`;
+ *  4. the findings anomaly-detect stored for the service, judged against the fault's truth.json only then
+ *     (bench/corpus/judge.ts), the canary rolled back, the namespace removed.
+ *
+ * Nothing in the platform knows the corpus: its detectors see the logs the deployed processes write, nothing else.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { resolveEndpoints } from '@self-healing/infra';
+import {
+  connectMongo,
+  createKafka,
+  createLogger,
+  createPlatformCodec,
+  ensureTopics,
+  platformTopicNames,
+  platformTopics,
+  runStageService,
+  type RunningService,
+} from '@self-healing/shared';
+import { loadCatalogue } from '@self-healing/shared/catalogue';
+import {
+  loadTelemetryParseConfig,
+  telemetryParseDefinition,
+  telemetryParseSettings,
+} from '@self-healing/telemetry-parse';
+import {
+  anomalyDetectDefinition,
+  anomalyDetectSettings,
+  loadAnomalyDetectConfig,
+} from '@self-healing/anomaly-detect';
+import { ParseLedgerStore, planParse, requestThroughLedger, sendParseCommands } from '@self-healing/cli';
+import { loadCorpus, materializeCorpus } from '@self-healing/sample-service';
+import { Deployer, LogShipper, driveTraffic, exampleCatalogue } from '@self-healing/target';
+import {
+  judgeFault,
+  missReason,
+  totalsOf,
+  type FaultVerdict,
+  type FindingKind,
+  type ObservedFinding,
+  type Symptom,
+} from './corpus/judge.js';
+
+const SERVICE = 'checkout';
+
+interface BenchOptions {
+  faults: string[] | null;
+  json: boolean;
+  warmupS: number;
+  observeS: number;
+  share: number;
+  rate: number;
+  windowMs: number;
+  parseEveryS: number;
+  seed: number;
+}
+
+function options(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      faults: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'warmup-s': { type: 'string', default: '150' },
+      'observe-s': { type: 'string', default: '150' },
+      share: { type: 'string', default: '100' },
+      rate: { type: 'string', default: '15' },
+      'window-ms': { type: 'string', default: '5000' },
+      'parse-every-s': { type: 'string', default: '10' },
+      seed: { type: 'string', default: '10' },
+    },
+  });
+  const num = (name: string, v: string, min: number, max: number) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new Error(`--${name} must be ${min}..${max}, got ${v}`);
+    return n;
+  };
+  return {
+    faults: values.faults
+      ? values.faults
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : null,
+    json: values.json!,
+    warmupS: num('warmup-s', values['warmup-s']!, 30, 3600),
+    observeS: num('observe-s', values['observe-s']!, 30, 3600),
+    share: num('share', values.share!, 1, 100),
+    rate: num('rate', values.rate!, 1, 200),
+    windowMs: num('window-ms', values['window-ms']!, 1000, 60_000),
+    parseEveryS: num('parse-every-s', values['parse-every-s']!, 2, 300),
+    seed: num('seed', values.seed!, 0, 2 ** 31),
+  };
+}
+
+/**
+ * The performance detector's time scales for a bench of minutes: baselines from the warm-up itself (the detector
+ * scores nothing before `minHistoryMs`), levels over a few windows, no seasonal profiles (there is no day to learn).
+ * Same role as the demo's HOUR_SCALE_DETECTOR_OPTIONS, one step shorter; the detector's rules are unchanged.
+ */
+export function minuteScaleDetector(warmupMs: number, windowMs: number): Record<string, number | boolean> {
+  return {
+    minHistoryMs: Math.round(warmupMs * 0.6),
+    baselineMs: warmupMs,
+    historyMs: 4 * 3600_000,
+    levelMs: 6 * windowMs,
+    referenceStepMs: windowMs,
+    stepSamples: 4,
+    activityMs: 12 * windowMs,
+    escalationMs: 12 * windowMs,
+    seasonal: false,
+  };
+}
+
+const log = (o: BenchOptions, line: string) => {
+  if (!o.json) process.stderr.write(`${line}\n`);
+  else process.stderr.write(`# ${line}\n`);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Traffic that runs until stopped, in short driveTraffic slices (each slice seeded from the run's seed). */
+function continuousTraffic(url: string, seed: number, rate: number) {
+  let running = true;
+  let requests = 0;
+  let unexpected = 0;
+  const loop = (async () => {
+    for (let slice = 0; running; slice++) {
+      const r = await driveTraffic({
+        url,
+        seed: seed * 1000 + slice,
+        rate,
+        scenarios: rate * 10,
+        maxDurationMs: 10_000,
+        maxConcurrent: 32,
+      }).catch(() => null);
+      if (r) {
+        requests += r.requests;
+        unexpected += r.unexpected;
+      } else await sleep(500);
+    }
+  })();
+  return {
+    stats: () => ({ requests, unexpected }),
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Seeds the shipper's checkpoint at the logs' current ends: a fault's namespace gets only lines written from now. */
+function checkpointAtEnd(logDir: string, file: string): void {
+  const checkpoints: Record<string, { offset: number; ino: number }> = {};
+  for (const name of readdirSync(logDir).filter((f) => f.endsWith('.log'))) {
+    const s = statSync(join(logDir, name));
+    checkpoints[name] = { offset: s.size, ino: s.ino };
+  }
+  writeFileSync(file, JSON.stringify(checkpoints));
+}
+
+interface Namespace {
+  prefix: string;
+  dbName: string;
+  env: Record<string, string>;
+}
+
+async function deleteNamespace(kafka: Kafka, mongoUri: string, ns: Namespace): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(ns.prefix));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+  const { client, db } = await connectMongo(mongoUri, ns.dbName);
+  await db.dropDatabase().finally(() => client.close());
+}
+
+async function benchFault(
+  o: BenchOptions,
+  truth: { id: string; kind: string; symptom: Symptom; routes: string[] },
+  ctx: {
+    deployer: Deployer;
+    kafka: Kafka;
+    endpoints: { kafkaBrokers: string[]; schemaRegistryUrl: string; mongodbUri: string };
+    logDir: string;
+    work: string;
+    healthy: string;
+  },
+): Promise<FaultVerdict & { traffic: { requests: number; unexpected: number }; deploySeconds: number }> {
+  const e = ctx.endpoints;
+  const tag = `${new Date().toISOString().slice(11, 19).replace(/:/g, '')}-${randomUUID().slice(0, 4)}`;
+  const prefix = `corpusbench-${tag}.`;
+  const ns: Namespace = {
+    prefix,
+    dbName: prefix.replace(/\W/g, '_').slice(0, 60),
+    env: {},
+  };
+  ns.env = {
+    KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+    MONGODB_URI: e.mongodbUri,
+    MONGODB_DB: ns.dbName,
+    TOPIC_PREFIX: prefix,
+    LOG_ROOT: join(ctx.work, 'log-root'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+    WINDOW_MS: String(o.windowMs),
+    ALLOWED_LATENESS_MS: String(Math.max(2 * o.windowMs, 5000)),
+    SESSION_TIMEOUT_MS: '6000',
+    PERFORMANCE_DETECTOR: JSON.stringify(minuteScaleDetector(o.warmupS * 1000, o.windowMs)),
+  };
+  const topics = platformTopicNames(prefix);
+  await ensureTopics(ctx.kafka, platformTopics(prefix));
+  const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
+  await codec.registerAll();
+  const { client, db } = await connectMongo(e.mongodbUri, ns.dbName);
+  const services: RunningService[] = [];
+  const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const checkpointFile = join(ctx.work, `shipper-${tag}.json`);
+  checkpointAtEnd(ctx.logDir, checkpointFile);
+  const shipper = new LogShipper({
+    logDir: ctx.logDir,
+    checkpointFile,
+    topic: topics.telemetryRaw,
+    producer,
+    pollMs: 500,
+  });
+  const ledger = new ParseLedgerStore(db, topics.telemetryRaw);
+  const requestParseRun = async () => {
+    const admin = ctx.kafka.admin();
+    await admin.connect();
+    const ends = (await admin.fetchTopicOffsets(topics.telemetryRaw).finally(() => admin.disconnect())).map(
+      (p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }),
+    );
+    await requestThroughLedger(
+      ledger,
+      (requests) => sendParseCommands(ctx.kafka, codec, topics.commands, topics.telemetryRaw, requests),
+      (state, now) =>
+        planParse(
+          state,
+          ends,
+          {
+            topic: topics.telemetryRaw,
+            services: [],
+            windowMs: o.windowMs,
+            comment: (n) => `corpus bench: ${n} record(s)`,
+          },
+          now,
+        ),
+    );
+  };
+  const seen = new Map<string, ObservedFinding>();
+  const pollFindings = async () => {
+    const docs = await db
+      .collection<Record<string, unknown>>('anomaly_findings')
+      .find({ service: SERVICE })
+      .toArray();
+    const incidents = await db.collection<Record<string, unknown>>('anomaly_incidents').find({}).toArray();
+    const incidentOf = (id: string) =>
+      incidents.find((i) => JSON.stringify(i).includes(id))?._id?.toString() ?? null;
+    const now = Date.now();
+    for (const d of docs) {
+      const id = String(d._id);
+      const before = seen.get(id);
+      seen.set(id, {
+        id,
+        kind: d.kind as FindingKind,
+        rule: String(d.rule),
+        service: String(d.service),
+        subject: String(d.subject),
+        since: Number(d.since),
+        at: Number(d.at),
+        explanation: String(d.explanation ?? ''),
+        firstSeenAt: before?.firstSeenAt ?? now,
+        incidentId: before?.incidentId ?? incidentOf(id),
+      });
+    }
+  };
+  /** Parse runs every `parseEveryS` and a look at the findings, for `ms`. */
+  const keepWatching = async (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      await requestParseRun().catch((err: Error) => log(o, `  parse request failed: ${err.message}`));
+      await pollFindings();
+      await sleep(Math.min(o.parseEveryS * 1000, Math.max(0, until - Date.now())));
+    }
+  };
+
+  let traffic: ReturnType<typeof continuousTraffic> | null = null;
+  try {
+    const tp = loadTelemetryParseConfig(ns.env);
+    services.push(
+      await runStageService(
+        'telemetry-parse',
+        tp,
+        ({ kafka, db: d, topics: t }) =>
+          telemetryParseDefinition({ kafka, db: d, topics: t, settings: telemetryParseSettings(tp) }),
+        { handleSignals: false },
+      ),
+    );
+    const ad = loadAnomalyDetectConfig(ns.env);
+    services.push(
+      await runStageService(
+        'anomaly-detect',
+        ad,
+        ({ db: d, topics: t }) =>
+          anomalyDetectDefinition({
+            db: d,
+            topics: t,
+            settings: anomalyDetectSettings(ad),
+            producer: 'anomaly-detect/corpus-bench',
+          }),
+        { handleSignals: false },
+      ),
+    );
+    shipper.start();
+    traffic = continuousTraffic(ctx.deployer.frontendUrl, o.seed, o.rate);
+    log(o, `${truth.id}: warm-up on the healthy release, ${o.warmupS} s (namespace ${prefix})`);
+    await keepWatching(o.warmupS * 1000);
+    log(o, `${truth.id}: deploying fault/${truth.id} with ${o.share} % of the traffic`);
+    const deployStart = Date.now();
+    // While the release builds, the healthy release keeps serving and parse runs go on.
+    const deploying = ctx.deployer.deploy(`fault/${truth.id}`, { canaryPercent: o.share });
+    let deployed = false;
+    void deploying.then(
+      () => (deployed = true),
+      () => (deployed = true),
+    );
+    while (!deployed) await keepWatching(Math.min(o.parseEveryS * 1000, 5000));
+    await deploying;
+    const deployedAt = Date.now();
+    const deploySeconds = Math.round((deployedAt - deployStart) / 1000);
+    log(
+      o,
+      `${truth.id}: faulty release takes traffic (deploy took ${deploySeconds} s); observing ${o.observeS} s`,
+    );
+    await keepWatching(o.observeS * 1000);
+    await pollFindings();
+    const stats = traffic.stats();
+    const verdict = judgeFault(truth, [...seen.values()], deployedAt, o.windowMs);
+    return { ...verdict, traffic: stats, deploySeconds };
+  } finally {
+    await traffic?.stop();
+    if (ctx.deployer.current().canary) await ctx.deployer.rollback().catch(() => undefined);
+    await shipper.stop();
+    await producer.disconnect().catch(() => undefined);
+    for (const s of services.reverse()) await s.stop().catch(() => undefined);
+    await client.close();
+    if (!process.env.CORPUS_BENCH_KEEP)
+      await deleteNamespace(ctx.kafka, e.mongodbUri, ns).catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const corpus = await loadCorpus();
+  const all = corpus.faults.map((f) => f.truth);
+  const unknown = (o.faults ?? []).filter((id) => !all.some((t) => t.id === id));
+  if (unknown.length) throw new Error(`unknown fault(s): ${unknown.join(', ')}`);
+  const selected = o.faults ? all.filter((t) => o.faults!.includes(t.id)) : all;
+  const started = Date.now();
+  const { endpoints } = await resolveEndpoints({ log: (l: string) => log(o, l) });
+  const work = mkdtempSync(join(tmpdir(), 'corpus-bench-'));
+  const kafka = createKafka('corpus-bench', endpoints.kafkaBrokers, createLogger('corpus-bench', 'error'));
+  log(o, `materializing the corpus (healthy history + ${all.length} fault branches) in ${work}`);
+  const repoDir = join(work, 'repo');
+  const { healthy } = await materializeCorpus(repoDir, corpus);
+  const example = loadCatalogue(exampleCatalogue()).services[SERVICE]!;
+  const stateDir = join(work, 'target');
+  const deployer = await Deployer.open({
+    service: SERVICE,
+    entry: {
+      ...example,
+      repository: { ...example.repository, url: repoDir },
+      deployer: { ...example.deployer, frontendPort: await freePort() },
+    },
+    stateDir,
+    cacheDir: join(work, 'cache'),
+    environment: 'corpus-bench',
+    onProgress: (step) => log(o, `  deploy: ${step}`),
+  });
+  const verdicts: Array<Awaited<ReturnType<typeof benchFault>>> = [];
+  const errors: Array<{ fault: string; error: string }> = [];
+  try {
+    log(o, `deploying the healthy release ${healthy.slice(0, 12)}`);
+    const t0 = Date.now();
+    await deployer.deploy(healthy);
+    log(o, `healthy release serves at ${deployer.frontendUrl} (${Math.round((Date.now() - t0) / 1000)} s)`);
+    for (const truth of selected) {
+      try {
+        const v = await benchFault(o, truth as typeof truth & { symptom: Symptom }, {
+          deployer,
+          kafka,
+          endpoints,
+          logDir: join(stateDir, 'logs'),
+          work,
+          healthy,
+        });
+        verdicts.push(v);
+        log(
+          o,
+          `${truth.id}: ${v.seen ? `SEEN by ${v.detector} after ${v.secondsAfterDeploy} s` : `missed (${missReason(v)})`}`,
+        );
+      } catch (error) {
+        errors.push({ fault: truth.id, error: (error as Error).message.slice(0, 500) });
+        log(o, `${truth.id}: bench error: ${(error as Error).message}`);
+      }
+    }
+  } finally {
+    await deployer.down().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+  const report = {
+    settings: {
+      warmupS: o.warmupS,
+      observeS: o.observeS,
+      canarySharePercent: o.share,
+      scenariosPerSecond: o.rate,
+      windowMs: o.windowMs,
+      parseEveryS: o.parseEveryS,
+      performanceDetector: minuteScaleDetector(o.warmupS * 1000, o.windowMs),
+    },
+    faults: verdicts.map((v) => ({
+      fault: v.fault,
+      kind: v.kind,
+      expectedSymptom: v.expectedSymptom,
+      seen: v.seen,
+      detector: v.detector,
+      subject: v.subject,
+      secondsAfterDeploy: v.secondsAfterDeploy,
+      incidentId: v.incidentId,
+      deploySeconds: v.deploySeconds,
+      warmupFindings: v.warmupFindings,
+      traffic: v.traffic,
+    })),
+    totals: totalsOf(verdicts),
+    misses: verdicts
+      .filter((v) => !v.seen)
+      .map((v) => ({ fault: v.fault, reason: missReason(v), seenInstead: v.seenInstead.slice(0, 10) })),
+    errors,
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const f of report.faults)
+      process.stdout.write(
+        `${f.seen ? 'seen  ' : 'MISSED'} ${f.fault.padEnd(30)} ${f.kind.padEnd(22)} ${f.expectedSymptom.padEnd(9)} ${f.detector ?? '-'} ${f.secondsAfterDeploy ?? '-'} s\n`,
+      );
+    process.stdout.write(
+      `seen ${report.totals.seen}/${report.totals.faults} (${(report.totals.ratio * 100).toFixed(0)} %), ${report.wallSeconds} s\n`,
+    );
+    for (const m of report.misses) process.stdout.write(`miss ${m.fault}: ${m.reason}\n`);
+  }
+  process.exit(errors.length ? 1 : 0);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

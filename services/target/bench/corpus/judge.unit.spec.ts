@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { judgeFault, missReason, totalsOf, type ObservedFinding } from './judge.js';
+
+const deployedAt = 1_000_000;
+const finding = (over: Partial<ObservedFinding>): ObservedFinding => ({
+  id: 'f1',
+  kind: 'error',
+  rule: 'new-error-template',
+  service: 'checkout',
+  subject: 't-1',
+  since: deployedAt + 4000,
+  at: deployedAt + 9000,
+  explanation: 'a new error template',
+  firstSeenAt: deployedAt + 25_000,
+  incidentId: 'inc-1',
+  ...over,
+});
+const truth = {
+  id: 'email-not-string',
+  kind: 'exception',
+  symptom: 'error' as const,
+  routes: ['POST /checkout'],
+};
+
+describe('judgeFault', () => {
+  it('sees a fault when a finding of its symptom family began after the deploy, timed from the deploy', () => {
+    const v = judgeFault(truth, [finding({})], deployedAt, 5000);
+    expect(v).toMatchObject({
+      seen: true,
+      detector: 'error/new-error-template',
+      secondsAfterDeploy: 25,
+      incidentId: 'inc-1',
+      warmupFindings: 0,
+    });
+  });
+
+  it('does not count warm-up findings, nor findings of another family, as the symptom', () => {
+    const v = judgeFault(
+      truth,
+      [
+        finding({ id: 'old', since: deployedAt - 60_000, firstSeenAt: deployedAt - 50_000 }),
+        finding({ id: 'perf', kind: 'performance', rule: 'level-shift', subject: 'latency p95' }),
+      ],
+      deployedAt,
+      5000,
+    );
+    expect(v.seen).toBe(false);
+    expect(v.warmupFindings).toBe(1);
+    expect(v.seenInstead).toEqual([
+      { detector: 'performance/level-shift', subject: 'latency p95', secondsAfterDeploy: 25 },
+    ]);
+    expect(missReason(v)).toContain('performance/level-shift on latency p95');
+  });
+
+  it('takes the first matching finding the bench saw stored', () => {
+    const v = judgeFault(
+      { ...truth, symptom: 'latency' },
+      [
+        finding({ id: 'late', kind: 'performance', rule: 'spike', firstSeenAt: deployedAt + 60_000 }),
+        finding({ id: 'early', kind: 'performance', rule: 'level-shift', firstSeenAt: deployedAt + 30_000 }),
+      ],
+      deployedAt,
+      5000,
+    );
+    expect(v).toMatchObject({ seen: true, detector: 'performance/level-shift', secondsAfterDeploy: 30 });
+  });
+});
+
+describe('totalsOf', () => {
+  it('counts and rates', () => {
+    expect(totalsOf([{ seen: true }, { seen: false }, { seen: true }])).toEqual({
+      faults: 3,
+      seen: 2,
+      ratio: 0.667,
+    });
+    expect(totalsOf([])).toEqual({ faults: 0, seen: 0, ratio: 0 });
+  });
+});
