@@ -113,6 +113,12 @@ describe('healctl target: the whole target on one machine', { timeout: 300_000 }
     const report = JSON.parse(traffic.out) as { unexpected: number; failed: number; scenarios: number };
     expect(report).toMatchObject({ unexpected: 0, failed: 0, scenarios: 80 });
 
+    expect((await healctl('target', 'shift', '50', ...opts())).code).toBe(0);
+    const shifted = JSON.parse((await healctl('target', 'status', ...opts(), '--json')).out) as TargetStatus;
+    expect(shifted.state.canaryShare).toBe(50);
+    const weights = Object.fromEntries(shifted.servers.map((s) => [s.server, s.weight]));
+    expect(weights).toMatchObject({ a1: 50, a2: 50, b1: 50, b2: 50 });
+
     expect((await healctl('target', 'rollback', ...opts())).code).toBe(0);
     const broken = await healctl('target', 'deploy', 'broken', ...opts());
     expect(broken.code).toBe(1);
