@@ -101,6 +101,31 @@ async function untilEnded(
   return events;
 }
 
+/**
+ * The run's events once it has ended, waiting as long as it makes progress: the deadline moves on with every new
+ * event, so a slow, loaded machine is not taken for a stuck run (only `stallMs` without a new event is).
+ */
+async function untilEndedWhileProgressing(
+  env: Env,
+  topic: string,
+  runId: string,
+  stallMs = 90_000,
+): Promise<StageEvent[]> {
+  let seen = -1;
+  let deadline = Date.now() + stallMs;
+  for (;;) {
+    const events = await keyedEvents(env, topic, runId);
+    if (events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type))) return events;
+    if (events.length > seen) {
+      seen = events.length;
+      deadline = Date.now() + stallMs;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} on ${topic} made no progress for ${stallMs} ms (${seen} events)`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** The nine beats of a detection run, in order: each run's stage topic must hold each of them once. */
 const DETECT_BEATS = [
   'AnomalyDetectionRequested',
@@ -471,8 +496,12 @@ describe('anomaly.detect killed with SIGKILL mid-run', () => {
       }
       console.info(`anomaly.detect killed at: ${JSON.stringify(atKill)}`);
       const survivor = start(chaos);
-      const calmEvents = await untilEnded(calm, calm.topics.anomalyDetectEvents, 'run-chaos');
-      const chaosEvents = await untilEnded(chaos, chaos.topics.anomalyDetectEvents, 'run-chaos', 150_000);
+      const calmEvents = await untilEndedWhileProgressing(calm, calm.topics.anomalyDetectEvents, 'run-chaos');
+      const chaosEvents = await untilEndedWhileProgressing(
+        chaos,
+        chaos.topics.anomalyDetectEvents,
+        'run-chaos',
+      );
       survivor.kill('SIGTERM');
       await exited(survivor);
 
@@ -512,5 +541,5 @@ describe('anomaly.detect killed with SIGKILL mid-run', () => {
       await calm.mongo.close();
       await chaos.mongo.close();
     }
-  }, 240_000);
+  }, 900_000); // an outer bound only: each wait above fails when its own step makes no progress
 });

@@ -298,6 +298,11 @@ export function templatesOf(aggregates: readonly WindowAggregate[]) {
   return [...byKey.values()];
 }
 
+/**
+ * The dead letter of one undecodable record, redacted like every dead letter (see redactDeadLetter: secrets
+ * replaced, text cut to a size the topic takes, binary withheld; originals only with DLQ_KEEP_ORIGINAL=true): it
+ * is produced in the beat's transaction, so a huge or secret-laden record must not go out whole.
+ */
 export function deadLetter(
   dlqTopic: string,
   records: readonly PositionedRecord[],
@@ -305,8 +310,6 @@ export function deadLetter(
 ): OutputRecord {
   const source = records.find((r) => r.position === d.position);
   const [topic, partition, offset] = d.position.split('/');
-  // Redacted and size-capped before it is written (the record is input nobody could read: it may hold secrets,
-  // and megabytes); the original stays at its source offset, or here with DLQ_KEEP_ORIGINAL=true.
   const kept = redactDeadLetter(
     {
       key: source?.record.key ?? source?.record.headers.service ?? 'unknown',
@@ -324,7 +327,7 @@ export function deadLetter(
   );
   return {
     topic: dlqTopic,
-    key: kept.key?.toString() ?? 'unknown',
+    key: kept.key === null ? 'unknown' : kept.key.toString(),
     value: kept.value ?? Buffer.alloc(0),
     headers: {
       ...kept.headers,

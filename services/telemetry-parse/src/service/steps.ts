@@ -17,6 +17,7 @@ import {
   type RedactionCounts,
 } from '../normalize/index.js';
 import { createWindowAggregator } from '../aggregate/index.js';
+import type { MineResult } from '../mining/index.js';
 
 /**
  * The pure work of the extract, normalize and aggregate beats. Each takes what the previous beat left in the
@@ -260,7 +261,20 @@ export function mineDecoded(batch: DecodedBatch, options: Pick<ExtractOptions, '
   const seenTemplates = new Map<string, Set<string>>();
   for (let i = 0; i < batch.size; i++) {
     const service = batch.service[i]!;
-    const mined = options.minerFor(service).add(batch.message[i]!);
+    let mined: MineResult;
+    try {
+      mined = options.minerFor(service).add(batch.message[i]!);
+    } catch (error) {
+      // One record the miner cannot take must not fail the run (and every retry of it): it is counted and
+      // dead-lettered like a record that could not be decoded, and the run goes on.
+      count(out.rejected, 'mining-failed');
+      out.deadLetters.push({
+        position: batch.position[i]!,
+        reason: 'mining-failed',
+        detail: error instanceof Error ? error.message : String(error),
+      });
+      continue;
+    }
     let seen = seenTemplates.get(service);
     if (!seen) seenTemplates.set(service, (seen = new Set()));
     seen.add(mined.templateId);

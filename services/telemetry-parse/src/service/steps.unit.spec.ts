@@ -118,6 +118,36 @@ describe('extract', () => {
     expect(r.newTemplates).toHaveLength(1);
   });
 
+  it('counts and dead-letters a record the miner cannot take, and mines the rest', () => {
+    const miner = new TemplateMiner();
+    const records: PositionedRecord[] = [
+      {
+        position: 'raw/0/1',
+        record: { value: Buffer.from('2024-03-01T10:00:00Z INFO poison line'), headers: {} },
+      },
+      {
+        position: 'raw/0/2',
+        record: { value: Buffer.from('2024-03-01T10:00:01Z INFO good line'), headers: {} },
+      },
+    ];
+    const r = extractEvents(records, {
+      minerFor: () => ({
+        add: (m) => {
+          if (m.includes('poison')) throw new Error('the miner broke');
+          return miner.add(m);
+        },
+      }),
+      parseTextHeader: (l) => parseTextHeader(l),
+      extractNumbers,
+      defaultService: 'unknown',
+    });
+    expect(r).toMatchObject({
+      rejected: { 'mining-failed': 1 },
+      deadLetters: [{ position: 'raw/0/1', reason: 'mining-failed', detail: 'the miner broke' }],
+    });
+    expect(r.events.map((e) => e.position)).toEqual(['raw/0/2']);
+  });
+
   it('refuses formats the request did not ask for', () => {
     const r = extract([text('raw/0/1', ['2024-03-01T10:00:00Z INFO plain line'])], ['json']);
     expect(r).toMatchObject({ unparsed: 1, rejected: { 'format-not-requested': 1 } });
