@@ -64,7 +64,7 @@ async function parseRun(
     }))
     .filter((r) => r.toOffset > r.fromOffset);
   await sendParseCommands(env.kafka, env.codec, env.topics.commands, env.topics.telemetryRaw, [
-    { runId, ranges, services: [], windowMs: 60_000, comment: null },
+    { runId, ranges, services: [], windowMs: 60_000, comment: 'hostile-input test' },
   ]);
   return runEnd(runId);
 }
@@ -261,7 +261,7 @@ describe('a run mixing good records with hostile ones', () => {
           ranges: [{ partition: c.partition, fromOffset: c.from, toOffset: c.to }],
           services: [],
           windowMs: 60_000,
-          comment: null,
+          comment: 'hostile-input test',
         },
       ]);
     for (const c of cases) {
