@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { NAB_PROFILES } from './profiles.js';
 import { Sweeper, probationaryLength, scaledSigmoid } from './sweeper.js';
-import { evaluateProfile, normalizeScore, nullDetectorScore, optimizeThreshold } from './corpus.js';
-import { parseNabTimestamp, windowLabels } from './labels.js';
+import {
+  categoryOf,
+  categoryScores,
+  evaluateProfile,
+  normalizeScore,
+  nullDetectorScore,
+  optimizeThreshold,
+} from './corpus.js';
+import { parseNabTimestamp, resampleSeries, windowLabels } from './labels.js';
 
 // Hand-computed values: sigma(x) = 1 / (1 + e^-x); scaledSigmoid(p) = 2 sigma(-5p) - 1.
 const MAX_TP = 0.9866142981514305; // 2 sigma(5) - 1
@@ -158,5 +165,47 @@ describe('labels', () => {
     expect(parseNabTimestamp('2014-02-26 13:45:00.000000')).toBe(Date.UTC(2014, 1, 26, 13, 45, 0));
     expect(parseNabTimestamp('2014-02-26 13:45:00')).toBe(Date.UTC(2014, 1, 26, 13, 45, 0));
     expect(windowLabels([1, 2, 3, 4], [[2, 3]])).toEqual([0, 1, 1, 0]);
+  });
+});
+
+describe('fixed thresholds and categories', () => {
+  const file = (relativePath: string, detections: Record<number, number>) => ({
+    relativePath,
+    timestamps: ts,
+    anomalyScores: scoresWith(detections),
+    windows: window,
+  });
+
+  it('given a fixed threshold, when scored, then it is applied as given instead of optimised on the labels', () => {
+    const files = [file('a/x.csv', { 12: 0.9, 5: 0.8 })];
+    expect(evaluateProfile(files, 'standard').threshold).toBe(0.9);
+    const fixed = evaluateProfile(files, 'standard', undefined, 0.8);
+    expect(fixed.threshold).toBe(0.8);
+    expect(fixed.rawScore).toBeCloseTo(0.91743 - 0.11, 5);
+  });
+
+  it('scores each category at the corpus threshold, normalised on its own windows; no windows, no normalised score', () => {
+    const files = [
+      file('a/x.csv', { 10: 1 }),
+      file('b/y.csv', {}),
+      { ...file('c/z.csv', { 5: 1 }), windows: [] as const },
+    ];
+    const result = evaluateProfile(files, 'standard');
+    const byCategory = categoryScores(files, result);
+    expect(Object.keys(byCategory)).toEqual(['a', 'b', 'c']);
+    expect(byCategory.a!.normalizedScore).toBeCloseTo(100, 10);
+    expect(byCategory.b!.normalizedScore).toBeCloseTo(0, 10);
+    expect(byCategory.c).toMatchObject({ windows: 0, normalizedScore: null, rawScore: -0.11 });
+    expect(categoryOf('realTweets/Twitter_volume_AAPL.csv')).toBe('realTweets');
+  });
+});
+
+describe('resampleSeries', () => {
+  it('averages each bucket, stamps it at its start and widens windows to whole buckets', () => {
+    const minute = 60_000;
+    const series = { timestamps: [0, 5, 10, 15, 20].map((m) => m * minute), values: [1, 3, 5, 7, 9] };
+    const out = resampleSeries(series, [[5 * minute, 15 * minute]], 10 * minute);
+    expect(out.series).toEqual({ timestamps: [0, 10 * minute, 20 * minute], values: [2, 6, 9] });
+    expect(out.windows).toEqual([[0, 10 * minute]]);
   });
 });
