@@ -4,9 +4,10 @@
  * ships the demo's log set (seeded), requests one parse run with a fixed id, waits for the detection run, and
  * prints one SHA-256 per event (and one over all) of the event's Avro encoding without the registry's framing.
  *
- * Wall-clock fields of the envelope (`startedAt`, `occurredAt`), the producer's host name, the attempt number and
- * the command's random correlation id and the namespace's name are set to constants first: they differ between any two runs. Everything
- * else (ids, seq, causation, every payload byte) is compared as it is.
+ * Wall-clock fields of the envelope (`startedAt`, `occurredAt`), the producer's host name, the attempt number, the
+ * command's random correlation id and the namespace's name are set to constants first: they differ between any two
+ * runs. Everything else (ids, seq, causation, machine version, every payload byte) is compared as it is. Run it on
+ * two checkouts and compare the files:
  *
  *   KAFKA_BROKERS=127.0.0.1:19092 SCHEMA_REGISTRY_URL=http://127.0.0.1:18081/apis/ccompat/v7 \
  *   MONGODB_URI=mongodb://127.0.0.1:27018/ npx tsx --conditions=development test/src/stageOutputs.ts out.json
