@@ -22,3 +22,23 @@ describe('option parsers', () => {
     expect(() => partitionOffset('x')).toThrow(InvalidArgumentError);
   });
 });
+
+describe('progress on stderr', () => {
+  it('says nothing for a command done within a second, and never writes to stdout', async () => {
+    const { progress } = await import('./output.js');
+    const writes: string[] = [];
+    const err = process.stderr.write.bind(process.stderr);
+    const out = process.stdout.write.bind(process.stdout);
+    process.stderr.write = ((c: string) => (writes.push(`err:${c}`), true)) as typeof process.stderr.write;
+    process.stdout.write = ((c: string) => (writes.push(`out:${c}`), true)) as typeof process.stdout.write;
+    try {
+      const bar = progress('quick');
+      bar.update('1/2');
+      bar.done('2 things');
+    } finally {
+      process.stderr.write = err;
+      process.stdout.write = out;
+    }
+    expect(writes).toEqual([]);
+  });
+});

@@ -37,7 +37,8 @@ export function progress(label: string): { update(detail: string): void; done(de
       );
     },
     done(detail?: string) {
-      if (now() - started < 1000 && !detail) return;
+      // Commands done within a second say nothing here: their result is on stdout.
+      if (now() - started < 1000) return;
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}${label}: ${detail ?? 'done'} (${seconds()} s)\n`);
     },
   };

@@ -34,8 +34,12 @@ export class RegistryCodec implements EventCodec {
   }
 
   /** Registers every contract with BACKWARD compatibility; an incompatible change is refused by the registry. */
-  async registerAll(): Promise<Map<string, number>> {
-    for (const type of this.contracts.keys()) await this.schemaId(type);
+  async registerAll(onProgress?: (done: number, total: number) => void): Promise<Map<string, number>> {
+    let done = 0;
+    for (const type of this.contracts.keys()) {
+      await this.schemaId(type);
+      onProgress?.(++done, this.contracts.size);
+    }
     return new Map(this.ids);
   }
 

@@ -26,7 +26,11 @@ export function registerPlatformCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (_action: string, opts: { json?: boolean }) => {
       const e = await endpoints();
-      const ids = await codecFor(e.schemaRegistryUrl).registerAll();
+      const bar = progress('registering schemas');
+      const ids = await codecFor(e.schemaRegistryUrl).registerAll((done, total) =>
+        bar.update(`${done}/${total}`),
+      );
+      bar.done(`${ids.size} schemas`);
       if (opts.json) printJson(Object.fromEntries(ids));
       else process.stdout.write(`registered ${ids.size} event schemas\n`);
     });
