@@ -1,18 +1,9 @@
-import { eventSchemas, incidentStateSubject } from '@self-healing/schemas';
-import { platformTopicNames, type TopicNames } from '@self-healing/shared';
+import { eventSchemas, incidentStateSubject, pipeline } from '@self-healing/schemas';
+import { platformTopicNames, topicIn, type TopicNames } from '@self-healing/shared';
 
-/** The topics the projection is built from: every stage's events and the incidents topic. */
+/** The topics the projection is built from: every stage's events (from the pipeline contract) and the incidents topic. */
 export function projectedTopicsOf(t: TopicNames): string[] {
-  return [
-    t.telemetryParseEvents,
-    t.anomalyDetectEvents,
-    t.diagnosisAnalyzeEvents,
-    t.fixGenerateEvents,
-    t.validationRunEvents,
-    t.deploymentDeployEvents,
-    t.learningTrackEvents,
-    t.incidents,
-  ];
+  return [...pipeline.map((stage) => topicIn(t, stage.topic)), t.incidents];
 }
 
 /** Where the projector publishes incidents' current state, under the deployment's topic prefix. */
