@@ -114,7 +114,9 @@ export class StageRunner {
   private readonly cache: IncidentCacheStore;
   private readonly ledger: EffectLedger;
   private readonly waits: WaitStore;
+  /** For a stage whose beats wait: turns stored waits that are due into wake-up commands. */
   private scheduler: WakeUpScheduler | undefined;
+  private wakeUpProducer: ReturnType<Kafka['producer']> | undefined;
 
   constructor(private readonly opts: StageRunnerOptions) {
     const { definition: def } = opts;
@@ -168,8 +170,6 @@ export class StageRunner {
     await this.wakeUpProducer?.disconnect().catch(() => undefined);
     await this.loop.stop();
   }
-
-  private wakeUpProducer: ReturnType<Kafka['producer']> | undefined;
 
   private async handle(
     input: InputMessage,
