@@ -14,51 +14,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readManifest } from './manifest.js';
 import { collectBug, type BugData } from './collect.js';
-import { localize, type LocalizeOptions } from '../src/locate/localize.js';
-import { bestRank } from '../src/locate/rank.js';
-import type { TestRun } from '../src/locate/evidence.js';
+import { rankBug, totals, type Ranks } from './score.js';
+import { configGrid, leaveOneOut, objective } from './loo.js';
 import { PRODUCT_OPTIONS } from '../src/locate/defaults.js';
-
-interface Ranks {
-  file: number;
-  line: number;
-}
-
-/**
- * The incident a CI gives: the suite's run with the fault-revealing tests failing. Tests that also fail on the fixed
- * version fail for reasons unrelated to this bug (the environment); they are left out, as a CI that knows the
- * previous run's failures would.
- */
-export function incidentTests(data: BugData): TestRun[] {
-  const revealing = new Set(data.faultRevealing);
-  return data.tests
-    .filter((t) => !t.failed || revealing.has(t.id))
-    .map((t) => ({ ...t, failed: revealing.has(t.id) }));
-}
-
-export function rankBug(data: BugData, options: Omit<LocalizeOptions, 'repoRoot'>): Ranks {
-  const result = localize(incidentTests(data), { ...options, repoRoot: data.checkout });
-  const lineScore = new Map(result.lines.map((l) => [`${l.path}:${l.line}`, l.score]));
-  const fileScore = new Map(result.files.map((f) => [f.path, f.score]));
-  const allLines = result.lines.map((l) => l.score);
-  const allFiles = result.files.map((f) => f.score);
-  const truthFiles = [...new Set(data.truth.map((t) => t.path))];
-  return {
-    file: bestRank(truthFiles, (p) => fileScore.get(p), allFiles),
-    line: bestRank(data.truth, (t) => lineScore.get(`${t.path}:${t.line}`), allLines),
-  };
-}
-
-export function totals(ranks: readonly Ranks[]) {
-  const count = (pred: (r: Ranks) => boolean) => ranks.filter(pred).length;
-  return {
-    bugs: ranks.length,
-    fileTop1: count((r) => r.file <= 1),
-    lineTop1: count((r) => r.line <= 1),
-    lineTop5: count((r) => r.line <= 5),
-    lineTop10: count((r) => r.line <= 10),
-  };
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -67,6 +25,7 @@ async function main(): Promise<void> {
       scratch: { type: 'string', default: '/tmp/self-healing-localize' },
       only: { type: 'string' },
       json: { type: 'boolean', default: false },
+      loo: { type: 'boolean', default: false },
     },
   });
   if (!values.bugs) throw new Error('usage: --bugs <manifest.json> [--scratch dir] [--only ids] [--json]');
@@ -81,6 +40,7 @@ async function main(): Promise<void> {
   const product: Ranks[] = [];
   const baseline: Ranks[] = [];
   const failed: { id: string; error: string }[] = [];
+  const collected: BugData[] = [];
   for (const bug of manifest.bugs) {
     if (only && !only.has(bug.id)) continue;
     let data: BugData;
@@ -95,6 +55,7 @@ async function main(): Promise<void> {
       failed.push({ id: bug.id, error: 'no fault-revealing test' });
       continue;
     }
+    collected.push(data);
     const p = rankBug(data, PRODUCT_OPTIONS);
     const b = rankBug(data, { formula: 'ochiai' });
     product.push(p);
@@ -109,12 +70,29 @@ async function main(): Promise<void> {
     perBug.push(row);
     if (!values.json) log(JSON.stringify(row));
   }
+  let looReport: Record<string, unknown> | undefined;
+  if (values.loo && collected.length > 1) {
+    const grid = configGrid();
+    const matrix = grid.map((config) => collected.map((data) => rankBug(data, config)));
+    const { ranks, chosen } = leaveOneOut(matrix);
+    let bestAll = 0;
+    matrix.forEach((row, c) => {
+      if (objective(row) > objective(matrix[bestAll]!)) bestAll = c;
+    });
+    looReport = {
+      totals: totals(ranks),
+      perBug: collected.map((d, i) => ({ id: d.id, ...ranks[i], config: grid[chosen[i]!] })),
+      bestOnAll: { config: grid[bestAll], totals: totals(matrix[bestAll]!) },
+      configs: grid.length,
+    };
+  }
   const report = {
     perBug,
     unusable: failed,
     product: totals(product),
     ochiai: totals(baseline),
     options: PRODUCT_OPTIONS,
+    ...(looReport ? { leaveOneOut: looReport } : {}),
   };
   process.stdout.write(JSON.stringify(report, null, values.json ? 0 : 2) + '\n');
 }

@@ -3,16 +3,23 @@ import { lineKey } from './evidence.js';
 import { FORMULAS, type Spectrum } from './spectrum.js';
 import { parseStack } from './stack.js';
 import { isProgramFile } from './tests-filter.js';
+import { enclosingHeaderLine, textModel } from './text.js';
 
 export interface LocalizeOptions {
   /** Spectrum formula name (see FORMULAS). */
   readonly formula?: string;
   /** Weight of a line named by a failing test's stack frame (added, scaled by frame depth). */
   readonly frameWeight?: number;
+  /** Share of a frame's weight given to the lines above it in the same definition. */
+  readonly frameRegionShare?: number;
   /** Weight of the method-level (enclosing block) score used to break line ties. */
   readonly blockWeight?: number;
+  /** Weight of the textual evidence (failing tests' titles and errors vs the enclosing definition), see text.ts. */
+  readonly textWeight?: number;
   /** Repository root the stack frames are confined to. */
   readonly repoRoot: string;
+  /** The program's source text by repository path (for the textual evidence); absent files score 0. */
+  readonly source?: (path: string) => string | undefined;
 }
 
 export interface ScoredLine {
@@ -75,42 +82,92 @@ export function localize(tests: readonly TestRun[], options: LocalizeOptions): L
   const blockScore = new Map<string, number>();
   const blockWeight = options.blockWeight ?? 0;
   if (blockWeight > 0) {
+    // blocks: runs of covered lines of a file with gaps of at most 2 lines
+    const blockOf = new Map<string, number>();
+    const blockLines: string[][] = [];
     for (const [path, lineSet] of linesOf) {
       const sorted = [...lineSet].sort((a, b) => a - b);
-      let start = 0;
-      for (let i = 1; i <= sorted.length; i++) {
-        if (i < sorted.length && sorted[i]! - sorted[i - 1]! <= 2) continue;
-        const block = new Set(sorted.slice(start, i));
-        let ef = 0;
-        let ep = 0;
-        for (const t of tests) {
-          const cov = t.coverage[path];
-          if (cov && cov.some((l) => block.has(l))) {
-            if (t.failed) ef++;
-            else ep++;
-          }
+      sorted.forEach((l, i) => {
+        if (i === 0 || l - sorted[i - 1]! > 2) blockLines.push([]);
+        const key = lineKey(path, l);
+        blockOf.set(key, blockLines.length - 1);
+        blockLines[blockLines.length - 1]!.push(key);
+      });
+    }
+    const ef = new Array<number>(blockLines.length).fill(0);
+    const ep = new Array<number>(blockLines.length).fill(0);
+    for (const t of tests) {
+      const hit = new Set<number>();
+      for (const [path, lines] of Object.entries(t.coverage)) {
+        for (const l of lines) {
+          const b = blockOf.get(lineKey(path, l));
+          if (b !== undefined) hit.add(b);
         }
-        const s = formula({ ef, ep, nf: F - ef, np: P - ep });
-        for (const l of block) blockScore.set(lineKey(path, l), s);
-        start = i;
+      }
+      for (const b of hit) {
+        if (t.failed) ef[b]!++;
+        else ep[b]!++;
+      }
+    }
+    blockLines.forEach((keys, b) => {
+      const s = formula({ ef: ef[b]!, ep: ep[b]!, nf: F - ef[b]!, np: P - ep[b]! });
+      for (const key of keys) blockScore.set(key, s);
+    });
+  }
+
+  const fileText = new Map<string, string[] | null>();
+  const sourceLines = (path: string): string[] | null => {
+    let lines = fileText.get(path);
+    if (lines === undefined) {
+      const src = options.source?.(path);
+      fileText.set(path, (lines = src === undefined ? null : src.split('\n')));
+    }
+    return lines;
+  };
+
+  const frameBonus = new Map<string, number>();
+  const regionShare = options.frameRegionShare ?? 0;
+  let refusedFrames = 0;
+  const frameWeight = options.frameWeight ?? 0;
+  for (const t of failing) {
+    const evidence = [t.stack, t.error].filter(Boolean).join('\n');
+    if (!evidence) continue;
+    const report = parseStack(evidence, options.repoRoot);
+    refusedFrames += report.refused;
+    if (frameWeight <= 0) continue;
+    const seen = new Set<string>();
+    for (const f of report.frames.filter((fr) => isProgramFile(fr.path))) {
+      const key = lineKey(f.path, f.line);
+      const bonus = frameWeight / (1 + f.depth) / Math.max(1, F);
+      // a frame repeated within one stack (recursion, middleware chains) counts once, at its innermost depth
+      if (seen.has(key)) continue;
+      seen.add(key);
+      frameBonus.set(key, (frameBonus.get(key) ?? 0) + bonus);
+      // The crash point is often after the fault in the same function: the lines above it, up to the definition's
+      // header, share part of the frame's weight.
+      const src = regionShare > 0 ? sourceLines(f.path) : null;
+      const header = src ? enclosingHeaderLine(src, f.line) : undefined;
+      if (header !== undefined) {
+        for (let l = header; l < f.line; l++) {
+          const k = lineKey(f.path, l);
+          frameBonus.set(k, (frameBonus.get(k) ?? 0) + bonus * regionShare);
+        }
       }
     }
   }
 
-  const frameBonus = new Map<string, number>();
-  let refusedFrames = 0;
-  const frameWeight = options.frameWeight ?? 0;
-  for (const t of failing) {
-    if (!t.stack) continue;
-    const report = parseStack(t.stack, options.repoRoot);
-    refusedFrames += report.refused;
-    if (frameWeight <= 0) continue;
-    for (const f of report.frames.filter((fr) => isProgramFile(fr.path))) {
-      const key = lineKey(f.path, f.line);
-      const bonus = frameWeight / (1 + f.depth) / Math.max(1, F);
-      frameBonus.set(key, (frameBonus.get(key) ?? 0) + bonus);
-    }
-  }
+  const textWeight = options.textWeight ?? 0;
+  const text =
+    textWeight > 0 && options.source
+      ? textModel(
+          failing.map((t) => ({ title: t.id })),
+          tests.map((t) => t.id),
+        )
+      : null;
+  const textScore = (path: string, line: number): number => {
+    const lines = text ? sourceLines(path) : null;
+    return text && lines ? text.score(lines, line) : 0;
+  };
 
   const lines: ScoredLine[] = [];
   for (const [key, c] of counts) {
@@ -118,7 +175,11 @@ export function localize(tests: readonly TestRun[], options: LocalizeOptions): L
     const path = key.slice(0, cut);
     const line = Number(key.slice(cut + 1));
     const spectrum = { ef: c.ef, ep: c.ep, nf: F - c.ef, np: P - c.ep };
-    const score = formula(spectrum) + blockWeight * (blockScore.get(key) ?? 0) + (frameBonus.get(key) ?? 0);
+    const score =
+      formula(spectrum) +
+      blockWeight * (blockScore.get(key) ?? 0) +
+      (frameBonus.get(key) ?? 0) +
+      (c.ef > 0 && textWeight > 0 ? textWeight * textScore(path, line) : 0);
     lines.push({ path, line, score, spectrum });
   }
   lines.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.line - b.line);
