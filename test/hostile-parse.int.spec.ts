@@ -142,22 +142,30 @@ describe('a run mixing good records with hostile ones', () => {
     expect(total).toBeGreaterThanOrEqual(6);
   });
 
-  it('keeps no secret of the corpus in templates, aggregates, events or the stage topic', async () => {
+  it('keeps no secret of the corpus in any collection, the stage topic or the dead-letter topic', async () => {
     const lines = SECRET_CORPUS.map((s, i) =>
       JSON.stringify({ time: T0 + i * 1000, level: 30, name: 'shop', msg: s.line }),
     );
-    const events = await parseRun('hostile-secrets', [lines.join('\n')]);
+    // Beside them, one record nobody can decode (cut-off JSON) holding every secret: it goes to the DLQ.
+    const undecodable = `{"level": 30, "msg": ${JSON.stringify(SECRET_CORPUS.map((s) => s.line).join(' '))}, `;
+    const events = await parseRun('hostile-secrets', [lines.join('\n'), undecodable]);
     expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
     // The same lines as plain text, each behind a timestamp (multi-line ones keep their line breaks).
     const text = SECRET_CORPUS.map((s, i) => `${new Date(T0 + i * 1000).toISOString()} INFO ${s.line}`);
     const textEvents = await parseRun('hostile-secrets-text', [text.join('\n')]);
     expect(textEvents.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
-    const stored = JSON.stringify([
-      await env.db.collection('telemetry_templates').find().toArray(),
-      await env.db.collection('telemetry_aggregates').find().toArray(),
-      events,
-      textEvents,
-    ]);
+    // Everything the service keeps: every collection of its database (templates, aggregates, run state, machine
+    // state, staging), its stage topic and the dead-letter topic.
+    const kept: unknown[] = [events, textEvents];
+    for (const { name } of await env.db.listCollections().toArray())
+      kept.push(name, await env.db.collection(name).find().toArray());
+    const letters: string[] = [];
+    await readTopic(env.kafka, env.topics.deadLetter, {
+      onMessage: (m) =>
+        void letters.push(`${m.key?.toString()} ${m.value?.toString()} ${JSON.stringify(m.headers)}`),
+    });
+    expect(letters.length).toBeGreaterThan(0);
+    const stored = `${JSON.stringify(kept)}\n${letters.join('\n')}`;
     for (const s of SECRET_CORPUS) expect(leaks(stored, s.secret), s.name).toBe(false);
   });
 

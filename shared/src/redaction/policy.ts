@@ -63,7 +63,7 @@ interface Rule {
  * the words alone (`keyboard`, `signal`, `tokens`), and one linear scan, where the full pattern backtracks.
  */
 const SECRET_KEYWORD =
-  /(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|credentials?|signature|sig)["']?(?:\s*[:=]|\s)/i;
+  /(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|credentials?|signature|sig)\\?["']?(?:\s*[:=]|\s)/i;
 
 const SERVICE_TOKEN_HINT =
   /gh[pousr]_|github_pat_|xox[abposr]-|_live_|_test_|AIza|glpat-|SG\.|npm_|sk-|hf_|ya29\.|SK[0-9a-f]{8}/;
@@ -71,11 +71,12 @@ const SERVICE_TOKEN_HINT =
 /** Separators inside compound key words: `api_key`, `api-key`, `API Key`, `api.key`. */
 const S = '[ _.-]?';
 
+// Quotes may be escaped (`\"password\":\"...\"`): JSON logged inside a JSON string.
 const KEYWORD_PATTERN = new RegExp(
-  `(["']?)\\b([A-Za-z0-9_.-]*?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api${S}key|apikey|access${S}key|private${S}key|secret${S}key|client${S}secret|credentials?|session${S}key|signature|key|sig))\\1` +
+  `(\\\\?["']?)\\b([A-Za-z0-9_.-]*?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api${S}key|apikey|access${S}key|private${S}key|secret${S}key|client${S}secret|credentials?|session${S}key|signature|key|sig))\\1` +
     // `=` or `:` (JSON, key=value, headers), or words between (`secret is ...`, `token ...`).
     `(\\s*[:=]\\s*|\\s+(?:is\\s+|was\\s+|of\\s+)?)` +
-    `(["']?)(?!<redacted:|Bearer\\b|Basic\\b)([^\\s"'&,;}]+)\\4`,
+    `(\\\\?["']?)(?!<redacted:|Bearer\\b|Basic\\b)([^\\s"'&,;}\\\\]+)\\4`,
   'gi',
 );
 

@@ -21,6 +21,13 @@ describe('the secret corpus', () => {
     for (const s of SECRET_CORPUS) expect(leaks(out, s.secret), s.name).toBe(false);
   });
 
+  it('given JSON logged inside a JSON string (escaped quotes), then its secrets are redacted too', () => {
+    const nested = JSON.stringify(SECRET_CORPUS.map((s) => s.line).join(' '));
+    const out = redactText(nested);
+    for (const s of SECRET_CORPUS) expect(leaks(out, s.secret), s.name).toBe(false);
+    expect(redactText('{\\"password\\":\\"hunter2-x\\"}')).toBe('{\\"password\\":\\"<redacted:secret>\\"}');
+  });
+
   it('given a key word in any case and separator, then the value after it is redacted', () => {
     for (const line of [
       'SECRET=abc',
