@@ -7,3 +7,6 @@ export { parseStack, type Frame, type FrameReport } from './locate/stack.js';
 export { changedLines, type ChangedLine } from './locate/diff.js';
 export { isProgramFile } from './locate/tests-filter.js';
 export { tiedRank, bestRank } from './locate/rank.js';
+export { rankCommits, sentrySuspect, type BlamedLine, type CommitInfo, type Suspect } from './suspects/rank.js';
+export { blame, history } from './suspects/git.js';
+export { suspectCommits, type SuspectReport } from './suspects/suspects.js';

@@ -52,8 +52,11 @@ interface Counts {
  * 2. Method level: lines executed by exactly the same tests tie; a run of consecutive covered lines of a file forms
  *    a block (a stand-in for the enclosing function, language-agnostic), and the block's own spectrum (a test
  *    executes the block when it executes any of its lines) breaks the ties with a small weight.
- * 3. Stack frames of failing tests that land in the program add to the lines they name (innermost most).
- * Test files and dependencies are never suspects.
+ * 3. Stack frames of failing tests (and stacks quoted in their failure messages) that land in the program add to
+ *    the lines they name (innermost most) and, with a share, to the lines above them in the same definition.
+ * 4. Textual evidence: the failing tests' titles against the enclosing definition's header (text.ts).
+ * Test files and dependencies are never suspects. The weights are chosen by leave-one-out on real bugs
+ * (bench/localize.ts --loo), see defaults.ts.
  */
 export function localize(tests: readonly TestRun[], options: LocalizeOptions): Localization {
   const formula = FORMULAS[options.formula ?? 'ochiai'];

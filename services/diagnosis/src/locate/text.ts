@@ -7,6 +7,7 @@
  */
 
 const DEFINITION = /\b(function|def|func|fn|class|method|sub|proc)\b|=>|\)\s*\{\s*$/;
+const CONTROL = /^\s*(\}\s*)?(if|else|for|while|do|switch|catch|try|finally|with|elif|except)\b/;
 const MAX_WALK = 300;
 
 export function tokens(text: string): string[] {
@@ -29,7 +30,7 @@ export function enclosingHeaderLine(fileLines: readonly string[], line: number):
     if (text.trim() === '') continue;
     const ind = indentOf(text);
     if (ind < indent) {
-      if (DEFINITION.test(text)) return i + 1;
+      if (DEFINITION.test(text) && !CONTROL.test(text)) return i + 1;
       indent = ind;
     }
   }
