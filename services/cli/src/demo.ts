@@ -39,6 +39,7 @@ import {
 import { connectMongo } from '@self-healing/shared';
 import { requestParse, ship } from './commands/ship.js';
 import { newDemoNamespace, pruneDemoNamespaces } from './commands/demoNamespaces.js';
+import { exitWhenFlushed } from './output.js';
 
 const MINUTE = 60_000;
 const TRAFFIC_MINUTES = 180;
@@ -294,10 +295,11 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000):
   }
 }
 
+// Exits once the output is drained: `npm run demo | tee demo.txt` gets all of it.
 main().then(
-  () => process.exit(0),
+  () => exitWhenFlushed(0),
   (error) => {
     process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );
