@@ -18,10 +18,12 @@
  *
  * Nothing in the platform knows the corpus: its detectors see the logs the deployed processes write, nothing else.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
@@ -34,20 +36,8 @@ import {
   ensureTopics,
   platformTopicNames,
   platformTopics,
-  runStageService,
-  type RunningService,
 } from '@self-healing/shared';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
-import {
-  loadTelemetryParseConfig,
-  telemetryParseDefinition,
-  telemetryParseSettings,
-} from '@self-healing/telemetry-parse';
-import {
-  anomalyDetectDefinition,
-  anomalyDetectSettings,
-  loadAnomalyDetectConfig,
-} from '@self-healing/anomaly-detect';
 import { ParseLedgerStore, planParse, requestThroughLedger, sendParseCommands } from '@self-healing/cli';
 import { loadCorpus, materializeCorpus } from '@self-healing/sample-service';
 import { Deployer, LogShipper, driveTraffic, exampleCatalogue } from '@self-healing/target';
@@ -62,6 +52,36 @@ import {
 } from './corpus/judge.js';
 
 const SERVICE = 'checkout';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * A platform stage as its own process (its `main.ts`, as deployed), so its work never stalls the bench's clock,
+ * traffic or deploys; its stderr goes to a file of the run.
+ */
+function startStage(
+  stage: 'telemetry-parse' | 'anomaly-detect',
+  env: Record<string, string>,
+  logFile: string,
+) {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', join(root, 'services', stage, 'src', 'main.ts')],
+    { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const out = createWriteStream(logFile);
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  return child;
+}
+
+async function stopStage(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
 
 interface BenchOptions {
   faults: string[] | null;
@@ -122,7 +142,7 @@ export function minuteScaleDetector(warmupMs: number, windowMs: number): Record<
   return {
     minHistoryMs: Math.round(warmupMs * 0.6),
     baselineMs: warmupMs,
-    historyMs: 4 * 3600_000,
+    historyMs: 30 * 60_000,
     levelMs: 6 * windowMs,
     referenceStepMs: windowMs,
     stepSamples: 4,
@@ -137,6 +157,33 @@ const log = (o: BenchOptions, line: string) => {
   else process.stderr.write(`# ${line}\n`);
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A step of the bench that must not hold the run: past `ms` it is given up (and said so), the run goes on. */
+async function bounded<T>(
+  o: BenchOptions,
+  what: string,
+  ms: number,
+  step: () => Promise<T>,
+): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => {
+      log(o, `  ${what}: gave up after ${ms / 1000} s`);
+      resolve(null);
+    }, ms);
+  });
+  try {
+    return await Promise.race([
+      step().catch((error: Error) => {
+        log(o, `  ${what} failed: ${error.message}`);
+        return null;
+      }),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -233,10 +280,11 @@ async function benchFault(
     MONGODB_DB: ns.dbName,
     TOPIC_PREFIX: prefix,
     LOG_ROOT: join(ctx.work, 'log-root'),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+    HTTP_PORT: '0',
+    // The stages' logs go to files of the run (kept with CORPUS_BENCH_KEEP=1).
+    LOG_LEVEL: process.env.CORPUS_BENCH_LOG_LEVEL ?? 'warn',
     WINDOW_MS: String(o.windowMs),
     ALLOWED_LATENESS_MS: String(Math.max(2 * o.windowMs, 5000)),
-    SESSION_TIMEOUT_MS: '6000',
     PERFORMANCE_DETECTOR: JSON.stringify(minuteScaleDetector(o.warmupS * 1000, o.windowMs)),
   };
   const topics = platformTopicNames(prefix);
@@ -244,7 +292,7 @@ async function benchFault(
   const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
   await codec.registerAll();
   const { client, db } = await connectMongo(e.mongodbUri, ns.dbName);
-  const services: RunningService[] = [];
+  const services: ChildProcess[] = [];
   const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const checkpointFile = join(ctx.work, `shipper-${tag}.json`);
@@ -311,39 +359,16 @@ async function benchFault(
   const keepWatching = async (ms: number) => {
     const until = Date.now() + ms;
     while (Date.now() < until) {
-      await requestParseRun().catch((err: Error) => log(o, `  parse request failed: ${err.message}`));
-      await pollFindings();
+      await bounded(o, 'parse request', 20_000, requestParseRun);
+      await bounded(o, 'reading the findings', 20_000, pollFindings);
       await sleep(Math.min(o.parseEveryS * 1000, Math.max(0, until - Date.now())));
     }
   };
 
   let traffic: ReturnType<typeof continuousTraffic> | null = null;
   try {
-    const tp = loadTelemetryParseConfig(ns.env);
-    services.push(
-      await runStageService(
-        'telemetry-parse',
-        tp,
-        ({ kafka, db: d, topics: t }) =>
-          telemetryParseDefinition({ kafka, db: d, topics: t, settings: telemetryParseSettings(tp) }),
-        { handleSignals: false },
-      ),
-    );
-    const ad = loadAnomalyDetectConfig(ns.env);
-    services.push(
-      await runStageService(
-        'anomaly-detect',
-        ad,
-        ({ db: d, topics: t }) =>
-          anomalyDetectDefinition({
-            db: d,
-            topics: t,
-            settings: anomalyDetectSettings(ad),
-            producer: 'anomaly-detect/corpus-bench',
-          }),
-        { handleSignals: false },
-      ),
-    );
+    services.push(startStage('telemetry-parse', ns.env, join(ctx.work, `telemetry-parse-${tag}.log`)));
+    services.push(startStage('anomaly-detect', ns.env, join(ctx.work, `anomaly-detect-${tag}.log`)));
     shipper.start();
     traffic = continuousTraffic(ctx.deployer.frontendUrl, o.seed, o.rate);
     log(o, `${truth.id}: warm-up on the healthy release, ${o.warmupS} s (namespace ${prefix})`);
@@ -367,18 +392,21 @@ async function benchFault(
     );
     await keepWatching(o.observeS * 1000);
     await pollFindings();
+    log(o, `${truth.id}: observation over`);
     const stats = traffic.stats();
     const verdict = judgeFault(truth, [...seen.values()], deployedAt, o.windowMs);
     return { ...verdict, traffic: stats, deploySeconds };
   } finally {
-    await traffic?.stop();
-    if (ctx.deployer.current().canary) await ctx.deployer.rollback().catch(() => undefined);
-    await shipper.stop();
-    await producer.disconnect().catch(() => undefined);
-    for (const s of services.reverse()) await s.stop().catch(() => undefined);
-    await client.close();
+    log(o, `${truth.id}: cleaning up`);
+    await bounded(o, 'stopping the traffic', 30_000, async () => traffic?.stop());
+    if (ctx.deployer.current().canary)
+      await bounded(o, 'rolling the canary back', 60_000, () => ctx.deployer.rollback());
+    await bounded(o, 'stopping the shipper', 20_000, () => shipper.stop());
+    await bounded(o, 'disconnecting', 10_000, () => producer.disconnect());
+    for (const s of services.reverse()) await bounded(o, 'stopping a service', 30_000, () => stopStage(s));
+    await bounded(o, 'closing the database', 10_000, () => client.close());
     if (!process.env.CORPUS_BENCH_KEEP)
-      await deleteNamespace(ctx.kafka, e.mongodbUri, ns).catch(() => undefined);
+      await bounded(o, 'removing the namespace', 60_000, () => deleteNamespace(ctx.kafka, e.mongodbUri, ns));
   }
 }
 
@@ -410,6 +438,18 @@ async function main(): Promise<void> {
     environment: 'corpus-bench',
     onProgress: (step) => log(o, `  deploy: ${step}`),
   });
+  // Ctrl-C or a kill: the deployed instances and HAProxy are this run's processes, stop them before leaving.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log(o, `${signal}: stopping the target`);
+      void deployer
+        .down()
+        .catch(() => undefined)
+        .finally(() => {
+          rmSync(work, { recursive: true, force: true });
+          process.exit(130);
+        });
+    });
   const verdicts: Array<Awaited<ReturnType<typeof benchFault>>> = [];
   const errors: Array<{ fault: string; error: string }> = [];
   try {
@@ -439,7 +479,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await deployer.down().catch(() => undefined);
-    rmSync(work, { recursive: true, force: true });
+    if (process.env.CORPUS_BENCH_KEEP) log(o, `kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
   const report = {
     settings: {
