@@ -1,17 +1,18 @@
 import type { LocalizeOptions } from '../src/locate/localize.js';
 import type { Ranks } from './score.js';
 
-export type Config = Omit<LocalizeOptions, 'repoRoot' | 'source'>;
+export type Config = Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency'>;
 
 /** The configurations leave-one-out chooses among: every weight of the evidence the engine combines. */
 export function configGrid(): Config[] {
   const grid: Config[] = [];
   for (const formula of ['ochiai', 'dstar'])
-    for (const textWeight of [0, 0.1, 0.3, 1])
+    for (const textWeight of [0, 0.3, 1])
       for (const frameWeight of [0, 0.2, 0.5])
         for (const frameRegionShare of frameWeight > 0 ? [0, 0.5] : [0])
           for (const blockWeight of [0, 0.01])
-            grid.push({ formula, textWeight, frameWeight, frameRegionShare, blockWeight });
+            for (const recencyWeight of [0, 0.1, 0.3])
+              grid.push({ formula, textWeight, frameWeight, frameRegionShare, blockWeight, recencyWeight });
   return grid;
 }
 

@@ -1,10 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BugData } from './collect.js';
 import { confinePath } from '../src/locate/paths.js';
-import { localize, type LocalizeOptions } from '../src/locate/localize.js';
+import {
+  localize,
+  spectrumEvidence,
+  type LocalizeOptions,
+  type SpectrumEvidence,
+} from '../src/locate/localize.js';
+import { isProgramFile } from '../src/locate/tests-filter.js';
 import { bestRank } from '../src/locate/rank.js';
-import type { TestRun } from '../src/locate/evidence.js';
+import { mergeRuns, type TestRun } from '../src/locate/evidence.js';
 
 export interface Ranks {
   file: number;
@@ -18,7 +25,7 @@ export interface Ranks {
  */
 export function incidentTests(data: BugData): TestRun[] {
   const revealing = new Set(data.faultRevealing);
-  return data.tests
+  return mergeRuns(data.tests)
     .filter((t) => !t.failed || revealing.has(t.id))
     .map((t) => ({ ...t, failed: revealing.has(t.id) }));
 }
@@ -36,12 +43,78 @@ export function checkoutSource(checkout: string): (path: string) => string | und
   };
 }
 
-export function rankBug(data: BugData, options: Omit<LocalizeOptions, 'repoRoot' | 'source'>): Ranks {
-  const result = localize(incidentTests(data), {
-    ...options,
-    repoRoot: data.checkout,
-    source: checkoutSource(data.checkout),
-  });
+interface Prepared {
+  tests: TestRun[];
+  evidence: SpectrumEvidence;
+  source: (path: string) => string | undefined;
+  recency: Map<string, number>;
+}
+const prepared = new WeakMap<BugData, Prepared>();
+
+/**
+ * How recent the commit that last touched each covered program line is: (1 - 0.1)^depth, depth 0 being the checkout's
+ * newest commit (Fonte's discount), from `git blame` of the checkout.
+ */
+function blameRecency(data: BugData, tests: readonly TestRun[]): Map<string, number> {
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', data.checkout, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const depth = new Map(
+    git(['log', '--format=%H', 'HEAD'])
+      .trim()
+      .split('\n')
+      .map((sha, i) => [sha, i] as const),
+  );
+  const files = new Set<string>();
+  for (const t of tests) for (const path of Object.keys(t.coverage)) if (isProgramFile(path)) files.add(path);
+  const recency = new Map<string, number>();
+  for (const path of files) {
+    const rel = confinePath(path, data.checkout);
+    if (rel === null) continue;
+    let out: string;
+    try {
+      out = git(['blame', '--porcelain', 'HEAD', '--', rel]);
+    } catch {
+      continue; // not tracked
+    }
+    for (const row of out.split('\n')) {
+      const m = /^([0-9a-f]{40}) \d+ (\d+)/.exec(row);
+      if (m) recency.set(`${rel}:${m[2]}`, Math.pow(0.9, depth.get(m[1]!) ?? Infinity));
+    }
+  }
+  return recency;
+}
+
+function prepare(data: BugData): Prepared {
+  let p = prepared.get(data);
+  if (!p) {
+    const tests = incidentTests(data);
+    const texts = new Map<string, string | undefined>();
+    const read = checkoutSource(data.checkout);
+    const source = (path: string) => {
+      if (!texts.has(path)) texts.set(path, read(path));
+      return texts.get(path);
+    };
+    p = { tests, evidence: spectrumEvidence(tests), source, recency: blameRecency(data, tests) };
+    prepared.set(data, p);
+  }
+  return p;
+}
+
+export function rankBug(
+  data: BugData,
+  options: Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency'>,
+): Ranks {
+  const p = prepare(data);
+  const result = localize(
+    p.tests,
+    {
+      ...options,
+      repoRoot: data.checkout,
+      source: p.source,
+      recency: (path, line) => p.recency.get(`${path}:${line}`),
+    },
+    p.evidence,
+  );
   const lineScore = new Map(result.lines.map((l) => [`${l.path}:${l.line}`, l.score]));
   const fileScore = new Map(result.files.map((f) => [f.path, f.score]));
   const allLines = result.lines.map((l) => l.score);

@@ -1,4 +1,4 @@
-export type { TestRun, LineRef } from './locate/evidence.js';
+export { mergeRuns, type TestRun, type LineRef } from './locate/evidence.js';
 export { localize, type LocalizeOptions, type Localization, type ScoredLine } from './locate/localize.js';
 export { PRODUCT_OPTIONS } from './locate/defaults.js';
 export { ochiai, dstar, FORMULAS, type Formula, type Spectrum } from './locate/spectrum.js';
@@ -7,6 +7,12 @@ export { parseStack, type Frame, type FrameReport } from './locate/stack.js';
 export { changedLines, type ChangedLine } from './locate/diff.js';
 export { isProgramFile } from './locate/tests-filter.js';
 export { tiedRank, bestRank } from './locate/rank.js';
-export { rankCommits, sentrySuspect, type BlamedLine, type CommitInfo, type Suspect } from './suspects/rank.js';
+export {
+  rankCommits,
+  sentrySuspect,
+  type BlamedLine,
+  type CommitInfo,
+  type Suspect,
+} from './suspects/rank.js';
 export { blame, history } from './suspects/git.js';
 export { suspectCommits, type SuspectReport } from './suspects/suspects.js';

@@ -16,6 +16,13 @@ export interface LocalizeOptions {
   readonly blockWeight?: number;
   /** Weight of the textual evidence (failing tests' titles and errors vs the enclosing definition), see text.ts. */
   readonly textWeight?: number;
+  /**
+   * How recently each line was last changed, in [0, 1] (1 = the newest commit), e.g. from `git blame`; a line changed
+   * by recent commits is more likely to hold a regression.
+   */
+  readonly recency?: (path: string, line: number) => number | undefined;
+  /** Weight of the recency. */
+  readonly recencyWeight?: number;
   /** Repository root the stack frames are confined to. */
   readonly repoRoot: string;
   /** The program's source text by repository path (for the textual evidence); absent files score 0. */
@@ -58,12 +65,17 @@ interface Counts {
  * Test files and dependencies are never suspects. The weights are chosen by leave-one-out on real bugs
  * (bench/localize.ts --loo), see defaults.ts.
  */
-export function localize(tests: readonly TestRun[], options: LocalizeOptions): Localization {
-  const formula = FORMULAS[options.formula ?? 'ochiai'];
-  if (!formula) throw new Error(`unknown formula ${options.formula}`);
-  const failing = tests.filter((t) => t.failed);
-  const F = failing.length;
-  const P = tests.length - F;
+/** What the spectrum of a test run gives, independent of the weights: per line and per block, ef/ep counts. */
+export interface SpectrumEvidence {
+  readonly failing: number;
+  readonly passing: number;
+  readonly lines: ReadonlyMap<string, Counts>;
+  /** Per line, the counts of its block (a run of covered lines of a file with gaps of at most 2 lines). */
+  readonly blocks: ReadonlyMap<string, Counts>;
+}
+
+export function spectrumEvidence(tests: readonly TestRun[]): SpectrumEvidence {
+  const F = tests.filter((t) => t.failed).length;
   const counts = new Map<string, Counts>();
   const linesOf = new Map<string, Set<number>>();
   for (const t of tests) {
@@ -81,42 +93,52 @@ export function localize(tests: readonly TestRun[], options: LocalizeOptions): L
       }
     }
   }
-
-  const blockScore = new Map<string, number>();
-  const blockWeight = options.blockWeight ?? 0;
-  if (blockWeight > 0) {
-    // blocks: runs of covered lines of a file with gaps of at most 2 lines
-    const blockOf = new Map<string, number>();
-    const blockLines: string[][] = [];
-    for (const [path, lineSet] of linesOf) {
-      const sorted = [...lineSet].sort((a, b) => a - b);
-      sorted.forEach((l, i) => {
-        if (i === 0 || l - sorted[i - 1]! > 2) blockLines.push([]);
-        const key = lineKey(path, l);
-        blockOf.set(key, blockLines.length - 1);
-        blockLines[blockLines.length - 1]!.push(key);
-      });
-    }
-    const ef = new Array<number>(blockLines.length).fill(0);
-    const ep = new Array<number>(blockLines.length).fill(0);
-    for (const t of tests) {
-      const hit = new Set<number>();
-      for (const [path, lines] of Object.entries(t.coverage)) {
-        for (const l of lines) {
-          const b = blockOf.get(lineKey(path, l));
-          if (b !== undefined) hit.add(b);
-        }
-      }
-      for (const b of hit) {
-        if (t.failed) ef[b]!++;
-        else ep[b]!++;
-      }
-    }
-    blockLines.forEach((keys, b) => {
-      const s = formula({ ef: ef[b]!, ep: ep[b]!, nf: F - ef[b]!, np: P - ep[b]! });
-      for (const key of keys) blockScore.set(key, s);
+  const blockOf = new Map<string, number>();
+  const blockLines: string[][] = [];
+  for (const [path, lineSet] of linesOf) {
+    const sorted = [...lineSet].sort((x, y) => x - y);
+    sorted.forEach((l, i) => {
+      if (i === 0 || l - sorted[i - 1]! > 2) blockLines.push([]);
+      const key = lineKey(path, l);
+      blockOf.set(key, blockLines.length - 1);
+      blockLines[blockLines.length - 1]!.push(key);
     });
   }
+  const blockCounts = blockLines.map(() => ({ ef: 0, ep: 0 }));
+  for (const t of tests) {
+    const hit = new Set<number>();
+    for (const [path, lines] of Object.entries(t.coverage)) {
+      for (const l of lines) {
+        const blockIndex = blockOf.get(lineKey(path, l));
+        if (blockIndex !== undefined) hit.add(blockIndex);
+      }
+    }
+    for (const blockIndex of hit) {
+      if (t.failed) blockCounts[blockIndex]!.ef++;
+      else blockCounts[blockIndex]!.ep++;
+    }
+  }
+  const blocks = new Map<string, Counts>();
+  for (const [key, blockIndex] of blockOf) blocks.set(key, blockCounts[blockIndex]!);
+  return { failing: F, passing: tests.length - F, lines: counts, blocks };
+}
+
+export function localize(
+  tests: readonly TestRun[],
+  options: LocalizeOptions,
+  evidence: SpectrumEvidence = spectrumEvidence(tests),
+): Localization {
+  const formula = FORMULAS[options.formula ?? 'ochiai'];
+  if (!formula) throw new Error(`unknown formula ${options.formula}`);
+  const failing = tests.filter((t) => t.failed);
+  const F = evidence.failing;
+  const P = evidence.passing;
+  const counts = evidence.lines;
+  const blockWeight = options.blockWeight ?? 0;
+  const blockScore = (key: string): number => {
+    const c = blockWeight > 0 ? evidence.blocks.get(key) : undefined;
+    return c ? formula({ ef: c.ef, ep: c.ep, nf: F - c.ef, np: P - c.ep }) : 0;
+  };
 
   const fileText = new Map<string, string[] | null>();
   const sourceLines = (path: string): string[] | null => {
@@ -172,6 +194,7 @@ export function localize(tests: readonly TestRun[], options: LocalizeOptions): L
     return text && lines ? text.score(lines, line) : 0;
   };
 
+  const recencyWeight = options.recencyWeight ?? 0;
   const lines: ScoredLine[] = [];
   for (const [key, c] of counts) {
     const cut = key.lastIndexOf(':');
@@ -180,9 +203,10 @@ export function localize(tests: readonly TestRun[], options: LocalizeOptions): L
     const spectrum = { ef: c.ef, ep: c.ep, nf: F - c.ef, np: P - c.ep };
     const score =
       formula(spectrum) +
-      blockWeight * (blockScore.get(key) ?? 0) +
+      blockWeight * blockScore(key) +
       (frameBonus.get(key) ?? 0) +
-      (c.ef > 0 && textWeight > 0 ? textWeight * textScore(path, line) : 0);
+      (c.ef > 0 && textWeight > 0 ? textWeight * textScore(path, line) : 0) +
+      (c.ef > 0 && recencyWeight > 0 ? recencyWeight * (options.recency?.(path, line) ?? 0) : 0);
     lines.push({ path, line, score, spectrum });
   }
   lines.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.line - b.line);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changedLines } from './diff.js';
+import { mergeRuns } from './evidence.js';
 import type { TestRun } from './evidence.js';
 import { localize } from './localize.js';
 import { confinePath } from './paths.js';
@@ -100,6 +101,7 @@ describe('isProgramFile', () => {
     expect(isProgramFile('test/router.js')).toBe(false);
     expect(isProgramFile('src/a.spec.ts')).toBe(false);
     expect(isProgramFile('node_modules/x/index.js')).toBe(false);
+    expect(isProgramFile('examples/auth/app.js')).toBe(false);
   });
 });
 
@@ -154,5 +156,19 @@ describe('localize', () => {
     const result = localize(blocks, { repoRoot: ROOT, blockWeight: 0.01 });
     expect(result.lines[0]).toMatchObject({ path: 'lib/a.js', line: 10 });
     expect(result.lines[0]!.score).toBeGreaterThan(result.lines[1]!.score);
+  });
+});
+
+describe('mergeRuns', () => {
+  it('makes one test of several records of the same id: failed if any failed, coverage united', () => {
+    const merged = mergeRuns([
+      { id: 't', failed: false, coverage: { 'a.js': [1, 2] } },
+      { id: 't', failed: true, error: 'write after end', coverage: { 'a.js': [3], 'b.js': [1] } },
+      { id: 'u', failed: false, coverage: {} },
+    ]);
+    expect(merged).toEqual([
+      { id: 't', failed: true, error: 'write after end', coverage: { 'a.js': [1, 2, 3], 'b.js': [1] } },
+      { id: 'u', failed: false, coverage: {} },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Files that are not the program under diagnosis: dependencies and the tests themselves (a test that fails is
- * evidence, not a suspect). Conventions shared across JavaScript/TypeScript, Python, Go and Java layouts.
+ * evidence, not a suspect), nor are the examples and benchmarks beside the program. Conventions shared across
+ * JavaScript/TypeScript, Python, Go and Java layouts.
  */
 const NOT_PROGRAM = [
   /(^|\/)node_modules\//,
@@ -9,6 +10,8 @@ const NOT_PROGRAM = [
   /(^|\/)test_[^/]*\.py$/,
   /_test\.(go|py)$/,
   /(^|\/)(vendor|dist|build|coverage)\//,
+  // examples, benchmarks and docs ship with a project but are not what its tests test
+  /(^|\/)(examples?|samples?|demos?|benchmarks?|docs?)\//,
 ];
 
 export function isProgramFile(path: string): boolean {
