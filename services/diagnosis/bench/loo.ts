@@ -1,7 +1,7 @@
 import type { LocalizeOptions } from '../src/locate/localize.js';
 import type { Ranks } from './score.js';
 
-export type Config = Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency'>;
+export type Config = Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency' | 'sourceMap'>;
 
 /** The configurations leave-one-out chooses among: every weight of the evidence the engine combines. */
 export function configGrid(): Config[] {

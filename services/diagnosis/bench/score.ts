@@ -102,7 +102,7 @@ function prepare(data: BugData): Prepared {
 
 export function rankBug(
   data: BugData,
-  options: Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency'>,
+  options: Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency' | 'sourceMap'>,
 ): Ranks {
   const p = prepare(data);
   const result = localize(

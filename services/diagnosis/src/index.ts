@@ -16,3 +16,4 @@ export {
 } from './suspects/rank.js';
 export { blame, history } from './suspects/git.js';
 export { suspectCommits, type SuspectReport } from './suspects/suspects.js';
+export { mapFrames } from './locate/sourcemap.js';

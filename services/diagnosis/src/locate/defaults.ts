@@ -7,7 +7,7 @@ import type { LocalizeOptions } from './localize.js';
  * tie-breaking did not help there (the tests assert on HTTP responses, so frames rarely reach the fault) and stay
  * available for incidents whose stacks do.
  */
-export const PRODUCT_OPTIONS: Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency'> = {
+export const PRODUCT_OPTIONS: Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency' | 'sourceMap'> = {
   formula: 'dstar',
   textWeight: 1,
   recencyWeight: 0.1,

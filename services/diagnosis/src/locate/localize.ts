@@ -1,6 +1,7 @@
 import type { TestRun } from './evidence.js';
 import { lineKey } from './evidence.js';
 import { FORMULAS, type Spectrum } from './spectrum.js';
+import { mapFrames } from './sourcemap.js';
 import { parseStack } from './stack.js';
 import { isProgramFile } from './tests-filter.js';
 import { enclosingHeaderLine, textModel } from './text.js';
@@ -23,6 +24,8 @@ export interface LocalizeOptions {
   readonly recency?: (path: string, line: number) => number | undefined;
   /** Weight of the recency. */
   readonly recencyWeight?: number;
+  /** The source map of a repository file, if it has one (frames of generated code are mapped back, sourcemap.ts). */
+  readonly sourceMap?: (path: string) => string | undefined;
   /** Repository root the stack frames are confined to. */
   readonly repoRoot: string;
   /** The program's source text by repository path (for the textual evidence); absent files score 0. */
@@ -157,7 +160,8 @@ export function localize(
   for (const t of failing) {
     const evidence = [t.stack, t.error].filter(Boolean).join('\n');
     if (!evidence) continue;
-    const report = parseStack(evidence, options.repoRoot);
+    const parsed = parseStack(evidence, options.repoRoot);
+    const report = options.sourceMap ? mapFrames(parsed, options.repoRoot, options.sourceMap) : parsed;
     refusedFrames += report.refused;
     if (frameWeight <= 0) continue;
     const seen = new Set<string>();

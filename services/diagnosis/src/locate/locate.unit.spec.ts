@@ -54,8 +54,8 @@ describe('parseStack', () => {
     ].join('\n');
     const report = parseStack(stack, ROOT);
     expect(report.frames).toEqual([
-      { path: 'lib/parse.js', line: 10, depth: 0 },
-      { path: 'lib/index.js', line: 3, depth: 1 },
+      { path: 'lib/parse.js', line: 10, column: 5, depth: 0 },
+      { path: 'lib/index.js', line: 3, column: 1, depth: 1 },
     ]);
     expect(report.refused).toBe(2);
   });

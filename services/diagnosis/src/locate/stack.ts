@@ -3,6 +3,8 @@ import { confinePath } from './paths.js';
 export interface Frame {
   readonly path: string;
   readonly line: number;
+  /** 1-based, as V8 prints it. */
+  readonly column: number;
   /** 0 for the innermost frame. */
   readonly depth: number;
 }
@@ -33,13 +35,14 @@ export function parseStack(stack: string, repoRoot: string): FrameReport {
     if (!m) continue;
     const location = m[1] ?? '';
     const line = Number(m[2]);
+    const column = Number(m[3]);
     if (location.startsWith('node:') || location.startsWith('internal/') || location === 'native') continue;
     const path = confinePath(location, repoRoot);
     if (path === null) {
       refused++;
       continue;
     }
-    frames.push({ path, line, depth: depth++ });
+    frames.push({ path, line, column, depth: depth++ });
   }
   return { frames, refused };
 }
