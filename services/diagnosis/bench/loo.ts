@@ -12,7 +12,16 @@ export function configGrid(): Config[] {
         for (const frameRegionShare of frameWeight > 0 ? [0, 0.5] : [0])
           for (const blockWeight of [0, 0.01])
             for (const recencyWeight of [0, 0.1, 0.3])
-              grid.push({ formula, textWeight, frameWeight, frameRegionShare, blockWeight, recencyWeight });
+              for (const nearestWeight of [0, 0.3])
+                grid.push({
+                  formula,
+                  textWeight,
+                  frameWeight,
+                  frameRegionShare,
+                  blockWeight,
+                  recencyWeight,
+                  nearestWeight,
+                });
   return grid;
 }
 

@@ -22,6 +22,8 @@ export interface LocalizeOptions {
    * by recent commits is more likely to hold a regression.
    */
   readonly recency?: (path: string, line: number) => number | undefined;
+  /** Weight of the nearest-neighbour difference (Renieris and Reiss 2003), see nearestNeighbourDifference. */
+  readonly nearestWeight?: number;
   /** Weight of the recency. */
   readonly recencyWeight?: number;
   /** The source map of a repository file, if it has one (frames of generated code are mapped back, sourcemap.ts). */
@@ -198,6 +200,8 @@ export function localize(
     return text && lines ? text.score(lines, line) : 0;
   };
 
+  const nearestWeight = options.nearestWeight ?? 0;
+  const nearest = nearestWeight > 0 ? nearestNeighbourDifference(tests) : new Map<string, number>();
   const recencyWeight = options.recencyWeight ?? 0;
   const lines: ScoredLine[] = [];
   for (const [key, c] of counts) {
@@ -210,7 +214,8 @@ export function localize(
       blockWeight * blockScore(key) +
       (frameBonus.get(key) ?? 0) +
       (c.ef > 0 && textWeight > 0 ? textWeight * textScore(path, line) : 0) +
-      (c.ef > 0 && recencyWeight > 0 ? recencyWeight * (options.recency?.(path, line) ?? 0) : 0);
+      (c.ef > 0 && recencyWeight > 0 ? recencyWeight * (options.recency?.(path, line) ?? 0) : 0) +
+      nearestWeight * (nearest.get(key) ?? 0);
     lines.push({ path, line, score, spectrum });
   }
   lines.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.line - b.line);
@@ -218,4 +223,40 @@ export function localize(
   for (const l of lines) if (!fileBest.has(l.path)) fileBest.set(l.path, l.score);
   const files = [...fileBest].map(([path, score]) => ({ path, score })).sort((a, b) => b.score - a.score);
   return { lines, files, refusedFrames, failingTests: F, passingTests: P };
+}
+
+/**
+ * Nearest-neighbour queries (Renieris and Reiss, ASE 2003): for each failing test, the passing test whose executed
+ * program lines are most alike (Jaccard); the lines the failing test executed and its neighbour did not are where
+ * the two runs part. Returns per line the share of failing tests whose difference holds it.
+ */
+export function nearestNeighbourDifference(tests: readonly TestRun[]): Map<string, number> {
+  const linesOf = (t: TestRun): Set<string> => {
+    const set = new Set<string>();
+    for (const [path, lines] of Object.entries(t.coverage)) {
+      if (!isProgramFile(path)) continue;
+      for (const l of lines) set.add(lineKey(path, l));
+    }
+    return set;
+  };
+  const failing = tests.filter((t) => t.failed).map(linesOf);
+  const passing = tests.filter((t) => !t.failed).map(linesOf);
+  const share = new Map<string, number>();
+  for (const f of failing) {
+    let best: Set<string> | undefined;
+    let bestSim = -1;
+    for (const p of passing) {
+      let inter = 0;
+      for (const k of p) if (f.has(k)) inter++;
+      const sim = inter / (f.size + p.size - inter || 1);
+      if (sim > bestSim) {
+        bestSim = sim;
+        best = p;
+      }
+    }
+    for (const k of f) {
+      if (!best || !best.has(k)) share.set(k, (share.get(k) ?? 0) + 1 / failing.length);
+    }
+  }
+  return share;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changedLines } from './diff.js';
 import { mergeRuns } from './evidence.js';
 import type { TestRun } from './evidence.js';
-import { localize } from './localize.js';
+import { localize, nearestNeighbourDifference } from './localize.js';
 import { confinePath } from './paths.js';
 import { bestRank, tiedRank } from './rank.js';
 import { dstar, ochiai } from './spectrum.js';
@@ -170,5 +170,16 @@ describe('mergeRuns', () => {
       { id: 't', failed: true, error: 'write after end', coverage: { 'a.js': [1, 2, 3], 'b.js': [1] } },
       { id: 'u', failed: false, coverage: {} },
     ]);
+  });
+});
+
+describe('nearestNeighbourDifference', () => {
+  it('marks the lines a failing test ran and its most alike passing test did not', () => {
+    const share = nearestNeighbourDifference([
+      { id: 'f', failed: true, coverage: { 'lib/a.js': [1, 2, 3, 9] } },
+      { id: 'near', failed: false, coverage: { 'lib/a.js': [1, 2, 3] } },
+      { id: 'far', failed: false, coverage: { 'lib/a.js': [7, 8, 9] } },
+    ]);
+    expect([...share]).toEqual([['lib/a.js:9', 1]]);
   });
 });
