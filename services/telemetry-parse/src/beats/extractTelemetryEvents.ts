@@ -12,8 +12,12 @@ export const extractTelemetryEvents: ParseBeat<'extractTelemetryEvents'> = async
 ) => {
   const requested = earlier.TelemetryParseRequested;
   const records = deps.memo.get(runId, 'records') ?? (await deps.readRunSource(requested)).records;
-  const run = await extractRun(deps.decoders, records, requested, (service) =>
-    deps.miners.load(service, runId),
+  const run = await extractRun(
+    deps.decoders,
+    records,
+    requested,
+    (service) => deps.miners.load(service, runId),
+    deps.settings.headerFormats,
   );
   await deps.staging.write(
     runId,

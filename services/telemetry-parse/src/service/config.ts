@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '@self-healing/shared';
+import { catalogueVariable, type Catalogue } from '@self-healing/shared/catalogue';
+import { FormatError, SourceHeaderReader, type FormatSpec } from '../header/index.js';
 import type { TelemetryParseSettings } from './deps.js';
 import { defaultDecodeWorkers } from './decode-pool.js';
 
@@ -31,6 +33,17 @@ export const telemetryParseConfigSchema = baseConfigSchema.extend({
     .describe(
       'worker threads decoding records while a run is mined; default: one per core beyond the first, at most 4',
     ),
+  CATALOGUE: catalogueVariable.superRefine((catalogue, ctx) => {
+    // A declared format that does not compile is refused here, once, rather than on every line it would read.
+    for (const [service, entry] of Object.entries(catalogue?.services ?? {})) {
+      try {
+        new SourceHeaderReader({ format: entry.logFormat });
+      } catch (error) {
+        if (!(error instanceof FormatError)) throw error;
+        ctx.addIssue({ code: 'custom', message: `services.${service}.logFormat: ${error.message}` });
+      }
+    }
+  }),
 });
 
 export type TelemetryParseConfig = z.infer<typeof telemetryParseConfigSchema>;
@@ -47,7 +60,15 @@ export function telemetryParseSettings(config: TelemetryParseConfig): TelemetryP
     rawRetentionDays: config.RAW_RETENTION_DAYS,
     parserVersion: '1',
     decodeWorkers: config.DECODE_WORKERS ?? defaultDecodeWorkers(),
+    headerFormats: declaredLogFormats(config.CATALOGUE),
   };
+}
+
+/** Each catalogue service's declared log format, by service name (the records' `service` header). */
+export function declaredLogFormats(catalogue: Catalogue | null): Record<string, FormatSpec> {
+  return Object.fromEntries(
+    Object.entries(catalogue?.services ?? {}).map(([service, entry]) => [service, entry.logFormat]),
+  );
 }
 
 export function loadTelemetryParseConfig(

@@ -10,6 +10,7 @@ import {
   type OutputRecord,
   type TopicNames,
 } from '@self-healing/shared';
+import type { FormatSpec } from '../header/index.js';
 import type { MinerSnapshot, TemplateMiner } from '../mining/index.js';
 import {
   distinctTemplates,
@@ -39,6 +40,8 @@ export interface TelemetryParseSettings {
   parserVersion: string;
   /** Worker threads decoding records while the beat mines (0: decode on the beat's thread). */
   decodeWorkers: number;
+  /** Declared log formats per service (catalogue `logFormat`); other services' text headers are inferred. */
+  headerFormats: Record<string, FormatSpec>;
 }
 
 export type Requested = PayloadOf<'TelemetryParseRequested'>;
@@ -123,11 +126,17 @@ export class TelemetryParseDeps {
       MINERS_BEFORE,
     );
     const before = new Map(staged.map((m) => [m.service, m.snapshot]));
-    const run = await extractRun(this.decoders, records, requested, async (service) => {
-      if (!before.has(service))
-        throw new Error(`run ${runId} recorded no miner state for service ${service}`);
-      return before.get(service)!;
-    });
+    const run = await extractRun(
+      this.decoders,
+      records,
+      requested,
+      async (service) => {
+        if (!before.has(service))
+          throw new Error(`run ${runId} recorded no miner state for service ${service}`);
+        return before.get(service)!;
+      },
+      this.settings.headerFormats,
+    );
     return run.extracted;
   }
 
@@ -169,6 +178,8 @@ export async function extractRun(
   records: readonly PositionedRecord[],
   requested: Requested,
   loadSnapshot: (service: string) => Promise<MinerSnapshot | null>,
+  /** Declared log formats per service (see TelemetryParseSettings.headerFormats). */
+  headerFormats: Record<string, FormatSpec> = {},
 ): Promise<{
   extracted: ExtractResult;
   before: Map<string, MinerSnapshot | null>;
@@ -186,6 +197,7 @@ export async function extractRun(
   const job = {
     defaultService: requested.services[0] ?? 'unknown',
     formats: requested.formats.map(formatName),
+    headerFormats,
   };
   const minerFor = (service: string) => miners.get(service)!;
   const slices = Math.ceil(records.length / SLICE_RECORDS);
