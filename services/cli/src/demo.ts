@@ -24,7 +24,6 @@ import {
   telemetryParseSettings,
 } from '@self-healing/telemetry-parse';
 import {
-  HOUR_SCALE_DETECTOR_OPTIONS,
   anomalyDetectDefinition,
   anomalyDetectSettings,
   loadAnomalyDetectConfig,
@@ -65,7 +64,7 @@ async function main(): Promise<void> {
     TOPIC_PREFIX: process.env.TOPIC_PREFIX ?? (ownNamespace ? `${namespace}.` : ''),
     LOG_ROOT: resolve('.logs'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
-    PERFORMANCE_DETECTOR: JSON.stringify(HOUR_SCALE_DETECTOR_OPTIONS),
+    PERFORMANCE_DETECTOR: 'hour-scale',
   };
 
   if (ownNamespace) {

@@ -29,7 +29,7 @@ describe('service catalogue', () => {
     const checkout = catalogue.services.checkout!;
     expect(checkout.commands.start).toEqual(['node', 'dist/src/main.js']);
     expect(checkout.logFormat).toEqual({ preset: 'pino' });
-    expect(checkout.detection.preset).toBe('short-window');
+    expect(checkout.detection.preset).toBe('hour-scale');
     expect(checkout.healing.canary.steps).toEqual([10, 50, 100]);
   });
 

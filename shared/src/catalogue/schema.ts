@@ -69,7 +69,7 @@ const LogFormat = z.union([
 
 const Detection = z
   .object({
-    /** A detector preset, e.g. `default` or `short-window` (the demo's). */
+    /** A detector preset: `default` (weeks of history) or `hour-scale` (hours; the demo's). */
     preset: z.string().min(1),
   })
   .strict();

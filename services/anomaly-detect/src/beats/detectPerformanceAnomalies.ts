@@ -1,5 +1,5 @@
-import { PerformanceMonitor } from '../performance/index.js';
 import type { DetectBeat } from '../service/deps.js';
+import { observePerformance } from '../service/performanceByService.js';
 
 /** Beat 3. Reads the run's whole windows and the latency/throughput baselines; stages findings and new baselines. */
 export const detectPerformanceAnomalies: DetectBeat<'detectPerformanceAnomalies'> = async (
@@ -9,13 +9,14 @@ export const detectPerformanceAnomalies: DetectBeat<'detectPerformanceAnomalies'
   const r = earlier.AnomalyDetectionRequested;
   const mem = await deps.memoryBefore(runId);
   const aggregates = deps.wants(r, 'performance') ? await deps.wholeWindows(runId, r) : [];
-  const monitor = new PerformanceMonitor(
-    { detector: deps.settings.performanceDetector },
+  const { performanceDetector, performanceDetectorByService } = deps.settings;
+  const { findings, state } = observePerformance(
+    aggregates,
     mem.performance ?? undefined,
+    (service) => performanceDetectorByService[service] ?? performanceDetector,
   );
-  const findings = monitor.observe(aggregates);
   const evaluated = new Set(aggregates.map((a) => `${a.service}|${a.templateId}`)).size;
-  await deps.stage(runId, 'performance', { findings, state: monitor.state(), evaluated, skipped: 0 });
+  await deps.stage(runId, 'performance', { findings, state, evaluated, skipped: 0 });
   return {
     event: {
       type: 'PerformanceAnomaliesDetected',

@@ -1,6 +1,25 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '@self-healing/shared';
+import { catalogueVariable, type Catalogue } from '@self-healing/shared/catalogue';
+import { HOUR_SCALE_DETECTOR_OPTIONS, type SeriesDetectorOptions } from '../performance/index.js';
 import type { AnomalyDetectSettings } from './deps.js';
+
+/**
+ * Named time scales of the performance detector, as `PERFORMANCE_DETECTOR` and a catalogue service's
+ * `detection.preset` name them: `default` suits weeks of history, `hour-scale` hours of it (the demo).
+ */
+export const DETECTOR_PRESETS: Readonly<Record<string, Readonly<Partial<SeriesDetectorOptions>>>> = {
+  default: {},
+  'hour-scale': HOUR_SCALE_DETECTOR_OPTIONS,
+};
+
+function detectorPreset(name: string): Partial<SeriesDetectorOptions> | undefined {
+  return Object.hasOwn(DETECTOR_PRESETS, name) ? { ...DETECTOR_PRESETS[name] } : undefined;
+}
+
+const presetNames = () => Object.keys(DETECTOR_PRESETS).join(', ');
+const unknownPreset = (name: string) =>
+  `unknown detector preset ${JSON.stringify(name.slice(0, 40))} (known: ${presetNames()})`;
 
 export const anomalyDetectConfigSchema = baseConfigSchema.extend({
   COVERAGE_REPORT: z
@@ -20,21 +39,35 @@ export const anomalyDetectConfigSchema = baseConfigSchema.extend({
     .describe('JSON file: expected step sequences; default: learned from traffic'),
   PERFORMANCE_DETECTOR: z
     .string()
-    .default('{}')
+    .default('default')
     .transform((text, ctx) => {
+      const preset = detectorPreset(text);
+      if (preset) return preset;
+      if (!text.trimStart().startsWith('{')) {
+        ctx.addIssue({ code: 'custom', message: unknownPreset(text) });
+        return z.NEVER;
+      }
       try {
-        return JSON.parse(text) as Record<string, number | boolean>;
+        return JSON.parse(text) as Partial<SeriesDetectorOptions>;
       } catch {
         ctx.addIssue({
           code: 'custom',
-          message: 'must be a JSON object of performance detector options (e.g. {"minHistoryMs":3600000})',
+          message: `a preset (${presetNames()}) or a JSON object of detector options (e.g. {"minHistoryMs":3600000})`,
         });
         return z.NEVER;
       }
     })
     .describe(
-      'time scales of the performance detector; defaults suit days of history, shorter ones suit a demo',
+      `time scales of the performance detector: ${presetNames()}, or JSON options; defaults suit days of history`,
     ),
+  CATALOGUE: catalogueVariable.superRefine((catalogue, ctx) => {
+    for (const [service, entry] of Object.entries(catalogue?.services ?? {}))
+      if (!detectorPreset(entry.detection.preset))
+        ctx.addIssue({
+          code: 'custom',
+          message: `services.${service}.detection.preset: ${unknownPreset(entry.detection.preset)}`,
+        });
+  }),
 });
 
 export type AnomalyDetectConfig = z.infer<typeof anomalyDetectConfigSchema>;
@@ -52,5 +85,18 @@ export function anomalyDetectSettings(c: AnomalyDetectConfig): AnomalyDetectSett
     declaredSequences: c.DECLARED_SEQUENCES ?? null,
     detectorVersion: '1',
     performanceDetector: c.PERFORMANCE_DETECTOR,
+    performanceDetectorByService: detectorsOfServices(c.CATALOGUE),
   };
+}
+
+/** Each catalogue service's detector options, from its `detection.preset` (validated with the configuration). */
+export function detectorsOfServices(
+  catalogue: Catalogue | null,
+): Record<string, Partial<SeriesDetectorOptions>> {
+  return Object.fromEntries(
+    Object.entries(catalogue?.services ?? {}).map(([service, entry]) => [
+      service,
+      detectorPreset(entry.detection.preset) ?? {},
+    ]),
+  );
 }

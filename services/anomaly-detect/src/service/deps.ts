@@ -18,7 +18,7 @@ import {
   type TopicNames,
 } from '@self-healing/shared';
 import { TelemetryReadModel } from '@self-healing/telemetry-parse';
-import type { PerformanceMonitorState } from '../performance/index.js';
+import type { PerformanceMonitorState, SeriesDetectorOptions } from '../performance/index.js';
 import type { BehavioralSnapshot, LearnedModelSnapshot } from '../behavioral/index.js';
 import type { ErrorBurstSnapshot, ErrorPatternSnapshot } from '../errors/index.js';
 import { emptyIncidentReducerState, type IncidentReducerState } from '../incidents/index.js';
@@ -33,7 +33,9 @@ export interface AnomalyDetectSettings {
   declaredSequences: string | null;
   detectorVersion: string;
   /** Options of each series' detector (time scales, thresholds); see SeriesDetectorOptions. */
-  performanceDetector: Record<string, number | boolean>;
+  performanceDetector: Partial<SeriesDetectorOptions>;
+  /** Per service, the options its catalogue `detection.preset` names; other services get `performanceDetector`. */
+  performanceDetectorByService: Record<string, Partial<SeriesDetectorOptions>>;
 }
 
 /** Everything the detectors remember between runs; committed by the store beat, as before/after the run. */
