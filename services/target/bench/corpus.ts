@@ -40,11 +40,19 @@ import {
 import { loadCatalogue } from '@self-healing/shared/catalogue';
 import { ParseLedgerStore, planParse, requestThroughLedger, sendParseCommands } from '@self-healing/cli';
 import { loadCorpus, materializeCorpus } from '@self-healing/sample-service';
-import { Deployer, LogShipper, driveTraffic, exampleCatalogue } from '@self-healing/target';
+import {
+  Deployer,
+  LogShipper,
+  driveTraffic,
+  exampleCatalogue,
+  type RequestResult,
+} from '@self-healing/target';
 import {
   judgeFault,
   missReason,
+  tallyRoutes,
   totalsOf,
+  type RouteTally,
   type FaultVerdict,
   type FindingKind,
   type ObservedFinding,
@@ -58,6 +66,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
  * A platform stage as its own process (its `main.ts`, as deployed), so its work never stalls the bench's clock,
  * traffic or deploys; its stderr goes to a file of the run.
  */
+/** Stage processes alive, so an interrupted bench stops them too. */
+const stages = new Set<ChildProcess>();
+
 function startStage(
   stage: 'telemetry-parse' | 'anomaly-detect',
   env: Record<string, string>,
@@ -68,6 +79,8 @@ function startStage(
     ['--conditions=development', '--import', 'tsx', join(root, 'services', stage, 'src', 'main.ts')],
     { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  stages.add(child);
+  child.once('exit', () => stages.delete(child));
   const out = createWriteStream(logFile);
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
@@ -197,8 +210,9 @@ function freePort(): Promise<number> {
 /** Traffic that runs until stopped, in short driveTraffic slices (each slice seeded from the run's seed). */
 function continuousTraffic(url: string, seed: number, rate: number) {
   let running = true;
-  let requests = 0;
-  let unexpected = 0;
+  type Phase = 'warmup' | 'deploy' | 'observe';
+  let phase: Phase = 'warmup';
+  const results: Record<Phase, RequestResult[]> = { warmup: [], deploy: [], observe: [] };
   const loop = (async () => {
     for (let slice = 0; running; slice++) {
       const r = await driveTraffic({
@@ -208,15 +222,14 @@ function continuousTraffic(url: string, seed: number, rate: number) {
         scenarios: rate * 10,
         maxDurationMs: 10_000,
         maxConcurrent: 32,
+        onRequest: (req) => results[phase].push(req),
       }).catch(() => null);
-      if (r) {
-        requests += r.requests;
-        unexpected += r.unexpected;
-      } else await sleep(500);
+      if (!r) await sleep(500);
     }
   })();
   return {
-    stats: () => ({ requests, unexpected }),
+    phase: (p: Phase) => (phase = p),
+    results,
     stop: async () => {
       running = false;
       await loop;
@@ -264,7 +277,13 @@ async function benchFault(
     work: string;
     healthy: string;
   },
-): Promise<FaultVerdict & { traffic: { requests: number; unexpected: number }; deploySeconds: number }> {
+): Promise<
+  FaultVerdict & {
+    traffic: { requests: number; unexpected: number };
+    faultRoutes: { warmup: RouteTally; observe: RouteTally };
+    deploySeconds: number;
+  }
+> {
   const e = ctx.endpoints;
   const tag = `${new Date().toISOString().slice(11, 19).replace(/:/g, '')}-${randomUUID().slice(0, 4)}`;
   const prefix = `corpusbench-${tag}.`;
@@ -374,6 +393,7 @@ async function benchFault(
     log(o, `${truth.id}: warm-up on the healthy release, ${o.warmupS} s (namespace ${prefix})`);
     await keepWatching(o.warmupS * 1000);
     log(o, `${truth.id}: deploying fault/${truth.id} with ${o.share} % of the traffic`);
+    traffic.phase('deploy');
     const deployStart = Date.now();
     // While the release builds, the healthy release keeps serving and parse runs go on.
     const deploying = ctx.deployer.deploy(`fault/${truth.id}`, { canaryPercent: o.share });
@@ -390,12 +410,19 @@ async function benchFault(
       o,
       `${truth.id}: faulty release takes traffic (deploy took ${deploySeconds} s); observing ${o.observeS} s`,
     );
+    traffic.phase('observe');
     await keepWatching(o.observeS * 1000);
     await pollFindings();
     log(o, `${truth.id}: observation over`);
-    const stats = traffic.stats();
+    const all = [...traffic.results.warmup, ...traffic.results.deploy, ...traffic.results.observe];
+    const stats = { requests: all.length, unexpected: all.filter((r) => !r.expected).length };
+    // The truth is read only now, after the run: which routes the fault is on, to say whether traffic reached it.
+    const faultRoutes = {
+      warmup: tallyRoutes(traffic.results.warmup, truth.routes),
+      observe: tallyRoutes(traffic.results.observe, truth.routes),
+    };
     const verdict = judgeFault(truth, [...seen.values()], deployedAt, o.windowMs);
-    return { ...verdict, traffic: stats, deploySeconds };
+    return { ...verdict, traffic: stats, faultRoutes, deploySeconds };
   } finally {
     log(o, `${truth.id}: cleaning up`);
     await bounded(o, 'stopping the traffic', 30_000, async () => traffic?.stop());
@@ -442,6 +469,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {
       log(o, `${signal}: stopping the target`);
+      for (const child of stages) child.kill('SIGTERM');
       void deployer
         .down()
         .catch(() => undefined)
@@ -504,11 +532,17 @@ async function main(): Promise<void> {
       deploySeconds: v.deploySeconds,
       warmupFindings: v.warmupFindings,
       traffic: v.traffic,
+      faultRoutes: v.faultRoutes,
     })),
     totals: totalsOf(verdicts),
     misses: verdicts
       .filter((v) => !v.seen)
-      .map((v) => ({ fault: v.fault, reason: missReason(v), seenInstead: v.seenInstead.slice(0, 10) })),
+      .map((v) => ({
+        fault: v.fault,
+        reason: missReason(v),
+        trafficOnFaultRoutes: `${v.faultRoutes.observe.requests} requests after the deploy, ${v.faultRoutes.observe.unexpected} unexpected answers (warm-up: ${v.faultRoutes.warmup.requests}, ${v.faultRoutes.warmup.unexpected}); p95 ${v.faultRoutes.warmup.p95Ms} -> ${v.faultRoutes.observe.p95Ms} ms`,
+        seenInstead: v.seenInstead.slice(0, 10),
+      })),
     errors,
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };

@@ -120,3 +120,49 @@ export function missReason(v: FaultVerdict): string {
     return `a coverage symptom (tests deleted) is not in the runtime telemetry; it needs a coverage report of the release (COVERAGE_REPORT). ${instead}`;
   return `no ${v.expectedDetector} finding within the observation window; ${instead}`;
 }
+
+/** HTTP answers on the fault's routes in one phase of the run: did the traffic reach and trigger the fault? */
+export interface RouteTally {
+  requests: number;
+  /** Answers the scenario did not expect (a 500 where a 400 was due, a timeout, ...). */
+  unexpected: number;
+  byStatus: Record<string, number>;
+  p95Ms: number;
+}
+
+/** `POST /cart/:id/items` matches `POST /cart/{cart}/items` as the traffic driver reports it. */
+export function routeMatcher(routes: readonly string[]): (method: string, path: string) => boolean {
+  const patterns = routes.map((r) => {
+    const [method, path = ''] = r.split(' ');
+    const body = path
+      .split('/')
+      .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    return { method, re: new RegExp(`^${body}(?:\\?.*)?$`) };
+  });
+  return (method, path) => patterns.some((p) => p.method === method && p.re.test(path));
+}
+
+export function tallyRoutes(
+  results: ReadonlyArray<{
+    method: string;
+    route: string;
+    status: number;
+    expected: boolean;
+    latencyMs: number;
+  }>,
+  routes: readonly string[],
+): RouteTally {
+  const matches = routeMatcher(routes);
+  const mine = results.filter((r) => matches(r.method, r.route));
+  const byStatus: Record<string, number> = {};
+  for (const r of mine) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  const lat = mine.map((r) => r.latencyMs).sort((a, b) => a - b);
+  const p95 = lat.length ? lat[Math.min(lat.length - 1, Math.ceil(0.95 * lat.length) - 1)]! : 0;
+  return {
+    requests: mine.length,
+    unexpected: mine.filter((r) => !r.expected).length,
+    byStatus,
+    p95Ms: Math.round(p95),
+  };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeFault, missReason, totalsOf, type ObservedFinding } from './judge.js';
+import { judgeFault, missReason, tallyRoutes, totalsOf, type ObservedFinding } from './judge.js';
 
 const deployedAt = 1_000_000;
 const finding = (over: Partial<ObservedFinding>): ObservedFinding => ({
@@ -74,5 +74,27 @@ describe('totalsOf', () => {
       ratio: 0.667,
     });
     expect(totalsOf([])).toEqual({ faults: 0, seen: 0, ratio: 0 });
+  });
+});
+
+describe('tallyRoutes', () => {
+  it("counts the answers on the fault's routes, path parameters matching the driver's placeholders", () => {
+    const r = (method: string, route: string, status: number, expected = true, latencyMs = 10) => ({
+      method,
+      route,
+      status,
+      expected,
+      latencyMs,
+    });
+    const t = tallyRoutes(
+      [
+        r('POST', '/cart/{cart}/items', 201),
+        r('POST', '/cart/{cart}/items', 500, false, 90),
+        r('POST', '/carts', 201),
+        r('GET', '/cart/{cart}/items', 200),
+      ],
+      ['POST /cart/:id/items'],
+    );
+    expect(t).toEqual({ requests: 2, unexpected: 1, byStatus: { 201: 1, 500: 1 }, p95Ms: 90 });
   });
 });
