@@ -60,14 +60,16 @@ export const anomalyDetectConfigSchema = baseConfigSchema.extend({
     .describe(
       `time scales of the performance detector: ${presetNames()}, or JSON options; defaults suit days of history`,
     ),
-  CATALOGUE: catalogueVariable.superRefine((catalogue, ctx) => {
-    for (const [service, entry] of Object.entries(catalogue?.services ?? {}))
-      if (!detectorPreset(entry.detection.preset))
-        ctx.addIssue({
-          code: 'custom',
-          message: `services.${service}.detection.preset: ${unknownPreset(entry.detection.preset)}`,
-        });
-  }),
+  CATALOGUE: catalogueVariable
+    .superRefine((catalogue, ctx) => {
+      for (const [service, entry] of Object.entries(catalogue?.services ?? {}))
+        if (!detectorPreset(entry.detection.preset))
+          ctx.addIssue({
+            code: 'custom',
+            message: `services.${service}.detection.preset: ${unknownPreset(entry.detection.preset)}`,
+          });
+    })
+    .describe("service catalogue file; a service's detection.preset sets its series' time scales"),
 });
 
 export type AnomalyDetectConfig = z.infer<typeof anomalyDetectConfigSchema>;

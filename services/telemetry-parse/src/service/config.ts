@@ -33,17 +33,19 @@ export const telemetryParseConfigSchema = baseConfigSchema.extend({
     .describe(
       'worker threads decoding records while a run is mined; default: one per core beyond the first, at most 4',
     ),
-  CATALOGUE: catalogueVariable.superRefine((catalogue, ctx) => {
-    // A declared format that does not compile is refused here, once, rather than on every line it would read.
-    for (const [service, entry] of Object.entries(catalogue?.services ?? {})) {
-      try {
-        new SourceHeaderReader({ format: entry.logFormat });
-      } catch (error) {
-        if (!(error instanceof FormatError)) throw error;
-        ctx.addIssue({ code: 'custom', message: `services.${service}.logFormat: ${error.message}` });
+  CATALOGUE: catalogueVariable
+    .superRefine((catalogue, ctx) => {
+      // A declared format that does not compile is refused here, once, rather than on every line it would read.
+      for (const [service, entry] of Object.entries(catalogue?.services ?? {})) {
+        try {
+          new SourceHeaderReader({ format: entry.logFormat });
+        } catch (error) {
+          if (!(error instanceof FormatError)) throw error;
+          ctx.addIssue({ code: 'custom', message: `services.${service}.logFormat: ${error.message}` });
+        }
       }
-    }
-  }),
+    })
+    .describe("service catalogue file; a service's logFormat reads its text lines (default: inferred)"),
 });
 
 export type TelemetryParseConfig = z.infer<typeof telemetryParseConfigSchema>;
