@@ -527,6 +527,7 @@ async function main(): Promise<void> {
       seen: v.seen,
       detector: v.detector,
       subject: v.subject,
+      explanation: v.explanation,
       secondsAfterDeploy: v.secondsAfterDeploy,
       incidentId: v.incidentId,
       deploySeconds: v.deploySeconds,

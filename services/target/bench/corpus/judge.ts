@@ -54,7 +54,7 @@ export interface FaultVerdict {
   incidentId: string | null;
   explanation: string | null;
   /** Findings of other families after the deploy (for a miss: what was seen instead). */
-  seenInstead: Array<{ detector: string; subject: string; secondsAfterDeploy: number }>;
+  seenInstead: Array<{ detector: string; subject: string; secondsAfterDeploy: number; explanation: string }>;
   /** Findings on the healthy release during the warm-up: false alarms of this run. */
   warmupFindings: number;
 }
@@ -91,7 +91,12 @@ export function judgeFault(
     explanation: match?.explanation ?? null,
     seenInstead: after
       .filter((f) => f.kind !== expectedDetector)
-      .map((f) => ({ detector: `${f.kind}/${f.rule}`, subject: f.subject, secondsAfterDeploy: seconds(f) })),
+      .map((f) => ({
+        detector: `${f.kind}/${f.rule}`,
+        subject: f.subject,
+        secondsAfterDeploy: seconds(f),
+        explanation: f.explanation.slice(0, 200),
+      })),
     warmupFindings: findings.length - after.length,
   };
 }

@@ -47,7 +47,12 @@ describe('judgeFault', () => {
     expect(v.seen).toBe(false);
     expect(v.warmupFindings).toBe(1);
     expect(v.seenInstead).toEqual([
-      { detector: 'performance/level-shift', subject: 'latency p95', secondsAfterDeploy: 25 },
+      {
+        detector: 'performance/level-shift',
+        subject: 'latency p95',
+        secondsAfterDeploy: 25,
+        explanation: 'a new error template',
+      },
     ]);
     expect(missReason(v)).toContain('performance/level-shift on latency p95');
   });
