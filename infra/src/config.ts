@@ -267,6 +267,9 @@ export function registryCommand(layout: LocalLayout, ports: Ports, heaps: Heaps)
       `-Dquarkus.http.port=${ports.registry}`,
       // Same default as Confluent's registry, so the local and the Docker paths behave alike.
       '-Dapicurio.rules.global.compatibility=BACKWARD',
+      // Apicurio's Confluent API lists at most 1000 subjects by default and ignores paging, where Confluent's lists
+      // them all: one test run registers more than that, and the demo's namespace pruning must see every subject.
+      '-Dapicurio.ccompat.max-subjects=1000000',
       // Storage stays the default in-memory H2: schemas live as long as the process, like the Kafka data we wipe.
       '-Dquarkus.http.access-log.enabled=false',
       '-jar',
