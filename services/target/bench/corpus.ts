@@ -268,7 +268,7 @@ async function deleteNamespace(kafka: Kafka, mongoUri: string, ns: Namespace): P
 
 async function benchFault(
   o: BenchOptions,
-  truth: { id: string; kind: string; symptom: Symptom; routes: string[] },
+  truth: { id: string; kind: string; symptom: Symptom; routes: string[]; logTemplates: string[] },
   ctx: {
     deployer: Deployer;
     kafka: Kafka;
@@ -447,7 +447,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { endpoints } = await resolveEndpoints({ log: (l: string) => log(o, l) });
   const work = mkdtempSync(join(tmpdir(), 'corpus-bench-'));
-  const kafka = createKafka('corpus-bench', endpoints.kafkaBrokers, createLogger('corpus-bench', 'error'));
+  const kafka = createKafka('corpus-bench', endpoints.kafkaBrokers, createLogger('corpus-bench', 'fatal'));
   log(o, `materializing the corpus (healthy history + ${all.length} fault branches) in ${work}`);
   const repoDir = join(work, 'repo');
   const { healthy } = await materializeCorpus(repoDir, corpus);
@@ -528,6 +528,7 @@ async function main(): Promise<void> {
       detector: v.detector,
       subject: v.subject,
       explanation: v.explanation,
+      onFaultTemplate: v.onFaultTemplate,
       secondsAfterDeploy: v.secondsAfterDeploy,
       incidentId: v.incidentId,
       deploySeconds: v.deploySeconds,

@@ -38,6 +38,25 @@ export interface FaultTruth {
   kind: string;
   symptom: Symptom;
   routes: string[];
+  /** The fault's log templates in Drain notation (`<*>` for a variable): where its symptom should show. */
+  logTemplates?: string[];
+}
+
+/** The quoted template a finding's explanation names, if any (`... "cart <*> added sku=<*>" rose to ...`). */
+export function templateOfExplanation(explanation: string): string | null {
+  return /"([^"]+)"/.exec(explanation)?.[1] ?? null;
+}
+
+/**
+ * Same template up to variables: equal token counts, and every pair of tokens equal unless either holds a `<*>`
+ * (the platform's miner and the corpus's author may cut variables differently, e.g. `SKU-<*>` against `<*>`).
+ */
+export function sameTemplate(a: string, b: string): boolean {
+  const ta = a.trim().split(/\s+/);
+  const tb = b.trim().split(/\s+/);
+  return (
+    ta.length === tb.length && ta.every((t, i) => t === tb[i] || t.includes('<*>') || tb[i]!.includes('<*>'))
+  );
 }
 
 export interface FaultVerdict {
@@ -53,6 +72,12 @@ export interface FaultVerdict {
   secondsAfterDeploy: number | null;
   incidentId: string | null;
   explanation: string | null;
+  /**
+   * The matching finding names one of the fault's own log templates (truth.logTemplates): strong evidence it is
+   * the fault and not a side effect of the deploy itself (restarted processes, reset state). null: no template
+   * in the finding's explanation or none in the truth.
+   */
+  onFaultTemplate: boolean | null;
   /** Findings of other families after the deploy (for a miss: what was seen instead). */
   seenInstead: Array<{ detector: string; subject: string; secondsAfterDeploy: number; explanation: string }>;
   /** Findings on the healthy release during the warm-up: false alarms of this run. */
@@ -89,6 +114,7 @@ export function judgeFault(
     secondsAfterDeploy: match ? seconds(match) : null,
     incidentId: match?.incidentId ?? null,
     explanation: match?.explanation ?? null,
+    onFaultTemplate: onFaultTemplate(truth, match),
     seenInstead: after
       .filter((f) => f.kind !== expectedDetector)
       .map((f) => ({
@@ -99,6 +125,12 @@ export function judgeFault(
       })),
     warmupFindings: findings.length - after.length,
   };
+}
+
+function onFaultTemplate(truth: FaultTruth, f: ObservedFinding | null): boolean | null {
+  const template = f ? templateOfExplanation(f.explanation) : null;
+  if (!template || !truth.logTemplates?.length) return null;
+  return truth.logTemplates.some((t) => sameTemplate(t, template));
 }
 
 export interface BenchTotals {

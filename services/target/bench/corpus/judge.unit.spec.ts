@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { judgeFault, missReason, tallyRoutes, totalsOf, type ObservedFinding } from './judge.js';
+import {
+  judgeFault,
+  missReason,
+  sameTemplate,
+  tallyRoutes,
+  templateOfExplanation,
+  totalsOf,
+  type ObservedFinding,
+} from './judge.js';
 
 const deployedAt = 1_000_000;
 const finding = (over: Partial<ObservedFinding>): ObservedFinding => ({
@@ -101,5 +109,31 @@ describe('tallyRoutes', () => {
       ['POST /cart/:id/items'],
     );
     expect(t).toEqual({ requests: 2, unexpected: 1, byStatus: { 201: 1, 500: 1 }, p95Ms: 90 });
+  });
+});
+
+describe('onFaultTemplate', () => {
+  it("tells whether the matching finding names one of the fault's log templates, variables aside", () => {
+    const explanation =
+      'latency p95 of checkout "user <*> authenticated via token took <*> ms" rose to 80 ms against 4 ms';
+    expect(templateOfExplanation(explanation)).toBe('user <*> authenticated via token took <*> ms');
+    expect(
+      sameTemplate('cart <*> added sku=<*> quantity=<*>', 'cart <*> added sku=SKU-<*> quantity=<*>'),
+    ).toBe(true);
+    expect(sameTemplate('cart <*> added', 'cart <*> removed')).toBe(false);
+    const latency = {
+      ...truth,
+      symptom: 'latency' as const,
+      logTemplates: ['user <*> authenticated via token took <*> ms'],
+    };
+    const on = judgeFault(latency, [finding({ kind: 'performance', explanation })], deployedAt, 5000);
+    expect(on.onFaultTemplate).toBe(true);
+    const off = judgeFault(
+      latency,
+      [finding({ kind: 'performance', explanation: 'throughput of checkout "GET <*> completed" rose' })],
+      deployedAt,
+      5000,
+    );
+    expect(off.onFaultTemplate).toBe(false);
   });
 });
