@@ -16,7 +16,7 @@ import {
   telemetryParseSettings,
 } from '@self-healing/telemetry-parse';
 import { HOUR_SCALE_DETECTOR_OPTIONS } from '@self-healing/anomaly-detect';
-import { requestParse, ship } from '@self-healing/cli';
+import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { defaultFaultPlan, generateTraffic, type FaultKind } from '@self-healing/sample-service';
 import { serviceEnv as baseServiceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';

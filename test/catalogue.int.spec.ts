@@ -17,7 +17,7 @@ import {
   type AggregateDoc,
 } from '@self-healing/telemetry-parse';
 import { loadAnomalyDetectConfig } from '@self-healing/anomaly-detect';
-import { requestParse, ship } from '@self-healing/cli';
+import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
 

@@ -32,10 +32,10 @@ import {
   requestThroughLedger,
   reserve,
   runIdFor,
-  sendParseCommands,
   subtractRanges,
   PARSE_LEDGER_COLLECTION,
 } from '@self-healing/cli';
+import { sendParseCommands } from '@self-healing/telemetry-parse';
 import type { OffsetRange } from '@self-healing/shared';
 import { beatsOf } from '@self-healing/schemas';
 import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';

@@ -7,7 +7,7 @@ import {
   telemetryParseDefinition,
   telemetryParseSettings,
 } from '@self-healing/telemetry-parse';
-import { sendParseCommands } from '@self-healing/cli';
+import { sendParseCommands } from '@self-healing/telemetry-parse';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
 

@@ -18,7 +18,7 @@ import {
   telemetryParseSettings,
   type AggregateDoc,
 } from '@self-healing/telemetry-parse';
-import { requestParse, ship } from '@self-healing/cli';
+import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
 

@@ -37,7 +37,7 @@ import {
   anomalyDetectSettings,
   loadAnomalyDetectConfig,
 } from '@self-healing/anomaly-detect';
-import { requestParse, ship } from '@self-healing/cli';
+import { requestParse, ship } from '@self-healing/telemetry-parse';
 
 const RUN_ID = 'stage-outputs';
 

@@ -36,7 +36,7 @@ import {
   type IncidentDoc,
 } from '@self-healing/projector';
 import { connectMongo } from '@self-healing/shared';
-import { requestParse, ship } from './commands/ship.js';
+import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { newDemoNamespace, pruneDemoNamespaces } from './commands/demoNamespaces.js';
 import { exitWhenFlushed } from './output.js';
 

@@ -1,21 +1,8 @@
 export { buildProgram, main } from './program.js';
 export { planParse } from './commands/parse.js';
-export {
-  ParseLedgerStore,
-  requestThroughLedger,
-  sendParseCommands,
-  PARSE_LEDGER_COLLECTION,
-} from './commands/parseRequests.js';
+export { ParseLedgerStore, requestThroughLedger, PARSE_LEDGER_COLLECTION } from './commands/parseRequests.js';
 export * from './ranges/offsetRanges.js';
 export * from './ranges/parseLedger.js';
-export {
-  ship,
-  requestParse,
-  filesUnder,
-  LineBatcher,
-  type ShipOptions,
-  type ShipResult,
-} from './commands/ship.js';
 export {
   groupDemoNamespaces,
   listDemoNamespaces,

@@ -38,7 +38,8 @@ import {
   platformTopics,
 } from '@self-healing/shared';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
-import { ParseLedgerStore, planParse, requestThroughLedger, sendParseCommands } from '@self-healing/cli';
+import { ParseLedgerStore, planParse, requestThroughLedger } from '@self-healing/cli';
+import { sendParseCommands } from '@self-healing/telemetry-parse';
 import { loadCorpus, materializeCorpus } from '@self-healing/sample-service';
 import {
   Deployer,

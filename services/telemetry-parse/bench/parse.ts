@@ -50,7 +50,7 @@ import {
   telemetryParseDefinition,
   telemetryParseSettings,
 } from '@self-healing/telemetry-parse';
-import { requestParse, ship } from '@self-healing/cli';
+import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { measureMinerSpeed, type MinerSpeedResult } from './miner-speed.js';
 import { median } from './lib/metrics.js';
 import {

@@ -10,6 +10,7 @@ export {
 } from './header/index.js';
 export * from './mining/index.js';
 export * from './aggregate/index.js';
+export * from './ingest/index.js';
 export * from './normalize/index.js';
 export * from './service/steps.js';
 export * from './service/sources.js';

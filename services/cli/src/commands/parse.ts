@@ -10,7 +10,8 @@ import {
   type PendingRequest,
   type RequestTemplate,
 } from '../ranges/parseLedger.js';
-import { ParseLedgerStore, requestThroughLedger, sendParseCommands } from './parseRequests.js';
+import { sendParseCommands } from '@self-healing/telemetry-parse';
+import { ParseLedgerStore, requestThroughLedger } from './parseRequests.js';
 
 /**
  * The requests `healctl parse` makes from a ledger and the partitions' ends: every retained offset not claimed by

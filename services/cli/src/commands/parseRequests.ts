@@ -1,6 +1,5 @@
-import type { Kafka } from 'kafkajs';
 import type { Collection, Db } from 'mongodb';
-import { buildCommand, isDuplicateKey, type RegistryCodec } from '@self-healing/shared';
+import { isDuplicateKey } from '@self-healing/shared';
 import {
   abandoned,
   EMPTY_LEDGER,
@@ -99,51 +98,6 @@ export class ParseLedgerStore {
       if (isDuplicateKey(error)) return false;
       throw error;
     }
-  }
-}
-
-/**
- * Sends parse commands for `requests` over `topic`, in one produce call. A command's envelope id is derived from
- * its run id (the run is the command's incident, seq 1), and the telemetry stage skips a trigger for a run it
- * already has: sending a request again under the same run id parses nothing twice.
- */
-export async function sendParseCommands(
-  kafka: Kafka,
-  codec: RegistryCodec,
-  commandsTopic: string,
-  topic: string,
-  requests: ReadonlyArray<Omit<PendingRequest, 'reservedAt'>>,
-): Promise<void> {
-  if (requests.length === 0) return;
-  const messages = await Promise.all(
-    requests.map(async (r) => ({
-      key: r.runId,
-      value: await codec.encode(
-        buildCommand(
-          'ParseTelemetryCommand',
-          {
-            runId: r.runId,
-            source: { kind: 'kafka', topic, partitions: r.ranges, paths: [] },
-            services: r.services,
-            timeRange: null,
-            windowMs: r.windowMs,
-            formats: [],
-            requestedBy: 'service:healctl',
-            comment: r.comment,
-          },
-          r.runId,
-          'healctl',
-        ),
-      ),
-      headers: { 'event-type': 'ParseTelemetryCommand' },
-    })),
-  );
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  try {
-    await producer.send({ topic: commandsTopic, acks: -1, messages });
-  } finally {
-    await producer.disconnect();
   }
 }
 

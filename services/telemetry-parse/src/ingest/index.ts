@@ -1,0 +1,2 @@
+export * from './ship.js';
+export * from './requests.js';
