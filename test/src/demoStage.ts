@@ -8,7 +8,6 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Db } from 'mongodb';
-import { avscFiles } from '@self-healing/schemas';
 import { createSequenceMachine } from '@self-healing/machines';
 import {
   buildCommand,
@@ -22,6 +21,7 @@ import {
   type StageDefinition,
   type StageEvent,
 } from '@self-healing/shared';
+import { testContract } from './testContract.js';
 
 export interface DemoTopics {
   stage: string;
@@ -42,38 +42,18 @@ export const demoSpec = {
   ],
 } as const;
 
-const eventMeta = avscFiles().get('selfhealing.EventMeta.avsc');
-
-function contract(type: string, topic: string, payloadFields: object[]): EventContract {
-  const fullName = `selfhealing.test.${type}`;
-  return {
-    type,
-    topic,
-    subject: `${topic}-${fullName}`,
-    schema: {
-      type: 'record',
-      name: type,
-      namespace: 'selfhealing.test',
-      fields: [
-        { name: 'meta', type: eventMeta },
-        { name: 'payload', type: { type: 'record', name: `${type}Payload`, fields: payloadFields } },
-      ],
-    },
-  };
-}
-
 export function demoContracts(t: DemoTopics): EventContract[] {
   const n = [{ name: 'n', type: 'int' }];
   return [
-    contract('DemoStartCommand', t.commands, [
+    testContract('DemoStartCommand', t.commands, [
       { name: 'n', type: 'int' },
       { name: 'poison', type: 'boolean', default: false },
     ]),
-    contract('DemoAccepted', t.stage, n),
-    contract('DemoWorked', t.stage, [...n, { name: 'effect', type: 'string' }]),
-    contract('DemoFinished', t.stage, n),
-    contract('DemoRejected', t.stage, [{ name: 'reason', type: 'string' }]),
-    contract('DemoFailed', t.stage, [
+    testContract('DemoAccepted', t.stage, n),
+    testContract('DemoWorked', t.stage, [...n, { name: 'effect', type: 'string' }]),
+    testContract('DemoFinished', t.stage, n),
+    testContract('DemoRejected', t.stage, [{ name: 'reason', type: 'string' }]),
+    testContract('DemoFailed', t.stage, [
       { name: 'beat', type: 'int' },
       { name: 'handler', type: 'string' },
       {

@@ -6,7 +6,7 @@
  * Run as a process (`tsx --conditions=development test/src/waitStage.ts`) it serves until SIGTERM or SIGKILL.
  */
 import type { Db } from 'mongodb';
-import { avscFiles, eventTypeInfo } from '@self-healing/schemas';
+import { eventTypeInfo } from '@self-healing/schemas';
 import { createSequenceMachine } from '@self-healing/machines';
 import {
   RegistryCodec,
@@ -20,6 +20,7 @@ import {
   type StageDefinition,
   type StageEvent,
 } from '@self-healing/shared';
+import { testContract } from './testContract.js';
 
 export interface GateTopics {
   stage: string;
@@ -47,31 +48,11 @@ export const gateMachine = createSequenceMachine(gateSpec, {
   waiting: 'GateWaiting',
 });
 
-const eventMeta = avscFiles().get('selfhealing.EventMeta.avsc');
-
-function contract(type: string, topic: string, payloadFields: object[]): EventContract {
-  const fullName = `selfhealing.test.${type}`;
-  return {
-    type,
-    topic,
-    subject: `${topic}-${fullName}`,
-    schema: {
-      type: 'record',
-      name: type,
-      namespace: 'selfhealing.test',
-      fields: [
-        { name: 'meta', type: eventMeta },
-        { name: 'payload', type: { type: 'record', name: `${type}Payload`, fields: payloadFields } },
-      ],
-    },
-  };
-}
-
 export function gateContracts(t: GateTopics): EventContract[] {
   const wakeUp = eventTypeInfo('WakeUpCommand')!;
   return [
-    contract('GateStartCommand', t.commands, [{ name: 'dueInMs', type: 'long' }]),
-    contract('GateApproveCommand', t.commands, [{ name: 'approver', type: 'string' }]),
+    testContract('GateStartCommand', t.commands, [{ name: 'dueInMs', type: 'long' }]),
+    testContract('GateApproveCommand', t.commands, [{ name: 'approver', type: 'string' }]),
     // The runtime's own wake-up, with the platform's schema, on this test's commands topic.
     {
       type: wakeUp.type,
@@ -79,21 +60,21 @@ export function gateContracts(t: GateTopics): EventContract[] {
       subject: `${t.commands}-${wakeUp.fullName}`,
       schema: wakeUp.schema,
     },
-    contract('GateOpened', t.stage, [{ name: 'until', type: 'long' }]),
-    contract('GateWaiting', t.stage, [
+    testContract('GateOpened', t.stage, [{ name: 'until', type: 'long' }]),
+    testContract('GateWaiting', t.stage, [
       { name: 'beat', type: 'int' },
       { name: 'handler', type: 'string' },
       { name: 'for', type: { type: 'array', items: 'string' } },
       { name: 'until', type: 'long' },
       { name: 'reason', type: 'string' },
     ]),
-    contract('GatePassed', t.stage, [
+    testContract('GatePassed', t.stage, [
       { name: 'by', type: 'string' },
       { name: 'approver', type: ['null', 'string'], default: null },
     ]),
-    contract('GateClosed', t.stage, [{ name: 'by', type: 'string' }]),
-    contract('GateRejected', t.stage, [{ name: 'reason', type: 'string' }]),
-    contract('GateFailed', t.stage, [
+    testContract('GateClosed', t.stage, [{ name: 'by', type: 'string' }]),
+    testContract('GateRejected', t.stage, [{ name: 'reason', type: 'string' }]),
+    testContract('GateFailed', t.stage, [
       { name: 'beat', type: 'int' },
       { name: 'handler', type: 'string' },
       {
