@@ -243,7 +243,15 @@ describe('forge (Gitea): pull requests behind branch protection', () => {
       expect.objectContaining({ state: 'approved', user: reviewerLogin }),
     ]);
 
-    const merged = await forge.mergePullRequest(repo, opened.pr.number, { sha: head });
+    // Gitea counts the new approval asynchronously: on a busy machine a merge right after it may still be refused
+    // (405), so the merge is retried until it goes through, within a bound.
+    const merged = await waitFor(
+      async () => {
+        const outcome = await forge.mergePullRequest(repo, opened.pr.number, { sha: head });
+        return outcome.kind === 'merged' ? outcome : undefined;
+      },
+      { timeoutMs: 60_000, message: 'the merge once checks and approval hold' },
+    );
     expect(merged).toMatchObject({ kind: 'merged', alreadyMerged: false });
     const after = await forge.getPullRequest(repo, opened.pr.number);
     expect(after.state).toBe('merged');
