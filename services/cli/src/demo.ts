@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   say('self-healing demo\n');
   say('1/5  infrastructure: Kafka, Schema Registry, MongoDB-compatible store');
-  const infra = await resolveEndpoints({ log: (l: string) => say(`     ${l}`) });
+  // The demo does not use the forge yet (the healing stages are not built), so a fresh machine need not spend
+  // 5-25 minutes building Gitea for it; a forge that is already running is left as it is.
+  const infra = await resolveEndpoints({ gitea: false, log: (l: string) => say(`     ${l}`) });
   const e = infra.endpoints;
   // The log set is seeded and has fixed timestamps: where it was parsed before, its events are late and its windows
   // already judged, so a second run would show nothing. Each run gets its own database and topic prefix, unless
