@@ -21,7 +21,7 @@ import {
   type StageDefinition,
   type StageEvent,
 } from '@self-healing/shared';
-import { testContract } from './testContract.js';
+import { failedPayloadFields, testContract } from './testContract.js';
 
 export interface DemoTopics {
   stage: string;
@@ -53,25 +53,7 @@ export function demoContracts(t: DemoTopics): EventContract[] {
     testContract('DemoWorked', t.stage, [...n, { name: 'effect', type: 'string' }]),
     testContract('DemoFinished', t.stage, n),
     testContract('DemoRejected', t.stage, [{ name: 'reason', type: 'string' }]),
-    testContract('DemoFailed', t.stage, [
-      { name: 'beat', type: 'int' },
-      { name: 'handler', type: 'string' },
-      {
-        name: 'error',
-        type: {
-          type: 'record',
-          name: 'DemoError',
-          fields: [
-            { name: 'category', type: 'string' },
-            { name: 'code', type: 'string' },
-            { name: 'message', type: 'string' },
-            { name: 'stack', type: ['null', 'string'], default: null },
-          ],
-        },
-      },
-      { name: 'attempts', type: 'int' },
-      { name: 'lastEventId', type: ['null', 'string'], default: null },
-    ]),
+    testContract('DemoFailed', t.stage, failedPayloadFields('Demo')),
   ];
 }
 

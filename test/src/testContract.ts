@@ -21,3 +21,26 @@ export function testContract(type: string, topic: string, payloadFields: object[
     },
   };
 }
+
+/** The payload fields of a test stage's Failed event, as the runtime writes it (error record named `<prefix>Error`). */
+export function failedPayloadFields(prefix: string): object[] {
+  return [
+    { name: 'beat', type: 'int' },
+    { name: 'handler', type: 'string' },
+    {
+      name: 'error',
+      type: {
+        type: 'record',
+        name: `${prefix}Error`,
+        fields: [
+          { name: 'category', type: 'string' },
+          { name: 'code', type: 'string' },
+          { name: 'message', type: 'string' },
+          { name: 'stack', type: ['null', 'string'], default: null },
+        ],
+      },
+    },
+    { name: 'attempts', type: 'int' },
+    { name: 'lastEventId', type: ['null', 'string'], default: null },
+  ];
+}

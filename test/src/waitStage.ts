@@ -20,7 +20,7 @@ import {
   type StageDefinition,
   type StageEvent,
 } from '@self-healing/shared';
-import { testContract } from './testContract.js';
+import { failedPayloadFields, testContract } from './testContract.js';
 
 export interface GateTopics {
   stage: string;
@@ -74,25 +74,7 @@ export function gateContracts(t: GateTopics): EventContract[] {
     ]),
     testContract('GateClosed', t.stage, [{ name: 'by', type: 'string' }]),
     testContract('GateRejected', t.stage, [{ name: 'reason', type: 'string' }]),
-    testContract('GateFailed', t.stage, [
-      { name: 'beat', type: 'int' },
-      { name: 'handler', type: 'string' },
-      {
-        name: 'error',
-        type: {
-          type: 'record',
-          name: 'GateError',
-          fields: [
-            { name: 'category', type: 'string' },
-            { name: 'code', type: 'string' },
-            { name: 'message', type: 'string' },
-            { name: 'stack', type: ['null', 'string'], default: null },
-          ],
-        },
-      },
-      { name: 'attempts', type: 'int' },
-      { name: 'lastEventId', type: ['null', 'string'], default: null },
-    ]),
+    testContract('GateFailed', t.stage, failedPayloadFields('Gate')),
   ];
 }
 
