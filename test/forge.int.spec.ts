@@ -289,10 +289,19 @@ describe('forge (Gitea): pull requests behind branch protection', () => {
 
     await forge.createCommitStatus(repo, head, { state: 'success', context: CHECK });
     await reviewer.approvePullRequest(repo, pr.number);
+    // Gitea evaluates a scheduled merge only on a status or review event; one that arrives while the pull request
+    // is still being checked for conflicts is dropped ("not in mergeable state"), so the status is posted again
+    // every 15 s until the merge happens (what a deployer relying on auto-merge must do as well).
+    let nudgedAt = Date.now();
     const merged = await waitFor(
       async () => {
         const now = await forge.getPullRequest(repo, pr.number);
-        return now.state === 'merged' ? now : undefined;
+        if (now.state === 'merged') return now;
+        if (Date.now() - nudgedAt > 15_000) {
+          nudgedAt = Date.now();
+          await forge.createCommitStatus(repo, head, { state: 'success', context: CHECK });
+        }
+        return undefined;
       },
       // Gitea merges from a background queue after the status and the approval: a busy 2-core machine has taken
       // over 30 s, and nothing else shows progress to wait on.
