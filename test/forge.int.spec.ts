@@ -248,9 +248,10 @@ describe('forge (Gitea): pull requests behind branch protection', () => {
     const merged = await waitFor(
       async () => {
         const outcome = await forge.mergePullRequest(repo, opened.pr.number, { sha: head });
-        return outcome.kind === 'merged' ? outcome : undefined;
+        if (outcome.kind !== 'merged') throw new Error(`refused ${outcome.status}: ${outcome.reason}`);
+        return outcome;
       },
-      { timeoutMs: 60_000, message: 'the merge once checks and approval hold' },
+      { timeoutMs: 120_000, message: 'the merge once checks and approval hold' },
     );
     expect(merged).toMatchObject({ kind: 'merged', alreadyMerged: false });
     const after = await forge.getPullRequest(repo, opened.pr.number);
@@ -264,7 +265,7 @@ describe('forge (Gitea): pull requests behind branch protection', () => {
       alreadyMerged: true,
     });
     expect(await forge.findOpenPullRequest(repo, { head: 'fix/gate', base: 'main' })).toBeUndefined();
-  });
+  }, 240_000);
 
   it('given merge-when-checks-succeed, when the status turns green and the approval arrives, then the forge merges by itself', async () => {
     const { repo, tree } = await repoWithMain('auto');

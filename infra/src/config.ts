@@ -337,6 +337,9 @@ export function renderGiteaIni(p: {
         ['DB_TYPE', 'sqlite3'],
         ['PATH', join(data, 'gitea.db')],
         ['SQLITE_JOURNAL_MODE', 'WAL'],
+        // The default 500 ms lock wait fails background jobs (the pull-request conflict check) when the whole test
+        // suite writes at once; a failed check leaves a pull request unmergeable ("try again later") for good.
+        ['SQLITE_TIMEOUT', 10_000],
       ],
     ],
     [
