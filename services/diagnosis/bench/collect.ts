@@ -9,7 +9,14 @@ import { changedLines, type ChangedLine } from '../src/locate/diff.js';
 
 const PRELOAD = fileURLToPath(new URL('./coverage-preload.cjs', import.meta.url));
 
+/**
+ * Bumped when what a collection records changes, so a cached `data.json` of an older collector is collected again
+ * (the installed checkout is kept). 2: a test passes at the fixed ref only if none of its reports failed, over two runs.
+ */
+export const COLLECTOR_VERSION = 2;
+
 export interface BugData {
+  readonly collector?: number;
   readonly id: string;
   readonly tests: TestRun[];
   readonly faultRevealing: string[];
@@ -21,7 +28,7 @@ function git(cwd: string, args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
-interface ReporterOutcome {
+export interface ReporterOutcome {
   readonly fullTitle: string;
   readonly state: 'passed' | 'failed';
 }
@@ -51,6 +58,34 @@ interface CoverageRecord {
   lines: Record<string, number[]>;
 }
 
+/**
+ * The fault-revealing tests: failed in every run at the test ref and passed in every run at the fixed ref. A test
+ * counts as failed in a run when any of its reports failed: mocha reports a test twice when an asynchronous error
+ * (a write after the response ended) arrives after it passed, so "passed once" is not "passed". Several runs per side
+ * leave out flaky tests (acceptance tests with timing) that pass or fail by chance.
+ */
+export function faultRevealingTests(
+  buggyRuns: readonly (readonly ReporterOutcome[])[],
+  fixedRuns: readonly (readonly ReporterOutcome[])[],
+): string[] {
+  const failedIn = (run: readonly ReporterOutcome[]) =>
+    new Set(run.filter((o) => o.state === 'failed').map((o) => o.fullTitle));
+  const passedIn = (run: readonly ReporterOutcome[]) => {
+    const failed = failedIn(run);
+    return new Set(
+      run.filter((o) => o.state === 'passed' && !failed.has(o.fullTitle)).map((o) => o.fullTitle),
+    );
+  };
+  const everyRun = (sets: Set<string>[]): Set<string> =>
+    sets.length === 0 ? new Set() : new Set([...sets[0]!].filter((t) => sets.every((s) => s.has(t))));
+  const failing = everyRun(buggyRuns.map(failedIn));
+  const passing = everyRun(fixedRuns.map(passedIn));
+  return [...failing].filter((t) => passing.has(t)).sort();
+}
+
+/** Runs per side when the fault-revealing tests are derived (see faultRevealingTests). */
+const RUNS_PER_SIDE = 2;
+
 async function runSuite(bug: BugSpec, checkout: string, home: string, coverageOut?: string) {
   const env: Record<string, string> = { ...bug.env };
   if (coverageOut) {
@@ -77,7 +112,11 @@ export async function collectBug(bug: BugSpec, scratch: string, log: (m: string)
   const checkout = join(dir, 'checkout');
   const home = join(dir, 'home');
   const cached = join(dir, 'data.json');
-  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as BugData;
+  if (existsSync(cached)) {
+    const data = JSON.parse(readFileSync(cached, 'utf8')) as BugData;
+    if (data.collector === COLLECTOR_VERSION) return data;
+    log(`${bug.id}: cached by an older collector, collecting again`);
+  }
   mkdirSync(home, { recursive: true });
   if (!existsSync(join(dir, 'install.done'))) {
     rmSync(checkout, { recursive: true, force: true });
@@ -93,29 +132,28 @@ export async function collectBug(bug: BugSpec, scratch: string, log: (m: string)
     if (install.code !== 0) throw new Error(`${bug.id}: install failed: ${install.stderrTail}`);
     writeFileSync(join(dir, 'install.done'), JSON.stringify(bug.install));
   }
+  const covFile = join(dir, 'coverage.jsonl');
   let faultRevealing = bug.faultRevealingTests ? [...bug.faultRevealingTests] : undefined;
   if (!faultRevealing) {
     git(checkout, ['checkout', '-q', '-f', bug.fullRef]);
-    log(`${bug.id}: running the suite at ${bug.fullRef}`);
-    const fixed = await runSuite(bug, checkout, home);
-    const passingWhenFixed = new Set(fixed.filter((o) => o.state === 'passed').map((o) => o.fullTitle));
+    log(`${bug.id}: running the suite at ${bug.fullRef} (${RUNS_PER_SIDE} runs)`);
+    const fixedRuns: ReporterOutcome[][] = [];
+    for (let i = 0; i < RUNS_PER_SIDE; i++) fixedRuns.push(await runSuite(bug, checkout, home));
     git(checkout, ['checkout', '-q', '-f', bug.testRef]);
-    log(`${bug.id}: running the suite with coverage at ${bug.testRef}`);
-    faultRevealing = [];
-    const covFile = join(dir, 'coverage.jsonl');
-    const outcomes = await runSuite(bug, checkout, home, covFile);
-    for (const o of outcomes) {
-      if (o.state === 'failed' && passingWhenFixed.has(o.fullTitle)) faultRevealing.push(o.fullTitle);
-    }
+    log(`${bug.id}: running the suite at ${bug.testRef} (with coverage, then ${RUNS_PER_SIDE - 1} without)`);
+    const buggyRuns: ReporterOutcome[][] = [await runSuite(bug, checkout, home, covFile)];
+    for (let i = 1; i < RUNS_PER_SIDE; i++) buggyRuns.push(await runSuite(bug, checkout, home));
+    faultRevealing = faultRevealingTests(buggyRuns, fixedRuns);
   } else {
     git(checkout, ['checkout', '-q', '-f', bug.testRef]);
-    await runSuite(bug, checkout, home, join(dir, 'coverage.jsonl'));
+    await runSuite(bug, checkout, home, covFile);
   }
-  const tests = readCoverage(join(dir, 'coverage.jsonl'));
+  const tests = readCoverage(covFile);
   if (!tests.some((t) => Object.keys(t.coverage).length > 0))
     throw new Error(`${bug.id}: no coverage recorded`);
   const truth = changedLines(git(checkout, ['diff', '-U0', '--no-color', bug.buggyRef, bug.fixedRef]));
   const data: BugData = {
+    collector: COLLECTOR_VERSION,
     id: bug.id,
     tests,
     faultRevealing: [...new Set(faultRevealing)],

@@ -1,8 +1,8 @@
 /**
  * Fault localization on real bugs: per bug, runs the project's suite once with per-test V8 coverage (cached in a
- * scratch folder), finds the fault-revealing tests, localizes, and ranks the lines the developers' fix changed.
+ * cache folder, by default ~/.cache/self-healing/localize), finds the fault-revealing tests, localizes, and ranks the lines the developers' fix changed.
  *
- *   npm run bench:localize -- --bugs <manifest.json> [--scratch /tmp/self-healing-localize] [--only id,id] [--json]
+ *   npm run bench:localize -- --bugs <manifest.json> [--scratch ~/.cache/self-healing/localize] [--only id,id] [--json]
  *
  * Prints per bug the rank of the fixed file and of the best fixed line (ties averaged) for the product
  * configuration and for plain Ochiai (the baseline), then
@@ -10,7 +10,8 @@
  * from bench/bugsjs-manifest.ts.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readManifest } from './manifest.js';
 import { collectBug, type BugData } from './collect.js';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       bugs: { type: 'string' },
-      scratch: { type: 'string', default: '/tmp/self-healing-localize' },
+      scratch: { type: 'string', default: join(homedir(), '.cache', 'self-healing', 'localize') },
       only: { type: 'string' },
       json: { type: 'boolean', default: false },
       loo: { type: 'boolean', default: false },
