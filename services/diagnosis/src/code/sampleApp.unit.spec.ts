@@ -48,7 +48,20 @@ describe('the sample application', () => {
     expect(best!.score).toBe(1);
     // the rollback's "released ... items in warehouse" line is the runner-up, clearly behind
     expect(second!.site.line).toBe(161);
-    expect(second!.score).toBeLessThan(0.9);
+    expect(second!.score).toBeLessThan(0.8);
+  });
+
+  it('maps an error line whose variable part is a whole error message', () => {
+    const [best, second] = matchTemplate(
+      "unhandled error in createShipment: Cannot read properties of <*> (reading 'postalCode')",
+      sites,
+    );
+    expect(best!.site).toMatchObject({
+      path: 'src/http/server.ts',
+      level: 'error',
+      message: 'unhandled error in <*>: <*>',
+    });
+    expect(best!.score - second!.score).toBeGreaterThan(0.3);
   });
 
   it('maps the request completion line, logged at a computed level', () => {
