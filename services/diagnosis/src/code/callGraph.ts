@@ -246,16 +246,41 @@ export function buildCallGraph(files: readonly SourceText[]): CallGraph {
     }
   }
 
-  const functionOfDeclaration = (decl: ts.Declaration): string | undefined => {
+  /**
+   * The function a declaration stands for: the function itself, or what a variable, property or JavaScript
+   * assignment (`exports.run = function ...`, `Router.prototype.handle = ...`) binds to its name, following a
+   * name bound to another name (`const run = helper`, `module.exports = { run }`) a few steps.
+   */
+  const functionOfDeclaration = (decl: ts.Node, depth = 0): string | undefined => {
     const direct = idOf.get(decl);
     if (direct) return direct;
-    if (
-      (ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertyAssignment(decl)) &&
-      decl.initializer
-    ) {
-      let init: ts.Expression = decl.initializer;
-      while (ts.isParenthesizedExpression(init) || ts.isAsExpression(init)) init = init.expression;
-      return idOf.get(init);
+    let value: ts.Expression | undefined;
+    if (ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertyAssignment(decl))
+      value = decl.initializer;
+    else if (ts.isBinaryExpression(decl) && decl.operatorToken.kind === ts.SyntaxKind.EqualsToken)
+      value = decl.right;
+    else if (
+      (ts.isPropertyAccessExpression(decl) || ts.isElementAccessExpression(decl)) &&
+      ts.isBinaryExpression(decl.parent) &&
+      decl.parent.left === decl
+    )
+      value = decl.parent.right;
+    else if (ts.isShorthandPropertyAssignment(decl) && depth < 3) {
+      const target = checker.getShorthandAssignmentValueSymbol(decl);
+      for (const d of target?.declarations ?? []) {
+        const id = functionOfDeclaration(d, depth + 1);
+        if (id) return id;
+      }
+    }
+    while (value && (ts.isParenthesizedExpression(value) || ts.isAsExpression(value)))
+      value = value.expression;
+    if (!value) return undefined;
+    const id = idOf.get(value);
+    if (id || depth >= 3 || !(ts.isIdentifier(value) || ts.isPropertyAccessExpression(value))) return id;
+    const target = resolveAlias(checker, checker.getSymbolAtLocation(value));
+    for (const d of target?.declarations ?? []) {
+      const found = functionOfDeclaration(d, depth + 1);
+      if (found) return found;
     }
     return undefined;
   };

@@ -143,6 +143,48 @@ describe('buildCallGraph: edges', () => {
   });
 });
 
+describe('buildCallGraph: CommonJS', () => {
+  const cjs = buildCallGraph([
+    {
+      path: 'lib/app.js',
+      text: [
+        "var b = require('./b');",
+        "var Router = require('./router');",
+        'module.exports = function createApp() {',
+        '  b.run();',
+        '  var router = new Router();',
+        '  router.handle({});',
+        '};',
+      ].join('\n'),
+    },
+    {
+      path: 'lib/b.js',
+      text: 'exports.run = function () { helper(); };\nfunction helper() {}\nexports.alias = helper;',
+    },
+    {
+      path: 'lib/router.js',
+      text: [
+        'function Router() { this.stack = []; }',
+        'Router.prototype.handle = function handle(req) {',
+        '  this.stack.forEach(function (layer) { layer.go(req); });',
+        '};',
+        'module.exports = Router;',
+      ].join('\n'),
+    },
+    { path: 'lib/esm.mjs', text: "import { alias } from './b.js';\nexport default function () { alias(); }" },
+  ]);
+  const names = (from: string): string[] =>
+    cjs.edges
+      .filter((e) => cjs.functions.get(e.from)!.name === from && e.via !== 'nested')
+      .map((e) => `${cjs.functions.get(e.to)!.name} ${e.via}`);
+
+  it('resolves require, exports assignments, prototype methods and names bound to names', () => {
+    expect(names('createApp')).toEqual(['run checker', 'Router checker', 'Router.handle checker']);
+    expect(names('run')).toEqual(['helper checker']);
+    expect(names('default')).toEqual(['helper checker']);
+  });
+});
+
 describe('reachableFrom', () => {
   it('walks callees breadth first up to a depth', () => {
     const reached = reachableFrom(graph, fnId('flow'), 3).map((r) => `${r.depth} ${r.fn.name}`);

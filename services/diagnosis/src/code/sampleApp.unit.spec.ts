@@ -20,10 +20,12 @@ describe('the sample application', () => {
 
   beforeAll(async () => {
     files = (await loadSources(SAMPLE_APP)).files;
-    const started = performance.now();
+    // CPU time, not wall time: two cores shared by several agents stretch the wall clock, not the work
+    const started = process.cpuUsage();
     sites = indexLogCalls(files);
     graph = buildCallGraph(files);
-    indexMs = performance.now() - started;
+    const used = process.cpuUsage(started);
+    indexMs = (used.user + used.system) / 1000;
   });
 
   it('reads its sources, not its dependencies or build output', () => {
@@ -36,7 +38,7 @@ describe('the sample application', () => {
   });
 
   it('indexes and builds the call graph quickly', () => {
-    // about 0.5 s on an idle core once the compiler is loaded; the bound leaves room for a loaded machine
+    // about 1 s of CPU the first time in a process (loading and warming the compiler), 0.3-0.6 s afterwards
     expect(indexMs).toBeLessThan(3000);
     expect(graph.stats.functions).toBeGreaterThan(100);
   });

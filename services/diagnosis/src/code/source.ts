@@ -159,6 +159,10 @@ function literalArgs(call: ts.CallExpression | ts.NewExpression): string {
  * to, or, for an anonymous callback, the call it is handed to (`add('POST', '/checkout') callback`). Methods
  * carry their class (`Inventory.reserve`).
  */
+function fnName(fn: FunctionLikeNode): string | undefined {
+  return ts.isFunctionExpression(fn) && fn.name ? fn.name.text : undefined;
+}
+
 export function ownName(fn: FunctionLikeNode): { name: string; anonymous: boolean } {
   const p = fn.parent;
   if (ts.isConstructorDeclaration(fn))
@@ -168,7 +172,16 @@ export function ownName(fn: FunctionLikeNode): { name: string; anonymous: boolea
     const owner = ts.isObjectLiteralExpression(p) ? objectName(p) : className(p);
     return { name: owner ? `${owner}.${member}` : member, anonymous: false };
   }
-  if (ts.isFunctionDeclaration(fn)) return { name: fn.name?.text ?? 'default', anonymous: !fn.name };
+  // `export default function () {}` is known by its export
+  if (ts.isFunctionDeclaration(fn)) return { name: fn.name?.text ?? 'default', anonymous: false };
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === fn) {
+    // `Router.prototype.handle = function handle() {}` is Router's method; `exports.run = ...` is `run`
+    const target = calleeText(p.left)
+      .replace(/^(module\.)?exports\./, '')
+      .replace(/\.prototype\./, '.');
+    if (target === 'module.exports') return { name: fnName(fn) ?? target, anonymous: false };
+    if (target) return { name: target, anonymous: false };
+  }
   if (ts.isFunctionExpression(fn) && fn.name) return { name: fn.name.text, anonymous: false };
   // arrow functions and function expressions take the name of what holds them
   if (ts.isVariableDeclaration(p)) {
@@ -184,10 +197,6 @@ export function ownName(fn: FunctionLikeNode): { name: string; anonymous: boolea
     const member = propertyNameText(p.name) ?? '<computed>';
     const owner = objectName(p.parent);
     return { name: owner ? `${owner}.${member}` : member, anonymous: false };
-  }
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === fn) {
-    const target = calleeText(p.left);
-    if (target) return { name: target.replace(/^(module\.)?exports\./, ''), anonymous: false };
   }
   if (ts.isExportAssignment(p)) return { name: 'default', anonymous: false };
   if ((ts.isCallExpression(p) || ts.isNewExpression(p)) && p.arguments?.includes(fn as ts.Expression)) {
