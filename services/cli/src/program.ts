@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommands } from './commands/demoNamespaces.js';
+import { registerDiagnoseCommand } from './commands/diagnose.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerIncidentCommands } from './commands/incidents.js';
 import { registerInfraCommands } from './commands/infra.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerShipCommand(program);
   registerParseCommand(program);
   registerIncidentCommands(program);
+  registerDiagnoseCommand(program);
   registerDlqCommands(program);
   registerDemoCommands(program);
   registerTargetCommands(program);

@@ -17,3 +17,5 @@ export {
 export { blame, history } from './suspects/git.js';
 export { suspectCommits, type SuspectReport } from './suspects/suspects.js';
 export { mapFrames } from './locate/sourcemap.js';
+export { loadDiagnosisConfig, diagnosisConfigSchema, type DiagnosisConfig } from './service/config.js';
+export { diagnosisDefinition, diagnosisSettings } from './service/definition.js';

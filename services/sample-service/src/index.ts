@@ -28,3 +28,5 @@ export type { Truth, FaultKind as CorpusFaultKind, Symptom } from './corpus/trut
 export { parsePatch, parseDiff } from './corpus/patch.js';
 export type { PatchInfo, PatchFile } from './corpus/patch.js';
 export { sampleApp } from './app-spec.js';
+export { IncrementalBuild } from './corpus/check/build.js';
+export { runProbe, type ProbeRun } from './corpus/check/probe.js';

@@ -70,6 +70,13 @@ export function registerIncidentCommands(program: Command): void {
           ['seq', 'stage', 'beat', 'handler', 'event', 'started', 'ms', 'outcome'],
         );
         process.stdout.write(`\nkey outputs:\n${JSON.stringify(doc.outputs, null, 2)}\n`);
+        const diagnosis = await db
+          .collection<DiagnosisDoc>('diagnoses')
+          .find({ incidentId: id })
+          .sort({ incidentVersion: -1 })
+          .limit(1)
+          .next();
+        if (diagnosis) process.stdout.write(`\n${formatDiagnosis(diagnosis)}`);
       });
     });
 }
@@ -107,4 +114,59 @@ export function summaryOf(doc: IncidentDoc): string {
       .join(' ');
   const last = doc.timeline.at(-1);
   return last ? `${last.event}` : '';
+}
+
+/** The parts of a stored diagnosis (services/diagnosis, `diagnoses`) that `incidents show` prints. */
+interface DiagnosisDoc {
+  diagnosisId: string;
+  incidentVersion: number;
+  codebase?: { url: string; bad: string; good: string | null; source: string };
+  issues: Array<{
+    kind: string;
+    title: string;
+    hypothesis: string;
+    confidence: number;
+    lines: Array<{ path: string; line: number; score: number; why: string }>;
+    suspects: Array<{ sha: string; subject: string; author: string; score: number; why: string }>;
+  }>;
+  unexplainedFindingIds: string[];
+  recommendations: Array<{
+    rank: number;
+    strategy: string;
+    summary: string;
+    confidence: number;
+    automatable: boolean;
+    rationale: string;
+  }>;
+}
+
+/** A diagnosis for people: each issue with its evidence lines and suspect commits, then the ranked remedies. */
+export function formatDiagnosis(d: DiagnosisDoc): string {
+  const out: string[] = [`diagnosis ${d.diagnosisId}`];
+  if (d.codebase)
+    out.push(
+      `  code: ${d.codebase.url} at ${d.codebase.bad.slice(0, 12)} (${d.codebase.source}` +
+        `${d.codebase.good ? `; last good ${d.codebase.good.slice(0, 12)}` : ''})`,
+    );
+  if (d.issues.length === 0) out.push('  no cause found');
+  for (const issue of d.issues) {
+    out.push(
+      '',
+      `  [${issue.kind}] ${issue.title}  (confidence ${issue.confidence.toFixed(2)})`,
+      `    ${issue.hypothesis}`,
+    );
+    for (const l of issue.lines.slice(0, 5)) out.push(`    at ${l.path}:${l.line}  ${l.why}`);
+    for (const s of issue.suspects.slice(0, 3))
+      out.push(
+        `    suspect ${s.sha.slice(0, 12)} "${s.subject}" by ${s.author} (${s.score.toFixed(2)}): ${s.why}`,
+      );
+  }
+  if (d.unexplainedFindingIds.length)
+    out.push('', `  unexplained findings: ${d.unexplainedFindingIds.join(', ')}`);
+  out.push('', '  remedies:');
+  for (const r of d.recommendations.slice(0, 6))
+    out.push(
+      `    ${r.rank}. ${r.summary}  [${r.strategy}, confidence ${r.confidence.toFixed(2)}${r.automatable ? ', automatable' : ''}]`,
+    );
+  return `${out.join('\n')}\n`;
 }

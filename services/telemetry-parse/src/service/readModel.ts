@@ -50,6 +50,15 @@ export class TelemetryReadModel {
     return docs.map(toAggregate);
   }
 
+  /** Parse runs that stored windows of these services starting in [from, until): who read that stretch of logs. */
+  async runsCovering(services: readonly string[], from: number, until: number): Promise<string[]> {
+    const ids = await this.store.aggregates.distinct('runId', {
+      service: { $in: [...services] },
+      windowStart: { $gte: from, $lt: until },
+    });
+    return (ids as string[]).sort();
+  }
+
   /** The events the selected runs kept for detection (sessions, traces, errors), by time. */
   async detectionEventsOf(s: RunSelection): Promise<TemplatedEvent[]> {
     const all: TemplatedEvent[] = [];

@@ -1,0 +1,165 @@
+import type { Collection, Db } from 'mongodb';
+import type { Kafka } from 'kafkajs';
+import type { Finding, HandlerName, PayloadOf, TemplatedEvent } from '@self-healing/schemas';
+import { RunMemo, type Beat, type TopicNames } from '@self-healing/shared';
+import type { Catalogue, ServiceEntry } from '@self-healing/shared/catalogue';
+import { gitRemote } from '@self-healing/shared/forge';
+import { TelemetryReadModel } from '@self-healing/telemetry-parse';
+import { RepoCache, type GitRepo, type RemoteAccess } from '../repository/repoCache.js';
+import type { DiagnosedIssue, StrategyRecord } from '../diagnose/remedies.js';
+import type { ChangeWindow, CodeModel } from '../diagnose/types.js';
+import type { Impact } from '../diagnose/impact.js';
+import { buildCodeModel, type LoadedCode } from './codeModel.js';
+import { loadWindow } from './window.js';
+
+export interface DiagnosisSettings {
+  catalogue: Catalogue | null;
+  repoCacheDir: string;
+  forge: { url: string; token: string; user: string } | null;
+  environment: string | null;
+  onsetGraceMs: number;
+  historyCommits: number;
+}
+
+/** Where the code of a diagnosis comes from; fixed by the load beat so every later beat reads the same commit. */
+export interface Codebase {
+  service: string;
+  url: string;
+  branch: string;
+  /** The commit serving traffic when the symptom began. */
+  bad: string;
+  /** The commit that served before it, without the symptom; null when no deployment says. */
+  good: string | null;
+  deploymentId: string | null;
+  /** How `bad` was chosen: from a deployment record, or the branch head when none is known. */
+  source: 'deployment' | 'branch-head';
+}
+
+/**
+ * The case file of one diagnosis run, in MongoDB (`diagnosis_cases`, keyed by run): what the first beat accepted
+ * (written once, insert-to-win, so a redelivered trigger or a re-run beat sees the same findings) and what each
+ * later beat concluded. One run is advanced by one runner at a time, so the later `$set`s have one writer.
+ */
+export interface CaseFile {
+  _id: string;
+  incidentId: string;
+  diagnosisId: string;
+  incidentVersion: number;
+  severity: PayloadOf<'IncidentOpened'>['severity'];
+  services: string[];
+  timeRange: { from: number; until: number };
+  parseRunIds: string[];
+  findings: Finding[];
+  codebase?: Codebase;
+  issues?: Partial<Record<Finding['kind'], DiagnosedIssue | null>>;
+  impact?: Impact;
+}
+
+export type DiagnoseBeat<H extends HandlerName<'diagnosis.analyze'>> = Beat<
+  'diagnosis.analyze',
+  H,
+  DiagnosisDeps
+>;
+
+interface Work {
+  code: LoadedCode;
+  window: ChangeWindow;
+  events: TemplatedEvent[];
+}
+
+export class DiagnosisDeps {
+  readonly cases: Collection<CaseFile>;
+  readonly telemetry: TelemetryReadModel;
+  readonly repos: RepoCache;
+  private readonly memo = new RunMemo<Work>(4);
+
+  constructor(
+    readonly db: Db,
+    readonly kafka: Kafka,
+    readonly decodeRecord: (value: Buffer) => Promise<unknown>,
+    readonly settings: DiagnosisSettings,
+    readonly topics: TopicNames,
+  ) {
+    this.cases = db.collection<CaseFile>('diagnosis_cases');
+    this.telemetry = new TelemetryReadModel(db);
+    this.repos = new RepoCache(settings.repoCacheDir);
+  }
+
+  async caseOf(runId: string): Promise<CaseFile> {
+    const c = await this.cases.findOne({ _id: runId });
+    if (!c) throw new Error(`no case file for diagnosis run ${runId}`);
+    return c;
+  }
+
+  /** The first service of the incident that the catalogue knows. */
+  serviceEntry(services: readonly string[]): { name: string; entry: ServiceEntry } | null {
+    for (const name of services) {
+      const entry = this.settings.catalogue?.services[name];
+      if (entry) return { name, entry };
+    }
+    return null;
+  }
+
+  /** How git reaches a repository: the forge's token for the forge's own URLs, nothing for others. */
+  remoteOf(url: string): RemoteAccess {
+    const f = this.settings.forge;
+    if (f && url.startsWith(f.url.replace(/\/+$/, '') + '/')) {
+      const r = gitRemote(url, f.user, f.token);
+      return { url, env: r.env };
+    }
+    return { url };
+  }
+
+  async repo(codebase: Codebase): Promise<GitRepo> {
+    return this.repos.open(this.remoteOf(codebase.url), codebase.bad);
+  }
+
+  /** The code model at the case's commit; built once per run and process, rebuilt the same after a restart. */
+  async code(runId: string, c: CaseFile): Promise<LoadedCode> {
+    const had = this.memo.get(runId, 'code');
+    if (had) return had;
+    if (!c.codebase) throw new Error(`diagnosis run ${runId} has no codebase yet`);
+    const repo = await this.repo(c.codebase);
+    const entry = this.settings.catalogue?.services[c.codebase.service];
+    const code = await buildCodeModel(repo, c.codebase.bad, entry ?? null);
+    this.memo.set(runId, 'code', code);
+    return code;
+  }
+
+  async window(runId: string, c: CaseFile): Promise<ChangeWindow> {
+    const had = this.memo.get(runId, 'window');
+    if (had) return had;
+    if (!c.codebase) throw new Error(`diagnosis run ${runId} has no codebase yet`);
+    const w = await loadWindow(await this.repo(c.codebase), c.codebase, this.settings.historyCommits);
+    this.memo.set(runId, 'window', w);
+    return w;
+  }
+
+  /** The incident's own log events: its parse runs, its services, from a little before its onset. */
+  async events(runId: string, c: CaseFile): Promise<TemplatedEvent[]> {
+    const had = this.memo.get(runId, 'events');
+    if (had) return had;
+    const events = await this.telemetry.detectionEventsOf({
+      parseRunIds: c.parseRunIds,
+      services: c.services,
+      timeRange: { from: c.timeRange.from - 10 * 60_000, until: c.timeRange.until + 60_000 },
+    });
+    this.memo.set(runId, 'events', events);
+    return events;
+  }
+
+  /** Measured outcomes per remedy kind (learning.track writes `learning_strategy_rates`); empty until then. */
+  async learnedRates(): Promise<Map<string, StrategyRecord>> {
+    const docs = await this.db
+      .collection<{ _id: string; attempts: number; successes: number }>('learning_strategy_rates')
+      .find({})
+      .toArray();
+    return new Map(docs.map((d) => [d._id, { attempts: d.attempts, successes: d.successes }]));
+  }
+
+  forget(runId: string): void {
+    this.memo.drop(runId);
+  }
+}
+
+export type { CodeModel };
