@@ -5,7 +5,6 @@ import type { LineSpan, LogCallSite } from './logCalls.js';
 import {
   calleeName,
   calleeText,
-  endLine,
   enclosingFunctionNode,
   isFunctionLikeNode,
   isTestPath,
@@ -25,6 +24,8 @@ export interface FunctionNode extends FunctionRef {
   readonly id: string;
   readonly path: string;
   readonly startColumn: number;
+  /** 1-based column just past the function's last character. */
+  readonly endColumn: number;
   readonly kind: FunctionKind;
   /** A callback or an arrow function not bound to a name. */
   readonly anonymous: boolean;
@@ -199,6 +200,7 @@ export function buildCallGraph(files: readonly SourceText[]): CallGraph {
       startLine: 1,
       endLine: lines,
       startColumn: 1,
+      endColumn: lineColumn(sf, sf.getEnd()).column,
       kind: 'module',
       anonymous: false,
       parent: null,
@@ -209,6 +211,7 @@ export function buildCallGraph(files: readonly SourceText[]): CallGraph {
       if (isFunctionLikeNode(node)) {
         const own = ownName(node);
         const start = lineColumn(sf, node.getStart(sf));
+        const end = lineColumn(sf, node.getEnd());
         const name = qualifiedName(node);
         const id = `${path}#${name}@${start.line}:${start.column}`;
         const outer = enclosingFunctionNode(node);
@@ -217,8 +220,9 @@ export function buildCallGraph(files: readonly SourceText[]): CallGraph {
           name,
           path,
           startLine: start.line,
-          endLine: endLine(node, sf),
+          endLine: end.line,
           startColumn: start.column,
+          endColumn: end.column,
           kind: kindOf(node),
           anonymous: own.anonymous,
           parent: outer ? (idOf.get(outer) ?? null) : null,
@@ -532,7 +536,8 @@ export function enclosingFunction(
     }
     if (line < fn.startLine || line > fn.endLine) continue;
     if (column !== undefined && line === fn.startLine && column < fn.startColumn) continue;
-    // spans nest: of the functions holding the line, the innermost starts last (byPath is in start order)
+    if (column !== undefined && line === fn.endLine && column >= fn.endColumn) continue;
+    // spans nest: of the functions holding the place, the innermost starts last (byPath is in start order)
     best = fn;
   }
   return best ?? module;
@@ -543,7 +548,9 @@ function isInside(inner: FunctionNode, outer: FunctionNode): boolean {
   const startsAfter =
     inner.startLine > outer.startLine ||
     (inner.startLine === outer.startLine && inner.startColumn >= outer.startColumn);
-  return startsAfter && inner.endLine <= outer.endLine && inner.id !== outer.id;
+  const endsBefore =
+    inner.endLine < outer.endLine || (inner.endLine === outer.endLine && inner.endColumn <= outer.endColumn);
+  return startsAfter && endsBefore && inner.id !== outer.id;
 }
 
 /** A stretch of one function's code and the functions of the repository it calls. */

@@ -211,6 +211,9 @@ describe('enclosingFunction', () => {
     expect(enclosingFunction(graph, 'src/stock.ts', 4)?.name).toBe('Stock.reserve');
     expect(enclosingFunction(graph, 'src/flow.ts', 6)?.name).toBe('flow > timed() callback');
     expect(enclosingFunction(graph, 'src/flow.ts', 6, 3)?.name).toBe('flow');
+    // a stack frame's column tells two functions on one line apart (minified code is one line)
+    expect(enclosingFunction(graph, 'src/flow.ts', 6, 40)?.name).toBe('flow > timed() callback');
+    expect(enclosingFunction(graph, 'src/flow.ts', 6, 58)?.name).toBe('flow');
     expect(enclosingFunction(graph, 'src/flow.ts', 1)?.kind).toBe('module');
     expect(enclosingFunction(graph, 'nope.ts', 1)).toBeUndefined();
   });
