@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
-import type { LineSpan, LogCallSite } from './logCalls.js';
+import { measureFor, type LineSpan, type LogCallSite } from './logCalls.js';
 import {
   calleeName,
   calleeText,
@@ -630,13 +630,14 @@ export function linesBetween(graph: CallGraph, a: LogCallSite | null, b: LogCall
 }
 
 /**
- * The code a log line's step accounts for. With a metric (`durationMs`, or `$2` for the third `<*>` of the
- * message) that the site computes from a statement of its function, that statement (`timed(() => reserve())`);
+ * The code a log line's step accounts for. With a metric (`durationMs`, `$2` for the third `<*>` of the
+ * message, or a detector's `latency.p95`: see measureFor) that the site computes from a statement of its
+ * function, that statement (`timed(() => reserve())`);
  * otherwise the lines since the previous log statement that always runs before it in the same function.
  */
 export function stepRegion(graph: CallGraph, site: LogCallSite, metric?: string): CodeRegion {
   const fn = functionOfSite(graph, site);
-  const measured = metric !== undefined ? site.measures[metric] : undefined;
+  const measured = metric !== undefined ? measureFor(site, metric) : undefined;
   if (measured) return region(graph, site.path, fn, measured, 'measured');
   const start = site.previous ? site.previous.endLine + 1 : (fn?.startLine ?? 1);
   return region(

@@ -1,6 +1,6 @@
 export { loadSources, type LoadOptions, type LoadedSources } from './load.js';
 export { isTestPath, type FunctionRef, type SourceText } from './source.js';
-export { indexLogCalls, type LineSpan, type LogCallSite } from './logCalls.js';
+export { indexLogCalls, measureFor, type LineSpan, type LogCallSite } from './logCalls.js';
 export { matchTemplate, sitesForStep, templateScore, type MatchOptions, type SiteMatch } from './match.js';
 export {
   buildCallGraph,

@@ -417,3 +417,29 @@ function measureOf(
   }
   return { startLine: startLine(st, sf), endLine: endLine(st, sf) };
 }
+
+/** Names under which a log line reports how long something took (`durationMs`, `elapsed`, `latency_ms`, `tookMs`). */
+const DURATION_KEY = /^(duration|elapsed|latency|took|time)|(ms|millis|seconds|duration|elapsed|latency)$/i;
+/** A unit after a message's `<*>` that makes it a duration (`took <*> ms`). */
+const DURATION_UNIT = /^\s*(ms|msec|millis|milliseconds|s|sec|secs|seconds|us|µs|ns)\b/i;
+
+/**
+ * The code a metric of a log line measures (see LogCallSite.measures). A field name (`durationMs`) or message
+ * position (`$2`) is looked up as it is; a detector's metric name (`latency.p95`, `duration`) stands for whichever
+ * duration the line reports: a duration-named field first, then a `<*>` followed by a time unit.
+ */
+export function measureFor(site: LogCallSite, metric: string): LineSpan | undefined {
+  const exact = site.measures[metric];
+  if (exact) return exact;
+  if (!/latency|duration|elapsed|time|took/i.test(metric)) return undefined;
+  for (const key of site.keys) {
+    const span = site.measures[key];
+    if (span && DURATION_KEY.test(key)) return span;
+  }
+  const parts = (site.message ?? '').split('<*>');
+  for (let k = 0; k + 1 < parts.length; k++) {
+    const span = site.measures[`$${k}`];
+    if (span && DURATION_UNIT.test(parts[k + 1]!)) return span;
+  }
+  return undefined;
+}

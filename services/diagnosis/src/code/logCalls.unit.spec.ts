@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexLogCalls, type LogCallSite } from './logCalls.js';
+import { indexLogCalls, measureFor, type LogCallSite } from './logCalls.js';
 
 const one = (text: string, path = 'src/a.ts'): LogCallSite[] => indexLogCalls([{ path, text }]);
 
@@ -172,5 +172,21 @@ describe('indexLogCalls: previous log statement and measured code', () => {
       $0: { startLine: 3, endLine: 3 },
     });
     expect(at(11).measures).toMatchObject({ durationMs: { startLine: 8, endLine: 10 } });
+  });
+
+  it("reads a detector's metric name as the duration the line reports: a duration field, else a <*> before a unit", () => {
+    expect(measureFor(at(7), 'latency.p95')).toEqual({ startLine: 3, endLine: 3 });
+    expect(measureFor(at(7), 'durationMs')).toEqual({ startLine: 3, endLine: 3 });
+    expect(measureFor(at(7), 'throughput')).toBeUndefined();
+    const [plain] = one(
+      src(
+        'async function f(log, deps) {',
+        '  const t = await timed(() => deps.work());',
+        '  const n = count();',
+        '  log.info(`did ${n} things in ${t.ms} ms`);',
+        '}',
+      ),
+    );
+    expect(measureFor(plain!, 'latency.p95')).toEqual({ startLine: 2, endLine: 2 });
   });
 });
