@@ -85,11 +85,12 @@ describe('the sample application', () => {
       ).map((r) => `${r.fn.path}#${r.fn.name}`);
       expect(reached).toContain('src/inventory/inventory.ts#Inventory.reserve');
     }
-    expect(stepRegion(graph, site, 'durationMs')).toMatchObject({
-      startLine: 82,
-      endLine: 82,
-      basis: 'measured',
-    });
+    const measured = { startLine: 82, endLine: 82, basis: 'measured' };
+    expect(stepRegion(graph, site, 'durationMs')).toMatchObject(measured);
+    // the detector names the metric `latency.p95`: the line's duration field
+    expect(stepRegion(graph, site, 'latency.p95')).toMatchObject(measured);
+    // without a measured statement: since the last log statement that always runs before it (not the loop's warning)
+    expect(stepRegion(graph, site)).toMatchObject({ startLine: 81, endLine: 92, basis: 'between' });
   });
 
   it('traces the checkout route to the checkout flow', () => {
