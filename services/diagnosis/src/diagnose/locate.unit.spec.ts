@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, TemplatedEvent } from '@self-healing/schemas';
+import { buildCallGraph } from '../code/callGraph.js';
+import { indexLogCalls } from '../code/logCalls.js';
+import { codeModelOf } from '../service/codeModel.js';
+import { touchesOf } from './changes.js';
+import {
+  locateBehavior,
+  locateCoverage,
+  locateErrors,
+  locatePerformance,
+  type LocateInput,
+} from './locate.js';
+import type { ChangeWindow } from './types.js';
+
+// A constructed repository: a checkout flow that logs its steps, and the stock module it calls.
+const FLOW = `import { reserve } from './stock.js';
+
+export async function checkout(log: Log, items: string[]): Promise<void> {
+  log.info({ step: 'receive' }, \`received \${items.length} items\`);
+  const started = Date.now();
+  await reserve(items);
+  log.info({ step: 'reserve', durationMs: Date.now() - started }, \`reserved \${items.length} items took \${Date.now() - started} ms\`);
+  ship(items);
+  log.info({ step: 'ship' }, 'shipped the order');
+}
+
+function ship(items: string[]): void {
+  if (items.length === 0) throw new Error('nothing to ship');
+}
+
+interface Log { info(o: object, m: string): void }
+`;
+const STOCK = `export async function reserve(items: string[]): Promise<void> {
+  for (const item of items) await lookup(item);
+}
+
+async function lookup(item: string): Promise<string> {
+  return item.trim();
+}
+`;
+const sources = [
+  { path: 'src/flow.ts', text: FLOW },
+  { path: 'src/stock.ts', text: STOCK },
+];
+const model = codeModelOf(
+  new Set(sources.map((s) => s.path)),
+  new Map(sources.map((s) => [s.path, s.text])),
+  indexLogCalls(sources),
+  buildCallGraph(sources),
+);
+const sha = 'f'.repeat(40);
+const window: ChangeWindow = {
+  good: 'a'.repeat(40),
+  bad: sha,
+  bounded: true,
+  commits: [
+    {
+      sha,
+      time: 0,
+      author: 'x',
+      subject: 'Stock: look items up one by one',
+      depth: 0,
+      styleOnly: false,
+      touches: touchesOf('--- a/src/stock.ts\n+++ b/src/stock.ts\n@@ -2 +2 @@\n'),
+    },
+  ],
+};
+const finding = (over: Partial<Finding>): Finding => ({
+  id: 'f1',
+  kind: 'performance',
+  rule: 'latency-shift',
+  service: 'checkout',
+  subject: '',
+  templateIds: [],
+  since: 1000,
+  at: 2000,
+  magnitude: 5,
+  explanation: '',
+  evidence: {},
+  ...over,
+});
+const input = (findings: Finding[], over: Partial<LocateInput> = {}): LocateInput => ({
+  findings,
+  events: [],
+  templates: new Map([['t-reserved', 'reserved <*> items took <*> ms']]),
+  code: model,
+  window,
+  layout: { outDir: null },
+  ...over,
+});
+
+describe('locatePerformance', () => {
+  const slow = finding({ subject: 't-reserved:durationMs', templateIds: ['t-reserved'] });
+
+  it('given a slower step, then the code it runs ranks first, and a line the deployment changed there first of all', () => {
+    const issue = locatePerformance(input([slow]))!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/stock.ts', line: 2 });
+    expect(issue.lines[0]!.why).toMatch(/changed in fffffff/);
+    expect(issue.title).toContain('reserved <*> items took <*> ms');
+  });
+
+  it('given no deployment window, then the step region itself leads', () => {
+    const issue = locatePerformance(input([slow], { window: null }))!;
+    // What runs between the previous log line and the one that reports the step: its two lines, equally.
+    expect(issue.lines.slice(0, 2).map((l) => [l.path, l.line])).toEqual([
+      ['src/flow.ts', 5],
+      ['src/flow.ts', 6],
+    ]);
+    expect(issue.lines.map((l) => l.path)).toContain('src/stock.ts');
+  });
+
+  it('given a template no log statement writes, then it says so and points nowhere', () => {
+    const issue = locatePerformance(input([finding({ subject: 'zz:durationMs', templateIds: ['zz'] })]))!;
+    expect(issue.lines).toEqual([]);
+    expect(issue.hypothesis).toMatch(/no log statement/);
+  });
+});
+
+describe('locateBehavior', () => {
+  it('given a missing step, then where it is logged and the function that calls it', () => {
+    const issue = locateBehavior(
+      input([finding({ kind: 'behavioral', rule: 'missing-step', subject: 'ship' })], { window: null }),
+    )!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/flow.ts', line: 9 });
+    expect(issue.title).toContain('missing-step ship');
+  });
+});
+
+describe('locateCoverage', () => {
+  it('given hot uncovered code, then that line and its function', () => {
+    const issue = locateCoverage(
+      input([finding({ kind: 'coverage', rule: 'hot-uncovered', subject: 'stock.ts:6' })], { window: null }),
+    )!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/stock.ts', line: 6, score: 1 });
+    expect(issue.lines.some((l) => l.symbol === 'lookup')).toBe(true);
+  });
+});
+
+describe('locateErrors', () => {
+  const error = finding({
+    kind: 'error',
+    rule: 'new-error-template',
+    subject: 't-err',
+    templateIds: ['t-err'],
+  });
+  const event = (stack: string[]): TemplatedEvent => ({
+    timestamp: 1500,
+    service: 'checkout',
+    host: null,
+    level: 'error',
+    component: null,
+    templateId: 't-err',
+    template: 'request failed: <*>',
+    params: [],
+    traceId: null,
+    spanId: null,
+    sessionId: null,
+    numbers: {},
+    stack,
+  });
+
+  it('given a stack, then the innermost frame of the service leads, and refused frames are counted', () => {
+    const issue = locateErrors(
+      input([error], {
+        window: null,
+        events: [
+          event([
+            'ship (/srv/app/src/flow.ts:13)',
+            'evil (../../etc/passwd:1)',
+            'checkout (/srv/app/src/flow.ts:8)',
+          ]),
+        ],
+      }),
+    )!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/flow.ts', line: 13, score: 1 });
+    expect(issue.innermostFrame).toEqual({ path: 'src/flow.ts', line: 13 });
+    expect(issue.evidence).toMatchObject({ framesRefused: 1, stacks: 1 });
+  });
+
+  it('given no stack at all, then the log statement that writes the error template', () => {
+    const issue = locateErrors(
+      input([{ ...error, templateIds: ['t-ship'] }], {
+        window: null,
+        templates: new Map([['t-ship', 'shipped the order']]),
+      }),
+    )!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/flow.ts', line: 9 });
+    expect(issue.innermostFrame).toBeUndefined();
+  });
+});
