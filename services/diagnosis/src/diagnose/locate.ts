@@ -254,10 +254,13 @@ export function locateCoverage(input: LocateInput): LocatedIssue | null {
   if (findings.length === 0) return null;
   const lines: ScoredLine[] = [];
   for (const f of findings) {
+    // hot-uncovered findings name the production file and line in their evidence, and as `file:line` subjects.
     const m = /^(.+?):(\d+)$/.exec(f.subject);
-    const path = m && [...input.code.files].find((p) => p === m[1] || p.endsWith(`/${m[1]}`));
-    if (path && m) {
-      const line = Number(m[2]);
+    const file = typeof f.evidence['productionFile'] === 'string' ? f.evidence['productionFile'] : m?.[1];
+    const lineNo = typeof f.evidence['line'] === 'number' ? f.evidence['line'] : m ? Number(m[2]) : NaN;
+    const path = file && [...input.code.files].find((p) => p === file || p.endsWith(`/${file}`));
+    if (path && Number.isSafeInteger(lineNo) && lineNo > 0) {
+      const line = lineNo;
       lines.push({ path, line, score: 1, why: `hot and not covered (${f.rule})` });
       const fn = input.code.enclosing(path, line);
       if (fn) lines.push(...spanLines(fn, 0.3, `in ${fn.name}, hot and not covered`));

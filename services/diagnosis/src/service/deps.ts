@@ -139,11 +139,13 @@ export class DiagnosisDeps {
   async events(runId: string, c: CaseFile): Promise<TemplatedEvent[]> {
     const had = this.memo.get(runId, 'events');
     if (had) return had;
-    const events = await this.telemetry.detectionEventsOf({
-      parseRunIds: c.parseRunIds,
-      services: c.services,
-      timeRange: { from: c.timeRange.from - 10 * 60_000, until: c.timeRange.until + 60_000 },
-    });
+    const timeRange = { from: c.timeRange.from - 10 * 60_000, until: c.timeRange.until + 60_000 };
+    // A reopened incident or one named by a command carries no parse runs: those that read its stretch of logs.
+    const parseRunIds =
+      c.parseRunIds.length > 0
+        ? c.parseRunIds
+        : await this.telemetry.runsCovering(c.services, timeRange.from, timeRange.until);
+    const events = await this.telemetry.detectionEventsOf({ parseRunIds, services: c.services, timeRange });
     this.memo.set(runId, 'events', events);
     return events;
   }
