@@ -1,6 +1,6 @@
 import { canonicalSlot, WILDCARD } from './mask.js';
-import { fitParts, fits, generalize } from './pattern.js';
-import { toSlots, type Slots } from './tokenize.js';
+import { fitPartsInto, fits, generalize } from './pattern.js';
+import { scanSlots, SlotBuffer } from './tokenize.js';
 import { templateIdOf } from './template-id.js';
 
 /**
@@ -124,7 +124,7 @@ const MAX_DIFFERING_RUN = 3;
 function fitsSplit(parts: readonly string[] | null | undefined, pattern: string, text: string): boolean {
   if (parts === null || parts === undefined) return fits(pattern, text);
   if (pattern === WILDCARD) return true;
-  return fitParts(parts, text) !== null;
+  return fitPartsInto(parts, text, null);
 }
 
 function renderTemplate(details: readonly string[]): string {
@@ -173,6 +173,8 @@ export class TemplateMiner {
   /** id -> cluster, in least-recently-used-first order (a hit re-inserts the entry). */
   private readonly byId = new Map<string, Cluster>();
   private readonly aliasMap = new Map<string, string>();
+  /** The current message's slots, reused from message to message (no arrays per message). */
+  private readonly slots = new SlotBuffer();
   private nextCreated = 0;
   private clock = 0;
   private readonly counters: Omit<MinerStats, 'templates' | 'aliases'> = {
@@ -192,8 +194,8 @@ export class TemplateMiner {
   /** Learns from `message` and returns its template. */
   add(message: string): MineResult {
     this.counters.lines++;
-    const slots = toSlots(message);
-    const found = this.search(slots.keys);
+    const slots = scanSlots(message, this.slots);
+    const found = this.search(slots);
     if (found === null) {
       const before = this.counters.created;
       const cluster = this.create(slots);
@@ -208,12 +210,14 @@ export class TemplateMiner {
     let cluster = found;
     const oldId = cluster.id;
     let changed = false;
+    const keys = slots.keys;
+    const details = slots.details;
     for (let i = 0; i < cluster.keys.length; i++) {
       const ck = cluster.keys[i]!;
       const cd = cluster.details[i]!;
-      const md = slots.details[i]!;
+      const md = details[i]!;
       if (ck !== WILDCARD) {
-        if (ck !== slots.keys[i]) {
+        if (ck !== keys[i]) {
           cluster.keys[i] = WILDCARD;
           cluster.details[i] = generalize(cd, md);
           changed = true;
@@ -244,8 +248,8 @@ export class TemplateMiner {
 
   /** Finds the template of `message` without learning: every constant slot must be equal. */
   match(message: string): Omit<MineResult, 'isNew'> | null {
-    const slots = toSlots(message);
-    const leaf = this.leafFor(slots.keys);
+    const slots = scanSlots(message, this.slots);
+    const leaf = this.leafFor(slots.keys, slots.n);
     if (leaf === null) return null;
     for (const c of leaf.clusters) {
       let ok = true;
@@ -328,28 +332,24 @@ export class TemplateMiner {
 
   // --- internals -------------------------------------------------------------------------------------------
 
-  private params(cluster: Cluster, slots: Slots): string[] {
+  private params(cluster: Cluster, slots: SlotBuffer): string[] {
     const out: string[] = [];
     for (let i = 0; i < cluster.details.length; i++) {
       const parts = cluster.parts[i];
       if (parts === null || parts === undefined) continue;
-      const raw = slots.raws[i]!;
-      const d = cluster.details[i]!;
-      const values = fitParts(parts, raw);
-      if (values !== null) out.push(...values);
-      else {
+      const raw = slots.raw(i);
+      if (!fitPartsInto(parts, raw, out)) {
         // The raw text does not align literally (masking fused several values); keep the whole slot per `<*>`.
-        const n = d.split(WILDCARD).length - 1;
-        for (let k = 0; k < n; k++) out.push(raw);
+        for (let k = 1; k < parts.length; k++) out.push(raw);
       }
     }
     return out;
   }
 
-  private leafFor(keys: readonly string[]): Leaf | null {
-    let node = this.root.get(keys.length);
+  private leafFor(keys: readonly string[], n: number): Leaf | null {
+    let node = this.root.get(n);
     if (node === undefined) return null;
-    const levels = Math.min(this.opts.depth - 2, keys.length);
+    const levels = Math.min(this.opts.depth - 2, n);
     for (let d = 0; d < levels; d++) {
       const inner = node as Inner;
       const next = inner.children.get(keys[d]!) ?? inner.children.get(WILDCARD);
@@ -359,13 +359,14 @@ export class TemplateMiner {
     return 'clusters' in node ? node : null;
   }
 
-  private search(keys: readonly string[]): Cluster | null {
-    const leaf = this.leafFor(keys);
+  private search(slots: SlotBuffer): Cluster | null {
+    const keys = slots.keys;
+    const n = slots.n;
+    const leaf = this.leafFor(keys, n);
     if (leaf === null) return null;
     let best: Cluster | null = null;
     let bestSim = -1;
     let bestParams = -1;
-    const n = keys.length;
     for (const c of leaf.clusters) {
       let same = 0;
       let params = 0;
@@ -402,12 +403,16 @@ export class TemplateMiner {
     }
     if (best === null) return null;
     // A template that is all variables accepts only messages that are all variables.
-    if (bestParams === n) return keys.every((k) => k === WILDCARD) ? best : null;
+    if (bestParams === n) {
+      for (let i = 0; i < n; i++) if (keys[i] !== WILDCARD) return null;
+      return best;
+    }
     return bestSim >= this.opts.similarity ? best : null;
   }
 
-  private create(slots: Slots): Cluster {
-    const template = renderTemplate(slots.details);
+  private create(slots: SlotBuffer): Cluster {
+    const details = slots.details.slice(0, slots.n);
+    const template = renderTemplate(details);
     const id = templateIdOf(template);
     const existing = this.byId.get(id);
     if (existing !== undefined) {
@@ -418,16 +423,16 @@ export class TemplateMiner {
     }
     const cluster: Cluster = {
       id,
-      keys: [...slots.keys],
-      details: [...slots.details],
+      keys: slots.keys.slice(0, slots.n),
+      details,
       template,
       count: 1,
       created: this.nextCreated++,
-      path: slots.keys.slice(0, Math.min(this.opts.depth - 2, slots.keys.length)),
+      path: slots.keys.slice(0, Math.min(this.opts.depth - 2, slots.n)),
       leaf: null,
       lastUsed: ++this.clock,
       placed: this.clock,
-      parts: partsOf(slots.details),
+      parts: partsOf(details),
     };
     cluster.path = this.insert(cluster, cluster.path);
     this.byId.set(id, cluster);

@@ -12,27 +12,46 @@ export function fitPattern(pattern: string, text: string): string[] | null {
 
 /** fitPattern with the pattern already split at its wildcards. */
 export function fitParts(parts: readonly string[], text: string): string[] | null {
-  if (parts.length === 2 && parts[0] === '' && parts[1] === '') return [text];
-  if (parts.length === 1) return parts[0] === text ? [] : null;
-  const first = parts[0]!;
-  const lastPart = parts[parts.length - 1]!;
-  if (!text.startsWith(first)) return null;
-  if (text.length < first.length + lastPart.length) return null;
-  const limit = text.length - lastPart.length;
-  if (!text.endsWith(lastPart)) return null;
   const values: string[] = [];
+  return fitPartsInto(parts, text, values) ? values : null;
+}
+
+/**
+ * fitParts appending the values to `out` (or only checking, when `out` is null): the miner calls this once
+ * per variable slot of every message, so no array per call. On failure `out` is left as it was.
+ */
+export function fitPartsInto(parts: readonly string[], text: string, out: string[] | null): boolean {
+  const count = parts.length;
+  if (count === 1) return parts[0] === text;
+  const first = parts[0]!;
+  const lastPart = parts[count - 1]!;
+  if (count === 2 && first === '' && lastPart === '') {
+    out?.push(text);
+    return true;
+  }
+  if (!text.startsWith(first)) return false;
+  if (text.length < first.length + lastPart.length) return false;
+  const limit = text.length - lastPart.length;
+  if (!text.endsWith(lastPart)) return false;
+  const mark = out === null ? 0 : out.length;
   let pos = first.length;
-  for (let k = 1; k < parts.length - 1; k++) {
+  for (let k = 1; k < count - 1; k++) {
     const lit = parts[k]!;
     // At least one character per wildcard.
     const at = lit.length === 0 ? pos + 1 : text.indexOf(lit, pos + 1);
-    if (at < 0 || at + lit.length > limit) return null;
-    values.push(text.slice(pos, at));
+    if (at < 0 || at + lit.length > limit) {
+      if (out !== null) out.length = mark;
+      return false;
+    }
+    out?.push(text.slice(pos, at));
     pos = at + lit.length;
   }
-  if (limit - pos < 1) return null;
-  values.push(text.slice(pos, limit));
-  return values;
+  if (limit - pos < 1) {
+    if (out !== null) out.length = mark;
+    return false;
+  }
+  out?.push(text.slice(pos, limit));
+  return true;
 }
 
 /** Whether `text` (itself possibly containing `<*>`) is an instance of `pattern`. */

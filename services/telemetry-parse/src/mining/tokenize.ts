@@ -46,12 +46,6 @@ export function splitWhitespace(message: string): string[] {
   return out;
 }
 
-/**
- * Masking results of recent tokens. Words repeat a lot in logs, so most tokens are looked up instead of
- * re-scanned; the cache is dropped wholesale when full (cheap, and bounded memory).
- */
-const MASK_CACHE_LIMIT = 50_000;
-
 interface MaskedToken {
   masked: string;
   pure: boolean;
@@ -59,77 +53,227 @@ interface MaskedToken {
   unit: boolean;
 }
 
-let maskCache = new Map<string, MaskedToken>();
-
-function hasDigit(tok: string): boolean {
-  for (let k = 0; k < tok.length; k++) {
-    const c = tok.charCodeAt(k);
-    if (c >= 48 && c <= 57) return true;
-  }
-  return false;
-}
-
-/** A plain unsigned integer: by far the most common value token, masked without a scan of its shape. */
+/** A plain unsigned integer: by far the most common value token, masked without a look-up. */
 const NUMBER_TOKEN: MaskedToken = { masked: WILDCARD, pure: true, unit: false };
 
-function isPlainNumber(tok: string): boolean {
-  if (tok.length === 0 || tok.length > 15) return false;
-  for (let k = 0; k < tok.length; k++) {
-    const c = tok.charCodeAt(k);
-    if (c < 48 || c > 57) return false;
-  }
+/**
+ * Masking results of tokens seen before, keyed by the token's SHAPE: the token with every ASCII digit read
+ * as `0`. maskToken decides from whether a character is a digit, never from which digit (digit counts, runs
+ * and positions; 0-9 are all hex; no keyword, unit or top-level domain contains a digit), so all tokens of one
+ * shape get the same decisions, and when the masked text keeps no digit (every digit went into a `<*>`) it is
+ * the same text for all of them: `blk_-6247364168500873179`, `10.251.39.144:50010` and `u-5511` are looked
+ * up instead of re-scanned (a scan of such a token cost ~300 ns, and 20 % of tokens have digits). When the
+ * masked text keeps a digit (`jk2_init()`, `log4j`), the entry serves that exact token only.
+ *
+ * Open addressing on the shape's hash, which the tokenizer computes in the same pass that finds the token's
+ * bounds while it copies the shape into `shapeBuf`; a hit compares that copy with the entry's and allocates
+ * nothing (no substring per token). Dropped wholesale when half full: cheap, and bounded memory.
+ */
+interface CacheEntry extends MaskedToken {
+  hash: number;
+  /** The shape's UTF-16 code units. */
+  shape: Uint16Array;
+  /** The one token this entry is for when `masked` keeps a digit; null when it serves the whole shape. */
+  exact: string | null;
+}
+
+const CACHE_BITS = 16;
+const CACHE_SIZE = 1 << CACHE_BITS;
+const CACHE_MASK = CACHE_SIZE - 1;
+const CACHE_LIMIT = CACHE_SIZE >>> 1;
+const cache: Array<CacheEntry | null> = new Array<CacheEntry | null>(CACHE_SIZE).fill(null);
+let cacheCount = 0;
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** The shape of the token being scanned (grown for longer tokens, never shrunk). */
+let shapeBuf = new Uint16Array(256);
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isText(message: string, start: number, text: string): boolean {
+  for (let k = 0; k < text.length; k++)
+    if (message.charCodeAt(start + k) !== text.charCodeAt(k)) return false;
   return true;
 }
 
-function cachedMask(tok: string): MaskedToken {
-  if (isPlainNumber(tok)) return NUMBER_TOKEN;
-  let m = maskCache.get(tok);
-  if (m === undefined) {
-    const masked = maskToken(tok);
-    m = { masked, pure: isPureVariable(masked), unit: isUnitWord(unitCore(tok)) };
-    // Tokens with digits are mostly values seen once: caching them would only churn the cache.
-    if (!hasDigit(tok)) {
-      if (maskCache.size >= MASK_CACHE_LIMIT) maskCache = new Map();
-      maskCache.set(tok, m);
-    }
+function hasDigit(s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (isDigitCode(s.charCodeAt(k))) return true;
+  return false;
+}
+
+function cacheSlot(hash: number): number {
+  return (hash ^ (hash >>> 16)) & CACHE_MASK;
+}
+
+/** The cached masking of message[start, end), whose shape is in shapeBuf and hashes to `hash`; else null. */
+function lookup(message: string, start: number, end: number, hash: number): MaskedToken | null {
+  const len = end - start;
+  const buf = shapeBuf;
+  let i = cacheSlot(hash);
+  for (let e = cache[i]; e !== null && e !== undefined; e = cache[(i = (i + 1) & CACHE_MASK)]) {
+    const shape = e.shape;
+    if (e.hash !== hash || shape.length !== len) continue;
+    let q = 0;
+    while (q < len && shape[q] === buf[q]) q++;
+    if (q !== len) continue;
+    if (e.exact === null || isText(message, start, e.exact)) return e;
+    // Same shape, another token whose masking keeps digits: computed, not cached (one entry per shape).
+    return maskFresh(message.slice(start, end));
   }
+  return null;
+}
+
+/** Masks message[start, end) (not in the cache) and caches the result under the shape in shapeBuf. */
+function maskAndCache(message: string, start: number, end: number, hash: number): MaskedToken {
+  const tok = message.slice(start, end);
+  const m = maskFresh(tok);
+  if (cacheCount >= CACHE_LIMIT) {
+    cache.fill(null);
+    cacheCount = 0;
+  }
+  let i = cacheSlot(hash);
+  while (cache[i] !== null) i = (i + 1) & CACHE_MASK;
+  const digits = hasDigit(tok);
+  cache[i] = {
+    masked: m.masked,
+    pure: m.pure,
+    unit: m.unit,
+    hash,
+    shape: shapeBuf.slice(0, end - start),
+    exact: digits && hasDigit(m.masked) ? tok : null,
+  };
+  cacheCount++;
   return m;
 }
 
-export function toSlots(message: string): Slots {
-  const tokens = splitWhitespace(message);
-  const keys: string[] = [];
-  const details: string[] = [];
-  const raws: string[] = [];
+function maskFresh(tok: string): MaskedToken {
+  const masked = maskToken(tok);
+  return { masked, pure: isPureVariable(masked), unit: isUnitWord(unitCore(tok)) };
+}
+
+/** Tokens of the message being scanned (module scratch, reused: scanning is synchronous). */
+const tokStart: number[] = [];
+const tokEnd: number[] = [];
+const tokMask: MaskedToken[] = [];
+
+/**
+ * Splits `message` at whitespace into the scratch arrays and masks every token; returns the token count.
+ * One pass over the characters: bounds, the shape's hash and its copy, and whether the token is a plain number.
+ */
+function scanTokens(message: string): number {
+  let n = 0;
+  const len = message.length;
+  let k = 0;
+  while (k < len) {
+    let c = message.charCodeAt(k);
+    if (c <= 32 && isSpace(c)) {
+      k++;
+      continue;
+    }
+    const start = k;
+    let hash = FNV_OFFSET;
+    let plain = true;
+    let buf = shapeBuf;
+    for (;;) {
+      let d = c;
+      if (isDigitCode(c)) d = 48;
+      else plain = false;
+      const at = k - start;
+      if (at === buf.length) {
+        const bigger = new Uint16Array(buf.length * 2);
+        bigger.set(buf);
+        shapeBuf = buf = bigger;
+      }
+      buf[at] = d;
+      hash = Math.imul(hash ^ d, FNV_PRIME);
+      if (++k === len) break;
+      c = message.charCodeAt(k);
+      if (c <= 32 && isSpace(c)) break;
+    }
+    tokStart[n] = start;
+    tokEnd[n] = k;
+    if (plain && k - start <= 15) tokMask[n] = NUMBER_TOKEN;
+    else tokMask[n] = lookup(message, start, k, hash) ?? maskAndCache(message, start, k, hash);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * The slots of one message without an array per message: the miner keeps one buffer and reads `n` entries.
+ * Raw slot texts are cut from the message only when asked for (parameters), from their bounds.
+ */
+export class SlotBuffer {
+  n = 0;
+  message = '';
+  readonly keys: string[] = [];
+  readonly details: string[] = [];
+  readonly rawStart: number[] = [];
+  readonly rawEnd: number[] = [];
+  /** Every separator inside the slot is one space, so the raw text is the message's own substring. */
+  readonly rawSpaced: boolean[] = [];
+
+  /** Raw text of slot `i`: the original tokens joined by one space. */
+  raw(i: number): string {
+    const s = this.message.slice(this.rawStart[i], this.rawEnd[i]);
+    return this.rawSpaced[i] ? s : splitWhitespace(s).join(' ');
+  }
+}
+
+/** Whether tokens `a` and `a + 1` of the scanned message are separated by exactly one space. */
+function oneSpaceAfter(message: string, a: number): boolean {
+  return tokStart[a + 1] === tokEnd[a]! + 1 && message.charCodeAt(tokEnd[a]!) === 32;
+}
+
+/** Fills `out` with the slots of `message` (see Slots); returns `out`. */
+export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
+  const count = scanTokens(message);
+  const { keys, details, rawStart, rawEnd, rawSpaced } = out;
+  let n = 0;
   let prevPure = false;
-  for (let k = 0; k < tokens.length; k++) {
-    const tok = tokens[k]!;
-    const m = cachedMask(tok);
+  for (let k = 0; k < count; k++) {
+    const m = tokMask[k]!;
+    const first = k;
     const masked = m.masked;
     let pure = m.pure;
     let detail = masked;
-    let raw = tok;
-    if (pure && k + 1 < tokens.length) {
-      const next = tokens[k + 1]!;
-      if (cachedMask(next).unit) {
-        detail = masked + ' ' + next;
-        raw = tok + ' ' + next;
+    if (pure && k + 1 < count) {
+      if (tokMask[k + 1]!.unit) {
+        detail = masked + ' ' + message.slice(tokStart[k + 1], tokEnd[k + 1]);
         k++;
       }
-    } else if (!pure && prevPure && m.unit && tok.length <= 8) {
+    } else if (!pure && prevPure && m.unit && tokEnd[k]! - tokStart[k]! <= 8) {
       // A unit after a parenthesised or otherwise punctuated value (`(1.16 KB)`): part of that value.
       pure = true;
     }
+    const spaced = first === k || oneSpaceAfter(message, first);
     if (pure && prevPure) {
-      const last = details.length - 1;
-      details[last] = details[last] + ' ' + detail;
-      raws[last] = raws[last] + ' ' + raw;
+      const last = n - 1;
+      details[last] = details[last]! + ' ' + detail;
+      rawSpaced[last] = rawSpaced[last]! && spaced && oneSpaceAfter(message, first - 1);
+      rawEnd[last] = tokEnd[k]!;
       continue;
     }
-    keys.push(pure ? WILDCARD : masked);
-    details.push(detail);
-    raws.push(raw);
+    keys[n] = pure ? WILDCARD : masked;
+    details[n] = detail;
+    rawStart[n] = tokStart[first]!;
+    rawEnd[n] = tokEnd[k]!;
+    rawSpaced[n] = spaced;
+    n++;
     prevPure = pure;
   }
-  return { keys, details, raws };
+  out.n = n;
+  out.message = message;
+  return out;
+}
+
+export function toSlots(message: string): Slots {
+  const buf = scanSlots(message, new SlotBuffer());
+  const raws: string[] = [];
+  for (let i = 0; i < buf.n; i++) raws.push(buf.raw(i));
+  return { keys: buf.keys.slice(0, buf.n), details: buf.details.slice(0, buf.n), raws };
 }
