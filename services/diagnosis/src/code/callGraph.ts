@@ -15,6 +15,7 @@ import {
   type FunctionLikeNode,
   type FunctionRef,
   type SourceText,
+  VIRTUAL_ROOT,
 } from './source.js';
 
 export type FunctionKind = 'function' | 'method' | 'constructor' | 'accessor' | 'arrow' | 'module';
@@ -77,9 +78,6 @@ export interface CallGraph {
   readonly stats: CallGraphStats;
 }
 
-/** The program's files live under this virtual root; nothing outside the given texts is read (apart from lib). */
-const ROOT = '/__repository__/';
-
 /** Method names of the standard library: when the receiver is untyped, a same-named function of ours is a guess too far. */
 const BUILTIN_METHODS = new Set(
   (
@@ -140,7 +138,7 @@ function compilerHost(files: ReadonlyMap<string, ts.SourceFile>): ts.CompilerHos
     getDefaultLibFileName: (options) => join(libDir, ts.getDefaultLibFileName(options)),
     getDefaultLibLocation: () => libDir,
     writeFile: () => undefined,
-    getCurrentDirectory: () => ROOT,
+    getCurrentDirectory: () => VIRTUAL_ROOT,
     getCanonicalFileName: (name) => name,
     useCaseSensitiveFileNames: () => true,
     getNewLine: () => '\n',
@@ -174,7 +172,7 @@ export function buildCallGraph(files: readonly SourceText[]): CallGraph {
   const sources = new Map<string, ts.SourceFile>();
   const pathOf = new Map<ts.SourceFile, string>();
   for (const file of sorted) {
-    const sf = parseSource({ path: ROOT + file.path, text: file.text });
+    const sf = parseSource(file);
     sources.set(sf.fileName, sf);
     pathOf.set(sf, file.path);
   }

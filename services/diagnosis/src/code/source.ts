@@ -44,12 +44,28 @@ export function scriptKindOf(path: string): ts.ScriptKind {
   return SCRIPT_KINDS[ext] ?? ts.ScriptKind.TS;
 }
 
+/** The files of a repository live under this virtual root for the compiler; nothing outside the texts is read. */
+export const VIRTUAL_ROOT = '/__repository__/';
+
+/** Syntax trees by the file object they came from: indexing and the call graph then parse each file once. */
+const parsed = new WeakMap<SourceText, ts.SourceFile>();
+
 /**
  * Parses one file (syntax only: nothing is resolved, evaluated or executed). Parent pointers are set because
- * every consumer walks up from a call to its statement and function.
+ * every consumer walks up from a call to its statement and function. The tree is named by its virtual path.
  */
 export function parseSource(file: SourceText): ts.SourceFile {
-  return ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, true, scriptKindOf(file.path));
+  const known = parsed.get(file);
+  if (known && known.text === file.text) return known;
+  const sf = ts.createSourceFile(
+    VIRTUAL_ROOT + file.path,
+    file.text,
+    ts.ScriptTarget.Latest,
+    true,
+    scriptKindOf(file.path),
+  );
+  parsed.set(file, sf);
+  return sf;
 }
 
 /** 1-based line and column of a position. */
