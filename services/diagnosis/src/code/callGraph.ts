@@ -110,6 +110,19 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   noLib: false,
 };
 
+/** Aliases confined to the virtual root: a `..` that climbs out of the repository resolves to nothing. */
+function optionsWith(options: BuildOptions): ts.CompilerOptions {
+  if (!options.paths) return COMPILER_OPTIONS;
+  const base = (options.baseUrl ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  if (base.split('/').includes('..')) return COMPILER_OPTIONS;
+  const paths: Record<string, string[]> = {};
+  for (const [alias, targets] of Object.entries(options.paths)) {
+    const safe = targets.filter((t) => !t.split('/').includes('..') && !t.startsWith('/'));
+    if (safe.length > 0) paths[alias] = safe;
+  }
+  return { ...COMPILER_OPTIONS, baseUrl: VIRTUAL_ROOT + base, paths };
+}
+
 /** The compiler's own declaration files, parsed once per process: they are the same for every repository. */
 const libCache = new Map<string, ts.SourceFile | undefined>();
 
@@ -167,7 +180,16 @@ function moduleId(path: string): string {
  * call edges resolved with a TypeScript program over the texts in memory (imports among the given files resolve;
  * packages do not, and calls into them are not edges). Pure apart from reading the compiler's own lib files.
  */
-export function buildCallGraph(files: readonly SourceText[]): CallGraph {
+export interface BuildOptions {
+  /**
+   * Import aliases as a tsconfig writes them (`{ "@app/*": ["src/*"] }`), relative to `baseUrl` (a
+   * repository-relative directory, default the root): imports through them then resolve among the files.
+   */
+  readonly paths?: Readonly<Record<string, readonly string[]>>;
+  readonly baseUrl?: string;
+}
+
+export function buildCallGraph(files: readonly SourceText[], options: BuildOptions = {}): CallGraph {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const sources = new Map<string, ts.SourceFile>();
   const pathOf = new Map<ts.SourceFile, string>();
@@ -178,7 +200,7 @@ export function buildCallGraph(files: readonly SourceText[]): CallGraph {
   }
   const program = ts.createProgram({
     rootNames: [...sources.keys()],
-    options: COMPILER_OPTIONS,
+    options: optionsWith(options),
     host: compilerHost(sources),
   });
   const checker = program.getTypeChecker();

@@ -185,6 +185,29 @@ describe('buildCallGraph: CommonJS', () => {
   });
 });
 
+describe('buildCallGraph: import aliases', () => {
+  const aliased: SourceText[] = [
+    { path: 'packages/core/src/index.ts', text: 'export function core(): number { return 1; }' },
+    {
+      path: 'apps/api/src/main.ts',
+      text: "import { core } from '@acme/core';\nexport function main(): number { return core(); }",
+    },
+  ];
+  const edgesOf = (g: CallGraph): string[] =>
+    g.edges.map((e) => `${g.functions.get(e.from)!.name} -> ${g.functions.get(e.to)!.name} ${e.via}`);
+
+  it('resolves tsconfig paths among the files, and without them falls back to the name', () => {
+    const paths = { '@acme/*': ['packages/*/src/index.ts'] };
+    expect(edgesOf(buildCallGraph(aliased, { paths }))).toEqual(['main -> core checker']);
+    expect(edgesOf(buildCallGraph(aliased))).toEqual(['main -> core name']);
+  });
+
+  it('ignores aliases that climb out of the repository', () => {
+    const paths = { '@acme/*': ['../../outside/*'] };
+    expect(edgesOf(buildCallGraph(aliased, { paths }))).toEqual(['main -> core name']);
+  });
+});
+
 describe('reachableFrom', () => {
   it('walks callees breadth first up to a depth', () => {
     const reached = reachableFrom(graph, fnId('flow'), 3).map((r) => `${r.depth} ${r.fn.name}`);

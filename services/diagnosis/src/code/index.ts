@@ -8,6 +8,7 @@ export {
   linesBetween,
   reachableFrom,
   stepRegion,
+  type BuildOptions,
   type CallEdge,
   type CallGraph,
   type CallGraphStats,
