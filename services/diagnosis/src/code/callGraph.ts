@@ -175,11 +175,6 @@ function moduleId(path: string): string {
   return `${path}#<module>`;
 }
 
-/**
- * The call graph of a repository's files: functions, methods and named arrow functions with their spans, and
- * call edges resolved with a TypeScript program over the texts in memory (imports among the given files resolve;
- * packages do not, and calls into them are not edges). Pure apart from reading the compiler's own lib files.
- */
 export interface BuildOptions {
   /**
    * Import aliases as a tsconfig writes them (`{ "@app/*": ["src/*"] }`), relative to `baseUrl` (a
@@ -189,6 +184,11 @@ export interface BuildOptions {
   readonly baseUrl?: string;
 }
 
+/**
+ * The call graph of a repository's files: functions, methods and named arrow functions with their spans, and
+ * call edges resolved with a TypeScript program over the texts in memory (imports among the given files resolve;
+ * packages do not, and calls into them are not edges). Pure apart from reading the compiler's own lib files.
+ */
 export function buildCallGraph(files: readonly SourceText[], options: BuildOptions = {}): CallGraph {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const sources = new Map<string, ts.SourceFile>();
