@@ -1,7 +1,16 @@
 export { loadSources, type LoadOptions, type LoadedSources } from './load.js';
-export { isTestPath, type FunctionRef, type SourceText } from './source.js';
+export { isSourcePath, isTestPath, type FunctionRef, type SourceText } from './source.js';
 export { indexLogCalls, measureFor, type LineSpan, type LogCallSite } from './logCalls.js';
-export { matchTemplate, sitesForStep, templateScore, type MatchOptions, type SiteMatch } from './match.js';
+export {
+  matchTemplate,
+  siteWordWeights,
+  sitesForStep,
+  templateScore,
+  type MatchOptions,
+  type SiteMatch,
+  type TemplateScore,
+  type WordWeight,
+} from './match.js';
 export {
   buildCallGraph,
   enclosingFunction,
