@@ -3,7 +3,7 @@ import { deploymentAtOnset, readDeployments } from '../service/deployments.js';
 import { templatesOf } from '../service/analysis.js';
 
 /** A template counts as traced to the code when its best log statement explains at least this much of it. */
-const MAPPED_SCORE = 0.5;
+const MAPPED_SCORE = 0.6;
 
 /**
  * Beat 3. Which code ran when the symptom began, and its index. The commit comes from the deployments topic (the

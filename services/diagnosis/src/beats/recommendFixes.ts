@@ -1,5 +1,5 @@
 import type { DiagnoseBeat } from '../service/deps.js';
-import { recommend, type DiagnosedIssue } from '../diagnose/remedies.js';
+import { rankRemedies, type DiagnosedIssue } from '../diagnose/remedies.js';
 
 /**
  * Beat 9. Ranked remedies for every issue found (diagnose/remedies.ts): the fit of each remedy to the evidence times
@@ -11,6 +11,10 @@ export const recommendFixes: DiagnoseBeat<'recommendFixes'> = async ({ runId }, 
     (i): i is DiagnosedIssue => i !== null && i !== undefined && i.lines.length > 0,
   );
   issues.sort((a, b) => b.confidence - a.confidence || a.id.localeCompare(b.id));
-  const recommendations = recommend(issues, await deps.learnedRates());
+  const ranked = rankRemedies(issues, await deps.learnedRates());
+  // The kind of each remedy stays in the case file (and the diagnosis document): fix.generate picks strategies by it.
+  const remedyKinds = Object.fromEntries(ranked.map((r) => [r.recommendation.id, r.kind]));
+  await deps.cases.updateOne({ _id: runId }, { $set: { remedyKinds } });
+  const recommendations = ranked.map((r) => r.recommendation);
   return { event: { type: 'FixesRecommended', payload: { recommendations } } };
 };

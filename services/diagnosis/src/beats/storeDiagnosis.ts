@@ -27,6 +27,7 @@ export const storeDiagnosis: DiagnoseBeat<'storeDiagnosis'> = async ({ runId, ea
       ],
       impact: earlier.ImpactAssessed,
       recommendations: earlier.FixesRecommended.recommendations,
+      remedyKinds: c.remedyKinds ?? {},
     },
     { upsert: true },
   );

@@ -196,6 +196,14 @@ export function recommend(
   issues: readonly DiagnosedIssue[],
   learned: ReadonlyMap<string, StrategyRecord> = new Map(),
 ): FixRecommendation[] {
+  return rankRemedies(issues, learned).map((r) => r.recommendation);
+}
+
+/** The ranked remedies with the kind of each (fix.generate chooses its strategies by kind). */
+export function rankRemedies(
+  issues: readonly DiagnosedIssue[],
+  learned: ReadonlyMap<string, StrategyRecord> = new Map(),
+): Array<{ recommendation: FixRecommendation; kind: RemedyKind }> {
   const scored = issues.flatMap((issue) =>
     candidatesFor(issue).map((c) => {
       const rate = successRate(c.kind, learned);
@@ -208,15 +216,18 @@ export function recommend(
       b.confidence - a.confidence || a.c.kind.localeCompare(b.c.kind) || a.issue.id.localeCompare(b.issue.id),
   );
   return scored.map(({ issue, c, rate, confidence }, i) => ({
-    id: idOf(issue.id, c.kind, ...c.targets.map((t) => `${t.file}:${t.line}`)),
-    issueId: issue.id,
-    rank: i + 1,
-    strategy: STRATEGY[c.kind],
-    summary: c.summary,
-    rationale: `${c.rationale} [${c.kind}; success rate ${(rate * 100).toFixed(0)} %${learned.has(c.kind) ? ', learned' : ', prior'}]`,
-    targets: c.targets,
-    confidence,
-    risk: c.risk,
-    automatable: AUTOMATABLE[c.kind],
+    kind: c.kind,
+    recommendation: {
+      id: idOf(issue.id, c.kind, ...c.targets.map((t) => `${t.file}:${t.line}`)),
+      issueId: issue.id,
+      rank: i + 1,
+      strategy: STRATEGY[c.kind],
+      summary: c.summary,
+      rationale: `${c.rationale} [${c.kind}; success rate ${(rate * 100).toFixed(0)} %${learned.has(c.kind) ? ', learned' : ', prior'}]`,
+      targets: c.targets,
+      confidence,
+      risk: c.risk,
+      automatable: AUTOMATABLE[c.kind],
+    },
   }));
 }

@@ -1,4 +1,4 @@
-import type { LocalizeOptions } from './localize.js';
+import type { LocalizeWeights } from './localize.js';
 
 /**
  * The configuration the diagnosis stage uses: the one leave-one-out chose in 21 of 25 folds on the BugsJS Express
@@ -7,7 +7,7 @@ import type { LocalizeOptions } from './localize.js';
  * tie-breaking did not help there (the tests assert on HTTP responses, so frames rarely reach the fault) and stay
  * available for incidents whose stacks do.
  */
-export const PRODUCT_OPTIONS: Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency' | 'sourceMap'> = {
+export const PRODUCT_OPTIONS: LocalizeWeights = {
   formula: 'dstar',
   textWeight: 1,
   recencyWeight: 0.1,

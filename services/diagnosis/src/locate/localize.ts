@@ -6,33 +6,44 @@ import { parseStack } from './stack.js';
 import { isProgramFile } from './tests-filter.js';
 import { enclosingHeaderLine, textModel } from './text.js';
 
-export interface LocalizeOptions {
-  /** Spectrum formula name (see FORMULAS). */
-  readonly formula?: string;
-  /** Weight of a line named by a failing test's stack frame (added, scaled by frame depth). */
-  readonly frameWeight?: number;
-  /** Share of a frame's weight given to the lines above it in the same definition. */
-  readonly frameRegionShare?: number;
-  /** Weight of the method-level (enclosing block) score used to break line ties. */
-  readonly blockWeight?: number;
-  /** Weight of the textual evidence (failing tests' titles and errors vs the enclosing definition), see text.ts. */
-  readonly textWeight?: number;
+/** Where the evidence comes from besides the test runs: the repository (frames are confined to it) and its text. */
+export interface LocalizeContext {
+  /** Repository root the stack frames are confined to. */
+  readonly repoRoot: string;
+  /** The program's source text by repository path (definitions, textual evidence); absent files score 0. */
+  readonly source?: (path: string) => string | undefined;
+  /** The source map of a repository file, if it has one (frames of generated code are mapped back, sourcemap.ts). */
+  readonly sourceMap?: (path: string) => string | undefined;
   /**
    * How recently each line was last changed, in [0, 1] (1 = the newest commit), e.g. from `git blame`; a line changed
    * by recent commits is more likely to hold a regression.
    */
   readonly recency?: (path: string, line: number) => number | undefined;
+}
+
+/** How the evidence is combined: the weights leave-one-out chooses (bench/loo.ts), see defaults.ts. */
+export interface LocalizeWeights {
+  /** Spectrum formula name (see FORMULAS). */
+  readonly formula?: string;
+  /** Weight of a line named by a failing test's stack frame (innermost program frame most). */
+  readonly frameWeight?: number;
+  /** Share of a frame's weight given to the lines above it in the same definition (decaying with distance). */
+  readonly frameRegionShare?: number;
+  /** Weight of the block score (a run of consecutive covered lines) used to break line ties. */
+  readonly blockWeight?: number;
+  /** Weight of the enclosing definition's own spectrum (method level: rank methods, then lines within). */
+  readonly methodWeight?: number;
+  /** Weight of the textual evidence (failing tests' titles vs the enclosing definition), see text.ts. */
+  readonly textWeight?: number;
+  /** Weight of the failing tests' error messages (stack lines removed) vs the enclosing definition, see text.ts. */
+  readonly errorTextWeight?: number;
   /** Weight of the nearest-neighbour difference (Renieris and Reiss 2003), see nearestNeighbourDifference. */
   readonly nearestWeight?: number;
   /** Weight of the recency. */
   readonly recencyWeight?: number;
-  /** The source map of a repository file, if it has one (frames of generated code are mapped back, sourcemap.ts). */
-  readonly sourceMap?: (path: string) => string | undefined;
-  /** Repository root the stack frames are confined to. */
-  readonly repoRoot: string;
-  /** The program's source text by repository path (for the textual evidence); absent files score 0. */
-  readonly source?: (path: string) => string | undefined;
 }
+
+export type LocalizeOptions = LocalizeContext & LocalizeWeights;
 
 export interface ScoredLine {
   readonly path: string;
@@ -57,19 +68,6 @@ interface Counts {
   ep: number;
 }
 
-/**
- * Ranks the program's lines by how suspicious a failing test run makes them.
- *
- * 1. Spectrum: per line, the failing/passing tests that executed it, scored by a formula (Ochiai, DStar).
- * 2. Method level: lines executed by exactly the same tests tie; a run of consecutive covered lines of a file forms
- *    a block (a stand-in for the enclosing function, language-agnostic), and the block's own spectrum (a test
- *    executes the block when it executes any of its lines) breaks the ties with a small weight.
- * 3. Stack frames of failing tests (and stacks quoted in their failure messages) that land in the program add to
- *    the lines they name (innermost most) and, with a share, to the lines above them in the same definition.
- * 4. Textual evidence: the failing tests' titles against the enclosing definition's header (text.ts).
- * Test files and dependencies are never suspects. The weights are chosen by leave-one-out on real bugs
- * (bench/localize.ts --loo), see defaults.ts.
- */
 /** What the spectrum of a test run gives, independent of the weights: per line and per block, ef/ep counts. */
 export interface SpectrumEvidence {
   readonly failing: number;
@@ -77,6 +75,40 @@ export interface SpectrumEvidence {
   readonly lines: ReadonlyMap<string, Counts>;
   /** Per line, the counts of its block (a run of covered lines of a file with gaps of at most 2 lines). */
   readonly blocks: ReadonlyMap<string, Counts>;
+}
+
+/** Per covered program line, the counts of the tests executing any line of the same group (block, definition). */
+function groupCounts(
+  tests: readonly TestRun[],
+  groupOf: (key: string) => string | undefined,
+): { counts: Map<string, Counts>; groups: Map<string, string> } {
+  const counts = new Map<string, Counts>();
+  const keyGroup = new Map<string, string>();
+  for (const t of tests) {
+    const hit = new Set<string>();
+    for (const [path, lines] of Object.entries(t.coverage)) {
+      if (!isProgramFile(path)) continue;
+      for (const l of lines) {
+        const key = lineKey(path, l);
+        let group = keyGroup.get(key);
+        if (group === undefined) {
+          group = groupOf(key);
+          if (group === undefined) continue;
+          keyGroup.set(key, group);
+        }
+        hit.add(group);
+      }
+    }
+    for (const group of hit) {
+      let c = counts.get(group);
+      if (!c) counts.set(group, (c = { ef: 0, ep: 0 }));
+      if (t.failed) c.ef++;
+      else c.ep++;
+    }
+  }
+  const perLine = new Map<string, Counts>();
+  for (const [key, group] of keyGroup) perLine.set(key, counts.get(group)!);
+  return { counts: perLine, groups: keyGroup };
 }
 
 export function spectrumEvidence(tests: readonly TestRun[]): SpectrumEvidence {
@@ -98,131 +130,225 @@ export function spectrumEvidence(tests: readonly TestRun[]): SpectrumEvidence {
       }
     }
   }
-  const blockOf = new Map<string, number>();
-  const blockLines: string[][] = [];
+  const blockOf = new Map<string, string>();
   for (const [path, lineSet] of linesOf) {
     const sorted = [...lineSet].sort((x, y) => x - y);
+    let start = 0;
     sorted.forEach((l, i) => {
-      if (i === 0 || l - sorted[i - 1]! > 2) blockLines.push([]);
-      const key = lineKey(path, l);
-      blockOf.set(key, blockLines.length - 1);
-      blockLines[blockLines.length - 1]!.push(key);
+      if (i === 0 || l - sorted[i - 1]! > 2) start = l;
+      blockOf.set(lineKey(path, l), lineKey(path, start));
     });
   }
-  const blockCounts = blockLines.map(() => ({ ef: 0, ep: 0 }));
-  for (const t of tests) {
-    const hit = new Set<number>();
-    for (const [path, lines] of Object.entries(t.coverage)) {
-      for (const l of lines) {
-        const blockIndex = blockOf.get(lineKey(path, l));
-        if (blockIndex !== undefined) hit.add(blockIndex);
-      }
-    }
-    for (const blockIndex of hit) {
-      if (t.failed) blockCounts[blockIndex]!.ef++;
-      else blockCounts[blockIndex]!.ep++;
-    }
-  }
-  const blocks = new Map<string, Counts>();
-  for (const [key, blockIndex] of blockOf) blocks.set(key, blockCounts[blockIndex]!);
+  const blocks = groupCounts(tests, (key) => blockOf.get(key)).counts;
   return { failing: F, passing: tests.length - F, lines: counts, blocks };
 }
 
+/** The evidence about one covered program line, before weighting. */
+export interface LineFeatures {
+  readonly path: string;
+  readonly line: number;
+  readonly spectrum: Spectrum;
+  /** Spectrum of the line's block (a run of consecutive covered lines). */
+  readonly block: Spectrum;
+  /** Spectrum of the line's enclosing definition (its block when the source is unknown). */
+  readonly method: Spectrum;
+  /** Share of failing tests whose stack names the line, each by 1 / (1 + depth among the program's frames). */
+  readonly frame: number;
+  /** The same for the lines above a frame in its definition, times 1 / (1 + distance / 10). */
+  readonly frameRegion: number;
+  /** Failing tests' titles vs the enclosing definition, in [0, 1]; 0 for lines no failing test executed. */
+  readonly text: number;
+  /** Failing tests' error messages vs the enclosing definition, in [0, 1]; 0 for lines no failing test executed. */
+  readonly errorText: number;
+  /** Recency in [0, 1]; 0 for lines no failing test executed. */
+  readonly recency: number;
+  /** Share of failing tests whose nearest passing neighbour did not execute the line. */
+  readonly nearest: number;
+}
+
+export interface Features {
+  readonly lines: readonly LineFeatures[];
+  readonly refusedFrames: number;
+  readonly failingTests: number;
+  readonly passingTests: number;
+}
+
+/** A failure message without the stack it may quote (a 500 page carries one): the words of what went wrong. */
+export function errorMessageText(error: string): string {
+  return error
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/&[a-z]+;/gi, ' ')
+    .replace(/\s+at [^\n]*/g, ' ')
+    .replace(/(?:\/[\w.@-]+)+(?::\d+)*/g, ' ')
+    .slice(0, 2000);
+}
+
+/**
+ * Ranks the program's lines by how suspicious a failing test run makes them.
+ *
+ * 1. Spectrum: per line, the failing/passing tests that executed it, scored by a formula (Ochiai, DStar).
+ * 2. Method level: lines executed by exactly the same tests tie; the spectrum of the line's enclosing definition
+ *    (a test executes it when it executes any of its lines) and of its block (a run of consecutive covered lines,
+ *    a language-agnostic stand-in) ranks the methods, and the lines within them.
+ * 3. Stack frames of failing tests (and stacks quoted in their failure messages) that land in the program add to
+ *    the lines they name (innermost program frame most) and, with a share decaying with distance, to the lines
+ *    above them in the same definition: a crash is often a few lines after its cause.
+ * 4. Textual evidence: the failing tests' titles and error messages against the enclosing definition (text.ts).
+ * Test files and dependencies are never suspects. The weights are chosen by leave-one-out on real bugs
+ * (bench/localize.ts --loo), see defaults.ts.
+ */
 export function localize(
   tests: readonly TestRun[],
   options: LocalizeOptions,
   evidence: SpectrumEvidence = spectrumEvidence(tests),
 ): Localization {
-  const formula = FORMULAS[options.formula ?? 'ochiai'];
-  if (!formula) throw new Error(`unknown formula ${options.formula}`);
+  return rankFeatures(lineFeatures(tests, options, evidence), options);
+}
+
+/** The evidence per covered program line (weights apart, so that many weightings can be ranked cheaply). */
+export function lineFeatures(
+  tests: readonly TestRun[],
+  context: LocalizeContext,
+  evidence: SpectrumEvidence = spectrumEvidence(tests),
+): Features {
   const failing = tests.filter((t) => t.failed);
   const F = evidence.failing;
   const P = evidence.passing;
-  const counts = evidence.lines;
-  const blockWeight = options.blockWeight ?? 0;
-  const blockScore = (key: string): number => {
-    const c = blockWeight > 0 ? evidence.blocks.get(key) : undefined;
-    return c ? formula({ ef: c.ef, ep: c.ep, nf: F - c.ef, np: P - c.ep }) : 0;
-  };
-
+  const spectrumOf = (c: Counts): Spectrum => ({ ef: c.ef, ep: c.ep, nf: F - c.ef, np: P - c.ep });
   const fileText = new Map<string, string[] | null>();
   const sourceLines = (path: string): string[] | null => {
     let lines = fileText.get(path);
     if (lines === undefined) {
-      const src = options.source?.(path);
+      const src = context.source?.(path);
       fileText.set(path, (lines = src === undefined ? null : src.split('\n')));
     }
     return lines;
   };
+  const headerOf = (key: string): string | undefined => {
+    const cut = key.lastIndexOf(':');
+    const path = key.slice(0, cut);
+    const src = sourceLines(path);
+    if (!src) return evidence.blocks.has(key) ? `block ${key}` : undefined;
+    const header = enclosingHeaderLine(src, Number(key.slice(cut + 1)));
+    return lineKey(path, header ?? 0);
+  };
+  const { counts: methods, groups: methodOf } = groupCounts(tests, headerOf);
 
-  const frameBonus = new Map<string, number>();
-  const regionShare = options.frameRegionShare ?? 0;
+  const frame = new Map<string, number>();
+  const frameRegion = new Map<string, number>();
   let refusedFrames = 0;
-  const frameWeight = options.frameWeight ?? 0;
+  const add = (map: Map<string, number>, key: string, value: number) =>
+    map.set(key, Math.max(map.get(key) ?? 0, value));
   for (const t of failing) {
-    const evidence = [t.stack, t.error].filter(Boolean).join('\n');
-    if (!evidence) continue;
-    const parsed = parseStack(evidence, options.repoRoot);
-    const report = options.sourceMap ? mapFrames(parsed, options.repoRoot, options.sourceMap) : parsed;
-    refusedFrames += report.refused;
-    if (frameWeight <= 0) continue;
-    const seen = new Set<string>();
-    for (const f of report.frames.filter((fr) => isProgramFile(fr.path))) {
-      const key = lineKey(f.path, f.line);
-      const bonus = frameWeight / (1 + f.depth) / Math.max(1, F);
-      // a frame repeated within one stack (recursion, middleware chains) counts once, at its innermost depth
-      if (seen.has(key)) continue;
-      seen.add(key);
-      frameBonus.set(key, (frameBonus.get(key) ?? 0) + bonus);
-      // The crash point is often after the fault in the same function: the lines above it, up to the definition's
-      // header, share part of the frame's weight.
-      const src = regionShare > 0 ? sourceLines(f.path) : null;
-      const header = src ? enclosingHeaderLine(src, f.line) : undefined;
-      if (header !== undefined) {
+    // per test, the best evidence each line gets from any of its stacks (its own, one quoted in its message)
+    const own = new Map<string, number>();
+    const region = new Map<string, number>();
+    for (const text of [t.stack, t.error]) {
+      if (!text) continue;
+      const parsed = parseStack(text, context.repoRoot);
+      const report = context.sourceMap ? mapFrames(parsed, context.repoRoot, context.sourceMap) : parsed;
+      refusedFrames += report.refused;
+      const program = report.frames.filter((fr) => isProgramFile(fr.path));
+      program.forEach((f, depth) => {
+        const weight = 1 / (1 + depth);
+        add(own, lineKey(f.path, f.line), weight);
+        const src = sourceLines(f.path);
+        const header = src ? enclosingHeaderLine(src, f.line) : undefined;
+        if (header === undefined) return;
         for (let l = header; l < f.line; l++) {
-          const k = lineKey(f.path, l);
-          frameBonus.set(k, (frameBonus.get(k) ?? 0) + bonus * regionShare);
+          add(region, lineKey(f.path, l), weight / (1 + (f.line - l) / 10));
         }
-      }
+      });
     }
+    for (const [k, v] of own) frame.set(k, (frame.get(k) ?? 0) + v / Math.max(1, F));
+    for (const [k, v] of region) frameRegion.set(k, (frameRegion.get(k) ?? 0) + v / Math.max(1, F));
   }
 
-  const textWeight = options.textWeight ?? 0;
-  const text =
-    textWeight > 0 && options.source
-      ? textModel(
-          failing.map((t) => ({ title: t.id })),
-          tests.map((t) => t.id),
-        )
-      : null;
-  const textScore = (path: string, line: number): number => {
-    const lines = text ? sourceLines(path) : null;
-    return text && lines ? text.score(lines, line) : 0;
-  };
-
-  const nearestWeight = options.nearestWeight ?? 0;
-  const nearest = nearestWeight > 0 ? nearestNeighbourDifference(tests) : new Map<string, number>();
-  const recencyWeight = options.recencyWeight ?? 0;
-  const lines: ScoredLine[] = [];
-  for (const [key, c] of counts) {
+  const allTitles = tests.map((t) => t.id);
+  const titles = context.source
+    ? textModel(
+        failing.map((t) => ({ title: t.id })),
+        allTitles,
+      )
+    : null;
+  // An error message's words are weighed by how rare they are among the program's definitions, not among test
+  // titles: "function" or "undefined" name no definition in particular, "engine" does.
+  const headers = new Set<string>();
+  for (const group of new Set(methodOf.values())) {
+    const cut = group.lastIndexOf(':');
+    const header = sourceLines(group.slice(0, cut))?.[Number(group.slice(cut + 1)) - 1];
+    if (header !== undefined) headers.add(header);
+  }
+  const errors = context.source
+    ? textModel(
+        failing.map((t) => ({ title: '', error: errorMessageText(t.error ?? '') })),
+        [...headers],
+      )
+    : null;
+  const nearest = nearestNeighbourDifference(tests);
+  const lines: LineFeatures[] = [];
+  for (const [key, c] of evidence.lines) {
     const cut = key.lastIndexOf(':');
     const path = key.slice(0, cut);
     const line = Number(key.slice(cut + 1));
-    const spectrum = { ef: c.ef, ep: c.ep, nf: F - c.ef, np: P - c.ep };
-    const score =
-      formula(spectrum) +
-      blockWeight * blockScore(key) +
-      (frameBonus.get(key) ?? 0) +
-      (c.ef > 0 && textWeight > 0 ? textWeight * textScore(path, line) : 0) +
-      (c.ef > 0 && recencyWeight > 0 ? recencyWeight * (options.recency?.(path, line) ?? 0) : 0) +
-      nearestWeight * (nearest.get(key) ?? 0);
-    lines.push({ path, line, score, spectrum });
+    const src = c.ef > 0 ? sourceLines(path) : null;
+    lines.push({
+      path,
+      line,
+      spectrum: spectrumOf(c),
+      block: spectrumOf(evidence.blocks.get(key) ?? c),
+      method: spectrumOf(methods.get(key) ?? evidence.blocks.get(key) ?? c),
+      frame: frame.get(key) ?? 0,
+      frameRegion: frameRegion.get(key) ?? 0,
+      text: src && titles ? titles.score(src, line) : 0,
+      errorText: src && errors ? errors.score(src, line) : 0,
+      recency: c.ef > 0 ? (context.recency?.(path, line) ?? 0) : 0,
+      nearest: nearest.get(key) ?? 0,
+    });
   }
+  return { lines, refusedFrames, failingTests: F, passingTests: P };
+}
+
+/** Weighs the evidence of each line and ranks lines and files. */
+export function rankFeatures(features: Features, weights: LocalizeWeights): Localization {
+  const formula = FORMULAS[weights.formula ?? 'ochiai'];
+  if (!formula) throw new Error(`unknown formula ${weights.formula}`);
+  const w = {
+    block: weights.blockWeight ?? 0,
+    method: weights.methodWeight ?? 0,
+    frame: weights.frameWeight ?? 0,
+    region: (weights.frameWeight ?? 0) * (weights.frameRegionShare ?? 0),
+    text: weights.textWeight ?? 0,
+    errorText: weights.errorTextWeight ?? 0,
+    recency: weights.recencyWeight ?? 0,
+    nearest: weights.nearestWeight ?? 0,
+  };
+  const lines: ScoredLine[] = features.lines.map((f) => ({
+    path: f.path,
+    line: f.line,
+    spectrum: f.spectrum,
+    score:
+      formula(f.spectrum) +
+      (w.block > 0 ? w.block * formula(f.block) : 0) +
+      (w.method > 0 ? w.method * formula(f.method) : 0) +
+      w.frame * f.frame +
+      w.region * f.frameRegion +
+      w.text * f.text +
+      w.errorText * f.errorText +
+      w.recency * f.recency +
+      w.nearest * f.nearest,
+  }));
   lines.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.line - b.line);
   const fileBest = new Map<string, number>();
   for (const l of lines) if (!fileBest.has(l.path)) fileBest.set(l.path, l.score);
   const files = [...fileBest].map(([path, score]) => ({ path, score })).sort((a, b) => b.score - a.score);
-  return { lines, files, refusedFrames, failingTests: F, passingTests: P };
+  return {
+    lines,
+    files,
+    refusedFrames: features.refusedFrames,
+    failingTests: features.failingTests,
+    passingTests: features.passingTests,
+  };
 }
 
 /**

@@ -121,7 +121,9 @@ export function codeModelOf(
       return fn && fn.kind !== 'module' ? span(fn) : undefined;
     },
     sitesForTemplate: (template) =>
-      matchTemplate(template, sites, { limit: 10 })
+      // Below 0.6 a match is as likely an unrelated statement (mined sample templates: the right site scored 0.75-1,
+      // the best unrelated one under 0.4).
+      matchTemplate(template, sites, { limit: 10, minScore: 0.6 })
         .filter((m) => !m.site.test)
         .map((m) => asMatch(m.site, m.score)),
     sitesForStep: (step) =>

@@ -53,6 +53,8 @@ export interface CaseFile {
   codebase?: Codebase;
   issues?: Partial<Record<Finding['kind'], DiagnosedIssue | null>>;
   impact?: Impact;
+  /** Remedy kind by recommendation id (fix.generate chooses its strategies by it). */
+  remedyKinds?: Record<string, string>;
 }
 
 export type DiagnoseBeat<H extends HandlerName<'diagnosis.analyze'>> = Beat<
