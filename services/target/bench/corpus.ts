@@ -1,6 +1,7 @@
 /**
- * `npm run bench:corpus -- [--faults a,b,c] [--json] [--warmup-s 150] [--observe-s 150] [--share 100]
- *   [--rate 15] [--window-ms 5000] [--parse-every-s 10]`
+ * `npm run bench:corpus -- [--corpus <dir>] [--faults a,b,c] [--json] [--warmup-s 150] [--observe-s 150]
+ *   [--share 100] [--rate 15] [--window-ms 5000] [--parse-every-s 10]`
+ * `npm run bench:diagnosis -- [same options] [--diagnosis-wait-s 180]` (= `bench:corpus --diagnose`)
  *
  * Issue 10's last measurable item: each fault of the sample service's corpus, deployed with traffic, shows its
  * intended symptom in the platform's own telemetry and anomaly findings. Per fault, for real:
@@ -16,13 +17,33 @@
  *  4. the findings anomaly-detect stored for the service, judged against the fault's truth.json only then
  *     (bench/corpus/judge.ts), the canary rolled back, the namespace removed.
  *
- * Nothing in the platform knows the corpus: its detectors see the logs the deployed processes write, nothing else.
+ * With `--diagnose` (issue 11's accuracy item), the same chain goes one stage further: diagnosis.analyze runs as a
+ * process in the namespace too, with a catalogue naming the materialized corpus repository, and the deployer's
+ * DeploymentRecorded records go to the namespace's deployments topic (the healthy release's record replayed at
+ * the namespace's start: bench/diagnosis/recorder.ts). After the observation the bench waits (`--diagnosis-wait-s`)
+ * for the diagnoses of the incidents anomaly-detect opened, then judges them against the truth
+ * (bench/diagnosis/judge.ts): suspect commit top-1, fault file top-1, a fault line in the top 5, and Sentry's rule
+ * on the same diagnoses.
+ *
+ * `--corpus <dir>` benches another corpus of the same layout (history/*.patch, faults/<id>/truth.json and patches)
+ * for the same sample service; without it, the one shipped in services/sample-service/corpus.
+ *
+ * Nothing in the platform knows the corpus: its detectors see the logs the deployed processes write, nothing else;
+ * the diagnosis sees those logs' findings, the repository and the deployment records.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -38,11 +59,13 @@ import {
   platformTopics,
 } from '@self-healing/shared';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
+import { deploymentRecordedSubject } from '@self-healing/schemas';
 import { ParseLedgerStore, planParse, requestThroughLedger } from '@self-healing/cli';
 import { sendParseCommands } from '@self-healing/telemetry-parse';
-import { loadCorpus, materializeCorpus } from '@self-healing/sample-service';
+import { loadCorpus, materializeCorpus, type Release } from '@self-healing/sample-service';
 import {
   Deployer,
+  KafkaDeploymentRecorder,
   LogShipper,
   driveTraffic,
   exampleCatalogue,
@@ -59,6 +82,9 @@ import {
   type ObservedFinding,
   type Symptom,
 } from './corpus/judge.js';
+import { diagnosisTotals, judgeDiagnosis, type DiagnosisVerdict } from './diagnosis/judge.js';
+import { NamespaceRecorder } from './diagnosis/recorder.js';
+import { readDiagnoses, readIncidents, waitForDiagnoses, writeCatalogue } from './diagnosis/store.js';
 
 const SERVICE = 'checkout';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -71,7 +97,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const stages = new Set<ChildProcess>();
 
 function startStage(
-  stage: 'telemetry-parse' | 'anomaly-detect',
+  stage: 'telemetry-parse' | 'anomaly-detect' | 'diagnosis',
   env: Record<string, string>,
   logFile: string,
 ) {
@@ -98,6 +124,9 @@ async function stopStage(child: ChildProcess): Promise<void> {
 }
 
 interface BenchOptions {
+  corpus: string | null;
+  diagnose: boolean;
+  diagnosisWaitS: number;
   faults: string[] | null;
   json: boolean;
   warmupS: number;
@@ -112,6 +141,9 @@ interface BenchOptions {
 function options(): BenchOptions {
   const { values } = parseArgs({
     options: {
+      corpus: { type: 'string' },
+      diagnose: { type: 'boolean', default: false },
+      'diagnosis-wait-s': { type: 'string', default: '180' },
       faults: { type: 'string' },
       json: { type: 'boolean', default: false },
       'warmup-s': { type: 'string', default: '150' },
@@ -130,6 +162,9 @@ function options(): BenchOptions {
     return n;
   };
   return {
+    corpus: values.corpus ? resolve(values.corpus) : null,
+    diagnose: values.diagnose!,
+    diagnosisWaitS: num('diagnosis-wait-s', values['diagnosis-wait-s']!, 10, 3600),
     faults: values.faults
       ? values.faults
           .split(',')
@@ -248,6 +283,42 @@ function checkpointAtEnd(logDir: string, file: string): void {
   writeFileSync(file, JSON.stringify(checkpoints));
 }
 
+type DiagnosisOutcome = DiagnosisVerdict & {
+  waitedSeconds: number;
+  /** Incidents waited for that had no diagnosis when the wait ended. */
+  undiagnosed: string[];
+  /** The diagnosis stage's error lines, when some incident went undiagnosed. */
+  stageErrors?: string[];
+};
+
+/** The last error lines (pino level >= 50) of a stage's log file: why a diagnosis never came. */
+function errorLines(file: string, max = 5): string[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const rec = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      if ((rec.level ?? 0) >= 50) out.push(`${rec.msg ?? ''} ${rec.err?.message ?? ''}`.trim().slice(0, 300));
+    } catch {
+      if (/error/i.test(line)) out.push(line.slice(0, 300));
+    }
+  }
+  return out.slice(-max);
+}
+
+/** One diagnosis verdict in a line. */
+function diagnosisLine(d: DiagnosisVerdict): string {
+  const mark = (b: boolean) => (b ? 'yes' : 'no');
+  return d.top
+    ? `${d.source}: suspect ${mark(d.suspectTop1)} (rank ${d.faultCommitRank ?? '-'}), file ${mark(d.fileTop1)}, line top-5 ${mark(d.lineTop5)} (rank ${d.faultLineRank ?? '-'}), Sentry ${mark(d.sentryTop1)}; top ${d.top.kind} ${d.top.lines[0] ? `${d.top.lines[0].path}:${d.top.lines[0].line}` : '-'}`
+    : `no diagnosis (${d.incidents.length} incident(s) considered)`;
+}
+
 interface Namespace {
   prefix: string;
   dbName: string;
@@ -267,9 +338,19 @@ async function deleteNamespace(kafka: Kafka, mongoUri: string, ns: Namespace): P
   await db.dropDatabase().finally(() => client.close());
 }
 
+/** The namespace of the fault under way, so an interrupted bench removes it too. */
+let activeNamespace: { kafka: Kafka; mongoUri: string; ns: Namespace } | null = null;
+
 async function benchFault(
   o: BenchOptions,
-  truth: { id: string; kind: string; symptom: Symptom; routes: string[]; logTemplates: string[] },
+  truth: {
+    id: string;
+    kind: string;
+    symptom: Symptom;
+    routes: string[];
+    logTemplates: string[];
+    locations: Array<{ file: string; lines: Array<[number, number]> }>;
+  },
   ctx: {
     deployer: Deployer;
     kafka: Kafka;
@@ -277,12 +358,17 @@ async function benchFault(
     logDir: string;
     work: string;
     healthy: string;
+    /** The fault's materialized release (its faultSha is truth: read only when judging). */
+    release: Release;
+    /** Set in --diagnose mode: where the deployer's records go, and the catalogue the diagnosis stage reads. */
+    diagnosis: { recorder: NamespaceRecorder; catalogue: string } | null;
   },
 ): Promise<
   FaultVerdict & {
     traffic: { requests: number; unexpected: number };
     faultRoutes: { warmup: RouteTally; observe: RouteTally };
     deploySeconds: number;
+    diagnosis: DiagnosisOutcome | null;
   }
 > {
   const e = ctx.endpoints;
@@ -308,6 +394,7 @@ async function benchFault(
     PERFORMANCE_DETECTOR: JSON.stringify(minuteScaleDetector(o.warmupS * 1000, o.windowMs)),
   };
   const topics = platformTopicNames(prefix);
+  activeNamespace = { kafka: ctx.kafka, mongoUri: e.mongodbUri, ns };
   await ensureTopics(ctx.kafka, platformTopics(prefix));
   const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
   await codec.registerAll();
@@ -375,6 +462,45 @@ async function benchFault(
       });
     }
   };
+  /**
+   * The diagnoses of the fault's incidents, judged: the incident the verdict attributed, else those opened after
+   * the deploy. Traffic stops first (the diagnosis needs no more telemetry, and the machine is shared); the truth
+   * is read only once the wait is over.
+   */
+  const diagnosisOf = async (
+    bo: BenchOptions,
+    id: string,
+    verdict: FaultVerdict,
+    deployedAt: number,
+  ): Promise<DiagnosisOutcome> => {
+    await traffic?.stop();
+    const postDeploy = (await readIncidents(db))
+      .filter((i) => i.openedAt >= deployedAt - bo.windowMs)
+      .sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id))
+      .map((i) => i.id);
+    const awaited = verdict.incidentId ? [verdict.incidentId] : postDeploy;
+    log(bo, `${id}: waiting up to ${bo.diagnosisWaitS} s for the diagnoses of ${awaited.length} incident(s)`);
+    const t0 = Date.now();
+    const undiagnosed = await waitForDiagnoses(db, awaited, bo.diagnosisWaitS * 1000);
+    const waitedSeconds = Math.round((Date.now() - t0) / 1000);
+    const judged = judgeDiagnosis(
+      {
+        fault: truth.id,
+        faultSha: ctx.release.faultSha,
+        locations: truth.locations,
+      },
+      verdict.seen,
+      verdict.incidentId,
+      postDeploy,
+      await readDiagnoses(db),
+    );
+    return {
+      ...judged,
+      waitedSeconds,
+      undiagnosed,
+      ...(undiagnosed.length ? { stageErrors: errorLines(diagnosisLog) } : {}),
+    };
+  };
   /** Parse runs every `parseEveryS` and a look at the findings, for `ms`. */
   const keepWatching = async (ms: number) => {
     const until = Date.now() + ms;
@@ -386,9 +512,33 @@ async function benchFault(
   };
 
   let traffic: ReturnType<typeof continuousTraffic> | null = null;
+  const diagnosisLog = join(ctx.work, `diagnosis-${tag}.log`);
   try {
     services.push(startStage('telemetry-parse', ns.env, join(ctx.work, `telemetry-parse-${tag}.log`)));
     services.push(startStage('anomaly-detect', ns.env, join(ctx.work, `anomaly-detect-${tag}.log`)));
+    if (ctx.diagnosis) {
+      services.push(
+        startStage(
+          'diagnosis',
+          {
+            ...ns.env,
+            CATALOGUE: ctx.diagnosis.catalogue,
+            // Shared by the faults of the run: one mirror of the corpus repository, fetched per diagnosis.
+            REPO_CACHE_DIR: join(ctx.work, 'repo-cache'),
+          },
+          diagnosisLog,
+        ),
+      );
+      // From now on the deployer's records land in this namespace, starting with the healthy release's.
+      await ctx.diagnosis.recorder.switchTo(
+        new KafkaDeploymentRecorder(
+          producer,
+          codec,
+          topics.deployments,
+          `${prefix}${deploymentRecordedSubject}`,
+        ),
+      );
+    }
     shipper.start();
     traffic = continuousTraffic(ctx.deployer.frontendUrl, o.seed, o.rate);
     log(o, `${truth.id}: warm-up on the healthy release, ${o.warmupS} s (namespace ${prefix})`);
@@ -423,24 +573,27 @@ async function benchFault(
       observe: tallyRoutes(traffic.results.observe, truth.routes),
     };
     const verdict = judgeFault(truth, [...seen.values()], deployedAt, o.windowMs);
-    return { ...verdict, traffic: stats, faultRoutes, deploySeconds };
+    const diagnosis = ctx.diagnosis ? await diagnosisOf(o, truth.id, verdict, deployedAt) : null;
+    return { ...verdict, traffic: stats, faultRoutes, deploySeconds, diagnosis };
   } finally {
     log(o, `${truth.id}: cleaning up`);
     await bounded(o, 'stopping the traffic', 30_000, async () => traffic?.stop());
     if (ctx.deployer.current().canary)
       await bounded(o, 'rolling the canary back', 60_000, () => ctx.deployer.rollback());
+    await ctx.diagnosis?.recorder.switchTo(null);
     await bounded(o, 'stopping the shipper', 20_000, () => shipper.stop());
     await bounded(o, 'disconnecting', 10_000, () => producer.disconnect());
     for (const s of services.reverse()) await bounded(o, 'stopping a service', 30_000, () => stopStage(s));
     await bounded(o, 'closing the database', 10_000, () => client.close());
     if (!process.env.CORPUS_BENCH_KEEP)
       await bounded(o, 'removing the namespace', 60_000, () => deleteNamespace(ctx.kafka, e.mongodbUri, ns));
+    activeNamespace = null;
   }
 }
 
 async function main(): Promise<void> {
   const o = options();
-  const corpus = await loadCorpus();
+  const corpus = await loadCorpus(o.corpus ?? undefined);
   const all = corpus.faults.map((f) => f.truth);
   const unknown = (o.faults ?? []).filter((id) => !all.some((t) => t.id === id));
   if (unknown.length) throw new Error(`unknown fault(s): ${unknown.join(', ')}`);
@@ -451,10 +604,22 @@ async function main(): Promise<void> {
   const kafka = createKafka('corpus-bench', endpoints.kafkaBrokers, createLogger('corpus-bench', 'fatal'));
   log(o, `materializing the corpus (healthy history + ${all.length} fault branches) in ${work}`);
   const repoDir = join(work, 'repo');
-  const { healthy } = await materializeCorpus(repoDir, corpus);
+  const { healthy, releases } = await materializeCorpus(repoDir, corpus);
   const example = loadCatalogue(exampleCatalogue()).services[SERVICE]!;
   const stateDir = join(work, 'target');
+  let diagnosis: { recorder: NamespaceRecorder; catalogue: string } | null = null;
+  if (o.diagnose) {
+    const catalogue = join(work, 'catalogue.json');
+    writeCatalogue(catalogue, SERVICE, example, repoDir);
+    diagnosis = {
+      recorder: new NamespaceRecorder((error, r) =>
+        log(o, `  publishing the ${r.action} record of ${r.commit.slice(0, 12)} failed: ${error.message}`),
+      ),
+      catalogue,
+    };
+  }
   const deployer = await Deployer.open({
+    ...(diagnosis ? { recorder: diagnosis.recorder } : {}),
     service: SERVICE,
     entry: {
       ...example,
@@ -471,8 +636,10 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       log(o, `${signal}: stopping the target`);
       for (const child of stages) child.kill('SIGTERM');
+      const ns = process.env.CORPUS_BENCH_KEEP ? null : activeNamespace;
       void deployer
         .down()
+        .then(() => (ns ? deleteNamespace(ns.kafka, ns.mongoUri, ns.ns) : undefined))
         .catch(() => undefined)
         .finally(() => {
           rmSync(work, { recursive: true, force: true });
@@ -495,12 +662,15 @@ async function main(): Promise<void> {
           logDir: join(stateDir, 'logs'),
           work,
           healthy,
+          release: releases.get(truth.id)!,
+          diagnosis,
         });
         verdicts.push(v);
         log(
           o,
           `${truth.id}: ${v.seen ? `SEEN by ${v.detector} after ${v.secondsAfterDeploy} s` : `missed (${missReason(v)})`}`,
         );
+        if (v.diagnosis) log(o, `${truth.id}: diagnosis ${diagnosisLine(v.diagnosis)}`);
       } catch (error) {
         errors.push({ fault: truth.id, error: (error as Error).message.slice(0, 500) });
         log(o, `${truth.id}: bench error: ${(error as Error).message}`);
@@ -511,8 +681,11 @@ async function main(): Promise<void> {
     if (process.env.CORPUS_BENCH_KEEP) log(o, `kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
+  const diagnosed = verdicts.flatMap((v) => (v.diagnosis ? [v.diagnosis] : []));
   const report = {
+    corpus: corpus.dir,
     settings: {
+      ...(o.diagnose ? { diagnosisWaitS: o.diagnosisWaitS } : {}),
       warmupS: o.warmupS,
       observeS: o.observeS,
       canarySharePercent: o.share,
@@ -546,6 +719,22 @@ async function main(): Promise<void> {
         trafficOnFaultRoutes: `${v.faultRoutes.observe.requests} requests after the deploy, ${v.faultRoutes.observe.unexpected} unexpected answers (warm-up: ${v.faultRoutes.warmup.requests}, ${v.faultRoutes.warmup.unexpected}); p95 ${v.faultRoutes.warmup.p95Ms} -> ${v.faultRoutes.observe.p95Ms} ms`,
         seenInstead: v.seenInstead.slice(0, 10),
       })),
+    ...(o.diagnose
+      ? {
+          diagnosis: {
+            faults: diagnosed,
+            // Every fault: one the detectors missed counts as a miss, whatever its other incidents' diagnoses said.
+            totalsAllFaults: diagnosisTotals(diagnosed, true),
+            // Only the faults the detectors saw: the diagnosis stage's own accuracy.
+            totalsSeenFaults: diagnosisTotals(diagnosed, false),
+            topIssue:
+              'highest-confidence issue of the newest diagnosis of the incident the detector verdict attributed; ' +
+              'without one, across the incidents opened after the deploy (source: post-deploy)',
+            sentryRule:
+              'sentrySuspect of the highest-confidence issue carrying one, among the same diagnoses (needs an in-repository stack frame)',
+          },
+        }
+      : {}),
     errors,
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };
@@ -559,6 +748,16 @@ async function main(): Promise<void> {
       `seen ${report.totals.seen}/${report.totals.faults} (${(report.totals.ratio * 100).toFixed(0)} %), ${report.wallSeconds} s\n`,
     );
     for (const m of report.misses) process.stdout.write(`miss ${m.fault}: ${m.reason}\n`);
+    if (report.diagnosis) {
+      for (const d of report.diagnosis.faults)
+        process.stdout.write(`diagnosis ${d.fault.padEnd(30)} ${diagnosisLine(d)}\n`);
+      const t = (label: string, x: ReturnType<typeof diagnosisTotals>) =>
+        process.stdout.write(
+          `${label}: suspect top-1 ${x.suspectTop1.hits}/${x.suspectTop1.of}, file top-1 ${x.fileTop1.hits}/${x.fileTop1.of}, line top-5 ${x.lineTop5.hits}/${x.lineTop5.of}, Sentry's rule ${x.sentryTop1.hits}/${x.sentryTop1.of} (ours/Sentry ${x.suspectOverSentry ?? '-'})\n`,
+        );
+      t('all faults', report.diagnosis.totalsAllFaults);
+      t('seen faults', report.diagnosis.totalsSeenFaults);
+    }
   }
   process.exit(errors.length ? 1 : 0);
 }
