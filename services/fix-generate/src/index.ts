@@ -1,1 +1,6 @@
 export type * from './strategies/types.js';
+export type * from './regression/types.js';
+export { loadFixGenerateConfig, fixGenerateConfigSchema, type FixGenerateConfig } from './service/config.js';
+export { fixGenerateDefinition, fixGenerateSettings } from './service/definition.js';
+export { changelogEntry, withEntry, inlineCode } from './docs/changelog.js';
+export { policyViolation, isProtectedPath, DEFAULT_LIMITS } from './patch/policy.js';

@@ -1,0 +1,78 @@
+import type { PayloadOf } from '@self-healing/schemas';
+import type { FixBeat, FixCase } from '../service/deps.js';
+
+/**
+ * Beat 1. Accepts a diagnosis with something a machine may try (`recommendedId`), or `healctl fix` naming remedies.
+ * A diagnosis whose remedies all need a person is refused with that reason: the incident stays with its owners.
+ * Writes the case file once (insert-to-win).
+ */
+export const generateFixRequested: FixBeat<'generateFixRequested'> = async ({ runId, cause }, deps) => {
+  let incidentId: string;
+  let diagnosisId: string;
+  let requestedIds: string[];
+  let trigger: 'upstream_event' | 'command';
+  let requestedBy: string;
+  if (cause.meta.type === 'DiagnosisCompleted') {
+    const p = cause.payload as PayloadOf<'DiagnosisCompleted'>;
+    if (!p.recommendedId)
+      return rejected(cause, [
+        {
+          code: 'nothing-automatable',
+          message: `diagnosis ${p.diagnosisId} proposes no remedy a machine may apply (${p.recommendations.length} remedies, none automatable and likely enough): a person must act`,
+          field: 'recommendedId',
+        },
+      ]);
+    incidentId = cause.meta.incidentId;
+    diagnosisId = p.diagnosisId;
+    const automatable = p.recommendations.filter((r) => r.automatable).sort((a, b) => a.rank - b.rank);
+    requestedIds = [p.recommendedId, ...automatable.map((r) => r.id).filter((id) => id !== p.recommendedId)];
+    trigger = 'upstream_event';
+    requestedBy = 'stage:diagnosis.analyze';
+  } else if (cause.meta.type === 'GenerateFixCommand') {
+    const p = cause.payload as PayloadOf<'GenerateFixCommand'>;
+    incidentId = p.incidentId;
+    diagnosisId = p.diagnosisId;
+    requestedIds = p.recommendationIds;
+    trigger = 'command';
+    requestedBy = p.requestedBy;
+    const known = await deps.db.collection('diagnoses').countDocuments({ _id: diagnosisId as never });
+    if (known === 0)
+      return rejected(cause, [
+        { code: 'unknown-diagnosis', message: `no diagnosis ${diagnosisId}`, field: 'diagnosisId' },
+      ]);
+  } else {
+    return rejected(cause, [
+      { code: 'unexpected-trigger', message: `${cause.meta.type} cannot start fix generation`, field: null },
+    ]);
+  }
+  requestedIds = requestedIds.slice(0, deps.settings.maxRemedies);
+  const file: FixCase = { _id: runId, incidentId, diagnosisId, requestedIds };
+  await deps.cases.insertOne(file).catch((e: { code?: number }) => {
+    if (e.code !== 11000) throw e;
+  });
+  const c = await deps.caseOf(runId);
+  return {
+    event: {
+      type: 'FixGenerationRequested',
+      payload: {
+        incidentId,
+        diagnosisId: c.diagnosisId,
+        recommendationIds: c.requestedIds,
+        trigger,
+        requestedBy,
+      },
+    },
+  };
+};
+
+function rejected(
+  cause: { meta: { type: string; eventId: string } },
+  reasons: Array<{ code: string; message: string; field: string | null }>,
+) {
+  return {
+    event: {
+      type: 'FixGenerationRejected' as const,
+      payload: { reasons, commandType: cause.meta.type, commandId: cause.meta.eventId },
+    },
+  };
+}

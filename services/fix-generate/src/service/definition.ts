@@ -1,0 +1,28 @@
+import type { Db } from 'mongodb';
+import { defineStage, type StageDefinition, type TopicNames } from '@self-healing/shared';
+import { fixGenerateBeats } from '../beats/index.js';
+import { FixDeps, type FixSettings } from './deps.js';
+import type { FixGenerateConfig } from './config.js';
+
+export function fixGenerateSettings(c: FixGenerateConfig): FixSettings {
+  return {
+    repoCacheDir: c.REPO_CACHE_DIR,
+    workDir: c.FIX_WORK_DIR,
+    forge:
+      c.FORGE_URL && c.FORGE_TOKEN ? { url: c.FORGE_URL, token: c.FORGE_TOKEN, user: c.FORGE_USER } : null,
+    maxRemedies: c.MAX_REMEDIES,
+    limits: { maxFiles: c.MAX_PATCH_FILES, maxChangedLines: c.MAX_PATCH_LINES },
+    typecheck: c.TYPECHECK === 'on',
+  };
+}
+
+export function fixGenerateDefinition(p: {
+  db: Db;
+  settings: FixSettings;
+  topics: TopicNames;
+}): StageDefinition {
+  return defineStage('fix.generate', fixGenerateBeats, {
+    deps: new FixDeps(p.db, p.settings),
+    topics: p.topics,
+  });
+}

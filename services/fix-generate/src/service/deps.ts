@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import type { Collection, Db } from 'mongodb';
+import type { HandlerName } from '@self-healing/schemas';
+import type { Beat } from '@self-healing/shared';
+import { gitRemote } from '@self-healing/shared/forge';
+import { RepoCache, type GitRepo, type RemoteAccess } from '@self-healing/diagnosis';
+import type { IssueView, RemedyView } from '../strategies/types.js';
+import type { PatchLimits } from '../patch/policy.js';
+import type { SyntaxCheck } from '../patch/typecheck.js';
+import { WorkTree } from '../workspace/scratch.js';
+
+export interface FixSettings {
+  repoCacheDir: string;
+  workDir: string;
+  forge: { url: string; token: string; user: string } | null;
+  maxRemedies: number;
+  limits: PatchLimits;
+  typecheck: boolean;
+}
+
+export interface StoredCandidate {
+  strategy: string;
+  strategyVersion: string;
+  remedyId: string;
+  remedyKind: string;
+  fit: number;
+  score: number;
+  rationale: string;
+  files: Array<{ path: string; text: string | null }>;
+  linesAdded: number;
+  linesRemoved: number;
+  /** Why it was not chosen (policy, syntax), when it was dropped. */
+  dropped: string | null;
+}
+
+export interface StoredFiles {
+  files: Array<{ path: string; text: string }>;
+  rationale: string;
+}
+
+/**
+ * The case file of one fix-generation run (`fix_cases`, keyed by run): written once by the first beat
+ * (insert-to-win) and completed beat by beat by the run's one runner. Later beats read what earlier ones decided, so
+ * a re-run beat (after a crash) gives the same event.
+ */
+export interface FixCase {
+  _id: string;
+  incidentId: string;
+  diagnosisId: string;
+  requestedIds: string[];
+  loaded?: {
+    repository: string;
+    baseCommit: string;
+    remedies: RemedyView[];
+    issues: Record<string, IssueView>;
+    /** Remedy id -> issue id. */
+    issueOf: Record<string, string>;
+    rootCause: string;
+  };
+  candidates?: StoredCandidate[];
+  chosen?: number | null;
+  test?: (StoredFiles & { testNames: string[]; framework: string }) | { skippedReason: string };
+  docs?: StoredFiles;
+  patch?: {
+    patchId: string;
+    diff: string;
+    title: string;
+    description: string;
+  };
+  syntax?: SyntaxCheck[];
+}
+
+export type FixBeat<H extends HandlerName<'fix.generate'>> = Beat<'fix.generate', H, FixDeps>;
+
+export class FixDeps {
+  readonly cases: Collection<FixCase>;
+  readonly repos: RepoCache;
+
+  constructor(
+    readonly db: Db,
+    readonly settings: FixSettings,
+  ) {
+    this.cases = db.collection<FixCase>('fix_cases');
+    this.repos = new RepoCache(settings.repoCacheDir);
+  }
+
+  async caseOf(runId: string): Promise<FixCase> {
+    const c = await this.cases.findOne({ _id: runId });
+    if (!c) throw new Error(`no case file for fix run ${runId}`);
+    return c;
+  }
+
+  remoteOf(url: string): RemoteAccess {
+    const f = this.settings.forge;
+    if (f && url.startsWith(f.url.replace(/\/+$/, '') + '/'))
+      return { url, env: gitRemote(url, f.user, f.token).env };
+    return { url };
+  }
+
+  async repo(c: FixCase): Promise<GitRepo> {
+    if (!c.loaded) throw new Error(`fix run ${c._id} has not loaded its diagnosis`);
+    return this.repos.open(this.remoteOf(c.loaded.repository), c.loaded.baseCommit);
+  }
+
+  /** The run's worktree for one purpose (`strategies`, `patch`), fresh at the base commit. */
+  async tree(c: FixCase, purpose: string): Promise<WorkTree> {
+    const repo = await this.repo(c);
+    const safe = c._id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+    return WorkTree.create(
+      repo,
+      c.loaded!.baseCommit,
+      join(this.settings.workDir, 'trees', `${safe}-${purpose}`),
+    );
+  }
+}
