@@ -69,9 +69,9 @@ let vars: Record<string, string>;
 let service: RunningService | null = null;
 let child: ChildProcess | null = null;
 
-async function stageEvents(key: string): Promise<StageEvent[]> {
+async function stageEvents(key: string, topic = env.topics.diagnosisAnalyzeEvents): Promise<StageEvent[]> {
   const events: StageEvent[] = [];
-  await readTopic(env.kafka, env.topics.diagnosisAnalyzeEvents, {
+  await readTopic(env.kafka, topic, {
     onMessage: async (m) => {
       if (m.value && m.key?.toString() === key) events.push(await env.codec.decode(m.value));
     },
@@ -79,11 +79,15 @@ async function stageEvents(key: string): Promise<StageEvent[]> {
   return events;
 }
 
-async function completed(key: string, timeoutMs = 180_000): Promise<StageEvent[]> {
+async function completed(
+  key: string,
+  timeoutMs = 180_000,
+  topic = env.topics.diagnosisAnalyzeEvents,
+): Promise<StageEvent[]> {
   let events: StageEvent[] = [];
   await waitFor(
     async () => {
-      events = await stageEvents(key);
+      events = await stageEvents(key, topic);
       return events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type));
     },
     { timeoutMs, maxIntervalMs: 1000, message: `diagnosis of ${key}` },
@@ -373,5 +377,47 @@ describe('diagnosis.analyze on a real fault', () => {
       recommendations: p.recommendations.map((r) => [r.rank, r.strategy, r.summary, r.confidence, r.targets]),
     });
     expect(shape(again)).toEqual(shape(first));
+  });
+});
+
+describe('fix.generate on that diagnosis', () => {
+  it('given the diagnosis of the fault, then a checked patch reverts the fault commit, with a changelog entry', async () => {
+    const config = loadFixGenerateConfig({ ...vars, FIX_WORK_DIR: join(work, 'fix') });
+    service = await runStageService(
+      'fix-generate',
+      config,
+      ({ db, topics }) => fixGenerateDefinition({ db, topics, settings: fixGenerateSettings(config) }),
+      { handleSignals: false },
+    );
+    const events = await completed('inc-dg-1', 300_000, env.topics.fixGenerateEvents);
+    expect(events.map((e) => e.meta.type)).toEqual([
+      'FixGenerationRequested',
+      'DiagnosisLoaded',
+      'CodeFixGenerated',
+      'TestFixGenerated',
+      'DocumentationFixGenerated',
+      'PatchCreated',
+      'PatchSyntaxValidated',
+      'PatchStored',
+      'FixGenerationCompleted',
+    ]);
+    const done = events.at(-1)!.payload as PayloadOf<'FixGenerationCompleted'>;
+    expect(done).toMatchObject({ baseCommit: release.faulty, syntaxValid: true });
+    const patch = await env.db.collection('patches').findOne({ _id: done.patchId as never });
+    const diff = String(patch?.diff);
+    expect(diff).toContain('+++ b/src/shipping/address.ts');
+    expect(diff).toContain('+++ b/CHANGELOG.md');
+    // Applied to the faulty release, the patch gives back the healthy address module.
+    const tree = join(work, 'applied');
+    await run('git', ['-C', release.repo, 'worktree', 'add', '-q', '--detach', tree, release.faulty]);
+    await writeFile(join(work, 'fix.diff'), diff);
+    await run('git', ['-C', tree, 'apply', join(work, 'fix.diff')]);
+    const healthy = (
+      await run('git', ['-C', release.repo, 'show', `${release.healthy}:src/shipping/address.ts`])
+    ).stdout;
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(join(tree, 'src/shipping/address.ts'), 'utf8')).toBe(healthy);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await stageEvents('inc-dg-1', env.topics.fixGenerateEvents)).length).toBe(9);
   });
 });

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommands } from './commands/demoNamespaces.js';
-import { registerDiagnoseCommand } from './commands/diagnose.js';
+import { registerDiagnoseCommand, registerFixCommand } from './commands/diagnose.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerIncidentCommands } from './commands/incidents.js';
 import { registerInfraCommands } from './commands/infra.js';
@@ -28,6 +28,7 @@ export function buildProgram(): Command {
   registerParseCommand(program);
   registerIncidentCommands(program);
   registerDiagnoseCommand(program);
+  registerFixCommand(program);
   registerDlqCommands(program);
   registerDemoCommands(program);
   registerTargetCommands(program);

@@ -16,28 +16,65 @@ export function registerDiagnoseCommand(program: Command): void {
     .action(async (incident: string, opts: { comment?: string; json?: boolean }) => {
       if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incident))
         throw new CliError(`not an incident id: ${JSON.stringify(incident.slice(0, 60))}`, 2);
-      await withKafka(async (kafka, e) => {
-        const payload: PayloadOf<'AnalyzeIncidentCommand'> = {
+      const payload: PayloadOf<'AnalyzeIncidentCommand'> = {
+        incidentId: incident,
+        requestedBy: `user:${process.env.USER ?? 'unknown'}`,
+        comment: opts.comment ?? null,
+      };
+      const eventId = await sendCommand('AnalyzeIncidentCommand', payload, incident);
+      if (opts.json) printJson({ sent: 'AnalyzeIncidentCommand', incidentId: incident, eventId });
+      else process.stdout.write(`asked for a diagnosis of ${incident} (command ${eventId})\n`);
+    });
+}
+
+/** `healctl fix <incident> --diagnosis <id> [--remedy <id>...]`: asks fix.generate for a patch (GenerateFixCommand). */
+export function registerFixCommand(program: Command): void {
+  program
+    .command('fix <incident>')
+    .description(
+      'ask the fix stage for a patch of a diagnosed incident (the result: healctl incidents show <incident>)',
+    )
+    .requiredOption('--diagnosis <id>', 'the diagnosis to implement (healctl incidents show prints its id)')
+    .option('--remedy <id...>', 'remedies of the diagnosis to try, in order (default: its automatable ones)')
+    .option('--comment <text>', 'why, for the audit trail')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        incident: string,
+        opts: { diagnosis: string; remedy?: string[]; comment?: string; json?: boolean },
+      ) => {
+        for (const v of [incident, opts.diagnosis, ...(opts.remedy ?? [])])
+          if (!/^[A-Za-z0-9._:-]{1,200}$/.test(v))
+            throw new CliError(`not an id: ${JSON.stringify(v.slice(0, 60))}`, 2);
+        const payload: PayloadOf<'GenerateFixCommand'> = {
           incidentId: incident,
+          diagnosisId: opts.diagnosis,
+          recommendationIds: opts.remedy ?? [],
           requestedBy: `user:${process.env.USER ?? 'unknown'}`,
           comment: opts.comment ?? null,
         };
-        const command = buildCommand('AnalyzeIncidentCommand', payload, incident, 'healctl');
-        const codec = codecFor(e.schemaRegistryUrl);
-        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-        await producer.connect();
-        try {
-          await producer.send({
-            topic: topicNames().commands,
-            acks: -1,
-            messages: [{ key: incident, value: await codec.encode(command) }],
-          });
-        } finally {
-          await producer.disconnect();
-        }
-        if (opts.json)
-          printJson({ sent: 'AnalyzeIncidentCommand', incidentId: incident, eventId: command.meta.eventId });
-        else process.stdout.write(`asked for a diagnosis of ${incident} (command ${command.meta.eventId})\n`);
+        const eventId = await sendCommand('GenerateFixCommand', payload, incident);
+        if (opts.json) printJson({ sent: 'GenerateFixCommand', incidentId: incident, eventId });
+        else process.stdout.write(`asked for a fix of ${incident} (command ${eventId})\n`);
+      },
+    );
+}
+
+async function sendCommand<P>(type: string, payload: P, incident: string): Promise<string> {
+  return withKafka(async (kafka, e) => {
+    const command = buildCommand(type, payload, incident, 'healctl');
+    const codec = codecFor(e.schemaRegistryUrl);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: topicNames().commands,
+        acks: -1,
+        messages: [{ key: incident, value: await codec.encode(command) }],
       });
-    });
+    } finally {
+      await producer.disconnect();
+    }
+    return command.meta.eventId;
+  });
 }

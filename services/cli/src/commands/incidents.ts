@@ -77,6 +77,21 @@ export function registerIncidentCommands(program: Command): void {
           .limit(1)
           .next();
         if (diagnosis) process.stdout.write(`\n${formatDiagnosis(diagnosis)}`);
+        const patch = await db
+          .collection<{
+            patchId: string;
+            title: string;
+            baseCommit: string;
+            diff: string;
+            description: string;
+          }>('patches')
+          .find({ incidentId: id })
+          .limit(1)
+          .next();
+        if (patch)
+          process.stdout.write(
+            `\npatch ${patch.patchId} on ${patch.baseCommit.slice(0, 12)}: ${patch.title}\n\n${patch.description}\n\n${patch.diff}`,
+          );
       });
     });
 }
