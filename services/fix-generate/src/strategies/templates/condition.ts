@@ -1,0 +1,162 @@
+import ts from 'typescript';
+import { changedTexts, normalizeCode, parseUnifiedDiff } from '../diff.js';
+import { linesIn, SCRIPT_FILE, topLines, topSuspect } from '../evidence.js';
+import type { CandidateChange, FixInput, FixStrategy, IssueView, RemedyKind } from '../types.js';
+import { applyEdits, parse, startLine, toCandidates, type Draft, type TextEdit } from './ast.js';
+
+/**
+ * A changed condition (TBar's "condition mutation" and "operator mutation", the off-by-one family): on the
+ * evidence lines, a relational operator one step off (`<` and `<=`, `>` and `>=`), an equality turned around
+ * (`===` and `!==`), or a bound one off (`x - 1`, `x + 1` back to `x`). Every site is a candidate, ranked by how
+ * strongly the evidence points at its line; the same mutation of the same expression on several evidence lines is
+ * also tried at once (a bound used twice is usually wrong twice). When the suspect commit's diff removed exactly the
+ * line a mutation produces, the mutation is the commit undone on that line and ranks highest.
+ */
+
+interface Mutation {
+  /** What kind of mistake it undoes, for the rationale. */
+  what: string;
+  edit: TextEdit;
+  /** The mutated expression's text before, so equal mutations on several lines can be grouped. */
+  key: string;
+  /** Prior plausibility of the kind of mutation. */
+  prior: number;
+  line: number;
+}
+
+const FLIP: Partial<Record<ts.SyntaxKind, [string, number, string]>> = {
+  [ts.SyntaxKind.LessThanToken]: ['<=', 0.9, 'an exclusive bound made inclusive'],
+  [ts.SyntaxKind.LessThanEqualsToken]: ['<', 0.9, 'an inclusive bound made exclusive'],
+  [ts.SyntaxKind.GreaterThanToken]: ['>=', 0.9, 'an exclusive bound made inclusive'],
+  [ts.SyntaxKind.GreaterThanEqualsToken]: ['>', 0.9, 'an inclusive bound made exclusive'],
+  [ts.SyntaxKind.EqualsEqualsEqualsToken]: ['!==', 0.55, 'a comparison turned around'],
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken]: ['===', 0.55, 'a comparison turned around'],
+  [ts.SyntaxKind.EqualsEqualsToken]: ['!=', 0.5, 'a comparison turned around'],
+  [ts.SyntaxKind.ExclamationEqualsToken]: ['==', 0.5, 'a comparison turned around'],
+};
+
+/** The mutations of the binary expressions whose operator is on `line`. */
+export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
+  const out: Mutation[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && startLine(n.operatorToken) === line) {
+      const op = n.operatorToken;
+      const flip = FLIP[op.kind];
+      if (flip)
+        out.push({
+          what: flip[2],
+          edit: { start: op.getStart(), end: op.end, text: flip[0] },
+          key: `${n.getText()}\0${flip[0]}`,
+          prior: flip[1],
+          line,
+        });
+      const isOne = ts.isNumericLiteral(n.right) && n.right.text === '1';
+      if (
+        isOne &&
+        (op.kind === ts.SyntaxKind.MinusToken || op.kind === ts.SyntaxKind.PlusToken) &&
+        !ts.isStringLiteral(n.left)
+      )
+        out.push({
+          what: `a bound off by one (\`${op.getText()} 1\`)`,
+          edit: { start: n.left.end, end: n.end, text: '' },
+          key: `${n.getText()}\0drop`,
+          prior: 0.75,
+          line,
+        });
+    }
+    n.forEachChild(visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** How much a kind of issue says "a condition is wrong": behaviour most, errors less, the rest little. */
+const KIND_WEIGHT: Record<IssueView['kind'], number> = {
+  behavioral: 1,
+  error: 0.6,
+  performance: 0.4,
+  coverage: 0.3,
+};
+
+export class ConditionTemplate implements FixStrategy {
+  readonly name = 'template-condition';
+  readonly version = '1';
+  readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks'];
+
+  async generate(input: FixInput): Promise<CandidateChange[]> {
+    const paths = [...new Set(topLines(input).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));
+    const removed = await removedBySuspect(input);
+    const originals = new Map<string, string>();
+    const drafts: Draft[] = [];
+    for (const path of paths) {
+      const text = await input.repo.read(path);
+      if (text === undefined) continue;
+      originals.set(path, text);
+      drafts.push(
+        ...conditionDrafts(path, text, linesIn(input, path), removed.get(path) ?? [], input.issue.kind),
+      );
+    }
+    return toCandidates(this, input, originals, drafts).slice(0, 8);
+  }
+}
+
+/** Lines the top suspect commit removed, per file, normalised: a mutation that restores one undoes the commit. */
+async function removedBySuspect(input: FixInput): Promise<Map<string, string[]>> {
+  const suspect = topSuspect(input.issue);
+  if (!suspect) return new Map();
+  const texts = changedTexts(parseUnifiedDiff(await input.repo.commitDiff(suspect.sha)));
+  return new Map([...texts].map(([p, t]) => [p, t.removed]));
+}
+
+export function conditionDrafts(
+  path: string,
+  text: string,
+  lines: ReadonlyArray<{ line: number; weight: number }>,
+  removed: readonly string[],
+  kind: IssueView['kind'],
+): Draft[] {
+  const sf = parse(path, text);
+  const weightOf = new Map(lines.map((l) => [l.line, l.weight]));
+  const mutations = [...weightOf.keys()].flatMap((l) => mutationsOnLine(sf, l));
+  const sourceLines = text.split('\n');
+  const removedSet = new Set(removed);
+  const drafts: Draft[] = [];
+  const restores = (m: Mutation): boolean => {
+    const lineText = sourceLines[m.line - 1] ?? '';
+    const lineStart = sf.getPositionOfLineAndCharacter(m.line - 1, 0);
+    const mutated = applyEdits(lineText, [
+      { ...m.edit, start: m.edit.start - lineStart, end: m.edit.end - lineStart },
+    ]);
+    return mutated !== undefined && removedSet.has(normalizeCode(mutated));
+  };
+  const fitOf = (m: Mutation): number => {
+    const w = weightOf.get(m.line) ?? 0.1;
+    const base = m.prior * (0.45 + 0.55 * w) * KIND_WEIGHT[kind];
+    return restores(m) ? Math.max(base, 0.95) : base;
+  };
+  for (const m of mutations)
+    drafts.push({
+      path,
+      text: applyEdits(text, [m.edit])!,
+      rationale: `Changes the condition at ${path}:${m.line}: the evidence points at ${m.what}${restores(m) ? ', and the suspect commit made this very change' : ''}.`,
+      fit: fitOf(m),
+    });
+  // The same mutation of the same expression on several evidence lines, at once.
+  const groups = new Map<string, Mutation[]>();
+  for (const m of mutations) groups.set(m.key, [...(groups.get(m.key) ?? []), m]);
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const out = applyEdits(
+      text,
+      group.map((m) => m.edit),
+    );
+    if (!out) continue;
+    drafts.push({
+      path,
+      text: out,
+      rationale: `Changes the same condition on ${group.length} evidence lines of ${path} (${group.map((m) => m.line).join(', ')}): ${group[0]!.what}.`,
+      fit: Math.min(1, Math.max(...group.map(fitOf)) + 0.05),
+    });
+  }
+  return drafts;
+}

@@ -1,0 +1,277 @@
+import ts from 'typescript';
+import { focusLine, SCRIPT_FILE } from '../evidence.js';
+import type { CandidateChange, FixInput, FixStrategy, RemedyKind } from '../types.js';
+import {
+  applyEdits,
+  enclosingStatement,
+  indentAt,
+  parse,
+  reindent,
+  startLine,
+  toCandidates,
+  type Draft,
+  type TextEdit,
+} from './ast.js';
+
+/**
+ * Guard at the failing access (TBar's "null pointer checker", Getafix's most frequent pattern): on the evidence
+ * line, the value read through is checked before use, either by optional chaining or by running the statement only
+ * when the value is there. Which one fits depends on the statement: a call statement whose result nobody uses
+ * takes `?.` naturally; a statement that hands the value on (pushes it, passes it) would hand on `undefined` after
+ * `?.`, so skipping the statement fits better there.
+ */
+
+type Access = ts.PropertyAccessExpression | ts.ElementAccessExpression;
+
+/** Globals and namespaces that are never the missing value. */
+const NEVER_MISSING = new Set([
+  'Math',
+  'JSON',
+  'Object',
+  'Array',
+  'Number',
+  'String',
+  'Boolean',
+  'Promise',
+  'Date',
+  'console',
+  'process',
+  'Symbol',
+  'Reflect',
+  'globalThis',
+]);
+
+/**
+ * The property an error message says was read (`Cannot read properties of undefined (reading 'x')`, `Cannot read
+ * property 'x' of null`, `x.y is not a function`). The message is untrusted: only compared with names in the code.
+ */
+export function propertyRead(message: string): string | undefined {
+  const m =
+    /reading '([^']{1,80})'/.exec(message) ??
+    /property '([^']{1,80})' of (?:undefined|null)/.exec(message) ??
+    /\.([A-Za-z_$][\w$]{0,80}) is not a function/.exec(message);
+  return m?.[1];
+}
+
+interface Receiver {
+  access: Access;
+  /** The receiver as written (with a `!` if it has one). */
+  node: ts.Expression;
+  /** The guarded value's text, without a non-null assertion. */
+  value: string;
+  rank: number;
+}
+
+const isAccess = (n: ts.Node): n is Access =>
+  ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n);
+
+/** Accesses on the line whose receiver might be missing, best first. */
+export function receiversOnLine(sf: ts.SourceFile, line: number, read: string | undefined): Receiver[] {
+  const out: Receiver[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isAccess(n) && !n.questionDotToken) {
+      const at = ts.isPropertyAccessExpression(n) ? n.name : n.argumentExpression;
+      if (startLine(at) === line) {
+        const r = rankReceiver(n, read);
+        if (r) out.push(r);
+      }
+    }
+    n.forEachChild(visit);
+  };
+  visit(sf);
+  const focused = read ? out.filter((r) => accessedName(r.access) === read) : [];
+  const list = focused.length > 0 ? focused : out;
+  return list.sort((a, b) => b.rank - a.rank);
+}
+
+const accessedName = (a: Access): string | undefined =>
+  ts.isPropertyAccessExpression(a)
+    ? a.name.text
+    : ts.isStringLiteral(a.argumentExpression)
+      ? a.argumentExpression.text
+      : undefined;
+
+function rankReceiver(access: Access, read: string | undefined): Receiver | undefined {
+  const node = access.expression;
+  const inner = ts.isNonNullExpression(node) ? node.expression : node;
+  if (
+    inner.kind === ts.SyntaxKind.ThisKeyword ||
+    inner.kind === ts.SyntaxKind.SuperKeyword ||
+    ts.isLiteralExpression(inner) ||
+    ts.isArrayLiteralExpression(inner) ||
+    ts.isObjectLiteralExpression(inner) ||
+    (ts.isIdentifier(inner) && NEVER_MISSING.has(inner.text))
+  )
+    return undefined;
+  // An assignment target cannot take `?.` and is not where a read fails.
+  if (ts.isBinaryExpression(access.parent) && access.parent.left === access && isAssignment(access.parent))
+    return undefined;
+  let rank = ts.isNonNullExpression(node)
+    ? 1 // the author asserted the value is there: the classic place it is not
+    : ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)
+      ? 0.6
+      : ts.isIdentifier(inner)
+        ? 0.45
+        : 0.3;
+  if (read !== undefined && accessedName(access) === read) rank = Math.max(rank, 0.9);
+  return { access, node, value: inner.getText(), rank };
+}
+
+const isAssignment = (b: ts.BinaryExpression): boolean =>
+  b.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+  b.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+
+/** The edit that removes a receiver's non-null assertion (once guarded it is noise and hides the next bug). */
+function dropAssertion(r: Receiver): TextEdit | undefined {
+  if (!ts.isNonNullExpression(r.node)) return undefined;
+  return { start: r.node.expression.end, end: r.node.end, text: '' };
+}
+
+/** The edit turning `a.b` / `a!.b` / `a[i]` into `a?.b` / `a?.[i]`. */
+function optionalEdit(r: Receiver): TextEdit {
+  const a = r.access;
+  const from = r.node.end;
+  if (ts.isPropertyAccessExpression(a)) {
+    const start = ts.isNonNullExpression(r.node) ? r.node.expression.end : from;
+    return { start, end: a.name.getStart(), text: '?.' };
+  }
+  const start = ts.isNonNullExpression(r.node) ? r.node.expression.end : from;
+  return { start, end: a.argumentExpression.getStart() - 1, text: '?.' };
+}
+
+/** Whether the value of the access chain is thrown away: `a.b.c();` as a statement, nothing reads its result. */
+function resultUnused(access: Access, stmt: ts.Statement): boolean {
+  let top: ts.Node = access;
+  while (
+    top.parent &&
+    ((ts.isCallExpression(top.parent) && top.parent.expression === top) ||
+      (isAccess(top.parent) && top.parent.expression === top) ||
+      ts.isNonNullExpression(top.parent) ||
+      ts.isAwaitExpression(top.parent))
+  )
+    top = top.parent;
+  return ts.isExpressionStatement(stmt) && stmt.expression === top;
+}
+
+/** Lower precedence than `&&`: must be parenthesised before `&& value` is added. */
+function needsParens(e: ts.Expression): boolean {
+  if (ts.isConditionalExpression(e) || ts.isArrowFunction(e) || ts.isYieldExpression(e)) return true;
+  if (!ts.isBinaryExpression(e)) return false;
+  const k = e.operatorToken.kind;
+  return (
+    k === ts.SyntaxKind.BarBarToken ||
+    k === ts.SyntaxKind.QuestionQuestionToken ||
+    k === ts.SyntaxKind.CommaToken ||
+    isAssignment(e)
+  );
+}
+
+export function guardDrafts(path: string, text: string, line: number, message: string): Draft[] {
+  const sf = parse(path, text);
+  const receivers = receiversOnLine(sf, line, propertyRead(message));
+  const drafts: Draft[] = [];
+  const seen = new Set<string>();
+  for (const r of receivers) {
+    if (seen.has(r.value) || seen.size >= 2) continue;
+    seen.add(r.value);
+    const stmt = enclosingStatement(r.access);
+    if (!stmt) continue;
+    const unused = resultUnused(r.access, stmt);
+    const where = `${path}:${line}`;
+    // 1. optional chaining at the access
+    drafts.push({
+      path,
+      text: applyEdits(text, [optionalEdit(r)])!,
+      rationale: `Reads through \`${r.value}\` with optional chaining at ${where}, where the evidence shows the value missing.`,
+      fit: r.rank * (unused ? 0.8 : 0.45),
+    });
+    if (!ts.isExpressionStatement(stmt)) continue; // a declaration or a return cannot be skipped without a default
+    const drop = dropAssertion(r);
+    const inner = drop
+      ? applyEdits(stmt.getText(), [
+          { start: drop.start - stmt.getStart(), end: drop.end - stmt.getStart(), text: '' },
+        ])!
+      : stmt.getText();
+    const indent = indentAt(text, stmt.getStart());
+    const oneLine = !inner.includes('\n');
+    const guarded = (cond: string, ind: string) =>
+      oneLine
+        ? `if (${cond}) ${inner}`
+        : `if (${cond}) {\n${ind}  ${reindent(inner, indent, `${ind}  `)}\n${ind}}`;
+    const base = r.rank * (unused ? 0.7 : 0.8);
+    const parent = stmt.parent;
+    for (const [cond, less] of [
+      [r.value, 0],
+      [`${r.value} != null`, 0.05],
+    ] as const) {
+      if (ts.isIfStatement(parent) && parent.thenStatement === stmt) {
+        // The statement is an if's branch: nest the check in braces so an `else` keeps its meaning, or add it to the
+        // branch's condition (then a missing value takes the `else`).
+        const ifIndent = indentAt(text, parent.getStart());
+        // With an else, the closing brace takes the else onto its line (`} else`), as formatters write it.
+        const elseAt = parent
+          .getChildren()
+          .find((c) => c.kind === ts.SyntaxKind.ElseKeyword)
+          ?.getStart();
+        const block = `{\n${ifIndent}  ${guarded(cond, `${ifIndent}  `)}\n${ifIndent}}`;
+        drafts.push({
+          path,
+          text: applyEdits(text, [
+            elseAt === undefined
+              ? { start: stmt.getStart(), end: stmt.end, text: block }
+              : { start: stmt.getStart(), end: elseAt, text: `${block} ` },
+          ])!,
+          rationale: `Runs the statement at ${where} only when \`${r.value}\` is there; the evidence shows it missing.`,
+          fit: base - less,
+        });
+        const c = parent.expression;
+        drafts.push({
+          path,
+          text: applyEdits(text, [
+            {
+              start: c.getStart(),
+              end: c.end,
+              text: `${needsParens(c) ? `(${c.getText()})` : c.getText()} && ${cond}`,
+            },
+            ...(drop ? [drop] : []),
+          ])!,
+          rationale: `Adds \`${cond}\` to the condition at ${where}: the branch ran with the value missing.`,
+          fit: base - less - (parent.elseStatement ? 0.1 : 0.02),
+        });
+      } else if (
+        ts.isBlock(parent) ||
+        ts.isSourceFile(parent) ||
+        ts.isCaseClause(parent) ||
+        ts.isDefaultClause(parent)
+      ) {
+        drafts.push({
+          path,
+          text: applyEdits(text, [{ start: stmt.getStart(), end: stmt.end, text: guarded(cond, indent) }])!,
+          rationale: `Runs the statement at ${where} only when \`${r.value}\` is there; the evidence shows it missing.`,
+          fit: base - less,
+        });
+      }
+    }
+  }
+  return drafts;
+}
+
+export class GuardTemplate implements FixStrategy {
+  readonly name = 'template-guard';
+  readonly version = '1';
+  readonly remedies: readonly RemedyKind[] = ['guard'];
+
+  async generate(input: FixInput): Promise<CandidateChange[]> {
+    const at = focusLine(input);
+    if (!at || !SCRIPT_FILE.test(at.path)) return [];
+    const text = await input.repo.read(at.path);
+    if (text === undefined) return [];
+    const message = String(input.issue.evidence['errorTemplate'] ?? '');
+    return toCandidates(
+      this,
+      input,
+      new Map([[at.path, text]]),
+      guardDrafts(at.path, text, at.line, message),
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { guardDrafts, propertyRead } from './guard.js';
+
+const src = (...lines: string[]) => `${lines.join('\n')}\n`;
+
+describe('propertyRead', () => {
+  it('reads the property name from the usual TypeError messages', () => {
+    expect(propertyRead("Cannot read properties of undefined (reading 'toUpperCase')")).toBe('toUpperCase');
+    expect(propertyRead("Cannot read property 'id' of null")).toBe('id');
+    expect(propertyRead('user.profile.save is not a function')).toBe('save');
+    expect(propertyRead('connection refused')).toBeUndefined();
+  });
+});
+
+describe('guardDrafts', () => {
+  it('given an asserted value pushed in an if branch with an else, then the nested guard keeps the else and ranks first', () => {
+    const text = src(
+      'export function label(a: { c: string; l2?: string }): string[] {',
+      '  const out: string[] = [];',
+      "  if (a.c === 'GB') out.push(a.l2!.toUpperCase());",
+      '  else if (a.l2) out.push(a.l2);',
+      '  return out;',
+      '}',
+    );
+    const drafts = guardDrafts(
+      'src/a.ts',
+      text,
+      3,
+      "Cannot read properties of undefined (reading 'toUpperCase')",
+    );
+    const best = drafts.sort((x, y) => y.fit - x.fit)[0]!;
+    expect(best.text).toBe(
+      src(
+        'export function label(a: { c: string; l2?: string }): string[] {',
+        '  const out: string[] = [];',
+        "  if (a.c === 'GB') {",
+        '    if (a.l2) out.push(a.l2.toUpperCase());',
+        '  } else if (a.l2) out.push(a.l2);',
+        '  return out;',
+        '}',
+      ),
+    );
+    const texts = drafts.map((d) => d.text);
+    expect(texts).toContain(
+      text.replace("if (a.c === 'GB') out.push(a.l2!.", "if (a.c === 'GB' && a.l2) out.push(a.l2."),
+    );
+    expect(texts).toContain(text.replace('a.l2!.toUpperCase', 'a.l2?.toUpperCase'));
+    // optional chaining would push undefined: it fits worse than skipping the push
+    const optional = drafts.find((d) => d.text.includes('a.l2?.toUpperCase'))!;
+    expect(optional.fit).toBeLessThan(best.fit);
+  });
+
+  it('given a call statement whose result nobody reads, then optional chaining fits best', () => {
+    const text = src('export function close(s: { conn?: { end(): void } }): void {', '  s.conn.end();', '}');
+    const drafts = guardDrafts('src/s.ts', text, 2, "Cannot read properties of undefined (reading 'end')");
+    const best = drafts.sort((x, y) => y.fit - x.fit)[0]!;
+    expect(best.text).toBe(text.replace('s.conn.end()', 's.conn?.end()'));
+    expect(drafts.map((d) => d.text)).toContain(
+      text.replace('  s.conn.end();', '  if (s.conn) s.conn.end();'),
+    );
+  });
+
+  it('given a declaration, then only optional chaining (a declaration cannot be skipped)', () => {
+    const text = src(
+      'export function n(o: { a?: { b: number } }): number | undefined {',
+      '  const v = o.a.b;',
+      '  return v;',
+      '}',
+    );
+    const drafts = guardDrafts('src/n.ts', text, 2, "Cannot read properties of undefined (reading 'b')");
+    expect(drafts.map((d) => d.text)).toEqual([text.replace('o.a.b', 'o.a?.b')]);
+  });
+
+  it('given a line with no access, then nothing', () => {
+    expect(guardDrafts('src/x.ts', src('export const x = 1;'), 1, '')).toEqual([]);
+  });
+});
