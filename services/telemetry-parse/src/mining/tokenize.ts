@@ -46,49 +46,71 @@ export function splitWhitespace(message: string): string[] {
   return out;
 }
 
-interface MaskedToken {
+/**
+ * The masking of one token SHAPE: the token with every ASCII digit read as `0`. maskToken decides from
+ * whether a character is a digit, never from which digit (digit counts, runs and positions; 0-9 are all hex;
+ * no keyword, unit or top-level domain contains a digit), so all tokens of one shape get the same decisions,
+ * and when the masked text keeps no digit (every digit went into a `<*>`) it is the same text for all of
+ * them: `blk_-6247364168500873179`, `10.251.39.144:50010` and `u-5511` are looked up instead of re-scanned
+ * (a scan of such a token cost ~300 ns, and 20 % of tokens have digits). When the masked text keeps a digit
+ * (`jk2_init()`, `log4j`), the entry serves that exact token only.
+ */
+interface Shape {
   masked: string;
   pure: boolean;
   /** The token (trailing punctuation aside) is a duration or size unit. */
   unit: boolean;
-}
-
-/** A plain unsigned integer: by far the most common value token, masked without a look-up. */
-const NUMBER_TOKEN: MaskedToken = { masked: WILDCARD, pure: true, unit: false };
-
-/**
- * Masking results of tokens seen before, keyed by the token's SHAPE: the token with every ASCII digit read
- * as `0`. maskToken decides from whether a character is a digit, never from which digit (digit counts, runs
- * and positions; 0-9 are all hex; no keyword, unit or top-level domain contains a digit), so all tokens of one
- * shape get the same decisions, and when the masked text keeps no digit (every digit went into a `<*>`) it is
- * the same text for all of them: `blk_-6247364168500873179`, `10.251.39.144:50010` and `u-5511` are looked
- * up instead of re-scanned (a scan of such a token cost ~300 ns, and 20 % of tokens have digits). When the
- * masked text keeps a digit (`jk2_init()`, `log4j`), the entry serves that exact token only.
- *
- * Open addressing on the shape's hash, which the tokenizer computes in the same pass that finds the token's
- * bounds while it copies the shape into `shapeBuf`; a hit compares that copy with the entry's and allocates
- * nothing (no substring per token). Dropped wholesale when half full: cheap, and bounded memory.
- */
-interface CacheEntry extends MaskedToken {
   hash: number;
+  /** Code units of the shape (-1: the plain-number marker, never compared). */
+  length: number;
   /** The shape's UTF-16 code units. */
-  shape: Uint16Array;
+  codes: Uint16Array;
   /** The one token this entry is for when `masked` keeps a digit; null when it serves the whole shape. */
   exact: string | null;
+  /**
+   * The shape that followed this one last time. Messages repeat their templates' word sequences, so the
+   * next token is first compared with this one, without hashing or probing the table.
+   */
+  next: Shape | null;
 }
 
+/** A plain unsigned integer (up to 15 digits): by far the most common value token, masked without a look-up. */
+const NUMBER_TOKEN: Shape = {
+  masked: WILDCARD,
+  pure: true,
+  unit: false,
+  hash: 0,
+  length: -1,
+  codes: new Uint16Array(0),
+  exact: null,
+  next: null,
+};
+
+/**
+ * Shapes seen before, by hash. Open addressing with a bounded probe: a run of colliding shapes (hostile
+ * input) costs what masking costs, not a scan of the table. Dropped wholesale when half full: cheap, and
+ * bounded memory (after a drop, entries only point to entries created since, or to one older step).
+ */
 const CACHE_BITS = 16;
 const CACHE_SIZE = 1 << CACHE_BITS;
 const CACHE_MASK = CACHE_SIZE - 1;
 const CACHE_LIMIT = CACHE_SIZE >>> 1;
-const cache: Array<CacheEntry | null> = new Array<CacheEntry | null>(CACHE_SIZE).fill(null);
+const MAX_PROBES = 8;
+const cache: Array<Shape | null> = new Array<Shape | null>(CACHE_SIZE).fill(null);
 let cacheCount = 0;
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
-/** The shape of the token being scanned (grown for longer tokens, never shrunk). */
-let shapeBuf = new Uint16Array(256);
+/** The shape of the token being scanned (grown to the longest message, never shrunk). */
+let units = new Uint16Array(256);
+
+/** FNV-1a over a shape's code units, with the length folded in. */
+function shapeHash(src: Uint16Array, from: number, length: number): number {
+  let h = FNV_OFFSET ^ length;
+  for (let q = from, end = from + length; q < end; q++) h = Math.imul(h ^ src[q]!, FNV_PRIME);
+  return h ^ (h >>> 16);
+}
 
 function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -105,68 +127,72 @@ function hasDigit(s: string): boolean {
   return false;
 }
 
-function cacheSlot(hash: number): number {
-  return (hash ^ (hash >>> 16)) & CACHE_MASK;
-}
-
-/** The cached masking of message[start, end), whose shape is in shapeBuf and hashes to `hash`; else null. */
-function lookup(message: string, start: number, end: number, hash: number): MaskedToken | null {
-  const len = end - start;
-  const buf = shapeBuf;
-  let i = cacheSlot(hash);
-  for (let e = cache[i]; e !== null && e !== undefined; e = cache[(i = (i + 1) & CACHE_MASK)]) {
-    const shape = e.shape;
-    if (e.hash !== hash || shape.length !== len) continue;
+/** The masking of message[start, start + length), shape at src[from...]: from the table, else computed. */
+function maskScanned(src: Uint16Array, from: number, message: string, start: number, length: number): Shape {
+  const hash = shapeHash(src, from, length);
+  let i = hash & CACHE_MASK;
+  let free = -1;
+  let sameShape = false;
+  for (let probe = 0; probe < MAX_PROBES; probe++, i = (i + 1) & CACHE_MASK) {
+    const e = cache[i];
+    if (e === null || e === undefined) {
+      free = i;
+      break;
+    }
+    if (e.hash !== hash || e.length !== length) continue;
+    const codes = e.codes;
     let q = 0;
-    while (q < len && shape[q] === buf[q]) q++;
-    if (q !== len) continue;
+    while (q < length && codes[q] === src[from + q]) q++;
+    if (q !== length) continue;
     if (e.exact === null || isText(message, start, e.exact)) return e;
     // Same shape, another token whose masking keeps digits: computed, not cached (one entry per shape).
-    return maskFresh(message.slice(start, end));
+    sameShape = true;
+    break;
   }
-  return null;
-}
-
-/** Masks message[start, end) (not in the cache) and caches the result under the shape in shapeBuf. */
-function maskAndCache(message: string, start: number, end: number, hash: number): MaskedToken {
-  const tok = message.slice(start, end);
-  const m = maskFresh(tok);
+  const tok = message.slice(start, start + length);
+  const masked = maskToken(tok);
+  const exact = hasDigit(tok) && hasDigit(masked) ? tok : null;
+  const e: Shape = {
+    masked,
+    pure: isPureVariable(masked),
+    unit: isUnitWord(unitCore(tok)),
+    hash,
+    length,
+    codes: new Uint16Array(src.subarray(from, from + length)),
+    exact,
+    next: null,
+  };
+  if (sameShape) return e;
   if (cacheCount >= CACHE_LIMIT) {
     cache.fill(null);
     cacheCount = 0;
+    free = hash & CACHE_MASK;
   }
-  let i = cacheSlot(hash);
-  while (cache[i] !== null) i = (i + 1) & CACHE_MASK;
-  const digits = hasDigit(tok);
-  cache[i] = {
-    masked: m.masked,
-    pure: m.pure,
-    unit: m.unit,
-    hash,
-    shape: shapeBuf.slice(0, end - start),
-    exact: digits && hasDigit(m.masked) ? tok : null,
-  };
-  cacheCount++;
-  return m;
-}
-
-function maskFresh(tok: string): MaskedToken {
-  const masked = maskToken(tok);
-  return { masked, pure: isPureVariable(masked), unit: isUnitWord(unitCore(tok)) };
+  if (free >= 0) {
+    cache[free] = e;
+    cacheCount++;
+  }
+  return e;
 }
 
 /** Tokens of the message being scanned (module scratch, reused: scanning is synchronous). */
 const tokStart: number[] = [];
 const tokEnd: number[] = [];
-const tokMask: MaskedToken[] = [];
+const tokMask: Shape[] = [];
+/** The first token's shape in the last message, the guess for the next message's first token. */
+let lastFirst: Shape = NUMBER_TOKEN;
 
 /**
  * Splits `message` at whitespace into the scratch arrays and masks every token; returns the token count.
- * One pass over the characters: bounds, the shape's hash and its copy, and whether the token is a plain number.
+ * One pass over the characters finds bounds, copies the shape into `units` and tells plain numbers; a token
+ * is then first compared with the shape that followed the previous token last time, else looked up.
  */
 function scanTokens(message: string): number {
-  let n = 0;
   const len = message.length;
+  if (len > units.length) units = new Uint16Array(Math.max(len, units.length * 2));
+  const buf = units;
+  let n = 0;
+  let prev: Shape | null = null;
   let k = 0;
   while (k < len) {
     let c = message.charCodeAt(k);
@@ -175,29 +201,39 @@ function scanTokens(message: string): number {
       continue;
     }
     const start = k;
-    let hash = FNV_OFFSET;
     let plain = true;
-    let buf = shapeBuf;
+    // The guess is compared while the token is read: no second pass over it when it is right.
+    const guess = (prev === null ? lastFirst : prev.next) ?? NUMBER_TOKEN;
+    const expect = guess.codes;
+    const expectLength = expect.length;
+    let same = true;
     for (;;) {
       let d = c;
       if (isDigitCode(c)) d = 48;
       else plain = false;
       const at = k - start;
-      if (at === buf.length) {
-        const bigger = new Uint16Array(buf.length * 2);
-        bigger.set(buf);
-        shapeBuf = buf = bigger;
-      }
       buf[at] = d;
-      hash = Math.imul(hash ^ d, FNV_PRIME);
+      if (same && (at === expectLength || expect[at] !== d)) same = false;
       if (++k === len) break;
       c = message.charCodeAt(k);
       if (c <= 32 && isSpace(c)) break;
     }
+    const length = k - start;
+    let m: Shape;
+    if (plain && length <= 15) m = NUMBER_TOKEN;
+    else if (
+      same &&
+      length === guess.length &&
+      (guess.exact === null || isText(message, start, guess.exact))
+    ) {
+      m = guess;
+    } else m = maskScanned(buf, 0, message, start, length);
+    if (prev === null) lastFirst = m;
+    else if (prev.next !== m) prev.next = m;
+    prev = m;
     tokStart[n] = start;
     tokEnd[n] = k;
-    if (plain && k - start <= 15) tokMask[n] = NUMBER_TOKEN;
-    else tokMask[n] = lookup(message, start, k, hash) ?? maskAndCache(message, start, k, hash);
+    tokMask[n] = m;
     n++;
   }
   return n;
