@@ -3,12 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BugData } from './collect.js';
 import { confinePath } from '../src/locate/paths.js';
-import {
-  localize,
-  spectrumEvidence,
-  type LocalizeOptions,
-  type SpectrumEvidence,
-} from '../src/locate/localize.js';
+import { lineFeatures, rankFeatures, type Features, type LocalizeWeights } from '../src/locate/localize.js';
 import { isProgramFile } from '../src/locate/tests-filter.js';
 import { bestRank } from '../src/locate/rank.js';
 import { mergeRuns, type TestRun } from '../src/locate/evidence.js';
@@ -43,13 +38,8 @@ export function checkoutSource(checkout: string): (path: string) => string | und
   };
 }
 
-interface Prepared {
-  tests: TestRun[];
-  evidence: SpectrumEvidence;
-  source: (path: string) => string | undefined;
-  recency: Map<string, number>;
-}
-const prepared = new WeakMap<BugData, Prepared>();
+/** The evidence of a bug, computed once: every configuration only weighs it differently. */
+const prepared = new WeakMap<BugData, Features>();
 
 /**
  * How recent the commit that last touched each covered program line is: (1 - 0.1)^depth, depth 0 being the checkout's
@@ -84,9 +74,9 @@ function blameRecency(data: BugData, tests: readonly TestRun[]): Map<string, num
   return recency;
 }
 
-function prepare(data: BugData): Prepared {
-  let p = prepared.get(data);
-  if (!p) {
+export function bugFeatures(data: BugData): Features {
+  let features = prepared.get(data);
+  if (!features) {
     const tests = incidentTests(data);
     const texts = new Map<string, string | undefined>();
     const read = checkoutSource(data.checkout);
@@ -94,27 +84,19 @@ function prepare(data: BugData): Prepared {
       if (!texts.has(path)) texts.set(path, read(path));
       return texts.get(path);
     };
-    p = { tests, evidence: spectrumEvidence(tests), source, recency: blameRecency(data, tests) };
-    prepared.set(data, p);
+    const recency = blameRecency(data, tests);
+    features = lineFeatures(tests, {
+      repoRoot: data.checkout,
+      source,
+      recency: (path, line) => recency.get(`${path}:${line}`),
+    });
+    prepared.set(data, features);
   }
-  return p;
+  return features;
 }
 
-export function rankBug(
-  data: BugData,
-  options: Omit<LocalizeOptions, 'repoRoot' | 'source' | 'recency' | 'sourceMap'>,
-): Ranks {
-  const p = prepare(data);
-  const result = localize(
-    p.tests,
-    {
-      ...options,
-      repoRoot: data.checkout,
-      source: p.source,
-      recency: (path, line) => p.recency.get(`${path}:${line}`),
-    },
-    p.evidence,
-  );
+export function rankBug(data: BugData, weights: LocalizeWeights): Ranks {
+  const result = rankFeatures(bugFeatures(data), weights);
   const lineScore = new Map(result.lines.map((l) => [`${l.path}:${l.line}`, l.score]));
   const fileScore = new Map(result.files.map((f) => [f.path, f.score]));
   const allLines = result.lines.map((l) => l.score);

@@ -41,6 +41,16 @@ export interface LocalizeWeights {
   readonly nearestWeight?: number;
   /** Weight of the recency. */
   readonly recencyWeight?: number;
+  /**
+   * Share of its score a line loses when it holds no statement (a comment, closing brackets only): coverage marks
+   * such lines executed along with their block, but a fix rarely changes them.
+   */
+  readonly statementPenalty?: number;
+  /**
+   * Share of its score a line gains when it holds a predicate (a branch condition, a comparison, a logical
+   * operator): wrong conditions are the most common kind of fault in studies of real fixes.
+   */
+  readonly predicateBonus?: number;
 }
 
 export type LocalizeOptions = LocalizeContext & LocalizeWeights;
@@ -164,6 +174,10 @@ export interface LineFeatures {
   readonly recency: number;
   /** Share of failing tests whose nearest passing neighbour did not execute the line. */
   readonly nearest: number;
+  /** The line holds no statement: only a comment or closing brackets (see isTrivialLine); false without source. */
+  readonly trivial: boolean;
+  /** The line holds a predicate (see isPredicateLine); false without source. */
+  readonly predicate: boolean;
 }
 
 export interface Features {
@@ -171,6 +185,20 @@ export interface Features {
   readonly refusedFrames: number;
   readonly failingTests: number;
   readonly passingTests: number;
+}
+
+/** A line without a statement of its own: blank, a comment, or closing brackets and separators only. */
+export function isTrivialLine(text: string): boolean {
+  const t = text.trim();
+  return t === '' || /^(\/\/|\/\*|\*|#(\s|$)|--\s)/.test(t) || /^[\])};,]+$/.test(t);
+}
+
+/** A line deciding something: a branch or loop condition, a comparison, a logical or conditional operator. */
+export function isPredicateLine(text: string): boolean {
+  const code = text.replace(/\/\/.*$/, '').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
+  return /\b(if|while|elif|unless|case|when)\b|[=!]==?|[<>]=?|&&|\|\||\?\?|\?[^.:]*:|\b(and|or|not)\b/.test(
+    code,
+  );
 }
 
 /** A failure message without the stack it may quote (a 500 page carries one): the words of what went wrong. */
@@ -292,6 +320,7 @@ export function lineFeatures(
     const path = key.slice(0, cut);
     const line = Number(key.slice(cut + 1));
     const src = c.ef > 0 ? sourceLines(path) : null;
+    const own = sourceLines(path)?.[line - 1];
     lines.push({
       path,
       line,
@@ -304,6 +333,8 @@ export function lineFeatures(
       errorText: src && errors ? errors.score(src, line) : 0,
       recency: c.ef > 0 ? (context.recency?.(path, line) ?? 0) : 0,
       nearest: nearest.get(key) ?? 0,
+      trivial: own !== undefined && isTrivialLine(own),
+      predicate: own !== undefined && isPredicateLine(own),
     });
   }
   return { lines, refusedFrames, failingTests: F, passingTests: P };
@@ -322,21 +353,24 @@ export function rankFeatures(features: Features, weights: LocalizeWeights): Loca
     errorText: weights.errorTextWeight ?? 0,
     recency: weights.recencyWeight ?? 0,
     nearest: weights.nearestWeight ?? 0,
+    keep: 1 - (weights.statementPenalty ?? 0),
+    predicate: 1 + (weights.predicateBonus ?? 0),
   };
   const lines: ScoredLine[] = features.lines.map((f) => ({
     path: f.path,
     line: f.line,
     spectrum: f.spectrum,
     score:
-      formula(f.spectrum) +
-      (w.block > 0 ? w.block * formula(f.block) : 0) +
-      (w.method > 0 ? w.method * formula(f.method) : 0) +
-      w.frame * f.frame +
-      w.region * f.frameRegion +
-      w.text * f.text +
-      w.errorText * f.errorText +
-      w.recency * f.recency +
-      w.nearest * f.nearest,
+      (f.trivial ? w.keep : f.predicate ? w.predicate : 1) *
+      (formula(f.spectrum) +
+        (w.block > 0 ? w.block * formula(f.block) : 0) +
+        (w.method > 0 ? w.method * formula(f.method) : 0) +
+        w.frame * f.frame +
+        w.region * f.frameRegion +
+        w.text * f.text +
+        w.errorText * f.errorText +
+        w.recency * f.recency +
+        w.nearest * f.nearest),
   }));
   lines.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.line - b.line);
   const fileBest = new Map<string, number>();

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { changedLines } from './diff.js';
 import { mergeRuns } from './evidence.js';
 import type { TestRun } from './evidence.js';
-import { localize, nearestNeighbourDifference } from './localize.js';
+import {
+  errorMessageText,
+  isPredicateLine,
+  isTrivialLine,
+  lineFeatures,
+  localize,
+  nearestNeighbourDifference,
+  rankFeatures,
+} from './localize.js';
 import { confinePath } from './paths.js';
 import { bestRank, tiedRank } from './rank.js';
 import { dstar, ochiai } from './spectrum.js';
@@ -156,6 +164,107 @@ describe('localize', () => {
     const result = localize(blocks, { repoRoot: ROOT, blockWeight: 0.01 });
     expect(result.lines[0]).toMatchObject({ path: 'lib/a.js', line: 10 });
     expect(result.lines[0]!.score).toBeGreaterThan(result.lines[1]!.score);
+  });
+});
+
+describe('localize: evidence beyond the spectrum', () => {
+  const SOURCE: Record<string, string> = {
+    'lib/a.js': [
+      'exports.pick = function(list) {', // 1
+      '  // the first is the default', // 2
+      '  var first = list[0];', // 3
+      '  if (first === undefined) {', // 4
+      '    return null;', // 5
+      '  }', // 6
+      '  return first;', // 7
+      '};', // 8
+    ].join('\n'),
+  };
+  const source = (path: string) => SOURCE[path];
+
+  it('all but drops lines without a statement and prefers predicates, only when asked to', () => {
+    const tests: TestRun[] = [
+      { id: 'f', failed: true, coverage: { 'lib/a.js': [2, 3, 4, 6] } },
+      { id: 'p', failed: false, coverage: { 'lib/b.js': [1] } },
+    ];
+    const plain = localize(tests, { repoRoot: ROOT, source });
+    const inA = (r: typeof plain) => r.lines.filter((l) => l.path === 'lib/a.js');
+    expect(new Set(inA(plain).map((l) => l.score)).size).toBe(1);
+    const typed = localize(tests, { repoRoot: ROOT, source, statementPenalty: 0.9, predicateBonus: 0.1 });
+    expect(inA(typed).map((l) => l.line)).toEqual([4, 3, 2, 6]);
+  });
+
+  it('spreads a frame over the lines above it in its definition, the nearest most', () => {
+    const tests: TestRun[] = [
+      {
+        id: 'f',
+        failed: true,
+        stack:
+          'TypeError: x\n    at exports.pick (/repo/app/lib/a.js:7:3)\n    at Context (/repo/app/test/a.js:1:1)',
+        coverage: { 'lib/a.js': [1, 3, 4, 7] },
+      },
+      { id: 'p', failed: false, coverage: { 'lib/a.js': [1, 3, 4, 7] } },
+    ];
+    const features = lineFeatures(tests, { repoRoot: ROOT, source });
+    const at = (line: number) => features.lines.find((l) => l.line === line)!;
+    expect(at(7).frame).toBe(1);
+    expect(at(4).frameRegion).toBeGreaterThan(at(3).frameRegion);
+    expect(at(3).frameRegion).toBeGreaterThan(0);
+    const ranked = rankFeatures(features, { frameWeight: 0.5, frameRegionShare: 0.3 });
+    expect(ranked.lines.map((l) => l.line)).toEqual([7, 4, 3, 1]);
+    // the weights alone decide: the same features ranked as localize ranks them
+    expect(ranked.lines).toEqual(
+      localize(tests, { repoRoot: ROOT, source, frameWeight: 0.5, frameRegionShare: 0.3 }).lines,
+    );
+  });
+
+  it('ranks methods by their own spectrum: a tie between lines of two definitions goes to the rarer one', () => {
+    const two: Record<string, string> = {
+      'lib/c.js': ['function a() {', '  x();', '  y();', '}', 'function b() {', '  z();', '  w();', '}'].join(
+        '\n',
+      ),
+    };
+    const tests: TestRun[] = [
+      { id: 'f', failed: true, coverage: { 'lib/c.js': [2, 6] } },
+      { id: 'p1', failed: false, coverage: { 'lib/c.js': [3] } },
+      { id: 'p2', failed: false, coverage: { 'lib/c.js': [3] } },
+      { id: 'p3', failed: false, coverage: { 'lib/c.js': [7] } },
+    ];
+    const result = localize(tests, { repoRoot: ROOT, source: (p) => two[p], methodWeight: 0.1 });
+    expect(result.lines[0]).toMatchObject({ line: 6 });
+    expect(result.lines[0]!.score).toBeGreaterThan(result.lines[1]!.score);
+  });
+});
+
+describe('statement kinds', () => {
+  it('tells lines without a statement', () => {
+    for (const t of ['', '  }', '});', '  // why', ' * doc', '/* c */', '# note'])
+      expect(isTrivialLine(t)).toBe(true);
+    for (const t of ['x = 1;', '} else {', 'return;', '#private = 1']) expect(isTrivialLine(t)).toBe(false);
+  });
+  it('tells predicates, ignoring operators inside strings and comments', () => {
+    for (const t of [
+      'if (a) {',
+      'while (x)',
+      'return a === b;',
+      'var c = a ? b : d;',
+      'ok = a && b',
+      'x = y or z',
+    ])
+      expect(isPredicateLine(t)).toBe(true);
+    for (const t of ['var a = b;', "log('a < b && c')", 'f(x); // if so'])
+      expect(isPredicateLine(t)).toBe(false);
+  });
+});
+
+describe('errorMessageText', () => {
+  it('keeps the words of a failure and drops the stack it quotes', () => {
+    const text = errorMessageText(
+      "expected 'hey', got 'TypeError: this.engine is not a function<br> &nbsp; &nbsp;at View.render (/app/lib/view.js:76:8)",
+    );
+    expect(text).toContain('this.engine is not a function');
+    expect(text).not.toContain('view.js');
+    expect(text).not.toContain('render');
   });
 });
 
