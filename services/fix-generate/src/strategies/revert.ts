@@ -79,13 +79,16 @@ export class FullRevert implements FixStrategy {
   }
 }
 
-/** A whole revert fits as well as the evidence lines it undoes: the diagnosis marks them with the commit's id. */
+/**
+ * A whole revert fits as well as the evidence lines it undoes (the diagnosis marks them with the commit's id), short
+ * of certainty: it also takes back whatever else the commit did, which the evidence says nothing about.
+ */
 function revertFit(lines: readonly EvidenceLine[], suspect: SuspectCommit): number {
   const top = lines.slice(0, 10);
-  if (top.length === 0) return 0.5;
+  if (top.length === 0) return 0.45;
   const sha7 = suspect.sha.slice(0, 7);
   const marked = top.filter((l) => l.why.includes(sha7)).length;
-  return 0.5 + 0.5 * (marked / top.length);
+  return 0.45 + 0.45 * (marked / top.length);
 }
 
 interface SelectedHunk {

@@ -2,7 +2,16 @@ import ts from 'typescript';
 import { changedTexts, normalizeCode, parseUnifiedDiff } from '../diff.js';
 import { linesIn, SCRIPT_FILE, topLines, topSuspect } from '../evidence.js';
 import type { CandidateChange, FixInput, FixStrategy, IssueView, RemedyKind } from '../types.js';
-import { applyEdits, parse, startLine, toCandidates, type Draft, type TextEdit } from './ast.js';
+import {
+  applyEdits,
+  collect,
+  enclosingFunction,
+  parse,
+  startLine,
+  toCandidates,
+  type Draft,
+  type TextEdit,
+} from './ast.js';
 
 /**
  * A changed condition (TBar's "condition mutation" and "operator mutation", the off-by-one family): on the
@@ -68,6 +77,19 @@ export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
   };
   visit(sf);
   return out;
+}
+
+/** The innermost node starting at or holding `pos`. */
+function nodeAt(sf: ts.SourceFile, pos: number): ts.Node {
+  let found: ts.Node = sf;
+  const visit = (n: ts.Node): void => {
+    if (n.getStart() <= pos && pos < n.end) {
+      found = n;
+      n.forEachChild(visit);
+    }
+  };
+  sf.forEachChild(visit);
+  return found;
 }
 
 /** How much a kind of issue says "a condition is wrong": behaviour most, errors less, the rest little. */
@@ -141,21 +163,30 @@ export function conditionDrafts(
       rationale: `Changes the condition at ${path}:${m.line}: the evidence points at ${m.what}${restores(m) ? ', and the suspect commit made this very change' : ''}.`,
       fit: fitOf(m),
     });
-  // The same mutation of the same expression on several evidence lines, at once.
+  // The same mutation of the same expression on several evidence lines, and on the other occurrences of that
+  // expression in the function around them, at once: a bound written twice is usually wrong twice.
   const groups = new Map<string, Mutation[]>();
   for (const m of mutations) groups.set(m.key, [...(groups.get(m.key) ?? []), m]);
   for (const group of groups.values()) {
-    if (group.length < 2) continue;
+    const fn = enclosingFunction(nodeAt(sf, group[0]!.edit.start));
+    const siblings = fn
+      ? [...new Set(collect(fn, ts.isBinaryExpression).map((b) => startLine(b.operatorToken)))]
+          .filter((l) => !weightOf.has(l))
+          .flatMap((l) => mutationsOnLine(sf, l))
+          .filter((m) => m.key === group[0]!.key)
+      : [];
+    const all = [...group, ...siblings];
+    if (all.length < 2) continue;
     const out = applyEdits(
       text,
-      group.map((m) => m.edit),
+      all.map((m) => m.edit),
     );
     if (!out) continue;
     drafts.push({
       path,
       text: out,
-      rationale: `Changes the same condition on ${group.length} evidence lines of ${path} (${group.map((m) => m.line).join(', ')}): ${group[0]!.what}.`,
-      fit: Math.min(1, Math.max(...group.map(fitOf)) + 0.05),
+      rationale: `Changes the same condition on ${all.length} lines of ${path} (${all.map((m) => m.line).join(', ')}): ${group[0]!.what}.`,
+      fit: Math.min(1, Math.max(...group.map(fitOf)) + (group.length > 1 ? 0.05 : 0.02)),
     });
   }
   return drafts;

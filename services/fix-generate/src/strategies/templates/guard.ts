@@ -1,10 +1,11 @@
 import ts from 'typescript';
-import { focusLine, SCRIPT_FILE } from '../evidence.js';
+import { focusLine, SCRIPT_FILE, topLines } from '../evidence.js';
 import type { CandidateChange, FixInput, FixStrategy, RemedyKind } from '../types.js';
 import {
   applyEdits,
   enclosingStatement,
   indentAt,
+  lineStartAt,
   parse,
   reindent,
   startLine,
@@ -100,7 +101,7 @@ function rankReceiver(access: Access, read: string | undefined): Receiver | unde
     ts.isLiteralExpression(inner) ||
     ts.isArrayLiteralExpression(inner) ||
     ts.isObjectLiteralExpression(inner) ||
-    (ts.isIdentifier(inner) && NEVER_MISSING.has(inner.text))
+    (ts.isIdentifier(inner) && (NEVER_MISSING.has(inner.text) || alwaysDefined(inner)))
   )
     return undefined;
   // An assignment target cannot take `?.` and is not where a read fails.
@@ -115,6 +116,31 @@ function rankReceiver(access: Access, read: string | undefined): Receiver | unde
         : 0.3;
   if (read !== undefined && accessedName(access) === read) rank = Math.max(rank, 0.9);
   return { access, node, value: inner.getText(), rank };
+}
+
+/**
+ * A local constant initialised with a literal, an array, an object or a `new`: it holds a value on every path, so
+ * it is not the one that was missing. Found by name in the enclosing scopes (no type checker: syntax only).
+ */
+function alwaysDefined(id: ts.Identifier): boolean {
+  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!(ts.isBlock(scope) || ts.isSourceFile(scope))) continue;
+    for (const st of scope.statements) {
+      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const d of st.declarationList.declarations) {
+        if (!ts.isIdentifier(d.name) || d.name.text !== id.text || !d.initializer) continue;
+        const init = d.initializer;
+        return (
+          ts.isArrayLiteralExpression(init) ||
+          ts.isObjectLiteralExpression(init) ||
+          ts.isNewExpression(init) ||
+          ts.isLiteralExpression(init) ||
+          ts.isTemplateExpression(init)
+        );
+      }
+    }
+  }
+  return false;
 }
 
 const isAssignment = (b: ts.BinaryExpression): boolean =>
@@ -166,6 +192,79 @@ function needsParens(e: ts.Expression): boolean {
   );
 }
 
+/** Whether the access chain's value only feeds a comparison or a condition (where `undefined` reads as "no"). */
+function inTest(access: Access): boolean {
+  let top: ts.Node = access;
+  while (
+    top.parent &&
+    ((ts.isCallExpression(top.parent) && top.parent.expression === top) ||
+      (isAccess(top.parent) && top.parent.expression === top))
+  )
+    top = top.parent;
+  const p = top.parent;
+  if (!p) return false;
+  if (ts.isBinaryExpression(p)) {
+    const k = p.operatorToken.kind;
+    return (
+      (k >= ts.SyntaxKind.LessThanToken && k <= ts.SyntaxKind.ExclamationEqualsEqualsToken) ||
+      k === ts.SyntaxKind.AmpersandAmpersandToken ||
+      k === ts.SyntaxKind.BarBarToken
+    );
+  }
+  return (
+    (ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isConditionalExpression(p)) &&
+    (p as { expression?: ts.Node }).expression === top
+  );
+}
+
+/** `!v`, `v == null`, `v === undefined`, `v === null`: a test that `v` is missing. */
+function testsMissing(e: ts.Expression, value: string): boolean {
+  if (ts.isParenthesizedExpression(e)) return testsMissing(e.expression, value);
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken)
+    return e.operand.getText() === value;
+  if (ts.isBinaryExpression(e)) {
+    const k = e.operatorToken.kind;
+    const eq = k === ts.SyntaxKind.EqualsEqualsToken || k === ts.SyntaxKind.EqualsEqualsEqualsToken;
+    const nothing = (x: ts.Expression) => x.kind === ts.SyntaxKind.NullKeyword || x.getText() === 'undefined';
+    if (
+      eq &&
+      ((e.left.getText() === value && nothing(e.right)) || (e.right.getText() === value && nothing(e.left)))
+    )
+      return true;
+    if (k === ts.SyntaxKind.BarBarToken) return testsMissing(e.left, value) || testsMissing(e.right, value);
+  }
+  return false;
+}
+
+/** Leaves the function or loop on every path: `throw`, `return`, or a block ending in one. */
+function exits(s: ts.Statement): boolean {
+  if (
+    ts.isThrowStatement(s) ||
+    ts.isReturnStatement(s) ||
+    ts.isContinueStatement(s) ||
+    ts.isBreakStatement(s)
+  )
+    return true;
+  return ts.isBlock(s) && s.statements.length > 0 && exits(s.statements.at(-1)!);
+}
+
+/** A later statement of the same block that leaves when `value` is missing, if nothing between reassigns it. */
+function laterCheck(stmt: ts.Statement, value: string): ts.IfStatement | undefined {
+  const block = stmt.parent;
+  if (!ts.isBlock(block) && !ts.isSourceFile(block)) return undefined;
+  const i = block.statements.indexOf(stmt);
+  for (const s of block.statements.slice(i + 1, i + 4)) {
+    if (
+      ts.isIfStatement(s) &&
+      !s.elseStatement &&
+      testsMissing(s.expression, value) &&
+      exits(s.thenStatement)
+    )
+      return s;
+  }
+  return undefined;
+}
+
 export function guardDrafts(path: string, text: string, line: number, message: string): Draft[] {
   const sf = parse(path, text);
   const receivers = receiversOnLine(sf, line, propertyRead(message));
@@ -177,14 +276,37 @@ export function guardDrafts(path: string, text: string, line: number, message: s
     const stmt = enclosingStatement(r.access);
     if (!stmt) continue;
     const unused = resultUnused(r.access, stmt);
+    const tested = inTest(r.access);
     const where = `${path}:${line}`;
-    // 1. optional chaining at the access
+    // 1. optional chaining at the access: natural where nothing reads the result, or where a comparison or a
+    // condition reads it (`undefined === 2` is simply false)
     drafts.push({
       path,
       text: applyEdits(text, [optionalEdit(r)])!,
       rationale: `Reads through \`${r.value}\` with optional chaining at ${where}, where the evidence shows the value missing.`,
-      fit: r.rank * (unused ? 0.8 : 0.45),
+      fit: r.rank * (unused ? 0.8 : tested ? 0.75 : 0.45),
     });
+    // 2. a check of the value that comes after the use: moved up, before it
+    const check = laterCheck(stmt, r.value);
+    if (check) {
+      const ind = indentAt(text, stmt.getStart());
+      const at = lineStartAt(text, stmt.getStart());
+      const from = lineStartAt(text, check.getStart());
+      const to = text.indexOf('\n', check.end) + 1 || text.length;
+      drafts.push({
+        path,
+        text: applyEdits(text, [
+          {
+            start: at,
+            end: at,
+            text: `${ind}${reindent(check.getText(), indentAt(text, check.getStart()), ind)}\n`,
+          },
+          { start: from, end: to, text: '' },
+        ])!,
+        rationale: `Moves the check of \`${r.value}\` above its first use at ${where}: the value was read before the code made sure it is there.`,
+        fit: r.rank * 0.85,
+      });
+    }
     if (!ts.isExpressionStatement(stmt)) continue; // a declaration or a return cannot be skipped without a default
     const drop = dropAssertion(r);
     const inner = drop
@@ -253,6 +375,23 @@ export function guardDrafts(path: string, text: string, line: number, message: s
       }
     }
   }
+  // Several values asserted present on the line (`a!.x && b!.y`): which one is missing differs per input, so all
+  // of them read through optional chaining at once.
+  const asserted = receivers.filter((r) => ts.isNonNullExpression(r.node));
+  if (new Set(asserted.map((r) => r.value)).size >= 2) {
+    const edits = asserted.map(optionalEdit);
+    const out = applyEdits(text, edits);
+    const tested = asserted.every(
+      (r) => inTest(r.access) || resultUnused(r.access, enclosingStatement(r.access)!),
+    );
+    if (out)
+      drafts.push({
+        path,
+        text: out,
+        rationale: `Reads through ${[...new Set(asserted.map((r) => `\`${r.value}\``))].join(', ')} with optional chaining at ${path}:${line}: each was asserted present, and the evidence shows one missing.`,
+        fit: tested ? 0.85 : 0.5,
+      });
+  }
   return drafts;
 }
 
@@ -262,16 +401,35 @@ export class GuardTemplate implements FixStrategy {
   readonly remedies: readonly RemedyKind[] = ['guard'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
-    const at = focusLine(input);
-    if (!at || !SCRIPT_FILE.test(at.path)) return [];
-    const text = await input.repo.read(at.path);
-    if (text === undefined) return [];
     const message = String(input.issue.evidence['errorTemplate'] ?? '');
-    return toCandidates(
-      this,
-      input,
-      new Map([[at.path, text]]),
-      guardDrafts(at.path, text, at.line, message),
-    );
+    const originals = new Map<string, string>();
+    const drafts: Draft[] = [];
+    // The focus line first; when nothing there can be missing (a comment, a line the stack maps imprecisely), the
+    // next evidence lines, each fitting less than the line before.
+    let tried = 0;
+    for (const at of guardSites(input)) {
+      if (tried >= 3) break;
+      const text = originals.get(at.path) ?? (await input.repo.read(at.path));
+      if (text === undefined) continue;
+      originals.set(at.path, text);
+      const found = guardDrafts(at.path, text, at.line, message);
+      if (found.length === 0) continue;
+      tried++;
+      drafts.push(...found.map((d) => ({ ...d, fit: d.fit * at.weight })));
+    }
+    return toCandidates(this, input, originals, drafts).slice(0, 6);
   }
+}
+
+/** Lines to guard at, best first: the focus line, then the evidence lines, with a weight for each. */
+function guardSites(input: FixInput): Array<{ path: string; line: number; weight: number }> {
+  const out: Array<{ path: string; line: number; weight: number }> = [];
+  const focus = focusLine(input);
+  if (focus) out.push({ ...focus, weight: 1 });
+  const lines = topLines(input);
+  const best = lines[0]?.score ?? 1;
+  for (const l of lines)
+    if (!out.some((o) => o.path === l.path && o.line === l.line))
+      out.push({ path: l.path, line: l.line, weight: 0.85 * Math.max(0.1, Math.min(1, l.score / best)) });
+  return out.filter((o) => SCRIPT_FILE.test(o.path));
 }

@@ -71,6 +71,44 @@ describe('guardDrafts', () => {
     expect(drafts.map((d) => d.text)).toEqual([text.replace('o.a.b', 'o.a?.b')]);
   });
 
+  it('given a value used before the check that throws without it, then the check moves above the use', () => {
+    const text = src(
+      'export function show(id: string, get: (id: string) => { carrier: string } | undefined) {',
+      '  const order = get(id);',
+      '  const url = track(order!.carrier);',
+      "  if (!order) throw new Error('no order');",
+      '  return { order, url };',
+      '}',
+    );
+    const drafts = guardDrafts('src/o.ts', text, 3, '');
+    const best = drafts.sort((x, y) => y.fit - x.fit)[0]!;
+    expect(best.text).toBe(
+      src(
+        'export function show(id: string, get: (id: string) => { carrier: string } | undefined) {',
+        '  const order = get(id);',
+        "  if (!order) throw new Error('no order');",
+        '  const url = track(order!.carrier);',
+        '  return { order, url };',
+        '}',
+      ),
+    );
+  });
+
+  it('given two values asserted present in a condition, then both read through optional chaining, first', () => {
+    const text = src(
+      'export function id(h: string): string | undefined {',
+      "  const [v, t] = h.split('-');",
+      '  if (v!.length === 2 && t!.length === 32) return t;',
+      '  return undefined;',
+      '}',
+    );
+    const drafts = guardDrafts('src/t.ts', text, 3, '').sort((x, y) => y.fit - x.fit);
+    expect(drafts[0]!.text).toBe(
+      text.replace('v!.length === 2 && t!.length', 'v?.length === 2 && t?.length'),
+    );
+    expect(drafts[1]!.fit).toBeLessThan(drafts[0]!.fit);
+  });
+
   it('given a line with no access, then nothing', () => {
     expect(guardDrafts('src/x.ts', src('export const x = 1;'), 1, '')).toEqual([]);
   });

@@ -106,9 +106,7 @@ function runAt(keys: readonly string[], stmts: readonly string[]): number {
  */
 export function fallbackDrafts(v: Versions, kind: IssueView['kind']): Draft[] {
   const drafts: Draft[] = [];
-  const blocksNow = blocksOf(v.fnNow).filter(
-    (b) => !(ts.isTryStatement(b.parent) && b.parent.tryBlock === b),
-  );
+  const blocksNow = blocksOf(v.fnNow);
   const keysNow = new Map(blocksNow.map((b) => [b, b.statements.map(statementKey)]));
   for (const t of collect(v.fnBefore, ts.isTryStatement)) {
     const keys = t.tryBlock.statements.map(statementKey);
@@ -116,6 +114,9 @@ export function fallbackDrafts(v: Versions, kind: IssueView['kind']): Draft[] {
     for (const b of blocksNow) {
       const i = runAt(keys, keysNow.get(b)!);
       if (i < 0) continue;
+      // Already the whole of a try block: the handling is there.
+      if (ts.isTryStatement(b.parent) && b.parent.tryBlock === b && b.statements.length === keys.length)
+        continue;
       const run = b.statements.slice(i, i + keys.length);
       const first = run[0]!;
       const last = run.at(-1)!;
