@@ -192,13 +192,25 @@ const describePath = (fn: FunctionNode, p: ParamPath): string => {
 // ---- guard: a failing read on a parameter's value --------------------------------------------------------------
 
 /** What the incident's error message says about the failing access. */
-export function classifyError(
-  message: string,
-): { prop?: string; failure: 'nullish' | 'not-a-function'; nullish?: 'null' | 'undefined' } | undefined {
-  const read = /Cannot read propert(?:y|ies) of (undefined|null)(?: \(reading '([^']*)'\))?/.exec(message);
+export interface ErrorShape {
+  prop?: string;
+  failure: 'nullish' | 'not-a-function';
+  nullish?: 'null' | 'undefined';
+}
+
+export function classifyError(message: string): ErrorShape | undefined {
+  // Mined templates may hide variable parts as <*>: the failure kind survives, the property may not.
+  const read =
+    /Cannot read propert(?:y|ies) of (undefined|null|<\*>)(?: \((?:reading )?(?:'([^']*)'|<\*>)\))?/.exec(
+      message,
+    );
   if (read) {
     const prop = read[2] && !read[2].includes('<*>') ? read[2] : undefined;
-    return { failure: 'nullish', nullish: read[1] as 'null' | 'undefined', ...(prop ? { prop } : {}) };
+    return {
+      failure: 'nullish',
+      nullish: read[1] === 'null' ? 'null' : 'undefined',
+      ...(prop ? { prop } : {}),
+    };
   }
   const old = /Cannot read property '([^']*)' of (undefined|null)/.exec(message);
   if (old)
@@ -207,10 +219,10 @@ export function classifyError(
       nullish: old[2] as 'null' | 'undefined',
       ...(old[1]!.includes('<*>') ? {} : { prop: old[1]! }),
     };
-  const call = /([\w$.]+) is not a function/.exec(message);
+  const call = /(\S+) is not a function/.exec(message);
   if (call) {
     const prop = call[1]!.split('.').at(-1)!;
-    return { failure: 'not-a-function', ...(prop && prop !== '<*>' ? { prop } : {}) };
+    return { failure: 'not-a-function', ...(/^[A-Za-z_$][\w$]*$/.test(prop) ? { prop } : {}) };
   }
   return undefined;
 }
@@ -240,6 +252,10 @@ interface Access {
   prop: string;
   isCall: boolean;
   nonNull: boolean;
+  /** The receiver is cast (`(x as string).trim()`). */
+  cast: boolean;
+  /** The candidate no longer has this access as it is. */
+  removed: boolean;
 }
 
 export function deriveGuard(
@@ -247,15 +263,14 @@ export function deriveGuard(
   errorMessage: string,
   quoteLiteral: (v: Known) => string | undefined,
   loggedValue: (prop: string) => Known | undefined,
+  frameLine?: number,
 ): Plan | string {
   const F = change.base;
   const name = functionName(F) ?? '?';
-  const error = classifyError(errorMessage);
-  const errorClass = errorClassOf(errorMessage) ?? (error ? 'TypeError' : undefined);
-  if (!errorClass)
-    return `the error "${errorMessage.slice(0, 120)}" names no failing access (not a TypeError of a property read or call)`;
+  const classified = classifyError(errorMessage);
   if (!isExportedFunction(F))
     return `${name}, where the failing access is, is not exported: a test cannot call it`;
+  const candidateText = codeKey(change.candidate);
   const accesses: Access[] = [];
   for (const d of descendants(F)) {
     if (!ts.isPropertyAccessExpression(d) || d.questionDotToken) continue;
@@ -264,28 +279,54 @@ export function deriveGuard(
     const receiver = paramPathOf(d.expression, F);
     if (!receiver || receiver.path.props.includes('[]')) continue;
     const isCall = ts.isCallExpression(d.parent) && d.parent.expression === d;
+    const inner = ts.isParenthesizedExpression(d.expression) ? d.expression.expression : d.expression;
     accesses.push({
       node: d,
       receiver,
       prop: d.name.text,
       isCall,
       nonNull: ts.isNonNullExpression(d.expression),
+      cast: ts.isAsExpression(inner) || ts.isTypeAssertionExpression(inner),
+      removed: !candidateText.includes(codeKey(d)),
     });
   }
   if (accesses.length === 0)
     return `no read on a parameter's value in the lines of ${name} the candidate changes`;
+  // Without a runtime message that names the failure (a mined template may hide it), the code says where the author
+  // overrode the type checker: a non-null assertion (a read of a missing value) or a cast before a method call (a
+  // wrongly typed value), which the candidate removes.
+  const error: ErrorShape | undefined =
+    classified ??
+    (() => {
+      const asserted = accesses.filter((a) => a.removed && (a.nonNull || (a.cast && a.isCall)));
+      if (asserted.length === 0) return undefined;
+      return asserted.some((a) => a.nonNull)
+        ? { failure: 'nullish', nullish: 'undefined' }
+        : { failure: 'not-a-function' };
+    })();
+  const errorClass = errorClassOf(errorMessage) ?? (error ? 'TypeError' : undefined);
+  if (!error || !errorClass)
+    return `the error "${errorMessage.slice(0, 120)}" names no failing access and the candidate removes no non-null assertion or cast in ${name}`;
   // The error names the property when it can: only accesses of that property; a not-a-function error is a call.
   const fitting = accesses.filter(
-    (a) => (!error?.prop || a.prop === error.prop) && (error?.failure !== 'not-a-function' || a.isCall),
+    (a) =>
+      (!error.prop || a.prop === error.prop) &&
+      (error.failure !== 'not-a-function' || a.isCall) &&
+      (classified || a.removed),
   );
   if (fitting.length === 0)
-    return `the error's access (${error?.prop ?? 'a property'}) is not among the reads on parameters the candidate changes in ${name}`;
-  // A non-null assertion is the author saying "cannot be missing": the likeliest wrong belief; then the deepest path.
+    return `the error's access (${error.prop ?? 'a property'}) is not among the reads on parameters the candidate changes in ${name}`;
+  // The innermost stack frame's line first; then a non-null assertion or a cast (the author saying "cannot be
+  // missing" or "is this type": the likeliest wrong belief); then the access the candidate rewrites; then depth.
+  const onFrame = (a: Access) => Number(frameLine !== undefined && lineOf(a.node) === frameLine);
   fitting.sort(
     (a, b) =>
-      Number(b.nonNull) - Number(a.nonNull) || b.receiver.path.props.length - a.receiver.path.props.length,
+      onFrame(b) - onFrame(a) ||
+      Number(b.nonNull || b.cast) - Number(a.nonNull || a.cast) ||
+      Number(b.removed) - Number(a.removed) ||
+      b.receiver.path.props.length - a.receiver.path.props.length,
   );
-  const failure = error?.failure ?? 'nullish';
+  const failure = error.failure;
   for (const access of fitting) {
     const target = access.receiver.path;
     let value: Known;
@@ -300,7 +341,7 @@ export function deriveGuard(
       if (access.prop in Number.prototype && 'v' in value && typeof value.v === 'number') value = { v: true };
       code = quoteLiteral(value);
     } else {
-      value = { v: error?.nullish === 'null' ? null : undefined };
+      value = { v: error.nullish === 'null' ? null : undefined };
       code = quoteLiteral(value);
     }
     if (code === undefined) continue;
@@ -327,7 +368,7 @@ export function deriveGuard(
     const addsThrow = countThrows(change.candidate) > countThrows(F);
     const expectation: Expectation = addsThrow ? { kind: 'not-error', errorClass } : { kind: 'no-throw' };
     const where = describePath(F, target);
-    const shown = failure === 'nullish' ? (error?.nullish ?? 'undefined') : code.replace(/ as never$/, '');
+    const shown = failure === 'nullish' ? (error.nullish ?? 'undefined') : code.replace(/ as never$/, '');
     const pinned = solved.added.map((o) => `${describePath(F, o.path)} = ${o.code}`);
     return {
       file: change.file,

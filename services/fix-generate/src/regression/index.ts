@@ -53,21 +53,24 @@ export async function generateRegressionTest(input: RegressionInput): Promise<Re
     return undefined;
   };
 
+  // The innermost stack frame is in the deployed (base) code: the line of the failing access.
+  const frameLine = (path: string) =>
+    issue.innermostFrame?.path === path ? issue.innermostFrame.line : undefined;
   const reasons: string[] = [];
   const plans: Plan[] = [];
   for (const change of changes) {
     const attempts =
-      issue.kind === 'error' && message
+      issue.kind === 'error'
         ? [
-            () => deriveGuard(change, message, quoteLiteral, loggedValue),
+            () => deriveGuard(change, message, quoteLiteral, loggedValue, frameLine(change.file)),
             () => deriveBound(change, repo, quoteLiteral),
           ]
         : [
             () => deriveBound(change, repo, quoteLiteral),
             () =>
-              message
-                ? deriveGuard(change, message, quoteLiteral, loggedValue)
-                : 'no error message to derive a failing read from',
+              issue.kind === 'error'
+                ? deriveGuard(change, message, quoteLiteral, loggedValue, frameLine(change.file))
+                : 'not an error incident: no failing read to guard',
           ];
     for (const attempt of attempts) {
       const plan = await attempt();
