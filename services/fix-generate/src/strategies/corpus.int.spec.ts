@@ -5,6 +5,7 @@ import { applyPatch, loadCorpus, materializeFault, type Corpus } from '@self-hea
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultStrategies } from './index.js';
+import { endLine, namedFunctionAt, parse, startLine } from './templates/ast.js';
 import { git, gitRepoView, gitScratch } from './testing/gitRepo.js';
 import type { CandidateChange, EvidenceLine, IssueView, RemedyKind } from './types.js';
 
@@ -112,6 +113,18 @@ async function run(id: string): Promise<Outcome[]> {
           score: 4 * (1 - 0.01 * lines.length),
           why: `changed in ${sha7} "${subject}"`,
         });
+  // The rest of each evidence function, weaker and unmarked, as the diagnosis adds it around a frame or a site.
+  for (const loc of fault.truth.locations) {
+    const text = (await git(repo, ['show', `${base}:${loc.file}`])) ?? '';
+    const sf = parse(loc.file, text);
+    for (const [from] of loc.lines) {
+      const fn = namedFunctionAt(sf, from);
+      if (!fn) continue;
+      for (let l = startLine(fn); l <= endLine(fn); l++)
+        if (!lines.some((x) => x.path === loc.file && x.line === l))
+          lines.push({ path: loc.file, line: l, score: 0.5, why: 'in the evidence function' });
+    }
+  }
   const issue: IssueView = {
     id: `issue-${id}`,
     kind: KIND[fault.truth.symptom] ?? 'behavioral',

@@ -33,8 +33,13 @@ const CONFLICT_MARKER = /^(<{7}|>{7}) /m;
 
 /** True when `sha` is an ordinary commit with one parent (a merge needs a mainline, a root commit has no parent). */
 async function singleParent(scratch: Scratch, sha: string): Promise<boolean> {
-  const parents = (await scratch.git(['rev-list', '--parents', '-n', '1', sha])).trim().split(/\s+/);
-  return parents.length === 2;
+  if (!/^[0-9a-f]{7,64}$/i.test(sha)) return false; // an id, never an option or a range
+  try {
+    const parents = (await scratch.git(['rev-list', '--parents', '-n', '1', sha])).trim().split(/\s+/);
+    return parents.length === 2;
+  } catch {
+    return false; // not in this repository (a diagnosis of another mirror, a rewritten history)
+  }
 }
 
 /** The worktree's changes, unless git left conflict markers in one of them. */
@@ -133,7 +138,7 @@ export class PartialRevert implements FixStrategy {
           rationale:
             `Undoes only the part of ${suspect.sha.slice(0, 7)} "${suspect.subject}" at ${where}, where the evidence ` +
             `points${holdsTop ? ' (including its strongest line)' : ''}; the rest of the commit and the commits after it stay.`,
-          fit: clampFit(0.35 + 0.4 * share + (holdsTop ? 0.25 : 0)),
+          fit: clampFit(0.3 + 0.35 * share + (holdsTop ? 0.25 : 0)),
         });
       }
       return out;

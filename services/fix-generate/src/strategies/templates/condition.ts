@@ -31,6 +31,8 @@ interface Mutation {
   /** Prior plausibility of the kind of mutation. */
   prior: number;
   line: number;
+  /** The mutated expression, normalised: to look for it in the code the suspect commit removed. */
+  mutated: string;
 }
 
 const FLIP: Partial<Record<ts.SyntaxKind, [string, number, string]>> = {
@@ -58,6 +60,7 @@ export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
           key: `${n.getText()}\0${flip[0]}`,
           prior: flip[1],
           line,
+          mutated: normalizeCode(`${n.left.getText()} ${flip[0]} ${n.right.getText()}`),
         });
       const isOne = ts.isNumericLiteral(n.right) && n.right.text === '1';
       if (
@@ -71,6 +74,7 @@ export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
           key: `${n.getText()}\0drop`,
           prior: 0.75,
           line,
+          mutated: normalizeCode(n.left.getText()),
         });
     }
     n.forEachChild(visit);
@@ -126,7 +130,8 @@ export class ConditionTemplate implements FixStrategy {
 async function removedBySuspect(input: FixInput): Promise<Map<string, string[]>> {
   const suspect = topSuspect(input.issue);
   if (!suspect) return new Map();
-  const texts = changedTexts(parseUnifiedDiff(await input.repo.commitDiff(suspect.sha)));
+  // Without the commit (another mirror, a rewritten history) the mutations still stand, only unconfirmed.
+  const texts = changedTexts(parseUnifiedDiff(await input.repo.commitDiff(suspect.sha).catch(() => '')));
   return new Map([...texts].map(([p, t]) => [p, t.removed]));
 }
 
@@ -151,16 +156,23 @@ export function conditionDrafts(
     ]);
     return mutated !== undefined && removedSet.has(normalizeCode(mutated));
   };
+  // The suspect commit removed code holding the mutated comparison (`a >= b` inside a longer line it rewrote):
+  // weaker than the whole line, stronger than nothing. Bounds (`x - 1` to `x`) are too short to tell.
+  const restoresExpression = (m: Mutation): boolean =>
+    !m.key.endsWith('\0drop') && removed.some((r) => r.includes(m.mutated));
   const fitOf = (m: Mutation): number => {
     const w = weightOf.get(m.line) ?? 0.1;
-    const base = m.prior * (0.45 + 0.55 * w) * KIND_WEIGHT[kind];
-    return restores(m) ? Math.max(base, 0.95) : base;
+    const base = m.prior * (0.4 + 0.45 * w) * KIND_WEIGHT[kind];
+    if (restores(m)) return Math.max(base, 0.95);
+    if (restoresExpression(m)) return Math.max(base, 0.9);
+    return base;
   };
+
   for (const m of mutations)
     drafts.push({
       path,
       text: applyEdits(text, [m.edit])!,
-      rationale: `Changes the condition at ${path}:${m.line}: the evidence points at ${m.what}${restores(m) ? ', and the suspect commit made this very change' : ''}.`,
+      rationale: `Changes the condition at ${path}:${m.line}: the evidence points at ${m.what}${restores(m) ? ', and the suspect commit made this very change' : restoresExpression(m) ? ', and the suspect commit removed this comparison' : ''}.`,
       fit: fitOf(m),
     });
   // The same mutation of the same expression on several evidence lines, and on the other occurrences of that

@@ -65,6 +65,24 @@ describe('conditionDrafts', () => {
     expect(best.fit).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('given the suspect commit removed a longer line holding the mutated comparison, then it ranks above a plain flip', () => {
+    const removed = [normalizeCode('  return limit >= 100 || offset < 0 ? [] : all;')];
+    const drafts = conditionDrafts(
+      'src/page.ts',
+      text,
+      [
+        { line: 3, weight: 1 },
+        { line: 4, weight: 1 },
+      ],
+      removed,
+      'behavioral',
+    );
+    const confirmed = drafts.find((d) => d.text.includes('limit >= 100'))!;
+    const plain = drafts.find((d) => d.text.includes('end <= all'))!;
+    expect(confirmed.fit).toBeGreaterThanOrEqual(0.9);
+    expect(plain.fit).toBeLessThan(0.8);
+  });
+
   it('given a line without comparisons or bounds, then nothing', () => {
     expect(
       conditionDrafts('src/x.ts', src('export const x = f(1);'), [{ line: 1, weight: 1 }], [], 'error'),

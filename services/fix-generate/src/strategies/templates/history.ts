@@ -43,7 +43,8 @@ interface Versions {
 async function versions(input: FixInput): Promise<Versions | undefined> {
   const suspect = topSuspect(input.issue);
   const at = focusLine(input);
-  if (!suspect || !at || !SCRIPT_FILE.test(at.path)) return undefined;
+  if (!suspect || !at || !SCRIPT_FILE.test(at.path) || !/^[0-9a-f]{7,64}$/i.test(suspect.sha))
+    return undefined;
   const text = await input.repo.read(at.path);
   if (text === undefined) return undefined;
   const scratch = await input.scratch();
@@ -54,7 +55,7 @@ async function versions(input: FixInput): Promise<Versions | undefined> {
   } catch {
     return undefined; // the file is new in the suspect commit, or the suspect has no parent
   }
-  const diff = changedTexts(parseUnifiedDiff(await input.repo.commitDiff(suspect.sha)));
+  const diff = changedTexts(parseUnifiedDiff(await input.repo.commitDiff(suspect.sha).catch(() => '')));
   const lines = linesIn(input, at.path);
   if (!lines.some((l) => l.line === at.line)) lines.unshift({ line: at.line, weight: 1 });
   return pairVersions(at.path, text, old, at.line, diff.get(at.path)?.removed ?? [], lines);
