@@ -75,7 +75,11 @@ export interface Plan {
 export interface ChangedFunction {
   file: string;
   base: FunctionNode;
-  candidate: FunctionNode;
+  /**
+   * The function as the candidate leaves it; the candidate's whole module when the candidate removes the function
+   * (a revert that inlines it again), whose changed lines then stand for it.
+   */
+  candidate: FunctionNode | ts.SourceFile;
   /** Changed lines of the base file. */
   baseLines: ReadonlySet<number>;
   candidateLines: ReadonlySet<number>;
@@ -240,7 +244,7 @@ export function errorClassOf(message: string): string | undefined {
   return undefined;
 }
 
-const countThrows = (fn: FunctionNode): number => {
+const countThrows = (fn: ts.Node): number => {
   let n = 0;
   for (const d of descendants(fn)) if (ts.isThrowStatement(d)) n++;
   return n;
@@ -365,7 +369,8 @@ export function deriveGuard(
       !(failure === 'nullish' && target.props.length === 0 && param?.questionToken)
     )
       code = `${code} as never`;
-    const addsThrow = countThrows(change.candidate) > countThrows(F);
+    const addsThrow =
+      countThrows(change.candidate) > countThrows(ts.isSourceFile(change.candidate) ? F.getSourceFile() : F);
     const expectation: Expectation = addsThrow ? { kind: 'not-error', errorClass } : { kind: 'no-throw' };
     const where = describePath(F, target);
     const shown = failure === 'nullish' ? (error.nullish ?? 'undefined') : code.replace(/ as never$/, '');
@@ -717,8 +722,12 @@ export async function deriveBound(
     }
     return cache.get(path);
   };
+  const wholeModule = ts.isSourceFile(change.candidate);
   const fixedComparisons = [...descendants(change.candidate)].filter(
-    (d): d is ts.BinaryExpression => ts.isBinaryExpression(d) && isRelational(d.operatorToken.kind),
+    (d): d is ts.BinaryExpression =>
+      ts.isBinaryExpression(d) &&
+      isRelational(d.operatorToken.kind) &&
+      (!wholeModule || change.candidateLines.has(lineOf(d))),
   );
   let reason = `no comparison in ${name} changes between < and <= (or > and >=)`;
   for (const cmp of descendants(F)) {

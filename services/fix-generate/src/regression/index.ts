@@ -137,8 +137,9 @@ async function changedFunctions(input: RegressionInput): Promise<ChangedFunction
     for (const fn of functionsAtLines(csf, lines.after)) names.add(qualifiedName(fn) ?? '');
     for (const name of names) {
       const base = baseFns.get(name);
-      const candidate = candFns.get(name);
-      if (!base || !candidate) continue;
+      if (!base) continue;
+      // A function the candidate removes (a revert inlining it again) is compared with the candidate's module.
+      const candidate = candFns.get(name) ?? csf;
       out.push({ file: path, base, candidate, baseLines: lines.before, candidateLines: lines.after });
     }
   }

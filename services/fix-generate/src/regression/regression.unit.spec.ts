@@ -326,6 +326,25 @@ test('parses', () => {
     expect(text).toContain('assert.notEqual(quote([{ ...line(2), quantity: limits.bulk }]).discount, 0);');
   });
 
+  it('follows a revert that inlines the changed function into its caller again', async () => {
+    const inlined = BULK_BASE.replace(/\/\*\* \*\/\n|function discountOf[\s\S]*?\n}\n\n/, '').replace(
+      'discount += discountOf(line);',
+      'if (line.quantity >= limits.bulk) discount += Math.round(line.cents / 20);',
+    );
+    expect(inlined).not.toContain('function discountOf');
+    const out = asTest(
+      await generateRegressionTest({
+        repo,
+        issue: issue({ kind: 'behavioral' }),
+        candidate: candidate({ 'src/quote.ts': inlined }),
+        incidentId: 'inc-5b',
+      }),
+    );
+    expect([...out.files.values()][0]).toContain(
+      'assert.notEqual(quote([{ ...line(2), quantity: limits.bulk }]).discount, 0);',
+    );
+  });
+
   it('skips a comparison of a computed value', async () => {
     const out = await generateRegressionTest({
       repo,
