@@ -38,6 +38,11 @@ import {
   TelemetryReadModel,
 } from '@self-healing/telemetry-parse';
 import { diagnosisDefinition, diagnosisSettings, loadDiagnosisConfig } from '@self-healing/diagnosis';
+import {
+  fixGenerateDefinition,
+  fixGenerateSettings,
+  loadFixGenerateConfig,
+} from '@self-healing/fix-generate';
 import { IncrementalBuild, materializeFault, runProbe } from '@self-healing/sample-service';
 import { exampleCatalogue } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';

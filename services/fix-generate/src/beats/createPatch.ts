@@ -22,7 +22,7 @@ export const createPatch: FixBeat<'createPatch'> = async ({ runId, cause }, deps
     const diff = await tree.diff();
     const base = c.loaded!.baseCommit;
     const patchId = `pt-${createHash('sha256').update(`${base}\n${diff}`).digest('hex').slice(0, 16)}`;
-    const title = `Fix: ${remedy.summary}`.replace(/\s+/g, ' ').slice(0, MAX_TITLE);
+    const title = shorten(`Fix: ${remedy.summary}`.replace(/\s+/g, ' '), MAX_TITLE);
     const test = c.test && !('skippedReason' in c.test) ? c.test : null;
     const others = c
       .candidates!.filter((x) => x !== candidate)
@@ -83,3 +83,11 @@ export const createPatch: FixBeat<'createPatch'> = async ({ runId, cause }, deps
     },
   };
 };
+
+/** At most `max` characters, cut at a word boundary with an ellipsis when it had to be cut. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}

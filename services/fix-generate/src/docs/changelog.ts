@@ -30,6 +30,7 @@ export function inlineCode(text: string): string {
 /** Plain text for Markdown prose: no markup characters that could start a link, an image, HTML or a heading. */
 export function plain(text: string): string {
   return text
+    .replace(/<\*>/g, '…')
     .replace(/[\r\n]+/g, ' ')
     .replace(/[<>[\]`*_#|\\]/g, ' ')
     .replace(/\s+/g, ' ')

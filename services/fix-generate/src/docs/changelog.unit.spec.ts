@@ -13,6 +13,7 @@ describe('changelog entries', () => {
   it('quotes telemetry as inline code that holds backticks, and keeps prose free of markup', () => {
     expect(entry).toContain('``unhandled error in POST /checkout: <*> `x` [link](http://evil)``');
     expect(plain('# heading <img src=x> [a](b)')).toBe('heading img src=x a (b)');
+    expect(plain('failed in POST <*>: reading <*>')).toBe('failed in POST …: reading …');
     expect(inlineCode('`start')).toBe('`` `start ``');
   });
 
