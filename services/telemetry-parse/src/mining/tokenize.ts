@@ -175,24 +175,74 @@ function maskScanned(src: Uint16Array, from: number, message: string, start: num
   return e;
 }
 
-/** Tokens of the message being scanned (module scratch, reused: scanning is synchronous). */
-const tokStart: number[] = [];
-const tokEnd: number[] = [];
-const tokMask: Shape[] = [];
 /** The first token's shape in the last message, the guess for the next message's first token. */
 let lastFirst: Shape = NUMBER_TOKEN;
 
 /**
- * Splits `message` at whitespace into the scratch arrays and masks every token; returns the token count.
- * One pass over the characters finds bounds, copies the shape into `units` and tells plain numbers; a token
- * is then first compared with the shape that followed the previous token last time, else looked up.
+ * The slots of one message without an array per message: the miner keeps one buffer and reads `n` entries.
+ * Raw slot texts are cut from the message only when asked for (parameters), from their bounds.
  */
-function scanTokens(message: string): number {
+export class SlotBuffer {
+  n = 0;
+  message = '';
+  readonly keys: string[] = [];
+  readonly details: string[] = [];
+  readonly rawStart: number[] = [];
+  readonly rawEnd: number[] = [];
+  /** Every separator inside the slot is one space, so the raw text is the message's own substring. */
+  readonly rawSpaced: boolean[] = [];
+  /** Whether the last slot written is a variable one (a following variable piece joins it). */
+  lastPure = false;
+
+  /** Raw text of slot `i`: the original tokens joined by one space. */
+  raw(i: number): string {
+    const s = this.message.slice(this.rawStart[i], this.rawEnd[i]);
+    return this.rawSpaced[i] ? s : splitWhitespace(s).join(' ');
+  }
+
+  /**
+   * Appends a piece of the message (one token, or a value and its unit) at [start, end): a new slot, or
+   * the continuation of the last slot when both are variables.
+   */
+  push(pure: boolean, masked: string, detail: string, start: number, end: number, spaced: boolean): void {
+    const n = this.n;
+    if (pure && this.lastPure) {
+      const last = n - 1;
+      const lastEnd = this.rawEnd[last]!;
+      this.details[last] = this.details[last]! + ' ' + detail;
+      this.rawSpaced[last] =
+        this.rawSpaced[last]! && spaced && start === lastEnd + 1 && this.message.charCodeAt(lastEnd) === 32;
+      this.rawEnd[last] = end;
+      return;
+    }
+    this.keys[n] = pure ? WILDCARD : masked;
+    this.details[n] = detail;
+    this.rawStart[n] = start;
+    this.rawEnd[n] = end;
+    this.rawSpaced[n] = spaced;
+    this.n = n + 1;
+    this.lastPure = pure;
+  }
+}
+
+/**
+ * Fills `out` with the slots of `message` (see Slots); returns `out`. One pass over the characters finds
+ * each token's bounds, copies its shape into `units` and tells plain numbers; the token is first compared
+ * with the shape that followed the previous token last time (while it is read), else looked up; slots are
+ * written as tokens come, a variable token waiting for the next one in case that is its unit.
+ */
+export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
   const len = message.length;
   if (len > units.length) units = new Uint16Array(Math.max(len, units.length * 2));
   const buf = units;
-  let n = 0;
+  out.n = 0;
+  out.message = message;
+  out.lastPure = false;
   let prev: Shape | null = null;
+  // A variable token not yet written: the next token may be its unit (`532 ms`).
+  let pending: Shape | null = null;
+  let pendingStart = 0;
+  let pendingEnd = 0;
   let k = 0;
   while (k < len) {
     let c = message.charCodeAt(k);
@@ -231,79 +281,28 @@ function scanTokens(message: string): number {
     if (prev === null) lastFirst = m;
     else if (prev.next !== m) prev.next = m;
     prev = m;
-    tokStart[n] = start;
-    tokEnd[n] = k;
-    tokMask[n] = m;
-    n++;
-  }
-  return n;
-}
 
-/**
- * The slots of one message without an array per message: the miner keeps one buffer and reads `n` entries.
- * Raw slot texts are cut from the message only when asked for (parameters), from their bounds.
- */
-export class SlotBuffer {
-  n = 0;
-  message = '';
-  readonly keys: string[] = [];
-  readonly details: string[] = [];
-  readonly rawStart: number[] = [];
-  readonly rawEnd: number[] = [];
-  /** Every separator inside the slot is one space, so the raw text is the message's own substring. */
-  readonly rawSpaced: boolean[] = [];
-
-  /** Raw text of slot `i`: the original tokens joined by one space. */
-  raw(i: number): string {
-    const s = this.message.slice(this.rawStart[i], this.rawEnd[i]);
-    return this.rawSpaced[i] ? s : splitWhitespace(s).join(' ');
-  }
-}
-
-/** Whether tokens `a` and `a + 1` of the scanned message are separated by exactly one space. */
-function oneSpaceAfter(message: string, a: number): boolean {
-  return tokStart[a + 1] === tokEnd[a]! + 1 && message.charCodeAt(tokEnd[a]!) === 32;
-}
-
-/** Fills `out` with the slots of `message` (see Slots); returns `out`. */
-export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
-  const count = scanTokens(message);
-  const { keys, details, rawStart, rawEnd, rawSpaced } = out;
-  let n = 0;
-  let prevPure = false;
-  for (let k = 0; k < count; k++) {
-    const m = tokMask[k]!;
-    const first = k;
-    const masked = m.masked;
-    let pure = m.pure;
-    let detail = masked;
-    if (pure && k + 1 < count) {
-      if (tokMask[k + 1]!.unit) {
-        detail = masked + ' ' + message.slice(tokStart[k + 1], tokEnd[k + 1]);
-        k++;
+    if (pending !== null) {
+      const masked = pending.masked;
+      pending = null;
+      if (m.unit) {
+        const spaced = start === pendingEnd + 1 && message.charCodeAt(pendingEnd) === 32;
+        out.push(true, masked, masked + ' ' + message.slice(start, k), pendingStart, k, spaced);
+        continue;
       }
-    } else if (!pure && prevPure && m.unit && tokEnd[k]! - tokStart[k]! <= 8) {
+      out.push(true, masked, masked, pendingStart, pendingEnd, true);
+    }
+    if (m.pure) {
+      pending = m;
+      pendingStart = start;
+      pendingEnd = k;
+    } else {
       // A unit after a parenthesised or otherwise punctuated value (`(1.16 KB)`): part of that value.
-      pure = true;
+      const pure = out.lastPure && m.unit && length <= 8;
+      out.push(pure, m.masked, m.masked, start, k, true);
     }
-    const spaced = first === k || oneSpaceAfter(message, first);
-    if (pure && prevPure) {
-      const last = n - 1;
-      details[last] = details[last]! + ' ' + detail;
-      rawSpaced[last] = rawSpaced[last]! && spaced && oneSpaceAfter(message, first - 1);
-      rawEnd[last] = tokEnd[k]!;
-      continue;
-    }
-    keys[n] = pure ? WILDCARD : masked;
-    details[n] = detail;
-    rawStart[n] = tokStart[first]!;
-    rawEnd[n] = tokEnd[k]!;
-    rawSpaced[n] = spaced;
-    n++;
-    prevPure = pure;
   }
-  out.n = n;
-  out.message = message;
+  if (pending !== null) out.push(true, pending.masked, pending.masked, pendingStart, pendingEnd, true);
   return out;
 }
 
