@@ -220,6 +220,18 @@ describe('strategies on the seeded-fault corpus', () => {
     expect(fixedBy(await run('shipment-before-payment'), 'template-restore-history')).toBe(true);
   });
 
+  it('stock-kept-after-timeout: the conjunct the suspect added, dropped, with the import it needed', async () => {
+    const o = await run('stock-kept-after-timeout');
+    expect(o.some((x) => x.strategy === 'template-condition' && x.sameTree)).toBe(true);
+  });
+
+  it('order-tracking-before-check and traceparent-split: a guard candidate at the failing access', async () => {
+    expect((await run('order-tracking-before-check')).some((x) => x.strategy === 'template-guard')).toBe(
+      true,
+    );
+    expect((await run('traceparent-split')).some((x) => x.strategy === 'template-guard')).toBe(true);
+  });
+
   it.each([
     'bulk-threshold-exclusive',
     'carrier-fallback-dropped',
@@ -231,13 +243,10 @@ describe('strategies on the seeded-fault corpus', () => {
     'label-signature-pbkdf2',
     'last-unit-unsellable',
     'listing-cache-dropped',
-    'order-tracking-before-check',
     'payment-backoff-tenfold',
     'percent-truncated',
     'single-payment-attempt',
-    'stock-kept-after-timeout',
     'token-scrypt',
-    'traceparent-split',
     'voucher-orders-unconfirmed',
   ])('%s: every candidate parses and names its strategy (outcome in the summary)', async (id) => {
     for (const o of await run(id)) {

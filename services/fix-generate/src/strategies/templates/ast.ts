@@ -177,6 +177,53 @@ export function statementKey(node: ts.Node): string {
     .replace(/,\s*([)\]}])/g, '$1');
 }
 
+/** Identifier names a file uses outside its import declarations. */
+function namesUsed(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isImportDeclaration(n)) return;
+    if (ts.isIdentifier(n)) out.add(n.text);
+    n.forEachChild(visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/**
+ * Removes the imports an edit left unused (a condition that no longer names an error class): names the file used
+ * before the edit and no longer does. An import left with only types becomes `import type`, as the code base's own
+ * style would write it; names that were unused before are not touched (not this edit's business).
+ */
+export function pruneImports(path: string, before: string, after: string): string {
+  const was = namesUsed(parse(path, before));
+  const sf = parse(path, after);
+  const now = namesUsed(sf);
+  const edits: TextEdit[] = [];
+  for (const st of sf.statements) {
+    if (!ts.isImportDeclaration(st) || !st.importClause || st.importClause.isTypeOnly) continue;
+    const bindings = st.importClause.namedBindings;
+    if (!bindings || !ts.isNamedImports(bindings) || st.importClause.name) continue;
+    const gone = (e: ts.ImportSpecifier) => was.has(e.name.text) && !now.has(e.name.text);
+    const kept = bindings.elements.filter((e) => !gone(e));
+    if (kept.length === bindings.elements.length) continue;
+    const module = st.moduleSpecifier.getText();
+    if (kept.length === 0) {
+      const from = lineStartAt(after, st.getStart());
+      const nl = after.indexOf('\n', st.end);
+      edits.push({ start: from, end: nl < 0 ? after.length : nl + 1, text: '' });
+      continue;
+    }
+    const allTypes = kept.every((e) => e.isTypeOnly);
+    const names = kept.map((e) => (allTypes ? e.getText().replace(/^type\s+/, '') : e.getText()));
+    edits.push({
+      start: st.getStart(),
+      end: st.end,
+      text: `import ${allTypes ? 'type ' : ''}{ ${names.join(', ')} } from ${module};`,
+    });
+  }
+  return edits.length === 0 ? after : (applyEdits(after, edits) ?? after);
+}
+
 export interface Draft {
   path: string;
   text: string;
@@ -195,8 +242,10 @@ export function toCandidates(
   drafts: readonly Draft[],
 ): CandidateChange[] {
   const byText = new Map<string, Draft>();
-  for (const d of drafts) {
-    if (d.text === original.get(d.path) || !parsesCleanly(d.path, d.text)) continue;
+  for (const draft of drafts) {
+    const before = original.get(draft.path);
+    const d = before === undefined ? draft : { ...draft, text: pruneImports(draft.path, before, draft.text) };
+    if (d.text === before || !parsesCleanly(d.path, d.text)) continue;
     const key = `${d.path}\0${d.text}`;
     const had = byText.get(key);
     if (!had || had.fit < d.fit) byText.set(key, d);

@@ -33,6 +33,8 @@ interface Mutation {
   line: number;
   /** The mutated expression, normalised: to look for it in the code the suspect commit removed. */
   mutated: string;
+  /** For a changed operator, the new operator with either operand (`>=line.quantity`, `total>=`), normalised. */
+  sides?: [string, string];
 }
 
 const FLIP: Partial<Record<ts.SyntaxKind, [string, number, string]>> = {
@@ -61,6 +63,10 @@ export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
           prior: flip[1],
           line,
           mutated: normalizeCode(`${n.left.getText()} ${flip[0]} ${n.right.getText()}`),
+          sides: [
+            normalizeCode(`${n.left.getText()} ${flip[0]}`),
+            normalizeCode(`${flip[0]} ${n.right.getText()}`),
+          ],
         });
       const isOne = ts.isNumericLiteral(n.right) && n.right.text === '1';
       if (
@@ -76,11 +82,48 @@ export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
           line,
           mutated: normalizeCode(n.left.getText()),
         });
+      // A conjunct or disjunct too many in a condition (a guard added to an `if` that now skips a needed step):
+      // the condition without it. Only in tests (`if`, `while`, `?:`), where dropping one side keeps the type.
+      const logical =
+        op.kind === ts.SyntaxKind.AmpersandAmpersandToken || op.kind === ts.SyntaxKind.BarBarToken;
+      if (logical && isTested(n))
+        for (const [keep, drop] of [
+          [n.left, n.right],
+          [n.right, n.left],
+        ] as const)
+          out.push({
+            what: `a condition with \`${drop.getText().slice(0, 40)}\` too many`,
+            edit: { start: n.getStart(), end: n.end, text: keep.getText() },
+            key: `${n.getText()}\0keep:${keep.getText()}`,
+            prior: 0.45,
+            line,
+            mutated: normalizeCode(keep.getText()),
+          });
     }
     n.forEachChild(visit);
   };
   visit(sf);
   return out;
+}
+
+/** Whether an expression is (a part of) the test of an `if`, a loop or a conditional expression. */
+function isTested(e: ts.Expression): boolean {
+  let n: ts.Node = e;
+  while (
+    n.parent &&
+    (ts.isParenthesizedExpression(n.parent) ||
+      (ts.isBinaryExpression(n.parent) &&
+        (n.parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ||
+          n.parent.operatorToken.kind === ts.SyntaxKind.BarBarToken)))
+  )
+    n = n.parent;
+  const p = n.parent;
+  return (
+    !!p &&
+    (((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === n) ||
+      (ts.isConditionalExpression(p) && p.condition === n) ||
+      (ts.isForStatement(p) && p.condition === n))
+  );
 }
 
 /** The innermost node starting at or holding `pos`. */
@@ -159,12 +202,17 @@ export function conditionDrafts(
   // The suspect commit removed code holding the mutated comparison (`a >= b` inside a longer line it rewrote):
   // weaker than the whole line, stronger than nothing. Bounds (`x - 1` to `x`) are too short to tell.
   const restoresExpression = (m: Mutation): boolean =>
-    !m.key.endsWith('\0drop') && removed.some((r) => r.includes(m.mutated));
+    !m.key.endsWith('\0drop') && !m.key.includes('\0keep:') && removed.some((r) => r.includes(m.mutated));
+  // Weaker still: the removed code compared one of the same operands with the new operator (the commit rewrote the
+  // other side too, `(get(sku) ?? 0) >= q` into `unitsIn(sku) > q`).
+  const restoresOperator = (m: Mutation): boolean =>
+    !!m.sides && removed.some((r) => r.includes(m.sides![0]) || r.includes(m.sides![1]));
   const fitOf = (m: Mutation): number => {
     const w = weightOf.get(m.line) ?? 0.1;
     const base = m.prior * (0.4 + 0.45 * w) * KIND_WEIGHT[kind];
     if (restores(m)) return Math.max(base, 0.95);
     if (restoresExpression(m)) return Math.max(base, 0.9);
+    if (restoresOperator(m)) return Math.max(base, 0.85);
     return base;
   };
 
@@ -172,7 +220,7 @@ export function conditionDrafts(
     drafts.push({
       path,
       text: applyEdits(text, [m.edit])!,
-      rationale: `Changes the condition at ${path}:${m.line}: the evidence points at ${m.what}${restores(m) ? ', and the suspect commit made this very change' : restoresExpression(m) ? ', and the suspect commit removed this comparison' : ''}.`,
+      rationale: `Changes the condition at ${path}:${m.line}: the evidence points at ${m.what}${restores(m) ? ', and the suspect commit made this very change' : restoresExpression(m) ? ', and the suspect commit removed this comparison' : restoresOperator(m) ? ', as the code compared before the suspect commit' : ''}.`,
       fit: fitOf(m),
     });
   // The same mutation of the same expression on several evidence lines, and on the other occurrences of that

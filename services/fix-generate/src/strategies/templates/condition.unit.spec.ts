@@ -83,6 +83,40 @@ describe('conditionDrafts', () => {
     expect(plain.fit).toBeLessThan(0.8);
   });
 
+  it('given a condition the suspect extended with a conjunct, then the condition without it ranks first', () => {
+    const guarded = src(
+      'export function release(charged: boolean, error: unknown): boolean {',
+      '  if (!charged && !(error instanceof TimeoutError)) {',
+      '    return true;',
+      '  }',
+      '  return false;',
+      '}',
+    );
+    const removed = [normalizeCode('  if (!charged) {')];
+    const drafts = conditionDrafts('src/r.ts', guarded, [{ line: 2, weight: 1 }], removed, 'behavioral');
+    const best = drafts.sort((a, b) => b.fit - a.fit)[0]!;
+    expect(best.text).toBe(guarded.replace('!charged && !(error instanceof TimeoutError)', '!charged'));
+    expect(drafts.map((d) => d.text)).toContain(guarded.replace('!charged && !(error', '!(error'));
+  });
+
+  it('given removed code that compared one of the operands with the new operator, then the flip ranks above plain ones', () => {
+    const removed = [normalizeCode('  if ((cap ?? 0) >= 100) throw new Error("too many");')];
+    const drafts = conditionDrafts(
+      'src/page.ts',
+      text,
+      [
+        { line: 3, weight: 1 },
+        { line: 4, weight: 1 },
+      ],
+      removed,
+      'behavioral',
+    );
+    const confirmed = drafts.find((d) => d.text.includes('limit >= 100'))!;
+    const plain = drafts.find((d) => d.text.includes('end <= all'))!;
+    expect(confirmed.fit).toBeGreaterThanOrEqual(0.85);
+    expect(plain.fit).toBeLessThan(confirmed.fit);
+  });
+
   it('given a line without comparisons or bounds, then nothing', () => {
     expect(
       conditionDrafts('src/x.ts', src('export const x = f(1);'), [{ line: 1, weight: 1 }], [], 'error'),
