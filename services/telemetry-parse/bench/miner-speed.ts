@@ -16,9 +16,9 @@
  * ships, `masked` with its example config's masking), so the sides alternate; untimed warm-up rounds of ours
  * first, until `--warmup-lines` messages (default 250,000) were mined: a long-running consumer is warm, and V8
  * needs a few hundred thousand messages to reach its optimised code (one pass of the 16,000 loghub messages
- * left the first timed rounds at a third of the steady rate). Figures: medians over `--runs` rounds; speedRatio.<config> = median
- * over rounds of our lines/s over Drain3's in that round; cpuSpeedRatio the same from CPU seconds, which a
- * loaded shared machine disturbs less than wall-clock time.
+ * left the first timed rounds at a third of the steady rate). Figures: medians over `--runs` rounds;
+ * speedRatio.<config> = median over rounds of our lines/s over Drain3's in that round; cpuSpeedRatio the
+ * same from CPU seconds, which a loaded shared machine disturbs less than wall-clock time.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
