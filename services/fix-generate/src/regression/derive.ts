@@ -272,8 +272,6 @@ export function deriveGuard(
   const F = change.base;
   const name = functionName(F) ?? '?';
   const classified = classifyError(errorMessage);
-  if (!isExportedFunction(F))
-    return `${name}, where the failing access is, is not exported: a test cannot call it`;
   const candidateText = codeKey(change.candidate);
   const accesses: Access[] = [];
   for (const d of descendants(F)) {
@@ -331,6 +329,7 @@ export function deriveGuard(
       b.receiver.path.props.length - a.receiver.path.props.length,
   );
   const failure = error.failure;
+  let reason = `no value for the failing access in ${name} satisfies the conditions on the way to it`;
   for (const access of fitting) {
     const target = access.receiver.path;
     let value: Known;
@@ -371,24 +370,36 @@ export function deriveGuard(
       code = `${code} as never`;
     const addsThrow =
       countThrows(change.candidate) > countThrows(ts.isSourceFile(change.candidate) ? F.getSourceFile() : F);
-    const expectation: Expectation = addsThrow ? { kind: 'not-error', errorClass } : { kind: 'no-throw' };
-    const where = describePath(F, target);
+    let expectation: Expectation = addsThrow ? { kind: 'not-error', errorClass } : { kind: 'no-throw' };
+    let overrides: Override[] = [{ path: target, code, value, imports: [] }, ...solved.added];
+    let entry = F;
+    if (!isExportedFunction(F)) {
+      const lifted = liftToCaller(F, overrides, expectation, quoteLiteral);
+      if (typeof lifted === 'string') {
+        reason = lifted;
+        continue;
+      }
+      ({ entry, overrides, expectation } = lifted);
+    }
+    const entryName = functionName(entry) ?? '?';
+    const where = describePath(entry, overrides[0]!.path);
     const shown = failure === 'nullish' ? (error.nullish ?? 'undefined') : code.replace(/ as never$/, '');
-    const pinned = solved.added.map((o) => `${describePath(F, o.path)} = ${o.code}`);
+    const pinned = overrides.slice(1).map((o) => `${describePath(entry, o.path)} = ${o.code}`);
+    const via = entry === F ? '' : ` (through ${entryName}, which calls it)`;
     return {
       file: change.file,
-      entry: F,
-      entryName: name,
-      overrides: [{ path: target, code, value, imports: [] }, ...solved.added],
+      entry,
+      entryName,
+      overrides,
       expectation,
-      what: `${name} with ${where} = ${shown}${pinned.length ? ` (${pinned.join(', ')})` : ''} ${addsThrow ? `rejects it without a ${errorClass}` : 'does not throw'}`,
+      what: `${entryName} with ${where} = ${shown}${pinned.length ? ` (${pinned.join(', ')})` : ''} ${addsThrow ? `rejects it without a ${errorClass}` : 'does not throw'}`,
       rationale:
-        `The incident's ${errorClass} comes from ${access.isCall ? 'calling' : 'reading'} .${access.prop} on ${where} in ${name}; ` +
-        `the test calls ${name} with ${where} = ${shown}${pinned.length ? ` and ${pinned.join(', ')} to reach that line` : ''}, ` +
+        `The incident's ${errorClass} comes from ${access.isCall ? 'calling' : 'reading'} .${access.prop} on ${describePath(F, target)} in ${name}; ` +
+        `the test calls ${entryName}${via} with ${where} = ${shown}${pinned.length ? ` and ${pinned.join(', ')} to reach that line` : ''}, ` +
         `which throws the ${errorClass} before the fix and ${addsThrow ? 'a handled error' : 'nothing'} after it.`,
     };
   }
-  return `no value for the failing access in ${name} satisfies the conditions on the way to it`;
+  return reason;
 }
 
 // ---- bound: a comparison whose operator moved by one ---------------------------------------------------------
@@ -593,53 +604,69 @@ function literalCode(e: ts.Expression | undefined): string | undefined {
 }
 
 /**
- * The observable of a non-exported function's result through an exported caller that accumulates it into a member
- * of the object it returns (`let total = 0; for (const x of xs) total += f(x); return { total }`): with a single
- * element, the member is the function's result. Returns the caller, the argument path and the member.
+ * Lifts a plan on a non-exported function to an exported caller in the same module that passes its parameters
+ * through: the overrides become paths of the caller's parameters, the conditions on the way to the call are added,
+ * and the expectation must survive the call: a throw (or its absence) when no try surrounds the call; a returned
+ * value when the caller accumulates it into a member of the object it returns (`let total = 0; for (const x of xs)
+ * total += f(x); return { total }`), which with a single element is the function's result.
  */
-function throughCaller(
+function liftToCaller(
   F: FunctionNode,
-  fIndex: number,
+  overrides: Override[],
   expectation: Expectation,
-):
-  | {
-      E: FunctionNode;
-      argPath: ParamPath;
-      requires: Constraint[];
-      constraints: Constraint[];
-      expectation: Expectation;
-    }
-  | string {
+  quoteLiteral: (v: Known) => string | undefined,
+): { entry: FunctionNode; overrides: Override[]; expectation: Expectation } | string {
   const name = functionName(F);
-  const sf = F.getSourceFile();
   if (!name) return 'the changed function has no name to find its callers by';
-  for (const E of topFunctions(sf).values()) {
+  let reason = `${name} is not exported and no exported caller of the module passes its parameters through to it`;
+  for (const E of topFunctions(F.getSourceFile()).values()) {
     if (!isExportedFunction(E) || E === F) continue;
-    for (const d of descendants(E)) {
-      if (!ts.isCallExpression(d) || !ts.isIdentifier(d.expression) || d.expression.text !== name) continue;
-      const arg = d.arguments[fIndex];
-      const via = arg && paramPathOf(arg, E);
-      if (!via) continue;
-      const constraints = pathConstraints(d, E);
-      if (expectation.kind === 'throws' || expectation.kind === 'no-throw') {
-        let inTry = false;
-        for (let p: ts.Node = d; p !== E; p = p.parent) if (ts.isTryStatement(p)) inTry = true;
-        if (inTry) continue;
-        return { E, argPath: via.path, requires: via.requires, constraints, expectation };
+    for (const call of descendants(E)) {
+      if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || call.expression.text !== name)
+        continue;
+      const mapped: Override[] = [];
+      const requires: Constraint[] = [];
+      for (const o of overrides) {
+        const arg = call.arguments[o.path.index];
+        const via = arg && paramPathOf(arg, E);
+        if (!via) break;
+        mapped.push({ ...o, path: { index: via.path.index, props: [...via.path.props, ...o.path.props] } });
+        requires.push(...via.requires);
       }
-      if (expectation.kind !== 'equal' && expectation.kind !== 'not-equal') continue;
-      const member = accumulatedMember(d, E);
-      if (!member) continue;
-      return {
-        E,
-        argPath: via.path,
-        requires: via.requires,
-        constraints,
-        expectation: { ...expectation, member },
-      };
+      if (mapped.length !== overrides.length) continue;
+      const keys = mapped.map((o) => pathKey(o.path));
+      if (
+        new Set(keys).size !== keys.length ||
+        mapped.some((a) => mapped.some((b) => isPrefix(a.path, b.path)))
+      )
+        continue;
+      let lifted: Expectation;
+      if (expectation.kind === 'equal' || expectation.kind === 'not-equal') {
+        const member = accumulatedMember(call, E);
+        if (!member) {
+          reason = `${name} is not exported and ${functionName(E) ?? '?'} does not return its result observably`;
+          continue;
+        }
+        lifted = { ...expectation, member };
+      } else {
+        let inTry = false;
+        for (let p: ts.Node = call; p !== E; p = p.parent) if (ts.isTryStatement(p)) inTry = true;
+        if (inTry) {
+          reason = `${name} is not exported and ${functionName(E) ?? '?'} catches what it throws`;
+          continue;
+        }
+        lifted = expectation;
+      }
+      const assigned = new Map(mapped.map((o) => [pathKey(o.path), { path: o.path, value: o.value }]));
+      const solved = solve([...requires, ...pathConstraints(call, E)], E, assigned, quoteLiteral);
+      if (!solved) {
+        reason = `the failing input does not reach the call of ${name} in ${functionName(E) ?? '?'}`;
+        continue;
+      }
+      return { entry: E, overrides: [...mapped, ...solved.added], expectation: lifted };
     }
   }
-  return `${name} is not exported and no exported caller passes a parameter to it and returns its result observably`;
+  return reason;
 }
 
 function accumulatedMember(call: ts.CallExpression, E: FunctionNode): string | undefined {
@@ -766,7 +793,7 @@ export async function deriveBound(
     }
     let entry = F;
     let path = subject.path;
-    let constraints = [...subject.requires, ...pathConstraints(cmp, F)];
+    const constraints = [...subject.requires, ...pathConstraints(cmp, F)];
     let expectation = outcome.expectation;
     // Conditions inside the changed function are checked against the boundary value first.
     const inner = new Map([[pathKey(path), { path, value: bound.value }]]);
@@ -775,28 +802,20 @@ export async function deriveBound(
       reason = `the boundary value ${bound.code} does not reach the comparison in ${name}`;
       continue;
     }
-    let extra = innerSolved.added;
+    let overrides: Override[] = [
+      { path, code: bound.code, value: bound.value, imports: bound.imports },
+      ...innerSolved.added,
+    ];
     if (!isExportedFunction(F)) {
-      if (extra.length > 0) {
-        reason = `${name} is not exported and its comparison needs further parameter values`;
+      const lifted = liftToCaller(F, overrides, expectation, quoteLiteral);
+      if (typeof lifted === 'string') {
+        reason = lifted;
         continue;
       }
-      const via = throughCaller(F, path.index, expectation);
-      if (typeof via === 'string') {
-        reason = via;
-        continue;
-      }
-      entry = via.E;
-      path = { index: via.argPath.index, props: [...via.argPath.props, ...path.props] };
-      constraints = [...via.requires, ...via.constraints];
-      expectation = via.expectation;
-      const outer = new Map([[pathKey(path), { path, value: bound.value }]]);
-      const outerSolved = solve(constraints, entry, outer, quoteLiteral);
-      if (!outerSolved) {
-        reason = `the boundary value does not reach the call of ${name} in ${functionName(entry) ?? '?'}`;
-        continue;
-      }
-      extra = outerSolved.added;
+      entry = lifted.entry;
+      overrides = lifted.overrides;
+      expectation = lifted.expectation;
+      path = overrides[0]!.path;
     }
     const entryName = functionName(entry) ?? '?';
     const where = describePath(entry, path);
@@ -805,7 +824,7 @@ export async function deriveBound(
       file: change.file,
       entry,
       entryName,
-      overrides: [{ path, code: bound.code, value: bound.value, imports: bound.imports }, ...extra],
+      overrides,
       expectation,
       what: `${entryName} with ${where} at the bound ${bound.code}${member ? `: ${entryName}()${member}` : ''} ${outcome.says}`,
       rationale:

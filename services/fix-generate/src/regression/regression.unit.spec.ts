@@ -152,6 +152,30 @@ describe('generateRegressionTest: a guard on a failing read', () => {
     expect(out).toEqual({ skippedReason: expect.stringContaining('street') });
   });
 
+  it('reaches a private function through the exported caller that passes the parameter on', async () => {
+    const wrap = (t: string) =>
+      t.replace('export function label', 'function label') +
+      "\nexport function card(person: { address: Address }): string {\n  return label(person.address).join('\\n');\n}\n";
+    const out = asTest(
+      await generateRegressionTest({
+        repo: repoOf({
+          'package.json': NODE_PKG,
+          'src/label.ts': wrap(LABEL_BASE),
+          'test/card.test.ts': `import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { card } from '../src/label.js';\n\nit('prints', () => {\n  assert.equal(card({ address: { name: 'Ada', country: 'DE' } }), 'Ada');\n});\n`,
+        }),
+        issue: issue({
+          evidence: { errorTemplate: "Cannot read properties of undefined (reading 'toUpperCase')" },
+        }),
+        candidate: candidate({ 'src/label.ts': wrap(LABEL_FIXED) }),
+        incidentId: 'inc-10',
+      }),
+    );
+    expect([...out.files.values()][0]).toContain(
+      "assert.doesNotThrow(() => card({ address: { name: 'Ada', line2: undefined, country: 'GB' } }));",
+    );
+    expect(out.rationale).toContain('through card');
+  });
+
   it('skips a function the module does not export', async () => {
     const hidden = { 'src/label.ts': LABEL_BASE.replace('export function label', 'function label') };
     const out = await generateRegressionTest({
