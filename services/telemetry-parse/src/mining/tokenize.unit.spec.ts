@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { isPureVariable, maskToken } from './mask.js';
+import { toSlots } from './tokenize.js';
+
+/** Tokens whose masking depends on digits in every way the shape cache must respect. */
+const TOKENS = [
+  'jk2_init()',
+  'jk3_init()',
+  'log4j',
+  'log5j',
+  'blk_-6247364168500873179',
+  'blk_703046261120042821',
+  '10.251.39.144:50010',
+  '9.9.9.9:1',
+  'u-5511',
+  'u-7',
+  's3://bucket/key1',
+  's4://bucket/key2',
+  'user=u-5662',
+  'SOCKS5',
+  'SOCKS6',
+  'FNANLI5',
+  'attempt_14_0020_m_000000_0',
+  'v1.2',
+  '0x7ffe12',
+  'deadbeef0042',
+  '5070.',
+  'état=3',
+  'naïve',
+];
+
+describe('toSlots masking cache', () => {
+  it('given tokens seen in any order, then each slot is masked as maskToken masks it alone', () => {
+    const orders = [TOKENS, [...TOKENS].reverse(), [...TOKENS, ...TOKENS]];
+    for (const order of orders) {
+      for (const tok of order) {
+        const masked = maskToken(tok);
+        const slots = toSlots(`event ${tok} done`);
+        expect(slots.details[1]).toBe(masked);
+        expect(slots.keys[1]).toBe(isPureVariable(masked) ? '<*>' : masked);
+      }
+    }
+  });
+
+  it('given two tokens of one shape whose masking keeps a digit, then each keeps its own text', () => {
+    expect(toSlots('jk2_init() Found child').keys[0]).toBe('jk2_init()');
+    expect(toSlots('jk7_init() Found child').keys[0]).toBe('jk7_init()');
+    expect(toSlots('jk2_init() Found child').keys[0]).toBe('jk2_init()');
+  });
+
+  it('given a message repeated with other values, then the slots follow the values, not the last message', () => {
+    expect(toSlots('fetch took 532 ms total').keys).toEqual(['fetch', 'took', '<*>', 'total']);
+    expect(toSlots('fetch took slow ms total').keys).toEqual(['fetch', 'took', 'slow', 'ms', 'total']);
+    expect(toSlots('fetch took 7 ms total').details[2]).toBe('<*> ms');
+  });
+
+  it('given tokens longer than any seen before, then they are read whole', () => {
+    const long = 'x'.repeat(300) + '_' + '7'.repeat(300);
+    const s = toSlots(`start ${long} end ${'y'.repeat(1000)}`);
+    expect(s.keys).toEqual(['start', '<*>', 'end', 'y'.repeat(1000)]);
+    expect(s.raws[1]).toBe(long);
+  });
+
+  it('given tabs and runs of spaces inside a value slot, then its raw text has single spaces', () => {
+    const s = toSlots('sent  1300\tbytes   (1.27 KB)  to peer');
+    expect(s.keys).toEqual(['sent', '<*>', 'to', 'peer']);
+    expect(s.raws[1]).toBe('1300 bytes (1.27 KB)');
+    expect(toSlots('sent 1300 bytes (1.27 KB) to peer').raws[1]).toBe('1300 bytes (1.27 KB)');
+  });
+});
