@@ -286,6 +286,20 @@ export function guardDrafts(path: string, text: string, line: number, message: s
       rationale: `Reads through \`${r.value}\` with optional chaining at ${where}, where the evidence shows the value missing.`,
       fit: r.rank * (unused ? 0.8 : tested ? 0.75 : 0.45),
     });
+    // 1b. `x.f is not a function`: the method may be missing, not the object; call it only when it is there
+    const call = r.access.parent;
+    if (
+      /is not a function/.test(message) &&
+      ts.isCallExpression(call) &&
+      call.expression === r.access &&
+      !call.questionDotToken
+    )
+      drafts.push({
+        path,
+        text: applyEdits(text, [{ start: r.access.end, end: r.access.end, text: '?.' }])!,
+        rationale: `Calls \`${r.access.getText()}\` at ${where} only when it is a function there; the error says it was not.`,
+        fit: r.rank * (unused ? 0.8 : 0.5),
+      });
     // 2. a check of the value that comes after the use: moved up, before it
     const check = laterCheck(stmt, r.value);
     if (check) {

@@ -109,6 +109,12 @@ describe('guardDrafts', () => {
     expect(drafts[1]!.fit).toBeLessThan(drafts[0]!.fit);
   });
 
+  it('given "is not a function", then the call becomes optional', () => {
+    const text = src('export function done(cb: { notify?: () => void }): void {', '  cb.notify();', '}');
+    const drafts = guardDrafts('src/d.ts', text, 2, 'cb.notify is not a function');
+    expect(drafts.map((d) => d.text)).toContain(text.replace('cb.notify()', 'cb.notify?.()'));
+  });
+
   it('given a line with no access, then nothing', () => {
     expect(guardDrafts('src/x.ts', src('export const x = 1;'), 1, '')).toEqual([]);
   });

@@ -35,7 +35,17 @@ export async function gitRepoView(repo: string, baseCommit: string): Promise<Rep
       if (!p || !files.has(p)) return undefined;
       return git(repo, ['show', `${baseCommit}:${p}`]);
     },
-    commitDiff: (sha) => git(repo, ['show', '-U0', '-w', '--format=', '--no-color', sha]),
+    commitDiff: (sha) =>
+      git(repo, [
+        'show',
+        '--format=',
+        '-U0',
+        '-w',
+        '--ignore-blank-lines',
+        '--no-renames',
+        '--no-color',
+        sha,
+      ]),
     async log(limit) {
       const out = await git(repo, ['log', `-n${limit}`, '--format=%H%x00%s%x00%ct', baseCommit]);
       return out
