@@ -111,6 +111,17 @@ export function isExportedFunction(fn: FunctionNode): boolean {
   );
 }
 
+/**
+ * A public instance method of a class declared at the module's top level: a test reaches it through an instance
+ * that a donor test builds (the class itself need not be exported).
+ */
+export function isPublicMethod(fn: FunctionNode): fn is ts.MethodDeclaration {
+  if (!ts.isMethodDeclaration(fn) || !ts.isIdentifier(fn.name)) return false;
+  if (!ts.isClassDeclaration(fn.parent) || !ts.isSourceFile(fn.parent.parent)) return false;
+  const hidden = [ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.StaticKeyword];
+  return !(ts.getModifiers(fn) ?? []).some((m) => hidden.includes(m.kind));
+}
+
 export const isAsync = (fn: FunctionNode): boolean =>
   (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ||
   (!!fn.type && /^Promise</.test(fn.type.getText()));

@@ -9,6 +9,7 @@ import {
   functionName,
   inclusive,
   isExportedFunction,
+  isPublicMethod,
   isFunctionNode,
   isPrefix,
   isRelational,
@@ -373,7 +374,7 @@ export function deriveGuard(
     let expectation: Expectation = addsThrow ? { kind: 'not-error', errorClass } : { kind: 'no-throw' };
     let overrides: Override[] = [{ path: target, code, value, imports: [] }, ...solved.added];
     let entry = F;
-    if (!isExportedFunction(F)) {
+    if (!isExportedFunction(F) && !isPublicMethod(F)) {
       const lifted = liftToCaller(F, overrides, expectation, quoteLiteral);
       if (typeof lifted === 'string') {
         reason = lifted;
@@ -806,7 +807,7 @@ export async function deriveBound(
       { path, code: bound.code, value: bound.value, imports: bound.imports },
       ...innerSolved.added,
     ];
-    if (!isExportedFunction(F)) {
+    if (!isExportedFunction(F) && !isPublicMethod(F)) {
       const lifted = liftToCaller(F, overrides, expectation, quoteLiteral);
       if (typeof lifted === 'string') {
         reason = lifted;

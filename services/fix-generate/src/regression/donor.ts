@@ -165,19 +165,22 @@ function insideThrowAssertion(call: ts.Node): boolean {
  * Donor calls of `callee` in one test file, each with the statements it needs; calls whose arguments read loop
  * variables or callback parameters are left out (their values are not in the source).
  */
-export function donorsIn(info: TestFileInfo, callee: string): Donor[] {
+export function donorsIn(info: TestFileInfo, callee: string, method = false): Donor[] {
   const out: Donor[] = [];
   const top = new Map<string, ts.Statement>();
   for (const s of info.sf.statements) for (const n of declaredBy(s)) top.set(n, s);
   const visit = (n: ts.Node): void => {
-    if (
-      ts.isCallExpression(n) &&
-      ts.isIdentifier(n.expression) &&
-      n.expression.text === callee &&
-      !insideThrowAssertion(n)
-    ) {
-      const d = resolveDeps(n, info, top);
-      if (d) out.push({ file: info, call: n, callee, ...d });
+    if (ts.isCallExpression(n) && !insideThrowAssertion(n)) {
+      const e = n.expression;
+      if (!method && ts.isIdentifier(e) && e.text === callee) {
+        const d = resolveDeps(n, [], info, top);
+        if (d) out.push({ file: info, call: n, callee, ...d });
+      }
+      // A method: `receiver.method(...)`; the receiver's construction is part of the setup to copy.
+      if (method && ts.isPropertyAccessExpression(e) && !e.questionDotToken && e.name.text === callee) {
+        const d = resolveDeps(n, [e.expression], info, top);
+        if (d) out.push({ file: info, call: n, callee: `${e.expression.getText()}.${callee}`, ...d });
+      }
     }
     n.forEachChild(visit);
   };
@@ -187,6 +190,7 @@ export function donorsIn(info: TestFileInfo, callee: string): Donor[] {
 
 function resolveDeps(
   call: ts.CallExpression,
+  extraRoots: ts.Expression[],
   info: TestFileInfo,
   top: Map<string, ts.Statement>,
 ): Pick<Donor, 'locals' | 'helpers' | 'imports'> | undefined {
@@ -194,7 +198,7 @@ function resolveDeps(
   const helpers = new Set<ts.Statement>();
   const imports = new Map<string, ImportBinding>();
   const pending: Array<{ names: Set<string>; at: ts.Node }> = [];
-  for (const a of call.arguments) pending.push({ names: freeNames(a), at: call });
+  for (const a of [...extraRoots, ...call.arguments]) pending.push({ names: freeNames(a), at: call });
   while (pending.length > 0) {
     const { names, at } = pending.pop()!;
     for (const name of names) {

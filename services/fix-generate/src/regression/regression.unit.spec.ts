@@ -176,6 +176,35 @@ describe('generateRegressionTest: a guard on a failing read', () => {
     expect(out.rationale).toContain('through card');
   });
 
+  it('calls a method on the instance a donor test builds', async () => {
+    const cls = (t: string) =>
+      t.replace(
+        'export function label(address: Address): string[] {',
+        'export class Printer {\n  constructor(private readonly prefix: string) {}\n\n  label(address: Address): string[] {',
+      ) + '}\n';
+    const out = asTest(
+      await generateRegressionTest({
+        repo: repoOf({
+          'package.json': NODE_PKG,
+          'src/label.ts': cls(LABEL_BASE),
+          'test/printer.test.ts': `import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { Printer } from '../src/label.js';\n\nconst printer = () => new Printer('> ');\n\nit('prints', () => {\n  const p = printer();\n  assert.deepEqual(p.label({ name: 'Ada', country: 'DE' }), ['Ada']);\n});\n`,
+        }),
+        issue: issue({
+          evidence: { errorTemplate: "Cannot read properties of undefined (reading 'toUpperCase')" },
+        }),
+        candidate: candidate({ 'src/label.ts': cls(LABEL_FIXED) }),
+        incidentId: 'inc-11',
+      }),
+    );
+    const text = [...out.files.values()][0]!;
+    expect(text).toContain("const printer = () => new Printer('> ');");
+    expect(text).toContain('  const p = printer();\n');
+    expect(text).toContain(
+      "assert.doesNotThrow(() => p.label({ name: 'Ada', line2: undefined, country: 'GB' }));",
+    );
+    expect(text).toContain("import { Printer } from '../src/label.js';");
+  });
+
   it('skips a function the module does not export', async () => {
     const hidden = { 'src/label.ts': LABEL_BASE.replace('export function label', 'function label') };
     const out = await generateRegressionTest({

@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { pathKey, type ParamPath } from './ast.js';
+import { isPublicMethod, pathKey, type ParamPath } from './ast.js';
 import type { Expectation, ImportNeed, Override, Plan } from './derive.js';
 import {
   donorsIn,
@@ -320,14 +320,26 @@ export function renderTest(
   files: ReadonlySet<string>,
 ): Rendered | string {
   // Test files that import the function under test: their calls are donors, their imports the specifiers to use.
-  const importing = candidates.filter((c) => importedAs(c, plan.entryName, plan.file, files) !== undefined);
-  const donors = importing.flatMap((c) => donorsIn(c, importedAs(c, plan.entryName, plan.file, files)!));
+  // A method is reached through an instance the donor builds: files that import from its module are searched
+  // for `receiver.method(...)`, and nothing is imported for the method itself.
+  const method = isPublicMethod(plan.entry);
+  const importing = method
+    ? candidates.filter((c) => specifierIn(c, plan.file, files) !== undefined)
+    : candidates.filter((c) => importedAs(c, plan.entryName, plan.file, files) !== undefined);
+  const donors = importing.flatMap((c) =>
+    method
+      ? donorsIn(c, plan.entryName, true)
+      : donorsIn(c, importedAs(c, plan.entryName, plan.file, files)!),
+  );
+  if (method && donors.length === 0) return `no test builds an instance to call ${plan.entryName} on`;
   donors.sort(
     (a, b) =>
       a.locals.length + a.helpers.length - (b.locals.length + b.helpers.length) ||
       a.call.getText().length - b.call.getText().length,
   );
   const donor = donors.find((d) => donorFits(plan, d));
+  if (method && !donor)
+    return `no test calls ${plan.entryName} with arguments the failing input can be set in`;
   const home =
     donor?.file ??
     importing[0] ??
@@ -347,7 +359,7 @@ export function renderTest(
   const specFor = (file: string) =>
     specifierIn(home, file, files) ?? specifierFor(path, file, { extension: convention });
   const needs: ImportNeed[] = [
-    { name: plan.entryName, imported: plan.entryName, file: plan.file },
+    ...(method ? [] : [{ name: plan.entryName, imported: plan.entryName, file: plan.file }]),
     ...plan.overrides.flatMap((o) => o.imports),
   ];
   const bindings: ImportBinding[] = needs.map((n) => ({
