@@ -179,6 +179,76 @@ function resultUnused(access: Access, stmt: ts.Statement): boolean {
   return ts.isExpressionStatement(stmt) && stmt.expression === top;
 }
 
+/** The access and the chain levels above it, innermost first (`a.b`, `a.b.c`, `a.b.c()` for the access `a.b`). */
+function chainLevels(access: Access): ts.Expression[] {
+  const out: ts.Expression[] = [access];
+  let top: ts.Expression = access;
+  while (
+    top.parent &&
+    ((ts.isCallExpression(top.parent) && top.parent.expression === top) ||
+      (isAccess(top.parent) && top.parent.expression === top) ||
+      ts.isNonNullExpression(top.parent))
+  ) {
+    top = top.parent as ts.Expression;
+    if (
+      !ts.isNonNullExpression(top) &&
+      !(isAccess(top) && ts.isCallExpression(top.parent) && top.parent.expression === top)
+    )
+      out.push(top);
+  }
+  return out;
+}
+
+/** Where `x ?? d` can replace `x` without parentheses: the whole of a declaration, return, argument or element. */
+function safeInPlace(e: ts.Expression): boolean {
+  const p = e.parent;
+  return (
+    (ts.isVariableDeclaration(p) && p.initializer === e) ||
+    (ts.isReturnStatement(p) && p.expression === e) ||
+    (ts.isCallExpression(p) && p.arguments.includes(e)) ||
+    (ts.isPropertyAssignment(p) && p.initializer === e) ||
+    ts.isArrayLiteralExpression(p)
+  );
+}
+
+/** An access chain's text without `?.`, `!` and layout: `a?.b!.c` and `a.b.c` name the same value. */
+const chainKey = (e: ts.Node): string =>
+  e.getText().replace(/\s+/g, '').replace(/\?\./g, '.').replace(/!/g, '');
+
+/**
+ * A donor default for a chain: the right side of `<same chain> ?? d` or `<same chain> || d` in the enclosing
+ * function (any expression: it is in scope), else anywhere in the file (only a literal, which needs no scope).
+ */
+function donorFor(chain: ts.Expression, sf: ts.SourceFile): { text: string; near: boolean } | undefined {
+  const key = chainKey(chain);
+  const fn = (() => {
+    for (let n: ts.Node | undefined = chain.parent; n; n = n.parent) if (ts.isFunctionLike(n)) return n;
+    return undefined;
+  })();
+  const defaults = (root: ts.Node) => {
+    const out: ts.Expression[] = [];
+    const visit = (n: ts.Node): void => {
+      if (
+        ts.isBinaryExpression(n) &&
+        (n.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken ||
+          n.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+        chainKey(n.left) === key
+      )
+        out.push(n.right);
+      n.forEachChild(visit);
+    };
+    visit(root);
+    return out;
+  };
+  const near = fn ? defaults(fn)[0] : undefined;
+  if (near) return { text: near.getText(), near: true };
+  const literal = defaults(sf).find(
+    (d) =>
+      ts.isLiteralExpression(d) || ts.isArrayLiteralExpression(d) || d.kind === ts.SyntaxKind.NullKeyword,
+  );
+  return literal ? { text: literal.getText(), near: false } : undefined;
+}
+
 /** Lower precedence than `&&`: must be parenthesised before `&& value` is added. */
 function needsParens(e: ts.Expression): boolean {
   if (ts.isConditionalExpression(e) || ts.isArrowFunction(e) || ts.isYieldExpression(e)) return true;
@@ -286,6 +356,33 @@ export function guardDrafts(path: string, text: string, line: number, message: s
       rationale: `Reads through \`${r.value}\` with optional chaining at ${where}, where the evidence shows the value missing.`,
       fit: r.rank * (unused ? 0.8 : tested ? 0.75 : 0.45),
     });
+    // 1a. where a value is needed (a declaration, an argument, a return), optional chaining with a default taken
+    // from the code around it: what the same chain falls back to elsewhere
+    if (!unused && !tested) {
+      // The innermost level of the chain that has a donor: the accessed value itself, else what the chain makes of it.
+      let chain: ts.Expression | undefined;
+      let donor: { text: string; near: boolean } | undefined;
+      for (const level of chainLevels(r.access)) {
+        donor = donorFor(level, sf);
+        if (donor) {
+          chain = level;
+          break;
+        }
+      }
+      if (chain && donor) {
+        const optional = optionalEdit(r);
+        const chainText = applyEdits(text.slice(0, chain.end), [optional])!.slice(chain.getStart());
+        const wrapped = `${chainText} ?? ${donor.text}`;
+        drafts.push({
+          path,
+          text: applyEdits(text, [
+            { start: chain.getStart(), end: chain.end, text: safeInPlace(chain) ? wrapped : `(${wrapped})` },
+          ])!,
+          rationale: `Reads through \`${r.value}\` with optional chaining at ${where} and falls back to \`${donor.text}\`, as the code does for the same value ${donor.near ? 'in this function' : 'elsewhere in the file'}.`,
+          fit: r.rank * (donor.near ? 0.72 : 0.55),
+        });
+      }
+    }
     // 1b. `x.f is not a function`: the method may be missing, not the object; call it only when it is there
     const call = r.access.parent;
     if (

@@ -115,6 +115,21 @@ describe('guardDrafts', () => {
     expect(drafts.map((d) => d.text)).toContain(text.replace('cb.notify()', 'cb.notify?.()'));
   });
 
+  it('given a declaration and the same chain defaulted elsewhere in the function, then that donor as the default', () => {
+    const text = src(
+      'export function label(o: { a?: { name: string } }): string {',
+      "  const shown = o.a?.name ?? 'unknown';",
+      '  const upper = o.a!.name.toUpperCase();',
+      '  return shown + upper;',
+      '}',
+    );
+    const drafts = guardDrafts('src/l.ts', text, 3, "Cannot read properties of undefined (reading 'name')");
+    const best = drafts.sort((x, y) => y.fit - x.fit)[0]!;
+    expect(best.text).toBe(
+      text.replace('o.a!.name.toUpperCase();', "(o.a?.name ?? 'unknown').toUpperCase();"),
+    );
+  });
+
   it('given a line with no access, then nothing', () => {
     expect(guardDrafts('src/x.ts', src('export const x = 1;'), 1, '')).toEqual([]);
   });
