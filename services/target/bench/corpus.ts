@@ -315,7 +315,7 @@ function errorLines(file: string, max = 5): string[] {
 function diagnosisLine(d: DiagnosisVerdict): string {
   const mark = (b: boolean) => (b ? 'yes' : 'no');
   return d.top
-    ? `${d.source}: suspect ${mark(d.suspectTop1)} (rank ${d.faultCommitRank ?? '-'}), file ${mark(d.fileTop1)}, line top-5 ${mark(d.lineTop5)} (rank ${d.faultLineRank ?? '-'}), Sentry ${mark(d.sentryTop1)}; top ${d.top.kind} ${d.top.lines[0] ? `${d.top.lines[0].path}:${d.top.lines[0].line}` : '-'}`
+    ? `${d.source}: suspect ${mark(d.suspectTop1)} (rank ${d.faultCommitRank ?? '-'}), file ${mark(d.fileTop1)}, line top-5 ${mark(d.lineTop5)} (rank ${d.faultLineRank ?? '-'}), Sentry ${mark(d.sentryTop1)}; top ${d.top.kind} ${d.top.lines[0] ? `${d.top.lines[0].path}:${d.top.lines[0].line}` : '-'} (window ${d.top.codebase?.good?.slice(0, 7) ?? '?'}..${d.top.codebase?.bad.slice(0, 7) ?? '?'})`
     : `no diagnosis (${d.incidents.length} incident(s) considered)`;
 }
 

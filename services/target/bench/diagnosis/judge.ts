@@ -15,6 +15,8 @@ export interface StoredDiagnosis {
   diagnosisId: string;
   incidentId: string;
   incidentVersion: number;
+  /** The deployed (bad) commit and the last good one the stage found in the deployment records. */
+  codebase: { bad: string; good: string | null } | null;
   issues: StoredIssue[];
 }
 
@@ -54,8 +56,10 @@ export interface DiagnosisVerdict {
     kind: string;
     title: string | null;
     confidence: number;
-    suspect: string | null;
-    lines: Array<{ path: string; line: number }>;
+    /** The deployment window the stage used (good null: no earlier deployment known, recent history searched). */
+    codebase: { bad: string; good: string | null } | null;
+    suspects: string[];
+    lines: Array<{ path: string; line: number; why: string | null }>;
   } | null;
   suspectTop1: boolean;
   fileTop1: boolean;
@@ -157,8 +161,11 @@ export function judgeDiagnosis(
           kind: best.issue.kind,
           title: best.issue.title ?? null,
           confidence: best.issue.confidence,
-          suspect: suspects[0]?.sha ?? null,
-          lines: lines.slice(0, 5).map((l) => ({ path: l.path, line: l.line })),
+          codebase: best.diagnosis.codebase,
+          suspects: suspects.slice(0, 3).map((s) => s.sha),
+          lines: lines
+            .slice(0, 5)
+            .map((l) => ({ path: l.path, line: l.line, why: l.why?.slice(0, 160) ?? null })),
         }
       : null,
     suspectTop1: commitIdx === 0,

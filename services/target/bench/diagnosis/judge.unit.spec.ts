@@ -27,6 +27,7 @@ const diagnosis = (incidentId: string, issues: StoredIssue[], version = 1): Stor
   diagnosisId: `dg-${incidentId}-${version}`,
   incidentId,
   incidentVersion: version,
+  codebase: { bad: FAULT, good: OTHER },
   issues,
 });
 
@@ -94,7 +95,11 @@ describe('judgeDiagnosis', () => {
       sentrySuspect: null,
     });
     const v = judgeDiagnosis(truth, true, 'inc-1', [], [diagnosis('inc-1', [issue({}), perf])]);
-    expect(v.top).toMatchObject({ kind: 'performance', suspect: OTHER });
+    expect(v.top).toMatchObject({
+      kind: 'performance',
+      suspects: [OTHER],
+      codebase: { bad: FAULT, good: OTHER },
+    });
     expect(v).toMatchObject({ suspectTop1: false, fileTop1: false, sentryTop1: true });
   });
 

@@ -18,6 +18,13 @@ export async function readDiagnoses(db: Db): Promise<StoredDiagnosis[]> {
     diagnosisId: String(d.diagnosisId ?? d._id),
     incidentId: String(d.incidentId),
     incidentVersion: Number(d.incidentVersion ?? 0),
+    codebase:
+      d.codebase && typeof d.codebase === 'object'
+        ? {
+            bad: String((d.codebase as Record<string, unknown>).bad),
+            good: ((d.codebase as Record<string, unknown>).good as string | null | undefined) ?? null,
+          }
+        : null,
     issues: (Array.isArray(d.issues) ? (d.issues as Array<Record<string, unknown>>) : []).map(
       (i): StoredIssue => ({
         kind: String(i.kind),
