@@ -79,36 +79,118 @@ export function functionName(fn: FunctionNode): string | undefined {
   const p = fn.parent;
   if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
   if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) return p.name.text;
+  // `exports.f = function () {}`, `res.send = function send() {}`: the member it is assigned to.
+  if (ts.isBinaryExpression(p) && p.right === fn && ts.isPropertyAccessExpression(p.left))
+    return p.left.name.text;
   return undefined;
 }
 
 const hasExport = (n: ts.Node): boolean =>
   ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
-/** A top-level function the module exports (declaration or `export const f = () => ...`), callable by a test. */
-export function isExportedFunction(fn: FunctionNode): boolean {
-  if (ts.isFunctionDeclaration(fn)) return ts.isSourceFile(fn.parent) && hasExport(fn);
-  const d = fn.parent;
-  if (!ts.isVariableDeclaration(d)) return false;
-  const stmt = d.parent.parent;
-  if (ts.isVariableStatement(stmt) && ts.isSourceFile(stmt.parent) && hasExport(stmt)) return true;
-  // `export { f }` elsewhere in the module.
+/**
+ * How a module exports a function: under a name (`export function f`, `export { f }`, `exports.f = ...`,
+ * `module.exports = { f }`), as its default export, or as the CommonJS module itself (`module.exports = f`).
+ */
+export interface ExportName {
+  name: string;
+  /** `module.exports = f`: the required module is the function. */
+  module?: true;
+}
+
+const isModuleExports = (e: ts.Expression): boolean =>
+  ts.isPropertyAccessExpression(e) &&
+  ts.isIdentifier(e.expression) &&
+  e.expression.text === 'module' &&
+  e.name.text === 'exports';
+/** `exports.x` or `module.exports.x`: the name x, else undefined. */
+const exportsMember = (e: ts.Expression): string | undefined =>
+  ts.isPropertyAccessExpression(e) &&
+  ((ts.isIdentifier(e.expression) && e.expression.text === 'exports') || isModuleExports(e.expression))
+    ? e.name.text
+    : undefined;
+
+export function exportNameOf(fn: FunctionNode): ExportName | undefined {
+  const sf = fn.getSourceFile();
+  const p = fn.parent;
+  // Assigned where it is defined: `exports.f = function`, `module.exports = function f`.
+  if (ts.isBinaryExpression(p) && p.right === fn && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const member = exportsMember(p.left);
+    if (member) return { name: member };
+    if (isModuleExports(p.left)) return { name: functionName(fn) ?? 'default', module: true };
+    return undefined;
+  }
   const name = functionName(fn);
-  return (
-    !!name &&
-    fn
-      .getSourceFile()
-      .statements.some(
-        (s) =>
-          ts.isExportDeclaration(s) &&
-          !s.moduleSpecifier &&
-          s.exportClause &&
-          ts.isNamedExports(s.exportClause) &&
-          s.exportClause.elements.some(
-            (e) => (e.propertyName ?? e.name).text === name && e.name.text === name,
-          ),
-      )
-  );
+  if (ts.isFunctionDeclaration(fn)) {
+    if (!ts.isSourceFile(fn.parent)) return undefined;
+    if (hasExport(fn)) {
+      const isDefault = (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+      return { name: isDefault ? 'default' : (name ?? 'default') };
+    }
+  } else if (ts.isVariableDeclaration(p)) {
+    const stmt = p.parent.parent;
+    if (!ts.isVariableStatement(stmt) || !ts.isSourceFile(stmt.parent)) return undefined;
+    if (hasExport(stmt) && name) return { name };
+  } else return undefined;
+  if (!name) return undefined;
+  // Exported elsewhere in the module: `export { f as g }`, `exports.g = f`, `module.exports = f | { g: f }`.
+  for (const s of sf.statements) {
+    if (
+      ts.isExportDeclaration(s) &&
+      !s.moduleSpecifier &&
+      s.exportClause &&
+      ts.isNamedExports(s.exportClause)
+    ) {
+      const el = s.exportClause.elements.find((e) => (e.propertyName ?? e.name).text === name);
+      if (el) return { name: el.name.text };
+    }
+    if (ts.isExportAssignment(s) && ts.isIdentifier(s.expression) && s.expression.text === name)
+      return { name: 'default' };
+    if (!ts.isExpressionStatement(s) || !ts.isBinaryExpression(s.expression)) continue;
+    const { left, right, operatorToken } = s.expression;
+    if (operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+    const member = exportsMember(left);
+    if (member && ts.isIdentifier(right) && right.text === name) return { name: member };
+    if (isModuleExports(left) && ts.isIdentifier(right) && right.text === name) return { name, module: true };
+    if (isModuleExports(left) && ts.isObjectLiteralExpression(right))
+      for (const prop of right.properties) {
+        if (ts.isShorthandPropertyAssignment(prop) && prop.name.text === name) return { name };
+        if (
+          ts.isPropertyAssignment(prop) &&
+          ts.isIdentifier(prop.initializer) &&
+          prop.initializer.text === name
+        )
+          return { name: prop.name.getText().replace(/^['"]|['"]$/g, '') };
+      }
+  }
+  return undefined;
+}
+
+/** A function of the module's interface, callable by a test that imports (or requires) the module. */
+export function isExportedFunction(fn: FunctionNode): boolean {
+  return exportNameOf(fn) !== undefined;
+}
+
+/** Top-level functions of a module by name (declarations, `const f = () => ...`, `exports.f = function`). */
+export function topFunctions(sf: ts.SourceFile): Map<string, FunctionNode> {
+  const out = new Map<string, FunctionNode>();
+  for (const s of sf.statements) {
+    if (ts.isFunctionDeclaration(s) && s.name && s.body) out.set(s.name.text, s);
+    if (ts.isVariableStatement(s))
+      for (const d of s.declarationList.declarations)
+        if (
+          ts.isIdentifier(d.name) &&
+          d.initializer &&
+          (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))
+        )
+          out.set(d.name.text, d.initializer);
+    if (ts.isExpressionStatement(s) && ts.isBinaryExpression(s.expression)) {
+      const r = s.expression.right;
+      const name = exportsMember(s.expression.left);
+      if (name && (ts.isArrowFunction(r) || ts.isFunctionExpression(r))) out.set(name, r);
+    }
+  }
+  return out;
 }
 
 /**
@@ -125,23 +207,6 @@ export function isPublicMethod(fn: FunctionNode): fn is ts.MethodDeclaration {
 export const isAsync = (fn: FunctionNode): boolean =>
   (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ||
   (!!fn.type && /^Promise</.test(fn.type.getText()));
-
-/** Top-level functions of a module by name (declarations and `const f = () => ...`). */
-export function topFunctions(sf: ts.SourceFile): Map<string, FunctionNode> {
-  const out = new Map<string, FunctionNode>();
-  for (const s of sf.statements) {
-    if (ts.isFunctionDeclaration(s) && s.name && s.body) out.set(s.name.text, s);
-    if (ts.isVariableStatement(s))
-      for (const d of s.declarationList.declarations)
-        if (
-          ts.isIdentifier(d.name) &&
-          d.initializer &&
-          (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))
-        )
-          out.set(d.name.text, d.initializer);
-  }
-  return out;
-}
 
 /** The innermost functions that contain one of the given lines. */
 export function functionsAtLines(sf: ts.SourceFile, lines: ReadonlySet<number>): FunctionNode[] {

@@ -14,6 +14,8 @@ export interface ImportBinding {
   imported: string;
   spec: string;
   typeOnly: boolean;
+  /** A CommonJS `require` (with the declaration keyword the file uses), not an ES import. */
+  require?: 'const' | 'let' | 'var';
 }
 
 export interface TestFileInfo {
@@ -60,7 +62,73 @@ export function testFileInfo(path: string, text: string): TestFileInfo {
           typeOnly: all || el.isTypeOnly,
         });
   }
+  // CommonJS: `const x = require('m')`, `const { a, b: c } = require('m')`, `var y = require('m').y`.
+  for (const s of sf.statements) {
+    if (!ts.isVariableStatement(s)) continue;
+    const flags = s.declarationList.flags;
+    const keyword = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
+    for (const d of s.declarationList.declarations) {
+      let init = d.initializer;
+      let member: string | undefined;
+      if (init && ts.isPropertyAccessExpression(init)) {
+        member = init.name.text;
+        init = init.expression;
+      }
+      if (
+        !init ||
+        !ts.isCallExpression(init) ||
+        !ts.isIdentifier(init.expression) ||
+        init.expression.text !== 'require'
+      )
+        continue;
+      const arg = init.arguments[0];
+      if (!arg || !ts.isStringLiteralLike(arg)) continue;
+      const spec = arg.text;
+      if (ts.isIdentifier(d.name))
+        imports.set(d.name.text, {
+          local: d.name.text,
+          imported: member ?? '*',
+          spec,
+          typeOnly: false,
+          require: keyword,
+        });
+      else if (ts.isObjectBindingPattern(d.name) && !member)
+        for (const el of d.name.elements)
+          if (ts.isIdentifier(el.name) && !el.dotDotDotToken)
+            imports.set(el.name.text, {
+              local: el.name.text,
+              imported: el.propertyName ? el.propertyName.getText() : el.name.text,
+              spec,
+              typeOnly: false,
+              require: keyword,
+            });
+    }
+  }
   return { path, sf, imports };
+}
+
+/**
+ * The callee text by which a test file reaches an exported function of `target`: a named import or destructured
+ * require (`f`), a namespace import or required module (`m.f`), a default import or the required module itself.
+ * Undefined when the file does not import that module.
+ */
+export function calleeIn(
+  info: TestFileInfo,
+  exported: { name: string; module?: true },
+  target: string,
+  files: ReadonlySet<string>,
+): { callee: string; binding: ImportBinding } | undefined {
+  for (const b of info.imports.values()) {
+    if (b.typeOnly || resolveSpecifier(info.path, b.spec, files) !== target) continue;
+    if (exported.module) {
+      if (b.imported === '*' && b.require) return { callee: b.local, binding: b };
+      if (b.imported === 'default') return { callee: b.local, binding: b };
+      continue;
+    }
+    if (b.imported === exported.name) return { callee: b.local, binding: b };
+    if (b.imported === '*') return { callee: `${b.local}.${exported.name}`, binding: b };
+  }
+  return undefined;
 }
 
 /** The local name under which a test file imports `exported` from the repository file `target`. */
@@ -172,8 +240,12 @@ export function donorsIn(info: TestFileInfo, callee: string, method = false): Do
   const visit = (n: ts.Node): void => {
     if (ts.isCallExpression(n) && !insideThrowAssertion(n)) {
       const e = n.expression;
-      if (!method && ts.isIdentifier(e) && e.text === callee) {
-        const d = resolveDeps(n, [], info, top);
+      if (
+        !method &&
+        (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) &&
+        e.getText().replace(/\s+/g, '') === callee
+      ) {
+        const d = resolveDeps(n, [e], info, top);
         if (d) out.push({ file: info, call: n, callee, ...d });
       }
       // A method: `receiver.method(...)`; the receiver's construction is part of the setup to copy.
@@ -211,16 +283,17 @@ function resolveDeps(
         }
         continue;
       }
-      const t = top.get(name);
-      if (t) {
-        if (!helpers.has(t)) {
-          helpers.add(t);
-          pending.push({ names: freeNames(t), at: t });
-        }
+      // Imports first: a CommonJS `require` is also a top-level declaration.
+      const imp = info.imports.get(name);
+      if (imp) {
+        imports.set(name, imp);
         continue;
       }
-      const imp = info.imports.get(name);
-      if (imp) imports.set(name, imp);
+      const t = top.get(name);
+      if (t && !helpers.has(t)) {
+        helpers.add(t);
+        pending.push({ names: freeNames(t), at: t });
+      }
       // Anything else is a global (Date, JSON, undefined, ...).
     }
   }

@@ -428,6 +428,62 @@ test('parses', () => {
   });
 });
 
+describe('generateRegressionTest: CommonJS and mocha', () => {
+  const UTILS = `'use strict';
+var path = require('path');
+
+exports.normalize = function normalize(opts) {
+  if (opts.mode === 'strict') return opts.type.name.toLowerCase();
+  return String(opts.type);
+};
+`;
+  const repo = repoOf({
+    'package.json': JSON.stringify({
+      scripts: { test: 'mocha --require test/support/env test/' },
+      devDependencies: { mocha: '*' },
+    }),
+    'lib/utils.js': UTILS,
+    'test/utils.js': `var assert = require('assert')
+var utils = require('../lib/utils')
+
+describe('utils.normalize', function () {
+  it('should lower-case in strict mode', function () {
+    assert.strictEqual(utils.normalize({ mode: 'strict', type: { name: 'JSON' } }), 'json')
+  })
+})
+`,
+  });
+
+  it('calls the module member the tests call, with require and the file layout', async () => {
+    const out = asTest(
+      await generateRegressionTest({
+        repo,
+        issue: issue({
+          evidence: { errorTemplate: "TypeError: Cannot read properties of undefined (reading 'name')" },
+        }),
+        candidate: candidate({
+          'lib/utils.js': UTILS.replace("opts.mode === 'strict'", "opts.mode === 'strict' && opts.type"),
+        }),
+        incidentId: 'inc-12',
+      }),
+    );
+    expect(out.framework).toBe('mocha');
+    const [[path, text]] = [...out.files];
+    expect(path).toBe('test/regression-inc-12.js');
+    expect(text).toBe(
+      [
+        "var assert = require('assert')",
+        "var utils = require('../lib/utils')",
+        '',
+        `it("regression inc-12: normalize with opts.type = undefined (opts.mode = 'strict') does not throw", () => {`,
+        "  assert.doesNotThrow(() => utils.normalize({ type: undefined, mode: 'strict' }))",
+        '})',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('style and helpers', () => {
   it('reads the framework from the test script, then dependencies and imports', () => {
     expect(frameworkOf({ scripts: { test: 'node --test dist/test/' } }, [])).toBe('node:test');

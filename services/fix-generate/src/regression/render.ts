@@ -1,9 +1,9 @@
 import ts from 'typescript';
-import { isPublicMethod, pathKey, type ParamPath } from './ast.js';
+import { exportNameOf, isPublicMethod, pathKey, type ParamPath } from './ast.js';
 import type { Expectation, ImportNeed, Override, Plan } from './derive.js';
 import {
+  calleeIn,
   donorsIn,
-  importedAs,
   specifierIn,
   type Donor,
   type ImportBinding,
@@ -260,6 +260,17 @@ function importLines(bindings: Array<ImportBinding>, quote: "'" | '"', semi: str
   const out: string[] = [];
   for (const [spec, list] of bySpec) {
     const s = stringLiteral(spec, quote);
+    const req = list.find((b) => b.require)?.require;
+    if (req) {
+      for (const b of list.filter((x) => x.imported === '*' || x.imported === 'default'))
+        out.push(`${req} ${b.local} = require(${s})${semi}`);
+      const named = list.filter((x) => x.imported !== '*' && x.imported !== 'default' && !x.typeOnly);
+      if (named.length > 0)
+        out.push(
+          `${req} { ${named.map((b) => (b.imported === b.local ? b.local : `${b.imported}: ${b.local}`)).join(', ')} } = require(${s})${semi}`,
+        );
+      continue;
+    }
     const def = list.find((b) => b.imported === 'default');
     const ns = list.find((b) => b.imported === '*');
     const named = list
@@ -281,7 +292,7 @@ function importLines(bindings: Array<ImportBinding>, quote: "'" | '"', semi: str
     } else out.push(`import ${allTypes ? 'type ' : ''}${parts.join(', ')} from ${s}${semi}`);
   }
   // Bare modules first (node:, packages), then relative ones, as most style guides order them.
-  const specOf = (line: string) => /from (['"])(.*)\1/.exec(line)?.[2] ?? '';
+  const specOf = (line: string) => /(?:from |require\()(['"])(.*)\1/.exec(line)?.[2] ?? '';
   const rank = (line: string) => Number(specOf(line).startsWith('.'));
   return out.sort(
     (x, y) => rank(x) - rank(y) || (specOf(x) < specOf(y) ? -1 : specOf(x) > specOf(y) ? 1 : 0),
@@ -323,13 +334,14 @@ export function renderTest(
   // A method is reached through an instance the donor builds: files that import from its module are searched
   // for `receiver.method(...)`, and nothing is imported for the method itself.
   const method = isPublicMethod(plan.entry);
+  const exported = method ? undefined : exportNameOf(plan.entry);
+  if (!method && !exported) return `${plan.entryName} is not exported`;
+  const reach = (c: TestFileInfo) => (exported ? calleeIn(c, exported, plan.file, files) : undefined);
   const importing = method
     ? candidates.filter((c) => specifierIn(c, plan.file, files) !== undefined)
-    : candidates.filter((c) => importedAs(c, plan.entryName, plan.file, files) !== undefined);
+    : candidates.filter((c) => reach(c) !== undefined);
   const donors = importing.flatMap((c) =>
-    method
-      ? donorsIn(c, plan.entryName, true)
-      : donorsIn(c, importedAs(c, plan.entryName, plan.file, files)!),
+    method ? donorsIn(c, plan.entryName, true) : donorsIn(c, reach(c)!.callee.replace(/\s+/g, '')),
   );
   if (method && donors.length === 0) return `no test builds an instance to call ${plan.entryName} on`;
   donors.sort(
@@ -358,18 +370,41 @@ export function renderTest(
   const convention = relativeConvention(home);
   const specFor = (file: string) =>
     specifierIn(home, file, files) ?? specifierFor(path, file, { extension: convention });
-  const needs: ImportNeed[] = [
-    ...(method ? [] : [{ name: plan.entryName, imported: plan.entryName, file: plan.file }]),
-    ...plan.overrides.flatMap((o) => o.imports),
-  ];
+  // CommonJS test files get `require`s, in the declaration keyword they use.
+  const requireKeyword = [...home.imports.values()].find((b) => b.require)?.require;
+  const cjs = !!requireKeyword && !home.sf.statements.some((st) => ts.isImportDeclaration(st));
+  const reached = reach(home);
+  let callee = donor?.callee ?? reached?.callee;
+  const needs: ImportNeed[] = plan.overrides.flatMap((o) => o.imports);
+  if (!method && !callee && exported) {
+    // The home file does not import the module: a named import (or the required module itself).
+    const local = exported.module || exported.name === 'default' ? plan.entryName : exported.name;
+    needs.push({
+      name: local,
+      imported: exported.module ? (cjs ? '*' : 'default') : exported.name,
+      file: plan.file,
+    });
+    callee = local;
+  }
   const bindings: ImportBinding[] = needs.map((n) => ({
     local: n.name,
     imported: n.imported,
     spec: specFor(n.file),
     typeOnly: false,
+    ...(cjs ? { require: requireKeyword } : {}),
   }));
-  const lib = assertLibOf(home, style);
-  const testFn = testFnOf(home, style);
+  if (reached && !donor) bindings.push(reached.binding);
+  const fromHome = (b: ImportBinding | undefined) => !!b && [...home.imports.values()].includes(b);
+  let lib = assertLibOf(home, style);
+  if (cjs && lib.binding && !fromHome(lib.binding))
+    lib = {
+      ...lib,
+      strict: false,
+      binding: { local: lib.name, imported: '*', spec: 'assert', typeOnly: false, require: requireKeyword },
+    };
+  let testFn = testFnOf(home, style);
+  if (cjs && testFn.binding && !fromHome(testFn.binding))
+    testFn = { ...testFn, binding: { ...testFn.binding, require: requireKeyword } };
   if (lib.binding) bindings.push(lib.binding);
   if (testFn.binding) bindings.push(testFn.binding);
   if (donor) bindings.push(...donor.imports);
@@ -382,8 +417,7 @@ export function renderTest(
     locals.set(b.local, prior && !prior.typeOnly ? prior : b);
   }
 
-  const callee = donor?.callee ?? plan.entryName;
-  const call = `${callee}(${args.join(', ')})`;
+  const call = `${callee ?? plan.entryName}(${args.join(', ')})`;
   const isAsync = asyncEntry(plan);
   const testName = `regression ${incidentId}: ${plan.what}`;
   const body = [

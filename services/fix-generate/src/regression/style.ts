@@ -70,7 +70,7 @@ export function formattingOf(texts: string[]): Pick<TestStyle, 'quote' | 'semico
       const t = line.trim();
       if (/^import\b.*\bfrom\s+'/.test(t)) single++;
       else if (/^import\b.*\bfrom\s+"/.test(t)) double++;
-      if (/^(import|const|let|return)\b/.test(t)) {
+      if (/^(import|const|let|var|return)\b/.test(t)) {
         if (t.endsWith(';')) semi++;
         else if (!/[,{([]$/.test(t)) bare++;
       }
