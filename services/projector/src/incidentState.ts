@@ -26,7 +26,7 @@ export function toIncidentState(doc: IncidentDoc): IncidentState | null {
   return {
     incidentId: doc._id,
     version: doc.version,
-    status: doc.status === 'resolved' ? 'resolved' : 'open',
+    status: statusOf(doc),
     title: opened.title,
     severity: latest.severity ?? opened.severity,
     kinds: latest.kinds ?? opened.kinds,
@@ -40,10 +40,36 @@ export function toIncidentState(doc: IncidentDoc): IncidentState | null {
     stage: doc.stage,
     lastEventType: last.event,
     lastEventId: last.eventId,
-    diagnosisId: null,
-    patchId: null,
+    diagnosisId: idIn(doc.outputs.DiagnosisRequested, 'diagnosisId'),
+    patchId: idIn(doc.outputs.FixGenerationCompleted, 'patchId') ?? idIn(doc.outputs.PatchCreated, 'patchId'),
     deploymentId: null,
     pullRequestUrl: null,
     reopenCount: reopened?.reopenCount ?? 0,
   };
+}
+
+/** The status a stage gives an incident while it runs on it. */
+const RUNNING: Partial<Record<string, IncidentState['status']>> = {
+  'diagnosis.analyze': 'diagnosing',
+  'fix.generate': 'fixing',
+  'validation.run': 'validating',
+  'deployment.deploy': 'deploying',
+  'learning.track': 'tracking',
+};
+
+/**
+ * Where the incident is in the healing pipeline: resolved; a stage running on it; stalled when the last stage
+ * refused or failed (a person must act); open otherwise.
+ */
+function statusOf(doc: IncidentDoc): IncidentState['status'] {
+  if (doc.status === 'resolved') return 'resolved';
+  const last = doc.timeline.at(-1)?.event ?? '';
+  if (/(Rejected|Failed)$/.test(last)) return 'stalled';
+  if (/Completed$/.test(last)) return 'open';
+  return RUNNING[doc.stage] ?? 'open';
+}
+
+function idIn(output: unknown, key: string): string | null {
+  const v = (output as Record<string, unknown> | undefined)?.[key];
+  return typeof v === 'string' ? v : null;
 }

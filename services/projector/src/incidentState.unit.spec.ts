@@ -99,3 +99,37 @@ describe('the current state of an incident, for the compacted topic', () => {
     expect(toIncidentState(run)).toBeNull();
   });
 });
+
+describe('an incident through the healing stages', () => {
+  const stageEvent = (type: string, seq: number, payload: unknown, sequenceId: string): StageEvent => {
+    const e = ev(type, seq, payload);
+    return { ...e, meta: { ...e.meta, sequenceId } };
+  };
+  const foldOn = (events: Array<[StageEvent, string]>) =>
+    events.reduce<IncidentDoc | null>((d, [e, topic]) => evolve(d, e, topic) ?? d, null)!;
+  const base: Array<[StageEvent, string]> = [[ev('IncidentOpened', 1, opened), 'selfhealing.incidents']];
+  const diag = (type: string, seq: number, payload: unknown): [StageEvent, string] => [
+    stageEvent(type, seq, payload, 'diagnosis.analyze'),
+    'selfhealing.diagnosis.analyze.events',
+  ];
+
+  it('is diagnosing while the diagnosis runs, names it, is open once it completes, stalled when fixing is refused', () => {
+    const running = foldOn([...base, diag('DiagnosisRequested', 1, { diagnosisId: 'dg-1' })]);
+    expect(toIncidentState(running)).toMatchObject({ status: 'diagnosing', diagnosisId: 'dg-1' });
+    const done = foldOn([
+      ...base,
+      diag('DiagnosisRequested', 1, { diagnosisId: 'dg-1' }),
+      diag('DiagnosisCompleted', 11, { diagnosisId: 'dg-1' }),
+    ]);
+    expect(toIncidentState(done)).toMatchObject({ status: 'open', diagnosisId: 'dg-1' });
+    const refused = foldOn([
+      ...base,
+      diag('DiagnosisRequested', 1, { diagnosisId: 'dg-1' }),
+      [
+        stageEvent('FixGenerationRejected', 1, { reasons: [] }, 'fix.generate'),
+        'selfhealing.fix.generate.events',
+      ],
+    ]);
+    expect(toIncidentState(refused)).toMatchObject({ status: 'stalled' });
+  });
+});
