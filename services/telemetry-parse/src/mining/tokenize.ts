@@ -96,6 +96,10 @@ const CACHE_SIZE = 1 << CACHE_BITS;
 const CACHE_MASK = CACHE_SIZE - 1;
 const CACHE_LIMIT = CACHE_SIZE >>> 1;
 const MAX_PROBES = 8;
+/** Longer tokens are masked each time, not cached: rarely repeated, and they would hold memory. */
+const MAX_CACHED_TOKEN = 256;
+/** A longer message gets a shape buffer of its own instead of growing the shared one for good. */
+const MAX_KEPT_BUFFER = 1 << 16;
 const cache: Array<Shape | null> = new Array<Shape | null>(CACHE_SIZE).fill(null);
 let cacheCount = 0;
 
@@ -110,6 +114,15 @@ function shapeHash(src: Uint16Array, from: number, length: number): number {
   let h = FNV_OFFSET ^ length;
   for (let q = from, end = from + length; q < end; q++) h = Math.imul(h ^ src[q]!, FNV_PRIME);
   return h ^ (h >>> 16);
+}
+
+/**
+ * A copy of `s` that does not hold on to the string it was cut from: V8 keeps a substring of 13 or more
+ * characters as a view on its parent, so a cached token would keep its whole message (or the whole batch the
+ * message was cut from) alive. Concatenating first makes V8 copy the characters into a string of their own.
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
 function isDigitCode(c: number): boolean {
@@ -149,7 +162,7 @@ function maskScanned(src: Uint16Array, from: number, message: string, start: num
     sameShape = true;
     break;
   }
-  const tok = message.slice(start, start + length);
+  const tok = detached(message.slice(start, start + length));
   const masked = maskToken(tok);
   const exact = hasDigit(tok) && hasDigit(masked) ? tok : null;
   const e: Shape = {
@@ -162,7 +175,7 @@ function maskScanned(src: Uint16Array, from: number, message: string, start: num
     exact,
     next: null,
   };
-  if (sameShape) return e;
+  if (sameShape || length > MAX_CACHED_TOKEN) return e;
   if (cacheCount >= CACHE_LIMIT) {
     cache.fill(null);
     cacheCount = 0;
@@ -233,8 +246,11 @@ export class SlotBuffer {
  */
 export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
   const len = message.length;
-  if (len > units.length) units = new Uint16Array(Math.max(len, units.length * 2));
-  const buf = units;
+  let buf = units;
+  if (len > buf.length) {
+    buf = new Uint16Array(Math.max(len, Math.min(buf.length * 2, MAX_KEPT_BUFFER)));
+    if (buf.length <= MAX_KEPT_BUFFER) units = buf;
+  }
   out.n = 0;
   out.message = message;
   out.lastPure = false;

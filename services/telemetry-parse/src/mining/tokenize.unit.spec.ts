@@ -59,6 +59,8 @@ describe('toSlots masking cache', () => {
     const s = toSlots(`start ${long} end ${'y'.repeat(1000)}`);
     expect(s.keys).toEqual(['start', '<*>', 'end', 'y'.repeat(1000)]);
     expect(s.raws[1]).toBe(long);
+    const huge = toSlots(`${'z'.repeat(70_000)} ${long}`);
+    expect(huge.keys).toEqual(['z'.repeat(70_000), '<*>']);
   });
 
   it('given tabs and runs of spaces inside a value slot, then its raw text has single spaces', () => {
