@@ -35,6 +35,16 @@ export interface LocalizeWeights {
   readonly methodWeight?: number;
   /** Weight of the textual evidence (failing tests' titles vs the enclosing definition), see text.ts. */
   readonly textWeight?: number;
+  /**
+   * Weight of the failing tests' titles vs the line's enclosing definitions, outer ones included: a nested
+   * callback's own header names nothing, the method around it does.
+   */
+  readonly outerTextWeight?: number;
+  /**
+   * Weight of the failing tests' own code (the test-file lines only they executed: the calls they make) vs the
+   * line's enclosing definitions.
+   */
+  readonly testCodeWeight?: number;
   /** Weight of the failing tests' error messages (stack lines removed) vs the enclosing definition, see text.ts. */
   readonly errorTextWeight?: number;
   /** Weight of the nearest-neighbour difference (Renieris and Reiss 2003), see nearestNeighbourDifference. */
@@ -168,6 +178,10 @@ export interface LineFeatures {
   readonly frameRegion: number;
   /** Failing tests' titles vs the enclosing definition, in [0, 1]; 0 for lines no failing test executed. */
   readonly text: number;
+  /** Failing tests' titles vs the line and the definitions around it (up to OUTER_LEVELS), in [0, 1]. */
+  readonly outerText: number;
+  /** Failing tests' own code vs the enclosing definitions (see ownTestCode), in [0, 1]. */
+  readonly testCode: number;
   /** Failing tests' error messages vs the enclosing definition, in [0, 1]; 0 for lines no failing test executed. */
   readonly errorText: number;
   /** Recency in [0, 1]; 0 for lines no failing test executed. */
@@ -187,6 +201,9 @@ export interface Features {
   readonly passingTests: number;
 }
 
+/** How many enclosing definitions the outer textual evidence reads: a callback, its method, and one more. */
+const OUTER_LEVELS = 3;
+
 /** A line without a statement of its own: blank, a comment, or closing brackets and separators only. */
 export function isTrivialLine(text: string): boolean {
   const t = text.trim();
@@ -199,6 +216,32 @@ export function isPredicateLine(text: string): boolean {
   return /\b(if|while|elif|unless|case|when)\b|[=!]==?|[<>]=?|&&|\|\||\?\?|\?[^.:]*:|\b(and|or|not)\b/.test(
     code,
   );
+}
+
+/**
+ * The text of a failing test's own code: the lines of test files it executed and no passing test did (its body, the
+ * helpers only it uses), at most 200 lines. The calls a test makes name the program's parts it exercises.
+ */
+export function ownTestCode(
+  test: TestRun,
+  tests: readonly TestRun[],
+  sourceLines: (path: string) => readonly string[] | null,
+): string {
+  const out: string[] = [];
+  for (const [path, lines] of Object.entries(test.coverage)) {
+    if (isProgramFile(path) || /(^|\/)node_modules\//.test(path)) continue;
+    const src = sourceLines(path);
+    if (!src) continue;
+    const byPassing = new Set<number>();
+    for (const t of tests) if (!t.failed) for (const l of t.coverage[path] ?? []) byPassing.add(l);
+    for (const l of lines) {
+      if (byPassing.has(l) || out.length >= 200) continue;
+      const text = src[l - 1];
+      if (text !== undefined && !isTrivialLine(text))
+        out.push(text.replace(/(['"`])(?:\\.|(?!\1).)*\1/g, ' '));
+    }
+  }
+  return out.join('\n');
 }
 
 /** A failure message without the stack it may quote (a 500 page carries one): the words of what went wrong. */
@@ -299,6 +342,13 @@ export function lineFeatures(
         allTitles,
       )
     : null;
+  const outerTitles = context.source
+    ? textModel(
+        failing.map((t) => ({ title: t.id })),
+        allTitles,
+        { levels: OUTER_LEVELS },
+      )
+    : null;
   // An error message's words are weighed by how rare they are among the program's definitions, not among test
   // titles: "function" or "undefined" name no definition in particular, "engine" does.
   const headers = new Set<string>();
@@ -311,6 +361,13 @@ export function lineFeatures(
     ? textModel(
         failing.map((t) => ({ title: '', error: errorMessageText(t.error ?? '') })),
         [...headers],
+      )
+    : null;
+  const testCode = context.source
+    ? textModel(
+        failing.map((t) => ({ title: '', error: ownTestCode(t, tests, sourceLines) })),
+        [...headers],
+        { levels: OUTER_LEVELS },
       )
     : null;
   const nearest = nearestNeighbourDifference(tests);
@@ -330,7 +387,9 @@ export function lineFeatures(
       frame: frame.get(key) ?? 0,
       frameRegion: frameRegion.get(key) ?? 0,
       text: src && titles ? titles.score(src, line) : 0,
+      outerText: src && outerTitles ? outerTitles.score(src, line) : 0,
       errorText: src && errors ? errors.score(src, line) : 0,
+      testCode: src && testCode ? testCode.score(src, line) : 0,
       recency: c.ef > 0 ? (context.recency?.(path, line) ?? 0) : 0,
       nearest: nearest.get(key) ?? 0,
       trivial: own !== undefined && isTrivialLine(own),
@@ -351,6 +410,8 @@ export function rankFeatures(features: Features, weights: LocalizeWeights): Loca
     region: (weights.frameWeight ?? 0) * (weights.frameRegionShare ?? 0),
     text: weights.textWeight ?? 0,
     errorText: weights.errorTextWeight ?? 0,
+    outerText: weights.outerTextWeight ?? 0,
+    testCode: weights.testCodeWeight ?? 0,
     recency: weights.recencyWeight ?? 0,
     nearest: weights.nearestWeight ?? 0,
     keep: 1 - (weights.statementPenalty ?? 0),
@@ -369,6 +430,8 @@ export function rankFeatures(features: Features, weights: LocalizeWeights): Loca
         w.region * f.frameRegion +
         w.text * f.text +
         w.errorText * f.errorText +
+        w.outerText * f.outerText +
+        w.testCode * f.testCode +
         w.recency * f.recency +
         w.nearest * f.nearest),
   }));

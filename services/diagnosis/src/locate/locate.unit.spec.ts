@@ -9,6 +9,7 @@ import {
   lineFeatures,
   localize,
   nearestNeighbourDifference,
+  ownTestCode,
   rankFeatures,
 } from './localize.js';
 import { confinePath } from './paths.js';
@@ -254,6 +255,24 @@ describe('statement kinds', () => {
       expect(isPredicateLine(t)).toBe(true);
     for (const t of ['var a = b;', "log('a < b && c')", 'f(x); // if so'])
       expect(isPredicateLine(t)).toBe(false);
+  });
+});
+
+describe('ownTestCode', () => {
+  it('reads the test-file lines only the failing test executed, without string contents', () => {
+    const files: Record<string, string[]> = {
+      'test/a.js': ['var app = make();', "it('x', () => {", "  app.route('/p').pick(list);", '});'],
+      'lib/a.js': ['exports.pick = 1;'],
+    };
+    const tests: TestRun[] = [
+      { id: 'f', failed: true, coverage: { 'test/a.js': [1, 3, 4], 'lib/a.js': [1] } },
+      { id: 'p', failed: false, coverage: { 'test/a.js': [1] } },
+    ];
+    const code = ownTestCode(tests[0]!, tests, (p) => files[p] ?? null);
+    expect(code).toContain('app.route(').toContain('.pick(list)');
+    expect(code).not.toContain('/p');
+    expect(code).not.toContain('make'); // a passing test ran it too
+    expect(code).not.toContain('exports'); // program code is the suspect, not the query
   });
 });
 

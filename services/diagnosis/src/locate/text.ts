@@ -47,10 +47,26 @@ export interface TextModel {
   score(fileLines: readonly string[], line: number): number;
 }
 
+/**
+ * The headers of the definitions enclosing a line, innermost first, at most `levels` of them: a callback's own header
+ * (`function (err) {`) names nothing, the method around it does.
+ */
+export function enclosingHeaders(fileLines: readonly string[], line: number, levels: number): string[] {
+  const headers: string[] = [];
+  let at: number | undefined = line;
+  while (headers.length < levels && at !== undefined) {
+    at = enclosingHeaderLine(fileLines, at);
+    if (at !== undefined) headers.push(fileLines[at - 1]!);
+  }
+  return headers;
+}
+
 export function textModel(
   failing: readonly { title: string; error?: string }[],
   allTitles: readonly string[],
+  options: { levels?: number } = {},
 ): TextModel {
+  const levels = options.levels ?? 1;
   const df = new Map<string, number>();
   for (const title of allTitles) for (const t of new Set(tokens(title))) df.set(t, (df.get(t) ?? 0) + 1);
   const n = Math.max(1, allTitles.length);
@@ -64,8 +80,9 @@ export function textModel(
     score(fileLines, line) {
       if (queries.length === 0) return 0;
       const own = fileLines[line - 1] ?? '';
-      const header = enclosingHeader(fileLines, line) ?? '';
-      const words = new Set([...tokens(header), ...tokens(own)]);
+      const words = new Set(tokens(own));
+      for (const header of enclosingHeaders(fileLines, line, levels))
+        for (const w of tokens(header)) words.add(w);
       let sum = 0;
       for (const q of queries) {
         if (q.total === 0) continue;

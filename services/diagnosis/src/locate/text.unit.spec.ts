@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enclosingHeader, textModel, tokens } from './text.js';
+import { enclosingHeader, enclosingHeaders, textModel, tokens } from './text.js';
 
 const FILE = [
   'res.send = function(body){', // 1
@@ -26,6 +26,23 @@ describe('enclosingHeader', () => {
     expect(enclosingHeader(FILE, 9)).toBe('res.format = function(obj){');
     expect(enclosingHeader(FILE, 2)).toBe('res.send = function(body){');
     expect(enclosingHeader(FILE, 1)).toBeUndefined();
+  });
+});
+
+describe('enclosingHeaders', () => {
+  it('walks out through nested definitions, innermost first', () => {
+    const nested = [
+      'proto.handle = function(req) {',
+      '  list.forEach(function(fn) {',
+      '    fn(req);',
+      '  });',
+      '};',
+    ];
+    expect(enclosingHeaders(nested, 3, 3)).toEqual([
+      '  list.forEach(function(fn) {',
+      'proto.handle = function(req) {',
+    ]);
+    expect(enclosingHeaders(nested, 3, 1)).toEqual(['  list.forEach(function(fn) {']);
   });
 });
 
