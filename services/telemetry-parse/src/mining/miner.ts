@@ -337,6 +337,15 @@ export class TemplateMiner {
     for (let i = 0; i < cluster.details.length; i++) {
       const parts = cluster.parts[i];
       if (parts === null || parts === undefined) continue;
+      // One variable in a slot that is a plain substring of the message (`<*>`, `user=<*>`, `(<*>),`): the
+      // value is cut from the message directly, without the slot's text first (what fitPartsInto checks).
+      if (parts.length === 2 && slots.rawSpaced[i]) {
+        const value = slots.between(i, parts[0]!, parts[1]!);
+        if (value !== null) {
+          out.push(value);
+          continue;
+        }
+      }
       const raw = slots.raw(i);
       if (!fitPartsInto(parts, raw, out)) {
         // The raw text does not align literally (masking fused several values); keep the whole slot per `<*>`.
