@@ -1,20 +1,24 @@
+import { MinedPatterns } from './mined.js';
 import { FullRevert, PartialRevert } from './revert.js';
 import { ConditionTemplate } from './templates/condition.js';
+import { DonorVariableTemplate } from './templates/donor.js';
 import { GuardTemplate } from './templates/guard.js';
 import { FallbackFromHistory, RestoreFromHistory } from './templates/history.js';
 import { MissingAwaitTemplate } from './templates/missingAwait.js';
 import type { FixStrategy, RemedyKind } from './types.js';
 
 export type * from './types.js';
+export { MinedPatterns } from './mined.js';
 export { FullRevert, PartialRevert } from './revert.js';
 export { ConditionTemplate } from './templates/condition.js';
+export { DonorVariableTemplate } from './templates/donor.js';
 export { GuardTemplate } from './templates/guard.js';
 export { FallbackFromHistory, RestoreFromHistory } from './templates/history.js';
 export { MissingAwaitTemplate } from './templates/missingAwait.js';
 
 /**
  * The strategies of the default build, in the order SapFix tries them: reverts first (they restore code that ran
- * without the symptom), then the templates. None needs a network service; a further strategy (mined patterns, a
+ * without the symptom), then the templates, then the patterns mined from the repository's own fixes. None needs a network service; a further strategy (mined patterns, a
  * language model endpoint) joins by implementing FixStrategy and being passed to `strategiesFor`.
  */
 export function defaultStrategies(): FixStrategy[] {
@@ -25,7 +29,9 @@ export function defaultStrategies(): FixStrategy[] {
     new FallbackFromHistory(),
     new ConditionTemplate(),
     new GuardTemplate(),
+    new DonorVariableTemplate(),
     new MissingAwaitTemplate(),
+    new MinedPatterns(),
   ];
 }
 

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { applyRewrite, MinedPatterns, mineRewrites, rewriteOf } from './mined.js';
+import type { FixInput, RepoView } from './types.js';
+
+const diffOf = (path: string, before: string, after: string) =>
+  [
+    `diff --git a/${path} b/${path}`,
+    `--- a/${path}`,
+    `+++ b/${path}`,
+    '@@ -3 +3 @@',
+    `-${before}`,
+    `+${after}`,
+    '',
+  ].join('\n');
+
+/** A repository view over a hand-written history: commits with their subjects and diffs, files at the base. */
+function repoOf(history: Array<{ subject: string; diff: string }>, files: Record<string, string>): RepoView {
+  return {
+    baseCommit: 'b'.repeat(40),
+    files: new Set(Object.keys(files)),
+    read: async (p) => files[p],
+    commitDiff: async (sha) => history[Number(sha.slice(0, 2))]!.diff,
+    log: async () =>
+      history.map((h, i) => ({
+        sha: `${String(i).padStart(2, '0')}${'0'.repeat(38)}`,
+        subject: h.subject,
+        time: i,
+      })),
+  };
+}
+
+describe('rewriteOf', () => {
+  it('given a one-line fix, then the edit with one token of context, names abstracted consistently', () => {
+    const r = rewriteOf('  const n = user.name.trim();', '  const n = user.name?.trim();')!;
+    expect(r.from.map((p) => ('hole' in p ? `<${p.hole}>` : p.text))).toEqual(['<i0>', '.', '<i1>']);
+    expect(r.to.map((p) => ('hole' in p ? `<${p.hole}>` : p.text))).toEqual(['<i0>', '?.', '<i1>']);
+  });
+
+  it('given a change of layout only, then no rewrite', () => {
+    expect(rewriteOf('f(a,b);', 'f(a, b);')).toBeUndefined();
+  });
+});
+
+describe('applyRewrite', () => {
+  it('given a line with a matching window, then the window rewritten with the bound names', () => {
+    const r = { ...rewriteOf('if (x > 0) go();', 'if (x >= 0) go();')!, support: 2, examples: ['fix'] };
+    expect(applyRewrite('  while (count > 10) step();', r)).toEqual([
+      { start: 9, end: 19, text: 'count >= 10' },
+    ]);
+    expect(applyRewrite('  while (count < 10) step();', r)).toEqual([]);
+    expect(applyRewrite('  while (count > limit) step();', r)).toEqual([]); // a literal hole takes literals only
+  });
+});
+
+describe('MinedPatterns', () => {
+  const history = [
+    {
+      subject: 'Fix crash on guests without a profile',
+      diff: diffOf('src/a.ts', '  const n = user.profile.name;', '  const n = user.profile?.name;'),
+    },
+    {
+      subject: 'Guard missing address',
+      diff: diffOf('src/b.ts', '  return order.address.city;', '  return order.address?.city;'),
+    },
+    { subject: 'Add coupons', diff: diffOf('src/c.ts', '  const a = 1;', '  const a = 2;') },
+    { subject: 'fix: tests', diff: diffOf('test/a.test.ts', '  x.y.z;', '  x.y?.z;') },
+  ];
+  const code = [
+    'export function label(cart: { owner?: { email: string } }) {',
+    '  return cart.owner.email;',
+    '}',
+    '',
+  ].join('\n');
+
+  it('given fixes that made the same edit twice, then one rewrite with support 2 (feature commits and tests ignored)', async () => {
+    const mined = await mineRewrites(repoOf(history, {}));
+    expect(mined).toHaveLength(1);
+    expect(mined[0]!.support).toBe(2);
+  });
+
+  it('given the evidence on a line the pattern matches, then the candidate applies it there', async () => {
+    const repo = repoOf(history, { 'src/l.ts': code });
+    const input: FixInput = {
+      repo,
+      issue: {
+        id: 'i',
+        kind: 'error',
+        title: '',
+        hypothesis: '',
+        confidence: 0.5,
+        lines: [{ path: 'src/l.ts', line: 2, score: 1, why: 'stack frame 0' }],
+        suspects: [],
+        evidence: {},
+        bounded: false,
+      },
+      remedy: { id: 'r', kind: 'guard', summary: '', confidence: 0.5, targets: [] },
+      scratch: () => Promise.reject(new Error('not needed')),
+    };
+    const candidates = await new MinedPatterns().generate(input);
+    // the pattern fits both dots of the chain: both are candidates, the stage's checks decide
+    expect(candidates.map((c) => c.files.get('src/l.ts'))).toEqual(
+      expect.arrayContaining([
+        code.replace('cart.owner.email', 'cart.owner?.email'),
+        code.replace('cart.owner.email', 'cart?.owner.email'),
+      ]),
+    );
+    expect(candidates).toHaveLength(2);
+    expect(candidates[0]!.fit).toBeGreaterThan(0.3);
+  });
+});

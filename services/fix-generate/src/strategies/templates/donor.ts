@@ -1,0 +1,156 @@
+import ts from 'typescript';
+import { linesIn, SCRIPT_FILE, topLines } from '../evidence.js';
+import type { CandidateChange, FixInput, FixStrategy, RemedyKind } from '../types.js';
+import {
+  applyEdits,
+  collect,
+  isFunctionNode,
+  parse,
+  startLine,
+  toCandidates,
+  type Draft,
+  type TextEdit,
+} from './ast.js';
+
+/**
+ * A variable replaced by a donor from the same scope (TBar's "variable replacement", with the donor chosen the way
+ * such bugs happen): the code reads the raw value `x` where the function already derived a better one from it
+ * (`const address = url; ... address = this.get('Location')`, `mount_path = typeof path === 'string' ? path : '/'`)
+ * and goes on using `x`. On the evidence lines, `x` becomes the derived variable; a name that contains the other
+ * (`path`, `mount_path`) fits better.
+ */
+
+interface Derived {
+  name: string;
+  /** Where the variable is declared (it must be before the use to be a donor). */
+  declaredAt: number;
+}
+
+/** Names declared by an enclosing function as parameters or variables (not globals, imports or properties). */
+function scopeNames(fn: ts.Node): Set<string> {
+  const out = new Set<string>();
+  if (isFunctionNode(fn)) for (const p of fn.parameters) if (ts.isIdentifier(p.name)) out.add(p.name.text);
+  for (const d of collect(fn, ts.isVariableDeclaration)) if (ts.isIdentifier(d.name)) out.add(d.name.text);
+  return out;
+}
+
+/** Variables of `fn` that some initialiser or assignment derives from `source`. */
+function derivedFrom(fn: ts.Node, source: string): Derived[] {
+  const out = new Map<string, Derived>();
+  const mentions = (e: ts.Node) =>
+    collect(e, ts.isIdentifier).some((i) => i.text === source && !isPropertyName(i));
+  const declared = new Map<string, number>();
+  for (const d of collect(fn, ts.isVariableDeclaration))
+    if (ts.isIdentifier(d.name)) {
+      declared.set(d.name.text, d.name.getStart());
+      if (d.initializer && d.name.text !== source && mentions(d.initializer))
+        out.set(d.name.text, { name: d.name.text, declaredAt: d.name.getStart() });
+    }
+  for (const b of collect(fn, ts.isBinaryExpression)) {
+    if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isIdentifier(b.left)) continue;
+    const name = b.left.text;
+    const at = declared.get(name);
+    if (name !== source && at !== undefined && mentions(b.right) && !out.has(name))
+      out.set(name, { name, declaredAt: at });
+  }
+  return [...out.values()];
+}
+
+const isPropertyName = (i: ts.Identifier): boolean =>
+  (ts.isPropertyAccessExpression(i.parent) && i.parent.name === i) ||
+  (ts.isPropertyAssignment(i.parent) && i.parent.name === i) ||
+  (ts.isMethodDeclaration(i.parent) && i.parent.name === i);
+
+/** A read of a variable: not a property name, not a declaration, not the target of an assignment. */
+function isRead(i: ts.Identifier): boolean {
+  const p = i.parent;
+  if (isPropertyName(i)) return false;
+  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p)) && p.name === i)
+    return false;
+  if (ts.isBinaryExpression(p) && p.left === i && p.operatorToken.kind === ts.SyntaxKind.EqualsToken)
+    return false;
+  if (ts.isShorthandPropertyAssignment(p)) return false;
+  return true;
+}
+
+const related = (a: string, b: string): boolean => {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x.includes(y) || y.includes(x);
+};
+
+export function donorDrafts(
+  path: string,
+  text: string,
+  lines: ReadonlyArray<{ line: number; weight: number }>,
+): Draft[] {
+  const sf = parse(path, text);
+  const weightOf = new Map(lines.map((l) => [l.line, l.weight]));
+  const reads = collect(sf, ts.isIdentifier).filter((i) => weightOf.has(startLine(i)) && isRead(i));
+  // Group the reads by name and by the function that declares the name: one candidate replaces every read of it.
+  const groups = new Map<string, { fn: ts.Node; name: string; reads: ts.Identifier[] }>();
+  for (const i of reads) {
+    let owner: ts.Node | undefined;
+    for (let n: ts.Node | undefined = i.parent; n; n = n.parent)
+      if (isFunctionNode(n) && scopeNames(n).has(i.text)) {
+        owner = n;
+        break;
+      }
+    if (!owner) continue;
+    const key = `${owner.pos}:${i.text}`;
+    const g = groups.get(key) ?? { fn: owner, name: i.text, reads: [] };
+    g.reads.push(i);
+    groups.set(key, g);
+  }
+  const drafts: Draft[] = [];
+  for (const g of groups.values()) {
+    for (const d of derivedFrom(g.fn, g.name)) {
+      const uses = g.reads.filter((r) => r.getStart() > d.declaredAt);
+      // The derivation itself reads the source: those reads stay.
+      const edits: TextEdit[] = uses
+        .filter((r) => !isInDerivationOf(r, d.name))
+        .map((r) => ({ start: r.getStart(), end: r.end, text: d.name }));
+      if (edits.length === 0) continue;
+      const w = Math.max(...uses.map((r) => weightOf.get(startLine(r)) ?? 0));
+      const out = applyEdits(text, edits);
+      if (!out) continue;
+      drafts.push({
+        path,
+        text: out,
+        rationale: `Uses \`${d.name}\`, which the function derives from \`${g.name}\`, instead of \`${g.name}\` at ${path}:${[...new Set(uses.map(startLine))].join(', ')}: the raw value was used where the derived one was meant.`,
+        fit:
+          (0.45 + (related(d.name, g.name) ? 0.1 : 0)) * (0.5 + 0.5 * w) +
+          0.05 * Math.min(edits.length - 1, 2),
+      });
+    }
+  }
+  return drafts;
+}
+
+/** Whether an identifier is part of what is assigned to `name` (`name = f(x)` or `const name = x`). */
+function isInDerivationOf(i: ts.Node, name: string): boolean {
+  for (let n: ts.Node | undefined = i.parent; n && !ts.isStatement(n); n = n.parent) {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) return true;
+    if (ts.isBinaryExpression(n) && ts.isIdentifier(n.left) && n.left.text === name) return true;
+  }
+  return false;
+}
+
+export class DonorVariableTemplate implements FixStrategy {
+  readonly name = 'template-donor-variable';
+  readonly version = '1';
+  readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks'];
+
+  async generate(input: FixInput): Promise<CandidateChange[]> {
+    const paths = [...new Set(topLines(input, 6).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));
+    const originals = new Map<string, string>();
+    const drafts: Draft[] = [];
+    for (const path of paths) {
+      const text = await input.repo.read(path);
+      if (text === undefined) continue;
+      originals.set(path, text);
+      drafts.push(...donorDrafts(path, text, linesIn(input, path, 6)));
+    }
+    return toCandidates(this, input, originals, drafts).slice(0, 4);
+  }
+}
