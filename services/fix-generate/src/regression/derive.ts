@@ -55,7 +55,8 @@ export interface Override {
 
 export type Expectation =
   | { kind: 'no-throw' }
-  | { kind: 'throws' }
+  /** Throws; an instance of `errorClass` when the throwing branch names its class. */
+  | { kind: 'throws'; errorClass?: string; imports?: ImportNeed[] }
   /** The call may throw, but not the incident's error class. */
   | { kind: 'not-error'; errorClass: string }
   /** The result (or one member of it) is / is not a literal. */
@@ -541,7 +542,46 @@ interface Outcome {
 }
 
 /** What the branch of a comparison does at the boundary, for the fixed (true/false) value of the comparison. */
-function branchOutcome(cmp: ts.BinaryExpression, fixedTrue: boolean): Outcome | string {
+const BUILTIN_ERRORS = new Set([
+  'Error',
+  'TypeError',
+  'RangeError',
+  'SyntaxError',
+  'ReferenceError',
+  'URIError',
+]);
+
+/**
+ * The class a branch throws (`throw new OutOfStock(...)`) as a test can name it: a built-in, a class the module
+ * imports (imported by the test from the same file) or exports itself. Undefined for factories and rethrows.
+ */
+function thrownClass(
+  s: ts.Statement,
+  files: ReadonlySet<string>,
+): { name: string; imports: ImportNeed[] } | undefined {
+  const last = ts.isBlock(s) ? s.statements.at(-1) : s;
+  if (!last || !ts.isThrowStatement(last) || !last.expression) return undefined;
+  const e = strip(last.expression);
+  if (!ts.isNewExpression(e) || !ts.isIdentifier(e.expression)) return undefined;
+  const name = e.expression.text;
+  if (BUILTIN_ERRORS.has(name)) return { name, imports: [] };
+  const sf = s.getSourceFile();
+  const imp = importOf(sf, name, files);
+  if (imp && imp.imported !== '*') return { name, imports: [imp] };
+  const own = sf.statements.find(
+    (x) =>
+      ts.isClassDeclaration(x) &&
+      x.name?.text === name &&
+      (ts.getModifiers(x) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword),
+  );
+  return own ? { name, imports: [{ name, imported: name, file: sf.fileName }] } : undefined;
+}
+
+function branchOutcome(
+  cmp: ts.BinaryExpression,
+  fixedTrue: boolean,
+  files: ReadonlySet<string>,
+): Outcome | string {
   let node: ts.Node = cmp;
   let negate = false;
   for (;;) {
@@ -556,9 +596,15 @@ function branchOutcome(cmp: ts.BinaryExpression, fixedTrue: boolean): Outcome | 
   const p = node.parent;
   if (ts.isIfStatement(p) && p.expression === node) {
     if (throwsAtEnd(p.thenStatement) && (!p.elseStatement || !exits(p.elseStatement)))
-      return taken
-        ? { expectation: { kind: 'throws' }, says: 'throws at the boundary' }
-        : { expectation: { kind: 'no-throw' }, says: 'accepts the boundary value' };
+      if (taken) {
+        const cls = thrownClass(p.thenStatement, files);
+        return {
+          expectation: cls
+            ? { kind: 'throws', errorClass: cls.name, imports: cls.imports }
+            : { kind: 'throws' },
+          says: `throws${cls ? ` ${cls.name}` : ''} at the boundary`,
+        };
+      } else return { expectation: { kind: 'no-throw' }, says: 'accepts the boundary value' };
     const ret = singleReturn(p.thenStatement);
     if (ret) {
       const lit = literalCode(ret);
@@ -787,7 +833,7 @@ export async function deriveBound(
       continue;
     }
     const fixedTrue = inclusive(fixed.operatorToken.kind);
-    const outcome = branchOutcome(cmp, fixedTrue);
+    const outcome = branchOutcome(cmp, fixedTrue, repo.files);
     if (typeof outcome === 'string') {
       reason = `${name}: ${outcome}`;
       continue;

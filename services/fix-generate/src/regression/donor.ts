@@ -131,19 +131,6 @@ export function calleeIn(
   return undefined;
 }
 
-/** The local name under which a test file imports `exported` from the repository file `target`. */
-export function importedAs(
-  info: TestFileInfo,
-  exported: string,
-  target: string,
-  files: ReadonlySet<string>,
-): string | undefined {
-  for (const b of info.imports.values())
-    if (b.imported === exported && !b.typeOnly && resolveSpecifier(info.path, b.spec, files) === target)
-      return b.local;
-  return undefined;
-}
-
 /** The specifier a test file already uses for a repository file, if it imports from it. */
 export function specifierIn(
   info: TestFileInfo,

@@ -357,7 +357,31 @@ test('parses', () => {
         incidentId: 'inc-4',
       }),
     );
-    expect([...out.files.values()][0]).toContain('assert.throws(() => parseQuantity(limits.max));');
+    expect([...out.files.values()][0]).toContain('assert.throws(() => parseQuantity(limits.max), Error);');
+  });
+
+  it('names the class the boundary branch throws, imported from where the module imports it', async () => {
+    const src = QTY_BASE.replace(
+      "import { limits } from './limits.js';",
+      "import { limits } from './limits.js';\nimport { TooMany } from './errors.js';",
+    ).replace("throw new Error('too many')", 'throw new TooMany(q)');
+    const out = asTest(
+      await generateRegressionTest({
+        repo: repoOf({
+          'package.json': NODE_PKG,
+          'src/limits.ts': LIMITS,
+          'src/errors.ts': 'export class TooMany extends Error {}\n',
+          'src/qty.ts': src.replace('q >= limits.max', 'q > limits.max'),
+          'test/qty.test.ts': `import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { parseQuantity } from '../src/qty.js';\n\nit('x', () => assert.equal(parseQuantity(2), 2));\n`,
+        }),
+        issue: issue({ kind: 'behavioral' }),
+        candidate: candidate({ 'src/qty.ts': src }),
+        incidentId: 'inc-4b',
+      }),
+    );
+    const text = [...out.files.values()][0]!;
+    expect(text).toContain("import { TooMany } from '../src/errors.js';");
+    expect(text).toContain('assert.throws(() => parseQuantity(limits.max), TooMany);');
   });
 
   it('reaches a private function through the exported caller that sums its result, with the donor element', async () => {

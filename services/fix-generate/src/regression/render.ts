@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { exportNameOf, isPublicMethod, pathKey, type ParamPath } from './ast.js';
+import { exportNameOf, isAsync as isAsyncFn, isPublicMethod } from './ast.js';
 import type { Expectation, ImportNeed, Override, Plan } from './derive.js';
 import {
   calleeIn,
@@ -206,8 +206,14 @@ function expectationCode(
             ? `await ${a}.doesNotReject(() => ${call})${semi}`
             : `${a}.doesNotThrow(() => ${call})${semi}`,
         ];
-      case 'throws':
-        return [isAsync ? `await ${a}.rejects(() => ${call})${semi}` : `${a}.throws(() => ${call})${semi}`];
+      case 'throws': {
+        const cls = e.errorClass ? `, ${e.errorClass}` : '';
+        return [
+          isAsync
+            ? `await ${a}.rejects(() => ${call}${cls})${semi}`
+            : `${a}.throws(() => ${call}${cls})${semi}`,
+        ];
+      }
       case 'not-error':
         return [
           `let thrown${ts_ ? ': unknown' : ''}${semi}`,
@@ -233,10 +239,14 @@ function expectationCode(
           ? `await expect(${call}).resolves.not.toThrow()${semi}`
           : `expect(() => ${call}).not.toThrow()${semi}`,
       ];
-    case 'throws':
+    case 'throws': {
+      const cls = e.errorClass ?? '';
       return [
-        isAsync ? `await expect(${call}).rejects.toThrow()${semi}` : `expect(() => ${call}).toThrow()${semi}`,
+        isAsync
+          ? `await expect(${call}).rejects.toThrow(${cls})${semi}`
+          : `expect(() => ${call}).toThrow(${cls})${semi}`,
       ];
+    }
     case 'not-error':
       return isAsync
         ? [
@@ -375,7 +385,10 @@ export function renderTest(
   const cjs = !!requireKeyword && !home.sf.statements.some((st) => ts.isImportDeclaration(st));
   const reached = reach(home);
   let callee = donor?.callee ?? reached?.callee;
-  const needs: ImportNeed[] = plan.overrides.flatMap((o) => o.imports);
+  const needs: ImportNeed[] = [
+    ...plan.overrides.flatMap((o) => o.imports),
+    ...(plan.expectation.kind === 'throws' ? (plan.expectation.imports ?? []) : []),
+  ];
   if (!method && !callee && exported) {
     // The home file does not import the module: a named import (or the required module itself).
     const local = exported.module || exported.name === 'default' ? plan.entryName : exported.name;
@@ -418,7 +431,7 @@ export function renderTest(
   }
 
   const call = `${callee ?? plan.entryName}(${args.join(', ')})`;
-  const isAsync = asyncEntry(plan);
+  const isAsync = isAsyncFn(plan.entry);
   const testName = `regression ${incidentId}: ${plan.what}`;
   const body = [
     ...(donor?.locals ?? []).map((s) => reindent(s.getText(), s, ind)),
@@ -444,14 +457,6 @@ function relativeConvention(info: TestFileInfo): 'js' | 'same' | 'none' {
   return rel.length > 0 ? 'none' : 'js';
 }
 
-function asyncEntry(plan: Plan): boolean {
-  const fn = plan.entry;
-  return (
-    (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ||
-    (!!fn.type && /^Promise\s*</.test(fn.type.getText()))
-  );
-}
-
 /** A statement's text moved to the test body's indentation (its continuation lines keep their relative indent). */
 function reindent(text: string, node: ts.Node, ind: string): string {
   const sf = node.getSourceFile();
@@ -462,5 +467,3 @@ function reindent(text: string, node: ts.Node, ind: string): string {
     .map((l, i) => (i === 0 ? l : l.startsWith(' '.repeat(col)) ? l.slice(col) : l.trimStart()))
     .join('\n');
 }
-
-export const _internal = { applyTree, treeOf, argumentsFor, pathKeyOf: (p: ParamPath) => pathKey(p) };
