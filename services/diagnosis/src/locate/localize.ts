@@ -273,14 +273,19 @@ export function localize(
   options: LocalizeOptions,
   evidence: SpectrumEvidence = spectrumEvidence(tests),
 ): Localization {
-  return rankFeatures(lineFeatures(tests, options, evidence), options);
+  return rankFeatures(lineFeatures(tests, options, evidence, options), options);
 }
 
-/** The evidence per covered program line (weights apart, so that many weightings can be ranked cheaply). */
+/**
+ * The evidence per covered program line (weights apart, so that many weightings can be ranked cheaply). With
+ * `only`, evidence whose weight is 0 there is left at 0 instead of computed (the nearest-neighbour difference
+ * compares every failing test with every passing one).
+ */
 export function lineFeatures(
   tests: readonly TestRun[],
   context: LocalizeContext,
   evidence: SpectrumEvidence = spectrumEvidence(tests),
+  only?: LocalizeWeights,
 ): Features {
   const failing = tests.filter((t) => t.failed);
   const F = evidence.failing;
@@ -370,7 +375,7 @@ export function lineFeatures(
         { levels: OUTER_LEVELS },
       )
     : null;
-  const nearest = nearestNeighbourDifference(tests);
+  const nearest = only && !only.nearestWeight ? new Map<string, number>() : nearestNeighbourDifference(tests);
   const lines: LineFeatures[] = [];
   for (const [key, c] of evidence.lines) {
     const cut = key.lastIndexOf(':');
