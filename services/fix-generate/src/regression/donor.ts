@@ -115,11 +115,11 @@ export function testFileInfo(path: string, text: string): TestFileInfo {
 export function calleeIn(
   info: TestFileInfo,
   exported: { name: string; module?: true },
-  target: string,
+  targets: ReadonlySet<string>,
   files: ReadonlySet<string>,
 ): { callee: string; binding: ImportBinding } | undefined {
   for (const b of info.imports.values()) {
-    if (b.typeOnly || resolveSpecifier(info.path, b.spec, files) !== target) continue;
+    if (b.typeOnly || !targets.has(resolveSpecifier(info.path, b.spec, files) ?? '')) continue;
     if (exported.module) {
       if (b.imported === '*' && b.require) return { callee: b.local, binding: b };
       if (b.imported === 'default') return { callee: b.local, binding: b };
@@ -331,4 +331,53 @@ function localDeclaration(name: string, at: ts.Node): ts.Statement | 'unusable' 
 function boundNames(n: ts.BindingName): string[] {
   if (ts.isIdentifier(n)) return [n.text];
   return n.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : boundNames(e.name)));
+}
+
+/**
+ * The module and the barrels that re-export `name` from it unchanged (`export * from`, `export { name } from`), up
+ * to three levels: tests of a library often import its index rather than the file that defines the function.
+ * `candidates` are the modules the test files import.
+ */
+export async function reexporters(
+  target: string,
+  name: string,
+  candidates: Iterable<string>,
+  read: (path: string) => Promise<string | undefined>,
+  files: ReadonlySet<string>,
+): Promise<Set<string>> {
+  const out = new Set([target]);
+  const memo = new Map<string, boolean>();
+  const reaches = async (file: string, depth: number): Promise<boolean> => {
+    if (file === target) return true;
+    if (depth > 3 || !/\.[cm]?[jt]sx?$/.test(file)) return false;
+    const known = memo.get(file);
+    if (known !== undefined) return known;
+    memo.set(file, false); // cycles end here
+    const text = await read(file);
+    let found = false;
+    if (text !== undefined)
+      for (const st of parse(file, text).statements) {
+        if (
+          !ts.isExportDeclaration(st) ||
+          !st.moduleSpecifier ||
+          !ts.isStringLiteral(st.moduleSpecifier) ||
+          st.isTypeOnly
+        )
+          continue;
+        const names =
+          st.exportClause && ts.isNamedExports(st.exportClause) ? st.exportClause.elements : undefined;
+        if (st.exportClause && !names) continue; // `export * as ns from`: a different name
+        if (names && !names.some((e) => e.name.text === name && (e.propertyName ?? e.name).text === name))
+          continue;
+        const next = resolveSpecifier(file, st.moduleSpecifier.text, files);
+        if (next && (await reaches(next, depth + 1))) {
+          found = true;
+          break;
+        }
+      }
+    memo.set(file, found);
+    return found;
+  };
+  for (const c of candidates) if (c !== target && (await reaches(c, 0))) out.add(c);
+  return out;
 }

@@ -1,6 +1,8 @@
 import ts from 'typescript';
 import {
   changedLines,
+  exportNameOf,
+  isPublicMethod,
   functionName,
   functionsAtLines,
   isFunctionNode,
@@ -9,9 +11,9 @@ import {
   type Known,
 } from './ast.js';
 import { deriveBound, deriveGuard, type ChangedFunction, type Plan } from './derive.js';
-import { testFileInfo, type TestFileInfo } from './donor.js';
+import { reexporters, testFileInfo, type TestFileInfo } from './donor.js';
 import { renderTest } from './render.js';
-import { detectStyle, isSourceFile, valueLiteral, type TestStyle } from './style.js';
+import { detectStyle, isSourceFile, resolveSpecifier, valueLiteral, type TestStyle } from './style.js';
 import type { RegressionInput, RegressionOutcome } from './types.js';
 
 export type { RegressionInput, RegressionOutcome, RegressionTest } from './types.js';
@@ -81,8 +83,23 @@ export async function generateRegressionTest(input: RegressionInput): Promise<Re
   if (plans.length === 0) return { skippedReason: unique(reasons).join('; ') };
 
   const tests = await testFiles(repo, style, plans);
+  // Modules the tests import, for finding barrels that re-export the function under test.
+  const imported = new Set<string>();
+  for (const t of tests)
+    for (const b of t.imports.values()) {
+      const f = resolveSpecifier(t.path, b.spec, repo.files);
+      if (f) imported.add(f);
+    }
   for (const plan of plans) {
-    const rendered = renderTest(plan, tests, style, input.incidentId, repo.files);
+    const exportedAs = isPublicMethod(plan.entry)
+      ? ts.isClassDeclaration(plan.entry.parent)
+        ? plan.entry.parent.name?.text
+        : undefined
+      : exportNameOf(plan.entry)?.name;
+    const targets = exportedAs
+      ? await reexporters(plan.file, exportedAs, imported, (p) => repo.read(p), repo.files)
+      : new Set([plan.file]);
+    const rendered = renderTest(plan, tests, style, input.incidentId, repo.files, targets);
     if (typeof rendered === 'string') {
       reasons.push(rendered);
       continue;

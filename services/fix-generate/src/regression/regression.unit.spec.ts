@@ -205,6 +205,27 @@ describe('generateRegressionTest: a guard on a failing read', () => {
     expect(text).toContain("import { Printer } from '../src/label.js';");
   });
 
+  it('finds donors that import the function through a barrel', async () => {
+    const out = asTest(
+      await generateRegressionTest({
+        repo: repoOf({
+          'package.json': NODE_PKG,
+          'src/label.ts': LABEL_BASE,
+          'src/index.ts': "export * from './label.js';\n",
+          'test/label.test.ts': LABEL_TEST.replace('../src/label.js', '../src/index.js'),
+        }),
+        issue: issue({
+          evidence: { errorTemplate: "Cannot read properties of undefined (reading 'toUpperCase')" },
+        }),
+        candidate: candidate({ 'src/label.ts': LABEL_FIXED }),
+        incidentId: 'inc-13',
+      }),
+    );
+    const text = [...out.files.values()][0]!;
+    expect(text).toContain("import { label } from '../src/index.js';");
+    expect(text).toContain("assert.doesNotThrow(() => label({ ...home, line2: undefined, country: 'GB' }));");
+  });
+
   it('skips a function the module does not export', async () => {
     const hidden = { 'src/label.ts': LABEL_BASE.replace('export function label', 'function label') };
     const out = await generateRegressionTest({

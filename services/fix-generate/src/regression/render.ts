@@ -339,6 +339,8 @@ export function renderTest(
   style: TestStyle,
   incidentId: string,
   files: ReadonlySet<string>,
+  /** plan.file and the barrels that re-export the entry (or its class) under the same name. */
+  targets: ReadonlySet<string> = new Set([plan.file]),
 ): Rendered | string {
   // Test files that import the function under test: their calls are donors, their imports the specifiers to use.
   // A method is reached through an instance the donor builds: files that import from its module are searched
@@ -346,9 +348,9 @@ export function renderTest(
   const method = isPublicMethod(plan.entry);
   const exported = method ? undefined : exportNameOf(plan.entry);
   if (!method && !exported) return `${plan.entryName} is not exported`;
-  const reach = (c: TestFileInfo) => (exported ? calleeIn(c, exported, plan.file, files) : undefined);
+  const reach = (c: TestFileInfo) => (exported ? calleeIn(c, exported, targets, files) : undefined);
   const importing = method
-    ? candidates.filter((c) => specifierIn(c, plan.file, files) !== undefined)
+    ? candidates.filter((c) => [...targets].some((t) => specifierIn(c, t, files) !== undefined))
     : candidates.filter((c) => reach(c) !== undefined);
   const donors = importing.flatMap((c) =>
     method ? donorsIn(c, plan.entryName, true) : donorsIn(c, reach(c)!.callee.replace(/\s+/g, '')),
