@@ -28,6 +28,17 @@ export { detectStyle, stringLiteral, type TestStyle, type Framework } from './st
  * When nothing sound follows, the outcome says why: a test that cannot fail on the faulty code is worse than none.
  */
 export async function generateRegressionTest(input: RegressionInput): Promise<RegressionOutcome> {
+  try {
+    return await generate(input);
+  } catch (error) {
+    // A candidate keeps its chance without a test: the stage records why there is none instead of failing.
+    return {
+      skippedReason: `regression test generation failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+async function generate(input: RegressionInput): Promise<RegressionOutcome> {
   const { repo, issue } = input;
   if (issue.kind === 'performance')
     return {
@@ -116,6 +127,9 @@ export async function generateRegressionTest(input: RegressionInput): Promise<Re
 
 const unique = (xs: string[]) => [...new Set(xs)];
 
+/** Larger files are generated or bundled code, not what a fix and its test are about. */
+const MAX_SOURCE = 512 * 1024;
+
 /** Named functions of a module, by name (methods as `Class.method`), the first of each name. */
 function namedFunctions(sf: ts.SourceFile): Map<string, FunctionNode> {
   const out = new Map<string, FunctionNode>();
@@ -141,9 +155,9 @@ function qualifiedName(fn: FunctionNode): string | undefined {
 async function changedFunctions(input: RegressionInput): Promise<ChangedFunction[]> {
   const out: ChangedFunction[] = [];
   for (const [path, text] of input.candidate.files) {
-    if (text === null || !isSourceFile(path)) continue;
+    if (text === null || !isSourceFile(path) || text.length > MAX_SOURCE) continue;
     const before = await input.repo.read(path);
-    if (before === undefined) continue;
+    if (before === undefined || before.length > MAX_SOURCE) continue;
     const lines = changedLines(before, text);
     const bsf = parse(path, before);
     const csf = parse(path, text);
