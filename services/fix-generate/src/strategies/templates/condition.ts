@@ -64,8 +64,8 @@ export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
           line,
           mutated: normalizeCode(`${n.left.getText()} ${flip[0]} ${n.right.getText()}`),
           sides: [
-            normalizeCode(`${n.left.getText()} ${flip[0]}`),
-            normalizeCode(`${flip[0]} ${n.right.getText()}`),
+            telling(n.left) ? normalizeCode(`${n.left.getText()} ${flip[0]}`) : '',
+            telling(n.right) ? normalizeCode(`${flip[0]} ${n.right.getText()}`) : '',
           ],
         });
       const isOne = ts.isNumericLiteral(n.right) && n.right.text === '1';
@@ -104,6 +104,19 @@ export function mutationsOnLine(sf: ts.SourceFile, line: number): Mutation[] {
   };
   visit(sf);
   return out;
+}
+
+/**
+ * An operand that identifies a comparison: not a literal or `undefined`/`null`/`true`/`false`, which half the
+ * comparisons of a file share (`!== 'string'`, `=== undefined`).
+ */
+function telling(e: ts.Expression): boolean {
+  if (ts.isLiteralExpression(e) || ts.isNoSubstitutionTemplateLiteral(e)) return false;
+  if (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand)) return false;
+  const k = e.kind;
+  if (k === ts.SyntaxKind.NullKeyword || k === ts.SyntaxKind.TrueKeyword || k === ts.SyntaxKind.FalseKeyword)
+    return false;
+  return !(ts.isIdentifier(e) && e.text === 'undefined');
 }
 
 /** Whether an expression is (a part of) the test of an `if`, a loop or a conditional expression. */
@@ -205,8 +218,15 @@ export function conditionDrafts(
     !m.key.endsWith('\0drop') && !m.key.includes('\0keep:') && removed.some((r) => r.includes(m.mutated));
   // Weaker still: the removed code compared one of the same operands with the new operator (the commit rewrote the
   // other side too, `(get(sku) ?? 0) >= q` into `unitsIn(sku) > q`).
-  const restoresOperator = (m: Mutation): boolean =>
-    !!m.sides && removed.some((r) => r.includes(m.sides![0]) || r.includes(m.sides![1]));
+  const restoresOperator = (m: Mutation): boolean => {
+    if (!m.sides) return false;
+    // Whole operators only: `a >` must not find `a >=`, nor `> 5` find `>> 5` or `> 50`.
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // `typeof x === ...` compares the type, not `x`.
+    const left = m.sides[0] ? new RegExp(`(?<![\\w$.])(?<!typeof )${esc(m.sides[0])}(?![=<>])`) : undefined;
+    const right = m.sides[1] ? new RegExp(`(?<![=<>!])${esc(m.sides[1])}(?![\\w$.])`) : undefined;
+    return removed.some((r) => !!left?.test(r) || !!right?.test(r));
+  };
   const fitOf = (m: Mutation): number => {
     const w = weightOf.get(m.line) ?? 0.1;
     const base = m.prior * (0.4 + 0.45 * w) * KIND_WEIGHT[kind];

@@ -99,8 +99,8 @@ describe('conditionDrafts', () => {
     expect(drafts.map((d) => d.text)).toContain(guarded.replace('!charged && !(error', '!(error'));
   });
 
-  it('given removed code that compared one of the operands with the new operator, then the flip ranks above plain ones', () => {
-    const removed = [normalizeCode('  if ((cap ?? 0) >= 100) throw new Error("too many");')];
+  it('given removed code that compared one of the operands (not a literal) with the new operator, then the flip ranks above plain ones', () => {
+    const removed = [normalizeCode('  if (limit >= maxPage) throw new Error("too many");')];
     const drafts = conditionDrafts(
       'src/page.ts',
       text,
