@@ -138,6 +138,8 @@ export async function mineRewrites(repo: RepoView): Promise<Rewrite[]> {
         const removed = h.body.filter((l) => l.startsWith('-'));
         const added = h.body.filter((l) => l.startsWith('+'));
         if (removed.length !== 1 || added.length !== 1) continue;
+        // Comments and doc blocks change for their own reasons: not code patterns.
+        if ([removed[0]!, added[0]!].some((l) => /^\s*(\/\/|\/\*|\*)/.test(l.slice(1)))) continue;
         const r = rewriteOf(removed[0]!.slice(1), added[0]!.slice(1));
         if (!r) continue;
         const key = rewriteKey(r);
