@@ -781,6 +781,16 @@ function accumulatedMember(call: ts.CallExpression, E: FunctionNode): string | u
   return undefined;
 }
 
+/** Whether the statements around two comparisons are the same apart from the comparisons themselves. */
+function sameStatement(base: ts.BinaryExpression, fixed: ts.BinaryExpression): boolean {
+  const stmt = (n: ts.Node): ts.Node => {
+    let p: ts.Node = n;
+    while (p.parent && !ts.isSourceFile(p.parent) && !(ts.isStatement(p) || ts.isBlock(p))) p = p.parent;
+    return p;
+  };
+  return codeKey(stmt(base)).replace(codeKey(base), codeKey(fixed)) === codeKey(stmt(fixed));
+}
+
 export async function deriveBound(
   change: ChangedFunction,
   repo: RepoView,
@@ -836,6 +846,16 @@ export async function deriveBound(
     const outcome = branchOutcome(cmp, fixedTrue, repo.files);
     if (typeof outcome === 'string') {
       reason = `${name}: ${outcome}`;
+      continue;
+    }
+    // "Equal to the other branch's literal" and "throws" describe the fixed side from the base code: sound only when
+    // the candidate changed nothing else in that statement. "Not the faulty literal" and "does not throw" follow
+    // from the faulty side alone.
+    if (
+      (outcome.expectation.kind === 'equal' || outcome.expectation.kind === 'throws') &&
+      !sameStatement(cmp, fixed)
+    ) {
+      reason = `the candidate changes more than the operator of ${cmp.getText()}: what the fixed branch does is not known`;
       continue;
     }
     let entry = F;

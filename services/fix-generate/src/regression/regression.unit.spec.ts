@@ -381,6 +381,27 @@ test('parses', () => {
     expect([...out.files.values()][0]).toContain('assert.throws(() => parseQuantity(limits.max), Error);');
   });
 
+  it('does not assert what the fixed branch does when the candidate also rewrites that branch', async () => {
+    const base = QTY_BASE.replace('q >= limits.max', 'q > limits.max');
+    const out = await generateRegressionTest({
+      repo: repoOf({
+        'package.json': NODE_PKG,
+        'src/limits.ts': LIMITS,
+        'src/qty.ts': base,
+        'test/qty.test.ts': `import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { parseQuantity } from '../src/qty.js';\n\nit('x', () => assert.equal(parseQuantity(2), 2));\n`,
+      }),
+      issue: issue({ kind: 'behavioral' }),
+      candidate: candidate({
+        'src/qty.ts': base.replace(
+          "if (q > limits.max) throw new Error('too many');",
+          'if (q >= limits.max) return limits.max;',
+        ),
+      }),
+      incidentId: 'inc-4c',
+    });
+    expect(out).toEqual({ skippedReason: expect.stringContaining('more than the operator') });
+  });
+
   it('names the class the boundary branch throws, imported from where the module imports it', async () => {
     const src = QTY_BASE.replace(
       "import { limits } from './limits.js';",

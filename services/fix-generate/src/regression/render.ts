@@ -436,7 +436,7 @@ export function renderTest(
   const isAsync = isAsyncFn(plan.entry);
   const testName = `regression ${incidentId}: ${plan.what}`;
   const body = [
-    ...(donor?.locals ?? []).map((s) => reindent(s.getText(), s, ind)),
+    ...(donor?.locals ?? []).map((s) => dedent(s.getText(), s)),
     ...expectationCode(plan.expectation, call, isAsync, lib, isTs, ind, semi),
   ];
   const lines = [
@@ -459,11 +459,13 @@ function relativeConvention(info: TestFileInfo): 'js' | 'same' | 'none' {
   return rel.length > 0 ? 'none' : 'js';
 }
 
-/** A statement's text moved to the test body's indentation (its continuation lines keep their relative indent). */
-function reindent(text: string, node: ts.Node, ind: string): string {
+/**
+ * A statement's text with its own indentation removed (the caller indents it for the test body); its continuation
+ * lines keep their indentation relative to the first line.
+ */
+function dedent(text: string, node: ts.Node): string {
   const sf = node.getSourceFile();
   const col = sf.getLineAndCharacterOfPosition(node.getStart()).character;
-  void ind;
   return text
     .split('\n')
     .map((l, i) => (i === 0 ? l : l.startsWith(' '.repeat(col)) ? l.slice(col) : l.trimStart()))
