@@ -72,19 +72,14 @@ async function generate(input: RegressionInput): Promise<RegressionOutcome> {
   const reasons: string[] = [];
   const plans: Plan[] = [];
   for (const change of changes) {
-    const attempts =
+    // A failing read is what an error incident is about; a moved bound fits any incident (a wrong answer or a 4xx).
+    const attempts: Array<() => Plan | string | Promise<Plan | string>> =
       issue.kind === 'error'
         ? [
             () => deriveGuard(change, message, quoteLiteral, loggedValue, frameLine(change.file)),
             () => deriveBound(change, repo, quoteLiteral),
           ]
-        : [
-            () => deriveBound(change, repo, quoteLiteral),
-            () =>
-              issue.kind === 'error'
-                ? deriveGuard(change, message, quoteLiteral, loggedValue, frameLine(change.file))
-                : 'not an error incident: no failing read to guard',
-          ];
+        : [() => deriveBound(change, repo, quoteLiteral)];
     for (const attempt of attempts) {
       const plan = await attempt();
       if (typeof plan === 'string') reasons.push(plan);
