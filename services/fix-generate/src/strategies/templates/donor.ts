@@ -37,8 +37,17 @@ function scopeNames(fn: ts.Node): Set<string> {
 /** Variables of `fn` that some initialiser or assignment derives from `source`. */
 function derivedFrom(fn: ts.Node, source: string): Derived[] {
   const out = new Map<string, Derived>();
+  // The whole value, not a part of it: `d = x`, `d = f(x)`, `d = c ? x : y`, not `d = [x.name]` (built from x's parts).
   const mentions = (e: ts.Node) =>
-    collect(e, ts.isIdentifier).some((i) => i.text === source && !isPropertyName(i));
+    collect(e, ts.isIdentifier).some(
+      (i) =>
+        i.text === source &&
+        !isPropertyName(i) &&
+        !(
+          (ts.isPropertyAccessExpression(i.parent) || ts.isElementAccessExpression(i.parent)) &&
+          i.parent.expression === i
+        ),
+    );
   const declared = new Map<string, number>();
   for (const d of collect(fn, ts.isVariableDeclaration))
     if (ts.isIdentifier(d.name)) {

@@ -38,6 +38,17 @@ describe('donorDrafts', () => {
     ]);
   });
 
+  it('given a variable built from parts of the one read, then it is no donor', () => {
+    const text = src(
+      'export function format(address) {',
+      '  const lines = [address.name, address.street];',
+      "  if (address.country === 'GB') lines.push(address.line2);",
+      '  return lines;',
+      '}',
+    );
+    expect(donorDrafts('lib/a.js', text, [{ line: 3, weight: 1 }])).toEqual([]);
+  });
+
   it('given no variable derived from the one read, then nothing (property names and globals are not variables)', () => {
     const text = src('export function f(a) {', '  const b = 2;', '  return a.b + Math.max(a.c, b);', '}');
     expect(donorDrafts('lib/f.js', text, [{ line: 3, weight: 1 }])).toEqual([]);
