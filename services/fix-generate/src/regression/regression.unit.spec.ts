@@ -595,6 +595,10 @@ describe('style and helpers', () => {
   it('names the test file after the imitated one, with safe characters only', () => {
     expect(testPathFor('test/input.test.ts', 'INC 12/../x')).toBe('test/regression-inc-12-x.test.ts');
     expect(testPathFor('src/a/b.spec.js', '')).toBe('src/a/regression-incident.spec.js');
+    expect(testPathFor('test/harness.ts', 'i', ['test/a.test.ts', 'test/harness.ts'])).toBe(
+      'test/regression-i.test.ts',
+    );
+    expect(testPathFor('test/app.router.js', 'i', ['test/app.router.js'])).toBe('test/regression-i.js');
   });
 
   it('classifies runtime errors', () => {

@@ -316,10 +316,23 @@ export interface Rendered {
 }
 
 /** The test file's name: next to the imitated file, with its suffix, named after the incident (safe characters only). */
-export function testPathFor(styleFile: string, incidentId: string): string {
+export function testPathFor(
+  styleFile: string,
+  incidentId: string,
+  testFiles: readonly string[] = [],
+): string {
   const m = /^(.*\/)?[^/]*?((?:\.(?:test|spec))?\.[cm]?[jt]sx?)$/.exec(styleFile);
   const dir = m?.[1] ?? '';
-  const suffix = m?.[2] ?? '.test.ts';
+  let suffix = m?.[2] ?? '.test.ts';
+  // A helper file (test/harness.ts) lends its folder; the name takes the suffix most tests there carry.
+  if (!/^\.(test|spec)\./.test(suffix)) {
+    const counts = new Map<string, number>();
+    for (const f of testFiles) {
+      const x = /(\.(?:test|spec)\.[cm]?[jt]sx?)$/.exec(f)?.[1];
+      if (x && f.startsWith(dir)) counts.set(x, (counts.get(x) ?? 0) + 1);
+    }
+    suffix = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? suffix;
+  }
   const slug =
     incidentId
       .toLowerCase()
@@ -373,7 +386,7 @@ export function renderTest(
   const quote = style.quote;
   const args = argumentsFor(plan, donor, quote);
   if (typeof args === 'string') return args;
-  const path = testPathFor(home.path, incidentId);
+  const path = testPathFor(home.path, incidentId, style.testFiles);
   if (files.has(path)) return `${path} exists already`;
   const semi = style.semicolons ? ';' : '';
   const ind = style.indent;
