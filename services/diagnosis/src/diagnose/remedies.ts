@@ -11,7 +11,14 @@ type Strategy = FixRecommendation['strategy'];
  * lines are both `revert_commit`/`code_change` to fix.generate, but they succeed at different rates.
  */
 export type RemedyKind =
-  'revert-commit' | 'revert-hunks' | 'guard' | 'missing-await' | 'restore-config' | 'add-test' | 'escalate';
+  | 'revert-commit'
+  | 'revert-hunks'
+  | 'guard'
+  | 'missing-await'
+  | 'restore-config'
+  | 'add-test'
+  | 'code-template'
+  | 'escalate';
 
 /**
  * Prior success rates per remedy kind, used until learning.track has measured enough outcomes. They encode what
@@ -26,6 +33,9 @@ export const PRIOR_SUCCESS: Record<RemedyKind, number> = {
   'missing-await': 0.45,
   'restore-config': 0.6,
   'add-test': 0.75,
+  // A change of the code at the evidence (a guard, a condition, a fallback) chosen by fix.generate's templates:
+  // template repair fixes a minority of the faults it is tried on (TBar: 11 % of Defects4J correctly).
+  'code-template': 0.3,
   escalate: 0.95,
 };
 
@@ -63,6 +73,7 @@ const STRATEGY: Record<RemedyKind, Strategy> = {
   'missing-await': 'code_change',
   'restore-config': 'config_change',
   'add-test': 'add_test',
+  'code-template': 'code_change',
   escalate: 'manual',
 };
 
@@ -73,6 +84,7 @@ const AUTOMATABLE: Record<RemedyKind, boolean> = {
   'missing-await': true,
   'restore-config': true,
   'add-test': true,
+  'code-template': true,
   escalate: false,
 };
 
@@ -160,6 +172,20 @@ export function candidatesFor(issue: DiagnosedIssue): Candidate[] {
         risk: 'medium',
       });
   }
+  if (issue.kind !== 'coverage' && at)
+    out.push({
+      kind: 'code-template',
+      summary: `Change the code at ${at.path}:${at.line}${at.symbol ? ` in ${at.symbol}` : ''} (a guard, a condition, a fallback)`,
+      rationale:
+        `The evidence points at ${at.path}:${at.line} (${at.why}); a template fix there does not undo anything else` +
+        (top && issue.bounded
+          ? ', unlike a revert.'
+          : ', and no deployment window names a commit to revert.'),
+      targets: issue.lines.slice(0, 5).map(target),
+      // Without a commit to revert this is the remedy left to try; with one, the revert is likelier right.
+      fit: issue.confidence * (top && issue.bounded ? 0.5 : 0.9),
+      risk: 'medium',
+    });
   if (issue.kind === 'coverage' && at)
     out.push({
       kind: 'add-test',

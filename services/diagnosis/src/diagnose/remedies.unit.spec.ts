@@ -48,7 +48,11 @@ describe('recommend', () => {
     expect(
       recs.some((r) => r.summary.startsWith('Guard the missing value at src/shipping/address.ts:56')),
     ).toBe(true);
-    expect(recs.at(-1)).toMatchObject({ strategy: 'manual', automatable: false });
+    expect(recs.find((r) => r.strategy === 'manual')).toMatchObject({ automatable: false });
+    // A template change at the evidence is offered too, below the revert the window supports.
+    const template = recs.find((r) => r.summary.startsWith('Change the code at src/shipping/address.ts:56'))!;
+    expect(template).toMatchObject({ strategy: 'code_change', automatable: true });
+    expect(template.confidence).toBeLessThan(recs[0]!.confidence);
     expect(new Set(recs.map((r) => r.id)).size).toBe(recs.length);
   });
 

@@ -195,7 +195,7 @@ const cache = new WeakMap<RepoView, Promise<Rewrite[]>>();
 export class MinedPatterns implements FixStrategy {
   readonly name = 'mined-patterns';
   readonly version = '1';
-  readonly remedies: readonly RemedyKind[] = ['guard', 'missing-await', 'revert-hunks'];
+  readonly remedies: readonly RemedyKind[] = ['guard', 'missing-await', 'revert-hunks', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
     let mined = cache.get(input.repo);

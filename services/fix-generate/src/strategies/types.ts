@@ -38,7 +38,14 @@ export interface IssueView {
 
 /** Remedy kinds the diagnosis proposes (services/diagnosis/src/diagnose/remedies.ts RemedyKind). */
 export type RemedyKind =
-  'revert-commit' | 'revert-hunks' | 'guard' | 'missing-await' | 'restore-config' | 'add-test' | 'escalate';
+  | 'revert-commit'
+  | 'revert-hunks'
+  | 'guard'
+  | 'missing-await'
+  | 'restore-config'
+  | 'add-test'
+  | 'code-template'
+  | 'escalate';
 
 export interface RemedyView {
   id: string;

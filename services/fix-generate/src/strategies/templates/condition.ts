@@ -163,7 +163,7 @@ const KIND_WEIGHT: Record<IssueView['kind'], number> = {
 export class ConditionTemplate implements FixStrategy {
   readonly name = 'template-condition';
   readonly version = '1';
-  readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks'];
+  readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
     const paths = [...new Set(topLines(input).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));

@@ -148,7 +148,7 @@ function isInDerivationOf(i: ts.Node, name: string): boolean {
 export class DonorVariableTemplate implements FixStrategy {
   readonly name = 'template-donor-variable';
   readonly version = '1';
-  readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks'];
+  readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
     const paths = [...new Set(topLines(input, 6).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));

@@ -509,7 +509,7 @@ export function guardDrafts(path: string, text: string, line: number, message: s
 export class GuardTemplate implements FixStrategy {
   readonly name = 'template-guard';
   readonly version = '1';
-  readonly remedies: readonly RemedyKind[] = ['guard'];
+  readonly remedies: readonly RemedyKind[] = ['guard', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
     const message = String(input.issue.evidence['errorTemplate'] ?? '');

@@ -311,7 +311,7 @@ export class RestoreFromHistory implements FixStrategy {
 export class FallbackFromHistory implements FixStrategy {
   readonly name = 'template-fallback-history';
   readonly version = '1';
-  readonly remedies: readonly RemedyKind[] = ['guard', 'missing-await', 'revert-hunks'];
+  readonly remedies: readonly RemedyKind[] = ['guard', 'missing-await', 'revert-hunks', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
     const v = await versions(input);

@@ -126,7 +126,7 @@ function isLastStatement(fn: FunctionNode, stmt: ts.Statement): boolean {
 export class MissingAwaitTemplate implements FixStrategy {
   readonly name = 'template-missing-await';
   readonly version = '1';
-  readonly remedies: readonly RemedyKind[] = ['missing-await'];
+  readonly remedies: readonly RemedyKind[] = ['missing-await', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
     const at = focusLine(input);
