@@ -424,5 +424,51 @@ describe('fix.generate on that diagnosis', () => {
     expect(await readFile(join(tree, 'src/shipping/address.ts'), 'utf8')).toBe(healthy);
     await new Promise((r) => setTimeout(r, 3000));
     expect((await stageEvents('inc-dg-1', env.topics.fixGenerateEvents)).length).toBe(9);
+    await service.stop();
+    service = null;
+  });
+
+  it('given a SIGKILL mid-generation, then the restarted stage gives the same fix, each beat once', async () => {
+    // A third incident of the same fault, diagnosed first.
+    service = await startInProcess();
+    await publishIncident('inc-dg-3');
+    await completed('inc-dg-3');
+    await service.stop();
+    service = null;
+    const main = join(import.meta.dirname, '..', 'services', 'fix-generate', 'src', 'main.ts');
+    const start = () =>
+      fork(main, [], {
+        env: { ...process.env, ...vars, FIX_WORK_DIR: join(work, 'fix'), HTTP_PORT: '0' },
+        execArgv: ['--conditions=development', '--import', 'tsx'],
+        stdio: 'ignore',
+      });
+    child = start();
+    const before = await waitFor(
+      async () => {
+        const n = (await stageEvents('inc-dg-3', env.topics.fixGenerateEvents)).length;
+        return n >= 2 ? n : undefined;
+      },
+      { timeoutMs: 180_000, maxIntervalMs: 200, message: 'fix generation under way' },
+    );
+    child.kill('SIGKILL');
+    expect(before).toBeLessThan(9);
+    child = start();
+    const events = await completed('inc-dg-3', 300_000, env.topics.fixGenerateEvents);
+    child.kill('SIGTERM');
+    expect(new Set(events.map((e) => e.meta.type)).size).toBe(events.length);
+    const done = events.at(-1)!.payload as PayloadOf<'FixGenerationCompleted'>;
+    const first = await env.db.collection('patches').findOne({ incidentId: 'inc-dg-1' });
+    const again = await env.db.collection('patches').findOne({ _id: done.patchId as never });
+    // The same change of the code (the changelog entry names its own incident).
+    const fileDiff = (diff: string, path: string) => {
+      const at = diff.indexOf(`diff --git a/${path} `);
+      const next = diff.indexOf('diff --git ', at + 1);
+      return at < 0 ? '' : diff.slice(at, next < 0 ? undefined : next);
+    };
+    const fixed = fileDiff(String(first?.diff), 'src/shipping/address.ts');
+    expect(fixed).toContain('+++ b/src/shipping/address.ts');
+    expect(fileDiff(String(again?.diff), 'src/shipping/address.ts')).toBe(fixed);
+    // Chosen the same way (the remedy ids differ: they name their incident's issue).
+    expect(again?.chosen).toMatchObject({ strategy: first?.chosen.strategy, score: first?.chosen.score });
   });
 });

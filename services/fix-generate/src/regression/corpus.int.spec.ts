@@ -154,7 +154,9 @@ async function check(id: string, errorTemplate = ERRORS[id]): Promise<Result> {
     incidentId: `inc-${id}`,
   });
   if ('skippedReason' in outcome) return { id, generated: false, reason: outcome.skippedReason };
-  const [[path, text]] = [...outcome.files];
+  const [only] = [...outcome.files];
+  if (!only) throw new Error(`${id}: a generated test without a file`);
+  const [path, text] = only;
   const write = async (p: string, body: string) => {
     await mkdir(dirname(join(work, p)), { recursive: true });
     await writeFile(join(work, p), body);

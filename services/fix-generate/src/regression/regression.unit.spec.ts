@@ -106,7 +106,7 @@ describe('generateRegressionTest: a guard on a failing read', () => {
       }),
     );
     expect(out.framework).toBe('node:test');
-    const [[path, text]] = [...out.files];
+    const [path, text] = [...out.files][0]!;
     expect(path).toBe('test/regression-inc-7.test.ts');
     // The donor's local constant and the file's helper come along; the override sets line2 and the GB branch.
     expect(text).toContain("const home = { ...ADA, line2: 'c/o B' };");
@@ -130,7 +130,7 @@ describe('generateRegressionTest: a guard on a failing read', () => {
         incidentId: hostile,
       }),
     );
-    const [[path, text]] = [...out.files];
+    const [path, text] = [...out.files][0]!;
     expect(path).toMatch(/^test\/regression-[a-z0-9-]+\.test\.ts$/);
     const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
     // Exactly one top-level call besides the imports: the test, whose name is one string literal holding the id.
@@ -283,7 +283,7 @@ describe("parse", () => {
       }),
     );
     expect(out.framework).toBe('vitest');
-    const [[path, text]] = [...out.files];
+    const [path, text] = [...out.files][0]!;
     expect(path).toBe('src/regression-inc-2.spec.ts');
     // The logged value, the repository's double quotes, no semicolons, no extension on relative imports.
     expect(text).toContain('expect(() => parse({ id: 1, email: 42 })).not.toThrow(TypeError)\n');
@@ -534,7 +534,7 @@ describe('utils.normalize', function () {
       }),
     );
     expect(out.framework).toBe('mocha');
-    const [[path, text]] = [...out.files];
+    const [path, text] = [...out.files][0]!;
     expect(path).toBe('test/regression-inc-12.js');
     expect(text).toBe(
       [
