@@ -285,6 +285,12 @@ function checkpointAtEnd(logDir: string, file: string): void {
 
 type DiagnosisOutcome = DiagnosisVerdict & {
   waitedSeconds: number;
+  /**
+   * The judged diagnosis's window ends at the commit this fault deployed. False: the incident opened before the
+   * deploy (a warm-up false alarm the fault's finding later joined; a diagnosis runs when an incident opens or
+   * reopens, not when it grows), so whatever it named, it did not diagnose the fault. Null: nothing judged.
+   */
+  windowOfDeploy: boolean | null;
   /** Incidents waited for that had no diagnosis when the wait ended. */
   undiagnosed: string[];
   /** The diagnosis stage's error lines, when some incident went undiagnosed. */
@@ -472,6 +478,7 @@ async function benchFault(
     id: string,
     verdict: FaultVerdict,
     deployedAt: number,
+    deployedCommit: string,
   ): Promise<DiagnosisOutcome> => {
     await traffic?.stop();
     const postDeploy = (await readIncidents(db))
@@ -497,6 +504,7 @@ async function benchFault(
     return {
       ...judged,
       waitedSeconds,
+      windowOfDeploy: judged.top ? judged.top.codebase?.bad === deployedCommit : null,
       undiagnosed,
       ...(undiagnosed.length ? { stageErrors: errorLines(diagnosisLog) } : {}),
     };
@@ -554,7 +562,7 @@ async function benchFault(
       () => (deployed = true),
     );
     while (!deployed) await keepWatching(Math.min(o.parseEveryS * 1000, 5000));
-    await deploying;
+    const deployedCommit = (await deploying).commit;
     const deployedAt = Date.now();
     const deploySeconds = Math.round((deployedAt - deployStart) / 1000);
     log(
@@ -573,7 +581,9 @@ async function benchFault(
       observe: tallyRoutes(traffic.results.observe, truth.routes),
     };
     const verdict = judgeFault(truth, [...seen.values()], deployedAt, o.windowMs);
-    const diagnosis = ctx.diagnosis ? await diagnosisOf(o, truth.id, verdict, deployedAt) : null;
+    const diagnosis = ctx.diagnosis
+      ? await diagnosisOf(o, truth.id, verdict, deployedAt, deployedCommit)
+      : null;
     return { ...verdict, traffic: stats, faultRoutes, deploySeconds, diagnosis };
   } finally {
     log(o, `${truth.id}: cleaning up`);
