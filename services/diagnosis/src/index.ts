@@ -19,7 +19,16 @@ export { suspectCommits, type SuspectReport } from './suspects/suspects.js';
 export { mapFrames } from './locate/sourcemap.js';
 export { loadDiagnosisConfig, diagnosisConfigSchema, type DiagnosisConfig } from './service/config.js';
 export { diagnosisDefinition, diagnosisSettings } from './service/definition.js';
-export { RepoCache, GitRepo, SHA, type RemoteAccess, type CommitMeta } from './repository/repoCache.js';
+export {
+  RepoCache,
+  GitRepo,
+  SHA,
+  remoteFor,
+  forgeAccessOf,
+  type RemoteAccess,
+  type ForgeAccess,
+  type CommitMeta,
+} from './repository/repoCache.js';
 export type { CaseFile, Codebase } from './service/deps.js';
 export type { DiagnosedIssue, RemedyKind, FixRecommendation } from './diagnose/remedies.js';
 export { PRIOR_SUCCESS, successRate } from './diagnose/remedies.js';

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gitRemote } from '@self-healing/shared/forge';
 
 const run = promisify(execFile);
 export const SHA = /^[0-9a-f]{40}$/;
@@ -13,6 +14,29 @@ const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/;
 export interface RemoteAccess {
   url: string;
   env?: Record<string, string>;
+}
+
+/** The forge the platform holds a token for (FORGE_URL, FORGE_TOKEN, FORGE_USER). */
+export interface ForgeAccess {
+  url: string;
+  token: string;
+  user: string;
+}
+
+/** How git reaches `url`: with the forge's token for the forge's own repositories, as it is for any other. */
+export function remoteFor(url: string, forge: ForgeAccess | null): RemoteAccess {
+  if (forge && url.startsWith(forge.url.replace(/\/+$/, '') + '/'))
+    return { url, env: gitRemote(url, forge.user, forge.token).env };
+  return { url };
+}
+
+/** The forge settings of a stage's configuration, when both its URL and its token are set. */
+export function forgeAccessOf(c: {
+  FORGE_URL?: string;
+  FORGE_TOKEN?: string;
+  FORGE_USER: string;
+}): ForgeAccess | null {
+  return c.FORGE_URL && c.FORGE_TOKEN ? { url: c.FORGE_URL, token: c.FORGE_TOKEN, user: c.FORGE_USER } : null;
 }
 
 /**

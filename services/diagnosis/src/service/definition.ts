@@ -4,13 +4,13 @@ import { defineStage, type StageDefinition, type TopicNames } from '@self-healin
 import { diagnosisBeats } from '../beats/index.js';
 import { DiagnosisDeps, type DiagnosisSettings } from './deps.js';
 import type { DiagnosisConfig } from './config.js';
+import { forgeAccessOf } from '../repository/repoCache.js';
 
 export function diagnosisSettings(c: DiagnosisConfig): DiagnosisSettings {
   return {
     catalogue: c.CATALOGUE,
     repoCacheDir: c.REPO_CACHE_DIR,
-    forge:
-      c.FORGE_URL && c.FORGE_TOKEN ? { url: c.FORGE_URL, token: c.FORGE_TOKEN, user: c.FORGE_USER } : null,
+    forge: forgeAccessOf(c),
     environment: c.DEPLOYMENT_ENVIRONMENT ?? null,
     onsetGraceMs: c.ONSET_GRACE_MS,
     historyCommits: c.HISTORY_COMMITS,

@@ -3,9 +3,14 @@ import type { Kafka } from 'kafkajs';
 import type { Finding, HandlerName, PayloadOf, TemplatedEvent } from '@self-healing/schemas';
 import { RunMemo, type Beat, type TopicNames } from '@self-healing/shared';
 import type { Catalogue, ServiceEntry } from '@self-healing/shared/catalogue';
-import { gitRemote } from '@self-healing/shared/forge';
 import { TelemetryReadModel } from '@self-healing/telemetry-parse';
-import { RepoCache, type GitRepo, type RemoteAccess } from '../repository/repoCache.js';
+import {
+  RepoCache,
+  remoteFor,
+  type ForgeAccess,
+  type GitRepo,
+  type RemoteAccess,
+} from '../repository/repoCache.js';
 import type { DiagnosedIssue, StrategyRecord } from '../diagnose/remedies.js';
 import type { ChangeWindow, CodeModel } from '../diagnose/types.js';
 import type { Impact } from '../diagnose/impact.js';
@@ -15,7 +20,7 @@ import { loadWindow } from './window.js';
 export interface DiagnosisSettings {
   catalogue: Catalogue | null;
   repoCacheDir: string;
-  forge: { url: string; token: string; user: string } | null;
+  forge: ForgeAccess | null;
   environment: string | null;
   onsetGraceMs: number;
   historyCommits: number;
@@ -102,14 +107,8 @@ export class DiagnosisDeps {
     return null;
   }
 
-  /** How git reaches a repository: the forge's token for the forge's own URLs, nothing for others. */
   remoteOf(url: string): RemoteAccess {
-    const f = this.settings.forge;
-    if (f && url.startsWith(f.url.replace(/\/+$/, '') + '/')) {
-      const r = gitRemote(url, f.user, f.token);
-      return { url, env: r.env };
-    }
-    return { url };
+    return remoteFor(url, this.settings.forge);
   }
 
   async repo(codebase: Codebase): Promise<GitRepo> {

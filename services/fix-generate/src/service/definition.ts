@@ -3,13 +3,13 @@ import { defineStage, type StageDefinition, type TopicNames } from '@self-healin
 import { fixGenerateBeats } from '../beats/index.js';
 import { FixDeps, type FixSettings } from './deps.js';
 import type { FixGenerateConfig } from './config.js';
+import { forgeAccessOf } from '@self-healing/diagnosis';
 
 export function fixGenerateSettings(c: FixGenerateConfig): FixSettings {
   return {
     repoCacheDir: c.REPO_CACHE_DIR,
     workDir: c.FIX_WORK_DIR,
-    forge:
-      c.FORGE_URL && c.FORGE_TOKEN ? { url: c.FORGE_URL, token: c.FORGE_TOKEN, user: c.FORGE_USER } : null,
+    forge: forgeAccessOf(c),
     maxRemedies: c.MAX_REMEDIES,
     limits: { maxFiles: c.MAX_PATCH_FILES, maxChangedLines: c.MAX_PATCH_LINES },
     typecheck: c.TYPECHECK === 'on',

@@ -2,8 +2,13 @@ import { join } from 'node:path';
 import type { Collection, Db } from 'mongodb';
 import type { HandlerName } from '@self-healing/schemas';
 import type { Beat } from '@self-healing/shared';
-import { gitRemote } from '@self-healing/shared/forge';
-import { RepoCache, type GitRepo, type RemoteAccess } from '@self-healing/diagnosis';
+import {
+  RepoCache,
+  remoteFor,
+  type ForgeAccess,
+  type GitRepo,
+  type RemoteAccess,
+} from '@self-healing/diagnosis';
 import type { IssueView, RemedyView } from '../strategies/types.js';
 import type { PatchLimits } from '../patch/policy.js';
 import type { SyntaxCheck } from '../patch/typecheck.js';
@@ -12,7 +17,7 @@ import { WorkTree } from '../workspace/scratch.js';
 export interface FixSettings {
   repoCacheDir: string;
   workDir: string;
-  forge: { url: string; token: string; user: string } | null;
+  forge: ForgeAccess | null;
   maxRemedies: number;
   limits: PatchLimits;
   typecheck: boolean;
@@ -91,10 +96,7 @@ export class FixDeps {
   }
 
   remoteOf(url: string): RemoteAccess {
-    const f = this.settings.forge;
-    if (f && url.startsWith(f.url.replace(/\/+$/, '') + '/'))
-      return { url, env: gitRemote(url, f.user, f.token).env };
-    return { url };
+    return remoteFor(url, this.settings.forge);
   }
 
   async repo(c: FixCase): Promise<GitRepo> {

@@ -36,16 +36,9 @@ export interface IssueView {
   bounded: boolean;
 }
 
-/** Remedy kinds the diagnosis proposes (services/diagnosis/src/diagnose/remedies.ts RemedyKind). */
-export type RemedyKind =
-  | 'revert-commit'
-  | 'revert-hunks'
-  | 'guard'
-  | 'missing-await'
-  | 'restore-config'
-  | 'add-test'
-  | 'code-template'
-  | 'escalate';
+/** Remedy kinds the diagnosis proposes: defined by the diagnosis, which ranks them. */
+export type { RemedyKind } from '@self-healing/diagnosis';
+import type { RemedyKind } from '@self-healing/diagnosis';
 
 export interface RemedyView {
   id: string;
