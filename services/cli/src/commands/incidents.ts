@@ -132,7 +132,7 @@ export function summaryOf(doc: IncidentDoc): string {
 }
 
 /** The parts of a stored diagnosis (services/diagnosis, `diagnoses`) that `incidents show` prints. */
-interface DiagnosisDoc {
+export interface DiagnosisDoc {
   diagnosisId: string;
   incidentVersion: number;
   codebase?: { url: string; bad: string; good: string | null; source: string };
