@@ -424,6 +424,9 @@ describe('fix.generate on that diagnosis', () => {
     expect(await readFile(join(tree, 'src/shipping/address.ts'), 'utf8')).toBe(healthy);
     await new Promise((r) => setTimeout(r, 3000));
     expect((await stageEvents('inc-dg-1', env.topics.fixGenerateEvents)).length).toBe(9);
+    // The run's worktrees are gone once its patch is stored.
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(join(work, 'fix', 'trees'))).filter((n) => n.startsWith('inc-dg-1-'))).toEqual([]);
     await service.stop();
     service = null;
   });

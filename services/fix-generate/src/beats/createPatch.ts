@@ -65,6 +65,8 @@ export const createPatch: FixBeat<'createPatch'> = async ({ runId, cause }, deps
           commandId: cause.meta.eventId,
         },
       },
+      // A refused run reads its worktrees no more.
+      afterCommit: () => deps.cleanUp(runId),
     };
   return {
     event: {

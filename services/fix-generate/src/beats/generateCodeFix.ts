@@ -72,6 +72,8 @@ export const generateCodeFix: FixBeat<'generateCodeFix'> = async ({ runId, cause
           commandId: cause.meta.eventId,
         },
       },
+      // A refused run reads its worktrees no more.
+      afterCommit: () => deps.cleanUp(runId),
     };
   }
   const base = await deps.repo(c);

@@ -42,5 +42,7 @@ export const storePatch: FixBeat<'storePatch'> = async ({ runId }, deps) => {
       type: 'PatchStored',
       payload: { patchId: patch.patchId, document: { collection: 'patches', id: patch.patchId } },
     },
+    // The last beat that reads the worktrees is behind: they go once this event is committed.
+    afterCommit: () => deps.cleanUp(runId),
   };
 };

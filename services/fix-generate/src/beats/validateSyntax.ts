@@ -37,6 +37,8 @@ export const validateSyntax: FixBeat<'validateSyntax'> = async ({ runId, cause }
           commandId: cause.meta.eventId,
         },
       },
+      // A refused run reads its worktrees no more.
+      afterCommit: () => deps.cleanUp(runId),
     };
   return { event: { type: 'PatchSyntaxValidated', payload: { valid, checks } } };
 };

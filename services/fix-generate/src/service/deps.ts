@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Collection, Db } from 'mongodb';
 import type { HandlerName } from '@self-healing/schemas';
@@ -104,10 +105,24 @@ export class FixDeps {
     return this.repos.open(this.remoteOf(c.loaded.repository), c.loaded.baseCommit);
   }
 
+  /**
+   * Removes the run's worktrees (and git's records of them) once its last beat that reads them has committed: a
+   * long-running service would otherwise keep three checkouts per incident. Best effort: a leftover is removed by
+   * the next `git worktree prune` of the same mirror.
+   */
+  async cleanUp(runId: string): Promise<void> {
+    const trees = join(this.settings.workDir, 'trees');
+    const prefix = `${safeName(runId)}-`;
+    for (const name of await readdir(trees).catch(() => [] as string[]))
+      if (name.startsWith(prefix)) await rm(join(trees, name), { recursive: true, force: true });
+    const c = await this.cases.findOne({ _id: runId });
+    if (c?.loaded) await (await this.repo(c)).git(['worktree', 'prune']).catch(() => undefined);
+  }
+
   /** The run's worktree for one purpose (`strategies`, `patch`), fresh at the base commit. */
   async tree(c: FixCase, purpose: string): Promise<WorkTree> {
     const repo = await this.repo(c);
-    const safe = c._id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+    const safe = safeName(c._id);
     return WorkTree.create(
       repo,
       c.loaded!.baseCommit,
@@ -115,3 +130,6 @@ export class FixDeps {
     );
   }
 }
+
+/** A run id as a folder name (the prefix of its worktrees). */
+const safeName = (runId: string) => runId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
