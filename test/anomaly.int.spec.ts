@@ -2,25 +2,17 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildCommand,
-  readTopic,
-  runStageService,
-  type RunningService,
-  type StageEvent,
-} from '@self-healing/shared';
+import { buildCommand, readTopic, type RunningService, type StageEvent } from '@self-healing/shared';
 import type { Finding } from '@self-healing/schemas';
-import {
-  loadTelemetryParseConfig,
-  telemetryParseDefinition,
-  telemetryParseSettings,
-} from '@self-healing/telemetry-parse';
 import { HOUR_SCALE_DETECTOR_OPTIONS } from '@self-healing/anomaly-detect';
 import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { defaultFaultPlan, generateTraffic, type FaultKind } from '@self-healing/sample-service';
 import { serviceEnv as baseServiceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
-import { startAnomalyDetect as startAnomalyDetectWith } from './src/services.js';
+import {
+  startAnomalyDetect as startAnomalyDetectWith,
+  startTelemetryParse as startTelemetryParseWith,
+} from './src/services.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -36,16 +28,7 @@ const environment = () => testEnvironment('ad');
 const serviceEnv = (env: Env) =>
   baseServiceEnv(env, { PERFORMANCE_DETECTOR: JSON.stringify(HOUR_SCALE_DETECTOR_OPTIONS) });
 
-async function startTelemetryParse(env: Env): Promise<RunningService> {
-  const config = loadTelemetryParseConfig(serviceEnv(env));
-  return runStageService(
-    'telemetry-parse',
-    config,
-    ({ kafka, db, topics }) =>
-      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
-    { handleSignals: false },
-  );
-}
+const startTelemetryParse = (env: Env): Promise<RunningService> => startTelemetryParseWith(serviceEnv(env));
 
 const startAnomalyDetect = (env: Env): Promise<RunningService> => startAnomalyDetectWith(serviceEnv(env));
 

@@ -3,21 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  ConfigError,
-  readTopic,
-  runStageService,
-  type RunningService,
-  type StageEvent,
-} from '@self-healing/shared';
-import {
-  loadTelemetryParseConfig,
-  telemetryParseDefinition,
-  telemetryParseSettings,
-  type AggregateDoc,
-} from '@self-healing/telemetry-parse';
+import { ConfigError, readTopic, type RunningService, type StageEvent } from '@self-healing/shared';
+import { loadTelemetryParseConfig, type AggregateDoc } from '@self-healing/telemetry-parse';
 import { loadAnomalyDetectConfig } from '@self-healing/anomaly-detect';
 import { requestParse, ship } from '@self-healing/telemetry-parse';
+import { startTelemetryParse } from './src/services.js';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
 
@@ -83,14 +73,7 @@ describe('the service catalogue in telemetry.parse and anomaly-detect', () => {
   beforeAll(async () => {
     env = await testEnvironment('tpcat');
     const catalogue = writeCatalogue(env.logRoot, { bgl: { logFormat: { format: BGL_FORMAT } } });
-    const config = loadTelemetryParseConfig(serviceEnv(env, { CATALOGUE: catalogue }));
-    service = await runStageService(
-      'telemetry-parse',
-      config,
-      ({ kafka, db, topics }) =>
-        telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
-      { handleSignals: false },
-    );
+    service = await startTelemetryParse(serviceEnv(env, { CATALOGUE: catalogue }));
   });
   afterAll(async () => {
     await service?.stop();

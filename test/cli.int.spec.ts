@@ -13,14 +13,8 @@ import {
   platformTopicNames,
   platformTopics,
   readTopic,
-  runStageService,
   type RunningService,
 } from '@self-healing/shared';
-import {
-  loadTelemetryParseConfig,
-  telemetryParseDefinition,
-  telemetryParseSettings,
-} from '@self-healing/telemetry-parse';
 import { createProjector, projectedTopicsOf } from '@self-healing/projector';
 import { connectMongo, type ConsumerLoop } from '@self-healing/shared';
 import {
@@ -39,6 +33,7 @@ import { sendParseCommands } from '@self-healing/telemetry-parse';
 import type { OffsetRange } from '@self-healing/shared';
 import { beatsOf } from '@self-healing/schemas';
 import { testEndpoints, uniqueName, waitFor } from './src/endpoints.js';
+import { startTelemetryParse } from './src/services.js';
 
 /** The telemetry.parse beats in order, as the contract declares them: a run's timeline must follow them. */
 const PARSE_HANDLERS = beatsOf('telemetry.parse').map((b) => b.handler);
@@ -89,14 +84,7 @@ describe('healctl against the real servers', () => {
       LOG_LEVEL: 'warn',
       SESSION_TIMEOUT_MS: '6000',
     };
-    const config = loadTelemetryParseConfig(env);
-    service = await runStageService(
-      'telemetry-parse',
-      config,
-      ({ kafka, db, topics }) =>
-        telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
-      { handleSignals: false },
-    );
+    service = await startTelemetryParse(env);
     const logger = createLogger('cli-test', 'warn');
     const kafka = createKafka('cli-test', e.kafkaBrokers, logger);
     const topics = platformTopicNames(prefix);
@@ -602,8 +590,8 @@ describe('healctl as a process', () => {
     const script = join(mkdtempSync(join(tmpdir(), 'drain-')), 'drain.ts');
     writeFileSync(
       script,
-      `import { exitWhenFlushed } from ${JSON.stringify(join(import.meta.dirname, '../services/cli/src/output.ts'))};\n` +
-        `process.stdout.write('x'.repeat(1024 * 1024));\nexitWhenFlushed(0);\n`,
+      `import { exitWhenFlushed } from ${JSON.stringify(join(import.meta.dirname, '../services/cli/src/output.ts'))};
+\n` + `process.stdout.write('x'.repeat(1024 * 1024));\nexitWhenFlushed(0);\n`,
     );
     const bytes = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', script], {

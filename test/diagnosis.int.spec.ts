@@ -17,7 +17,6 @@ import {
   buildEvent,
   outsideBeatMeta,
   readTopic,
-  runStageService,
   type RunningService,
   type StageEvent,
 } from '@self-healing/shared';
@@ -29,24 +28,12 @@ import {
 } from '@self-healing/schemas';
 import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
-import {
-  loadTelemetryParseConfig,
-  requestParse,
-  ship,
-  telemetryParseDefinition,
-  telemetryParseSettings,
-  TelemetryReadModel,
-} from '@self-healing/telemetry-parse';
-import { diagnosisDefinition, diagnosisSettings, loadDiagnosisConfig } from '@self-healing/diagnosis';
-import {
-  fixGenerateDefinition,
-  fixGenerateSettings,
-  loadFixGenerateConfig,
-} from '@self-healing/fix-generate';
+import { requestParse, ship, TelemetryReadModel } from '@self-healing/telemetry-parse';
 import { IncrementalBuild, materializeFault, runProbe } from '@self-healing/sample-service';
 import { exampleCatalogue } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { testForge, uniqueName, waitFor } from './src/endpoints.js';
+import { startDiagnosis, startFixGenerate, startTelemetryParse } from './src/services.js';
 
 const run = promisify(execFile);
 const FAULT = 'gb-label-second-line';
@@ -162,18 +149,7 @@ beforeAll(async () => {
 
   // Its telemetry, through the real parse stage.
   vars = serviceEnv(env);
-  const parse = await runStageService(
-    'telemetry-parse',
-    loadTelemetryParseConfig(vars),
-    ({ kafka, db, topics }) =>
-      telemetryParseDefinition({
-        kafka,
-        db,
-        topics,
-        settings: telemetryParseSettings(loadTelemetryParseConfig(vars)),
-      }),
-    { handleSignals: false },
-  );
+  const parse = await startTelemetryParse(vars);
   try {
     parseRunId = uniqueName('parse');
     const shipped = await ship(env.kafka, [logFile], {
@@ -290,22 +266,9 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function startInProcess(): Promise<RunningService> {
-  const config = loadDiagnosisConfig(vars);
-  return runStageService(
-    'diagnosis',
-    config,
-    ({ db, kafka, topics }) =>
-      diagnosisDefinition({
-        db,
-        kafka,
-        decodeRecord: (value) => env.codec.registry.decode(value),
-        settings: diagnosisSettings(config),
-        topics,
-      }),
-    { handleSignals: false },
-  );
-}
+// Deployment records are plain Avro records: decoded with the registry alone, as main.ts wires it.
+const startInProcess = (): Promise<RunningService> =>
+  startDiagnosis(vars, (value) => env.codec.registry.decode(value));
 
 let first: PayloadOf<'DiagnosisCompleted'>;
 
@@ -387,13 +350,7 @@ describe('diagnosis.analyze on a real fault', () => {
 
 describe('fix.generate on that diagnosis', () => {
   it('given the diagnosis of the fault, then a checked patch reverts the fault commit, with a changelog entry', async () => {
-    const config = loadFixGenerateConfig({ ...vars, FIX_WORK_DIR: join(work, 'fix') });
-    service = await runStageService(
-      'fix-generate',
-      config,
-      ({ db, topics }) => fixGenerateDefinition({ db, topics, settings: fixGenerateSettings(config) }),
-      { handleSignals: false },
-    );
+    service = await startFixGenerate({ ...vars, FIX_WORK_DIR: join(work, 'fix') });
     const events = await completed('inc-dg-1', 300_000, env.topics.fixGenerateEvents);
     expect(events.map((e) => e.meta.type)).toEqual([
       'FixGenerationRequested',

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionTypes } from 'kafkajs';
-import { readTopic, runStageService, type RunningService, type StageEvent } from '@self-healing/shared';
+import { readTopic, type RunningService, type StageEvent } from '@self-healing/shared';
 import { SECRET_CORPUS, leaks } from '@self-healing/shared/redaction';
-import {
-  loadTelemetryParseConfig,
-  telemetryParseDefinition,
-  telemetryParseSettings,
-} from '@self-healing/telemetry-parse';
 import { sendParseCommands } from '@self-healing/telemetry-parse';
+import { startTelemetryParse } from './src/services.js';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
 
@@ -97,14 +93,7 @@ const payloadOf = (events: StageEvent[], type: string) =>
 
 beforeAll(async () => {
   env = await testEnvironment('hostile');
-  const config = loadTelemetryParseConfig(serviceEnv(env));
-  service = await runStageService(
-    'telemetry-parse',
-    config,
-    ({ kafka, db, topics }) =>
-      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
-    { handleSignals: false },
-  );
+  service = await startTelemetryParse(serviceEnv(env));
 });
 
 afterAll(async () => {

@@ -8,17 +8,12 @@ import {
   DLQ_HEADERS,
   headersToStrings,
   readTopic,
-  runStageService,
   type RunningService,
   type StageEvent,
 } from '@self-healing/shared';
-import {
-  loadTelemetryParseConfig,
-  telemetryParseDefinition,
-  telemetryParseSettings,
-  type AggregateDoc,
-} from '@self-healing/telemetry-parse';
+import { type AggregateDoc } from '@self-healing/telemetry-parse';
 import { requestParse, ship } from '@self-healing/telemetry-parse';
+import { startTelemetryParse } from './src/services.js';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
 
@@ -47,16 +42,7 @@ function knownLog(): string {
 type Env = TestEnvironment;
 const environment = () => testEnvironment('tp');
 
-async function startInProcess(env: Env): Promise<RunningService> {
-  const config = loadTelemetryParseConfig(serviceEnv(env));
-  return runStageService(
-    'telemetry-parse',
-    config,
-    ({ kafka, db, topics }) =>
-      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
-    { handleSignals: false },
-  );
-}
+const startInProcess = (env: Env): Promise<RunningService> => startTelemetryParse(serviceEnv(env));
 
 async function runEvents(env: Env, runId: string): Promise<StageEvent[]> {
   const events: StageEvent[] = [];

@@ -5,6 +5,29 @@ import {
   anomalyDetectSettings,
   loadAnomalyDetectConfig,
 } from '@self-healing/anomaly-detect';
+import {
+  loadTelemetryParseConfig,
+  telemetryParseDefinition,
+  telemetryParseSettings,
+} from '@self-healing/telemetry-parse';
+import { diagnosisDefinition, diagnosisSettings, loadDiagnosisConfig } from '@self-healing/diagnosis';
+import {
+  fixGenerateDefinition,
+  fixGenerateSettings,
+  loadFixGenerateConfig,
+} from '@self-healing/fix-generate';
+
+/** telemetry-parse with the given environment variables (see `serviceEnv`), without signal handlers. */
+export async function startTelemetryParse(vars: Record<string, string>): Promise<RunningService> {
+  const config = loadTelemetryParseConfig(vars);
+  return runStageService(
+    'telemetry-parse',
+    config,
+    ({ kafka, db, topics }) =>
+      telemetryParseDefinition({ kafka, db, topics, settings: telemetryParseSettings(config) }),
+    { handleSignals: false },
+  );
+}
 
 /** anomaly-detect with the given environment variables (see `serviceEnv`), without signal handlers. */
 export async function startAnomalyDetect(vars: Record<string, string>): Promise<RunningService> {
@@ -19,6 +42,35 @@ export async function startAnomalyDetect(vars: Record<string, string>): Promise<
         settings: anomalyDetectSettings(config),
         producer: 'anomaly-detect/test',
       }),
+    { handleSignals: false },
+  );
+}
+
+/**
+ * diagnosis.analyze with the given environment variables; `decodeRecord` decodes the deployments topic's plain
+ * records (the registry's decode, as main.ts wires it).
+ */
+export async function startDiagnosis(
+  vars: Record<string, string>,
+  decodeRecord: (value: Buffer) => Promise<unknown>,
+): Promise<RunningService> {
+  const config = loadDiagnosisConfig(vars);
+  return runStageService(
+    'diagnosis',
+    config,
+    ({ db, kafka, topics }) =>
+      diagnosisDefinition({ db, kafka, decodeRecord, settings: diagnosisSettings(config), topics }),
+    { handleSignals: false },
+  );
+}
+
+/** fix.generate with the given environment variables, without signal handlers. */
+export async function startFixGenerate(vars: Record<string, string>): Promise<RunningService> {
+  const config = loadFixGenerateConfig(vars);
+  return runStageService(
+    'fix-generate',
+    config,
+    ({ db, topics }) => fixGenerateDefinition({ db, topics, settings: fixGenerateSettings(config) }),
     { handleSignals: false },
   );
 }
