@@ -1,6 +1,6 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { touches } from './changes.js';
-import { mapRuntimeFrames, type SourceLayout } from './runtimeFrames.js';
+import { frameMapper, type SourceLayout } from './runtimeFrames.js';
 import type {
   ChangeWindow,
   CodeModel,
@@ -101,17 +101,17 @@ export function locateErrors(input: LocateInput): LocatedIssue | null {
   let external = 0;
   let innermost: { path: string; line: number } | undefined;
   const seenStacks = new Set<string>();
+  const mapFrames = frameMapper(
+    input.code.files,
+    input.layout,
+    (p) => input.code.text(p),
+    input.compilerOptions,
+  );
   for (const e of stacks) {
     const key = e.stack.join('|');
     if (seenStacks.has(key)) continue;
     seenStacks.add(key);
-    const mapped = mapRuntimeFrames(
-      e.stack,
-      input.code.files,
-      input.layout,
-      (p) => input.code.text(p),
-      input.compilerOptions,
-    );
+    const mapped = mapFrames(e.stack);
     refused += mapped.refused;
     external += mapped.external;
     for (const f of mapped.frames) {

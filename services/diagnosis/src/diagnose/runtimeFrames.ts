@@ -64,8 +64,33 @@ export function mapRuntimeFrames(
   readFile: (path: string) => string | undefined,
   compilerOptions: ts.CompilerOptions = {},
 ): FrameMapping {
-  const bySuffix = suffixIndex(files);
+  return frameMapper(files, layout, readFile, compilerOptions)(stored);
+}
+
+/**
+ * A mapper for many stacks of one repository: the index of its paths and the source maps of its files are made
+ * once, on first use, and serve every stack of the incident.
+ */
+export function frameMapper(
+  files: ReadonlySet<string>,
+  layout: SourceLayout,
+  readFile: (path: string) => string | undefined,
+  compilerOptions: ts.CompilerOptions = {},
+): (stored: readonly string[]) => FrameMapping {
+  let bySuffix: Map<string, string[]> | undefined;
   const maps = new Map<string, Map<number, number> | null>();
+  return (stored) =>
+    mapWith(stored, (bySuffix ??= suffixIndex(files)), maps, layout, readFile, compilerOptions);
+}
+
+function mapWith(
+  stored: readonly string[],
+  bySuffix: Map<string, string[]>,
+  maps: Map<string, Map<number, number> | null>,
+  layout: SourceLayout,
+  readFile: (path: string) => string | undefined,
+  compilerOptions: ts.CompilerOptions,
+): FrameMapping {
   const out: MappedFrame[] = [];
   let refused = 0;
   let external = 0;

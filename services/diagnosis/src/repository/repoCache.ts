@@ -48,7 +48,10 @@ export function forgeAccessOf(c: {
 export class RepoCache {
   constructor(private readonly dir: string) {}
 
-  /** The mirror of `remote`, fetched now, with `commit` (a full id) present; throws when the commit is unknown. */
+  /**
+   * The mirror of `remote` with `commit` (a full id) present, fetched when it lacks it (or, without a commit, always,
+   * to see where branches are now); throws when the commit is unknown to the remote too.
+   */
   async open(remote: RemoteAccess, commit?: string): Promise<GitRepo> {
     if (commit !== undefined && !SHA.test(commit))
       throw new Error(`not a commit id: ${JSON.stringify(commit)}`);
@@ -67,7 +70,8 @@ export class RepoCache {
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
-    } else {
+    } else if (commit === undefined || !(await new GitRepo(path).hasCommit(commit))) {
+      // A commit already in the mirror never changes: fetched only when it is missing, or to see a branch move.
       await fetchWithRetry(path, env);
     }
     const repo = new GitRepo(path);
@@ -103,16 +107,13 @@ export interface CommitMeta {
 export class GitRepo {
   constructor(readonly path: string) {}
 
-  async git(args: string[], opts: { input?: string } = {}): Promise<string> {
-    const p = run('git', ['-C', this.path, ...args], {
+  async git(args: string[]): Promise<string> {
+    const { stdout } = await run('git', ['-C', this.path, ...args], {
       maxBuffer: 256 << 20,
       encoding: 'utf8',
       timeout: 120_000,
     });
-    if (opts.input !== undefined) {
-      p.child.stdin?.end(opts.input);
-    }
-    return (await p).stdout;
+    return stdout;
   }
 
   async hasCommit(sha: string): Promise<boolean> {

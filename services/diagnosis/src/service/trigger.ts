@@ -26,33 +26,19 @@ export function diagnosisIdOf(incidentId: string, version: number): string {
 
 /** The incident an IncidentOpened or IncidentReopened carries in full; null for other events. */
 export function incidentFromEvent(cause: StageEvent): IncidentSnapshot | null {
-  if (cause.meta.type === 'IncidentOpened') {
-    const p = cause.payload as PayloadOf<'IncidentOpened'>;
-    return {
-      incidentId: p.incidentId,
-      version: cause.meta.seq,
-      severity: p.severity,
-      services: p.services,
-      timeRange: p.timeRange,
-      findings: p.findings,
-      parseRunIds: p.parseRunIds,
-    };
-  }
-  if (cause.meta.type === 'IncidentReopened') {
-    const p = cause.payload as PayloadOf<'IncidentReopened'>;
-    return {
-      incidentId: p.incidentId,
-      version: cause.meta.seq,
-      severity: p.severity,
-      services: p.services,
-      timeRange: p.timeRange,
-      findings: p.findings,
-      // The reopening detection run read the parse runs of its findings' time range; the events of the incident are
-      // found by service and time, whichever run stored them.
-      parseRunIds: [],
-    };
-  }
-  return null;
+  if (cause.meta.type !== 'IncidentOpened' && cause.meta.type !== 'IncidentReopened') return null;
+  const p = cause.payload as PayloadOf<'IncidentOpened'> | PayloadOf<'IncidentReopened'>;
+  return {
+    incidentId: p.incidentId,
+    version: cause.meta.seq,
+    severity: p.severity,
+    services: p.services,
+    timeRange: p.timeRange,
+    findings: p.findings,
+    // A reopening names no parse runs: the events of the incident are then found by service and time, whichever
+    // runs stored them.
+    parseRunIds: 'parseRunIds' in p ? p.parseRunIds : [],
+  };
 }
 
 /** Why an incident cannot be diagnosed, or null when it can. */

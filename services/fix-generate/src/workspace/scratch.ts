@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { GitRepo } from '@self-healing/diagnosis';
@@ -92,7 +92,6 @@ export class WorkTree implements Scratch {
 
   /** Writes new texts (null deletes); paths outside the repository are refused. */
   async apply(files: ReadonlyMap<string, string | null>): Promise<void> {
-    const { writeFile, unlink } = await import('node:fs/promises');
     for (const [path, text] of files) {
       const p = confined(path);
       if (!p)
