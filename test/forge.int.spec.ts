@@ -92,11 +92,16 @@ async function repoWithMain(prefix: string): Promise<{ repo: RepoRef; tree: Work
   return { repo, tree, mainSha };
 }
 
-/** A branch created through the API from main, with one more commit pushed to it by git. */
+/**
+ * A branch made locally from main with one more commit, created on the forge by that one push.
+ *
+ * Not created through the API first and then updated by a push: Gitea handles an update push in the background, and
+ * when that runs after the pull request is opened it counts as new commits on the pull request and dismisses an
+ * approval given in between (with dismiss_stale_approvals on), so a scheduled merge would never happen. A push that
+ * creates the branch starts no such task. A deployer opening fix branches must push them the same way.
+ */
 async function branchWithFix(repo: RepoRef, tree: WorkTree, branch: string, text: string): Promise<string> {
-  await forge.ensureBranch(repo, branch, 'main');
-  await tree.git('fetch', '-q', (await forge.gitRemote(repo)).url, `${branch}:${branch}`);
-  await tree.git('checkout', '-q', branch);
+  await tree.git('checkout', '-q', '-b', branch, 'main');
   const sha = await tree.commit('app.txt', text, `fix on ${branch}`);
   await tree.push(`${branch}:${branch}`);
   await waitForBranchAt(forge, repo, branch, sha);
