@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,13 +129,13 @@ async function freePorts(n: number): Promise<number[]> {
     Array.from(
       { length: n },
       () =>
-        new Promise<import('node:net').Server>((resolveServer) => {
+        new Promise<Server>((resolveServer) => {
           const s = createServer();
           s.listen(0, '127.0.0.1', () => resolveServer(s));
         }),
     ),
   );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
 }
