@@ -29,7 +29,7 @@ export function cliffsDelta(a: readonly number[], b: readonly number[]): number 
  * that goes with the Mann-Whitney test (Kayenta's classifier bounds it). Above `maxPairs` pairs the samples are
  * thinned evenly (deterministically) so that memory stays bounded.
  */
-export function hodgesLehmann(a: readonly number[], b: readonly number[], maxPairs = 4_000_000): number {
+export function hodgesLehmann(a: readonly number[], b: readonly number[], maxPairs = 1_000_000): number {
   if (a.length === 0 || b.length === 0) return Number.NaN;
   const thin = (xs: readonly number[], keep: number) =>
     xs.length <= keep ? xs : Array.from({ length: keep }, (_, i) => xs[Math.floor((i * xs.length) / keep)]!);
