@@ -61,6 +61,10 @@ const side = z.object({
   requests: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
   setupFailures: z.number().int().nonnegative(),
+  /** Answers by status code ("failed": no answer); keys are the driver's, bounded in number. */
+  statuses: z
+    .record(z.number().int().nonnegative())
+    .refine((s) => Object.keys(s).length <= 100 && Object.keys(s).every((k) => /^(\d{3}|failed)$/.test(k))),
   latenciesMs: z.array(z.number().finite().nonnegative()).max(MAX_SAMPLES),
 });
 const resultSchema = z.object({
