@@ -30,6 +30,8 @@ export interface SuiteComparison {
   newTests: TestComparison[];
   /** Only the base has them: a patch that deletes a failing test must not look like a fix. */
   removed: TestComparison[];
+  /** Ids to run again on both trees before `broken`/`fixed` are believed (see needsRerun; minRuns as given). */
+  needsRerun: string[];
   counts: {
     tests: number;
     passedBoth: number;
@@ -81,6 +83,7 @@ const ABSENT: SideOutcome = { outcome: 'absent', passed: 0, failed: 0, skipped: 
 export function compareRuns(
   base: readonly TestCaseResult[][],
   patched: readonly TestCaseResult[][],
+  minRuns = 2,
 ): SuiteComparison {
   const b = sideOf(base);
   const p = sideOf(patched);
@@ -91,6 +94,7 @@ export function compareRuns(
     flaky: [],
     newTests: [],
     removed: [],
+    needsRerun: [],
     counts: {
       tests: 0,
       passedBoth: 0,
@@ -116,6 +120,8 @@ export function compareRuns(
   for (const key of ['broken', 'fixed', 'stillFailing', 'flaky', 'newTests', 'removed'] as const) {
     out.counts[key] = out[key].length;
   }
+  const rerun = rerunsOf(out, minRuns);
+  out.needsRerun = [...new Set([...rerun.base, ...rerun.patched])].sort();
   return out;
 }
 
@@ -149,7 +155,10 @@ export function needsRerun(
   patched: readonly TestCaseResult[][],
   minRuns = 2,
 ): RerunRequest {
-  const comparison = compareRuns(base, patched);
+  return rerunsOf(compareRuns(base, patched, minRuns), minRuns);
+}
+
+function rerunsOf(comparison: SuiteComparison, minRuns: number): RerunRequest {
   const ran = (s: SideOutcome): number => s.passed + s.failed;
   const request: RerunRequest = { base: [], patched: [] };
   for (const c of [...comparison.broken, ...comparison.fixed]) {

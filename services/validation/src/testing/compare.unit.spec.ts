@@ -57,6 +57,7 @@ describe('needsRerun', () => {
     const base = [run({ a: 'passed', b: 'failed', c: 'passed' })];
     const patched = [run({ a: 'failed', b: 'passed', c: 'passed', n: 'failed', m: 'passed' })];
     expect(needsRerun(base, patched)).toEqual({ base: ['a', 'b'], patched: ['a', 'b', 'n'] });
+    expect(compareRuns(base, patched).needsRerun).toEqual(['a', 'b', 'n']);
   });
 
   it('given a difference that held over two runs on each side, when asked, then nothing more to run', () => {

@@ -12,11 +12,12 @@ export interface RegressionTestOutcome {
 
 export interface RegressionVerdict {
   /**
-   * 'proven': every regression test fails on the base and passes on the patch. 'rejected': the evidence is against
-   * the candidate (a test passes on the base, so it proves nothing, or fails on the patch). 'inconclusive': no
-   * evidence either way (no test, it did not run, or it was skipped).
+   * 'passed': every regression test fails on the base and passes on the patch. 'rejected': a test passes on the base,
+   * so it proves nothing (the test is worthless, whatever the patch). 'failed': a test that fails on the base fails
+   * on the patch too (the patch does not fix what the test shows). 'inconclusive': no evidence either way (no test,
+   * it did not run or load, or it was skipped).
    */
-  verdict: 'proven' | 'rejected' | 'inconclusive';
+  verdict: 'passed' | 'rejected' | 'failed' | 'inconclusive';
   reason: string;
   tests: RegressionTestOutcome[];
 }
@@ -62,7 +63,7 @@ export function regressionVerdict(
   const stillFails = tests.find((t) => t.base === 'failed' && t.patched === 'failed');
   if (stillFails) {
     return {
-      verdict: 'rejected',
+      verdict: 'failed',
       reason: `regression test "${stillFails.name}" fails on the patched tree too${suffix(stillFails.patchedMessage)}`,
       tests,
     };
@@ -84,14 +85,14 @@ export function regressionVerdict(
     }
     if (t.patched === 'failed') {
       return {
-        verdict: 'rejected',
+        verdict: 'failed',
         reason: `regression test "${t.name}" fails on the patched tree${suffix(t.patchedMessage)}`,
         tests,
       };
     }
   }
   return {
-    verdict: 'proven',
+    verdict: 'passed',
     reason: `${tests.length === 1 ? 'the regression test fails' : `all ${tests.length} regression tests fail`} on the base tree and pass${tests.length === 1 ? 'es' : ''} on the patched tree`,
     tests,
   };

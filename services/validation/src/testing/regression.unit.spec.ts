@@ -14,7 +14,7 @@ const result = (id: string, status: TestStatus, message: string | null = null): 
 });
 
 describe('regressionVerdict', () => {
-  it('given the test fails on the base and passes on the patch, when judged, then proven', () => {
+  it('given the test fails on the base and passes on the patch, when judged, then passed', () => {
     const v = regressionVerdict(
       [
         result(
@@ -26,7 +26,7 @@ describe('regressionVerdict', () => {
       [result(`shipping > ${NAME}`, 'passed')],
       [NAME],
     );
-    expect(v.verdict).toBe('proven');
+    expect(v.verdict).toBe('passed');
     expect(v.tests).toEqual([
       {
         name: NAME,
@@ -43,14 +43,14 @@ describe('regressionVerdict', () => {
     expect(v).toMatchObject({ verdict: 'rejected', reason: expect.stringContaining('proves nothing') });
   });
 
-  it('given the test fails on both trees, when judged, then rejected with the patched failure', () => {
+  it('given the test fails on both trees, when judged, then failed with the patched failure', () => {
     const v = regressionVerdict(
       [result(NAME, 'failed', 'x')],
       [result(NAME, 'failed', 'expected 2\nactual 3')],
       [NAME],
     );
     expect(v).toMatchObject({
-      verdict: 'rejected',
+      verdict: 'failed',
       reason: expect.stringMatching(/fails on the patched tree too: expected 2$/),
     });
   });
@@ -81,7 +81,7 @@ describe('regressionVerdict', () => {
     const reported = 'given coupon &quot;SAVE15&quot;, when applied twice, then it counts once';
     expect(
       regressionVerdict([result(reported, 'failed')], [result(reported, 'passed')], [name]).verdict,
-    ).toBe('proven');
+    ).toBe('passed');
   });
 
   it('given a name that only prefixes a reported test, when judged, then it does not match', () => {
