@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parseJUnit } from './junit.js';
 import type { TestCaseResult } from './types.js';
@@ -14,7 +15,8 @@ export async function readJUnitReport(
 ): Promise<TestCaseResult[] | null> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    // Non-blocking: the application could leave a FIFO where its report should be, and must not hang us.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
