@@ -149,6 +149,7 @@ async function main() {
     result.aborted = String(error?.message ?? error).slice(0, 500);
   }
   write();
+  if (result.aborted) process.stderr.write(`replay aborted: ${result.aborted}\n`);
   return result.aborted ? 1 : 0;
 }
 
