@@ -396,7 +396,10 @@ function readConfig(raw) {
     sides,
     env,
     host: typeof raw.host === 'string' ? raw.host : '127.0.0.1',
-    readyPath: typeof raw.readyPath === 'string' ? raw.readyPath : '/healthz',
+    readyPath:
+      raw.readyPath === undefined
+        ? '/healthz'
+        : (checkSpec({ method: 'GET', path: raw.readyPath }, 'readyPath'), raw.readyPath),
     startTimeoutMs: int(raw.startTimeoutMs, 30_000, 100, 600_000),
     routes: raw.routes.map((r) => ({
       ...r,
