@@ -4,3 +4,5 @@ export { loadFixGenerateConfig, fixGenerateConfigSchema, type FixGenerateConfig 
 export { fixGenerateDefinition, fixGenerateSettings } from './service/definition.js';
 export { changelogEntry, withEntry, inlineCode } from './docs/changelog.js';
 export { policyViolation, isProtectedPath, DEFAULT_LIMITS } from './patch/policy.js';
+export { patchIdOf } from './patch/id.js';
+export { confined } from './workspace/scratch.js';

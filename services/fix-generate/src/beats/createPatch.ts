@@ -4,6 +4,7 @@ import type { FixBeat } from '../service/deps.js';
 import { chosenOf } from '../service/chosen.js';
 import { fileChanges } from '../service/changes.js';
 import { patchFiles } from '../service/patchFiles.js';
+import { patchIdOf } from '../patch/id.js';
 
 const MAX_TITLE = 72;
 
@@ -21,7 +22,7 @@ export const createPatch: FixBeat<'createPatch'> = async ({ runId, cause }, deps
     await tree.apply(new Map(files.map((f) => [f.path, f.text])));
     const diff = await tree.diff();
     const base = c.loaded!.baseCommit;
-    const patchId = `pt-${createHash('sha256').update(`${base}\n${diff}`).digest('hex').slice(0, 16)}`;
+    const patchId = patchIdOf(base, diff);
     const title = shorten(`Fix: ${remedy.summary}`.replace(/\s+/g, ' '), MAX_TITLE);
     const test = c.test && !('skippedReason' in c.test) ? c.test : null;
     const others = c

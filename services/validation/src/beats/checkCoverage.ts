@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { ValidationBeat, ValidationDeps } from '../service/deps.js';
+import type { CoverageRecord, ValidationCase } from '../service/case.js';
+import { insideRun } from '../service/suites.js';
+import { changedLineCoverage, changedLines, coverageFromV8, summarize } from '../coverage/index.js';
+import { isTestPath } from '../workspace/patch.js';
+
+/** Production code of the repository: what coverage is about (tests, builds and dependencies are not). */
+const isProductionSource = (path: string) =>
+  /\.[cm]?[jt]sx?$/.test(path) &&
+  !isTestPath(path) &&
+  !/(^|\/)(node_modules|dist|build|coverage|bench|\.validation)\//.test(path) &&
+  !/\.d\.[cm]?ts$/.test(path);
+
+/**
+ * Beat 5. Line and branch coverage from the V8 coverage Node wrote while the suites ran (mapped to the sources
+ * through the build's source maps), for the whole tree before and after, and for the lines the patch added or
+ * changed: the changed executable lines no test runs are named, and too few covered fails the check.
+ */
+export const checkCoverage: ValidationBeat<'checkCoverage'> = async ({ runId }, deps) => {
+  let c = await deps.caseOf(runId);
+  if (!c.coverage) c = await deps.record(runId, 'coverage', await measure(deps, c, runId));
+  const k = c.coverage!;
+  return {
+    event: {
+      type: 'CoverageChecked',
+      payload: {
+        before: k.before
+          ? { lines: k.before.lines, branches: k.before.branches, commit: c.patch!.baseCommit }
+          : null,
+        after: {
+          lines: k.after?.lines ?? 0,
+          branches: k.after?.branches ?? null,
+          commit: c.applied?.headCommit ?? null,
+        },
+        changedLines: k.changedLines,
+        changedLinesCovered: k.changedLinesCovered,
+        threshold: k.threshold,
+        passed: k.verdict === 'passed',
+      },
+    },
+  };
+};
+
+async function measure(deps: ValidationDeps, c: ValidationCase, runId: string): Promise<CoverageRecord> {
+  const threshold = deps.settings.coverageThreshold;
+  const none = (message: string, code: string): CoverageRecord => ({
+    verdict: 'inconclusive',
+    summary: message,
+    reasons: [{ code, message, field: null }],
+    before: null,
+    after: null,
+    changedLines: 0,
+    changedLinesCovered: 0,
+    changedBranches: null,
+    uncovered: [],
+    threshold,
+  });
+  const dirs = c.tests?.coverageDirs;
+  if (!dirs?.patched || !c.tests?.runs) return none('the tests did not run: no coverage', 'no-coverage');
+  const runDir = deps.runDir(runId);
+  const sides = { base: join(runDir, 'base'), patched: join(runDir, 'patched') };
+  const read = async (dir: string | null, root: string) =>
+    dir && (await insideRun(join(runDir, dir), runDir))
+      ? coverageFromV8(join(runDir, dir), root, isProductionSource)
+      : null;
+  const [before, after] = await Promise.all([read(dirs.base, sides.base), read(dirs.patched, sides.patched)]);
+  if (!after || after.length === 0)
+    return none('the suite wrote no V8 coverage of the sources', 'no-coverage');
+
+  const changed = new Map([...changedLines(c.patch!.diff)].filter(([file]) => isProductionSource(file)));
+  const onChanged = changedLineCoverage(changed, after);
+  const share = onChanged.changedLines === 0 ? 1 : onChanged.covered / onChanged.changedLines;
+  const passed = share >= threshold;
+  const uncoveredText = onChanged.uncovered
+    .slice(0, 5)
+    .map((u) => `${u.file}:${u.lines.slice(0, 8).join(',')}`)
+    .join('; ');
+  const summary =
+    onChanged.changedLines === 0
+      ? 'the patch changes no executable production line'
+      : `${onChanged.covered}/${onChanged.changedLines} changed lines run by the tests (${pct(share)}, threshold ${pct(threshold)})${uncoveredText ? `; not run: ${uncoveredText}` : ''}`;
+  return {
+    verdict: passed ? 'passed' : 'failed',
+    summary,
+    reasons: passed ? [] : [{ code: 'changed-lines-uncovered', message: summary, field: null }],
+    before: before && before.length ? summarize(before) : null,
+    after: summarize(after),
+    changedLines: onChanged.changedLines,
+    changedLinesCovered: onChanged.covered,
+    changedBranches: onChanged.branches ?? null,
+    uncovered: onChanged.uncovered.slice(0, 50),
+    threshold,
+  };
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { confined } from '@self-healing/fix-generate';
+
+export { confined, patchIdOf } from '@self-healing/fix-generate';
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export interface PatchPaths {
+  /** Every path the diff names, old and new side, as written. */
+  paths: string[];
+  /** Those that leave the repository or reach into `.git`. */
+  outside: string[];
+}
+
+/**
+ * The paths a unified git diff touches, read from its `diff --git`, `---` and `+++` headers and its rename/copy
+ * lines. `git apply` refuses most escapes by itself; this check makes the refusal ours, with a reason, and covers
+ * what git would accept inside a worktree but a validation must not (`.git/hooks/...`).
+ */
+export function patchPaths(diff: string): PatchPaths {
+  const paths = new Set<string>();
+  for (const line of diff.split('\n')) {
+    let m: RegExpMatchArray | null;
+    if ((m = line.match(/^diff --git a\/(.+) b\/(.+)$/))) {
+      paths.add(m[1]!);
+      paths.add(m[2]!);
+    } else if ((m = line.match(/^(?:---|\+\+\+) (?:[ab]\/)?(.+?)\t?$/))) {
+      if (m[1] !== '/dev/null') paths.add(m[1]!);
+    } else if ((m = line.match(/^(?:rename|copy) (?:from|to) (.+)$/))) {
+      paths.add(m[1]!);
+    }
+  }
+  const all = [...paths];
+  return { paths: all, outside: all.filter((p) => confined(unquote(p)) === null) };
+}
+
+/** git quotes unusual paths ("a/b\tc"); a quoted path is judged by its unquoted text. */
+function unquote(p: string): string {
+  return p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1).replace(/^[ab]\//, '') : p;
+}
+
+/** Whether a path is a test file by the conventions of JavaScript and TypeScript projects. */
+export function isTestPath(path: string): boolean {
+  return /(^|\/)(test|tests|__tests__|spec)\//.test(path) || /\.(test|spec)\.[cm]?[jt]sx?$/.test(path);
+}
