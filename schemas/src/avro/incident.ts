@@ -125,6 +125,8 @@ export const IncidentState = record(
     { name: 'lastEventId', type: 'string' },
     optional('diagnosisId', 'string', 'Latest diagnosis.'),
     optional('patchId', 'string', 'Latest patch.'),
+    optional('validationId', 'string', 'Latest validation of the latest patch.'),
+    optional('validationVerdict', 'string', 'Its verdict: passed, failed or inconclusive.'),
     optional('deploymentId', 'string', 'Latest deployment.'),
     optional('pullRequestUrl', 'string', 'Latest pull request.'),
     { name: 'reopenCount', type: 'int' },

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommands } from './commands/demoNamespaces.js';
-import { registerDiagnoseCommand, registerFixCommand } from './commands/diagnose.js';
+import { registerDiagnoseCommand, registerFixCommand, registerValidateCommand } from './commands/diagnose.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerIncidentCommands } from './commands/incidents.js';
 import { registerInfraCommands } from './commands/infra.js';
@@ -29,6 +29,7 @@ export function buildProgram(): Command {
   registerIncidentCommands(program);
   registerDiagnoseCommand(program);
   registerFixCommand(program);
+  registerValidateCommand(program);
   registerDlqCommands(program);
   registerDemoCommands(program);
   registerTargetCommands(program);

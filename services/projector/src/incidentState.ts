@@ -42,6 +42,10 @@ export function toIncidentState(doc: IncidentDoc): IncidentState | null {
     lastEventId: last.eventId,
     diagnosisId: idIn(doc.outputs.DiagnosisRequested, 'diagnosisId'),
     patchId: idIn(doc.outputs.FixGenerationCompleted, 'patchId') ?? idIn(doc.outputs.PatchCreated, 'patchId'),
+    validationId:
+      idIn(doc.outputs.ValidationCompleted, 'validationId') ??
+      idIn(doc.outputs.ValidationRequested, 'validationId'),
+    validationVerdict: idIn(doc.outputs.ValidationCompleted, 'verdict'),
     deploymentId: null,
     pullRequestUrl: null,
     reopenCount: reopened?.reopenCount ?? 0,

@@ -60,6 +60,32 @@ export function registerFixCommand(program: Command): void {
     );
 }
 
+/** `healctl validate <incident> --patch <id>`: asks validation.run to prove a patch (ValidateFixCommand). */
+export function registerValidateCommand(program: Command): void {
+  program
+    .command('validate <incident>')
+    .description(
+      'ask the validation stage to run a patch’s checks in a sandbox (the verdict: healctl incidents show <incident>)',
+    )
+    .requiredOption('--patch <id>', 'the patch to validate (healctl incidents show prints its id)')
+    .option('--comment <text>', 'why, for the audit trail')
+    .option('--json', 'machine-readable output')
+    .action(async (incident: string, opts: { patch: string; comment?: string; json?: boolean }) => {
+      for (const v of [incident, opts.patch])
+        if (!/^[A-Za-z0-9._:-]{1,200}$/.test(v))
+          throw new CliError(`not an id: ${JSON.stringify(v.slice(0, 60))}`, 2);
+      const payload: PayloadOf<'ValidateFixCommand'> = {
+        incidentId: incident,
+        patchId: opts.patch,
+        requestedBy: `user:${process.env.USER ?? 'unknown'}`,
+        comment: opts.comment ?? null,
+      };
+      const eventId = await sendCommand('ValidateFixCommand', payload, incident);
+      if (opts.json) printJson({ sent: 'ValidateFixCommand', incidentId: incident, eventId });
+      else process.stdout.write(`asked for a validation of ${opts.patch} (command ${eventId})\n`);
+    });
+}
+
 async function sendCommand<P>(type: string, payload: P, incident: string): Promise<string> {
   return withKafka(async (kafka, e) => {
     const command = buildCommand(type, payload, incident, 'healctl');

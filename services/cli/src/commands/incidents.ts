@@ -92,6 +92,12 @@ export function registerIncidentCommands(program: Command): void {
           process.stdout.write(
             `\npatch ${patch.patchId} on ${patch.baseCommit.slice(0, 12)}: ${patch.title}\n\n${patch.description}\n\n${patch.diff}`,
           );
+        const validations = await db
+          .collection<ValidationDoc>('validations')
+          .find({ incidentId: id })
+          .limit(5)
+          .toArray();
+        for (const v of validations) process.stdout.write(`\n${formatValidation(v)}`);
       });
     });
 }
@@ -153,6 +159,45 @@ export interface DiagnosisDoc {
     automatable: boolean;
     rationale: string;
   }>;
+}
+
+/** What `incidents show` reads of a stored validation (services/validation, beat storeValidationResults). */
+export interface ValidationDoc {
+  validationId: string;
+  patchId: string;
+  headCommit: string | null;
+  verdict: string;
+  checks: Array<{ check: string; verdict: string; summary: string }>;
+  reasons: Array<{ code: string; message: string }>;
+  tests: {
+    steps: Array<{ step: string; exitCode: number | null; killedFor: string | null; durationMs: number }>;
+    broken: string[];
+    flaky: string[];
+    regression: { verdict: string; reason: string };
+  } | null;
+  coverage: { uncovered: Array<{ file: string; lines: number[] }> } | null;
+}
+
+/** A validation for people: the verdict, each check's one line, why it is not passed, and what ran in the sandbox. */
+export function formatValidation(v: ValidationDoc): string {
+  const out = [
+    `validation ${v.validationId} of ${v.patchId}${v.headCommit ? ` (commit ${v.headCommit.slice(0, 12)})` : ''}: ${v.verdict.toUpperCase()}`,
+  ];
+  for (const c of v.checks) out.push(`  ${c.check.padEnd(13)} ${c.verdict.padEnd(12)} ${c.summary}`);
+  if (v.reasons.length) out.push('  why:', ...v.reasons.map((r) => `    - [${r.code}] ${r.message}`));
+  if (v.tests) {
+    out.push(`  regression test: ${v.tests.regression.verdict} (${v.tests.regression.reason})`);
+    if (v.tests.broken.length) out.push(`  broken by the patch: ${v.tests.broken.slice(0, 10).join('; ')}`);
+    if (v.tests.flaky.length) out.push(`  flaky (not counted): ${v.tests.flaky.slice(0, 10).join('; ')}`);
+    out.push('  sandbox steps:');
+    for (const s of v.tests.steps)
+      out.push(
+        `    ${s.step.padEnd(24)} ${s.killedFor ? `killed (${s.killedFor})` : `exit ${s.exitCode}`} in ${s.durationMs} ms`,
+      );
+  }
+  for (const u of v.coverage?.uncovered.slice(0, 10) ?? [])
+    out.push(`  changed, run by no test: ${u.file}:${u.lines.join(',')}`);
+  return `${out.join('\n')}\n`;
 }
 
 /** A diagnosis for people: each issue with its evidence lines and suspect commits, then the ranked remedies. */
