@@ -16,6 +16,7 @@ import {
   fixGenerateSettings,
   loadFixGenerateConfig,
 } from '@self-healing/fix-generate';
+import { loadValidationConfig, validationDefinition, validationSettings } from '@self-healing/validation';
 
 /** telemetry-parse with the given environment variables (see `serviceEnv`), without signal handlers. */
 export async function startTelemetryParse(vars: Record<string, string>): Promise<RunningService> {
@@ -71,6 +72,17 @@ export async function startFixGenerate(vars: Record<string, string>): Promise<Ru
     'fix-generate',
     config,
     ({ db, topics }) => fixGenerateDefinition({ db, topics, settings: fixGenerateSettings(config) }),
+    { handleSignals: false },
+  );
+}
+
+/** validation.run with the given environment variables, without signal handlers. */
+export async function startValidation(vars: Record<string, string>): Promise<RunningService> {
+  const config = loadValidationConfig(vars);
+  return runStageService(
+    'validation',
+    config,
+    ({ db, topics }) => validationDefinition({ db, topics, settings: validationSettings(config) }),
     { handleSignals: false },
   );
 }
