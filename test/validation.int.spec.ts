@@ -267,7 +267,7 @@ beforeAll(async () => {
     FORGE_URL: url,
     FORGE_TOKEN: token,
     FORGE_USER: repoRef.owner,
-    TEST_TIMEOUT_MS: '60000',
+    TEST_TIMEOUT_MS: '20000',
     MAX_DISK_MB: '512',
     TEST_RERUNS: '1',
     PERF_SAMPLES: '60',
@@ -362,7 +362,7 @@ describe('validation.run on patches of a real fault', () => {
     expect(['failed', 'inconclusive']).toContain(done.verdict);
     expect(doc.tests!.steps.some((s) => s.killedFor === 'timeout')).toBe(true);
     expect(await processesIn(join(work, 'validation'))).toEqual([]);
-  });
+  }, 300_000);
 
   it('given a patch outside the repository or one changed after it was made, then it is failed without running anything', async () => {
     const good = await makePatch('good2', theFix);

@@ -134,6 +134,8 @@ async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string)
     }
     const base = runs.base.map((r) => r.results ?? []);
     const patched = runs.patched.map((r) => r.results ?? []);
+    // A suite stopped at a limit would be stopped again: a rerun only spends the time once more.
+    if (runs.base.at(-1)!.step.killedFor || runs.patched.at(-1)!.step.killedFor) break;
     if (compareRuns(base, patched, deps.settings.reruns + 1).needsRerun.length === 0) break;
   }
   return judge(c, runs, steps, command);
