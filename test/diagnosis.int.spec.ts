@@ -13,13 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildEvent,
-  outsideBeatMeta,
-  readTopic,
-  type RunningService,
-  type StageEvent,
-} from '@self-healing/shared';
+import { buildEvent, outsideBeatMeta, type RunningService, type StageEvent } from '@self-healing/shared';
 import {
   deploymentRecordedSchema,
   deploymentRecordedSubject,
@@ -34,6 +28,7 @@ import { exampleCatalogue } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { testForge, uniqueName, waitFor } from './src/endpoints.js';
 import { startDiagnosis, startFixGenerate, startTelemetryParse } from './src/services.js';
+import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 
 const run = promisify(execFile);
 const FAULT = 'gb-label-second-line';
@@ -61,31 +56,14 @@ let vars: Record<string, string>;
 let service: RunningService | null = null;
 let child: ChildProcess | null = null;
 
-async function stageEvents(key: string, topic = env.topics.diagnosisAnalyzeEvents): Promise<StageEvent[]> {
-  const events: StageEvent[] = [];
-  await readTopic(env.kafka, topic, {
-    onMessage: async (m) => {
-      if (m.value && m.key?.toString() === key) events.push(await env.codec.decode(m.value));
-    },
-  });
-  return events;
-}
+const stageEvents = (key: string, topic = env.topics.diagnosisAnalyzeEvents): Promise<StageEvent[]> =>
+  stageEventsOf(env, topic, key);
 
-async function completed(
+const completed = (
   key: string,
   timeoutMs = 180_000,
   topic = env.topics.diagnosisAnalyzeEvents,
-): Promise<StageEvent[]> {
-  let events: StageEvent[] = [];
-  await waitFor(
-    async () => {
-      events = await stageEvents(key, topic);
-      return events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type));
-    },
-    { timeoutMs, maxIntervalMs: 1000, message: `diagnosis of ${key}` },
-  );
-  return events;
-}
+): Promise<StageEvent[]> => untilRunEnded(env, topic, key, { timeoutMs, message: `diagnosis of ${key}` });
 
 async function publishIncident(incidentId: string): Promise<void> {
   const payload: PayloadOf<'IncidentOpened'> = {

@@ -10,13 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildEvent,
-  outsideBeatMeta,
-  readTopic,
-  type RunningService,
-  type StageEvent,
-} from '@self-healing/shared';
+import { buildEvent, outsideBeatMeta, type RunningService, type StageEvent } from '@self-healing/shared';
 import type { PayloadOf } from '@self-healing/schemas';
 import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
@@ -26,6 +20,7 @@ import { exampleCatalogue } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { testForge, uniqueName, waitFor } from './src/endpoints.js';
 import { startValidation } from './src/services.js';
+import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 import type { ValidationDocument } from '@self-healing/validation';
 
 const run = promisify(execFile);
@@ -180,28 +175,17 @@ async function announce(
   await producer.disconnect();
 }
 
-async function stageEvents(key: string): Promise<StageEvent[]> {
-  const events: StageEvent[] = [];
-  await readTopic(env.kafka, env.topics.validationRunEvents, {
-    onMessage: async (m) => {
-      if (m.value && m.key?.toString() === key) events.push(await env.codec.decode(m.value));
-    },
-  });
-  return events;
-}
+const stageEvents = (key: string): Promise<StageEvent[]> =>
+  stageEventsOf(env, env.topics.validationRunEvents, key);
 
 async function verdictOf(
   key: string,
   timeoutMs = 300_000,
 ): Promise<{ events: StageEvent[]; done: PayloadOf<'ValidationCompleted'>; doc: ValidationDocument }> {
-  let events: StageEvent[] = [];
-  await waitFor(
-    async () => {
-      events = await stageEvents(key);
-      return events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type));
-    },
-    { timeoutMs, maxIntervalMs: 1000, message: `validation of ${key}` },
-  );
+  const events = await untilRunEnded(env, env.topics.validationRunEvents, key, {
+    timeoutMs,
+    message: `validation of ${key}`,
+  });
   const last = events.at(-1)!;
   expect(last.meta.type).toBe('ValidationCompleted');
   const done = last.payload as PayloadOf<'ValidationCompleted'>;

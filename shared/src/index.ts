@@ -26,3 +26,4 @@ export * from './runner/defineStage.js';
 export * from './runner/waits.js';
 export * from './runner/runMemo.js';
 export * from './runner/beatSpec.js';
+export * from './statistics/normal.js';

@@ -5,4 +5,4 @@ export { fixGenerateDefinition, fixGenerateSettings } from './service/definition
 export { changelogEntry, withEntry, inlineCode } from './docs/changelog.js';
 export { policyViolation, isProtectedPath, DEFAULT_LIMITS } from './patch/policy.js';
 export { patchIdOf } from './patch/id.js';
-export { confined } from './workspace/scratch.js';
+export { confined, WorkTree } from './workspace/scratch.js';

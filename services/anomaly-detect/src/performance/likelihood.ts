@@ -9,6 +9,8 @@
  * thousand additions), so a restored copy computes bit for bit what the original does and no rounding drifts.
  */
 
+import { normalUpperTail } from '@self-healing/shared';
+
 export interface LikelihoodOptions {
   /** Points in the short moving average of the raw surprise. */
   averagePoints: number;
@@ -102,34 +104,8 @@ export class AnomalyLikelihood {
   }
 }
 
-/** P(Z > z) for a standard normal Z, via the complementary error function (relative error < 1.2e-7). */
-export function gaussianUpperTail(z: number): number {
-  return 0.5 * erfc(z / Math.SQRT2);
-}
-
-/** Complementary error function (Numerical Recipes' Chebyshev fit, erfcc), accurate in the far tail. */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
+/** P(Z > z) for a standard normal Z (shared with validation's Mann-Whitney test). */
+export const gaussianUpperTail = normalUpperTail;
 
 /** Tail probabilities below this are not told apart (Numenta's saturation of its log scale at 1e-10). */
 const MIN_TAIL = 1e-10;

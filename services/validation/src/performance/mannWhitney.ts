@@ -8,6 +8,8 @@
  * approximation with tie correction and continuity correction.
  */
 
+import { normalUpperTail as normalSf } from '@self-healing/shared';
+
 export interface MannWhitneyResult {
   /** U of the first sample: #(a > b) + #(a = b) / 2 over all pairs. */
   u: number;
@@ -109,34 +111,4 @@ function exactUpperTail(n1: number, n2: number): number[] {
   return tail;
 }
 
-/** Upper tail of the standard normal distribution, P(Z > z). */
-export function normalSf(z: number): number {
-  return 0.5 * erfc(z / Math.SQRT2);
-}
-
-/**
- * Complementary error function with relative error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev fit), which
- * keeps small p-values meaningful where 1 - erf(x) would round to 0.
- */
-export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
+export { normalUpperTail as normalSf, erfc } from '@self-healing/shared';

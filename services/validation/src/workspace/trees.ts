@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { GitRepo } from '@self-healing/diagnosis';
+import { WorkTree } from '@self-healing/fix-generate';
 
 const run = promisify(execFile);
 
@@ -47,13 +46,7 @@ export async function treeGit(dir: string, args: string[]): Promise<string> {
 
 /** A fresh detached worktree of the mirror at `commit`; one left by a crashed attempt is removed first. */
 export async function freshWorktree(repo: GitRepo, commit: string, dir: string): Promise<void> {
-  if (existsSync(dir)) {
-    await repo.git(['worktree', 'remove', '--force', dir]).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-    await repo.git(['worktree', 'prune']);
-  }
-  await mkdir(join(dir, '..'), { recursive: true });
-  await repo.git(['worktree', 'add', '--force', '--detach', dir, commit]);
+  await WorkTree.create(repo, commit, dir);
 }
 
 /**

@@ -1,0 +1,32 @@
+import { readTopic, type StageEvent } from '@self-healing/shared';
+import type { TestEnvironment } from './environment.js';
+import { waitFor } from './endpoints.js';
+
+/** Every event of one incident (record key) on a stage's topic, in log order. */
+export async function stageEventsOf(env: TestEnvironment, topic: string, key: string): Promise<StageEvent[]> {
+  const events: StageEvent[] = [];
+  await readTopic(env.kafka, topic, {
+    onMessage: async (m) => {
+      if (m.value && m.key?.toString() === key) events.push(await env.codec.decode(m.value));
+    },
+  });
+  return events;
+}
+
+/** The incident's events on a stage's topic once its run has ended (Completed, Rejected or Failed). */
+export async function untilRunEnded(
+  env: TestEnvironment,
+  topic: string,
+  key: string,
+  opts: { timeoutMs: number; message: string },
+): Promise<StageEvent[]> {
+  let events: StageEvent[] = [];
+  await waitFor(
+    async () => {
+      events = await stageEventsOf(env, topic, key);
+      return events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type));
+    },
+    { timeoutMs: opts.timeoutMs, maxIntervalMs: 1000, message: opts.message },
+  );
+  return events;
+}
