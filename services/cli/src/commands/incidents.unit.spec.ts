@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDiagnosis } from './incidents.js';
+import { formatDiagnosis, formatValidation } from './incidents.js';
 
 describe('formatDiagnosis', () => {
   it('prints each issue with its evidence lines and suspects, then the ranked remedies', () => {
@@ -62,5 +62,42 @@ describe('formatDiagnosis', () => {
       recommendations: [],
     });
     expect(text).toContain('no cause found');
+  });
+});
+
+describe('formatValidation', () => {
+  it('prints the verdict, each check, why it failed, the sandbox steps and the uncovered changed lines', () => {
+    const text = formatValidation({
+      validationId: 'va-1',
+      patchId: 'pt-1',
+      headCommit: 'c'.repeat(40),
+      verdict: 'failed',
+      checks: [
+        { check: 'tests', verdict: 'failed', summary: '44 passed, 1 failed' },
+        { check: 'coverage', verdict: 'passed', summary: '3/3 changed lines run' },
+      ],
+      reasons: [
+        {
+          code: 'tests-broken',
+          message: '1 test(s) that pass on the base fail on the patch: address > label',
+        },
+      ],
+      tests: {
+        steps: [
+          { step: 'build patched', exitCode: 0, killedFor: null, durationMs: 2100 },
+          { step: 'test patched #1', exitCode: null, killedFor: 'timeout', durationMs: 20000 },
+        ],
+        broken: ['address > label'],
+        flaky: [],
+        regression: { verdict: 'passed', reason: 'fails on the base, passes on the patch' },
+      },
+      coverage: { uncovered: [{ file: 'src/a.ts', lines: [4, 5] }] },
+    });
+    expect(text).toContain('validation va-1 of pt-1 (commit cccccccccccc): FAILED');
+    expect(text).toMatch(/tests\s+failed\s+44 passed, 1 failed/);
+    expect(text).toContain('[tests-broken]');
+    expect(text).toContain('broken by the patch: address > label');
+    expect(text).toMatch(/test patched #1\s+killed \(timeout\) in 20000 ms/);
+    expect(text).toContain('changed, run by no test: src/a.ts:4,5');
   });
 });
