@@ -387,11 +387,12 @@ describe('validation.run on patches of a real fault', () => {
     const { done, doc } = await verdictOf('inc-va-slow');
     expect(done.verdict).toBe('failed');
     expect(doc.performance!.regressions).toBeGreaterThan(0);
-    await service?.stop();
-    service = null;
   });
 
   it('given a SIGKILL mid-validation, then the restarted service gives the same verdict and no process survives', async () => {
+    // From here on the service runs as a process of its own, which the test kills.
+    await service?.stop();
+    service = null;
     const main = join(import.meta.dirname, '..', 'services', 'validation', 'src', 'main.ts');
     const start = () =>
       fork(main, [], {

@@ -15,7 +15,7 @@ export const applyPatch: ValidationBeat<'applyPatch'> = async ({ runId }, deps) 
   if (!c.applied) {
     let applied: NonNullable<ValidationCase['applied']>;
     if (patch.problem) {
-      applied = { clean: false, conflicts: [], headCommit: null, problem: patch.problem };
+      applied = { clean: false, conflicts: [], headCommit: null, baseHead: null, problem: patch.problem };
     } else {
       const repo = await deps.repo(c);
       const dir = deps.runDir(runId);
@@ -42,6 +42,7 @@ export const applyPatch: ValidationBeat<'applyPatch'> = async ({ runId }, deps) 
             clean: true,
             conflicts: [],
             headCommit: whole.headCommit,
+            baseHead: tests?.headCommit ?? patch.baseCommit,
             problem:
               tests && !tests.clean
                 ? {
@@ -58,6 +59,7 @@ export const applyPatch: ValidationBeat<'applyPatch'> = async ({ runId }, deps) 
             clean: false,
             conflicts: whole.conflicts,
             headCommit: null,
+            baseHead: null,
             problem: {
               code: 'patch-does-not-apply',
               message:

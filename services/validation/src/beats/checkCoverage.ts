@@ -19,7 +19,19 @@ const isProductionSource = (path: string) =>
  */
 export const checkCoverage: ValidationBeat<'checkCoverage'> = async ({ runId }, deps) => {
   let c = await deps.caseOf(runId);
-  if (!c.coverage) c = await deps.record(runId, 'coverage', await measure(deps, c, runId));
+  if (!c.coverage)
+    c = await deps.record(
+      runId,
+      'coverage',
+      await measure(deps, c, runId).catch((error: unknown) =>
+        // Coverage files are the application's writing: one that breaks the reader ends the check, not the run.
+        unmeasured(
+          deps,
+          `the coverage could not be read: ${String((error as Error).message ?? error).slice(0, 300)}`,
+          'coverage-unreadable',
+        ),
+      ),
+    );
   const k = c.coverage!;
   return {
     event: {
@@ -42,9 +54,8 @@ export const checkCoverage: ValidationBeat<'checkCoverage'> = async ({ runId }, 
   };
 };
 
-async function measure(deps: ValidationDeps, c: ValidationCase, runId: string): Promise<CoverageRecord> {
-  const threshold = deps.settings.coverageThreshold;
-  const none = (message: string, code: string): CoverageRecord => ({
+function unmeasured(deps: ValidationDeps, message: string, code: string): CoverageRecord {
+  return {
     verdict: 'inconclusive',
     summary: message,
     reasons: [{ code, message, field: null }],
@@ -54,8 +65,13 @@ async function measure(deps: ValidationDeps, c: ValidationCase, runId: string): 
     changedLinesCovered: 0,
     changedBranches: null,
     uncovered: [],
-    threshold,
-  });
+    threshold: deps.settings.coverageThreshold,
+  };
+}
+
+async function measure(deps: ValidationDeps, c: ValidationCase, runId: string): Promise<CoverageRecord> {
+  const threshold = deps.settings.coverageThreshold;
+  const none = (message: string, code: string) => unmeasured(deps, message, code);
   const dirs = c.tests?.coverageDirs;
   if (!dirs?.patched || !c.tests?.runs) return none('the tests did not run: no coverage', 'no-coverage');
   const runDir = deps.runDir(runId);

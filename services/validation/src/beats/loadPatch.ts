@@ -1,6 +1,13 @@
 import type { ValidationBeat } from '../service/deps.js';
 import type { Reason, ValidationCase } from '../service/case.js';
-import { isTestPath, patchIdOf, patchPaths, sha256 } from '../workspace/patch.js';
+import {
+  isTestPath,
+  patchIdOf,
+  patchPaths,
+  rewrittenTests,
+  sha256,
+  specialFiles,
+} from '../workspace/patch.js';
 
 interface PatchDoc {
   patchId: string;
@@ -39,6 +46,18 @@ export const loadPatch: ValidationBeat<'loadPatch'> = async ({ runId }, deps) =>
         message: `the stored diff of ${c.patchId} does not hash to its id: it changed after fix.generate made it`,
         field: 'diff',
       };
+    else if (specialFiles(doc.diff).length)
+      problem = {
+        code: 'symlink-in-patch',
+        message: `the patch makes symlinks or submodules, which a validation does not run: ${specialFiles(doc.diff).slice(0, 5).join(', ')}`,
+        field: 'diff',
+      };
+    else if (doc.incidentId !== c.incidentId)
+      problem = {
+        code: 'patch-of-another-incident',
+        message: `patch ${c.patchId} was made for incident ${doc.incidentId}, not ${c.incidentId}`,
+        field: 'patchId',
+      };
     else if (outside.length)
       problem = {
         code: 'path-outside-repository',
@@ -48,13 +67,16 @@ export const loadPatch: ValidationBeat<'loadPatch'> = async ({ runId }, deps) =>
           .join(', ')}`,
         field: 'diff',
       };
+    const service = diagnosis?.codebase?.service ?? null;
     const patch: NonNullable<ValidationCase['patch']> = {
-      repository: doc.repository,
+      // The catalogue's repository when it knows the service: the patch document only proposes one.
+      repository: deps.service(service)?.repository.url ?? doc.repository,
       baseCommit: doc.baseCommit,
       diff: doc.diff,
       diffSha256: sha256(doc.diff),
       diagnosisId: doc.diagnosisId ?? null,
-      service: diagnosis?.codebase?.service ?? null,
+      service,
+      rewrittenTests: rewrittenTests(doc.diff),
       files: paths,
       testFiles,
       testNames: test?.testNames ?? [],

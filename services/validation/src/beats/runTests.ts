@@ -1,20 +1,20 @@
 import { join } from 'node:path';
 import type { ValidationBeat, ValidationDeps } from '../service/deps.js';
 import type { Reason, StepRun, TestsRecord, ValidationCase, Verdict } from '../service/case.js';
-import { installDependencies, packageScripts, recipeOf, runStep, stepOk } from '../service/execution.js';
+import { installDependencies, recipeOf, runStep, scriptsOf, stepOk } from '../service/execution.js';
 import { runSuite, type SuiteRun } from '../service/suites.js';
 import { prepareSandboxRoot } from '../sandbox/index.js';
-import { compareRuns, regressionVerdict, type TestCaseResult } from '../testing/index.js';
-import { SIDES } from '../workspace/trees.js';
-
-const MAX_FAILURES = 50;
+import { compareRuns } from '../testing/index.js';
+import { judgeSuites } from '../verdict/tests.js';
+import { Committed } from '../workspace/committed.js';
+import { freshWorktree, SIDES, type Side } from '../workspace/trees.js';
 
 /**
  * Beat 4. The tests, in the sandbox: dependencies from the lockfile (shared install), both trees built, then the
  * whole suite on the base (which carries the patch's new tests) and on the patch, alternately, compared test by
- * test. The regression test must fail on the base and pass on the patch; no test that passed on the base may fail
- * on the patch. When a test's outcome differs between the sides, both suites run again (TEST_RERUNS): a test that
- * flips between runs of the same tree is flaky, reported, and no verdict rests on it.
+ * test (the judgement: verdict/tests.ts). When a test's outcome differs between the sides, both suites run again
+ * (TEST_RERUNS): a test that flips between runs of the same tree is flaky, reported, and no verdict rests on it.
+ * Each side runs in its own sandbox, so the patched code cannot touch the base tree or its reports.
  */
 export const runTests: ValidationBeat<'runTests'> = async ({ runId }, deps) => {
   let c = await deps.caseOf(runId);
@@ -31,14 +31,20 @@ export const runTests: ValidationBeat<'runTests'> = async ({ runId }, deps) => {
         skipped: t.skipped,
         durationMs: t.durationMs,
         failures: t.failures.map((f) => ({ name: f.name, file: f.file, message: f.message })),
-        report: { collection: 'validation_cases', id: runId },
+        report: { collection: 'validations', id: c.validationId },
       },
     },
   };
 };
 
-async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string): Promise<TestsRecord> {
-  const empty = (verdict: Verdict, reason: Reason, steps: StepRun[] = [], command = ''): TestsRecord => ({
+function notRun(
+  c: ValidationCase,
+  verdict: Verdict,
+  reason: Reason,
+  steps: StepRun[] = [],
+  command = '',
+): TestsRecord {
+  return {
     verdict,
     summary: reason.message,
     reasons: [reason],
@@ -58,60 +64,87 @@ async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string)
     runs: 0,
     perTest: false,
     coverageDirs: { base: null, patched: null },
-  });
-  if (!c.applied?.clean || c.applied.problem?.code === 'patch-does-not-apply' || c.patch?.problem)
-    return empty(
+  };
+}
+
+async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string): Promise<TestsRecord> {
+  const applied = c.applied;
+  if (!applied?.clean || !applied.headCommit || !applied.baseHead || c.patch?.problem)
+    return notRun(
+      c,
       'failed',
-      c.applied?.problem ??
+      applied?.problem ??
         c.patch?.problem ?? { code: 'patch-does-not-apply', message: 'the patch did not apply', field: null },
     );
-
+  const repo = await deps.repo(c);
   const dir = deps.runDir(runId);
-  const trees = SIDES.map((s) => join(dir, s));
-  const scripts = await packageScripts(trees[1]!);
+  const commits: Record<Side, string> = { base: applied.baseHead, patched: applied.headCommit };
+  // Fresh trees at the commits applyPatch made: a retry after a crash must not build on what a killed attempt (or
+  // the code it ran) left behind.
+  for (const side of SIDES) await freshWorktree(repo, commits[side], join(dir, side));
+  const manifests = Object.fromEntries(
+    await Promise.all(
+      SIDES.map(async (side) => {
+        const at = new Committed(repo, commits[side]);
+        return [
+          side,
+          { manifest: await at.read('package.json'), lock: await at.read('package-lock.json') },
+        ] as const;
+      }),
+    ),
+  ) as Record<Side, { manifest: string | undefined; lock: string | undefined }>;
+  const scripts = scriptsOf(manifests.patched.manifest);
   const recipe = recipeOf(deps.service(c.patch!.service), scripts, deps.settings);
   const command = recipe.test.join(' ');
   const steps: StepRun[] = [];
 
   // Each tree installs from its own lockfile (a patch may change it); the same lockfile is installed once.
-  for (const tree of trees) {
+  for (const side of SIDES) {
     const { step, cached } = await installDependencies({
-      trees: [tree],
+      tree: join(dir, side),
+      ...manifests[side],
       depsRoot: deps.depsDir(),
       npmCache: deps.npmCacheDir(),
       recipe,
     });
-    steps.push({
-      ...step,
-      step: `${step.step} ${tree.endsWith('base') ? 'base' : 'patched'}${cached ? ' (cached)' : ''}`,
-    });
-    if (!stepOk(step))
-      return empty(
-        'inconclusive',
+    steps.push({ ...step, step: `install ${side}${cached ? ' (cached)' : ''}` });
+    if (!stepOk(step)) {
+      const patchChangedIt =
+        side === 'patched' &&
+        (manifests.patched.manifest !== manifests.base.manifest ||
+          manifests.patched.lock !== manifests.base.lock);
+      return notRun(
+        c,
+        patchChangedIt ? 'failed' : 'inconclusive',
         {
           code: 'install-failed',
-          message: `installing the dependencies failed (${step.killedFor ?? `exit ${step.exitCode}`})`,
+          message: `installing the ${side} tree's dependencies failed (${step.killedFor ?? `exit ${step.exitCode}`})${patchChangedIt ? ': the patch changed them' : ''}`,
           field: null,
         },
         steps,
         command,
       );
+    }
   }
-  await prepareSandboxRoot(dir);
+  for (const side of SIDES) await prepareSandboxRoot(join(dir, side));
+  let baseBuilt = true;
   if (recipe.build) {
     for (const side of SIDES) {
+      const tree = join(dir, side);
       const { step } = await runStep({
         step: `build ${side}`,
         argv: recipe.build,
-        root: dir,
-        cwd: join(dir, side),
+        root: tree,
+        cwd: tree,
         recipe,
         timeoutMs: recipe.limits.buildTimeoutMs,
         readOnly: [deps.depsDir()],
       });
       steps.push(step);
+      if (side === 'base') baseBuilt = stepOk(step);
       if (side === 'patched' && !stepOk(step))
-        return empty(
+        return notRun(
+          c,
           'failed',
           {
             code: 'build-failed',
@@ -125,136 +158,32 @@ async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string)
   }
 
   // Base and patch alternate, so a machine slowing down or a time-dependent test hits both alike.
-  const runs: { base: SuiteRun[]; patched: SuiteRun[] } = { base: [], patched: [] };
+  const runs: Record<Side, SuiteRun[]> = { base: [], patched: [] };
   for (let attempt = 0; attempt <= deps.settings.reruns; attempt++) {
     for (const side of SIDES) {
-      const r = await runSuite({ runDir: dir, side, attempt, recipe, scripts, readOnly: [deps.depsDir()] });
+      const r = await runSuite({
+        tree: join(dir, side),
+        side,
+        attempt,
+        recipe,
+        scripts,
+        readOnly: [deps.depsDir()],
+      });
       runs[side].push(r);
       steps.push(r.step);
     }
-    const base = runs.base.map((r) => r.results ?? []);
-    const patched = runs.patched.map((r) => r.results ?? []);
     // A suite stopped at a limit would be stopped again: a rerun only spends the time once more.
     if (runs.base.at(-1)!.step.killedFor || runs.patched.at(-1)!.step.killedFor) break;
-    if (compareRuns(base, patched, deps.settings.reruns + 1).needsRerun.length === 0) break;
+    const results = (side: Side) => runs[side].map((r) => r.results ?? []);
+    if (compareRuns(results('base'), results('patched'), deps.settings.reruns + 1).needsRerun.length === 0)
+      break;
   }
-  return judge(c, runs, steps, command);
-}
-
-function judge(
-  c: ValidationCase,
-  runs: { base: SuiteRun[]; patched: SuiteRun[] },
-  steps: StepRun[],
-  command: string,
-): TestsRecord {
-  const lastBase = runs.base.at(-1)!;
-  const lastPatched = runs.patched.at(-1)!;
-  const perTest = runs.patched.every((r) => r.results !== null) && runs.base.every((r) => r.results !== null);
-  const reasons: Reason[] = [];
-  const patched: TestCaseResult[] = lastPatched.results ?? [];
-  const failures = patched
-    .filter((t) => t.status === 'failed')
-    .slice(0, MAX_FAILURES)
-    .map((t) => ({ name: t.id, file: t.file, message: (t.message ?? '').slice(0, 2048) }));
-  const counts = {
-    passed: patched.filter((t) => t.status === 'passed').length,
-    failed: patched.filter((t) => t.status === 'failed').length,
-    skipped: patched.filter((t) => t.status === 'skipped').length,
-  };
-  const record = (verdict: Verdict, extra: Partial<TestsRecord>): TestsRecord => ({
-    verdict,
-    summary: reasons.length ? reasons.map((r) => r.message).join('; ') : (extra.summary ?? ''),
-    reasons,
+  return judgeSuites({
+    runs,
     steps,
     command,
-    exitCode: lastPatched.step.exitCode ?? -1,
-    durationMs: steps.reduce((a, s) => a + s.durationMs, 0),
-    ...counts,
-    failures,
-    regression: { verdict: 'inconclusive', reason: 'no per-test results', tests: c.patch!.testNames },
-    broken: [],
-    fixed: [],
-    flaky: [],
-    newTests: [],
-    runs: runs.patched.length,
-    perTest,
-    coverageDirs: { base: lastBase.coverageDir, patched: lastPatched.coverageDir },
-    ...extra,
+    testNames: c.patch!.testNames,
+    rewrittenTests: c.patch!.rewrittenTests ?? [],
+    baseBuilt,
   });
-
-  if (lastPatched.step.killedFor) {
-    const baseKilled = lastBase.step.killedFor;
-    reasons.push({
-      code: `tests-${lastPatched.step.killedFor}`,
-      message: `the suite on the patch was stopped for ${lastPatched.step.killedFor}${baseKilled ? ` (so was the base's: ${baseKilled})` : ''}`,
-      field: null,
-    });
-    return record(baseKilled ? 'inconclusive' : 'failed', {});
-  }
-  if (!perTest) {
-    // Only exit codes: the patch's suite must pass; whether the new test catches the bug cannot be told.
-    if (lastPatched.step.exitCode !== 0) {
-      reasons.push({
-        code: 'tests-fail',
-        message: `the suite fails on the patch (exit ${lastPatched.step.exitCode})`,
-        field: null,
-      });
-      return record('failed', {});
-    }
-    reasons.push({
-      code: 'no-per-test-results',
-      message:
-        'the test runner gives no per-test results: the regression test could not be checked on its own',
-      field: null,
-    });
-    return record('inconclusive', {});
-  }
-
-  const comparison = compareRuns(
-    runs.base.map((r) => r.results!),
-    runs.patched.map((r) => r.results!),
-    runs.patched.length,
-  );
-  const ids = (list: Array<{ id: string }>) => list.map((t) => t.id);
-  const regression = regressionVerdict(lastBase.results, lastPatched.results, c.patch!.testNames);
-  const extra: Partial<TestsRecord> = {
-    regression: { verdict: regression.verdict, reason: regression.reason, tests: c.patch!.testNames },
-    broken: ids(comparison.broken),
-    fixed: ids(comparison.fixed),
-    flaky: ids(comparison.flaky),
-    newTests: ids(comparison.newTests),
-  };
-  let verdict: Verdict = 'passed';
-  if (regression.verdict === 'rejected') {
-    reasons.push({
-      code: 'regression-test-passes-on-base',
-      message: `the regression test passes on the base: it proves nothing (${regression.reason})`,
-      field: null,
-    });
-    verdict = 'failed';
-  } else if (regression.verdict === 'failed') {
-    reasons.push({
-      code: 'regression-test-fails-on-patch',
-      message: `the regression test fails on the patch (${regression.reason})`,
-      field: null,
-    });
-    verdict = 'failed';
-  } else if (regression.verdict === 'inconclusive') {
-    reasons.push({
-      code: 'no-regression-test',
-      message: `no regression test shows the fix: ${regression.reason}`,
-      field: null,
-    });
-    verdict = 'inconclusive';
-  }
-  if (comparison.broken.length) {
-    reasons.push({
-      code: 'tests-broken',
-      message: `${comparison.broken.length} test(s) that pass on the base fail on the patch: ${ids(comparison.broken).slice(0, 5).join('; ')}`,
-      field: null,
-    });
-    verdict = 'failed';
-  }
-  const summary = `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped on the patch; regression test ${regression.verdict}; ${comparison.broken.length} broken, ${comparison.fixed.length} fixed, ${comparison.flaky.length} flaky`;
-  return record(verdict, { ...extra, summary });
 }

@@ -1,18 +1,15 @@
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ValidationBeat, ValidationDeps } from '../service/deps.js';
 import type { DocsRecord, ValidationCase } from '../service/case.js';
-import { insideRun, readBounded } from '../service/suites.js';
 import { checkDocumentation } from '../docs/index.js';
-import { confined } from '../workspace/patch.js';
+import { Committed } from '../workspace/committed.js';
 
 /**
  * Beat 7. The documentation the patch changes: the changelog entry present, relative links resolving to files of
- * the repository, code blocks of changed Markdown parsing. Read from the patched tree, confined to it.
+ * the repository, code blocks of changed Markdown parsing. Read from the validated commit in the mirror.
  */
 export const validateDocumentation: ValidationBeat<'validateDocumentation'> = async ({ runId }, deps) => {
   let c = await deps.caseOf(runId);
-  if (!c.docs) c = await deps.record(runId, 'docs', await checkDocs(deps, c, runId));
+  if (!c.docs) c = await deps.record(runId, 'docs', await checkDocs(deps, c));
   const d = c.docs!;
   return {
     event: {
@@ -28,8 +25,8 @@ export const validateDocumentation: ValidationBeat<'validateDocumentation'> = as
   };
 };
 
-async function checkDocs(deps: ValidationDeps, c: ValidationCase, runId: string): Promise<DocsRecord> {
-  if (!c.applied?.clean)
+async function checkDocs(deps: ValidationDeps, c: ValidationCase): Promise<DocsRecord> {
+  if (!c.applied?.clean || !c.applied.headCommit)
     return {
       verdict: 'failed',
       summary: 'the patch did not apply: no documentation to check',
@@ -37,29 +34,13 @@ async function checkDocs(deps: ValidationDeps, c: ValidationCase, runId: string)
       filesChecked: 0,
       problems: [],
     };
-  const runDir = deps.runDir(runId);
-  const tree = join(runDir, 'patched');
-  const pathIn = async (path: string) => {
-    const p = confined(path);
-    if (!p) return null;
-    const abs = join(tree, p);
-    return (await insideRun(join(abs, '..'), runDir)) ? abs : null;
-  };
+  // From the validated commit, not the worktree: the tests ran there and could have written the changelog entry.
+  const at = new Committed(await deps.repo(c), c.applied.headCommit!);
   const result = await checkDocumentation({
     diff: c.patch!.diff,
     changelogRequired: true,
-    read: async (path) => {
-      const abs = await pathIn(path);
-      return abs ? ((await readBounded(abs, runDir, 4 << 20)) ?? undefined) : undefined;
-    },
-    exists: async (path) => {
-      const abs = await pathIn(path);
-      if (!abs) return false;
-      return lstat(abs).then(
-        (s) => s.isFile() || s.isDirectory(),
-        () => false,
-      );
-    },
+    read: (path) => at.read(path),
+    exists: (path) => at.exists(path),
   });
   const summary = result.passed
     ? `${result.filesChecked} documentation file(s) checked, no problem`

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { PayloadOf } from '@self-healing/schemas';
-import type { ValidationBeat } from '../service/deps.js';
+import { sweep, type ValidationBeat } from '../service/deps.js';
+
+/** A run folder untouched this long belongs to a run that will not come back for it. */
+const SWEEP_AFTER_MS = 24 * 3_600_000;
 import type { Check, ValidationCase } from '../service/case.js';
 
 /** Every check, in the order the beats run them. */
@@ -9,8 +12,8 @@ export const ALL_CHECKS: Check[] = ['tests', 'coverage', 'performance', 'documen
 /**
  * Beat 1. Accepts a patch fix.generate announced (one that passed its syntax and type check) or one named by
  * `healctl validate`; refuses an unknown patch or one that did not check, since running it proves nothing. Writes
- * the case file once (insert-to-win); the validation id is the hash of the patch and the checks, so the same request
- * gives the same id.
+ * the case file once (insert-to-win); the validation id is the hash of the incident, the patch and the checks, so
+ * the same request gives the same id. Leftovers of runs that never reached a verdict are swept here.
  */
 export const validateRequested: ValidationBeat<'validateRequested'> = async ({ runId, cause }, deps) => {
   let patchId: string;
@@ -38,6 +41,7 @@ export const validateRequested: ValidationBeat<'validateRequested'> = async ({ r
   } else {
     return rejected(cause, 'unexpected-trigger', `${cause.meta.type} cannot start a validation`);
   }
+  await sweep(deps.settings.workDir, SWEEP_AFTER_MS).catch(() => undefined);
   const known = await deps.db.collection('patches').countDocuments({ _id: patchId as never });
   if (known === 0) return rejected(cause, 'unknown-patch', `no patch ${patchId} is stored`, 'patchId');
   const checks = ALL_CHECKS;

@@ -1,9 +1,11 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ValidationBeat, ValidationDeps } from '../service/deps.js';
 import type { PerformanceRecord, ValidationCase } from '../service/case.js';
 import { readBounded } from '../service/suites.js';
-import { packageScripts, recipeOf, runStep } from '../service/execution.js';
+import { packageNameOf, recipeOf, runStep, scriptsOf } from '../service/execution.js';
+import { prepareSandboxRoot } from '../sandbox/index.js';
+import { Committed } from '../workspace/committed.js';
 import {
   driverConfig,
   driverScriptPath,
@@ -56,12 +58,13 @@ async function replay(deps: ValidationDeps, c: ValidationCase, runId: string): P
     details: [],
     regressions: 0,
   });
-  if (!c.tests || c.tests.verdict === 'failed' || !c.applied?.clean)
+  if (!c.tests || c.tests.verdict === 'failed' || !c.tests.runs || !c.applied?.clean || !c.applied.headCommit)
     return skipped('not measured: the patch already failed its tests', 'performance-not-run');
   const runDir = deps.runDir(runId);
   const entry = deps.service(c.patch!.service);
-  const patched = join(runDir, 'patched');
-  const scripts = await packageScripts(patched);
+  const repo = await deps.repo(c);
+  const manifest = await new Committed(repo, c.applied.headCommit!).read('package.json');
+  const scripts = scriptsOf(manifest);
   const recipe = recipeOf(entry, scripts, deps.settings);
   const start = entry?.commands.start ?? (scripts.start ? ['npm', 'start'] : null);
   if (!start) return skipped('not measured: the service has no start command', 'no-start-command');
@@ -70,43 +73,44 @@ async function replay(deps: ValidationDeps, c: ValidationCase, runId: string): P
     ? await deps.db.collection<DiagnosisView>('diagnoses').findOne({ _id: c.patch!.diagnosisId as never })
     : null;
   const issues = diagnosis?.issues ?? [];
-  const pkg = JSON.parse(
-    (await readFile(join(patched, 'package.json'), 'utf8').catch(() => '{}')) || '{}',
-  ) as {
-    name?: unknown;
-  };
-  const plan = replayPlan(
-    evidenceOf(issues),
-    profileFor(typeof pkg.name === 'string' ? pkg.name : undefined),
-  );
+  const plan = replayPlan(evidenceOf(issues), profileFor(packageNameOf(manifest)));
   if (plan.routes.length === 0) return skipped('not measured: no route to replay', 'no-route');
 
-  const driver = join(runDir, 'replay-driver.mjs');
+  // The driver and its configuration where only the platform writes; the result where the sandbox writes. The
+  // trees are read-only for the replay: the applications run, they do not change the code the other side runs.
+  const control = deps.controlDir(runId);
+  await rm(control, { recursive: true, force: true });
+  await mkdir(control, { recursive: true });
+  const driver = join(control, 'replay-driver.mjs');
   await copyFile(driverScriptPath(), driver);
-  const out = join(runDir, 'replay', 'result.json');
+  const replayRoot = join(runDir, 'replay');
+  await rm(replayRoot, { recursive: true, force: true });
+  await mkdir(replayRoot, { recursive: true });
+  await prepareSandboxRoot(replayRoot);
+  const out = join(replayRoot, 'result.json');
   const config = driverConfig(plan, {
     sides: {
       base: { cwd: join(runDir, 'base'), command: start, port: PORTS.base },
-      patched: { cwd: patched, command: start, port: PORTS.patched },
+      patched: { cwd: join(runDir, 'patched'), command: start, port: PORTS.patched },
     },
     env: { ...(entry?.deployer.env ?? {}), NODE_ENV: 'production' },
     samplesPerRoute: deps.settings.perfSamples,
     timeBudgetMs: 240_000,
     out,
-    logDir: join(runDir, 'replay'),
+    logDir: replayRoot,
   });
-  const configFile = join(runDir, 'replay-config.json');
+  const configFile = join(control, 'replay-config.json');
   await writeFile(configFile, JSON.stringify(config));
   const { step } = await runStep({
     step: 'replay',
     argv: ['node', driver, configFile],
-    root: runDir,
-    cwd: runDir,
+    root: replayRoot,
+    cwd: replayRoot,
     recipe,
     timeoutMs: 300_000,
-    readOnly: [deps.depsDir()],
+    readOnly: [deps.depsDir(), control, join(runDir, 'base'), join(runDir, 'patched')],
   });
-  const text = await readBounded(out, runDir, 64 << 20);
+  const text = await readBounded(out, replayRoot, 64 << 20);
   const read = text === null ? null : readReplayResult(text, plan);
   if (!read || !read.ok)
     return {

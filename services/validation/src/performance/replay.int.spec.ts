@@ -38,8 +38,12 @@ describe('replay driver on two builds of the sample service', () => {
         recursive: true,
         filter: (src) => !/[/\\](dist|node_modules|coverage)$/.test(src),
       });
-      await symlink(join(APP, 'node_modules'), join(tree, 'node_modules'), 'dir');
     }
+    // One install (a fresh clone has no node_modules in the sample application), shared by both copies.
+    await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+      cwd: fast,
+    });
+    await symlink(join(fast, 'node_modules'), join(slow, 'node_modules'), 'dir');
     const routes = join(slow, 'src/http/routes.ts');
     const source = await readFile(routes, 'utf8');
     const anchor = 'const product = await deps.catalog.get(params.sku!);';

@@ -94,10 +94,20 @@ export interface ValidationCase {
     files: string[];
     testFiles: string[];
     testNames: string[];
+    /** Existing test files whose lines the patch removes or changes (see workspace/patch.ts rewrittenTests). */
+    rewrittenTests: string[];
     /** Why the patch cannot be validated (hash mismatch, paths outside the repository...); null when it can. */
     problem: Reason | null;
   };
-  applied?: { clean: boolean; conflicts: string[]; headCommit: string | null; problem: Reason | null };
+  applied?: {
+    clean: boolean;
+    conflicts: string[];
+    /** The patched tree's commit: the one validated. */
+    headCommit: string | null;
+    /** The base tree's commit (the base commit, plus the patch's tests when it has any). */
+    baseHead: string | null;
+    problem: Reason | null;
+  };
   tests?: TestsRecord;
   coverage?: CoverageRecord;
   performance?: PerformanceRecord;

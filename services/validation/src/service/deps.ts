@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Collection, Db } from 'mongodb';
 import type { HandlerName } from '@self-healing/schemas';
@@ -76,6 +77,14 @@ export class ValidationDeps {
     return join(this.settings.workDir, 'runs', safeName(runId));
   }
 
+  /**
+   * The run's control folder: the replay driver and its configuration, written by the platform where the sandbox
+   * cannot write (a file the sandbox could replace by a symlink would have root write through it).
+   */
+  controlDir(runId: string): string {
+    return join(this.settings.workDir, 'control', safeName(runId));
+  }
+
   depsDir(): string {
     return join(this.settings.workDir, 'deps');
   }
@@ -90,10 +99,45 @@ export class ValidationDeps {
    */
   async cleanUp(runId: string): Promise<void> {
     await rm(this.runDir(runId), { recursive: true, force: true });
+    await rm(this.controlDir(runId), { recursive: true, force: true });
     const c = await this.cases.findOne({ _id: runId });
     if (c?.patch) await (await this.repo(c)).git(['worktree', 'prune']).catch(() => undefined);
   }
 }
 
-/** A run id as a folder name. */
-export const safeName = (runId: string) => runId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+/**
+ * Removes what runs that never reached their verdict left (a run that failed for good, or a crash between the
+ * verdict and its clean-up): run and control folders untouched for `maxAgeMs`, and unfinished installs. Called
+ * when a run starts; best effort.
+ */
+export async function sweep(workDir: string, maxAgeMs: number, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const [folder, isLeft] of [
+    ['runs', () => true],
+    ['control', () => true],
+    ['deps', (name: string) => name.endsWith('.tmp')],
+  ] as const) {
+    const dir = join(workDir, folder);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!isLeft(name)) continue;
+      const at = join(dir, name);
+      const age =
+        now -
+        (await stat(at).then(
+          (s) => s.mtimeMs,
+          () => now,
+        ));
+      if (age < maxAgeMs) continue;
+      await rm(at, { recursive: true, force: true }).catch(() => undefined);
+      removed.push(`${folder}/${name}`);
+    }
+  }
+  return removed;
+}
+
+/**
+ * A run id as a folder name: readable, and unique by its hash (an id may be `..`, or two may share a prefix; the
+ * folder is handed to the sandbox and removed whole, so it must be the run's own).
+ */
+export const safeName = (runId: string) =>
+  `${runId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${createHash('sha256').update(runId).digest('hex').slice(0, 12)}`;

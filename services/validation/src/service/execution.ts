@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ServiceEntry } from '@self-healing/shared/catalogue';
@@ -70,21 +70,22 @@ export function sandboxLimits(recipe: Recipe, timeoutMs: number): SandboxLimits 
 }
 
 /**
- * The application's dependencies, installed once per lockfile (its hash names the folder) with the catalogue's
- * install command, in the sandbox, with the network (the registry) and npm's download cache shared by all runs;
- * then sealed (owned by root, so the code of a later run cannot change what the next run loads) and linked into
- * both trees. A second run with the same lockfile installs nothing: `cached` says so.
+ * The application's dependencies, installed once per manifest and lockfile (their hash names the folder) with the
+ * catalogue's install command, in the sandbox, with the network (the registry) and npm's download cache shared by
+ * all runs, packages' install scripts off (they would run with the network); then sealed (owned by root, so the code
+ * of a later run cannot change what the next run loads) and linked into the tree. A second run with the same
+ * lockfile installs nothing: `cached` says so. The manifest and lockfile come from the tree's commit, not its files.
  */
 export async function installDependencies(p: {
-  trees: string[];
+  tree: string;
+  manifest: string | undefined;
+  lock: string | undefined;
   depsRoot: string;
   npmCache: string;
   recipe: Recipe;
 }): Promise<{ step: StepRun; cached: boolean }> {
-  const first = p.trees[0]!;
-  const lock = await readFile(join(first, 'package-lock.json'), 'utf8').catch(() => null);
-  const manifest = await readFile(join(first, 'package.json'), 'utf8').catch(() => null);
-  if (manifest === null)
+  const { manifest, lock } = p;
+  if (manifest === undefined)
     return {
       step: {
         step: 'install',
@@ -115,8 +116,8 @@ export async function installDependencies(p: {
     await mkdir(tmp, { recursive: true });
     await mkdir(p.npmCache, { recursive: true });
     try {
-      await cp(join(first, 'package.json'), join(tmp, 'package.json'));
-      if (lock !== null) await writeFile(join(tmp, 'package-lock.json'), lock);
+      await writeFile(join(tmp, 'package.json'), manifest);
+      if (lock !== undefined) await writeFile(join(tmp, 'package-lock.json'), lock);
       await prepareSandboxRoot(tmp);
       await prepareSandboxRoot(p.npmCache);
       const r = await runSandboxed({
@@ -125,6 +126,7 @@ export async function installDependencies(p: {
         writablePaths: [p.npmCache],
         env: {
           npm_config_cache: p.npmCache,
+          npm_config_ignore_scripts: 'true',
           npm_config_update_notifier: 'false',
           npm_config_fund: 'false',
           npm_config_audit: 'false',
@@ -143,12 +145,11 @@ export async function installDependencies(p: {
       await rm(tmp, { recursive: true, force: true });
     }
   }
-  if (stepOk(step))
-    for (const tree of p.trees) {
-      const link = join(tree, 'node_modules');
-      if (!existsSync(link) && existsSync(join(target, 'node_modules')))
-        await symlink(join(target, 'node_modules'), link, 'dir');
-    }
+  const link = join(p.tree, 'node_modules');
+  if (stepOk(step) && existsSync(join(target, 'node_modules'))) {
+    await rm(link, { recursive: true, force: true });
+    await symlink(join(target, 'node_modules'), link, 'dir');
+  }
   return { step, cached };
 }
 
@@ -183,9 +184,10 @@ export async function runStep(p: {
   return { step: stepOf(p.step, p.argv, result), result };
 }
 
-export async function packageScripts(dir: string): Promise<Record<string, string>> {
+/** The `scripts` of a package.json text (read from a commit), or none. */
+export function scriptsOf(manifest: string | undefined): Record<string, string> {
   try {
-    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { scripts?: unknown };
+    const pkg = JSON.parse(manifest ?? '{}') as { scripts?: unknown };
     if (!pkg.scripts || typeof pkg.scripts !== 'object') return {};
     return Object.fromEntries(
       Object.entries(pkg.scripts as Record<string, unknown>).filter(
@@ -194,5 +196,15 @@ export async function packageScripts(dir: string): Promise<Record<string, string
     );
   } catch {
     return {};
+  }
+}
+
+/** The `name` of a package.json text, or undefined. */
+export function packageNameOf(manifest: string | undefined): string | undefined {
+  try {
+    const name = (JSON.parse(manifest ?? '{}') as { name?: unknown }).name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -24,38 +24,63 @@ const MAX_REPORT = 16 << 20;
  * bounded: the code under test could write anything there.
  */
 export async function runSuite(p: {
-  runDir: string;
+  tree: string;
   side: Side;
   attempt: number;
   recipe: Recipe;
   scripts: Record<string, string>;
   readOnly: string[];
 }): Promise<SuiteRun> {
-  const tree = join(p.runDir, p.side);
+  const tree = p.tree;
   const out = join(tree, '.validation');
   await mkdir(out, { recursive: true });
   // Made by us after the tree was handed over: handed over too, so the runner can write its report there.
   await prepareSandboxRoot(out);
   const report = join(out, `junit-${p.attempt}.xml`);
+  // Relative to the run's folder (the trees' parent), where checkCoverage looks.
   const coverageDir = join(p.side, '.validation', `coverage-${p.attempt}`);
-  await rm(join(p.runDir, coverageDir), { recursive: true, force: true });
+  const coverageAbs = join(tree, '.validation', `coverage-${p.attempt}`);
+  // A report left by an earlier attempt must not pass for this run's.
+  await rm(coverageAbs, { recursive: true, force: true });
+  await rm(report, { force: true });
   const runner = testRunnerOptions(p.recipe.test, report, p.scripts);
   const { step } = await runStep({
     step: `test ${p.side} #${p.attempt + 1}`,
     argv: [...p.recipe.test, ...(runner?.args ?? [])],
-    root: p.runDir,
+    root: tree,
     cwd: tree,
     recipe: p.recipe,
     timeoutMs: p.recipe.limits.testTimeoutMs,
-    env: { ...(runner?.env ?? {}), NODE_V8_COVERAGE: join(p.runDir, coverageDir) },
+    env: { ...(runner?.env ?? {}), NODE_V8_COVERAGE: coverageAbs },
     readOnly: p.readOnly,
   });
   let results: TestCaseResult[] | null = null;
   if (runner) {
-    const xml = await readBounded(report, p.runDir);
-    results = xml === null ? null : parseJUnit(xml);
+    const xml = await readBounded(report, tree);
+    // A report past the parser's limits is the application's doing: no per-test results, not a crash of the beat.
+    try {
+      results = xml === null ? null : parseJUnit(xml).map((t) => withoutTree(t, tree));
+    } catch {
+      results = null;
+    }
   }
   return { side: p.side, step, results, coverageDir };
+}
+
+/**
+ * A result as if the tree had no place on disk: runners name some tests by their file's absolute path (node:test
+ * reports a file without tests so), and the base and the patched tree are two places, so the same test would get two
+ * ids and look removed on one side and new on the other.
+ */
+function withoutTree(t: TestCaseResult, tree: string): TestCaseResult {
+  const strip = (text: string) => text.split(`${tree}/`).join('').split(tree).join('.');
+  return {
+    ...t,
+    id: strip(t.id),
+    name: strip(t.name),
+    file: t.file === null ? null : strip(t.file),
+    message: t.message === null ? null : strip(t.message),
+  };
 }
 
 /**
@@ -65,7 +90,10 @@ export async function runSuite(p: {
  */
 export async function readBounded(path: string, runDir: string, max = MAX_REPORT): Promise<string | null> {
   if (!(await insideRun(dirname(path), runDir))) return null;
-  const f = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+  // O_NONBLOCK: a FIFO in the file's place must not hang the beat (a regular file reads the same).
+  const f = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    () => null,
+  );
   if (!f) return null;
   try {
     if (!(await f.stat()).isFile()) return null;

@@ -43,3 +43,45 @@ function unquote(p: string): string {
 export function isTestPath(path: string): boolean {
   return /(^|\/)(test|tests|__tests__|spec)\//.test(path) || /\.(test|spec)\.[cm]?[jt]sx?$/.test(path);
 }
+
+/** Files the diff makes symlinks or submodules (modes 120000, 160000): a validation refuses them. */
+export function specialFiles(diff: string): string[] {
+  const out: string[] = [];
+  let current: string | null = null;
+  for (const line of diff.split('\n')) {
+    const header = line.match(/^diff --git a\/(.+) b\/(.+)$/);
+    if (header) current = header[2]!;
+    else if (
+      current &&
+      /^(?:new file mode|new mode|index [0-9a-f]+\.\.[0-9a-f]+) (?:120000|160000)$/.test(line)
+    )
+      out.push(current);
+  }
+  return [...new Set(out)];
+}
+
+/**
+ * Test files that existed before the patch and lose or change lines in it. A fix that only adds tests leaves the
+ * old ones judging it; one that rewrites an old assertion could make a regression look like a fix, since the base
+ * tree runs the patch's version of the test too.
+ */
+export function rewrittenTests(diff: string): string[] {
+  const out = new Set<string>();
+  let current: string | null = null;
+  let isNew = false;
+  let inHunk = false;
+  for (const line of diff.split('\n')) {
+    const header = line.match(/^diff --git a\/(.+) b\/(.+)$/);
+    if (header) {
+      current = header[1]!;
+      isNew = false;
+      inHunk = false;
+      continue;
+    }
+    if (!current) continue;
+    if (!inHunk && line.startsWith('new file mode')) isNew = true;
+    if (line.startsWith('@@')) inHunk = true;
+    else if (inHunk && line.startsWith('-') && !isNew && isTestPath(current)) out.add(current);
+  }
+  return [...out];
+}
