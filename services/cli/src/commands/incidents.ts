@@ -170,7 +170,13 @@ export interface ValidationDoc {
   checks: Array<{ check: string; verdict: string; summary: string }>;
   reasons: Array<{ code: string; message: string }>;
   tests: {
-    steps: Array<{ step: string; exitCode: number | null; killedFor: string | null; durationMs: number }>;
+    steps: Array<{
+      step: string;
+      exitCode: number | null;
+      killedFor: string | null;
+      durationMs: number;
+      sandbox?: string;
+    }>;
     broken: string[];
     flaky: string[];
     regression: { verdict: string; reason: string };
@@ -194,6 +200,8 @@ export function formatValidation(v: ValidationDoc): string {
       out.push(
         `    ${s.step.padEnd(24)} ${s.killedFor ? `killed (${s.killedFor})` : `exit ${s.exitCode}`} in ${s.durationMs} ms`,
       );
+    const held = v.tests.steps.find((s) => s.sandbox)?.sandbox;
+    if (held) out.push(`  sandbox: ${held}`);
   }
   for (const u of v.coverage?.uncovered.slice(0, 10) ?? [])
     out.push(`  changed, run by no test: ${u.file}:${u.lines.join(',')}`);

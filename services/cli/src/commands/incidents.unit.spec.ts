@@ -84,7 +84,13 @@ describe('formatValidation', () => {
       ],
       tests: {
         steps: [
-          { step: 'build patched', exitCode: 0, killedFor: null, durationMs: 2100 },
+          {
+            step: 'build patched',
+            exitCode: 0,
+            killedFor: null,
+            durationMs: 2100,
+            sandbox: 'user nobody, own pid namespace, no network',
+          },
           { step: 'test patched #1', exitCode: null, killedFor: 'timeout', durationMs: 20000 },
         ],
         broken: ['address > label'],
@@ -99,5 +105,6 @@ describe('formatValidation', () => {
     expect(text).toContain('broken by the patch: address > label');
     expect(text).toMatch(/test patched #1\s+killed \(timeout\) in 20000 ms/);
     expect(text).toContain('changed, run by no test: src/a.ts:4,5');
+    expect(text).toContain('sandbox: user nobody, own pid namespace, no network');
   });
 });

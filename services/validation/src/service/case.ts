@@ -14,6 +14,8 @@ export interface StepRun {
   durationMs: number;
   /** The last lines of its output (at most 4 KiB). */
   tail: string;
+  /** What the sandbox enforced on this machine, e.g. `user nobody, own pid+net namespaces, memory cgroup, ...`. */
+  sandbox?: string;
 }
 
 export interface TestFailureRecord {

@@ -8,6 +8,7 @@ import type { ServiceEntry } from '@self-healing/shared/catalogue';
 import {
   prepareSandboxRoot,
   runSandboxed,
+  type SandboxEnforcement,
   type SandboxLimits,
   type SandboxResult,
 } from '../sandbox/index.js';
@@ -54,7 +55,20 @@ export function stepOf(step: string, argv: string[], r: SandboxResult): StepRun 
     killedFor: r.killedFor,
     durationMs: Math.round(r.durationMs),
     tail: out.length > TAIL ? `…${out.slice(-TAIL)}` : out,
+    sandbox: describeEnforcement(r.enforced),
   };
+}
+
+/** One line saying what held the step in, for the evidence people read. */
+export function describeEnforcement(e: SandboxEnforcement): string {
+  return [
+    e.user ? `user ${e.user}` : 'platform user',
+    e.pidNamespace ? 'own pid namespace' : 'no pid namespace',
+    e.network ? 'no network' : 'network',
+    `memory ${e.memory}`,
+    `processes ${e.processes}`,
+    `disk ${e.disk}`,
+  ].join(', ');
 }
 
 export const stepOk = (s: StepRun) => s.exitCode === 0 && !s.killedFor;
