@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestCaseResult } from '../../validation/src/testing/index.js';
-import { judgePlausible, resultsOf } from './judge.js';
+import { judgePlausible, MAX_RUNS, resultsOf } from './judge.js';
 
 const run = (outcomes: Record<string, 'passed' | 'failed'>): TestCaseResult[] =>
   resultsOf(Object.entries(outcomes).map(([fullTitle, state]) => ({ fullTitle, state })));
@@ -49,7 +49,7 @@ describe('judgePlausible', () => {
     expect(v.rerun).toBe(false);
   });
 
-  it('not plausible when a test that passed before fails; one run asks for a second, two runs decide', () => {
+  it('not plausible when a test that passed before fails; runs are repeated up to MAX_RUNS', () => {
     const breaks = run({
       [FR]: 'passed',
       'res.send should send a string': 'failed',
@@ -58,7 +58,9 @@ describe('judgePlausible', () => {
     const once = judgePlausible([buggy, buggy], [breaks], [FR]);
     expect(once).toMatchObject({ plausible: false, broken: ['res.send should send a string'], rerun: true });
     const twice = judgePlausible([buggy, buggy], [breaks, breaks], [FR]);
-    expect(twice).toMatchObject({ plausible: false, rerun: false });
+    expect(twice.rerun).toBe(MAX_RUNS > 2);
+    const thrice = judgePlausible([buggy, buggy], [breaks, breaks, breaks], [FR]);
+    expect(thrice).toMatchObject({ plausible: false, rerun: false });
   });
 
   it('a test that fails in one run of the candidate and passes in the other is flaky, not held against it', () => {

@@ -6,14 +6,15 @@
  * through the project's suite in validation's sandbox until one is plausible.
  *
  *   npm run bench:repair -- --bugs <manifest.json> [--only id,id] [--candidates 10] [--budget 300] [--lines 10]
- *       [--localize dir] [--scratch dir] [--json]
+ *       [--localize dir] [--scratch dir] [--oracle] [--json]
  *
  * Plausible: validation's checks (bench/judge.ts): the fault-revealing tests fail on the buggy tree and pass on the
  * candidate, no test that passed on the buggy tree fails. Correct: the first plausible candidate has the human fix's
  * syntax tree (comments and layout aside, bench/sameTree.ts); "behaviourally equal on the human fix's tests" is
  * plausible itself here, so it is not counted again. Dependencies are installed once per bug through validation's
  * shared install and linked for every later run; the report says what that saved. Progress on stderr, the JSON
- * report on stdout.
+ * report on stdout. --oracle first runs the human fix through the same checks (humanFixPlausible): a bug whose fix
+ * is not plausible in this harness says more about the harness than about the strategies. --candidates 0 tests none.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -77,6 +78,7 @@ interface Options {
   candidates: number;
   budgetMs: number;
   lines: number;
+  oracle: boolean;
   scratch: string;
   caches: Caches;
 }
@@ -149,13 +151,13 @@ async function repairBug(bug: BugSpec, data: BugData, o: Options): Promise<BugRo
     row.seconds = Math.round(elapsed() / 100) / 10;
     return row;
   };
-  if (candidates.length === 0) return finish('candidates');
+  if (candidates.length === 0 && !o.oracle) return finish('candidates');
 
   const recipe = recipeOf(bug);
   const root = join(o.scratch, bug.id, 'run');
   const testTree = await makeTestTree(mirror, base, root);
   const installed = async () => {
-    const r = await install(testTree, recipe, o.caches);
+    const r = await install(testTree, { mirror, commit: base }, recipe, o.caches);
     if (!r.ok) throw new Error(`install failed: ${r.tail}`);
     if (r.cached) row.install.cachedMs.push(r.ms);
     else row.install.uncachedMs = r.ms;
@@ -163,10 +165,21 @@ async function repairBug(bug: BugSpec, data: BugData, o: Options): Promise<BugRo
   };
   await installed();
   const baseRuns: TestCaseResult[][] = [];
+  const baseMs: number[] = [];
   for (let i = 0; i < 2; i++) {
     const r = await runTests(bug, root, testTree, recipe, o.caches);
     baseRuns.push(r.results);
+    baseMs.push(r.ms);
   }
+  // A candidate that loops (a mutated loop bound) would hold the suite to the manifest's limit: ten times the
+  // buggy tree's run is plenty for a candidate that terminates.
+  const candidateRecipe = {
+    ...recipe,
+    limits: {
+      ...recipe.limits,
+      testTimeoutMs: Math.min(recipe.limits.testTimeoutMs, Math.max(30_000, 10 * Math.max(...baseMs))),
+    },
+  };
   const stillFailing = data.faultRevealing.filter((t) =>
     baseRuns.every((run) => run.some((r) => r.id === t && r.status === 'failed')),
   );
@@ -174,22 +187,38 @@ async function repairBug(bug: BugSpec, data: BugData, o: Options): Promise<BugRo
     `${bug.id}: buggy tree ${baseRuns[0]!.length} tests, ${stillFailing.length}/${data.faultRevealing.length} fault-revealing fail here`,
   );
 
-  for (const [i, c] of candidates.slice(0, o.candidates).entries()) {
-    if (elapsed() > o.budgetMs) return finish('budget');
-    const files = new Map(c.files.map((f) => [f.path, f.text]));
+  /** The candidate's files in the tree, the suite until the verdict stands (validation's reruns), the tree back. */
+  const check = async (files: ReadonlyMap<string, string | null>) => {
     await installed(); // as every validation run does: the shared install finds the dependencies in place
     await writeFiles(testTree, files);
     const patched: TestCaseResult[][] = [];
-    let verdict;
     try {
       for (;;) {
-        patched.push((await runTests(bug, root, testTree, recipe, o.caches)).results);
-        verdict = judgePlausible(baseRuns, patched, data.faultRevealing);
-        if (!verdict.rerun) break;
+        const r = await runTests(bug, root, testTree, candidateRecipe, o.caches);
+        patched.push(r.results);
+        const verdict = judgePlausible(baseRuns, patched, data.faultRevealing);
+        // A suite stopped at a limit is not plausible, and would be stopped again.
+        if (r.killedFor)
+          return { ...verdict, plausible: false, reason: `the suite was stopped for ${r.killedFor}` };
+        if (!verdict.rerun) return verdict;
       }
     } finally {
       await writeFiles(testTree, new Map([...files.keys()].map((p) => [p, baseTexts.get(p) ?? null])));
     }
+  };
+
+  if (o.oracle) {
+    // The harness' own check: the human fix must be plausible here, or the bug cannot count against the strategies.
+    const v = await check(human);
+    row.humanFixPlausible = v.plausible;
+    log(
+      `${bug.id}: the human fix is ${v.plausible ? 'plausible here' : `NOT plausible here: ${v.reason?.slice(0, 300)}`}`,
+    );
+  }
+
+  for (const [i, c] of candidates.slice(0, o.candidates).entries()) {
+    if (elapsed() > o.budgetMs) return finish('budget');
+    const verdict = await check(new Map(c.files.map((f) => [f.path, f.text])));
     row.tried = i + 1;
     log(
       `${bug.id}: #${i + 1} ${c.strategy} ${verdict.plausible ? 'PLAUSIBLE' : `no: ${verdict.reason?.slice(0, 160)}`}${same[i] ? ' (human fix)' : ''}`,
@@ -223,6 +252,7 @@ async function main(): Promise<void> {
       localize: { type: 'string', default: join(homedir(), '.cache', 'self-healing', 'localize') },
       scratch: { type: 'string', default: join(homedir(), '.cache', 'self-healing', 'repair') },
       json: { type: 'boolean', default: false },
+      oracle: { type: 'boolean', default: false },
     },
   });
   if (!values.bugs)
@@ -235,15 +265,16 @@ async function main(): Promise<void> {
   const localizeDir = resolve(values.localize!);
   if (scratch.startsWith(here) || localizeDir.startsWith(here))
     throw new Error('--scratch and --localize must be outside the repository');
-  const positive = (v: string | undefined, name: string) => {
+  const positive = (v: string | undefined, name: string, min = 1) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}`);
     return n;
   };
   const options: Options = {
-    candidates: positive(values.candidates, 'candidates'),
+    candidates: positive(values.candidates, 'candidates', 0),
     budgetMs: positive(values.budget, 'budget') * 1000,
     lines: positive(values.lines, 'lines'),
+    oracle: values.oracle!,
     scratch,
     caches: { depsRoot: join(scratch, 'deps'), npmCache: join(scratch, 'npm-cache') },
   };

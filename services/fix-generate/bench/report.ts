@@ -14,6 +14,8 @@ export interface BugRow {
   /** Best localization rank of a line the human fix changes (ties averaged), as bench:localize reports it. */
   localizationRank: number;
   strategy: string | null;
+  /** With --oracle: whether the human fix passes the same checks here. */
+  humanFixPlausible?: boolean;
   /** The first plausible candidate as a unified diff (truncated), to be read by a person. */
   patch?: string;
   seconds: number;
@@ -58,6 +60,9 @@ export function totals(rows: readonly BugRow[]) {
     plausiblePct: pct(plausible, rows.length),
     correctPct: pct(correct, rows.length),
     sameTreeGenerated: rows.filter((r) => r.sameTreeRank !== null).length,
+    humanFixPlausible: rows.some((r) => r.humanFixPlausible !== undefined)
+      ? rows.filter((r) => r.humanFixPlausible).length
+      : null,
     candidatesTried: rows.reduce((s, r) => s + r.tried, 0),
     medianSecondsPerBug: median(rows.map((r) => r.seconds)),
     install: {

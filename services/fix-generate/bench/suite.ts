@@ -4,8 +4,8 @@ import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { BugSpec } from '../../diagnosis/bench/manifest.js';
 import { parseJsonStream } from '../../diagnosis/bench/collect.js';
-import { prepareSandboxRoot } from '../../validation/src/sandbox/index.js';
-import { installDependencies, runStep, type Recipe } from '../../validation/src/service/execution.js';
+import { prepareSandboxRoot, runSandboxed } from '../../validation/src/sandbox/index.js';
+import { installDependencies, type Recipe } from '../../validation/src/service/execution.js';
 import type { TestCaseResult } from '../../validation/src/testing/index.js';
 import { resultsOf } from './judge.js';
 
@@ -50,14 +50,34 @@ export interface Caches {
   npmCache: string;
 }
 
-/** Validation's shared install for one tree: installs once per key, later calls link the installed folder. */
+/** A file of the tree's commit (the manifest and lockfile are read from git, not from files the code could change). */
+async function fileAt(mirror: string, commit: string, path: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', ['-C', mirror, 'show', `${commit}:${path}`], { maxBuffer: 64 << 20 });
+    return stdout;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Validation's shared install for one tree: installs once per package.json, lockfile and command, later calls only
+ * link the installed folder.
+ */
 export async function install(
   tree: string,
+  source: { mirror: string; commit: string },
   recipe: Recipe,
   caches: Caches,
 ): Promise<{ ok: boolean; cached: boolean; ms: number; tail: string }> {
   const started = performance.now();
-  const { step, cached } = await installDependencies({ trees: [tree], ...caches, recipe });
+  const { step, cached } = await installDependencies({
+    tree,
+    manifest: await fileAt(source.mirror, source.commit, 'package.json'),
+    lock: await fileAt(source.mirror, source.commit, 'package-lock.json'),
+    ...caches,
+    recipe,
+  });
   return {
     ok: step.exitCode === 0 && !step.killedFor,
     cached,
@@ -72,7 +92,16 @@ export interface SuiteResult {
   killedFor: string | null;
 }
 
-/** The manifest's test command once in the sandbox, without the network; per-test results from mocha's json-stream. */
+/**
+ * Reporter output kept per run. Validation's runStep keeps 1 MiB (head and tail): Express's acceptance tests log every
+ * request to stdout, and the reporter lines in the dropped middle would read as tests that did not run.
+ */
+const MAX_OUTPUT = 64 << 20;
+
+/**
+ * The manifest's test command once in validation's sandbox (as its runStep does, with room for the output), without
+ * the network; per-test results from mocha's json-stream.
+ */
 export async function runTests(
   bug: BugSpec,
   root: string,
@@ -80,20 +109,27 @@ export async function runTests(
   recipe: Recipe,
   caches: Caches,
 ): Promise<SuiteResult> {
-  const { step, result } = await runStep({
-    step: 'test',
+  const result = await runSandboxed({
     argv: recipe.test,
     root,
     cwd: tree,
-    recipe,
-    timeoutMs: recipe.limits.testTimeoutMs,
-    env: { ...bug.env },
-    readOnly: [caches.depsRoot],
+    readOnlyPaths: [caches.depsRoot],
+    env: { npm_config_update_notifier: 'false', npm_config_offline: 'true', ...bug.env },
+    limits: {
+      timeoutMs: recipe.limits.testTimeoutMs,
+      memoryMb: recipe.limits.memoryMb,
+      maxProcesses: recipe.limits.maxProcesses,
+      maxDiskMb: recipe.limits.maxDiskMb,
+      maxOutputBytes: MAX_OUTPUT,
+    },
+    network: false,
   });
+  if (result.stdout.includes('bytes omitted by the sandbox'))
+    throw new Error('the reporter output was truncated: raise MAX_OUTPUT');
   return {
     results: resultsOf(parseJsonStream(result.stdout)),
-    ms: step.durationMs,
-    killedFor: step.killedFor,
+    ms: Math.round(result.durationMs),
+    killedFor: result.killedFor,
   };
 }
 
