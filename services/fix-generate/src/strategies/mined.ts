@@ -87,7 +87,12 @@ export function rewriteOf(before: string, after: string): Omit<Rewrite, 'support
   if (pre === a.length && pre === b.length) return undefined; // layout only
   // One token of context either side anchors the edit (`x.y` -> `x?.y` is about the `.` between two names).
   // At the start of a line there is no left context: a second token on the right stands in for it.
-  const lo = Math.max(0, pre - 1);
+  // An edit among a call's arguments (or an index) is anchored on the call: `f(a)` -> `f(a, 0)` must not rewrite
+  // `if (a)`, so the context reaches back to the name before the innermost open bracket. After a keyword
+  // (`if (x > 0)`) the bracket says nothing about the edit, which then applies under `while` too.
+  const open = innermostOpen(a, pre);
+  const callee = Number.isFinite(open) && open > 0 && isIdent(a[open - 1]!) ? open - 1 : Infinity;
+  const lo = Math.min(Math.max(0, pre - 1), callee);
   const right = pre === 0 ? 2 : 1;
   const fromTokens = a.slice(lo, Math.min(a.length, a.length - suf + right));
   const toTokens = b.slice(lo, Math.min(b.length, b.length - suf + right));
@@ -109,6 +114,17 @@ export function rewriteOf(before: string, after: string): Omit<Rewrite, 'support
   const from = fromTokens.map((t) => abstract(t, true));
   const to = toTokens.map((t) => abstract(t, false));
   return { from, to };
+}
+
+/** Index of the innermost bracket still open before token `end`, or Infinity when none is. */
+function innermostOpen(toks: Token[], end: number): number {
+  const open: number[] = [];
+  for (let i = 0; i < end; i++) {
+    const t = toks[i]!.text;
+    if (t === '(' || t === '[') open.push(i);
+    else if ((t === ')' || t === ']') && open.length) open.pop();
+  }
+  return open.length ? open[open.length - 1]! : Infinity;
 }
 
 const partKey = (p: Part) => ('hole' in p ? `<${p.hole}>` : p.text);

@@ -50,6 +50,18 @@ describe('applyRewrite', () => {
     expect(applyRewrite('  while (count < 10) step();', r)).toEqual([]);
     expect(applyRewrite('  while (count > limit) step();', r)).toEqual([]); // a literal hole takes literals only
   });
+
+  it('given an edit of a call’s arguments, then it rewrites calls, not the condition of an if', () => {
+    const r = {
+      ...rewriteOf('  const s = pick(fn);', '  const s = pick(fn, 0);')!,
+      support: 1,
+      examples: ['fix'],
+    };
+    expect(applyRewrite('  if (fn) delete obj.default;', r)).toEqual([]);
+    expect(applyRewrite('  return choose(handler);', r)).toEqual([
+      { start: 9, end: 24, text: 'choose(handler, 0)' },
+    ]);
+  });
 });
 
 describe('MinedPatterns', () => {
