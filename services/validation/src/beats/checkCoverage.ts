@@ -1,8 +1,17 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ValidationBeat, ValidationDeps } from '../service/deps.js';
 import type { CoverageRecord, ValidationCase } from '../service/case.js';
 import { insideRun } from '../service/suites.js';
-import { changedLineCoverage, changedLines, coverageFromV8, summarize } from '../coverage/index.js';
+import {
+  changedLineCoverage,
+  changedLines,
+  codeLines,
+  coverageFromV8,
+  summarize,
+  type FileCoverage,
+} from '../coverage/index.js';
+import { Committed } from '../workspace/committed.js';
 import { isTestPath } from '../workspace/patch.js';
 
 /** Production code of the repository: what coverage is about (tests, builds and dependencies are not). */
@@ -76,32 +85,51 @@ async function measure(deps: ValidationDeps, c: ValidationCase, runId: string): 
   if (!dirs?.patched || !c.tests?.runs) return none('the tests did not run: no coverage', 'no-coverage');
   const runDir = deps.runDir(runId);
   const sides = { base: join(runDir, 'base'), patched: join(runDir, 'patched') };
+  const outDir = deps.service(c.patch!.service)?.sourceMaps.outDir ?? 'dist';
   const read = async (dir: string | null, root: string) =>
     dir && (await insideRun(join(runDir, dir), runDir))
-      ? coverageFromV8(join(runDir, dir), root, isProductionSource)
+      ? coverageFromV8(join(runDir, dir), root, isProductionSource, {
+          // Files no test loads count too (c8's --all), so "the whole tree" is the whole tree.
+          allScripts: await builtScripts(join(root, outDir)),
+        })
       : null;
   const [before, after] = await Promise.all([read(dirs.base, sides.base), read(dirs.patched, sides.patched)]);
   if (!after || after.length === 0)
     return none('the suite wrote no V8 coverage of the sources', 'no-coverage');
 
   const changed = new Map([...changedLines(c.patch!.diff)].filter(([file]) => isProductionSource(file)));
-  const onChanged = changedLineCoverage(changed, after);
+  // A changed file no test loaded: its code lines (from the validated commit) are uncovered, its comments are not.
+  const at = new Committed(await deps.repo(c), c.applied!.headCommit!);
+  const texts = new Map(
+    await Promise.all([...changed.keys()].map(async (f) => [f, await at.read(f)] as const)),
+  );
+  const onChanged = changedLineCoverage(changed, after, {
+    isSource: isProductionSource,
+    executableLinesOf: (file) => {
+      const text = texts.get(file);
+      return text === undefined ? null : codeLines(text, file);
+    },
+  });
   const share = onChanged.changedLines === 0 ? 1 : onChanged.covered / onChanged.changedLines;
   const passed = share >= threshold;
   const uncoveredText = onChanged.uncovered
     .slice(0, 5)
     .map((u) => `${u.file}:${u.lines.slice(0, 8).join(',')}`)
     .join('; ');
+  const whole = (x: FileCoverage[] | null) => (x && x.length ? summarize(x) : null);
+  const [was, now] = [whole(before), whole(after)];
+  const tree = `; whole tree ${was ? pct(was.lines) : '?'} -> ${now ? pct(now.lines) : '?'} of lines`;
   const summary =
-    onChanged.changedLines === 0
+    (onChanged.changedLines === 0
       ? 'the patch changes no executable production line'
-      : `${onChanged.covered}/${onChanged.changedLines} changed lines run by the tests (${pct(share)}, threshold ${pct(threshold)})${uncoveredText ? `; not run: ${uncoveredText}` : ''}`;
+      : `${onChanged.covered}/${onChanged.changedLines} changed lines run by the tests (${pct(share)}, threshold ${pct(threshold)})${uncoveredText ? `; not run: ${uncoveredText}` : ''}`) +
+    tree;
   return {
     verdict: passed ? 'passed' : 'failed',
     summary,
     reasons: passed ? [] : [{ code: 'changed-lines-uncovered', message: summary, field: null }],
-    before: before && before.length ? summarize(before) : null,
-    after: summarize(after),
+    before: was,
+    after: now,
     changedLines: onChanged.changedLines,
     changedLinesCovered: onChanged.covered,
     changedBranches: onChanged.branches ?? null,
@@ -111,3 +139,24 @@ async function measure(deps: ValidationDeps, c: ValidationCase, runId: string): 
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+
+const MAX_SCRIPTS = 5000;
+
+/**
+ * The build's JavaScript files, relative to nothing (absolute): walked without following links (the sandbox wrote
+ * this folder), bounded; the coverage reader confines each to the tree again.
+ */
+async function builtScripts(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (at: string, depth: number): Promise<void> => {
+    if (depth > 20 || out.length >= MAX_SCRIPTS) return;
+    for (const e of await readdir(at, { withFileTypes: true }).catch(() => [])) {
+      if (out.length >= MAX_SCRIPTS) return;
+      const path = join(at, e.name);
+      if (e.isDirectory() && e.name !== 'node_modules') await walk(path, depth + 1);
+      else if (e.isFile() && /\.[cm]?js$/.test(e.name)) out.push(path);
+    }
+  };
+  await walk(dir, 0);
+  return out;
+}

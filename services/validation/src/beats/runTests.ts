@@ -178,7 +178,7 @@ async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string)
     if (compareRuns(results('base'), results('patched'), deps.settings.reruns + 1).needsRerun.length === 0)
       break;
   }
-  return judgeSuites({
+  const judged = judgeSuites({
     runs,
     steps,
     command,
@@ -186,4 +186,11 @@ async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string)
     rewrittenTests: c.patch!.rewrittenTests ?? [],
     baseBuilt,
   });
+  // The patch's tests did not apply to the base alone: the base ran without them, so the regression test's failure
+  // there says nothing about the bug.
+  if (applied.problem?.code === 'tests-do-not-apply') {
+    judged.reasons.push(applied.problem);
+    if (judged.verdict === 'passed') judged.verdict = 'inconclusive';
+  }
+  return judged;
 }
