@@ -348,6 +348,49 @@ describe('validation.run on patches of a real fault', () => {
     expect(await processesIn(join(work, 'validation'))).toEqual([]);
   }, 300_000);
 
+  it('given a patch whose test forks without end, then the suite is stopped at its process limit and nothing is left', async () => {
+    const patch = await makePatch('forkbomb', async (dir) => {
+      await theFix(dir);
+      await writeFile(
+        join(dir, 'test', 'fork.test.ts'),
+        [
+          "import { test } from 'node:test';",
+          "import { spawn } from 'node:child_process';",
+          "test('forks', async () => {",
+          "  for (;;) { spawn('sleep', ['600'], { stdio: 'ignore' }); await new Promise((r) => setImmediate(r)); }",
+          '});',
+          '',
+        ].join('\n'),
+      );
+    });
+    await announce('inc-va-fork', patch, {
+      files: ['test/input.test.ts', 'test/fork.test.ts'],
+      names: [REGRESSION_TEST],
+    });
+    const { done, doc } = await verdictOf('inc-va-fork');
+    expect(['failed', 'inconclusive']).toContain(done.verdict);
+    const killed = doc.tests!.steps.map((s) => s.killedFor).filter(Boolean);
+    expect(killed.length).toBeGreaterThan(0);
+    expect(await processesIn(join(work, 'validation'))).toEqual([]);
+  }, 300_000);
+
+  it('given a patch that changes the dependencies so they no longer install, then it is failed', async () => {
+    const patch = await makePatch('badinstall', async (dir) => {
+      await theFix(dir);
+      // The manifest names a package the lockfile does not have: `npm ci` refuses it.
+      await replaceIn(
+        dir,
+        'package.json',
+        '"pino": "^9.7.0"',
+        '"pino": "^9.7.0",\n    "left-pad-that-is-not-there": "1.0.0"',
+      );
+    });
+    await announce('inc-va-install', patch, { files: ['test/input.test.ts'], names: [REGRESSION_TEST] });
+    const { done, doc } = await verdictOf('inc-va-install');
+    expect(done.verdict).toBe('failed');
+    expect(doc.reasons.map((r) => r.code)).toContain('install-failed');
+  });
+
   it('given a patch outside the repository or one changed after it was made, then it is failed without running anything', async () => {
     const good = await makePatch('good2', theFix);
     const escaping = good.diff
