@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { planScenarios, type PlannedRequest, type Scenario, type ScenarioKind } from './mix.js';
 
 export interface TrafficOptions {
@@ -131,12 +132,22 @@ export async function driveTraffic(opts: TrafficOptions): Promise<TrafficReport>
 async function runScenario(scenario: Scenario, opts: TrafficOptions, report: (r: RequestResult) => void) {
   let cookie: string | null = null;
   let cart: string | null = null;
+  let order: string | null = null;
   for (const planned of scenario.requests) {
-    const result = await send(planned, opts, cookie, cart, scenario.kind);
+    // A lookup of the order the checkout made, when it made none (out of stock, a refused coupon): not sent.
+    if (planned.path.includes('{order}') && !order) continue;
+    const result = await send(planned, opts, cookie, { cart, order }, scenario.kind);
     report(result.result);
     cookie = result.cookie ?? cookie;
     if (planned.path === '/carts' && result.body && typeof result.body === 'object')
       cart = String((result.body as { id?: unknown }).id ?? '');
+    if (
+      planned.path === '/checkout' &&
+      result.result.status === 201 &&
+      result.body &&
+      typeof result.body === 'object'
+    )
+      order = String((result.body as { id?: unknown }).id ?? '') || null;
     // A scenario cannot go on without its cart, nor after the service failed it.
     if (!result.result.expected) return;
   }
@@ -146,13 +157,16 @@ async function send(
   planned: PlannedRequest,
   opts: TrafficOptions,
   cookie: string | null,
-  cart: string | null,
+  ids: { cart: string | null; order: string | null },
   kind: ScenarioKind,
 ): Promise<{ result: RequestResult; cookie: string | null; body: unknown }> {
-  const fill = (s: string) => s.replaceAll('{cart}', cart ?? 'none');
+  const fill = (s: string) =>
+    s.replaceAll('{cart}', ids.cart ?? 'none').replaceAll('{order}', ids.order ?? 'none');
   const headers: Record<string, string> = { accept: 'application/json' };
   if (cookie) headers.cookie = cookie;
   if (planned.auth) headers.authorization = `Bearer ${opts.token ?? 'tok-ada-5f1c'}`;
+  if (planned.traced)
+    headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
   let body: string | undefined;
   if (planned.body !== undefined) {
     headers['content-type'] = 'application/json';

@@ -23,6 +23,8 @@ export interface PlannedRequest {
   auth?: boolean;
   /** Statuses that are the service working as designed (a decline is a 402, not an error of the service). */
   expect: readonly number[];
+  /** Sent with a W3C `traceparent` header, as a traced frontend sends it. */
+  traced?: boolean;
 }
 
 export interface Scenario {
@@ -66,13 +68,102 @@ const OUT_OF_STOCK = 409;
 const COUPON_REFUSED = 422;
 const GOOD_CARD = { number: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' };
 const DECLINED_CARD = { number: '4000 0000 0000 0002', expiry: '12/30', cvc: '123' };
-const ADDRESS = {
-  name: 'Ada Lovelace',
-  street: 'Unter den Linden 1',
-  postalCode: '10115',
-  city: 'Berlin',
-  country: 'DE',
-};
+/**
+ * Where shoppers live: every country the service ships to, with and without a second address line, in the shares
+ * of a shop based in Germany. A single address would leave whole branches of the shipping code unused by the
+ * traffic, and a fault there invisible to the platform.
+ */
+const ADDRESSES: ReadonlyArray<{ weight: number; address: Record<string, string> }> = [
+  {
+    weight: 40,
+    address: {
+      name: 'Ada Lovelace',
+      street: 'Unter den Linden 1',
+      postalCode: '10115',
+      city: 'Berlin',
+      country: 'DE',
+    },
+  },
+  {
+    weight: 10,
+    address: {
+      name: 'Karl Weber',
+      street: 'Hauptstr. 5',
+      line2: 'Hinterhaus',
+      postalCode: '80331',
+      city: 'München',
+      country: 'DE',
+    },
+  },
+  {
+    weight: 10,
+    address: {
+      name: 'Claire Martin',
+      street: '12 rue de Rivoli',
+      postalCode: '75001',
+      city: 'Paris',
+      country: 'FR',
+    },
+  },
+  {
+    weight: 8,
+    address: {
+      name: 'Daan de Vries',
+      street: 'Damrak 1',
+      postalCode: '1012 LG',
+      city: 'Amsterdam',
+      country: 'NL',
+    },
+  },
+  {
+    weight: 8,
+    address: {
+      name: 'Tom Jones',
+      street: '10 Downing St',
+      postalCode: 'SW1A 2AA',
+      city: 'London',
+      country: 'GB',
+    },
+  },
+  {
+    weight: 6,
+    address: {
+      name: 'Mary Smith',
+      street: '1 High St',
+      line2: 'Flat 2b',
+      postalCode: 'M1 1AE',
+      city: 'Manchester',
+      country: 'GB',
+    },
+  },
+  {
+    weight: 10,
+    address: {
+      name: 'John Doe',
+      street: '1 Main St',
+      line2: 'Apt 4',
+      postalCode: '02139',
+      city: 'Cambridge',
+      country: 'US',
+    },
+  },
+  {
+    weight: 8,
+    address: {
+      name: 'Jane Roe',
+      street: '500 Market St',
+      postalCode: '94105',
+      city: 'San Francisco',
+      country: 'US',
+    },
+  },
+];
+
+function pickAddress(random: () => number): Record<string, string> {
+  const total = ADDRESSES.reduce((a, x) => a + x.weight, 0);
+  let r = random() * total;
+  return (ADDRESSES.find((x) => (r -= x.weight) < 0) ?? ADDRESSES[0]!).address;
+}
 
 /** mulberry32: small, fast, and the same sequence on every platform. */
 export function prng(seed: number): () => number {
@@ -102,13 +193,27 @@ function cartWith(random: () => number, lines: number, maxQuantity: number): Pla
   return out;
 }
 
-const checkout = (extra: Record<string, unknown>, expect: readonly number[]): PlannedRequest => ({
+const checkout = (
+  random: () => number,
+  extra: Record<string, unknown>,
+  expect: readonly number[],
+): PlannedRequest => ({
   method: 'POST',
   path: '/checkout',
   auth: true,
-  body: { cartId: '{cart}', card: GOOD_CARD, address: ADDRESS, ...extra },
+  body: { cartId: '{cart}', card: GOOD_CARD, address: pickAddress(random), ...extra },
   expect,
+  traced: random() < 0.5,
 });
+
+/**
+ * About half the shoppers look at their order after paying. `{order}` is the id the checkout answered; the driver
+ * skips the lookup when the checkout made no order (out of stock, a refused coupon).
+ */
+const afterCheckout = (random: () => number): PlannedRequest[] =>
+  random() < 0.5
+    ? [{ method: 'GET', path: '/orders/{order}', auth: true, expect: [200], traced: random() < 0.5 }]
+    : [];
 
 export function scenarioOf(kind: ScenarioKind, random: () => number): Scenario {
   switch (kind) {
@@ -126,14 +231,19 @@ export function scenarioOf(kind: ScenarioKind, random: () => number): Scenario {
     case 'plain-checkout':
       return {
         kind,
-        requests: [...cartWith(random, 1 + Math.floor(random() * 3), 3), checkout({}, [201, OUT_OF_STOCK])],
+        requests: [
+          ...cartWith(random, 1 + Math.floor(random() * 3), 3),
+          checkout(random, {}, [201, OUT_OF_STOCK]),
+          ...afterCheckout(random),
+        ],
       };
     case 'coupon-checkout':
       return {
         kind,
         requests: [
           ...cartWith(random, 2 + Math.floor(random() * 3), 4),
-          checkout({ coupon: pick(random, COUPONS) }, [201, OUT_OF_STOCK, COUPON_REFUSED]),
+          checkout(random, { coupon: pick(random, COUPONS) }, [201, OUT_OF_STOCK, COUPON_REFUSED]),
+          ...afterCheckout(random),
         ],
       };
     case 'expired-coupon':
@@ -141,17 +251,20 @@ export function scenarioOf(kind: ScenarioKind, random: () => number): Scenario {
         kind,
         requests: [
           ...cartWith(random, 1, 2),
-          checkout({ coupon: 'SUMMER19' }, [COUPON_REFUSED, OUT_OF_STOCK]),
+          checkout(random, { coupon: 'SUMMER19' }, [COUPON_REFUSED, OUT_OF_STOCK]),
         ],
       };
     case 'empty-cart-checkout':
-      return { kind, requests: [{ method: 'POST', path: '/carts', expect: [201] }, checkout({}, [400])] };
+      return {
+        kind,
+        requests: [{ method: 'POST', path: '/carts', expect: [201] }, checkout(random, {}, [400])],
+      };
     case 'large-cart-checkout':
       return {
         kind,
         requests: [
           ...cartWith(random, 20 + Math.floor(random() * 20), 10),
-          checkout({}, [201, 400, OUT_OF_STOCK]),
+          checkout(random, {}, [201, 400, OUT_OF_STOCK]),
         ],
       };
     case 'payment-decline':
@@ -160,8 +273,8 @@ export function scenarioOf(kind: ScenarioKind, random: () => number): Scenario {
         requests: [
           ...cartWith(random, 1, 2),
           {
-            ...checkout({}, [402, OUT_OF_STOCK]),
-            body: { cartId: '{cart}', card: DECLINED_CARD, address: ADDRESS },
+            ...checkout(random, {}, [402, OUT_OF_STOCK]),
+            body: { cartId: '{cart}', card: DECLINED_CARD, address: pickAddress(random) },
           },
         ],
       };

@@ -28,6 +28,31 @@ describe('request mix', () => {
   });
 });
 
+describe('who the shoppers are', () => {
+  it('ships to every country the service serves, with and without a second address line', () => {
+    const addresses = planScenarios(5, 2000)
+      .flatMap((s) => s.requests)
+      .filter((r) => r.path === '/checkout')
+      .map((r) => (r.body as { address: { country: string; line2?: string } }).address);
+    expect(new Set(addresses.map((a) => a.country))).toEqual(new Set(['DE', 'FR', 'NL', 'GB', 'US']));
+    const gb = addresses.filter((a) => a.country === 'GB');
+    expect(gb.some((a) => a.line2)).toBe(true);
+    expect(gb.some((a) => !a.line2)).toBe(true);
+  });
+
+  it('looks orders up only after a checkout, and traces about half the checkouts', () => {
+    const plan = planScenarios(9, 2000);
+    for (const s of plan) {
+      const lookup = s.requests.findIndex((r) => r.path === '/orders/{order}');
+      if (lookup >= 0) expect(s.requests[lookup - 1]!.path).toBe('/checkout');
+    }
+    const checkouts = plan.flatMap((s) => s.requests).filter((r) => r.path === '/checkout');
+    const traced = checkouts.filter((r) => r.traced).length / checkouts.length;
+    expect(traced).toBeGreaterThan(0.4);
+    expect(traced).toBeLessThan(0.6);
+  });
+});
+
 describe('traffic report', () => {
   it('takes nearest-rank quantiles and groups by server', () => {
     expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)).toBe(10);
