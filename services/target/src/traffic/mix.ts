@@ -13,7 +13,8 @@ export type ScenarioKind =
   | 'large-cart-checkout'
   | 'payment-decline'
   | 'expired-coupon'
-  | 'unknown-product';
+  | 'unknown-product'
+  | 'unknown-order';
 
 /** One HTTP request; `{cart}` in a path or body is replaced by the cart id the scenario created. */
 export interface PlannedRequest {
@@ -42,6 +43,7 @@ export const defaultWeights: Readonly<Record<ScenarioKind, number>> = {
   'payment-decline': 6,
   'expired-coupon': 3,
   'unknown-product': 3,
+  'unknown-order': 2,
 };
 
 const SKUS = [
@@ -228,6 +230,9 @@ export function scenarioOf(kind: ScenarioKind, random: () => number): Scenario {
       return { kind, requests: [{ method: 'GET', path: `/products/${pick(random, SKUS)}`, expect: [200] }] };
     case 'unknown-product':
       return { kind, requests: [{ method: 'GET', path: '/products/SKU-0000', expect: [404] }] };
+    case 'unknown-order':
+      // An old link or a mistyped order number: the service answers 404.
+      return { kind, requests: [{ method: 'GET', path: '/orders/ord-00000000', expect: [404] }] };
     case 'plain-checkout':
       return {
         kind,
