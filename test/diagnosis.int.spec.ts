@@ -28,7 +28,7 @@ import { exampleCatalogue } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { testForge, uniqueName, waitFor } from './src/endpoints.js';
 import { startDiagnosis, startFixGenerate, startTelemetryParse } from './src/services.js';
-import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
+import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 
 const run = promisify(execFile);
 const FAULT = 'gb-label-second-line';
@@ -89,14 +89,7 @@ async function publishIncident(incidentId: string): Promise<void> {
       producer: 'anomaly-detect/test',
     }),
   );
-  const producer = env.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  await producer.send({
-    topic: env.topics.incidents,
-    acks: -1,
-    messages: [{ key: incidentId, value: await env.codec.encode(event) }],
-  });
-  await producer.disconnect();
+  await publishEvent(env, env.topics.incidents, incidentId, event);
 }
 
 beforeAll(async () => {

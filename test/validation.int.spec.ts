@@ -20,7 +20,7 @@ import { exampleCatalogue } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { testForge, uniqueName, waitFor } from './src/endpoints.js';
 import { startValidation } from './src/services.js';
-import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
+import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 import type { ValidationDocument } from '@self-healing/validation';
 
 const run = promisify(execFile);
@@ -165,14 +165,7 @@ async function announce(
       handler: 'generateFixCompleted',
     },
   );
-  const producer = env.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  await producer.send({
-    topic: env.topics.fixGenerateEvents,
-    acks: -1,
-    messages: [{ key: incidentId, value: await env.codec.encode(event) }],
-  });
-  await producer.disconnect();
+  await publishEvent(env, env.topics.fixGenerateEvents, incidentId, event);
 }
 
 const stageEvents = (key: string): Promise<StageEvent[]> =>

@@ -30,3 +30,19 @@ export async function untilRunEnded(
   );
   return events;
 }
+
+/** Writes one event as its producer would: idempotent, acknowledged by every replica, keyed by incident. */
+export async function publishEvent(
+  env: TestEnvironment,
+  topic: string,
+  key: string,
+  event: StageEvent,
+): Promise<void> {
+  const producer = env.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ key, value: await env.codec.encode(event) }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
