@@ -46,8 +46,13 @@ export function toIncidentState(doc: IncidentDoc): IncidentState | null {
       idIn(doc.outputs.ValidationCompleted, 'validationId') ??
       idIn(doc.outputs.ValidationRequested, 'validationId'),
     validationVerdict: idIn(doc.outputs.ValidationCompleted, 'verdict'),
-    deploymentId: null,
-    pullRequestUrl: null,
+    deploymentId:
+      idIn(deploymentOutput(doc, 'DeploymentRequested'), 'deploymentId') ??
+      idIn(doc.outputs.IncidentResolved, 'deploymentId'),
+    pullRequestUrl:
+      idIn(deploymentOutput(doc, 'PullRequestCreated'), 'url') ??
+      idIn(deploymentOutput(doc, 'DeploymentCompleted'), 'pullRequestUrl') ??
+      idIn(doc.outputs.IncidentResolved, 'pullRequestUrl'),
     reopenCount: reopened?.reopenCount ?? 0,
   };
 }
@@ -69,8 +74,29 @@ function statusOf(doc: IncidentDoc): IncidentState['status'] {
   if (doc.status === 'resolved') return 'resolved';
   const last = doc.timeline.at(-1)?.event ?? '';
   if (/(Rejected|Failed)$/.test(last)) return 'stalled';
+  // A run waiting for a person's approval names the command that ends the wait (checkApproval's contract); a
+  // pending ApprovalChecked as the last event says the same.
+  if (/Waiting$/.test(last) && waitsFor(doc.outputs[last]).includes('ApproveDeploymentCommand'))
+    return 'awaiting_approval';
+  if (last === 'ApprovalChecked' && idIn(doc.outputs.ApprovalChecked, 'status') === 'pending')
+    return 'awaiting_approval';
   if (/Completed$/.test(last)) return 'open';
   return RUNNING[doc.stage] ?? 'open';
+}
+
+/**
+ * An output of deployment.deploy's latest run only: `outputs` keeps the latest payload of each type, so a pull
+ * request of an earlier deployment must not be named as the pull request of a newer one.
+ */
+function deploymentOutput(doc: IncidentDoc, type: string): unknown {
+  const run = doc.timeline.filter((t) => t.stage === 'deployment.deploy');
+  const start = run.findLastIndex((t) => t.event === 'DeploymentRequested');
+  return run.slice(Math.max(start, 0)).some((t) => t.event === type) ? doc.outputs[type] : undefined;
+}
+
+function waitsFor(output: unknown): unknown[] {
+  const v = (output as Record<string, unknown> | undefined)?.for;
+  return Array.isArray(v) ? v : [];
 }
 
 function idIn(output: unknown, key: string): string | null {

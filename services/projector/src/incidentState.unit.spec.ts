@@ -132,4 +132,101 @@ describe('an incident through the healing stages', () => {
     ]);
     expect(toIncidentState(refused)).toMatchObject({ status: 'stalled' });
   });
+
+  const deploy = (type: string, seq: number, payload: unknown): [StageEvent, string] => [
+    stageEvent(type, seq, payload, 'deployment.deploy'),
+    'selfhealing.deployment.deploy.events',
+  ];
+  const requested = (deploymentId: string, seq: number) =>
+    deploy('DeploymentRequested', seq, {
+      deploymentId,
+      patchId: 'pt-1',
+      validationId: 'va-1',
+      environment: 'production',
+      strategy: 'canary',
+      trigger: 'upstream_event',
+      requestedBy: 'service:validation',
+    });
+  const approvalWait = (seq: number) =>
+    deploy('DeploymentWaiting', seq, {
+      beat: 3,
+      handler: 'checkApproval',
+      for: ['ApproveDeploymentCommand', 'RejectDeploymentCommand'],
+      until: T + 3_600_000,
+      reason: 'the policy asks a person for severity high',
+    });
+
+  it('names its deployment and awaits approval while checkApproval waits for a person', () => {
+    const s = toIncidentState(foldOn([...base, requested('dp-1', 1), approvalWait(2)]));
+    expect(s).toMatchObject({
+      status: 'awaiting_approval',
+      stage: 'deployment.deploy',
+      deploymentId: 'dp-1',
+      pullRequestUrl: null,
+    });
+  });
+
+  it('is deploying again once approved, and names the pull request once opened', () => {
+    const s = toIncidentState(
+      foldOn([
+        ...base,
+        requested('dp-1', 1),
+        approvalWait(2),
+        deploy('ApprovalChecked', 3, {
+          status: 'approved',
+          mode: 'person',
+          policy: 'p@1',
+          approver: 'user:ada',
+          reasons: [],
+        }),
+        deploy('PullRequestCreated', 4, {
+          provider: 'gitea',
+          number: 7,
+          url: 'http://forge/shop/pulls/7',
+          title: 'Fix',
+          existed: false,
+        }),
+      ]),
+    );
+    expect(s).toMatchObject({
+      status: 'deploying',
+      deploymentId: 'dp-1',
+      pullRequestUrl: 'http://forge/shop/pulls/7',
+    });
+  });
+
+  it('a wait for something else than a person (CI, an observation window) is not an approval', () => {
+    const s = toIncidentState(
+      foldOn([
+        ...base,
+        requested('dp-1', 1),
+        deploy('DeploymentWaiting', 2, {
+          beat: 7,
+          handler: 'runCIChecks',
+          for: [],
+          until: T,
+          reason: 'CI',
+        }),
+      ]),
+    );
+    expect(s?.status).toBe('deploying');
+  });
+
+  it('does not name the pull request of an earlier deployment as the one of a newer deployment', () => {
+    const s = toIncidentState(
+      foldOn([
+        ...base,
+        requested('dp-1', 1),
+        deploy('PullRequestCreated', 2, {
+          provider: 'gitea',
+          number: 7,
+          url: 'http://forge/shop/pulls/7',
+          title: 'Fix',
+          existed: false,
+        }),
+        requested('dp-2', 3),
+      ]),
+    );
+    expect(s).toMatchObject({ deploymentId: 'dp-2', pullRequestUrl: null });
+  });
 });
