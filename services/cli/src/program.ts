@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerApprovalCommands } from './commands/approve.js';
 import { registerDemoCommands } from './commands/demoNamespaces.js';
 import { registerDiagnoseCommand, registerFixCommand, registerValidateCommand } from './commands/diagnose.js';
 import { registerDlqCommands } from './commands/dlq.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDiagnoseCommand(program);
   registerFixCommand(program);
   registerValidateCommand(program);
+  registerApprovalCommands(program);
   registerDlqCommands(program);
   registerDemoCommands(program);
   registerTargetCommands(program);

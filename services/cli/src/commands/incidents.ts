@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
-import { pipeline } from '@self-healing/schemas';
+import { pipeline, type PayloadOf } from '@self-healing/schemas';
 import { topicNames, withMongo } from '../context.js';
 import { CliError, formatTime, printJson, printTable } from '../output.js';
 import { integerIn, oneOf } from '../options.js';
+import { approvalWaitOf, deploymentRunOf } from './approve.js';
 
 const STATUSES = ['running', 'completed', 'rejected', 'failed', 'open', 'resolved'] as const;
 const STAGES = pipeline.map((p) => p.sequenceId as string);
@@ -98,6 +99,8 @@ export function registerIncidentCommands(program: Command): void {
           .limit(5)
           .toArray();
         for (const v of validations) process.stdout.write(`\n${formatValidation(v)}`);
+        const deployment = formatDeployment(doc, Date.now());
+        if (deployment) process.stdout.write(`\n${deployment}`);
       });
     });
 }
@@ -237,4 +240,139 @@ export function formatDiagnosis(d: DiagnosisDoc): string {
       `    ${r.rank}. ${r.summary}  [${r.strategy}, confidence ${r.confidence.toFixed(2)}${r.automatable ? ', automatable' : ''}]`,
     );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The deployment part of an incident's story (deployment.deploy's latest run, as the projection keeps its
+ * payloads): approval, branch and commit, pull request, CI, merge, rollout, verification, outcome; and, while it
+ * waits for a person, the commands that answer. Empty when deployment.deploy never took the incident.
+ */
+export function formatDeployment(
+  doc: Pick<IncidentDoc, '_id' | 'timeline' | 'outputs'>,
+  now: number,
+): string {
+  const run = deploymentRunOf(doc);
+  if (!run?.DeploymentRequested) {
+    const refused = doc.outputs.DeploymentRejected as PayloadOf<'DeploymentRejected'> | undefined;
+    return refused ? `deployment refused:\n${reasonLines(refused.reasons, '  ').join('\n')}\n` : '';
+  }
+  const r = run.DeploymentRequested;
+  const out = [
+    `deployment ${r.deploymentId} of patch ${r.patchId} (validation ${r.validationId}) to ${r.environment}, ${r.strategy}; asked by ${r.requestedBy} (${r.trigger.replace('_', ' ')})`,
+  ];
+  const loaded = run.ValidationResultsLoaded;
+  if (loaded)
+    out.push(
+      `  validation: ${loaded.verdict}, ${loaded.checksPassed} checks passed, ${loaded.checksFailed} failed` +
+        `${loaded.headCommit ? `, commit ${short(loaded.headCommit)}` : ''}`,
+    );
+  const approval = run.ApprovalChecked;
+  if (approval) {
+    const who = approval.mode === 'person' ? `by ${approval.approver ?? 'a person'}` : 'by the policy';
+    out.push(
+      `  approval: ${approval.status}${approval.status === 'pending' ? '' : ` ${who}`} (${approval.mode}, policy ${approval.policy})`,
+      ...reasonLines(approval.reasons, '    '),
+    );
+  }
+  const branch = run.BranchCreated;
+  if (branch)
+    out.push(
+      `  branch: ${branch.branch} from ${short(branch.baseCommit)} in ${branch.repository}${branch.existed ? ' (already there)' : ''}`,
+    );
+  const changes = run.ChangesApplied;
+  if (changes)
+    out.push(
+      `  commit: ${short(changes.commit)} on ${changes.branch}, ${changes.filesChanged} file(s) changed`,
+    );
+  const pr = run.PullRequestCreated;
+  if (pr)
+    out.push(
+      `  pull request: #${pr.number} ${pr.url} "${pr.title}" (${pr.provider}${pr.existed ? ', already open' : ''})`,
+    );
+  const ci = run.CIChecksConcluded;
+  if (ci) {
+    out.push(`  CI: ${ci.conclusion} on ${short(ci.headCommit)} in ${seconds(ci.durationMs)}`);
+    for (const c of ci.checks)
+      out.push(
+        typeof c === 'string'
+          ? `    ${c}`
+          : `    ${c.name.padEnd(20)} ${c.conclusion.padEnd(9)} ${c.durationMs === null ? '-' : seconds(c.durationMs)}${c.url ? `  ${c.url}` : ''}`,
+      );
+  }
+  const merged = run.PullRequestMerged;
+  if (merged)
+    out.push(
+      `  merge: #${merged.number} as ${short(merged.mergeCommit)} (${merged.method}), ` +
+        `${merged.automatic ? `by the platform as ${merged.mergedBy}` : `by ${merged.mergedBy}`}`,
+    );
+  const rollout = run.DeployedToProduction;
+  if (rollout)
+    out.push(
+      `  rollout: ${rollout.version} to ${rollout.environment} (${rollout.strategy}, ${rollout.provider}) ` +
+        `${formatTime(rollout.startedAt)} to ${formatTime(rollout.finishedAt)} (${seconds(rollout.finishedAt - rollout.startedAt)})` +
+        `${rollout.url ? `  ${rollout.url}` : ''}`,
+    );
+  const verified = run.DeploymentVerified;
+  if (verified) {
+    out.push(
+      `  verification: ${verified.healthy ? 'healthy' : 'UNHEALTHY'} over ${seconds(verified.observedForMs)}` +
+        `${verified.rolledBack ? `; ROLLED BACK: ${verified.rollbackReason ?? 'no reason given'}` : ''}`,
+    );
+    for (const c of verified.checks)
+      out.push(
+        typeof c === 'string'
+          ? `    ${c}`
+          : `    ${(c.passed ? 'ok' : 'FAILED').padEnd(6)} ${c.name.padEnd(16)} observed ${num(c.observed)}, threshold ${num(c.threshold)}  ${c.detail}`,
+      );
+  }
+  const done = run.DeploymentCompleted;
+  if (done)
+    out.push(
+      `  outcome: ${done.outcome.replace('_', ' ')} in ${done.environment} at ${formatTime(done.deployedAt)}, merge commit ${short(done.mergeCommit)}` +
+        `${done.pullRequestUrl ? `, ${done.pullRequestUrl}` : ''}`,
+    );
+  if (run.lastEvent === 'DeploymentRejected' && run.DeploymentRejected)
+    out.push('  refused:', ...reasonLines(run.DeploymentRejected.reasons, '    '));
+  const failed = run.DeploymentFailed;
+  if (run.lastEvent === 'DeploymentFailed' && failed)
+    out.push(
+      `  FAILED at beat ${failed.beat} ${failed.handler} after ${failed.attempts} attempt(s): [${failed.error.code}] ${failed.error.message}`,
+    );
+  const wait = approvalWaitOf(doc);
+  if (wait.waiting && wait.until !== null && wait.until <= now)
+    out.push(
+      `  the approval deadline passed at ${formatTime(wait.until)}: the run decides at its wake-up, an answer now is refused`,
+    );
+  else if (wait.waiting)
+    out.push(
+      `  WAITING for a person's approval${wait.until === null ? '' : ` until ${formatTime(wait.until)}`}${wait.reason ? `: ${wait.reason}` : ''}`,
+      `    approve: healctl approve ${doc._id} --patch ${wait.patchId}`,
+      `    reject:  healctl reject ${doc._id} --reason "<why>"`,
+    );
+  else if (run.lastEvent === 'DeploymentWaiting' && run.DeploymentWaiting)
+    out.push(`  waiting until ${formatTime(run.DeploymentWaiting.until)}: ${run.DeploymentWaiting.reason}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** Reasons as the projection keeps them (a long list ends with a "… N more" string). */
+function reasonLines(
+  reasons: ReadonlyArray<{ code: string; message: string } | string>,
+  indent: string,
+): string[] {
+  return reasons.map((r) =>
+    typeof r === 'string' ? `${indent}${r}` : `${indent}- [${r.code}] ${r.message}`,
+  );
+}
+
+function short(commit: string): string {
+  return commit.slice(0, 12);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A measured value: four significant digits are plenty to compare with a threshold; '-' when not reported. */
+function num(value: number | null): string {
+  return value === null ? '-' : String(Number(value.toPrecision(4)));
 }

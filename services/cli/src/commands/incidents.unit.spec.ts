@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatDiagnosis, formatValidation } from './incidents.js';
+import { buildEvent } from '@self-healing/shared';
+import { evolve, type IncidentDoc } from '@self-healing/projector';
+import type { PayloadOf } from '@self-healing/schemas';
+import { formatDeployment, formatDiagnosis, formatValidation } from './incidents.js';
 
 describe('formatDiagnosis', () => {
   it('prints each issue with its evidence lines and suspects, then the ranked remedies', () => {
@@ -106,5 +109,288 @@ describe('formatValidation', () => {
     expect(text).toMatch(/test patched #1\s+killed \(timeout\) in 20000 ms/);
     expect(text).toContain('changed, run by no test: src/a.ts:4,5');
     expect(text).toContain('sandbox: user nobody, own pid namespace, no network');
+  });
+});
+
+describe('formatDeployment', () => {
+  const T = Date.UTC(2026, 11, 5, 10, 0, 0);
+  type Step = { [K in keyof Payloads]: [K, Payloads[K]] }[keyof Payloads];
+  type Payloads = {
+    [
+      K in
+        | 'DeploymentRequested'
+        | 'ValidationResultsLoaded'
+        | 'ApprovalChecked'
+        | 'BranchCreated'
+        | 'ChangesApplied'
+        | 'PullRequestCreated'
+        | 'CIChecksConcluded'
+        | 'PullRequestMerged'
+        | 'DeployedToProduction'
+        | 'DeploymentVerified'
+        | 'DeploymentCompleted'
+        | 'DeploymentRejected'
+        | 'DeploymentFailed'
+        | 'DeploymentWaiting'
+    ]: PayloadOf<K>;
+  };
+  /** The projection document after these deployment.deploy events, folded by the projector itself. */
+  const incident = (steps: Step[]): IncidentDoc =>
+    steps.reduce<IncidentDoc | null>(
+      (doc, [type, payload], i) =>
+        evolve(
+          doc,
+          buildEvent(
+            'deployment.deploy',
+            { type, payload },
+            {
+              incidentId: 'inc-1',
+              seq: i + 1,
+              causationId: null,
+              correlationId: 'run-1',
+              startedAt: null,
+              occurredAt: T + i * 1000,
+              producer: 'test',
+              sequenceId: 'deployment.deploy',
+              beat: null,
+              handler: null,
+              attempt: 1,
+              machineVersion: null,
+            },
+          ),
+          'selfhealing.deployment.deploy.events',
+        ) ?? doc,
+      null,
+    )!;
+  const requested: Step = [
+    'DeploymentRequested',
+    {
+      deploymentId: 'dp-1',
+      patchId: 'pt-1',
+      validationId: 'va-1',
+      environment: 'production',
+      strategy: 'canary',
+      trigger: 'upstream_event',
+      requestedBy: 'service:validation',
+    },
+  ];
+  const loaded: Step = [
+    'ValidationResultsLoaded',
+    { validationId: 'va-1', verdict: 'passed', checksPassed: 5, checksFailed: 0, headCommit: 'c'.repeat(40) },
+  ];
+  const waiting: Step = [
+    'DeploymentWaiting',
+    {
+      beat: 3,
+      handler: 'checkApproval',
+      for: ['ApproveDeploymentCommand', 'RejectDeploymentCommand'],
+      until: T + 3_600_000,
+      reason: 'severity high: a person approves',
+    },
+  ];
+
+  it('tells the whole story of a deployment that was approved, merged, rolled out and rolled back', () => {
+    const text = formatDeployment(
+      incident([
+        requested,
+        loaded,
+        waiting,
+        [
+          'ApprovalChecked',
+          {
+            status: 'approved',
+            mode: 'person',
+            policy: 'default@1',
+            approver: 'user:ada',
+            reasons: [{ code: 'severity', message: 'high severity needs a person', field: null }],
+          },
+        ],
+        [
+          'BranchCreated',
+          {
+            repository: 'http://forge/shop.git',
+            branch: 'heal/inc-1',
+            baseCommit: 'a'.repeat(40),
+            existed: false,
+          },
+        ],
+        ['ChangesApplied', { branch: 'heal/inc-1', commit: 'b'.repeat(40), filesChanged: 2 }],
+        [
+          'PullRequestCreated',
+          {
+            provider: 'gitea',
+            number: 7,
+            url: 'http://forge/shop/pulls/7',
+            title: 'Fix GB labels',
+            existed: false,
+          },
+        ],
+        [
+          'CIChecksConcluded',
+          {
+            conclusion: 'success',
+            headCommit: 'b'.repeat(40),
+            durationMs: 42_000,
+            checks: [
+              { name: 'build', conclusion: 'success', url: 'http://ci/1', durationMs: 12_000 },
+              { name: 'lint', conclusion: 'success', url: null, durationMs: null },
+            ],
+          },
+        ],
+        [
+          'PullRequestMerged',
+          {
+            number: 7,
+            mergeCommit: 'd'.repeat(40),
+            method: 'squash',
+            automatic: true,
+            mergedBy: 'forge-admin',
+          },
+        ],
+        [
+          'DeployedToProduction',
+          {
+            deploymentId: 'dp-1',
+            environment: 'production',
+            version: 'd'.repeat(12),
+            strategy: 'canary',
+            provider: 'haproxy',
+            startedAt: T + 60_000,
+            finishedAt: T + 90_000,
+            url: null,
+          },
+        ],
+        [
+          'DeploymentVerified',
+          {
+            healthy: false,
+            observedForMs: 120_000,
+            rolledBack: true,
+            rollbackReason: 'latency.p95 above its threshold',
+            checks: [
+              {
+                name: 'error.rate',
+                passed: true,
+                observed: 0.00123456,
+                threshold: 0.01,
+                detail: '3 of 2431',
+              },
+              {
+                name: 'latency.p95',
+                passed: false,
+                observed: 812.4,
+                threshold: 500,
+                detail: 'POST /checkout',
+              },
+              { name: 'readiness', passed: true, observed: null, threshold: null, detail: '3/3 ready' },
+            ],
+          },
+        ],
+        [
+          'DeploymentCompleted',
+          {
+            deploymentId: 'dp-1',
+            patchId: 'pt-1',
+            outcome: 'rolled_back',
+            environment: 'production',
+            mergeCommit: 'd'.repeat(40),
+            pullRequestUrl: 'http://forge/shop/pulls/7',
+            deployedAt: T + 90_000,
+          },
+        ],
+      ]),
+      T,
+    );
+    expect(text.split('\n')).toEqual([
+      'deployment dp-1 of patch pt-1 (validation va-1) to production, canary; asked by service:validation (upstream event)',
+      `  validation: passed, 5 checks passed, 0 failed, commit ${'c'.repeat(12)}`,
+      '  approval: approved by user:ada (person, policy default@1)',
+      '    - [severity] high severity needs a person',
+      `  branch: heal/inc-1 from ${'a'.repeat(12)} in http://forge/shop.git`,
+      `  commit: ${'b'.repeat(12)} on heal/inc-1, 2 file(s) changed`,
+      '  pull request: #7 http://forge/shop/pulls/7 "Fix GB labels" (gitea)',
+      `  CI: success on ${'b'.repeat(12)} in 42.0 s`,
+      '    build                success   12.0 s  http://ci/1',
+      '    lint                 success   -',
+      `  merge: #7 as ${'d'.repeat(12)} (squash), by the platform as forge-admin`,
+      `  rollout: ${'d'.repeat(12)} to production (canary, haproxy) 2026-12-05 10:01:00Z to 2026-12-05 10:01:30Z (30.0 s)`,
+      '  verification: UNHEALTHY over 120.0 s; ROLLED BACK: latency.p95 above its threshold',
+      '    ok     error.rate       observed 0.001235, threshold 0.01  3 of 2431',
+      '    FAILED latency.p95      observed 812.4, threshold 500  POST /checkout',
+      '    ok     readiness        observed -, threshold -  3/3 ready',
+      `  outcome: rolled back in production at 2026-12-05 10:01:30Z, merge commit ${'d'.repeat(12)}, http://forge/shop/pulls/7`,
+      '',
+    ]);
+  });
+
+  it('while it waits for a person: what waits, until when, and the commands that answer', () => {
+    const doc = incident([requested, loaded, waiting]);
+    expect(formatDeployment(doc, T).split('\n').slice(-4)).toEqual([
+      "  WAITING for a person's approval until 2026-12-05 11:00:00Z: severity high: a person approves",
+      '    approve: healctl approve inc-1 --patch pt-1',
+      '    reject:  healctl reject inc-1 --reason "<why>"',
+      '',
+    ]);
+    // After the deadline no command is offered: it would be refused.
+    const late = formatDeployment(doc, T + 3_600_000);
+    expect(late).not.toContain('healctl approve');
+    expect(late).toContain('the approval deadline passed at 2026-12-05 11:00:00Z');
+  });
+
+  it('a refusal, a failure and a wait for CI are said as such, with no approval commands', () => {
+    const refused = formatDeployment(
+      incident([
+        [
+          'DeploymentRejected',
+          {
+            reasons: [{ code: 'validation-not-passed', message: 'verdict inconclusive', field: null }],
+            commandType: 'ValidationCompleted',
+            commandId: 'ev-1',
+          },
+        ],
+      ]),
+      T,
+    );
+    expect(refused).toBe('deployment refused:\n  - [validation-not-passed] verdict inconclusive\n');
+    const failed = formatDeployment(
+      incident([
+        requested,
+        [
+          'DeploymentFailed',
+          {
+            beat: 6,
+            handler: 'createPullRequest',
+            error: {
+              category: 'dependency_unavailable',
+              code: 'forge-down',
+              message: '502 from the forge',
+              stack: null,
+            },
+            attempts: 5,
+            lastEventId: null,
+          },
+        ],
+      ]),
+      T,
+    );
+    expect(failed).toContain(
+      '  FAILED at beat 6 createPullRequest after 5 attempt(s): [forge-down] 502 from the forge',
+    );
+    const ci = formatDeployment(
+      incident([
+        requested,
+        [
+          'DeploymentWaiting',
+          { beat: 7, handler: 'runCIChecks', for: [], until: T + 60_000, reason: 'CI on #7' },
+        ],
+      ]),
+      T,
+    );
+    expect(ci).toContain('  waiting until 2026-12-05 10:01:00Z: CI on #7');
+    expect(ci).not.toContain('healctl approve');
+  });
+
+  it('prints nothing for an incident deployment.deploy never took', () => {
+    expect(formatDeployment({ _id: 'inc-1', timeline: [], outputs: {} }, T)).toBe('');
   });
 });
