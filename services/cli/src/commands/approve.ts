@@ -4,7 +4,7 @@ import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
 import type { PayloadOf } from '@self-healing/schemas';
 import { codecFor, topicNames, withKafka, withMongo } from '../context.js';
 import { EXIT } from '../exitCodes.js';
-import { CliError, formatTime, printJson } from '../output.js';
+import { CliError, printJson } from '../output.js';
 
 /**
  * `healctl approve <incident>` and `healctl reject <incident> --reason <text>`: a person's answer to a deployment
@@ -65,7 +65,7 @@ export type ApprovalWait =
       deploymentId: string;
       patchId: string;
       environment: string;
-      /** The approval deadline; null when the projection does not know it. */
+      /** When the run looks again (or gives up); null when the projection does not know. */
       until: number | null;
       reason: string | null;
     }
@@ -120,26 +120,17 @@ export type ApprovalDecision =
   { ok: true; deploymentId: string; patchId: string; environment: string } | { ok: false; message: string };
 
 /**
- * Checks a person's answer against what the platform waits for: a deployment waiting at checkApproval, before
- * its deadline, for the patch the person says they reviewed (`--patch`, optional).
+ * Checks a person's answer against what the platform waits for: a deployment waiting at checkApproval, for the
+ * patch the person says they reviewed (`--patch`, optional). The approval deadline is the stage's to enforce: the
+ * wait's `until` is only when the run looks again (for a review on the pull request), renewed each time.
  */
-export function decideApproval(
-  doc: ProjectedIncident,
-  reviewedPatch: string | undefined,
-  now: number,
-): ApprovalDecision {
+export function decideApproval(doc: ProjectedIncident, reviewedPatch: string | undefined): ApprovalDecision {
   const wait = approvalWaitOf(doc);
   if (!wait.waiting) return { ok: false, message: wait.why };
   if (reviewedPatch !== undefined && reviewedPatch !== wait.patchId)
     return {
       ok: false,
       message: `deployment ${wait.deploymentId} waits for approval of patch ${wait.patchId}, not ${reviewedPatch}: review that one (healctl incidents show ${doc._id})`,
-    };
-  // After the deadline the runtime's wake-up decides for the run; a late answer would be ignored.
-  if (wait.until !== null && wait.until <= now)
-    return {
-      ok: false,
-      message: `the approval deadline of deployment ${wait.deploymentId} passed at ${formatTime(wait.until)}`,
     };
   return { ok: true, deploymentId: wait.deploymentId, patchId: wait.patchId, environment: wait.environment };
 }
@@ -225,7 +216,7 @@ async function waitingDeployment(
   );
   if (!doc)
     throw new CliError(`no incident ${incident} in the projection (is the projector running?)`, EXIT.usage);
-  const decision = decideApproval(doc, reviewedPatch, Date.now());
+  const decision = decideApproval(doc, reviewedPatch);
   if (!decision.ok) throw new CliError(decision.message, EXIT.failure);
   return decision;
 }

@@ -80,7 +80,7 @@ const approvedBy = (status: string, approver: string | null): [string, unknown] 
 describe('what a person may approve or reject', () => {
   it('a deployment waiting at checkApproval: the deployment and patch the platform asked about', () => {
     const doc = incident([requested(), loaded, waitsForPerson]);
-    expect(decideApproval(doc, undefined, T)).toEqual({
+    expect(decideApproval(doc, undefined)).toEqual({
       ok: true,
       deploymentId: 'dp-1',
       patchId: 'pt-1',
@@ -91,8 +91,8 @@ describe('what a person may approve or reject', () => {
 
   it('the patch the person reviewed must be the one waiting', () => {
     const doc = incident([requested(), loaded, waitsForPerson]);
-    expect(decideApproval(doc, 'pt-1', T)).toMatchObject({ ok: true, patchId: 'pt-1' });
-    const other = decideApproval(doc, 'pt-0', T);
+    expect(decideApproval(doc, 'pt-1')).toMatchObject({ ok: true, patchId: 'pt-1' });
+    const other = decideApproval(doc, 'pt-0');
     expect(other).toEqual({
       ok: false,
       message:
@@ -101,7 +101,7 @@ describe('what a person may approve or reject', () => {
   });
 
   it('refuses an incident without a deployment, and says when deployment.deploy refused one', () => {
-    expect(decideApproval(incident([]), undefined, T)).toEqual({
+    expect(decideApproval(incident([]), undefined)).toEqual({
       ok: false,
       message: 'incident inc-1 has no deployment (deployment.deploy has not accepted one)',
     });
@@ -115,7 +115,7 @@ describe('what a person may approve or reject', () => {
         },
       ],
     ]);
-    expect(decideApproval(refused, undefined, T)).toMatchObject({
+    expect(decideApproval(refused, undefined)).toMatchObject({
       ok: false,
       message: expect.stringContaining('refused it (validation-not-passed: verdict inconclusive)'),
     });
@@ -132,18 +132,18 @@ describe('what a person may approve or reject', () => {
         { repository: 'r', branch: 'heal/inc-1', baseCommit: 'a'.repeat(40), existed: false },
       ],
     ]);
-    expect(decideApproval(decided, undefined, T)).toEqual({
+    expect(decideApproval(decided, undefined)).toEqual({
       ok: false,
       message:
         'deployment dp-1 does not wait for approval: approval is approved (person, user:ada); the run is at BranchCreated',
     });
     const byPolicy = incident([requested(), loaded, approvedBy('approved', null)]);
-    expect(decideApproval(byPolicy, undefined, T)).toMatchObject({
+    expect(decideApproval(byPolicy, undefined)).toMatchObject({
       ok: false,
       message: expect.stringContaining('approval is approved (policy); the run is at ApprovalChecked'),
     });
     const early = incident([requested(), loaded]);
-    expect(decideApproval(early, undefined, T)).toMatchObject({
+    expect(decideApproval(early, undefined)).toMatchObject({
       ok: false,
       message: expect.stringContaining(
         'has not reached the approval yet (the run is at ValidationResultsLoaded)',
@@ -168,7 +168,7 @@ describe('what a person may approve or reject', () => {
         },
       ],
     ]);
-    expect(decideApproval(over, undefined, T)).toMatchObject({
+    expect(decideApproval(over, undefined)).toMatchObject({
       ok: false,
       message: expect.stringContaining('it is over (rolled back)'),
     });
@@ -185,7 +185,7 @@ describe('what a person may approve or reject', () => {
         },
       ],
     ]);
-    expect(decideApproval(failed, undefined, T)).toMatchObject({
+    expect(decideApproval(failed, undefined)).toMatchObject({
       ok: false,
       message: expect.stringContaining('it failed at beat 2 loadValidationResults'),
     });
@@ -197,18 +197,37 @@ describe('what a person may approve or reject', () => {
         { beat: 7, handler: 'runCIChecks', for: [], until: T + HOUR, reason: 'CI on #7' },
       ],
     ]);
-    expect(decideApproval(ci, undefined, T)).toMatchObject({
+    expect(decideApproval(ci, undefined)).toMatchObject({
       ok: false,
       message: expect.stringContaining('approval is approved (policy); the run waits for CI on #7'),
     });
   });
 
-  it('refuses after the approval deadline: the wake-up decides for the run then', () => {
-    const doc = incident([requested(), loaded, waitsForPerson]);
-    expect(decideApproval(doc, undefined, T + HOUR - 1).ok).toBe(true);
-    expect(decideApproval(doc, undefined, T + HOUR)).toMatchObject({
+  it('a wait renewed at each look (for a review on the pull request) still waits for the same answer', () => {
+    const doc = incident([requested(), loaded, waitsForPerson, waitsForPerson, waitsForPerson]);
+    expect(decideApproval(doc, 'pt-1')).toMatchObject({ ok: true, deploymentId: 'dp-1' });
+  });
+
+  it('a refusal by a person ends the wait', () => {
+    const doc = incident([
+      requested(),
+      loaded,
+      waitsForPerson,
+      [
+        'DeploymentRejected',
+        {
+          reasons: [
+            { code: 'rejected-by-person', message: 'user:ada rejected the fix: GB labels', field: null },
+          ],
+          commandType: null,
+          commandId: null,
+        },
+      ],
+    ]);
+    expect(decideApproval(doc, undefined)).toEqual({
       ok: false,
-      message: expect.stringContaining('the approval deadline of deployment dp-1 passed'),
+      message:
+        'deployment dp-1 does not wait for approval: it was refused (rejected-by-person: user:ada rejected the fix: GB labels)',
     });
   });
 
@@ -244,8 +263,8 @@ describe('what a person may approve or reject', () => {
       requested('dp-2', 'pt-2'),
       waitsForPerson,
     ]);
-    expect(decideApproval(doc, 'pt-2', T)).toMatchObject({ ok: true, deploymentId: 'dp-2', patchId: 'pt-2' });
-    expect(decideApproval(doc, 'pt-1', T).ok).toBe(false);
+    expect(decideApproval(doc, 'pt-2')).toMatchObject({ ok: true, deploymentId: 'dp-2', patchId: 'pt-2' });
+    expect(decideApproval(doc, 'pt-1').ok).toBe(false);
   });
 });
 

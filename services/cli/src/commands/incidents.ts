@@ -99,7 +99,7 @@ export function registerIncidentCommands(program: Command): void {
           .limit(5)
           .toArray();
         for (const v of validations) process.stdout.write(`\n${formatValidation(v)}`);
-        const deployment = formatDeployment(doc, Date.now());
+        const deployment = formatDeployment(doc);
         if (deployment) process.stdout.write(`\n${deployment}`);
       });
     });
@@ -247,10 +247,7 @@ export function formatDiagnosis(d: DiagnosisDoc): string {
  * payloads): approval, branch and commit, pull request, CI, merge, rollout, verification, outcome; and, while it
  * waits for a person, the commands that answer. Empty when deployment.deploy never took the incident.
  */
-export function formatDeployment(
-  doc: Pick<IncidentDoc, '_id' | 'timeline' | 'outputs'>,
-  now: number,
-): string {
+export function formatDeployment(doc: Pick<IncidentDoc, '_id' | 'timeline' | 'outputs'>): string {
   const run = deploymentRunOf(doc);
   if (!run?.DeploymentRequested) {
     const refused = doc.outputs.DeploymentRejected as PayloadOf<'DeploymentRejected'> | undefined;
@@ -339,13 +336,10 @@ export function formatDeployment(
       `  FAILED at beat ${failed.beat} ${failed.handler} after ${failed.attempts} attempt(s): [${failed.error.code}] ${failed.error.message}`,
     );
   const wait = approvalWaitOf(doc);
-  if (wait.waiting && wait.until !== null && wait.until <= now)
+  if (wait.waiting)
     out.push(
-      `  the approval deadline passed at ${formatTime(wait.until)}: the run decides at its wake-up, an answer now is refused`,
-    );
-  else if (wait.waiting)
-    out.push(
-      `  WAITING for a person's approval${wait.until === null ? '' : ` until ${formatTime(wait.until)}`}${wait.reason ? `: ${wait.reason}` : ''}`,
+      `  WAITING for a person's approval${wait.reason ? `: ${wait.reason}` : ''}`,
+      ...(wait.until === null ? [] : [`    (the run looks again at ${formatTime(wait.until)})`]),
       `    approve: healctl approve ${doc._id} --patch ${wait.patchId}`,
       `    reject:  healctl reject ${doc._id} --reason "<why>"`,
     );
