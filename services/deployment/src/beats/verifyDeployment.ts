@@ -1,0 +1,236 @@
+import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
+import type { DeploymentCase, StepRecord, VerificationRecord } from '../service/case.js';
+import { judgeStep, type HealthCheck, type StepJudgement } from '../canary/judge.js';
+import { lookEvery, nextMove } from '../canary/steps.js';
+
+/**
+ * Beat 10. The canary, step by step, judged against the stable version over the same minutes (the load balancer's
+ * log of every request, per version): the policy's first share for a step's duration, then the next share, and so
+ * on; after the last step passes the canary is promoted and the old version drained. A step that fails is rolled
+ * back at once (weight 0, the canary's processes stopped), without waiting for the step's end, so no more than the
+ * canary's share of requests meets a bad fix. The run sleeps between looks (durable wake-ups), so a consumer killed
+ * mid-step finds the canary where it left it and goes on; each weight change, the promotion and the rollback are
+ * effects of the ledger, checked against the deployer's state, so none happens twice.
+ */
+export const verifyDeployment: DeploymentBeat<'verifyDeployment'> = async ({ runId, effects }, deps) => {
+  let c = await deps.caseOf(runId);
+  if (!c.verification) {
+    const settled = await advance(deps, c, effects);
+    if ('wait' in settled) return settled;
+    c = await deps.record(runId, 'verification', settled.verification);
+  }
+  const v = c.verification!;
+  return {
+    event: {
+      type: 'DeploymentVerified',
+      payload: {
+        healthy: v.healthy,
+        checks: v.checks.map((x) => ({
+          name: x.name,
+          passed: x.passed,
+          observed: x.observed,
+          threshold: x.threshold,
+          detail: x.detail,
+        })),
+        observedForMs: v.observedForMs,
+        rolledBack: v.rolledBack,
+        rollbackReason: v.rollbackReason,
+      },
+    },
+  };
+};
+
+type Effects = { once<T>(name: string, f: (key: string) => Promise<T>): Promise<{ result: T }> };
+
+async function advance(
+  deps: DeploymentDeps,
+  c: DeploymentCase,
+  effects: Effects,
+): Promise<{ wait: { until: number; reason: string } } | { verification: VerificationRecord }> {
+  const r = c.rollout!;
+  const entry = deps.service(c.loaded!.service)!;
+  const policy = entry.healing.canary;
+  const target = deps.target(c.loaded!.service);
+  const steps = await deps.steps.find({ runId: c._id }).sort({ index: 1 }).toArray();
+  const step = steps.at(-1)!;
+  const now = deps.now();
+
+  // A first deploy has no stable version to compare with: it is verified by its health checks alone.
+  if (!r.previousCommit) {
+    const state = await target.state();
+    const serving = state.stable?.commit === r.commit;
+    return {
+      verification: verification(
+        now,
+        r.finishedAt,
+        [
+          {
+            name: 'serving',
+            passed: serving,
+            observed: null,
+            threshold: null,
+            detail: serving
+              ? `${r.commit.slice(0, 12)} serves all traffic`
+              : `${r.commit.slice(0, 12)} is not serving`,
+          },
+        ],
+        serving ? null : 'the new version is not serving',
+      ),
+    };
+  }
+
+  let judgement = step.judgement ?? null;
+  if (!judgement) {
+    const window = await target.requests(step.startedAt, now);
+    if (window.canaryCommit !== r.commit) {
+      // Someone else rolled the canary back or replaced it: there is nothing of ours left to judge.
+      return {
+        verification: verification(
+          now,
+          r.finishedAt,
+          [],
+          `the canary is no longer ${r.commit.slice(0, 12)} (now ${window.canaryCommit?.slice(0, 12) ?? 'none'})`,
+          false,
+        ),
+      };
+    }
+    // At a share of 100 % the stable version has no traffic: the canary is held to what the stable served before.
+    const stableSince = step.percent >= 100 ? steps[0]!.startedAt : step.startedAt;
+    const stableWindow = stableSince === step.startedAt ? window : await target.requests(stableSince, now);
+    const fresh = judgeStep(
+      stableWindow.requests.filter((q) => q.group === window.stableGroup),
+      window.requests.filter((q) => q.group === window.canaryGroup),
+      policy.judge,
+    );
+    const move = nextMove({
+      judgement: fresh,
+      now,
+      stepStartedAt: step.startedAt,
+      stepDurationMs: policy.stepDurationMs,
+      maxWaitMs: policy.stepDurationMs * deps.settings.canaryMaxWaitFactor,
+    });
+    if (move.kind === 'wait')
+      return { wait: { until: move.until, reason: `canary at ${step.percent} %: ${move.reason}` } };
+    judgement = {
+      ...fresh,
+      judgedAt: now,
+      ...(move.kind === 'fail' ? { verdict: 'fail' as const, summary: move.reason } : {}),
+    };
+    await deps.steps.updateOne({ _id: step._id, judgement: { $exists: false } } as never, {
+      $set: { judgement },
+    });
+    judgement = (await deps.steps.findOne({ _id: step._id }))!.judgement!;
+  }
+  return act(deps, c, effects, steps, step, judgement, policy.steps, policy.stepDurationMs);
+}
+
+async function act(
+  deps: DeploymentDeps,
+  c: DeploymentCase,
+  effects: Effects,
+  steps: StepRecord[],
+  step: StepRecord,
+  judgement: StepJudgement,
+  shares: number[],
+  stepDurationMs: number,
+): Promise<{ wait: { until: number; reason: string } } | { verification: VerificationRecord }> {
+  const r = c.rollout!;
+  const target = deps.target(c.loaded!.service);
+  const now = deps.now();
+  const history = steps.map((s) => stepCheck(s)).filter((x): x is HealthCheck => x !== null);
+  if (judgement.verdict !== 'pass') {
+    await effects.once(`rollback-${r.commit}`, async () => {
+      const state = await target.state();
+      if (state.canary?.commit === r.commit) await target.rollback();
+      return { at: deps.now() };
+    });
+    return {
+      verification: verification(
+        now,
+        r.finishedAt,
+        [...history, ...judgement.checks],
+        judgement.summary,
+        true,
+      ),
+    };
+  }
+  const next = shares[step.index + 1];
+  if (next !== undefined) {
+    await effects.once(`shift-${step.index + 1}-${next}`, async () => {
+      await target.shift(next);
+      return { percent: next };
+    });
+    const startedAt = deps.now();
+    await deps.steps
+      .insertOne({
+        _id: `${c._id}/${step.index + 1}`,
+        runId: c._id,
+        index: step.index + 1,
+        percent: next,
+        startedAt,
+      })
+      .catch((e: { code?: number }) => {
+        if (e.code !== 11000) throw e;
+      });
+    return {
+      wait: {
+        until: startedAt + Math.min(stepDurationMs, lookEvery(stepDurationMs)),
+        reason: `canary moved to ${next} %`,
+      },
+    };
+  }
+  await effects.once(`promote-${r.commit}`, async () => {
+    const state = await target.state();
+    if (state.canary?.commit === r.commit) await target.promote();
+    return { at: deps.now() };
+  });
+  const state = await target.state();
+  const serving = state.stable?.commit === r.commit;
+  return {
+    verification: verification(
+      now,
+      r.finishedAt,
+      [
+        ...history,
+        {
+          name: 'promoted',
+          passed: serving,
+          observed: 100,
+          threshold: null,
+          detail: serving
+            ? `${r.commit.slice(0, 12)} serves all traffic`
+            : `promotion of ${r.commit.slice(0, 12)} did not take`,
+        },
+      ],
+      serving ? null : 'the canary was not promoted',
+    ),
+  };
+}
+
+function stepCheck(s: StepRecord): HealthCheck | null {
+  if (!s.judgement) return null;
+  return {
+    name: `canary.step.${s.percent}`,
+    passed: s.judgement.verdict === 'pass',
+    observed: s.judgement.requests.canary,
+    threshold: null,
+    detail: `${s.percent} %: ${s.judgement.summary}`,
+  };
+}
+
+function verification(
+  now: number,
+  deployedAt: number,
+  checks: HealthCheck[],
+  failure: string | null,
+  rolledBack = false,
+): VerificationRecord {
+  return {
+    healthy: failure === null,
+    checks,
+    observedForMs: now - deployedAt,
+    rolledBack,
+    rollbackReason: rolledBack ? failure : null,
+    finishedAt: now,
+  };
+}

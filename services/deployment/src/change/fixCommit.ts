@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GitRepo } from '@self-healing/diagnosis';
+
+/** Who the platform's commits are by. */
+export const PLATFORM_AUTHOR = { name: 'self-healing platform', email: 'self-healing@localhost' };
+
+/** `heal/<incident>`: one branch per incident, whatever patch of it is proposed. */
+export function branchNameOf(incidentId: string): string {
+  return `heal/${
+    incidentId
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 100) || 'incident'
+  }`;
+}
+
+/**
+ * The fix as one commit on its base, made in the repository's bare mirror with git's plumbing alone (a temporary
+ * index, `apply --cached`, `write-tree`, `commit-tree`): nothing of the patch or the repository is checked out, and
+ * no hook or filter of the repository runs. The author is the platform; the date is given, so the same request
+ * makes the same commit.
+ */
+export async function makeFixCommit(
+  repo: GitRepo,
+  p: { baseCommit: string; diff: string; message: string; at: number },
+): Promise<{ commit: string; tree: string; filesChanged: number }> {
+  const index = join(tmpdir(), `deploy-index-${randomUUID()}`);
+  const date = `${Math.floor(p.at / 1000)} +0000`;
+  const env = {
+    GIT_INDEX_FILE: index,
+    GIT_AUTHOR_NAME: PLATFORM_AUTHOR.name,
+    GIT_AUTHOR_EMAIL: PLATFORM_AUTHOR.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: PLATFORM_AUTHOR.name,
+    GIT_COMMITTER_EMAIL: PLATFORM_AUTHOR.email,
+    GIT_COMMITTER_DATE: date,
+  };
+  try {
+    await git(repo.path, ['read-tree', p.baseCommit], env);
+    await git(repo.path, ['apply', '--cached', '--whitespace=nowarn', '-'], env, p.diff);
+    const tree = (await git(repo.path, ['write-tree'], env)).trim();
+    const commit = (
+      await git(repo.path, ['commit-tree', tree, '-p', p.baseCommit, '-F', '-'], env, p.message)
+    ).trim();
+    const files = (
+      await git(repo.path, ['diff-tree', '-r', '--name-only', '--no-commit-id', p.baseCommit, commit], env)
+    )
+      .split('\n')
+      .filter(Boolean);
+    return { commit, tree, filesChanged: files.length };
+  } finally {
+    await rm(index, { force: true });
+  }
+}
+
+/** The tree a commit records, or null when the mirror does not have the commit. */
+export async function treeOf(repo: GitRepo, commit: string): Promise<string | null> {
+  if (!(await repo.hasCommit(commit))) return null;
+  return (await repo.git(['rev-parse', `${commit}^{tree}`])).trim();
+}
+
+function git(cwd: string, args: string[], env: Record<string, string>, input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', cwd, '-c', 'core.hooksPath=/dev/null', ...args], {
+      env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d.slice(0, 4000)));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`git ${args[0]} failed (exit ${code}): ${err.trim()}`)),
+    );
+    child.stdin.end(input ?? '');
+  });
+}

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { callAgent, type TargetState } from '@self-healing/target';
+
+/** A request as the target's load balancer logged it (the agent's `GET /requests`). */
+export interface LoggedRequest {
+  at: number;
+  group: 'a' | 'b' | null;
+  status: number;
+  totalMs: number;
+}
+
+export interface RequestWindow {
+  requests: LoggedRequest[];
+  stableGroup: 'a' | 'b' | null;
+  canaryGroup: 'a' | 'b' | null;
+  stableCommit: string | null;
+  canaryCommit: string | null;
+  truncated: boolean;
+}
+
+/** The deployer refused or failed an action; `status` is the agent's HTTP answer (409: the state forbids it). */
+export class TargetError extends Error {
+  override name = 'TargetError';
+  constructor(
+    readonly action: string,
+    message: string,
+    readonly stage: string | null = null,
+  ) {
+    super(`target ${action}: ${message}`);
+  }
+}
+
+/**
+ * The service's target, reached through its agent (`healctl target up` runs one per service, owning HAProxy and
+ * the instances): deploy a commit as a canary, move its weight, promote, roll back, and read the requests the load
+ * balancer served. The agent listens on a unix socket in the target's state folder, which only its owner reaches.
+ */
+export class TargetClient {
+  readonly stateDir: string;
+
+  constructor(
+    targetHome: string,
+    readonly service: string,
+  ) {
+    this.stateDir = join(targetHome, 'target', service);
+  }
+
+  private ensureUp(): void {
+    if (!existsSync(join(this.stateDir, 'agent.sock')))
+      throw new TargetError('connect', `no target agent for ${this.service} (run \`healctl target up\`)`);
+  }
+
+  async state(): Promise<TargetState> {
+    this.ensureUp();
+    const r = await callAgent(this.stateDir, 'GET', '/status');
+    if (r.status !== 200) throw new TargetError('status', String(r.body.error ?? r.status));
+    return r.body.state as TargetState;
+  }
+
+  /** Builds and starts `revision` and gives it `canaryPercent` of the traffic once healthy; the commit it runs. */
+  async deployCanary(revision: string, canaryPercent: number): Promise<{ commit: string; version: string }> {
+    this.ensureUp();
+    const r = await callAgent(this.stateDir, 'POST', '/deploy', { revision, canaryPercent }, () => undefined);
+    const done = r.body.done as { commit: string; version: string } | undefined;
+    if (!done)
+      throw new TargetError('deploy', String(r.body.error ?? 'no answer'), (r.body.stage as string) ?? null);
+    return { commit: done.commit, version: done.version };
+  }
+
+  shift(percent: number): Promise<void> {
+    return this.action('shift', { percent });
+  }
+
+  promote(): Promise<void> {
+    return this.action('promote');
+  }
+
+  rollback(): Promise<void> {
+    return this.action('rollback');
+  }
+
+  async requests(sinceMs: number, untilMs: number): Promise<RequestWindow> {
+    this.ensureUp();
+    const r = await callAgent(
+      this.stateDir,
+      'GET',
+      `/requests?since=${Math.floor(sinceMs)}&until=${Math.ceil(untilMs)}`,
+    );
+    if (r.status !== 200) throw new TargetError('requests', String(r.body.error ?? r.status));
+    return r.body as unknown as RequestWindow;
+  }
+
+  private async action(name: string, body?: unknown): Promise<void> {
+    this.ensureUp();
+    const r = await callAgent(this.stateDir, 'POST', `/${name}`, body ?? {});
+    if (r.status !== 200) throw new TargetError(name, String(r.body.error ?? r.status));
+  }
+}

@@ -1,0 +1,137 @@
+import type { HealthCheck, StepJudgement } from '../canary/judge.js';
+import type { Reason, RemedyKind, Severity, ValidationKind } from '../policy/approval.js';
+
+export type { Reason };
+
+/** What beat 2 loaded: the patch, its validation, the incident's severity and the diagnosis' account of the cause. */
+export interface LoadedFix {
+  service: string;
+  repository: string;
+  defaultBranch: string;
+  baseCommit: string;
+  diff: string;
+  title: string;
+  description: string;
+  remedyKind: RemedyKind;
+  strategy: string;
+  patchLines: number;
+  filesChanged: number;
+  severity: Severity;
+  validation: {
+    verdict: 'passed' | 'failed' | 'inconclusive';
+    checks: Array<{ check: string; verdict: string; summary: string }>;
+    headCommit: string | null;
+    proven: ValidationKind[];
+  };
+  /** One line each: the diagnosis' issues, for the pull request and the commit message. */
+  cause: string[];
+  /** Set when the fix cannot be deployed: the later beats lead to a rejection. */
+  problem: Reason | null;
+}
+
+export interface ApprovalRecord {
+  automatic: boolean;
+  reasons: Reason[];
+  decidedAt: number;
+  /** When a person must have answered by. */
+  deadline: number;
+}
+
+export interface BranchRecord {
+  repository: string;
+  owner: string;
+  name: string;
+  branch: string;
+  baseCommit: string;
+  /** The fix commit: the validated tree on the base, by the platform, with a message naming the incident. */
+  commit: string;
+  filesChanged: number;
+  existed: boolean;
+}
+
+export interface PullRequestRecord {
+  number: number;
+  url: string;
+  title: string;
+  existed: boolean;
+}
+
+export interface CiRecord {
+  conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out';
+  headCommit: string;
+  checks: Array<{
+    name: string;
+    conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out';
+    url: string | null;
+    durationMs: number | null;
+  }>;
+  durationMs: number;
+  detail: string;
+}
+
+export interface MergeRecord {
+  number: number;
+  mergeCommit: string;
+  method: 'merge' | 'squash' | 'rebase';
+  automatic: boolean;
+  mergedBy: string;
+}
+
+export interface RolloutRecord {
+  /** The commit the canary runs: the merge commit. */
+  commit: string;
+  version: string;
+  previousCommit: string | null;
+  startedAt: number;
+  finishedAt: number;
+  /** The canary's first share (percent). */
+  firstStep: number;
+  /** Set when the deploy itself failed (build, health): nothing new serves. */
+  failure: string | null;
+}
+
+/** One canary step: the share, when it began, and how it was judged. */
+export interface StepRecord {
+  _id: string;
+  runId: string;
+  index: number;
+  percent: number;
+  startedAt: number;
+  judgement?: StepJudgement & { judgedAt: number };
+}
+
+export interface VerificationRecord {
+  healthy: boolean;
+  checks: HealthCheck[];
+  observedForMs: number;
+  rolledBack: boolean;
+  rollbackReason: string | null;
+  finishedAt: number;
+}
+
+/**
+ * The run's case file (`deployment_cases`, keyed by run = incident): written insert-to-win by the first beat, then
+ * one field per beat, each written once (the first write wins), so a beat re-run after a crash repeats its event
+ * from what the first attempt recorded instead of asking the forge or the deployer again.
+ */
+export interface DeploymentCase {
+  _id: string;
+  incidentId: string;
+  deploymentId: string;
+  patchId: string;
+  validationId: string;
+  environment: string;
+  requestedBy: string;
+  loaded?: LoadedFix;
+  approval?: ApprovalRecord;
+  /** A person's answer, once given. */
+  decision?: { approved: boolean; by: string; at: number; reason: string | null };
+  branch?: BranchRecord;
+  pushedAt?: number;
+  pullRequest?: PullRequestRecord;
+  ciStartedAt?: number;
+  ci?: CiRecord;
+  merge?: MergeRecord;
+  rollout?: RolloutRecord;
+  verification?: VerificationRecord;
+}
