@@ -34,6 +34,29 @@ export function otherGroup(group: SlotGroup): SlotGroup {
   return group === 'a' ? 'b' : 'a';
 }
 
+/**
+ * One JSON object per request, as the load balancer saw it: a canary that crashes shows up here as 502/503, which
+ * its own logs never would. HAProxy's other messages (startup notices, "Server app/a1 is DOWN") land in the same
+ * file, so every request line starts with the fixed marker `{"hx":1,` (deployer/requestLog.ts reads them back).
+ * - `t`: accept date in epoch ms (%Ts seconds then %ms, always three digits). On a keep-alive connection the
+ *   "accept" of the second request is the end of the first; `th` + `ti` (handshake, idle) lead to the moment
+ *   the request's first byte arrived.
+ * - `ta` (%Ta) is the request's active time, first byte in to last byte out; %Tt would add the client's idle time
+ *   on a keep-alive connection. `tr` is the server's response time, -1 when no full response header came.
+ * - `ts`: termination state (e.g. `SH` server aborted, `CD` client aborted), two letters or dashes, quoted here
+ *   because `+Q` does not apply to it.
+ * - `rc`: connection retries, `+` first when the request was redispatched to another server (quoted: `+3` is no
+ *   JSON number). A canary whose process is gone refuses connections, and its requests end up served by a stable
+ *   slot: `srv` then names the stable slot, `rc` is the only trace of the canary's failure.
+ * - The strings are quoted and escaped (`+Q,+E`: `\` and `"` get a backslash, and so does `]`, which JSON does
+ *   not allow; the reader undoes that one). HAProxy refuses control characters in a request line and writes `"`
+ *   of a path as `#22`, so the client-controlled path cannot end the line or the object.
+ * - %HPO: the path without host nor query string (2.6 has it).
+ * Single quotes keep the config parser from eating the double quotes; the log-format has no spaces to escape.
+ */
+export const REQUEST_LOG_FORMAT =
+  '{"hx":1,"t":%Ts%ms,"th":%Th,"ti":%Ti,"ta":%Ta,"tr":%Tr,"ts":"%ts","rc":"%rc","srv":%{+Q,+E}s,"st":%ST,"m":%{+Q,+E}HM,"p":%{+Q,+E}HPO}';
+
 const SAFE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 const SAFE_FILE = /^\/[A-Za-z0-9._/-]+$/;
 
@@ -54,12 +77,20 @@ export function renderHaproxyConfig(layout: HaproxyLayout): string {
   );
   return [
     'global',
+    // Access log to HAProxy's stdout, which process.ts appends to <stateDir>/haproxy.log (no syslog daemon here).
+    // A regular file never blocks, so no line is dropped; `len` is above the longest line: a URI is captured up to
+    // 1024 bytes (tune.http.logurilen) and a byte becomes at most three (#XX) in the log.
+    '  log stdout len 8192 format raw local0',
     `  stats socket ${layout.adminSocket} mode 600 level admin`,
     `  pidfile ${layout.pidFile}`,
     '  maxconn 2048',
     '',
     'defaults',
     '  mode http',
+    '  log global',
+    // A connection that closes without sending a request is no request: it would count as a 400 from nobody.
+    '  option dontlognull',
+    `  log-format '${REQUEST_LOG_FORMAT}'`,
     '  timeout connect 2s',
     '  timeout client 30s',
     '  timeout server 30s',
@@ -71,6 +102,11 @@ export function renderHaproxyConfig(layout: HaproxyLayout): string {
     '',
     'frontend target',
     `  bind 127.0.0.1:${layout.frontendPort}`,
+    // One request per client connection. On a kept-alive connection, HAProxy answers a server that closes without
+    // a response (a crashing canary) by closing the client's connection silently, so that the client retries, and
+    // writes no log line: the crash would be invisible to the canary's judge. A request that is the first on its
+    // connection gets a 502 and a log line instead. The server side is closed after each response already.
+    '  option httpclose',
     `  default_backend ${BACKEND}`,
     '',
     `backend ${BACKEND}`,

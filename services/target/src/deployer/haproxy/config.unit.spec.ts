@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupWeights, renderHaproxyConfig } from './config.js';
+import { groupWeights, renderHaproxyConfig, REQUEST_LOG_FORMAT } from './config.js';
 import { parseShowStat } from './runtime.js';
 
 const layout = {
@@ -18,6 +18,20 @@ describe('haproxy config', () => {
     expect(cfg).toContain('option httpchk GET /healthz');
     for (const s of ['a1', 'a2', 'b1', 'b2'])
       expect(cfg).toContain(`server ${s} 127.0.0.1:1 cookie ${s} weight 0 check disabled`);
+  });
+
+  it('logs one JSON line per request to stdout, each client connection carrying one request', () => {
+    const cfg = renderHaproxyConfig(layout);
+    expect(cfg).toContain('log stdout len 8192 format raw local0');
+    expect(cfg).toContain('log global');
+    expect(cfg).toContain('option dontlognull');
+    // In single quotes: HAProxy's config parser would otherwise take the double quotes for its own.
+    expect(cfg).toContain(`log-format '${REQUEST_LOG_FORMAT}'`);
+    expect(REQUEST_LOG_FORMAT.startsWith('{"hx":1,')).toBe(true);
+    expect(REQUEST_LOG_FORMAT).not.toMatch(/[\s']/);
+    // Every client-controlled string is quoted and escaped by HAProxy.
+    for (const v of ['s', 'HM', 'HPO']) expect(REQUEST_LOG_FORMAT).toContain(`%{+Q,+E}${v}`);
+    expect(cfg).toMatch(/frontend target\n {2}bind [^\n]+\n {2}option httpclose\n/);
   });
 
   it('refuses values that would add directives', () => {

@@ -10,6 +10,11 @@ export function haproxyBinary(): string {
   return process.env.HAPROXY_BIN ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy');
 }
 
+/** HAProxy's stdout and stderr: its own messages and the access log (REQUEST_LOG_FORMAT), appended across restarts. */
+export function haproxyLogFile(dir: string): string {
+  return join(dir, 'haproxy.log');
+}
+
 /**
  * One HAProxy process per target, in the foreground of its own process group (no systemd here), so its pid is
  * ours to persist and to stop. Started once; every change afterwards goes through the runtime API.
@@ -23,7 +28,7 @@ export async function startHaproxy(
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(cfg, renderHaproxyConfig({ ...layout, adminSocket, pidFile }));
   rmSync(adminSocket, { force: true });
-  const out = openSync(join(dir, 'haproxy.log'), 'a');
+  const out = openSync(haproxyLogFile(dir), 'a');
   let pid: number;
   try {
     const child = spawn(haproxyBinary(), ['-db', '-f', cfg], { detached: true, stdio: ['ignore', out, out] });
@@ -49,7 +54,7 @@ export async function startHaproxy(
       await runtime.command('show info');
       break;
     } catch (error) {
-      if (!isAlive(pid)) throw new Error(`haproxy exited at start; see ${join(dir, 'haproxy.log')}`);
+      if (!isAlive(pid)) throw new Error(`haproxy exited at start; see ${haproxyLogFile(dir)}`);
       if (Date.now() > deadline)
         throw new Error(`haproxy admin socket did not answer: ${(error as Error).message}`);
       await new Promise((r) => setTimeout(r, 50));
