@@ -21,6 +21,10 @@ export type { RequestResult, TrafficOptions, TrafficReport } from './traffic/dri
 export { planScenarios, prng, defaultWeights } from './traffic/mix.js';
 export type { PlannedRequest, Scenario, ScenarioKind } from './traffic/mix.js';
 export { startAgent, agentSocket } from './agent/agent.js';
-export type { AgentOptions, RunningAgent } from './agent/agent.js';
-export { callAgent, agentCommand } from './agent/client.js';
+export type { AgentOptions, RunningAgent, TargetRequests } from './agent/agent.js';
+export { callAgent, agentCommand, requestsSince } from './agent/client.js';
+export { parseRequestLine, readRequestsSince, REQUEST_LINE_MARKER } from './deployer/requestLog.js';
+export type { RequestRecord, RequestLog, ReadRequestsOptions } from './deployer/requestLog.js';
+export { REQUEST_LOG_FORMAT } from './deployer/haproxy/config.js';
+export type { SlotGroup } from './deployer/haproxy/config.js';
 export { exampleCatalogue } from './catalogue.js';

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import type { ServiceEntry } from '@self-healing/shared/catalogue';
 import { Deployer, DeployError } from '../deployer/deployer.js';
+import type { SlotGroup } from '../deployer/haproxy/config.js';
+import { haproxyLogFile } from '../deployer/haproxy/process.js';
+import { readRequestsSince, type RequestLog } from '../deployer/requestLog.js';
 import type { DeploymentRecorder } from '../deployer/record.js';
 import { LogShipper } from '../shipper/shipper.js';
 
@@ -26,6 +29,20 @@ export interface AgentOptions {
 
 export function agentSocket(stateDir: string): string {
   return join(stateDir, 'agent.sock');
+}
+
+/**
+ * Answer of `GET /requests`: the requests HAProxy served in a window, with which slot group and commit is the
+ * stable version and which the canary. Those are the deployer's state when the answer is made, not at each
+ * request's time: a caller that judges a canary asks before it promotes or rolls back.
+ */
+export interface TargetRequests extends RequestLog {
+  stableGroup: SlotGroup | null;
+  canaryGroup: SlotGroup | null;
+  stableCommit: string | null;
+  canaryCommit: string | null;
+  /** Percent of traffic the canary group receives. */
+  canaryShare: number;
 }
 
 export interface RunningAgent {
@@ -66,7 +83,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = req.method === 'POST' ? await readJson(req) : {};
-    const route = `${req.method} ${req.url}`;
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /status':
         return reply(res, 200, {
@@ -74,6 +92,29 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           frontendUrl: deployer.frontendUrl,
           shipped: shipper?.offsets() ?? null,
         });
+      case 'GET /requests': {
+        const since = epochMs(url.searchParams.get('since'));
+        const untilParam = url.searchParams.get('until');
+        const until = untilParam === null ? undefined : epochMs(untilParam);
+        if (since === null || until === null)
+          return reply(res, 400, { error: 'since (and until, when given) must be epoch milliseconds' });
+        if (until !== undefined && until < since) return reply(res, 400, { error: 'until is before since' });
+        const log = await readRequestsSince(
+          haproxyLogFile(opts.stateDir),
+          since,
+          until === undefined ? {} : { untilMs: until },
+        );
+        const state = deployer.current();
+        const answer: TargetRequests = {
+          ...log,
+          stableGroup: state.stable?.group ?? null,
+          canaryGroup: state.canary?.group ?? null,
+          stableCommit: state.stable?.commit ?? null,
+          canaryCommit: state.canary?.commit ?? null,
+          canaryShare: state.canaryShare,
+        };
+        return reply(res, 200, answer);
+      }
       case 'POST /deploy': {
         // Progress as NDJSON lines while the deploy runs, then one line with the result.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -139,6 +180,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       deployer.close();
     },
   };
+}
+
+/** A query parameter as epoch ms: digits only (no `1e3`, no sign, no fraction), a safe integer. */
+function epochMs(value: string | null): number | null {
+  if (value === null || !/^\d{1,16}$/.test(value)) return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { agentSocket } from './agent.js';
+import { agentSocket, type TargetRequests } from './agent.js';
 
 /** A command to the agent of the target in `stateDir`; the answer's JSON, or each NDJSON line to `onLine`. */
 export function callAgent(
@@ -36,6 +36,22 @@ export function callAgent(
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/**
+ * The requests the target's HAProxy served that began in [sinceMs, untilMs) (epoch ms), oldest first, with the
+ * stable and canary groups and commits: what a canary is judged on.
+ */
+export async function requestsSince(
+  stateDir: string,
+  sinceMs: number,
+  untilMs?: number,
+): Promise<TargetRequests> {
+  const query = new URLSearchParams({ since: String(sinceMs) });
+  if (untilMs !== undefined) query.set('until', String(untilMs));
+  const { status, body } = await callAgent(stateDir, 'GET', `/requests?${query.toString()}`);
+  if (status !== 200) throw new Error(`target agent refused the requests: ${String(body.error ?? status)}`);
+  return body as unknown as TargetRequests;
 }
 
 /** How to start the agent process: from sources under tsx in development, from the build otherwise. */
