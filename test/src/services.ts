@@ -17,6 +17,7 @@ import {
   loadFixGenerateConfig,
 } from '@self-healing/fix-generate';
 import { loadValidationConfig, validationDefinition, validationSettings } from '@self-healing/validation';
+import { deploymentDefinition, deploymentSettings, loadDeploymentConfig } from '@self-healing/deployment';
 
 /** telemetry-parse with the given environment variables (see `serviceEnv`), without signal handlers. */
 export async function startTelemetryParse(vars: Record<string, string>): Promise<RunningService> {
@@ -83,6 +84,20 @@ export async function startValidation(vars: Record<string, string>): Promise<Run
     'validation',
     config,
     ({ db, topics }) => validationDefinition({ db, topics, settings: validationSettings(config) }),
+    { handleSignals: false },
+  );
+}
+
+export async function startDeployment(
+  vars: Record<string, string>,
+  over: { now?: () => number } = {},
+): Promise<RunningService> {
+  const config = loadDeploymentConfig(vars);
+  return runStageService(
+    'deployment',
+    config,
+    ({ db, topics }) =>
+      deploymentDefinition({ db, topics, settings: { ...deploymentSettings(config), ...over } }),
     { handleSignals: false },
   );
 }

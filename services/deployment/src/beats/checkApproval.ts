@@ -98,7 +98,7 @@ export const checkApproval: DeploymentBeat<'checkApproval'> = async (
   return {
     wait: {
       // Looked at again every poll interval, for an approving review on the forge; the deadline ends it.
-      until: Math.min(approval.deadline, deps.now() + deps.settings.ciPollMs),
+      until: Math.min(approval.deadline, deps.now() + deps.settings.reviewPollMs),
       reason:
         `needs a person (${approval.reasons.map((r) => r.code).join(', ')}): review ${c.pullRequest!.url}, then ` +
         `healctl approve ${c.incidentId} or healctl reject ${c.incidentId} --reason ... (deadline ${new Date(approval.deadline).toISOString()})`,

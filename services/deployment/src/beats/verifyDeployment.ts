@@ -81,7 +81,11 @@ async function advance(
 
   let judgement = step.judgement ?? null;
   if (!judgement) {
-    const window = await target.requests(step.startedAt, now);
+    // Inside a step only errors are judged, on every request since it began; once the step is over, everything is,
+    // and for the first step only after its warm-up: the canary's processes have just started, the stable's are warm.
+    const over = now >= step.startedAt + policy.stepDurationMs;
+    const from = over ? step.startedAt + warmUpOf(step.index, policy.stepDurationMs) : step.startedAt;
+    const window = await target.requests(from, now);
     if (window.canaryCommit !== r.commit) {
       // Someone else rolled the canary back or replaced it: there is nothing of ours left to judge.
       return {
@@ -95,13 +99,16 @@ async function advance(
       };
     }
     // At a share of 100 % the stable version has no traffic: the canary is held to what the stable served before.
-    const stableSince = step.percent >= 100 ? steps[0]!.startedAt : step.startedAt;
-    const stableWindow = stableSince === step.startedAt ? window : await target.requests(stableSince, now);
-    const fresh = judgeStep(
-      stableWindow.requests.filter((q) => q.group === window.stableGroup),
-      window.requests.filter((q) => q.group === window.canaryGroup),
-      policy.judge,
-    );
+    const stableSince = step.percent >= 100 ? steps[0]!.startedAt : from;
+    const stableWindow = stableSince === from ? window : await target.requests(stableSince, now);
+    // A request HAProxy retried on another server (its first one refused the connection) is left out: it is
+    // logged under the server that finally answered, with the retry's second added.
+    const of = (w: typeof window, group: typeof window.canaryGroup) =>
+      w.requests.filter((q) => q.group === group && !q.redispatched);
+    const fresh = judgeStep(of(stableWindow, window.stableGroup), of(window, window.canaryGroup), {
+      ...policy.judge,
+      latency: over,
+    });
     const move = nextMove({
       judgement: fresh,
       now,
@@ -137,7 +144,9 @@ async function act(
   const r = c.rollout!;
   const target = deps.target(c.loaded!.service);
   const now = deps.now();
-  const history = steps.map((s) => stepCheck(s)).filter((x): x is HealthCheck => x !== null);
+  const history = steps
+    .map((s) => stepCheck(s._id === step._id ? { ...s, judgement: { ...judgement, judgedAt: now } } : s))
+    .filter((x): x is HealthCheck => x !== null);
   if (judgement.verdict !== 'pass') {
     await effects.once(`rollback-${r.commit}`, async () => {
       const state = await target.state();
@@ -206,6 +215,10 @@ async function act(
     ),
   };
 }
+
+/** The part of a step whose latencies are not judged: a third of the first step, while the canary warms up. */
+export const warmUpOf = (index: number, stepDurationMs: number) =>
+  index === 0 ? Math.floor(stepDurationMs / 3) : 0;
 
 function stepCheck(s: StepRecord): HealthCheck | null {
   if (!s.judgement) return null;

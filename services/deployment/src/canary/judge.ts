@@ -23,6 +23,11 @@ export interface JudgeThresholds {
   maxP95Ratio: number;
   /** Significance level of the one-sided tests. Default 0.01. */
   alpha?: number;
+  /**
+   * Judge latency too (default). Off for the looks inside a step: errors fail a canary at once, but a version that
+   * just started is slower for a while (cold JIT and caches), so latency is judged on the whole step, after warm-up.
+   */
+  latency?: boolean;
 }
 
 export interface HealthCheck {
@@ -71,9 +76,9 @@ export function judgeStep(
   // requests would only fail more users.
   if (!enough && errors.state !== 'fail')
     return { verdict: 'inconclusive', checks: [volume, errors.check], requests, summary: volume.detail };
-  const latency = latencyCheck(stable, canary, t.maxP95Ratio, alpha);
-  const checks = [volume, errors.check, latency.check];
-  const states = [errors.state, enough ? latency.state : 'pass'];
+  const latency = t.latency === false ? null : latencyCheck(stable, canary, t.maxP95Ratio, alpha);
+  const checks = [volume, errors.check, ...(latency ? [latency.check] : [])];
+  const states = [errors.state, enough && latency ? latency.state : 'pass'];
   const verdict: StepVerdict = states.includes('fail')
     ? 'fail'
     : states.includes('inconclusive') || !enough
@@ -82,7 +87,7 @@ export function judgeStep(
   const failing = checks.filter((c) => !c.passed && c.name !== 'requests');
   const summary =
     verdict === 'pass'
-      ? `canary healthy: ${errors.check.detail}; ${latency.check.detail}`
+      ? `canary healthy: ${errors.check.detail}${latency ? `; ${latency.check.detail}` : ''}`
       : verdict === 'fail'
         ? `canary unhealthy: ${failing.map((c) => c.detail).join('; ')}`
         : `not judged yet: ${[...failing, ...(enough ? [] : [volume])].map((c) => c.detail).join('; ')}`;

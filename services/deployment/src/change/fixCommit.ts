@@ -77,6 +77,8 @@ function git(cwd: string, args: string[], env: Record<string, string>, input?: s
     child.on('close', (code) =>
       code === 0 ? resolve(out) : reject(new Error(`git ${args[0]} failed (exit ${code}): ${err.trim()}`)),
     );
+    // A command that reads no input may exit before its stdin is closed: that EPIPE is not a failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { callAgent, type TargetState } from '@self-healing/target';
+import { callAgent, requestsSince, type TargetState } from '@self-healing/target';
 
 /** A request as the target's load balancer logged it (the agent's `GET /requests`). */
 export interface LoggedRequest {
@@ -8,6 +8,8 @@ export interface LoggedRequest {
   group: 'a' | 'b' | null;
   status: number;
   totalMs: number;
+  /** Retried on another server after its first one refused: its time and slot say little about either version. */
+  redispatched: boolean;
 }
 
 export interface RequestWindow {
@@ -82,13 +84,26 @@ export class TargetClient {
 
   async requests(sinceMs: number, untilMs: number): Promise<RequestWindow> {
     this.ensureUp();
-    const r = await callAgent(
-      this.stateDir,
-      'GET',
-      `/requests?since=${Math.floor(sinceMs)}&until=${Math.ceil(untilMs)}`,
+    const w = await requestsSince(this.stateDir, Math.floor(sinceMs), Math.ceil(untilMs)).catch(
+      (e: Error) => {
+        throw new TargetError('requests', e.message);
+      },
     );
-    if (r.status !== 200) throw new TargetError('requests', String(r.body.error ?? r.status));
-    return r.body as unknown as RequestWindow;
+    return {
+      // HAProxy logs -1 (here null) when no answer came: the user saw a failure.
+      requests: w.requests.map((q) => ({
+        at: q.at,
+        group: q.group,
+        status: q.status ?? 0,
+        totalMs: q.totalMs,
+        redispatched: q.redispatched,
+      })),
+      stableGroup: w.stableGroup,
+      canaryGroup: w.canaryGroup,
+      stableCommit: w.stableCommit,
+      canaryCommit: w.canaryCommit,
+      truncated: w.truncated,
+    };
   }
 
   private async action(name: string, body?: unknown): Promise<void> {

@@ -37,6 +37,12 @@ export const deploymentConfigSchema = baseConfigSchema.extend({
     .min(1000)
     .default(24 * 3_600_000)
     .describe('how long a fix waits for a person’s approval before the deployment is refused and escalated'),
+  REVIEW_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(300_000)
+    .describe('how often a fix waiting for approval looks for an approving review on its pull request'),
   CI_TIMEOUT_MS: z.coerce
     .number()
     .int()

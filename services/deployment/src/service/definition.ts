@@ -16,6 +16,7 @@ export function deploymentSettings(c: DeploymentConfig): DeploymentSettings {
     approvalTimeoutMs: c.APPROVAL_TIMEOUT_MS,
     ciTimeoutMs: c.CI_TIMEOUT_MS,
     ciPollMs: c.CI_POLL_MS,
+    reviewPollMs: c.REVIEW_POLL_MS,
     testTimeoutMs: c.TEST_TIMEOUT_MS,
     maxDiskMb: c.MAX_DISK_MB,
     canaryMaxWaitFactor: c.CANARY_MAX_WAIT_FACTOR,

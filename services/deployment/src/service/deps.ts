@@ -17,6 +17,7 @@ export interface DeploymentSettings {
   approvalTimeoutMs: number;
   ciTimeoutMs: number;
   ciPollMs: number;
+  reviewPollMs: number;
   testTimeoutMs: number;
   maxDiskMb: number;
   canaryMaxWaitFactor: number;

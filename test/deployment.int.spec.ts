@@ -1,0 +1,435 @@
+// Stage 6 on the real servers: the sample application's faulty release is on the real forge (Gitea) and serves real
+// traffic through the real load balancer (HAProxy, driven by the target's agent). Fixes, stored and validated as the
+// earlier stages leave them, are announced with ValidationCompleted; deployment.deploy asks for approval where the
+// policy says so, pushes the fix commit, opens the pull request, runs CI on its head commit (the application's own
+// suite, posted as the `ci/validation` status), merges, deploys the merge commit as a canary, judges it against the
+// stable version under the traffic, and promotes it or rolls it back.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCommand, buildEvent, outsideBeatMeta, type RunningService } from '@self-healing/shared';
+import type { PayloadOf } from '@self-healing/schemas';
+import { GiteaForge, pushToForge, type RepoRef } from '@self-healing/shared/forge';
+import { loadCatalogue, type ServiceEntry } from '@self-healing/shared/catalogue';
+import { materializeFault } from '@self-healing/sample-service';
+import { patchIdOf } from '@self-healing/fix-generate';
+import {
+  driveTraffic,
+  exampleCatalogue,
+  startAgent,
+  type RequestResult,
+  type RunningAgent,
+} from '@self-healing/target';
+import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
+import { testForge, uniqueName, waitFor } from './src/endpoints.js';
+import { startDeployment } from './src/services.js';
+import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
+
+const run = promisify(execFile);
+const FAULT = 'gb-label-second-line';
+const SERVICE = 'checkout';
+const ALL_BEATS = [
+  'DeploymentRequested',
+  'ValidationResultsLoaded',
+  'ApprovalChecked',
+  'BranchCreated',
+  'ChangesApplied',
+  'PullRequestCreated',
+  'CIChecksConcluded',
+  'PullRequestMerged',
+  'DeployedToProduction',
+  'DeploymentVerified',
+  'DeploymentCompleted',
+];
+const CANARY = { steps: [25, 60], stepDurationMs: 9000 };
+
+let env: TestEnvironment;
+let work: string;
+let release: Awaited<ReturnType<typeof materializeFault>>;
+let forge: GiteaForge;
+let repoRef: RepoRef;
+let cloneUrl: string;
+let agent: RunningAgent | null = null;
+let service: RunningService | null = null;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A patch of the faulty release, made the way fix.generate makes one: edits in a worktree, diffed against the base. */
+async function makePatch(
+  name: string,
+  edit: (dir: string) => Promise<void>,
+): Promise<{ diff: string; patchId: string }> {
+  const dir = join(work, 'patches', name);
+  await run('git', ['-C', release.repo, 'worktree', 'add', '-q', '--detach', dir, release.faulty]);
+  await edit(dir);
+  await run('git', ['-C', dir, 'add', '-A']);
+  const { stdout: diff } = await run(
+    'git',
+    ['-C', dir, 'diff', '--cached', '--no-renames', '--no-color', '--full-index', release.faulty],
+    { maxBuffer: 64 << 20 },
+  );
+  return { diff, patchId: patchIdOf(release.faulty, diff) };
+}
+
+const theFix = (dir: string) =>
+  run('git', ['-C', dir, 'apply', join(release.fault.dir, 'fix.patch')]).then(() => undefined);
+
+/**
+ * The fix, plus a change to the product listing that the application's suite never exercises (it asks for pages of
+ * 5 products, or the default) and production traffic does on most listings: any request for more than 10 fails.
+ * (A first version that failed every explicit page size was caught by CI: the suite asks for `limit=5`.)
+ */
+async function theFixAndABreakage(dir: string): Promise<void> {
+  await theFix(dir);
+  const routes = join(dir, 'src', 'http', 'routes.ts');
+  const text = await readFile(routes, 'utf8');
+  const anchor = "const offset = nonNegativeInt(query.get('offset'), 0, 'offset');";
+  if (!text.includes(anchor)) throw new Error('routes.ts changed: the breakage no longer applies');
+  await writeFile(
+    routes,
+    text.replace(
+      anchor,
+      `${anchor}\n      if (Number(query.get('limit') ?? 0) > 10) throw new Error('pages above 10 products are no longer served');`,
+    ),
+  );
+}
+
+/** Stores the patch and its passed validation as fix.generate and validation.run leave them, and announces it. */
+async function announce(
+  incidentId: string,
+  severity: 'low' | 'medium' | 'high' | 'critical',
+  patch: { diff: string; patchId: string },
+): Promise<void> {
+  const validationId = `va-${incidentId}`;
+  await env.db
+    .collection('anomaly_incidents')
+    .replaceOne({ _id: incidentId as never }, { severity, service: SERVICE }, { upsert: true });
+  await env.db.collection('patches').replaceOne(
+    { _id: patch.patchId as never },
+    {
+      patchId: patch.patchId,
+      incidentId,
+      repository: cloneUrl,
+      baseCommit: release.faulty,
+      title: 'Print British labels without a second address line',
+      description: 'formatAddress no longer reads line2 when the address has none.',
+      diff: patch.diff,
+      chosen: { strategy: 'null-guard' },
+      candidates: [{ strategy: 'null-guard', remedyKind: 'patch' }],
+    },
+    { upsert: true },
+  );
+  const checks = [
+    { check: 'tests', verdict: 'passed', summary: 'the regression test fails before and passes after' },
+    { check: 'coverage', verdict: 'passed', summary: 'changed lines covered' },
+  ];
+  await env.db.collection('validations').replaceOne(
+    { _id: validationId as never },
+    {
+      validationId,
+      incidentId,
+      patchId: patch.patchId,
+      service: SERVICE,
+      repository: cloneUrl,
+      baseCommit: release.faulty,
+      headCommit: null,
+      verdict: 'passed',
+      checks,
+    },
+    { upsert: true },
+  );
+  const payload: PayloadOf<'ValidationCompleted'> = {
+    validationId,
+    patchId: patch.patchId,
+    verdict: 'passed',
+    checks: checks.map((c) => ({
+      check: c.check as 'tests',
+      verdict: 'passed' as const,
+      summary: c.summary,
+    })),
+    headCommit: null,
+    document: { collection: 'validations', id: validationId },
+  };
+  const event = buildEvent(
+    'validation.run',
+    { type: 'ValidationCompleted', payload },
+    {
+      ...outsideBeatMeta({
+        incidentId,
+        seq: 10,
+        correlationId: `corr-${incidentId}`,
+        occurredAt: Date.now(),
+        producer: 'validation/test',
+      }),
+      sequenceId: 'validation.run',
+      beat: 10,
+      handler: 'validateCompleted',
+    },
+  );
+  await publishEvent(env, env.topics.validationRunEvents, incidentId, event);
+}
+
+const eventsOf = (incidentId: string) => stageEventsOf(env, env.topics.deploymentDeployEvents, incidentId);
+const ended = (incidentId: string, timeoutMs = 480_000) =>
+  untilRunEnded(env, env.topics.deploymentDeployEvents, incidentId, {
+    timeoutMs,
+    message: `deployment of ${incidentId}`,
+  });
+/** Traffic through the frontend for as long as `during` runs; what every request got, and from which slot. */
+async function withTraffic<T>(during: () => Promise<T>): Promise<{ value: T; requests: RequestResult[] }> {
+  const requests: RequestResult[] = [];
+  let stop = false;
+  const url = `http://127.0.0.1:${agent!.deployer.current().frontendPort}`;
+  const driving = (async () => {
+    for (let round = 0; !stop; round++)
+      await driveTraffic({
+        url,
+        seed: 100 + round,
+        rate: 15,
+        scenarios: 150,
+        maxDurationMs: 10_000,
+        onRequest: (r) => requests.push(r),
+      });
+  })();
+  try {
+    return { value: await during(), requests };
+  } finally {
+    stop = true;
+    await driving;
+  }
+}
+
+beforeAll(async () => {
+  env = await testEnvironment('dp');
+  work = await mkdtemp(join(tmpdir(), 'deployment-'));
+  release = await materializeFault(FAULT, join(work, 'repo'));
+  const { url, token } = testForge();
+  forge = new GiteaForge({ url, token });
+  repoRef = { owner: (await forge.currentUser()).login, name: uniqueName('checkout_dp') };
+  // Public: the deployer clones without credentials.
+  await forge.ensureRepo(repoRef, {
+    private: false,
+    description: 'sample checkout service (deployment test)',
+  });
+  await pushToForge(forge, repoRef, { dir: release.repo, refspecs: ['main:main'] });
+  cloneUrl = (await forge.gitRemote(repoRef)).url;
+
+  const example = loadCatalogue(exampleCatalogue()).services[SERVICE]!;
+  const always = { days: [0, 1, 2, 3, 4, 5, 6], fromHour: 0, toHour: 24, timezone: 'UTC' };
+  const auto = {
+    enabled: true,
+    maxSeverity: 'medium' as const,
+    remedyKinds: ['revert' as const, 'config' as const, 'patch' as const],
+    maxPatchLines: 60,
+    requiredValidation: ['tests' as const],
+    allowedHours: always,
+  };
+  const entry: ServiceEntry = {
+    ...example,
+    repository: { url: cloneUrl, defaultBranch: 'main' },
+    deployer: { ...example.deployer, frontendPort: await freePort(), healthTimeoutMs: 20_000 },
+    healing: {
+      autoMerge: auto,
+      autoDeploy: auto,
+      canary: { ...CANARY, judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2 } },
+    },
+  };
+  const cataloguePath = join(work, 'catalogue.json');
+  await writeFile(cataloguePath, JSON.stringify({ version: 1, services: { [SERVICE]: entry } }));
+
+  // The target, as `healctl target up` runs it: HAProxy and the agent, serving the faulty release.
+  const targetHome = join(work, 'home');
+  agent = await startAgent({
+    service: SERVICE,
+    entry,
+    stateDir: join(targetHome, 'target', SERVICE),
+    cacheDir: join(work, 'target-cache'),
+    environment: 'production',
+    log: () => undefined,
+  });
+  expect((await agent.deployer.deploy('main')).commit).toBe(release.faulty);
+
+  service = await startDeployment(
+    serviceEnv(env, {
+      CATALOGUE: cataloguePath,
+      REPO_CACHE_DIR: join(work, 'repos'),
+      DEPLOYMENT_WORK_DIR: join(work, 'deployment'),
+      TARGET_HOME: targetHome,
+      FORGE_URL: url,
+      FORGE_TOKEN: token,
+      FORGE_USER: repoRef.owner,
+      CI_POLL_MS: '1000',
+      REVIEW_POLL_MS: '2000',
+      TEST_TIMEOUT_MS: '60000',
+      MAX_DISK_MB: '512',
+    }),
+  );
+}, 600_000);
+
+afterAll(async () => {
+  await service?.stop();
+  if (agent) {
+    await agent.deployer.down().catch(() => undefined);
+    await agent.close();
+  }
+  await env?.mongo.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('deployment.deploy on the real forge, HAProxy and the application', { timeout: 600_000 }, () => {
+  let firstMerge = '';
+
+  it('a fix that needs a person waits with its pull request open, and goes out after the approval', async () => {
+    const incidentId = uniqueName('inc_dp_approve');
+    const patch = await makePatch('fix', theFix);
+    // A high incident is above what the policy lets the platform do alone.
+    await announce(incidentId, 'high', patch);
+    const waiting = await waitFor(
+      async () => (await eventsOf(incidentId)).find((e) => e.meta.type === 'DeploymentWaiting'),
+      { timeoutMs: 120_000, maxIntervalMs: 1000, message: 'the deployment to wait for approval' },
+    );
+    expect(String((waiting.payload as { reason: string }).reason)).toMatch(/severity-too-high/);
+    const before = await eventsOf(incidentId);
+    expect(before.map((e) => e.meta.type)).not.toContain('ApprovalChecked');
+    // The person asked has a pull request to read before approving.
+    const open = await forge.findOpenPullRequest(repoRef, { head: `heal/${incidentId}`, base: 'main' });
+    expect(open?.state).toBe('open');
+    expect(open?.body).toContain(incidentId);
+
+    const requested = before.find((e) => e.meta.type === 'DeploymentRequested')!
+      .payload as PayloadOf<'DeploymentRequested'>;
+    const approve: PayloadOf<'ApproveDeploymentCommand'> = {
+      incidentId,
+      deploymentId: requested.deploymentId,
+      patchId: requested.patchId,
+      requestedBy: 'user:alice',
+      comment: 'read the diff',
+    };
+    await publishEvent(
+      env,
+      env.topics.commands,
+      incidentId,
+      buildCommand('ApproveDeploymentCommand', approve, incidentId, 'healctl'),
+    );
+
+    const { value: events, requests } = await withTraffic(() => ended(incidentId));
+    expect(events.map((e) => e.meta.type).filter((t) => t !== 'DeploymentWaiting')).toEqual(ALL_BEATS);
+    const approval = events.find((e) => e.meta.type === 'ApprovalChecked')!
+      .payload as PayloadOf<'ApprovalChecked'>;
+    expect(approval).toMatchObject({ status: 'approved', mode: 'person', approver: 'user:alice' });
+    const pr = events.find((e) => e.meta.type === 'PullRequestCreated')!
+      .payload as PayloadOf<'PullRequestCreated'>;
+    // The one opened for review before the approval: recorded then, not opened again.
+    expect(pr).toMatchObject({ number: open!.number, existed: false });
+    const ci = events.find((e) => e.meta.type === 'CIChecksConcluded')!
+      .payload as PayloadOf<'CIChecksConcluded'>;
+    expect(ci.conclusion).toBe('success');
+    const merged = events.find((e) => e.meta.type === 'PullRequestMerged')!
+      .payload as PayloadOf<'PullRequestMerged'>;
+    const verified = events.find((e) => e.meta.type === 'DeploymentVerified')!
+      .payload as PayloadOf<'DeploymentVerified'>;
+    if (!verified.healthy) console.log(JSON.stringify(verified, null, 1));
+    expect(verified).toMatchObject({ healthy: true, rolledBack: false });
+    expect(verified.checks.map((c) => c.name)).toEqual(['canary.step.25', 'canary.step.60', 'promoted']);
+    const done = events.at(-1)!.payload as PayloadOf<'DeploymentCompleted'>;
+    expect(done).toMatchObject({
+      outcome: 'deployed',
+      mergeCommit: merged.mergeCommit,
+      pullRequestUrl: open!.htmlUrl,
+    });
+
+    // On the forge: merged, its head green; on the target: the merge commit serves everything.
+    const onForge = await forge.getPullRequest(repoRef, open!.number);
+    expect(onForge.state).toBe('merged');
+    expect(
+      (await forge.getCombinedStatus(repoRef, ci.headCommit)).statuses.find(
+        (s) => s.context === 'ci/validation',
+      )?.state,
+    ).toBe('success');
+    const state = agent!.deployer.current();
+    expect(state.stable?.commit).toBe(merged.mergeCommit);
+    expect(state.canary).toBeNull();
+    // The canary served real requests before it took everything, and the fix broke none of them.
+    const byFix = requests.filter((r) => r.server?.startsWith(state.stable!.group));
+    const byFaulty = requests.filter((r) => r.server && !r.server.startsWith(state.stable!.group));
+    expect(byFix.length).toBeGreaterThan(30);
+    expect(byFix.filter((r) => r.status >= 500 || r.status === 0)).toEqual([]);
+    // The faulty release failed British shoppers meanwhile: the fix is what the canary judge saw improve.
+    expect(byFaulty.some((r) => r.status === 500)).toBe(true);
+    firstMerge = merged.mergeCommit;
+  });
+
+  it('a fix that is bad in production is rolled back at its first canary step', async () => {
+    expect(firstMerge).not.toBe('');
+    const incidentId = uniqueName('inc_dp_bad');
+    const patch = await makePatch('bad', theFixAndABreakage);
+    await announce(incidentId, 'medium', patch);
+    const { value: all, requests } = await withTraffic(() => ended(incidentId));
+    if (all.at(-1)!.meta.type !== 'DeploymentCompleted') console.log(JSON.stringify(all.at(-1)!.payload));
+    // The canary's looks between beats are waits; the beats' own events come in contract order.
+    const events = all.filter((e) => e.meta.type !== 'DeploymentWaiting');
+    expect(events.map((e) => e.meta.type)).toEqual(ALL_BEATS);
+    expect((events[2]!.payload as PayloadOf<'ApprovalChecked'>).mode).toBe('policy');
+    // The suite never asks for more than 10 products: CI passes it.
+    expect((events[6]!.payload as PayloadOf<'CIChecksConcluded'>).conclusion).toBe('success');
+    const verified = events[9]!.payload as PayloadOf<'DeploymentVerified'>;
+    expect(verified).toMatchObject({ healthy: false, rolledBack: true });
+    expect(verified.rollbackReason).toMatch(/canary unhealthy: errors \d+\/\d+ on the canary/);
+    expect((events[10]!.payload as PayloadOf<'DeploymentCompleted'>).outcome).toBe('rolled_back');
+
+    // The stable version serves alone again, and only the canary's share of requests met the bad fix.
+    const state = agent!.deployer.current();
+    expect(state.stable?.commit).toBe(firstMerge);
+    expect(state.canary).toBeNull();
+    const failed = requests.filter((r) => r.status >= 500 || r.status === 0);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length / requests.length).toBeLessThan(CANARY.steps[0]! / 100);
+  });
+
+  it('a rejected fix closes its pull request and deploys nothing', async () => {
+    const incidentId = uniqueName('inc_dp_reject');
+    const patch = await makePatch('rejected', theFix);
+    await announce(incidentId, 'critical', patch);
+    await waitFor(async () => (await eventsOf(incidentId)).some((e) => e.meta.type === 'DeploymentWaiting'), {
+      timeoutMs: 120_000,
+      maxIntervalMs: 1000,
+      message: 'the deployment to wait for approval',
+    });
+    const requested = (await eventsOf(incidentId))[0]!.payload as PayloadOf<'DeploymentRequested'>;
+    const reject: PayloadOf<'RejectDeploymentCommand'> = {
+      incidentId,
+      deploymentId: requested.deploymentId,
+      patchId: requested.patchId,
+      reason: 'we would rather revert the release',
+      requestedBy: 'user:bob',
+      comment: null,
+    };
+    await publishEvent(
+      env,
+      env.topics.commands,
+      incidentId,
+      buildCommand('RejectDeploymentCommand', reject, incidentId, 'healctl'),
+    );
+    const events = await ended(incidentId, 120_000);
+    const last = events.at(-1)!;
+    expect(last.meta.type).toBe('DeploymentRejected');
+    expect((last.payload as PayloadOf<'DeploymentRejected'>).reasons[0]).toMatchObject({
+      code: 'rejected-by-person',
+    });
+    expect((last.payload as PayloadOf<'DeploymentRejected'>).reasons[0]!.message).toContain('user:bob');
+    const pr = await forge.findOpenPullRequest(repoRef, { head: `heal/${incidentId}`, base: 'main' });
+    expect(pr).toBeUndefined();
+    expect(agent!.deployer.current().canary).toBeNull();
+  });
+});
