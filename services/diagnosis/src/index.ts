@@ -32,3 +32,19 @@ export {
 export type { CaseFile, Codebase } from './service/deps.js';
 export type { DiagnosedIssue, RemedyKind, FixRecommendation } from './diagnose/remedies.js';
 export { PRIOR_SUCCESS, successRate } from './diagnose/remedies.js';
+export {
+  faultSignature,
+  signatureOfIssue,
+  errorTypeOf,
+  normalizeFramePath,
+  rateFor,
+  rateKey,
+  LEVEL_WEIGHT,
+  PRIOR_WEIGHT,
+  REMEDY_KINDS,
+  SIGNATURE_LINES,
+  type FaultSignatureInput,
+  type LearnedRate,
+  type RateCounts,
+  type StrategyRecord,
+} from './diagnose/learnedRates.js';

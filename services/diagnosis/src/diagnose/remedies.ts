@@ -2,58 +2,29 @@ import { createHash } from 'node:crypto';
 import type { PayloadOf } from '@self-healing/schemas';
 import type { SuspectCommit } from './suspects.js';
 import type { LocatedIssue, ScoredLine } from './types.js';
+import { rateFor, signatureOfIssue, type RateCounts, type RemedyKind } from './learnedRates.js';
 
 export type FixRecommendation = PayloadOf<'FixesRecommended'>['recommendations'][number];
 type Strategy = FixRecommendation['strategy'];
 
-/**
- * Remedy kinds, finer than the contract's strategies: a whole revert and a revert of only the hunks on the suspect
- * lines are both `revert_commit`/`code_change` to fix.generate, but they succeed at different rates.
- */
-export type RemedyKind =
-  | 'revert-commit'
-  | 'revert-hunks'
-  | 'guard'
-  | 'missing-await'
-  | 'restore-config'
-  | 'add-test'
-  | 'code-template'
-  | 'escalate';
+export {
+  PRIOR_SUCCESS,
+  PRIOR_WEIGHT,
+  type RemedyKind,
+  type StrategyRecord,
+  type RateCounts,
+} from './learnedRates.js';
 
 /**
- * Prior success rates per remedy kind, used until learning.track has measured enough outcomes. They encode what
- * the literature on automated repair and on rollbacks reports in rough terms: reverting the commit that brought a
- * regression almost always removes it (but also removes the feature), a partial revert a little less often, template
- * patches (guards, awaits) fix a minority of the faults they are tried on, and a person always can.
+ * Posterior mean success rate of a remedy kind: on a fault with these signature keys (`signatureOfIssue`), from the
+ * outcomes learning.track measured, shrunk towards the more general levels and the prior (learnedRates.ts).
  */
-export const PRIOR_SUCCESS: Record<RemedyKind, number> = {
-  'revert-commit': 0.85,
-  'revert-hunks': 0.7,
-  guard: 0.4,
-  'missing-await': 0.45,
-  'restore-config': 0.6,
-  'add-test': 0.75,
-  // A change of the code at the evidence (a guard, a condition, a fallback) chosen by fix.generate's templates:
-  // template repair fixes a minority of the faults it is tried on (TBar: 11 % of Defects4J correctly).
-  'code-template': 0.3,
-  escalate: 0.95,
-};
-
-/** Weight of the prior, in observations: with fewer measured outcomes than this, the prior dominates. */
-export const PRIOR_WEIGHT = 5;
-
-/** Measured outcomes of a remedy kind (written by learning.track). */
-export interface StrategyRecord {
-  attempts: number;
-  successes: number;
-}
-
-/** Posterior mean success rate: the prior as PRIOR_WEIGHT pseudo-observations plus the measured outcomes. */
-export function successRate(kind: RemedyKind, learned: ReadonlyMap<string, StrategyRecord>): number {
-  const r = learned.get(kind);
-  const prior = PRIOR_SUCCESS[kind];
-  if (!r || r.attempts <= 0) return prior;
-  return (r.successes + prior * PRIOR_WEIGHT) / (r.attempts + PRIOR_WEIGHT);
+export function successRate(
+  kind: RemedyKind,
+  learned: RateCounts,
+  signatureKeys: readonly string[] = [],
+): number {
+  return rateFor(kind, signatureKeys, learned).mean;
 }
 
 export interface DiagnosedIssue extends LocatedIssue {
@@ -220,23 +191,29 @@ function idOf(...parts: string[]): string {
  */
 export function recommend(
   issues: readonly DiagnosedIssue[],
-  learned: ReadonlyMap<string, StrategyRecord> = new Map(),
+  learned: RateCounts = new Map(),
 ): FixRecommendation[] {
   return rankRemedies(issues, learned).map((r) => r.recommendation);
 }
 
-/** The ranked remedies with the kind of each (fix.generate chooses its strategies by kind). */
+/**
+ * The ranked remedies with the kind of each (fix.generate chooses its strategies by kind). The success rate of a
+ * remedy is the one learned on faults like the issue's (its signature), so a remedy that failed on this kind of
+ * fault drops below the next one while it keeps its rate on other faults.
+ */
 export function rankRemedies(
   issues: readonly DiagnosedIssue[],
-  learned: ReadonlyMap<string, StrategyRecord> = new Map(),
+  learned: RateCounts = new Map(),
 ): Array<{ recommendation: FixRecommendation; kind: RemedyKind }> {
-  const scored = issues.flatMap((issue) =>
-    candidatesFor(issue).map((c) => {
-      const rate = successRate(c.kind, learned);
-      const confidence = c.kind === 'escalate' ? Math.min(0.3, rate * (1 - issue.confidence)) : c.fit * rate;
+  const scored = issues.flatMap((issue) => {
+    const signature = signatureOfIssue(issue);
+    return candidatesFor(issue).map((c) => {
+      const rate = rateFor(c.kind, signature, learned);
+      const confidence =
+        c.kind === 'escalate' ? Math.min(0.3, rate.mean * (1 - issue.confidence)) : c.fit * rate.mean;
       return { issue, c, rate, confidence: Math.max(0, Math.min(1, confidence)) };
-    }),
-  );
+    });
+  });
   scored.sort(
     (a, b) =>
       b.confidence - a.confidence || a.c.kind.localeCompare(b.c.kind) || a.issue.id.localeCompare(b.issue.id),
@@ -249,7 +226,7 @@ export function rankRemedies(
       rank: i + 1,
       strategy: STRATEGY[c.kind],
       summary: c.summary,
-      rationale: `${c.rationale} [${c.kind}; success rate ${(rate * 100).toFixed(0)} %${learned.has(c.kind) ? ', learned' : ', prior'}]`,
+      rationale: `${c.rationale} [${c.kind}; success rate ${(rate.mean * 100).toFixed(0)} %${rate.samples > 0 ? `, learned from ${rate.samples} outcome(s) on ${rate.level === '*' ? 'all faults' : rate.level}` : ', prior'}]`,
       targets: c.targets,
       confidence,
       risk: c.risk,

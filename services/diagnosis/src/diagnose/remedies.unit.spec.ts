@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recommend, successRate, type DiagnosedIssue } from './remedies.js';
+import { rateKey, signatureOfIssue, type RemedyKind } from './learnedRates.js';
+import { rankRemedies, recommend, successRate, type DiagnosedIssue } from './remedies.js';
 
 const sha = 'b'.repeat(40);
 const issue = (over: Partial<DiagnosedIssue> = {}): DiagnosedIssue => ({
@@ -68,5 +69,49 @@ describe('recommend', () => {
     const recs = recommend([issue()], learned);
     expect(recs[0]!.strategy).not.toBe('revert_commit');
     expect(recs.find((r) => r.strategy === 'revert_commit')!.rationale).toMatch(/learned/);
+  });
+
+  it('given a remedy that failed on one fault signature and another that worked there, then issues with that signature rank the one that worked first, and other faults keep their ranking', () => {
+    const nullDeref = issue();
+    const S = signatureOfIssue(nullDeref);
+    expect(S).toEqual(['error', 'error:TypeError', 'error:TypeError@src/shipping/address.ts']);
+    const slowStep = issue({
+      id: 'is-2',
+      kind: 'performance',
+      title: 'Slower step "label printed"',
+      evidence: { steps: 'label printed', findings: 1 },
+    });
+    expect(rankRemedies([nullDeref])[0]!.kind).toBe('revert-commit');
+    expect(rankRemedies([slowStep])[0]!.kind).toBe('revert-commit');
+    // What learning.track writes: reverts worked on 20 slow steps and failed 4 times on S, the partial revert
+    // failed twice on S, the guard worked 4 times on S. Every outcome counts at the kind and at each of its levels.
+    const learned = new Map<string, { attempts: number; successes: number }>();
+    const add = (kind: RemedyKind, keys: string[], attempts: number, successes: number) => {
+      for (const id of [rateKey(kind), ...keys.map((k) => rateKey(kind, k))]) {
+        const had = learned.get(id) ?? { attempts: 0, successes: 0 };
+        learned.set(id, { attempts: had.attempts + attempts, successes: had.successes + successes });
+      }
+    };
+    add('revert-commit', signatureOfIssue(slowStep), 20, 20);
+    add('revert-commit', S, 4, 0);
+    add('revert-hunks', S, 2, 0);
+    add('guard', S, 4, 4);
+    const ranked = rankRemedies([nullDeref], learned);
+    expect(ranked[0]!.kind).toBe('guard');
+    expect(ranked[0]!.recommendation.rationale).toContain(
+      'learned from 4 outcome(s) on error:TypeError@src/shipping/address.ts',
+    );
+    expect(successRate('revert-commit', learned, S)).toBeLessThan(0.5);
+    // A slow step is another fault: the reverts that worked there keep the revert first.
+    expect(rankRemedies([slowStep], learned)[0]!.kind).toBe('revert-commit');
+    expect(successRate('revert-commit', learned, signatureOfIssue(slowStep))).toBeGreaterThan(0.9);
+    // The same null dereference in another file shares the error type's level: the guard leads there too.
+    const elsewhere = issue({
+      id: 'is-3',
+      lines: [
+        { path: 'src/billing/invoice.ts', line: 9, score: 4, why: `changed in ${sha.slice(0, 7)} "x"` },
+      ],
+    });
+    expect(rankRemedies([elsewhere], learned)[0]!.kind).toBe('guard');
   });
 });

@@ -11,7 +11,8 @@ import {
   type GitRepo,
   type RemoteAccess,
 } from '../repository/repoCache.js';
-import type { DiagnosedIssue, StrategyRecord } from '../diagnose/remedies.js';
+import type { DiagnosedIssue } from '../diagnose/remedies.js';
+import { REMEDY_KINDS, rateKey, signatureOfIssue, type StrategyRecord } from '../diagnose/learnedRates.js';
 import type { ChangeWindow, CodeModel } from '../diagnose/types.js';
 import type { Impact } from '../diagnose/impact.js';
 import { buildCodeModel, type LoadedCode } from './codeModel.js';
@@ -151,13 +152,32 @@ export class DiagnosisDeps {
     return events;
   }
 
-  /** Measured outcomes per remedy kind (learning.track writes `learning_strategy_rates`); empty until then. */
-  async learnedRates(): Promise<Map<string, StrategyRecord>> {
+  /**
+   * Measured outcomes per remedy kind and fault signature level (learning.track writes `learning_strategy_rates`,
+   * keyed by `rateKey`); empty until then. Given issues, only the documents their ranking reads (kinds alone and
+   * kinds on the issues' signature keys); else all of them.
+   */
+  async learnedRates(issues?: readonly DiagnosedIssue[]): Promise<Map<string, StrategyRecord>> {
+    const filter = issues
+      ? {
+          _id: {
+            $in: REMEDY_KINDS.flatMap((kind) => [
+              rateKey(kind),
+              ...[...new Set(issues.flatMap(signatureOfIssue))].map((key) => rateKey(kind, key)),
+            ]),
+          },
+        }
+      : {};
     const docs = await this.db
-      .collection<{ _id: string; attempts: number; successes: number }>('learning_strategy_rates')
-      .find({})
+      .collection<{ _id: string; attempts: unknown; successes: unknown }>('learning_strategy_rates')
+      .find(filter, { projection: { attempts: 1, successes: 1 } })
       .toArray();
-    return new Map(docs.map((d) => [d._id, { attempts: d.attempts, successes: d.successes }]));
+    // Numbers only: rateFor clamps them to whole, non-negative counts with successes <= attempts.
+    return new Map(
+      docs
+        .filter((d) => typeof d.attempts === 'number' && typeof d.successes === 'number')
+        .map((d) => [String(d._id), { attempts: d.attempts as number, successes: d.successes as number }]),
+    );
   }
 
   forget(runId: string): void {
