@@ -18,6 +18,7 @@ import {
 } from '@self-healing/fix-generate';
 import { loadValidationConfig, validationDefinition, validationSettings } from '@self-healing/validation';
 import { deploymentDefinition, deploymentSettings, loadDeploymentConfig } from '@self-healing/deployment';
+import { learningDefinition, learningSettings, loadLearningConfig } from '@self-healing/learning';
 
 /** telemetry-parse with the given environment variables (see `serviceEnv`), without signal handlers. */
 export async function startTelemetryParse(vars: Record<string, string>): Promise<RunningService> {
@@ -98,6 +99,16 @@ export async function startDeployment(
     config,
     ({ db, topics }) =>
       deploymentDefinition({ db, topics, settings: { ...deploymentSettings(config), ...over } }),
+    { handleSignals: false },
+  );
+}
+
+export async function startLearning(vars: Record<string, string>): Promise<RunningService> {
+  const config = loadLearningConfig(vars);
+  return runStageService(
+    'learning',
+    config,
+    ({ db, topics }) => learningDefinition({ db, topics, settings: learningSettings(config) }),
     { handleSignals: false },
   );
 }

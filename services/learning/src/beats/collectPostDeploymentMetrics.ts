@@ -1,0 +1,78 @@
+import type { LearningBeat, LearningDeps } from '../service/deps.js';
+import type { LearningCase } from '../service/case.js';
+
+/** What is read of telemetry-parse's window aggregates (`telemetry_aggregates`). */
+export interface AggregateView {
+  service: string;
+  templateId: string;
+  windowStart: number;
+  windowMs: number;
+  count: number;
+  errorCount: number;
+  latency: { p95: number } | null;
+  runId: string;
+}
+
+/**
+ * Beat 3. Waits (a durable timer: a consumer restarted meanwhile wakes up on time) until the observation window is
+ * over and its telemetry has had time to arrive, then reads the window aggregates of every series the incident's
+ * findings named, from the baseline's start to the observation's end. `complete` says whether telemetry covers the
+ * observation to its end. A rolled-back deployment has nothing to observe and does not wait.
+ */
+export const collectPostDeploymentMetrics: LearningBeat<'collectPostDeploymentMetrics'> = async (
+  { runId },
+  deps,
+) => {
+  let c = await deps.caseOf(runId);
+  const l = c.loaded!;
+  if (!c.collected) {
+    const due = l.after.until + deps.settings.telemetryLagMs;
+    if (l.deploymentOutcome === 'deployed' && deps.now() < due)
+      return {
+        wait: {
+          until: due,
+          reason: `observing ${l.services.join(', ')} after the deployment until ${new Date(l.after.until).toISOString()}`,
+        },
+      };
+    const rows = await seriesAggregates(deps, c);
+    const after = rows.filter((r) => r.windowStart >= l.after.from && r.windowStart < l.after.until);
+    const last = Math.max(0, ...after.map((r) => r.windowStart + r.windowMs));
+    c = await deps.record(runId, 'collected', {
+      aggregates: after.length,
+      events: after.reduce((a, r) => a + r.count, 0),
+      errors: after.reduce((a, r) => a + r.errorCount, 0),
+      parseRunIds: [...new Set(after.map((r) => r.runId))].sort().slice(0, 100),
+      complete: l.deploymentOutcome === 'deployed' && last >= l.after.until - 60_000,
+    });
+  }
+  const m = c.collected!;
+  return {
+    event: {
+      type: 'PostDeploymentMetricsCollected',
+      payload: {
+        window: l.after,
+        aggregates: m.aggregates,
+        events: m.events,
+        errors: m.errors,
+        parseRunIds: m.parseRunIds,
+        complete: m.complete,
+      },
+    },
+  };
+};
+
+/** The aggregates of the incident's series (its findings' templates) from the baseline's start to the observation's end. */
+export async function seriesAggregates(deps: LearningDeps, c: LearningCase): Promise<AggregateView[]> {
+  const l = c.loaded!;
+  const templates = [...new Set(l.findings.flatMap((f) => f.templateIds))];
+  if (templates.length === 0) return [];
+  return deps.db
+    .collection<AggregateView>('telemetry_aggregates')
+    .find({
+      service: { $in: l.services },
+      templateId: { $in: templates },
+      windowStart: { $gte: l.baseline.from, $lt: l.after.until },
+    })
+    .project<AggregateView>({ latencySketch: 0 })
+    .toArray();
+}

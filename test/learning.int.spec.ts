@@ -1,0 +1,350 @@
+// Stage 7 on the real servers: deployments as deployment.deploy records them, incidents and findings as
+// anomaly-detect stores them, and the window aggregates telemetry-parse stores for the incident's error template,
+// before, during and after each fix. learning.track waits out each fix's observation window (a durable timer), judges
+// it against the incident's series, counts the outcome once in the remedy models diagnosis ranks with, and announces
+// it. Killed while it waits and while it updates the models, it counts every outcome once.
+import { fork, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEvent, outsideBeatMeta, type RunningService } from '@self-healing/shared';
+import type { PayloadOf } from '@self-healing/schemas';
+import { rateFor } from '@self-healing/diagnosis';
+import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
+import { uniqueName, waitFor } from './src/endpoints.js';
+import { startLearning } from './src/services.js';
+import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
+
+const SERVICE = 'checkout';
+const templateOf = (incidentId: string) => `t-${incidentId}`;
+const WINDOW = 10_000;
+const BEATS = [
+  'EffectivenessTrackingRequested',
+  'DeploymentInfoLoaded',
+  'PostDeploymentMetricsCollected',
+  'MetricsCompared',
+  'ImprovementCalculated',
+  'SuccessAssessed',
+  'LearningModelsUpdated',
+  'InsightsGenerated',
+  'EffectivenessStored',
+  'EffectivenessTrackingCompleted',
+];
+
+let env: TestEnvironment;
+let vars: Record<string, string>;
+let service: RunningService | null = null;
+let child: ChildProcess | null = null;
+
+/**
+ * One incident fixed by a guard: its error template at about 0.3 errors per 10 s before the onset, `during` errors
+ * per window until the deployment, `after` per window once it is out. `observedFor` is the observation window; the
+ * deployment ends `deployedAgo` ms before now.
+ */
+async function seed(p: {
+  incidentId: string;
+  during: number;
+  after: number;
+  deployedAgo: number;
+  observeForMs: number;
+  rolledBack?: boolean;
+}): Promise<{ deploymentId: string }> {
+  const deployedAt = Math.floor((Date.now() - p.deployedAgo) / WINDOW) * WINDOW;
+  const onset = deployedAt - 12 * WINDOW;
+  const deploymentId = `dp-${p.incidentId}`;
+  const patchId = `pt-${p.incidentId}`;
+  const diagnosisId = `dg-${p.incidentId}`;
+  const findingId = `f-${p.incidentId}`;
+  // Each incident its own template: the incidents of this file overlap in time on one service.
+  const template = templateOf(p.incidentId);
+  await env.db.collection('anomaly_findings').insertOne({
+    _id: findingId as never,
+    id: findingId,
+    kind: 'error',
+    rule: 'error-burst',
+    service: SERVICE,
+    subject: template,
+    templateIds: [template],
+    since: onset,
+    at: deployedAt,
+    magnitude: 8,
+    explanation: 'label errors',
+    evidence: {},
+  });
+  await env.db.collection('anomaly_incidents').insertOne({
+    _id: p.incidentId as never,
+    service: SERVICE,
+    severity: 'medium',
+    openedAt: onset + WINDOW,
+    lastSeen: deployedAt,
+    findingIds: [findingId],
+  });
+  await env.db.collection('diagnoses').insertOne({
+    _id: diagnosisId as never,
+    diagnosisId,
+    incidentId: p.incidentId,
+    issues: [
+      {
+        kind: 'error',
+        title: 'TypeError in formatAddress',
+        evidence: { errorTemplate: "TypeError: Cannot read properties of undefined (reading 'trim')" },
+        lines: [{ path: 'src/shipping/labels.ts', line: 42, symbol: 'formatAddress' }],
+        innermostFrame: { path: 'src/shipping/labels.ts', line: 42 },
+      },
+    ],
+    remedyKinds: { 'r-1': 'guard' },
+  });
+  await env.db.collection('patches').insertOne({
+    _id: patchId as never,
+    patchId,
+    incidentId: p.incidentId,
+    diagnosisId,
+    diff: 'diff --git a/src/shipping/labels.ts b/src/shipping/labels.ts\n',
+    chosen: { strategy: 'null-guard', remedyId: 'r-1' },
+  });
+  await env.db.collection('deployment_cases').insertOne({
+    _id: p.incidentId as never,
+    incidentId: p.incidentId,
+    deploymentId,
+    patchId,
+    loaded: { service: SERVICE, strategy: 'null-guard', remedyKind: 'patch' },
+    pullRequest: { url: `http://forge/pulls/${p.incidentId}` },
+    rollout: { finishedAt: deployedAt, version: '1.5.1', commit: 'c'.repeat(40) },
+    verification: { healthy: !p.rolledBack, rolledBack: !!p.rolledBack },
+  });
+  // The error template's windows, as telemetry-parse stores them: 60 before the onset, 12 during, then after.
+  const windows = [];
+  for (let t = onset - 60 * WINDOW; t < deployedAt + p.observeForMs; t += WINDOW) {
+    const errors = t < onset ? ((t / WINDOW) % 3 === 0 ? 1 : 0) : t < deployedAt ? p.during : p.after;
+    windows.push({
+      _id: `${p.incidentId}/${t}`,
+      runId: `parse-${p.incidentId}`,
+      service: SERVICE,
+      templateId: template,
+      template: 'label failed: <*>',
+      windowStart: t,
+      windowMs: WINDOW,
+      count: errors,
+      errorCount: errors,
+      latency: null,
+      latencySketch: null,
+      firstSeen: t,
+      lastSeen: t + WINDOW - 1,
+      newTemplate: false,
+    });
+  }
+  // Only the windows that have closed by now exist; the rest arrive while the run waits.
+  const closed = windows.filter((w) => w.windowStart + WINDOW <= Date.now());
+  const later = windows.filter((w) => w.windowStart + WINDOW > Date.now());
+  if (closed.length) await env.db.collection('telemetry_aggregates').insertMany(closed as never[]);
+  if (later.length)
+    setTimeout(
+      () => void env.db.collection('telemetry_aggregates').insertMany(later as never[]),
+      Math.max(0, Math.max(...later.map((w) => w.windowStart + WINDOW)) - Date.now()),
+    );
+  return { deploymentId };
+}
+
+async function completeDeployment(
+  incidentId: string,
+  deploymentId: string,
+  rolledBack = false,
+): Promise<void> {
+  const payload: PayloadOf<'DeploymentCompleted'> = {
+    deploymentId,
+    patchId: `pt-${incidentId}`,
+    outcome: rolledBack ? 'rolled_back' : 'deployed',
+    environment: 'production',
+    mergeCommit: 'c'.repeat(40),
+    pullRequestUrl: `http://forge/pulls/${incidentId}`,
+    deployedAt: Date.now(),
+  };
+  await publishEvent(
+    env,
+    env.topics.deploymentDeployEvents,
+    incidentId,
+    buildEvent(
+      'deployment.deploy',
+      { type: 'DeploymentCompleted', payload },
+      {
+        ...outsideBeatMeta({
+          incidentId,
+          seq: 11,
+          correlationId: `corr-${incidentId}`,
+          occurredAt: Date.now(),
+          producer: 'deployment/test',
+        }),
+        sequenceId: 'deployment.deploy',
+        beat: 11,
+        handler: 'deployCompleted',
+      },
+    ),
+  );
+}
+
+const tracked = async (incidentId: string, timeoutMs = 120_000) => {
+  const events = await untilRunEnded(env, env.topics.learningTrackEvents, incidentId, {
+    timeoutMs,
+    message: `tracking of ${incidentId}`,
+  });
+  return events.filter((e) => e.meta.type !== 'EffectivenessTrackingWaiting');
+};
+
+beforeAll(async () => {
+  env = await testEnvironment('lt');
+  vars = serviceEnv(env, {
+    OBSERVE_FOR_MS: String(6 * WINDOW),
+    SETTLE_MS: '0',
+    BASELINE_MS: String(60 * WINDOW),
+    TELEMETRY_LAG_MS: '3000',
+  });
+  service = await startLearning(vars);
+}, 120_000);
+
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await service?.stop();
+  await env?.mongo.close();
+});
+
+describe('learning.track on the real servers', { timeout: 300_000 }, () => {
+  it('a fix that stops the errors resolves the incident, after its observation window', async () => {
+    const incidentId = uniqueName('inc_lt_resolved');
+    // Deployed 20 s ago: the observation runs for 40 s more, and the run waits for it.
+    const { deploymentId } = await seed({
+      incidentId,
+      during: 8,
+      after: 0,
+      deployedAgo: 20_000,
+      observeForMs: 6 * WINDOW,
+    });
+    const started = Date.now();
+    await completeDeployment(incidentId, deploymentId);
+    const events = await tracked(incidentId);
+    expect(events.map((e) => e.meta.type)).toEqual(BEATS);
+    expect(Date.now() - started).toBeGreaterThan(30_000);
+    const all = await stageEventsOf(env, env.topics.learningTrackEvents, incidentId);
+    expect(all.some((e) => e.meta.type === 'EffectivenessTrackingWaiting')).toBe(true);
+    const compared = events[3]!.payload as PayloadOf<'MetricsCompared'>;
+    expect(compared.comparisons).toHaveLength(1);
+    expect(compared.comparisons[0]).toMatchObject({
+      metric: 'errors',
+      verdict: 'improved',
+      subject: templateOf(incidentId),
+    });
+    const done = events.at(-1)!.payload as PayloadOf<'EffectivenessTrackingCompleted'>;
+    expect(done).toMatchObject({
+      outcome: 'resolved',
+      resolvesIncident: true,
+      findingsCleared: 1,
+      improvementScore: 1,
+    });
+    const doc = await env.db.collection('learning_effectiveness').findOne({ _id: incidentId as never });
+    expect(doc?.summary).toMatch(/null-guard \(guard\) resolved the incident/);
+  });
+
+  it('a fix that does nothing ends no_change; one that makes it worse ends regressed; a rolled-back canary counts as a failure', async () => {
+    const same = uniqueName('inc_lt_same');
+    const worse = uniqueName('inc_lt_worse');
+    const rolled = uniqueName('inc_lt_rolled');
+    const a = await seed({
+      incidentId: same,
+      during: 8,
+      after: 8,
+      deployedAgo: 30 * WINDOW,
+      observeForMs: 6 * WINDOW,
+    });
+    const b = await seed({
+      incidentId: worse,
+      during: 8,
+      after: 20,
+      deployedAgo: 30 * WINDOW,
+      observeForMs: 6 * WINDOW,
+    });
+    const c = await seed({
+      incidentId: rolled,
+      during: 8,
+      after: 8,
+      deployedAgo: 30 * WINDOW,
+      observeForMs: 6 * WINDOW,
+      rolledBack: true,
+    });
+    await completeDeployment(same, a.deploymentId);
+    await completeDeployment(worse, b.deploymentId);
+    await completeDeployment(rolled, c.deploymentId, true);
+    const outcome = async (id: string) =>
+      ((await tracked(id)).at(-1)!.payload as PayloadOf<'EffectivenessTrackingCompleted'>).outcome;
+    expect(await outcome(same)).toBe('no_change');
+    expect(await outcome(worse)).toBe('regressed');
+    expect(await outcome(rolled)).toBe('regressed');
+    const assessed = (await tracked(worse))[5]!.payload as PayloadOf<'SuccessAssessed'>;
+    expect(assessed.rollbackRecommended).toBe(true);
+  });
+
+  it('counts each outcome once in the models, killed while waiting and while updating them', async () => {
+    await service?.stop();
+    service = null;
+    const main = new URL('../services/learning/src/main.ts', import.meta.url).pathname;
+    const start = () =>
+      fork(main, [], {
+        env: { ...process.env, ...vars, HTTP_PORT: '0', SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'warn' },
+        execArgv: ['--conditions=development', '--import', 'tsx'],
+        stdio: 'ignore',
+      });
+    const incidentId = uniqueName('inc_lt_chaos');
+    const { deploymentId } = await seed({
+      incidentId,
+      during: 8,
+      after: 0,
+      deployedAgo: 10_000,
+      observeForMs: 4 * WINDOW,
+    });
+    child = start();
+    await completeDeployment(incidentId, deploymentId);
+    const kill = async () => {
+      const dying = new Promise((r) => child!.once('exit', r));
+      child!.kill('SIGKILL');
+      await dying;
+      child = start();
+    };
+    // Killed while it waits for the observation to end ...
+    await waitFor(
+      async () =>
+        (await stageEventsOf(env, env.topics.learningTrackEvents, incidentId)).some(
+          (e) => e.meta.type === 'EffectivenessTrackingWaiting',
+        ),
+      { timeoutMs: 60_000, maxIntervalMs: 200, message: 'the run to wait for its window' },
+    );
+    await kill();
+    // ... and as soon as the models' update begins (the outcome is the event before it).
+    await waitFor(
+      async () =>
+        (await stageEventsOf(env, env.topics.learningTrackEvents, incidentId)).some(
+          (e) => e.meta.type === 'SuccessAssessed',
+        ),
+      { timeoutMs: 120_000, maxIntervalMs: 100, message: 'the outcome to be assessed' },
+    );
+    await kill();
+    const events = await tracked(incidentId);
+    expect(events.map((e) => e.meta.type)).toEqual(BEATS);
+
+    // Five outcomes of `guard` on this fault, each counted once: one resolved, three failures, this one resolved.
+    const outcomes = await env.db.collection('learning_outcomes').countDocuments({});
+    expect(outcomes).toBe(5);
+    const rates = await env.db
+      .collection<{ _id: string; attempts: number; successes: number }>('learning_strategy_rates')
+      .find({})
+      .toArray();
+    const guard = rates.find((r) => r._id === 'guard');
+    expect(guard).toMatchObject({ attempts: 5, successes: 2 });
+    // What diagnosis now ranks with: below the prior of 0.4 on this fault, with the measured outcomes behind it.
+    const counts = new Map(rates.map((r) => [r._id, { attempts: r.attempts, successes: r.successes }]));
+    const signature = [
+      'error',
+      'error:TypeError',
+      'error:TypeError@src/shipping/labels.ts',
+      'error:TypeError@src/shipping/labels.ts#formatAddress',
+    ];
+    const learned = rateFor('guard', signature, counts);
+    expect(learned.samples).toBe(5);
+    expect(learned.mean).toBeLessThan(0.4);
+  });
+});
