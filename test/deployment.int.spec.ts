@@ -4,7 +4,8 @@
 // policy says so, pushes the fix commit, opens the pull request, runs CI on its head commit (the application's own
 // suite, posted as the `ci/validation` status), merges, deploys the merge commit as a canary, judges it against the
 // stable version under the traffic, and promotes it or rolls it back.
-import { execFile } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import {
   driveTraffic,
   exampleCatalogue,
   startAgent,
+  type DeploymentRecord,
   type RequestResult,
   type RunningAgent,
 } from '@self-healing/target';
@@ -55,6 +57,10 @@ let repoRef: RepoRef;
 let cloneUrl: string;
 let agent: RunningAgent | null = null;
 let service: RunningService | null = null;
+let serviceVars: Record<string, string>;
+let child: ChildProcess | null = null;
+/** What the target's deployer did, as it records each action. */
+const deployments: DeploymentRecord[] = [];
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -69,17 +75,18 @@ function freePort(): Promise<number> {
 async function makePatch(
   name: string,
   edit: (dir: string) => Promise<void>,
-): Promise<{ diff: string; patchId: string }> {
+  base = release.faulty,
+): Promise<{ diff: string; patchId: string; base: string }> {
   const dir = join(work, 'patches', name);
-  await run('git', ['-C', release.repo, 'worktree', 'add', '-q', '--detach', dir, release.faulty]);
+  await run('git', ['-C', release.repo, 'worktree', 'add', '-q', '--detach', dir, base]);
   await edit(dir);
   await run('git', ['-C', dir, 'add', '-A']);
   const { stdout: diff } = await run(
     'git',
-    ['-C', dir, 'diff', '--cached', '--no-renames', '--no-color', '--full-index', release.faulty],
+    ['-C', dir, 'diff', '--cached', '--no-renames', '--no-color', '--full-index', base],
     { maxBuffer: 64 << 20 },
   );
-  return { diff, patchId: patchIdOf(release.faulty, diff) };
+  return { diff, patchId: patchIdOf(base, diff), base };
 }
 
 const theFix = (dir: string) =>
@@ -109,7 +116,7 @@ async function theFixAndABreakage(dir: string): Promise<void> {
 async function announce(
   incidentId: string,
   severity: 'low' | 'medium' | 'high' | 'critical',
-  patch: { diff: string; patchId: string },
+  patch: { diff: string; patchId: string; base: string },
 ): Promise<void> {
   const validationId = `va-${incidentId}`;
   await env.db
@@ -121,7 +128,7 @@ async function announce(
       patchId: patch.patchId,
       incidentId,
       repository: cloneUrl,
-      baseCommit: release.faulty,
+      baseCommit: patch.base,
       title: 'Print British labels without a second address line',
       description: 'formatAddress no longer reads line2 when the address has none.',
       diff: patch.diff,
@@ -142,7 +149,7 @@ async function announce(
       patchId: patch.patchId,
       service: SERVICE,
       repository: cloneUrl,
-      baseCommit: release.faulty,
+      baseCommit: patch.base,
       headCommit: null,
       verdict: 'passed',
       checks,
@@ -242,7 +249,10 @@ beforeAll(async () => {
     healing: {
       autoMerge: auto,
       autoDeploy: auto,
-      canary: { ...CANARY, judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2 } },
+      canary: {
+        ...CANARY,
+        judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2, minP95IncreaseMs: 50 },
+      },
     },
   };
   const cataloguePath = join(work, 'catalogue.json');
@@ -256,28 +266,29 @@ beforeAll(async () => {
     stateDir: join(targetHome, 'target', SERVICE),
     cacheDir: join(work, 'target-cache'),
     environment: 'production',
+    recorder: { record: async (r) => void deployments.push(r) },
     log: () => undefined,
   });
   expect((await agent.deployer.deploy('main')).commit).toBe(release.faulty);
 
-  service = await startDeployment(
-    serviceEnv(env, {
-      CATALOGUE: cataloguePath,
-      REPO_CACHE_DIR: join(work, 'repos'),
-      DEPLOYMENT_WORK_DIR: join(work, 'deployment'),
-      TARGET_HOME: targetHome,
-      FORGE_URL: url,
-      FORGE_TOKEN: token,
-      FORGE_USER: repoRef.owner,
-      CI_POLL_MS: '1000',
-      REVIEW_POLL_MS: '2000',
-      TEST_TIMEOUT_MS: '60000',
-      MAX_DISK_MB: '512',
-    }),
-  );
+  serviceVars = serviceEnv(env, {
+    CATALOGUE: cataloguePath,
+    REPO_CACHE_DIR: join(work, 'repos'),
+    DEPLOYMENT_WORK_DIR: join(work, 'deployment'),
+    TARGET_HOME: targetHome,
+    FORGE_URL: url,
+    FORGE_TOKEN: token,
+    FORGE_USER: repoRef.owner,
+    CI_POLL_MS: '1000',
+    REVIEW_POLL_MS: '2000',
+    TEST_TIMEOUT_MS: '60000',
+    MAX_DISK_MB: '512',
+  });
+  service = await startDeployment(serviceVars);
 }, 600_000);
 
 afterAll(async () => {
+  child?.kill('SIGKILL');
   await service?.stop();
   if (agent) {
     await agent.deployer.down().catch(() => undefined);
@@ -431,5 +442,115 @@ describe('deployment.deploy on the real forge, HAProxy and the application', { t
     const pr = await forge.findOpenPullRequest(repoRef, { head: `heal/${incidentId}`, base: 'main' });
     expect(pr).toBeUndefined();
     expect(agent!.deployer.current().canary).toBeNull();
+  });
+
+  it('killed at every beat and mid-canary, it opens one pull request, merges once and deploys once', async () => {
+    const merged = agent!.deployer.current().stable!.commit;
+    expect(merged).toBe(firstMerge);
+    // The same consumer group, now in a process of its own that is SIGKILLed again and again.
+    await service?.stop();
+    service = null;
+    const main = join(import.meta.dirname, '..', 'services', 'deployment', 'src', 'main.ts');
+    // Its stderr is kept: a process that dies by itself (not killed here) says why.
+    const stderr = openSync(join(work, 'deployment-chaos.log'), 'a');
+    const start = () =>
+      fork(main, [], {
+        env: {
+          ...process.env,
+          ...serviceVars,
+          HTTP_PORT: '0',
+          SESSION_TIMEOUT_MS: '6000',
+          LOG_LEVEL: 'warn',
+        },
+        execArgv: ['--conditions=development', '--import', 'tsx'],
+        stdio: ['ignore', 'ignore', stderr, 'ipc'],
+      });
+    const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
+    // main carries the bad fix that was rolled back: the next fix reverts its breakage.
+    await run('git', ['-C', release.repo, 'fetch', '-q', cloneUrl, 'main']);
+    const head = (await run('git', ['-C', release.repo, 'rev-parse', 'FETCH_HEAD'])).stdout.trim();
+    const patch = await makePatch(
+      'revert',
+      async (dir) => {
+        const routes = join(dir, 'src', 'http', 'routes.ts');
+        const text = await readFile(routes, 'utf8');
+        const breakage = /\n\s*if \(Number\(query\.get\('limit'\) \?\? 0\) > 10\)[^\n]*/;
+        if (!breakage.test(text)) throw new Error('main does not carry the breakage');
+        await writeFile(routes, text.replace(breakage, ''));
+      },
+      head,
+    );
+    const incidentId = uniqueName('inc_dp_chaos');
+    const before = deployments.length;
+    child = start();
+    await announce(incidentId, 'medium', patch);
+
+    const { value: events } = await withTraffic(async () => {
+      const killedAt: string[] = [];
+      let seen = 0;
+      let killedInCanary = false;
+      for (const deadline = Date.now() + 480_000; Date.now() < deadline;) {
+        const now = await eventsOf(incidentId);
+        const beats = now.filter((e) => e.meta.type !== 'DeploymentWaiting');
+        if (beats.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type))) return { now, killedAt };
+        const inCanary =
+          beats.at(-1)?.meta.type === 'DeployedToProduction' && now.at(-1)?.meta.type === 'DeploymentWaiting';
+        if (exited(child!)) {
+          // Nothing may take the service down but the kills below.
+          const log = await readFile(join(work, 'deployment-chaos.log'), 'utf8');
+          throw new Error(`the service exited by itself (${child!.exitCode}): ${log.slice(-2000)}`);
+        }
+        if (beats.length > seen || (inCanary && !killedInCanary)) {
+          // Each new beat event: the next beat has just begun. Kill it there, and once while the canary runs.
+          if (beats.length > seen) seen = beats.length;
+          else killedInCanary = true;
+          killedAt.push(inCanary && killedInCanary ? 'canary step' : (beats.at(-1)?.meta.type ?? 'start'));
+          const dying = new Promise((r) => child!.once('exit', r));
+          child!.kill('SIGKILL');
+          await dying;
+          child = start();
+        }
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      throw new Error(`the chaos run did not end; killed after ${killedAt.join(', ')}`);
+    });
+    const beats = events.now.filter((e) => e.meta.type !== 'DeploymentWaiting');
+    if (beats.at(-1)!.meta.type !== 'DeploymentCompleted') console.log(JSON.stringify(beats.at(-1)!.payload));
+    expect(beats.map((e) => e.meta.type)).toEqual(ALL_BEATS);
+    // Beats that follow each other within one look are killed once between them: most beats, not every one.
+    console.log(`deployment chaos: SIGKILLed after ${events.killedAt.join(', ')}`);
+    expect(events.killedAt.length).toBeGreaterThanOrEqual(6);
+    expect(events.killedAt).toContain('canary step');
+    const done = beats.at(-1)!.payload as PayloadOf<'DeploymentCompleted'>;
+    expect(done.outcome).toBe('deployed');
+
+    // Exactly once, as the forge and the deployer saw it.
+    const { url, token } = testForge();
+    const pulls = (await (
+      await fetch(`${url}/api/v1/repos/${repoRef.owner}/${repoRef.name}/pulls?state=all&limit=50`, {
+        headers: { authorization: `token ${token}` },
+      })
+    ).json()) as Array<{ head: { ref: string }; merged: boolean }>;
+    const ours = pulls.filter((p) => p.head.ref === `heal/${incidentId}`);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.merged).toBe(true);
+    await run('git', ['-C', release.repo, 'fetch', '-q', cloneUrl, 'main']);
+    const merges = (
+      await run('git', ['-C', release.repo, 'log', '--merges', '--format=%s', 'FETCH_HEAD'])
+    ).stdout
+      .split('\n')
+      .filter((l) => l.includes(`heal/${incidentId}`));
+    expect(merges).toHaveLength(1);
+    const actions = deployments
+      .slice(before)
+      .filter((d) => d.commit === done.mergeCommit && d.outcome === 'succeeded');
+    expect(actions.map((d) => `${d.action} ${d.trafficPercent}`)).toEqual([
+      'canary 25',
+      'shift 60',
+      'promote 100',
+    ]);
+    const state = agent!.deployer.current();
+    expect(state.stable?.commit).toBe(done.mergeCommit);
+    expect(state.canary).toBeNull();
   });
 });

@@ -139,6 +139,11 @@ const CanaryJudge = z
     maxErrorRateIncrease: z.number().min(0).max(1),
     /** Canary p95 latency may be at most this multiple of the stable one. */
     maxP95Ratio: z.number().min(1),
+    /**
+     * ... and a p95 higher by less than this many milliseconds is never a regression: processes just started, on a
+     * busy machine, differ from warm ones by a few milliseconds whatever their code.
+     */
+    minP95IncreaseMs: z.number().min(0).default(10),
   })
   .strict();
 

@@ -44,6 +44,17 @@ export const deployToProduction: DeploymentBeat<'deployToProduction'> = async (
         return { commit: v.commit, version: v.version, previous: now.stable?.commit ?? null, failure: null };
       } catch (error) {
         if (!(error instanceof TargetError) || error.action !== 'deploy') throw error;
+        // An attempt killed mid-deploy left the agent deploying; this one queued behind it and was refused
+        // because the canary is there now: that canary is this deployment's.
+        const after = await target.state();
+        const mine = [after.canary, after.stable].find((v) => v?.commit === merged);
+        if (mine)
+          return {
+            commit: mine.commit,
+            version: mine.version,
+            previous: now.stable?.commit ?? null,
+            failure: null,
+          };
         return { commit: merged, version: '', previous: now.stable?.commit ?? null, failure: error.message };
       }
     });

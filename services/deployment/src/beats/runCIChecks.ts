@@ -20,7 +20,10 @@ export const runCIChecks: DeploymentBeat<'runCIChecks'> = async ({ runId, effect
     if (!c.ciStartedAt) c = await deps.record(runId, 'ciStartedAt', deps.now());
     const head = c.branch!.commit;
     let state = await statusOf(deps, c);
-    if (state.state === 'none') {
+    // No status at all: the platform runs CI itself, and remembers that it does, so that after a crash its own
+    // `pending` is not mistaken for another CI system's (the effect runs the suite again unless it finished).
+    if (state.state === 'none' && !c.ciOwn) c = await deps.record(runId, 'ciOwn', true);
+    if (c.ciOwn && !conclusionOf(state.state)) {
       await effects.once(`ci-${head}`, () => runOurCi(deps, c));
       state = await statusOf(deps, c);
     }

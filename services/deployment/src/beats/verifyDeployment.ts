@@ -166,7 +166,9 @@ async function act(
   const next = shares[step.index + 1];
   if (next !== undefined) {
     await effects.once(`shift-${step.index + 1}-${next}`, async () => {
-      await target.shift(next);
+      // A crash between the shift and its record must not shift (and record a shift) twice.
+      const state = await target.state();
+      if (state.canary?.commit === r.commit && state.canaryShare !== next) await target.shift(next);
       return { percent: next };
     });
     const startedAt = deps.now();

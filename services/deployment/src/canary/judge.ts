@@ -19,8 +19,10 @@ export interface JudgeThresholds {
   minRequests: number;
   /** Canary error rate may exceed the stable one by at most this (absolute, 0..1). */
   maxErrorRateIncrease: number;
-  /** Canary p95 latency may be at most this multiple of the stable one. */
+  /** Canary p95 latency may be at most this multiple of the stable one ... */
   maxP95Ratio: number;
+  /** ... and is never a regression when higher by less than this (ms). Default 10. */
+  minP95IncreaseMs?: number;
   /** Significance level of the one-sided tests. Default 0.01. */
   alpha?: number;
   /**
@@ -76,7 +78,8 @@ export function judgeStep(
   // requests would only fail more users.
   if (!enough && errors.state !== 'fail')
     return { verdict: 'inconclusive', checks: [volume, errors.check], requests, summary: volume.detail };
-  const latency = t.latency === false ? null : latencyCheck(stable, canary, t.maxP95Ratio, alpha);
+  const latency =
+    t.latency === false ? null : latencyCheck(stable, canary, t.maxP95Ratio, t.minP95IncreaseMs ?? 10, alpha);
   const checks = [volume, errors.check, ...(latency ? [latency.check] : [])];
   const states = [errors.state, enough && latency ? latency.state : 'pass'];
   const verdict: StepVerdict = states.includes('fail')
@@ -137,6 +140,7 @@ function latencyCheck(
   stable: readonly JudgedRequest[],
   canary: readonly JudgedRequest[],
   maxRatio: number,
+  minIncreaseMs: number,
   alpha: number,
 ): Judged {
   // Latency of answered requests only: an error is judged by the error rate, and its time says nothing.
@@ -158,7 +162,7 @@ function latencyCheck(
   // HAProxy times are whole milliseconds: a p95 of 0 or 1 ms on both sides is no basis for a ratio.
   const ratio = cp / Math.max(sp, 1);
   const p = mannWhitney(c, s).pGreater;
-  const beyond = ratio > maxRatio && cp - sp > 1;
+  const beyond = ratio > maxRatio && cp - sp >= minIncreaseMs;
   const state = beyond && p < alpha ? 'fail' : beyond ? 'inconclusive' : 'pass';
   return {
     state,
@@ -169,7 +173,7 @@ function latencyCheck(
       threshold: maxRatio,
       detail:
         `p95 ${cp} ms on the canary against ${sp} ms on the stable version (×${ratio.toFixed(2)}, ` +
-        `tolerance ×${maxRatio}, Mann-Whitney one-sided p ${p.toExponential(2)})`,
+        `tolerance ×${maxRatio} and +${minIncreaseMs} ms, Mann-Whitney one-sided p ${p.toExponential(2)})`,
     },
   };
 }

@@ -17,7 +17,7 @@ const policy: HealingPolicy = {
   canary: {
     steps: [10, 50],
     stepDurationMs: 60_000,
-    judge: { minRequests: 50, maxErrorRateIncrease: 0.02, maxP95Ratio: 1.5 },
+    judge: { minRequests: 50, maxErrorRateIncrease: 0.02, maxP95Ratio: 1.5, minP95IncreaseMs: 10 },
   },
 };
 const fix: FixFacts = { severity: 'medium', remedyKind: 'patch', patchLines: 12, proven: ['tests', 'build'] };

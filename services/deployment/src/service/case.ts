@@ -130,6 +130,8 @@ export interface DeploymentCase {
   pushedAt?: number;
   pullRequest?: PullRequestRecord;
   ciStartedAt?: number;
+  /** The platform runs CI on the head commit itself (no other CI had posted a status). */
+  ciOwn?: boolean;
   ci?: CiRecord;
   merge?: MergeRecord;
   rollout?: RolloutRecord;

@@ -11,7 +11,7 @@ export const recommendFixes: DiagnoseBeat<'recommendFixes'> = async ({ runId }, 
     (i): i is DiagnosedIssue => i !== null && i !== undefined && i.lines.length > 0,
   );
   issues.sort((a, b) => b.confidence - a.confidence || a.id.localeCompare(b.id));
-  const ranked = rankRemedies(issues, await deps.learnedRates());
+  const ranked = rankRemedies(issues, await deps.learnedRates(issues));
   // The kind of each remedy stays in the case file (and the diagnosis document): fix.generate picks strategies by it.
   const remedyKinds = Object.fromEntries(ranked.map((r) => [r.recommendation.id, r.kind]));
   await deps.cases.updateOne({ _id: runId }, { $set: { remedyKinds } });

@@ -60,7 +60,8 @@ async function load(deps: LearningDeps, c: LearningCase): Promise<LoadedDeployme
   const diagnosis = patch?.diagnosisId
     ? await deps.db
         .collection<{
-          issues?: Array<Parameters<typeof signatureOfIssue>[0]>;
+          issues?: Array<Parameters<typeof signatureOfIssue>[0] & { id?: string }>;
+          recommendations?: Array<{ id: string; issueId: string }>;
           remedyKinds?: Record<string, string>;
         }>('diagnoses')
         .findOne({ _id: patch.diagnosisId as never })
@@ -70,7 +71,11 @@ async function load(deps: LearningDeps, c: LearningCase): Promise<LoadedDeployme
     : (incident?.openedAt ?? d.rollout.finishedAt);
   const deployedAt = d.rollout.finishedAt;
   const { settleMs, baselineMs } = deps.settings;
-  const issue = diagnosis?.issues?.[0];
+  // The issue the chosen remedy was for: its signature is what the remedy's outcome teaches about.
+  const remedyId = patch?.chosen?.remedyId;
+  const issueId = diagnosis?.recommendations?.find((r) => r.id === remedyId)?.issueId;
+  const issue =
+    diagnosis?.issues?.find((i) => i.id !== undefined && i.id === issueId) ?? diagnosis?.issues?.[0];
   const kindOfRemedy = patch?.chosen?.remedyId ? diagnosis?.remedyKinds?.[patch.chosen.remedyId] : undefined;
   return {
     patchId: d.patchId,
