@@ -5,6 +5,7 @@ import { registerDiagnoseCommand, registerFixCommand, registerValidateCommand } 
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerIncidentCommands } from './commands/incidents.js';
 import { registerInfraCommands } from './commands/infra.js';
+import { registerInsightsCommand } from './commands/insights.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerShipCommand } from './commands/ship.js';
 import { registerParseCommand } from './commands/parse.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDemoCommands(program);
   registerTargetCommands(program);
   registerWaitingCommand(program);
+  registerInsightsCommand(program);
   return program;
 }
 
