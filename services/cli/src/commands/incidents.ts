@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
 import { pipeline, type PayloadOf } from '@self-healing/schemas';
+import type { EffectivenessDocument } from '@self-healing/learning';
 import { topicNames, withMongo } from '../context.js';
 import { CliError, formatTime, printJson, printTable } from '../output.js';
 import { integerIn, oneOf } from '../options.js';
@@ -101,6 +102,12 @@ export function registerIncidentCommands(program: Command): void {
         for (const v of validations) process.stdout.write(`\n${formatValidation(v)}`);
         const deployment = formatDeployment(doc);
         if (deployment) process.stdout.write(`\n${deployment}`);
+        // The stored record has what the event leaves out: each series during the incident, back to baseline or not.
+        const record = await db
+          .collection<LearningRecord & { _id: string }>('learning_effectiveness')
+          .findOne({ _id: id });
+        const learning = formatLearning(doc, record);
+        if (learning) process.stdout.write(`\n${learning}`);
       });
     });
 }
@@ -346,6 +353,134 @@ export function formatDeployment(doc: Pick<IncidentDoc, '_id' | 'timeline' | 'ou
   else if (run.lastEvent === 'DeploymentWaiting' && run.DeploymentWaiting)
     out.push(`  waiting until ${formatTime(run.DeploymentWaiting.until)}: ${run.DeploymentWaiting.reason}`);
   return `${out.join('\n')}\n`;
+}
+
+const LEARNING = 'learning.track';
+
+/** The events of a learning.track run `incidents show` reads (`doc.outputs.<type>`). */
+const LEARNING_EVENTS = [
+  'EffectivenessTrackingRequested',
+  'DeploymentInfoLoaded',
+  'MetricsCompared',
+  'ImprovementCalculated',
+  'SuccessAssessed',
+  'LearningModelsUpdated',
+  'InsightsGenerated',
+  'EffectivenessTrackingCompleted',
+  'EffectivenessTrackingRejected',
+  'EffectivenessTrackingFailed',
+  'EffectivenessTrackingWaiting',
+] as const;
+type LearningRun = { readonly [K in (typeof LEARNING_EVENTS)[number]]?: PayloadOf<K> } & {
+  readonly lastEvent: string;
+};
+
+/** What `incidents show` reads of the effectiveness record (services/learning, `learning_effectiveness`). */
+export type LearningRecord = Pick<EffectivenessDocument, 'comparisons' | 'summary'>;
+
+/**
+ * The incident's latest learning.track run, from its EffectivenessTrackingRequested on (like deploymentRunOf: an
+ * output of an earlier run must not pass for this one's); a refusal before any request is a run of its own.
+ */
+function learningRunOf(doc: Pick<IncidentDoc, 'timeline' | 'outputs'>): LearningRun | null {
+  const entries = doc.timeline.filter((t) => t.stage === LEARNING);
+  if (entries.length === 0) return null;
+  const run = entries.slice(
+    Math.max(
+      0,
+      entries.findLastIndex((t) => t.event === 'EffectivenessTrackingRequested'),
+    ),
+  );
+  const seen = new Set(run.map((t) => t.event));
+  const out: Record<string, unknown> = { lastEvent: run.at(-1)!.event };
+  for (const type of LEARNING_EVENTS)
+    if (seen.has(type) && doc.outputs[type] !== undefined) out[type] = doc.outputs[type];
+  return out as LearningRun;
+}
+
+/**
+ * The learning part of an incident's story (learning.track's latest run): what the fix achieved and why, each
+ * finding's series before the incident, during it and after the fix, whether a rollback is recommended, the models
+ * the outcome moved and the lessons drawn. The comparisons come from the effectiveness record when there is one (it
+ * keeps the series during the incident and whether each is back to its baseline; the event only before and after).
+ * Empty when learning.track never took the incident.
+ */
+export function formatLearning(
+  doc: Pick<IncidentDoc, 'timeline' | 'outputs'>,
+  record: LearningRecord | null = null,
+): string {
+  const run = learningRunOf(doc);
+  if (!run) return '';
+  const requested = run.EffectivenessTrackingRequested;
+  const loaded = run.DeploymentInfoLoaded;
+  const out = [
+    requested
+      ? `learning: deployment ${requested.deploymentId}${loaded ? ` of patch ${loaded.patchId}` : ''}, observed for ${minutes(requested.observeForMs)} (asked by ${requested.requestedBy})`
+      : 'learning:',
+  ];
+  const assessed = run.SuccessAssessed;
+  const improvement = run.ImprovementCalculated;
+  if (assessed || improvement)
+    out.push(
+      `  outcome: ${assessed ? `${assessed.outcome.replace('_', ' ').toUpperCase()} (confidence ${assessed.confidence.toFixed(2)})` : 'not judged yet'}` +
+        (improvement
+          ? `, score ${improvement.improvementScore.toFixed(2)}, ${improvement.findingsCleared} finding(s) cleared, ` +
+            `${improvement.findingsRemaining} remaining, ${improvement.newFindings} new`
+          : ''),
+    );
+  const comparisons = record?.comparisons.length
+    ? record.comparisons.map(
+        (c) =>
+          `    ${c.metric} of ${c.subject} (${c.service}): ${num(c.baseline)} → ${num(c.during)} → ${num(c.observed)} ${c.unit}, ` +
+          `${c.verdict}, ${c.backToBaseline ? 'back to baseline' : 'NOT back to baseline'}${c.reason ? `  (${c.reason})` : ''}`,
+      )
+    : (run.MetricsCompared?.comparisons ?? []).map((c) =>
+        typeof c === 'string'
+          ? `    ${c}`
+          : `    ${c.metric} of ${c.subject} (${c.service}): ${num(c.baseline)} → ? → ${num(c.observed)} ${c.unit}, ${c.verdict}`,
+      );
+  if (comparisons.length) out.push('  series (baseline → during → after):', ...comparisons);
+  if (assessed) {
+    if (assessed.reasons.length) out.push('  why:', ...reasonLines(assessed.reasons, '    '));
+    out.push(`  rollback recommended: ${assessed.rollbackRecommended ? 'YES' : 'no'}`);
+  }
+  const models = run.LearningModelsUpdated;
+  if (models)
+    out.push(
+      models.updates.length
+        ? '  models updated:'
+        : '  models updated: none (a remedy kind the ranking does not use)',
+      ...models.updates.map((u) =>
+        typeof u === 'string' ? `    ${u}` : `    ${u.model} v${u.version}, ${u.samples} sample(s)`,
+      ),
+    );
+  const insights = run.InsightsGenerated;
+  if (insights?.insights.length)
+    out.push(
+      '  insights:',
+      ...insights.insights.map((i) =>
+        typeof i === 'string'
+          ? `    ${i}`
+          : `    - ${i.summary}  (${i.kind}, confidence ${i.confidence.toFixed(2)})`,
+      ),
+    );
+  if (record?.summary) out.push(`  summary: ${record.summary}`);
+  if (run.lastEvent === 'EffectivenessTrackingWaiting' && run.EffectivenessTrackingWaiting)
+    out.push(
+      `  observing until ${formatTime(run.EffectivenessTrackingWaiting.until)}: ${run.EffectivenessTrackingWaiting.reason}`,
+    );
+  if (run.lastEvent === 'EffectivenessTrackingRejected' && run.EffectivenessTrackingRejected)
+    out.push('  refused:', ...reasonLines(run.EffectivenessTrackingRejected.reasons, '    '));
+  const failed = run.EffectivenessTrackingFailed;
+  if (run.lastEvent === 'EffectivenessTrackingFailed' && failed)
+    out.push(
+      `  FAILED at beat ${failed.beat} ${failed.handler} after ${failed.attempts} attempt(s): [${failed.error.code}] ${failed.error.message}`,
+    );
+  return `${out.join('\n')}\n`;
+}
+
+function minutes(ms: number): string {
+  return ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 60_000).toFixed(1)} min`;
 }
 
 /** Reasons as the projection keeps them (a long list ends with a "… N more" string). */

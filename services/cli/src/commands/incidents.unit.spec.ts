@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildEvent } from '@self-healing/shared';
 import { evolve, type IncidentDoc } from '@self-healing/projector';
 import type { PayloadOf } from '@self-healing/schemas';
-import { formatDeployment, formatDiagnosis, formatValidation } from './incidents.js';
+import { formatDeployment, formatDiagnosis, formatLearning, formatValidation } from './incidents.js';
 
 describe('formatDiagnosis', () => {
   it('prints each issue with its evidence lines and suspects, then the ranked remedies', () => {
@@ -385,5 +385,286 @@ describe('formatDeployment', () => {
 
   it('prints nothing for an incident deployment.deploy never took', () => {
     expect(formatDeployment({ _id: 'inc-1', timeline: [], outputs: {} })).toBe('');
+  });
+});
+
+describe('formatLearning', () => {
+  const T = Date.UTC(2026, 11, 5, 10, 0, 0);
+  type Learned =
+    | 'EffectivenessTrackingRequested'
+    | 'DeploymentInfoLoaded'
+    | 'MetricsCompared'
+    | 'ImprovementCalculated'
+    | 'SuccessAssessed'
+    | 'LearningModelsUpdated'
+    | 'InsightsGenerated'
+    | 'EffectivenessTrackingCompleted'
+    | 'EffectivenessTrackingWaiting'
+    | 'EffectivenessTrackingFailed';
+  type Step = { [K in Learned]: [K, PayloadOf<K>] }[Learned];
+  /** The projection document after these learning.track events, folded by the projector itself. */
+  const incident = (steps: Step[]): IncidentDoc =>
+    steps.reduce<IncidentDoc | null>(
+      (doc, [type, payload], i) =>
+        evolve(
+          doc,
+          buildEvent(
+            'learning.track',
+            { type, payload },
+            {
+              incidentId: 'inc-1',
+              seq: i + 1,
+              causationId: null,
+              correlationId: 'run-1',
+              startedAt: null,
+              occurredAt: T + i * 1000,
+              producer: 'test',
+              sequenceId: 'learning.track',
+              beat: null,
+              handler: null,
+              attempt: 1,
+              machineVersion: null,
+            },
+          ),
+          'selfhealing.learning.track.events',
+        ) ?? doc,
+      null,
+    )!;
+  const requested: Step = [
+    'EffectivenessTrackingRequested',
+    {
+      deploymentId: 'dp-1',
+      observeForMs: 1_800_000,
+      trigger: 'upstream_event',
+      requestedBy: 'service:deployment',
+    },
+  ];
+  const loaded: Step = [
+    'DeploymentInfoLoaded',
+    {
+      deploymentId: 'dp-1',
+      patchId: 'pt-1',
+      pullRequestUrl: null,
+      deployedAt: T,
+      version: 'd'.repeat(12),
+      services: ['checkout'],
+      findingIds: ['f-1', 'f-2'],
+      baselineWindow: { from: T - 3_600_000, until: T - 600_000 },
+    },
+  ];
+  const compared: Step = [
+    'MetricsCompared',
+    {
+      comparisons: [
+        {
+          service: 'checkout',
+          subject: 'POST /checkout',
+          metric: 'errors',
+          unit: 'per_min',
+          baseline: 0.5,
+          observed: 0.4,
+          change: -0.98,
+          verdict: 'improved',
+        },
+        {
+          service: 'checkout',
+          subject: 'GET /cart',
+          metric: 'latency.p95',
+          unit: 'ms',
+          baseline: 120,
+          observed: 410.25,
+          change: 0.1,
+          verdict: 'unchanged',
+        },
+      ],
+      improved: 1,
+      unchanged: 1,
+      regressed: 0,
+    },
+  ];
+  const judged: Step[] = [
+    [
+      'ImprovementCalculated',
+      {
+        improvementScore: 0.5,
+        latencyP95Change: null,
+        errorRateChange: -0.98,
+        findingsCleared: 1,
+        findingsRemaining: 1,
+        newFindings: 0,
+      },
+    ],
+    [
+      'SuccessAssessed',
+      {
+        outcome: 'improved',
+        confidence: 0.81,
+        reasons: [
+          {
+            code: 'series-not-back',
+            message: 'GET /cart p95 still above its baseline',
+            field: 'latency.p95',
+          },
+        ],
+        rollbackRecommended: false,
+      },
+    ],
+    [
+      'LearningModelsUpdated',
+      {
+        updates: [
+          {
+            model: 'strategy-success-rate:revert-commit',
+            version: 4,
+            samples: 4,
+            document: { collection: 'learning_strategy_rates', id: 'revert-commit' },
+          },
+          {
+            model: 'strategy-success-rate:revert-commit|error',
+            version: 2,
+            samples: 2,
+            document: { collection: 'learning_strategy_rates', id: 'revert-commit|error' },
+          },
+        ],
+      },
+    ],
+    [
+      'InsightsGenerated',
+      {
+        insights: [
+          {
+            id: 'strategy-effective:checkout:revert_commit (revert-commit)',
+            kind: 'strategy-effective',
+            summary: 'revert_commit (revert-commit) fixed 3 of 4 incident(s) of checkout',
+            confidence: 0.6667,
+          },
+        ],
+      },
+    ],
+  ];
+
+  it("tells what the fix achieved: outcome, each series, why, rollback, models moved and the run's insights", () => {
+    const text = formatLearning(incident([requested, loaded, compared, ...judged]), {
+      summary:
+        'revert_commit (revert-commit) improved things without bringing every series back to its baseline',
+      comparisons: [
+        {
+          findingId: 'f-1',
+          service: 'checkout',
+          subject: 'POST /checkout',
+          metric: 'errors',
+          unit: 'per_min',
+          baseline: 0.5,
+          during: 24,
+          observed: 0.4,
+          change: -0.98,
+          verdict: 'improved',
+          backToBaseline: true,
+          p: 0.0001,
+          sufficient: true,
+          reason: 'error rate fell from 24/min to 0.4/min (p 1e-4)',
+        },
+        {
+          findingId: 'f-2',
+          service: 'checkout',
+          subject: 'GET /cart',
+          metric: 'latency.p95',
+          unit: 'ms',
+          baseline: 120,
+          during: 380,
+          observed: 410.25,
+          change: 0.1,
+          verdict: 'unchanged',
+          backToBaseline: false,
+          p: 0.4,
+          sufficient: true,
+          reason: '',
+        },
+      ],
+    });
+    expect(text.split('\n')).toEqual([
+      'learning: deployment dp-1 of patch pt-1, observed for 30.0 min (asked by service:deployment)',
+      '  outcome: IMPROVED (confidence 0.81), score 0.50, 1 finding(s) cleared, 1 remaining, 0 new',
+      '  series (baseline → during → after):',
+      '    errors of POST /checkout (checkout): 0.5 → 24 → 0.4 per_min, improved, back to baseline  (error rate fell from 24/min to 0.4/min (p 1e-4))',
+      '    latency.p95 of GET /cart (checkout): 120 → 380 → 410.3 ms, unchanged, NOT back to baseline',
+      '  why:',
+      '    - [series-not-back] GET /cart p95 still above its baseline',
+      '  rollback recommended: no',
+      '  models updated:',
+      '    strategy-success-rate:revert-commit v4, 4 sample(s)',
+      '    strategy-success-rate:revert-commit|error v2, 2 sample(s)',
+      '  insights:',
+      '    - revert_commit (revert-commit) fixed 3 of 4 incident(s) of checkout  (strategy-effective, confidence 0.67)',
+      '  summary: revert_commit (revert-commit) improved things without bringing every series back to its baseline',
+      '',
+    ]);
+  });
+
+  it('without the stored record, the series come from the event: before and after, the during unknown', () => {
+    const text = formatLearning(incident([requested, loaded, compared]));
+    expect(text).toContain('    errors of POST /checkout (checkout): 0.5 → ? → 0.4 per_min, improved');
+    expect(text).not.toContain('outcome:');
+  });
+
+  it('while it observes, when the observation ends; a failure is said as such', () => {
+    const waiting = formatLearning(
+      incident([
+        requested,
+        loaded,
+        [
+          'EffectivenessTrackingWaiting',
+          {
+            beat: 3,
+            handler: 'collectPostDeploymentMetrics',
+            for: [],
+            until: T + 1_800_000,
+            reason: 'the observation window',
+          },
+        ],
+      ]),
+    );
+    expect(waiting).toContain('  observing until 2026-12-05 10:30:00Z: the observation window');
+    const failed = formatLearning(
+      incident([
+        requested,
+        [
+          'EffectivenessTrackingFailed',
+          {
+            beat: 2,
+            handler: 'loadDeploymentInfo',
+            error: { category: 'permanent', code: 'no-deployment', message: 'dp-1 not found', stack: null },
+            attempts: 1,
+            lastEventId: null,
+          },
+        ],
+      ]),
+    );
+    expect(failed).toContain(
+      '  FAILED at beat 2 loadDeploymentInfo after 1 attempt(s): [no-deployment] dp-1 not found',
+    );
+  });
+
+  it('a rollback recommended and a kind no model ranks are said as such', () => {
+    const [improvement, , , insights] = judged;
+    const text = formatLearning(
+      incident([
+        requested,
+        improvement!,
+        [
+          'SuccessAssessed',
+          { outcome: 'regressed', confidence: 0.9, reasons: [], rollbackRecommended: true },
+        ],
+        ['LearningModelsUpdated', { updates: [] }],
+        insights!,
+      ]),
+    );
+    expect(text).toContain('  outcome: REGRESSED (confidence 0.90)');
+    expect(text).toContain('  rollback recommended: YES');
+    expect(text).toContain('  models updated: none (a remedy kind the ranking does not use)');
+  });
+
+  it('prints nothing for an incident learning.track never took', () => {
+    expect(formatLearning({ timeline: [], outputs: {} })).toBe('');
   });
 });
