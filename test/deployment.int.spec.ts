@@ -553,4 +553,65 @@ describe('deployment.deploy on the real forge, HAProxy and the application', { t
     expect(state.stable?.commit).toBe(done.mergeCommit);
     expect(state.canary).toBeNull();
   });
+
+  it('a fix that conflicts with the moved-on default branch is refused at the merge, its pull request left for people', async () => {
+    const incidentId = uniqueName('inc_dp_conflict');
+    // Another fix of the same lines, made on the faulty release: main has had the first fix merged since.
+    const patch = await makePatch('conflict', async (dir) => {
+      const file = join(dir, 'src', 'shipping', 'address.ts');
+      const text = await readFile(file, 'utf8');
+      const bug = "  if (address.country === 'GB') lines.push(address.line2!.toUpperCase());";
+      if (!text.includes(bug)) throw new Error('address.ts changed: the conflict no longer applies');
+      await writeFile(
+        file,
+        text.replace(
+          bug,
+          "  if (address.country === 'GB' && address.line2) lines.push(address.line2.toUpperCase());",
+        ),
+      );
+    });
+    await announce(incidentId, 'medium', patch);
+    const events = (await ended(incidentId)).filter((e) => e.meta.type !== 'DeploymentWaiting');
+    expect(events.map((e) => e.meta.type)).toEqual([...ALL_BEATS.slice(0, 7), 'DeploymentRejected']);
+    const reason = (events.at(-1)!.payload as PayloadOf<'DeploymentRejected'>).reasons[0]!;
+    expect(reason.code).toBe('merge-refused');
+    expect(reason.message).toMatch(/conflicts with the default branch/);
+    const open = await forge.findOpenPullRequest(repoRef, { head: `heal/${incidentId}`, base: 'main' });
+    expect(open?.state).toBe('open');
+  });
+
+  it('a fix whose service never becomes healthy is not deployed, and the stable version keeps serving', async () => {
+    const stable = agent!.deployer.current().stable!.commit;
+    const incidentId = uniqueName('inc_dp_unhealthy');
+    await run('git', ['-C', release.repo, 'fetch', '-q', cloneUrl, 'main']);
+    const head = (await run('git', ['-C', release.repo, 'rev-parse', 'FETCH_HEAD'])).stdout.trim();
+    // The suite never starts the server: this passes CI and dies at every start in production.
+    const patch = await makePatch(
+      'unhealthy',
+      async (dir) => {
+        const file = join(dir, 'src', 'main.ts');
+        const text = await readFile(file, 'utf8');
+        const anchor = '  const logger = createLogger();';
+        await writeFile(
+          file,
+          text.replace(
+            anchor,
+            `${anchor}\n  if (process.env.PORT) throw new Error('PAYMENT_KEY is required');`,
+          ),
+        );
+      },
+      head,
+    );
+    await announce(incidentId, 'medium', patch);
+    const events = (await ended(incidentId)).filter((e) => e.meta.type !== 'DeploymentWaiting');
+    expect(events.map((e) => e.meta.type)).toEqual([...ALL_BEATS.slice(0, 8), 'DeploymentRejected']);
+    const reason = (events.at(-1)!.payload as PayloadOf<'DeploymentRejected'>).reasons[0]!;
+    expect(reason.code).toBe('deploy-failed');
+    expect(reason.message).toContain(`${stable.slice(0, 12)} still serves`);
+    const state = agent!.deployer.current();
+    expect(state.stable?.commit).toBe(stable);
+    expect(state.canary).toBeNull();
+    const res = await fetch(`http://127.0.0.1:${state.frontendPort}/healthz`);
+    expect(res.status).toBe(200);
+  });
 });
