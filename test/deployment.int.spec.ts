@@ -7,7 +7,6 @@
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,18 +17,12 @@ import { GiteaForge, pushToForge, type RepoRef } from '@self-healing/shared/forg
 import { loadCatalogue, type ServiceEntry } from '@self-healing/shared/catalogue';
 import { materializeFault } from '@self-healing/sample-service';
 import { patchIdOf } from '@self-healing/fix-generate';
-import {
-  driveTraffic,
-  exampleCatalogue,
-  startAgent,
-  type DeploymentRecord,
-  type RequestResult,
-  type RunningAgent,
-} from '@self-healing/target';
+import { exampleCatalogue, startAgent, type DeploymentRecord, type RunningAgent } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
-import { testForge, uniqueName, waitFor } from './src/endpoints.js';
+import { freePort, testForge, uniqueName, waitFor } from './src/endpoints.js';
 import { startDeployment } from './src/services.js';
 import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
+import { withTraffic as trafficWhile } from './src/traffic.js';
 
 const run = promisify(execFile);
 const FAULT = 'gb-label-second-line';
@@ -61,15 +54,6 @@ let serviceVars: Record<string, string>;
 let child: ChildProcess | null = null;
 /** What the target's deployer did, as it records each action. */
 const deployments: DeploymentRecord[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A patch of the faulty release, made the way fix.generate makes one: edits in a worktree, diffed against the base. */
 async function makePatch(
@@ -193,29 +177,9 @@ const ended = (incidentId: string, timeoutMs = 480_000) =>
     timeoutMs,
     message: `deployment of ${incidentId}`,
   });
-/** Traffic through the frontend for as long as `during` runs; what every request got, and from which slot. */
-async function withTraffic<T>(during: () => Promise<T>): Promise<{ value: T; requests: RequestResult[] }> {
-  const requests: RequestResult[] = [];
-  let stop = false;
-  const url = `http://127.0.0.1:${agent!.deployer.current().frontendPort}`;
-  const driving = (async () => {
-    for (let round = 0; !stop; round++)
-      await driveTraffic({
-        url,
-        seed: 100 + round,
-        rate: 15,
-        scenarios: 150,
-        maxDurationMs: 10_000,
-        onRequest: (r) => requests.push(r),
-      });
-  })();
-  try {
-    return { value: await during(), requests };
-  } finally {
-    stop = true;
-    await driving;
-  }
-}
+/** Shoppers through the target's frontend while `during` runs. */
+const withTraffic = <T>(during: () => Promise<T>) =>
+  trafficWhile(`http://127.0.0.1:${agent!.deployer.current().frontendPort}`, during);
 
 beforeAll(async () => {
   env = await testEnvironment('dp');

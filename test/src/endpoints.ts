@@ -1,5 +1,6 @@
 // What integration tests use to reach the servers the global setup provided, and to stay out of each other's way.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { inject } from 'vitest';
 import type { Endpoints } from '@self-healing/infra';
 
@@ -88,4 +89,14 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, deadline - Date.now()))));
     interval = Math.min(maxIntervalMs, interval * 2);
   }
+}
+
+/** A TCP port nothing listens on right now (for a load balancer's frontend a test starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }
