@@ -13,22 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEvent, outsideBeatMeta, type RunningService, type StageEvent } from '@self-healing/shared';
-import {
-  deploymentRecordedSchema,
-  deploymentRecordedSubject,
-  type Finding,
-  type PayloadOf,
-} from '@self-healing/schemas';
-import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
-import { loadCatalogue } from '@self-healing/shared/catalogue';
-import { requestParse, ship, TelemetryReadModel } from '@self-healing/telemetry-parse';
-import { IncrementalBuild, materializeFault, runProbe } from '@self-healing/sample-service';
-import { exampleCatalogue } from '@self-healing/target';
-import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
-import { testForge, uniqueName, waitFor } from './src/endpoints.js';
-import { startDiagnosis, startFixGenerate, startTelemetryParse } from './src/services.js';
-import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
+import type { RunningService, StageEvent } from '@self-healing/shared';
+import type { PayloadOf } from '@self-healing/schemas';
+import type { materializeFault } from '@self-healing/sample-service';
+import { testEnvironment, type TestEnvironment } from './src/environment.js';
+import { waitFor } from './src/endpoints.js';
+import { faultIncident, type FaultIncident } from './src/faultIncident.js';
+import { startDiagnosis, startFixGenerate } from './src/services.js';
+import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 
 const run = promisify(execFile);
 const FAULT = 'gb-label-second-line';
@@ -50,8 +42,6 @@ const BEATS = [
 let env: TestEnvironment;
 let work: string;
 let release: Awaited<ReturnType<typeof materializeFault>>;
-let finding: Finding;
-let parseRunId: string;
 let vars: Record<string, string>;
 let service: RunningService | null = null;
 let child: ChildProcess | null = null;
@@ -65,169 +55,14 @@ const completed = (
   topic = env.topics.diagnosisAnalyzeEvents,
 ): Promise<StageEvent[]> => untilRunEnded(env, topic, key, { timeoutMs, message: `diagnosis of ${key}` });
 
-async function publishIncident(incidentId: string): Promise<void> {
-  const payload: PayloadOf<'IncidentOpened'> = {
-    incidentId,
-    fingerprint: `fp-${incidentId}`,
-    title: finding.explanation,
-    severity: 'high',
-    kinds: ['error'],
-    services: [SERVICE],
-    timeRange: { from: finding.since, until: finding.at + 1 },
-    findings: [finding],
-    detectionRunId: `det-${incidentId}`,
-    parseRunIds: [parseRunId],
-  };
-  const event = buildEvent(
-    'incidents',
-    { type: 'IncidentOpened', payload },
-    outsideBeatMeta({
-      incidentId,
-      seq: 1,
-      correlationId: `corr-${incidentId}`,
-      occurredAt: finding.at,
-      producer: 'anomaly-detect/test',
-    }),
-  );
-  await publishEvent(env, env.topics.incidents, incidentId, event);
-}
+let fixture: FaultIncident;
+const publishIncident = (incidentId: string) => fixture.publishIncident(incidentId);
 
 beforeAll(async () => {
   env = await testEnvironment('dg');
   work = await mkdtemp(join(tmpdir(), 'diagnosis-'));
-
-  // The repository, on the forge.
-  release = await materializeFault(FAULT, join(work, 'repo'));
-  const { url, token } = testForge();
-  const forge = new GiteaForge({ url, token });
-  const repoRef = { owner: (await forge.currentUser()).login, name: uniqueName('checkout_dg') };
-  await pushToForge(forge, repoRef, {
-    dir: release.repo,
-    refspecs: ['main:main', 'refs/tags/*:refs/tags/*'],
-  });
-  const cloneUrl = (await forge.gitRemote(repoRef)).url;
-
-  // The faulty release, built and run: the probe's British checkout without a second address line fails.
-  await run('git', ['-C', release.repo, 'checkout', '-q', 'faulty']);
-  await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
-    cwd: release.repo,
-  });
-  expect(new IncrementalBuild(release.repo).build()).toEqual([]);
-  const probed = await runProbe(release.repo, release.fault.truth.probe);
-  expect(probed.responses.at(-1)?.status).toBe(500);
-  const logFile = join(env.logRoot, 'checkout.log');
-  await writeFile(logFile, probed.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
-
-  // Its telemetry, through the real parse stage.
-  vars = serviceEnv(env);
-  const parse = await startTelemetryParse(vars);
-  try {
-    parseRunId = uniqueName('parse');
-    const shipped = await ship(env.kafka, [logFile], {
-      service: SERVICE,
-      topic: env.topics.telemetryRaw,
-      linesPerRecord: 500,
-    });
-    await requestParse(env.kafka, env.codec, env.topics.commands, parseRunId, shipped, { service: SERVICE });
-    const telemetry = new TelemetryReadModel(env.db);
-    const errors = await waitFor(
-      async () => {
-        const events = await telemetry.detectionEventsOf({
-          parseRunIds: [parseRunId],
-          services: [SERVICE],
-          timeRange: null,
-        });
-        const withStack = events.filter((e) => e.level === 'error' && e.stack.length > 0);
-        return withStack.length > 0 ? withStack : undefined;
-      },
-      { timeoutMs: 120_000, maxIntervalMs: 1000, message: 'the parsed error with its stack' },
-    );
-    const error = errors[0]!;
-    finding = {
-      id: `f-${FAULT}`,
-      kind: 'error',
-      rule: 'new-error-template',
-      service: SERVICE,
-      subject: error.templateId,
-      templateIds: [error.templateId],
-      since: error.timestamp,
-      at: error.timestamp,
-      magnitude: errors.length,
-      explanation: `New error template "${error.template}"`,
-      evidence: { count: errors.length, frames: error.stack.slice(0, 5).join(' < ') },
-    };
-  } finally {
-    await parse.stop();
-  }
-
-  // The deployments around the onset, as the deployer publishes them: the healthy release, then the faulty one
-  // as a canary.
-  const subject = `${env.prefix}${deploymentRecordedSubject}`;
-  const record = (over: Record<string, unknown>) => ({
-    service: SERVICE,
-    environment: 'test',
-    action: 'deploy',
-    outcome: 'succeeded',
-    trafficPercent: 100,
-    instances: 2,
-    reason: null,
-    deployer: 'process-haproxy',
-    host: 'test',
-    ...over,
-  });
-  const producer = env.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  for (const r of [
-    record({
-      deploymentId: 'd-1',
-      commit: release.healthy,
-      version: '1.4.0',
-      previousCommit: null,
-      startedAt: finding.since - 3_600_000,
-      finishedAt: finding.since - 3_590_000,
-    }),
-    record({
-      deploymentId: 'd-2',
-      commit: release.faulty,
-      version: '1.5.0',
-      previousCommit: release.healthy,
-      action: 'canary',
-      trafficPercent: 50,
-      startedAt: finding.since - 120_000,
-      finishedAt: finding.since - 100_000,
-    }),
-  ])
-    await producer.send({
-      topic: env.topics.deployments,
-      acks: -1,
-      messages: [
-        {
-          key: `${SERVICE}/test`,
-          value: await env.codec.encodeRecord(subject, deploymentRecordedSchema, r),
-        },
-      ],
-    });
-  await producer.disconnect();
-
-  // The catalogue: the sample service, its repository on the forge.
-  const example = loadCatalogue(exampleCatalogue());
-  const entry = example.services[SERVICE]!;
-  const cataloguePath = join(work, 'catalogue.json');
-  await writeFile(
-    cataloguePath,
-    JSON.stringify({
-      version: 1,
-      services: { [SERVICE]: { ...entry, repository: { ...entry.repository, url: cloneUrl } } },
-    }),
-  );
-  vars = {
-    ...vars,
-    CATALOGUE: cataloguePath,
-    REPO_CACHE_DIR: join(work, 'repos'),
-    FORGE_URL: url,
-    FORGE_TOKEN: token,
-    FORGE_USER: repoRef.owner,
-  };
+  fixture = await faultIncident(env, work, { fault: FAULT, service: SERVICE, repoPrefix: 'checkout_dg' });
+  ({ release, vars } = fixture);
 }, 600_000);
 
 afterAll(async () => {
