@@ -27,3 +27,4 @@ export * from './runner/waits.js';
 export * from './runner/runMemo.js';
 export * from './runner/beatSpec.js';
 export * from './statistics/normal.js';
+export * from './runner/rejection.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { buildCommand } from '@self-healing/shared';
 import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
 import type { PayloadOf } from '@self-healing/schemas';
-import { codecFor, topicNames, withKafka, withMongo } from '../context.js';
+import { withMongo } from '../context.js';
+import { sendCommand } from './diagnose.js';
 import { EXIT } from '../exitCodes.js';
 import { CliError, printJson } from '../output.js';
 
@@ -242,23 +242,4 @@ function report(
 
 function reasonsText(reasons: ReadonlyArray<{ code: string; message: string } | string>): string {
   return reasons.map((r) => (typeof r === 'string' ? r : `${r.code}: ${r.message}`)).join('; ');
-}
-
-async function sendCommand<P>(type: string, payload: P, incident: string): Promise<string> {
-  return withKafka(async (kafka, e) => {
-    const command = buildCommand(type, payload, incident, 'healctl');
-    const codec = codecFor(e.schemaRegistryUrl);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    try {
-      await producer.send({
-        topic: topicNames().commands,
-        acks: -1,
-        messages: [{ key: incident, value: await codec.encode(command) }],
-      });
-    } finally {
-      await producer.disconnect();
-    }
-    return command.meta.eventId;
-  });
 }

@@ -86,7 +86,8 @@ export function registerValidateCommand(program: Command): void {
     });
 }
 
-async function sendCommand<P>(type: string, payload: P, incident: string): Promise<string> {
+/** Sends one command to the platform's commands topic, keyed by incident; its event id. */
+export async function sendCommand<P>(type: string, payload: P, incident: string): Promise<string> {
   return withKafka(async (kafka, e) => {
     const command = buildCommand(type, payload, incident, 'healctl');
     const codec = codecFor(e.schemaRegistryUrl);

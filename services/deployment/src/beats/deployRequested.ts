@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PayloadOf } from '@self-healing/schemas';
+import { rejection } from '@self-healing/shared';
 import type { DeploymentBeat } from '../service/deps.js';
 import type { DeploymentCase } from '../service/case.js';
 
@@ -76,14 +77,5 @@ export function rejected(
   message: string,
   field: string | null = null,
 ) {
-  return {
-    event: {
-      type: 'DeploymentRejected' as const,
-      payload: {
-        reasons: [{ code, message, field }],
-        commandType: cause.meta.type,
-        commandId: cause.meta.eventId,
-      },
-    },
-  };
+  return rejection('DeploymentRejected' as const, cause, [{ code, message, field }]);
 }

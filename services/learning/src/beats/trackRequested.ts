@@ -1,4 +1,5 @@
 import type { PayloadOf } from '@self-healing/schemas';
+import { rejection } from '@self-healing/shared';
 import type { LearningBeat } from '../service/deps.js';
 import type { LearningCase } from '../service/case.js';
 
@@ -62,14 +63,5 @@ export function rejected(
   message: string,
   field: string | null = null,
 ) {
-  return {
-    event: {
-      type: 'EffectivenessTrackingRejected' as const,
-      payload: {
-        reasons: [{ code, message, field }],
-        commandType: cause.meta.type,
-        commandId: cause.meta.eventId,
-      },
-    },
-  };
+  return rejection('EffectivenessTrackingRejected' as const, cause, [{ code, message, field }]);
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PayloadOf } from '@self-healing/schemas';
+import { rejection } from '@self-healing/shared';
 import { sweep, type ValidationBeat } from '../service/deps.js';
 
 /** A run folder untouched this long belongs to a run that will not come back for it. */
@@ -73,14 +74,5 @@ function rejected(
   message: string,
   field: string | null = null,
 ) {
-  return {
-    event: {
-      type: 'ValidationRejected' as const,
-      payload: {
-        reasons: [{ code, message, field }],
-        commandType: cause.meta.type,
-        commandId: cause.meta.eventId,
-      },
-    },
-  };
+  return rejection('ValidationRejected' as const, cause, [{ code, message, field }]);
 }
