@@ -45,7 +45,8 @@ export interface StatusRules {
   /** A beat ended in a wait (for an outside event or a time); the next event of the run ends it. */
   waiting: (type: string) => boolean;
   opened: (type: string) => boolean;
-  resolved: (type: string) => boolean;
+  /** The incident is over: closed by its owners, or healed (learning.track measured the fix resolving it). */
+  resolved: (type: string, payload: unknown) => boolean;
 }
 
 export const defaultStatusRules: StatusRules = {
@@ -54,7 +55,10 @@ export const defaultStatusRules: StatusRules = {
   failed: (t) => t.endsWith('Failed'),
   waiting: (t) => t.endsWith('Waiting'),
   opened: (t) => t === 'IncidentOpened' || t === 'IncidentReopened',
-  resolved: (t) => t === 'IncidentResolved',
+  resolved: (t, payload) =>
+    t === 'IncidentResolved' ||
+    (t === 'EffectivenessTrackingCompleted' &&
+      (payload as { resolvesIncident?: unknown } | null)?.resolvesIncident === true),
 };
 
 const MAX_ARRAY = 50;
@@ -104,7 +108,7 @@ export function evolve(
       : 'ok';
   let status: IncidentStatus = doc?.status ?? 'running';
   if (rules.opened(type)) status = 'open';
-  else if (rules.resolved(type)) status = 'resolved';
+  else if (rules.resolved(type, event.payload)) status = 'resolved';
   else if (outcome !== 'ok') status = outcome;
   else if (rules.waiting(type)) status = 'waiting';
   else if (rules.completed(type) && (status === 'running' || status === 'waiting')) status = 'completed';

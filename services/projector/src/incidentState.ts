@@ -21,7 +21,16 @@ export function toIncidentState(doc: IncidentDoc): IncidentState | null {
   const reopened = doc.outputs.IncidentReopened as (Partial<Opened> & { reopenCount?: number }) | undefined;
   const resolved = doc.outputs.IncidentResolved as { resolution: IncidentState['resolution'] } | undefined;
   const last = doc.timeline.at(-1)!;
-  const resolvedEntry = [...doc.timeline].reverse().find((t) => t.event === 'IncidentResolved');
+  // Closed by its owners (IncidentResolved), or healed: learning.track measured the fix resolving it.
+  const tracked = doc.outputs.EffectivenessTrackingCompleted as { resolvesIncident?: boolean } | undefined;
+  const resolvedEntry = [...doc.timeline]
+    .reverse()
+    .find(
+      (t) =>
+        t.event === 'IncidentResolved' ||
+        (t.event === 'EffectivenessTrackingCompleted' && tracked?.resolvesIncident === true),
+    );
+  const healed = resolvedEntry?.event === 'EffectivenessTrackingCompleted';
   const latest = { ...opened, ...(updated ?? {}), ...(reopened ?? {}) };
   return {
     incidentId: doc._id,
@@ -36,7 +45,7 @@ export function toIncidentState(doc: IncidentDoc): IncidentState | null {
     openedAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     resolvedAt: doc.status === 'resolved' ? (resolvedEntry?.endedAt ?? null) : null,
-    resolution: doc.status === 'resolved' ? (resolved?.resolution ?? null) : null,
+    resolution: doc.status === 'resolved' ? (healed ? 'fixed' : (resolved?.resolution ?? null)) : null,
     stage: doc.stage,
     lastEventType: last.event,
     lastEventId: last.eventId,

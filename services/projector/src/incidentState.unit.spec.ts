@@ -71,6 +71,22 @@ describe('the current state of an incident, for the compacted topic', () => {
       resolution: 'recovered',
       resolvedAt: T + 120_000,
     });
+    // Healed: learning.track measured the fix resolving it.
+    const healed = fold([
+      ev('IncidentOpened', 1, opened),
+      ev('EffectivenessTrackingCompleted', 2, { outcome: 'resolved', resolvesIncident: true }),
+    ]);
+    expect(toIncidentState(healed)).toMatchObject({
+      status: 'resolved',
+      resolution: 'fixed',
+      resolvedAt: T + 120_000,
+    });
+    // A fix that changed nothing leaves it open, for the next remedy.
+    const unchanged = fold([
+      ev('IncidentOpened', 1, opened),
+      ev('EffectivenessTrackingCompleted', 2, { outcome: 'no_change', resolvesIncident: false }),
+    ]);
+    expect(toIncidentState(unchanged)).toMatchObject({ status: 'open', resolution: null, resolvedAt: null });
     const back = fold([
       ev('IncidentOpened', 1, opened),
       ev('IncidentResolved', 2, { resolution: 'recovered' }),
