@@ -36,5 +36,20 @@ export function assessmentOf(c: LearningCase): Assessment {
       ],
       rollbackRecommended: false,
     };
+  // An error template that stopped leaves no windows at all; so does a service whose telemetry stopped coming. Only
+  // other templates of the service tell the two apart: without any, the fix is not judged.
+  if (c.collected && c.collected.serviceAggregates === 0)
+    return {
+      outcome: 'no_change',
+      confidence: 0,
+      reasons: [
+        {
+          code: 'no-telemetry',
+          message: `no telemetry of ${c.loaded!.services.join(', ')} arrived for the observation window: the fix is not judged`,
+          field: null,
+        },
+      ],
+      rollbackRecommended: false,
+    };
   return assess(c.comparisons ?? [], c.newFindings ?? 0);
 }

@@ -37,7 +37,12 @@ export const collectPostDeploymentMetrics: LearningBeat<'collectPostDeploymentMe
     const rows = await seriesAggregates(deps, c);
     const after = rows.filter((r) => r.windowStart >= l.after.from && r.windowStart < l.after.until);
     const last = Math.max(0, ...after.map((r) => r.windowStart + r.windowMs));
+    const serviceAggregates = await deps.db.collection('telemetry_aggregates').countDocuments({
+      service: { $in: l.services },
+      windowStart: { $gte: l.after.from, $lt: l.after.until },
+    });
     c = await deps.record(runId, 'collected', {
+      serviceAggregates,
       aggregates: after.length,
       events: after.reduce((a, r) => a + r.count, 0),
       errors: after.reduce((a, r) => a + r.errorCount, 0),

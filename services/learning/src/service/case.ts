@@ -31,6 +31,8 @@ export interface LoadedDeployment {
 }
 
 export interface CollectedMetrics {
+  /** Aggregates of the service's templates, any of them, in the observation: none means no telemetry came. */
+  serviceAggregates: number;
   aggregates: number;
   events: number;
   errors: number;
