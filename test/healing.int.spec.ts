@@ -3,9 +3,10 @@
 // incident, as anomaly-detect opens it for the new error template, goes to diagnosis.analyze, which names the fault
 // commit; fix.generate writes and checks a patch with a regression test; validation.run proves it in the sandbox;
 // deployment.deploy opens the pull request, runs CI, merges, and rolls the fix out as a canary judged against the
-// faulty version under the traffic, then promotes it. Detection (stages 1-2 on live traffic) and learning (stage 7 on
-// the fix's telemetry) are not in this chain yet: see the README.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// faulty version under the traffic, then promotes it; learning.track watches the fix's own telemetry (the new
+// version's logs under the traffic, through the real parse stage) and finds the incident resolved. Detection on live
+// traffic (stages 1-2) is not in this chain yet: see the README.
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +16,16 @@ import type { ServiceEntry } from '@self-healing/shared/catalogue';
 import { startAgent, type RunningAgent } from '@self-healing/target';
 import { testEnvironment, type TestEnvironment } from './src/environment.js';
 import { freePort, uniqueName } from './src/endpoints.js';
+import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { faultIncident, type FaultIncident } from './src/faultIncident.js';
-import { startDeployment, startDiagnosis, startFixGenerate, startValidation } from './src/services.js';
+import {
+  startDeployment,
+  startDiagnosis,
+  startFixGenerate,
+  startLearning,
+  startTelemetryParse,
+  startValidation,
+} from './src/services.js';
 import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 import { withTraffic } from './src/traffic.js';
 
@@ -27,6 +36,7 @@ let env: TestEnvironment;
 let work: string;
 let fixture: FaultIncident;
 let agent: RunningAgent | null = null;
+let targetLogs: string;
 const services: RunningService[] = [];
 
 beforeAll(async () => {
@@ -80,13 +90,21 @@ beforeAll(async () => {
     TEST_RERUNS: '1',
     PERF_SAMPLES: '60',
     CI_POLL_MS: '1000',
+    // The fix is watched for 40 s; its telemetry is parsed in 10 s windows and has 25 s to arrive.
+    OBSERVE_FOR_MS: '40000',
+    SETTLE_MS: '0',
+    TELEMETRY_LAG_MS: '25000',
+    WINDOW_MS: '10000',
   };
   services.push(
     await startDiagnosis(vars, (value) => env.codec.registry.decode(value)),
     await startFixGenerate(vars),
     await startValidation(vars),
     await startDeployment(vars),
+    await startLearning(vars),
+    await startTelemetryParse(vars),
   );
+  targetLogs = join(targetHome, 'target', SERVICE, 'logs');
 }, 600_000);
 
 afterAll(async () => {
@@ -106,13 +124,25 @@ describe('the healing stages in a row', { timeout: 900_000 }, () => {
   it('an incident of a released fault ends with the fault fixed in production, through a merged pull request', async () => {
     const incidentId = uniqueName('inc_heal');
     const { frontendPort } = agent!.deployer.current();
-    const { value: deployment, requests } = await withTraffic(
-      `http://127.0.0.1:${frontendPort}`,
-      async () => {
-        await fixture.publishIncident(incidentId);
-        return ended(env.topics.deploymentDeployEvents, incidentId, 840_000);
-      },
-    );
+    const { value, requests } = await withTraffic(`http://127.0.0.1:${frontendPort}`, async () => {
+      await fixture.publishIncident(incidentId);
+      const deployment = await ended(env.topics.deploymentDeployEvents, incidentId, 840_000);
+      // The fixed version serves alone now: 40 s of its telemetry, shipped and parsed as any service's would be.
+      await new Promise((r) => setTimeout(r, 42_000));
+      const commit = agent!.deployer.current().stable!.commit.slice(0, 12);
+      const logs = (await readdir(targetLogs)).filter((f) => f.startsWith(commit) && f.endsWith('.log'));
+      const shipped = await ship(
+        env.kafka,
+        logs.map((f) => join(targetLogs, f)),
+        { service: SERVICE, topic: env.topics.telemetryRaw, linesPerRecord: 500 },
+      );
+      await requestParse(env.kafka, env.codec, env.topics.commands, uniqueName('parse_fix'), shipped, {
+        service: SERVICE,
+      });
+      const learning = await ended(env.topics.learningTrackEvents, incidentId, 180_000);
+      return { deployment, learning };
+    });
+    const { deployment } = value;
     /** The run's last event, which must be its stage's completion; its payload otherwise printed to say why. */
     const last = (events: StageEvent[], type: string): unknown => {
       const e = events.at(-1)!;
@@ -154,5 +184,15 @@ describe('the healing stages in a row', { timeout: 900_000 }, () => {
     const byFix = requests.filter((r) => r.server?.startsWith(fixedGroup));
     expect(byFix.length).toBeGreaterThan(30);
     expect(byFix.filter(failed)).toEqual([]);
+
+    // Learning, on the fixed version's own telemetry: the error template is gone while the service's others go on.
+    const learned = last(
+      value.learning,
+      'EffectivenessTrackingCompleted',
+    ) as PayloadOf<'EffectivenessTrackingCompleted'>;
+    const compared = value.learning.find((e) => e.meta.type === 'MetricsCompared')!
+      .payload as PayloadOf<'MetricsCompared'>;
+    expect(compared.comparisons.map((c) => c.metric)).toEqual(['errors']);
+    expect(learned).toMatchObject({ patchId: fix.patchId, outcome: 'resolved', resolvesIncident: true });
   });
 });

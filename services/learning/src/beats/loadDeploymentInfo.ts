@@ -46,12 +46,20 @@ async function load(deps: LearningDeps, c: LearningCase): Promise<LoadedDeployme
   const incident = await deps.db
     .collection<{ service?: string; openedAt?: number; findingIds?: string[] }>('anomaly_incidents')
     .findOne({ _id: c.incidentId as never });
-  const findings = (
+  let findings = (
     await deps.db
       .collection<Finding & { _id: string }>('anomaly_findings')
       .find({ _id: { $in: incident?.findingIds ?? [] } })
       .toArray()
   ).map(({ _id, ...f }) => ({ ...f, id: f.id ?? _id }) as Finding);
+  // An incident anomaly-detect did not store here (its event came from elsewhere): the findings diagnosis received.
+  if (findings.length === 0)
+    findings =
+      (
+        await deps.db
+          .collection<{ findings?: Finding[] }>('diagnosis_cases')
+          .findOne({ _id: c.incidentId as never }, { projection: { findings: 1 } })
+      )?.findings ?? [];
   const patch = await deps.db
     .collection<{ diagnosisId?: string; diff?: string; chosen?: { strategy: string; remedyId?: string } }>(
       'patches',
