@@ -1,4 +1,11 @@
-import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import {
+  MongoClient,
+  MongoServerError,
+  type Collection,
+  type Db,
+  type Document,
+  type OptionalUnlessRequiredId,
+} from 'mongodb';
 
 export async function connectMongo(uri: string, dbName: string): Promise<{ client: MongoClient; db: Db }> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
@@ -9,4 +16,22 @@ export async function connectMongo(uri: string, dbName: string): Promise<{ clien
 /** True for a unique-index violation: in a version-guarded upsert it means "someone already applied this". */
 export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
+}
+
+/**
+ * Insert-to-win: inserts the document unless one with its `_id` is already there (a retried beat, a racing
+ * attempt), which then stands. True when this call inserted it. FerretDB's unique inserts are atomic where its
+ * conditional updates are not, so this is how a run's first record is written once.
+ */
+export async function insertOnce<T extends Document>(
+  collection: Collection<T>,
+  doc: OptionalUnlessRequiredId<T>,
+): Promise<boolean> {
+  try {
+    await collection.insertOne(doc);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
 }

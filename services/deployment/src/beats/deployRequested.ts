@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PayloadOf } from '@self-healing/schemas';
-import { rejection } from '@self-healing/shared';
+import { rejection, insertOnce } from '@self-healing/shared';
 import type { DeploymentBeat } from '../service/deps.js';
 import type { DeploymentCase } from '../service/case.js';
 
@@ -51,9 +51,7 @@ export const deployRequested: DeploymentBeat<'deployRequested'> = async ({ runId
     requestedBy,
     deploymentId: `dp-${createHash('sha256').update(`${patchId}\n${environment}`).digest('hex').slice(0, 16)}`,
   };
-  await deps.cases.insertOne(file).catch((e: { code?: number }) => {
-    if (e.code !== 11000) throw e;
-  });
+  await insertOnce(deps.cases, file);
   const c = await deps.caseOf(runId);
   return {
     event: {

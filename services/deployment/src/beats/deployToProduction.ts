@@ -1,3 +1,4 @@
+import { insertOnce } from '@self-healing/shared';
 import type { DeploymentBeat } from '../service/deps.js';
 import type { RolloutRecord } from '../service/case.js';
 import { TargetError } from '../rollout/target.js';
@@ -69,17 +70,13 @@ export const deployToProduction: DeploymentBeat<'deployToProduction'> = async (
     };
     c = await deps.record(runId, 'rollout', record);
     if (!record.failure)
-      await deps.steps
-        .insertOne({
-          _id: `${runId}/0`,
-          runId,
-          index: 0,
-          percent: firstStep,
-          startedAt: c.rollout!.finishedAt,
-        })
-        .catch((e: { code?: number }) => {
-          if (e.code !== 11000) throw e;
-        });
+      await insertOnce(deps.steps, {
+        _id: `${runId}/0`,
+        runId,
+        index: 0,
+        percent: firstStep,
+        startedAt: c.rollout!.finishedAt,
+      });
   }
   const r = c.rollout!;
   if (r.failure)

@@ -1,3 +1,4 @@
+import { insertOnce } from '@self-healing/shared';
 import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
 import type { DeploymentCase, StepRecord, VerificationRecord } from '../service/case.js';
 import { judgeStep, type HealthCheck, type StepJudgement } from '../canary/judge.js';
@@ -172,17 +173,13 @@ async function act(
       return { percent: next };
     });
     const startedAt = deps.now();
-    await deps.steps
-      .insertOne({
-        _id: `${c._id}/${step.index + 1}`,
-        runId: c._id,
-        index: step.index + 1,
-        percent: next,
-        startedAt,
-      })
-      .catch((e: { code?: number }) => {
-        if (e.code !== 11000) throw e;
-      });
+    await insertOnce(deps.steps, {
+      _id: `${c._id}/${step.index + 1}`,
+      runId: c._id,
+      index: step.index + 1,
+      percent: next,
+      startedAt,
+    });
     return {
       wait: {
         until: startedAt + Math.min(stepDurationMs, lookEvery(stepDurationMs)),

@@ -1,3 +1,4 @@
+import { insertOnce } from '@self-healing/shared';
 import type { PayloadOf } from '@self-healing/schemas';
 import type { CaseFile, DiagnoseBeat } from '../service/deps.js';
 import { diagnosisIdOf, incidentFromEvent, refusal, type IncidentSnapshot } from '../service/trigger.js';
@@ -39,9 +40,7 @@ export const analyzeRequested: DiagnoseBeat<'analyzeRequested'> = async ({ runId
       findings: incident.findings,
     };
     // Insert-to-win: of two attempts racing (a rebalance), the first case file stands and both read it.
-    await deps.cases.insertOne(file).catch((e: { code?: number }) => {
-      if (e.code !== 11000) throw e;
-    });
+    await insertOnce(deps.cases, file);
   }
   const command = cause.meta.type === 'AnalyzeIncidentCommand';
   const requestedBy = command

@@ -1,3 +1,4 @@
+import { insertOnce } from '@self-healing/shared';
 import type { PayloadOf } from '@self-healing/schemas';
 import type { FixBeat, FixCase } from '../service/deps.js';
 
@@ -47,9 +48,7 @@ export const generateFixRequested: FixBeat<'generateFixRequested'> = async ({ ru
   }
   requestedIds = requestedIds.slice(0, deps.settings.maxRemedies);
   const file: FixCase = { _id: runId, incidentId, diagnosisId, requestedIds };
-  await deps.cases.insertOne(file).catch((e: { code?: number }) => {
-    if (e.code !== 11000) throw e;
-  });
+  await insertOnce(deps.cases, file);
   const c = await deps.caseOf(runId);
   return {
     event: {

@@ -1,5 +1,5 @@
 import type { PayloadOf } from '@self-healing/schemas';
-import { rejection } from '@self-healing/shared';
+import { rejection, insertOnce } from '@self-healing/shared';
 import type { LearningBeat } from '../service/deps.js';
 import type { LearningCase } from '../service/case.js';
 
@@ -40,9 +40,7 @@ export const trackRequested: LearningBeat<'trackRequested'> = async ({ runId, ca
     observeForMs,
     requestedBy,
   };
-  await deps.cases.insertOne(file).catch((e: { code?: number }) => {
-    if (e.code !== 11000) throw e;
-  });
+  await insertOnce(deps.cases, file);
   const c = await deps.caseOf(runId);
   return {
     event: {

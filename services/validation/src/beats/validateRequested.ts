@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PayloadOf } from '@self-healing/schemas';
-import { rejection } from '@self-healing/shared';
+import { rejection, insertOnce } from '@self-healing/shared';
 import { sweep, type ValidationBeat } from '../service/deps.js';
 
 /** A run folder untouched this long belongs to a run that will not come back for it. */
@@ -56,9 +56,7 @@ export const validateRequested: ValidationBeat<'validateRequested'> = async ({ r
       .digest('hex')
       .slice(0, 16)}`,
   };
-  await deps.cases.insertOne(file).catch((e: { code?: number }) => {
-    if (e.code !== 11000) throw e;
-  });
+  await insertOnce(deps.cases, file);
   const c = await deps.caseOf(runId);
   return {
     event: {
