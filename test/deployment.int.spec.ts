@@ -12,34 +12,24 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCommand, buildEvent, outsideBeatMeta, type RunningService } from '@self-healing/shared';
-import type { PayloadOf } from '@self-healing/schemas';
+import { beatsOf, type PayloadOf } from '@self-healing/schemas';
 import { GiteaForge, pushToForge, type RepoRef } from '@self-healing/shared/forge';
-import { loadCatalogue, type ServiceEntry } from '@self-healing/shared/catalogue';
+import { loadCatalogue } from '@self-healing/shared/catalogue';
 import { materializeFault } from '@self-healing/sample-service';
 import { patchIdOf } from '@self-healing/fix-generate';
-import { exampleCatalogue, startAgent, type DeploymentRecord, type RunningAgent } from '@self-healing/target';
+import { exampleCatalogue, type DeploymentRecord, type RunningAgent } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
-import { freePort, testForge, uniqueName, waitFor } from './src/endpoints.js';
+import { testForge, uniqueName, waitFor } from './src/endpoints.js';
 import { startDeployment } from './src/services.js';
 import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 import { withTraffic as trafficWhile } from './src/traffic.js';
+import { autoHealing, startTestTarget } from './src/target.js';
 
 const run = promisify(execFile);
 const FAULT = 'gb-label-second-line';
 const SERVICE = 'checkout';
-const ALL_BEATS = [
-  'DeploymentRequested',
-  'ValidationResultsLoaded',
-  'ApprovalChecked',
-  'BranchCreated',
-  'ChangesApplied',
-  'PullRequestCreated',
-  'CIChecksConcluded',
-  'PullRequestMerged',
-  'DeployedToProduction',
-  'DeploymentVerified',
-  'DeploymentCompleted',
-];
+/** The stage's beats' events, in contract order. */
+const ALL_BEATS = beatsOf('deployment.deploy').map((b) => b.event);
 const CANARY = { steps: [25, 60], stepDurationMs: 9000 };
 
 let env: TestEnvironment;
@@ -196,44 +186,19 @@ beforeAll(async () => {
   await pushToForge(forge, repoRef, { dir: release.repo, refspecs: ['main:main'] });
   cloneUrl = (await forge.gitRemote(repoRef)).url;
 
-  const example = loadCatalogue(exampleCatalogue()).services[SERVICE]!;
-  const always = { days: [0, 1, 2, 3, 4, 5, 6], fromHour: 0, toHour: 24, timezone: 'UTC' };
-  const auto = {
-    enabled: true,
-    maxSeverity: 'medium' as const,
-    remedyKinds: ['revert' as const, 'config' as const, 'patch' as const],
-    maxPatchLines: 60,
-    requiredValidation: ['tests' as const],
-    allowedHours: always,
-  };
-  const entry: ServiceEntry = {
-    ...example,
-    repository: { url: cloneUrl, defaultBranch: 'main' },
-    deployer: { ...example.deployer, frontendPort: await freePort(), healthTimeoutMs: 20_000 },
-    healing: {
-      autoMerge: auto,
-      autoDeploy: auto,
-      canary: {
-        ...CANARY,
-        judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2, minP95IncreaseMs: 50 },
-      },
-    },
-  };
-  const cataloguePath = join(work, 'catalogue.json');
-  await writeFile(cataloguePath, JSON.stringify({ version: 1, services: { [SERVICE]: entry } }));
-
   // The target, as `healctl target up` runs it: HAProxy and the agent, serving the faulty release.
-  const targetHome = join(work, 'home');
-  agent = await startAgent({
+  const example = loadCatalogue(exampleCatalogue()).services[SERVICE]!;
+  const target = await startTestTarget({
+    work,
     service: SERVICE,
-    entry,
-    stateDir: join(targetHome, 'target', SERVICE),
-    cacheDir: join(work, 'target-cache'),
-    environment: 'production',
-    recorder: { record: async (r) => void deployments.push(r) },
-    log: () => undefined,
+    entry: { ...example, repository: { url: cloneUrl, defaultBranch: 'main' } },
+    healing: autoHealing('medium', CANARY),
+    catalogueName: 'catalogue.json',
+    recorder: (r) => void deployments.push(r),
   });
-  expect((await agent.deployer.deploy('main')).commit).toBe(release.faulty);
+  agent = target.agent;
+  const { cataloguePath, targetHome } = target;
+  expect(agent.deployer.current().stable?.commit).toBe(release.faulty);
 
   serviceVars = serviceEnv(env, {
     CATALOGUE: cataloguePath,

@@ -6,16 +6,15 @@
 // faulty version under the traffic, then promotes it; learning.track watches the fix's own telemetry (the new
 // version's logs under the traffic, through the real parse stage) and finds the incident resolved. Detection on live
 // traffic (stages 1-2) is not in this chain yet: see the README.
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService, StageEvent } from '@self-healing/shared';
 import type { PayloadOf } from '@self-healing/schemas';
-import type { ServiceEntry } from '@self-healing/shared/catalogue';
-import { startAgent, type RunningAgent } from '@self-healing/target';
+import type { RunningAgent } from '@self-healing/target';
 import { testEnvironment, type TestEnvironment } from './src/environment.js';
-import { freePort, uniqueName } from './src/endpoints.js';
+import { uniqueName } from './src/endpoints.js';
 import { requestParse, ship } from '@self-healing/telemetry-parse';
 import { faultIncident, type FaultIncident } from './src/faultIncident.js';
 import {
@@ -28,6 +27,7 @@ import {
 } from './src/services.js';
 import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 import { withTraffic } from './src/traffic.js';
+import { autoHealing, startTestTarget } from './src/target.js';
 
 const FAULT = 'gb-label-second-line';
 const SERVICE = 'checkout';
@@ -43,41 +43,17 @@ beforeAll(async () => {
   env = await testEnvironment('hl');
   work = await mkdtemp(join(tmpdir(), 'healing-'));
   fixture = await faultIncident(env, work, { fault: FAULT, service: SERVICE, repoPrefix: 'checkout_hl' });
-  const always = { days: [0, 1, 2, 3, 4, 5, 6], fromHour: 0, toHour: 24, timezone: 'UTC' };
-  const auto = {
-    enabled: true,
-    maxSeverity: 'critical' as const,
-    remedyKinds: ['revert' as const, 'config' as const, 'patch' as const],
-    maxPatchLines: 200,
-    requiredValidation: ['tests' as const],
-    allowedHours: always,
-  };
-  const entry: ServiceEntry = {
-    ...fixture.entry,
-    deployer: { ...fixture.entry.deployer, frontendPort: await freePort(), healthTimeoutMs: 20_000 },
-    // Nobody approves: the platform may merge and deploy a tested fix of any incident, any time.
-    healing: {
-      autoMerge: auto,
-      autoDeploy: auto,
-      canary: {
-        steps: [50],
-        stepDurationMs: 9000,
-        judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2, minP95IncreaseMs: 50 },
-      },
-    },
-  };
-  const cataloguePath = join(work, 'healing-catalogue.json');
-  await writeFile(cataloguePath, JSON.stringify({ version: 1, services: { [SERVICE]: entry } }));
-  const targetHome = join(work, 'home');
-  agent = await startAgent({
+  // Nobody approves: the platform may merge and deploy a tested fix of any incident, any time.
+  const target = await startTestTarget({
+    work,
     service: SERVICE,
-    entry,
-    stateDir: join(targetHome, 'target', SERVICE),
-    cacheDir: join(work, 'target-cache'),
-    environment: 'production',
-    log: () => undefined,
+    entry: fixture.entry,
+    healing: autoHealing('critical', { steps: [50], stepDurationMs: 9000 }),
+    catalogueName: 'healing-catalogue.json',
   });
-  expect((await agent.deployer.deploy('main')).commit).toBe(fixture.release.faulty);
+  agent = target.agent;
+  const { cataloguePath, targetHome } = target;
+  expect(agent.deployer.current().stable?.commit).toBe(fixture.release.faulty);
   const vars = {
     ...fixture.vars,
     CATALOGUE: cataloguePath,

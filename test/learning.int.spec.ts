@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent, outsideBeatMeta, type RunningService } from '@self-healing/shared';
-import type { PayloadOf } from '@self-healing/schemas';
+import { beatsOf, type PayloadOf } from '@self-healing/schemas';
 import { rateFor } from '@self-healing/diagnosis';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { uniqueName, waitFor } from './src/endpoints.js';
@@ -16,18 +16,7 @@ import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js
 const SERVICE = 'checkout';
 const templateOf = (incidentId: string) => `t-${incidentId}`;
 const WINDOW = 10_000;
-const BEATS = [
-  'EffectivenessTrackingRequested',
-  'DeploymentInfoLoaded',
-  'PostDeploymentMetricsCollected',
-  'MetricsCompared',
-  'ImprovementCalculated',
-  'SuccessAssessed',
-  'LearningModelsUpdated',
-  'InsightsGenerated',
-  'EffectivenessStored',
-  'EffectivenessTrackingCompleted',
-];
+const BEATS = beatsOf('learning.track').map((b) => b.event);
 
 let env: TestEnvironment;
 let vars: Record<string, string>;
