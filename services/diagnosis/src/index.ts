@@ -31,7 +31,7 @@ export {
 } from './repository/repoCache.js';
 export type { CaseFile, Codebase } from './service/deps.js';
 export type { DiagnosedIssue, RemedyKind, FixRecommendation } from './diagnose/remedies.js';
-export { PRIOR_SUCCESS, successRate } from './diagnose/remedies.js';
+export { PRIOR_SUCCESS, rankRemedies, successRate } from './diagnose/remedies.js';
 export {
   faultSignature,
   signatureOfIssue,

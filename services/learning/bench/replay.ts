@@ -1,4 +1,5 @@
-import { rankRemedies } from '../../diagnosis/src/diagnose/remedies.js';
+import { prng } from '@self-healing/target';
+import { rankRemedies } from '@self-healing/diagnosis';
 import {
   signatureOfIssue,
   withOutcome,
@@ -7,17 +8,8 @@ import {
 } from '../src/models/strategyRates.js';
 import type { FaultType } from './faults.js';
 
-/** Seeded uniform numbers in [0, 1) (mulberry32): the same seed replays the same incidents and outcomes. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1): the same seed replays the same incidents and outcomes (the traffic's mulberry32). */
+export const random = prng;
 
 export interface Truth {
   /** Success probability of a remedy that fixes the fault (the rest is noise: a flaky check, a second fault). */
