@@ -12,3 +12,4 @@ export {
 } from './compare/series.js';
 export { assess, improvementOf, type Assessment, type Outcome } from './compare/assess.js';
 export { insightsOf, summaryOf, type Insight } from './insights/insights.js';
+export { OUTCOMES, RATES, type RateDocument } from './models/outcomeStore.js';

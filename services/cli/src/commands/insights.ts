@@ -7,13 +7,16 @@ import {
   type RemedyKind,
   type StrategyRecord,
 } from '@self-healing/diagnosis';
-import { insightsOf, type EffectivenessDocument, type Insight } from '@self-healing/learning';
+import {
+  EFFECTIVENESS,
+  insightsOf,
+  RATES,
+  type EffectivenessDocument,
+  type Insight,
+  type RateDocument,
+} from '@self-healing/learning';
 import { withMongo } from '../context.js';
 import { formatTime, printJson } from '../output.js';
-
-/** What learning.track writes (services/learning: service/effectiveness.ts, models/outcomeStore.ts). */
-const EFFECTIVENESS = 'learning_effectiveness';
-const RATES = 'learning_strategy_rates';
 
 /** The records insights are drawn from, per service: the same bound learning.track's own insights beat reads. */
 const RECORDS_PER_SERVICE = 500;
@@ -34,14 +37,8 @@ export type EffectivenessRecord = Pick<
   | 'at'
 >;
 
-/** A `learning_strategy_rates` document: a remedy kind's counts over all faults (key null) or one signature level. */
-export interface RateDoc {
-  _id: string;
-  kind: string;
-  key: string | null;
-  attempts: number;
-  successes: number;
-}
+/** The parts of a `learning_strategy_rates` document this command reads (kind as stored: any string). */
+export type RateDoc = Pick<RateDocument, '_id' | 'key' | 'attempts' | 'successes'> & { kind: string };
 
 export interface RemedyRow {
   strategy: string;
