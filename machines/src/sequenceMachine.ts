@@ -22,6 +22,12 @@ export interface SequenceMachineOptions {
   failed: string;
   /** Emitted by the runtime when a beat ends in a wait; required when a beat waits. */
   waiting?: string;
+  /**
+   * How many runs one incident may have (default 1). Above one, a run that has ended is started again by a trigger
+   * it has not seen (the next candidate fix, a re-validation): a new round, with fresh outputs and its own run id
+   * (see roundRunId), on the same incident's stream.
+   */
+  rounds?: number;
 }
 
 /** The command the runtime's timer scheduler sends when a wait's time has come (see schemas' runtime.ts). */
@@ -52,6 +58,25 @@ export interface SequenceContext {
    * outside event adds its id; rebuilt from the stage topic, the event that followed the wait names it as its cause.
    */
   resumedBy?: string[];
+  /**
+   * Ids of the triggers that started this incident's rounds, in order (machines with rounds only): a trigger seen
+   * before starts nothing. Live, the trigger adds its id; rebuilt from the stage topic, the first beat's event
+   * names it as its cause.
+   */
+  triggers?: string[];
+}
+
+/** Which round of its incident a run is in: 1 for the first (and for machines without rounds). */
+export function roundOf(context: SequenceContext): number {
+  return Math.max(1, context.triggers?.length ?? 0);
+}
+
+/**
+ * The id a round's beats work under: the incident id for the first round (as before rounds existed), then
+ * `<incident>~<round>`, so that case files, workspaces and once-only outside actions are the round's own.
+ */
+export function roundRunId(incidentId: string, round: number): string {
+  return round <= 1 ? incidentId : `${incidentId}~${round}`;
 }
 
 type AnyEvent = {
@@ -81,25 +106,51 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
     [options.rejected]: { target: 'rejected', actions: 'record' },
     [options.failed]: { target: 'failed', actions: 'record' },
   };
+  const rounds = options.rounds ?? 1;
+  const start = rounds > 1 ? { target: first.handler, actions: 'startRound' } : { target: first.handler };
   const states: Record<string, object> = {
-    idle: {
-      on: Object.fromEntries(options.triggers.map((t) => [t, { target: first.handler }])),
-    },
+    idle: { on: Object.fromEntries(options.triggers.map((t) => [t, start])) },
     completed: { type: 'final' },
     rejected: { type: 'final' },
     failed: { type: 'final' },
   };
+  if (rounds > 1) {
+    // An ended run is not final: a new trigger starts the next round. Rebuilt from the stage topic (where the
+    // trigger is not), the round's first beat event moves on from the ended state directly.
+    const second = beats[1]?.handler ?? 'completed';
+    const again = {
+      on: {
+        ...Object.fromEntries(options.triggers.map((t) => [t, { ...start, guard: 'newRound' }])),
+        [first.event]: { target: second, actions: ['startRoundByCause', 'record'] },
+        [options.rejected]: { target: 'rejected', actions: ['startRoundByCause', 'record'] },
+        [options.failed]: { target: 'failed', actions: ['startRoundByCause', 'record'] },
+      },
+    };
+    for (const ended of ['completed', 'rejected', 'failed']) states[ended] = again;
+  }
   beats.forEach((b, i) => {
     const next = beats[i + 1];
-    const onward = { target: next ? next.handler : 'completed', actions: 'record' };
+    // The first beat's events name the round's trigger as their cause: rebuilt from the log, that is how the round
+    // is counted (live, the trigger was counted when it arrived, and noting it again changes nothing).
+    const record = rounds > 1 && i === 0 ? ['noteTrigger', 'record'] : 'record';
+    const onward = { target: next ? next.handler : 'completed', actions: record };
     const runBeat = { type: 'runBeat', params: { handler: b.handler, beat: b.beat } };
+    const endingHere =
+      record === 'record'
+        ? ending
+        : Object.fromEntries(
+            Object.entries(ending).map(([type, t]) => [type, { ...t, actions: record }]),
+          );
     if (!b.waits) {
-      states[b.handler] = { entry: runBeat, on: { [b.event]: onward, ...ending } };
+      states[b.handler] = { entry: runBeat, on: { [b.event]: onward, ...endingHere } };
       return;
     }
     const waiting = waitingState(b.handler);
     const wait = { target: waiting, actions: 'startWait' };
-    states[b.handler] = { entry: runBeat, on: { [b.event]: onward, [options.waiting!]: wait, ...ending } };
+    states[b.handler] = {
+      entry: runBeat,
+      on: { [b.event]: onward, [options.waiting!]: wait, ...endingHere },
+    };
     const resume = { target: b.handler, guard: 'notSeenBefore', actions: 'resume' };
     states[waiting] = {
       on: {
@@ -138,6 +189,23 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
       resume: assign({
         resumedBy: ({ context, event }) => [...(context.resumedBy ?? []), event.meta?.eventId ?? ''],
       }),
+      startRound: assign({
+        triggers: ({ context, event }) => [...(context.triggers ?? []), event.meta?.eventId ?? ''],
+        outputs: () => ({}),
+        waiting: () => null,
+      }),
+      startRoundByCause: assign({
+        triggers: ({ context, event }) => [...(context.triggers ?? []), event.meta?.causationId ?? ''],
+        outputs: () => ({}),
+        waiting: () => null,
+      }),
+      noteTrigger: assign({
+        triggers: ({ context, event }) => {
+          const seen = context.triggers ?? [];
+          const cause = event.meta?.causationId;
+          return cause && !seen.includes(cause) ? [...seen, cause] : seen;
+        },
+      }),
       resumedByCause: assign({
         resumedBy: ({ context, event }) => {
           const cause = event.meta?.causationId;
@@ -147,6 +215,10 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
       }),
     },
     guards: {
+      newRound: ({ context, event }) => {
+        const seen = context.triggers ?? [];
+        return seen.length < rounds && !seen.includes(event.meta?.eventId ?? '');
+      },
       notSeenBefore: ({ context, event }) => !(context.resumedBy ?? []).includes(event.meta?.eventId ?? ''),
       ownWakeUp: ({ context, event }) => {
         const p = event.payload as { sequenceId?: string; waitSeq?: number } | undefined;

@@ -38,6 +38,7 @@ export function stageMachine(sequenceId: SequenceId): StageMachine {
       rejected: contract.rejected,
       failed: contract.failed,
       ...('waiting' in contract ? { waiting: contract.waiting } : {}),
+      ...('rounds' in contract ? { rounds: contract.rounds } : {}),
     },
   );
   const hashed = machineVersionOf(machine);

@@ -22,7 +22,16 @@ export interface StageContract {
   readonly waiting?: EventType;
   /** Topics the stage's consumer subscribes to. */
   readonly consumes: readonly TopicName[];
+  /**
+   * Runs one incident may have (default 1). The stages after diagnosis run again for the next candidate fix (a
+   * failed validation, a rollback, a fix that changed nothing start the fix stage's next round, whose patch starts
+   * the next rounds downstream); the cap only stops a loop, the fix stage's own attempt limit is lower.
+   */
+  readonly rounds?: number;
 }
+
+/** Rounds of the stages that run again for the next candidate (see StageContract.rounds). */
+const CANDIDATE_ROUNDS = 8;
 
 /**
  * How the stages are wired: what starts each one and how each ends. telemetry.parse and anomaly.detect runs
@@ -75,6 +84,7 @@ export const pipeline = [
     triggers: ['DiagnosisCompleted', 'GenerateFixCommand'],
     awaits: [],
     consumes: [topicNames.diagnosisAnalyzeEvents, topicNames.commands],
+    rounds: CANDIDATE_ROUNDS,
   },
   {
     sequenceId: 'validation.run',
@@ -86,6 +96,7 @@ export const pipeline = [
     triggers: ['FixGenerationCompleted', 'ValidateFixCommand'],
     awaits: [],
     consumes: [topicNames.fixGenerateEvents, topicNames.commands],
+    rounds: CANDIDATE_ROUNDS,
   },
   {
     sequenceId: 'deployment.deploy',
@@ -94,10 +105,11 @@ export const pipeline = [
     completed: 'DeploymentCompleted',
     rejected: 'DeploymentRejected',
     failed: 'DeploymentFailed',
-    triggers: ['ValidationCompleted', 'DeployFixCommand'],
+    triggers: ['ValidationCompleted', 'DeployFixCommand', 'RollbackDeploymentCommand'],
     awaits: ['ApproveDeploymentCommand', 'RejectDeploymentCommand'],
     waiting: 'DeploymentWaiting',
     consumes: [topicNames.validationRunEvents, topicNames.commands],
+    rounds: CANDIDATE_ROUNDS,
   },
   {
     sequenceId: 'learning.track',
@@ -110,6 +122,7 @@ export const pipeline = [
     awaits: [],
     waiting: 'EffectivenessTrackingWaiting',
     consumes: [topicNames.deploymentDeployEvents, topicNames.commands],
+    rounds: CANDIDATE_ROUNDS,
   },
 ] as const satisfies readonly StageContract[];
 

@@ -1,5 +1,7 @@
 import { deepStrictEqual, fail, match } from 'node:assert/strict';
+import { roundRunId } from '@self-healing/machines';
 import { beatsOf, type HandlerName, type SequenceId } from '@self-healing/schemas';
+import { platformTopicNames, type TopicNames } from '../contracts.js';
 import { buildCommand, buildEvent, type StageEvent } from '../envelope.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { ScopedEffects } from '../mongo/effects.js';
@@ -15,6 +17,10 @@ import {
 export interface BeatSpecOptions {
   /** The run's id (the key of its events); `spec-run` by default. */
   runId?: string;
+  /** The platform's topic names; unprefixed by default. */
+  topics?: TopicNames;
+  /** Which round of its incident the run is (1 by default; the run id is then the round's, see roundRunId). */
+  round?: number;
   /** Outside actions; by default an in-memory ledger (each effect once per spec). */
   effects?: ScopedEffects;
   logger?: Logger;
@@ -61,22 +67,24 @@ export function beatSpec<S extends SequenceId, H extends HandlerName<S>, D>(
   const index = steps.findIndex((s) => s.handler === handler);
   const step = steps[index];
   if (!step) throw new Error(`${sequenceId} has no beat ${handler}`);
-  const runId = options.runId ?? 'spec-run';
+  const incidentId = options.runId ?? 'spec-run';
+  const round = options.round ?? 1;
+  const runId = roundRunId(incidentId, round);
   const previous = steps[index - 1];
 
   const causeOf = (cause: SpecCause | undefined, earlier: Record<string, unknown>): StageEvent => {
     if (cause && 'meta' in cause) return cause;
-    if (cause) return buildCommand(cause.type, cause.payload, runId, 'beat-spec');
+    if (cause) return buildCommand(cause.type, cause.payload, incidentId, 'beat-spec');
     if (!previous) throw new Error(`${handler} is the first beat: say which event starts it (when(...))`);
     // By default the beat runs on the previous beat's event, as in a run that nothing interrupted.
     return buildEvent(
       sequenceId,
       { type: previous.event, payload: earlier[previous.event] ?? null },
       {
-        incidentId: runId,
+        incidentId,
         seq: previous.beat,
         causationId: null,
-        correlationId: runId,
+        correlationId: incidentId,
         startedAt: null,
         occurredAt: 0,
         producer: 'beat-spec',
@@ -98,6 +106,9 @@ export function beatSpec<S extends SequenceId, H extends HandlerName<S>, D>(
             beat(
               {
                 runId,
+                incidentId,
+                round,
+                topics: options.topics ?? platformTopicNames(),
                 cause: event,
                 earlier,
                 resumedBy: resumedByOf(step, event) as never,

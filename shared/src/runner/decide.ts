@@ -112,6 +112,8 @@ export function decideOutside(
       cache: { ...cache, pendingBeat: beat, outsideEventId: event.meta.eventId, state },
     };
   }
+  // A cached state of another machine version may hide a run (or rounds) the trigger must not start over.
+  if (cache) return { kind: 'rebuild' };
   const [initial] = initialTransition(machine);
   const { state, beat } = step(machine, persist(initial), asMachineEvent(event));
   if (!beat) return { kind: 'rebuild' };

@@ -250,3 +250,64 @@ describe('a run that waits', () => {
     );
   });
 });
+
+describe('a stage that runs again: rounds', () => {
+  const rounds = createSequenceMachine(spec, {
+    triggers: ['StartCommand'],
+    rejected: 'Rejected',
+    failed: 'Failed',
+    rounds: 2,
+  });
+  const triggerNo = (n: number): StageEvent => ({
+    ...trigger,
+    meta: { ...trigger.meta, eventId: `trigger-${n}` },
+  });
+  /** A stage event of round 2, whose first beat names the round's trigger as its cause. */
+  const ev2 = (type: string, seq: number) => {
+    const e = ev(type, seq);
+    return seq === 4 ? { ...e, meta: { ...e.meta, causationId: 'trigger-2' } } : e;
+  };
+  const triggersOf = (c: IncidentCache) => (c.state.context as { triggers?: string[] }).triggers;
+
+  function liveRound1() {
+    let c = cacheOf(decideOutside(rounds, V, null, trigger));
+    for (const [type, seq] of [['Accepted', 1], ['Worked', 2], ['Finished', 3]] as const)
+      c = cacheOf(decideStageEvent(rounds, V, { ...c, emittedSeq: seq }, ev(type, seq)));
+    return c;
+  }
+
+  it('a new trigger after the run ended starts round 2 with fresh outputs; the same trigger again does not', () => {
+    const ended = liveRound1();
+    expect(ended.state.value).toBe('completed');
+    expect(decideOutside(rounds, V, ended, trigger)).toEqual({ kind: 'skip', reason: 'not-awaited' });
+    const d = decideOutside(rounds, V, ended, triggerNo(2));
+    expect(d).toMatchObject({ kind: 'run', beat: { handler: 'accept' } });
+    expect(triggersOf(cacheOf(d))).toEqual(['trigger-1', 'trigger-2']);
+    expect((cacheOf(d).state.context as { outputs: object }).outputs).toEqual({});
+  });
+
+  it('stops at the cap: a third trigger starts nothing', () => {
+    let c = cacheOf(decideOutside(rounds, V, liveRound1(), triggerNo(2)));
+    for (const [type, seq] of [['Accepted', 4], ['Worked', 5], ['Finished', 6]] as const)
+      c = cacheOf(decideStageEvent(rounds, V, { ...c, emittedSeq: seq }, ev2(type, seq)));
+    expect(c.state.value).toBe('completed');
+    expect(decideOutside(rounds, V, c, triggerNo(3))).toEqual({ kind: 'skip', reason: 'not-awaited' });
+  });
+
+  it('rebuilt from the log, two rounds give the state the live run had, rounds counted by their causes', () => {
+    let live = cacheOf(decideOutside(rounds, V, liveRound1(), triggerNo(2)));
+    const log = [ev('Accepted', 1), ev('Worked', 2), ev('Finished', 3), ev2('Accepted', 4), ev2('Rejected', 5)];
+    live = cacheOf(decideStageEvent(rounds, V, { ...live, emittedSeq: 4 }, log[3]!));
+    live = cacheOf(decideStageEvent(rounds, V, { ...live, emittedSeq: 5 }, log[4]!));
+    const rebuilt = fold(rounds, V, 'accept', log, 5);
+    expect(rebuilt.state).toEqual(live.state);
+    expect(triggersOf(rebuilt)).toEqual(['trigger-1', 'trigger-2']);
+    expect(rebuilt.state.value).toBe('rejected');
+  });
+
+  it('a trigger meeting a cached state of another machine version asks for the log instead of starting over', () => {
+    expect(decideOutside(rounds, V, { ...liveRound1(), machineVersion: 'old' }, triggerNo(2))).toEqual({
+      kind: 'rebuild',
+    });
+  });
+});

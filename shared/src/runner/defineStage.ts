@@ -12,7 +12,7 @@ import {
   type StageContractOf,
   type TopicName,
 } from '@self-healing/schemas';
-import { stageMachine, WAKE_UP, type SequenceContext } from '@self-healing/machines';
+import { roundOf, roundRunId, stageMachine, WAKE_UP, type SequenceContext } from '@self-healing/machines';
 import type { TopicNames } from '../contracts.js';
 import type { StageEvent } from '../envelope.js';
 import type { Logger } from '../logger.js';
@@ -56,8 +56,17 @@ export type ResumedBy<S extends SequenceId, H> =
 
 /** A beat's input: the run, what started this run of the beat, and the earlier beats' payloads it may read. */
 export interface BeatContext<S extends SequenceId, H extends string> {
-  /** The incident or run id (the key of every event of the run). */
+  /**
+   * The run's id: the incident (or run) id, the key of every event of the run, in its first round; `<incident>~<n>`
+   * in round n of a stage that runs again (see roundRunId). Case files and workspaces are keyed by it.
+   */
   runId: string;
+  /** The incident (or run) id whatever the round. */
+  incidentId: string;
+  /** Which run of this incident this is (1 for the first). */
+  round: number;
+  /** The platform's topic names (for a beat that publishes on another topic, e.g. a command). */
+  topics: TopicNames;
   /** The event whose arrival started this beat: the trigger for the first beat, else the previous beat's event. */
   cause: StageEvent;
   earlier: EarlierOutputs<S, H>;
@@ -158,9 +167,13 @@ export function defineStage<S extends SequenceId, D>(
     const allowed = new Set<string>([step.event, contract.rejected]);
     handlers[step.handler] = async (input) => {
       const { cause } = input;
+      const round = roundOf(input.context as SequenceContext);
       const outcome = await beat(
         {
-          runId: input.incidentId,
+          runId: roundRunId(input.incidentId, round),
+          incidentId: input.incidentId,
+          round,
+          topics: options.topics,
           cause,
           // The one place the untyped machine context meets the contract's types.
           earlier: (input.context as SequenceContext).outputs as never,

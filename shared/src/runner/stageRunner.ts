@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { AnyStateMachine } from 'xstate';
+import { roundOf, roundRunId, type SequenceContext } from '@self-healing/machines';
 import { buildEvent, type NewEvent, type StageEvent } from '../envelope.js';
 import type { EventCodec } from '../kafka/codec.js';
 import { ConsumerLoop, type InputMessage, type OutputRecord } from '../kafka/consumer.js';
@@ -192,16 +193,22 @@ export class StageRunner {
       : decideOutside(def.machine, def.machineVersion, cached, event);
     if (decision.kind === 'rebuild') {
       const rebuilt = await this.rebuild(input, event, fromStage);
-      if (!rebuilt) {
+      if (!rebuilt && !fromStage && cached) {
+        // A trigger met a cached state of another machine version and the log has no run: it starts the first.
+        decision = decideOutside(def.machine, def.machineVersion, null, event);
+      }
+      if (!rebuilt && decision.kind === 'rebuild') {
         logger.debug('no run awaits this event');
         return { outputs: [] };
       }
-      logger.info({ lastSeq: rebuilt.lastSeq }, 'incident state rebuilt from the log');
-      // The fold holds every event the log has for the incident, so a later one already there makes this
-      // event a duplicate, and the beat this event asked for runs only if its own event is not in the log.
-      decision = fromStage
-        ? decideStageEvent(def.machine, def.machineVersion, rebuilt, event)
-        : decideOutside(def.machine, def.machineVersion, rebuilt, event);
+      if (rebuilt) {
+        logger.info({ lastSeq: rebuilt.lastSeq }, 'incident state rebuilt from the log');
+        // The fold holds every event the log has for the incident, so a later one already there makes this
+        // event a duplicate, and the beat this event asked for runs only if its own event is not in the log.
+        decision = fromStage
+          ? decideStageEvent(def.machine, def.machineVersion, rebuilt, event)
+          : decideOutside(def.machine, def.machineVersion, rebuilt, event);
+      }
       if (decision.kind === 'rebuild') throw new Error('rebuild did not converge');
     }
     if (fromStage && def.waits && decision.kind !== 'skip') await this.trackWaits(decision.cache, event);
@@ -238,7 +245,11 @@ export class StageRunner {
         beat,
         cause,
         context: cache.state.context,
-        effects: this.ledger.scoped(cache.incidentId, beat.handler),
+        // Once per round: a later round's pull request or deployment is another outside action.
+        effects: this.ledger.scoped(
+          roundRunId(cache.incidentId, roundOf(cache.state.context as SequenceContext)),
+          beat.handler,
+        ),
         logger: logger.child({ handler: beat.handler, beat: beat.beat }),
         attempt,
       });
