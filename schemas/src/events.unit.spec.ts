@@ -188,7 +188,7 @@ describe('event registry', () => {
   });
 
   it('given all event types, names are PascalCase and unique, and full names follow selfhealing.<stage>.<Type>', () => {
-    expect(eventTypeNames.length).toBe(67 + 2 * 7 + 2 + 12 + 4);
+    expect(eventTypeNames.length).toBe(67 + 2 * 7 + 2 + 13 + 4);
     expect(new Set(eventTypeNames.map((t) => t.toLowerCase())).size).toBe(eventTypeNames.length);
     for (const t of eventTypeNames) {
       const info = eventTypes[t];

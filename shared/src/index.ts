@@ -28,3 +28,4 @@ export * from './runner/runMemo.js';
 export * from './runner/beatSpec.js';
 export * from './statistics/normal.js';
 export * from './runner/rejection.js';
+export * from './healing/nextCandidate.js';

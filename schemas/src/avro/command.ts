@@ -79,6 +79,22 @@ export const commandPayloads = {
     optional('environment', 'string', 'Null means production.'),
     ...requester,
   ]),
+  RollbackDeploymentCommand: payload(
+    NS,
+    'RollbackDeploymentCommand',
+    'Take a promoted fix back out (deployment.deploy): a revert pull request, CI, merge and a canary of the revert.',
+    [
+      { name: 'incidentId', type: 'string' },
+      { name: 'deploymentId', type: 'string', doc: 'The deployment that promoted the fix.' },
+      { name: 'reason', type: 'string' },
+      {
+        name: 'nextCandidate',
+        type: 'boolean',
+        doc: 'Once the revert serves, send the fix stage to its next candidate for the incident.',
+      },
+      ...requester,
+    ],
+  ),
   ApproveDeploymentCommand: payload(
     NS,
     'ApproveDeploymentCommand',

@@ -61,6 +61,7 @@ export const deploymentDeployPayloads = {
     { name: 'strategy', type: DeployStrategy },
     { name: 'trigger', type: Trigger },
     { name: 'requestedBy', type: 'string' },
+    optional('rollbackOf', 'string', 'A rollback: the deployment whose fix is taken out again.'),
   ]),
   ValidationResultsLoaded: payload(
     NS,
@@ -152,6 +153,17 @@ export const deploymentDeployPayloads = {
     { name: 'mergeCommit', type: 'string' },
     optional('pullRequestUrl', 'string', 'The pull request.'),
     { name: 'deployedAt', type: timestampMillis },
+    optional(
+      'revertPullRequestUrl',
+      'string',
+      'Rolled back: the pull request that took the fix out of the default branch again.',
+    ),
+    optional('revertFailure', 'string', 'Rolled back, but the fix is still on the default branch: why.'),
+    optional(
+      'rollbackOf',
+      'string',
+      'This deployment took out the fix of that deployment (RollbackDeploymentCommand); it is not a fix itself.',
+    ),
   ]),
   DeploymentRejected: rejectedPayload(NS, 'DeploymentRejected', 'deployment.deploy'),
   DeploymentFailed: failedPayload(NS, 'DeploymentFailed', 'deployment.deploy'),

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerApprovalCommands } from './commands/approve.js';
+import { registerRollbackCommand } from './commands/rollback.js';
 import { registerDemoCommands } from './commands/demoNamespaces.js';
 import { registerDiagnoseCommand, registerFixCommand, registerValidateCommand } from './commands/diagnose.js';
 import { registerDlqCommands } from './commands/dlq.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerFixCommand(program);
   registerValidateCommand(program);
   registerApprovalCommands(program);
+  registerRollbackCommand(program);
   registerDlqCommands(program);
   registerDemoCommands(program);
   registerTargetCommands(program);

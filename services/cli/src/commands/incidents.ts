@@ -79,7 +79,8 @@ export function registerIncidentCommands(program: Command): void {
           .limit(1)
           .next();
         if (diagnosis) process.stdout.write(`\n${formatDiagnosis(diagnosis)}`);
-        const patch = await db
+        // Every candidate fix of the incident, in the order they were made: the next ones say why the last did not do.
+        const patches = await db
           .collection<{
             patchId: string;
             title: string;
@@ -88,9 +89,15 @@ export function registerIncidentCommands(program: Command): void {
             description: string;
           }>('patches')
           .find({ incidentId: id })
-          .limit(1)
-          .next();
-        if (patch)
+          .limit(10)
+          .toArray();
+        const attempts = await db
+          .collection<{ attempt?: number; patch?: { patchId: string } }>('fix_cases')
+          .find({ incidentId: id, patch: { $exists: true } }, { projection: { attempt: 1, patch: 1 } })
+          .toArray();
+        const attemptOf = new Map(attempts.map((a) => [a.patch!.patchId, a.attempt ?? 1]));
+        patches.sort((a, b) => (attemptOf.get(a.patchId) ?? 0) - (attemptOf.get(b.patchId) ?? 0));
+        for (const patch of patches)
           process.stdout.write(
             `\npatch ${patch.patchId} on ${patch.baseCommit.slice(0, 12)}: ${patch.title}\n\n${patch.description}\n\n${patch.diff}`,
           );
@@ -105,7 +112,10 @@ export function registerIncidentCommands(program: Command): void {
         // The stored record has what the event leaves out: each series during the incident, back to baseline or not.
         const record = await db
           .collection<LearningRecord & { _id: string }>('learning_effectiveness')
-          .findOne({ _id: id });
+          .find({ incidentId: id })
+          .sort({ at: -1 })
+          .limit(1)
+          .next();
         const learning = formatLearning(doc, record);
         if (learning) process.stdout.write(`\n${learning}`);
       });

@@ -141,7 +141,7 @@ describe('serviceInsights and formatServiceInsights', () => {
     const lines = formatServiceInsights(report).split('\n');
     expect(lines[0]).toBe('service checkout: 12 effectiveness record(s)');
     expect(lines).toContain(
-      '    - revert_commit (revert-commit) fixed 8 of 12 incident(s) of checkout  (strategy-effective, confidence 0.64)',
+      '    - revert_commit (revert-commit) fixed 8 of 12 tries on incidents of checkout  (strategy-effective, confidence 0.64)',
     );
     expect(lines).toContainEqual(
       expect.stringMatching(

@@ -1,3 +1,4 @@
+import { nextCandidateCommand } from '@self-healing/shared';
 import type { DeploymentBeat } from '../service/deps.js';
 import type { MergeRecord } from '../service/case.js';
 import { rejected } from './deployRequested.js';
@@ -8,9 +9,12 @@ import { rejected } from './deployRequested.js';
  * The forge is the idempotency key here: merging a merged pull request answers `alreadyMerged`, so a repeat after a
  * crash records the first merge. Its transient "try again later" is retried by the client. A refusal for a conflict
  * (the default branch moved on) ends the deployment for people to rebase; CI that did not pass closes the pull
- * request and ends it too.
+ * request and ends it too (a failure sends the fix stage to its next candidate).
  */
-export const autoMergePR: DeploymentBeat<'autoMergePR'> = async ({ runId, cause, effects }, deps) => {
+export const autoMergePR: DeploymentBeat<'autoMergePR'> = async (
+  { runId, incidentId, cause, effects, topics },
+  deps,
+) => {
   let c = await deps.caseOf(runId);
   const b = c.branch!;
   const pr = c.pullRequest!;
@@ -23,11 +27,21 @@ export const autoMergePR: DeploymentBeat<'autoMergePR'> = async ({ runId, cause,
         if (now.state === 'open') await forge.closePullRequest(repo, pr.number);
         return { closed: true };
       });
-      return rejected(
-        cause,
-        'ci-not-passed',
-        `CI ${c.ci!.conclusion} on ${c.ci!.headCommit.slice(0, 12)}: ${c.ci!.detail}`,
-      );
+      const why = `CI ${c.ci!.conclusion} on ${c.ci!.headCommit.slice(0, 12)}: ${c.ci!.detail}`;
+      // Tests that fail in a clean checkout show the candidate wrong: the next one is tried. CI that timed out or
+      // errored shows nothing about it, and stays with people.
+      const next =
+        c.ci!.conclusion === 'failure'
+          ? await nextCandidateCommand(deps.db, topics, {
+              incidentId,
+              patchId: c.patchId,
+              stage: 'deployment.deploy',
+              reason: why,
+              correlationId: cause.meta.correlationId,
+              producer: 'deployment.deploy',
+            })
+          : null;
+      return { ...rejected(cause, 'ci-not-passed', why), ...(next ? { publish: [next] } : {}) };
     }
     const outcome = await forge.mergePullRequest(repo, pr.number, {
       method: 'merge',

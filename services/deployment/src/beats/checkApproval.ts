@@ -22,6 +22,22 @@ export const checkApproval: DeploymentBeat<'checkApproval'> = async (
   const l = c.loaded!;
   if (l.problem) return rejected(cause, l.problem.code, l.problem.message, l.problem.field);
   const policyName = `catalogue:${l.service}.healing`;
+  if (!c.approval && c.rollbackOf) {
+    // Taking out a fix that production measured as harmful restores code that served before it: no one is asked.
+    const now = deps.now();
+    c = await deps.record(runId, 'approval', {
+      automatic: true,
+      reasons: [
+        {
+          code: 'rollback',
+          message: `rollback of ${c.rollbackOf.deploymentId} asked by ${c.requestedBy}: ${c.rollbackOf.reason}`,
+          field: null,
+        },
+      ],
+      decidedAt: now,
+      deadline: now,
+    });
+  }
   if (!c.approval) {
     const entry = deps.service(l.service)!;
     const now = deps.now();

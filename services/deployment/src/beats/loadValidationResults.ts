@@ -1,5 +1,6 @@
 import { remedyKinds, severities } from '@self-healing/shared/catalogue';
 import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
+import { makeFixCommit } from '../change/fixCommit.js';
 import type { DeploymentCase, LoadedFix, Reason } from '../service/case.js';
 import type { RemedyKind, Severity, ValidationKind } from '../policy/approval.js';
 
@@ -35,7 +36,8 @@ interface PatchDoc {
  */
 export const loadValidationResults: DeploymentBeat<'loadValidationResults'> = async ({ runId }, deps) => {
   let c = await deps.caseOf(runId);
-  if (!c.loaded) c = await deps.record(runId, 'loaded', await load(deps, c));
+  if (!c.loaded)
+    c = await deps.record(runId, 'loaded', c.rollbackOf ? await loadRollback(deps, c) : await load(deps, c));
   const l = c.loaded!;
   return {
     event: {
@@ -104,6 +106,50 @@ async function load(deps: DeploymentDeps, c: DeploymentCase): Promise<LoadedFix>
   };
   loaded.problem = problemOf(deps, c, v, p, loaded);
   return loaded;
+}
+
+/**
+ * A rollback's "fix": the merged fix's diff against its merge's first parent, reversed, on the default branch's head
+ * as it is now; the rest (service, repository, severity) is the fix's. Nothing of it was validated: the revert
+ * brings back code that served before the fix, and its pull request goes through CI like any other.
+ */
+async function loadRollback(deps: DeploymentDeps, c: DeploymentCase): Promise<LoadedFix> {
+  const r = c.rollbackOf!;
+  const fix = await deps.caseOf(r.runId);
+  const l = fix.loaded!;
+  const mirror = await deps.mirror(fix); // fetched: where the default branch is now
+  const head = await mirror.resolve(`refs/heads/${l.defaultBranch}`);
+  const base: LoadedFix = {
+    ...l,
+    baseCommit: head,
+    diff: '',
+    title: `Revert: ${l.title}`.slice(0, 200),
+    description: `Takes out the fix merged as ${r.mergeCommit} (${r.pullRequestUrl ?? `deployment ${r.deploymentId}`}): ${r.reason}`,
+    remedyKind: 'revert',
+    strategy: 'rollback',
+    validation: { verdict: l.validation.verdict, checks: [], headCommit: null, proven: [] },
+    problem: null,
+  };
+  const refused = (code: string, message: string): LoadedFix => ({
+    ...base,
+    problem: { code, message, field: null },
+  });
+  const contains = await mirror
+    .git(['merge-base', '--is-ancestor', r.mergeCommit, head])
+    .then(() => true)
+    .catch(() => false);
+  if (!contains)
+    return refused('already-reverted', `${l.defaultBranch} no longer contains ${r.mergeCommit.slice(0, 12)}`);
+  const diff = await mirror.git(['diff', '--binary', r.mergeCommit, `${r.mergeCommit}^1`]);
+  // Tried now, in the mirror's object store only, so that a revert that conflicts is refused with its reason instead
+  // of failing the branch beat over and over.
+  const tried = await makeFixCommit(mirror, { baseCommit: head, diff, message: 'revert check', at: 0 }).catch(
+    (error: unknown) => (error as Error).message.split('\n')[0] ?? 'git apply failed',
+  );
+  if (typeof tried === 'string')
+    return refused('revert-conflicts', `the fix does not revert cleanly on ${head.slice(0, 12)}: ${tried}`);
+  const lines = countLines(diff);
+  return { ...base, diff, patchLines: lines.added + lines.removed, filesChanged: lines.files };
 }
 
 function problemOf(

@@ -1,7 +1,7 @@
-import { runSuiteAt, safeName } from '@self-healing/validation';
 import type { CommitState } from '@self-healing/shared/forge';
 import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
 import { CI_CONTEXT } from '../service/deps.js';
+import { runPlatformCi } from '../ci/platformCi.js';
 import type { CiRecord, DeploymentCase } from '../service/case.js';
 
 type Conclusion = CiRecord['conclusion'];
@@ -87,32 +87,15 @@ function conclusionOf(state: CommitState | 'none'): Conclusion | null {
 }
 
 /** The platform's CI run on the head commit: pending, the suite, then its verdict as the status. */
-async function runOurCi(
-  deps: DeploymentDeps,
-  c: DeploymentCase,
-): Promise<{ conclusion: string; summary: string }> {
+function runOurCi(deps: DeploymentDeps, c: DeploymentCase): Promise<{ conclusion: string; summary: string }> {
   const b = c.branch!;
-  const repo = { owner: b.owner, name: b.name };
-  const forge = deps.forge();
-  await forge.createCommitStatus(repo, b.commit, {
-    state: 'pending',
-    context: CI_CONTEXT,
-    description: 'the self-healing platform runs the suite',
-  });
-  const mirror = await deps.mirror(c, b.commit);
-  const result = await runSuiteAt({
-    repo: mirror,
-    commit: b.commit,
-    entry: deps.service(c.loaded!.service),
-    workDir: deps.settings.workDir,
-    runName: safeName(`${c._id}-${b.commit.slice(0, 12)}`),
-    testTimeoutMs: deps.settings.testTimeoutMs,
-    maxDiskMb: deps.settings.maxDiskMb,
-  });
-  await forge.createCommitStatus(repo, b.commit, {
-    state: result.conclusion === 'success' ? 'success' : 'failure',
-    context: CI_CONTEXT,
-    description: result.summary.slice(0, 200),
-  });
-  return { conclusion: result.conclusion, summary: result.summary };
+  return deps.mirror(c, b.commit).then((mirror) =>
+    runPlatformCi(deps, {
+      repo: { owner: b.owner, name: b.name },
+      mirror,
+      commit: b.commit,
+      service: deps.service(c.loaded!.service),
+      runName: `${c._id}-${b.commit.slice(0, 12)}`,
+    }),
+  );
 }

@@ -6,6 +6,19 @@ import type { DeploymentCase } from '../service/case.js';
  */
 export function commitMessage(c: DeploymentCase): string {
   const l = c.loaded!;
+  if (c.rollbackOf)
+    return [
+      l.title,
+      '',
+      `This reverts merge ${c.rollbackOf.mergeCommit} (deployment ${c.rollbackOf.deploymentId}, incident ${c.incidentId}).`,
+      '',
+      `Why: ${c.rollbackOf.reason}`,
+      `Asked by: ${c.requestedBy}`,
+      '',
+      `Evidence: healctl incidents show ${c.incidentId}`,
+      `Deployment: ${c.deploymentId}`,
+      '',
+    ].join('\n');
   return [
     l.title,
     '',
@@ -29,6 +42,23 @@ export function pullRequestBody(c: DeploymentCase, diffStat: string): string {
     : c.approval?.automatic
       ? 'approved by the healing policy (no person needed)'
       : 'waiting for a person';
+  if (c.rollbackOf)
+    return [
+      `Automated rollback for incident \`${c.incidentId}\` (${l.severity}): the fix merged as \`${c.rollbackOf.mergeCommit.slice(0, 12)}\`${c.rollbackOf.pullRequestUrl ? ` (${c.rollbackOf.pullRequestUrl})` : ''} is taken out again.`,
+      '',
+      `Why: ${c.rollbackOf.reason}`,
+      '',
+      '### Change',
+      `${l.patchLines} lines, the fix's diff reversed on the default branch's head:`,
+      '',
+      '```',
+      diffStat.trim(),
+      '```',
+      '',
+      `Approval: ${approval}. Merged once \`ci/validation\` is green; deployed as a canary and judged against the version with the fix.`,
+      '',
+      `Timeline: \`healctl incidents show ${c.incidentId}\``,
+    ].join('\n');
   return [
     `Automated fix for incident \`${c.incidentId}\` (${l.severity}).`,
     '',

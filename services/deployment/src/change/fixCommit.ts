@@ -8,7 +8,7 @@ import type { GitRepo } from '@self-healing/diagnosis';
 /** Who the platform's commits are by. */
 export const PLATFORM_AUTHOR = { name: 'self-healing platform', email: 'self-healing@localhost' };
 
-/** `heal/<incident>`: one branch per incident, whatever patch of it is proposed. */
+/** `heal/<run>`: one branch per deployment run (`heal/<incident>`, then `heal/<incident>-2` for the next candidate). */
 export function branchNameOf(incidentId: string): string {
   return `heal/${
     incidentId
@@ -16,6 +16,11 @@ export function branchNameOf(incidentId: string): string {
       .replace(/^[.-]+/, '')
       .slice(0, 100) || 'incident'
   }`;
+}
+
+/** `revert/<run>`: the branch of a revert (a rolled-back fix taken out of the default branch again). */
+export function revertBranchOf(runId: string): string {
+  return `revert/${branchNameOf(runId).slice('heal/'.length)}`;
 }
 
 /**

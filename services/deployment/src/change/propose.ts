@@ -1,7 +1,7 @@
 import { pushToForge } from '@self-healing/shared/forge';
 import type { DeploymentDeps } from '../service/deps.js';
 import type { BranchRecord, DeploymentCase, PullRequestRecord } from '../service/case.js';
-import { branchNameOf, makeFixCommit, treeOf } from './fixCommit.js';
+import { branchNameOf, makeFixCommit, revertBranchOf, treeOf } from './fixCommit.js';
 import { commitMessage, pullRequestBody } from './describe.js';
 
 /**
@@ -29,7 +29,7 @@ export async function fixBranch(deps: DeploymentDeps, c: DeploymentCase): Promis
     throw new Error(
       `the patch applied on ${l.baseCommit.slice(0, 12)} gives tree ${made.tree.slice(0, 12)}, not the validated ${validated.slice(0, 12)}`,
     );
-  const branch = branchNameOf(c.incidentId);
+  const branch = c.rollbackOf ? revertBranchOf(c._id) : branchNameOf(c._id);
   const existing = await deps.forge().getBranch(ref, branch);
   const record: BranchRecord = {
     repository: l.repository,

@@ -122,6 +122,8 @@ export interface DeploymentCase {
   validationId: string;
   environment: string;
   requestedBy: string;
+  /** A rollback (RollbackDeploymentCommand): the deployment whose merged fix this run takes out again. */
+  rollbackOf?: RollbackRequest;
   loaded?: LoadedFix;
   approval?: ApprovalRecord;
   /** A person's answer, once given. */
@@ -136,4 +138,31 @@ export interface DeploymentCase {
   merge?: MergeRecord;
   rollout?: RolloutRecord;
   verification?: VerificationRecord;
+  /** The commit undoing a merged fix that production rejected, recorded before it is pushed. */
+  revertCommit?: { commit: string; onto: string; branch: string };
+  revert?: RevertRecord;
+}
+
+export interface RollbackRequest {
+  deploymentId: string;
+  /** The run that deployed it (its case file). */
+  runId: string;
+  /** The fix's merge commit on the default branch: what the revert undoes. */
+  mergeCommit: string;
+  pullRequestUrl: string | null;
+  reason: string;
+  /** Once the revert serves, ask the fix stage for the incident's next candidate. */
+  nextCandidate: boolean;
+}
+
+/** A rolled-back fix taken out of the default branch (see change/revert.ts). */
+export interface RevertRecord {
+  commit: string | null;
+  /** The default branch's head the revert was made on. */
+  onto: string | null;
+  branch: string | null;
+  pullRequest: { number: number; url: string } | null;
+  mergeCommit: string | null;
+  /** Why the fix is still on the default branch, when it is: people must take it out. */
+  failure: string | null;
 }

@@ -35,6 +35,11 @@ export const createPatch: FixBeat<'createPatch'> = async ({ runId, cause }, deps
       `Cause (diagnosis ${c.diagnosisId}, confidence ${issue.confidence.toFixed(2)}): ${issue.hypothesis}`,
       '',
       `Change: ${candidate.rationale}`,
+      ...((c.attempt ?? 1) > 1
+        ? [
+            `Candidate ${c.attempt} for this incident; the previous one did not do: ${c.after ?? 'no reason given'}`,
+          ]
+        : []),
       test
         ? `Regression test: ${test.testNames.join(', ')} (${test.framework}): ${test.rationale}`
         : `No regression test: ${c.test && 'skippedReason' in c.test ? c.test.skippedReason : 'none generated'}.`,

@@ -4,6 +4,7 @@ import { repoView } from '../workspace/scratch.js';
 import type { WorkTree } from '../workspace/scratch.js';
 import { fileChanges } from '../service/changes.js';
 import { checkFiles } from '../service/check.js';
+import { dropProposedBefore, earlierProposals } from '../service/tried.js';
 
 /** Candidates type-checked at most, best first, before the run gives up. */
 const TYPECHECKED = 6;
@@ -11,8 +12,9 @@ const TYPECHECKED = 6;
 /**
  * Beat 3. Candidates, not one guess: every strategy of each remedy (services/fix-generate/src/strategies) on a
  * worktree at the base commit, ranked (service/candidates.ts); the best one that obeys the patch policy and parses
- * is chosen. The candidates are kept in the case file, with why each was dropped. None: the run is refused with
- * what was tried, and the incident stays with a person.
+ * is chosen; in the incident's next round, the best one not proposed before. The candidates are kept in the case
+ * file, with why each was dropped. None: the run is refused with what was tried, and the incident stays with a
+ * person.
  */
 export const generateCodeFix: FixBeat<'generateCodeFix'> = async ({ runId, cause }, deps) => {
   let c = await deps.caseOf(runId);
@@ -27,6 +29,8 @@ export const generateCodeFix: FixBeat<'generateCodeFix'> = async ({ runId, cause
       return tree;
     };
     const { candidates, notes } = await generateCandidates(c, view, scratch, deps.settings.limits);
+    // The next round of an incident: what earlier rounds proposed did not do, so it is not proposed again.
+    if ((c.attempt ?? 1) > 1) dropProposedBefore(candidates, await earlierProposals(deps, c));
     // The best candidates in turn through the type checker: one that fails is dropped with its diagnostics and
     // the next one goes on.
     let chosen = -1;

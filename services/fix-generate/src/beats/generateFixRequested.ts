@@ -3,16 +3,30 @@ import type { PayloadOf } from '@self-healing/schemas';
 import type { FixBeat, FixCase } from '../service/deps.js';
 
 /**
- * Beat 1. Accepts a diagnosis with something a machine may try (`recommendedId`), or `healctl fix` naming remedies.
- * A diagnosis whose remedies all need a person is refused with that reason: the incident stays with its owners.
- * Writes the case file once (insert-to-win).
+ * Beat 1. Accepts a diagnosis with something a machine may try (`recommendedId`), or a `GenerateFixCommand`: from
+ * `healctl fix` naming remedies, or from a later stage whose candidate failed (validation, a rollback, no change),
+ * which starts the next round: the next candidate, up to MAX_ATTEMPTS per incident. A diagnosis whose remedies all
+ * need a person is refused with that reason: the incident stays with its owners. Writes the case file once
+ * (insert-to-win).
  */
-export const generateFixRequested: FixBeat<'generateFixRequested'> = async ({ runId, cause }, deps) => {
+export const generateFixRequested: FixBeat<'generateFixRequested'> = async (
+  { runId, round, cause },
+  deps,
+) => {
+  if (round > deps.settings.maxAttempts)
+    return rejected(cause, [
+      {
+        code: 'attempts-exhausted',
+        message: `${deps.settings.maxAttempts} candidate fix(es) of this incident were tried and none did: a person must act`,
+        field: null,
+      },
+    ]);
   let incidentId: string;
   let diagnosisId: string;
   let requestedIds: string[];
   let trigger: 'upstream_event' | 'command';
   let requestedBy: string;
+  let after: string | null = null;
   if (cause.meta.type === 'DiagnosisCompleted') {
     const p = cause.payload as PayloadOf<'DiagnosisCompleted'>;
     if (!p.recommendedId)
@@ -36,6 +50,7 @@ export const generateFixRequested: FixBeat<'generateFixRequested'> = async ({ ru
     requestedIds = p.recommendationIds;
     trigger = 'command';
     requestedBy = p.requestedBy;
+    if (round > 1) after = p.comment ?? null;
     const known = await deps.db.collection('diagnoses').countDocuments({ _id: diagnosisId as never });
     if (known === 0)
       return rejected(cause, [
@@ -47,7 +62,7 @@ export const generateFixRequested: FixBeat<'generateFixRequested'> = async ({ ru
     ]);
   }
   requestedIds = requestedIds.slice(0, deps.settings.maxRemedies);
-  const file: FixCase = { _id: runId, incidentId, diagnosisId, requestedIds };
+  const file: FixCase = { _id: runId, incidentId, diagnosisId, requestedIds, attempt: round, after };
   await insertOnce(deps.cases, file);
   const c = await deps.caseOf(runId);
   return {

@@ -18,6 +18,15 @@ export const fixGenerateConfigSchema = baseConfigSchema.extend({
   FORGE_TOKEN: z.string().min(1).optional().describe('access token for cloning from FORGE_URL'),
   FORGE_USER: z.string().min(1).default('forge-admin').describe('the account FORGE_TOKEN belongs to'),
   MAX_REMEDIES: z.coerce.number().int().min(1).max(10).default(3).describe('remedies of a diagnosis tried'),
+  MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(8)
+    .default(3)
+    .describe(
+      'candidate fixes proposed per incident: a candidate that fails validation, is rolled back or changes nothing sends the stage to the next one, up to this many',
+    ),
   MAX_PATCH_FILES: z.coerce.number().int().min(1).max(100).default(10),
   MAX_PATCH_LINES: z.coerce.number().int().min(1).max(5000).default(300),
   TYPECHECK: z

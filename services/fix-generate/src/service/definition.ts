@@ -11,6 +11,7 @@ export function fixGenerateSettings(c: FixGenerateConfig): FixSettings {
     workDir: c.FIX_WORK_DIR,
     forge: forgeAccessOf(c),
     maxRemedies: c.MAX_REMEDIES,
+    maxAttempts: c.MAX_ATTEMPTS,
     limits: { maxFiles: c.MAX_PATCH_FILES, maxChangedLines: c.MAX_PATCH_LINES },
     typecheck: c.TYPECHECK === 'on',
   };

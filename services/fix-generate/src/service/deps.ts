@@ -20,6 +20,8 @@ export interface FixSettings {
   workDir: string;
   forge: ForgeAccess | null;
   maxRemedies: number;
+  /** Rounds (candidate fixes) per incident; see MAX_ATTEMPTS. */
+  maxAttempts: number;
   limits: PatchLimits;
   typecheck: boolean;
 }
@@ -54,6 +56,10 @@ export interface FixCase {
   incidentId: string;
   diagnosisId: string;
   requestedIds: string[];
+  /** Which candidate of the incident this run proposes (its round); 1 when absent (before rounds existed). */
+  attempt?: number;
+  /** Why the previous candidate did not do, when this run is the next one. */
+  after?: string | null;
   loaded?: {
     repository: string;
     baseCommit: string;

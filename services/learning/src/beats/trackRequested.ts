@@ -16,6 +16,13 @@ export const trackRequested: LearningBeat<'trackRequested'> = async ({ runId, ca
   if (cause.meta.type === 'DeploymentCompleted') {
     const p = cause.payload as PayloadOf<'DeploymentCompleted'>;
     deploymentId = p.deploymentId;
+    if (p.rollbackOf)
+      return rejected(
+        cause,
+        'not-a-fix',
+        `deployment ${p.deploymentId} took out the fix of ${p.rollbackOf}: there is no fix of its own to track`,
+        'deploymentId',
+      );
     if (p.outcome === 'rolled_back') observeForMs = 0;
     trigger = 'upstream_event';
     requestedBy = 'stage:deployment.deploy';

@@ -5,8 +5,8 @@ import { assessmentOf } from './assessSuccess.js';
 
 /**
  * Beat 7. The remedy's success model, per remedy kind and fault signature (Beta posteriors read by diagnosis'
- * ranking): the outcome is inserted once into the outcome log (`learning_outcomes`, keyed by incident: a repeat
- * after a crash changes nothing), then the rates of every level it moves are recounted from the log and written
+ * ranking): the outcome is inserted once into the outcome log (`learning_outcomes`, keyed by run: one per candidate
+ * fix tried, and a repeat after a crash changes nothing), then the rates of every level it moves are recounted from the log and written
  * whole, which is idempotent however often it is repeated. A remedy kind diagnosis does not rank is logged, not
  * counted.
  */
@@ -18,7 +18,8 @@ export const updateLearningModels: LearningBeat<'updateLearningModels'> = async 
     return { event: { type: 'LearningModelsUpdated', payload: { updates: [] } } };
   const remedyKind = l.remedyKind as RemedyKind;
   await recordOutcome(deps.db, {
-    _id: c.incidentId,
+    // Each candidate tried is an outcome of its own; a repeat of the same run is not.
+    _id: runId,
     remedyKind,
     signatureKeys: l.signatureKeys,
     success: successOf(outcome),

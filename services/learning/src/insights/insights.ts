@@ -39,7 +39,7 @@ export function insightsOf(service: string, records: readonly Record[]): Insight
     out.push({
       id: `${ok * 2 >= rs.length ? 'strategy-effective' : 'strategy-ineffective'}:${service}:${remedy}`,
       kind: ok * 2 >= rs.length ? 'strategy-effective' : 'strategy-ineffective',
-      summary: `${remedy} fixed ${ok} of ${rs.length} incident(s) of ${service}`,
+      summary: `${remedy} fixed ${ok} of ${rs.length} tr${rs.length === 1 ? 'y' : 'ies'} on incidents of ${service}`,
       confidence: ok * 2 >= rs.length ? mean : 1 - mean,
     });
   }
@@ -47,26 +47,31 @@ export function insightsOf(service: string, records: readonly Record[]): Insight
     mine.filter((r) => r.signatureKeys.length > 1),
     (r) => r.signatureKeys.at(-1)!,
   );
-  for (const [signature, rs] of bySignature)
-    if (rs.length > 1)
+  // Counted in incidents: the next candidates of one incident are one cause coming back, not several.
+  for (const [signature, rs] of bySignature) {
+    const incidents = [...new Set(rs.map((r) => r.incidentId))];
+    if (incidents.length > 1)
       out.push({
         id: `recurring-cause:${service}:${signature}`,
         kind: 'recurring-cause',
-        summary: `${signature} caused ${rs.length} incidents of ${service} (${rs.map((r) => r.incidentId).join(', ')})`,
-        confidence: Math.min(1, rs.length / 5),
+        summary: `${signature} caused ${incidents.length} incidents of ${service} (${incidents.join(', ')})`,
+        confidence: Math.min(1, incidents.length / 5),
       });
+  }
   const byFile = groupBy(
     mine.flatMap((r) => r.files.map((f) => ({ f, r }))),
     (x) => x.f,
   );
-  for (const [file, xs] of byFile)
-    if (xs.length > 1)
+  for (const [file, xs] of byFile) {
+    const incidents = new Set(xs.map((x) => x.r.incidentId)).size;
+    if (incidents > 1)
       out.push({
         id: `file-keeps-breaking:${service}:${file}`,
         kind: 'file-keeps-breaking',
-        summary: `${file} was changed by ${xs.length} fixes of ${service}`,
-        confidence: Math.min(1, xs.length / 5),
+        summary: `${file} was changed by fixes of ${incidents} incidents of ${service}`,
+        confidence: Math.min(1, incidents / 5),
       });
+  }
   const times = mine
     .filter(success)
     .map((r) => r.detectionToVerifiedMs)

@@ -22,7 +22,8 @@ export function effectivenessOf(c: LearningCase): EffectivenessDocument {
     detectionToVerifiedMs: verified !== null ? Math.max(0, verified - l.detectedAt) : null,
   };
   return {
-    _id: c.incidentId,
+    // One record per fix tried: the incident's id for its first, `<incident>~<n>` for the next candidates.
+    _id: c._id,
     ...base,
     deploymentId: c.deploymentId,
     patchId: l.patchId,
