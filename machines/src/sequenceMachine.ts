@@ -138,9 +138,7 @@ export function createSequenceMachine(spec: SequenceSpec, options: SequenceMachi
     const endingHere =
       record === 'record'
         ? ending
-        : Object.fromEntries(
-            Object.entries(ending).map(([type, t]) => [type, { ...t, actions: record }]),
-          );
+        : Object.fromEntries(Object.entries(ending).map(([type, t]) => [type, { ...t, actions: record }]));
     if (!b.waits) {
       states[b.handler] = { entry: runBeat, on: { [b.event]: onward, ...endingHere } };
       return;

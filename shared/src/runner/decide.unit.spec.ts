@@ -271,7 +271,11 @@ describe('a stage that runs again: rounds', () => {
 
   function liveRound1() {
     let c = cacheOf(decideOutside(rounds, V, null, trigger));
-    for (const [type, seq] of [['Accepted', 1], ['Worked', 2], ['Finished', 3]] as const)
+    for (const [type, seq] of [
+      ['Accepted', 1],
+      ['Worked', 2],
+      ['Finished', 3],
+    ] as const)
       c = cacheOf(decideStageEvent(rounds, V, { ...c, emittedSeq: seq }, ev(type, seq)));
     return c;
   }
@@ -288,7 +292,11 @@ describe('a stage that runs again: rounds', () => {
 
   it('stops at the cap: a third trigger starts nothing', () => {
     let c = cacheOf(decideOutside(rounds, V, liveRound1(), triggerNo(2)));
-    for (const [type, seq] of [['Accepted', 4], ['Worked', 5], ['Finished', 6]] as const)
+    for (const [type, seq] of [
+      ['Accepted', 4],
+      ['Worked', 5],
+      ['Finished', 6],
+    ] as const)
       c = cacheOf(decideStageEvent(rounds, V, { ...c, emittedSeq: seq }, ev2(type, seq)));
     expect(c.state.value).toBe('completed');
     expect(decideOutside(rounds, V, c, triggerNo(3))).toEqual({ kind: 'skip', reason: 'not-awaited' });
@@ -296,7 +304,13 @@ describe('a stage that runs again: rounds', () => {
 
   it('rebuilt from the log, two rounds give the state the live run had, rounds counted by their causes', () => {
     let live = cacheOf(decideOutside(rounds, V, liveRound1(), triggerNo(2)));
-    const log = [ev('Accepted', 1), ev('Worked', 2), ev('Finished', 3), ev2('Accepted', 4), ev2('Rejected', 5)];
+    const log = [
+      ev('Accepted', 1),
+      ev('Worked', 2),
+      ev('Finished', 3),
+      ev2('Accepted', 4),
+      ev2('Rejected', 5),
+    ];
     live = cacheOf(decideStageEvent(rounds, V, { ...live, emittedSeq: 4 }, log[3]!));
     live = cacheOf(decideStageEvent(rounds, V, { ...live, emittedSeq: 5 }, log[4]!));
     const rebuilt = fold(rounds, V, 'accept', log, 5);
