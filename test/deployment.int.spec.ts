@@ -101,6 +101,7 @@ async function announce(
     {
       patchId: patch.patchId,
       incidentId,
+      diagnosisId: `dg-${incidentId}`,
       repository: cloneUrl,
       baseCommit: patch.base,
       title: 'Print British labels without a second address line',
@@ -162,11 +163,23 @@ async function announce(
 }
 
 const eventsOf = (incidentId: string) => stageEventsOf(env, env.topics.deploymentDeployEvents, incidentId);
-const ended = (incidentId: string, timeoutMs = 480_000) =>
+const ended = (incidentId: string, timeoutMs = 480_000, afterSeq = 0) =>
   untilRunEnded(env, env.topics.deploymentDeployEvents, incidentId, {
     timeoutMs,
     message: `deployment of ${incidentId}`,
+    afterSeq,
   });
+/** The commands the stage sent the fix stage for the incident (its next candidate). */
+const nextCandidateAsks = async (incidentId: string) =>
+  (await stageEventsOf(env, env.topics.commands, incidentId)).filter(
+    (e) => e.meta.type === 'GenerateFixCommand',
+  );
+/** The default branch's file as the forge has it now. */
+async function onMain(path: string): Promise<string> {
+  await run('git', ['-C', release.repo, 'fetch', '-q', cloneUrl, 'main']);
+  return (await run('git', ['-C', release.repo, 'show', `FETCH_HEAD:${path}`], { maxBuffer: 16 << 20 }))
+    .stdout;
+}
 /** Shoppers through the target's frontend while `during` runs. */
 const withTraffic = <T>(during: () => Promise<T>) =>
   trafficWhile(`http://127.0.0.1:${agent!.deployer.current().frontendPort}`, during);
@@ -229,6 +242,8 @@ afterAll(async () => {
 
 describe('deployment.deploy on the real forge, HAProxy and the application', { timeout: 600_000 }, () => {
   let firstMerge = '';
+  /** The incident of the chaos test, whose fix is promoted: the rollback test takes it out again. */
+  let chaosIncident = '';
 
   it('a fix that needs a person waits with its pull request open, and goes out after the approval', async () => {
     const incidentId = uniqueName('inc_dp_approve');
@@ -326,7 +341,30 @@ describe('deployment.deploy on the real forge, HAProxy and the application', { t
     const verified = events[9]!.payload as PayloadOf<'DeploymentVerified'>;
     expect(verified).toMatchObject({ healthy: false, rolledBack: true });
     expect(verified.rollbackReason).toMatch(/canary unhealthy: errors \d+\/\d+ on the canary/);
-    expect((events[10]!.payload as PayloadOf<'DeploymentCompleted'>).outcome).toBe('rolled_back');
+    const done = events[10]!.payload as PayloadOf<'DeploymentCompleted'>;
+    expect(done.outcome).toBe('rolled_back');
+
+    // The bad fix is out of the default branch again (a revert pull request that went through CI and merged), and
+    // the fix stage is asked for the next candidate, once.
+    expect(done.revertFailure).toBeNull();
+    expect(done.revertPullRequestUrl).toMatch(/\/pulls\/\d+$/);
+    const revertPr = await forge.getPullRequest(
+      repoRef,
+      Number(done.revertPullRequestUrl!.split('/').at(-1)),
+    );
+    expect(revertPr.state).toBe('merged');
+    expect(revertPr.head.ref).toBe(`revert/${incidentId}`);
+    expect(await onMain('src/http/routes.ts')).not.toContain('pages above 10 products');
+    expect(await onMain('src/shipping/address.ts')).toContain('line2');
+    const asks = await nextCandidateAsks(incidentId);
+    expect(asks).toHaveLength(1);
+    expect(asks[0]!.payload).toMatchObject({
+      incidentId,
+      diagnosisId: `dg-${incidentId}`,
+      recommendationIds: [],
+      requestedBy: 'stage:deployment.deploy',
+    });
+    expect((asks[0]!.payload as PayloadOf<'GenerateFixCommand'>).comment).toContain(patch.patchId);
 
     // The stable version serves alone again, and only the canary's share of requests met the bad fix.
     const state = agent!.deployer.current();
@@ -395,21 +433,21 @@ describe('deployment.deploy on the real forge, HAProxy and the application', { t
         stdio: ['ignore', 'ignore', stderr, 'ipc'],
       });
     const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
-    // main carries the bad fix that was rolled back: the next fix reverts its breakage.
+    // A small fix on main as it is now (the bad fix was reverted there when its canary rolled it back).
     await run('git', ['-C', release.repo, 'fetch', '-q', cloneUrl, 'main']);
     const head = (await run('git', ['-C', release.repo, 'rev-parse', 'FETCH_HEAD'])).stdout.trim();
     const patch = await makePatch(
-      'revert',
+      'chaos',
       async (dir) => {
         const routes = join(dir, 'src', 'http', 'routes.ts');
         const text = await readFile(routes, 'utf8');
-        const breakage = /\n\s*if \(Number\(query\.get\('limit'\) \?\? 0\) > 10\)[^\n]*/;
-        if (!breakage.test(text)) throw new Error('main does not carry the breakage');
-        await writeFile(routes, text.replace(breakage, ''));
+        if (text.includes('pages above 10 products')) throw new Error('main still carries the breakage');
+        await writeFile(routes, `${text}\n// Reviewed after incident: listing pages are served whole.\n`);
       },
       head,
     );
     const incidentId = uniqueName('inc_dp_chaos');
+    chaosIncident = incidentId;
     const before = deployments.length;
     child = start();
     await announce(incidentId, 'medium', patch);
@@ -507,6 +545,52 @@ describe('deployment.deploy on the real forge, HAProxy and the application', { t
     expect(reason.message).toMatch(/conflicts with the default branch/);
     const open = await forge.findOpenPullRequest(repoRef, { head: `heal/${incidentId}`, base: 'main' });
     expect(open?.state).toBe('open');
+  });
+
+  it('a promoted fix is taken out again through the same beats: revert pull request, CI, merge, canary', async () => {
+    expect(chaosIncident).not.toBe('');
+    const incidentId = chaosIncident;
+    const first = await eventsOf(incidentId);
+    const promoted = first.at(-1)!.payload as PayloadOf<'DeploymentCompleted'>;
+    expect(promoted.outcome).toBe('deployed');
+    const rollback: PayloadOf<'RollbackDeploymentCommand'> = {
+      incidentId,
+      deploymentId: promoted.deploymentId,
+      reason: 'learning measured more errors after it',
+      nextCandidate: true,
+      requestedBy: 'stage:learning.track',
+      comment: null,
+    };
+    const command = buildCommand('RollbackDeploymentCommand', rollback, incidentId, 'test');
+    await publishEvent(env, env.topics.commands, incidentId, command);
+    // A second copy of the command (a redelivery, an operator's replay) starts nothing more.
+    await publishEvent(env, env.topics.commands, incidentId, command);
+    const lastSeq = first.at(-1)!.meta.seq;
+    const { value: all } = await withTraffic(() => ended(incidentId, 480_000, lastSeq));
+    const events = all.filter((e) => e.meta.type !== 'DeploymentWaiting');
+    if (events.at(-1)!.meta.type !== 'DeploymentCompleted')
+      console.log(JSON.stringify(events.at(-1)!.payload));
+    expect(events.map((e) => e.meta.type)).toEqual(ALL_BEATS);
+    const requested = events[0]!.payload as PayloadOf<'DeploymentRequested'>;
+    expect(requested.rollbackOf).toBe(promoted.deploymentId);
+    expect(requested.deploymentId).not.toBe(promoted.deploymentId);
+    expect((events[2]!.payload as PayloadOf<'ApprovalChecked'>).status).toBe('approved');
+    const pr = events[5]!.payload as PayloadOf<'PullRequestCreated'>;
+    const onForge = await forge.getPullRequest(repoRef, pr.number);
+    expect(onForge.head.ref).toBe(`revert/${incidentId}-2`);
+    expect(onForge.state).toBe('merged');
+    const done = events[10]!.payload as PayloadOf<'DeploymentCompleted'>;
+    expect(done).toMatchObject({ outcome: 'deployed', rollbackOf: promoted.deploymentId });
+    expect(await onMain('src/http/routes.ts')).not.toContain('listing pages are served whole');
+    // The revert serves, and the incident goes on to its next candidate.
+    expect(agent!.deployer.current().stable?.commit).toBe(done.mergeCommit);
+    const asks = await nextCandidateAsks(incidentId);
+    expect(asks).toHaveLength(1);
+    expect((asks[0]!.payload as PayloadOf<'GenerateFixCommand'>).comment).toContain(
+      'learning measured more errors after it',
+    );
+    // One rollback run: the second copy of the command was not a third round.
+    expect((await eventsOf(incidentId)).filter((e) => e.meta.type === 'DeploymentRequested')).toHaveLength(2);
   });
 
   it('a fix whose service never becomes healthy is not deployed, and the stable version keeps serving', async () => {

@@ -13,17 +13,20 @@ export async function stageEventsOf(env: TestEnvironment, topic: string, key: st
   return events;
 }
 
-/** The incident's events on a stage's topic once its run has ended (Completed, Rejected or Failed). */
+/**
+ * The incident's events on a stage's topic once its run has ended (Completed, Rejected or Failed). `afterSeq`: a
+ * later round's run, whose events come after that seq (earlier rounds ended already).
+ */
 export async function untilRunEnded(
   env: TestEnvironment,
   topic: string,
   key: string,
-  opts: { timeoutMs: number; message: string },
+  opts: { timeoutMs: number; message: string; afterSeq?: number },
 ): Promise<StageEvent[]> {
   let events: StageEvent[] = [];
   await waitFor(
     async () => {
-      events = await stageEventsOf(env, topic, key);
+      events = (await stageEventsOf(env, topic, key)).filter((e) => e.meta.seq > (opts.afterSeq ?? 0));
       return events.some((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type));
     },
     { timeoutMs: opts.timeoutMs, maxIntervalMs: 1000, message: opts.message },

@@ -11,7 +11,10 @@ export const detectErrorPatterns: DetectBeat<'detectErrorPatterns'> = async ({ r
   const seenUntil = mem.patternsSeenUntil ?? Number.NEGATIVE_INFINITY;
   const events = on ? (await deps.events(runId, r)).filter((e) => e.timestamp > seenUntil) : [];
   const bursts = mem.bursts ? ErrorBurstDetector.restore(mem.bursts) : new ErrorBurstDetector();
-  const patterns = mem.patterns ? ErrorPatternDetector.restore(mem.patterns) : new ErrorPatternDetector();
+  const options = { warmupMs: deps.settings.errorWarmupMs };
+  const patterns = mem.patterns
+    ? ErrorPatternDetector.restore(mem.patterns, options)
+    : new ErrorPatternDetector(options);
   const findings = [...bursts.observe(aggregates)];
   for (const e of events) findings.push(...patterns.push(e));
   findings.push(...patterns.advance());

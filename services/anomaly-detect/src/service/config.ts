@@ -60,6 +60,14 @@ export const anomalyDetectConfigSchema = baseConfigSchema.extend({
     .describe(
       `time scales of the performance detector: ${presetNames()}, or JSON options; defaults suit days of history`,
     ),
+  ERROR_WARMUP_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(600_000)
+    .describe(
+      'event time after the first event during which error templates and stack signatures are learned, not reported as new (a demo with minutes of warm-up traffic sets it below that)',
+    ),
   CATALOGUE: catalogueVariable
     .superRefine((catalogue, ctx) => {
       for (const [service, entry] of Object.entries(catalogue?.services ?? {}))
@@ -88,6 +96,7 @@ export function anomalyDetectSettings(c: AnomalyDetectConfig): AnomalyDetectSett
     detectorVersion: '1',
     performanceDetector: c.PERFORMANCE_DETECTOR,
     performanceDetectorByService: detectorsOfServices(c.CATALOGUE),
+    errorWarmupMs: c.ERROR_WARMUP_MS,
   };
 }
 

@@ -36,6 +36,8 @@ export interface AnomalyDetectSettings {
   performanceDetector: Partial<SeriesDetectorOptions>;
   /** Per service, the options its catalogue `detection.preset` names; other services get `performanceDetector`. */
   performanceDetectorByService: Record<string, Partial<SeriesDetectorOptions>>;
+  /** Event time from the first event during which error templates are learned, not reported as new. */
+  errorWarmupMs: number;
 }
 
 /** Everything the detectors remember between runs; committed by the store beat, as before/after the run. */

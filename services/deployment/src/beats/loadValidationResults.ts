@@ -143,7 +143,7 @@ async function loadRollback(deps: DeploymentDeps, c: DeploymentCase): Promise<Lo
   const diff = await mirror.git(['diff', '--binary', r.mergeCommit, `${r.mergeCommit}^1`]);
   // Tried now, in the mirror's object store only, so that a revert that conflicts is refused with its reason instead
   // of failing the branch beat over and over.
-  const tried = await makeFixCommit(mirror, { baseCommit: head, diff, message: 'revert check', at: 0 }).catch(
+  const tried = await makeFixCommit(mirror, { baseCommit: head, diff, message: 'revert check', at: deps.now() }).catch(
     (error: unknown) => (error as Error).message.split('\n')[0] ?? 'git apply failed',
   );
   if (typeof tried === 'string')
