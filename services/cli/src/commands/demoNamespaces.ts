@@ -8,6 +8,8 @@
  * A namespace is named `demo_<UTC yyyymmddThhmmss>_<4 hex>`, so that names sort by age. Names from before the
  * timestamp (`demo_<8 hex>`) are recognised as the oldest.
  */
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
@@ -95,6 +97,9 @@ export interface DemoServers {
   registryUrl: string;
 }
 
+/** Where `npm run demo` keeps a run's files (the service's repository and builds, the logs): `.demo/<namespace>`. */
+export const DEMO_WORK_ROOT = resolve('.demo');
+
 export async function listDemoNamespaces(s: DemoServers): Promise<DemoNamespace[]> {
   const admin = s.kafka.admin();
   await admin.connect();
@@ -135,6 +140,7 @@ export async function removeDemoNamespace(s: DemoServers, ns: DemoNamespace): Pr
     await registryJson(s.registryUrl, `${path}?permanent=true`, 'DELETE', [404]);
   }
   if (ns.database) await s.mongo.db(ns.name).dropDatabase();
+  await rm(join(DEMO_WORK_ROOT, ns.name), { recursive: true, force: true });
 }
 
 export interface PruneResult {
@@ -155,6 +161,33 @@ export async function pruneDemoNamespaces(s: DemoServers, keep: number): Promise
     }
   }
   return result;
+}
+
+/**
+ * What a demo does on start: all but the newest `DEMO_KEEP_RUNS` (default 2) earlier namespaces are removed, so the
+ * last runs stay inspectable with healctl. A failure here is reported, never fatal.
+ */
+export async function pruneEarlierDemoRuns(
+  e: { kafkaBrokers: string[]; mongodbUri: string; schemaRegistryUrl: string },
+  say: (line: string) => void,
+): Promise<void> {
+  const keep = Number(process.env.DEMO_KEEP_RUNS ?? 2);
+  const { client } = await connectMongo(e.mongodbUri, 'admin');
+  try {
+    const { removed, failed } = await pruneDemoNamespaces(
+      { kafka: createKafka('demo-prune', e.kafkaBrokers), mongo: client, registryUrl: e.schemaRegistryUrl },
+      Number.isInteger(keep) && keep >= 0 ? keep : 2,
+    );
+    if (removed.length > 0)
+      say(`     removed ${removed.length} earlier demo namespace(s), keeping the last ${keep}`);
+    for (const f of failed) say(`     could not remove ${f.name}: ${f.reason}`);
+  } catch (error) {
+    say(
+      `     could not prune earlier demo namespaces: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
+    await client.close();
+  }
 }
 
 async function registryJson<T>(

@@ -11,7 +11,10 @@ import {
   type RequestTemplate,
 } from '../ranges/parseLedger.js';
 import { sendParseCommands } from '@self-healing/telemetry-parse';
-import { ParseLedgerStore, requestThroughLedger } from './parseRequests.js';
+import type { Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+import type { RegistryCodec } from '@self-healing/shared';
+import { ParseLedgerStore, requestThroughLedger, type LedgerRequestOutcome } from './parseRequests.js';
 
 /**
  * The requests `healctl parse` makes from a ledger and the partitions' ends: every retained offset not claimed by
@@ -24,6 +27,40 @@ export function planParse(
   now: number,
 ): PendingRequest[] {
   return planRequests(state, unrequestedRanges(ends, claimedRanges(state)), template, now);
+}
+
+/**
+ * Requests a parse of every record of the raw topic that no request has covered yet, through the topic's ledger (see
+ * `requestThroughLedger`): what `healctl parse` does once, and the demo every few seconds on live telemetry.
+ */
+export async function requestUnparsed(
+  kafka: Kafka,
+  db: Db,
+  codec: RegistryCodec,
+  p: { rawTopic: string; commandsTopic: string; runId?: string; windowMs: number | null },
+): Promise<LedgerRequestOutcome> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends: PartitionEnds[] = (
+    await admin.fetchTopicOffsets(p.rawTopic).finally(() => admin.disconnect())
+  ).map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }));
+  return requestThroughLedger(
+    new ParseLedgerStore(db, p.rawTopic),
+    (requests) => sendParseCommands(kafka, codec, p.commandsTopic, p.rawTopic, requests),
+    (state, now) =>
+      planParse(
+        state,
+        ends,
+        {
+          topic: p.rawTopic,
+          ...(p.runId ? { runId: p.runId } : {}),
+          services: [],
+          windowMs: p.windowMs,
+          comment: (n) => `${n} record(s) on ${p.rawTopic} not requested before`,
+        },
+        now,
+      ),
+  );
 }
 
 /**
@@ -53,29 +90,12 @@ export function registerParseCommand(program: Command): void {
       const topic = topicNames().telemetryRaw;
       await withKafka(async (kafka, e) =>
         withMongo(async (db) => {
-          const admin = kafka.admin();
-          await admin.connect();
-          const ends: PartitionEnds[] = (
-            await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
-          ).map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }));
-          const codec = codecFor(e.schemaRegistryUrl);
-          const { sent, resent } = await requestThroughLedger(
-            new ParseLedgerStore(db, topic),
-            (requests) => sendParseCommands(kafka, codec, topicNames().commands, topic, requests),
-            (state, now) =>
-              planParse(
-                state,
-                ends,
-                {
-                  topic,
-                  ...(opts.runId ? { runId: opts.runId } : {}),
-                  services: [],
-                  windowMs: opts.windowMs ?? null,
-                  comment: (n) => `${n} record(s) on ${topic} not requested before`,
-                },
-                now,
-              ),
-          );
+          const { sent, resent } = await requestUnparsed(kafka, db, codecFor(e.schemaRegistryUrl), {
+            rawTopic: topic,
+            commandsTopic: topicNames().commands,
+            ...(opts.runId ? { runId: opts.runId } : {}),
+            windowMs: opts.windowMs ?? null,
+          });
           const ranges = sent.flatMap((r) => r.ranges);
           const records = offsetCount(ranges);
           const runs = sent.map((r) => ({

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the main job end to end on one machine. Starts the infrastructure (the environment's servers,
+ * `npm run demo:detection`: stages 1-2 alone on one machine (`npm run demo` is the whole loop). Starts the infrastructure (the environment's servers,
  * else Docker, else the local launcher), the telemetry.parse, anomaly.detect and projector services, writes the
  * sample service's log set (seeded, with a latency regression and an error burst injected), ships it, and
  * shows the incidents that open, with their evidence, as read from the projection.
@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MultiBar, Presets } from 'cli-progress';
-import { resolveEndpoints, type Endpoints } from '@self-healing/infra';
+import { resolveEndpoints } from '@self-healing/infra';
 import { defaultFaultPlan, generateTraffic } from '@self-healing/sample-service';
 import {
   createKafka,
@@ -37,7 +37,7 @@ import {
 } from '@self-healing/projector';
 import { connectMongo } from '@self-healing/shared';
 import { requestParse, ship } from '@self-healing/telemetry-parse';
-import { newDemoNamespace, pruneDemoNamespaces } from './commands/demoNamespaces.js';
+import { newDemoNamespace, pruneEarlierDemoRuns } from './commands/demoNamespaces.js';
 import { exitWhenFlushed } from './output.js';
 
 const MINUTE = 60_000;
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
 
   if (ownNamespace) {
     say(`     this run's namespace: database ${env.MONGODB_DB}, topics ${env.TOPIC_PREFIX}*`);
-    await pruneEarlierRuns(e);
+    await pruneEarlierDemoRuns(e, say);
   }
   say('2/5  services: telemetry-parse, anomaly-detect, projector');
   const services: RunningService[] = [];
@@ -222,30 +222,6 @@ async function main(): Promise<void> {
   } finally {
     await projector.stop();
     for (const s of services) await s.stop();
-    await client.close();
-  }
-}
-
-/**
- * Keep the servers from filling up with one namespace per run: remove all but the newest `DEMO_KEEP_RUNS` (default
- * 2) earlier ones, so the last runs stay inspectable with healctl. A failure here is reported, never fatal.
- */
-async function pruneEarlierRuns(e: Endpoints): Promise<void> {
-  const keep = Number(process.env.DEMO_KEEP_RUNS ?? 2);
-  const { client } = await connectMongo(e.mongodbUri, 'admin');
-  try {
-    const { removed, failed } = await pruneDemoNamespaces(
-      { kafka: createKafka('demo-prune', e.kafkaBrokers), mongo: client, registryUrl: e.schemaRegistryUrl },
-      Number.isInteger(keep) && keep >= 0 ? keep : 2,
-    );
-    if (removed.length > 0)
-      say(`     removed ${removed.length} earlier demo namespace(s), keeping the last ${keep}`);
-    for (const f of failed) say(`     could not remove ${f.name}: ${f.reason}`);
-  } catch (error) {
-    say(
-      `     could not prune earlier demo namespaces: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  } finally {
     await client.close();
   }
 }
