@@ -13,14 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningService, StageEvent } from '@self-healing/shared';
+import { nextCandidateCommand, type RunningService, type StageEvent } from '@self-healing/shared';
 import type { PayloadOf } from '@self-healing/schemas';
 import type { materializeFault } from '@self-healing/sample-service';
 import { testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
 import { faultIncident, type FaultIncident } from './src/faultIncident.js';
 import { startDiagnosis, startFixGenerate } from './src/services.js';
-import { stageEventsOf, untilRunEnded } from './src/stageEvents.js';
+import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 
 const run = promisify(execFile);
 const FAULT = 'gb-label-second-line';
@@ -236,5 +236,63 @@ describe('fix.generate on that diagnosis', () => {
     expect(fileDiff(String(again?.diff), 'src/shipping/address.ts')).toBe(fixed);
     // Chosen the same way (the remedy ids differ: they name their incident's issue).
     expect(again?.chosen).toMatchObject({ strategy: first?.chosen.strategy, score: first?.chosen.score });
+  });
+  it('given its candidate failed validation, then the next round proposes another or says why none is left, once per failed patch, and stops at MAX_ATTEMPTS', async () => {
+    const incidentId = 'inc-dg-1';
+    const round1 = await stageEvents(incidentId, env.topics.fixGenerateEvents);
+    const firstPatch = (round1.at(-1)!.payload as PayloadOf<'FixGenerationCompleted'>).patchId;
+    service = await startFixGenerate({ ...vars, FIX_WORK_DIR: join(work, 'fix'), MAX_ATTEMPTS: '2' });
+    // What validation.run publishes for a failed verdict, twice (a retried beat, a replay): one next round.
+    const failed = await nextCandidateCommand(env.db, env.topics, {
+      incidentId,
+      patchId: firstPatch,
+      stage: 'validation.run',
+      reason: 'failed validation: test "label for a GB address" fails on the patched tree',
+      correlationId: 'corr-dg-1',
+      producer: 'validation/test',
+    });
+    expect(failed).not.toBeNull();
+    await publishEvent(env, failed!.topic, failed!.key, failed!.event);
+    await publishEvent(env, failed!.topic, failed!.key, failed!.event);
+    const round2 = await untilRunEnded(env, env.topics.fixGenerateEvents, incidentId, {
+      timeoutMs: 300_000,
+      message: 'the next round of inc-dg-1',
+      afterSeq: round1.at(-1)!.meta.seq,
+    });
+    const requested = round2[0]!.payload as PayloadOf<'FixGenerationRequested'>;
+    expect(requested).toMatchObject({ trigger: 'command', requestedBy: 'stage:validation.run' });
+    const end = round2.at(-1)!;
+    if (end.meta.type === 'FixGenerationCompleted') {
+      // Another candidate: never the patch that failed.
+      const next = end.payload as PayloadOf<'FixGenerationCompleted'>;
+      expect(next.patchId).not.toBe(firstPatch);
+      const doc = await env.db.collection('patches').findOne({ _id: next.patchId as never });
+      expect(String(doc?.description)).toContain('Candidate 2 for this incident');
+    } else {
+      // None left: the refusal names the failed patch among what was tried.
+      expect(end.meta.type).toBe('FixGenerationRejected');
+      const reason = (end.payload as PayloadOf<'FixGenerationRejected'>).reasons[0]!;
+      expect(reason.code).toBe('no-candidate');
+      expect(reason.message).toContain(`proposed before as patch ${firstPatch}`);
+    }
+    // A person asks once more (healctl fix): past MAX_ATTEMPTS the stage refuses and says so.
+    const again = { ...failed!.event, meta: { ...failed!.event.meta, eventId: 'operator-asks-again' } };
+    await publishEvent(env, failed!.topic, failed!.key, again);
+    const round3 = await untilRunEnded(env, env.topics.fixGenerateEvents, incidentId, {
+      timeoutMs: 120_000,
+      message: 'the third round of inc-dg-1',
+      afterSeq: round2.at(-1)!.meta.seq,
+    });
+    expect(round3.map((e) => e.meta.type)).toEqual(['FixGenerationRejected']);
+    expect((round3[0]!.payload as PayloadOf<'FixGenerationRejected'>).reasons[0]!.code).toBe(
+      'attempts-exhausted',
+    );
+    // Three rounds in all: the duplicate command started none.
+    await new Promise((r) => setTimeout(r, 3000));
+    const all = await stageEvents(incidentId, env.topics.fixGenerateEvents);
+    expect(all.filter((e) => e.meta.type === 'FixGenerationRequested')).toHaveLength(2);
+    expect(all.filter((e) => /(Completed|Rejected)$/.test(e.meta.type))).toHaveLength(3);
+    await service.stop();
+    service = null;
   });
 });

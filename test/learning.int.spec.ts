@@ -145,6 +145,9 @@ async function completeDeployment(
     mergeCommit: 'c'.repeat(40),
     pullRequestUrl: `http://forge/pulls/${incidentId}`,
     deployedAt: Date.now(),
+    revertPullRequestUrl: null,
+    revertFailure: null,
+    rollbackOf: null,
   };
   await publishEvent(
     env,

@@ -172,6 +172,7 @@ describe('formatDeployment', () => {
       strategy: 'canary',
       trigger: 'upstream_event',
       requestedBy: 'service:validation',
+      rollbackOf: null,
     },
   ];
   const loaded: Step = [
@@ -296,6 +297,9 @@ describe('formatDeployment', () => {
             mergeCommit: 'd'.repeat(40),
             pullRequestUrl: 'http://forge/shop/pulls/7',
             deployedAt: T + 90_000,
+            revertPullRequestUrl: null,
+            revertFailure: null,
+            rollbackOf: null,
           },
         ],
       ]),

@@ -10,10 +10,14 @@ import {
 
 /** Where an incident's healing has got to, as its story tells it. */
 export type StoryEnd =
-  | { kind: 'resolved' }
+  /** Healed: `afterMs` from the incident's opening to the learning record that found the fault gone. */
+  | { kind: 'resolved'; afterMs: number | null }
   /** Stopped for a person: a refusal, a failure, or a fix that did not do and no candidate is left. */
   | { kind: 'stopped'; why: string }
   | null;
+
+/** A measured value, three significant digits. */
+const num = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(3)).toString());
 
 const indent = (text: string, by = '        ') =>
   text
@@ -31,6 +35,7 @@ const indent = (text: string, by = '        ') =>
 export class IncidentStory {
   private readonly told = new Set<string>();
   private lastWait = '';
+  private openedAt: number | null = null;
   private readonly startedAt = Date.now();
 
   constructor(
@@ -47,8 +52,11 @@ export class IncidentStory {
       const payload = doc.outputs[t.event];
       const detail = await this.detail(t, payload);
       if (detail === null) continue;
+      if (t.event === 'IncidentOpened') this.openedAt ??= t.endedAt;
       const clock = new Date(t.endedAt).toISOString().slice(11, 19);
-      this.say(`  ${clock}  ${t.stage.padEnd(17)} ${t.event}${detail.line ? `: ${detail.line}` : ''}`);
+      // Lifecycle events are recorded under the incidents topic's (prefixed) name.
+      const stage = t.stage.endsWith('selfhealing.incidents') ? 'incident' : t.stage;
+      this.say(`  ${clock}  ${stage.padEnd(17)} ${t.event}${detail.line ? `: ${detail.line}` : ''}`);
       if (detail.more) this.say(indent(detail.more));
       end = this.endOf(t, payload) ?? end;
     }
@@ -60,15 +68,19 @@ export class IncidentStory {
     return Math.round((Date.now() - this.startedAt) / 1000);
   }
 
+  private since(t: TimelineEntry): number | null {
+    return this.openedAt === null ? null : t.endedAt - this.openedAt;
+  }
+
   private endOf(t: TimelineEntry, payload: unknown): StoryEnd {
     const reasons = (payload as { reasons?: Array<{ code: string; message: string }> } | null)?.reasons ?? [];
     const why = reasons.map((r) => r.message).join('; ') || t.event;
     switch (t.event) {
       case 'IncidentResolved':
-        return { kind: 'resolved' };
+        return { kind: 'resolved', afterMs: this.since(t) };
       case 'EffectivenessTrackingCompleted': {
         const p = payload as PayloadOf<'EffectivenessTrackingCompleted'>;
-        if (p.resolvesIncident) return { kind: 'resolved' };
+        if (p.resolvesIncident) return { kind: 'resolved', afterMs: this.since(t) };
         // Worse or unchanged: the loop takes the fix out and tries the next candidate. Better but not back to
         // normal: the fix stays, and people decide what else to do.
         return p.outcome === 'improved'
@@ -195,7 +207,7 @@ export class IncidentStory {
           more: p.comparisons
             .map(
               (c) =>
-                `${c.metric} of ${c.subject}: ${c.verdict} (${c.baseline ?? '-'} before, ${c.observed ?? '-'} after, ${c.unit})`,
+                `${c.metric} of ${c.subject}: ${c.verdict}, ${num(c.baseline)} → ${num(c.observed)} ${c.unit.replace('_', ' ')}`,
             )
             .join('\n'),
         };

@@ -143,9 +143,12 @@ async function loadRollback(deps: DeploymentDeps, c: DeploymentCase): Promise<Lo
   const diff = await mirror.git(['diff', '--binary', r.mergeCommit, `${r.mergeCommit}^1`]);
   // Tried now, in the mirror's object store only, so that a revert that conflicts is refused with its reason instead
   // of failing the branch beat over and over.
-  const tried = await makeFixCommit(mirror, { baseCommit: head, diff, message: 'revert check', at: deps.now() }).catch(
-    (error: unknown) => (error as Error).message.split('\n')[0] ?? 'git apply failed',
-  );
+  const tried = await makeFixCommit(mirror, {
+    baseCommit: head,
+    diff,
+    message: 'revert check',
+    at: deps.now(),
+  }).catch((error: unknown) => (error as Error).message.split('\n')[0] ?? 'git apply failed');
   if (typeof tried === 'string')
     return refused('revert-conflicts', `the fix does not revert cleanly on ${head.slice(0, 12)}: ${tried}`);
   const lines = countLines(diff);

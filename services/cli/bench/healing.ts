@@ -1,0 +1,122 @@
+/**
+ * `npm run bench:healing -- [--corpus <dir>] [--faults a,b,c] [--json] [--warmup-s 120] [--observe-s 60]
+ *   [--timeout-s 900]`
+ *
+ * The whole loop, per fault of a corpus (the project's, or another in the same layout: history/*.patch and
+ * faults/<id>/ with truth.json): the scenario `npm run demo` runs (src/demo/scenario.ts), once per fault, each in a
+ * namespace of its own: the service's repository on the forge, the platform's eight services as processes, the
+ * healthy release behind HAProxy with shoppers, a warm-up, the faulty release, and the platform left to work until
+ * every incident it opened has ended or the time is up. Per fault: detected, time to detect, suspect commit right
+ * (the first incident's diagnosis, its most confident issue's first suspect against truth.json's fault commit, read
+ * only when judging), candidate fixes generated, validated, deployed, rolled back, verified by learning, and the
+ * time from detection to the verified fix; then the totals. "Correct" (the fix equal to the maintainer's) is not
+ * judged here: fix.generate's own corpus test measures it.
+ *
+ * Nothing of the platform knows the corpus: it sees the logs the deployed processes write, the repository on the
+ * forge and the deployer's records. About 5-7 minutes per fault on two cores.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveEndpoints } from '@self-healing/infra';
+import { loadCorpus } from '@self-healing/sample-service';
+import { runScenario, timingsFrom, type HealingRecord } from '../src/demo/scenario.js';
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      corpus: { type: 'string' },
+      faults: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'warmup-s': { type: 'string' },
+      'observe-s': { type: 'string' },
+      'timeout-s': { type: 'string' },
+    },
+  });
+  const timings = timingsFrom({
+    DEMO_WARMUP_S: values['warmup-s'] ?? process.env.DEMO_WARMUP_S,
+    DEMO_OBSERVE_S: values['observe-s'] ?? process.env.DEMO_OBSERVE_S,
+    DEMO_TIMEOUT_S: values['timeout-s'] ?? process.env.DEMO_TIMEOUT_S ?? '900',
+  });
+  return {
+    corpus: values.corpus ? resolve(values.corpus) : undefined,
+    faults: values.faults
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    json: values.json!,
+    timings,
+  };
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+};
+const share = (n: number, of: number) => (of === 0 ? null : Math.round((1000 * n) / of) / 10);
+
+export function totalsOf(records: readonly HealingRecord[]) {
+  const n = records.length;
+  const detected = records.filter((r) => r.detected);
+  const judgedSuspects = records.filter((r) => r.suspectCommitTop1 !== null);
+  return {
+    faults: n,
+    detectedPercent: share(detected.length, n),
+    suspectCommitTop1Percent: share(records.filter((r) => r.suspectCommitTop1).length, n),
+    suspectCommitTop1OfDiagnosedPercent: share(
+      judgedSuspects.filter((r) => r.suspectCommitTop1).length,
+      judgedSuspects.length,
+    ),
+    validatedFixPercent: share(records.filter((r) => r.fixesValidated > 0).length, n),
+    deployedPercent: share(records.filter((r) => r.fixesDeployed > 0).length, n),
+    verifiedPercent: share(records.filter((r) => r.verified).length, n),
+    fixesRolledBack: records.reduce((a, r) => a + r.fixesRolledBack, 0),
+    medianDetectSeconds: median(detected.map((r) => r.detectSeconds!).filter((x) => x !== null)),
+    medianDetectionToVerifiedSeconds: median(
+      records.map((r) => r.detectionToVerifiedSeconds).filter((x): x is number => x !== null),
+    ),
+  };
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const log = (line: string) => process.stderr.write(o.json ? `# ${line}\n` : `${line}\n`);
+  const corpus = await loadCorpus(o.corpus);
+  const ids = o.faults ?? corpus.faults.map((f) => f.truth.id);
+  const unknown = ids.filter((id) => !corpus.faults.some((f) => f.truth.id === id));
+  if (unknown.length) throw new Error(`not in the corpus: ${unknown.join(', ')}`);
+  const { endpoints: e } = await resolveEndpoints({ log });
+  const forge = e.forge;
+  if (!forge)
+    throw new Error('the healing bench needs the forge (the local launcher starts Gitea by default)');
+  const records: HealingRecord[] = [];
+  for (const [i, fault] of ids.entries()) {
+    log(`\n=== ${i + 1}/${ids.length} ${fault}`);
+    const started = Date.now();
+    const r = await runScenario({ ...e, forge }, { fault, timings: o.timings, say: log, corpus });
+    records.push(r);
+    log(
+      `=== ${fault}: detected ${r.detected ? `in ${r.detectSeconds} s` : 'no'}, suspect commit ${r.suspectCommitTop1 ?? '-'}, ` +
+        `fixes ${r.fixesGenerated} generated / ${r.fixesValidated} validated / ${r.fixesDeployed} deployed / ${r.fixesRolledBack} rolled back, ` +
+        `verified ${r.verified ? `${r.detectionToVerifiedSeconds} s after detection` : 'no'} (${Math.round((Date.now() - started) / 1000)} s)`,
+    );
+  }
+  const result = {
+    corpus: o.corpus ?? 'services/sample-service/corpus',
+    timings: o.timings,
+    totals: totalsOf(records),
+    faults: records.map(({ ends, ...r }) => ({
+      ...r,
+      ends: ends.map((x) => ({ incident: x.incident, end: x.end })),
+    })),
+  };
+  if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`${JSON.stringify(result.totals, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:healing failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

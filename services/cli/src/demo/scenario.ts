@@ -1,0 +1,384 @@
+/**
+ * One healing scenario, for real: a namespace of its own on the servers; the sample checkout service's repository
+ * with a corpus fault's release on the forge; the platform's eight services as processes; production behind HAProxy
+ * with shoppers and the logs shipped and parsed as they come; the healthy release, a warm-up, then the faulty
+ * release; and every incident that opens told until it ends. `npm run demo` runs one and tells it;
+ * `npm run bench:healing` runs one per fault and keeps the record (`HealingRecord`).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import type { Db } from 'mongodb';
+import type { Endpoints } from '@self-healing/infra';
+import { deploymentRecordedSubject } from '@self-healing/schemas';
+import {
+  connectMongo,
+  createKafka,
+  createLogger,
+  createPlatformCodec,
+  ensureTopics,
+  platformTopicNames,
+  platformTopics,
+} from '@self-healing/shared';
+import { loadCatalogue, type HealingPolicy, type ServiceEntry } from '@self-healing/shared/catalogue';
+import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
+import { materializeFault, type Corpus } from '@self-healing/sample-service';
+import { exampleCatalogue, KafkaDeploymentRecorder, startAgent } from '@self-healing/target';
+import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
+import { DEMO_WORK_ROOT, newDemoNamespace } from '../commands/demoNamespaces.js';
+import type { DiagnosisDoc } from '../commands/incidents.js';
+import { requestUnparsed } from '../commands/parse.js';
+import { PLATFORM_SERVICES, startServiceProcess, stopServiceProcess } from './processes.js';
+import { continuousTraffic, every, type TrafficTally } from './live.js';
+import { IncidentStory, type StoryEnd } from './story.js';
+
+const SERVICE = 'checkout';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * How the detectors get a baseline in minutes: `warmupS` seconds of shoppers on the healthy release, in which every
+ * error template and log sequence the healthy service shows is learned (ERROR_WARMUP_MS is half of it: after that,
+ * an error template never seen before is news). Telemetry is parsed in 5 s windows every 5 s. The performance
+ * detector keeps the catalogue's hour-scale preset: minutes of history are not enough to judge latencies, so
+ * latency faults are not seen in a scenario this short. A fix is watched for `observeS` before it is judged.
+ */
+export interface Timings {
+  warmupS: number;
+  observeS: number;
+  /** How long the story may take after the release before the scenario stops. */
+  timeoutS: number;
+  /** Shopping scenarios started per second (each several requests). */
+  rate: number;
+  windowMs: number;
+  parseEveryMs: number;
+}
+
+export function timingsFrom(env: NodeJS.ProcessEnv = process.env): Timings {
+  const n = (name: string, fallback: number) => {
+    const v = Number(env[name] ?? fallback);
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  return {
+    warmupS: n('DEMO_WARMUP_S', 120),
+    observeS: n('DEMO_OBSERVE_S', 60),
+    timeoutS: n('DEMO_TIMEOUT_S', 900),
+    rate: n('DEMO_RATE', 15),
+    windowMs: 5000,
+    parseEveryMs: 5000,
+  };
+}
+
+/** Nobody approves: the platform may merge and deploy a tested fix of any incident at any hour. */
+function autonomousHealing(): HealingPolicy {
+  const auto = {
+    enabled: true,
+    maxSeverity: 'critical' as const,
+    remedyKinds: ['revert' as const, 'config' as const, 'patch' as const],
+    maxPatchLines: 200,
+    requiredValidation: ['tests' as const],
+    allowedHours: { days: [0, 1, 2, 3, 4, 5, 6], fromHour: 0, toHour: 24, timezone: 'UTC' },
+  };
+  return {
+    autoMerge: auto,
+    autoDeploy: auto,
+    // One canary step at half the traffic for 20 s. A laptop's freshly started processes differ from warm ones by
+    // tens of milliseconds, so the p95 must also grow by 50 ms before the judge calls it worse.
+    canary: {
+      steps: [50],
+      stepDurationMs: 20_000,
+      judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2, minP95IncreaseMs: 50 },
+    },
+  };
+}
+
+/** What a scenario did, per fault: the healing bench's row. */
+export interface HealingRecord {
+  fault: string;
+  namespace: string;
+  /** An incident opened after the release. */
+  detected: boolean;
+  /** From the end of the faulty release's deploy to the first incident's opening. */
+  detectSeconds: number | null;
+  incidents: string[];
+  /** The first incident's diagnosis: its most confident issue's first suspect is the fault commit. */
+  suspectCommitTop1: boolean | null;
+  /** Candidate fixes the fix stage made (rounds that produced a patch). */
+  fixesGenerated: number;
+  /** Candidates whose validation passed. */
+  fixesValidated: number;
+  /** Fixes merged and promoted to all traffic. */
+  fixesDeployed: number;
+  /** Fixes production rejected: canary rollbacks, and promoted fixes taken out again after learning judged them. */
+  fixesRolledBack: number;
+  /** Learning found the incident resolved with a fix serving. */
+  verified: boolean;
+  detectionToVerifiedSeconds: number | null;
+  ends: Array<{ incident: string; end: StoryEnd }>;
+  traffic: TrafficTally;
+  releasedAt: number;
+  repository: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+type ForgeEndpoints = Endpoints & { forge: NonNullable<Endpoints['forge']> };
+
+export async function runScenario(
+  e: ForgeEndpoints,
+  o: { fault: string; timings: Timings; say: (line: string) => void; corpus?: Corpus; seed?: number },
+): Promise<HealingRecord> {
+  const { say, timings: t } = o;
+  const namespace = newDemoNamespace(new Date(), randomUUID().slice(0, 4));
+  const prefix = `${namespace}.`;
+  say(`     this run's namespace: database ${namespace}, topics ${prefix}*`);
+  const work = join(DEMO_WORK_ROOT, namespace);
+  mkdirSync(join(work, 'logs'), { recursive: true });
+
+  say(`2/7  the service: the sample checkout service's history and a release carrying the fault ${o.fault}`);
+  const release = await materializeFault(o.fault, join(work, 'repo'), o.corpus);
+  const forge = new GiteaForge({ url: e.forge.url, token: e.forge.token });
+  const owner = (await forge.currentUser()).login;
+  const repoRef = { owner, name: `checkout-${namespace.replace(/_/g, '-')}` };
+  await forge.ensureRepo(repoRef, { private: false, description: `sample checkout service (${namespace})` });
+  await pushToForge(forge, repoRef, {
+    dir: release.repo,
+    refspecs: ['main:main', 'refs/tags/*:refs/tags/*'],
+  });
+  const cloneUrl = (await forge.gitRemote(repoRef)).url;
+  const repository = `${e.forge.url}/${owner}/${repoRef.name}`;
+  say(
+    `     ${repository}: v1.4.0 ${release.healthy.slice(0, 12)} (healthy), v1.5.0 ${release.faulty.slice(0, 12)} (the release)`,
+  );
+
+  const example = loadCatalogue(exampleCatalogue()).services[SERVICE]!;
+  const entry: ServiceEntry = {
+    ...example,
+    repository: { ...example.repository, url: cloneUrl },
+    deployer: { ...example.deployer, frontendPort: await freePort() },
+    healing: autonomousHealing(),
+  };
+  const cataloguePath = join(work, 'catalogue.json');
+  writeFileSync(cataloguePath, JSON.stringify({ version: 1, services: { [SERVICE]: entry } }, null, 2));
+
+  const topics = platformTopicNames(prefix);
+  const kafka = createKafka('demo', e.kafkaBrokers, createLogger('demo', 'error'));
+  await ensureTopics(kafka, platformTopics(prefix));
+  const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
+  await codec.registerAll();
+  const { client, db } = await connectMongo(e.mongodbUri, namespace);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+
+  say(`3/7  the platform: ${PLATFORM_SERVICES.join(', ')} (logs in ${join(work, 'logs')})`);
+  const targetHome = join(work, 'home');
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+    MONGODB_URI: e.mongodbUri,
+    MONGODB_DB: namespace,
+    TOPIC_PREFIX: prefix,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    HTTP_PORT: '0',
+    CATALOGUE: cataloguePath,
+    LOG_ROOT: join(work, 'log-root'),
+    REPO_CACHE_DIR: join(work, 'repos'),
+    FIX_WORK_DIR: join(work, 'fix'),
+    VALIDATION_WORK_DIR: join(work, 'validation'),
+    DEPLOYMENT_WORK_DIR: join(work, 'deployment'),
+    TARGET_HOME: targetHome,
+    FORGE_URL: e.forge.url,
+    FORGE_TOKEN: e.forge.token,
+    FORGE_USER: owner,
+    DEPLOYMENT_ENVIRONMENT: 'production',
+    ENVIRONMENT: 'production',
+    WINDOW_MS: String(t.windowMs),
+    ALLOWED_LATENESS_MS: String(2 * t.windowMs),
+    ERROR_WARMUP_MS: String(Math.round((t.warmupS * 1000) / 2)),
+    TEST_TIMEOUT_MS: '120000',
+    TEST_RERUNS: '1',
+    PERF_SAMPLES: '60',
+    CI_POLL_MS: '1000',
+    OBSERVE_FOR_MS: String(t.observeS * 1000),
+    SETTLE_MS: '0',
+    TELEMETRY_LAG_MS: String(4 * t.windowMs),
+  };
+  const processes: ChildProcess[] = PLATFORM_SERVICES.map((s) =>
+    startServiceProcess(root, s, env, join(work, 'logs', `${s}.log`)),
+  );
+  let agent: Awaited<ReturnType<typeof startAgent>> | null = null;
+  let traffic: ReturnType<typeof continuousTraffic> | null = null;
+  let parsing: ReturnType<typeof every> | null = null;
+  try {
+    say(
+      `4/7  production: ${SERVICE} behind HAProxy on http://127.0.0.1:${entry.deployer.frontendPort}, its logs shipped to ${topics.telemetryRaw}`,
+    );
+    agent = await startAgent({
+      service: SERVICE,
+      entry,
+      stateDir: join(targetHome, 'target', SERVICE),
+      cacheDir: join(work, 'target-cache'),
+      environment: 'production',
+      recorder: new KafkaDeploymentRecorder(
+        producer,
+        codec,
+        topics.deployments,
+        `${prefix}${deploymentRecordedSubject}`,
+      ),
+      shipping: { producer, topic: topics.telemetryRaw },
+      log: () => undefined,
+    });
+    await agent.deployer.deploy(release.healthy, {}, (step) => say(`     deploy v1.4.0: ${step}`));
+    traffic = continuousTraffic(`http://127.0.0.1:${entry.deployer.frontendPort}`, o.seed ?? 7, t.rate);
+    parsing = every(
+      t.parseEveryMs,
+      () =>
+        requestUnparsed(kafka, db, codec, {
+          rawTopic: topics.telemetryRaw,
+          commandsTopic: topics.commands,
+          windowMs: t.windowMs,
+        }),
+      (error) => say(`     a parse request failed (the next one catches up): ${error.message}`),
+    );
+
+    say(
+      `5/7  warm-up: ${t.warmupS} s of shoppers on the healthy release, so the detectors learn what normal looks like`,
+    );
+    for (let s = 0; s < t.warmupS; s += 15) {
+      await sleep(Math.min(15, t.warmupS - s) * 1000);
+      const tally = traffic.tally();
+      say(`     ${Math.min(s + 15, t.warmupS)} s: ${tally.requests} requests, ${tally.failed} failed`);
+    }
+
+    say(`6/7  the release: v1.5.0 (${o.fault} among other changes) replaces v1.4.0`);
+    traffic.reset();
+    await agent.deployer.deploy(release.faulty, {}, (step) => say(`     deploy v1.5.0: ${step}`));
+    const releasedAt = Date.now();
+    say('     the platform takes it from here; what it does, as the incident projection records it:');
+    const ends = await followIncidents(db, releasedAt, t.timeoutS * 1000, say);
+    return {
+      ...(await recordOf(db, o.fault, namespace, releasedAt, release.faultSha, ends)),
+      traffic: traffic.tally(),
+      repository,
+    };
+  } finally {
+    await traffic?.stop();
+    await parsing?.stop();
+    if (agent) {
+      await agent.deployer.down().catch(() => undefined);
+      await agent.close().catch(() => undefined);
+    }
+    await Promise.all(processes.map((p) => stopServiceProcess(p)));
+    await producer.disconnect().catch(() => undefined);
+    await client.close();
+  }
+}
+
+/**
+ * Tells the story of every incident opened since the release until each has ended (healed, or stopped for people)
+ * and no other opened for 20 s, or the time is up. The projection holds one document per run and per incident;
+ * incidents are those with an IncidentOpened.
+ */
+async function followIncidents(
+  db: Db,
+  since: number,
+  timeoutMs: number,
+  say: (line: string) => void,
+): Promise<Map<string, StoryEnd>> {
+  const catalog = new ProjectionCatalog(db);
+  const stories = new Map<string, IncidentStory>();
+  const ends = new Map<string, StoryEnd>();
+  const deadline = Date.now() + timeoutMs;
+  let settledSince: number | null = null;
+  while (Date.now() < deadline) {
+    const docs: IncidentDoc[] = await (
+      await catalog.collection()
+    )
+      .find({ 'timeline.event': 'IncidentOpened', createdAt: { $gte: since - 60_000 } })
+      .sort({ createdAt: 1 })
+      .toArray();
+    for (const doc of docs) {
+      let story = stories.get(doc._id);
+      if (!story) {
+        story = new IncidentStory(db, say);
+        stories.set(doc._id, story);
+        say(`\n  ● incident ${doc._id}`);
+      }
+      const end = await story.tell(doc);
+      if (end || !ends.has(doc._id)) ends.set(doc._id, end);
+    }
+    const settled = ends.size > 0 && [...ends.values()].every((v) => v !== null);
+    settledSince = settled ? (settledSince ?? Date.now()) : null;
+    if (settledSince !== null && Date.now() - settledSince > 20_000) break;
+    await sleep(1000);
+  }
+  if (stories.size === 0) say('     no incident opened');
+  return ends;
+}
+
+/** The scenario's facts, read from what the stages stored (the projection, the case files, the diagnoses). */
+async function recordOf(
+  db: Db,
+  fault: string,
+  namespace: string,
+  releasedAt: number,
+  faultSha: string,
+  ends: Map<string, StoryEnd>,
+): Promise<Omit<HealingRecord, 'traffic' | 'repository'>> {
+  const incidents = [...ends.keys()];
+  const catalog = await new ProjectionCatalog(db).collection();
+  const first = incidents[0] ? await catalog.findOne({ _id: incidents[0] }) : null;
+  const opened = first?.timeline.find((t) => t.event === 'IncidentOpened');
+  const diagnosis = incidents[0]
+    ? await db
+        .collection<DiagnosisDoc & { incidentId: string }>('diagnoses')
+        .find({ incidentId: incidents[0] })
+        .sort({ incidentVersion: -1 })
+        .limit(1)
+        .next()
+    : null;
+  const top = [...(diagnosis?.issues ?? [])].sort((a, b) => b.confidence - a.confidence)[0];
+  const inIncidents = { incidentId: { $in: incidents } };
+  const patches = await db
+    .collection('fix_cases')
+    .countDocuments({ ...inIncidents, patch: { $exists: true } });
+  const validated = await db.collection('validations').countDocuments({ ...inIncidents, verdict: 'passed' });
+  const deployments = await db
+    .collection<{
+      rollbackOf?: unknown;
+      verification?: { healthy: boolean; rolledBack: boolean };
+    }>('deployment_cases')
+    .find(inIncidents)
+    .toArray();
+  const fixes = deployments.filter((d) => !d.rollbackOf && d.verification);
+  const resolved = [...ends.values()].find((v) => v?.kind === 'resolved');
+  return {
+    fault,
+    namespace,
+    detected: incidents.length > 0,
+    detectSeconds: opened ? Math.max(0, Math.round((opened.endedAt - releasedAt) / 1000)) : null,
+    incidents,
+    suspectCommitTop1: diagnosis ? top?.suspects[0]?.sha === faultSha : null,
+    fixesGenerated: patches,
+    fixesValidated: validated,
+    fixesDeployed: fixes.filter((d) => d.verification!.healthy && !d.verification!.rolledBack).length,
+    fixesRolledBack:
+      fixes.filter((d) => d.verification!.rolledBack || !d.verification!.healthy).length +
+      deployments.filter((d) => d.rollbackOf).length,
+    verified: resolved !== undefined,
+    detectionToVerifiedSeconds:
+      resolved?.kind === 'resolved' && resolved.afterMs !== null ? Math.round(resolved.afterMs / 1000) : null,
+    ends: [...ends].map(([incident, end]) => ({ incident, end })),
+    releasedAt,
+  };
+}
