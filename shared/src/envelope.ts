@@ -91,11 +91,13 @@ export function buildCommand<P>(
   incidentId: string,
   producer: string,
   eventId?: string,
+  /** The flow the command belongs to (a stage asking the next one); a new one by default. */
+  correlationId: string = randomUUID(),
 ): StageEvent<P> {
   const event = buildEvent(
     'commands',
     { type, payload },
-    outsideBeatMeta({ incidentId, seq: 1, correlationId: randomUUID(), occurredAt: Date.now(), producer }),
+    outsideBeatMeta({ incidentId, seq: 1, correlationId, occurredAt: Date.now(), producer }),
   );
   return eventId ? { ...event, meta: { ...event.meta, eventId } } : event;
 }

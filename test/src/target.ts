@@ -1,36 +1,14 @@
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import type { HealingPolicy, ServiceEntry } from '@self-healing/shared/catalogue';
+import { autonomousHealing, type HealingPolicy, type ServiceEntry } from '@self-healing/shared/catalogue';
 import { startAgent, type DeploymentRecord, type RunningAgent } from '@self-healing/target';
 import { freePort } from './endpoints.js';
 
-/**
- * A healing policy that lets the platform merge and deploy a tested fix on its own at any hour, up to `maxSeverity`,
- * with this canary. The judge tolerates +50 ms at the p95: on this 2-core machine under test load, freshly started
- * processes differ from warm ones by tens of milliseconds whatever their code (the judge's latency test is in its
- * unit spec).
- */
-export function autoHealing(
+/** The tests' policy: the platform acts alone up to `maxSeverity` (see autonomousHealing). */
+export const autoHealing = (
   maxSeverity: HealingPolicy['autoMerge']['maxSeverity'],
   canary: { steps: number[]; stepDurationMs: number },
-): HealingPolicy {
-  const auto = {
-    enabled: true,
-    maxSeverity,
-    remedyKinds: ['revert' as const, 'config' as const, 'patch' as const],
-    maxPatchLines: 200,
-    requiredValidation: ['tests' as const],
-    allowedHours: { days: [0, 1, 2, 3, 4, 5, 6], fromHour: 0, toHour: 24, timezone: 'UTC' },
-  };
-  return {
-    autoMerge: auto,
-    autoDeploy: auto,
-    canary: {
-      ...canary,
-      judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2, minP95IncreaseMs: 50 },
-    },
-  };
-}
+): HealingPolicy => autonomousHealing(maxSeverity, canary);
 
 /**
  * The service's target as `healctl target up` runs it (HAProxy and the agent, on a free port, in `<work>/home`), the

@@ -12,3 +12,4 @@ export {
   staleDemoNamespaces,
   type DemoNamespace,
 } from './commands/demoNamespaces.js';
+export { continuousTraffic, every } from './demo/live.js';

@@ -60,14 +60,13 @@ import {
 } from '@self-healing/shared';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
 import { deploymentRecordedSubject } from '@self-healing/schemas';
-import { ParseLedgerStore, planParse, requestThroughLedger } from '@self-healing/cli';
+import { ParseLedgerStore, continuousTraffic, planParse, requestThroughLedger } from '@self-healing/cli';
 import { sendParseCommands } from '@self-healing/telemetry-parse';
 import { loadCorpus, materializeCorpus, type Release } from '@self-healing/sample-service';
 import {
   Deployer,
   KafkaDeploymentRecorder,
   LogShipper,
-  driveTraffic,
   exampleCatalogue,
   type RequestResult,
 } from '@self-healing/target';
@@ -243,34 +242,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Traffic that runs until stopped, in short driveTraffic slices (each slice seeded from the run's seed). */
-function continuousTraffic(url: string, seed: number, rate: number) {
-  let running = true;
+/** Traffic that runs until stopped (healctl's continuousTraffic), its requests kept by the bench's phase. */
+function phasedTraffic(url: string, seed: number, rate: number) {
   type Phase = 'warmup' | 'deploy' | 'observe';
   let phase: Phase = 'warmup';
   const results: Record<Phase, RequestResult[]> = { warmup: [], deploy: [], observe: [] };
-  const loop = (async () => {
-    for (let slice = 0; running; slice++) {
-      const r = await driveTraffic({
-        url,
-        seed: seed * 1000 + slice,
-        rate,
-        scenarios: rate * 10,
-        maxDurationMs: 10_000,
-        maxConcurrent: 32,
-        onRequest: (req) => results[phase].push(req),
-      }).catch(() => null);
-      if (!r) await sleep(500);
-    }
-  })();
-  return {
-    phase: (p: Phase) => (phase = p),
-    results,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
+  const traffic = continuousTraffic(url, seed, rate, (req) => results[phase].push(req));
+  return { phase: (p: Phase) => (phase = p), results, stop: traffic.stop };
 }
 
 /** Seeds the shipper's checkpoint at the logs' current ends: a fault's namespace gets only lines written from now. */
@@ -519,7 +497,7 @@ async function benchFault(
     }
   };
 
-  let traffic: ReturnType<typeof continuousTraffic> | null = null;
+  let traffic: ReturnType<typeof phasedTraffic> | null = null;
   const diagnosisLog = join(ctx.work, `diagnosis-${tag}.log`);
   try {
     services.push(startStage('telemetry-parse', ns.env, join(ctx.work, `telemetry-parse-${tag}.log`)));
@@ -548,7 +526,7 @@ async function benchFault(
       );
     }
     shipper.start();
-    traffic = continuousTraffic(ctx.deployer.frontendUrl, o.seed, o.rate);
+    traffic = phasedTraffic(ctx.deployer.frontendUrl, o.seed, o.rate);
     log(o, `${truth.id}: warm-up on the healthy release, ${o.warmupS} s (namespace ${prefix})`);
     await keepWatching(o.warmupS * 1000);
     log(o, `${truth.id}: deploying fault/${truth.id} with ${o.share} % of the traffic`);

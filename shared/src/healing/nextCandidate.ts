@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { PayloadOf } from '@self-healing/schemas';
 import type { TopicNames } from '../contracts.js';
-import { buildEvent, deterministicId, outsideBeatMeta, type StageEvent } from '../envelope.js';
+import { buildCommand, deterministicId, type StageEvent } from '../envelope.js';
 
 /** What a later stage says about a candidate fix that did not do: which patch, and why, for the timeline. */
 export interface FailedCandidate {
@@ -37,20 +37,13 @@ export async function nextCandidateCommand(
     requestedBy: `stage:${failed.stage}`,
     comment: `patch ${failed.patchId}: ${failed.reason}`.slice(0, 1000),
   };
-  const event = buildEvent(
-    'commands',
-    { type: 'GenerateFixCommand', payload },
-    outsideBeatMeta({
-      incidentId: failed.incidentId,
-      seq: 1,
-      correlationId: failed.correlationId,
-      occurredAt: Date.now(),
-      producer: failed.producer,
-    }),
+  const event = buildCommand(
+    'GenerateFixCommand',
+    payload,
+    failed.incidentId,
+    failed.producer,
+    deterministicId('next-candidate', failed.incidentId, failed.patchId),
+    failed.correlationId,
   );
-  const command = {
-    ...event,
-    meta: { ...event.meta, eventId: deterministicId('next-candidate', failed.incidentId, failed.patchId) },
-  };
-  return { topic: topics.commands, key: failed.incidentId, event: command };
+  return { topic: topics.commands, key: failed.incidentId, event };
 }

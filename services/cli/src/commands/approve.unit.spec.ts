@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildEvent } from '@self-healing/shared';
 import { evolve, type IncidentDoc } from '@self-healing/projector';
 import { CliError } from '../output.js';
@@ -287,6 +287,11 @@ describe('the reason of a rejection', () => {
 
 describe('healctl approve / reject: arguments refused before any server is asked', () => {
   // Servers that do not exist: a command that got past its checks would fail with another code than 2.
+  // The whole command line's modules load on the first import: seconds on a busy machine, not part of any case.
+  let main: (argv: string[]) => Promise<number>;
+  beforeAll(async () => {
+    ({ main } = await import('../program.js'));
+  }, 60_000);
   beforeEach(() => {
     vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:1');
     vi.stubEnv('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:1');
@@ -304,7 +309,6 @@ describe('healctl approve / reject: arguments refused before any server is asked
     ['a malformed incident id', ['approve', 'inc 1; rm -rf /']],
     ['a malformed patch id', ['approve', 'inc-1', '--patch', '../pt']],
   ])('%s exits 2', async (_, args) => {
-    const { main } = await import('../program.js');
     expect(await main(['node', 'healctl', ...args])).toBe(2);
   });
 });

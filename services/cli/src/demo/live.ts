@@ -1,4 +1,4 @@
-import { driveTraffic } from '@self-healing/target';
+import { driveTraffic, type RequestResult } from '@self-healing/target';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -10,9 +10,15 @@ export interface TrafficTally {
 
 /**
  * Seeded shoppers through the service's front end until stopped, in slices of ten seconds (each slice seeded from
- * the run's seed, so a run is reproducible slice by slice). `tally` counts what they met since the last `reset`.
+ * the run's seed, so a run is reproducible slice by slice). `tally` counts what they met since the last `reset`;
+ * `onRequest` sees every request.
  */
-export function continuousTraffic(url: string, seed: number, rate: number) {
+export function continuousTraffic(
+  url: string,
+  seed: number,
+  rate: number,
+  onRequest: (req: RequestResult) => void = () => undefined,
+) {
   let running = true;
   let tally: TrafficTally = { requests: 0, failed: 0 };
   const loop = (async () => {
@@ -25,6 +31,7 @@ export function continuousTraffic(url: string, seed: number, rate: number) {
         maxDurationMs: 10_000,
         maxConcurrent: 32,
         onRequest: (req) => {
+          onRequest(req);
           tally.requests++;
           if (req.status >= 500 || req.status === 0) tally.failed++;
         },

@@ -23,7 +23,7 @@ import {
   platformTopicNames,
   platformTopics,
 } from '@self-healing/shared';
-import { loadCatalogue, type HealingPolicy, type ServiceEntry } from '@self-healing/shared/catalogue';
+import { autonomousHealing, loadCatalogue, type ServiceEntry } from '@self-healing/shared/catalogue';
 import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
 import { materializeFault, type Corpus } from '@self-healing/sample-service';
 import { exampleCatalogue, KafkaDeploymentRecorder, startAgent } from '@self-healing/target';
@@ -69,29 +69,6 @@ export function timingsFrom(env: NodeJS.ProcessEnv = process.env): Timings {
     rate: n('DEMO_RATE', 15),
     windowMs: 5000,
     parseEveryMs: 5000,
-  };
-}
-
-/** Nobody approves: the platform may merge and deploy a tested fix of any incident at any hour. */
-function autonomousHealing(): HealingPolicy {
-  const auto = {
-    enabled: true,
-    maxSeverity: 'critical' as const,
-    remedyKinds: ['revert' as const, 'config' as const, 'patch' as const],
-    maxPatchLines: 200,
-    requiredValidation: ['tests' as const],
-    allowedHours: { days: [0, 1, 2, 3, 4, 5, 6], fromHour: 0, toHour: 24, timezone: 'UTC' },
-  };
-  return {
-    autoMerge: auto,
-    autoDeploy: auto,
-    // One canary step at half the traffic for 20 s. A laptop's freshly started processes differ from warm ones by
-    // tens of milliseconds, so the p95 must also grow by 50 ms before the judge calls it worse.
-    canary: {
-      steps: [50],
-      stepDurationMs: 20_000,
-      judge: { minRequests: 30, maxErrorRateIncrease: 0.02, maxP95Ratio: 2, minP95IncreaseMs: 50 },
-    },
   };
 }
 
@@ -166,7 +143,9 @@ export async function runScenario(
     ...example,
     repository: { ...example.repository, url: cloneUrl },
     deployer: { ...example.deployer, frontendPort: await freePort() },
-    healing: autonomousHealing(),
+    // Nobody approves: the platform merges and deploys a tested fix of any incident at any hour; one canary step at
+    // half the traffic for 20 s.
+    healing: autonomousHealing('critical', { steps: [50], stepDurationMs: 20_000 }),
   };
   const cataloguePath = join(work, 'catalogue.json');
   writeFileSync(cataloguePath, JSON.stringify({ version: 1, services: { [SERVICE]: entry } }, null, 2));

@@ -1,11 +1,5 @@
 import type { PayloadOf } from '@self-healing/schemas';
-import {
-  buildEvent,
-  deterministicId,
-  outsideBeatMeta,
-  type StageEvent,
-  type TopicNames,
-} from '@self-healing/shared';
+import { buildCommand, deterministicId, type StageEvent, type TopicNames } from '@self-healing/shared';
 import type { Assessment } from '../compare/assess.js';
 import type { LearningCase } from './case.js';
 
@@ -38,23 +32,16 @@ export function followUpOf(
     requestedBy: 'stage:learning.track',
     comment: null,
   };
-  const event = buildEvent(
-    'commands',
-    { type: 'RollbackDeploymentCommand', payload },
-    outsideBeatMeta({
-      incidentId: c.incidentId,
-      seq: 1,
-      correlationId,
-      occurredAt: Date.now(),
-      producer: 'learning.track',
-    }),
-  );
   return {
     topic: topics.commands,
     key: c.incidentId,
-    event: {
-      ...event,
-      meta: { ...event.meta, eventId: deterministicId('rollback', c.incidentId, c.deploymentId) },
-    },
+    event: buildCommand(
+      'RollbackDeploymentCommand',
+      payload,
+      c.incidentId,
+      'learning.track',
+      deterministicId('rollback', c.incidentId, c.deploymentId),
+      correlationId,
+    ),
   };
 }
