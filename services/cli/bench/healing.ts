@@ -80,7 +80,14 @@ export function totalsOf(records: readonly HealingRecord[]) {
 
 async function main(): Promise<void> {
   const o = options();
-  const log = (line: string) => process.stderr.write(o.json ? `# ${line}\n` : `${line}\n`);
+  // With --json, stdout carries the result alone; the story goes to stderr, every line marked as a comment.
+  const log = (text: string) =>
+    process.stderr.write(
+      `${text
+        .split('\n')
+        .map((line) => (o.json ? `# ${line}` : line))
+        .join('\n')}\n`,
+    );
   const corpus = await loadCorpus(o.corpus);
   const ids = o.faults ?? corpus.faults.map((f) => f.truth.id);
   const unknown = ids.filter((id) => !corpus.faults.some((f) => f.truth.id === id));

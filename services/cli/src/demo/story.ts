@@ -46,8 +46,11 @@ export class IncidentStory {
   /** Tells what is new in `doc`; says whether the story has ended, and how. */
   async tell(doc: IncidentDoc): Promise<StoryEnd> {
     let end: StoryEnd = null;
-    for (const t of doc.timeline) {
-      if (this.told.has(t.eventId)) continue;
+    // Events of several topics reach the projection in their own order: told in the order they happened.
+    const untold = doc.timeline
+      .filter((t) => !this.told.has(t.eventId))
+      .sort((a, b) => a.endedAt - b.endedAt);
+    for (const t of untold) {
       this.told.add(t.eventId);
       const payload = doc.outputs[t.event];
       const detail = await this.detail(t, payload);
