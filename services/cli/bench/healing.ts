@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { resolveEndpoints } from '@self-healing/infra';
 import { loadCorpus } from '@self-healing/sample-service';
 import { runScenario, timingsFrom, type HealingRecord } from '../src/demo/scenario.js';
+import { totalsOf } from './healing/totals.js';
 
 function options() {
   const { values } = parseArgs({
@@ -45,36 +46,6 @@ function options() {
       .filter(Boolean),
     json: values.json!,
     timings,
-  };
-}
-
-const median = (xs: number[]): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
-};
-const share = (n: number, of: number) => (of === 0 ? null : Math.round((1000 * n) / of) / 10);
-
-export function totalsOf(records: readonly HealingRecord[]) {
-  const n = records.length;
-  const detected = records.filter((r) => r.detected);
-  const judgedSuspects = records.filter((r) => r.suspectCommitTop1 !== null);
-  return {
-    faults: n,
-    detectedPercent: share(detected.length, n),
-    suspectCommitTop1Percent: share(records.filter((r) => r.suspectCommitTop1).length, n),
-    suspectCommitTop1OfDiagnosedPercent: share(
-      judgedSuspects.filter((r) => r.suspectCommitTop1).length,
-      judgedSuspects.length,
-    ),
-    validatedFixPercent: share(records.filter((r) => r.fixesValidated > 0).length, n),
-    deployedPercent: share(records.filter((r) => r.fixesDeployed > 0).length, n),
-    verifiedPercent: share(records.filter((r) => r.verified).length, n),
-    fixesRolledBack: records.reduce((a, r) => a + r.fixesRolledBack, 0),
-    medianDetectSeconds: median(detected.map((r) => r.detectSeconds!).filter((x) => x !== null)),
-    medianDetectionToVerifiedSeconds: median(
-      records.map((r) => r.detectionToVerifiedSeconds).filter((x): x is number => x !== null),
-    ),
   };
 }
 

@@ -177,7 +177,8 @@ export class IncidentStory {
       case 'EffectivenessTrackingWaiting': {
         const reason = (payload as { reason: string }).reason;
         // A look at the canary every few seconds: said again only when the step or the verdict changes.
-        const gist = reason.replace(/\d+(\.\d+)?/g, '#');
+        // What it waits at and how it stands ("canary at 50 %: canary healthy"), without the counts that follow.
+        const gist = reason.split(':').slice(0, 2).join(':');
         if (gist === this.lastWait) return null;
         this.lastWait = gist;
         return { line: reason.slice(0, 220) };
