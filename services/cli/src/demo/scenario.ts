@@ -195,14 +195,23 @@ export async function runScenario(
   const processes: ChildProcess[] = PLATFORM_SERVICES.map((s) =>
     startServiceProcess(root, s, env, join(work, 'logs', `${s}.log`)),
   );
-  let agent: Awaited<ReturnType<typeof startAgent>> | null = null;
-  let traffic: ReturnType<typeof continuousTraffic> | null = null;
-  let parsing: ReturnType<typeof every> | null = null;
-  try {
+  // What the story starts, for the teardown to stop whatever point it reached.
+  const held: {
+    agent: Awaited<ReturnType<typeof startAgent>> | null;
+    traffic: ReturnType<typeof continuousTraffic> | null;
+    parsing: ReturnType<typeof every> | null;
+  } = { agent: null, traffic: null, parsing: null };
+  // Interrupted (Ctrl-C, a bench stopped), the scenario still stops what it started: no stray service or HAProxy.
+  let interrupt: (error: Error) => void = () => undefined;
+  const interrupted = new Promise<never>((_, reject) => (interrupt = reject));
+  const onSignal = (signal: NodeJS.Signals) => interrupt(new Error(`interrupted (${signal})`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const story = async (): Promise<HealingRecord> => {
     say(
       `4/7  production: ${SERVICE} behind HAProxy on http://127.0.0.1:${entry.deployer.frontendPort}, its logs shipped to ${topics.telemetryRaw}`,
     );
-    agent = await startAgent({
+    const agent = await startAgent({
       service: SERVICE,
       entry,
       stateDir: join(targetHome, 'target', SERVICE),
@@ -217,9 +226,11 @@ export async function runScenario(
       shipping: { producer, topic: topics.telemetryRaw },
       log: () => undefined,
     });
+    held.agent = agent;
     await agent.deployer.deploy(release.healthy, {}, (step) => say(`     deploy v1.4.0: ${step}`));
-    traffic = continuousTraffic(`http://127.0.0.1:${entry.deployer.frontendPort}`, o.seed ?? 7, t.rate);
-    parsing = every(
+    const traffic = continuousTraffic(`http://127.0.0.1:${entry.deployer.frontendPort}`, o.seed ?? 7, t.rate);
+    held.traffic = traffic;
+    held.parsing = every(
       t.parseEveryMs,
       () =>
         requestUnparsed(kafka, db, codec, {
@@ -250,12 +261,17 @@ export async function runScenario(
       traffic: traffic.tally(),
       repository,
     };
+  };
+  try {
+    return await Promise.race([story(), interrupted]);
   } finally {
-    await traffic?.stop();
-    await parsing?.stop();
-    if (agent) {
-      await agent.deployer.down().catch(() => undefined);
-      await agent.close().catch(() => undefined);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await held.traffic?.stop();
+    await held.parsing?.stop();
+    if (held.agent) {
+      await held.agent.deployer.down().catch(() => undefined);
+      await held.agent.close().catch(() => undefined);
     }
     await Promise.all(processes.map((p) => stopServiceProcess(p)));
     await producer.disconnect().catch(() => undefined);
@@ -277,6 +293,8 @@ async function followIncidents(
   const catalog = new ProjectionCatalog(db);
   const stories = new Map<string, IncidentStory>();
   const ends = new Map<string, StoryEnd>();
+  const told = new Set<string>();
+  let speaking: string | null = null;
   const deadline = Date.now() + timeoutMs;
   let settledSince: number | null = null;
   while (Date.now() < deadline) {
@@ -289,9 +307,15 @@ async function followIncidents(
     for (const doc of docs) {
       let story = stories.get(doc._id);
       if (!story) {
-        story = new IncidentStory(db, say);
-        stories.set(doc._id, story);
-        say(`\n  ● incident ${doc._id}`);
+        // Several stories may go on at once: a story that speaks after another says whose it is again.
+        const id = doc._id;
+        story = new IncidentStory(db, (line) => {
+          if (speaking !== id) say(`\n  ● incident ${id}${told.has(id) ? ' (continued)' : ''}`);
+          speaking = id;
+          told.add(id);
+          say(line);
+        });
+        stories.set(id, story);
       }
       const end = await story.tell(doc);
       if (end || !ends.has(doc._id)) ends.set(doc._id, end);

@@ -36,6 +36,8 @@ export class IncidentStory {
   private readonly told = new Set<string>();
   private lastWait = '';
   private openedAt: number | null = null;
+  /** Why learning could not judge the last fix, when it could not (no telemetry): nothing follows such an outcome. */
+  private notJudged: string | null = null;
   private readonly startedAt = Date.now();
 
   constructor(
@@ -86,8 +88,10 @@ export class IncidentStory {
         if (p.resolvesIncident) return { kind: 'resolved', afterMs: this.since(t) };
         // Worse or unchanged: the loop takes the fix out and tries the next candidate. Better but not back to
         // normal: the fix stays, and people decide what else to do.
-        return p.outcome === 'improved'
-          ? { kind: 'stopped', why: 'the fix improved things without resolving them' }
+        if (p.outcome === 'improved')
+          return { kind: 'stopped', why: 'the fix improved things without resolving them' };
+        return this.notJudged
+          ? { kind: 'stopped', why: `the fix serves, but was not judged: ${this.notJudged}` }
           : null;
       }
       case 'ValidationCompleted':
@@ -218,6 +222,15 @@ export class IncidentStory {
       }
       case 'EffectivenessTrackingCompleted': {
         const p = payload as PayloadOf<'EffectivenessTrackingCompleted'>;
+        const record = await this.db
+          .collection<{ assessment?: { confidence: number; reasons: Array<{ message: string }> } }>(
+            p.document.collection,
+          )
+          .findOne({ _id: p.document.id as never });
+        this.notJudged =
+          record?.assessment?.confidence === 0
+            ? record.assessment.reasons.map((r) => r.message).join('; ') || 'no confidence'
+            : null;
         return {
           line: `${p.outcome} (score ${p.improvementScore.toFixed(2)}, ${p.findingsCleared} finding(s) cleared)`,
         };

@@ -13,11 +13,25 @@ export interface AggregateView {
   runId: string;
 }
 
+/** How many telemetry lags past the window's end the run waits for telemetry that parsing has not reached yet. */
+const LATE_TELEMETRY_FACTOR = 5;
+
+/** The end of the latest window telemetry-parse has aggregated for these services (0: none). */
+async function parsedUntil(deps: LearningDeps, services: readonly string[]): Promise<number> {
+  const latest = await deps.db
+    .collection<AggregateView>('telemetry_aggregates')
+    .find({ service: { $in: [...services] } }, { projection: { windowStart: 1, windowMs: 1 } })
+    .sort({ windowStart: -1 })
+    .limit(1)
+    .next();
+  return latest ? latest.windowStart + latest.windowMs : 0;
+}
+
 /**
  * Beat 3. Waits (a durable timer: a consumer restarted meanwhile wakes up on time) until the observation window is
  * over and its telemetry has had time to arrive, then reads the window aggregates of every series the incident's
- * findings named, from the baseline's start to the observation's end. `complete` says whether telemetry covers the
- * observation to its end. A rolled-back deployment has nothing to observe and does not wait.
+ * findings named, from the baseline's start to the observation's end; while parsing has not reached the window's end
+ * it looks again, for a while. `complete` says whether telemetry covers the observation to its end. A rolled-back deployment has nothing to observe and does not wait.
  */
 export const collectPostDeploymentMetrics: LearningBeat<'collectPostDeploymentMetrics'> = async (
   { runId },
@@ -26,14 +40,29 @@ export const collectPostDeploymentMetrics: LearningBeat<'collectPostDeploymentMe
   let c = await deps.caseOf(runId);
   const l = c.loaded!;
   if (!c.collected) {
-    const due = l.after.until + deps.settings.telemetryLagMs;
-    if (l.deploymentOutcome === 'deployed' && deps.now() < due)
+    const lag = deps.settings.telemetryLagMs;
+    const due = l.after.until + lag;
+    const now = deps.now();
+    if (l.deploymentOutcome === 'deployed' && now < due)
       return {
         wait: {
           until: due,
           reason: `observing ${l.services.join(', ')} after the deployment until ${new Date(l.after.until).toISOString()}`,
         },
       };
+    // Parsing may run behind (a busy machine, a backlog): until the service's telemetry reaches the window's end, the
+    // run looks again, up to LATE_TELEMETRY_FACTOR lags more; after that it judges what arrived (`complete` false).
+    if (l.deploymentOutcome === 'deployed') {
+      const reached = await parsedUntil(deps, l.services);
+      const giveUpAt = due + LATE_TELEMETRY_FACTOR * lag;
+      if (reached < l.after.until && now < giveUpAt)
+        return {
+          wait: {
+            until: Math.min(giveUpAt, now + Math.max(5000, Math.round(lag / 4))),
+            reason: `waiting for ${l.services.join(', ')}'s telemetry to reach ${new Date(l.after.until).toISOString()} (parsed until ${reached > 0 ? new Date(reached).toISOString() : 'nothing yet'})`,
+          },
+        };
+    }
     const rows = await seriesAggregates(deps, c);
     const after = rows.filter((r) => r.windowStart >= l.after.from && r.windowStart < l.after.until);
     const last = Math.max(0, ...after.map((r) => r.windowStart + r.windowMs));
