@@ -313,6 +313,17 @@ describe('validation.run on patches of a real fault', () => {
     expect(done.verdict).toBe('failed');
     expect(doc.tests!.broken.length).toBeGreaterThan(0);
     expect(doc.reasons.map((r) => r.code)).toContain('tests-broken');
+    // The failed candidate sends fix.generate to the next one, once, saying why.
+    const asks = (await stageEventsOf(env, env.topics.commands, 'inc-va-breaking')).filter(
+      (e) => e.meta.type === 'GenerateFixCommand',
+    );
+    expect(asks).toHaveLength(1);
+    expect(asks[0]!.payload).toMatchObject({
+      incidentId: 'inc-va-breaking',
+      diagnosisId: 'dg-inc-va-breaking',
+      requestedBy: 'stage:validation.run',
+    });
+    expect((asks[0]!.payload as PayloadOf<'GenerateFixCommand'>).comment).toContain(patch.patchId);
   });
 
   it('given a patch with a test that hangs, then the suite is killed at its time limit and nothing keeps running', async () => {
@@ -338,6 +349,11 @@ describe('validation.run on patches of a real fault', () => {
     const { done, doc } = await verdictOf('inc-va-hang');
     expect(['failed', 'inconclusive']).toContain(done.verdict);
     expect(doc.tests!.steps.some((s) => s.killedFor === 'timeout')).toBe(true);
+    // A failed verdict asks for the next candidate; an inconclusive one leaves the incident with people.
+    const asks = (await stageEventsOf(env, env.topics.commands, 'inc-va-hang')).filter(
+      (e) => e.meta.type === 'GenerateFixCommand',
+    );
+    expect(asks).toHaveLength(done.verdict === 'failed' ? 1 : 0);
     expect(await processesIn(join(work, 'validation'))).toEqual([]);
   }, 300_000);
 
