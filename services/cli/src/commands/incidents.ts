@@ -61,7 +61,7 @@ export function registerIncidentCommands(program: Command): void {
         printTable(
           doc.timeline.map((t) => ({
             seq: t.seq,
-            stage: t.stage,
+            stage: stageLabel(t.stage),
             beat: t.beat,
             handler: t.handler,
             event: t.event,
@@ -120,6 +120,11 @@ export function registerIncidentCommands(program: Command): void {
         if (learning) process.stdout.write(`\n${learning}`);
       });
     });
+}
+
+/** A timeline entry's stage as a person reads it: lifecycle events (under the incidents topic's name) as `incident`. */
+export function stageLabel(stage: string): string {
+  return stage.endsWith('selfhealing.incidents') ? 'incident' : stage;
 }
 
 /**

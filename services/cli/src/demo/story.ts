@@ -4,6 +4,7 @@ import type { IncidentDoc, TimelineEntry } from '@self-healing/projector';
 import {
   formatDiagnosis,
   formatValidation,
+  stageLabel,
   type DiagnosisDoc,
   type ValidationDoc,
 } from '../commands/incidents.js';
@@ -59,9 +60,9 @@ export class IncidentStory {
       if (detail === null) continue;
       if (t.event === 'IncidentOpened') this.openedAt ??= t.endedAt;
       const clock = new Date(t.endedAt).toISOString().slice(11, 19);
-      // Lifecycle events are recorded under the incidents topic's (prefixed) name.
-      const stage = t.stage.endsWith('selfhealing.incidents') ? 'incident' : t.stage;
-      this.say(`  ${clock}  ${stage.padEnd(17)} ${t.event}${detail.line ? `: ${detail.line}` : ''}`);
+      this.say(
+        `  ${clock}  ${stageLabel(t.stage).padEnd(17)} ${t.event}${detail.line ? `: ${detail.line}` : ''}`,
+      );
       if (detail.more) this.say(indent(detail.more));
       end = this.endOf(t, payload) ?? end;
     }
