@@ -267,7 +267,7 @@ describe('fix.generate on that diagnosis', () => {
       const next = end.payload as PayloadOf<'FixGenerationCompleted'>;
       expect(next.patchId).not.toBe(firstPatch);
       const doc = await env.db.collection('patches').findOne({ _id: next.patchId as never });
-      expect(String(doc?.description)).toContain('Candidate 2 for this incident');
+      expect(String(doc?.description)).toContain('Candidate 2 for this incident, asked for because: patch ');
     } else {
       // None left: the refusal names the failed patch among what was tried.
       expect(end.meta.type).toBe('FixGenerationRejected');

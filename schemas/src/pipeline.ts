@@ -25,13 +25,15 @@ export interface StageContract {
   /**
    * Runs one incident may have (default 1). The stages after diagnosis run again for the next candidate fix (a
    * failed validation, a rollback, a fix that changed nothing start the fix stage's next round, whose patch starts
-   * the next rounds downstream); the cap only stops a loop, the fix stage's own attempt limit is lower.
+   * the next rounds downstream). Deployment and learning spend up to two rounds per candidate (the fix, then its
+   * rollback run or the refusal to track one), so the cap sits well above twice fix.generate's largest MAX_ATTEMPTS;
+   * it only stops a loop, and a trigger past it starts nothing.
    */
   readonly rounds?: number;
 }
 
 /** Rounds of the stages that run again for the next candidate (see StageContract.rounds). */
-const CANDIDATE_ROUNDS = 8;
+const CANDIDATE_ROUNDS = 24;
 
 /**
  * How the stages are wired: what starts each one and how each ends. telemetry.parse and anomaly.detect runs

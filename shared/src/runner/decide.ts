@@ -73,6 +73,12 @@ function step(machine: AnyStateMachine, state: PersistedState, event: MachineEve
 
 const handledTypes = new WeakMap<AnyStateMachine, Set<string>>();
 
+/** A machine whose ended runs take a new trigger (see the sequence machine's `rounds`): its completed state is not final. */
+function hasRounds(machine: AnyStateMachine): boolean {
+  const completed = (machine.config.states as Record<string, { type?: string }> | undefined)?.completed;
+  return completed !== undefined && completed.type !== 'final';
+}
+
 /** Event types some state of the machine acts on. */
 function handles(machine: AnyStateMachine, type: string): boolean {
   let types = handledTypes.get(machine);
@@ -95,6 +101,8 @@ export function decideOutside(
   machineVersion: string,
   cache: IncidentCache | null,
   event: StageEvent,
+  /** The runner read the stage's log and found no run of the incident: a trigger starts the first. */
+  noRunInLog = false,
 ): Decision {
   if (!handles(machine, event.meta.type)) return { kind: 'skip', reason: 'not-for-this-machine' };
   if (cache && cache.machineVersion === machineVersion) {
@@ -112,8 +120,9 @@ export function decideOutside(
       cache: { ...cache, pendingBeat: beat, outsideEventId: event.meta.eventId, state },
     };
   }
-  // A cached state of another machine version may hide a run (or rounds) the trigger must not start over.
-  if (cache) return { kind: 'rebuild' };
+  // A cached state of another machine version may hide a run the trigger must not start over; so may a missing cache
+  // of a machine whose runs have rounds (the cache is only a shortcut: the log says which round comes next).
+  if (!noRunInLog && (cache || hasRounds(machine))) return { kind: 'rebuild' };
   const [initial] = initialTransition(machine);
   const { state, beat } = step(machine, persist(initial), asMachineEvent(event));
   if (!beat) return { kind: 'rebuild' };

@@ -270,7 +270,9 @@ describe('a stage that runs again: rounds', () => {
   const triggersOf = (c: IncidentCache) => (c.state.context as { triggers?: string[] }).triggers;
 
   function liveRound1() {
-    let c = cacheOf(decideOutside(rounds, V, null, trigger));
+    // With rounds, a trigger without a cache is decided once the log is known to hold no run (the runner reads it).
+    expect(decideOutside(rounds, V, null, trigger)).toEqual({ kind: 'rebuild' });
+    let c = cacheOf(decideOutside(rounds, V, null, trigger, true));
     for (const [type, seq] of [
       ['Accepted', 1],
       ['Worked', 2],

@@ -193,9 +193,9 @@ export class StageRunner {
       : decideOutside(def.machine, def.machineVersion, cached, event);
     if (decision.kind === 'rebuild') {
       const rebuilt = await this.rebuild(input, event, fromStage);
-      if (!rebuilt && !fromStage && cached) {
-        // A trigger met a cached state of another machine version and the log has no run: it starts the first.
-        decision = decideOutside(def.machine, def.machineVersion, null, event);
+      if (!rebuilt && !fromStage) {
+        // The log has no run of the incident: a trigger starts the first (anything else awaits nothing).
+        decision = decideOutside(def.machine, def.machineVersion, null, event, true);
       }
       if (!rebuilt && decision.kind === 'rebuild') {
         logger.debug('no run awaits this event');

@@ -204,6 +204,11 @@ export async function runScenario(
   // Interrupted (Ctrl-C, a bench stopped), the scenario still stops what it started: no stray service or HAProxy.
   let interrupt: (error: Error) => void = () => undefined;
   const interrupted = new Promise<never>((_, reject) => (interrupt = reject));
+  // The story checks this between its steps, so that once interrupted it starts nothing the teardown would miss.
+  const stop = { requested: false };
+  const goOn = () => {
+    if (stop.requested) throw new Error('interrupted');
+  };
   const onSignal = (signal: NodeJS.Signals) => interrupt(new Error(`interrupted (${signal})`));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -228,6 +233,7 @@ export async function runScenario(
     });
     held.agent = agent;
     await agent.deployer.deploy(release.healthy, {}, (step) => say(`     deploy v1.4.0: ${step}`));
+    goOn();
     const traffic = continuousTraffic(`http://127.0.0.1:${entry.deployer.frontendPort}`, o.seed ?? 7, t.rate);
     held.traffic = traffic;
     held.parsing = every(
@@ -246,6 +252,7 @@ export async function runScenario(
     );
     for (let s = 0; s < t.warmupS; s += 15) {
       await sleep(Math.min(15, t.warmupS - s) * 1000);
+      goOn();
       const tally = traffic.tally();
       say(`     ${Math.min(s + 15, t.warmupS)} s: ${tally.requests} requests, ${tally.failed} failed`);
     }
@@ -253,18 +260,23 @@ export async function runScenario(
     say(`6/7  the release: v1.5.0 (${o.fault} among other changes) replaces v1.4.0`);
     traffic.reset();
     await agent.deployer.deploy(release.faulty, {}, (step) => say(`     deploy v1.5.0: ${step}`));
+    goOn();
     const releasedAt = Date.now();
     say('     the platform takes it from here; what it does, as the incident projection records it:');
-    const ends = await followIncidents(db, releasedAt, t.timeoutS * 1000, say);
+    const ends = await followIncidents(db, releasedAt, t.timeoutS * 1000, say, stop);
     return {
       ...(await recordOf(db, o.fault, namespace, releasedAt, release.faultSha, ends)),
       traffic: traffic.tally(),
       repository,
     };
   };
+  const running = story();
   try {
-    return await Promise.race([story(), interrupted]);
+    return await Promise.race([running, interrupted]);
   } finally {
+    // Interrupted or not, the story has stopped before anything it started is stopped.
+    stop.requested = true;
+    await running.catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await held.traffic?.stop();
@@ -289,6 +301,7 @@ async function followIncidents(
   since: number,
   timeoutMs: number,
   say: (line: string) => void,
+  stop: { requested: boolean },
 ): Promise<Map<string, StoryEnd>> {
   const catalog = new ProjectionCatalog(db);
   const stories = new Map<string, IncidentStory>();
@@ -297,7 +310,7 @@ async function followIncidents(
   let speaking: string | null = null;
   const deadline = Date.now() + timeoutMs;
   let settledSince: number | null = null;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stop.requested) {
     const docs: IncidentDoc[] = await (
       await catalog.collection()
     )
@@ -359,6 +372,7 @@ async function recordOf(
   const deployments = await db
     .collection<{
       rollbackOf?: unknown;
+      merge?: unknown;
       verification?: { healthy: boolean; rolledBack: boolean };
     }>('deployment_cases')
     .find(inIncidents)
@@ -377,7 +391,8 @@ async function recordOf(
     fixesDeployed: fixes.filter((d) => d.verification!.healthy && !d.verification!.rolledBack).length,
     fixesRolledBack:
       fixes.filter((d) => d.verification!.rolledBack || !d.verification!.healthy).length +
-      deployments.filter((d) => d.rollbackOf).length,
+      // A rollback run counts once it merged its revert (one refused before that took nothing out).
+      deployments.filter((d) => d.rollbackOf && d.merge).length,
     verified: resolved !== undefined,
     detectionToVerifiedSeconds:
       resolved?.kind === 'resolved' && resolved.afterMs !== null ? Math.round(resolved.afterMs / 1000) : null,

@@ -63,6 +63,19 @@ export const deployRequested: DeploymentBeat<'deployRequested'> = async ({ runId
       !fix.rollout.failure &&
       fix.verification?.healthy &&
       !fix.verification.rolledBack;
+    // One rollback per deployment: the merge stays in the branch's history after a revert, so a second one would
+    // apply the reversed diff to code that no longer has it.
+    const earlier = await deps.cases.findOne({
+      'rollbackOf.deploymentId': p.deploymentId,
+      _id: { $ne: runId },
+    });
+    if (earlier)
+      return rejected(
+        cause,
+        'already-rolled-back',
+        `deployment ${p.deploymentId} was rolled back before (deployment ${earlier.deploymentId})`,
+        'deploymentId',
+      );
     if (!promoted)
       return rejected(
         cause,

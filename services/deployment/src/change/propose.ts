@@ -45,9 +45,9 @@ export async function fixBranch(deps: DeploymentDeps, c: DeploymentCase): Promis
 }
 
 /**
- * Pushes the fix commit to its branch. The push creates the branch (or moves it, forced, from an earlier patch of the
- * same incident): a branch made through the API first and then updated by a push has Gitea dismiss reviews given in
- * between. Pushing the same commit again changes nothing, so a repeat after a crash is harmless.
+ * Pushes the fix commit to its branch. The push creates the branch (one per run; forced, should a branch of that name
+ * be left from elsewhere): a branch made through the API first and then updated by a push has Gitea dismiss reviews
+ * given in between. Pushing the same commit again changes nothing, so a repeat after a crash is harmless.
  */
 export async function pushFix(deps: DeploymentDeps, c: DeploymentCase): Promise<DeploymentCase> {
   if (c.pushedAt) return c;

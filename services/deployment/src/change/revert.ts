@@ -9,11 +9,12 @@ type Effects = { once<T>(name: string, f: (key: string) => Promise<T>): Promise<
 /**
  * Takes a merged fix back out of the default branch after production rejected it, the way a team would: a commit
  * that undoes the merge (its diff against its first parent, reversed) on the branch's current head, proposed as a
- * pull request, put through the same CI the fix went through, and merged. The next candidate then starts from the
- * code that serves, instead of conflicting with a fix that no longer runs anywhere. Each step is safe to repeat:
- * the commit is recorded before it is pushed, the pull request is found when open, CI is an effect, and merging a
- * merged pull request says so. What cannot be done (the branch moved on over the same lines, CI fails) is recorded
- * as the revert's failure, for people: production already serves the stable version either way.
+ * pull request, put through the same CI the fix went through, and merged. The default branch then holds the code the
+ * next candidate is made on (the diagnosis' commit) in those lines, so the next fix merges without conflicting with
+ * one that no longer runs anywhere. Each step is safe to repeat: the commit is recorded before it is pushed, the pull
+ * request before CI and the merge (a repeat finds it, merged or not), and CI is an effect. What cannot be done (the
+ * branch moved on over the same lines, CI fails) is recorded as the revert's failure, for people: production already
+ * serves the stable version either way.
  */
 export async function revertMerge(
   deps: DeploymentDeps,
@@ -67,17 +68,32 @@ export async function revertMerge(
   }
   const r = c.revertCommit!;
   const mirror = await deps.mirror(c, r.commit);
-  await pushToForge(deps.forge(), repo, {
-    dir: mirror.path,
-    refspecs: [`+${r.commit}:refs/heads/${r.branch}`],
-  });
-  const { pr } = await deps.forge().ensurePullRequest(repo, {
-    head: r.branch,
-    base: l.defaultBranch,
-    title: `[self-healing] Revert: ${l.title} (${c.incidentId})`,
-    body: `Production rejected the fix merged in #${c.merge!.number}: ${reason}\n\nThis reverts ${merged}.`,
-  });
-  const pullRequest = { number: pr.number, url: pr.htmlUrl };
+  if (!c.revertPullRequest) {
+    await pushToForge(deps.forge(), repo, {
+      dir: mirror.path,
+      refspecs: [`+${r.commit}:refs/heads/${r.branch}`],
+    });
+    const { pr } = await deps.forge().ensurePullRequest(repo, {
+      head: r.branch,
+      base: l.defaultBranch,
+      title: `[self-healing] Revert: ${l.title} (${c.incidentId})`,
+      body: `Production rejected the fix merged in #${c.merge!.number}: ${reason}\n\nThis reverts ${merged}.`,
+    });
+    // Recorded before CI and the merge: a repeat after a crash finds this pull request, merged or not, instead of
+    // pushing again and asking for a second one (the forge finds open pull requests only).
+    c = await deps.record(c._id, 'revertPullRequest', { number: pr.number, url: pr.htmlUrl });
+  }
+  const pullRequest = c.revertPullRequest!;
+  const current = await deps.forge().getPullRequest(repo, pullRequest.number);
+  if (current.state === 'merged')
+    return deps.record(c._id, 'revert', {
+      commit: r.commit,
+      onto: r.onto,
+      branch: r.branch,
+      pullRequest,
+      mergeCommit: current.mergeCommitSha ?? null,
+      failure: null,
+    });
   const ci = await effects.once(`revert-ci-${r.commit}`, () =>
     runPlatformCi(deps, {
       repo,
@@ -94,7 +110,7 @@ export async function revertMerge(
       branch: r.branch,
       pullRequest,
     });
-  const outcome = await deps.forge().mergePullRequest(repo, pr.number, {
+  const outcome = await deps.forge().mergePullRequest(repo, pullRequest.number, {
     method: 'merge',
     sha: r.commit,
     title: `Merge ${r.branch}: revert the fix for ${c.incidentId}`,
@@ -108,7 +124,7 @@ export async function revertMerge(
       pullRequest,
     });
   const mergeCommit =
-    outcome.sha ?? (await deps.forge().getPullRequest(repo, pr.number)).mergeCommitSha ?? null;
+    outcome.sha ?? (await deps.forge().getPullRequest(repo, pullRequest.number)).mergeCommitSha ?? null;
   return deps.record(c._id, 'revert', {
     commit: r.commit,
     onto: r.onto,

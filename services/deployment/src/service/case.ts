@@ -140,6 +140,8 @@ export interface DeploymentCase {
   verification?: VerificationRecord;
   /** The commit undoing a merged fix that production rejected, recorded before it is pushed. */
   revertCommit?: { commit: string; onto: string; branch: string };
+  /** The revert's pull request, recorded before its CI and merge. */
+  revertPullRequest?: { number: number; url: string };
   revert?: RevertRecord;
 }
 

@@ -36,9 +36,7 @@ export const createPatch: FixBeat<'createPatch'> = async ({ runId, cause }, deps
       '',
       `Change: ${candidate.rationale}`,
       ...((c.attempt ?? 1) > 1
-        ? [
-            `Candidate ${c.attempt} for this incident; the previous one did not do: ${c.after ?? 'no reason given'}`,
-          ]
+        ? [`Candidate ${c.attempt} for this incident, asked for because: ${c.after ?? 'no reason given'}`]
         : []),
       test
         ? `Regression test: ${test.testNames.join(', ')} (${test.framework}): ${test.rationale}`

@@ -34,12 +34,13 @@ export const generateCodeFix: FixBeat<'generateCodeFix'> = async ({ runId, cause
     // The best candidates in turn through the type checker: one that fails is dropped with its diagnostics and
     // the next one goes on.
     let chosen = -1;
-    for (const [i, cand] of candidates.entries()) {
+    let checked = 0;
+    for (const cand of candidates) {
       if (cand.dropped !== null) continue;
-      if (i >= TYPECHECKED) break;
+      if (checked++ >= TYPECHECKED) break;
       const check = await checkFiles(deps, c, cand.files);
       if (check.ok) {
-        chosen = i;
+        chosen = candidates.indexOf(cand);
         break;
       }
       cand.dropped = `does not type-check: ${check.diagnostics
