@@ -4,6 +4,7 @@ import type { IncidentDoc, TimelineEntry } from '@self-healing/projector';
 import { IncidentStory } from './story.js';
 
 /** The story reads stored documents only for the diagnosis, the patch and the validation: none of these cases. */
+const document = { collection: 'learning_effectiveness', id: 'inc-1' };
 const noDocuments = { collection: () => ({ findOne: async () => null }) } as unknown as Db;
 
 let seq = 0;
@@ -47,7 +48,7 @@ describe("an incident's story", () => {
       opened,
       [
         entry('learning.track', 'EffectivenessTrackingCompleted', 151_000),
-        { outcome: 'resolved', resolvesIncident: true, improvementScore: 1, findingsCleared: 2 },
+        { outcome: 'resolved', resolvesIncident: true, improvementScore: 1, findingsCleared: 2, document },
       ],
     ]);
     expect(end).toEqual({ kind: 'resolved', afterMs: 150_000 });
@@ -66,7 +67,7 @@ describe("an incident's story", () => {
       ],
       [
         entry('learning.track', 'EffectivenessTrackingCompleted', 2000),
-        { outcome: 'regressed', resolvesIncident: false, improvementScore: -1, findingsCleared: 0 },
+        { outcome: 'regressed', resolvesIncident: false, improvementScore: -1, findingsCleared: 0, document },
       ],
     ] as Array<[TimelineEntry, unknown]>)
       expect((await tell([opened, [t, p]])).end).toBeNull();
@@ -91,7 +92,7 @@ describe("an incident's story", () => {
       ],
       [
         entry('learning.track', 'EffectivenessTrackingCompleted', 2000),
-        { outcome: 'improved', resolvesIncident: false, improvementScore: 0.5, findingsCleared: 1 },
+        { outcome: 'improved', resolvesIncident: false, improvementScore: 0.5, findingsCleared: 1, document },
         /improved/,
       ],
     ];
@@ -100,6 +101,36 @@ describe("an incident's story", () => {
       expect(end).toMatchObject({ kind: 'stopped' });
       expect(end && end.kind === 'stopped' ? end.why : '').toMatch(why);
     }
+  });
+
+  it('stops when learning could not judge the fix (no telemetry): nothing follows such an outcome', async () => {
+    const unjudged = {
+      collection: () => ({
+        findOne: async () => ({
+          assessment: { confidence: 0, reasons: [{ message: 'no telemetry of checkout' }] },
+        }),
+      }),
+    } as unknown as Db;
+    const story = new IncidentStory(unjudged, () => undefined);
+    const end = await story.tell(
+      docOf([
+        opened,
+        [
+          entry('learning.track', 'EffectivenessTrackingCompleted', 2000),
+          {
+            outcome: 'no_change',
+            resolvesIncident: false,
+            improvementScore: 0,
+            findingsCleared: 0,
+            document,
+          },
+        ],
+      ]),
+    );
+    expect(end).toEqual({
+      kind: 'stopped',
+      why: 'the fix serves, but was not judged: no telemetry of checkout',
+    });
   });
 
   it('says a canary wait again only when what it waits for changes', async () => {
