@@ -68,10 +68,20 @@ async function main(): Promise<void> {
   if (!forge)
     throw new Error('the healing bench needs the forge (the local launcher starts Gitea by default)');
   const records: HealingRecord[] = [];
+  let interrupted: string | null = null;
   for (const [i, fault] of ids.entries()) {
     log(`\n=== ${i + 1}/${ids.length} ${fault}`);
     const started = Date.now();
-    const r = await runScenario({ ...e, forge }, { fault, timings: o.timings, say: log, corpus });
+    let r: HealingRecord;
+    try {
+      r = await runScenario({ ...e, forge }, { fault, timings: o.timings, say: log, corpus });
+    } catch (error) {
+      // Interrupted: the scenario stopped what it started; the faults done so far are still reported.
+      if (!(error instanceof Error && error.message.startsWith('interrupted'))) throw error;
+      log(`=== ${fault}: interrupted; reporting the ${records.length} fault(s) done`);
+      interrupted = fault;
+      break;
+    }
     records.push(r);
     log(
       `=== ${fault}: detected ${r.detected ? `in ${r.detectSeconds} s` : 'no'}, suspect commit ${r.suspectCommitTop1 ?? '-'}, ` +
@@ -82,6 +92,7 @@ async function main(): Promise<void> {
   const result = {
     corpus: o.corpus ?? 'services/sample-service/corpus',
     timings: o.timings,
+    interruptedAt: interrupted,
     totals: totalsOf(records),
     faults: records.map(({ ends, ...r }) => ({
       ...r,
