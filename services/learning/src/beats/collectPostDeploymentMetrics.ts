@@ -95,7 +95,10 @@ export const collectPostDeploymentMetrics: LearningBeat<'collectPostDeploymentMe
   };
 };
 
-/** The aggregates of the incident's series (its findings' templates) from the baseline's start to the observation's end. */
+/**
+ * The aggregates of the incident's series (its findings' templates) from the baseline's start (or the earliest of the
+ * same hours on earlier days) to the observation's end.
+ */
 export async function seriesAggregates(deps: LearningDeps, c: LearningCase): Promise<AggregateView[]> {
   const l = c.loaded!;
   const templates = [...new Set(l.findings.flatMap((f) => f.templateIds))];
@@ -105,7 +108,10 @@ export async function seriesAggregates(deps: LearningDeps, c: LearningCase): Pro
     .find({
       service: { $in: l.services },
       templateId: { $in: templates },
-      windowStart: { $gte: l.baseline.from, $lt: l.after.until },
+      windowStart: {
+        $gte: Math.min(l.baseline.from, ...(l.sameHoursBefore ?? []).map((r) => r.from)),
+        $lt: l.after.until,
+      },
     })
     .project<AggregateView>({ latencySketch: 0 })
     .toArray();

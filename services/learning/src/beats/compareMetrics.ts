@@ -1,11 +1,12 @@
 import type { Finding } from '@self-healing/schemas';
-import type { LearningBeat } from '../service/deps.js';
-import type { EffectivenessDocument, TimeRange } from '../service/case.js';
+import type { LearningBeat, LearningDeps } from '../service/deps.js';
+import type { EffectivenessDocument, LoadedDeployment, TimeRange } from '../service/case.js';
 import { compareSeries, type SeriesMetric, type SeriesWindow } from '../compare/series.js';
 import { seriesAggregates, type AggregateView } from './collectPostDeploymentMetrics.js';
 
 /**
- * Beat 4. Each finding's series before the incident, during it and after the fix, compared with the detectors'
+ * Beat 4. Each finding's series before the incident (the same hours of earlier days where the service had telemetry
+ * then, see `baselineOf`), during it and after the fix, compared with the detectors'
  * statistics (compare/series.ts): error findings by their error events per minute, latency findings by their
  * windows' p95, step findings (a step missing or new) by their event rate. A finding without a template (a coverage
  * gap named by file and line) has no series here and is not compared. New findings on the same services during the
@@ -16,17 +17,23 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
   const l = c.loaded!;
   if (!c.comparisons) {
     const rows = l.deploymentOutcome === 'deployed' ? await seriesAggregates(deps, c) : [];
+    const baselineRanges = l.deploymentOutcome === 'deployed' ? await baselineOf(deps, l) : [l.baseline];
     const comparisons: EffectivenessDocument['comparisons'] = [];
     for (const f of l.findings.slice(0, 200)) {
       if (f.templateIds.length === 0 || l.deploymentOutcome !== 'deployed') continue;
       const mine = rows.filter((r) => r.service === f.service && f.templateIds.includes(r.templateId));
       const windows = {
-        baseline: windowOf(mine, l.baseline),
+        baseline: windowOver(mine, baselineRanges),
         during: windowOf(mine, l.during),
         after: windowOf(mine, l.after),
       };
+      const compared = compareSeries(metricOf(f), windows, deps.settings.alpha);
       comparisons.push({
-        ...compareSeries(metricOf(f), windows, deps.settings.alpha),
+        ...compared,
+        reason:
+          baselineRanges[0] === l.baseline
+            ? compared.reason
+            : `${compared.reason}; baseline: the same hours of ${baselineRanges.length} earlier day(s)`,
         findingId: f.id,
         service: f.service,
         subject: f.subject,
@@ -73,6 +80,34 @@ export function metricOf(f: Pick<Finding, 'kind' | 'rule'>): SeriesMetric {
 }
 
 /** One series in one window: the windows' counts summed over its templates, the busiest template's p95. */
+/**
+ * What the observation is compared with: the same hours on the days before the onset when the service had telemetry
+ * then (a daily rhythm compared with itself: the service's traffic at 3 am is not its traffic at 3 pm), else the hours
+ * just before the onset (`BASELINE_MS`).
+ */
+export async function baselineOf(deps: LearningDeps, l: LoadedDeployment): Promise<TimeRange[]> {
+  const days: TimeRange[] = [];
+  for (const range of l.sameHoursBefore ?? []) {
+    const seen = await deps.db
+      .collection('telemetry_aggregates')
+      .countDocuments(
+        { service: { $in: l.services }, windowStart: { $gte: range.from, $lt: range.until } },
+        { limit: 1 },
+      );
+    if (seen > 0) days.push(range);
+  }
+  return days.length > 0 ? days : [l.baseline];
+}
+
+/** One window over several ranges (the same hours of several days): their points together, their spans summed. */
+export function windowOver(rows: readonly AggregateView[], ranges: readonly TimeRange[]): SeriesWindow {
+  const parts = ranges.map((r) => windowOf(rows, r));
+  return {
+    points: parts.flatMap((p) => p.points).sort((a, b) => a.windowStart - b.windowStart),
+    spanMs: parts.reduce((a, p) => a + p.spanMs, 0),
+  };
+}
+
 export function windowOf(rows: readonly AggregateView[], range: TimeRange): SeriesWindow {
   const byStart = new Map<number, { count: number; errorCount: number; p95: number | null; top: number }>();
   for (const r of rows) {

@@ -1,7 +1,7 @@
 import type { Finding } from '@self-healing/schemas';
 import { signatureOfIssue } from '@self-healing/diagnosis';
 import type { LearningBeat, LearningDeps } from '../service/deps.js';
-import type { LearningCase, LoadedDeployment } from '../service/case.js';
+import type { LearningCase, LoadedDeployment, TimeRange } from '../service/case.js';
 
 interface DeploymentCaseView {
   incidentId: string;
@@ -105,6 +105,10 @@ async function load(deps: LearningDeps, c: LearningCase): Promise<LoadedDeployme
     baseline: { from: onset - baselineMs, until: onset },
     during: { from: onset, until: Math.max(onset + 1, deployedAt) },
     after: { from: deployedAt + settleMs, until: deployedAt + Math.max(settleMs + 1, c.observeForMs) },
+    sameHoursBefore: sameHoursBefore(
+      { from: deployedAt + settleMs, until: deployedAt + Math.max(settleMs + 1, c.observeForMs) },
+      onset,
+    ),
     remedyKind: kindOfRemedy ?? d.loaded?.remedyKind ?? 'unknown',
     strategy: patch?.chosen?.strategy ?? d.loaded?.strategy ?? 'unknown',
     signatureKeys: issue ? signatureOfIssue(issue) : [findings[0]?.kind ?? 'unknown'],
@@ -117,4 +121,18 @@ export function filesOf(diff: string): string[] {
   const files = new Set<string>();
   for (const m of diff.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)) files.add(m[2]!);
   return [...files].sort();
+}
+
+const DAY = 24 * 60 * 60_000;
+/** Days back the same hours are looked for. */
+export const SAME_HOURS_DAYS = 7;
+
+/** The window's hours on each of the `SAME_HOURS_DAYS` days before, those that ended before the onset. */
+export function sameHoursBefore(window: TimeRange, onset: number): TimeRange[] {
+  const out: TimeRange[] = [];
+  for (let day = 1; day <= SAME_HOURS_DAYS; day++) {
+    const range = { from: window.from - day * DAY, until: window.until - day * DAY };
+    if (range.until <= onset) out.push(range);
+  }
+  return out;
 }

@@ -20,6 +20,12 @@ export interface LoadedDeployment {
   onset: number;
   detectedAt: number;
   baseline: TimeRange;
+  /**
+   * The observation's hours on each of the days before the onset (up to a week back): the baseline instead of the
+   * hours just before the onset when the service had telemetry then, so that a daily rhythm is compared with itself.
+   * Absent in cases loaded before it existed.
+   */
+  sameHoursBefore?: TimeRange[];
   during: TimeRange;
   after: TimeRange;
   remedyKind: string;
