@@ -151,7 +151,8 @@ export async function runScenario(
   writeFileSync(cataloguePath, JSON.stringify({ version: 1, services: { [SERVICE]: entry } }, null, 2));
 
   const topics = platformTopicNames(prefix);
-  const kafka = createKafka('demo', e.kafkaBrokers, createLogger('demo', 'error'));
+  // stderr: the bench's stdout carries its JSON alone.
+  const kafka = createKafka('demo', e.kafkaBrokers, createLogger('demo', 'error', 2));
   await ensureTopics(kafka, platformTopics(prefix));
   const codec = createPlatformCodec(e.schemaRegistryUrl, prefix);
   await codec.registerAll();
