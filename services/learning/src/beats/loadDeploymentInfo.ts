@@ -8,14 +8,15 @@ interface DeploymentCaseView {
   patchId: string;
   pullRequest?: { url: string };
   rollout?: { finishedAt: number; version: string; commit: string };
-  verification?: { rolledBack: boolean; healthy: boolean };
+  verification?: { rolledBack: boolean; healthy: boolean; finishedAt?: number };
   loaded?: { service: string; strategy: string; remedyKind: string };
 }
 
 /**
  * Beat 2. The deployment (as deployment.deploy recorded it), the incident and its findings (as anomaly-detect
  * stored them), the diagnosis' remedy and fault signature, and the three windows the comparison uses: the baseline
- * before the incident's onset, the incident until the deployment, and the observation after it (less its settling).
+ * before the incident's onset, the incident until the fix served everyone (its canary's promotion), and the
+ * observation after that (less its settling).
  */
 export const loadDeploymentInfo: LearningBeat<'loadDeploymentInfo'> = async ({ runId }, deps) => {
   let c = await deps.caseOf(runId);
@@ -78,6 +79,9 @@ async function load(deps: LearningDeps, c: LearningCase): Promise<LoadedDeployme
     ? Math.min(...findings.map((f) => f.since))
     : (incident?.openedAt ?? d.rollout.finishedAt);
   const deployedAt = d.rollout.finishedAt;
+  // The fix serves everyone from its promotion: during the canary the faulty version still served the rest, so the
+  // observation starts there (the canary's minutes count as the incident's).
+  const servesAllFrom = Math.max(deployedAt, d.verification?.finishedAt ?? deployedAt);
   const { settleMs, baselineMs } = deps.settings;
   // The issue the chosen remedy was for: its signature is what the remedy's outcome teaches about.
   const remedyId = patch?.chosen?.remedyId;
@@ -103,10 +107,10 @@ async function load(deps: LearningDeps, c: LearningCase): Promise<LoadedDeployme
     onset,
     detectedAt: incident?.openedAt ?? onset,
     baseline: { from: onset - baselineMs, until: onset },
-    during: { from: onset, until: Math.max(onset + 1, deployedAt) },
-    after: { from: deployedAt + settleMs, until: deployedAt + Math.max(settleMs + 1, c.observeForMs) },
+    during: { from: onset, until: Math.max(onset + 1, servesAllFrom) },
+    after: { from: servesAllFrom + settleMs, until: servesAllFrom + Math.max(settleMs + 1, c.observeForMs) },
     sameHoursBefore: sameHoursBefore(
-      { from: deployedAt + settleMs, until: deployedAt + Math.max(settleMs + 1, c.observeForMs) },
+      { from: servesAllFrom + settleMs, until: servesAllFrom + Math.max(settleMs + 1, c.observeForMs) },
       onset,
     ),
     remedyKind: kindOfRemedy ?? d.loaded?.remedyKind ?? 'unknown',
