@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import type { Db, MongoClient } from 'mongodb';
 import {
+  ConsumerLoop,
   DLQ_HEADERS,
   RegistryCodec,
   StageRunner,
@@ -249,6 +250,50 @@ describe('the shared runtime against real Kafka, Schema Registry and MongoDB', (
     ]);
     expect(live.find((d) => d._id === 'inc-d')?.status).toBe('failed');
     expect(await f.db.listCollections({ name: 'incidents_v1' }).toArray()).toHaveLength(0);
+  });
+
+  it('abandons a handler attempt that never answers, retries it, and produces its output once', async () => {
+    const out = `${f.prefix}.hang.out`;
+    const input = `${f.prefix}.hang.in`;
+    await ensureTopics(f.kafka, [
+      { name: input, partitions: 1 },
+      { name: out, partitions: 1 },
+    ]);
+    const attempts: number[] = [];
+    const loop = new ConsumerLoop({
+      kafka: f.kafka,
+      service: 'runtime-test',
+      groupId: `${f.prefix}.hang`,
+      topics: [input],
+      transactionalId: `${f.prefix}.hang.0`,
+      dlqTopic: f.topics.dlq,
+      logger,
+      backoffMs: 20,
+      attemptTimeoutMs: 1_000,
+      // The first attempt waits on something that never answers (a dependency without a timeout).
+      handle: async (message, ctx) => {
+        attempts.push(ctx.attempt);
+        if (ctx.attempt === 1) await new Promise(() => undefined);
+        return { outputs: [{ topic: out, key: 'k', value: message.message.value ?? Buffer.from('') }] };
+      },
+    });
+    await loop.start();
+    try {
+      await send(f, input, 'k', Buffer.from('hello'));
+      const seen: string[] = [];
+      await waitFor(
+        async () => {
+          seen.length = 0;
+          await readTopic(f.kafka, out, { onMessage: (m) => void seen.push(m.value?.toString() ?? '') });
+          return seen.length > 0;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(seen).toEqual(['hello']);
+      expect(attempts).toEqual([1, 2]);
+    } finally {
+      await loop.stop();
+    }
   });
 });
 

@@ -24,6 +24,8 @@ export interface ProjectorOptions {
   groupId?: string;
   transactionalId: string;
   sessionTimeoutMs?: number;
+  /** One event's projection takes milliseconds; an attempt still running after this is abandoned and retried. */
+  attemptTimeoutMs?: number;
   /** The compacted topic that gets each incident's current state after every change, and its schema. */
   incidentState?: { topic: string; subject: string; schema: object; incidentsTopic: string };
 }
@@ -41,6 +43,9 @@ export function createProjector(opts: ProjectorOptions): ConsumerLoop {
     logger: opts.logger,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.sessionTimeoutMs ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
+    // Applying an event is idempotent (the incident's seq checkpoint), so a stalled dependency (a registry lookup,
+    // a database call that never answers) costs a retry instead of stopping the projection without a word.
+    attemptTimeoutMs: opts.attemptTimeoutMs ?? 60_000,
     handle: async (input) => {
       if (!input.message.value) return { outputs: [] };
       const event = await opts.codec.decode(input.message.value);

@@ -1,7 +1,7 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { describeError, isPermanent } from '../errors.js';
-import type { Metrics } from '../observability.js';
+import { stuckAfterMs as configuredStuckAfterMs, type Metrics } from '../observability.js';
 import { keepDeadLetterOriginals, redactDeadLetter } from '../redaction/index.js';
 
 /** A record to produce as the result of handling one input message. */
@@ -61,6 +61,22 @@ export interface ConsumerLoopOptions {
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member (e.g. a killed instance) before giving its partitions away. */
   sessionTimeoutMs?: number;
+  /**
+   * How long one attempt of the handler may take before it is abandoned and retried (unset: no limit). Only for
+   * handlers that are idempotent and normally quick (the projector): a dependency that never answers would
+   * otherwise hold the message, and every message behind it, silently and for ever.
+   */
+  attemptTimeoutMs?: number;
+  /** A message in hand for longer than this is logged (once, at warn) with what the loop is waiting on. */
+  stuckAfterMs?: number;
+}
+
+/** An attempt that did not finish within `attemptTimeoutMs`; retried like any transient failure. */
+export class AttemptTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`handler gave no answer within ${ms} ms for ${what}; abandoned and retried`);
+    this.name = 'AttemptTimeoutError';
+  }
 }
 
 /** Header names of dead-letter records, as the topic catalogue documents them for operators. */
@@ -129,6 +145,12 @@ export function deadLetterRecord(
   };
 }
 
+/** Where the loop is with the message in hand, for the stall warning. */
+interface AttemptProgress {
+  phase: 'handling' | 'committing' | 'after-commit' | 'backing-off' | 'dead-lettering';
+  attempt: number;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -139,8 +161,10 @@ export class ConsumerLoop {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopping = false;
-  private readonly opts: Required<Omit<ConsumerLoopOptions, 'onFailure' | 'metrics'>> &
-    Pick<ConsumerLoopOptions, 'onFailure' | 'metrics'>;
+  private readonly opts: Required<
+    Omit<ConsumerLoopOptions, 'onFailure' | 'metrics' | 'attemptTimeoutMs'>
+  > &
+    Pick<ConsumerLoopOptions, 'onFailure' | 'metrics' | 'attemptTimeoutMs'>;
 
   constructor(options: ConsumerLoopOptions) {
     this.opts = {
@@ -149,6 +173,7 @@ export class ConsumerLoop {
       fromBeginning: true,
       partitionsConsumedConcurrently: 1,
       sessionTimeoutMs: 30_000,
+      stuckAfterMs: configuredStuckAfterMs(),
       ...options,
     };
   }
@@ -214,26 +239,48 @@ export class ConsumerLoop {
   }
 
   private async process(input: InputMessage): Promise<void> {
-    const { metrics } = this.opts;
+    const { metrics, logger, stuckAfterMs } = this.opts;
     const labels = { topic: input.topic };
+    const what = `${input.topic}/${input.partition}/${input.message.offset}`;
     metrics?.messages.inc(labels);
     // While in hand, /health can tell a consumer stuck on this message (observability's progress check).
-    const done = metrics?.inFlight.start(`${input.topic}/${input.partition}/${input.message.offset}`);
+    const done = metrics?.inFlight.start(what);
+    // A stalled consumer is otherwise silent (nothing fails, the group stays stable, lag grows): say where it waits.
+    const progress: AttemptProgress = { phase: 'handling', attempt: 0 };
+    const began = Date.now();
+    const watchdog = setTimeout(
+      () =>
+        logger.warn(
+          { message: what, forMs: Date.now() - began, ...progress },
+          'message in hand for too long',
+        ),
+      stuckAfterMs,
+    );
+    watchdog.unref();
     try {
-      await this.attempts(input, labels);
+      await this.attempts(input, labels, progress);
     } finally {
+      clearTimeout(watchdog);
       done?.();
     }
   }
 
-  private async attempts(input: InputMessage, labels: { topic: string }): Promise<void> {
-    const { logger, metrics, maxAttempts, backoffMs, handle } = this.opts;
+  private async attempts(
+    input: InputMessage,
+    labels: { topic: string },
+    progress: AttemptProgress,
+  ): Promise<void> {
+    const { logger, metrics, maxAttempts, backoffMs } = this.opts;
     let attempt = 0;
     for (;;) {
       attempt += 1;
+      progress.attempt = attempt;
       try {
-        const { outputs, afterCommit } = await handle(input, { attempt, logger });
+        progress.phase = 'handling';
+        const { outputs, afterCommit } = await this.handleWithin(input, attempt);
+        progress.phase = 'committing';
         await this.commitWith(input, outputs);
+        progress.phase = 'after-commit';
         // Only a cache is updated here; if it fails, the next delivery or a rebuild corrects it.
         await afterCommit?.().catch((error) =>
           logger.warn({ err: describeError(error) }, 'after-commit hook failed'),
@@ -252,6 +299,7 @@ export class ConsumerLoop {
           giveUp ? 'giving up on message' : 'handler failed, retrying',
         );
         if (!giveUp) {
+          progress.phase = 'backing-off';
           await sleep(backoffMs * 2 ** (attempt - 1));
           continue;
         }
@@ -260,10 +308,25 @@ export class ConsumerLoop {
           throw error;
         }
         metrics?.failures.inc(labels);
+        progress.phase = 'dead-lettering';
         await this.deadLetter(input, error, attempt);
         return;
       }
     }
+  }
+
+  /** The handler, abandoned past `attemptTimeoutMs` (its late result, if any, is ignored: it must be idempotent). */
+  private handleWithin(input: InputMessage, attempt: number): Promise<HandleResult> {
+    const { handle, logger, attemptTimeoutMs } = this.opts;
+    const running = handle(input, { attempt, logger });
+    if (attemptTimeoutMs === undefined) return running;
+    let timer: NodeJS.Timeout | undefined;
+    const what = `${input.topic}/${input.partition}/${input.message.offset}`;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AttemptTimeoutError(what, attemptTimeoutMs)), attemptTimeoutMs);
+    });
+    running.catch(() => undefined); // an abandoned attempt's late failure is not an unhandled rejection
+    return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async deadLetter(input: InputMessage, error: unknown, attempts: number): Promise<void> {
