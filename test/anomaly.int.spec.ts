@@ -2,7 +2,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCommand, readTopic, type RunningService, type StageEvent } from '@self-healing/shared';
+import {
+  buildCommand,
+  buildEvent,
+  deterministicId,
+  outsideBeatMeta,
+  readTopic,
+  type RunningService,
+  type StageEvent,
+} from '@self-healing/shared';
 import type { Finding } from '@self-healing/schemas';
 import { HOUR_SCALE_DETECTOR_OPTIONS } from '@self-healing/anomaly-detect';
 import { requestParse, ship } from '@self-healing/telemetry-parse';
@@ -382,6 +390,116 @@ describe('anomaly.detect against the real servers', () => {
         .sort();
     expect(openedIds(after)).toEqual(openedIds(before));
     expectWellFormedIncidents(after);
+  });
+
+  // Verdicts from outside the detectors go through detection runs of their own (the incidents topic has one
+  // writer): learning.track's judgement of a fix resolves or re-opens, an operator's dismissal closes and quiets.
+  it('applies verdicts on an incident: fixed, then not fixed (re-opened), then dismissed; each announced once', async () => {
+    const before = await keyedEvents(env, env.topics.incidents);
+    const incidentId = before.find((e) => e.meta.type === 'IncidentOpened')!.meta.incidentId;
+    const tracked = (seq: number, outcome: string, resolvesIncident: boolean) =>
+      buildEvent(
+        'learning.track',
+        {
+          type: 'EffectivenessTrackingCompleted',
+          payload: {
+            deploymentId: 'dep-1',
+            patchId: 'patch-1',
+            pullRequestUrl: 'http://forge.test/pulls/7',
+            outcome,
+            improvementScore: resolvesIncident ? 0.9 : -0.4,
+            findingsCleared: 1,
+            findingsRemaining: 0,
+            resolvesIncident,
+            document: { collection: 'learning_effectiveness', id: `${incidentId}-${seq}` },
+          },
+        },
+        {
+          ...outsideBeatMeta({
+            incidentId,
+            seq,
+            correlationId: 'c',
+            occurredAt: Date.now(),
+            producer: 'test',
+          }),
+          sequenceId: 'learning.track',
+        },
+      );
+    const incidentEvents = async (n: number) => {
+      let mine: StageEvent[] = [];
+      await waitFor(
+        async () => {
+          mine = (await keyedEvents(env, env.topics.incidents, incidentId)).filter((e) => e.meta.seq > 0);
+          return mine.length >= n;
+        },
+        { timeoutMs: 90_000, maxIntervalMs: 500, message: `${n} events of ${incidentId}` },
+      );
+      return mine;
+    };
+    const already = (await keyedEvents(env, env.topics.incidents, incidentId)).length;
+
+    const fixed = tracked(50, 'resolved', true);
+    await produce(env, env.topics.learningTrackEvents, incidentId, await env.codec.encode(fixed));
+    const afterFix = await incidentEvents(already + 1);
+    expect(afterFix.at(-1)).toMatchObject({
+      meta: { type: 'IncidentResolved' },
+      payload: {
+        resolution: 'fixed',
+        resolvedBy: 'learning.track',
+        patchId: 'patch-1',
+        deploymentId: 'dep-1',
+        pullRequestUrl: 'http://forge.test/pulls/7',
+        improvementScore: 0.9,
+      },
+    });
+    // The verdict's own run: the nine beats, keyed by the verdict, examining no telemetry.
+    const run = await untilEnded(
+      env,
+      env.topics.anomalyDetectEvents,
+      deterministicId('incident-verdict', fixed.meta.eventId),
+    );
+    expect(run.map((e) => e.meta.type)).toEqual(DETECT_BEATS);
+    expect(run[0]!.payload).toMatchObject({ parseRunIds: [], verdict: { action: 'fixed', incidentId } });
+
+    const regressed = tracked(60, 'regressed', false);
+    const encoded = await env.codec.encode(regressed);
+    await produce(env, env.topics.learningTrackEvents, incidentId, encoded);
+    await produce(env, env.topics.learningTrackEvents, incidentId, encoded); // redelivered: changes nothing
+    const afterRegression = await incidentEvents(already + 2);
+    expect(afterRegression.at(-1)).toMatchObject({
+      meta: { type: 'IncidentReopened' },
+      payload: { previousResolution: 'fixed', reopenCount: 1 },
+    });
+
+    const dismiss = buildCommand(
+      'DismissIncidentCommand',
+      {
+        incidentId,
+        reason: 'a load test, not customers',
+        suppressForMs: 3_600_000,
+        requestedBy: 'user:alice',
+        comment: null,
+      },
+      incidentId,
+      'test',
+    );
+    const sent = await produce(env, env.topics.commands, incidentId, await env.codec.encode(dismiss));
+    const afterDismissal = await incidentEvents(already + 3);
+    expect(afterDismissal.at(-1)).toMatchObject({
+      meta: { type: 'IncidentResolved' },
+      payload: { resolution: 'dismissed', resolvedBy: 'user:alice', reason: 'a load test, not customers' },
+    });
+    await waitFor(() => consumedPast(env, env.topics.commands, sent.partition, sent.offset), {
+      timeoutMs: 60_000,
+      maxIntervalMs: 500,
+    });
+    // Nothing more, nothing twice; the incidents topic's seqs run on without a gap.
+    expect(await keyedEvents(env, env.topics.incidents, incidentId)).toHaveLength(already + 3);
+    expectWellFormedIncidents(await keyedEvents(env, env.topics.incidents));
+    // The detectors remember the dismissal: its templates and subjects stay quiet for the hour asked.
+    const doc = await env.db.collection('anomaly_incidents').findOne({ _id: incidentId as never });
+    expect(doc).toMatchObject({ status: 'resolved', resolution: 'dismissed' });
+    expect(doc!.quietUntil).toBe(dismiss.meta.occurredAt + 3_600_000);
   });
 });
 

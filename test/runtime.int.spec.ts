@@ -8,6 +8,7 @@ import type { Db, MongoClient } from 'mongodb';
 import {
   ConsumerLoop,
   DLQ_HEADERS,
+  PermanentError,
   RegistryCodec,
   StageRunner,
   connectMongo,
@@ -294,6 +295,72 @@ describe('the shared runtime against real Kafka, Schema Registry and MongoDB', (
     } finally {
       await loop.stop();
     }
+  });
+
+  it('commits a batch in one transaction, takes a failing message alone, and loses or doubles nothing', async () => {
+    const out = `${f.prefix}.batch.out`;
+    const input = `${f.prefix}.batch.in`;
+    await ensureTopics(f.kafka, [
+      { name: input, partitions: 1 },
+      { name: out, partitions: 1 },
+    ]);
+    const producer = f.kafka.producer();
+    await producer.connect();
+    const values = ['a', 'b', 'poison', 'c', 'd', 'e', 'f'];
+    await producer.send({ topic: input, messages: values.map((v) => ({ key: 'k', value: Buffer.from(v) })) });
+    await producer.disconnect();
+    const loop = new ConsumerLoop({
+      kafka: f.kafka,
+      service: 'runtime-test',
+      groupId: `${f.prefix}.batch`,
+      topics: [input],
+      transactionalId: `${f.prefix}.batch.0`,
+      dlqTopic: f.topics.dlq,
+      logger,
+      backoffMs: 20,
+      maxAttempts: 2,
+      commitEvery: 3,
+      handle: async (message) => {
+        const v = message.message.value?.toString() ?? '';
+        if (v === 'poison') throw new PermanentError('cannot project this', 'poison');
+        return { outputs: [{ topic: out, key: 'k', value: Buffer.from(v.toUpperCase()) }] };
+      },
+    });
+    await loop.start();
+    const seen: string[] = [];
+    try {
+      await waitFor(
+        async () => {
+          seen.length = 0;
+          await readTopic(f.kafka, out, { onMessage: (m) => void seen.push(m.value?.toString() ?? '') });
+          return seen.length >= 6;
+        },
+        { timeoutMs: 30_000 },
+      );
+      await waitFor(
+        async () => {
+          const admin = f.kafka.admin();
+          await admin.connect();
+          try {
+            const [c] = await admin.fetchOffsets({ groupId: `${f.prefix}.batch`, topics: [input] });
+            return Number(c?.partitions[0]?.offset) === values.length;
+          } finally {
+            await admin.disconnect();
+          }
+        },
+        { timeoutMs: 30_000, message: 'every input committed' },
+      );
+    } finally {
+      await loop.stop();
+    }
+    expect(seen).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
+    const letters: string[] = [];
+    await readTopic(f.kafka, f.topics.dlq, {
+      onMessage: (m) => {
+        if (headersToStrings(m.headers)[DLQ_HEADERS.topic] === input) letters.push(m.value?.toString() ?? '');
+      },
+    });
+    expect(letters).toEqual(['poison']);
   });
 });
 

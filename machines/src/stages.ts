@@ -19,7 +19,6 @@ const built = new Map<SequenceId, StageMachine>();
  */
 const NAMED_BEFORE: Readonly<Record<string, string>> = {
   'telemetry.parse/993891d93871': 'telemetry.parse/1',
-  'anomaly.detect/aa6775b384fd': 'anomaly.detect/1',
 };
 
 /**

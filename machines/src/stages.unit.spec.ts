@@ -117,9 +117,10 @@ describe('a beat that waits', () => {
 });
 
 describe('machine versions', () => {
-  it('keep the names stages 1 and 2 had while their structure is unchanged (events and cached states keep them)', () => {
+  it('keep the names stage 1 had while its structure is unchanged (events and cached states keep them)', () => {
     expect(stageMachine('telemetry.parse').version).toBe('telemetry.parse/1');
-    expect(stageMachine('anomaly.detect').version).toBe('anomaly.detect/1');
+    // anomaly.detect/1 until verdicts became triggers: its structure changed, so its version is its hash now.
+    expect(stageMachine('anomaly.detect').version).toMatch(/^anomaly\.detect\/[0-9a-f]{12}$/);
   });
 });
 

@@ -59,10 +59,16 @@ export const pipeline = [
     completed: 'AnomalyDetectionCompleted',
     rejected: 'AnomalyDetectionRejected',
     failed: 'AnomalyDetectionFailed',
-    triggers: ['TelemetryParseCompleted', 'DetectAnomaliesCommand'],
+    // A verdict on an incident is a detection run too (keyed by the verdict's event id, examining no telemetry):
+    // the anomaly-detect service is the incidents topic's sole writer and its reducer's state is one document, so
+    // dismissing an incident, or resolving it as fixed when learning.track says so, goes through the same runs.
+    triggers: [
+      'TelemetryParseCompleted',
+      'DetectAnomaliesCommand',
+      'DismissIncidentCommand',
+      'EffectivenessTrackingCompleted',
+    ],
     awaits: [],
-    // learning.track events too: the anomaly-detect service, sole writer of the incidents topic, resolves an
-    // incident as fixed when tracking says so (EffectivenessTrackingCompleted.resolvesIncident).
     consumes: [topicNames.telemetryParseEvents, topicNames.learningTrackEvents, topicNames.commands],
   },
   {

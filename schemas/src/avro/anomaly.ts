@@ -65,6 +65,35 @@ export const IncidentTouched = record(
   ],
 );
 
+export const VerdictAction = enumeration(
+  NS,
+  'VerdictAction',
+  'What a verdict on an incident does: an operator dismissed it, or learning.track judged its fix.',
+  ['dismiss', 'fixed', 'not_fixed'],
+);
+
+export const IncidentVerdict = record(
+  NS,
+  'IncidentVerdict',
+  'A verdict on one incident from outside the detectors, applied by a detection run that examines no telemetry.',
+  [
+    { name: 'incidentId', type: 'string' },
+    { name: 'action', type: VerdictAction },
+    { name: 'reason', type: 'string', doc: 'One sentence for people.' },
+    { name: 'by', type: 'string', doc: 'The person (dismiss) or stage (learning.track) that gave it.' },
+    { name: 'at', type: timestampMillis },
+    optional(
+      'suppressForMs',
+      'long',
+      'Dismiss: how long findings of the same templates and subjects stay quiet; null means the service default.',
+    ),
+    optional('patchId', 'string', 'Fixed: the patch that fixed it.'),
+    optional('deploymentId', 'string', 'Fixed: its deployment.'),
+    optional('pullRequestUrl', 'string', 'Fixed: its pull request.'),
+    optional('improvementScore', 'double', 'Fixed or not: learning.track\'s score in [-1, 1].'),
+  ],
+);
+
 const detectorFields = (unit: string) =>
   [
     { name: 'detector', type: DetectorInfo },
@@ -86,6 +115,11 @@ export const anomalyDetectPayloads = {
     { name: 'detectors', type: arrayOf(FindingKind), doc: 'Detector families to run; empty means all four.' },
     { name: 'trigger', type: Trigger },
     { name: 'requestedBy', type: 'string' },
+    optional(
+      'verdict',
+      IncidentVerdict,
+      'Set when the run applies a verdict (DismissIncidentCommand, EffectivenessTrackingCompleted) instead of examining telemetry.',
+    ),
   ]),
   TelemetryDataLoaded: payload(NS, 'TelemetryDataLoaded', 'Aggregates, baselines and models were loaded.', [
     { name: 'aggregates', type: 'long' },

@@ -142,6 +142,15 @@ export const commandPayloads = {
     NS,
     'DismissIncidentCommand',
     'Close an incident without a fix (false positive, accepted risk).',
-    [{ name: 'incidentId', type: 'string' }, { name: 'reason', type: 'string' }, ...requester],
+    [
+      { name: 'incidentId', type: 'string' },
+      { name: 'reason', type: 'string' },
+      optional(
+        'suppressForMs',
+        'long',
+        "How long findings of the incident's templates and subjects open nothing (the detectors' feedback); null means anomaly-detect's DISMISS_SUPPRESS_MS.",
+      ),
+      ...requester,
+    ],
   ),
 } as const;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerApprovalCommands } from './commands/approve.js';
 import { registerRollbackCommand } from './commands/rollback.js';
+import { registerDismissCommand } from './commands/dismiss.js';
 import { registerDemoCommands } from './commands/demoNamespaces.js';
 import { registerDiagnoseCommand, registerFixCommand, registerValidateCommand } from './commands/diagnose.js';
 import { registerDlqCommands } from './commands/dlq.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerApprovalCommands(program);
   registerRollbackCommand(program);
+  registerDismissCommand(program);
   registerDlqCommands(program);
   registerDemoCommands(program);
   registerTargetCommands(program);

@@ -1,4 +1,12 @@
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type {
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Producer,
+} from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { describeError, isPermanent } from '../errors.js';
 import { stuckAfterMs as configuredStuckAfterMs, type Metrics } from '../observability.js';
@@ -69,6 +77,13 @@ export interface ConsumerLoopOptions {
   attemptTimeoutMs?: number;
   /** A message in hand for longer than this is logged (once, at warn) with what the loop is waiting on. */
   stuckAfterMs?: number;
+  /**
+   * Commit the outputs and offsets of up to this many messages of a partition in one transaction (default 1: one
+   * per message). Only for handlers whose effects outside Kafka are idempotent (the projector's version-guarded
+   * writes): a transaction that fails after some of them ran makes them run again. A message whose handler fails
+   * is taken alone, after what came before it is committed, with the usual retries and dead letter.
+   */
+  commitEvery?: number;
 }
 
 /** An attempt that did not finish within `attemptTimeoutMs`; retried like any transient failure. */
@@ -174,6 +189,7 @@ export class ConsumerLoop {
       partitionsConsumedConcurrently: 1,
       sessionTimeoutMs: 30_000,
       stuckAfterMs: configuredStuckAfterMs(),
+      commitEvery: 1,
       ...options,
     };
   }
@@ -209,23 +225,32 @@ export class ConsumerLoop {
         Number(e.payload.offsetLag),
       );
     });
-    await this.consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        // A beat can take longer than the session timeout (a large parse run): keep the membership alive
-        // while it works, or the group evicts us, the commit fails, and the same beat runs again forever.
-        const beat = setInterval(
-          () => void heartbeat().catch(() => undefined),
-          Math.max(250, Math.floor(this.opts.sessionTimeoutMs / 4)),
-        );
-        try {
-          await this.process({ topic, partition, message });
-        } finally {
-          clearInterval(beat);
-        }
-      },
-    });
+    if (this.opts.commitEvery > 1) {
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
+        eachBatch: (batch) => this.batch(batch),
+      });
+    } else {
+      await this.consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
+        eachMessage: async ({ topic, partition, message, heartbeat }) => {
+          // A beat can take longer than the session timeout (a large parse run): keep the membership alive
+          // while it works, or the group evicts us, the commit fails, and the same beat runs again forever.
+          const beat = setInterval(
+            () => void heartbeat().catch(() => undefined),
+            Math.max(250, Math.floor(this.opts.sessionTimeoutMs / 4)),
+          );
+          try {
+            await this.process({ topic, partition, message });
+          } finally {
+            clearInterval(beat);
+          }
+        },
+      });
+    }
     logger.info({ groupId, topics, transactionalId }, 'consumer started');
   }
 
@@ -313,6 +338,61 @@ export class ConsumerLoop {
         return;
       }
     }
+  }
+
+  /**
+   * One fetched batch of a partition, committed `commitEvery` messages at a time: a transaction costs several
+   * round trips to the broker, and a consumer that pays them per message (the projector, reading every stage's
+   * events on a loaded machine) falls minutes behind. A failing message is committed alone after the ones before it.
+   */
+  private async batch(p: EachBatchPayload): Promise<void> {
+    const { topic, partition } = p.batch;
+    let pending: { outputs: OutputRecord[]; after: Array<() => Promise<void>>; last: KafkaMessage | null } = {
+      outputs: [],
+      after: [],
+      last: null,
+    };
+    let count = 0;
+    const flush = async () => {
+      if (!pending.last) return;
+      const done = pending;
+      pending = { outputs: [], after: [], last: null };
+      count = 0;
+      await this.commitWith({ topic, partition, message: done.last! }, done.outputs);
+      p.resolveOffset(done.last!.offset);
+      for (const hook of done.after)
+        await hook().catch((error) =>
+          this.opts.logger.warn({ err: describeError(error) }, 'after-commit hook failed'),
+        );
+    };
+    for (const message of p.batch.messages) {
+      if (!p.isRunning() || p.isStale()) break;
+      const input = { topic, partition, message };
+      const what = `${topic}/${partition}/${message.offset}`;
+      this.opts.metrics?.messages.inc({ topic });
+      const done = this.opts.metrics?.inFlight.start(what);
+      let result: HandleResult | null = null;
+      try {
+        result = await this.handleWithin(input, 1);
+      } catch {
+        // Taken alone below, with its retries and its dead letter.
+      } finally {
+        done?.();
+      }
+      if (result) {
+        pending.outputs.push(...result.outputs);
+        if (result.afterCommit) pending.after.push(result.afterCommit);
+        pending.last = message;
+        count++;
+        if (count >= this.opts.commitEvery) await flush();
+      } else {
+        await flush();
+        await this.process(input);
+        p.resolveOffset(message.offset);
+      }
+      await p.heartbeat();
+    }
+    await flush();
   }
 
   /** The handler, abandoned past `attemptTimeoutMs` (its late result, if any, is ignored: it must be idempotent). */

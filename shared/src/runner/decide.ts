@@ -103,6 +103,8 @@ export function decideOutside(
   event: StageEvent,
   /** The runner read the stage's log and found no run of the incident: a trigger starts the first. */
   noRunInLog = false,
+  /** The run the event belongs to (StageDefinition.runKeyOf); by default its incident. */
+  key: string = event.meta.incidentId,
 ): Decision {
   if (!handles(machine, event.meta.type)) return { kind: 'skip', reason: 'not-for-this-machine' };
   if (cache && cache.machineVersion === machineVersion) {
@@ -130,7 +132,7 @@ export function decideOutside(
     kind: 'run',
     beat,
     cache: {
-      incidentId: event.meta.incidentId,
+      incidentId: key,
       machineVersion,
       lastSeq: 0,
       emittedSeq: 0,

@@ -115,6 +115,8 @@ export interface StageOptions<D> {
   exclusive?: boolean;
   /** How often stored waits are checked for their time (default 1 s). */
   wakeUpPollMs?: number;
+  /** The run an outside event belongs to, when not its incident (see StageDefinition.runKeyOf). */
+  runKeyOf?: (event: StageEvent) => string;
 }
 
 /**
@@ -223,5 +225,6 @@ export function defineStage<S extends SequenceId, D>(
       : {}),
     ...(options.close ? { close: options.close } : {}),
     ...(options.exclusive ? { exclusive: true } : {}),
+    ...(options.runKeyOf ? { runKeyOf: options.runKeyOf } : {}),
   };
 }

@@ -88,6 +88,11 @@ export interface StageDefinition {
    * Further instances wait as standbys on a lease and take over when the active one stops or dies.
    */
   exclusive?: boolean;
+  /**
+   * The run an outside event belongs to, when it is not the event's incident (the default). anomaly.detect's runs
+   * are keyed by run id: a verdict on an incident starts a run of its own, keyed by the verdict.
+   */
+  runKeyOf?: (event: StageEvent) => string;
 }
 
 export interface StageRunnerOptions {
@@ -179,23 +184,23 @@ export class StageRunner {
     const { definition: def, codec } = this.opts;
     if (!input.message.value) return { outputs: [] };
     const event = await codec.decode(input.message.value);
-    const incidentId = event.meta.incidentId;
+    const fromStage = input.topic === def.stageTopic;
+    const incidentId = this.runKey(event, fromStage);
     const logger = this.opts.logger.child({
       incidentId,
       correlationId: event.meta.correlationId,
       eventId: event.meta.eventId,
       type: event.meta.type,
     });
-    const fromStage = input.topic === def.stageTopic;
     const cached = await this.cache.get(incidentId);
     let decision: Decision = fromStage
       ? decideStageEvent(def.machine, def.machineVersion, cached, event)
-      : decideOutside(def.machine, def.machineVersion, cached, event);
+      : decideOutside(def.machine, def.machineVersion, cached, event, false, incidentId);
     if (decision.kind === 'rebuild') {
-      const rebuilt = await this.rebuild(input, event, fromStage);
+      const rebuilt = await this.rebuild(input, event, fromStage, incidentId);
       if (!rebuilt && !fromStage) {
         // The log has no run of the incident: a trigger starts the first (anything else awaits nothing).
-        decision = decideOutside(def.machine, def.machineVersion, null, event, true);
+        decision = decideOutside(def.machine, def.machineVersion, null, event, true, incidentId);
       }
       if (!rebuilt && decision.kind === 'rebuild') {
         logger.debug('no run awaits this event');
@@ -207,7 +212,7 @@ export class StageRunner {
         // event a duplicate, and the beat this event asked for runs only if its own event is not in the log.
         decision = fromStage
           ? decideStageEvent(def.machine, def.machineVersion, rebuilt, event)
-          : decideOutside(def.machine, def.machineVersion, rebuilt, event);
+          : decideOutside(def.machine, def.machineVersion, rebuilt, event, false, incidentId);
       }
       if (decision.kind === 'rebuild') throw new Error('rebuild did not converge');
     }
@@ -321,6 +326,12 @@ export class StageRunner {
     await this.waits.endBefore(def.stage, cache.incidentId, event.meta.seq);
   }
 
+  /** The run an event belongs to: a stage event's own key; an outside event's incident unless the stage says. */
+  private runKey(event: StageEvent, fromStage: boolean): string {
+    const keyOf = this.opts.definition.runKeyOf;
+    return fromStage || !keyOf ? event.meta.incidentId : keyOf(event);
+  }
+
   /**
    * Reads the incident's events from the stage topic, up to the one being handled: from the input's partition
    * for a stage event, from every partition for an outside event (it came from another topic). Null when the log
@@ -330,10 +341,10 @@ export class StageRunner {
     input: InputMessage,
     event: StageEvent,
     fromStage: boolean,
+    key: string,
   ): Promise<IncidentCache | null> {
     const { definition: def, codec, kafka } = this.opts;
     const events: StageEvent[] = [];
-    const key = event.meta.incidentId;
     await readTopic(kafka, def.stageTopic, {
       ...(fromStage ? { partitions: [input.partition] } : {}),
       onMessage: async (m) => {
@@ -363,7 +374,7 @@ export class StageRunner {
     } catch {
       return []; // poison: the dead-letter record is all there is to say
     }
-    const cache = await this.cache.get(event.meta.incidentId);
+    const cache = await this.cache.get(this.runKey(event, input.topic === def.stageTopic));
     if (!cache?.pendingBeat) return [];
     const failed = buildEvent(
       def.stage,

@@ -19,11 +19,14 @@ export const aggregateAnomalyResults: DetectBeat<'aggregateAnomalyResults'> = as
   const unique = [...new Map(all.map((f) => [f.id, f])).values()];
   // Event time, not wall-clock time: replaying the same input decides the same way.
   const aggregates = await deps.aggregates(runId, r);
-  const now = Math.max(
-    0,
-    maxOf(aggregates.map((a) => a.windowStart + a.windowMs)),
-    maxOf(unique.map((f) => f.at)),
-  );
+  // A verdict run's time is the verdict's; it examined no telemetry.
+  const now = r.verdict
+    ? r.verdict.at
+    : Math.max(
+        0,
+        maxOf(aggregates.map((a) => a.windowStart + a.windowMs)),
+        maxOf(unique.map((f) => f.at)),
+      );
   const plan = planIncidents({
     before: mem.incidents,
     incidentSeq: mem.incidentSeq,
@@ -33,8 +36,9 @@ export const aggregateAnomalyResults: DetectBeat<'aggregateAnomalyResults'> = as
     runId,
     topic: deps.topics.incidents,
     producer: deps.producer,
+    verdict: r.verdict ? { given: r.verdict, suppressForMs: deps.settings.dismissSuppressMs } : null,
   });
-  const { state, incidentSeq, planned, touched, findingsById: byId } = plan;
+  const { state, incidentSeq, planned, touched, findingsById: byId, quieted } = plan;
   await deps.chunks.write(runId, 'incidents', [{ state, incidentSeq, planned, findings: unique }]);
   return {
     event: {
@@ -53,7 +57,8 @@ export const aggregateAnomalyResults: DetectBeat<'aggregateAnomalyResults'> = as
           at: incident.lastSeen,
         })),
         findings: unique.length,
-        suppressed: all.length - unique.length,
+        // Duplicates across detectors, and findings a dismissed incident keeps quiet.
+        suppressed: all.length - unique.length + quieted,
       },
     },
   };

@@ -7,8 +7,9 @@ import { actionOf } from '../service/incidentEvents.js';
  * commit point. Counts are of what this run writes, not of what an earlier attempt already wrote: the event is the
  * same whether or not the beat ran before.
  */
-export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ runId }, deps) => {
+export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ runId, earlier }, deps) => {
   const before = await deps.memoryBefore(runId);
+  const verdictRun = earlier.AnomalyDetectionRequested.verdict != null;
   const [perf, beh, err] = await Promise.all([
     deps.staged(runId, 'performance'),
     deps.staged(runId, 'behavioral'),
@@ -30,17 +31,25 @@ export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ r
         { upsert: true },
       );
   }
-  await deps.memory.save('detectors', runId, before, {
-    performance: perf.state,
-    learnedModel: beh.state.model,
-    behavioral: beh.state.detector,
-    bursts: err.state.bursts,
-    patterns: err.state.patterns,
-    incidents: state,
-    incidentSeq,
-    behavioralSeenUntil: beh.state.seenUntil,
-    patternsSeenUntil: err.state.seenUntil,
-  });
+  // A verdict run saw no telemetry: it changes the incidents alone, whatever its detectors made of nothing.
+  await deps.memory.save(
+    'detectors',
+    runId,
+    before,
+    verdictRun
+      ? { ...before, incidents: state, incidentSeq }
+      : {
+          performance: perf.state,
+          learnedModel: beh.state.model,
+          behavioral: beh.state.detector,
+          bursts: err.state.bursts,
+          patterns: err.state.patterns,
+          incidents: state,
+          incidentSeq,
+          behavioralSeenUntil: beh.state.seenUntil,
+          patternsSeenUntil: err.state.seenUntil,
+        },
+  );
   await deps.db
     .collection('anomaly_runs')
     .replaceOne(

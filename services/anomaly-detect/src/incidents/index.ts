@@ -7,3 +7,7 @@ export type {
   IncidentStatus,
 } from './reducer.js';
 export { stableId, findingId } from './stable-id.js';
+export { applyVerdict } from './verdicts.js';
+export type { Verdict, VerdictResult } from './verdicts.js';
+export { isQuiet } from './reducer.js';
+export type { Resolution } from './reducer.js';

@@ -51,6 +51,8 @@ export const defaultIncidentPolicy: IncidentPolicy = {
 };
 
 export type IncidentStatus = 'open' | 'resolved';
+/** Why a resolved incident was closed (absent in state written before verdicts existed: recovered). */
+export type Resolution = 'recovered' | 'fixed' | 'dismissed';
 
 export interface Incident {
   id: string;
@@ -62,6 +64,13 @@ export interface Incident {
   openedAt: number;
   lastSeen: number;
   resolvedAt: number | null;
+  /** Set while resolved; what the last resolution was once re-opened (IncidentReopened.previousResolution). */
+  resolution?: Resolution;
+  /**
+   * Dismissed as not a problem: until this time (event time), findings of its templates or subjects are absorbed
+   * without a word instead of opening or re-opening anything. The detectors' feedback from operators.
+   */
+  quietUntil?: number;
   reopenCount: number;
   linkKeys: string[];
   kinds: FindingKind[];
@@ -89,6 +98,8 @@ export interface EvolveResult {
   updated: Incident[];
   resolved: Incident[];
   reopened: Incident[];
+  /** Findings absorbed by a dismissed incident's quiet time: nothing opened, nothing announced. */
+  quieted: number;
 }
 
 export const emptyIncidentReducerState = (): IncidentReducerState => ({ incidents: {}, findingIndex: {} });
@@ -136,6 +147,7 @@ export function evolve(
   const updated = new Set<string>();
   const reopened = new Set<string>();
   const resolved = new Set<string>();
+  let quieted = 0;
   const ordered = [...findings].sort((a, b) => a.since - b.since || a.at - b.at || a.id.localeCompare(b.id));
 
   for (const f of ordered) {
@@ -144,6 +156,11 @@ export function evolve(
     const known = knownIn ? next.incidents[knownIn] : undefined;
     if (known) {
       // Redelivered or updated finding: it may extend the incident in time, never opens a new one.
+      if (isQuiet(known, f.at)) {
+        absorb(known, f, keys, policy, false);
+        quieted++;
+        continue;
+      }
       if (known.status === 'resolved' && f.at > (known.resolvedAt ?? 0)) {
         if (f.at - known.resolvedAt! <= policy.reopenHorizonMs) {
           reopen(known);
@@ -154,6 +171,16 @@ export function evolve(
       continue;
     }
     const incidents = Object.values(next.incidents).filter((i) => i.service === f.service);
+    // An operator said this is not a problem: the same templates or subject stay quiet for the time they gave.
+    const dismissed = incidents
+      .filter((i) => isQuiet(i, f.at) && coversNarrowly(i, f))
+      .sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0) || a.id.localeCompare(b.id))[0];
+    if (dismissed) {
+      absorb(dismissed, f, keys, policy, true);
+      next.findingIndex[f.id] = dismissed.id;
+      quieted++;
+      continue;
+    }
     const related = (i: Incident): boolean => keys.some((k) => i.linkKeys.includes(k));
     const open = incidents
       .filter((i) => i.status === 'open' && related(i) && f.since <= i.lastSeen + policy.correlationWindowMs)
@@ -165,7 +192,7 @@ export function evolve(
       continue;
     }
     const back = incidents
-      .filter((i) => i.status === 'resolved' && related(i))
+      .filter((i) => i.status === 'resolved' && !isQuiet(i, f.at) && related(i))
       .sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0) || a.id.localeCompare(b.id))[0];
     if (back && f.at - (back.resolvedAt ?? 0) <= policy.reopenHorizonMs) {
       // A late finding from before the resolution belongs to the past episode: no re-open.
@@ -221,6 +248,7 @@ export function evolve(
     );
     if (now - incident.lastSeen >= quiet) {
       incident.status = 'resolved';
+      incident.resolution = 'recovered';
       incident.resolvedAt = incident.lastSeen + quiet;
       resolved.add(incident.id);
     }
@@ -228,7 +256,11 @@ export function evolve(
 
   // Forget incidents that can no longer re-open, and their findings.
   for (const incident of Object.values(next.incidents)) {
-    if (incident.status === 'resolved' && now - incident.resolvedAt! > policy.reopenHorizonMs) {
+    if (
+      incident.status === 'resolved' &&
+      now - incident.resolvedAt! > policy.reopenHorizonMs &&
+      !isQuiet(incident, now)
+    ) {
       delete next.incidents[incident.id];
       for (const [findingId, incidentId] of Object.entries(next.findingIndex)) {
         if (incidentId === incident.id) delete next.findingIndex[findingId];
@@ -248,12 +280,28 @@ export function evolve(
     reopened: pick(reopened, [opened]),
     updated: pick(updated, [opened, reopened]),
     resolved: pick(resolved),
+    quieted,
   };
 }
 
-function reopen(incident: Incident): void {
+/** Dismissed, and its quiet time not over at `at`. */
+export function isQuiet(incident: Incident, at: number): boolean {
+  return incident.status === 'resolved' && incident.quietUntil !== undefined && at < incident.quietUntil;
+}
+
+/**
+ * A dismissal silences what the operator looked at: the incident's templates and subjects, not its rules or
+ * metrics (a dismissed slow template must not silence every latency finding of the service).
+ */
+function coversNarrowly(incident: Incident, f: Finding): boolean {
+  return incident.subjects.includes(f.subject) || f.templateIds.some((t) => incident.templateIds.includes(t));
+}
+
+export function reopen(incident: Incident): void {
+  incident.resolution = incident.resolution ?? 'recovered';
   incident.status = 'open';
   incident.resolvedAt = null;
+  delete incident.quietUntil;
   incident.reopenCount++;
 }
 

@@ -68,6 +68,14 @@ export const anomalyDetectConfigSchema = baseConfigSchema.extend({
     .describe(
       'event time after the first event during which error templates and stack signatures are learned, not reported as new (a demo with minutes of warm-up traffic sets it below that)',
     ),
+  DISMISS_SUPPRESS_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 24 * 3_600_000)
+    .describe(
+      "how long findings of a dismissed incident's templates and subjects open nothing, unless `healctl dismiss --quiet-for` says (default a week)",
+    ),
   CATALOGUE: catalogueVariable
     .superRefine((catalogue, ctx) => {
       for (const [service, entry] of Object.entries(catalogue?.services ?? {}))
@@ -97,6 +105,7 @@ export function anomalyDetectSettings(c: AnomalyDetectConfig): AnomalyDetectSett
     performanceDetector: c.PERFORMANCE_DETECTOR,
     performanceDetectorByService: detectorsOfServices(c.CATALOGUE),
     errorWarmupMs: c.ERROR_WARMUP_MS,
+    dismissSuppressMs: c.DISMISS_SUPPRESS_MS,
   };
 }
 

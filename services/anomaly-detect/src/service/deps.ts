@@ -38,6 +38,8 @@ export interface AnomalyDetectSettings {
   performanceDetectorByService: Record<string, Partial<SeriesDetectorOptions>>;
   /** Event time from the first event during which error templates are learned, not reported as new. */
   errorWarmupMs: number;
+  /** How long a dismissed incident's templates and subjects stay quiet, unless the dismissal says. */
+  dismissSuppressMs: number;
 }
 
 /** Everything the detectors remember between runs; committed by the store beat, as before/after the run. */

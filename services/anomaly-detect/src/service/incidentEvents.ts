@@ -1,9 +1,18 @@
 import type { Finding, PayloadOf, Severity } from '@self-healing/schemas';
 import { buildEvent, outsideBeatMeta } from '@self-healing/shared';
-import { evolve, type Incident, type IncidentReducerState } from '../incidents/index.js';
+import {
+  applyVerdict,
+  evolve,
+  type Incident,
+  type IncidentReducerState,
+  type Verdict,
+} from '../incidents/index.js';
 import type { PlannedEvent } from './deps.js';
 
 export type IncidentAction = 'open' | 'update' | 'reopen' | 'resolve';
+
+/** A verdict as the detection run's request carries it (AnomalyDetectionRequested.verdict). */
+export type RequestedVerdict = NonNullable<PayloadOf<'AnomalyDetectionRequested'>['verdict']>;
 
 export interface IncidentPlanInput {
   /** The open incidents before this run, and the last seq published per incident. */
@@ -16,6 +25,29 @@ export interface IncidentPlanInput {
   runId: string;
   topic: string;
   producer: string;
+  /** A verdict run: the verdict alone decides (no findings, no quiet-period resolutions on its clock). */
+  verdict?: { given: RequestedVerdict; suppressForMs: number } | null;
+}
+
+/** What a verdict run does to the incidents, in the shape of a findings run's evolution. */
+function verdictEvolution(before: IncidentReducerState, v: NonNullable<IncidentPlanInput['verdict']>) {
+  const verdict: Verdict = {
+    incidentId: v.given.incidentId,
+    action: v.given.action,
+    at: v.given.at,
+    suppressForMs: v.given.suppressForMs ?? v.suppressForMs,
+  };
+  const r = applyVerdict(before, verdict);
+  const touched = r.incident && r.action !== 'none' ? [r.incident] : [];
+  return {
+    state: r.state,
+    opened: [],
+    updated: [],
+    reopened: r.action === 'reopen' ? touched : [],
+    resolved: r.action === 'resolve' ? touched : [],
+    quieted: 0,
+    note: r.note,
+  };
 }
 
 /**
@@ -23,7 +55,7 @@ export interface IncidentPlanInput {
  * the run, and the lifecycle event of each, numbered on from the incident's last one. Pure.
  */
 export function planIncidents(p: IncidentPlanInput) {
-  const evolved = evolve(p.before, p.findings, p.now);
+  const evolved = p.verdict ? verdictEvolution(p.before, p.verdict) : evolve(p.before, p.findings, p.now);
   const touched: Array<{ incident: Incident; action: IncidentAction }> = [
     ...evolved.opened.map((incident) => ({ incident, action: 'open' as const })),
     ...evolved.updated.map((incident) => ({ incident, action: 'update' as const })),
@@ -46,9 +78,11 @@ export function planIncidents(p: IncidentPlanInput) {
       topic: p.topic,
       producer: p.producer,
       now: p.now,
+      verdict: p.verdict?.given ?? null,
     });
   });
-  return { state: evolved.state, touched, planned, incidentSeq, findingsById };
+  const note = 'note' in evolved ? evolved.note : null;
+  return { state: evolved.state, touched, planned, incidentSeq, findingsById, quieted: evolved.quieted, note };
 }
 
 export interface IncidentEventInput {
@@ -65,6 +99,8 @@ export interface IncidentEventInput {
   producer: string;
   /** Event time of the run (the newest window end or finding): replaying the same input decides the same. */
   now: number;
+  /** The verdict this run applies, if it is a verdict run: who resolved the incident, and with what. */
+  verdict?: RequestedVerdict | null;
 }
 
 /** The public lifecycle event of one incident this run touched, on the incidents topic. Pure. */
@@ -109,7 +145,7 @@ export function incidentEvent(i: IncidentEventInput): PlannedEvent {
       type: 'IncidentReopened',
       payload: {
         incidentId: incident.id,
-        previousResolution: 'recovered',
+        previousResolution: incident.resolution ?? 'recovered',
         severity: incident.severity,
         services: [incident.service],
         timeRange,
@@ -118,20 +154,7 @@ export function incidentEvent(i: IncidentEventInput): PlannedEvent {
         detectionRunId: runId,
       } satisfies PayloadOf<'IncidentReopened'>,
     }),
-    resolve: () => ({
-      type: 'IncidentResolved',
-      payload: {
-        incidentId: incident.id,
-        resolution: 'recovered',
-        reason: `no finding for ${Math.round((now - incident.lastSeen) / 60_000)} min`,
-        resolvedBy: 'anomaly.detect',
-        patchId: null,
-        deploymentId: null,
-        pullRequestUrl: null,
-        improvementScore: null,
-        openForMs: (incident.resolvedAt ?? now) - incident.openedAt,
-      } satisfies PayloadOf<'IncidentResolved'>,
-    }),
+    resolve: () => ({ type: 'IncidentResolved', payload: resolvedPayload(incident, i.verdict ?? null, now) }),
   } as const;
   const { type, payload } = payloads[i.action]();
   const event = buildEvent(
@@ -146,6 +169,39 @@ export function incidentEvent(i: IncidentEventInput): PlannedEvent {
     }),
   );
   return { topic: i.topic, key: incident.id, event };
+}
+
+/** Why and by whom the incident closed: quiet long enough, fixed (learning.track's verdict), or dismissed. */
+function resolvedPayload(
+  incident: Incident,
+  verdict: RequestedVerdict | null,
+  now: number,
+): PayloadOf<'IncidentResolved'> {
+  const openForMs = (incident.resolvedAt ?? now) - incident.openedAt;
+  const resolution = incident.resolution ?? 'recovered';
+  if (resolution === 'recovered' || !verdict)
+    return {
+      incidentId: incident.id,
+      resolution: 'recovered',
+      reason: `no finding for ${Math.round((now - incident.lastSeen) / 60_000)} min`,
+      resolvedBy: 'anomaly.detect',
+      patchId: null,
+      deploymentId: null,
+      pullRequestUrl: null,
+      improvementScore: null,
+      openForMs,
+    };
+  return {
+    incidentId: incident.id,
+    resolution,
+    reason: verdict.reason,
+    resolvedBy: verdict.by,
+    patchId: verdict.patchId ?? null,
+    deploymentId: verdict.deploymentId ?? null,
+    pullRequestUrl: verdict.pullRequestUrl ?? null,
+    improvementScore: verdict.improvementScore ?? null,
+    openForMs,
+  };
 }
 
 export function actionOf(type: string): IncidentAction | 'none' {

@@ -27,6 +27,7 @@ describe('what starts a detection run', () => {
         detectors: ['performance', 'behavioral', 'coverage', 'error'],
         trigger: 'upstream_event',
         requestedBy: 'stage:telemetry.parse',
+        verdict: null,
       },
     });
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { buildCommand } from '@self-healing/shared';
 import type { PayloadOf } from '@self-healing/schemas';
@@ -89,7 +90,9 @@ export function registerValidateCommand(program: Command): void {
 /** Sends one command to the platform's commands topic, keyed by incident; its event id. */
 export async function sendCommand<P>(type: string, payload: P, incident: string): Promise<string> {
   return withKafka(async (kafka, e) => {
-    const command = buildCommand(type, payload, incident, 'healctl');
+    // Each operator command is an intent of its own: without an id of its own, every command about one incident
+    // (approve, then rollback, then dismiss) would carry the same id and the later ones be taken for redeliveries.
+    const command = buildCommand(type, payload, incident, 'healctl', randomUUID());
     const codec = codecFor(e.schemaRegistryUrl);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
