@@ -31,5 +31,6 @@ export function autonomousHealing(
         minP95IncreaseMs: canary.minP95IncreaseMs ?? 50,
       },
     },
+    rollback: 'automatic',
   };
 }

@@ -164,6 +164,12 @@ const HealingPolicy = z
     autoMerge: AutoCondition,
     autoDeploy: AutoCondition,
     canary: Canary,
+    /**
+     * Taking a promoted fix out again (learning.track measured it harmful, or an operator asked): `automatic` (the
+     * default: the revert restores code that served before the fix) or `approval` (a person approves the revert's
+     * pull request first, as for a fix the policy does not let through).
+     */
+    rollback: z.enum(['automatic', 'approval']).default('automatic'),
   })
   .strict();
 

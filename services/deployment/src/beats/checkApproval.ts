@@ -1,7 +1,7 @@
 import type { PayloadOf } from '@self-healing/schemas';
 import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
 import type { DeploymentCase } from '../service/case.js';
-import { decideApproval } from '../policy/approval.js';
+import { decideApproval, decideRollbackApproval } from '../policy/approval.js';
 import { fixBranch, pullRequest, pushFix } from '../change/propose.js';
 import { rejected } from './deployRequested.js';
 
@@ -23,19 +23,18 @@ export const checkApproval: DeploymentBeat<'checkApproval'> = async (
   if (l.problem) return rejected(cause, l.problem.code, l.problem.message, l.problem.field);
   const policyName = `catalogue:${l.service}.healing`;
   if (!c.approval && c.rollbackOf) {
-    // Taking out a fix that production measured as harmful restores code that served before it: no one is asked.
+    // Taking out a fix that production measured as harmful restores code that served before it: no one is asked,
+    // unless the service's policy wants a person for that too (then the revert's pull request waits for them).
     const now = deps.now();
+    const decision = decideRollbackApproval(deps.service(l.service)!.healing, {
+      deploymentId: c.rollbackOf.deploymentId,
+      reason: c.rollbackOf.reason,
+      requestedBy: c.requestedBy,
+    });
     c = await deps.record(runId, 'approval', {
-      automatic: true,
-      reasons: [
-        {
-          code: 'rollback',
-          message: `rollback of ${c.rollbackOf.deploymentId} asked by ${c.requestedBy}: ${c.rollbackOf.reason}`,
-          field: null,
-        },
-      ],
+      ...decision,
       decidedAt: now,
-      deadline: now,
+      deadline: decision.automatic ? now : now + deps.settings.approvalTimeoutMs,
     });
   }
   if (!c.approval) {

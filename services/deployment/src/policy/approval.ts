@@ -101,3 +101,26 @@ export function withinHours(w: Condition['allowedHours'], now: number): true | s
   if (hour < w.fromHour || hour >= w.toHour) return `${local} is outside ${w.fromHour}:00-${w.toHour}:00`;
   return true;
 }
+
+/**
+ * The policy's answer for taking a promoted fix out again: on its own by default (the revert restores code that
+ * served before the fix), or by a person when the service's `healing.rollback` says `approval`.
+ */
+export function decideRollbackApproval(
+  policy: Pick<HealingPolicy, 'rollback'>,
+  rollback: { deploymentId: string; reason: string; requestedBy: string },
+): ApprovalDecision & { reasons: [Reason, ...Reason[]] } {
+  const what = `rollback of ${rollback.deploymentId} asked by ${rollback.requestedBy}: ${rollback.reason}`;
+  if (policy.rollback === 'approval')
+    return {
+      automatic: false,
+      reasons: [
+        {
+          code: 'rollback-needs-approval',
+          message: `${what}; the service wants a person to approve it`,
+          field: 'healing.rollback',
+        },
+      ],
+    };
+  return { automatic: true, reasons: [{ code: 'rollback', message: what, field: null }] };
+}

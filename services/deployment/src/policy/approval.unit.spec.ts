@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HealingPolicy } from '@self-healing/shared/catalogue';
-import { decideApproval, withinHours, type FixFacts } from './approval.js';
+import { decideApproval, decideRollbackApproval, withinHours, type FixFacts } from './approval.js';
 
 const always = { days: [0, 1, 2, 3, 4, 5, 6], fromHour: 0, toHour: 24, timezone: 'UTC' };
 const condition = {
@@ -97,5 +97,25 @@ describe('withinHours', () => {
       /unknown timezone/,
     );
     expect(withinHours(always, WEDNESDAY_AFTERNOON)).toBe(true);
+  });
+});
+
+describe('taking a promoted fix out again', () => {
+  const rollback = { deploymentId: 'dep-1', reason: 'more errors after it', requestedBy: 'stage:learning.track' };
+
+  it('goes on its own by default, saying what is rolled back and why', () => {
+    const d = decideRollbackApproval({ rollback: 'automatic' }, rollback);
+    expect(d.automatic).toBe(true);
+    expect(d.reasons[0]).toMatchObject({ code: 'rollback' });
+    expect(d.reasons[0].message).toContain('dep-1');
+    expect(d.reasons[0].message).toContain('more errors after it');
+  });
+
+  it('waits for a person when the service wants one for rollbacks too', () => {
+    const d = decideRollbackApproval({ rollback: 'approval' }, rollback);
+    expect(d).toMatchObject({
+      automatic: false,
+      reasons: [{ code: 'rollback-needs-approval', field: 'healing.rollback' }],
+    });
   });
 });
