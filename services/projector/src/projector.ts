@@ -9,7 +9,7 @@ import {
   type Metrics,
 } from '@self-healing/shared';
 import { toIncidentState } from './incidentState.js';
-import { ProjectionCatalog, applyEvent } from './store.js';
+import { BufferedProjection, ProjectionCatalog, applyEvent } from './store.js';
 import type { IncidentDoc } from './evolve.js';
 
 export interface ProjectorOptions {
@@ -34,7 +34,7 @@ export interface ProjectorOptions {
 
 /** The live projector: consumes every stage topic into the current incidents collection. */
 export function createProjector(opts: ProjectorOptions): ConsumerLoop {
-  const catalog = new ProjectionCatalog(opts.db);
+  const projection = new BufferedProjection(new ProjectionCatalog(opts.db));
   return new ConsumerLoop({
     kafka: opts.kafka,
     service: 'projector',
@@ -51,18 +51,17 @@ export function createProjector(opts: ProjectorOptions): ConsumerLoop {
     // Every stage's events pass through here, parse and detection runs' included (dozens a minute): one
     // transaction per message kept it minutes behind the stages on a loaded machine, so a batch shares one.
     commitEvery: opts.commitEvery ?? 100,
+    // The documents a commit's events changed are written once each, just before its offsets are committed.
+    beforeCommit: () => projection.flush(),
     handle: async (input) => {
       if (!input.message.value) return { outputs: [] };
       const event = await opts.codec.decode(input.message.value);
-      // Looked up per message so that writes follow a replay's switch at once.
-      const collection = await catalog.collection();
-      await applyEvent(collection, event, input.topic);
+      const { doc } = await projection.apply(event, input.topic);
       const target = opts.incidentState;
-      // A redelivered event (its transaction failed after the write) publishes the current state again: the
-      // state record it should have produced may be the one that was lost, and readers go by `version`.
+      // A redelivered event (its commit failed after the write) publishes the current state again: the state
+      // record it should have produced may be the one that was lost, and readers go by `version`.
       if (!target || input.topic !== target.incidentsTopic || !(opts.codec instanceof RegistryCodec))
         return { outputs: [] };
-      const doc = await collection.findOne({ _id: event.meta.incidentId });
       const state = doc ? toIncidentState(doc) : null;
       if (!state) return { outputs: [] };
       // Produced with the offset commit: the compacted topic never misses a change (a copy of the same version may

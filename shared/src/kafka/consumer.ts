@@ -1,12 +1,4 @@
-import type {
-  Consumer,
-  EachBatchPayload,
-  IHeaders,
-  Kafka,
-  KafkaMessage,
-  Message,
-  Producer,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { describeError, isPermanent } from '../errors.js';
 import { stuckAfterMs as configuredStuckAfterMs, type Metrics } from '../observability.js';
@@ -84,6 +76,11 @@ export interface ConsumerLoopOptions {
    * is taken alone, after what came before it is committed, with the usual retries and dead letter.
    */
   commitEvery?: number;
+  /**
+   * Runs before every commit, after the handlers of the messages it commits (a consumer that buffers its writes
+   * makes them here). If it fails, nothing is committed and the messages are handled again.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 /** An attempt that did not finish within `attemptTimeoutMs`; retried like any transient failure. */
@@ -177,9 +174,9 @@ export class ConsumerLoop {
   private producer: Producer | undefined;
   private stopping = false;
   private readonly opts: Required<
-    Omit<ConsumerLoopOptions, 'onFailure' | 'metrics' | 'attemptTimeoutMs'>
+    Omit<ConsumerLoopOptions, 'onFailure' | 'metrics' | 'attemptTimeoutMs' | 'beforeCommit'>
   > &
-    Pick<ConsumerLoopOptions, 'onFailure' | 'metrics' | 'attemptTimeoutMs'>;
+    Pick<ConsumerLoopOptions, 'onFailure' | 'metrics' | 'attemptTimeoutMs' | 'beforeCommit'>;
 
   constructor(options: ConsumerLoopOptions) {
     this.opts = {
@@ -430,6 +427,7 @@ export class ConsumerLoop {
   ): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('consumer loop not started');
+    await this.opts.beforeCommit?.();
     const transaction = await producer.transaction();
     try {
       const byTopic = new Map<string, Message[]>();

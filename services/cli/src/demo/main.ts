@@ -5,7 +5,9 @@
  * HAProxy with real shoppers, then a release that carries a fault of the corpus among other changes; and tells the
  * story of what follows, from the projection: the incident opening with its evidence, the diagnosis naming the
  * commit, file and line, the patch, its validation, the pull request on the forge, CI, the merge, the canary, the
- * verification and the learning record (scenario.ts). How the detectors get a baseline in minutes: see `Timings`.
+ * verification and the learning record (scenario.ts). Then a second act (DEMO_SECOND_ACT=off skips it): the
+ * owners take the promoted fix out, and the platform reverts it and heals the incident with its next candidate.
+ * How the detectors get a baseline in minutes: see `Timings`.
  */
 import { resolveEndpoints } from '@self-healing/infra';
 import { pruneEarlierDemoRuns } from '../commands/demoNamespaces.js';
@@ -27,7 +29,10 @@ async function main(): Promise<void> {
       'the demo needs the forge: let the local launcher start Gitea (the default), or set FORGE_URL and FORGE_TOKEN',
     );
   await pruneEarlierDemoRuns(e, say);
-  const r = await runScenario({ ...e, forge }, { fault: FAULT, timings: timingsFrom(), say });
+  const r = await runScenario(
+    { ...e, forge },
+    { fault: FAULT, timings: timingsFrom(), say, secondAct: process.env.DEMO_SECOND_ACT !== 'off' },
+  );
 
   say(
     `\n7/7  done in ${Math.round((Date.now() - started) / 1000)} s; since the release the shoppers made ${r.traffic.requests} requests, ${r.traffic.failed} failed.`,
@@ -42,6 +47,18 @@ async function main(): Promise<void> {
             : `left for people: ${end.why}`
       }`,
     );
+  if (r.secondAct) {
+    const end = r.secondAct.end;
+    say(
+      `     act 2: the owners took out "${r.secondAct.fix}" (deployment ${r.secondAct.rollbackOf}); ${
+        end === null
+          ? 'the next candidate was still under way when the demo stopped'
+          : end.kind === 'resolved'
+            ? 'the next candidate healed it again'
+            : `then: ${end.why}`
+      }`,
+    );
+  }
   const healctl = `MONGODB_DB=${r.namespace} TOPIC_PREFIX=${r.namespace}. npm run healctl --`;
   say('\nWhere to look next:');
   for (const { incident } of r.ends)
@@ -52,7 +69,7 @@ async function main(): Promise<void> {
   say(`  .demo/${r.namespace}   the platform's logs, the service's repository and the catalogue of this run`);
   say("  npm run healctl -- demo prune --keep 0   remove every demo run's namespace and files");
   say('  npm run healctl -- infra down   stop the local servers');
-  if (!r.verified) process.exitCode = 1;
+  if (!r.verified || (r.secondAct && r.secondAct.end?.kind !== 'resolved')) process.exitCode = 1;
 }
 
 // Exits once the output is drained: `npm run demo | tee demo.txt` gets all of it.

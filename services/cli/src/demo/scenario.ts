@@ -12,9 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import type { Db } from 'mongodb';
+import type { Producer } from 'kafkajs';
 import type { Endpoints } from '@self-healing/infra';
-import { deploymentRecordedSubject } from '@self-healing/schemas';
+import { deploymentRecordedSubject, type PayloadOf } from '@self-healing/schemas';
 import {
+  buildCommand,
   connectMongo,
   createKafka,
   createLogger,
@@ -22,6 +24,7 @@ import {
   ensureTopics,
   platformTopicNames,
   platformTopics,
+  type RegistryCodec,
 } from '@self-healing/shared';
 import { autonomousHealing, loadCatalogue, type ServiceEntry } from '@self-healing/shared/catalogue';
 import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
@@ -31,6 +34,8 @@ import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
 import { DEMO_WORK_ROOT, newDemoNamespace } from '../commands/demoNamespaces.js';
 import type { DiagnosisDoc } from '../commands/incidents.js';
 import { requestUnparsed } from '../commands/parse.js';
+import { deploymentRunOf } from '../commands/approve.js';
+import { promotedDeployment } from '../commands/rollback.js';
 import { PLATFORM_SERVICES, startServiceProcess, stopServiceProcess } from './processes.js';
 import { continuousTraffic, every, type TrafficTally } from './live.js';
 import { IncidentStory, type StoryEnd } from './story.js';
@@ -95,6 +100,8 @@ export interface HealingRecord {
   verified: boolean;
   detectionToVerifiedSeconds: number | null;
   ends: Array<{ incident: string; end: StoryEnd }>;
+  /** The second act, when asked for: the promoted fix its owners took out, and how the next candidate ended. */
+  secondAct?: { incident: string; rollbackOf: string; fix: string; end: StoryEnd } | null;
   traffic: TrafficTally;
   releasedAt: number;
   repository: string;
@@ -113,7 +120,15 @@ type ForgeEndpoints = Endpoints & { forge: NonNullable<Endpoints['forge']> };
 
 export async function runScenario(
   e: ForgeEndpoints,
-  o: { fault: string; timings: Timings; say: (line: string) => void; corpus?: Corpus; seed?: number },
+  o: {
+    fault: string;
+    timings: Timings;
+    say: (line: string) => void;
+    corpus?: Corpus;
+    seed?: number;
+    /** Once the first incident is healed, its owners take the fix out and the next candidate follows. */
+    secondAct?: boolean;
+  },
 ): Promise<HealingRecord> {
   const { say, timings: t } = o;
   const namespace = newDemoNamespace(new Date(), randomUUID().slice(0, 4));
@@ -264,11 +279,31 @@ export async function runScenario(
     goOn();
     const releasedAt = Date.now();
     say('     the platform takes it from here; what it does, as the incident projection records it:');
-    const ends = await followIncidents(db, releasedAt, t.timeoutS * 1000, say, stop);
+    const stories = new Map<string, IncidentStory>();
+    const deadline = releasedAt + t.timeoutS * 1000;
+    const ends = await followIncidents(db, releasedAt, deadline, say, stop, stories);
+    const first = [...ends].find(([, end]) => end?.kind === 'resolved')?.[0];
+    let secondAct: HealingRecord['secondAct'] = null;
+    if (o.secondAct && first && !stop.requested) {
+      const asked = await takeTheFixOut(db, producer, codec, topics.commands, first, say);
+      if (asked) {
+        const again = await followIncidents(db, releasedAt, deadline, say, stop, stories, {
+          incident: first,
+          after: asked.at,
+        });
+        secondAct = {
+          incident: first,
+          rollbackOf: asked.rollbackOf,
+          fix: asked.fix,
+          end: again.get(first) ?? null,
+        };
+      }
+    }
     return {
       ...(await recordOf(db, o.fault, namespace, releasedAt, release.faultSha, ends)),
       traffic: traffic.tally(),
       repository,
+      secondAct,
     };
   };
   const running = story();
@@ -300,22 +335,28 @@ export async function runScenario(
 async function followIncidents(
   db: Db,
   since: number,
-  timeoutMs: number,
+  deadline: number,
   say: (line: string) => void,
   stop: { requested: boolean },
+  /** The stories told so far (a story told again says only what is new). */
+  stories: Map<string, IncidentStory>,
+  /** Follow this incident alone, until its story reaches an end that happened after `only.after`. */
+  only?: { incident: string; after: number },
 ): Promise<Map<string, StoryEnd>> {
   const catalog = new ProjectionCatalog(db);
-  const stories = new Map<string, IncidentStory>();
   const ends = new Map<string, StoryEnd>();
-  const told = new Set<string>();
+  const told = new Set<string>(stories.keys());
   let speaking: string | null = null;
-  const deadline = Date.now() + timeoutMs;
   let settledSince: number | null = null;
   while (Date.now() < deadline && !stop.requested) {
     const docs: IncidentDoc[] = await (
       await catalog.collection()
     )
-      .find({ 'timeline.event': 'IncidentOpened', createdAt: { $gte: since - 60_000 } })
+      .find({
+        'timeline.event': 'IncidentOpened',
+        createdAt: { $gte: since - 60_000 },
+        ...(only ? { _id: only.incident } : {}),
+      })
       .sort({ createdAt: 1 })
       .toArray();
     for (const doc of docs) {
@@ -331,7 +372,9 @@ async function followIncidents(
         });
         stories.set(id, story);
       }
-      const end = await story.tell(doc);
+      let end = await story.tell(doc);
+      // Told late, an end from before the second act (the incident's first resolution) is not its end.
+      if (end && only && (story.endedAt ?? 0) < only.after) end = null;
       if (end || !ends.has(doc._id)) ends.set(doc._id, end);
     }
     const settled = ends.size > 0 && [...ends.values()].every((v) => v !== null);
@@ -341,6 +384,51 @@ async function followIncidents(
   }
   if (stories.size === 0) say('     no incident opened');
   return ends;
+}
+
+/**
+ * The second act: the service's owners read the fix the platform promoted, want another remedy (a fix can pass
+ * every test and still not be the one its owners want: a revert of the fault commit's lines drops what that commit
+ * meant to add), and take it out as `healctl rollback <incident> --reason ... --next-candidate` does. The
+ * deployment stage reverts it through a pull request, CI, merge and canary, and the fix stage's next round
+ * proposes the next candidate, which goes through validation, deployment and learning again.
+ */
+async function takeTheFixOut(
+  db: Db,
+  producer: Producer,
+  codec: RegistryCodec,
+  commandsTopic: string,
+  incident: string,
+  say: (line: string) => void,
+): Promise<{ rollbackOf: string; fix: string; at: number } | null> {
+  const doc = await (await new ProjectionCatalog(db).collection()).findOne({ _id: incident });
+  const promoted = doc ? promotedDeployment(deploymentRunOf(doc)) : null;
+  if (!doc || !promoted) {
+    say(`\n     (no promoted fix of ${incident} to take out: no second act)`);
+    return null;
+  }
+  const fix =
+    (doc.outputs['FixGenerationCompleted'] as { title?: string } | undefined)?.title ?? 'the promoted fix';
+  const reason = `the owners want another remedy than "${fix}": it passes the tests, but it is not the fix they would write`;
+  say(
+    `\n6/7  act 2: the owners read the promoted fix ("${fix}") and want another remedy. They take it out and ask ` +
+      `for the next candidate, as \`healctl rollback ${incident} --reason ... --next-candidate\` does`,
+  );
+  const payload: PayloadOf<'RollbackDeploymentCommand'> = {
+    incidentId: incident,
+    deploymentId: promoted,
+    reason,
+    nextCandidate: true,
+    requestedBy: 'user:checkout-owners',
+    comment: null,
+  };
+  const command = buildCommand('RollbackDeploymentCommand', payload, incident, 'demo', randomUUID());
+  await producer.send({
+    topic: commandsTopic,
+    acks: -1,
+    messages: [{ key: incident, value: await codec.encode(command) }],
+  });
+  return { rollbackOf: promoted, fix, at: command.meta.occurredAt };
 }
 
 /** The scenario's facts, read from what the stages stored (the projection, the case files, the diagnoses). */

@@ -40,6 +40,8 @@ export class IncidentStory {
   /** Why learning could not judge the last fix, when it could not (no telemetry): nothing follows such an outcome. */
   private notJudged: string | null = null;
   private readonly startedAt = Date.now();
+  /** When the event that gave the last end happened. */
+  endedAt: number | null = null;
 
   constructor(
     private readonly db: Db,
@@ -64,7 +66,11 @@ export class IncidentStory {
         `  ${clock}  ${stageLabel(t.stage).padEnd(17)} ${t.event}${detail.line ? `: ${detail.line}` : ''}`,
       );
       if (detail.more) this.say(indent(detail.more));
-      end = this.endOf(t, payload) ?? end;
+      const ending = this.endOf(t, payload);
+      if (ending) {
+        end = ending;
+        this.endedAt = t.endedAt;
+      }
     }
     return end;
   }
