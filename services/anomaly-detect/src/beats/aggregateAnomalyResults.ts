@@ -22,11 +22,7 @@ export const aggregateAnomalyResults: DetectBeat<'aggregateAnomalyResults'> = as
   // A verdict run's time is the verdict's; it examined no telemetry.
   const now = r.verdict
     ? r.verdict.at
-    : Math.max(
-        0,
-        maxOf(aggregates.map((a) => a.windowStart + a.windowMs)),
-        maxOf(unique.map((f) => f.at)),
-      );
+    : Math.max(0, maxOf(aggregates.map((a) => a.windowStart + a.windowMs)), maxOf(unique.map((f) => f.at)));
   const plan = planIncidents({
     before: mem.incidents,
     incidentSeq: mem.incidentSeq,

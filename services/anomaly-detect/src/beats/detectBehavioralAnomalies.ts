@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Finding } from '@self-healing/schemas';
-import { maxOf } from '@self-healing/shared';
 import {
   BehavioralDetector,
   DeclaredModel,
   LearnedModel,
+  defaultBehavioralOptions,
   type ExpectedSequence,
 } from '../behavioral/index.js';
+import { examine, examinedAfter, freshRuns } from '../service/examined.js';
 import type { DetectBeat } from '../service/deps.js';
 
 /**
@@ -20,11 +21,16 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
   const r = earlier.AnomalyDetectionRequested;
   const mem = await deps.memoryBefore(runId);
   const seenUntil = mem.behavioralSeenUntil ?? Number.NEGATIVE_INFINITY;
-  const events = deps.wants(r, 'behavioral')
-    ? (await deps.events(runId, r)).filter(
-        (e) => (e.traceId !== null || e.sessionId !== null) && e.timestamp > seenUntil,
-      )
-    : [];
+  const fresh = deps.wants(r, 'behavioral') ? freshRuns(r.parseRunIds, mem.behavioralRuns) : [];
+  const sessionEvents = (await deps.eventsOfRuns(runId, r, fresh)).filter(
+    (e) => e.traceId !== null || e.sessionId !== null,
+  );
+  // Late by less than a session's inactivity timeout: it may still join its session.
+  const { taken: events, seenUntil: nowSeenUntil } = examine(
+    sessionEvents,
+    seenUntil,
+    defaultBehavioralOptions.inactivityTimeoutMs,
+  );
   const { declaredSequences } = deps.settings;
   const declared = declaredSequences
     ? (JSON.parse(await readFile(declaredSequences, 'utf8')) as ExpectedSequence[])
@@ -48,10 +54,8 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
     state: {
       detector: det.snapshot(),
       model: learned?.snapshot() ?? null,
-      seenUntil: maxOf(
-        events.map((e) => e.timestamp),
-        seenUntil,
-      ),
+      seenUntil: nowSeenUntil,
+      runs: examinedAfter(mem.behavioralRuns, fresh),
     },
     evaluated: sessions,
     skipped: 0,

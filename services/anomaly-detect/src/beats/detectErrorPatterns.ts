@@ -1,4 +1,7 @@
-import { maxOf } from '@self-healing/shared';
+import { examine, examinedAfter, freshRuns } from '../service/examined.js';
+
+/** An error event this late behind the newest one seen is still counted (a new template, a new stack). */
+const LATE_ERRORS_MS = 10 * 60_000;
 import { ErrorBurstDetector, ErrorPatternDetector } from '../errors/index.js';
 import type { DetectBeat } from '../service/deps.js';
 
@@ -9,7 +12,12 @@ export const detectErrorPatterns: DetectBeat<'detectErrorPatterns'> = async ({ r
   const on = deps.wants(r, 'error');
   const aggregates = on ? await deps.aggregates(runId, r) : [];
   const seenUntil = mem.patternsSeenUntil ?? Number.NEGATIVE_INFINITY;
-  const events = on ? (await deps.events(runId, r)).filter((e) => e.timestamp > seenUntil) : [];
+  const fresh = on ? freshRuns(r.parseRunIds, mem.patternRuns) : [];
+  const { taken: events, seenUntil: nowSeenUntil } = examine(
+    await deps.eventsOfRuns(runId, r, fresh),
+    seenUntil,
+    LATE_ERRORS_MS,
+  );
   const bursts = mem.bursts ? ErrorBurstDetector.restore(mem.bursts) : new ErrorBurstDetector();
   const options = { warmupMs: deps.settings.errorWarmupMs };
   const patterns = mem.patterns
@@ -24,10 +32,8 @@ export const detectErrorPatterns: DetectBeat<'detectErrorPatterns'> = async ({ r
     state: {
       bursts: bursts.snapshot(),
       patterns: patterns.snapshot(),
-      seenUntil: maxOf(
-        events.map((e) => e.timestamp),
-        seenUntil,
-      ),
+      seenUntil: nowSeenUntil,
+      runs: examinedAfter(mem.patternRuns, fresh),
     },
     evaluated,
     skipped: 0,

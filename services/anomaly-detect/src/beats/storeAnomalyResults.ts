@@ -48,6 +48,8 @@ export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ r
           incidentSeq,
           behavioralSeenUntil: beh.state.seenUntil,
           patternsSeenUntil: err.state.seenUntil,
+          behavioralRuns: beh.state.runs,
+          patternRuns: err.state.runs,
         },
   );
   await deps.db

@@ -34,7 +34,8 @@ export function applyVerdict(state: IncidentReducerState, v: Verdict): VerdictRe
   const next = structuredClone(state);
   const incident = next.incidents[v.incidentId];
   const none = (note: string): VerdictResult => ({ state, action: 'none', incident: incident ?? null, note });
-  if (!incident) return none(`no incident ${v.incidentId} is known to the detectors (never opened, or forgotten)`);
+  if (!incident)
+    return none(`no incident ${v.incidentId} is known to the detectors (never opened, or forgotten)`);
   const resolve = (resolution: Resolution) => {
     incident.status = 'resolved';
     incident.resolution = resolution;

@@ -17,6 +17,7 @@ export function anomalyDetectDefinition(deps: {
     // commits whole: two instances detecting at once would overwrite each other's runs. Others wait as standbys.
     exclusive: true,
     // Runs are keyed by run id; a verdict on an incident (keyed by the incident) starts a run of its own.
-    runKeyOf: (event) => (VERDICT_TRIGGERS.has(event.meta.type) ? verdictRunId(event) : event.meta.incidentId),
+    runKeyOf: (event) =>
+      VERDICT_TRIGGERS.has(event.meta.type) ? verdictRunId(event) : event.meta.incidentId,
   });
 }

@@ -58,6 +58,9 @@ export interface DetectorMemory {
    */
   behavioralSeenUntil: number;
   patternsSeenUntil: number;
+  /** Parse runs each event-fed detector has examined (see examine.ts): absent in memory written before them. */
+  behavioralRuns?: string[];
+  patternRuns?: string[];
 }
 
 const emptyMemory = (): DetectorMemory => ({
@@ -86,12 +89,14 @@ export interface BehavioralState {
   detector: BehavioralSnapshot;
   model: LearnedModelSnapshot | null;
   seenUntil: number;
+  runs: string[];
 }
 
 export interface ErrorState {
   bursts: ErrorBurstSnapshot;
   patterns: ErrorPatternSnapshot;
   seenUntil: number;
+  runs: string[];
 }
 
 /** What each detector beat stages, by staging step. */
@@ -180,6 +185,13 @@ export class AnomalyDetectDeps {
   /** The detection events of the run's parse runs (and services and range), by time. */
   events(runId: string, r: Requested): Promise<TemplatedEvent[]> {
     return this.once(runId, 'events', () => this.telemetry.detectionEventsOf(r));
+  }
+
+  /** The detection events of some of the run's parse runs (those a detector has not examined yet). */
+  eventsOfRuns(runId: string, r: Requested, parseRunIds: readonly string[]): Promise<TemplatedEvent[]> {
+    if (parseRunIds.length === r.parseRunIds.length) return this.events(runId, r);
+    if (parseRunIds.length === 0) return Promise.resolve([]);
+    return this.telemetry.detectionEventsOf({ ...r, parseRunIds: [...parseRunIds] });
   }
 
   /**

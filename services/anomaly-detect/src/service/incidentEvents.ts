@@ -82,7 +82,15 @@ export function planIncidents(p: IncidentPlanInput) {
     });
   });
   const note = 'note' in evolved ? evolved.note : null;
-  return { state: evolved.state, touched, planned, incidentSeq, findingsById, quieted: evolved.quieted, note };
+  return {
+    state: evolved.state,
+    touched,
+    planned,
+    incidentSeq,
+    findingsById,
+    quieted: evolved.quieted,
+    note,
+  };
 }
 
 export interface IncidentEventInput {

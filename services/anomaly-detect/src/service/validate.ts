@@ -124,7 +124,8 @@ function verdictRun(
     services: [],
     timeRange: null,
     detectors: [],
-    trigger: cause.meta.type === 'DismissIncidentCommand' ? ('command' as const) : ('upstream_event' as const),
+    trigger:
+      cause.meta.type === 'DismissIncidentCommand' ? ('command' as const) : ('upstream_event' as const),
   };
   const none = {
     suppressForMs: null,
@@ -180,7 +181,10 @@ function verdictRun(
     requested: { ...base, requestedBy: 'stage:learning.track', verdict: { ...judged, action, reason } },
   });
   if (t.resolvesIncident)
-    return requested('fixed', `the fix (patch ${t.patchId}) brought the incident's series back: ${t.outcome}`);
+    return requested(
+      'fixed',
+      `the fix (patch ${t.patchId}) brought the incident's series back: ${t.outcome}`,
+    );
   if (t.outcome === 'regressed' || t.outcome === 'no_change')
     return requested('not_fixed', `the fix (patch ${t.patchId}) did not hold: ${t.outcome}`);
   return {

@@ -132,6 +132,17 @@ export class IncidentStory {
             .join('\n'),
         };
       }
+      case 'IncidentResolved': {
+        const p = payload as PayloadOf<'IncidentResolved'>;
+        return {
+          line: `${p.resolution} (${p.resolvedBy}): ${p.reason}`.slice(0, 220),
+          ...(p.pullRequestUrl ? { more: `fixed by ${p.pullRequestUrl}` } : {}),
+        };
+      }
+      case 'IncidentReopened': {
+        const p = payload as PayloadOf<'IncidentReopened'>;
+        return { line: `after it was ${p.previousResolution} (re-opened ${p.reopenCount} time(s))` };
+      }
       case 'DiagnosisCompleted': {
         const p = payload as PayloadOf<'DiagnosisCompleted'>;
         const doc = await this.db
