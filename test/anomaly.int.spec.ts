@@ -392,6 +392,40 @@ describe('anomaly.detect against the real servers', () => {
     expectWellFormedIncidents(after);
   });
 
+  // Two runs whose beats interleave in the consumer used to load the memory each at their start and write it whole at
+  // their end, the later undoing the earlier. They now take it in turn: the second waits until the first has committed.
+  it("takes the detectors' memory in turn when two runs start at once: one waits, neither overlaps the other", async () => {
+    const ids = ['run-turn-a', 'run-turn-b'];
+    const producer = env.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: env.topics.commands,
+      acks: -1,
+      messages: await Promise.all(
+        ids.map(async (id) => ({
+          key: id,
+          value: await env.codec.encode(detectCommand(id, ['run-faults'])),
+        })),
+      ),
+    });
+    await producer.disconnect();
+    const runs = await Promise.all(ids.map((id) => untilEnded(env, env.topics.anomalyDetectEvents, id)));
+    const spans = runs.map((events) => {
+      const beats = events.filter((e) => e.meta.type !== 'AnomalyDetectionWaiting');
+      expect(beats.map((e) => e.meta.type)).toEqual(DETECT_BEATS);
+      // seqs run on without a gap, waits included
+      expect(events.map((e) => e.meta.seq)).toEqual(events.map((_, i) => i + 1));
+      const loaded = beats.find((e) => e.meta.type === 'TelemetryDataLoaded')!;
+      return { from: loaded.meta.startedAt ?? loaded.meta.occurredAt, until: beats.at(-1)!.meta.occurredAt };
+    });
+    const [a, b] = spans as [{ from: number; until: number }, { from: number; until: number }];
+    expect(a.until <= b.from || b.until <= a.from).toBe(true);
+    // Both started before either ended: the later one waited for the memory.
+    const waited = runs.flat().filter((e) => e.meta.type === 'AnomalyDetectionWaiting');
+    expect(waited.length).toBeGreaterThanOrEqual(1);
+    expect(String((waited[0]!.payload as { reason: string }).reason)).toMatch(/holds the detectors' memory/);
+  });
+
   // Verdicts from outside the detectors go through detection runs of their own (the incidents topic has one
   // writer): learning.track's judgement of a fix resolves or re-opens, an operator's dismissal closes and quiets.
   it('applies verdicts on an incident: fixed, then not fixed (re-opened), then dismissed; each announced once', async () => {

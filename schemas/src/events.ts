@@ -33,7 +33,10 @@ const groups = {
   'anomaly.detect': {
     namespace: ANOMALY_NS,
     topic: topicNames.anomalyDetectEvents,
-    payloads: anomalyDetectPayloads,
+    payloads: {
+      ...anomalyDetectPayloads,
+      AnomalyDetectionWaiting: waitingPayload(ANOMALY_NS, 'AnomalyDetectionWaiting', 'anomaly.detect'),
+    },
   },
   'diagnosis.analyze': {
     namespace: DIAGNOSIS_NS,

@@ -188,7 +188,8 @@ describe('event registry', () => {
   });
 
   it('given all event types, names are PascalCase and unique, and full names follow selfhealing.<stage>.<Type>', () => {
-    expect(eventTypeNames.length).toBe(67 + 2 * 7 + 2 + 13 + 4);
+    // 67 beats, Rejected and Failed per stage, three Waiting events (anomaly.detect, deployment, learning), commands, incidents.
+    expect(eventTypeNames.length).toBe(67 + 2 * 7 + 3 + 13 + 4);
     expect(new Set(eventTypeNames.map((t) => t.toLowerCase())).size).toBe(eventTypeNames.length);
     for (const t of eventTypeNames) {
       const info = eventTypes[t];

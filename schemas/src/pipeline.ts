@@ -69,6 +69,8 @@ export const pipeline = [
       'EffectivenessTrackingCompleted',
     ],
     awaits: [],
+    // Detection runs take the detectors' memory in turn: a run that finds it held waits (see loadTelemetryData).
+    waiting: 'AnomalyDetectionWaiting',
     consumes: [topicNames.telemetryParseEvents, topicNames.learningTrackEvents, topicNames.commands],
   },
   {

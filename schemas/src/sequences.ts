@@ -173,6 +173,11 @@ const anomalyDetect = {
           title: 'Load Telemetry',
           description: 'Load aggregates, baselines, sequence models and the coverage snapshot.',
           timing: 'async',
+          waits: {
+            for: [],
+            description:
+              "Another detection run holds the detectors' memory: this one loads it once that run has committed.",
+          },
         },
       ],
     },

@@ -6,6 +6,9 @@ const SEVERITY_ORDER: Severity[] = ['low', 'medium', 'high', 'critical'];
 /** Beat 9. Reads the run's plan; announces the run, and publishes the incident lifecycle events with it. */
 export const detectAnomaliesCompleted: DetectBeat<'detectAnomaliesCompleted'> = async ({ runId }, deps) => {
   const { planned, findings } = await deps.incidentPlan(runId);
+  // The memory is stored and that beat committed: the next run may take it. Given back here rather than by the
+  // store beat, which could still run again after a crash and overwrite what the next run stored.
+  await deps.claims.release('detectors', runId);
   const ids = (type: string) => planned.filter((p) => p.event.meta.type === type).map((p) => p.key);
   const byKind: Record<string, number> = {};
   for (const f of findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;

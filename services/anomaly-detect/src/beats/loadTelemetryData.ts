@@ -2,9 +2,24 @@ import { maxOf, minOf } from '@self-healing/shared';
 import type { PerformanceMonitorState } from '../performance/index.js';
 import type { DetectBeat } from '../service/deps.js';
 
-/** Beat 2. Reads the run's aggregates, detection events and the detectors' memory (once for the whole run). */
+/** How soon a run that found the detectors' memory held looks again. */
+const CLAIM_RETRY_MS = 1_000;
+
+/**
+ * Beat 2. Claims the detectors' memory for this run (another run holding it: waits, see MemoryClaims), then reads
+ * the run's aggregates, detection events and the memory (once for the whole run).
+ */
 export const loadTelemetryData: DetectBeat<'loadTelemetryData'> = async ({ runId, earlier }, deps) => {
   const r = earlier.AnomalyDetectionRequested;
+  const now = Date.now();
+  const holder = await deps.claims.claim('detectors', runId, now);
+  if (holder)
+    return {
+      wait: {
+        until: now + CLAIM_RETRY_MS,
+        reason: `detection run ${holder.runId} holds the detectors' memory (since ${new Date(holder.claimedAt).toISOString()}): this run starts when it has committed`,
+      },
+    };
   const [aggregates, events, mem] = await Promise.all([
     deps.aggregates(runId, r),
     deps.events(runId, r),

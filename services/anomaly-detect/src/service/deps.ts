@@ -1,3 +1,4 @@
+import { MemoryClaims } from './memoryClaim.js';
 import type { Db } from 'mongodb';
 import type {
   Finding,
@@ -145,6 +146,8 @@ export type DetectBeat<H extends HandlerName<'anomaly.detect'>> = Beat<
 export class AnomalyDetectDeps {
   readonly chunks: ChunkStore;
   readonly memory: RunScopedState<DetectorMemory>;
+  /** Whose turn it is with the memory (see MemoryClaims). */
+  readonly claims: MemoryClaims;
   readonly telemetry: TelemetryReadModel;
   private readonly runs = new RunMemo<RunData>(2);
 
@@ -157,6 +160,7 @@ export class AnomalyDetectDeps {
   ) {
     this.chunks = new ChunkStore(db, 'anomaly_staging');
     this.memory = new RunScopedState<DetectorMemory>(db, 'anomaly_memory', emptyMemory);
+    this.claims = new MemoryClaims(db);
     this.telemetry = new TelemetryReadModel(db);
   }
 
