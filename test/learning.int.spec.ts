@@ -269,6 +269,26 @@ describe('learning.track on the real servers', { timeout: 300_000 }, () => {
     expect(await outcome(rolled)).toBe('regressed');
     const assessed = (await tracked(worse))[5]!.payload as PayloadOf<'SuccessAssessed'>;
     expect(assessed.rollbackRecommended).toBe(true);
+    // What follows: the fix that changed nothing and the one that made things worse are taken out again through the
+    // deployment stage, and the next candidate asked for; the canary that rolled back already did both.
+    const asks = async (id: string) =>
+      (await stageEventsOf(env, env.topics.commands, id))
+        .filter((e) => e.meta.type === 'RollbackDeploymentCommand')
+        .map((e) => e.payload as PayloadOf<'RollbackDeploymentCommand'>);
+    for (const [id, deploymentId, wording] of [
+      [same, a.deploymentId, 'changing nothing'],
+      [worse, b.deploymentId, 'making things worse'],
+    ] as const) {
+      const sent = await asks(id);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({
+        deploymentId,
+        nextCandidate: true,
+        requestedBy: 'stage:learning.track',
+      });
+      expect(sent[0]!.reason).toContain(wording);
+    }
+    expect(await asks(rolled)).toEqual([]);
   });
 
   it('counts each outcome once in the models, killed while waiting and while updating them', async () => {
