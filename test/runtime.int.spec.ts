@@ -364,6 +364,68 @@ describe('the shared runtime against real Kafka, Schema Registry and MongoDB', (
   });
 });
 
+describe('two instances of a stage in one consumer group', () => {
+  it('share the partitions: incidents run in parallel across them, each once, each outside action once', async () => {
+    const f = await fixture();
+    const runnerOf = (name: string) =>
+      new StageRunner({
+        definition: demoDefinition(f.topics, f.db),
+        kafka: f.kafka,
+        db: f.db,
+        codec: f.codec,
+        logger,
+        producer: name,
+        groupId: `${f.prefix}.runner`,
+        transactionalId: `${f.prefix}.runner.${name}`,
+        dlqTopic: f.topics.dlq,
+        maxAttempts: 3,
+        backoffMs: 20,
+        sessionTimeoutMs: 6_000,
+      });
+    const runners = [runnerOf('instance-a'), runnerOf('instance-b')];
+    try {
+      for (const r of runners) await r.start();
+      // Both members in the group before the incidents arrive, so that each holds some of the partitions.
+      const admin = f.kafka.admin();
+      await admin.connect();
+      await waitFor(
+        async () => {
+          const { groups } = await admin.describeGroups([`${f.prefix}.runner`]);
+          return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
+        },
+        { timeoutMs: 60_000, message: 'both instances in the group' },
+      );
+      await admin.disconnect();
+      const ids = Array.from({ length: 12 }, (_, i) => `inc-par-${i}`);
+      const producer = f.kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: f.topics.commands,
+        messages: await Promise.all(
+          ids.map(async (id, i) => ({ key: id, value: await f.codec.encode(startCommand(id, i)) })),
+        ),
+      });
+      await producer.disconnect();
+      const byIncident = new Map<string, StageEvent[]>();
+      for (const id of ids) byIncident.set(id, await finished(f, id));
+      for (const [id, events] of byIncident) {
+        expect(
+          events.map((e) => e.meta.type),
+          id,
+        ).toEqual(['DemoAccepted', 'DemoWorked', 'DemoFinished']);
+        expect(await f.db.collection('outside_system').countDocuments({ incidentId: id })).toBe(1);
+      }
+      // Both instances did part of the work (a trigger's partition of the commands topic and the same key's partition
+      // of the stage topic may belong to different instances: beats of one incident then run on both, in turn).
+      const producers = new Set([...byIncident.values()].flat().map((e) => e.meta.producer));
+      expect(producers).toEqual(new Set(['instance-a', 'instance-b']));
+    } finally {
+      for (const r of runners) await r.stop();
+      await f.mongo.close();
+    }
+  });
+});
+
 describe('a stage service killed with SIGKILL at any point', () => {
   let f: Fixture;
   let child: ChildProcess | undefined;
