@@ -1,3 +1,5 @@
+import { EXIT } from './exitCodes.js';
+
 /** Output for people by default, JSON for scripts with `--json`; errors on stderr with a non-zero exit code. */
 export class CliError extends Error {
   constructor(
@@ -74,4 +76,13 @@ export function formatTime(ms: number | null | undefined): string {
         .toISOString()
         .replace('T', ' ')
         .replace(/\.\d+Z$/, 'Z');
+}
+
+const ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** Ids given on the command line (incidents, patches, diagnoses...): a usage error names the first bad one. */
+export function checkIds(values: Array<string | undefined>): void {
+  for (const v of values)
+    if (v !== undefined && !ID.test(v))
+      throw new CliError(`not an id: ${JSON.stringify(v.slice(0, 60))}`, EXIT.usage);
 }

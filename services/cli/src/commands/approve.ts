@@ -4,7 +4,7 @@ import type { PayloadOf } from '@self-healing/schemas';
 import { withMongo } from '../context.js';
 import { sendCommand } from './diagnose.js';
 import { EXIT } from '../exitCodes.js';
-import { CliError, printJson } from '../output.js';
+import { CliError, checkIds, printJson } from '../output.js';
 
 /**
  * `healctl approve <incident>` and `healctl reject <incident> --reason <text>`: a person's answer to a deployment
@@ -135,7 +135,6 @@ export function decideApproval(doc: ProjectedIncident, reviewedPatch: string | u
   return { ok: true, deploymentId: wait.deploymentId, patchId: wait.patchId, environment: wait.environment };
 }
 
-const ID = /^[A-Za-z0-9._:-]{1,200}$/;
 export const MAX_REASON_CHARS = 2000;
 
 /** The words of a rejection, as sent: trimmed, not empty, bounded. Throws a usage error otherwise. */
@@ -145,12 +144,6 @@ export function rejectionReason(text: string): string {
   if (reason.length > MAX_REASON_CHARS)
     throw new CliError(`--reason is at most ${MAX_REASON_CHARS} characters`, EXIT.usage);
   return reason;
-}
-
-function checkIds(values: Array<string | undefined>): void {
-  for (const v of values)
-    if (v !== undefined && !ID.test(v))
-      throw new CliError(`not an id: ${JSON.stringify(v.slice(0, 60))}`, EXIT.usage);
 }
 
 interface AnswerOptions {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { buildCommand } from '@self-healing/shared';
 import type { PayloadOf } from '@self-healing/schemas';
 import { codecFor, topicNames, withKafka } from '../context.js';
-import { CliError, printJson } from '../output.js';
+import { checkIds, printJson } from '../output.js';
 
 /** `healctl diagnose <incident>`: asks diagnosis.analyze for a diagnosis of an incident (AnalyzeIncidentCommand). */
 export function registerDiagnoseCommand(program: Command): void {
@@ -15,8 +15,7 @@ export function registerDiagnoseCommand(program: Command): void {
     .option('--comment <text>', 'why, for the audit trail')
     .option('--json', 'machine-readable output')
     .action(async (incident: string, opts: { comment?: string; json?: boolean }) => {
-      if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incident))
-        throw new CliError(`not an incident id: ${JSON.stringify(incident.slice(0, 60))}`, 2);
+      checkIds([incident]);
       const payload: PayloadOf<'AnalyzeIncidentCommand'> = {
         incidentId: incident,
         requestedBy: `user:${process.env.USER ?? 'unknown'}`,
@@ -44,9 +43,7 @@ export function registerFixCommand(program: Command): void {
         incident: string,
         opts: { diagnosis: string; remedy?: string[]; comment?: string; json?: boolean },
       ) => {
-        for (const v of [incident, opts.diagnosis, ...(opts.remedy ?? [])])
-          if (!/^[A-Za-z0-9._:-]{1,200}$/.test(v))
-            throw new CliError(`not an id: ${JSON.stringify(v.slice(0, 60))}`, 2);
+        checkIds([incident, opts.diagnosis, ...(opts.remedy ?? [])]);
         const payload: PayloadOf<'GenerateFixCommand'> = {
           incidentId: incident,
           diagnosisId: opts.diagnosis,
@@ -72,9 +69,7 @@ export function registerValidateCommand(program: Command): void {
     .option('--comment <text>', 'why, for the audit trail')
     .option('--json', 'machine-readable output')
     .action(async (incident: string, opts: { patch: string; comment?: string; json?: boolean }) => {
-      for (const v of [incident, opts.patch])
-        if (!/^[A-Za-z0-9._:-]{1,200}$/.test(v))
-          throw new CliError(`not an id: ${JSON.stringify(v.slice(0, 60))}`, 2);
+      checkIds([incident, opts.patch]);
       const payload: PayloadOf<'ValidateFixCommand'> = {
         incidentId: incident,
         patchId: opts.patch,

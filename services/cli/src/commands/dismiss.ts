@@ -4,7 +4,7 @@ import type { PayloadOf } from '@self-healing/schemas';
 import { withMongo } from '../context.js';
 import { sendCommand } from './diagnose.js';
 import { EXIT } from '../exitCodes.js';
-import { CliError, printJson } from '../output.js';
+import { CliError, checkIds, printJson } from '../output.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -32,8 +32,7 @@ export function registerDismissCommand(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .action(async (incident: string, opts: { reason: string; quietFor?: string; json?: boolean }) => {
-      if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incident))
-        throw new CliError(`not an id: ${JSON.stringify(incident.slice(0, 60))}`, EXIT.usage);
+      checkIds([incident]);
       const reason = opts.reason.trim();
       if (!reason || reason.length > 500) throw new CliError('--reason: 1 to 500 characters', EXIT.usage);
       const quiet = opts.quietFor === undefined ? null : parseQuietFor(opts.quietFor);

@@ -5,7 +5,7 @@ import { withMongo } from '../context.js';
 import { deploymentRunOf, type DeploymentRun } from './approve.js';
 import { sendCommand } from './diagnose.js';
 import { EXIT } from '../exitCodes.js';
-import { CliError, printJson } from '../output.js';
+import { CliError, checkIds, printJson } from '../output.js';
 
 /**
  * `healctl rollback <incident> --reason <text> [--next-candidate]`: takes the incident's promoted fix out again
@@ -20,8 +20,7 @@ export function registerRollbackCommand(program: Command): void {
     .option('--next-candidate', 'then ask the fix stage for the incident’s next candidate fix')
     .option('--json', 'machine-readable output')
     .action(async (incident: string, opts: { reason: string; nextCandidate?: boolean; json?: boolean }) => {
-      if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incident))
-        throw new CliError(`not an id: ${JSON.stringify(incident.slice(0, 60))}`, EXIT.usage);
+      checkIds([incident]);
       const reason = opts.reason.trim();
       if (!reason || reason.length > 1000) throw new CliError('--reason: 1 to 1000 characters', EXIT.usage);
       const doc = await withMongo(async (db) =>
