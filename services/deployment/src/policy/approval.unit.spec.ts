@@ -19,6 +19,7 @@ const policy: HealingPolicy = {
     stepDurationMs: 60_000,
     judge: { minRequests: 50, maxErrorRateIncrease: 0.02, maxP95Ratio: 1.5, minP95IncreaseMs: 10 },
   },
+  rollback: 'automatic',
 };
 const fix: FixFacts = { severity: 'medium', remedyKind: 'patch', patchLines: 12, proven: ['tests', 'build'] };
 // Wednesday 2026-12-02 14:30 UTC.
