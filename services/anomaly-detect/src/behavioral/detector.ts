@@ -1,5 +1,6 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
+import { binomialTail } from '../performance/aggregates.js';
 import { Sessionizer, defaultKeyOf } from './sessions.js';
 import type { SessionizerSnapshot } from './sessions.js';
 import type { ClosedSession, SequenceModel, Violation } from './types.js';
@@ -26,6 +27,14 @@ export interface BehavioralDetectorOptions {
   /** Violating sessions held for later learning (oldest dropped first). */
   maxQuarantined: number;
   keyOf: (event: TemplatedEvent) => string | null;
+  /**
+   * Flow windows (event time): a transition the model cannot yet call rare, seen too often within one window to be
+   * the model's at-most probability at work, is reported (binomial tail below `flowAlpha`, at least
+   * `flowMinCount` times).
+   */
+  flowWindowMs: number;
+  flowAlpha: number;
+  flowMinCount: number;
 }
 
 /**
@@ -37,6 +46,8 @@ export interface BehavioralSnapshot {
   knownTemplates: Array<[string, string]>;
   eventsSeen: number;
   quarantine: Array<{ due: number; session: ClosedSession }>;
+  /** Open flow windows (absent in snapshots taken before them). */
+  flows?: FlowWindow[];
 }
 
 export const defaultBehavioralOptions: BehavioralDetectorOptions = {
@@ -50,7 +61,33 @@ export const defaultBehavioralOptions: BehavioralDetectorOptions = {
   relearnAfterMs: 60 * 60_000,
   maxQuarantined: 10_000,
   keyOf: defaultKeyOf,
+  flowWindowMs: 60_000,
+  // About once a week by chance for a transition tested every minute (10,080 windows a week), the bar the other
+  // detectors set per series.
+  flowAlpha: 1e-4,
+  flowMinCount: 5,
 };
+
+/**
+ * One flow window: how often each step was a transition's source in the sessions that ended in it, and how often
+ * each unproven transition followed it (with one session that shows it, to explain a finding).
+ */
+interface FlowWindow {
+  start: number;
+  sources: Record<string, number>;
+  suspects: Record<
+    string,
+    {
+      from: string;
+      to: string;
+      k: number;
+      /** The most the model allowed for the transition when the window first saw it. */
+      bound: number;
+      example: ClosedSession;
+      index: number;
+    }
+  >;
+}
 
 /**
  * Behavioural conformance: events grouped by trace / session / request id are compared, step by step, with a
@@ -66,6 +103,7 @@ export class BehavioralDetector {
   private readonly knownTemplates = new Map<string, string>();
   private eventsSeen = 0;
   private readonly quarantine: Array<{ due: number; session: ClosedSession }> = [];
+  private flows: FlowWindow[] = [];
 
   constructor(
     private readonly model: SequenceModel,
@@ -81,6 +119,7 @@ export class BehavioralDetector {
       knownTemplates: [...this.knownTemplates],
       eventsSeen: this.eventsSeen,
       quarantine: structuredClone(this.quarantine),
+      flows: structuredClone(this.flows),
     };
   }
 
@@ -95,6 +134,7 @@ export class BehavioralDetector {
     for (const [id, text] of snapshot.knownTemplates) detector.knownTemplates.set(id, text);
     detector.eventsSeen = snapshot.eventsSeen;
     detector.quarantine.push(...structuredClone(snapshot.quarantine));
+    detector.flows = structuredClone(snapshot.flows ?? []);
     return detector;
   }
 
@@ -199,8 +239,11 @@ export class BehavioralDetector {
   private judge(closed: ClosedSession[]): Finding[] {
     const findings: Finding[] = [];
     for (const session of closed) {
-      const violations = this.model.ready() ? this.model.check(session) : [];
-      if (!this.model.ready() || (violations.length === 0 && this.options.learnConformingSessions)) {
+      const ready = this.model.ready();
+      const violations = ready ? this.model.check(session) : [];
+      // Counted before the session is learned: the window compares with what the model allowed before it.
+      if (ready) this.count(session);
+      if (!ready || (violations.length === 0 && this.options.learnConformingSessions)) {
         this.model.learn(session);
       } else if (violations.length > 0 && Number.isFinite(this.options.relearnAfterMs)) {
         this.quarantine.push({
@@ -211,10 +254,83 @@ export class BehavioralDetector {
       }
       for (const v of violations) findings.push(toFinding(v, session, this.knownTemplates));
     }
+    findings.push(...this.closeFlowWindows());
     // Sessions end in time order closely enough that the queue is (nearly) sorted by due time.
     while (this.quarantine.length > 0 && this.quarantine[0]!.due <= this.sessions.now()) {
       this.model.learn(this.quarantine.shift()!.session);
     }
+    return findings;
+  }
+
+  /**
+   * Counts the session's transition sources in the flow window it ended in, and its transitions the model could not
+   * judge when the window first saw them (every later occurrence in the window counts, learned meanwhile or not).
+   */
+  private count(session: ClosedSession): void {
+    const m = this.model;
+    if (!m.sourcesOf || !m.transitionsOf || !m.unproven) return;
+    const start = Math.floor(session.end / this.options.flowWindowMs) * this.options.flowWindowMs;
+    let w = this.flows.find((f) => f.start === start);
+    if (!w) {
+      w = { start, sources: {}, suspects: {} };
+      this.flows.push(w);
+    }
+    for (const step of m.sourcesOf(session)) w.sources[step] = (w.sources[step] ?? 0) + 1;
+    for (const t of m.transitionsOf(session)) {
+      const key = `${t.from}\u0000${t.to}`;
+      const s = w.suspects[key];
+      if (s) s.k++;
+      else if (m.unproven(t.from, t.to))
+        w.suspects[key] = {
+          from: t.from,
+          to: t.to,
+          k: 1,
+          bound: m.upperBound?.(t.from, t.to) ?? 1,
+          example: { ...session, events: [] },
+          index: t.index,
+        };
+    }
+  }
+
+  /**
+   * Judges the flow windows no session can end in any more (event time past their end and the sessions' timeout):
+   * a transition the model could not call rare on its own, seen k times in n departures from its source, is
+   * reported when k that high is improbable (binomial tail below `flowAlpha`) even at the most the model allowed
+   * for it when the window first saw it. A flow that changed with a release shows here within minutes, while each
+   * session alone looks merely new (and is learned as before: a rare but normal path must become known).
+   */
+  private closeFlowWindows(): Finding[] {
+    const { flowWindowMs, inactivityTimeoutMs, flowAlpha, flowMinCount } = this.options;
+    const now = this.sessions.now();
+    const findings: Finding[] = [];
+    const open: FlowWindow[] = [];
+    for (const w of this.flows) {
+      if (w.start + flowWindowMs + inactivityTimeoutMs > now) {
+        open.push(w);
+        continue;
+      }
+      for (const s of Object.values(w.suspects)) {
+        const n = w.sources[s.from] ?? s.k;
+        const bound = s.bound;
+        if (s.k < flowMinCount || bound >= 1 || !this.model.violationAt) continue;
+        const tail = binomialTail(s.k, Math.max(n, s.k), bound, 'upper');
+        if (tail >= flowAlpha) continue;
+        const v = this.model.violationAt(s.example, s.index);
+        const window = `${new Date(w.start).toISOString().slice(11, 16)}-${new Date(w.start + flowWindowMs).toISOString().slice(11, 16)}`;
+        findings.push(
+          toFinding(
+            {
+              ...v,
+              observed: `${v.observed}; in ${s.k} of ${n} departures in ${window} UTC (at most ${(bound * 100).toFixed(2)}% expected, p ${tail.toExponential(1)})`,
+              magnitude: Math.min(50, -Math.log10(Math.max(tail, 1e-300))),
+            },
+            s.example,
+            this.knownTemplates,
+          ),
+        );
+      }
+    }
+    this.flows = open;
     return findings;
   }
 }

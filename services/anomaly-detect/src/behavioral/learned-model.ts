@@ -96,35 +96,66 @@ export class LearnedModel implements SequenceModel {
   check(session: ClosedSession): Violation[] {
     if (!this.ready()) return [];
     const path = this.pathOf(session);
-    const present = new Set(path);
     const violations: Violation[] = [];
     const reported = new Set<string>();
-    const report = (v: Violation): void => {
-      // A swap shows as several rare transitions touching both steps: one out-of-order finding per session.
-      const key = v.rule === 'step-out-of-order' ? v.rule : `${v.rule}|${v.step}`;
-      if (reported.has(key)) return;
-      reported.add(key);
-      violations.push(v);
-    };
     for (let i = 0; i + 1 < path.length; i++) {
       const from = path[i]!;
       const to = path[i + 1]!;
       // Steps the model never saw are reported once by the detector as unseen templates; every transition
       // touching them would be rare by construction and would only repeat that finding.
-      if (!this.graph.has(from) || (to !== END && !this.graph.has(to))) continue;
-      if (!this.isRare(from, to)) continue;
-      const occurrence = session.occurrences[Math.min(i, session.occurrences.length - 1)];
-      const at = occurrence?.start ?? session.end;
-      const templateIds = occurrence?.templateIds ?? [];
-      const { p, support } = this.probability(from, to);
-      const surprise = -Math.log2((p * support + 1) / (support + 2));
-      const base = { position: i, at, templateIds, magnitude: surprise, model: 'learned' };
-      const usual = this.usualSuccessors(from);
-      const classified = this.classify(path, i, present);
-      const observed = `${from} → ${to} (seen ${(p * 100).toFixed(2)}% of ${support} times)`;
-      report({ ...base, ...classified, expected: classified.expected ?? `${from} → ${usual}`, observed });
+      if (!this.knowsTransition(from, to) || !this.isRare(from, to)) continue;
+      const v = this.violationAt(session, i);
+      // A swap shows as several rare transitions touching both steps: one out-of-order finding per session.
+      const key = v.rule === 'step-out-of-order' ? v.rule : `${v.rule}|${v.step}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      violations.push(v);
     }
     return violations;
+  }
+
+  transitionsOf(session: ClosedSession): Array<{ index: number; from: string; to: string }> {
+    const path = this.pathOf(session);
+    const out: Array<{ index: number; from: string; to: string }> = [];
+    for (let i = 0; i + 1 < path.length; i++)
+      if (this.knowsTransition(path[i]!, path[i + 1]!))
+        out.push({ index: i, from: path[i]!, to: path[i + 1]! });
+    return out;
+  }
+
+  unproven(from: string, to: string): boolean {
+    return this.ready() && !this.common(from, to) && !this.isRare(from, to);
+  }
+
+  sourcesOf(session: ClosedSession): string[] {
+    return this.pathOf(session).slice(0, -1);
+  }
+
+  upperBound(from: string, to: string): number {
+    const { p, support } = this.probability(from, to);
+    if (support === 0) return 1;
+    const count = p * support;
+    return Math.min(1, (count + 3 + 2 * Math.sqrt(count)) / support);
+  }
+
+  violationAt(session: ClosedSession, i: number): Violation {
+    const path = this.pathOf(session);
+    const from = path[i]!;
+    const to = path[i + 1]!;
+    const occurrence = session.occurrences[Math.min(i, session.occurrences.length - 1)];
+    const at = occurrence?.start ?? session.end;
+    const templateIds = occurrence?.templateIds ?? [];
+    const { p, support } = this.probability(from, to);
+    const surprise = -Math.log2((p * support + 1) / (support + 2));
+    const base = { position: i, at, templateIds, magnitude: surprise, model: 'learned' };
+    const usual = this.usualSuccessors(from);
+    const classified = this.classify(path, i, new Set(path));
+    const observed = `${from} → ${to} (seen ${(p * 100).toFixed(2)}% of ${support} times)`;
+    return { ...base, ...classified, expected: classified.expected ?? `${from} → ${usual}`, observed };
+  }
+
+  private knowsTransition(from: string, to: string): boolean {
+    return this.graph.has(from) && (to === END || this.graph.has(to));
   }
 
   snapshot(): LearnedModelSnapshot {
@@ -151,11 +182,9 @@ export class LearnedModel implements SequenceModel {
   }
 
   private isRare(from: string, to: string): boolean {
-    const { p, support } = this.probability(from, to);
+    const { support } = this.probability(from, to);
     if (support === 0 || support < this.options.minSupport) return false;
-    const count = p * support;
-    const upper = (count + 3 + 2 * Math.sqrt(count)) / support;
-    return upper < this.options.rareProbability;
+    return this.upperBound(from, to) < this.options.rareProbability;
   }
 
   private common(from: string, to: string): boolean {

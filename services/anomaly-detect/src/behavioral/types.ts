@@ -56,4 +56,17 @@ export interface SequenceModel {
   ready(): boolean;
   check(session: ClosedSession): Violation[];
   learn(session: ClosedSession): void;
+  /** The session's transitions between steps the model knows, with their index in its path. */
+  transitionsOf?(session: ClosedSession): Array<{ index: number; from: string; to: string }>;
+  /**
+   * A transition seen too seldom to call common, while the model has seen its source too little to call it rare
+   * (one session cannot be judged; many in a short time can: see the detector's flow windows).
+   */
+  unproven?(from: string, to: string): boolean;
+  /** The source steps of the session's transitions, one per transition (what flow windows count against). */
+  sourcesOf?(session: ClosedSession): string[];
+  /** The most a transition's probability can be, at 95 % confidence, from what the model has seen. */
+  upperBound?(from: string, to: string): number;
+  /** The violation the transition at `index` of the session would be, explained as `check` explains it. */
+  violationAt?(session: ClosedSession, index: number): Violation;
 }
