@@ -90,7 +90,7 @@ export const IncidentVerdict = record(
     optional('patchId', 'string', 'Fixed: the patch that fixed it.'),
     optional('deploymentId', 'string', 'Fixed: its deployment.'),
     optional('pullRequestUrl', 'string', 'Fixed: its pull request.'),
-    optional('improvementScore', 'double', 'Fixed or not: learning.track\'s score in [-1, 1].'),
+    optional('improvementScore', 'double', "Fixed or not: learning.track's score in [-1, 1]."),
   ],
 );
 

@@ -102,7 +102,11 @@ describe('withinHours', () => {
 });
 
 describe('taking a promoted fix out again', () => {
-  const rollback = { deploymentId: 'dep-1', reason: 'more errors after it', requestedBy: 'stage:learning.track' };
+  const rollback = {
+    deploymentId: 'dep-1',
+    reason: 'more errors after it',
+    requestedBy: 'stage:learning.track',
+  };
 
   it('goes on its own by default, saying what is rolled back and why', () => {
     const d = decideRollbackApproval({ rollback: 'automatic' }, rollback);
