@@ -69,7 +69,7 @@ export function timingsFrom(env: NodeJS.ProcessEnv = process.env): Timings {
   };
   return {
     warmupS: n('DEMO_WARMUP_S', 120),
-    observeS: n('DEMO_OBSERVE_S', 60),
+    observeS: n('DEMO_OBSERVE_S', 45),
     timeoutS: n('DEMO_TIMEOUT_S', 900),
     rate: n('DEMO_RATE', 15),
     windowMs: 5000,
@@ -379,7 +379,8 @@ async function followIncidents(
     }
     const settled = ends.size > 0 && [...ends.values()].every((v) => v !== null);
     settledSince = settled ? (settledSince ?? Date.now()) : null;
-    if (settledSince !== null && Date.now() - settledSince > 20_000) break;
+    // Following one incident, its end is the end; otherwise another incident may still open: 20 s more.
+    if (settledSince !== null && (only || Date.now() - settledSince > 20_000)) break;
     await sleep(1000);
   }
   if (stories.size === 0) say('     no incident opened');
