@@ -494,6 +494,7 @@ describe('anomaly.detect against the real servers', () => {
     );
     expect(run.map((e) => e.meta.type)).toEqual(DETECT_BEATS);
     expect(run[0]!.payload).toMatchObject({ parseRunIds: [], verdict: { action: 'fixed', incidentId } });
+    expect(run[6]!.payload).toMatchObject({ verdictNote: 'fixed' });
 
     const regressed = tracked(60, 'regressed', false);
     const encoded = await env.codec.encode(regressed);

@@ -177,6 +177,11 @@ export const anomalyDetectPayloads = {
         type: 'long',
         doc: 'Findings dropped as duplicates or below the reporting threshold.',
       },
+      optional(
+        'verdictNote',
+        'string',
+        'A verdict run: what the verdict did, or why nothing was announced (an unknown incident, one already resolved).',
+      ),
     ],
   ),
   AnomalyResultsStored: payload(

@@ -366,7 +366,6 @@ export class ConsumerLoop {
       if (!p.isRunning() || p.isStale()) break;
       const input = { topic, partition, message };
       const what = `${topic}/${partition}/${message.offset}`;
-      this.opts.metrics?.messages.inc({ topic });
       const done = this.opts.metrics?.inFlight.start(what);
       let result: HandleResult | null = null;
       try {
@@ -377,6 +376,8 @@ export class ConsumerLoop {
         done?.();
       }
       if (result) {
+        // Counted here when handled in the batch; a failing message is counted by `process` below.
+        this.opts.metrics?.messages.inc({ topic });
         pending.outputs.push(...result.outputs);
         if (result.afterCommit) pending.after.push(result.afterCommit);
         pending.last = message;

@@ -34,7 +34,7 @@ export const aggregateAnomalyResults: DetectBeat<'aggregateAnomalyResults'> = as
     producer: deps.producer,
     verdict: r.verdict ? { given: r.verdict, suppressForMs: deps.settings.dismissSuppressMs } : null,
   });
-  const { state, incidentSeq, planned, touched, findingsById: byId, quieted } = plan;
+  const { state, incidentSeq, planned, touched, findingsById: byId, quieted, note } = plan;
   await deps.chunks.write(runId, 'incidents', [{ state, incidentSeq, planned, findings: unique }]);
   return {
     event: {
@@ -55,6 +55,7 @@ export const aggregateAnomalyResults: DetectBeat<'aggregateAnomalyResults'> = as
         findings: unique.length,
         // Duplicates across detectors, and findings a dismissed incident keeps quiet.
         suppressed: all.length - unique.length + quieted,
+        verdictNote: note,
       },
     },
   };

@@ -4,6 +4,7 @@ import {
   applyVerdict,
   evolve,
   type Incident,
+  type EvolveResult,
   type IncidentReducerState,
   type Verdict,
 } from '../incidents/index.js';
@@ -30,7 +31,10 @@ export interface IncidentPlanInput {
 }
 
 /** What a verdict run does to the incidents, in the shape of a findings run's evolution. */
-function verdictEvolution(before: IncidentReducerState, v: NonNullable<IncidentPlanInput['verdict']>) {
+function verdictEvolution(
+  before: IncidentReducerState,
+  v: NonNullable<IncidentPlanInput['verdict']>,
+): EvolveResult & { note: string | null } {
   const verdict: Verdict = {
     incidentId: v.given.incidentId,
     action: v.given.action,
@@ -55,7 +59,9 @@ function verdictEvolution(before: IncidentReducerState, v: NonNullable<IncidentP
  * the run, and the lifecycle event of each, numbered on from the incident's last one. Pure.
  */
 export function planIncidents(p: IncidentPlanInput) {
-  const evolved = p.verdict ? verdictEvolution(p.before, p.verdict) : evolve(p.before, p.findings, p.now);
+  const evolved = p.verdict
+    ? verdictEvolution(p.before, p.verdict)
+    : { ...evolve(p.before, p.findings, p.now), note: null };
   const touched: Array<{ incident: Incident; action: IncidentAction }> = [
     ...evolved.opened.map((incident) => ({ incident, action: 'open' as const })),
     ...evolved.updated.map((incident) => ({ incident, action: 'update' as const })),
@@ -81,7 +87,6 @@ export function planIncidents(p: IncidentPlanInput) {
       verdict: p.verdict?.given ?? null,
     });
   });
-  const note = 'note' in evolved ? evolved.note : null;
   return {
     state: evolved.state,
     touched,
@@ -89,7 +94,8 @@ export function planIncidents(p: IncidentPlanInput) {
     incidentSeq,
     findingsById,
     quieted: evolved.quieted,
-    note,
+    // What a verdict run did, or why it announced nothing (an unknown incident): its record says it.
+    note: evolved.note,
   };
 }
 
