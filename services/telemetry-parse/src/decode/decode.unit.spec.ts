@@ -210,8 +210,16 @@ describe('JSON flavours', () => {
   it('given no service in the record, when decoded, then the Kafka service and host headers fill in', () => {
     const [r] = decodeKafkaRecord(rec('{"msg":"x"}', { Service: 'edge', host: 'n1' })).records;
     expect(r).toMatchObject({ service: 'edge', host: 'n1' });
-    const [own] = decodeKafkaRecord(rec('{"msg":"x","service":"mine"}', { service: 'edge' })).records;
+    const [own] = decodeKafkaRecord(rec('{"msg":"x","service":"mine"}')).records;
     expect(own?.service).toBe('mine');
+  });
+
+  it('given a service header, when decoded, then it names the service even where a line names itself', () => {
+    // Two deployments of one program (the same name in every line) are two services in the catalogue.
+    const [r] = decodeKafkaRecord(
+      rec('{"msg":"x","service":"checkout","host":"a"}', { service: 'checkout-eu', host: 'n1' }),
+    ).records;
+    expect(r).toMatchObject({ service: 'checkout-eu', host: 'a' });
   });
 });
 

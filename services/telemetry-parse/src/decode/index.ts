@@ -38,8 +38,9 @@ function otlpJsonDocument(text: string): boolean {
 
 /**
  * Decodes one Kafka record into log records. The format comes from the `format` / `content-type` header or,
- * absent those, from the bytes. Service and host found in the record win; the Kafka `service` / `host`
- * headers fill in what the record lacks. A record that cannot be decoded at all yields a single rejection.
+ * absent those, from the bytes. The Kafka `service` header names the service of every line it carries (a line's
+ * own name only counts without it); a host in the record wins over the `host` header. A record that cannot be
+ * decoded at all yields a single rejection.
  *
  * Never throws: whatever a record holds, it ends in records, rejections or both, so one poisonous record cannot
  * fail the run it came with. Limits (size, line length, nesting) are checked before the work they bound.
@@ -132,10 +133,13 @@ function decodeWithin(raw: RawKafkaRecord, options: DecodeOptions, limits: Decod
       break;
     }
   }
+  // The transport's service header names the service as the catalogue knows it (the shipper is configured per
+  // deployed service); a line's own name is what the program calls itself, the same in every copy of it. The
+  // header wins; a line without one keeps its own.
   const service = header(raw, 'service');
   const host = header(raw, 'host');
   for (const record of result.records) {
-    record.service ??= service;
+    if (service) record.service = service;
     record.host ??= host;
   }
   return { format, ...result };

@@ -63,7 +63,8 @@ describe('decode jobs', () => {
     expect(batch.message[0]).toContain('<redacted:secret>');
     expect(batch.message[0]).not.toContain('hunter');
     expect(batch.numbers[1]).toEqual({ durationMs: 1 });
-    expect(batch.service.slice(4, 6)).toEqual(['checkout', 'checkout']);
+    // The second record's `service` header names its lines' service (they call themselves checkout).
+    expect(batch.service.slice(4, 6)).toEqual(['checkout', 'pay']);
     expect(batch.deadLetters.map((d) => d.position)).toEqual(['t/0/3']);
   });
 });
