@@ -1,9 +1,16 @@
-// `npm run infra -- up|down|status [--json]`: the local launcher from the command line.
+// `npm run infra -- up|down|status|restart [--json]`: the local launcher from the command line.
 // Exit codes: 0 ok; 1 failed (which server and its log tail are printed); 2 usage; 3 status: not (fully) running.
 import { Command, InvalidArgumentError } from 'commander';
 import type { LocalInfraOptions, Ports } from './config.js';
 import { endpointsToEnvLines } from './env.js';
-import { localInfraStatus, startLocalInfra, stopLocalInfra } from './launcher.js';
+import {
+  RESTARTABLE_SERVERS,
+  localInfraStatus,
+  restartLocalServer,
+  startLocalInfra,
+  stopLocalInfra,
+  type RestartableServer,
+} from './launcher.js';
 
 type Common = { json?: boolean; cacheDir?: string };
 type UpOpts = Common & {
@@ -103,6 +110,24 @@ program
     if (o.json) console.log(JSON.stringify({ stopped: result ?? null }));
     else if (!result) console.log('nothing to stop (no state file)');
     else for (const [name, how] of Object.entries(result)) console.log(`${name}: ${how}`);
+  });
+
+program
+  .command('restart <server>')
+  .description(
+    `stop one server and start it again on its data (${RESTARTABLE_SERVERS.join(', ')}; the registry keeps schemas in memory)`,
+  )
+  .option('--kill', 'take it down with SIGKILL, as a crash would')
+  .option('--json', 'print machine-readable output')
+  .option('--cache-dir <dir>', 'cache directory')
+  .action(async (server: string, o: Common & { kill?: boolean }) => {
+    if (!(RESTARTABLE_SERVERS as readonly string[]).includes(server))
+      throw new InvalidArgumentError(
+        `not a restartable server: ${server} (${RESTARTABLE_SERVERS.join(', ')})`,
+      );
+    const r = await restartLocalServer(server as RestartableServer, { ...options(o), kill: o.kill ?? false });
+    if (o.json) console.log(JSON.stringify({ restarted: server, ...r }));
+    else console.log(`${server}: pid ${r.pid}, down for ${r.downMs} ms`);
   });
 
 program

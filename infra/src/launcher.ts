@@ -551,6 +551,74 @@ async function stopFromState(state: InfraState, log: (l: string) => void): Promi
   return Object.fromEntries(entries) as StopResult;
 }
 
+/** The servers `restartLocalServer` may restart: the registry keeps its schemas in memory and would lose them. */
+export const RESTARTABLE_SERVERS = ['kafka', 'ferretdb'] as const satisfies readonly ServerName[];
+export type RestartableServer = (typeof RESTARTABLE_SERVERS)[number];
+
+/**
+ * Stops one running server and starts it again on its data, ports and endpoints (what an operator's restart or a
+ * crashed broker does to the clients), and waits until it answers. `kill: true` takes it down with SIGKILL, as a
+ * crash would; otherwise SIGTERM lets it shut down cleanly. The state file is updated with the new process.
+ */
+export async function restartLocalServer(
+  name: RestartableServer,
+  opts: LocalInfraOptions & { kill?: boolean } = {},
+): Promise<{ downMs: number; pid: number }> {
+  if (!(RESTARTABLE_SERVERS as readonly string[]).includes(name))
+    throw new LocalInfraError(`cannot restart ${name}: only ${RESTARTABLE_SERVERS.join(' and ')}`, []);
+  const r = resolveOptions(opts);
+  const release = await acquireLock(r.layout, r.log);
+  try {
+    const state = await readStateFile(r.layout.stateFile);
+    const old = state?.servers[name];
+    if (!state || !old) throw new LocalInfraError(`no running local infra to restart ${name} in`, []);
+    const t0 = Date.now();
+    if (await isOurProcess(old.pid, old.marker)) {
+      const child = ownChildren.get(old.pid);
+      if (opts.kill) {
+        try {
+          process.kill(-old.pid, 'SIGKILL');
+        } catch {
+          process.kill(old.pid, 'SIGKILL');
+        }
+      }
+      await stopProcess(old.pid, child ? { child, graceMs: 20_000 } : { graceMs: 20_000 });
+      ownChildren.delete(old.pid);
+    }
+    const port = name === 'kafka' ? state.ports.kafka : state.ports.ferretdb;
+    // The old process's socket may linger a moment after it is gone.
+    for (const deadline = Date.now() + 30_000; !(await isPortFree(port));) {
+      if (Date.now() > deadline)
+        throw new LocalInfraError(`port ${port} still busy after ${name} stopped`, []);
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    const command = serverCommands(r.layout, state.ports, r.heaps)[name];
+    const child = spawnDetached(command, old.logFile, r.layout.runDir);
+    if (child.pid === undefined) throw new LocalInfraError(`could not start ${command.command}`, []);
+    ownChildren.set(child.pid, child);
+    const pid = child.pid;
+    let exit: string | undefined;
+    child.once('exit', (code, sig) => (exit = `exited during start-up (${sig ?? `code ${code}`})`));
+    const probe = endpointProbes(state.endpoints)[name];
+    await waitUntilReady(
+      async () => {
+        await probe();
+        if (!(await listensOn(pid, port)))
+          throw new Error(`127.0.0.1:${port} answers, but not from pid ${pid}`);
+      },
+      { timeoutMs: r.readyTimeoutMs, abort: () => exit },
+    );
+    await writeStateFile(r.layout.stateFile, {
+      ...state,
+      servers: { ...state.servers, [name]: { ...old, pid, startedAt: new Date().toISOString() } },
+    });
+    r.log(`${name}: restarted as pid ${pid}, down for ${Date.now() - t0} ms`);
+    return { downMs: Date.now() - t0, pid };
+  } finally {
+    await release();
+  }
+}
+
 export type ServerStatus = { pid: number; running: boolean; ready: boolean; logFile: string; error?: string };
 export type LocalInfraStatus = {
   /** 'degraded': a state file exists but not every server runs and answers. */
