@@ -198,20 +198,42 @@ describe('new error templates and stack clusters', () => {
     const first = detector.push(ev(6000, 'npe'));
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ rule: 'new-error-template', subject: 'npe', since: 6000, magnitude: 1 });
-    expect(detector.push(ev(7000, 'npe', { service: 'billing' }))).toEqual([]);
+    expect(detector.push(ev(7000, 'npe'))).toEqual([]);
     const update = detector.advance();
     expect(update).toHaveLength(1);
     expect(update[0]!.id).toBe(first[0]!.id);
-    expect(update[0]!.evidence).toMatchObject({ count: 2, services: 'checkout,billing' });
+    expect(update[0]!.evidence).toMatchObject({ count: 2, services: 'checkout' });
     expect(detector.advance()).toEqual([]);
     expect(detector.push(ev(8000, 'info-line', { level: 'info' }))).toEqual([]);
   });
 
-  it('given stacks from several services, then clusters carry counts, first seen and services', () => {
+  it('given an error one service already shows, then it is still new in another that never showed it', () => {
+    const detector = new ErrorPatternDetector({ warmupMs: 1000 });
+    detector.push(ev(0, 'gateway-timeout'));
+    detector.push(ev(0, 'gateway-timeout', { service: 'billing' }));
+    const inCheckout = detector.push(ev(6000, 'npe'));
+    const inBilling = detector.push(ev(7000, 'npe', { service: 'billing' }));
+    expect(inCheckout).toHaveLength(1);
+    expect(inBilling).toHaveLength(1);
+    expect(inBilling[0]).toMatchObject({ service: 'billing', subject: 'npe', since: 7000 });
+    expect(inBilling[0]!.id).not.toBe(inCheckout[0]!.id);
+  });
+
+  it('given a service that starts sending telemetry later, then it learns its own errors during its own warm-up', () => {
+    const detector = new ErrorPatternDetector({ warmupMs: 1000 });
+    detector.push(ev(0, 'gateway-timeout'));
+    // Long after checkout's warm-up, billing's first minute: its usual errors are learned, not reported.
+    expect(detector.push(ev(60_000, 'card-declined', { service: 'billing' }))).toEqual([]);
+    expect(detector.push(ev(60_500, 'card-declined', { service: 'billing' }))).toEqual([]);
+    expect(detector.push(ev(62_000, 'npe', { service: 'billing' }))).toHaveLength(1);
+  });
+
+  it('given stacks from several services, then each service has its cluster with counts, first seen and service', () => {
     const detector = new ErrorPatternDetector({ warmupMs: 0 });
     const s = ['at Shipping.address (/a/src/shipping/address.ts:1:1)'];
     const found = [
       ...detector.push(ev(10, 'npe', { stack: s })),
+      ...detector.push(ev(15, 'npe', { stack: s })),
       ...detector.push(
         ev(20, 'npe', {
           stack: s.map((x) => x.replace('/a/', '/b/').replace(':1:1', ':9:9')),
@@ -219,15 +241,17 @@ describe('new error templates and stack clusters', () => {
         }),
       ),
     ];
-    expect(found.map((f) => f.rule).sort()).toEqual(['new-error-template', 'new-stack-signature']);
+    expect(found.map((f) => `${f.service} ${f.rule}`).sort()).toEqual([
+      'api new-error-template',
+      'api new-stack-signature',
+      'checkout new-error-template',
+      'checkout new-stack-signature',
+    ]);
     const clusters = detector.stackClusters();
-    expect(clusters).toHaveLength(1);
-    expect(clusters[0]).toMatchObject({
-      count: 2,
-      firstSeen: 10,
-      lastSeen: 20,
-      services: ['checkout', 'api'],
-    });
+    expect(clusters).toHaveLength(2);
+    expect(clusters[0]).toMatchObject({ count: 2, firstSeen: 10, lastSeen: 15, services: ['checkout'] });
+    // The same frames under other paths and lines: one signature.
+    expect(clusters[1]).toMatchObject({ key: clusters[0]!.key, count: 1, firstSeen: 20, services: ['api'] });
   });
 });
 
@@ -263,5 +287,46 @@ describe('restart', () => {
     expect(copy.push({ ...early, timestamp: 5000 })).toEqual([]);
     expect(copy.push({ ...early, timestamp: 5000, templateId: 'b' })).toHaveLength(1);
     expect(copy.errorTemplates()[0]).toMatchObject({ key: 'a', count: 2 });
+  });
+
+  it('restores a snapshot from before per-service novelty: its clusters known to each of their services', () => {
+    const older = {
+      firstEventAt: 0,
+      known: [
+        {
+          key: 'a',
+          kind: 'template' as const,
+          label: 'a',
+          frames: [],
+          count: 3,
+          firstSeen: 0,
+          lastSeen: 10,
+          services: ['s', 't'],
+          templateIds: ['a'],
+          exampleTraceIds: [],
+          novel: false,
+          reportedCount: 0,
+        },
+      ],
+    };
+    const copy = ErrorPatternDetector.restore(older, { warmupMs: 1000 });
+    const event = (service: string, templateId: string): TemplatedEvent => ({
+      timestamp: 5000,
+      service,
+      host: null,
+      level: 'error',
+      component: null,
+      templateId,
+      template: templateId,
+      params: [],
+      traceId: null,
+      spanId: null,
+      sessionId: null,
+      numbers: {},
+      stack: [],
+    });
+    expect(copy.push(event('s', 'a'))).toEqual([]);
+    expect(copy.push(event('t', 'a'))).toEqual([]);
+    expect(copy.push(event('t', 'b'))).toHaveLength(1);
   });
 });

@@ -42,23 +42,33 @@ export interface ErrorCluster {
 
 /** Plain-JSON state of an `ErrorPatternDetector`, to survive a restart. */
 export interface ErrorPatternSnapshot {
+  /** The first event of all (what older snapshots kept instead of `firstEventAtByService`). */
   firstEventAt: number | null;
-  /** Least recently seen first. */
+  /** Each service's first event: its warm-up starts there. Absent in snapshots older than per-service novelty. */
+  firstEventAtByService?: Record<string, number>;
+  /** Least recently seen first; a cluster is one service's (older snapshots: of every service it names). */
   known: ErrorCluster[];
 }
 
 const isError = (e: TemplatedEvent): boolean => e.level === 'error' || e.level === 'fatal';
 
+const mapKeyOf = (kind: ErrorCluster['kind'], service: string, key: string): string =>
+  `${kind === 'template' ? 't' : 's'}:${service}\u0000${key}`;
+
 /**
- * New error templates and stack-trace clusters. Every error-level event is counted under its template; every
- * event with a stack is counted under its signature (see `stackSignature`). A template or signature first seen
- * after warm-up is reported as new (`new-error-template`, `new-stack-signature`); `advance` re-emits the same
- * finding (same id) with updated counts while it keeps occurring.
+ * New error templates and stack-trace clusters, per service. Every error-level event is counted under its service
+ * and template; every event with a stack under its service and signature (see `stackSignature`). A template or
+ * signature first seen in a service after that service's warm-up is reported as new (`new-error-template`,
+ * `new-stack-signature`): an error another service already shows is still news where it was never seen, and a
+ * service that starts sending telemetry later learns its own normal first. `advance` re-emits the same finding
+ * (same id) with updated counts while it keeps occurring.
  */
 export class ErrorPatternDetector {
   private readonly options: ErrorPatternOptions;
+  /** `<t|s>:<service>\0<key>` -> cluster. */
   private readonly known = new Map<string, ErrorCluster>();
   private firstEventAt: number | null = null;
+  private readonly firstEventAtByService = new Map<string, number>();
 
   constructor(options: Partial<ErrorPatternOptions> = {}) {
     this.options = { ...defaultErrorPatternOptions, ...options };
@@ -66,10 +76,13 @@ export class ErrorPatternDetector {
 
   push(event: TemplatedEvent): Finding[] {
     this.firstEventAt ??= event.timestamp;
-    const warm = event.timestamp - this.firstEventAt >= this.options.warmupMs;
+    const since = this.firstEventAtByService.get(event.service);
+    if (since === undefined || event.timestamp < since)
+      this.firstEventAtByService.set(event.service, Math.min(since ?? Infinity, event.timestamp));
+    const warm = event.timestamp - this.firstEventAtByService.get(event.service)! >= this.options.warmupMs;
     const findings: Finding[] = [];
     if (isError(event)) {
-      const cluster = this.touch(`t:${event.templateId}`, event, warm, () => ({
+      const cluster = this.touch(mapKeyOf('template', event.service, event.templateId), event, warm, () => ({
         kind: 'template',
         label: event.template,
         frames: [],
@@ -79,11 +92,16 @@ export class ErrorPatternDetector {
     if (event.stack.length > 0) {
       const signature = stackSignature(event.stack, this.options.signature);
       if (signature) {
-        const cluster = this.touch(`s:${signature.signature}`, event, warm, () => ({
-          kind: 'stack',
-          label: signature.frames.join(' < '),
-          frames: signature.frames,
-        }));
+        const cluster = this.touch(
+          mapKeyOf('stack', event.service, signature.signature),
+          event,
+          warm,
+          () => ({
+            kind: 'stack',
+            label: signature.frames.join(' < '),
+            frames: signature.frames,
+          }),
+        );
         if (cluster) findings.push(this.toFinding(cluster));
       }
     }
@@ -102,6 +120,7 @@ export class ErrorPatternDetector {
   snapshot(): ErrorPatternSnapshot {
     return {
       firstEventAt: this.firstEventAt,
+      firstEventAtByService: Object.fromEntries(this.firstEventAtByService),
       known: [...this.known.values()].map((c) => structuredClone(c)),
     };
   }
@@ -112,8 +131,17 @@ export class ErrorPatternDetector {
   ): ErrorPatternDetector {
     const detector = new ErrorPatternDetector(options);
     detector.firstEventAt = snapshot.firstEventAt;
+    for (const [service, at] of Object.entries(snapshot.firstEventAtByService ?? {}))
+      detector.firstEventAtByService.set(service, at);
+    const older = snapshot.firstEventAtByService === undefined;
     for (const c of snapshot.known) {
-      detector.known.set(`${c.kind === 'template' ? 't' : 's'}:${c.key}`, structuredClone(c));
+      // An older snapshot's cluster was shared by its services: each of them knows it, and their warm-up began
+      // with the detector's.
+      for (const service of older ? c.services : c.services.slice(0, 1)) {
+        if (older && snapshot.firstEventAt !== null)
+          detector.firstEventAtByService.set(service, snapshot.firstEventAt);
+        detector.known.set(mapKeyOf(c.kind, service, c.key), { ...structuredClone(c), services: [service] });
+      }
     }
     return detector;
   }
@@ -145,7 +173,7 @@ export class ErrorPatternDetector {
     if (!cluster) {
       if (this.known.size >= this.options.maxKnown) this.forgetLeastRecent();
       cluster = {
-        key: mapKey.slice(2),
+        key: mapKey.slice(mapKey.indexOf('\u0000') + 1),
         ...init(),
         count: 0,
         firstSeen: event.timestamp,
