@@ -512,6 +512,10 @@ export class GuardTemplate implements FixStrategy {
   readonly remedies: readonly RemedyKind[] = ['guard', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
+    // A guard changes what the code does only where a missing value would have thrown: without an error in the
+    // evidence (a step that moved, a slower route, a template never seen before) there is nothing it can fix, and
+    // it would still pass every test (seen: `log.info` -> `log?.info` proposed for a rare coupon's log line).
+    if (input.issue.kind !== 'error') return [];
     const message = String(input.issue.evidence['errorTemplate'] ?? '');
     const originals = new Map<string, string>();
     const drafts: Draft[] = [];

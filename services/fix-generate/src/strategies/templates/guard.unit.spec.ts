@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { guardDrafts, propertyRead } from './guard.js';
+import type { FixInput, IssueView } from '../types.js';
+import { GuardTemplate, guardDrafts, propertyRead } from './guard.js';
 
 const src = (...lines: string[]) => `${lines.join('\n')}\n`;
 
@@ -132,5 +133,48 @@ describe('guardDrafts', () => {
 
   it('given a line with no access, then nothing', () => {
     expect(guardDrafts('src/x.ts', src('export const x = 1;'), 1, '')).toEqual([]);
+  });
+});
+
+describe('GuardTemplate', () => {
+  const code = src(
+    'export function applyCoupon(log: Logger | undefined, coupon: string) {',
+    '  log!.info(`applied coupon ${coupon}`);',
+    '}',
+  );
+  const input = (kind: IssueView['kind'], errorTemplate: string | null): FixInput => ({
+    repo: {
+      baseCommit: 'b'.repeat(40),
+      files: new Set(['src/flow.ts']),
+      read: async (path) => (path === 'src/flow.ts' ? code : undefined),
+      commitDiff: async () => '',
+      log: async () => [],
+    },
+    issue: {
+      id: 'i',
+      kind,
+      title: 't',
+      hypothesis: 'h',
+      confidence: 0.8,
+      lines: [{ path: 'src/flow.ts', line: 2, score: 1, why: 'logs the step' }],
+      suspects: [],
+      evidence: { errorTemplate },
+      bounded: false,
+    },
+    remedy: { id: 'r', kind: 'code-template', summary: '', confidence: 0.5, targets: [] },
+    scratch: () => Promise.reject(new Error('not needed')),
+  });
+
+  it('given an error reading through a missing value, then it guards the access on the evidence line', async () => {
+    const found = await new GuardTemplate().generate(
+      input('error', "Cannot read properties of undefined (reading 'info')"),
+    );
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]!.files.get('src/flow.ts')).toContain('log?.info');
+  });
+
+  it('given no error (a template never seen, a moved step), then no guard: nothing there threw', async () => {
+    expect(await new GuardTemplate().generate(input('behavioral', null))).toEqual([]);
+    expect(await new GuardTemplate().generate(input('performance', null))).toEqual([]);
   });
 });
