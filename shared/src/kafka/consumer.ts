@@ -343,6 +343,22 @@ export class ConsumerLoop {
    * events on a loaded machine) falls minutes behind. A failing message is committed alone after the ones before it.
    */
   private async batch(p: EachBatchPayload): Promise<void> {
+    // A commit of many messages (their outputs, and the projector's buffered writes before it) can take longer
+    // than the session timeout on a loaded machine: keep the membership alive throughout, not only between
+    // messages, or the group evicts us mid-batch and the batch is fetched and done again (seen: a projector
+    // evicted every 20-40 s, minutes behind, under a loaded chaos run).
+    const beat = setInterval(
+      () => void p.heartbeat().catch(() => undefined),
+      Math.max(250, Math.floor(this.opts.sessionTimeoutMs / 4)),
+    );
+    try {
+      await this.batchWithin(p);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async batchWithin(p: EachBatchPayload): Promise<void> {
     const { topic, partition } = p.batch;
     let pending: { outputs: OutputRecord[]; after: Array<() => Promise<void>>; last: KafkaMessage | null } = {
       outputs: [],
