@@ -34,6 +34,18 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // The chaos test restarts the broker and the database: alone, after the integration files.
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['**/*.chaos.spec.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          globalSetup: ['test/src/globalSetup.ts'],
+          testTimeout: 45 * 60_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

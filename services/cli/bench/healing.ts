@@ -1,6 +1,6 @@
 /**
  * `npm run bench:healing -- [--corpus <dir>] [--faults a,b,c] [--json] [--warmup-s 120] [--observe-s 60]
- *   [--timeout-s 900]`
+ *   [--timeout-s 900] [--parallel 1]`
  *
  * The whole loop, per fault of a corpus (the project's, or another in the same layout: history/*.patch and
  * faults/<id>/ with truth.json): the scenario `npm run demo` runs (src/demo/scenario.ts), once per fault, each in a
@@ -14,12 +14,16 @@
  *
  * Nothing of the platform knows the corpus: it sees the logs the deployed processes write, the repository on the
  * forge and the deployer's records. About 5-7 minutes per fault on two cores.
+ *
+ * `--parallel N` runs the faults N at a time, each in a service of its own (its repository, HAProxy and shoppers)
+ * healed by one platform: the whole corpus in a fraction of the time, under N times the load (times to detect and
+ * to heal are then longer than one fault alone would take).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveEndpoints } from '@self-healing/infra';
 import { loadCorpus } from '@self-healing/sample-service';
-import { runScenario, timingsFrom, type HealingRecord } from '../src/demo/scenario.js';
+import { runScenarios, timingsFrom, type HealingRecord } from '../src/demo/scenario.js';
 import { totalsOf } from './healing/totals.js';
 
 function options() {
@@ -31,8 +35,12 @@ function options() {
       'warmup-s': { type: 'string' },
       'observe-s': { type: 'string' },
       'timeout-s': { type: 'string' },
+      parallel: { type: 'string', default: '1' },
     },
   });
+  const parallel = Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new Error(`--parallel: not a count: ${values.parallel}`);
   const timings = timingsFrom({
     DEMO_WARMUP_S: values['warmup-s'] ?? process.env.DEMO_WARMUP_S,
     DEMO_OBSERVE_S: values['observe-s'] ?? process.env.DEMO_OBSERVE_S,
@@ -46,6 +54,7 @@ function options() {
       .filter(Boolean),
     json: values.json!,
     timings,
+    parallel,
   };
 }
 
@@ -69,29 +78,32 @@ async function main(): Promise<void> {
     throw new Error('the healing bench needs the forge (the local launcher starts Gitea by default)');
   const records: HealingRecord[] = [];
   let interrupted: string | null = null;
-  for (const [i, fault] of ids.entries()) {
-    log(`\n=== ${i + 1}/${ids.length} ${fault}`);
+  for (let i = 0; i < ids.length; i += o.parallel) {
+    const batch = ids.slice(i, i + o.parallel);
+    log(`\n=== ${i + 1}${batch.length > 1 ? `-${i + batch.length}` : ''}/${ids.length} ${batch.join(', ')}`);
     const started = Date.now();
-    let r: HealingRecord;
+    let rs: HealingRecord[];
     try {
-      r = await runScenario({ ...e, forge }, { fault, timings: o.timings, say: log, corpus });
+      rs = await runScenarios({ ...e, forge }, { faults: batch, timings: o.timings, say: log, corpus });
     } catch (error) {
       // Interrupted: the scenario stopped what it started; the faults done so far are still reported.
       if (!(error instanceof Error && error.message.startsWith('interrupted'))) throw error;
-      log(`=== ${fault}: interrupted; reporting the ${records.length} fault(s) done`);
-      interrupted = fault;
+      log(`=== ${batch.join(', ')}: interrupted; reporting the ${records.length} fault(s) done`);
+      interrupted = batch[0]!;
       break;
     }
-    records.push(r);
-    log(
-      `=== ${fault}: detected ${r.detected ? `in ${r.detectSeconds} s` : 'no'}, suspect commit ${r.suspectCommitTop1 ?? '-'}, ` +
-        `fixes ${r.fixesGenerated} generated / ${r.fixesValidated} validated / ${r.fixesDeployed} deployed / ${r.fixesRolledBack} rolled back, ` +
-        `verified ${r.verified ? `${r.detectionToVerifiedSeconds} s after detection` : 'no'} (${Math.round((Date.now() - started) / 1000)} s)`,
-    );
+    records.push(...rs);
+    for (const r of rs)
+      log(
+        `=== ${r.fault}${rs.length > 1 ? ` (${r.service})` : ''}: detected ${r.detected ? `in ${r.detectSeconds} s` : 'no'}, suspect commit ${r.suspectCommitTop1 ?? '-'}, ` +
+          `fixes ${r.fixesGenerated} generated / ${r.fixesValidated} validated / ${r.fixesDeployed} deployed / ${r.fixesRolledBack} rolled back, ` +
+          `verified ${r.verified ? `${r.detectionToVerifiedSeconds} s after detection` : 'no'} (${Math.round((Date.now() - started) / 1000)} s)`,
+      );
   }
   const result = {
     corpus: o.corpus ?? 'services/sample-service/corpus',
     timings: o.timings,
+    parallel: o.parallel,
     interruptedAt: interrupted,
     totals: totalsOf(records),
     faults: records.map(({ ends, ...r }) => ({

@@ -13,3 +13,12 @@ export {
   type DemoNamespace,
 } from './commands/demoNamespaces.js';
 export { continuousTraffic, every } from './demo/live.js';
+export {
+  runScenario,
+  runScenarios,
+  timingsFrom,
+  type HealingRecord,
+  type ScenarioOptions,
+  type Timings,
+} from './demo/scenario.js';
+export { CHAOS_VICTIMS, chaosSchedule, type ChaosEvent, type ChaosPlan } from './demo/chaos.js';

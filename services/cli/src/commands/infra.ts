@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { localInfraStatus, startLocalInfra, stopLocalInfra } from '@self-healing/infra';
+import {
+  RESTARTABLE_SERVERS,
+  localInfraStatus,
+  restartLocalServer,
+  startLocalInfra,
+  stopLocalInfra,
+  type RestartableServer,
+} from '@self-healing/infra';
 import { printJson } from '../output.js';
 import { EXIT } from '../exitCodes.js';
 
@@ -26,6 +33,21 @@ export function registerInfraCommands(program: Command): void {
     .action(async () => {
       await stopLocalInfra();
       process.stdout.write('down\n');
+    });
+  infra
+    .command('restart <server>')
+    .description(
+      `stop one server and start it again on its data (${RESTARTABLE_SERVERS.join(', ')}; the registry keeps schemas in memory)`,
+    )
+    .option('--kill', 'take it down with SIGKILL, as a crash would')
+    .action(async (server: string, opts: { kill?: boolean }) => {
+      if (!(RESTARTABLE_SERVERS as readonly string[]).includes(server)) {
+        process.stderr.write(`not a restartable server: ${server} (${RESTARTABLE_SERVERS.join(', ')})\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const r = await restartLocalServer(server as RestartableServer, { kill: opts.kill ?? false });
+      process.stdout.write(`${server}: pid ${r.pid}, down for ${r.downMs} ms\n`);
     });
   infra
     .command('status')

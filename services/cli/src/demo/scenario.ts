@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import type { Db } from 'mongodb';
 import type { Producer } from 'kafkajs';
-import type { Endpoints } from '@self-healing/infra';
+import { restartLocalServer, type Endpoints } from '@self-healing/infra';
 import { deploymentRecordedSubject, type PayloadOf } from '@self-healing/schemas';
 import {
   buildCommand,
@@ -29,14 +29,25 @@ import {
 import { autonomousHealing, loadCatalogue, type ServiceEntry } from '@self-healing/shared/catalogue';
 import { GiteaForge, pushToForge } from '@self-healing/shared/forge';
 import { materializeFault, type Corpus } from '@self-healing/sample-service';
-import { exampleCatalogue, KafkaDeploymentRecorder, startAgent } from '@self-healing/target';
+import {
+  exampleCatalogue,
+  KafkaDeploymentRecorder,
+  startAgent,
+  type DeploymentRecord,
+} from '@self-healing/target';
 import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
 import { DEMO_WORK_ROOT, newDemoNamespace } from '../commands/demoNamespaces.js';
 import type { DiagnosisDoc } from '../commands/incidents.js';
 import { requestUnparsed } from '../commands/parse.js';
 import { deploymentRunOf } from '../commands/approve.js';
 import { promotedDeployment } from '../commands/rollback.js';
-import { PLATFORM_SERVICES, startServiceProcess, stopServiceProcess } from './processes.js';
+import {
+  PLATFORM_SERVICES,
+  startServiceProcess,
+  stopServiceProcess,
+  type PlatformService,
+} from './processes.js';
+import { CHAOS_VICTIMS, startChaos, type Chaos, type ChaosEvent, type ChaosPlan } from './chaos.js';
 import { continuousTraffic, every, type TrafficTally } from './live.js';
 import { IncidentStory, type StoryEnd } from './story.js';
 
@@ -80,6 +91,8 @@ export function timingsFrom(env: NodeJS.ProcessEnv = process.env): Timings {
 /** What a scenario did, per fault: the healing bench's row. */
 export interface HealingRecord {
   fault: string;
+  /** The service in the scenario's catalogue that carried the fault. */
+  service: string;
   namespace: string;
   /** An incident opened after the release. */
   detected: boolean;
@@ -105,6 +118,8 @@ export interface HealingRecord {
   traffic: TrafficTally;
   releasedAt: number;
   repository: string;
+  /** What chaos did during the scenario (the whole scenario's, on every record), when asked for. */
+  chaos: ChaosEvent[] | null;
 }
 
 function freePort(): Promise<number> {
@@ -118,52 +133,113 @@ function freePort(): Promise<number> {
 
 type ForgeEndpoints = Endpoints & { forge: NonNullable<Endpoints['forge']> };
 
+/** One service of a scenario: its name in the catalogue, the fault its release carries, where it lives. */
+interface ScenarioTarget {
+  service: string;
+  fault: string;
+  release: Awaited<ReturnType<typeof materializeFault>>;
+  repository: string;
+  entry: ServiceEntry;
+}
+
+/** What the scenario starts, for the teardown to stop whatever point it reached. */
+interface Held {
+  agents: Array<Awaited<ReturnType<typeof startAgent>>>;
+  traffic: Array<ReturnType<typeof continuousTraffic>>;
+  parsing: ReturnType<typeof every> | null;
+  chaos: Chaos | null;
+}
+
+/** One fault, one service named `checkout`: the demo's and the healing bench's scenario. */
 export async function runScenario(
   e: ForgeEndpoints,
-  o: {
-    fault: string;
-    timings: Timings;
-    say: (line: string) => void;
-    corpus?: Corpus;
-    seed?: number;
-    /** Once the first incident is healed, its owners take the fix out and the next candidate follows. */
-    secondAct?: boolean;
-  },
+  o: Omit<ScenarioOptions, 'faults'> & { fault: string },
 ): Promise<HealingRecord> {
+  const [record] = await runScenarios(e, { ...o, faults: [o.fault] });
+  return record!;
+}
+
+export interface ScenarioOptions {
+  /** One service per fault (`checkout` alone, `checkout-1`, `checkout-2`... for several), released together. */
+  faults: string[];
+  timings: Timings;
+  say: (line: string) => void;
+  corpus?: Corpus;
+  seed?: number;
+  /** Once the first incident is healed, its owners take the fix out and the next candidate follows (one fault). */
+  secondAct?: boolean;
+  /** From the release until every incident ended: the platform's services killed and restarted (chaos.ts). */
+  chaos?: ChaosPlan;
+  /** Every action a service's deployer really took, as it records it (before it is published). */
+  onDeployment?: (record: DeploymentRecord) => void;
+}
+
+/**
+ * The scenario with one service per fault, sharing one platform: each service its own repository on the forge,
+ * its own production behind its own HAProxy, its own shoppers; all released at once. One record per fault, in the
+ * order given.
+ */
+export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promise<HealingRecord[]> {
   const { say, timings: t } = o;
+  if (o.faults.length === 0) throw new Error('a scenario needs at least one fault');
+  if (o.secondAct && o.faults.length > 1) throw new Error('the second act is told for one fault only');
   const namespace = newDemoNamespace(new Date(), randomUUID().slice(0, 4));
   const prefix = `${namespace}.`;
   say(`     this run's namespace: database ${namespace}, topics ${prefix}*`);
   const work = join(DEMO_WORK_ROOT, namespace);
   mkdirSync(join(work, 'logs'), { recursive: true });
 
-  say(`2/7  the service: the sample checkout service's history and a release carrying the fault ${o.fault}`);
-  const release = await materializeFault(o.fault, join(work, 'repo'), o.corpus);
+  const single = o.faults.length === 1;
+  say(
+    single
+      ? `2/7  the service: the sample checkout service's history and a release carrying the fault ${o.faults[0]}`
+      : `2/7  the services: ${o.faults.length} copies of the sample checkout service, each released with a fault (${[...new Set(o.faults)].join(', ')})`,
+  );
   const forge = new GiteaForge({ url: e.forge.url, token: e.forge.token });
   const owner = (await forge.currentUser()).login;
-  const repoRef = { owner, name: `checkout-${namespace.replace(/_/g, '-')}` };
-  await forge.ensureRepo(repoRef, { private: false, description: `sample checkout service (${namespace})` });
-  await pushToForge(forge, repoRef, {
-    dir: release.repo,
-    refspecs: ['main:main', 'refs/tags/*:refs/tags/*'],
-  });
-  const cloneUrl = (await forge.gitRemote(repoRef)).url;
-  const repository = `${e.forge.url}/${owner}/${repoRef.name}`;
-  say(
-    `     ${repository}: v1.4.0 ${release.healthy.slice(0, 12)} (healthy), v1.5.0 ${release.faulty.slice(0, 12)} (the release)`,
-  );
-
   const example = loadCatalogue(exampleCatalogue()).services[SERVICE]!;
-  const entry: ServiceEntry = {
-    ...example,
-    repository: { ...example.repository, url: cloneUrl },
-    deployer: { ...example.deployer, frontendPort: await freePort() },
-    // Nobody approves: the platform merges and deploys a tested fix of any incident at any hour; one canary step at
-    // half the traffic for 20 s.
-    healing: autonomousHealing('critical', { steps: [50], stepDurationMs: 20_000 }),
-  };
+  const releases = new Map<string, ScenarioTarget['release']>();
+  const targets: ScenarioTarget[] = [];
+  for (const [i, fault] of o.faults.entries()) {
+    const service = single ? SERVICE : `${SERVICE}-${i + 1}`;
+    let release = releases.get(fault);
+    if (!release) {
+      release = await materializeFault(fault, join(work, 'repo', fault), o.corpus);
+      releases.set(fault, release);
+    }
+    const repoRef = { owner, name: `${service}-${namespace.replace(/_/g, '-')}` };
+    await forge.ensureRepo(repoRef, {
+      private: false,
+      description: `sample ${service} service (${namespace})`,
+    });
+    await pushToForge(forge, repoRef, {
+      dir: release.repo,
+      refspecs: ['main:main', 'refs/tags/*:refs/tags/*'],
+    });
+    const cloneUrl = (await forge.gitRemote(repoRef)).url;
+    const repository = `${e.forge.url}/${owner}/${repoRef.name}`;
+    say(
+      `     ${repository}: v1.4.0 ${release.healthy.slice(0, 12)} (healthy), v1.5.0 ${release.faulty.slice(0, 12)} (the release)`,
+    );
+    const entry: ServiceEntry = {
+      ...example,
+      repository: { ...example.repository, url: cloneUrl },
+      deployer: { ...example.deployer, frontendPort: await freePort() },
+      // Nobody approves: the platform merges and deploys a tested fix of any incident at any hour; one canary step
+      // at half the traffic for 20 s.
+      healing: autonomousHealing('critical', { steps: [50], stepDurationMs: 20_000 }),
+    };
+    targets.push({ service, fault, release, repository, entry });
+  }
   const cataloguePath = join(work, 'catalogue.json');
-  writeFileSync(cataloguePath, JSON.stringify({ version: 1, services: { [SERVICE]: entry } }, null, 2));
+  writeFileSync(
+    cataloguePath,
+    JSON.stringify(
+      { version: 1, services: Object.fromEntries(targets.map((x) => [x.service, x.entry])) },
+      null,
+      2,
+    ),
+  );
 
   const topics = platformTopicNames(prefix);
   // stderr: the bench's stdout carries its JSON alone.
@@ -207,16 +283,14 @@ export async function runScenario(
     OBSERVE_FOR_MS: String(t.observeS * 1000),
     SETTLE_MS: '0',
     TELEMETRY_LAG_MS: String(4 * t.windowMs),
+    // A service killed and started again rejoins its group at once; its dead predecessor is noticed in 10 s.
+    ...(o.chaos ? { SESSION_TIMEOUT_MS: '10000' } : {}),
   };
-  const processes: ChildProcess[] = PLATFORM_SERVICES.map((s) =>
-    startServiceProcess(root, s, env, join(work, 'logs', `${s}.log`)),
+  const logOf = (s: PlatformService) => join(work, 'logs', `${s}.log`);
+  const processes = new Map<PlatformService, ChildProcess>(
+    PLATFORM_SERVICES.map((s) => [s, startServiceProcess(root, s, env, logOf(s))]),
   );
-  // What the story starts, for the teardown to stop whatever point it reached.
-  const held: {
-    agent: Awaited<ReturnType<typeof startAgent>> | null;
-    traffic: ReturnType<typeof continuousTraffic> | null;
-    parsing: ReturnType<typeof every> | null;
-  } = { agent: null, traffic: null, parsing: null };
+  const held: Held = { agents: [], traffic: [], parsing: null, chaos: null };
   // Interrupted (Ctrl-C, a bench stopped), the scenario still stops what it started: no stray service or HAProxy.
   let interrupt: (error: Error) => void = () => undefined;
   const interrupted = new Promise<never>((_, reject) => (interrupt = reject));
@@ -228,30 +302,52 @@ export async function runScenario(
   const onSignal = (signal: NodeJS.Signals) => interrupt(new Error(`interrupted (${signal})`));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const story = async (): Promise<HealingRecord> => {
-    say(
-      `4/7  production: ${SERVICE} behind HAProxy on http://127.0.0.1:${entry.deployer.frontendPort}, its logs shipped to ${topics.telemetryRaw}`,
+  const story = async (): Promise<HealingRecord[]> => {
+    const published = new KafkaDeploymentRecorder(
+      producer,
+      codec,
+      topics.deployments,
+      `${prefix}${deploymentRecordedSubject}`,
     );
-    const agent = await startAgent({
-      service: SERVICE,
-      entry,
-      stateDir: join(targetHome, 'target', SERVICE),
-      cacheDir: join(work, 'target-cache'),
-      environment: 'production',
-      recorder: new KafkaDeploymentRecorder(
-        producer,
-        codec,
-        topics.deployments,
-        `${prefix}${deploymentRecordedSubject}`,
-      ),
-      shipping: { producer, topic: topics.telemetryRaw },
-      log: () => undefined,
+    const recorder = {
+      record: async (r: DeploymentRecord) => {
+        o.onDeployment?.(r);
+        await published.record(r);
+      },
+    };
+    for (const x of targets) {
+      say(
+        `4/7  production: ${x.service} behind HAProxy on http://127.0.0.1:${x.entry.deployer.frontendPort}, its logs shipped to ${topics.telemetryRaw}`,
+      );
+      held.agents.push(
+        await startAgent({
+          service: x.service,
+          entry: x.entry,
+          stateDir: join(targetHome, 'target', x.service),
+          cacheDir: join(work, 'target-cache'),
+          environment: 'production',
+          recorder,
+          shipping: { producer, topic: topics.telemetryRaw },
+          log: () => undefined,
+        }),
+      );
+    }
+    await inTurns(targets, async (x, i) => {
+      goOn();
+      await held.agents[i]!.deployer.deploy(x.release.healthy, {}, (step) =>
+        say(`     deploy v1.4.0${single ? '' : ` on ${x.service}`}: ${step}`),
+      );
     });
-    held.agent = agent;
-    await agent.deployer.deploy(release.healthy, {}, (step) => say(`     deploy v1.4.0: ${step}`));
     goOn();
-    const traffic = continuousTraffic(`http://127.0.0.1:${entry.deployer.frontendPort}`, o.seed ?? 7, t.rate);
-    held.traffic = traffic;
+    // The shoppers' rate is the scenario's, shared among the services.
+    const rate = Math.max(1, Math.round(t.rate / targets.length));
+    held.traffic = targets.map((x, i) =>
+      continuousTraffic(`http://127.0.0.1:${x.entry.deployer.frontendPort}`, (o.seed ?? 7) + i, rate),
+    );
+    const tally = (): TrafficTally =>
+      held.traffic
+        .map((x) => x.tally())
+        .reduce((a, b) => ({ requests: a.requests + b.requests, failed: a.failed + b.failed }));
     held.parsing = every(
       t.parseEveryMs,
       () =>
@@ -269,25 +365,63 @@ export async function runScenario(
     for (let s = 0; s < t.warmupS; s += 15) {
       await sleep(Math.min(15, t.warmupS - s) * 1000);
       goOn();
-      const tally = traffic.tally();
-      say(`     ${Math.min(s + 15, t.warmupS)} s: ${tally.requests} requests, ${tally.failed} failed`);
+      const now = tally();
+      say(`     ${Math.min(s + 15, t.warmupS)} s: ${now.requests} requests, ${now.failed} failed`);
     }
 
-    say(`6/7  the release: v1.5.0 (${o.fault} among other changes) replaces v1.4.0`);
-    traffic.reset();
-    await agent.deployer.deploy(release.faulty, {}, (step) => say(`     deploy v1.5.0: ${step}`));
+    say(
+      single
+        ? `6/7  the release: v1.5.0 (${o.faults[0]} among other changes) replaces v1.4.0`
+        : `6/7  the release: v1.5.0 (each service's fault among other changes) replaces v1.4.0 on every service`,
+    );
+    for (const x of held.traffic) x.reset();
+    // Each service's release time: when its faulty version took the traffic.
+    const releasedAt: number[] = [];
+    await inTurns(targets, async (x, i) => {
+      goOn();
+      await held.agents[i]!.deployer.deploy(x.release.faulty, {}, (step) =>
+        say(`     deploy v1.5.0${single ? '' : ` on ${x.service}`}: ${step}`),
+      );
+      releasedAt[i] = Date.now();
+    });
     goOn();
-    const releasedAt = Date.now();
+    const firstRelease = Math.min(...releasedAt);
+    if (o.chaos) {
+      held.chaos = startChaos(o.chaos, {
+        services: CHAOS_VICTIMS,
+        kill: async (s) => {
+          const victim = processes.get(s)!;
+          const dead = new Promise((r) => victim.once('exit', r));
+          if (victim.exitCode === null && victim.signalCode === null) {
+            victim.kill('SIGKILL');
+            await dead;
+          }
+          processes.set(s, startServiceProcess(root, s, env, logOf(s)));
+        },
+        restartServer: (name) => restartLocalServer(name, { kill: true }).then(() => undefined),
+        say,
+      });
+    }
     say('     the platform takes it from here; what it does, as the incident projection records it:');
     const stories = new Map<string, IncidentStory>();
-    const deadline = releasedAt + t.timeoutS * 1000;
-    const ends = await followIncidents(db, releasedAt, deadline, say, stop, stories);
+    const deadline = Date.now() + t.timeoutS * 1000;
+    const ends = await followIncidents(
+      db,
+      firstRelease,
+      deadline,
+      say,
+      stop,
+      stories,
+      undefined,
+      targets.length,
+    );
+    await held.chaos?.stop();
     const first = [...ends].find(([, end]) => end?.kind === 'resolved')?.[0];
     let secondAct: HealingRecord['secondAct'] = null;
     if (o.secondAct && first && !stop.requested) {
       const asked = await takeTheFixOut(db, producer, codec, topics.commands, first, say);
       if (asked) {
-        const again = await followIncidents(db, releasedAt, deadline, say, stop, stories, {
+        const again = await followIncidents(db, firstRelease, deadline, say, stop, stories, {
           incident: first,
           after: asked.at,
         });
@@ -299,12 +433,28 @@ export async function runScenario(
         };
       }
     }
-    return {
-      ...(await recordOf(db, o.fault, namespace, releasedAt, release.faultSha, ends)),
-      traffic: traffic.tally(),
-      repository,
-      secondAct,
-    };
+    const catalog = await new ProjectionCatalog(db).collection();
+    const serviceOf = new Map<string, string | undefined>();
+    for (const id of ends.keys()) {
+      const doc = await catalog.findOne({ _id: id });
+      serviceOf.set(
+        id,
+        (doc?.outputs['IncidentOpened'] as { services?: string[] } | undefined)?.services?.[0],
+      );
+    }
+    const records: HealingRecord[] = [];
+    for (const [i, x] of targets.entries()) {
+      const own = new Map([...ends].filter(([id]) => single || serviceOf.get(id) === x.service));
+      records.push({
+        ...(await recordOf(db, x.fault, namespace, releasedAt[i]!, x.release.faultSha, own)),
+        service: x.service,
+        traffic: held.traffic[i]!.tally(),
+        repository: x.repository,
+        secondAct,
+        chaos: held.chaos?.log() ?? null,
+      });
+    }
+    return records;
   };
   const running = story();
   try {
@@ -315,16 +465,29 @@ export async function runScenario(
     await running.catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await held.traffic?.stop();
+    await held.chaos?.stop();
+    await Promise.all(held.traffic.map((x) => x.stop()));
     await held.parsing?.stop();
-    if (held.agent) {
-      await held.agent.deployer.down().catch(() => undefined);
-      await held.agent.close().catch(() => undefined);
+    for (const agent of held.agents) {
+      await agent.deployer.down().catch(() => undefined);
+      await agent.close().catch(() => undefined);
     }
-    await Promise.all(processes.map((p) => stopServiceProcess(p)));
+    await Promise.all([...processes.values()].map((p) => stopServiceProcess(p)));
     await producer.disconnect().catch(() => undefined);
     await client.close();
   }
+}
+
+/** `work` on every item, at most three at a time (deploys build the service: CPU-bound on a small machine). */
+async function inTurns<T>(items: T[], work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await work(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(3, items.length) }, worker));
 }
 
 /**
@@ -342,23 +505,36 @@ async function followIncidents(
   stories: Map<string, IncidentStory>,
   /** Follow this incident alone, until its story reaches an end that happened after `only.after`. */
   only?: { incident: string; after: number },
+  /** Not settled before this many incidents opened (one per service released with a fault). */
+  atLeast = 1,
 ): Promise<Map<string, StoryEnd>> {
   const catalog = new ProjectionCatalog(db);
   const ends = new Map<string, StoryEnd>();
   const told = new Set<string>(stories.keys());
   let speaking: string | null = null;
   let settledSince: number | null = null;
+  let unanswered = false;
   while (Date.now() < deadline && !stop.requested) {
-    const docs: IncidentDoc[] = await (
-      await catalog.collection()
-    )
-      .find({
-        'timeline.event': 'IncidentOpened',
-        createdAt: { $gte: since - 60_000 },
-        ...(only ? { _id: only.incident } : {}),
-      })
-      .sort({ createdAt: 1 })
-      .toArray();
+    let docs: IncidentDoc[];
+    try {
+      docs = await (
+        await catalog.collection()
+      )
+        .find({
+          'timeline.event': 'IncidentOpened',
+          createdAt: { $gte: since - 60_000 },
+          ...(only ? { _id: only.incident } : {}),
+        })
+        .sort({ createdAt: 1 })
+        .toArray();
+      unanswered = false;
+    } catch (error) {
+      // The database restarting (the chaos scenario does that): the story waits for it, as the services do.
+      if (!unanswered) say(`     (the projection did not answer: ${(error as Error).message}; asking again)`);
+      unanswered = true;
+      await sleep(1000);
+      continue;
+    }
     for (const doc of docs) {
       let story = stories.get(doc._id);
       if (!story) {
@@ -377,7 +553,7 @@ async function followIncidents(
       if (end && only && (story.endedAt ?? 0) < only.after) end = null;
       if (end || !ends.has(doc._id)) ends.set(doc._id, end);
     }
-    const settled = ends.size > 0 && [...ends.values()].every((v) => v !== null);
+    const settled = ends.size >= atLeast && [...ends.values()].every((v) => v !== null);
     settledSince = settled ? (settledSince ?? Date.now()) : null;
     // Following one incident, its end is the end; otherwise another incident may still open: 20 s more.
     if (settledSince !== null && (only || Date.now() - settledSince > 20_000)) break;
@@ -440,7 +616,7 @@ async function recordOf(
   releasedAt: number,
   faultSha: string,
   ends: Map<string, StoryEnd>,
-): Promise<Omit<HealingRecord, 'traffic' | 'repository'>> {
+): Promise<Omit<HealingRecord, 'traffic' | 'repository' | 'service' | 'chaos'>> {
   const incidents = [...ends.keys()];
   const catalog = await new ProjectionCatalog(db).collection();
   const first = incidents[0] ? await catalog.findOne({ _id: incidents[0] }) : null;

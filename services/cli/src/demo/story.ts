@@ -56,9 +56,15 @@ export class IncidentStory {
       .filter((t) => !this.told.has(t.eventId))
       .sort((a, b) => a.endedAt - b.endedAt);
     for (const t of untold) {
-      this.told.add(t.eventId);
       const payload = doc.outputs[t.event];
-      const detail = await this.detail(t, payload);
+      let detail: Awaited<ReturnType<typeof this.detail>>;
+      try {
+        detail = await this.detail(t, payload);
+      } catch {
+        // The database did not answer (restarting, say): this event and the rest are told on the next look.
+        break;
+      }
+      this.told.add(t.eventId);
       if (detail === null) continue;
       if (t.event === 'IncidentOpened') this.openedAt ??= t.endedAt;
       const clock = new Date(t.endedAt).toISOString().slice(11, 19);

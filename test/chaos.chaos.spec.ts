@@ -1,0 +1,144 @@
+// The whole loop under chaos: copies of the sample checkout service (three by default, CHAOS_SERVICES for more), each released with a corpus fault behind
+// its own HAProxy with shoppers, healed by one platform (its eight services as processes, as `npm run demo` runs
+// them) while the seven stage services are SIGKILLed at random moments and started again, and the broker and the
+// database are each taken down hard once. Every incident must reach its end, each service's fault must be healed,
+// and every outside action must happen exactly once: at most one pull request per incident and one merge per
+// service on the forge, one canary and one promotion of each fix by its service's deployer, nothing rolled back,
+// one learning outcome per fix.
+//
+// Its own vitest project (`chaos`), run after the others: restarting the broker would break the integration files
+// that run two at a time. Three services take about 8 minutes on two cores; ten (CHAOS_SERVICES=10, the batch the
+// healing issue asks for) did not finish in 25 minutes here: validation and CI run each fix's build and suite, one
+// incident after another, and the machine was saturated (load 10-18) by twenty application processes and the
+// platform.
+import { appendFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { CHAOS_VICTIMS, runScenarios, timingsFrom, type HealingRecord } from '@self-healing/cli';
+import { localInfraStatus } from '@self-healing/infra';
+import type { DeploymentRecord } from '@self-healing/target';
+import { testEndpoints, testForge } from './src/endpoints.js';
+
+const FAULT = 'gb-label-second-line';
+const SERVICES = Number(process.env.CHAOS_SERVICES ?? 3);
+const LOG = `/tmp/chaos-scenario-${process.pid}.log`;
+
+describe('the whole loop under chaos', () => {
+  it(
+    `${SERVICES} incidents healed while every stage service is SIGKILLed and the broker and database restart, each outside action once`,
+    { timeout: 45 * 60_000 },
+    async () => {
+      const endpoints = testEndpoints();
+      const forge = testForge();
+      // The servers can only be restarted when the local launcher runs them (not the environment's own).
+      const local = await localInfraStatus();
+      const restartable = local.running && local.endpoints?.kafkaBrokers[0] === endpoints.kafkaBrokers[0];
+      if (!restartable)
+        console.warn("chaos: the servers are not the local launcher's: no broker/database restart");
+      const deployments: DeploymentRecord[] = [];
+      const records: HealingRecord[] = await runScenarios(
+        { ...endpoints, forge },
+        {
+          faults: Array.from({ length: SERVICES }, () => FAULT),
+          // The demo's shoppers and warm-up per service: fewer shoppers leave rare steps (a seldom-used coupon)
+          // unseen in the warm-up, and a later first sight of one is reported as news.
+          timings: { ...timingsFrom({}), warmupS: 120, observeS: 30, timeoutS: 25 * 60, rate: 5 * SERVICES },
+          say: (line) => appendFileSync(LOG, `${new Date().toISOString()} ${line}\n`),
+          chaos: {
+            seed: 20261205,
+            meanGapS: 12,
+            restartServers: restartable ? ['kafka', 'ferretdb'] : [],
+          },
+          onDeployment: (r) => deployments.push(r),
+        },
+      );
+      console.log(`chaos: the scenario's story is in ${LOG}`);
+      const chaos = records[0]!.chaos!;
+      console.log(
+        `chaos: ${chaos.filter((c) => c.kind === 'kill').length} kills, restarts: ${JSON.stringify(chaos.filter((c) => c.kind === 'restart'))}`,
+      );
+
+      // Chaos reached every stage service, and the servers.
+      expect(chaos.filter((c) => c.error)).toEqual([]);
+      for (const victim of CHAOS_VICTIMS)
+        expect(chaos.some((c) => c.kind === 'kill' && c.target === victim)).toBe(true);
+      if (restartable)
+        expect(chaos.filter((c) => c.kind === 'restart').map((c) => c.target)).toEqual(['kafka', 'ferretdb']);
+
+      // Every incident reached its end; each service's fault was healed once: its incident resolved by one fix,
+      // nothing rolled back. (Another incident a service may open, say a rare step the warm-up did not see, must end
+      // too, in the hands of people: nothing of it deployed.)
+      const summary = records.map((r) => ({
+        service: r.service,
+        ends: r.ends.map((x) => x.end?.kind ?? 'none').join(','),
+        deployed: r.fixesDeployed,
+        rolledBack: r.fixesRolledBack,
+      }));
+      console.log(JSON.stringify(summary));
+      for (const r of records) {
+        expect(r.detected, r.service).toBe(true);
+        expect(
+          r.ends.filter((x) => x.end === null),
+          r.service,
+        ).toEqual([]);
+        expect(
+          r.ends.filter((x) => x.end?.kind === 'resolved'),
+          r.service,
+        ).toHaveLength(1);
+        expect(r.fixesDeployed, r.service).toBe(1);
+        expect(r.fixesRolledBack, r.service).toBe(0);
+      }
+
+      // The forge: at most one pull request per incident, from its branch; one merged, the healed incident's.
+      for (const r of records) {
+        const healed = r.ends.find((x) => x.end?.kind === 'resolved')!.incident;
+        const [owner, name] = r.repository.split('/').slice(-2) as [string, string];
+        const res = await fetch(`${forge.url}/api/v1/repos/${owner}/${name}/pulls?state=all&limit=50`, {
+          headers: { authorization: `token ${forge.token}` },
+        });
+        const pulls = (await res.json()) as Array<{
+          head: { ref: string };
+          merged: boolean;
+          merge_commit_sha: string;
+        }>;
+        const heads = pulls.map((p) => p.head.ref);
+        expect(new Set(heads).size, r.service).toBe(heads.length);
+        for (const head of heads)
+          expect(
+            r.incidents.map((i) => `heal/${i}`),
+            r.service,
+          ).toContain(head);
+        const merged = pulls.filter((p) => p.merged);
+        expect(
+          merged.map((p) => p.head.ref),
+          r.service,
+        ).toEqual([`heal/${healed}`]);
+        // Its deployer: the merge commit went out once as a canary and was promoted once; nothing rolled back.
+        const own = deployments.filter((d) => d.service === r.service && d.outcome === 'succeeded');
+        const ofFix = own.filter((d) => d.commit === merged[0]!.merge_commit_sha).map((d) => d.action);
+        expect(ofFix, r.service).toEqual(['canary', 'promote']);
+        expect(
+          own.filter((d) => d.action === 'rollback'),
+          r.service,
+        ).toEqual([]);
+      }
+
+      // Learning: one outcome per fix, and the rates count each once.
+      const client = await MongoClient.connect(endpoints.mongodbUri);
+      try {
+        const db = client.db(records[0]!.namespace);
+        const incidents = records.flatMap((r) => r.incidents);
+        const outcomes = await db.collection('learning_outcomes').find({}).toArray();
+        expect(outcomes).toHaveLength(SERVICES);
+        const rates = await db.collection('learning_strategy_rates').find({ key: null }).toArray();
+        expect(rates.reduce((n, r) => n + (r['attempts'] as number), 0)).toBe(SERVICES);
+        const effectiveness = await db
+          .collection('learning_effectiveness')
+          .countDocuments({ incidentId: { $in: incidents } });
+        expect(effectiveness).toBe(SERVICES);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+});
