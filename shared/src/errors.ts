@@ -13,6 +13,17 @@ export class PermanentError extends Error {
   }
 }
 
+/**
+ * An error that says nothing about the message being handled (the broker went away mid-commit, a client had to be
+ * replaced): another attempt can succeed whatever its causes say about themselves.
+ */
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
 export type ErrorCategory =
   'transient' | 'permanent' | 'invalid_input' | 'timeout' | 'dependency_unavailable' | 'conflict';
 
@@ -97,6 +108,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  */
 export function classifyError(error: unknown): ErrorClass {
   const links = chain(error);
+  if (error instanceof TransientError || str((error as { name?: unknown } | null)?.name) === 'TransientError')
+    return { category: 'transient', retryable: true, because: 'transient' };
   for (const e of links) {
     const name = str(e.name);
     const message = str(e.message);

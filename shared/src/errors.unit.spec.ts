@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError, classifyError, errorInfo, isPermanent } from './errors.js';
+import { PermanentError, TransientError, classifyError, errorInfo, isPermanent } from './errors.js';
 
 /** An error shaped like the libraries' own (kafkajs, the registry client, the MongoDB driver). */
 const shaped = (name: string, message: string, extra: Record<string, unknown> = {}): Error =>
@@ -50,6 +50,18 @@ describe('telling errors a retry can fix from those it cannot', () => {
     ],
   ])('%s is retried', (_what, error) => {
     expect(isPermanent(error)).toBe(false);
+  });
+
+  it('a transaction that could not finish is retried, whatever kafkajs says of its cause', () => {
+    const stuck = shaped(
+      'KafkaJSNonRetriableError',
+      'Transaction state exception: Cannot call "beginTransaction" in state "ABORTING"',
+      {
+        retriable: false,
+      },
+    );
+    expect(isPermanent(stuck)).toBe(true);
+    expect(isPermanent(new TransientError('could not begin a transaction', { cause: stuck }))).toBe(false);
   });
 
   it('events carry the category', () => {

@@ -1,6 +1,15 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type {
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Producer,
+  Transaction,
+} from 'kafkajs';
 import type { Logger } from '../logger.js';
-import { describeError, isPermanent } from '../errors.js';
+import { TransientError, describeError, isPermanent } from '../errors.js';
 import { stuckAfterMs as configuredStuckAfterMs, type Metrics } from '../observability.js';
 import { keepDeadLetterOriginals, redactDeadLetter } from '../redaction/index.js';
 
@@ -191,20 +200,39 @@ export class ConsumerLoop {
     };
   }
 
-  async start(): Promise<void> {
-    const { kafka, groupId, topics, transactionalId, logger } = this.opts;
-    this.producer = kafka.producer({
-      transactionalId,
+  /** The transactional producer, connected and registered (see below). */
+  private async connectProducer(): Promise<Producer> {
+    const producer = this.opts.kafka.producer({
+      transactionalId: this.opts.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
       // A transaction that a crashed instance left open is aborted by the broker after this long.
       transactionTimeout: 30_000,
     });
-    await this.producer.connect();
+    await producer.connect();
     // kafkajs registers the transactional id lazily, at the first transaction. Do it now, before consuming: it
     // fences an instance that was killed mid-transaction and makes the broker abort that transaction at once;
     // otherwise read_committed readers of its partitions (our own consumer too) wait for the transaction timeout.
-    await (await this.producer.transaction()).abort();
+    await (await producer.transaction()).abort();
+    return producer;
+  }
+
+  /**
+   * A transaction whose abort failed (the broker went away mid-commit) leaves kafkajs's producer in ABORTING for
+   * good: every later transaction is refused ("Cannot call beginTransaction in state ABORTING"). A new producer with
+   * the same transactional id starts clean, and registering it makes the broker abort what the old one left open.
+   */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
+    this.producer = await this.connectProducer();
+    this.opts.logger.warn({ transactionalId: this.opts.transactionalId }, 'transactional producer replaced');
+  }
+
+  async start(): Promise<void> {
+    const { kafka, groupId, topics, transactionalId, logger } = this.opts;
+    this.producer = await this.connectProducer();
     this.consumer = kafka.consumer({
       groupId,
       readUncommitted: false,
@@ -442,10 +470,17 @@ export class ConsumerLoop {
     outputs: OutputRecord[],
     raw: Array<Message & { topic: string }> = [],
   ): Promise<void> {
-    const producer = this.producer;
-    if (!producer) throw new Error('consumer loop not started');
+    // Not there: a replacement failed (the broker still down); the retry makes another.
+    if (!this.producer) await this.replaceProducer();
+    const producer = this.producer!;
     await this.opts.beforeCommit?.();
-    const transaction = await producer.transaction();
+    let transaction: Transaction;
+    try {
+      transaction = await producer.transaction();
+    } catch (error) {
+      await this.replaceProducer().catch(() => undefined);
+      throw new TransientError(`could not begin a transaction: ${describeError(error)}`, { cause: error });
+    }
     try {
       const byTopic = new Map<string, Message[]>();
       for (const o of outputs) {
@@ -477,7 +512,17 @@ export class ConsumerLoop {
       });
       await transaction.commit();
     } catch (error) {
-      await transaction.abort().catch(() => undefined);
+      const aborted = await transaction.abort().then(
+        () => true,
+        () => false,
+      );
+      if (!aborted) {
+        await this.replaceProducer().catch(() => undefined);
+        // The message is not at fault: the transaction could not finish; it is retried with the new producer.
+        throw new TransientError(`transaction failed and could not be aborted: ${describeError(error)}`, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
