@@ -283,8 +283,10 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
     OBSERVE_FOR_MS: String(t.observeS * 1000),
     SETTLE_MS: '0',
     TELEMETRY_LAG_MS: String(4 * t.windowMs),
-    // A service killed and started again rejoins its group at once; its dead predecessor is noticed in 10 s.
-    ...(o.chaos ? { SESSION_TIMEOUT_MS: '10000' } : {}),
+    // A service killed and started again rejoins its group at once; its dead predecessor is noticed in 10 s. Parsing
+    // killed again and again, and the broker restarting, leave telemetry minutes behind: learning waits for it up to
+    // five of these lags (a minute each) before it calls a fix unjudgeable for want of telemetry.
+    ...(o.chaos ? { SESSION_TIMEOUT_MS: '10000', TELEMETRY_LAG_MS: String(12 * t.windowMs) } : {}),
   };
   const logOf = (s: PlatformService) => join(work, 'logs', `${s}.log`);
   const processes = new Map<PlatformService, ChildProcess>(
