@@ -35,7 +35,7 @@ export default defineConfig({
         },
       },
       {
-        // The chaos test restarts the broker and the database: alone, after the integration files.
+        // The chaos test restarts the broker and the database: alone (`npm run test:chaos`), never with the others.
         extends: true,
         test: {
           name: 'chaos',

@@ -231,8 +231,37 @@ export class ConsumerLoop {
   }
 
   async start(): Promise<void> {
-    const { kafka, groupId, topics, transactionalId, logger } = this.opts;
+    const { groupId, topics, transactionalId, logger } = this.opts;
     this.producer = await this.connectProducer();
+    await this.startConsumer();
+    logger.info({ groupId, topics, transactionalId }, 'consumer started');
+  }
+
+  /**
+   * kafkajs gives up on its consumer after an error it deems non-retriable (seen when the broker restarted: "Failed
+   * to find group coordinator") and leaves the process running with nothing consuming. The loop starts a new
+   * consumer in the same group instead, again until it runs.
+   */
+  private restartAfterCrash(error: Error): void {
+    if (this.stopping) return;
+    this.opts.logger.error({ err: describeError(error) }, 'consumer crashed for good; starting a new one');
+    const again = () => {
+      if (this.stopping) return;
+      const old = this.consumer;
+      void (async () => {
+        await old?.disconnect().catch(() => undefined);
+        await this.startConsumer();
+        this.opts.logger.warn({ groupId: this.opts.groupId }, 'consumer started again after a crash');
+      })().catch((e: unknown) => {
+        this.opts.logger.error({ err: describeError(e) }, 'consumer did not start again; retrying');
+        setTimeout(again, 5_000).unref();
+      });
+    };
+    setTimeout(again, 2_000).unref();
+  }
+
+  private async startConsumer(): Promise<void> {
+    const { kafka, groupId, topics } = this.opts;
     this.consumer = kafka.consumer({
       groupId,
       readUncommitted: false,
@@ -243,7 +272,10 @@ export class ConsumerLoop {
     await this.consumer.connect();
     for (const topic of topics)
       await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
-    const { END_BATCH_PROCESS } = this.consumer.events;
+    const { CRASH, END_BATCH_PROCESS } = this.consumer.events;
+    this.consumer.on(CRASH, (e) => {
+      if (!e.payload.restart) this.restartAfterCrash(e.payload.error);
+    });
     this.consumer.on(END_BATCH_PROCESS, (e) => {
       this.opts.metrics?.lag.set(
         { topic: e.payload.topic, partition: String(e.payload.partition) },
@@ -276,7 +308,6 @@ export class ConsumerLoop {
         },
       });
     }
-    logger.info({ groupId, topics, transactionalId }, 'consumer started');
   }
 
   /** Finishes the message in flight, commits it, leaves the group. Safe to call twice. */
