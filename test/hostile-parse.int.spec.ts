@@ -34,6 +34,7 @@ async function runEvents(runId: string): Promise<StageEvent[]> {
 async function parseRun(
   runId: string,
   values: Array<Buffer | string | { partition: number; value: Buffer | string }>,
+  service = 'shop',
 ) {
   const admin = env.kafka.admin();
   await admin.connect();
@@ -46,7 +47,7 @@ async function parseRun(
     compression: CompressionTypes.GZIP,
     messages: values.map((v) => {
       const { partition, value } = typeof v === 'object' && 'partition' in v ? v : { partition: 0, value: v };
-      return { key: 'shop', value, partition, headers: { service: 'shop' } };
+      return { key: service, value, partition, headers: { service } };
     }),
   });
   await producer.disconnect();
@@ -197,7 +198,8 @@ describe('a run mixing good records with hostile ones', () => {
 
   it('given 30 distinct lines of 60,000 characters, then the completed event stays under the message limit', async () => {
     // 30 templates of 60 KB are 1.8 MB: the event inlines as many aggregates as fit and says it is incomplete.
-    // Words of letters only (the miner masks tokens with digits), one word per line, a service of their own.
+    // Words of letters only (the miner masks tokens with digits), one word per line, a service of their own (the
+    // record's service header names it).
     const word = (i: number) =>
       `q${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}z`;
     const lines = Array.from({ length: 30 }, (_, i) =>
@@ -208,7 +210,7 @@ describe('a run mixing good records with hostile ones', () => {
         msg: `${word(i)} `.repeat(12_000).slice(0, 60_000),
       }),
     );
-    const events = await parseRun('hostile-long-templates', [lines.join('\n')]);
+    const events = await parseRun('hostile-long-templates', [lines.join('\n')], 'long-lines');
     expect(events.at(-1)?.meta.type).toBe('TelemetryParseCompleted');
     const completed = payloadOf(events, 'TelemetryParseCompleted')!;
     expect(completed.aggregateCount, JSON.stringify(payloadOf(events, 'TelemetryEventsExtracted'))).toBe(30);
