@@ -255,6 +255,23 @@ describe('new error templates and stack clusters', () => {
   });
 });
 
+/** An error-level event of a template with no stack, as the restart specs push them. */
+const errorEvent = (service: string, templateId: string, timestamp: number): TemplatedEvent => ({
+  timestamp,
+  service,
+  host: null,
+  level: 'error',
+  component: null,
+  templateId,
+  template: templateId,
+  params: [],
+  traceId: null,
+  spanId: null,
+  sessionId: null,
+  numbers: {},
+  stack: [],
+});
+
 describe('restart', () => {
   it('continues from a JSON snapshot exactly as the original would', () => {
     const bursts = new ErrorBurstDetector();
@@ -265,21 +282,7 @@ describe('restart', () => {
     expect(restored.observe(window(600_000, 1000, 100))).toEqual(expected);
 
     const patterns = new ErrorPatternDetector({ warmupMs: 1000 });
-    const early: TemplatedEvent = {
-      timestamp: 0,
-      service: 's',
-      host: null,
-      level: 'error',
-      component: null,
-      templateId: 'a',
-      template: 'a',
-      params: [],
-      traceId: null,
-      spanId: null,
-      sessionId: null,
-      numbers: {},
-      stack: [],
-    };
+    const early = errorEvent('s', 'a', 0);
     patterns.push(early);
     const copy = ErrorPatternDetector.restore(JSON.parse(JSON.stringify(patterns.snapshot())), {
       warmupMs: 1000,
@@ -310,21 +313,7 @@ describe('restart', () => {
       ],
     };
     const copy = ErrorPatternDetector.restore(older, { warmupMs: 1000 });
-    const event = (service: string, templateId: string): TemplatedEvent => ({
-      timestamp: 5000,
-      service,
-      host: null,
-      level: 'error',
-      component: null,
-      templateId,
-      template: templateId,
-      params: [],
-      traceId: null,
-      spanId: null,
-      sessionId: null,
-      numbers: {},
-      stack: [],
-    });
+    const event = (service: string, templateId: string) => errorEvent(service, templateId, 5000);
     expect(copy.push(event('s', 'a'))).toEqual([]);
     expect(copy.push(event('t', 'a'))).toEqual([]);
     expect(copy.push(event('t', 'b'))).toHaveLength(1);
