@@ -56,6 +56,27 @@ const KAFKA_PERMANENT = new Set([
   'POLICY_VIOLATION',
 ]);
 
+/**
+ * kafkajs errors that say the cluster is away or moving (a broker restarting, a coordinator being elected): kafkajs
+ * gives up on them after its own few retries with a "non-retriable" error, but a consumer that lives for days can
+ * wait for the broker to come back (seen: "Failed to find group coordinator" failing a validation after a restart).
+ */
+const KAFKA_CLUSTER_AWAY =
+  /^KafkaJS(?:Connection|ConnectionClosed|BrokerNotFound|GroupCoordinatorNotFound|NumberOfRetriesExceeded|RequestTimeout|LockTimeout)(?:Error)?$/;
+const KAFKA_CLUSTER_AWAY_TYPES = new Set([
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'NOT_COORDINATOR',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'BROKER_NOT_AVAILABLE',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+  'CONCURRENT_TRANSACTIONS',
+]);
+const KAFKA_CLUSTER_AWAY_MESSAGE =
+  /group coordinator|broker not (?:found|available)|connection (?:error|closed)/i;
+
 /** Socket and DNS failures: the dependency is away for now. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -149,8 +170,16 @@ export function classifyError(error: unknown): ErrorClass {
     return { category: 'permanent', retryable: false, because: name };
   if (name === 'TypeError' && !/fetch failed|network|socket/i.test(str(first?.message)))
     return { category: 'permanent', retryable: false, because: name };
-  if (first && first.retriable === false && /^KafkaJS/.test(name))
+  if (first && first.retriable === false && /^KafkaJS/.test(name)) {
+    const away = links.some(
+      (e) =>
+        KAFKA_CLUSTER_AWAY.test(str(e.name)) ||
+        KAFKA_CLUSTER_AWAY_TYPES.has(str(e.type)) ||
+        KAFKA_CLUSTER_AWAY_MESSAGE.test(str(e.message)),
+    );
+    if (away) return { category: 'dependency_unavailable', retryable: true, because: `${name}: kafka away` };
     return { category: 'permanent', retryable: false, because: name };
+  }
   return { category: 'transient', retryable: true, because: name || 'unknown' };
 }
 

@@ -48,6 +48,17 @@ describe('telling errors a retry can fix from those it cannot', () => {
       'a leader moving',
       shaped('KafkaJSProtocolError', 'leader moved', { type: 'NOT_LEADER_FOR_PARTITION', retriable: true }),
     ],
+    [
+      'kafkajs giving up on finding the group coordinator (a broker restarting)',
+      shaped('KafkaJSNonRetriableError', 'Failed to find group coordinator', { retriable: false }),
+    ],
+    [
+      'kafkajs giving up on a connection',
+      shaped('KafkaJSNonRetriableError', 'wrapped', {
+        retriable: false,
+        originalError: shaped('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED'),
+      }),
+    ],
   ])('%s is retried', (_what, error) => {
     expect(isPermanent(error)).toBe(false);
   });
