@@ -20,6 +20,7 @@ export interface Tools {
   mount: string | null;
   mkdir: string | null;
   du: string | null;
+  nice: string | null;
 }
 
 /** What this machine lets the sandbox do, found by trying each piece once. */
@@ -84,7 +85,7 @@ async function writableCgroup(controller: 'memory' | 'pids', limitFile: string):
 }
 
 async function probe(): Promise<Machine> {
-  const names = ['sh', 'setpriv', 'unshare', 'prlimit', 'ip', 'mount', 'mkdir', 'du'] as const;
+  const names = ['sh', 'setpriv', 'unshare', 'prlimit', 'ip', 'mount', 'mkdir', 'du', 'nice'] as const;
   const found = await Promise.all(names.map(findTool));
   const tools = Object.fromEntries(names.map((n, i) => [n, found[i]])) as unknown as Tools;
   const isRoot = process.getuid?.() === 0;

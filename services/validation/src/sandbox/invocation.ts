@@ -166,9 +166,13 @@ export function mountSteps(input: InvocationInput): string[] {
   return [...holds, ...steps, ...binds, ...input.readOnly.flatMap((path) => ['ro', path])];
 }
 
+/** How much lower than the platform's the untrusted code's CPU priority is (nice value, 0-19). */
+export const SANDBOX_NICENESS = 10;
+
 /**
  * The command line of a run, outermost first:
  * - `setpriv --pdeathsig KILL`: if the platform dies (even by SIGKILL), the kernel kills `unshare`;
+ * - `nice`: the run and everything it starts yield the CPU to the platform's own processes;
  * - `unshare --pid --mount --fork --kill-child [--net]`: when `unshare` dies its child, the namespace's init, is
  *   killed, and with the init every process of the namespace;
  * - the init script: network and mounts as root, then the program's process joins the cgroups and
@@ -238,6 +242,9 @@ export function buildInvocation(input: InvocationInput): Invocation {
       ...outer,
     ];
   }
+  // Builds and test suites take every core they are given; on the machine the platform runs on they would starve its
+  // stream processing (seen: telemetry parsed minutes behind while fixes were validated, so learning waited on it).
+  if (tools.nice) outer = [tools.nice, '-n', String(SANDBOX_NICENESS), ...outer];
   if (tools.setpriv) outer = [tools.setpriv, '--pdeathsig=KILL', '--', ...outer];
 
   const [file, ...args] = outer as [string, ...string[]];

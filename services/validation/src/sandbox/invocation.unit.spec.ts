@@ -18,6 +18,7 @@ const input: InvocationInput = {
       mount: '/usr/bin/mount',
       mkdir: '/usr/bin/mkdir',
       du: '/usr/bin/du',
+      nice: '/usr/bin/nice',
     },
     pidNamespace: true,
     netNamespace: true,
@@ -62,11 +63,18 @@ describe('mountSteps', () => {
 });
 
 describe('buildInvocation', () => {
-  it('nests platform death, namespaces, the init script, the user drop and the rlimits around the untouched argv', () => {
+  it('nests platform death, a lower priority, namespaces, the init script, the user drop and the rlimits around the untouched argv', () => {
     const inv = buildInvocation(input);
     const all = [inv.file, ...inv.args];
-    expect(all.slice(0, 3)).toEqual(['/usr/bin/setpriv', '--pdeathsig=KILL', '--']);
-    expect(all.slice(3, 10)).toEqual([
+    expect(all.slice(0, 6)).toEqual([
+      '/usr/bin/setpriv',
+      '--pdeathsig=KILL',
+      '--',
+      '/usr/bin/nice',
+      '-n',
+      '10',
+    ]);
+    expect(all.slice(6, 13)).toEqual([
       '/usr/bin/unshare',
       '--pid',
       '--fork',
