@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planParse } from './parse.js';
+import { followerWaits, planParse } from './parse.js';
 import { EMPTY_LEDGER, planRequests, reserve, settle, type RequestTemplate } from '../ranges/parseLedger.js';
 
 const r = (partition: number, fromOffset: number, toOffset: number) => ({ partition, fromOffset, toOffset });
@@ -38,5 +38,22 @@ describe('what healctl parse requests', () => {
       r(0, 5, 8),
       r(1, 0, 10),
     ]);
+  });
+});
+
+describe('a follower of the raw topic', () => {
+  const last = { runIds: ['a', 'b'], at: 1_000 };
+
+  it('requests when it has requested nothing yet, or when all it requested is stored', () => {
+    expect(followerWaits(null, 0, 2_000, 60_000)).toBe(false);
+    expect(followerWaits(last, 0, 2_000, 60_000)).toBe(false);
+  });
+
+  it('waits while its last runs are being parsed, so the backlog goes out as one larger run', () => {
+    expect(followerWaits(last, 1, 30_000, 60_000)).toBe(true);
+  });
+
+  it('requests anyway once it has waited long enough (a run that failed is never stored)', () => {
+    expect(followerWaits(last, 2, 61_000, 60_000)).toBe(false);
   });
 });

@@ -38,7 +38,7 @@ import {
 import { ProjectionCatalog, type IncidentDoc } from '@self-healing/projector';
 import { DEMO_WORK_ROOT, newDemoNamespace } from '../commands/demoNamespaces.js';
 import type { DiagnosisDoc } from '../commands/incidents.js';
-import { requestUnparsed } from '../commands/parse.js';
+import { unparsedFollower } from '../commands/parse.js';
 import { deploymentRunOf } from '../commands/approve.js';
 import { promotedDeployment } from '../commands/rollback.js';
 import {
@@ -350,15 +350,13 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
       held.traffic
         .map((x) => x.tally())
         .reduce((a, b) => ({ requests: a.requests + b.requests, failed: a.failed + b.failed }));
-    held.parsing = every(
-      t.parseEveryMs,
-      () =>
-        requestUnparsed(kafka, db, codec, {
-          rawTopic: topics.telemetryRaw,
-          commandsTopic: topics.commands,
-          windowMs: t.windowMs,
-        }),
-      (error) => say(`     a parse request failed (the next one catches up): ${error.message}`),
+    const requestParse = unparsedFollower(kafka, db, codec, {
+      rawTopic: topics.telemetryRaw,
+      commandsTopic: topics.commands,
+      windowMs: t.windowMs,
+    });
+    held.parsing = every(t.parseEveryMs, requestParse, (error) =>
+      say(`     a parse request failed (the next one catches up): ${error.message}`),
     );
 
     say(
