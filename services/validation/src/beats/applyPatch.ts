@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import type { ValidationBeat } from '../service/deps.js';
 import type { ValidationCase } from '../service/case.js';
 import { applyDiff, freshWorktree } from '../workspace/trees.js';
+import { restoredProductionFiles } from '../workspace/restores.js';
 
 /**
  * Beat 3. Two fresh worktrees at the base commit in the run's folder: `patched` gets the whole patch (three-way,
  * then committed: the head commit is what was validated), `base` gets only the patch's test files, so the new
  * regression test runs against the code it must catch. A patch that does not apply is recorded with its conflicting
- * files; the checks after it do not run and the verdict is failed.
+ * files; the checks after it do not run and the verdict is failed. Whether the patched production files are the ones
+ * that served production before the faulty release is recorded too (`restores`, see workspace/restores.ts).
  */
 export const applyPatch: ValidationBeat<'applyPatch'> = async ({ runId }, deps) => {
   let c = await deps.caseOf(runId);
@@ -37,12 +39,16 @@ export const applyPatch: ValidationBeat<'applyPatch'> = async ({ runId }, deps) 
               `tests of ${c.patchId}`,
             )
           : null;
+      const good = deps.settings.acceptRestoredCode ? (patch.goodCommit ?? null) : null;
+      const restored =
+        whole.clean && good ? await restoredProductionFiles(join(dir, 'patched'), good, patch.files) : null;
       applied = whole.clean
         ? {
             clean: true,
             conflicts: [],
             headCommit: whole.headCommit,
             baseHead: tests?.headCommit ?? patch.baseCommit,
+            restores: good && restored ? { commit: good, files: restored } : null,
             problem:
               tests && !tests.clean
                 ? {

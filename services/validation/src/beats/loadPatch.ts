@@ -31,8 +31,11 @@ export const loadPatch: ValidationBeat<'loadPatch'> = async ({ runId }, deps) =>
     if (!doc) throw new Error(`patch ${c.patchId} is not stored`);
     const diagnosis = doc.diagnosisId
       ? await deps.db
-          .collection<{ codebase?: { service?: string } }>('diagnoses')
-          .findOne({ _id: doc.diagnosisId as never }, { projection: { 'codebase.service': 1 } })
+          .collection<{ codebase?: { service?: string; good?: string | null } }>('diagnoses')
+          .findOne(
+            { _id: doc.diagnosisId as never },
+            { projection: { 'codebase.service': 1, 'codebase.good': 1 } },
+          )
       : null;
     const { paths, outside } = patchPaths(doc.diff);
     const test = doc.test && 'files' in doc.test ? doc.test : null;
@@ -81,6 +84,7 @@ export const loadPatch: ValidationBeat<'loadPatch'> = async ({ runId }, deps) =>
       testFiles,
       testNames: test?.testNames ?? [],
       problem,
+      goodCommit: diagnosis?.codebase?.good ?? null,
     };
     c = await deps.record(runId, 'patch', patch);
   }

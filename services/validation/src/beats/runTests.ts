@@ -185,6 +185,7 @@ async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string)
     testNames: c.patch!.testNames,
     rewrittenTests: c.patch!.rewrittenTests ?? [],
     baseBuilt,
+    restores: applied.restores ?? null,
   });
   // The patch's tests did not apply to the base alone: the base ran without them, so the regression test's failure
   // there says nothing about the bug.

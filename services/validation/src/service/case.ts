@@ -100,6 +100,8 @@ export interface ValidationCase {
     rewrittenTests: string[];
     /** Why the patch cannot be validated (hash mismatch, paths outside the repository...); null when it can. */
     problem: Reason | null;
+    /** The commit that served production before the release the incident began with (the diagnosis' good one). */
+    goodCommit?: string | null;
   };
   applied?: {
     clean: boolean;
@@ -109,6 +111,11 @@ export interface ValidationCase {
     /** The base tree's commit (the base commit, plus the patch's tests when it has any). */
     baseHead: string | null;
     problem: Reason | null;
+    /**
+     * When the patch's production files, patched, are exactly what they were at the good commit: that commit and
+     * those files (see workspace/restores.ts). Null otherwise, or when the policy does not count it.
+     */
+    restores?: { commit: string; files: string[] } | null;
   };
   tests?: TestsRecord;
   coverage?: CoverageRecord;

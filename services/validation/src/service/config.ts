@@ -51,6 +51,13 @@ export const validationConfigSchema = baseConfigSchema.extend({
     .max(1)
     .default(0.8)
     .describe('share of the changed executable lines the tests must run'),
+  ACCEPT_RESTORED_CODE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1')
+    .describe(
+      'a patch whose production files are exactly those of the last good deployment passes without a regression test and under the coverage threshold: production ran that code without the symptom',
+    ),
   PERF_SAMPLES: z.coerce
     .number()
     .int()

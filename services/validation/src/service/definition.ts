@@ -15,6 +15,7 @@ export function validationSettings(c: ValidationConfig): ValidationSettings {
     maxDiskMb: c.MAX_DISK_MB,
     reruns: c.TEST_RERUNS,
     coverageThreshold: c.COVERAGE_THRESHOLD,
+    acceptRestoredCode: c.ACCEPT_RESTORED_CODE,
     perfSamples: c.PERF_SAMPLES,
     perfMaxSlowdown: c.PERF_MAX_SLOWDOWN,
   };

@@ -17,6 +17,11 @@ export interface ValidationSettings {
   maxDiskMb: number;
   reruns: number;
   coverageThreshold: number;
+  /**
+   * Whether a patch that gives back the production code of the last good deployment may stand without a regression
+   * test and with its lines under the coverage threshold (see workspace/restores.ts).
+   */
+  acceptRestoredCode: boolean;
   perfSamples: number;
   perfMaxSlowdown: number;
 }

@@ -15,7 +15,7 @@ const cleanIds = (list: Array<{ id: string }>) => list.slice(0, MAX_IDS).map((t)
  * The tests check from the suites' runs on both sides. Failed when: the regression test passes on the base (it
  * proves nothing) or fails on the patch; a test that passed on the base fails, disappears or is skipped on the
  * patch; the patched suite fails without a failing test (its runner, a script after the tests). Inconclusive when:
- * no regression test shows the fix; the patch rewrites existing tests (the base then runs the patch's version of
+ * no regression test shows the fix (unless the patch gives back the last good deployment's production code); the patch rewrites existing tests (the base then runs the patch's version of
  * them, so a changed expectation would pass for a fix); the base did not build and more than the new tests
  * changed outcome; a suite was stopped at a limit on both sides; the runner gives no per-test results.
  */
@@ -26,6 +26,8 @@ export function judgeSuites(p: {
   testNames: string[];
   rewrittenTests: string[];
   baseBuilt: boolean;
+  /** The patch gives back the production code of this commit (see workspace/restores.ts); null when it does not. */
+  restores?: { commit: string; files: string[] } | null;
 }): TestsRecord {
   const { runs } = p;
   const lastBase = runs.base.at(-1)!;
@@ -139,6 +141,14 @@ export function judgeSuites(p: {
       'regression-test-fails-on-patch',
       `the regression test fails on the patch (${clean(regression.reason, 300)})`,
     );
+  else if (regression.verdict === 'inconclusive' && p.restores)
+    extra.regression = {
+      ...extra.regression!,
+      reason: clean(
+        `${regression.reason}; the patch gives back the code production ran before the release (${p.restores.files.slice(0, 5).join(', ')} as at ${p.restores.commit.slice(0, 12)}), which stands for a regression test`,
+        500,
+      ),
+    };
   else if (regression.verdict === 'inconclusive')
     unsure('no-regression-test', `no regression test shows the fix: ${clean(regression.reason, 300)}`);
   if (comparison.broken.length)

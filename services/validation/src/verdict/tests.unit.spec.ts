@@ -86,6 +86,30 @@ describe('the tests check', () => {
     expect(r.reasons.map((x) => x.code)).toContain('suite-fails');
   });
 
+  it("given no regression test, then inconclusive, unless the patch gives back the last good deployment's code", () => {
+    const runs = [[suite('base', healthy)], [suite('patched', healthy)]] as const;
+    const none = judge(runs[0], runs[1], { testNames: [] });
+    expect(none.verdict).toBe('inconclusive');
+    expect(none.reasons.map((x) => x.code)).toEqual(['no-regression-test']);
+    const restored = judge(runs[0], runs[1], {
+      testNames: [],
+      restores: { commit: 'a'.repeat(40), files: ['src/checkout.ts'] },
+    });
+    expect(restored.verdict).toBe('passed');
+    expect(restored.reasons).toEqual([]);
+    expect(restored.regression.reason).toMatch(/gives back the code production ran before the release/);
+    // A broken test is not excused by it.
+    const broken = judge(
+      [suite('base', healthy)],
+      [suite('patched', [t('label', 'failed'), t('carrier', 'passed')])],
+      {
+        testNames: [],
+        restores: { commit: 'a'.repeat(40), files: ['src/checkout.ts'] },
+      },
+    );
+    expect(broken.verdict).toBe('failed');
+  });
+
   it('given a patch that rewrites existing tests, then at best inconclusive', () => {
     const r = judge(
       [suite('base', [...healthy, t(REGRESSION, 'failed')])],

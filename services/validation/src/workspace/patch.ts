@@ -44,6 +44,13 @@ export function isTestPath(path: string): boolean {
   return /(^|\/)(test|tests|__tests__|spec)\//.test(path) || /\.(test|spec)\.[cm]?[jt]sx?$/.test(path);
 }
 
+/** Production code of the repository: what coverage is about (tests, builds and dependencies are not). */
+export const isProductionSource = (path: string): boolean =>
+  /\.[cm]?[jt]sx?$/.test(path) &&
+  !isTestPath(path) &&
+  !/(^|\/)(node_modules|dist|build|coverage|bench|\.validation)\//.test(path) &&
+  !/\.d\.[cm]?ts$/.test(path);
+
 /** Files the diff makes symlinks or submodules (modes 120000, 160000): a validation refuses them. */
 export function specialFiles(diff: string): string[] {
   const out: string[] = [];
