@@ -328,6 +328,7 @@ describe('flow windows: a changed flow the model cannot yet call rare', () => {
     expect(findings.length).toBeGreaterThanOrEqual(1);
     expect(new Set(findings.map((f) => f.rule))).toEqual(new Set(['step-out-of-order']));
     expect(String(findings[0]!.evidence['observed'])).toMatch(/in \d+ of \d+ departures/);
+    expect(findings[0]!.evidence['flowWindowSessions']).toBeGreaterThanOrEqual(5);
   });
 
   it('given a rare path of normal traffic the warm-up never showed, then nothing is reported', () => {

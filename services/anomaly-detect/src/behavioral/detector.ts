@@ -317,17 +317,18 @@ export class BehavioralDetector {
         if (tail >= flowAlpha) continue;
         const v = this.model.violationAt(s.example, s.index);
         const window = `${new Date(w.start).toISOString().slice(11, 16)}-${new Date(w.start + flowWindowMs).toISOString().slice(11, 16)}`;
-        findings.push(
-          toFinding(
-            {
-              ...v,
-              observed: `${v.observed}; in ${s.k} of ${n} departures in ${window} UTC (at most ${(bound * 100).toFixed(2)}% expected, p ${tail.toExponential(1)})`,
-              magnitude: Math.min(50, -Math.log10(Math.max(tail, 1e-300))),
-            },
-            s.example,
-            this.knownTemplates,
-          ),
+        const finding = toFinding(
+          {
+            ...v,
+            observed: `${v.observed}; in ${s.k} of ${n} departures in ${window} UTC (at most ${(bound * 100).toFixed(2)}% expected, p ${tail.toExponential(1)})`,
+            magnitude: Math.min(50, -Math.log10(Math.max(tail, 1e-300))),
+          },
+          s.example,
+          this.knownTemplates,
         );
+        // Many sessions, not the one example it names: readers (learning) tell it from a single session's oddity.
+        finding.evidence['flowWindowSessions'] = s.k;
+        findings.push(finding);
       }
     }
     this.flows = open;

@@ -2,6 +2,7 @@ import type { Finding } from '@self-healing/schemas';
 import type { LearningBeat, LearningDeps } from '../service/deps.js';
 import type { EffectivenessDocument, LoadedDeployment, TimeRange } from '../service/case.js';
 import { compareSeries, type SeriesMetric, type SeriesWindow } from '../compare/series.js';
+import { countsAgainstFix, type LaterFinding } from '../compare/assess.js';
 import { seriesAggregates, type AggregateView } from './collectPostDeploymentMetrics.js';
 
 /**
@@ -39,14 +40,22 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
         subject: f.subject,
       });
     }
-    const newFindings =
+    const later =
       l.deploymentOutcome === 'deployed'
-        ? await deps.db.collection('anomaly_findings').countDocuments({
-            service: { $in: l.services },
-            since: { $gte: l.after.from, $lt: l.after.until },
-            _id: { $nin: l.findings.map((f) => f.id) as never[] },
-          })
-        : 0;
+        ? await deps.db
+            .collection<LaterFinding>('anomaly_findings')
+            .find(
+              {
+                service: { $in: l.services },
+                since: { $gte: l.after.from, $lt: l.after.until },
+                _id: { $nin: l.findings.map((f) => f.id) as never[] },
+              },
+              { projection: { kind: 1, evidence: 1 } },
+            )
+            .limit(10_000)
+            .toArray()
+        : [];
+    const newFindings = later.filter(countsAgainstFix).length;
     await deps.record(runId, 'newFindings', newFindings);
     c = await deps.record(runId, 'comparisons', comparisons);
   }

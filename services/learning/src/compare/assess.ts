@@ -37,6 +37,26 @@ export interface Assessment {
   rollbackRecommended: boolean;
 }
 
+/** What `countsAgainstFix` reads of a finding. */
+export interface LaterFinding {
+  kind: string;
+  evidence?: Record<string, unknown>;
+}
+
+/**
+ * Whether a finding that appeared on the service after a fix deployed is evidence the fix made something worse. One
+ * session's odd path (a step missing, unexpected or out of order in that session alone) is not: a shopper who gave up,
+ * a request cut by an instance restarting; and rolling back a fix whose every series went back to baseline for one
+ * such session undoes a good fix (seen under chaos). A changed flow that many sessions share is reported by the flow
+ * windows (`flowWindowSessions`), and counts, as do new errors, latency and rate findings.
+ */
+export function countsAgainstFix(f: LaterFinding): boolean {
+  if (f.kind !== 'behavioral') return true;
+  const e = f.evidence ?? {};
+  const oneSession = typeof e['sessionKey'] === 'string' && e['sessionKey'] !== '';
+  return !oneSession || typeof e['flowWindowSessions'] === 'number';
+}
+
 /**
  * The outcome of a fix from its findings' comparisons: resolved when every finding is back to its baseline and
  * nothing new appeared; regressed when any got significantly worse (or new findings appeared on the service);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareSeries, rateTest, type SeriesWindow } from './series.js';
-import { assess, improvementOf } from './assess.js';
+import { assess, countsAgainstFix, improvementOf } from './assess.js';
 
 const MIN = 60_000;
 /** `minutes` one-minute windows with these error counts per minute and p95 latency. */
@@ -101,5 +101,18 @@ describe('assess', () => {
 
   it('scores each finding', () => {
     expect(improvementOf([back, same, worse])).toEqual({ score: 0, cleared: 1, remaining: 2 });
+  });
+
+  it("counts new errors, rates and changed flows against a fix, not one session's odd path", () => {
+    expect(countsAgainstFix({ kind: 'error', evidence: {} })).toBe(true);
+    expect(countsAgainstFix({ kind: 'performance' })).toBe(true);
+    expect(
+      countsAgainstFix({ kind: 'behavioral', evidence: { sessionKey: 's1', observed: 'x → (end)' } }),
+    ).toBe(false);
+    expect(
+      countsAgainstFix({ kind: 'behavioral', evidence: { sessionKey: 's1', flowWindowSessions: 9 } }),
+    ).toBe(true);
+    // A template never seen, outside any session, is news about the whole service.
+    expect(countsAgainstFix({ kind: 'behavioral', evidence: { sessionKey: null } })).toBe(true);
   });
 });
