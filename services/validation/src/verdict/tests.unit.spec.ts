@@ -87,7 +87,7 @@ describe('the tests check', () => {
   });
 
   it("given no regression test, then inconclusive, unless the patch gives back the last good deployment's code", () => {
-    const runs = [[suite('base', healthy)], [suite('patched', healthy)]] as const;
+    const runs: [SuiteRun[], SuiteRun[]] = [[suite('base', healthy)], [suite('patched', healthy)]];
     const none = judge(runs[0], runs[1], { testNames: [] });
     expect(none.verdict).toBe('inconclusive');
     expect(none.reasons.map((x) => x.code)).toEqual(['no-regression-test']);
