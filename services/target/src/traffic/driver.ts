@@ -15,6 +15,8 @@ export interface TrafficOptions {
   maxConcurrent?: number;
   /** Bearer token of a shopper account of the sample service. */
   token?: string;
+  /** Shares of the scenario kinds (default `defaultWeights`), e.g. to add the kinds that are off by default. */
+  weights?: Readonly<Record<ScenarioKind, number>>;
   timeoutMs?: number;
   onRequest?: (result: RequestResult) => void;
 }
@@ -97,7 +99,7 @@ export function summarize(results: RequestResult[], scenarios: number, durationM
  */
 export async function driveTraffic(opts: TrafficOptions): Promise<TrafficReport> {
   if (!(opts.rate > 0)) throw new Error('rate must be above 0 scenarios per second');
-  const plan = planScenarios(opts.seed, opts.scenarios);
+  const plan = planScenarios(opts.seed, opts.scenarios, opts.weights);
   const results: RequestResult[] = [];
   const started = Date.now();
   const deadline = started + opts.maxDurationMs;
@@ -153,6 +155,17 @@ async function runScenario(scenario: Scenario, opts: TrafficOptions, report: (r:
   }
 }
 
+/** A `traceparent` form of the mix with fresh ids in place of `{trace}`, `{span}` (`{TRACE}`, `{SPAN}`: upper case). */
+export function traceparentOf(form: string): string {
+  const trace = randomBytes(16).toString('hex');
+  const span = randomBytes(8).toString('hex');
+  return form
+    .replaceAll('{trace}', trace)
+    .replaceAll('{span}', span)
+    .replaceAll('{TRACE}', trace.toUpperCase())
+    .replaceAll('{SPAN}', span.toUpperCase());
+}
+
 async function send(
   planned: PlannedRequest,
   opts: TrafficOptions,
@@ -167,6 +180,7 @@ async function send(
   if (planned.auth) headers.authorization = `Bearer ${opts.token ?? 'tok-ada-5f1c'}`;
   if (planned.traced)
     headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  if (planned.traceparent !== undefined) headers.traceparent = traceparentOf(planned.traceparent);
   let body: string | undefined;
   if (planned.body !== undefined) {
     headers['content-type'] = 'application/json';
