@@ -223,6 +223,16 @@ describe('JSON flavours', () => {
   });
 });
 
+describe('trace ids', () => {
+  it('given an all-zero trace id (no trace, per W3C Trace Context), then the record has none', () => {
+    const line = (traceId: string) =>
+      decodeKafkaRecord(rec(JSON.stringify({ level: 30, time: 1, msg: 'x', traceId }))).records[0]!.traceId;
+    expect(line('00000000000000000000000000000000')).toBeNull();
+    expect(line('0')).toBeNull();
+    expect(line('4bf92f3577b34da6a3ce929d0e0e4736')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+});
+
 describe('undecodable input', () => {
   it('given an empty value or binary that is not OTLP, when decoded, then one rejection says why', () => {
     expect(decodeKafkaRecord({ value: new Uint8Array(), headers: {} }).rejections[0]?.reason).toBe('empty');

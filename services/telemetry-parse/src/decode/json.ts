@@ -130,6 +130,15 @@ function asText(v: Scalar | null | undefined): string | null {
 }
 
 /**
+ * A trace id as logged, or null for one made only of zeros: W3C Trace Context and OpenTelemetry call it invalid (no
+ * trace), yet a service that copies a client's header into its logs writes it; read as an id, every such request
+ * would be one session (seen: a "repeated step" incident for session 000…0 from clients sending an all-zero header).
+ */
+export function traceIdOf(text: string | null): string | null {
+  return text === null || /^[0-]*$/.test(text) ? null : text;
+}
+
+/**
  * For each role, the value of its highest-ranked field that holds a non-empty scalar, found in one pass over the
  * object's keys (rather than probing every known field name of every role), and the keys so used.
  */
@@ -202,7 +211,7 @@ export function jsonObjectToRecord(
   record.host = asText(values.host);
   record.component = asText(values.component);
   record.process = asText(values.process);
-  record.traceId = asText(values.traceId);
+  record.traceId = traceIdOf(asText(values.traceId));
   record.spanId = asText(values.spanId);
   record.sessionId = asText(values.sessionId);
   if (exceptionType !== null) record.attributes['exception.type'] = exceptionType;
