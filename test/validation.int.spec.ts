@@ -74,20 +74,15 @@ const replaceIn = async (dir: string, file: string, from: string, to: string) =>
 /** The corpus's own fix (the code and its revealing test) with the changelog entry fix.generate writes. */
 async function theFix(dir: string): Promise<void> {
   await run('git', ['-C', dir, 'apply', join(release.fault.dir, 'fix.patch')]);
+  await addChangelogEntry(dir, '- Shipping: British addresses without a second line print again.');
+}
+
+/** An entry under "Unreleased", as fix.generate writes it. */
+async function addChangelogEntry(dir: string, entry: string): Promise<void> {
   const changelog = join(dir, 'CHANGELOG.md');
   const text = await readFile(changelog, 'utf8').catch(() => '# Changelog\n');
   const [head, ...rest] = text.split('\n');
-  await writeFile(
-    changelog,
-    [
-      head,
-      '',
-      '## Unreleased',
-      '',
-      '- Shipping: British addresses without a second line print again.',
-      ...rest,
-    ].join('\n'),
-  );
+  await writeFile(changelog, [head, '', '## Unreleased', '', entry, ...rest].join('\n'));
 }
 
 /** Stores the patch (and the diagnosis it names) as fix.generate would, and announces it. */
@@ -277,6 +272,19 @@ describe('validation.run on patches of a real fault', () => {
     expect(doc.tests!.steps.map((s) => s.step)).toContain('install patched (cached)');
     expect(await processesIn(join(work, 'validation'))).toEqual([]);
     expect(await readdir(join(work, 'validation', 'runs'))).toEqual([]);
+  });
+
+  it('given the fault’s file given back as the healthy release had it, with no regression test, then passed: production ran that code', async () => {
+    const patch = await makePatch('restore', async (dir) => {
+      await run('git', ['-C', dir, 'checkout', release.healthy, '--', 'src/shipping/address.ts']);
+      await addChangelogEntry(dir, '- Shipping: the second address line is printed as before 1.5.0.');
+    });
+    await announce('inc-va-restore', patch, { files: [], names: [] });
+    const { done, doc } = await verdictOf('inc-va-restore');
+    expect(doc.tests!.regression.verdict).toBe('inconclusive');
+    expect(doc.tests!.regression.reason).toMatch(/gives back the code production ran before the release/);
+    expect(doc.tests!.broken).toEqual([]);
+    expect(done.verdict, JSON.stringify(doc.reasons)).toBe('passed');
   });
 
   it('given a fix whose new test passes on the faulty code too, then it is failed: the test proves nothing', async () => {
