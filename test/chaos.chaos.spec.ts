@@ -7,8 +7,8 @@
 // one learning outcome per fix.
 //
 // Its own vitest project (`chaos`, `npm run test:chaos`), not run by `npm test`: restarting the broker would break
-// the integration files that run two at a time, and it has not yet passed often enough to gate CI. Three services
-// take about 17 minutes on two cores; ten (CHAOS_SERVICES=10, the batch the healing issue asks for) did not finish in
+// the integration files that run two at a time, and it has not yet passed often enough to gate CI (once so far). Three
+// services take about 15 minutes on two cores; ten (CHAOS_SERVICES=10, the batch the healing issue asks for) did not finish in
 // 25 minutes here: validation and CI run each fix's build and suite, one incident after another, and the machine was
 // saturated (load 10-18) by twenty application processes and the platform.
 import { appendFileSync } from 'node:fs';
