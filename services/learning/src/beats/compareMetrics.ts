@@ -9,7 +9,9 @@ import { seriesAggregates, type AggregateView } from './collectPostDeploymentMet
  * Beat 4. Each finding's series before the incident (the same hours of earlier days where the service had telemetry
  * then, see `baselineOf`), during it and after the fix, compared with the detectors'
  * statistics (compare/series.ts): error findings by their error events per minute, latency findings by their
- * windows' p95, step findings (a step missing or new) by their event rate. A finding without a template (a coverage
+ * windows' p95, step findings (a step missing or new) by their event rate, a session's broken flow (a step out of
+ * order, missing, unexpected, repeated) by how many sessions the detector found broken the same way (see
+ * `violationsOf`). A finding without a template (a coverage
  * gap named by file and line) has no series here and is not compared. New findings on the same services during the
  * observation are counted. Recorded once, so a re-run compares the same data.
  */
@@ -19,10 +21,17 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
   if (!c.comparisons) {
     const rows = l.deploymentOutcome === 'deployed' ? await seriesAggregates(deps, c) : [];
     const baselineRanges = l.deploymentOutcome === 'deployed' ? await baselineOf(deps, l) : [l.baseline];
+    const violations =
+      l.deploymentOutcome === 'deployed' && l.findings.some((f) => metricOf(f) === 'violations')
+        ? await violationsOf(deps, l, [...baselineRanges, l.during, l.after])
+        : [];
     const comparisons: EffectivenessDocument['comparisons'] = [];
     for (const f of l.findings.slice(0, 200)) {
       if (f.templateIds.length === 0 || l.deploymentOutcome !== 'deployed') continue;
-      const mine = rows.filter((r) => r.service === f.service && f.templateIds.includes(r.templateId));
+      const mine =
+        metricOf(f) === 'violations'
+          ? violationRows(violations, f)
+          : rows.filter((r) => r.service === f.service && f.templateIds.includes(r.templateId));
       const windows = {
         baseline: windowOver(mine, baselineRanges),
         during: windowOf(mine, l.during),
@@ -82,8 +91,12 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
   };
 };
 
+/** The behavioural rules that judge one session's flow (a step out of order, missing, unexpected, repeated). */
+const SESSION_RULES = new Set(['step-out-of-order', 'missing-step', 'unexpected-step', 'repeated-step']);
+
 export function metricOf(f: Pick<Finding, 'kind' | 'rule'>): SeriesMetric {
   if (f.kind === 'error') return 'errors';
+  if (f.kind === 'behavioral' && SESSION_RULES.has(f.rule)) return 'violations';
   if (f.kind === 'performance' && /latency|slow|p9\d/i.test(f.rule)) return 'latency.p95';
   return 'rate';
 }
@@ -133,4 +146,64 @@ export function windowOf(rows: readonly AggregateView[], range: TimeRange): Seri
       .map(([windowStart, w]) => ({ windowStart, count: w.count, errorCount: w.errorCount, p95: w.p95 })),
     spanMs: Math.max(0, range.until - range.from),
   };
+}
+
+/** What `violationsOf` reads of a behavioural finding. */
+export interface ViolationView {
+  service: string;
+  rule: string;
+  subject: string;
+  since: number;
+  evidence?: { flowWindowSessions?: unknown };
+}
+
+/**
+ * The behavioural detector's findings on the incident's services within the ranges: each a session whose flow broke
+ * (a flow window's finding stands for its sessions). A fixed order shows as these stopping, while the steps' own
+ * event rates stay what they were.
+ */
+async function violationsOf(
+  deps: LearningDeps,
+  l: LoadedDeployment,
+  ranges: readonly TimeRange[],
+): Promise<ViolationView[]> {
+  return deps.db
+    .collection<ViolationView>('anomaly_findings')
+    .find(
+      {
+        service: { $in: l.services },
+        kind: 'behavioral',
+        since: { $gte: Math.min(...ranges.map((r) => r.from)), $lt: Math.max(...ranges.map((r) => r.until)) },
+      },
+      { projection: { service: 1, rule: 1, subject: 1, since: 1, 'evidence.flowWindowSessions': 1 } },
+    )
+    .limit(50_000)
+    .toArray();
+}
+
+/**
+ * The sessions broken the way `f` says (same service, rule and step), as aggregate rows of one-minute windows whose
+ * error count is the sessions: the shape `windowOf` reads.
+ */
+export function violationRows(
+  violations: readonly ViolationView[],
+  f: Pick<Finding, 'service' | 'rule' | 'subject'>,
+): AggregateView[] {
+  const byMinute = new Map<number, number>();
+  for (const v of violations) {
+    if (v.service !== f.service || v.rule !== f.rule || v.subject !== f.subject) continue;
+    const sessions = typeof v.evidence?.flowWindowSessions === 'number' ? v.evidence.flowWindowSessions : 1;
+    const minute = Math.floor(v.since / 60_000) * 60_000;
+    byMinute.set(minute, (byMinute.get(minute) ?? 0) + sessions);
+  }
+  return [...byMinute].map(([windowStart, n]) => ({
+    service: f.service,
+    templateId: f.subject,
+    windowStart,
+    windowMs: 60_000,
+    count: n,
+    errorCount: n,
+    latency: null,
+    runId: 'anomaly_findings',
+  }));
 }

@@ -23,10 +23,12 @@ export interface SeriesWindow {
 }
 
 /**
- * What is measured of a finding's series: error events (fewer is better), latency (lower is better), or the plain
- * event rate of a step that vanished or appeared (closer to the baseline is better).
+ * What is measured of a finding's series: error events (fewer is better), latency (lower is better), the plain
+ * event rate of a step that vanished or appeared (closer to the baseline is better), or the sessions whose flow broke
+ * the way the finding says (a step out of order, missing, unexpected: fewer is better), counted from the behavioural
+ * detector's own findings since a template's rate does not change when only the order of steps does.
  */
-export type SeriesMetric = 'errors' | 'latency.p95' | 'rate';
+export type SeriesMetric = 'errors' | 'latency.p95' | 'rate' | 'violations';
 
 export interface SeriesComparison {
   metric: SeriesMetric;
@@ -57,12 +59,14 @@ export function compareSeries(
 }
 
 function compareRates(
-  metric: 'errors' | 'rate',
+  metric: 'errors' | 'rate' | 'violations',
   w: { baseline: SeriesWindow; during: SeriesWindow; after: SeriesWindow },
   alpha: number,
 ): SeriesComparison {
+  // Violations are counted like errors: each point's errorCount is the sessions it stands for.
+  const fewerIsBetter = metric !== 'rate';
   const count = (s: SeriesWindow) =>
-    s.points.reduce((a, p) => a + (metric === 'errors' ? p.errorCount : p.count), 0);
+    s.points.reduce((a, p) => a + (fewerIsBetter ? p.errorCount : p.count), 0);
   const perMin = (s: SeriesWindow) => (s.spanMs > 0 ? count(s) / (s.spanMs / MINUTE) : null);
   const [b, d, a] = [w.baseline, w.during, w.after];
   const base = {
@@ -86,7 +90,7 @@ function compareRates(
   const lower = rateTest(count(a), a.spanMs, count(d), d.spanMs, 'lower');
   // Errors: fewer is better. A step's rate: the direction towards the baseline is better.
   const towardsBaselineIsDown =
-    metric === 'errors' || (base.baseline !== null && base.during !== null && base.during > base.baseline);
+    fewerIsBetter || (base.baseline !== null && base.during !== null && base.during > base.baseline);
   const better = towardsBaselineIsDown ? lower : higher;
   const worse = towardsBaselineIsDown ? higher : lower;
   const verdict = better < alpha ? 'improved' : worse < alpha ? 'regressed' : 'unchanged';
@@ -94,7 +98,7 @@ function compareRates(
   if (b.spanMs > 0) {
     const awayUp = rateTest(count(a), a.spanMs, count(b), b.spanMs, 'upper');
     const awayDown = rateTest(count(a), a.spanMs, count(b), b.spanMs, 'lower');
-    backToBaseline = metric === 'errors' ? awayUp >= alpha : Math.min(awayUp, awayDown) >= alpha / 2;
+    backToBaseline = fewerIsBetter ? awayUp >= alpha : Math.min(awayUp, awayDown) >= alpha / 2;
   }
   const p = verdict === 'improved' ? better : verdict === 'regressed' ? worse : Math.min(better, worse);
   const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
@@ -106,7 +110,7 @@ function compareRates(
     p,
     sufficient: true,
     reason:
-      `${metric === 'errors' ? 'errors' : 'events'} per minute: baseline ${f(base.baseline)}, during ${f(base.during)}, ` +
+      `${metric === 'rate' ? 'events' : metric} per minute: baseline ${f(base.baseline)}, during ${f(base.during)}, ` +
       `after ${f(base.observed)} (${verdict} against during, p ${p.toExponential(2)}; ` +
       `${backToBaseline ? 'back to' : 'not back to'} baseline)`,
   };
