@@ -19,6 +19,11 @@ const csv = z
   );
 
 /** Settings every service shares. Each service extends this schema with its own keys. */
+/** A yes/no environment variable: `true`/`1` or `false`/`0` (give it a `.default('true' | 'false')`). */
+export const booleanVariable = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
 export const baseConfigSchema = z.object({
   KAFKA_BROKERS: csv.describe('comma-separated host:port list of Kafka brokers'),
   SCHEMA_REGISTRY_URL: z.string().url().describe('Confluent-compatible Schema Registry base URL'),

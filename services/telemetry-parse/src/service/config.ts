@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig } from '@self-healing/shared';
+import { baseConfigSchema, booleanVariable, loadConfig } from '@self-healing/shared';
 import { catalogueVariable, type Catalogue } from '@self-healing/shared/catalogue';
 import { FormatError, SourceHeaderReader, type FormatSpec } from '../header/index.js';
 import type { TelemetryParseSettings } from './deps.js';
 import { defaultDecodeWorkers } from './decode-pool.js';
-
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const telemetryParseConfigSchema = baseConfigSchema.extend({
   LOG_ROOT: z
@@ -22,7 +20,7 @@ export const telemetryParseConfigSchema = baseConfigSchema.extend({
     .default('UTC')
     .describe('zone of timestamps written without one: UTC, +02:00, Europe/Paris'),
   DEFAULT_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-  STORE_RAW_EVENTS: bool.default('false'),
+  STORE_RAW_EVENTS: booleanVariable.default('false'),
   RAW_RETENTION_DAYS: z.coerce.number().min(0).default(7),
   DECODE_WORKERS: z.coerce
     .number()

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig } from '@self-healing/shared';
+import { baseConfigSchema, booleanVariable, loadConfig } from '@self-healing/shared';
 import { catalogueVariable } from '@self-healing/shared/catalogue';
 
 export const validationConfigSchema = baseConfigSchema.extend({
@@ -51,10 +51,8 @@ export const validationConfigSchema = baseConfigSchema.extend({
     .max(1)
     .default(0.8)
     .describe('share of the changed executable lines the tests must run'),
-  ACCEPT_RESTORED_CODE: z
-    .enum(['true', 'false', '1', '0'])
+  ACCEPT_RESTORED_CODE: booleanVariable
     .default('true')
-    .transform((v) => v === 'true' || v === '1')
     .describe(
       'a patch whose production files are exactly those of the last good deployment passes without a regression test and under the coverage threshold: production ran that code without the symptom',
     ),
