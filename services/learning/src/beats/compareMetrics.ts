@@ -2,7 +2,7 @@ import type { Finding } from '@self-healing/schemas';
 import type { LearningBeat, LearningDeps } from '../service/deps.js';
 import type { EffectivenessDocument, LoadedDeployment, TimeRange } from '../service/case.js';
 import { compareSeries, type SeriesMetric, type SeriesWindow } from '../compare/series.js';
-import { countsAgainstFix, type LaterFinding } from '../compare/assess.js';
+import { SESSION_RULES, countsAgainstFix, type LaterFinding } from '../compare/assess.js';
 import { seriesAggregates, type AggregateView } from './collectPostDeploymentMetrics.js';
 
 /**
@@ -59,7 +59,7 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
                 since: { $gte: l.after.from, $lt: l.after.until },
                 _id: { $nin: l.findings.map((f) => f.id) as never[] },
               },
-              { projection: { kind: 1, evidence: 1 } },
+              { projection: { kind: 1, rule: 1, evidence: 1 } },
             )
             .limit(10_000)
             .toArray()
@@ -90,9 +90,6 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
     },
   };
 };
-
-/** The behavioural rules that judge one session's flow (a step out of order, missing, unexpected, repeated). */
-const SESSION_RULES = new Set(['step-out-of-order', 'missing-step', 'unexpected-step', 'repeated-step']);
 
 export function metricOf(f: Pick<Finding, 'kind' | 'rule'>): SeriesMetric {
   if (f.kind === 'error') return 'errors';

@@ -40,8 +40,17 @@ export interface Assessment {
 /** What `countsAgainstFix` reads of a finding. */
 export interface LaterFinding {
   kind: string;
+  rule: string;
   evidence?: Record<string, unknown>;
 }
+
+/** The behavioural rules that judge one session's flow (a step out of order, missing, unexpected, repeated). */
+export const SESSION_RULES: ReadonlySet<string> = new Set([
+  'step-out-of-order',
+  'missing-step',
+  'unexpected-step',
+  'repeated-step',
+]);
 
 /**
  * Whether a finding that appeared on the service after a fix deployed is evidence the fix made something worse. One
@@ -51,10 +60,8 @@ export interface LaterFinding {
  * windows (`flowWindowSessions`), and counts, as do new errors, latency and rate findings.
  */
 export function countsAgainstFix(f: LaterFinding): boolean {
-  if (f.kind !== 'behavioral') return true;
-  const e = f.evidence ?? {};
-  const oneSession = typeof e['sessionKey'] === 'string' && e['sessionKey'] !== '';
-  return !oneSession || typeof e['flowWindowSessions'] === 'number';
+  const oneSession = f.kind === 'behavioral' && SESSION_RULES.has(f.rule);
+  return !oneSession || typeof f.evidence?.['flowWindowSessions'] === 'number';
 }
 
 /**

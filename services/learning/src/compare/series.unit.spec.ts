@@ -104,15 +104,28 @@ describe('assess', () => {
   });
 
   it("counts new errors, rates and changed flows against a fix, not one session's odd path", () => {
-    expect(countsAgainstFix({ kind: 'error', evidence: {} })).toBe(true);
-    expect(countsAgainstFix({ kind: 'performance' })).toBe(true);
+    expect(countsAgainstFix({ kind: 'error', rule: 'new-error-template', evidence: {} })).toBe(true);
+    expect(countsAgainstFix({ kind: 'performance', rule: 'latency-shift' })).toBe(true);
     expect(
-      countsAgainstFix({ kind: 'behavioral', evidence: { sessionKey: 's1', observed: 'x → (end)' } }),
+      countsAgainstFix({
+        kind: 'behavioral',
+        rule: 'unexpected-step',
+        evidence: { sessionKey: 's1', observed: 'x → (end)' },
+      }),
     ).toBe(false);
     expect(
-      countsAgainstFix({ kind: 'behavioral', evidence: { sessionKey: 's1', flowWindowSessions: 9 } }),
+      countsAgainstFix({
+        kind: 'behavioral',
+        rule: 'step-out-of-order',
+        evidence: { sessionKey: 's1', flowWindowSessions: 9 },
+      }),
     ).toBe(true);
-    // A template never seen, outside any session, is news about the whole service.
-    expect(countsAgainstFix({ kind: 'behavioral', evidence: { sessionKey: null } })).toBe(true);
+    // A template never seen is news about the whole service, in a session or not.
+    expect(
+      countsAgainstFix({ kind: 'behavioral', rule: 'unseen-template', evidence: { sessionKey: null } }),
+    ).toBe(true);
+    expect(
+      countsAgainstFix({ kind: 'behavioral', rule: 'unseen-template', evidence: { sessionKey: 's2' } }),
+    ).toBe(true);
   });
 });
