@@ -9,6 +9,7 @@ import {
 } from '../behavioral/index.js';
 import { examine, examinedAfter, freshRuns } from '../service/examined.js';
 import type { DetectBeat } from '../service/deps.js';
+import { findingsForEvent } from '../service/eventFindings.js';
 
 /**
  * Beat 4. Reads the sessions and traces not examined before and the declared or learned sequences; stages the
@@ -46,8 +47,11 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
     : new BehavioralDetector(model);
   const findings: Finding[] = [];
   for (const e of events) findings.push(...det.push(e));
-  const last = events.at(-1)?.timestamp;
-  if (last !== undefined) findings.push(...det.advance(last));
+  // Each service's time has reached its own newest event: not the newest of all, since a service whose logs arrive
+  // later would have its open sessions timed out before the rest of them arrives.
+  const newest = new Map<string, number>();
+  for (const e of events) newest.set(e.service, Math.max(newest.get(e.service) ?? e.timestamp, e.timestamp));
+  for (const [service, time] of newest) findings.push(...det.advance(time, service));
   const sessions = new Set(events.map((e) => e.traceId ?? e.sessionId)).size;
   await deps.stage(runId, 'behavioral', {
     findings,
@@ -65,7 +69,7 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
       type: 'BehavioralAnomaliesDetected',
       payload: {
         detector: deps.detector(declared ? 'declared-sequences' : 'learned-directly-follows'),
-        findings,
+        ...findingsForEvent(findings),
         evaluated: sessions,
         skipped: 0,
       },

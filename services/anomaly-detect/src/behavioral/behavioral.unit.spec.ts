@@ -142,6 +142,32 @@ describe('declared sequences', () => {
     expect(findings[0]!.evidence['closeReason']).toBe('timeout');
   });
 
+  it("given one service's telemetry arriving 40 s after another's, then its sessions are not cut in two", () => {
+    // checkout's logs are shipped promptly, billing's 40 s late (a busy shipper): the two streams arrive
+    // interleaved, checkout's event time 40 s ahead of billing's, more than the inactivity timeout.
+    const detector = declared();
+    const findings: Finding[] = [];
+    for (let s = 0; s < 20; s++)
+      happy.forEach((step, i) => {
+        const t = s * 5_000 + i * 1_000;
+        findings.push(...detector.push(event(`ck-${s}`, step, 40_000 + t)));
+        findings.push(...detector.push(event(`bl-${s}`, step, t, { service: 'billing' })));
+      });
+    findings.push(...detector.advance(400_000));
+    expect(findings.filter((f) => f.rule !== 'unseen-template')).toEqual([]);
+  });
+
+  it('given a service gone quiet, then its open sessions still end once the others run far ahead', () => {
+    const detector = declared();
+    const findings = [
+      ...detector.push(event('bl-1', 'receive', 0, { service: 'billing' })),
+      ...detector.push(event('bl-1', 'validate', 10, { service: 'billing' })),
+    ];
+    for (let t = 1_000; t <= 400_000; t += 1_000)
+      findings.push(...detector.push(event(`ck-${t}`, 'receive', t)));
+    expect(findings.filter((f) => f.service === 'billing').map((f) => f.rule)).toContain('missing-step');
+  });
+
   it('orders steps by event time, not arrival order', () => {
     const detector = declared();
     const events = happy.map((step, i) => event('tr-o', step, i * 10)).reverse();

@@ -145,7 +145,7 @@ export class BehavioralDetector {
     if (unseen) findings.push(unseen);
     const key = this.options.keyOf(event);
     if (key === null) {
-      findings.push(...this.judge(this.sessions.advance(event.timestamp)));
+      findings.push(...this.judge(this.sessions.advance(event.timestamp, event.service)));
       return findings;
     }
     const late = this.lateAfterTerminal(event, key);
@@ -161,8 +161,9 @@ export class BehavioralDetector {
     return findings;
   }
 
-  advance(time: number): Finding[] {
-    return this.judge(this.sessions.advance(time));
+  /** Time has passed without events: for the named service, or for every service when none is named. */
+  advance(time: number, service?: string): Finding[] {
+    return this.judge(this.sessions.advance(time, service));
   }
 
   drain(): Finding[] {

@@ -21,6 +21,8 @@ export const defaultKeyOf = (event: TemplatedEvent): string | null => event.sess
 
 interface OpenSession {
   key: string;
+  /** The service of its first event: whose clock closes it. */
+  service: string;
   events: TemplatedEvent[];
   lastTime: number;
   /** Event time at which the terminal step was seen, if it was. */
@@ -38,20 +40,40 @@ export interface ClosedMarker {
 
 /** Plain-JSON state of a `Sessionizer`. */
 export interface SessionizerSnapshot {
-  open: Array<{ key: string; events: TemplatedEvent[]; lastTime: number; terminalAt: number | null }>;
+  open: Array<{
+    key: string;
+    service?: string;
+    events: TemplatedEvent[];
+    lastTime: number;
+    terminalAt: number | null;
+  }>;
   closed: Array<[string, ClosedMarker]>;
   watermark: number | null;
+  /** Each service's own watermark (absent in snapshots taken before services had their own). */
+  clocks?: Array<[string, number]>;
   lastSweep: number | null;
 }
 
 /**
+ * How far the newest event of all services may run ahead of a session before it closes although its own service
+ * sent nothing newer: a service gone quiet (stopped, crashed) still has its last sessions judged.
+ */
+export const QUIET_SERVICE_MS = 5 * 60_000;
+
+/**
  * Groups events into sessions by key and closes them by event time. The clock is the highest event time seen
- * (a watermark), never the wall clock, so a replay closes exactly the same sessions.
+ * (a watermark), never the wall clock, so a replay closes exactly the same sessions. Each service has its own
+ * clock: services' telemetry arrives with different delays (each ships its own logs), and one service's newer
+ * events must not time out another's sessions whose next events are still on their way (they would be cut in
+ * two, and each half judged a broken flow).
  */
 export class Sessionizer {
   private readonly open = new Map<string, OpenSession>();
   private readonly closed = new Map<string, ClosedMarker>();
+  /** The newest event time of all services. */
   private watermark = Number.NEGATIVE_INFINITY;
+  /** Per service: its newest event time. */
+  private readonly clocks = new Map<string, number>();
   private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -65,6 +87,7 @@ export class Sessionizer {
       open: [...this.open.values()].map((s) => structuredClone(s)),
       closed: [...this.closed].map(([k, m]) => [k, { ...m }]),
       watermark: finite(this.watermark),
+      clocks: [...this.clocks],
       lastSweep: finite(this.lastSweep),
     };
   }
@@ -72,9 +95,15 @@ export class Sessionizer {
   restore(snapshot: SessionizerSnapshot): void {
     this.open.clear();
     this.closed.clear();
-    for (const s of snapshot.open) this.open.set(s.key, structuredClone(s));
+    this.clocks.clear();
+    for (const s of snapshot.open)
+      this.open.set(s.key, { ...structuredClone(s), service: s.service ?? s.events[0]?.service ?? '' });
     for (const [k, m] of snapshot.closed) this.closed.set(k, { ...m });
     this.watermark = snapshot.watermark ?? Number.NEGATIVE_INFINITY;
+    // An older snapshot had one clock for all: every service starts from it.
+    if (snapshot.clocks) for (const [service, time] of snapshot.clocks) this.clocks.set(service, time);
+    else if (Number.isFinite(this.watermark))
+      for (const s of this.open.values()) this.clocks.set(s.service, this.watermark);
     this.lastSweep = snapshot.lastSweep ?? Number.NEGATIVE_INFINITY;
   }
 
@@ -89,11 +118,11 @@ export class Sessionizer {
 
   /** Adds an event; returns sessions that completed because of it (overflow) or because time passed. */
   push(event: TemplatedEvent, key: string): ClosedSession[] {
-    const done: ClosedSession[] = this.advance(event.timestamp);
+    const done: ClosedSession[] = this.advance(event.timestamp, event.service);
     let session = this.open.get(key);
     if (!session) {
       this.closed.delete(key);
-      session = { key, events: [], lastTime: event.timestamp, terminalAt: null };
+      session = { key, service: event.service, events: [], lastTime: event.timestamp, terminalAt: null };
       this.open.set(key, session);
       if (this.open.size > this.options.maxOpenSessions) done.push(...this.evictOldest());
     }
@@ -110,10 +139,35 @@ export class Sessionizer {
     return this.sweep();
   }
 
-  /** Moves event time forward; closes sessions idle longer than the timeout. */
-  advance(time: number): ClosedSession[] {
+  /**
+   * Moves event time forward: the named service's (its event without a session key, the newest of its events in a
+   * run), or every service's when none is named (time known to have passed everywhere: the end of a replay);
+   * closes sessions idle longer than the timeout.
+   */
+  advance(time: number, service?: string): ClosedSession[] {
     if (time > this.watermark) this.watermark = time;
+    const moved =
+      service === undefined ? [...new Set([...this.clocks.keys(), ...this.servicesOpen()])] : [service];
+    for (const s of moved)
+      if (time > (this.clocks.get(s) ?? Number.NEGATIVE_INFINITY)) this.clocks.set(s, time);
     return this.sweep();
+  }
+
+  private servicesOpen(): string[] {
+    return [...this.open.values()].map((s) => s.service);
+  }
+
+  /** The service's clock: its newest event time, or all services' when it has sent none yet. */
+  private clockOf(service: string): number {
+    return this.clocks.get(service) ?? this.watermark;
+  }
+
+  /** How long the session has been idle: by its service's clock, or much longer by all services' (gone quiet). */
+  private idle(service: string, since: number): boolean {
+    return (
+      this.clockOf(service) - since > this.options.inactivityTimeoutMs ||
+      this.watermark - since > this.options.inactivityTimeoutMs + QUIET_SERVICE_MS
+    );
   }
 
   private sweep(): ClosedSession[] {
@@ -122,14 +176,15 @@ export class Sessionizer {
     this.lastSweep = this.watermark;
     const done: ClosedSession[] = [];
     for (const [key, session] of this.open) {
-      if (session.terminalAt !== null && this.watermark - session.terminalAt > this.options.terminalGraceMs) {
+      const clock = this.clockOf(session.service);
+      if (session.terminalAt !== null && clock - session.terminalAt > this.options.terminalGraceMs) {
         done.push(this.close(key, 'terminal'));
-      } else if (this.watermark - session.lastTime > this.options.inactivityTimeoutMs) {
+      } else if (this.idle(session.service, session.lastTime)) {
         done.push(this.close(key, 'timeout'));
       }
     }
     for (const [key, marker] of this.closed) {
-      if (this.watermark - marker.closedAt > this.options.inactivityTimeoutMs) this.closed.delete(key);
+      if (this.idle(marker.service, marker.closedAt)) this.closed.delete(key);
     }
     return done;
   }
@@ -167,7 +222,7 @@ export class Sessionizer {
     const lastOccurrence = occurrences[occurrences.length - 1];
     if (lastOccurrence) {
       this.closed.set(key, {
-        closedAt: Math.max(last.timestamp, this.watermark),
+        closedAt: Math.max(last.timestamp, this.clockOf(session.service)),
         lastStep: lastOccurrence.step,
         lastOpeningTemplateId: lastOccurrence.openingTemplateId,
         service: first.service,
