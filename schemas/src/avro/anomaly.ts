@@ -100,10 +100,15 @@ const detectorFields = (unit: string) =>
     {
       name: 'findings',
       type: arrayOf(Finding),
-      doc: 'Every finding of this detector in the run (findings are small and capped per rule).',
+      doc: "This detector's findings in the run: all of them, or when there are many a sample (at most 200, each service and rule's strongest first); the run stores every one (anomaly_findings).",
     },
     { name: 'evaluated', type: 'long', doc: `${unit} evaluated.` },
     { name: 'skipped', type: 'long', doc: `${unit} skipped for lack of data (cold start, too few points).` },
+    optional(
+      'findingsTotal',
+      'long',
+      'How many findings the detector made in the run (more than `findings` holds when sampled).',
+    ),
   ] as const;
 
 export const anomalyDetectPayloads = {

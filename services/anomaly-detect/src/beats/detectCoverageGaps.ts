@@ -8,6 +8,7 @@ import {
   type DeclaredEntry,
 } from '../coverage/index.js';
 import type { DetectBeat } from '../service/deps.js';
+import { findingsForEvent } from '../service/eventFindings.js';
 
 /** Beat 5. Reads the coverage report and the run's events; stages the hot code paths no test covers. */
 export const detectCoverageGaps: DetectBeat<'detectCoverageGaps'> = async ({ runId, earlier }, deps) => {
@@ -21,6 +22,7 @@ export const detectCoverageGaps: DetectBeat<'detectCoverageGaps'> = async ({ run
         payload: {
           detector: deps.detector(coverageReport ? 'coverage-gaps' : 'coverage-gaps (no report configured)'),
           findings: [],
+          findingsTotal: 0,
           evaluated: 0,
           skipped: 0,
         },
@@ -46,7 +48,12 @@ export const detectCoverageGaps: DetectBeat<'detectCoverageGaps'> = async ({ run
   return {
     event: {
       type: 'CoverageGapsDetected',
-      payload: { detector: deps.detector('coverage-gaps'), findings, evaluated, skipped: 0 },
+      payload: {
+        detector: deps.detector('coverage-gaps'),
+        ...findingsForEvent(findings),
+        evaluated,
+        skipped: 0,
+      },
     },
   };
 };

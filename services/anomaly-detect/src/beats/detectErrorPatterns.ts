@@ -4,6 +4,7 @@ import { examine, examinedAfter, freshRuns } from '../service/examined.js';
 const LATE_ERRORS_MS = 10 * 60_000;
 import { ErrorBurstDetector, ErrorPatternDetector } from '../errors/index.js';
 import type { DetectBeat } from '../service/deps.js';
+import { findingsForEvent } from '../service/eventFindings.js';
 
 /** Beat 6. Reads error counts and error events not examined before; stages error bursts and new error templates. */
 export const detectErrorPatterns: DetectBeat<'detectErrorPatterns'> = async ({ runId, earlier }, deps) => {
@@ -41,7 +42,12 @@ export const detectErrorPatterns: DetectBeat<'detectErrorPatterns'> = async ({ r
   return {
     event: {
       type: 'ErrorPatternsDetected',
-      payload: { detector: deps.detector('error-bursts-and-new-errors'), findings, evaluated, skipped: 0 },
+      payload: {
+        detector: deps.detector('error-bursts-and-new-errors'),
+        ...findingsForEvent(findings),
+        evaluated,
+        skipped: 0,
+      },
     },
   };
 };

@@ -1,5 +1,6 @@
 import type { DetectBeat } from '../service/deps.js';
 import { observePerformance } from '../service/performanceByService.js';
+import { findingsForEvent } from '../service/eventFindings.js';
 
 /** Beat 3. Reads the run's whole windows and the latency/throughput baselines; stages findings and new baselines. */
 export const detectPerformanceAnomalies: DetectBeat<'detectPerformanceAnomalies'> = async (
@@ -20,7 +21,12 @@ export const detectPerformanceAnomalies: DetectBeat<'detectPerformanceAnomalies'
   return {
     event: {
       type: 'PerformanceAnomaliesDetected',
-      payload: { detector: deps.detector('robust-seasonal-novelty'), findings, evaluated, skipped: 0 },
+      payload: {
+        detector: deps.detector('robust-seasonal-novelty'),
+        ...findingsForEvent(findings),
+        evaluated,
+        skipped: 0,
+      },
     },
   };
 };
