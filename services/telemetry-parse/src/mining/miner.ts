@@ -1,6 +1,6 @@
 import { canonicalSlot, WILDCARD } from './mask.js';
 import { fitPartsInto, fits, generalize } from './pattern.js';
-import { scanSlots, SlotBuffer } from './tokenize.js';
+import { internalized, scanSlots, SlotBuffer } from './tokenize.js';
 import { templateIdOf } from './template-id.js';
 
 /**
@@ -309,12 +309,13 @@ export class TemplateMiner {
     Object.assign(miner.counters, counters);
     const clusters: Cluster[] = state.clusters.map((c) => ({
       id: c.id,
-      keys: [...c.keys],
+      // Internalized like the tokenizer's keys, so that key comparisons stay pointer compares.
+      keys: c.keys.map(internalized),
       details: [...c.details],
       template: renderTemplate(c.details),
       count: c.count,
       created: c.created,
-      path: [...c.path],
+      path: c.path.map(internalized),
       leaf: null,
       lastUsed: 0,
       placed: 0,

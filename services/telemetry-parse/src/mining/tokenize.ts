@@ -68,10 +68,13 @@ interface Shape {
   /** The one token this entry is for when `masked` keeps a digit; null when it serves the whole shape. */
   exact: string | null;
   /**
-   * The shape that followed this one last time. Messages repeat their templates' word sequences, so the
-   * next token is first compared with this one, without hashing or probing the table.
+   * The shape that followed this one last time, and the different one that followed it before. Messages
+   * repeat their templates' word sequences, so the next token is first compared with these two, without
+   * hashing or probing the table; two because a word often has two followers that alternate (`sent,` /
+   * `received,`, `open` / `close,`, `in` / `(TID`), which one remembered follower misses every time.
    */
   next: Shape | null;
+  nextAlt: Shape | null;
 }
 
 /** A plain unsigned integer (up to 15 digits): by far the most common value token, masked without a look-up. */
@@ -84,6 +87,7 @@ const NUMBER_TOKEN: Shape = {
   codes: new Uint16Array(0),
   exact: null,
   next: null,
+  nextAlt: null,
 };
 
 /**
@@ -123,6 +127,20 @@ function shapeHash(src: Uint16Array, from: number, length: number): number {
  */
 function detached(s: string): string {
   return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/**
+ * The one internalized (V8 string-table) copy of `s`. Slot keys are compared with `===` several times per
+ * slot (with `<*>`, with the cluster's key); when every key is internalized, V8's optimizing compiler sees
+ * only internalized strings at those comparisons and compiles each to a pointer compare instead of a call
+ * comparing characters (about 1 ns instead of 5). A property name is internalized, hence the object. Called
+ * once per cached shape, never per token. Correctness never depends on it: equal strings compare equal
+ * either way.
+ */
+export function internalized(s: string): string {
+  const holder: Record<string, true> = { [s]: true };
+  for (const key in holder) return key;
+  return s;
 }
 
 function isDigitCode(c: number): boolean {
@@ -166,7 +184,7 @@ function maskScanned(src: Uint16Array, from: number, message: string, start: num
   const masked = maskToken(tok);
   const exact = hasDigit(tok) && hasDigit(masked) ? tok : null;
   const e: Shape = {
-    masked,
+    masked: internalized(masked),
     pure: isPureVariable(masked),
     unit: isUnitWord(unitCore(tok)),
     hash,
@@ -174,6 +192,7 @@ function maskScanned(src: Uint16Array, from: number, message: string, start: num
     codes: new Uint16Array(src.subarray(from, from + length)),
     exact,
     next: null,
+    nextAlt: null,
   };
   if (sameShape || length > MAX_CACHED_TOKEN) return e;
   if (cacheCount >= CACHE_LIMIT) {
@@ -188,8 +207,30 @@ function maskScanned(src: Uint16Array, from: number, message: string, start: num
   return e;
 }
 
-/** The first token's shape in the last message, the guess for the next message's first token. */
-let lastFirst: Shape = NUMBER_TOKEN;
+/**
+ * Stands before each message's first token (never a token's shape): its followers are the guesses for the
+ * next message's first token.
+ */
+const MESSAGE_START: Shape = { ...NUMBER_TOKEN, next: null, nextAlt: null };
+
+/** Whether `shape` starts with expect[0, at) then `d`: the token read so far is a prefix of it too. */
+function startsAlike(shape: Shape, expect: Uint16Array, at: number, d: number): boolean {
+  const codes = shape.codes;
+  if (codes.length <= at || codes[at] !== d) return false;
+  for (let q = 0; q < at; q++) if (codes[q] !== expect[q]) return false;
+  return true;
+}
+
+/** Copies the shape prefix expect[0, at) into `buf`; returns whether it is all digits (so far a plain number). */
+function copyShapePrefix(buf: Uint16Array, expect: Uint16Array, at: number): boolean {
+  let plain = true;
+  for (let q = 0; q < at; q++) {
+    const d = expect[q]!;
+    buf[q] = d;
+    if (d !== 48) plain = false;
+  }
+  return plain;
+}
 
 /**
  * The slots of one message without an array per message: the miner keeps one buffer and reads `n` entries.
@@ -254,9 +295,10 @@ export class SlotBuffer {
 
 /**
  * Fills `out` with the slots of `message` (see Slots); returns `out`. One pass over the characters finds
- * each token's bounds, copies its shape into `units` and tells plain numbers; the token is first compared
- * with the shape that followed the previous token last time (while it is read), else looked up; slots are
- * written as tokens come, a variable token waiting for the next one in case that is its unit.
+ * each token's bounds and compares it, while it is read, with the shapes that followed the previous token
+ * (most tokens are one of them: nothing copied, hashed or looked up); only a token that is neither is copied
+ * as a shape into `units`, told apart as a plain number, or looked up. Slots are written as tokens come, a
+ * variable token waiting for the next one in case that is its unit.
  */
 export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
   const len = message.length;
@@ -268,7 +310,7 @@ export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
   out.n = 0;
   out.message = message;
   out.lastPure = false;
-  let prev: Shape | null = null;
+  let prev = MESSAGE_START;
   // A variable token not yet written: the next token may be its unit (`532 ms`).
   let pending: Shape | null = null;
   let pendingStart = 0;
@@ -281,35 +323,67 @@ export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
       continue;
     }
     const start = k;
-    let plain = true;
-    // The guess is compared while the token is read: no second pass over it when it is right.
-    const guess = (prev === null ? lastFirst : prev.next) ?? NUMBER_TOKEN;
-    const expect = guess.codes;
-    const expectLength = expect.length;
-    let same = true;
-    for (;;) {
-      let d = c;
-      if (isDigitCode(c)) d = 48;
-      else plain = false;
-      const at = k - start;
-      buf[at] = d;
-      if (same && (at === expectLength || expect[at] !== d)) same = false;
-      if (++k === len) break;
-      c = message.charCodeAt(k);
-      if (c <= 32 && isSpace(c)) break;
+    // Plain numbers are told by their digits below: only shapes from the table are compared with.
+    let guess = prev.next;
+    let other = prev.nextAlt;
+    if (guess === NUMBER_TOKEN) {
+      guess = other;
+      other = null;
+    } else if (other === NUMBER_TOKEN) other = null;
+    // Code units of the token read so far, all equal to the guess's shape.
+    let at = 0;
+    let tokenEnded = false;
+    if (guess !== null) {
+      let expect = guess.codes;
+      for (;;) {
+        const d = isDigitCode(c) ? 48 : c;
+        if (at === expect.length || expect[at] !== d) {
+          if (other === null || !startsAlike(other, expect, at, d)) break;
+          guess = other;
+          expect = other.codes;
+          other = null;
+        }
+        at++;
+        if (++k === len) {
+          tokenEnded = true;
+          break;
+        }
+        c = message.charCodeAt(k);
+        if (c <= 32 && isSpace(c)) {
+          tokenEnded = true;
+          break;
+        }
+      }
     }
-    const length = k - start;
     let m: Shape;
-    if (plain && length <= 15) m = NUMBER_TOKEN;
-    else if (
-      same &&
-      length === guess.length &&
+    if (
+      guess !== null &&
+      tokenEnded &&
+      at === guess.codes.length &&
       (guess.exact === null || isText(message, start, guess.exact))
     ) {
       m = guess;
-    } else m = maskScanned(buf, 0, message, start, length);
-    if (prev === null) lastFirst = m;
-    else if (prev.next !== m) prev.next = m;
+    } else {
+      // The shape so far is the guess's prefix; the rest of the token is read into `units` after it.
+      let plain = guess === null || copyShapePrefix(buf, guess.codes, at);
+      if (!tokenEnded) {
+        for (;;) {
+          let d = c;
+          if (isDigitCode(c)) d = 48;
+          else plain = false;
+          buf[k - start] = d;
+          if (++k === len) break;
+          c = message.charCodeAt(k);
+          if (c <= 32 && isSpace(c)) break;
+        }
+      }
+      const length = k - start;
+      m = plain && length <= 15 ? NUMBER_TOKEN : maskScanned(buf, 0, message, start, length);
+    }
+    if (prev.next !== m) {
+      prev.nextAlt = prev.next;
+      prev.next = m;
+    }
     prev = m;
 
     if (pending !== null) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPureVariable, maskToken } from './mask.js';
-import { toSlots } from './tokenize.js';
+import { internalized, toSlots } from './tokenize.js';
 
 /** Tokens whose masking depends on digits in every way the shape cache must respect. */
 const TOKENS = [
@@ -39,6 +39,44 @@ describe('toSlots masking cache', () => {
         expect(slots.details[1]).toBe(masked);
         expect(slots.keys[1]).toBe(isPureVariable(masked) ? '<*>' : masked);
       }
+    }
+  });
+
+  it('given followers of one word that alternate, share prefixes or differ in length, then each is masked alone', () => {
+    // The tokenizer compares a token with the last two shapes that followed the previous one while reading
+    // it, switching from one to the other mid-token: prefixes, longer and shorter tokens must all still land
+    // on their own masking.
+    const followers = [
+      'open',
+      'opened',
+      'op',
+      'close,',
+      'u-5',
+      'u-5511',
+      'jk2_init()',
+      'jk7_init()',
+      '42',
+      'o',
+    ];
+    const orders = [
+      followers,
+      [...followers].reverse(),
+      followers.flatMap((f, i) => [f, followers[(i + 3) % 10]!]),
+    ];
+    for (const order of orders) {
+      for (const tok of [...order, ...order]) {
+        const masked = maskToken(tok);
+        const slots = toSlots(`conn ${tok} now`);
+        expect(slots.details[1]).toBe(masked);
+        expect(slots.keys[1]).toBe(isPureVariable(masked) ? '<*>' : masked);
+        expect(slots.keys[2]).toBe('now');
+      }
+    }
+  });
+
+  it('given any string, then its internalized copy is equal to it', () => {
+    for (const s of ['', 'x', '<*>', '__proto__', 'constructor', '123', 'jk2_init()', 'naïve']) {
+      expect(internalized(s)).toBe(s);
     }
   });
 
