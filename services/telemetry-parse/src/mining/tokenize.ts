@@ -377,9 +377,9 @@ export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
           if (c <= 32 && isSpace(c)) break;
         }
       }
-      const length = k - start;
-      m = plain && length <= 15 ? NUMBER_TOKEN : maskScanned(buf, 0, message, start, length);
+      m = plain && k - start <= 15 ? NUMBER_TOKEN : maskScanned(buf, 0, message, start, k - start);
     }
+    const length = k - start;
     if (prev.next !== m) {
       prev.nextAlt = prev.next;
       prev.next = m;

@@ -74,6 +74,12 @@ describe('toSlots masking cache', () => {
     }
   });
 
+  it('given a unit word right after a value and its unit, then it joins that value slot', () => {
+    const s = toSlots('sent 5 KB KB (7.5 KB) ms then');
+    expect(s.keys).toEqual(['sent', '<*>', 'then']);
+    expect(s.details[1]).toBe('<*> KB KB (<*> KB) ms');
+  });
+
   it('given any string, then its internalized copy is equal to it', () => {
     for (const s of ['', 'x', '<*>', '__proto__', 'constructor', '123', 'jk2_init()', 'naïve']) {
       expect(internalized(s)).toBe(s);
