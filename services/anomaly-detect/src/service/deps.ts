@@ -24,6 +24,7 @@ import type { BehavioralSnapshot, LearnedModelSnapshot } from '../behavioral/ind
 import type { ErrorBurstSnapshot, ErrorPatternSnapshot } from '../errors/index.js';
 import { emptyIncidentReducerState, type IncidentReducerState } from '../incidents/index.js';
 import { completeWindows, mergeContributions } from './windows.js';
+import type { SeenUntil } from './examined.js';
 
 export interface AnomalyDetectSettings {
   /** lcov (`.info`) or Istanbul JSON report of the watched codebase; without it coverage gaps are skipped. */
@@ -57,8 +58,8 @@ export interface DetectorMemory {
    * Newest event time each event-fed detector has taken in: a later run over data already examined (a second
    * detection of the same parse run) must not feed the same sessions or errors again.
    */
-  behavioralSeenUntil: number;
-  patternsSeenUntil: number;
+  behavioralSeenUntil: SeenUntil;
+  patternsSeenUntil: SeenUntil;
   /** Parse runs each event-fed detector has examined (see examine.ts): absent in memory written before them. */
   behavioralRuns?: string[];
   patternRuns?: string[];
@@ -89,14 +90,14 @@ export interface DetectorOutcome<S> {
 export interface BehavioralState {
   detector: BehavioralSnapshot;
   model: LearnedModelSnapshot | null;
-  seenUntil: number;
+  seenUntil: SeenUntil;
   runs: string[];
 }
 
 export interface ErrorState {
   bursts: ErrorBurstSnapshot;
   patterns: ErrorPatternSnapshot;
-  seenUntil: number;
+  seenUntil: SeenUntil;
   runs: string[];
 }
 

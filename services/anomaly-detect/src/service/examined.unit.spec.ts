@@ -23,13 +23,23 @@ describe('which events an event-fed detector takes in', () => {
     // Run 1 saw up to 10.5 s (instance A); run 2 brings instance B's second step at 10.001 s.
     const { taken, seenUntil } = examine([at(12_000), at(10_001, 'b')], 10_500, 30_000);
     expect(taken.map((e) => e.timestamp)).toEqual([10_001, 12_000]);
-    expect(seenUntil).toBe(12_000);
+    expect(seenUntil).toEqual({ byService: { checkout: 12_000 }, others: 10_500 });
   });
 
   it('drops events later than the detector could judge, and never moves its clock back', () => {
     const { taken, seenUntil } = examine([at(1_000)], 100_000, 30_000);
     expect(taken).toEqual([]);
-    expect(seenUntil).toBe(100_000);
+    expect(seenUntil).toEqual({ byService: {}, others: 100_000 });
+  });
+
+  it("judges lateness by each service's own clock: a slow shipper's events are not dropped for another's newer ones", () => {
+    const billing = (t: number) => ({ ...at(t, 'bl'), service: 'billing' });
+    const first = examine([at(100_000), billing(20_000)], Number.NEGATIVE_INFINITY, 30_000);
+    expect(first.seenUntil.byService).toEqual({ checkout: 100_000, billing: 20_000 });
+    // Billing's next chunk is 60 s behind checkout's clock but new for billing.
+    const second = examine([billing(40_000), at(60_000)], first.seenUntil, 30_000);
+    expect(second.taken.map((e) => [e.service, e.timestamp])).toEqual([['billing', 40_000]]);
+    expect(second.seenUntil.byService).toEqual({ checkout: 100_000, billing: 40_000 });
   });
 
   it('examines each parse run once: a run already examined brings nothing', () => {
