@@ -82,10 +82,18 @@ interface Cluster {
   placed: number;
   /** Per slot, the literal parts around `<*>` of the slot's detail (null when the slot is constant). */
   parts: Array<string[] | null>;
+  /** The slots whose parts are not null, in order: the ones parameters come from (no pass over the others). */
+  paramSlots: number[];
 }
 
 function partsOf(details: readonly string[]): Array<string[] | null> {
   return details.map((d) => (d.indexOf(WILDCARD) >= 0 ? d.split(WILDCARD) : null));
+}
+
+function paramSlotsOf(parts: ReadonlyArray<string[] | null>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < parts.length; i++) if (parts[i] !== null) out.push(i);
+  return out;
 }
 
 interface Leaf {
@@ -230,6 +238,7 @@ export class TemplateMiner {
     let changedFrom: string | undefined;
     if (changed) {
       cluster.parts = partsOf(cluster.details);
+      cluster.paramSlots = paramSlotsOf(cluster.parts);
       this.counters.generalized++;
       cluster = this.rename(cluster);
       if (cluster.id !== oldId) changedFrom = oldId;
@@ -307,20 +316,24 @@ export class TemplateMiner {
     miner.nextCreated = state.nextCreated;
     const { templates: _t, aliases: _a, ...counters } = state.stats;
     Object.assign(miner.counters, counters);
-    const clusters: Cluster[] = state.clusters.map((c) => ({
-      id: c.id,
-      // Internalized like the tokenizer's keys, so that key comparisons stay pointer compares.
-      keys: c.keys.map(internalized),
-      details: [...c.details],
-      template: renderTemplate(c.details),
-      count: c.count,
-      created: c.created,
-      path: c.path.map(internalized),
-      leaf: null,
-      lastUsed: 0,
-      placed: 0,
-      parts: partsOf(c.details),
-    }));
+    const clusters: Cluster[] = state.clusters.map((c) => {
+      const parts = partsOf(c.details);
+      return {
+        id: c.id,
+        // Internalized like the tokenizer's keys, so that key comparisons stay pointer compares.
+        keys: c.keys.map(internalized),
+        details: [...c.details],
+        template: renderTemplate(c.details),
+        count: c.count,
+        created: c.created,
+        path: c.path.map(internalized),
+        leaf: null,
+        lastUsed: 0,
+        placed: 0,
+        parts,
+        paramSlots: paramSlotsOf(parts),
+      };
+    });
     // Tree in creation order (the order the original tree was built in), LRU order as saved.
     for (const c of [...clusters].sort((x, y) => x.created - y.created)) miner.insert(c, c.path);
     for (const c of clusters) {
@@ -335,9 +348,10 @@ export class TemplateMiner {
 
   private params(cluster: Cluster, slots: SlotBuffer): string[] {
     const out: string[] = [];
-    for (let i = 0; i < cluster.details.length; i++) {
-      const parts = cluster.parts[i];
-      if (parts === null || parts === undefined) continue;
+    const paramSlots = cluster.paramSlots;
+    for (let v = 0; v < paramSlots.length; v++) {
+      const i = paramSlots[v]!;
+      const parts = cluster.parts[i]!;
       // One variable in a slot that is a plain substring of the message (`<*>`, `user=<*>`, `(<*>),`): the
       // value is cut from the message directly, without the slot's text first (what fitPartsInto checks).
       if (parts.length === 2 && slots.rawSpaced[i]) {
@@ -431,6 +445,7 @@ export class TemplateMiner {
       this.touch(existing);
       return existing;
     }
+    const parts = partsOf(details);
     const cluster: Cluster = {
       id,
       keys: slots.keys.slice(0, slots.n),
@@ -442,7 +457,8 @@ export class TemplateMiner {
       leaf: null,
       lastUsed: ++this.clock,
       placed: this.clock,
-      parts: partsOf(details),
+      parts,
+      paramSlots: paramSlotsOf(parts),
     };
     cluster.path = this.insert(cluster, cluster.path);
     this.byId.set(id, cluster);

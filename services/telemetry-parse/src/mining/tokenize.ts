@@ -60,6 +60,12 @@ interface Shape {
   pure: boolean;
   /** The token (trailing punctuation aside) is a duration or size unit. */
   unit: boolean;
+  /**
+   * For a unit, the detail of a plain value followed by it (`<*> ms`), internalized: made once, and a
+   * cluster's detail made from it is the same string (compared by pointer). A unit has no digit, so every
+   * token of its shape is the same text.
+   */
+  afterValue: string | null;
   hash: number;
   /** Code units of the shape (-1: the plain-number marker, never compared). */
   length: number;
@@ -82,6 +88,7 @@ const NUMBER_TOKEN: Shape = {
   masked: WILDCARD,
   pure: true,
   unit: false,
+  afterValue: null,
   hash: 0,
   length: -1,
   codes: new Uint16Array(0),
@@ -183,10 +190,12 @@ function maskScanned(src: Uint16Array, from: number, message: string, start: num
   const tok = detached(message.slice(start, start + length));
   const masked = maskToken(tok);
   const exact = hasDigit(tok) && hasDigit(masked) ? tok : null;
+  const unit = isUnitWord(unitCore(tok));
   const e: Shape = {
     masked: internalized(masked),
     pure: isPureVariable(masked),
-    unit: isUnitWord(unitCore(tok)),
+    unit,
+    afterValue: unit ? internalized(WILDCARD + ' ' + tok) : null,
     hash,
     length,
     codes: new Uint16Array(src.subarray(from, from + length)),
@@ -391,7 +400,11 @@ export function scanSlots(message: string, out: SlotBuffer): SlotBuffer {
       pending = null;
       if (m.unit) {
         const spaced = start === pendingEnd + 1 && message.charCodeAt(pendingEnd) === 32;
-        out.push(true, masked, masked + ' ' + message.slice(start, k), pendingStart, k, spaced);
+        const detail =
+          masked === WILDCARD && m.afterValue !== null
+            ? m.afterValue
+            : masked + ' ' + message.slice(start, k);
+        out.push(true, masked, detail, pendingStart, k, spaced);
         continue;
       }
       out.push(true, masked, masked, pendingStart, pendingEnd, true);
