@@ -1,5 +1,5 @@
 import { canonicalSlot, WILDCARD } from './mask.js';
-import { fitPartsInto, fits, generalize } from './pattern.js';
+import { fitPartsInRange, fitPartsInto, fits, generalize } from './pattern.js';
 import { internalized, scanSlots, SlotBuffer } from './tokenize.js';
 import { templateIdOf } from './template-id.js';
 
@@ -352,17 +352,13 @@ export class TemplateMiner {
     for (let v = 0; v < paramSlots.length; v++) {
       const i = paramSlots[v]!;
       const parts = cluster.parts[i]!;
-      // One variable in a slot that is a plain substring of the message (`<*>`, `user=<*>`, `(<*>),`): the
-      // value is cut from the message directly, without the slot's text first (what fitPartsInto checks).
-      if (parts.length === 2 && slots.rawSpaced[i]) {
-        const value = slots.between(i, parts[0]!, parts[1]!);
-        if (value !== null) {
-          out.push(value);
-          continue;
-        }
-      }
+      // A slot whose raw text is the message's own (single spaces) is fitted where it lies: no substring of
+      // the slot first, only of its values.
+      const inPlace = slots.rawSpaced[i]!;
+      if (inPlace && fitPartsInRange(parts, slots.message, slots.rawStart[i]!, slots.rawEnd[i]!, out))
+        continue;
       const raw = slots.raw(i);
-      if (!fitPartsInto(parts, raw, out)) {
+      if (inPlace || !fitPartsInto(parts, raw, out)) {
         // The raw text does not align literally (masking fused several values); keep the whole slot per `<*>`.
         for (let k = 1; k < parts.length; k++) out.push(raw);
       }

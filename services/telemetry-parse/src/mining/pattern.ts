@@ -21,20 +21,36 @@ export function fitParts(parts: readonly string[], text: string): string[] | nul
  * per variable slot of every message, so no array per call. On failure `out` is left as it was.
  */
 export function fitPartsInto(parts: readonly string[], text: string, out: string[] | null): boolean {
+  return fitPartsInRange(parts, text, 0, text.length, out);
+}
+
+/**
+ * fitPartsInto on text[from, to), without cutting that piece out first: the miner fits a slot of the
+ * message where it lies, so a slot costs no substring beyond its values. Same results as fitPartsInto on
+ * text.slice(from, to) (a literal found past `to` is one the piece does not contain).
+ */
+export function fitPartsInRange(
+  parts: readonly string[],
+  text: string,
+  from: number,
+  to: number,
+  out: string[] | null,
+): boolean {
   const count = parts.length;
-  if (count === 1) return parts[0] === text;
   const first = parts[0]!;
+  if (count === 1) return to - from === first.length && text.startsWith(first, from);
   const lastPart = parts[count - 1]!;
   if (count === 2 && first === '' && lastPart === '') {
-    out?.push(text);
+    out?.push(text.slice(from, to));
     return true;
   }
-  if (!text.startsWith(first)) return false;
-  if (text.length < first.length + lastPart.length) return false;
-  const limit = text.length - lastPart.length;
-  if (!text.endsWith(lastPart)) return false;
+  // Lengths first: a prefix or suffix longer than the piece must not be matched against text around it.
+  if (to - from < first.length + lastPart.length) return false;
+  if (!text.startsWith(first, from)) return false;
+  if (!text.endsWith(lastPart, to)) return false;
+  const limit = to - lastPart.length;
   const mark = out === null ? 0 : out.length;
-  let pos = first.length;
+  let pos = from + first.length;
   for (let k = 1; k < count - 1; k++) {
     const lit = parts[k]!;
     // At least one character per wildcard.

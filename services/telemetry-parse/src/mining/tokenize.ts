@@ -264,20 +264,6 @@ export class SlotBuffer {
   }
 
   /**
-   * The text of slot `i` between `prefix` and `suffix`, at least one character, or null when the slot does
-   * not start and end with them; only for a slot whose raw text is the message's own (rawSpaced).
-   */
-  between(i: number, prefix: string, suffix: string): string | null {
-    const start = this.rawStart[i]! + prefix.length;
-    const end = this.rawEnd[i]! - suffix.length;
-    if (end - start < 1) return null;
-    const m = this.message;
-    if (prefix.length > 0 && !m.startsWith(prefix, this.rawStart[i])) return null;
-    if (suffix.length > 0 && !m.endsWith(suffix, this.rawEnd[i])) return null;
-    return m.slice(start, end);
-  }
-
-  /**
    * Appends a piece of the message (one token, or a value and its unit) at [start, end): a new slot, or
    * the continuation of the last slot when both are variables.
    */
