@@ -65,3 +65,56 @@ export async function bulkWriteInBatches<T extends Document>(
   }
   return total;
 }
+
+/**
+ * Writes documents by `_id` (each written whole, as `replaceOne` with upsert would) at the cost of inserts: FerretDB
+ * takes 70-85 ms per upsert on a loaded two-core machine (a detection run's 1,000 findings: 85 s, and a retry
+ * as long again), 5-7 ms per inserted document. Inserted unordered; the documents already there are read back and
+ * replaced only where they differ in more than the `ignored` fields (a retried beat rewrites nothing). Returns how
+ * many were inserted and how many replaced.
+ */
+export async function insertOrReplaceChanged<T extends Document & { _id: string }>(
+  collection: Collection<T>,
+  docs: readonly T[],
+  ignored: readonly string[] = [],
+  batchSize = 1000,
+): Promise<{ inserted: number; replaced: number }> {
+  const total = { inserted: 0, replaced: 0 };
+  for (let i = 0; i < docs.length; i += batchSize) {
+    const batch = docs.slice(i, i + batchSize);
+    const present = new Set<string>();
+    try {
+      total.inserted += (await collection.insertMany(batch as never[], { ordered: false })).insertedCount;
+    } catch (error) {
+      const e = error as { code?: number; writeErrors?: unknown; result?: { insertedCount?: number } };
+      const writeErrors = (
+        Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : []
+      ) as Array<{
+        code?: number;
+        index?: number;
+      }>;
+      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000)) throw error;
+      for (const w of writeErrors) present.add(batch[w.index!]!._id);
+      total.inserted += batch.length - present.size;
+    }
+    if (present.size === 0) continue;
+    const existing = await collection.find({ _id: { $in: [...present] } } as never).toArray();
+    const byId = new Map(existing.map((d) => [String(d._id), d]));
+    const comparable = (d: Document) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Object.entries(d)
+            .filter(([k]) => !ignored.includes(k))
+            .sort(([a], [b]) => (a < b ? -1 : 1)),
+        ),
+      );
+    for (const doc of batch) {
+      if (!present.has(doc._id)) continue;
+      const old = byId.get(doc._id);
+      if (old && comparable(old) === comparable(doc)) continue;
+      await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
+      total.replaced++;
+    }
+  }
+  return total;
+}
