@@ -22,6 +22,8 @@ import { testEndpoints, testForge } from './src/endpoints.js';
 
 const FAULT = 'gb-label-second-line';
 const SERVICES = Number(process.env.CHAOS_SERVICES ?? 3);
+/** Instances of each stage service, sharing their group's partitions (anomaly-detect: one active, one on standby). */
+const INSTANCES = Number(process.env.CHAOS_INSTANCES ?? 2);
 /** How long the platform has after the release: about twice what three services took here (CI's budget is tight). */
 const TIMEOUT_S = Number(process.env.CHAOS_TIMEOUT_S ?? 20 * 60);
 const LOG = `/tmp/chaos-scenario-${process.pid}.log`;
@@ -59,6 +61,7 @@ describe('the whole loop under chaos', () => {
             restartServers: restartable ? ['kafka', 'ferretdb'] : [],
           },
           onDeployment: (r) => deployments.push(r),
+          instances: INSTANCES,
         },
       );
       console.log(`chaos: the scenario's story is in ${LOG}`);

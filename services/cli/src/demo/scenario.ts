@@ -10,7 +10,6 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
 import type { Db } from 'mongodb';
 import type { Producer } from 'kafkajs';
 import { restartLocalServer, type Endpoints } from '@self-healing/infra';
@@ -41,12 +40,7 @@ import type { DiagnosisDoc } from '../commands/incidents.js';
 import { unparsedFollower } from '../commands/parse.js';
 import { deploymentRunOf } from '../commands/approve.js';
 import { promotedDeployment } from '../commands/rollback.js';
-import {
-  PLATFORM_SERVICES,
-  startServiceProcess,
-  stopServiceProcess,
-  type PlatformService,
-} from './processes.js';
+import { PLATFORM_SERVICES, PlatformProcesses } from './processes.js';
 import { CHAOS_VICTIMS, startChaos, type Chaos, type ChaosEvent, type ChaosPlan } from './chaos.js';
 import { continuousTraffic, every, type TrafficTally } from './live.js';
 import { IncidentStory, type StoryEnd } from './story.js';
@@ -172,6 +166,8 @@ export interface ScenarioOptions {
   chaos?: ChaosPlan;
   /** Every action a service's deployer really took, as it records it (before it is published). */
   onDeployment?: (record: DeploymentRecord) => void;
+  /** Instances of each stage service (default 1): they share their consumer group's partitions. */
+  instances?: number;
 }
 
 /**
@@ -251,7 +247,10 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
-  say(`3/7  the platform: ${PLATFORM_SERVICES.join(', ')} (logs in ${join(work, 'logs')})`);
+  const instances = o.instances ?? 1;
+  say(
+    `3/7  the platform: ${PLATFORM_SERVICES.join(', ')}${instances > 1 ? ` (${instances} instances of each stage service)` : ''} (logs in ${join(work, 'logs')})`,
+  );
   const targetHome = join(work, 'home');
   const env: Record<string, string> = {
     KAFKA_BROKERS: e.kafkaBrokers.join(','),
@@ -288,10 +287,7 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
     // five of these lags (a minute each) before it calls a fix unjudgeable for want of telemetry.
     ...(o.chaos ? { SESSION_TIMEOUT_MS: '10000', TELEMETRY_LAG_MS: String(12 * t.windowMs) } : {}),
   };
-  const logOf = (s: PlatformService) => join(work, 'logs', `${s}.log`);
-  const processes = new Map<PlatformService, ChildProcess>(
-    PLATFORM_SERVICES.map((s) => [s, startServiceProcess(root, s, env, logOf(s))]),
-  );
+  const processes = new PlatformProcesses(root, env, join(work, 'logs'), instances);
   const held: Held = { agents: [], traffic: [], parsing: null, chaos: null };
   // Interrupted (Ctrl-C, a bench stopped), the scenario still stops what it started: no stray service or HAProxy.
   let interrupt: (error: Error) => void = () => undefined;
@@ -390,13 +386,7 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
       held.chaos = startChaos(o.chaos, {
         services: CHAOS_VICTIMS,
         kill: async (s) => {
-          const victim = processes.get(s)!;
-          const dead = new Promise((r) => victim.once('exit', r));
-          if (victim.exitCode === null && victim.signalCode === null) {
-            victim.kill('SIGKILL');
-            await dead;
-          }
-          processes.set(s, startServiceProcess(root, s, env, logOf(s)));
+          await processes.killAndRestart(s);
         },
         restartServer: (name) => restartLocalServer(name, { kill: true }).then(() => undefined),
         say,
@@ -472,7 +462,7 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
       await agent.deployer.down().catch(() => undefined);
       await agent.close().catch(() => undefined);
     }
-    await Promise.all([...processes.values()].map((p) => stopServiceProcess(p)));
+    await processes.stopAll();
     await producer.disconnect().catch(() => undefined);
     await client.close();
   }
