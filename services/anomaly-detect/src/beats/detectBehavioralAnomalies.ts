@@ -7,7 +7,7 @@ import {
   defaultBehavioralOptions,
   type ExpectedSequence,
 } from '../behavioral/index.js';
-import { examine, examinedAfter, freshRuns } from '../service/examined.js';
+import { examine, examinedAfter } from '../service/examined.js';
 import type { DetectBeat } from '../service/deps.js';
 import { findingsForEvent } from '../service/eventFindings.js';
 
@@ -22,7 +22,9 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
   const r = earlier.AnomalyDetectionRequested;
   const mem = await deps.memoryBefore(runId);
   const seenUntil = mem.behavioralSeenUntil ?? Number.NEGATIVE_INFINITY;
-  const fresh = deps.wants(r, 'behavioral') ? freshRuns(r.parseRunIds, mem.behavioralRuns) : [];
+  const fresh = deps.wants(r, 'behavioral')
+    ? await deps.unexaminedRuns(r, mem.behavioralRuns)
+    : { own: [], earlier: [] };
   const sessionEvents = (await deps.eventsOfRuns(runId, r, fresh)).filter(
     (e) => e.traceId !== null || e.sessionId !== null,
   );
@@ -59,7 +61,7 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
       detector: det.snapshot(),
       model: learned?.snapshot() ?? null,
       seenUntil: nowSeenUntil,
-      runs: examinedAfter(mem.behavioralRuns, fresh),
+      runs: examinedAfter(mem.behavioralRuns, [...fresh.earlier, ...fresh.own]),
     },
     evaluated: sessions,
     skipped: 0,

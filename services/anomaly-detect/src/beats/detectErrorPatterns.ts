@@ -1,4 +1,4 @@
-import { examine, examinedAfter, freshRuns } from '../service/examined.js';
+import { examine, examinedAfter } from '../service/examined.js';
 
 /** An error event this late behind the newest one seen is still counted (a new template, a new stack). */
 const LATE_ERRORS_MS = 10 * 60_000;
@@ -13,7 +13,7 @@ export const detectErrorPatterns: DetectBeat<'detectErrorPatterns'> = async ({ r
   const on = deps.wants(r, 'error');
   const aggregates = on ? await deps.aggregates(runId, r) : [];
   const seenUntil = mem.patternsSeenUntil ?? Number.NEGATIVE_INFINITY;
-  const fresh = on ? freshRuns(r.parseRunIds, mem.patternRuns) : [];
+  const fresh = on ? await deps.unexaminedRuns(r, mem.patternRuns) : { own: [], earlier: [] };
   const { taken: events, seenUntil: nowSeenUntil } = examine(
     await deps.eventsOfRuns(runId, r, fresh),
     seenUntil,
@@ -34,7 +34,7 @@ export const detectErrorPatterns: DetectBeat<'detectErrorPatterns'> = async ({ r
       bursts: bursts.snapshot(),
       patterns: patterns.snapshot(),
       seenUntil: nowSeenUntil,
-      runs: examinedAfter(mem.patternRuns, fresh),
+      runs: examinedAfter(mem.patternRuns, [...fresh.earlier, ...fresh.own]),
     },
     evaluated,
     skipped: 0,

@@ -24,7 +24,10 @@ import type { BehavioralSnapshot, LearnedModelSnapshot } from '../behavioral/ind
 import type { ErrorBurstSnapshot, ErrorPatternSnapshot } from '../errors/index.js';
 import { emptyIncidentReducerState, type IncidentReducerState } from '../incidents/index.js';
 import { completeWindows, mergeContributions } from './windows.js';
-import type { SeenUntil } from './examined.js';
+import { freshRuns, type SeenUntil } from './examined.js';
+
+/** How far before a detection run's own parse run it looks for parse runs no detection run has examined. */
+export const UNEXAMINED_HORIZON_MS = 10 * 60_000;
 
 export interface AnomalyDetectSettings {
   /** lcov (`.info`) or Istanbul JSON report of the watched codebase; without it coverage gaps are skipped. */
@@ -192,11 +195,55 @@ export class AnomalyDetectDeps {
     return this.once(runId, 'events', () => this.telemetry.detectionEventsOf(r));
   }
 
-  /** The detection events of some of the run's parse runs (those a detector has not examined yet). */
-  eventsOfRuns(runId: string, r: Requested, parseRunIds: readonly string[]): Promise<TemplatedEvent[]> {
-    if (parseRunIds.length === r.parseRunIds.length) return this.events(runId, r);
-    if (parseRunIds.length === 0) return Promise.resolve([]);
-    return this.telemetry.detectionEventsOf({ ...r, parseRunIds: [...parseRunIds] });
+  /**
+   * The parse runs an event-fed detector takes in: the run's own not examined yet, and, first, earlier parse runs
+   * (stored up to UNEXAMINED_HORIZON_MS before the run's own) that no detection run has examined. Detection runs
+   * wait for the detectors' memory in no particular order: when a later parse run's detection got it first, its
+   * sessions' first steps were still in the earlier parse run, and each session was judged as two broken halves.
+   * Whichever run gets the memory now takes in every earlier run's events too, in time order; the earlier run's
+   * own detection then finds them examined.
+   */
+  async unexaminedRuns(
+    r: Requested,
+    examined: readonly string[] | undefined,
+  ): Promise<{ own: string[]; earlier: string[] }> {
+    const own = freshRuns(r.parseRunIds, examined);
+    const storedAt = await this.telemetry.storedAtOf(r.parseRunIds);
+    if (storedAt.length === 0) return { own, earlier: [] };
+    const until = Math.max(...storedAt);
+    const around = await this.telemetry.runsStoredBetween(until - UNEXAMINED_HORIZON_MS, until);
+    const mine = new Set(r.parseRunIds);
+    return {
+      own,
+      earlier: freshRuns(
+        around.map((x) => x.runId).filter((id) => !mine.has(id)),
+        examined,
+      ),
+    };
+  }
+
+  /**
+   * The detection events of the run's own parse runs (within its services and range) and of earlier ones (within
+   * its services, whatever their times), by time.
+   */
+  async eventsOfRuns(
+    runId: string,
+    r: Requested,
+    runs: { own: readonly string[]; earlier: readonly string[] },
+  ): Promise<TemplatedEvent[]> {
+    const own =
+      runs.own.length === r.parseRunIds.length
+        ? await this.events(runId, r)
+        : runs.own.length === 0
+          ? []
+          : await this.telemetry.detectionEventsOf({ ...r, parseRunIds: [...runs.own] });
+    if (runs.earlier.length === 0) return own;
+    const earlier = await this.telemetry.detectionEventsOf({
+      services: r.services,
+      timeRange: null,
+      parseRunIds: [...runs.earlier],
+    });
+    return [...earlier, ...own].sort((a, b) => a.timestamp - b.timestamp);
   }
 
   /**

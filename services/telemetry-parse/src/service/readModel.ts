@@ -21,7 +21,7 @@ export class TelemetryReadModel {
   private readonly store: TelemetryStore;
   private readonly detectionEvents: DetectionEventStore;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.store = new TelemetryStore(db);
     this.detectionEvents = new DetectionEventStore(db);
   }
@@ -57,6 +57,30 @@ export class TelemetryReadModel {
       windowStart: { $gte: from, $lt: until },
     });
     return (ids as string[]).sort();
+  }
+
+  /**
+   * Parse runs stored in [from, until] (when each finished storing), oldest first: what a detection run looks at to
+   * take in earlier runs' events that no detection run has examined yet.
+   */
+  async runsStoredBetween(from: number, until: number): Promise<Array<{ runId: string; storedAt: number }>> {
+    const docs = await this.db
+      .collection<{ _id: string; storedAt: Date }>('telemetry_runs')
+      .find({ storedAt: { $gte: new Date(from), $lte: new Date(until) } }, { projection: { storedAt: 1 } })
+      .toArray();
+    return docs
+      .map((d) => ({ runId: String(d._id), storedAt: d.storedAt.getTime() }))
+      .sort((a, b) => a.storedAt - b.storedAt || (a.runId < b.runId ? -1 : 1));
+  }
+
+  /** When these parse runs finished storing (runs not stored yet are left out). */
+  async storedAtOf(parseRunIds: readonly string[]): Promise<number[]> {
+    if (parseRunIds.length === 0) return [];
+    const docs = await this.db
+      .collection<{ _id: string; storedAt: Date }>('telemetry_runs')
+      .find({ _id: { $in: [...parseRunIds] } }, { projection: { storedAt: 1 } })
+      .toArray();
+    return docs.map((d) => d.storedAt.getTime());
   }
 
   /** The events the selected runs kept for detection (sessions, traces, errors), by time. */
