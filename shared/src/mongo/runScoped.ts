@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { deserialize, serialize } from 'node:v8';
 import { Binary, type AnyBulkWriteOperation, type Collection, type Db, type Document } from 'mongodb';
+import { duplicateKeyIndexes } from './client.js';
 
 /**
  * State a run reads at its start and writes at its end (miner state, watermarks, detectors' memory) is kept
@@ -86,15 +87,9 @@ export async function insertOrReplaceChanged<T extends Document & { _id: string 
     try {
       total.inserted += (await collection.insertMany(batch as never[], { ordered: false })).insertedCount;
     } catch (error) {
-      const e = error as { code?: number; writeErrors?: unknown; result?: { insertedCount?: number } };
-      const writeErrors = (
-        Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : []
-      ) as Array<{
-        code?: number;
-        index?: number;
-      }>;
-      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000)) throw error;
-      for (const w of writeErrors) present.add(batch[w.index!]!._id);
+      const duplicates = duplicateKeyIndexes(error);
+      if (!duplicates) throw error;
+      for (const at of duplicates) present.add(batch[at]!._id);
       total.inserted += batch.length - present.size;
     }
     if (present.size === 0) continue;

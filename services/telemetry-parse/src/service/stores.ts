@@ -1,6 +1,6 @@
 import { Binary, type Collection, type Db } from 'mongodb';
 import type { WindowAggregate } from '@self-healing/schemas';
-import { RunScopedState, bulkWriteInBatches } from '@self-healing/shared';
+import { RunScopedState, bulkWriteInBatches, duplicateKeyIndexes } from '@self-healing/shared';
 import { TemplateMiner, type MinerSnapshot } from '../mining/index.js';
 import type { PositionedEvent } from './steps.js';
 
@@ -120,10 +120,9 @@ export class TelemetryStore {
         await this.templates.insertMany(inserts, { ordered: false });
       } catch (error) {
         // Another run stored some of them meanwhile: those are updated like the others.
-        const writeErrors = (error as { writeErrors?: Array<{ code?: number; index?: number }> }).writeErrors;
-        const list = Array.isArray(writeErrors) ? writeErrors : [];
-        if (list.length === 0 || list.some((w) => w.code !== 11000)) throw error;
-        for (const w of list) raced.push(inserts[w.index!]!);
+        const duplicates = duplicateKeyIndexes(error);
+        if (!duplicates) throw error;
+        for (const i of duplicates) raced.push(inserts[i]!);
       }
     const result = await bulkWriteInBatches(
       this.templates,
