@@ -4,6 +4,7 @@ import { BehavioralDetector } from './detector.js';
 import type { BehavioralSnapshot } from './detector.js';
 import { DeclaredModel, longestIncreasing } from './declared-model.js';
 import { LearnedModel } from './learned-model.js';
+import type { ClosedSession } from './types.js';
 
 function event(
   trace: string,
@@ -315,13 +316,45 @@ describe('learned directly-follows model', () => {
   });
 });
 
+describe("the learned model's warm-up", () => {
+  const session = (key: string, steps: string[], start: number): ClosedSession => ({
+    key,
+    service: 'checkout',
+    traceId: key,
+    start,
+    end: start + steps.length * 10,
+    reason: 'terminal',
+    occurrences: steps.map((step, i) => ({
+      step,
+      openingTemplateId: step,
+      templateIds: [step],
+      start: start + i * 10,
+      end: start + i * 10,
+    })),
+    events: [],
+  });
+
+  it('given hundreds of short sessions within seconds (the first to end), then it is not ready until they span a minute', () => {
+    const model = new LearnedModel({ warmupSessions: 200, warmupSpanMs: 60_000 });
+    for (let i = 0; i < 300; i++) model.learn(session(`s${i}`, ['browse'], i * 20));
+    expect(model.ready()).toBe(false);
+    model.learn(session('long', ['browse', 'cart', 'pay'], 59_990));
+    expect(model.ready()).toBe(true);
+    // The span survives a restart; an older snapshot without it counts as warmed up.
+    expect(LearnedModel.restore(model.snapshot(), { warmupSpanMs: 60_000 }).ready()).toBe(true);
+    const { learnedFrom: _from, learnedUntil: _until, ...older } = model.snapshot();
+    expect(LearnedModel.restore(older, { warmupSpanMs: 60_000 }).ready()).toBe(true);
+  });
+});
+
 describe('flow windows: a changed flow the model cannot yet call rare', () => {
   // The default rare probability (0.3 %) needs about 1,000 departures from a step before one session can be called
   // rare: 300 sessions of warm-up are too few, as minutes of a demo's traffic are.
   const detector = () =>
-    new BehavioralDetector(new LearnedModel({ warmupSessions: 100, stepOf: (e) => e.component }), {
-      warmupEvents: 100,
-    });
+    new BehavioralDetector(
+      new LearnedModel({ warmupSessions: 100, warmupSpanMs: 10_000, stepOf: (e) => e.component }),
+      { warmupEvents: 100 },
+    );
   /** Sessions `every` ms apart from `startAt` ms, then event time moved on past every window. */
   const feed = (d: BehavioralDetector, sessions: string[][], startAt: number, every = 200): Finding[] => {
     const findings: Finding[] = [];

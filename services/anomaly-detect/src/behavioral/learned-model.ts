@@ -9,6 +9,14 @@ export interface LearnedModelOptions {
   /** Sessions to learn from before judging any. */
   warmupSessions: number;
   /**
+   * ...and the event time they must span, from the first session's start to the last one's end. Sessions end in
+   * order of length: the first few hundred to close are the shortest (a look at the catalogue and gone). Ready on
+   * their count alone (ten services reach 200 sessions in seconds), the model had learned that the first page ends a
+   * session (its terminal step), closed every later shopper's session at it and judged the rest as sessions starting
+   * mid-way, and learned those halves in turn.
+   */
+  warmupSpanMs: number;
+  /**
    * A transition is rare when we are confident (95%) that it follows its source step less than this share of the
    * time: the upper bound (count + 3 + 2 sqrt(count)) / support is below it. A transition never seen therefore
    * needs about 3 / rareProbability occurrences of its source before it can be called rare, which keeps rare but
@@ -28,6 +36,7 @@ export interface LearnedModelOptions {
 
 export const defaultLearnedOptions: LearnedModelOptions = {
   warmupSessions: 200,
+  warmupSpanMs: 60_000,
   rareProbability: 0.003,
   minSupport: 0,
   maxSteps: 20_000,
@@ -44,6 +53,9 @@ interface StepStats {
 /** Serializable form of the graph (for snapshots and tests). */
 export interface LearnedModelSnapshot {
   sessions: number;
+  /** Event time of the first learned session's start and the last one's end (absent in older snapshots). */
+  learnedFrom?: number | null;
+  learnedUntil?: number | null;
   steps: Array<[string, number, Array<[string, number]>]>;
 }
 
@@ -57,6 +69,8 @@ export class LearnedModel implements SequenceModel {
   private readonly options: LearnedModelOptions;
   private readonly graph = new Map<string, StepStats>();
   private sessions = 0;
+  private learnedFrom = Number.POSITIVE_INFINITY;
+  private learnedUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: Partial<LearnedModelOptions> = {}) {
     this.options = { ...defaultLearnedOptions, ...options };
@@ -67,7 +81,10 @@ export class LearnedModel implements SequenceModel {
   }
 
   ready(): boolean {
-    return this.sessions >= this.options.warmupSessions;
+    return (
+      this.sessions >= this.options.warmupSessions &&
+      this.learnedUntil - this.learnedFrom >= this.options.warmupSpanMs
+    );
   }
 
   knows(step: string): boolean {
@@ -90,6 +107,8 @@ export class LearnedModel implements SequenceModel {
   learn(session: ClosedSession): void {
     const path = this.pathOf(session);
     this.sessions++;
+    this.learnedFrom = Math.min(this.learnedFrom, session.start);
+    this.learnedUntil = Math.max(this.learnedUntil, session.end);
     for (let i = 0; i + 1 < path.length; i++) this.addTransition(path[i]!, path[i + 1]!);
   }
 
@@ -159,8 +178,11 @@ export class LearnedModel implements SequenceModel {
   }
 
   snapshot(): LearnedModelSnapshot {
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
     return {
       sessions: this.sessions,
+      learnedFrom: finite(this.learnedFrom),
+      learnedUntil: finite(this.learnedUntil),
       steps: [...this.graph].map(([step, s]) => [step, s.count, [...s.successors]]),
     };
   }
@@ -168,6 +190,10 @@ export class LearnedModel implements SequenceModel {
   static restore(snapshot: LearnedModelSnapshot, options: Partial<LearnedModelOptions> = {}): LearnedModel {
     const model = new LearnedModel(options);
     model.sessions = snapshot.sessions;
+    if (snapshot.learnedFrom == null || snapshot.learnedUntil == null) {
+      // An older snapshot did not keep the span: its model counts as having learned long enough.
+      if (snapshot.sessions > 0) [model.learnedFrom, model.learnedUntil] = [0, Number.MAX_SAFE_INTEGER];
+    } else [model.learnedFrom, model.learnedUntil] = [snapshot.learnedFrom, snapshot.learnedUntil];
     for (const [step, count, successors] of snapshot.steps) {
       model.graph.set(step, { count, successors: new Map(successors) });
     }
