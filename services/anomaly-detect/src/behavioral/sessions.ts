@@ -146,15 +146,11 @@ export class Sessionizer {
    */
   advance(time: number, service?: string): ClosedSession[] {
     if (time > this.watermark) this.watermark = time;
-    const moved =
-      service === undefined ? [...new Set([...this.clocks.keys(), ...this.servicesOpen()])] : [service];
+    // Every service with an open session has a clock (its events set it; a restore gives older sessions one).
+    const moved = service === undefined ? [...this.clocks.keys()] : [service];
     for (const s of moved)
       if (time > (this.clocks.get(s) ?? Number.NEGATIVE_INFINITY)) this.clocks.set(s, time);
     return this.sweep();
-  }
-
-  private servicesOpen(): string[] {
-    return [...this.open.values()].map((s) => s.service);
   }
 
   /** The service's clock: its newest event time, or all services' when it has sent none yet. */
