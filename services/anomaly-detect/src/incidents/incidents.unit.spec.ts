@@ -108,6 +108,40 @@ describe('incident grouping', () => {
     expect(r.opened).toHaveLength(1);
   });
 
+  it('keeps two new errors of a service apart unless they share a template; instances of one rule stay together', () => {
+    // A rare handled error opens an incident; minutes later a release brings another error (its new line and its
+    // new stack, which share the line's template). The second is a problem of its own, to be diagnosed on its own.
+    const handled = finding({
+      rule: 'new-stack-signature',
+      subject: 'st-mail',
+      templateIds: ['t-mail'],
+      since: 0,
+    });
+    const faultLine = finding({
+      rule: 'new-error-template',
+      subject: 't-crash',
+      templateIds: ['t-crash'],
+      since: 3 * MIN,
+    });
+    const faultStack = finding({
+      rule: 'new-stack-signature',
+      subject: 'st-crash',
+      templateIds: ['t-crash'],
+      since: 3 * MIN,
+    });
+    const first = evolve(emptyIncidentReducerState(), [handled], MIN);
+    const second = evolve(first.state, [faultLine, faultStack], 4 * MIN);
+    expect(second.updated).toEqual([]);
+    expect(second.opened).toHaveLength(1);
+    expect(second.opened[0]).toMatchObject({ findingCount: 2, subjects: ['t-crash', 'st-crash'] });
+
+    // Many traces each missing a different step at once are still one problem: non-novelty rules link by rule.
+    const missing = (subject: string, since: number) =>
+      finding({ kind: 'behavioral', rule: 'missing-step', subject, templateIds: [subject], since });
+    const steps = evolve(emptyIncidentReducerState(), [missing('t-ship', 0), missing('t-pay', MIN)], MIN);
+    expect(steps.opened).toHaveLength(1);
+    expect(steps.opened[0]!.findingCount).toBe(2);
+  });
   it('gives incidents ids from signature and first-seen time: replaying the same findings opens nothing new', () => {
     const findings = [
       finding({ since: 0 }),

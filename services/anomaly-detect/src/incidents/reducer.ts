@@ -5,8 +5,9 @@ import { stableId } from './stable-id.js';
  * Grouping rule. A finding joins an OPEN incident when all three hold:
  *  1. same service;
  *  2. related: it shares a link key with the incident — a template id (`t:<id>`), a subject (`s:<subject>`:
- *     the metric, step, `file:line` or stack signature), a rule (`r:<kind>/<rule>`) or, for performance findings,
- *     a metric (`m:<metric>`, e.g. latency.p95 on another template) of any finding in it;
+ *     the metric, step, `file:line` or stack signature), a rule (`r:<kind>/<rule>`, but not a novelty rule's:
+ *     see `linkKeys`) or, for performance findings, a metric (`m:<metric>`, e.g. latency.p95 on another template)
+ *     of any finding in it;
  *  3. close in time: the finding began (`since`) no later than `correlationWindowMs` after the incident was last
  *     seen.
  * When it matches several open incidents it joins the earliest opened (ties by id); incidents are never merged,
@@ -109,6 +110,12 @@ export const emptyIncidentReducerState = (): IncidentReducerState => ({ incident
  * at once, or many hot uncovered lines, are one problem to look at, not one per trace or line), and for
  * performance findings their metric (`m:<metric>`): one slowdown shows as a spike on one template and a lasting
  * shift on the next, and a service's latency rising on several templates at once is one thing to look at.
+ *
+ * Novelty rules (`NOVELTY_RULES`) link by what they found, never by rule: each of their findings is one new thing (an
+ * error template, a stack signature, a log line) that is itself the problem's identity. Two new errors of a
+ * service are one problem when they share a template (the new error line and its new stack do), not for both
+ * being new: linked by rule, a fault's error joined the incident a rare handled error had opened minutes before,
+ * whose diagnosis (of that other error) had already ended, and the fault was never diagnosed (ten-service chaos run).
  */
 export function linkKeys(f: Finding): string[] {
   const metric = f.kind === 'performance' ? f.evidence['metric'] : undefined;
@@ -116,11 +123,18 @@ export function linkKeys(f: Finding): string[] {
     ...new Set([
       ...f.templateIds.map((t) => `t:${t}`),
       `s:${f.subject}`,
-      `r:${f.kind}/${f.rule}`,
+      ...(NOVELTY_RULES.has(f.rule) ? [] : [`r:${f.kind}/${f.rule}`]),
       ...(typeof metric === 'string' ? [`${METRIC_KEY}${metric}`] : []),
     ]),
   ].sort();
 }
+
+/** Rules whose every finding is about one thing never seen before: see `linkKeys`. */
+export const NOVELTY_RULES: ReadonlySet<string> = new Set([
+  'new-error-template',
+  'new-stack-signature',
+  'unseen-template',
+]);
 
 const METRIC_KEY = 'm:';
 
