@@ -244,6 +244,32 @@ describe('learned directly-follows model', () => {
     expect(novel[0]!.explanation).toContain('never seen');
   });
 
+  it('judges novelty per service, each with its own warm-up, and keeps it across a snapshot', () => {
+    const detector = learned(); // warm-up: 100 events
+    run(detector, normal(150));
+    // Another service's first lines are its warm-up, however many events the detector has seen in all.
+    const other = (trace: string, step: string, t: number) =>
+      detector.push(event(trace, step, t, { service: 'billing', templateId: `t-${step}` }));
+    const warming: Finding[] = [];
+    for (let i = 0; i < 100; i++) warming.push(...other(`b-${i}`, i === 50 ? 'refund' : 'receive', 3e6 + i));
+    expect(warming.filter((f) => f.rule === 'unseen-template')).toEqual([]);
+    // After its warm-up, a line it never logged is news for it, though the first service logs it all the time.
+    const afterWarmup = other('b-x', 'charge', 3e6 + 200);
+    expect(afterWarmup.map((f) => [f.rule, f.service, f.subject])).toEqual([
+      ['unseen-template', 'billing', 't-charge'],
+    ]);
+    // Restored from a snapshot: what each service has logged is remembered.
+    const restored = BehavioralDetector.restore(
+      detector['model'] as LearnedModel,
+      JSON.parse(JSON.stringify(detector.snapshot())) as BehavioralSnapshot,
+      { warmupEvents: 100 },
+    );
+    const again = restored.push(event('b-y', 'refund', 3e6 + 300, { service: 'billing' }));
+    expect(again.filter((f) => f.rule === 'unseen-template')).toEqual([]);
+    const news = restored.push(event('c-y', 'refund', 3e6 + 301));
+    expect(news.map((f) => [f.rule, f.service])).toEqual([['unseen-template', 'checkout']]);
+  });
+
   it('given a changed flow that persists, then it is reported while new and learned after the relearn delay', () => {
     const detector = new BehavioralDetector(
       new LearnedModel({ warmupSessions: 100, rareProbability: 0.05, stepOf: (e) => e.component }),

@@ -12,9 +12,12 @@ export interface BehavioralDetectorOptions {
   terminalGraceMs: number;
   maxEventsPerSession: number;
   maxOpenSessions: number;
-  /** Templates remembered as "seen" (bounded; beyond it no new template is remembered and none is reported). */
+  /**
+   * Templates remembered as "seen", over all services (bounded; beyond it no new template is remembered and none is
+   * reported).
+   */
   maxKnownTemplates: number;
-  /** Events before which no template counts as new (the detector has not seen normal traffic yet). */
+  /** A service's events before which none of its templates counts as new (it has not shown normal traffic yet). */
   warmupEvents: number;
   /** Keep learning from sessions that conform after warm-up, so the model follows slow, legitimate change. */
   learnConformingSessions: boolean;
@@ -45,6 +48,11 @@ export interface BehavioralSnapshot {
   sessions: SessionizerSnapshot;
   knownTemplates: Array<[string, string]>;
   eventsSeen: number;
+  /**
+   * Per service: events seen and the templates it has logged (absent in snapshots taken before novelty was per
+   * service: every service then starts a warm-up of its own).
+   */
+  novelty?: Array<{ service: string; events: number; templates: string[] }>;
   quarantine: Array<{ due: number; session: ClosedSession }>;
   /** Open flow windows (absent in snapshots taken before them). */
   flows?: FlowWindow[];
@@ -99,9 +107,17 @@ interface FlowWindow {
 export class BehavioralDetector {
   private readonly options: BehavioralDetectorOptions;
   private readonly sessions: Sessionizer;
-  /** Template id -> template text: novelty, and readable explanations when steps are template ids. */
+  /** Template id -> template text, of every service: readable explanations when steps are template ids. */
   private readonly knownTemplates = new Map<string, string>();
   private eventsSeen = 0;
+  /**
+   * Novelty is per service, as the error detector's is: copies of one program share template ids, and a line that
+   * one service logs every minute is still news the first time another logs it; each service has its own warm-up
+   * (ten services warming up together passed a shared 2,000 events within seconds, and every rare coupon of a
+   * service that had logged 200 lines was reported as unseen).
+   */
+  private readonly novelty = new Map<string, { events: number; templates: Set<string> }>();
+  private noveltyTemplates = 0;
   private readonly quarantine: Array<{ due: number; session: ClosedSession }> = [];
   private flows: FlowWindow[] = [];
 
@@ -118,6 +134,11 @@ export class BehavioralDetector {
       sessions: this.sessions.snapshot(),
       knownTemplates: [...this.knownTemplates],
       eventsSeen: this.eventsSeen,
+      novelty: [...this.novelty].map(([service, n]) => ({
+        service,
+        events: n.events,
+        templates: [...n.templates],
+      })),
       quarantine: structuredClone(this.quarantine),
       flows: structuredClone(this.flows),
     };
@@ -133,6 +154,10 @@ export class BehavioralDetector {
     detector.sessions.restore(snapshot.sessions);
     for (const [id, text] of snapshot.knownTemplates) detector.knownTemplates.set(id, text);
     detector.eventsSeen = snapshot.eventsSeen;
+    for (const n of snapshot.novelty ?? []) {
+      detector.novelty.set(n.service, { events: n.events, templates: new Set(n.templates) });
+      detector.noveltyTemplates += n.templates.length;
+    }
     detector.quarantine.push(...structuredClone(snapshot.quarantine));
     detector.flows = structuredClone(snapshot.flows ?? []);
     return detector;
@@ -171,10 +196,22 @@ export class BehavioralDetector {
   }
 
   private noteTemplate(event: TemplatedEvent): Finding | null {
-    if (this.knownTemplates.has(event.templateId)) return null;
-    if (this.knownTemplates.size >= this.options.maxKnownTemplates) return null;
-    this.knownTemplates.set(event.templateId, event.template);
-    if (this.eventsSeen <= this.options.warmupEvents) return null;
+    if (
+      !this.knownTemplates.has(event.templateId) &&
+      this.knownTemplates.size < this.options.maxKnownTemplates
+    )
+      this.knownTemplates.set(event.templateId, event.template);
+    let own = this.novelty.get(event.service);
+    if (!own) {
+      own = { events: 0, templates: new Set() };
+      this.novelty.set(event.service, own);
+    }
+    own.events++;
+    if (own.templates.has(event.templateId)) return null;
+    if (this.noveltyTemplates >= this.options.maxKnownTemplates) return null;
+    own.templates.add(event.templateId);
+    this.noveltyTemplates++;
+    if (own.events <= this.options.warmupEvents) return null;
     const key = this.options.keyOf(event) ?? '';
     return {
       id: findingId('behavioral', 'unseen-template', event.service, event.templateId, event.timestamp),
@@ -187,8 +224,8 @@ export class BehavioralDetector {
       at: event.timestamp,
       magnitude: 1,
       explanation:
-        `Template "${event.template}" (${event.templateId}) of ${event.service} was never seen in ` +
-        `${this.eventsSeen - 1} earlier events; first occurrence at ${new Date(event.timestamp).toISOString()}` +
+        `Template "${event.template}" (${event.templateId}) of ${event.service} was never seen in its ` +
+        `${own.events - 1} earlier events; first occurrence at ${new Date(event.timestamp).toISOString()}` +
         (key ? ` in session ${key}.` : '.'),
       evidence: {
         sessionKey: key || null,
@@ -196,7 +233,7 @@ export class BehavioralDetector {
         template: event.template,
         level: event.level,
         component: event.component,
-        knownTemplates: this.knownTemplates.size - 1,
+        knownTemplates: own.templates.size - 1,
       },
     };
   }
