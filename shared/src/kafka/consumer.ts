@@ -9,7 +9,7 @@ import type {
   Transaction,
 } from 'kafkajs';
 import type { Logger } from '../logger.js';
-import { TransientError, describeError, isPermanent } from '../errors.js';
+import { TransientError, classifyError, describeError, isPermanent } from '../errors.js';
 import { stuckAfterMs as configuredStuckAfterMs, type Metrics } from '../observability.js';
 import { keepDeadLetterOriginals, redactDeadLetter } from '../redaction/index.js';
 
@@ -368,7 +368,8 @@ export class ConsumerLoop {
         );
         return;
       } catch (error) {
-        const giveUp = isPermanent(error) || attempt >= maxAttempts || this.stopping;
+        const decision = retryDecision(error, attempt, maxAttempts, backoffMs, this.stopping);
+        const giveUp = decision.action !== 'retry';
         logger.warn(
           {
             err: describeError(error),
@@ -379,12 +380,12 @@ export class ConsumerLoop {
           },
           giveUp ? 'giving up on message' : 'handler failed, retrying',
         );
-        if (!giveUp) {
+        if (decision.action === 'retry') {
           progress.phase = 'backing-off';
-          await sleep(backoffMs * 2 ** (attempt - 1));
+          await sleep(decision.delayMs);
           continue;
         }
-        if (this.stopping && !isPermanent(error) && attempt < maxAttempts) {
+        if (decision.action === 'leave') {
           // Shutting down: leave the offset uncommitted so the next owner retries it.
           throw error;
         }
@@ -570,4 +571,39 @@ export function stopOnSignals(stoppables: Array<{ stop(): Promise<void> }>, logg
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** Longest pause between two attempts at a message whose dependency is away. */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
+export type RetryDecision =
+  | { action: 'retry'; delayMs: number }
+  /** Shutting down: leave the message uncommitted for the partition's next owner. */
+  | { action: 'leave' }
+  | { action: 'dead-letter' };
+
+/**
+ * What to do after an attempt at a message failed. A permanent error (the message's own fault) is dead-lettered at
+ * once; other errors are retried with exponential backoff, up to `maxAttempts`. An error that says a dependency is
+ * away (the database or the broker restarting, a lost connection) says nothing about the message: it is retried for
+ * as long as it takes, at most `MAX_RETRY_DELAY_MS` apart, and never dead-lettered. Seen: a diagnosis instance whose
+ * MongoDB client needed two minutes to see FerretDB back after a 2 s restart spent its five attempts and
+ * dead-lettered a beat of an incident, which then never moved again.
+ */
+export function retryDecision(
+  error: unknown,
+  attempt: number,
+  maxAttempts: number,
+  backoffMs: number,
+  stopping: boolean,
+): RetryDecision {
+  const klass = classifyError(error);
+  if (!klass.retryable) return { action: 'dead-letter' };
+  const away = klass.category === 'dependency_unavailable';
+  if (stopping) return away || attempt < maxAttempts ? { action: 'leave' } : { action: 'dead-letter' };
+  if (!away && attempt >= maxAttempts) return { action: 'dead-letter' };
+  return {
+    action: 'retry',
+    delayMs: Math.min(MAX_RETRY_DELAY_MS, backoffMs * 2 ** Math.min(attempt - 1, 20)),
+  };
 }
