@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, MongoClient } from 'mongodb';
-import { connectMongo, insertOrReplaceChanged } from '@self-healing/shared';
+import { TelemetryProgress, connectMongo, insertOrReplaceChanged } from '@self-healing/shared';
 import { testEndpoints, uniqueName } from './src/endpoints.js';
 
 /** Writing documents by id at the cost of inserts, on the real MongoDB-compatible server (FerretDB in CI). */
@@ -43,5 +43,45 @@ describe('insert, or replace what changed', () => {
       doc(2, 9, 'b'),
       doc(3, 3, 'b'),
     ]);
+  });
+});
+
+/** Parsing progress per service, read by id (a filtered read of the aggregates scans them all on FerretDB). */
+describe('telemetry progress', () => {
+  let client: MongoClient;
+  let db: Db;
+
+  beforeAll(async () => {
+    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('progress')));
+  });
+  afterAll(async () => {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+  });
+
+  const w = (service: string, windowStart: number) => ({ service, windowStart, windowMs: 5000 });
+
+  it('given runs storing windows, then each service reads the end of its latest window, never moved back', async () => {
+    const progress = new TelemetryProgress(db);
+    expect(await progress.parsedUntil(['a'])).toBe(0);
+    await progress.advance('run-1', [w('a', 0), w('a', 5000), w('b', 20_000)]);
+    expect(await progress.parsedUntil(['a'])).toBe(10_000);
+    expect(await progress.parsedUntil(['b'])).toBe(25_000);
+    expect(await progress.parsedUntil(['a', 'b'])).toBe(25_000);
+    // A late run of older logs, and the same run again (a retry), move nothing back.
+    await progress.advance('run-0', [w('a', 0)]);
+    await progress.advance('run-1', [w('a', 0), w('a', 5000)]);
+    expect(await progress.parsedUntil(['a'])).toBe(10_000);
+    await progress.advance('run-2', [w('a', 60_000)]);
+    expect(await progress.parsedUntil(['a'])).toBe(65_000);
+  });
+
+  it('given two runs creating the same service at once, then both land and the later end wins', async () => {
+    const progress = new TelemetryProgress(db);
+    await Promise.all([progress.advance('r1', [w('c', 0)]), progress.advance('r2', [w('c', 5000)])]);
+    // `$max` is not atomic on FerretDB: either end may remain until the next run, but never nothing.
+    expect([5000, 10_000]).toContain(await progress.parsedUntil(['c']));
+    await progress.advance('r3', [w('c', 5000)]);
+    expect(await progress.parsedUntil(['c'])).toBe(10_000);
   });
 });

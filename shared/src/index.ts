@@ -22,6 +22,7 @@ export * from './runner/stageRunner.js';
 export * from './contracts.js';
 export * from './service.js';
 export * from './mongo/eventColumns.js';
+export * from './mongo/telemetryProgress.js';
 export * from './runner/defineStage.js';
 export * from './runner/waits.js';
 export * from './runner/runMemo.js';

@@ -1,3 +1,4 @@
+import { TelemetryProgress } from '@self-healing/shared';
 import type { LearningBeat, LearningDeps } from '../service/deps.js';
 import type { LearningCase } from '../service/case.js';
 
@@ -16,8 +17,14 @@ export interface AggregateView {
 /** How many telemetry lags past the window's end the run waits for telemetry that parsing has not reached yet. */
 const LATE_TELEMETRY_FACTOR = 5;
 
-/** The end of the latest window telemetry-parse has aggregated for these services (0: none). */
+/**
+ * The end of the latest window telemetry-parse has aggregated for these services (0: none): its progress document,
+ * read by id; the aggregates themselves (a scan of the whole collection on FerretDB) only for telemetry stored before
+ * progress was recorded.
+ */
 async function parsedUntil(deps: LearningDeps, services: readonly string[]): Promise<number> {
+  const recorded = await new TelemetryProgress(deps.db).parsedUntil(services);
+  if (recorded > 0) return recorded;
   const latest = await deps.db
     .collection<AggregateView>('telemetry_aggregates')
     .find({ service: { $in: [...services] } }, { projection: { windowStart: 1, windowMs: 1 } })

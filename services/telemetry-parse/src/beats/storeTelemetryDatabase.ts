@@ -1,4 +1,4 @@
-import { DetectionEventStore } from '@self-healing/shared';
+import { DetectionEventStore, TelemetryProgress } from '@self-healing/shared';
 import { templatesOf, type ParseBeat } from '../service/deps.js';
 
 /** Beat 6. Templates, the run's window aggregates and (if configured) raw events, all by key: twice is a no-op. */
@@ -25,6 +25,8 @@ export const storeTelemetryDatabase: ParseBeat<'storeTelemetryDatabase'> = async
     indexed.then(() => deps.store.storeTemplates(runId, templates)),
     indexed.then(() => deps.store.storeAggregates(runId, aggregates)),
   ]);
+  // After the windows themselves: readers waiting for a service's telemetry (learning) ask this, not the aggregates.
+  await new TelemetryProgress(deps.db).advance(runId, aggregates);
   // Counts are of what this run writes, the same on every attempt (not what an interrupted attempt wrote).
   const writes = [
     { collection: 'telemetry_templates', written: templates.length, unchanged: 0 },
