@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, MongoClient } from 'mongodb';
 import { TelemetryProgress, connectMongo, insertOrReplaceChanged } from '@self-healing/shared';
+import type { WindowAggregate } from '@self-healing/schemas';
+import { TelemetryStore } from '@self-healing/telemetry-parse';
 import { testEndpoints, uniqueName } from './src/endpoints.js';
 
 /** Writing documents by id at the cost of inserts, on the real MongoDB-compatible server (FerretDB in CI). */
@@ -83,5 +85,50 @@ describe('telemetry progress', () => {
     expect([5000, 10_000]).toContain(await progress.parsedUntil(['c']));
     await progress.advance('r3', [w('c', 5000)]);
     expect(await progress.parsedUntil(['c'])).toBe(10_000);
+  });
+});
+
+/** A parse run's aggregates stored twice (a retried beat): one copy, and other runs' contributions untouched. */
+describe('aggregates of a parse run', () => {
+  let client: MongoClient;
+  let db: Db;
+
+  beforeAll(async () => {
+    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('aggregates')));
+  });
+  afterAll(async () => {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+  });
+
+  const aggregate = (templateId: string, windowStart: number, count: number): WindowAggregate => ({
+    service: 'checkout',
+    templateId,
+    template: `${templateId} <*>`,
+    windowStart,
+    windowMs: 5000,
+    count,
+    errorCount: 0,
+    latency: null,
+    latencySketch: null,
+    firstSeen: windowStart,
+    lastSeen: windowStart + 100,
+    newTemplate: false,
+  });
+
+  it('given a run stored again in part and in whole, then each window has one contribution per run', async () => {
+    const store = new TelemetryStore(db);
+    const run = [aggregate('t1', 0, 3), aggregate('t1', 5000, 4), aggregate('t2', 0, 1)];
+    await store.storeAggregates('run-b', [aggregate('t1', 0, 9)]);
+    await store.storeAggregates('run-a', run.slice(0, 1)); // an attempt that stopped after its first batch
+    expect(await store.storeAggregates('run-a', run)).toBe(3);
+    expect(await store.storeAggregates('run-a', run)).toBe(3);
+    const docs = await store.aggregates.find({}).sort({ _id: 1 }).toArray();
+    expect(docs.map((d) => [d.runId, d.templateId, d.windowStart, d.count])).toEqual([
+      ['run-a', 't1', 0, 3],
+      ['run-b', 't1', 0, 9],
+      ['run-a', 't1', 5000, 4],
+      ['run-a', 't2', 0, 1],
+    ]);
   });
 });
