@@ -244,30 +244,30 @@ describe('learned directly-follows model', () => {
     expect(novel[0]!.explanation).toContain('never seen');
   });
 
-  it('judges novelty per service, each with its own warm-up, and keeps it across a snapshot', () => {
+  it('gives each service its own warm-up; a line another service has logged is not news; kept across a snapshot', () => {
     const detector = learned(); // warm-up: 100 events
     run(detector, normal(150));
     // Another service's first lines are its warm-up, however many events the detector has seen in all.
     const other = (trace: string, step: string, t: number) =>
-      detector.push(event(trace, step, t, { service: 'billing', templateId: `t-${step}` }));
+      detector.push(event(trace, step, t, { service: 'billing' }));
     const warming: Finding[] = [];
     for (let i = 0; i < 100; i++) warming.push(...other(`b-${i}`, i === 50 ? 'refund' : 'receive', 3e6 + i));
     expect(warming.filter((f) => f.rule === 'unseen-template')).toEqual([]);
-    // After its warm-up, a line it never logged is news for it, though the first service logs it all the time.
-    const afterWarmup = other('b-x', 'charge', 3e6 + 200);
-    expect(afterWarmup.map((f) => [f.rule, f.service, f.subject])).toEqual([
-      ['unseen-template', 'billing', 't-charge'],
+    // After its warm-up: a line the other service logs all the time is known; one nobody logged is news.
+    expect(other('b-x', 'charge', 3e6 + 200).filter((f) => f.rule === 'unseen-template')).toEqual([]);
+    expect(other('b-y', 'audit', 3e6 + 201).map((f) => [f.rule, f.service, f.subject])).toEqual([
+      ['unseen-template', 'billing', 't-audit'],
     ]);
-    // Restored from a snapshot: what each service has logged is remembered.
+    // Restored from a snapshot, a third service still starts its own warm-up, billing does not.
     const restored = BehavioralDetector.restore(
       detector['model'] as LearnedModel,
       JSON.parse(JSON.stringify(detector.snapshot())) as BehavioralSnapshot,
       { warmupEvents: 100 },
     );
-    const again = restored.push(event('b-y', 'refund', 3e6 + 300, { service: 'billing' }));
-    expect(again.filter((f) => f.rule === 'unseen-template')).toEqual([]);
-    const news = restored.push(event('c-y', 'refund', 3e6 + 301));
-    expect(news.map((f) => [f.rule, f.service])).toEqual([['unseen-template', 'checkout']]);
+    expect(restored.push(event('s-1', 'export', 3e6 + 300, { service: 'shipping' }))).toEqual([]);
+    expect(
+      restored.push(event('b-z', 'purge', 3e6 + 301, { service: 'billing' })).map((f) => f.rule),
+    ).toEqual(['unseen-template']);
   });
 
   it('given a changed flow that persists, then it is reported while new and learned after the relearn delay', () => {

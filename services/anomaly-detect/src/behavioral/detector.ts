@@ -12,10 +12,7 @@ export interface BehavioralDetectorOptions {
   terminalGraceMs: number;
   maxEventsPerSession: number;
   maxOpenSessions: number;
-  /**
-   * Templates remembered as "seen", over all services (bounded; beyond it no new template is remembered and none is
-   * reported).
-   */
+  /** Templates remembered as "seen" (bounded; beyond it no new template is remembered and none is reported). */
   maxKnownTemplates: number;
   /** A service's events before which none of its templates counts as new (it has not shown normal traffic yet). */
   warmupEvents: number;
@@ -49,10 +46,10 @@ export interface BehavioralSnapshot {
   knownTemplates: Array<[string, string]>;
   eventsSeen: number;
   /**
-   * Per service: events seen and the templates it has logged (absent in snapshots taken before novelty was per
-   * service: every service then starts a warm-up of its own).
+   * Events seen per service, for each service's warm-up (absent in snapshots taken before the warm-up was per
+   * service: every service then starts one of its own).
    */
-  novelty?: Array<{ service: string; events: number; templates: string[] }>;
+  warmup?: Array<{ service: string; events: number }>;
   quarantine: Array<{ due: number; session: ClosedSession }>;
   /** Open flow windows (absent in snapshots taken before them). */
   flows?: FlowWindow[];
@@ -107,17 +104,17 @@ interface FlowWindow {
 export class BehavioralDetector {
   private readonly options: BehavioralDetectorOptions;
   private readonly sessions: Sessionizer;
-  /** Template id -> template text, of every service: readable explanations when steps are template ids. */
+  /** Template id -> template text: novelty, and readable explanations when steps are template ids. */
   private readonly knownTemplates = new Map<string, string>();
   private eventsSeen = 0;
   /**
-   * Novelty is per service, as the error detector's is: copies of one program share template ids, and a line that
-   * one service logs every minute is still news the first time another logs it; each service has its own warm-up
-   * (ten services warming up together passed a shared 2,000 events within seconds, and every rare coupon of a
-   * service that had logged 200 lines was reported as unseen).
+   * Each service's events, for its own warm-up: ten services warming up together passed a shared 2,000 events within
+   * seconds, and a service's first rare coupon (its ~200th line) was reported as unseen. A line any service has
+   * logged is known to all: copies of one program share their templates, and judging novelty per service (tried)
+   * made every rare line of every copy news once, fifteen incidents in a ten-service warm-up instead of four. (The
+   * error detector's novelty is per service: a new error matters wherever it appears; a new log line does not.)
    */
-  private readonly novelty = new Map<string, { events: number; templates: Set<string> }>();
-  private noveltyTemplates = 0;
+  private readonly warmup = new Map<string, number>();
   private readonly quarantine: Array<{ due: number; session: ClosedSession }> = [];
   private flows: FlowWindow[] = [];
 
@@ -134,11 +131,7 @@ export class BehavioralDetector {
       sessions: this.sessions.snapshot(),
       knownTemplates: [...this.knownTemplates],
       eventsSeen: this.eventsSeen,
-      novelty: [...this.novelty].map(([service, n]) => ({
-        service,
-        events: n.events,
-        templates: [...n.templates],
-      })),
+      warmup: [...this.warmup].map(([service, events]) => ({ service, events })),
       quarantine: structuredClone(this.quarantine),
       flows: structuredClone(this.flows),
     };
@@ -154,10 +147,7 @@ export class BehavioralDetector {
     detector.sessions.restore(snapshot.sessions);
     for (const [id, text] of snapshot.knownTemplates) detector.knownTemplates.set(id, text);
     detector.eventsSeen = snapshot.eventsSeen;
-    for (const n of snapshot.novelty ?? []) {
-      detector.novelty.set(n.service, { events: n.events, templates: new Set(n.templates) });
-      detector.noveltyTemplates += n.templates.length;
-    }
+    for (const w of snapshot.warmup ?? []) detector.warmup.set(w.service, w.events);
     detector.quarantine.push(...structuredClone(snapshot.quarantine));
     detector.flows = structuredClone(snapshot.flows ?? []);
     return detector;
@@ -196,22 +186,12 @@ export class BehavioralDetector {
   }
 
   private noteTemplate(event: TemplatedEvent): Finding | null {
-    if (
-      !this.knownTemplates.has(event.templateId) &&
-      this.knownTemplates.size < this.options.maxKnownTemplates
-    )
-      this.knownTemplates.set(event.templateId, event.template);
-    let own = this.novelty.get(event.service);
-    if (!own) {
-      own = { events: 0, templates: new Set() };
-      this.novelty.set(event.service, own);
-    }
-    own.events++;
-    if (own.templates.has(event.templateId)) return null;
-    if (this.noveltyTemplates >= this.options.maxKnownTemplates) return null;
-    own.templates.add(event.templateId);
-    this.noveltyTemplates++;
-    if (own.events <= this.options.warmupEvents) return null;
+    const events = (this.warmup.get(event.service) ?? 0) + 1;
+    this.warmup.set(event.service, events);
+    if (this.knownTemplates.has(event.templateId)) return null;
+    if (this.knownTemplates.size >= this.options.maxKnownTemplates) return null;
+    this.knownTemplates.set(event.templateId, event.template);
+    if (events <= this.options.warmupEvents) return null;
     const key = this.options.keyOf(event) ?? '';
     return {
       id: findingId('behavioral', 'unseen-template', event.service, event.templateId, event.timestamp),
@@ -224,8 +204,8 @@ export class BehavioralDetector {
       at: event.timestamp,
       magnitude: 1,
       explanation:
-        `Template "${event.template}" (${event.templateId}) of ${event.service} was never seen in its ` +
-        `${own.events - 1} earlier events; first occurrence at ${new Date(event.timestamp).toISOString()}` +
+        `Template "${event.template}" (${event.templateId}) of ${event.service} was never seen in ` +
+        `${this.eventsSeen - 1} earlier events (${events - 1} of this service); first occurrence at ${new Date(event.timestamp).toISOString()}` +
         (key ? ` in session ${key}.` : '.'),
       evidence: {
         sessionKey: key || null,
@@ -233,7 +213,7 @@ export class BehavioralDetector {
         template: event.template,
         level: event.level,
         component: event.component,
-        knownTemplates: own.templates.size - 1,
+        knownTemplates: this.knownTemplates.size - 1,
       },
     };
   }
