@@ -6,11 +6,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent, outsideBeatMeta, type RunningService } from '@self-healing/shared';
-import { beatsOf, type PayloadOf } from '@self-healing/schemas';
+import { beatsOf, type PayloadOf, type WindowAggregate } from '@self-healing/schemas';
 import { rateFor } from '@self-healing/diagnosis';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { uniqueName, waitFor } from './src/endpoints.js';
 import { startLearning } from './src/services.js';
+import { storeAsParseRun } from './src/parseRuns.js';
 import { publishEvent, stageEventsOf, untilRunEnded } from './src/stageEvents.js';
 
 const SERVICE = 'checkout';
@@ -100,12 +101,10 @@ async function seed(p: {
     verification: { healthy: !p.rolledBack, rolledBack: !!p.rolledBack },
   });
   // The error template's windows, as telemetry-parse stores them: 60 before the onset, 12 during, then after.
-  const windows = [];
+  const windows: WindowAggregate[] = [];
   for (let t = onset - 60 * WINDOW; t < deployedAt + p.observeForMs; t += WINDOW) {
     const errors = t < onset ? ((t / WINDOW) % 3 === 0 ? 1 : 0) : t < deployedAt ? p.during : p.after;
     windows.push({
-      _id: `${p.incidentId}/${t}`,
-      runId: `parse-${p.incidentId}`,
       service: SERVICE,
       templateId: template,
       template: 'label failed: <*>',
@@ -123,10 +122,10 @@ async function seed(p: {
   // Only the windows that have closed by now exist; the rest arrive while the run waits.
   const closed = windows.filter((w) => w.windowStart + WINDOW <= Date.now());
   const later = windows.filter((w) => w.windowStart + WINDOW > Date.now());
-  if (closed.length) await env.db.collection('telemetry_aggregates').insertMany(closed as never[]);
+  if (closed.length) await storeAsParseRun(env.db, `parse-${p.incidentId}`, closed);
   if (later.length)
     setTimeout(
-      () => void env.db.collection('telemetry_aggregates').insertMany(later as never[]),
+      () => void storeAsParseRun(env.db, `parse-${p.incidentId}-later`, later),
       Math.max(0, Math.max(...later.map((w) => w.windowStart + WINDOW)) - Date.now()),
     );
   return { deploymentId };

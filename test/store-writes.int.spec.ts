@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, MongoClient } from 'mongodb';
-import { TelemetryProgress, connectMongo, insertOrReplaceChanged } from '@self-healing/shared';
+import { ChunkStore, TelemetryProgress, connectMongo, insertOrReplaceChanged } from '@self-healing/shared';
 import type { WindowAggregate } from '@self-healing/schemas';
-import { TelemetryStore } from '@self-healing/telemetry-parse';
+import { TelemetryReadModel, TelemetryStore } from '@self-healing/telemetry-parse';
+import { storeAsParseRun } from './src/parseRuns.js';
 import { testEndpoints, uniqueName } from './src/endpoints.js';
 
 /** Writing documents by id at the cost of inserts, on the real MongoDB-compatible server (FerretDB in CI). */
@@ -130,5 +131,109 @@ describe('aggregates of a parse run', () => {
       ['run-a', 't1', 5000, 4],
       ['run-a', 't2', 0, 1],
     ]);
+  });
+});
+
+/** Staged bulk data by (run, step), every document named by id: rewritten, read, cleared without a leftover. */
+describe('chunks of a run', () => {
+  let client: MongoClient;
+  let db: Db;
+
+  beforeAll(async () => {
+    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('chunks')));
+  });
+  afterAll(async () => {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+  });
+
+  it('given a step written in chunks, rewritten shorter and then cleared, then reads follow the latest write and nothing is left', async () => {
+    const name = uniqueName('staging');
+    const store = new ChunkStore(db, name, 10);
+    const items = Array.from({ length: 25 }, (_, i) => ({ i, sketch: new Uint8Array([i, i + 1]) }));
+    expect(await store.write('run-1', 'steps', items)).toBe(3);
+    await store.write('run-1', 'other', []);
+    await store.write('run-2', 'steps', [{ i: -1 }]);
+    expect(await store.read('run-1', 'steps')).toEqual(items);
+    expect(await store.read('run-1', 'other')).toEqual([]);
+
+    // A retried beat whose output fits in fewer chunks: the third chunk stays behind, unread.
+    expect(await store.write('run-1', 'steps', items.slice(0, 12))).toBe(2);
+    expect(await store.read('run-1', 'steps')).toEqual(items.slice(0, 12));
+
+    await expect(store.read('run-1', 'missing')).rejects.toThrow(/missing/);
+    expect(await store.read('run-1', 'missing', { missingOk: true })).toEqual([]);
+
+    // Clearing run 1 removes its headers, every chunk any attempt wrote and its run document; run 2 is untouched.
+    expect(await store.clear('run-1')).toBe(3 + 1 + 2);
+    expect(await db.collection(name).countDocuments({ runId: 'run-1' })).toBe(0);
+    expect(await store.read('run-1', 'steps', { missingOk: true })).toEqual([]);
+    expect(await store.read('run-2', 'steps')).toEqual([{ i: -1 }]);
+    expect(await store.clear('run-unknown')).toBe(0);
+  });
+});
+
+/** What later stages read of the stored windows: each run's packed copy, found through the runs' documents. */
+describe('the telemetry read model', () => {
+  let client: MongoClient;
+  let db: Db;
+
+  beforeAll(async () => {
+    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('readmodel')));
+  });
+  afterAll(async () => {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+  });
+
+  const w = (service: string, templateId: string, windowStart: number, count: number): WindowAggregate => ({
+    service,
+    templateId,
+    template: `${templateId} <*>`,
+    windowStart,
+    windowMs: 5000,
+    count,
+    errorCount: 0,
+    latency: null,
+    latencySketch: count % 2 ? new Uint8Array([1, 2, count]) : null,
+    firstSeen: windowStart,
+    lastSeen: windowStart + 10,
+    newTemplate: false,
+  });
+
+  it('given runs storing windows of two services, then contributions, covering runs and run selections are read back whole', async () => {
+    await storeAsParseRun(db, 'p1', [w('a', 't1', 0, 1), w('a', 't2', 0, 2), w('b', 't1', 5000, 3)]);
+    await storeAsParseRun(db, 'p2', [w('a', 't1', 0, 4), w('a', 't1', 5000, 5)]);
+    await storeAsParseRun(db, 'p3', [w('a', 't1', 60_000, 6)]);
+    await storeAsParseRun(db, 'p4', []);
+    const read = new TelemetryReadModel(db);
+    const key = (a: WindowAggregate & { runId: string }) =>
+      `${a.runId}:${a.service}:${a.templateId}:${a.windowStart}`;
+
+    expect(await read.runsCovering(['a'], 0, 10_000)).toEqual(['p1', 'p2']);
+    expect(await read.runsCovering(['b'], 0, 5000)).toEqual([]);
+    expect(await read.runsCovering(['b'], 5000, 5001)).toEqual(['p1']);
+    expect((await read.contributionsToWindows(['a'], 0, 10_000)).map(key).sort()).toEqual([
+      'p1:a:t1:0',
+      'p1:a:t2:0',
+      'p2:a:t1:0',
+      'p2:a:t1:5000',
+    ]);
+    expect((await read.contributionsToWindows(['a', 'b'], 5000, 70_000, ['t1'])).map(key).sort()).toEqual([
+      'p1:b:t1:5000',
+      'p2:a:t1:5000',
+      'p3:a:t1:60000',
+    ]);
+    const selected = await read.aggregatesOfRuns({
+      parseRunIds: ['p2', 'p1'],
+      services: ['a'],
+      timeRange: null,
+    });
+    expect(selected.map(key)).toEqual(['p1:a:t1:0', 'p2:a:t1:0', 'p1:a:t2:0', 'p2:a:t1:5000']);
+    // Read back as written, sketches included.
+    expect(selected[0]).toEqual({ ...w('a', 't1', 0, 1), runId: 'p1' });
+    expect(
+      await read.aggregatesOfRuns({ parseRunIds: ['p4', 'nope'], services: [], timeRange: null }),
+    ).toEqual([]);
   });
 });

@@ -93,8 +93,15 @@ export async function insertOrReplaceChanged<T extends Document & { _id: string 
       total.inserted += batch.length - present.size;
     }
     if (present.size === 0) continue;
-    const existing = await collection.find({ _id: { $in: [...present] } } as never).toArray();
-    const byId = new Map(existing.map((d) => [String(d._id), d]));
+    // One read per id: FerretDB answers `_id: { $in }` by scanning the whole collection.
+    const byId = new Map<string, Document>();
+    const ids = [...present];
+    for (let j = 0; j < ids.length; j += 16) {
+      const found = await Promise.all(
+        ids.slice(j, j + 16).map((_id) => collection.findOne({ _id } as never)),
+      );
+      for (const d of found) if (d) byId.set(String(d._id), d);
+    }
     const comparable = (d: Document) =>
       JSON.stringify(
         Object.fromEntries(

@@ -2,7 +2,7 @@ import { TelemetryProgress } from '@self-healing/shared';
 import type { LearningBeat, LearningDeps } from '../service/deps.js';
 import type { LearningCase } from '../service/case.js';
 
-/** What is read of telemetry-parse's window aggregates (`telemetry_aggregates`). */
+/** What learning reads of telemetry-parse's window aggregates. */
 export interface AggregateView {
   service: string;
   templateId: string;
@@ -17,21 +17,9 @@ export interface AggregateView {
 /** How many telemetry lags past the window's end the run waits for telemetry that parsing has not reached yet. */
 const LATE_TELEMETRY_FACTOR = 5;
 
-/**
- * The end of the latest window telemetry-parse has aggregated for these services (0: none): its progress document,
- * read by id; the aggregates themselves (a scan of the whole collection on FerretDB) only for telemetry stored before
- * progress was recorded.
- */
-async function parsedUntil(deps: LearningDeps, services: readonly string[]): Promise<number> {
-  const recorded = await new TelemetryProgress(deps.db).parsedUntil(services);
-  if (recorded > 0) return recorded;
-  const latest = await deps.db
-    .collection<AggregateView>('telemetry_aggregates')
-    .find({ service: { $in: [...services] } }, { projection: { windowStart: 1, windowMs: 1 } })
-    .sort({ windowStart: -1 })
-    .limit(1)
-    .next();
-  return latest ? latest.windowStart + latest.windowMs : 0;
+/** The end of the latest window telemetry-parse has aggregated for these services (0: none): its progress document. */
+function parsedUntil(deps: LearningDeps, services: readonly string[]): Promise<number> {
+  return new TelemetryProgress(deps.db).parsedUntil(services);
 }
 
 /**
@@ -73,10 +61,9 @@ export const collectPostDeploymentMetrics: LearningBeat<'collectPostDeploymentMe
     const rows = await seriesAggregates(deps, c);
     const after = rows.filter((r) => r.windowStart >= l.after.from && r.windowStart < l.after.until);
     const last = Math.max(0, ...after.map((r) => r.windowStart + r.windowMs));
-    const serviceAggregates = await deps.db.collection('telemetry_aggregates').countDocuments({
-      service: { $in: l.services },
-      windowStart: { $gte: l.after.from, $lt: l.after.until },
-    });
+    const serviceAggregates = (
+      await deps.telemetry.contributionsToWindows(l.services, l.after.from, l.after.until)
+    ).length;
     c = await deps.record(runId, 'collected', {
       serviceAggregates,
       aggregates: after.length,
@@ -103,23 +90,22 @@ export const collectPostDeploymentMetrics: LearningBeat<'collectPostDeploymentMe
 };
 
 /**
- * The aggregates of the incident's series (its findings' templates) from the baseline's start (or the earliest of the
- * same hours on earlier days) to the observation's end.
+ * The aggregates of the incident's series (its findings' templates) from the baseline's start to the observation's
+ * end, and over the same hours on earlier days: each stretch read on its own (the days between are not read).
  */
 export async function seriesAggregates(deps: LearningDeps, c: LearningCase): Promise<AggregateView[]> {
   const l = c.loaded!;
   const templates = [...new Set(l.findings.flatMap((f) => f.templateIds))];
   if (templates.length === 0) return [];
-  return deps.db
-    .collection<AggregateView>('telemetry_aggregates')
-    .find({
-      service: { $in: l.services },
-      templateId: { $in: templates },
-      windowStart: {
-        $gte: Math.min(l.baseline.from, ...(l.sameHoursBefore ?? []).map((r) => r.from)),
-        $lt: l.after.until,
-      },
-    })
-    .project<AggregateView>({ latencySketch: 0 })
-    .toArray();
+  const stretches = [{ from: l.baseline.from, until: l.after.until }, ...(l.sameHoursBefore ?? [])];
+  const seen = new Set<string>();
+  const rows: AggregateView[] = [];
+  for (const r of stretches)
+    for (const a of await deps.telemetry.contributionsToWindows(l.services, r.from, r.until, templates)) {
+      const key = `${a.runId}|${a.service}|${a.templateId}|${a.windowStart}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push(a);
+    }
+  return rows;
 }

@@ -107,13 +107,8 @@ export function metricOf(f: Pick<Finding, 'kind' | 'rule'>): SeriesMetric {
 export async function baselineOf(deps: LearningDeps, l: LoadedDeployment): Promise<TimeRange[]> {
   const days: TimeRange[] = [];
   for (const range of l.sameHoursBefore ?? []) {
-    const seen = await deps.db
-      .collection('telemetry_aggregates')
-      .countDocuments(
-        { service: { $in: l.services }, windowStart: { $gte: range.from, $lt: range.until } },
-        { limit: 1 },
-      );
-    if (seen > 0) days.push(range);
+    const readers = await deps.telemetry.runsCovering(l.services, range.from, range.until);
+    if (readers.length > 0) days.push(range);
   }
   return days.length > 0 ? days : [l.baseline];
 }

@@ -1,3 +1,4 @@
+import { TelemetryReadModel } from '@self-healing/telemetry-parse';
 import type { Collection, Db } from 'mongodb';
 import type { HandlerName } from '@self-healing/schemas';
 import type { Beat } from '@self-healing/shared';
@@ -17,12 +18,14 @@ export type LearningBeat<H extends HandlerName<'learning.track'>> = Beat<'learni
 /** What the learning beats share: the case file (`learning_cases`), the telemetry and the stores of earlier stages. */
 export class LearningDeps {
   readonly cases: Collection<LearningCase>;
+  readonly telemetry: TelemetryReadModel;
 
   constructor(
     readonly db: Db,
     readonly settings: LearningSettings,
   ) {
     this.cases = db.collection<LearningCase>('learning_cases');
+    this.telemetry = new TelemetryReadModel(db);
   }
 
   now(): number {

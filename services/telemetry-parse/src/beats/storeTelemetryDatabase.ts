@@ -1,5 +1,6 @@
 import { DetectionEventStore, TelemetryProgress } from '@self-healing/shared';
 import { templatesOf, type ParseBeat } from '../service/deps.js';
+import { RunWindowsStore, runDocument, type RunDocument } from '../service/stores.js';
 
 /** Beat 6. Templates, the run's window aggregates and (if configured) raw events, all by key: twice is a no-op. */
 export const storeTelemetryDatabase: ParseBeat<'storeTelemetryDatabase'> = async (
@@ -20,8 +21,9 @@ export const storeTelemetryDatabase: ParseBeat<'storeTelemetryDatabase'> = async
   const templates = templatesOf(aggregates);
   // Independent collections, written at once: this thread packs the events while the server stores the rest.
   const indexed = deps.indexesOnce();
-  const [, , aggregatesWritten] = await Promise.all([
+  const [, , , aggregatesWritten] = await Promise.all([
     deps.detectionEvents.write(runId, forDetection),
+    deps.runWindows.write(runId, aggregates),
     indexed.then(() => deps.store.storeTemplates(runId, templates)),
     indexed.then(() => deps.store.storeAggregates(runId, aggregates)),
   ]);
@@ -32,19 +34,15 @@ export const storeTelemetryDatabase: ParseBeat<'storeTelemetryDatabase'> = async
     { collection: 'telemetry_templates', written: templates.length, unchanged: 0 },
     { collection: 'telemetry_aggregates', written: aggregatesWritten, unchanged: 0 },
     { collection: DetectionEventStore.COLLECTION, written: forDetection.length, unchanged: 0 },
+    { collection: RunWindowsStore.COLLECTION, written: aggregates.length, unchanged: 0 },
   ];
   if (deps.settings.storeRawEvents) {
     const r = await deps.store.storeRawEvents(runId, events, deps.settings.rawRetentionDays, Date.now());
     writes.push({ collection: 'telemetry_events', written: r.written, unchanged: 0 });
   }
   await effects.once('run-document', async () => {
-    await deps.db
-      .collection('telemetry_runs')
-      .replaceOne(
-        { _id: runId as never },
-        { runId, aggregates: aggregates.length, templates: templates.length, storedAt: new Date() },
-        { upsert: true },
-      );
+    const doc = runDocument(runId, aggregates, templates.length, new Date());
+    await deps.db.collection<RunDocument>('telemetry_runs').replaceOne({ _id: runId }, doc, { upsert: true });
     return true;
   });
   return {

@@ -26,7 +26,7 @@ import {
 import { keepDeadLetterOriginals, redactDeadLetter } from '@self-healing/shared/redaction';
 import { decodeJob, type DecodePool } from './decode-pool.js';
 import { readSource, type LoadedSource } from './sources.js';
-import { TelemetryStore, minerStates, watermarkStates, restoreMiner } from './stores.js';
+import { RunWindowsStore, TelemetryStore, minerStates, watermarkStates, restoreMiner } from './stores.js';
 
 export interface TelemetryParseSettings {
   logRoot: string;
@@ -75,6 +75,8 @@ export class TelemetryParseDeps {
   readonly staging: ChunkStore;
   readonly detectionEvents: DetectionEventStore;
   readonly store: TelemetryStore;
+  /** The run's aggregates packed, as later stages read them. */
+  readonly runWindows: RunWindowsStore;
   readonly miners: ReturnType<typeof minerStates>;
   readonly watermarks: ReturnType<typeof watermarkStates>;
   readonly memo = new RunMemo<RunWork>(2);
@@ -91,6 +93,7 @@ export class TelemetryParseDeps {
     this.staging = new ChunkStore(db, 'telemetry_staging');
     this.detectionEvents = new DetectionEventStore(db);
     this.store = new TelemetryStore(db);
+    this.runWindows = new RunWindowsStore(db);
     this.miners = minerStates(db);
     this.watermarks = watermarkStates(db);
   }

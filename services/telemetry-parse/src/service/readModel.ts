@@ -1,7 +1,12 @@
 import type { Db } from 'mongodb';
-import type { TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
+import type { TemplatedEvent } from '@self-healing/schemas';
 import { DetectionEventStore, append } from '@self-healing/shared';
-import { TelemetryStore, toAggregate } from './stores.js';
+import { RunWindowsStore, type RunDocument, type StoredAggregate } from './stores.js';
+
+/** How many runs' packed windows are asked for at once. */
+const READ_RUNS_AT_ONCE = 8;
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Which aggregates of which parse runs: the parse runs, and optionally some services and a time range. */
 export interface RunSelection {
@@ -18,45 +23,85 @@ export interface RunSelection {
  * business.
  */
 export class TelemetryReadModel {
-  private readonly store: TelemetryStore;
+  private readonly runWindows: RunWindowsStore;
   private readonly detectionEvents: DetectionEventStore;
 
   constructor(private readonly db: Db) {
-    this.store = new TelemetryStore(db);
+    this.runWindows = new RunWindowsStore(db);
     this.detectionEvents = new DetectionEventStore(db);
   }
 
   /** The aggregates the selected runs wrote, by window start, service and template. */
-  async aggregatesOfRuns(s: RunSelection): Promise<WindowAggregate[]> {
-    const filter: Record<string, unknown> = { runId: { $in: [...s.parseRunIds] } };
-    if (s.services.length) filter.service = { $in: [...s.services] };
-    if (s.timeRange) filter.windowStart = { $gte: s.timeRange.from, $lt: s.timeRange.until };
-    const docs = await this.store.aggregates
-      .find(filter)
-      .sort({ windowStart: 1, service: 1, templateId: 1 })
-      .toArray();
-    return docs.map(toAggregate);
+  async aggregatesOfRuns(s: RunSelection): Promise<StoredAggregate[]> {
+    const wanted = (a: StoredAggregate) =>
+      (s.services.length === 0 || s.services.includes(a.service)) &&
+      (!s.timeRange || (a.windowStart >= s.timeRange.from && a.windowStart < s.timeRange.until));
+    return (await this.windowsOf(s.parseRunIds, wanted)).sort(
+      (a, b) =>
+        a.windowStart - b.windowStart ||
+        compare(a.service, b.service) ||
+        compare(a.templateId, b.templateId) ||
+        compare(a.runId, b.runId),
+    );
   }
 
-  /** Every run's contribution to the windows of these services starting in [from, until), in store order. */
+  /**
+   * Every run's contribution to the windows of these services starting in [from, until) (and, given templates, of
+   * those templates only), by run.
+   */
   async contributionsToWindows(
     services: readonly string[],
     from: number,
     until: number,
-  ): Promise<WindowAggregate[]> {
-    const docs = await this.store.aggregates
-      .find({ service: { $in: [...services] }, windowStart: { $gte: from, $lt: until } })
-      .toArray();
-    return docs.map(toAggregate);
+    templateIds?: readonly string[],
+  ): Promise<StoredAggregate[]> {
+    const runs = await this.runsCovering(services, from, until);
+    const templates = templateIds ? new Set(templateIds) : null;
+    return this.windowsOf(
+      runs,
+      (a) =>
+        services.includes(a.service) &&
+        a.windowStart >= from &&
+        a.windowStart < until &&
+        (!templates || templates.has(a.templateId)),
+    );
   }
 
-  /** Parse runs that stored windows of these services starting in [from, until): who read that stretch of logs. */
+  /**
+   * Parse runs that stored windows of these services overlapping [from, until): who read that stretch of logs. Read
+   * from the runs' documents (one per run) rather than from the aggregates (one per template, window and run).
+   */
   async runsCovering(services: readonly string[], from: number, until: number): Promise<string[]> {
-    const ids = await this.store.aggregates.distinct('runId', {
-      service: { $in: [...services] },
-      windowStart: { $gte: from, $lt: until },
-    });
-    return (ids as string[]).sort();
+    // The query narrows by the run's overall span (the server scans these small documents); each service's own span
+    // decides.
+    const docs = await this.db
+      .collection<RunDocument>('telemetry_runs')
+      .find(
+        { services: { $in: [...services] }, windowsFrom: { $lt: until }, windowsUntil: { $gt: from } },
+        { projection: { spans: 1 } },
+      )
+      .toArray();
+    return docs
+      .filter((d) =>
+        (d.spans ?? []).some((x) => services.includes(x.service) && x.from < until && x.until > from),
+      )
+      .map((d) => String(d._id))
+      .sort();
+  }
+
+  /** The kept aggregates of these runs, a few runs read at a time. */
+  private async windowsOf(
+    runIds: readonly string[],
+    wanted: (a: StoredAggregate) => boolean,
+  ): Promise<StoredAggregate[]> {
+    const all: StoredAggregate[] = [];
+    for (let i = 0; i < runIds.length; i += READ_RUNS_AT_ONCE) {
+      const packs = await Promise.all(
+        runIds.slice(i, i + READ_RUNS_AT_ONCE).map((id) => this.runWindows.read(id)),
+      );
+      for (const pack of packs) for (const a of pack) if (wanted(a)) all.push(a);
+    }
+    return all;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TEMPLATE_LAST_SEEN_RESOLUTION_MS, templateWrites, type TemplateDoc } from './stores.js';
+import type { WindowAggregate } from '@self-healing/schemas';
+import { TEMPLATE_LAST_SEEN_RESOLUTION_MS, runDocument, templateWrites, type TemplateDoc } from './stores.js';
 
 const seen = (templateId: string, firstSeen: number, lastSeen: number, template = `t ${templateId}`) => ({
   service: 'checkout',
@@ -48,5 +49,35 @@ describe('what a parse run writes of its templates', () => {
       'early',
       'text',
     ]);
+  });
+});
+
+describe("a parse run's document", () => {
+  const w = (service: string, windowStart: number, windowMs = 5000) =>
+    ({ service, windowStart, windowMs }) as WindowAggregate;
+  const at = new Date(0);
+
+  it('given windows of two services, then it carries each service span and the span of all', () => {
+    const doc = runDocument('r', [w('b', 10_000), w('a', 5000), w('a', 0), w('b', 30_000, 10_000)], 3, at);
+    expect(doc).toEqual({
+      _id: 'r',
+      runId: 'r',
+      aggregates: 4,
+      templates: 3,
+      storedAt: at,
+      services: ['a', 'b'],
+      spans: [
+        { service: 'a', from: 0, until: 10_000 },
+        { service: 'b', from: 10_000, until: 40_000 },
+      ],
+      windowsFrom: 0,
+      windowsUntil: 40_000,
+    });
+  });
+
+  it('given no windows, then it has no span and no readers find it by time', () => {
+    const doc = runDocument('r', [], 0, at);
+    expect(doc.services).toEqual([]);
+    expect(doc).not.toHaveProperty('windowsFrom');
   });
 });
