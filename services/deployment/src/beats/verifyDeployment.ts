@@ -2,7 +2,7 @@ import { insertOnce } from '@self-healing/shared';
 import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
 import type { DeploymentCase, StepRecord, VerificationRecord } from '../service/case.js';
 import { judgeStep, type HealthCheck, type StepJudgement } from '../canary/judge.js';
-import { lookEvery, nextMove } from '../canary/steps.js';
+import { latencyWindow, lookEvery, nextMove } from '../canary/steps.js';
 
 /**
  * Beat 10. The canary, step by step, judged against the stable version over the same minutes (the load balancer's
@@ -106,10 +106,26 @@ async function advance(
     // logged under the server that finally answered, with the retry's second added.
     const of = (w: typeof window, group: typeof window.canaryGroup) =>
       w.requests.filter((q) => q.group === group && !q.redispatched);
-    const fresh = judgeStep(of(stableWindow, window.stableGroup), of(window, window.canaryGroup), {
+    let fresh = judgeStep(of(stableWindow, window.stableGroup), of(window, window.canaryGroup), {
       ...policy.judge,
       latency: over,
     });
+    const latency = over
+      ? latencyWindow({
+          first: fresh,
+          now,
+          stepStartedAt: step.startedAt,
+          stepDurationMs: policy.stepDurationMs,
+        })
+      : ({ kind: 'first' } as const);
+    if (latency.kind === 'wait')
+      return { wait: { until: latency.until, reason: `canary at ${step.percent} %: ${latency.reason}` } };
+    if (latency.kind === 'second') {
+      const second = await target.requests(latency.from, now);
+      const secondStable = step.percent >= 100 ? stableWindow : second;
+      fresh = judgeStep(of(secondStable, second.stableGroup), of(second, second.canaryGroup), policy.judge);
+      fresh = { ...fresh, summary: `over a second window: ${fresh.summary}` };
+    }
     const move = nextMove({
       judgement: fresh,
       now,

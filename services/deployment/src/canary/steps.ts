@@ -39,3 +39,36 @@ export function nextMove(p: {
 /** How often a running step is looked at: often enough to roll a bad canary back within seconds. */
 export const lookEvery = (stepDurationMs: number) =>
   Math.max(1000, Math.min(5000, Math.floor(stepDurationMs / 4)));
+
+/** Whether a judgement fails on latency alone (errors within tolerance). */
+export function failsOnLatencyOnly(j: StepJudgement): boolean {
+  if (j.verdict !== 'fail') return false;
+  const failing = j.checks.filter((c) => !c.passed && c.name !== 'requests');
+  return failing.length > 0 && failing.every((c) => c.name === 'latency.p95');
+}
+
+/**
+ * Which window a finished step's latency is judged on. A latency failure over the step is confirmed over a second
+ * window of the same length, right after it, before anything is rolled back: a canary's processes have just started
+ * (cold JIT and caches) and share the machine with whatever else runs there, and one slow stretch of a good fix's
+ * canary (p95 100 ms against 28 ms, the machine at load 15 during the ten-service chaos test, its fix validated as
+ * fast) rolled it back. A slow version stays slow in the second window; errors still fail a canary at once.
+ * Returns `first` while the step's own window is what counts, a wait until the second window is full, or `second`.
+ */
+export function latencyWindow(p: {
+  first: StepJudgement;
+  now: number;
+  stepStartedAt: number;
+  stepDurationMs: number;
+}): { kind: 'first' } | { kind: 'wait'; until: number; reason: string } | { kind: 'second'; from: number } {
+  if (!failsOnLatencyOnly(p.first)) return { kind: 'first' };
+  const from = p.stepStartedAt + p.stepDurationMs;
+  const until = from + p.stepDurationMs;
+  if (p.now < until)
+    return {
+      kind: 'wait',
+      until: Math.min(until, p.now + lookEvery(p.stepDurationMs)),
+      reason: `${p.first.summary}; confirming over a second window before rolling back`,
+    };
+  return { kind: 'second', from };
+}
