@@ -77,7 +77,8 @@ async function measure(deps: ValidationDeps, c: ValidationCase, runId: string): 
   const dirs = c.tests?.coverageDirs;
   if (!dirs?.patched || !c.tests?.runs) return none('the tests did not run: no coverage', 'no-coverage');
   const runDir = deps.runDir(runId);
-  const sides = { base: join(runDir, 'base'), patched: join(runDir, 'patched') };
+  const trees = join(runDir, c.tests.trees ?? '');
+  const sides = { base: join(trees, 'base'), patched: join(trees, 'patched') };
   const outDir = deps.service(c.patch!.service)?.sourceMaps.outDir ?? 'dist';
   const read = async (dir: string | null, root: string) =>
     dir && (await insideRun(join(runDir, dir), runDir))

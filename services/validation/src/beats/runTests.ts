@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ValidationBeat, ValidationDeps } from '../service/deps.js';
 import type { Reason, StepRun, TestsRecord, ValidationCase, Verdict } from '../service/case.js';
@@ -18,7 +19,21 @@ import { freshWorktree, SIDES, type Side } from '../workspace/trees.js';
  */
 export const runTests: ValidationBeat<'runTests'> = async ({ runId }, deps) => {
   let c = await deps.caseOf(runId);
-  if (!c.tests) c = await deps.record(runId, 'tests', await testPatch(deps, c, runId));
+  if (!c.tests) {
+    // Trees of this attempt's own: while the group rebalances, a consumer whose beat outlived its session may still
+    // be building or testing this run in the trees of its attempt (seen in the ten-service chaos test: its fresh
+    // checkout removed the base tree's build under the other attempt, whose base suite then found no tests).
+    const trees = `trees-${randomUUID().slice(0, 8)}`;
+    const record = await testPatch(deps, c, runId, trees);
+    c = await deps.record(runId, 'tests', {
+      ...record,
+      trees,
+      coverageDirs: {
+        base: record.coverageDirs.base && join(trees, record.coverageDirs.base),
+        patched: record.coverageDirs.patched && join(trees, record.coverageDirs.patched),
+      },
+    });
+  }
   const t = c.tests!;
   return {
     event: {
@@ -67,7 +82,12 @@ function notRun(
   };
 }
 
-async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string): Promise<TestsRecord> {
+async function testPatch(
+  deps: ValidationDeps,
+  c: ValidationCase,
+  runId: string,
+  trees: string,
+): Promise<TestsRecord> {
   const applied = c.applied;
   if (!applied?.clean || !applied.headCommit || !applied.baseHead || c.patch?.problem)
     return notRun(
@@ -77,7 +97,7 @@ async function testPatch(deps: ValidationDeps, c: ValidationCase, runId: string)
         c.patch?.problem ?? { code: 'patch-does-not-apply', message: 'the patch did not apply', field: null },
     );
   const repo = await deps.repo(c);
-  const dir = deps.runDir(runId);
+  const dir = join(deps.runDir(runId), trees);
   const commits: Record<Side, string> = { base: applied.baseHead, patched: applied.headCommit };
   // Fresh trees at the commits applyPatch made: a retry after a crash must not build on what a killed attempt (or
   // the code it ran) left behind.

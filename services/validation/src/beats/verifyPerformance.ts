@@ -61,6 +61,7 @@ async function replay(deps: ValidationDeps, c: ValidationCase, runId: string): P
   if (!c.tests || c.tests.verdict === 'failed' || !c.tests.runs || !c.applied?.clean || !c.applied.headCommit)
     return skipped('not measured: the patch already failed its tests', 'performance-not-run');
   const runDir = deps.runDir(runId);
+  const trees = join(runDir, c.tests.trees ?? '');
   const entry = deps.service(c.patch!.service);
   const repo = await deps.repo(c);
   const manifest = await new Committed(repo, c.applied.headCommit!).read('package.json');
@@ -90,8 +91,8 @@ async function replay(deps: ValidationDeps, c: ValidationCase, runId: string): P
   const out = join(replayRoot, 'result.json');
   const config = driverConfig(plan, {
     sides: {
-      base: { cwd: join(runDir, 'base'), command: start, port: PORTS.base },
-      patched: { cwd: join(runDir, 'patched'), command: start, port: PORTS.patched },
+      base: { cwd: join(trees, 'base'), command: start, port: PORTS.base },
+      patched: { cwd: join(trees, 'patched'), command: start, port: PORTS.patched },
     },
     env: { ...(entry?.deployer.env ?? {}), NODE_ENV: 'production' },
     samplesPerRoute: deps.settings.perfSamples,
@@ -108,7 +109,7 @@ async function replay(deps: ValidationDeps, c: ValidationCase, runId: string): P
     cwd: replayRoot,
     recipe,
     timeoutMs: 300_000,
-    readOnly: [deps.depsDir(), control, join(runDir, 'base'), join(runDir, 'patched')],
+    readOnly: [deps.depsDir(), control, join(trees, 'base'), join(trees, 'patched')],
   });
   const text = await readBounded(out, replayRoot, 64 << 20);
   const read = text === null ? null : readReplayResult(text, plan);

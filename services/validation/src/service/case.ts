@@ -51,6 +51,12 @@ export interface TestsRecord extends CheckRecord {
   perTest: boolean;
   /** Folders (relative to the run's folder) holding the V8 coverage of the last run on each side. */
   coverageDirs: { base: string | null; patched: string | null };
+  /**
+   * The folder (relative to the run's folder) holding the two trees the tests ran in, which later beats measure:
+   * each attempt of the beat builds its own, so a stalled attempt still running elsewhere (a consumer that lost its
+   * partition mid-beat) cannot replace the trees under the attempt that records the result. Absent: the run's folder.
+   */
+  trees?: string;
 }
 
 export interface CoverageRecord extends CheckRecord {
