@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db, MongoClient } from 'mongodb';
-import { ChunkStore, TelemetryProgress, connectMongo, insertOrReplaceChanged } from '@self-healing/shared';
+import { describe, expect, it } from 'vitest';
+import { ChunkStore, TelemetryProgress, insertOrReplaceChanged } from '@self-healing/shared';
 import type { WindowAggregate } from '@self-healing/schemas';
 import { TelemetryReadModel, TelemetryStore } from '@self-healing/telemetry-parse';
 import { storeAsParseRun } from './src/parseRuns.js';
-import { testEndpoints, uniqueName } from './src/endpoints.js';
+import { uniqueName } from './src/endpoints.js';
+import { scratchDatabase } from './src/scratchDatabase.js';
 
 /** Writing documents by id at the cost of inserts, on the real MongoDB-compatible server (FerretDB in CI). */
 describe('insert, or replace what changed', () => {
-  let client: MongoClient;
-  let db: Db;
-
-  beforeAll(async () => {
-    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('writes')));
-  });
-  afterAll(async () => {
-    await db.dropDatabase().catch(() => undefined);
-    await client.close();
-  });
+  const db = scratchDatabase('writes');
 
   const doc = (i: number, magnitude: number, runId: string) => ({
     _id: `f-${i}`,
@@ -51,16 +42,7 @@ describe('insert, or replace what changed', () => {
 
 /** Parsing progress per service, read by id (a filtered read of the aggregates scans them all on FerretDB). */
 describe('telemetry progress', () => {
-  let client: MongoClient;
-  let db: Db;
-
-  beforeAll(async () => {
-    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('progress')));
-  });
-  afterAll(async () => {
-    await db.dropDatabase().catch(() => undefined);
-    await client.close();
-  });
+  const db = scratchDatabase('progress');
 
   const w = (service: string, windowStart: number) => ({ service, windowStart, windowMs: 5000 });
 
@@ -91,16 +73,7 @@ describe('telemetry progress', () => {
 
 /** A parse run's aggregates stored twice (a retried beat): one copy, and other runs' contributions untouched. */
 describe('aggregates of a parse run', () => {
-  let client: MongoClient;
-  let db: Db;
-
-  beforeAll(async () => {
-    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('aggregates')));
-  });
-  afterAll(async () => {
-    await db.dropDatabase().catch(() => undefined);
-    await client.close();
-  });
+  const db = scratchDatabase('aggregates');
 
   const aggregate = (templateId: string, windowStart: number, count: number): WindowAggregate => ({
     service: 'checkout',
@@ -136,16 +109,7 @@ describe('aggregates of a parse run', () => {
 
 /** Staged bulk data by (run, step), every document named by id: rewritten, read, cleared without a leftover. */
 describe('chunks of a run', () => {
-  let client: MongoClient;
-  let db: Db;
-
-  beforeAll(async () => {
-    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('chunks')));
-  });
-  afterAll(async () => {
-    await db.dropDatabase().catch(() => undefined);
-    await client.close();
-  });
+  const db = scratchDatabase('chunks');
 
   it('given a step written in chunks, rewritten shorter and then cleared, then reads follow the latest write and nothing is left', async () => {
     const name = uniqueName('staging');
@@ -175,16 +139,7 @@ describe('chunks of a run', () => {
 
 /** What later stages read of the stored windows: each run's packed copy, found through the runs' documents. */
 describe('the telemetry read model', () => {
-  let client: MongoClient;
-  let db: Db;
-
-  beforeAll(async () => {
-    ({ client, db } = await connectMongo(testEndpoints().mongodbUri, uniqueName('readmodel')));
-  });
-  afterAll(async () => {
-    await db.dropDatabase().catch(() => undefined);
-    await client.close();
-  });
+  const db = scratchDatabase('readmodel');
 
   const w = (service: string, templateId: string, windowStart: number, count: number): WindowAggregate => ({
     service,
