@@ -6,6 +6,28 @@ import { storeAsParseRun } from './src/parseRuns.js';
 import { uniqueName } from './src/endpoints.js';
 import { scratchDatabase } from './src/scratchDatabase.js';
 
+/** One contribution to a window, as a parse run stores it. */
+const windowOf = (
+  service: string,
+  templateId: string,
+  windowStart: number,
+  count: number,
+  latencySketch: Uint8Array | null,
+): WindowAggregate => ({
+  service,
+  templateId,
+  template: `${templateId} <*>`,
+  windowStart,
+  windowMs: 5000,
+  count,
+  errorCount: 0,
+  latency: null,
+  latencySketch,
+  firstSeen: windowStart,
+  lastSeen: windowStart + 100,
+  newTemplate: false,
+});
+
 /** Writing documents by id at the cost of inserts, on the real MongoDB-compatible server (FerretDB in CI). */
 describe('insert, or replace what changed', () => {
   const db = scratchDatabase('writes');
@@ -75,20 +97,8 @@ describe('telemetry progress', () => {
 describe('aggregates of a parse run', () => {
   const db = scratchDatabase('aggregates');
 
-  const aggregate = (templateId: string, windowStart: number, count: number): WindowAggregate => ({
-    service: 'checkout',
-    templateId,
-    template: `${templateId} <*>`,
-    windowStart,
-    windowMs: 5000,
-    count,
-    errorCount: 0,
-    latency: null,
-    latencySketch: null,
-    firstSeen: windowStart,
-    lastSeen: windowStart + 100,
-    newTemplate: false,
-  });
+  const aggregate = (templateId: string, windowStart: number, count: number) =>
+    windowOf('checkout', templateId, windowStart, count, null);
 
   it('given a run stored again in part and in whole, then each window has one contribution per run', async () => {
     const store = new TelemetryStore(db);
@@ -141,20 +151,8 @@ describe('chunks of a run', () => {
 describe('the telemetry read model', () => {
   const db = scratchDatabase('readmodel');
 
-  const w = (service: string, templateId: string, windowStart: number, count: number): WindowAggregate => ({
-    service,
-    templateId,
-    template: `${templateId} <*>`,
-    windowStart,
-    windowMs: 5000,
-    count,
-    errorCount: 0,
-    latency: null,
-    latencySketch: count % 2 ? new Uint8Array([1, 2, count]) : null,
-    firstSeen: windowStart,
-    lastSeen: windowStart + 10,
-    newTemplate: false,
-  });
+  const w = (service: string, templateId: string, windowStart: number, count: number) =>
+    windowOf(service, templateId, windowStart, count, count % 2 ? new Uint8Array([1, 2, count]) : null);
 
   it('given runs storing windows of two services, then contributions, covering runs and run selections are read back whole', async () => {
     await storeAsParseRun(db, 'p1', [w('a', 't1', 0, 1), w('a', 't2', 0, 2), w('b', 't1', 5000, 3)]);
