@@ -290,20 +290,3 @@ export function runDocument(
   }
   return doc;
 }
-
-export function toAggregate(d: AggregateDoc): WindowAggregate {
-  return {
-    service: d.service,
-    templateId: d.templateId,
-    template: d.template,
-    windowStart: d.windowStart,
-    windowMs: d.windowMs,
-    count: d.count,
-    errorCount: d.errorCount,
-    latency: d.latency,
-    latencySketch: d.latencySketch ? new Uint8Array(d.latencySketch.buffer) : null,
-    firstSeen: d.firstSeen,
-    lastSeen: d.lastSeen,
-    newTemplate: d.newTemplate,
-  };
-}
