@@ -297,6 +297,8 @@ describe('deployment.deploy on the real forge, HAProxy and the application', { t
     if (!verified.healthy) console.log(JSON.stringify(verified, null, 1));
     expect(verified).toMatchObject({ healthy: true, rolledBack: false });
     expect(verified.checks.map((c) => c.name)).toEqual(['canary.step.25', 'canary.step.60', 'promoted']);
+    // Judged against the baseline the policy asks for: the faulty release started afresh with the fix's canary.
+    expect(verified.checks[0]!.detail).toContain('on the baseline');
     const done = events.at(-1)!.payload as PayloadOf<'DeploymentCompleted'>;
     expect(done).toMatchObject({
       outcome: 'deployed',

@@ -51,6 +51,15 @@ function keepRequesting(url: string, concurrency = 4) {
   };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function served(url: string, n: number): Promise<Array<{ status: number; server: string }>> {
   const out = [];
   for (let i = 0; i < n; i++) {
@@ -183,6 +192,35 @@ describe('deployer: the sample service as real processes behind HAProxy', { time
     const { servers, state } = await deployer.status();
     expect(state.canary).toBeNull();
     expect(servers.filter((s) => s.server.startsWith('a')).every((s) => s.status === 'MAINT')).toBe(true);
+  });
+
+  it('starts a baseline with the canary: the old code afresh, as much traffic, adopted on restart, stopped with it', async () => {
+    await deployer.deploy(repo.commits.a, { canaryPercent: 20, baseline: true });
+    const state = deployer.current();
+    expect(state.baseline?.commit).toBe(repo.commits.b);
+    expect(state.baseline?.dir).toBe(state.stable?.dir);
+    expect(state.baseline?.instances.map((i) => i.slot)).toEqual(['c1', 'c2']);
+    const answers = await served(deployer.frontendUrl, 200);
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const share = (group: string) => answers.filter((r) => r.server.startsWith(group)).length;
+    // Round robin by weight: canary and baseline 20 % each, the warm stable processes the rest.
+    for (const group of ['a', 'c']) {
+      expect(share(group)).toBeGreaterThanOrEqual(32);
+      expect(share(group)).toBeLessThanOrEqual(48);
+    }
+
+    deployer.close();
+    deployer = await Deployer.open(options());
+    const pids = state.baseline!.instances.map((i) => i.pid!);
+    expect(deployer.current().baseline?.instances.map((i) => i.pid)).toEqual(pids);
+
+    await deployer.rollback();
+    expect(deployer.current().baseline).toBeNull();
+    await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000 });
+    const after = await served(deployer.frontendUrl, 20);
+    expect(after.every((r) => r.status === 200 && r.server.startsWith('b'))).toBe(true);
+    const { servers } = await deployer.status();
+    expect(servers.filter((s) => s.server.startsWith('c')).every((s) => s.status === 'MAINT')).toBe(true);
   });
 
   it('a restarted deployer finds HAProxy and its instances and keeps them', async () => {

@@ -24,6 +24,7 @@ export function autonomousHealing(
     canary: {
       steps: canary.steps,
       stepDurationMs: canary.stepDurationMs,
+      baseline: true,
       judge: {
         minRequests: 30,
         maxErrorRateIncrease: 0.02,

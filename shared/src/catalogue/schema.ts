@@ -155,6 +155,14 @@ const Canary = z
       .min(1)
       .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!), 'steps must ascend'),
     stepDurationMs: z.number().int().min(1000),
+    /**
+     * Start a baseline with each canary (the default): the stable version's code in new processes, given as much
+     * traffic as the canary, and the canary judged against it rather than against the warm stable processes. A
+     * process that just started is slower for a while whatever its code (JIT, caches, pools; on a busy machine for
+     * most of a minute), and against warm processes that reads as the fix's regression. Costs one more set of
+     * instances for the canary's lifetime.
+     */
+    baseline: z.boolean().default(true),
     judge: CanaryJudge,
   })
   .strict();

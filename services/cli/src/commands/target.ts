@@ -63,6 +63,7 @@ async function deployWithProgress(
   revision: string,
   canaryPercent: number | undefined,
   json?: boolean,
+  baseline?: boolean,
 ) {
   const bar =
     !json && process.stderr.isTTY
@@ -76,7 +77,7 @@ async function deployWithProgress(
     dir,
     'POST',
     '/deploy',
-    { revision, ...(canaryPercent !== undefined ? { canaryPercent } : {}) },
+    { revision, ...(canaryPercent !== undefined ? { canaryPercent, baseline: baseline === true } : {}) },
     (line) => {
       if (typeof line.progress !== 'string') return;
       const step = STEPS.findIndex((s) => (line.progress as string).startsWith(s));
@@ -253,9 +254,13 @@ export function registerTargetCommands(program: Command): void {
             throw new CliError(`--canary must be 0..100, not ${v}`, EXIT.usage);
           return n;
         },
+      )
+      .option(
+        '--baseline',
+        'with --canary: also start the current version afresh and give it as much traffic as the canary, to compare the two',
       ),
-  ).action(async (commit: string, o: TargetOptions & { canary?: number }) => {
-    const done = await deployWithProgress(requireAgent(o), commit, o.canary, o.json);
+  ).action(async (commit: string, o: TargetOptions & { canary?: number; baseline?: boolean }) => {
+    const done = await deployWithProgress(requireAgent(o), commit, o.canary, o.json, o.baseline);
     if (o.json) printJson(done);
     else
       process.stdout.write(
@@ -296,11 +301,12 @@ export function registerTargetCommands(program: Command): void {
       if (o.json) return printJson(status);
       const { state } = status;
       process.stdout.write(`${state.service} at ${status.frontendUrl}\n`);
-      const rows = [state.stable, state.canary].flatMap((v, i) =>
+      const roles = ['stable', `canary ${state.canaryShare} %`, 'baseline'];
+      const rows = [state.stable, state.canary, state.baseline ?? null].flatMap((v, i) =>
         (v?.instances ?? []).map((inst) => {
           const lb = status.servers.find((s) => s.server === inst.slot);
           return {
-            role: i === 0 ? 'stable' : `canary ${state.canaryShare} %`,
+            role: roles[i],
             version: v!.version,
             commit: v!.commit.slice(0, 12),
             slot: inst.slot,

@@ -18,7 +18,8 @@ export const deployToProduction: DeploymentBeat<'deployToProduction'> = async (
 ) => {
   let c = await deps.caseOf(runId);
   const service = c.loaded!.service;
-  const firstStep = deps.service(service)!.healing.canary.steps[0]!;
+  const canary = deps.service(service)!.healing.canary;
+  const firstStep = canary.steps[0]!;
   if (!c.rollout) {
     const target = deps.target(service);
     const merged = c.merge!.mergeCommit;
@@ -41,7 +42,7 @@ export const deployToProduction: DeploymentBeat<'deployToProduction'> = async (
           failure: null,
         };
       try {
-        const v = await target.deployCanary(merged, firstStep);
+        const v = await target.deployCanary(merged, firstStep, canary.baseline);
         return { commit: v.commit, version: v.version, previous: now.stable?.commit ?? null, failure: null };
       } catch (error) {
         if (!(error instanceof TargetError) || error.action !== 'deploy') throw error;

@@ -3,10 +3,12 @@ import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
 import type { DeploymentCase, StepRecord, VerificationRecord } from '../service/case.js';
 import { judgeStep, type HealthCheck, type StepJudgement } from '../canary/judge.js';
 import { latencyWindow, lookEvery, nextMove } from '../canary/steps.js';
+import { canaryRequests, pickReference, stableCodeRequests } from '../canary/reference.js';
+import type { RequestWindow } from '../rollout/target.js';
 
 /**
- * Beat 10. The canary, step by step, judged against the stable version over the same minutes (the load balancer's
- * log of every request, per version): the policy's first share for a step's duration, then the next share, and so
+ * Beat 10. The canary, step by step, judged against its baseline (the stable code in processes as new as the
+ * canary's) or the stable version over the same minutes (the load balancer's log of every request, per version): the policy's first share for a step's duration, then the next share, and so
  * on; after the last step passes the canary is promoted and the old version drained. A step that fails is rolled
  * back at once (weight 0, the canary's processes stopped), without waiting for the step's end, so no more than the
  * canary's share of requests meets a bad fix. The run sleeps between looks (durable wake-ups), so a consumer killed
@@ -99,17 +101,19 @@ async function advance(
         ),
       };
     }
-    // At a share of 100 % the stable version has no traffic: the canary is held to what the stable served before.
-    const stableSince = step.percent >= 100 ? steps[0]!.startedAt : from;
-    const stableWindow = stableSince === from ? window : await target.requests(stableSince, now);
-    // A request HAProxy retried on another server (its first one refused the connection) is left out: it is
-    // logged under the server that finally answered, with the retry's second added.
-    const of = (w: typeof window, group: typeof window.canaryGroup) =>
-      w.requests.filter((q) => q.group === group && !q.redispatched);
-    let fresh = judgeStep(of(stableWindow, window.stableGroup), of(window, window.canaryGroup), {
-      ...policy.judge,
-      latency: over,
-    });
+    const judgeWindow = async (w: RequestWindow, latency: boolean): Promise<StepJudgement> => {
+      const reference = pickReference({
+        window: w,
+        percent: step.percent,
+        minRequests: policy.judge.minRequests,
+      });
+      const thresholds = { ...policy.judge, latency };
+      if (reference.against === 'baseline')
+        return judgeStep(reference.requests, canaryRequests(w), thresholds, 'the baseline');
+      const earlier = reference.since === 'first step' ? await target.requests(steps[0]!.startedAt, now) : w;
+      return judgeStep(stableCodeRequests(earlier), canaryRequests(w), thresholds);
+    };
+    let fresh = await judgeWindow(window, over);
     const latency = over
       ? latencyWindow({
           first: fresh,
@@ -121,9 +125,7 @@ async function advance(
     if (latency.kind === 'wait')
       return { wait: { until: latency.until, reason: `canary at ${step.percent} %: ${latency.reason}` } };
     if (latency.kind === 'second') {
-      const second = await target.requests(latency.from, now);
-      const secondStable = step.percent >= 100 ? stableWindow : second;
-      fresh = judgeStep(of(secondStable, second.stableGroup), of(second, second.canaryGroup), policy.judge);
+      fresh = await judgeWindow(await target.requests(latency.from, now), true);
       fresh = { ...fresh, summary: `over a second window: ${fresh.summary}` };
     }
     const move = nextMove({

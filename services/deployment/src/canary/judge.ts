@@ -58,10 +58,12 @@ export interface StepJudgement {
 /** A failed request from the user's side: a server error, or no answer at all (HAProxy logs -1 or 0). */
 export const isError = (r: JudgedRequest) => r.status >= 500 || r.status < 100;
 
+/** `stable`: the requests the canary is compared with, served by `against` (the stable version, or a baseline). */
 export function judgeStep(
   stable: readonly JudgedRequest[],
   canary: readonly JudgedRequest[],
   t: JudgeThresholds,
+  against = 'the stable version',
 ): StepJudgement {
   const alpha = t.alpha ?? 0.01;
   const requests = { stable: stable.length, canary: canary.length };
@@ -71,15 +73,17 @@ export function judgeStep(
     passed: enough,
     observed: Math.min(stable.length, canary.length),
     threshold: t.minRequests,
-    detail: `stable ${stable.length}, canary ${canary.length} requests; at least ${t.minRequests} each are judged`,
+    detail: `${canary.length} requests on the canary, ${stable.length} on ${against}; at least ${t.minRequests} each are judged`,
   };
-  const errors = errorCheck(stable, canary, t.maxErrorRateIncrease, alpha);
+  const errors = errorCheck(stable, canary, t.maxErrorRateIncrease, alpha, against);
   // A canary failing far beyond tolerance is rolled back before the volume is reached: waiting for more
   // requests would only fail more users.
   if (!enough && errors.state !== 'fail')
     return { verdict: 'inconclusive', checks: [volume, errors.check], requests, summary: volume.detail };
   const latency =
-    t.latency === false ? null : latencyCheck(stable, canary, t.maxP95Ratio, t.minP95IncreaseMs ?? 10, alpha);
+    t.latency === false
+      ? null
+      : latencyCheck(stable, canary, t.maxP95Ratio, t.minP95IncreaseMs ?? 10, alpha, against);
   const checks = [volume, errors.check, ...(latency ? [latency.check] : [])];
   const states = [errors.state, enough && latency ? latency.state : 'pass'];
   const verdict: StepVerdict = states.includes('fail')
@@ -104,6 +108,7 @@ function errorCheck(
   canary: readonly JudgedRequest[],
   tolerance: number,
   alpha: number,
+  against: string,
 ): Judged {
   const s = { errors: stable.filter(isError).length, requests: stable.length };
   const c = { errors: canary.filter(isError).length, requests: canary.length };
@@ -115,7 +120,7 @@ function errorCheck(
         passed: false,
         observed: null,
         threshold: tolerance,
-        detail: `no requests on the ${c.requests === 0 ? 'canary' : 'stable version'} yet`,
+        detail: `no requests on ${c.requests === 0 ? 'the canary' : against} yet`,
       },
     };
   const increase = c.errors / c.requests - s.errors / s.requests;
@@ -130,7 +135,7 @@ function errorCheck(
       observed: increase,
       threshold: tolerance,
       detail:
-        `errors ${c.errors}/${c.requests} on the canary against ${s.errors}/${s.requests} on the stable version ` +
+        `errors ${c.errors}/${c.requests} on the canary against ${s.errors}/${s.requests} on ${against} ` +
         `(${signedPct(increase)}, tolerance +${pct(tolerance)}, one-sided p ${p.toExponential(2)})`,
     },
   };
@@ -142,6 +147,7 @@ function latencyCheck(
   maxRatio: number,
   minIncreaseMs: number,
   alpha: number,
+  against: string,
 ): Judged {
   // Latency of answered requests only: an error is judged by the error rate, and its time says nothing.
   const s = stable.filter((r) => !isError(r)).map((r) => r.totalMs);
@@ -172,7 +178,7 @@ function latencyCheck(
       observed: ratio,
       threshold: maxRatio,
       detail:
-        `p95 ${cp} ms on the canary against ${sp} ms on the stable version (×${ratio.toFixed(2)}, ` +
+        `p95 ${cp} ms on the canary against ${sp} ms on ${against} (×${ratio.toFixed(2)}, ` +
         `tolerance ×${maxRatio} and +${minIncreaseMs} ms, Mann-Whitney one-sided p ${p.toExponential(2)})`,
     },
   };

@@ -51,7 +51,7 @@ describe('judgeStep', () => {
   it('waits for enough requests on both versions', () => {
     const j = judgeStep(traffic(9, 400, 20, 0), traffic(10, 10, 20, 0), thresholds);
     expect(j.verdict).toBe('inconclusive');
-    expect(j.summary).toContain('canary 10');
+    expect(j.summary).toContain('10 requests on the canary, 400 on the stable version');
   });
 
   it('counts a request without an answer (status -1) as an error, and 4xx as the client’s', () => {

@@ -17,6 +17,7 @@ const policy: HealingPolicy = {
   canary: {
     steps: [10, 50],
     stepDurationMs: 60_000,
+    baseline: true,
     judge: { minRequests: 50, maxErrorRateIncrease: 0.02, maxP95Ratio: 1.5, minP95IncreaseMs: 10 },
   },
   rollback: 'automatic',

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { callAgent, requestsSince, type TargetState } from '@self-healing/target';
+import { callAgent, requestsSince, type SlotGroup, type TargetState } from '@self-healing/target';
 
 /** A request as the target's load balancer logged it (the agent's `GET /requests`). */
 export interface LoggedRequest {
   at: number;
-  group: 'a' | 'b' | null;
+  group: SlotGroup | null;
   status: number;
   totalMs: number;
   /** Retried on another server after its first one refused: its time and slot say little about either version. */
@@ -14,8 +14,10 @@ export interface LoggedRequest {
 
 export interface RequestWindow {
   requests: LoggedRequest[];
-  stableGroup: 'a' | 'b' | null;
-  canaryGroup: 'a' | 'b' | null;
+  stableGroup: SlotGroup | null;
+  canaryGroup: SlotGroup | null;
+  /** The canary's baseline: the stable commit in processes started with the canary's. */
+  baselineGroup: SlotGroup | null;
   stableCommit: string | null;
   canaryCommit: string | null;
   truncated: boolean;
@@ -60,10 +62,23 @@ export class TargetClient {
     return r.body.state as TargetState;
   }
 
-  /** Builds and starts `revision` and gives it `canaryPercent` of the traffic once healthy; the commit it runs. */
-  async deployCanary(revision: string, canaryPercent: number): Promise<{ commit: string; version: string }> {
+  /**
+   * Builds and starts `revision` and gives it `canaryPercent` of the traffic once healthy, with a baseline when
+   * asked (see the catalogue's `healing.canary.baseline`); the commit it runs.
+   */
+  async deployCanary(
+    revision: string,
+    canaryPercent: number,
+    baseline = false,
+  ): Promise<{ commit: string; version: string }> {
     this.ensureUp();
-    const r = await callAgent(this.stateDir, 'POST', '/deploy', { revision, canaryPercent }, () => undefined);
+    const r = await callAgent(
+      this.stateDir,
+      'POST',
+      '/deploy',
+      { revision, canaryPercent, baseline },
+      () => undefined,
+    );
     const done = r.body.done as { commit: string; version: string } | undefined;
     if (!done)
       throw new TargetError('deploy', String(r.body.error ?? 'no answer'), (r.body.stage as string) ?? null);
@@ -100,6 +115,8 @@ export class TargetClient {
       })),
       stableGroup: w.stableGroup,
       canaryGroup: w.canaryGroup,
+      // An agent from before baselines answers without the field.
+      baselineGroup: w.baselineGroup ?? null,
       stableCommit: w.stableCommit,
       canaryCommit: w.canaryCommit,
       truncated: w.truncated,

@@ -39,6 +39,8 @@ export function agentSocket(stateDir: string): string {
 export interface TargetRequests extends RequestLog {
   stableGroup: SlotGroup | null;
   canaryGroup: SlotGroup | null;
+  /** The canary's baseline (the stable commit in processes as new as the canary's), when it has one. */
+  baselineGroup: SlotGroup | null;
   stableCommit: string | null;
   canaryCommit: string | null;
   /** Percent of traffic the canary group receives. */
@@ -109,6 +111,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           ...log,
           stableGroup: state.stable?.group ?? null,
           canaryGroup: state.canary?.group ?? null,
+          baselineGroup: state.baseline?.group ?? null,
           stableCommit: state.stable?.commit ?? null,
           canaryCommit: state.canary?.commit ?? null,
           canaryShare: state.canaryShare,
@@ -118,13 +121,20 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       case 'POST /deploy': {
         // Progress as NDJSON lines while the deploy runs, then one line with the result.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        const { revision, canaryPercent } = body as { revision?: unknown; canaryPercent?: unknown };
+        const { revision, canaryPercent, baseline } = body as {
+          revision?: unknown;
+          canaryPercent?: unknown;
+          baseline?: unknown;
+        };
         if (typeof revision !== 'string')
           return void res.end(`${JSON.stringify({ error: 'revision missing' })}\n`);
         try {
           const version = await deployer.deploy(
             revision,
-            typeof canaryPercent === 'number' ? { canaryPercent } : {},
+            {
+              ...(typeof canaryPercent === 'number' ? { canaryPercent } : {}),
+              baseline: baseline === true,
+            },
             (step) => res.write(`${JSON.stringify({ progress: step })}\n`),
           );
           res.end(`${JSON.stringify({ done: version })}\n`);

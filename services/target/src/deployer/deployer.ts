@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import type { ServiceEntry } from '@self-healing/shared/catalogue';
 import { Checkouts } from './checkout.js';
 import { isAlive, limited, run, scrubbedEnv } from './exec.js';
-import { groupWeights, otherGroup, slotName, slotNames, type SlotGroup } from './haproxy/config.js';
+import {
+  BASELINE_GROUP,
+  groupWeights,
+  otherGroup,
+  SLOT_GROUPS,
+  slotName,
+  slotNames,
+  type SlotGroup,
+} from './haproxy/config.js';
 import { startHaproxy, stopHaproxy } from './haproxy/process.js';
 import { HaproxyRuntime, type ServerStat } from './haproxy/runtime.js';
 import { waitHealthy } from './health.js';
@@ -45,6 +53,18 @@ export interface DeployerOptions {
   onEvent?: (event: { kind: 'started' | 'crashed'; instance: string; detail: string }) => void;
 }
 
+export interface DeployOptions {
+  /** Deploy as a canary at this share of traffic (with a stable version serving); all traffic when absent. */
+  canaryPercent?: number;
+  /**
+   * Start a baseline with the canary: the stable version's code as new processes, given as much traffic as the
+   * canary, so that the canary is compared with processes as new as its own. A process that just started is slower
+   * for a while (JIT, caches, connection pools), and against warm stable processes that slowness reads as the
+   * new code's. Ignored without a canary, or when the load balancer has no baseline slots.
+   */
+  baseline?: boolean;
+}
+
 export interface TargetStatus {
   state: TargetState;
   servers: ServerStat[];
@@ -66,6 +86,8 @@ export class Deployer {
     private readonly opts: DeployerOptions,
     private state: TargetState,
     private readonly runtime: HaproxyRuntime,
+    /** Whether HAProxy's configuration has the baseline's slots (one started by an older version has not). */
+    private readonly baselineSlots: boolean,
   ) {
     this.checkouts = new Checkouts(opts.cacheDir);
     this.stateFile = new StateFile(join(opts.stateDir, 'state.json'));
@@ -129,9 +151,15 @@ export class Deployer {
       });
       state = { ...state, haproxyPid: started.pid };
     }
-    const deployer = new Deployer(opts, state, runtime);
+    const baselineSlots = (await runtime.showStat()).some((s) => s.server === slotName(BASELINE_GROUP, 0));
+    const deployer = new Deployer(
+      opts,
+      { ...state, baseline: state.baseline ?? null },
+      runtime,
+      baselineSlots,
+    );
     deployer.save();
-    for (const version of [state.stable, state.canary])
+    for (const version of deployer.versions())
       if (version)
         for (const inst of version.instances)
           deployer.supervisor.adopt(deployer.specOf(version, inst), inst.pid, inst.restarts);
@@ -158,7 +186,7 @@ export class Deployer {
    */
   deploy(
     revision: string,
-    opts: { canaryPercent?: number } = {},
+    opts: DeployOptions = {},
     onProgress?: (step: string) => void,
   ): Promise<VersionState> {
     return this.exclusive(async () => {
@@ -176,40 +204,48 @@ export class Deployer {
     return this.exclusive(async () => {
       const canary = this.requireCanary();
       const started = Date.now();
-      this.state.canaryShare = groupWeights(percent).canary;
+      this.state.canaryShare = groupWeights(percent, Boolean(this.state.baseline)).canary;
       await this.applyWeights();
       this.save();
       await this.publish('shift', canary, started, null);
     });
   }
 
-  /** The canary takes all traffic; the old stable version is drained and stopped. */
+  /** The canary takes all traffic; the old stable version and the baseline are drained and stopped. */
   promote(): Promise<void> {
     return this.exclusive(async () => {
       const canary = this.requireCanary();
       const started = Date.now();
       const old = this.state.stable;
+      const baseline = this.state.baseline;
       this.state.canaryShare = 100;
       await this.applyWeights();
       this.state.stable = canary;
       this.state.canary = null;
+      this.state.baseline = null;
       this.state.canaryShare = 0;
       this.save();
+      if (baseline) await this.retire(baseline);
       if (old) await this.retire(old);
       await this.publish('promote', canary, started, null, old?.commit ?? null);
     });
   }
 
-  /** The canary gets no more traffic, finishes its requests, and is stopped; the stable version serves alone. */
+  /**
+   * The canary (and its baseline) get no more traffic, finish their requests, and are stopped; the stable version
+   * serves alone.
+   */
   rollback(): Promise<void> {
     return this.exclusive(async () => {
       const canary = this.requireCanary();
+      const baseline = this.state.baseline;
       const started = Date.now();
       this.state.canaryShare = 0;
       await this.applyWeights();
       this.state.canary = null;
+      this.state.baseline = null;
       this.save();
-      await this.retire(canary);
+      await Promise.all([this.retire(canary), baseline ? this.retire(baseline) : undefined]);
       await this.publish('rollback', this.state.stable ?? canary, started, null, canary.commit, 100);
     });
   }
@@ -217,11 +253,18 @@ export class Deployer {
   /** Stops every instance and HAProxy, and forgets the state. */
   async down(): Promise<void> {
     await this.busy.catch(() => undefined);
-    for (const version of [this.state.canary, this.state.stable])
-      if (version) for (const inst of version.instances) await this.supervisor.stop(this.idOf(version, inst));
+    for (const version of this.versions())
+      for (const inst of version.instances) await this.supervisor.stop(this.idOf(version, inst));
     this.supervisor.detach();
     await stopHaproxy(this.state.haproxyPid);
-    this.state = { ...this.state, haproxyPid: null, stable: null, canary: null, canaryShare: 0 };
+    this.state = {
+      ...this.state,
+      haproxyPid: null,
+      stable: null,
+      canary: null,
+      baseline: null,
+      canaryShare: 0,
+    };
     this.save();
   }
 
@@ -232,7 +275,7 @@ export class Deployer {
 
   // --- deploy -------------------------------------------------------------------------------------------
 
-  private async deployNow(revision: string, opts: { canaryPercent?: number }): Promise<VersionState> {
+  private async deployNow(revision: string, opts: DeployOptions): Promise<VersionState> {
     const { entry } = this.opts;
     const started = Date.now();
     const previous = this.state.stable;
@@ -268,11 +311,15 @@ export class Deployer {
         instances: [],
         startedAt: Date.now(),
       };
-      await this.startVersion(version);
       const canary = previous && opts.canaryPercent !== undefined;
+      const baseline = canary && opts.baseline ? this.baselineOf(previous) : null;
+      const running = await this.startTogether(version, baseline);
       progress(canary ? `canary at ${opts.canaryPercent} %` : 'switch traffic');
       this.state.canary = version;
-      this.state.canaryShare = canary ? groupWeights(opts.canaryPercent!).canary : 100;
+      this.state.baseline = running.baseline;
+      this.state.canaryShare = canary
+        ? groupWeights(opts.canaryPercent!, running.baseline !== null).canary
+        : 100;
       this.save();
       await this.applyWeights();
       if (!canary) {
@@ -326,6 +373,43 @@ export class Deployer {
         `${argv.join(' ')} exited with ${result.code ?? result.signal}`,
         result.tail,
       );
+  }
+
+  /**
+   * The stable version as a baseline: its checkout, run in the baseline's slots. Null (and the canary is judged
+   * against the stable version) when HAProxy has no such slots.
+   */
+  private baselineOf(stable: VersionState): VersionState | null {
+    if (!this.baselineSlots) {
+      this.progress(
+        'no baseline: this load balancer was configured without baseline slots (restart the target)',
+      );
+      return null;
+    }
+    return { ...stable, group: BASELINE_GROUP, instances: [], startedAt: Date.now() };
+  }
+
+  /**
+   * Starts the canary and its baseline at the same moment, so both are equally new. A canary that does not start
+   * fails the deploy (its baseline is stopped); a baseline that does not start only costs the comparison.
+   */
+  private async startTogether(
+    version: VersionState,
+    baseline: VersionState | null,
+  ): Promise<{ baseline: VersionState | null }> {
+    const [own, base] = await Promise.allSettled([
+      this.startVersion(version),
+      baseline ? this.startVersion(baseline) : Promise.resolve(),
+    ]);
+    if (own.status === 'rejected') {
+      if (baseline && base.status === 'fulfilled') await this.retire(baseline);
+      throw own.reason;
+    }
+    if (base.status === 'rejected') {
+      this.progress(`no baseline: ${(base.reason as Error).message.split('\n')[0]}`);
+      return { baseline: null };
+    }
+    return { baseline };
   }
 
   /** Starts the version's instances in its slot group and waits until they, and then HAProxy, see them healthy. */
@@ -389,16 +473,18 @@ export class Deployer {
     for (const inst of version.instances) await this.supervisor.stop(this.idOf(version, inst));
   }
 
-  /** Sets every slot's weight from the state: stable group the remainder, canary group its share. */
+  /** Sets every slot's weight from the state: canary group and baseline their shares, stable group the rest. */
   private async applyWeights(): Promise<void> {
     const { stable, canary, canaryShare } = this.state;
-    const weights = groupWeights(canary ? canaryShare : 0);
+    const baseline = canary ? (this.state.baseline ?? null) : null;
+    const weights = groupWeights(canary ? canaryShare : 0, baseline !== null);
     const n = this.opts.entry.deployer.instances;
     const perServer = (share: number, count: number) =>
       share === 0 ? 0 : Math.max(1, Math.round((2 * share) / count));
-    // Raise the receiving side first, then lower the other: at no moment do both groups have weight 0.
+    // Raise the receiving side first, then lower the other: at no moment do all groups have weight 0.
     const plan: Array<[VersionState, number]> = [];
     if (canary) plan.push([canary, perServer(weights.canary, canary.instances.length)]);
+    if (baseline) plan.push([baseline, perServer(weights.baseline, baseline.instances.length)]);
     if (stable) plan.push([stable, perServer(canary ? weights.stable : 100, stable.instances.length)]);
     plan.sort((a, b) => b[1] - a[1]);
     for (const [version, weight] of plan)
@@ -408,7 +494,8 @@ export class Deployer {
         await this.runtime.setState(inst.slot, 'ready');
       }
     const used = new Set(plan.flatMap(([v]) => v.instances.map((i) => i.slot)));
-    for (const slot of [...slotNames('a', n), ...slotNames('b', n)])
+    const groups = SLOT_GROUPS.filter((g) => g !== BASELINE_GROUP || this.baselineSlots);
+    for (const slot of groups.flatMap((g) => slotNames(g, n)))
       if (!used.has(slot)) await this.runtime.setState(slot, 'maint');
   }
 
@@ -452,9 +539,16 @@ export class Deployer {
   }
 
   private instanceById(id: string): InstanceState | undefined {
-    for (const version of [this.state.stable, this.state.canary])
-      for (const inst of version?.instances ?? []) if (this.idOf(version!, inst) === id) return inst;
+    for (const version of this.versions())
+      for (const inst of version.instances) if (this.idOf(version, inst) === id) return inst;
     return undefined;
+  }
+
+  /** The versions whose processes run: stable, canary and baseline. */
+  private versions(): VersionState[] {
+    return [this.state.stable, this.state.canary, this.state.baseline ?? null].filter(
+      (v): v is VersionState => v !== null,
+    );
   }
 
   private specOf(version: VersionState, inst: InstanceState): InstanceSpec {

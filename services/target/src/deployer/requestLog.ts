@@ -40,7 +40,7 @@ export const REQUEST_LINE_MARKER = '{"hx":1,';
 
 /** Longer lines are not HAProxy's (its `log ... len` is 8192): not even parsed. */
 const MAX_LINE = 16 * 1024;
-const SLOT = /^([ab])\d{1,2}$/;
+const SLOT = /^([abc])\d{1,2}$/;
 const TERMINATION = /^[A-Za-z-]{2}$/;
 const RETRIES = /^(\+?)(\d{1,4})$/;
 /**

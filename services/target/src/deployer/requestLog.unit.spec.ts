@@ -109,7 +109,7 @@ describe('parseRequestLine', () => {
       line({ t: 1, tr: -2 }),
       line({ t: 1, st: 99 }),
       line({ t: 1, st: 600 }),
-      line({ t: 1, srv: 'c1' }),
+      line({ t: 1, srv: 'd1' }),
       line({ t: 1, srv: 'a1 ' }),
       line({ t: 1, srv: 'a123' }),
       line({ t: 1, ts: 'S' }),

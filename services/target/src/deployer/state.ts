@@ -27,6 +27,12 @@ export interface TargetState {
   haproxyPid: number | null;
   stable: VersionState | null;
   canary: VersionState | null;
+  /**
+   * The canary's baseline, when its deploy asked for one: the stable version's commit and checkout, started as
+   * new processes with the canary and given as much traffic, so the canary is judged against processes exactly as
+   * new as its own (state files written before baselines existed have no such field).
+   */
+  baseline?: VersionState | null;
   /** Percent of traffic the canary receives. */
   canaryShare: number;
 }

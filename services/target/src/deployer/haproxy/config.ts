@@ -3,11 +3,17 @@
  * points at, how much traffic it gets) goes through the admin socket, so a canary shift, a promotion or a
  * rollback never reloads HAProxy and never drops a connection.
  *
- * The backend holds two groups of server slots, `a1..aN` and `b1..bN`: one group serves the stable version, the
- * other receives the next version (canary). Slots start in maintenance at a placeholder address.
+ * The backend holds three groups of server slots, `a1..aN`, `b1..bN` and `c1..cN`: one of `a` and `b` serves the
+ * stable version, the other receives the next version (canary); `c` holds the canary's baseline, a fresh copy of the
+ * stable version started with the canary, when one is asked for. Slots start in maintenance at a placeholder address.
  */
 
-export type SlotGroup = 'a' | 'b';
+/** The groups a version is deployed to, in turn. */
+export type VersionGroup = 'a' | 'b';
+/** The baseline's group: the stable version's code in processes as new as the canary's. */
+export const BASELINE_GROUP = 'c';
+export type SlotGroup = VersionGroup | typeof BASELINE_GROUP;
+export const SLOT_GROUPS: readonly SlotGroup[] = ['a', 'b', BASELINE_GROUP];
 
 export interface HaproxyLayout {
   /** Port of the frontend the traffic goes to (127.0.0.1). */
@@ -30,7 +36,7 @@ export function slotNames(group: SlotGroup, count: number): string[] {
   return Array.from({ length: count }, (_, i) => slotName(group, i));
 }
 
-export function otherGroup(group: SlotGroup): SlotGroup {
+export function otherGroup(group: SlotGroup): VersionGroup {
   return group === 'a' ? 'b' : 'a';
 }
 
@@ -69,7 +75,7 @@ export function renderHaproxyConfig(layout: HaproxyLayout): string {
     throw new Error(`bad frontend port: ${layout.frontendPort}`);
   if (!Number.isInteger(layout.slotsPerGroup) || layout.slotsPerGroup < 1 || layout.slotsPerGroup > 16)
     throw new Error(`slots per group must be 1..16, not ${layout.slotsPerGroup}`);
-  const servers = (['a', 'b'] as const).flatMap((g) =>
+  const servers = SLOT_GROUPS.flatMap((g) =>
     slotNames(g, layout.slotsPerGroup).map(
       // Port 1 on loopback: nothing listens there; the slot stays in maintenance until a version is placed in it.
       (name) => `  server ${name} 127.0.0.1:1 cookie ${name} weight 0 check disabled`,
@@ -124,12 +130,19 @@ export function renderHaproxyConfig(layout: HaproxyLayout): string {
 }
 
 /**
- * The weights of the two groups for a share (percent) of traffic to the canary group. HAProxy spreads requests
- * over servers by weight, so with equal instance counts per group the group weights are the shares themselves.
+ * The weights of the groups for a share (percent) of traffic to the canary group. HAProxy spreads requests over
+ * servers by weight, so with equal instance counts per group the group weights are the shares themselves.
+ * With a baseline, it gets as much as the canary, taken from the stable group, as far as the stable group has it
+ * (Kayenta's layout: canary and baseline, equally new and equally loaded, are what is compared): at 50 % the
+ * stable version's old processes are idle, above it the baseline gets what is left.
  */
-export function groupWeights(canaryPercent: number): { stable: number; canary: number } {
+export function groupWeights(
+  canaryPercent: number,
+  withBaseline = false,
+): { stable: number; canary: number; baseline: number } {
   if (!Number.isFinite(canaryPercent) || canaryPercent < 0 || canaryPercent > 100)
     throw new Error(`canary share must be 0..100 %, not ${canaryPercent}`);
   const canary = Math.round(canaryPercent);
-  return { stable: 100 - canary, canary };
+  const baseline = withBaseline ? Math.min(canary, 100 - canary) : 0;
+  return { stable: 100 - canary - baseline, canary, baseline };
 }

@@ -11,12 +11,12 @@ const layout = {
 };
 
 describe('haproxy config', () => {
-  it('has an admin socket and two groups of slots, all in maintenance until a version is placed', () => {
+  it('has an admin socket and three groups of slots, all in maintenance until a version is placed', () => {
     const cfg = renderHaproxyConfig(layout);
     expect(cfg).toContain('stats socket /tmp/t/haproxy.sock mode 600 level admin');
     expect(cfg).toContain('bind 127.0.0.1:18480');
     expect(cfg).toContain('option httpchk GET /healthz');
-    for (const s of ['a1', 'a2', 'b1', 'b2'])
+    for (const s of ['a1', 'a2', 'b1', 'b2', 'c1', 'c2'])
       expect(cfg).toContain(`server ${s} 127.0.0.1:1 cookie ${s} weight 0 check disabled`);
   });
 
@@ -42,9 +42,16 @@ describe('haproxy config', () => {
   });
 
   it('splits traffic by the canary share', () => {
-    expect(groupWeights(10)).toEqual({ stable: 90, canary: 10 });
-    expect(groupWeights(100)).toEqual({ stable: 0, canary: 100 });
+    expect(groupWeights(10)).toEqual({ stable: 90, canary: 10, baseline: 0 });
+    expect(groupWeights(100)).toEqual({ stable: 0, canary: 100, baseline: 0 });
     expect(() => groupWeights(120)).toThrow();
+  });
+
+  it('gives a baseline as much as the canary, from the stable share', () => {
+    expect(groupWeights(10, true)).toEqual({ stable: 80, canary: 10, baseline: 10 });
+    expect(groupWeights(50, true)).toEqual({ stable: 0, canary: 50, baseline: 50 });
+    expect(groupWeights(80, true)).toEqual({ stable: 0, canary: 80, baseline: 20 });
+    expect(groupWeights(100, true)).toEqual({ stable: 0, canary: 100, baseline: 0 });
   });
 
   it('reads the server lines of show stat', () => {

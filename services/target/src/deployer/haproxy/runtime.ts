@@ -66,7 +66,7 @@ export class HaproxyRuntime {
   }
 }
 
-const SERVER = /^[ab]\d{1,2}$/;
+const SERVER = /^[abc]\d{1,2}$/;
 function checkServer(server: string): void {
   if (!SERVER.test(server)) throw new Error(`not a server slot: ${server}`);
 }
