@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CommitState } from '@self-healing/shared/forge';
 import type { DeploymentBeat, DeploymentDeps } from '../service/deps.js';
 import { CI_CONTEXT } from '../service/deps.js';
@@ -95,7 +96,9 @@ function runOurCi(deps: DeploymentDeps, c: DeploymentCase): Promise<{ conclusion
       mirror,
       commit: b.commit,
       service: deps.service(c.loaded!.service),
-      runName: `${c._id}-${b.commit.slice(0, 12)}`,
+      // A checkout of this attempt's own: a beat that outlived a rebalance may still run the suite in its folder
+      // while the partition's new owner runs the same CI, and each removes its folder when done.
+      runName: `${c._id}-${b.commit.slice(0, 12)}-${randomBytes(4).toString('hex')}`,
     }),
   );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Collection, Db } from 'mongodb';
@@ -87,6 +88,8 @@ export type FixBeat<H extends HandlerName<'fix.generate'>> = Beat<'fix.generate'
 export class FixDeps {
   readonly cases: Collection<FixCase>;
   readonly repos: RepoCache;
+  /** Names this process's worktrees apart from another instance's (see `tree`). */
+  private readonly instance = randomBytes(4).toString('hex');
 
   constructor(
     readonly db: Db,
@@ -125,14 +128,19 @@ export class FixDeps {
     if (c?.loaded) await (await this.repo(c)).git(['worktree', 'prune']).catch(() => undefined);
   }
 
-  /** The run's worktree for one purpose (`strategies`, `patch`), fresh at the base commit. */
+  /**
+   * A worktree of the run for one purpose (`strategies`, `patch`), fresh at the base commit, in a folder of this
+   * process's own: a beat that outlived its consumer's rebalance (a zombie) may still be writing in its folder
+   * while the partition's new owner, another instance on the same machine, runs the same beat, and neither may
+   * remove or change the other's files. Within one process, the folder of a purpose is made again at each call.
+   */
   async tree(c: FixCase, purpose: string): Promise<WorkTree> {
     const repo = await this.repo(c);
     const safe = safeName(c._id);
     return WorkTree.create(
       repo,
       c.loaded!.baseCommit,
-      join(this.settings.workDir, 'trees', `${safe}-${purpose}`),
+      join(this.settings.workDir, 'trees', `${safe}-${purpose}-${this.instance}`),
     );
   }
 }
