@@ -22,3 +22,4 @@ export {
   type Timings,
 } from './demo/scenario.js';
 export { CHAOS_VICTIMS, chaosSchedule, type ChaosEvent, type ChaosPlan } from './demo/chaos.js';
+export { healed, type StoryEnd } from './demo/story.js';

@@ -13,6 +13,7 @@ import { resolveEndpoints } from '@self-healing/infra';
 import { pruneEarlierDemoRuns } from '../commands/demoNamespaces.js';
 import { exitWhenFlushed } from '../output.js';
 import { runScenario, timingsFrom } from './scenario.js';
+import { healed } from './story.js';
 
 /** The corpus fault the demo releases: British labels without a second address line throw (an error fault). */
 const FAULT = process.env.DEMO_FAULT ?? 'gb-label-second-line';
@@ -42,9 +43,11 @@ async function main(): Promise<void> {
       `     ${incident}: ${
         end === null
           ? 'still under way when the demo stopped'
-          : end.kind === 'resolved'
+          : healed(end)
             ? `healed${end.afterMs === null ? '' : ` ${Math.round(end.afterMs / 1000)} s after it opened`}: the fix serves everyone and its telemetry shows the fault gone`
-            : `left for people: ${end.why}`
+            : end.kind === 'resolved'
+              ? `closed without a fix (${end.resolution})`
+              : `left for people: ${end.why}`
       }`,
     );
   if (r.secondAct) {
@@ -53,9 +56,11 @@ async function main(): Promise<void> {
       `     act 2: the owners took out "${r.secondAct.fix}" (deployment ${r.secondAct.rollbackOf}); ${
         end === null
           ? 'the next candidate was still under way when the demo stopped'
-          : end.kind === 'resolved'
+          : healed(end)
             ? 'the next candidate healed it again'
-            : `then: ${end.why}`
+            : end.kind === 'resolved'
+              ? `it closed without a fix (${end.resolution})`
+              : `then: ${end.why}`
       }`,
     );
   }
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
   say(`  .demo/${r.namespace}   the platform's logs, the service's repository and the catalogue of this run`);
   say("  npm run healctl -- demo prune --keep 0   remove every demo run's namespace and files");
   say('  npm run healctl -- infra down   stop the local servers');
-  if (!r.verified || (r.secondAct && r.secondAct.end?.kind !== 'resolved')) process.exitCode = 1;
+  if (!r.verified || (r.secondAct && !healed(r.secondAct.end ?? undefined))) process.exitCode = 1;
 }
 
 // Exits once the output is drained: `npm run demo | tee demo.txt` gets all of it.

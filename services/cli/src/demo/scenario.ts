@@ -43,7 +43,7 @@ import { promotedDeployment } from '../commands/rollback.js';
 import { PLATFORM_SERVICES, PlatformProcesses } from './processes.js';
 import { CHAOS_VICTIMS, startChaos, type Chaos, type ChaosEvent, type ChaosPlan } from './chaos.js';
 import { continuousTraffic, every, type TrafficTally } from './live.js';
-import { IncidentStory, type StoryEnd } from './story.js';
+import { healed, IncidentStory, type StoryEnd } from './story.js';
 
 const SERVICE = 'checkout';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -406,7 +406,7 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
       targets.length,
     );
     await held.chaos?.stop();
-    const first = [...ends].find(([, end]) => end?.kind === 'resolved')?.[0];
+    const first = [...ends].find(([, end]) => healed(end))?.[0];
     let secondAct: HealingRecord['secondAct'] = null;
     if (o.secondAct && first && !stop.requested) {
       const asked = await takeTheFixOut(db, producer, codec, topics.commands, first, say);
@@ -634,7 +634,8 @@ async function recordOf(
     .find(inIncidents)
     .toArray();
   const fixes = deployments.filter((d) => !d.rollbackOf && d.verification);
-  const resolved = [...ends.values()].find((v) => v?.kind === 'resolved');
+  // Healed by a fix: an incident that closed on its own (a rare step the warm-up did not see, say) heals nothing.
+  const resolved = [...ends.values()].find((v) => healed(v));
   return {
     fault,
     namespace,
@@ -651,7 +652,7 @@ async function recordOf(
       deployments.filter((d) => d.rollbackOf && d.merge).length,
     verified: resolved !== undefined,
     detectionToVerifiedSeconds:
-      resolved?.kind === 'resolved' && resolved.afterMs !== null ? Math.round(resolved.afterMs / 1000) : null,
+      resolved && resolved.afterMs !== null ? Math.round(resolved.afterMs / 1000) : null,
     ends: [...ends].map(([incident, end]) => ({ incident, end })),
     releasedAt,
   };

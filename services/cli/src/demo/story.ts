@@ -11,11 +11,23 @@ import {
 
 /** Where an incident's healing has got to, as its story tells it. */
 export type StoryEnd =
-  /** Healed: `afterMs` from the incident's opening to the learning record that found the fault gone. */
-  | { kind: 'resolved'; afterMs: number | null }
+  /**
+   * Closed, `afterMs` from the incident's opening. `fixed`: healed, the learning record found the fault gone under
+   * the fix; otherwise closed without a fix (`recovered`: its findings stopped on their own, `dismissed` by a person,
+   * `superseded` by another incident).
+   */
+  | { kind: 'resolved'; resolution: Resolution; afterMs: number | null }
   /** Stopped for a person: a refusal, a failure, or a fix that did not do and no candidate is left. */
   | { kind: 'stopped'; why: string }
   | null;
+
+type Resolution = PayloadOf<'IncidentResolved'>['resolution'];
+
+/** Whether an end is a healing: the incident closed because a fix made its fault go away. */
+export const healed = (
+  end: StoryEnd | undefined,
+): end is { kind: 'resolved'; resolution: 'fixed'; afterMs: number | null } =>
+  end?.kind === 'resolved' && end.resolution === 'fixed';
 
 /** A measured value, three significant digits. */
 const num = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(3)).toString());
@@ -95,10 +107,14 @@ export class IncidentStory {
     const why = reasons.map((r) => r.message).join('; ') || t.event;
     switch (t.event) {
       case 'IncidentResolved':
-        return { kind: 'resolved', afterMs: this.since(t) };
+        return {
+          kind: 'resolved',
+          resolution: (payload as PayloadOf<'IncidentResolved'> | null)?.resolution ?? 'fixed',
+          afterMs: this.since(t),
+        };
       case 'EffectivenessTrackingCompleted': {
         const p = payload as PayloadOf<'EffectivenessTrackingCompleted'>;
-        if (p.resolvesIncident) return { kind: 'resolved', afterMs: this.since(t) };
+        if (p.resolvesIncident) return { kind: 'resolved', resolution: 'fixed', afterMs: this.since(t) };
         // Worse or unchanged: the loop takes the fix out and tries the next candidate. Better but not back to
         // normal: the fix stays, and people decide what else to do.
         if (p.outcome === 'improved')

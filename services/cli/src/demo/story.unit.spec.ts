@@ -51,7 +51,7 @@ describe("an incident's story", () => {
         { outcome: 'resolved', resolvesIncident: true, improvementScore: 1, findingsCleared: 2, document },
       ],
     ]);
-    expect(end).toEqual({ kind: 'resolved', afterMs: 150_000 });
+    expect(end).toEqual({ kind: 'resolved', resolution: 'fixed', afterMs: 150_000 });
     expect(lines[0]).toMatch(/incident +IncidentOpened: \[high\] New error template/);
   });
 
