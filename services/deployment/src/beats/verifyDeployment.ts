@@ -8,8 +8,8 @@ import type { RequestWindow } from '../rollout/target.js';
 
 /**
  * Beat 10. The canary, step by step, judged against its baseline (the stable code in processes as new as the
- * canary's) or the stable version over the same minutes (the load balancer's log of every request, per version): the policy's first share for a step's duration, then the next share, and so
- * on; after the last step passes the canary is promoted and the old version drained. A step that fails is rolled
+ * canary's) or the stable version over the same minutes (the load balancer's log of every request, per version):
+ * the policy's first share for a step's duration, then the next share, and so on; after the last step passes the canary is promoted and the old version drained. A step that fails is rolled
  * back at once (weight 0, the canary's processes stopped), without waiting for the step's end, so no more than the
  * canary's share of requests meets a bad fix. The run sleeps between looks (durable wake-ups), so a consumer killed
  * mid-step finds the canary where it left it and goes on; each weight change, the promotion and the rollback are

@@ -204,7 +204,7 @@ export class Deployer {
     return this.exclusive(async () => {
       const canary = this.requireCanary();
       const started = Date.now();
-      this.state.canaryShare = groupWeights(percent, Boolean(this.state.baseline)).canary;
+      this.state.canaryShare = groupWeights(percent).canary;
       await this.applyWeights();
       this.save();
       await this.publish('shift', canary, started, null);
@@ -317,9 +317,7 @@ export class Deployer {
       progress(canary ? `canary at ${opts.canaryPercent} %` : 'switch traffic');
       this.state.canary = version;
       this.state.baseline = running.baseline;
-      this.state.canaryShare = canary
-        ? groupWeights(opts.canaryPercent!, running.baseline !== null).canary
-        : 100;
+      this.state.canaryShare = canary ? groupWeights(opts.canaryPercent!).canary : 100;
       this.save();
       await this.applyWeights();
       if (!canary) {
