@@ -181,6 +181,11 @@ function options(): BenchOptions {
   };
 }
 
+/** The error-pattern detector's warm-up for a bench warm-up of `warmupS` seconds: its first half. */
+export function errorWarmupMs(warmupS: number): number {
+  return Math.round((warmupS * 1000) / 2);
+}
+
 /**
  * The performance detector's time scales for a bench of minutes: baselines from the warm-up itself (the detector
  * scores nothing before `minHistoryMs`), levels over a few windows, no seasonal profiles (there is no day to learn).
@@ -376,6 +381,10 @@ async function benchFault(
     WINDOW_MS: String(o.windowMs),
     ALLOWED_LATENESS_MS: String(Math.max(2 * o.windowMs, 5000)),
     PERFORMANCE_DETECTOR: JSON.stringify(minuteScaleDetector(o.warmupS * 1000, o.windowMs)),
+    // As in the demo: the error templates of the healthy release are learned in the first half of the warm-up, and
+    // one first seen after that is news. With the stage's default (ten minutes of event time) nothing the faulty
+    // release logs after a warm-up of minutes could ever be reported as a new error.
+    ERROR_WARMUP_MS: String(errorWarmupMs(o.warmupS)),
   };
   const topics = platformTopicNames(prefix);
   activeNamespace = { kafka: ctx.kafka, mongoUri: e.mongodbUri, ns };
@@ -681,6 +690,7 @@ async function main(): Promise<void> {
       windowMs: o.windowMs,
       parseEveryS: o.parseEveryS,
       performanceDetector: minuteScaleDetector(o.warmupS * 1000, o.windowMs),
+      errorWarmupMs: errorWarmupMs(o.warmupS),
     },
     faults: verdicts.map((v) => ({
       fault: v.fault,

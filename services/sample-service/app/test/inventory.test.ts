@@ -58,4 +58,17 @@ describe('Inventory', () => {
     now.t += config.reservationTtlMs;
     assert.equal(inv.available('SKU-A'), 7);
   });
+
+  it('fills sold-out stock up to its level at a delivery, and keeps what is above it', () => {
+    const inv = inventory();
+    const sold = inv.reserve([{ sku: 'SKU-A', quantity: 4 }]);
+    inv.commit(sold.id);
+    const held = inv.reserve([{ sku: 'SKU-B', quantity: 3 }]);
+    assert.equal(inv.restock({ 'SKU-A': { 'wh-1': 5, 'wh-2': 2 }, 'SKU-B': { 'wh-2': 4 } }), 7);
+    assert.equal(inv.available('SKU-A'), 7);
+    inv.release(held.id);
+    assert.equal(inv.available('SKU-B'), 7);
+    assert.equal(inv.restock({ 'SKU-B': { 'wh-2': 4 } }), 0);
+    assert.equal(inv.available('SKU-B'), 7);
+  });
 });

@@ -118,4 +118,25 @@ export class Inventory {
       if (reservation.state === 'held' && reservation.expiresAt <= now) this.release(reservation.id);
     }
   }
+
+  /**
+   * A supplier's delivery: every SKU and warehouse of `levels` is filled up to its level again; stock above it
+   * (units released after the delivery) is kept. Deliveries come on a schedule (main.ts), so a busy hour sells
+   * an item out for a while, not for the rest of the process's life.
+   */
+  restock(levels: Readonly<Record<string, Readonly<Record<string, number>>>>): number {
+    let units = 0;
+    for (const [sku, perWarehouse] of Object.entries(levels)) {
+      const stock = this.stock.get(sku) ?? new Map<string, number>();
+      this.stock.set(sku, stock);
+      for (const [warehouse, level] of Object.entries(perWarehouse)) {
+        const now = stock.get(warehouse) ?? 0;
+        if (now < level) {
+          stock.set(warehouse, level);
+          units += level - now;
+        }
+      }
+    }
+    return units;
+  }
 }
