@@ -47,6 +47,11 @@ export function templateOfExplanation(explanation: string): string | null {
   return /"([^"]+)"/.exec(explanation)?.[1] ?? null;
 }
 
+/** Every quoted template of an explanation (a behavioural finding names the expected and the observed steps). */
+export function templatesOfExplanation(explanation: string): string[] {
+  return [...explanation.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+}
+
 /**
  * Same template up to variables: equal token counts, and every pair of tokens equal unless either holds a `<*>`
  * (the platform's miner and the corpus's author may cut variables differently, e.g. `SKU-<*>` against `<*>`).
@@ -101,7 +106,10 @@ export function judgeFault(
   const after = findings
     .filter((f) => f.since >= deployedAt - slackMs)
     .sort((a, b) => a.firstSeenAt - b.firstSeenAt || a.since - b.since || a.id.localeCompare(b.id));
-  const match = after.find((f) => f.kind === expectedDetector) ?? null;
+  // Of the intended family's findings, one that names the fault's own log templates is the better evidence (an
+  // unrelated finding of the same family may come first: a deploy moves other series too).
+  const family = after.filter((f) => f.kind === expectedDetector);
+  const match = family.find((f) => onFaultTemplate(truth, f) === true) ?? family[0] ?? null;
   const seconds = (f: ObservedFinding) => round1(Math.max(0, f.firstSeenAt - deployedAt) / 1000);
   return {
     fault: truth.id,
@@ -128,23 +136,26 @@ export function judgeFault(
 }
 
 function onFaultTemplate(truth: FaultTruth, f: ObservedFinding | null): boolean | null {
-  const template = f ? templateOfExplanation(f.explanation) : null;
-  if (!template || !truth.logTemplates?.length) return null;
-  return truth.logTemplates.some((t) => sameTemplate(t, template));
+  const templates = f ? templatesOfExplanation(f.explanation) : [];
+  if (templates.length === 0 || !truth.logTemplates?.length) return null;
+  return truth.logTemplates.some((t) => templates.some((named) => sameTemplate(t, named)));
 }
 
 export interface BenchTotals {
   faults: number;
   seen: number;
   ratio: number;
+  /** Seen by a finding that names one of the fault's own log templates: the stricter count. */
+  seenOnFaultTemplate: number;
 }
 
-export function totalsOf(verdicts: readonly Pick<FaultVerdict, 'seen'>[]): BenchTotals {
+export function totalsOf(verdicts: readonly Pick<FaultVerdict, 'seen' | 'onFaultTemplate'>[]): BenchTotals {
   const seen = verdicts.filter((v) => v.seen).length;
   return {
     faults: verdicts.length,
     seen,
     ratio: verdicts.length ? Math.round((seen / verdicts.length) * 1000) / 1000 : 0,
+    seenOnFaultTemplate: verdicts.filter((v) => v.seen && v.onFaultTemplate === true).length,
   };
 }
 

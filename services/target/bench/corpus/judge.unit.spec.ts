@@ -81,12 +81,14 @@ describe('judgeFault', () => {
 
 describe('totalsOf', () => {
   it('counts and rates', () => {
-    expect(totalsOf([{ seen: true }, { seen: false }, { seen: true }])).toEqual({
-      faults: 3,
-      seen: 2,
-      ratio: 0.667,
-    });
-    expect(totalsOf([])).toEqual({ faults: 0, seen: 0, ratio: 0 });
+    expect(
+      totalsOf([
+        { seen: true, onFaultTemplate: true },
+        { seen: false, onFaultTemplate: null },
+        { seen: true, onFaultTemplate: false },
+      ]),
+    ).toEqual({ faults: 3, seen: 2, ratio: 0.667, seenOnFaultTemplate: 1 });
+    expect(totalsOf([])).toEqual({ faults: 0, seen: 0, ratio: 0, seenOnFaultTemplate: 0 });
   });
 });
 
@@ -135,5 +137,29 @@ describe('onFaultTemplate', () => {
       5000,
     );
     expect(off.onFaultTemplate).toBe(false);
+  });
+
+  it("prefers a finding on the fault's templates to an earlier one of the same family, naming any of its steps", () => {
+    const behaviour = {
+      ...truth,
+      symptom: 'behaviour' as const,
+      logTemplates: ['applied coupon <*> took <*> ms'],
+    };
+    const unrelated = finding({
+      id: 'f-1',
+      kind: 'behavioral',
+      explanation: 'Template "stock delivery: <*> units restocked" was never seen',
+    });
+    const onFault = finding({
+      id: 'f-2',
+      kind: 'behavioral',
+      firstSeenAt: deployedAt + 30_000,
+      explanation:
+        'missing step in session s of checkout: expected "cart validated" → "applied coupon SAVE10 took <*> ms", observed "charged <*>"',
+    });
+    const v = judgeFault(behaviour, [unrelated, onFault], deployedAt, 5000);
+    expect(v.onFaultTemplate).toBe(true);
+    expect(v.secondsAfterDeploy).toBe(30);
+    expect(judgeFault(behaviour, [unrelated], deployedAt, 5000).onFaultTemplate).toBe(false);
   });
 });
