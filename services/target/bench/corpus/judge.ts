@@ -53,15 +53,27 @@ export function templatesOfExplanation(explanation: string): string[] {
 }
 
 /**
- * Same template up to variables: equal token counts, and every pair of tokens equal unless either holds a `<*>`
- * (the platform's miner and the corpus's author may cut variables differently, e.g. `SKU-<*>` against `<*>`).
+ * Same template up to variables: tokens pair up equal unless either holds a `<*>` (the platform's miner and the
+ * corpus's author may cut variables differently, e.g. `SKU-<*>` against `<*>`), and a token that is `<*>` alone
+ * may stand for several (a truth's `unhandled error in POST /checkout: <*>` covers any message).
  */
 export function sameTemplate(a: string, b: string): boolean {
   const ta = a.trim().split(/\s+/);
   const tb = b.trim().split(/\s+/);
-  return (
-    ta.length === tb.length && ta.every((t, i) => t === tb[i] || t.includes('<*>') || tb[i]!.includes('<*>'))
-  );
+  const memo = new Map<number, boolean>();
+  const from = (i: number, j: number): boolean => {
+    if (i === ta.length || j === tb.length) return i === ta.length && j === tb.length;
+    const key = i * (tb.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const x = ta[i]!;
+    const y = tb[j]!;
+    const pair = (x === y || x.includes('<*>') || y.includes('<*>')) && from(i + 1, j + 1);
+    const result = pair || (x === '<*>' && from(i, j + 1)) || (y === '<*>' && from(i + 1, j));
+    memo.set(key, result);
+    return result;
+  };
+  return from(0, 0);
 }
 
 export interface FaultVerdict {

@@ -123,6 +123,14 @@ describe('onFaultTemplate', () => {
       sameTemplate('cart <*> added sku=<*> quantity=<*>', 'cart <*> added sku=SKU-<*> quantity=<*>'),
     ).toBe(true);
     expect(sameTemplate('cart <*> added', 'cart <*> removed')).toBe(false);
+    expect(
+      sameTemplate(
+        'unhandled error in POST /checkout: <*>',
+        'unhandled error in POST <*>: fields.email.trim is not a function',
+      ),
+    ).toBe(true);
+    expect(sameTemplate('request failed code=<*>', 'request failed code=<*> after <*> retries')).toBe(false);
+    expect(sameTemplate('payment failed for order <*>', 'payment failed')).toBe(false);
     const latency = {
       ...truth,
       symptom: 'latency' as const,
