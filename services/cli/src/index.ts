@@ -14,6 +14,7 @@ export {
 } from './commands/demoNamespaces.js';
 export { continuousTraffic, every } from './demo/live.js';
 export {
+  errorWarmupMs,
   runScenario,
   runScenarios,
   timingsFrom,

@@ -60,7 +60,13 @@ import {
 } from '@self-healing/shared';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
 import { deploymentRecordedSubject } from '@self-healing/schemas';
-import { ParseLedgerStore, continuousTraffic, planParse, requestThroughLedger } from '@self-healing/cli';
+import {
+  ParseLedgerStore,
+  continuousTraffic,
+  errorWarmupMs,
+  planParse,
+  requestThroughLedger,
+} from '@self-healing/cli';
 import { sendParseCommands } from '@self-healing/telemetry-parse';
 import { loadCorpus, materializeCorpus, type Release } from '@self-healing/sample-service';
 import {
@@ -179,11 +185,6 @@ function options(): BenchOptions {
     parseEveryS: num('parse-every-s', values['parse-every-s']!, 2, 300),
     seed: num('seed', values.seed!, 0, 2 ** 31),
   };
-}
-
-/** The error-pattern detector's warm-up for a bench warm-up of `warmupS` seconds: its first half. */
-export function errorWarmupMs(warmupS: number): number {
-  return Math.round((warmupS * 1000) / 2);
 }
 
 /**
@@ -381,9 +382,8 @@ async function benchFault(
     WINDOW_MS: String(o.windowMs),
     ALLOWED_LATENESS_MS: String(Math.max(2 * o.windowMs, 5000)),
     PERFORMANCE_DETECTOR: JSON.stringify(minuteScaleDetector(o.warmupS * 1000, o.windowMs)),
-    // As in the demo: the error templates of the healthy release are learned in the first half of the warm-up, and
-    // one first seen after that is news. With the stage's default (ten minutes of event time) nothing the faulty
-    // release logs after a warm-up of minutes could ever be reported as a new error.
+    // As in the demo: with the stage's default (ten minutes of event time) nothing the faulty release logs after a
+    // warm-up of minutes could ever be reported as a new error.
     ERROR_WARMUP_MS: String(errorWarmupMs(o.warmupS)),
   };
   const topics = platformTopicNames(prefix);

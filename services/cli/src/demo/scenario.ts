@@ -67,6 +67,15 @@ export interface Timings {
   parseEveryMs: number;
 }
 
+/**
+ * The error-pattern detector's warm-up for a warm-up of `warmupS` seconds of healthy traffic: its first half. The
+ * healthy release's error templates are learned then, and one first seen after that is news (the stage's default,
+ * ten minutes of event time, is longer than a demo's or a bench's whole warm-up).
+ */
+export function errorWarmupMs(warmupS: number): number {
+  return Math.round((warmupS * 1000) / 2);
+}
+
 export function timingsFrom(env: NodeJS.ProcessEnv = process.env): Timings {
   const n = (name: string, fallback: number) => {
     const v = Number(env[name] ?? fallback);
@@ -274,7 +283,7 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
     ENVIRONMENT: 'production',
     WINDOW_MS: String(t.windowMs),
     ALLOWED_LATENESS_MS: String(2 * t.windowMs),
-    ERROR_WARMUP_MS: String(Math.round((t.warmupS * 1000) / 2)),
+    ERROR_WARMUP_MS: String(errorWarmupMs(t.warmupS)),
     TEST_TIMEOUT_MS: '120000',
     TEST_RERUNS: '1',
     PERF_SAMPLES: '60',

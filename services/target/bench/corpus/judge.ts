@@ -42,14 +42,14 @@ export interface FaultTruth {
   logTemplates?: string[];
 }
 
-/** The quoted template a finding's explanation names, if any (`... "cart <*> added sku=<*>" rose to ...`). */
-export function templateOfExplanation(explanation: string): string | null {
-  return /"([^"]+)"/.exec(explanation)?.[1] ?? null;
-}
-
 /** Every quoted template of an explanation (a behavioural finding names the expected and the observed steps). */
 export function templatesOfExplanation(explanation: string): string[] {
   return [...explanation.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+}
+
+/** The first quoted template a finding's explanation names, if any (`... "cart <*> added sku=<*>" rose to ...`). */
+export function templateOfExplanation(explanation: string): string | null {
+  return templatesOfExplanation(explanation)[0] ?? null;
 }
 
 /**
