@@ -57,6 +57,7 @@ import { ErrorBurstDetector, ErrorPatternDetector } from '../src/errors/index.js
 import { emptyIncidentReducerState, evolve } from '../src/incidents/index.js';
 import type { IncidentReducerState } from '../src/incidents/index.js';
 import { stableId } from '../src/incidents/stable-id.js';
+import { ValueNoveltyDetector } from '../src/values/index.js';
 import { HOUR_SCALE_DETECTOR_OPTIONS, PerformanceMonitor } from '../src/performance/index.js';
 
 const MIN = 60_000;
@@ -276,6 +277,7 @@ function runScenario(
       ? new DeclaredModel(declaredSequences)
       : new LearnedModel({ warmupSessions: 600, rareProbability: 0.003 });
   const behavioral = new BehavioralDetector(model, { inactivityTimeoutMs: 30_000, warmupEvents: 10_000 });
+  const values = new ValueNoveltyDetector();
   const patterns = new ErrorPatternDetector({ warmupMs: 4 * MIN });
   const bursts = new ErrorBurstDetector({ minBaselineWindows: 3 });
   const monitor = new PerformanceMonitor({ detector: HOUR_SCALE_DETECTOR_OPTIONS });
@@ -312,9 +314,12 @@ function runScenario(
     last = e.timestamp;
     closeWindowsBefore(e.timestamp);
     collect(behavioral.push(e));
+    // As in the service: the value detector reads the events of a session or trace.
+    if (e.traceId !== null || e.sessionId !== null) collect(values.push(e));
     collect(patterns.push(e));
   }
   collect(behavioral.advance(last + MIN));
+  for (const service of new Set(events.map((e) => e.service))) collect(values.advance(last + MIN, service));
   closeWindowsBefore(Number.MAX_SAFE_INTEGER);
   const warmupMs = HOUR_SCALE_DETECTOR_OPTIONS.minHistoryMs ?? 0;
   return {

@@ -7,13 +7,15 @@ import {
   defaultBehavioralOptions,
   type ExpectedSequence,
 } from '../behavioral/index.js';
+import { ValueNoveltyDetector } from '../values/index.js';
 import { examine, examinedAfter } from '../service/examined.js';
 import type { DetectBeat } from '../service/deps.js';
 import { findingsForEvent } from '../service/eventFindings.js';
 
 /**
  * Beat 4. Reads the sessions and traces not examined before and the declared or learned sequences; stages the
- * steps found out of order, repeated or missing, and the detector's new state.
+ * steps found out of order, repeated or missing, the parameters that took values never seen before, and the
+ * detectors' new state.
  */
 export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> = async (
   { runId, earlier },
@@ -47,19 +49,22 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
   const det = mem.behavioral
     ? BehavioralDetector.restore(model, mem.behavioral)
     : new BehavioralDetector(model);
+  const values = mem.values ? ValueNoveltyDetector.restore(mem.values) : new ValueNoveltyDetector();
   const findings: Finding[] = [];
-  for (const e of events) findings.push(...det.push(e));
+  for (const e of events) findings.push(...det.push(e), ...values.push(e));
   // Each service's time has reached its own newest event: not the newest of all, since a service whose logs arrive
   // later would have its open sessions timed out before the rest of them arrives.
   const newest = new Map<string, number>();
   for (const e of events) newest.set(e.service, Math.max(newest.get(e.service) ?? e.timestamp, e.timestamp));
-  for (const [service, time] of newest) findings.push(...det.advance(time, service));
+  for (const [service, time] of newest)
+    findings.push(...det.advance(time, service), ...values.advance(time, service));
   const sessions = new Set(events.map((e) => e.traceId ?? e.sessionId)).size;
   await deps.stage(runId, 'behavioral', {
     findings,
     state: {
       detector: det.snapshot(),
       model: learned?.snapshot() ?? null,
+      values: values.snapshot(),
       seenUntil: nowSeenUntil,
       runs: examinedAfter(mem.behavioralRuns, [...fresh.earlier, ...fresh.own]),
     },

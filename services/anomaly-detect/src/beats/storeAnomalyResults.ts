@@ -42,6 +42,7 @@ export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ r
           performance: perf.state,
           learnedModel: beh.state.model,
           behavioral: beh.state.detector,
+          values: beh.state.values,
           bursts: err.state.bursts,
           patterns: err.state.patterns,
           incidents: state,

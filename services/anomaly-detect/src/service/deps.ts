@@ -21,6 +21,7 @@ import {
 import { TelemetryReadModel } from '@self-healing/telemetry-parse';
 import type { PerformanceMonitorState, SeriesDetectorOptions } from '../performance/index.js';
 import type { BehavioralSnapshot, LearnedModelSnapshot } from '../behavioral/index.js';
+import type { ValueNoveltySnapshot } from '../values/index.js';
 import type { ErrorBurstSnapshot, ErrorPatternSnapshot } from '../errors/index.js';
 import { emptyIncidentReducerState, type IncidentReducerState } from '../incidents/index.js';
 import { completeWindows, mergeContributions } from './windows.js';
@@ -52,6 +53,8 @@ export interface DetectorMemory {
   performance: PerformanceMonitorState | null;
   learnedModel: LearnedModelSnapshot | null;
   behavioral: BehavioralSnapshot | null;
+  /** Parameter values (fed the behavioural detector's events); absent in memory written before it. */
+  values?: ValueNoveltySnapshot | null;
   bursts: ErrorBurstSnapshot | null;
   patterns: ErrorPatternSnapshot | null;
   incidents: IncidentReducerState;
@@ -93,6 +96,7 @@ export interface DetectorOutcome<S> {
 export interface BehavioralState {
   detector: BehavioralSnapshot;
   model: LearnedModelSnapshot | null;
+  values: ValueNoveltySnapshot;
   seenUntil: SeenUntil;
   runs: string[];
 }

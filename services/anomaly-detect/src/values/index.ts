@@ -1,0 +1,2 @@
+export { ValueNoveltyDetector, defaultValueNoveltyOptions, poissonUpper } from './novelty.js';
+export type { ValueNoveltyOptions, ValueNoveltySnapshot } from './novelty.js';

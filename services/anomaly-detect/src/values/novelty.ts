@@ -1,0 +1,330 @@
+import type { Finding, TemplatedEvent } from '@self-healing/schemas';
+import { findingId } from '../incidents/stable-id.js';
+import { binomialTail } from '../performance/aggregates.js';
+
+/**
+ * Parameter values that were never seen before, more often than a parameter's own history allows.
+ *
+ * A release that computes a different price, a new rejection reason or a status a route never answered leaves
+ * every log line's template as it was: only the values in it change. For each template parameter (per service),
+ * the detector learns the values it takes and how often a line carries one it had not seen, and reports a window
+ * of event time in which that happens improbably often. One rule covers parameters of every kind without being
+ * told which is which: an id or a random code is new on nearly every line, so its own history expects novelty
+ * (and once it has more distinct values than `maxDistinct` it is not judged at all); a status, a reason code or a
+ * price drawn from a catalogue is new on few lines, so a release that adds values shows.
+ *
+ * The expected share of lines with a new value starts as the Good-Turing estimate of the warm-up sample (the share
+ * of its lines whose value occurred once: the leave-one-out rate of novelty) and then counts the judged windows
+ * too; the test uses a one-sided 95 % upper bound of it, so a short history makes the detector cautious, not
+ * eager. Measured quantities (a parameter the parse stage read as a duration or size) belong to the performance
+ * detector, and dates and times change by nature: neither is judged.
+ */
+export interface ValueNoveltyOptions {
+  /** Event time per judged window. */
+  windowMs: number;
+  /** A window is judged once its service's time is this far past its end (later lines may still arrive). */
+  graceMs: number;
+  /** Lines of a parameter before it is judged; the values seen until then are its known values. */
+  minBaseline: number;
+  /**
+   * A value first seen after the warm-up counts as new this long (event time), then joins the known values: a
+   * release that changed values on purpose is reported once, and its values become the normal ones.
+   */
+  relearnAfterMs: number;
+  /** A parameter with more distinct values than this is free-form (ids, open ranges): no longer judged. */
+  maxDistinct: number;
+  /** Windows pooled at most, so that a change too small to show in one minute shows over a few. */
+  poolWindows: number;
+  /** Binomial tail below which a window (or pooled span) is reported, after correcting for the spans tried. */
+  alpha: number;
+  /** Lines with a new value a report needs at least. */
+  minNovel: number;
+  /** Parameters followed at most (template × position × service). */
+  maxSeries: number;
+}
+
+export const defaultValueNoveltyOptions: ValueNoveltyOptions = {
+  windowMs: 60_000,
+  graceMs: 5_000,
+  minBaseline: 200,
+  relearnAfterMs: 30 * 60_000,
+  maxDistinct: 2_000,
+  poolWindows: 5,
+  // Stricter than the flow windows' 1e-4: a service has dozens of parameters, each tested every minute.
+  alpha: 1e-6,
+  minNovel: 5,
+  maxSeries: 20_000,
+};
+
+/** An open window of one parameter: how many lines, how many with a value not known at the window's start. */
+interface ValueWindow {
+  start: number;
+  lines: number;
+  novel: number;
+  /** Every value of the window with its count (merged into the known values when the window closes). */
+  counts: Record<string, number>;
+}
+
+/** A judged window still in the pool: it joins the null rate only after it leaves the pool unreported. */
+interface PooledWindow {
+  start: number;
+  lines: number;
+  novel: number;
+  reported: boolean;
+}
+
+interface ParameterSeries {
+  service: string;
+  templateId: string;
+  template: string;
+  /** Position of the parameter in the template, from 0. */
+  index: number;
+  /** More distinct values than `maxDistinct`: not judged, values dropped. */
+  free: boolean;
+  /** value -> [lines seen, event time of the window it first appeared in]. */
+  values: Record<string, [number, number]>;
+  lines: number;
+  /** End of the window in which the parameter reached `minBaseline` lines; null while warming up. */
+  warmedAt: number | null;
+  /**
+   * Values first seen before this are known: the warm-up's, and after a report has had its quiet time, every value
+   * seen until the quiet time ended (the change has become the normal).
+   */
+  knownBefore: number;
+  /** Null rate: lines with a new value over lines (warm-up singletons first, then judged unreported windows). */
+  nullNovel: number;
+  nullLines: number;
+  window: ValueWindow | null;
+  pool: PooledWindow[];
+  /** After a report, the parameter stays quiet until its new values have become known ones. */
+  quietUntil: number;
+}
+
+export interface ValueNoveltySnapshot {
+  version: 1;
+  series: ParameterSeries[];
+}
+
+/** Usage: `push(event)` in (roughly) time order, `advance(time, service)` when a service's time has moved on. */
+export class ValueNoveltyDetector {
+  private readonly options: ValueNoveltyOptions;
+  private readonly series = new Map<string, ParameterSeries>();
+
+  constructor(options: Partial<ValueNoveltyOptions> = {}) {
+    this.options = { ...defaultValueNoveltyOptions, ...options };
+  }
+
+  snapshot(): ValueNoveltySnapshot {
+    return { version: 1, series: structuredClone([...this.series.values()]) };
+  }
+
+  static restore(
+    snapshot: ValueNoveltySnapshot,
+    options: Partial<ValueNoveltyOptions> = {},
+  ): ValueNoveltyDetector {
+    if (snapshot.version !== 1)
+      throw new Error(`unsupported value detector state version ${snapshot.version}`);
+    const detector = new ValueNoveltyDetector(options);
+    for (const s of structuredClone(snapshot.series)) detector.series.set(seriesKey(s), s);
+    return detector;
+  }
+
+  push(event: TemplatedEvent): Finding[] {
+    const findings: Finding[] = [];
+    const measured = new Set(Object.values(event.numbers));
+    for (let index = 0; index < event.params.length; index++) {
+      const value = event.params[index]!;
+      if (measured.has(Number(value)) || TIME_LIKE.test(value)) continue;
+      const s = this.seriesOf(event, index);
+      if (!s || s.free) continue;
+      const start = Math.floor(event.timestamp / this.options.windowMs) * this.options.windowMs;
+      if (s.window && start >= s.window.start + this.options.windowMs) {
+        const f = this.close(s, event.timestamp);
+        if (f) findings.push(f);
+        if (s.free) continue;
+      }
+      // Late lines of an already judged window count in the open one.
+      if (!s.window) {
+        s.window = { start, lines: 0, novel: 0, counts: {} };
+        // A report's quiet time is over: what the parameter took until then is its normal now.
+        if (start >= s.quietUntil) s.knownBefore = Math.max(s.knownBefore, s.quietUntil);
+      }
+      const w = s.window;
+      w.lines++;
+      if (!this.known(s, value, w.start)) w.novel++;
+      w.counts[value] = (w.counts[value] ?? 0) + 1;
+    }
+    return findings;
+  }
+
+  /** The service's event time has reached `time`: its windows that ended more than `graceMs` earlier are judged. */
+  advance(time: number, service: string): Finding[] {
+    const findings: Finding[] = [];
+    for (const s of this.series.values()) {
+      if (s.service !== service || !s.window || s.free) continue;
+      if (time < s.window.start + this.options.windowMs + this.options.graceMs) continue;
+      const f = this.close(s, time);
+      if (f) findings.push(f);
+    }
+    return findings;
+  }
+
+  private seriesOf(event: TemplatedEvent, index: number): ParameterSeries | null {
+    const key = `${event.service}\u0000${event.templateId}\u0000${index}`;
+    let s = this.series.get(key);
+    if (s) return s;
+    if (this.series.size >= this.options.maxSeries) return null;
+    s = {
+      service: event.service,
+      templateId: event.templateId,
+      template: event.template,
+      index,
+      free: false,
+      values: {},
+      lines: 0,
+      warmedAt: null,
+      knownBefore: Number.NEGATIVE_INFINITY,
+      nullNovel: 0,
+      nullLines: 0,
+      window: null,
+      pool: [],
+      quietUntil: Number.NEGATIVE_INFINITY,
+    };
+    this.series.set(key, s);
+    return s;
+  }
+
+  /** Seen during the warm-up, or first seen long enough before `at` to be one of the parameter's usual values. */
+  private known(s: ParameterSeries, value: string, at: number): boolean {
+    const entry = s.values[value];
+    if (!entry) return false;
+    const first = entry[1];
+    return first < s.knownBefore || first + this.options.relearnAfterMs <= at;
+  }
+
+  /** Judges the open window (if the parameter is warmed up), then learns its values. */
+  private close(s: ParameterSeries, now: number): Finding | null {
+    const w = s.window!;
+    s.window = null;
+    const finding = s.warmedAt !== null && w.start >= s.warmedAt ? this.judge(s, w, now) : null;
+    for (const [value, n] of Object.entries(w.counts)) {
+      const entry = s.values[value];
+      if (entry) entry[0] += n;
+      else s.values[value] = [n, w.start];
+    }
+    s.lines += w.lines;
+    if (Object.keys(s.values).length > this.options.maxDistinct) {
+      // Free-form: ids, random codes, an open range. Dropping its values keeps the state small.
+      s.free = true;
+      s.values = {};
+      s.pool = [];
+      return null;
+    }
+    if (s.warmedAt === null && s.lines >= this.options.minBaseline) {
+      s.warmedAt = w.start + this.options.windowMs;
+      s.knownBefore = s.warmedAt;
+      // Good-Turing: the share of lines whose value occurred once is the rate at which a line brings a new value.
+      s.nullNovel = Object.values(s.values).filter(([n]) => n === 1).length;
+      s.nullLines = s.lines;
+    }
+    return finding;
+  }
+
+  private judge(s: ParameterSeries, w: ValueWindow, now: number): Finding | null {
+    const { poolWindows, alpha, minNovel, windowMs } = this.options;
+    s.pool.push({ start: w.start, lines: w.lines, novel: w.novel, reported: false });
+    while (s.pool.length > poolWindows) {
+      const old = s.pool.shift()!;
+      if (!old.reported && old.start >= s.quietUntil) {
+        s.nullNovel += old.novel;
+        s.nullLines += old.lines;
+      }
+    }
+    const rate = Math.min(1, poissonUpper(s.nullNovel) / Math.max(1, s.nullLines));
+    // The spans ending with this window, newest first: one window, the last two, ... the whole pool.
+    let best: { tail: number; novel: number; lines: number; from: number } | null = null;
+    let novel = 0;
+    let lines = 0;
+    // Windows of a report's quiet time were judged against the values known before the change: not pooled.
+    for (let i = s.pool.length - 1; i >= 0 && s.pool[i]!.start >= s.quietUntil; i--) {
+      novel += s.pool[i]!.novel;
+      lines += s.pool[i]!.lines;
+      const tail = binomialTail(novel, lines, rate, 'upper') * s.pool.length;
+      if (novel >= minNovel && (!best || tail < best.tail)) best = { tail, novel, lines, from: i };
+    }
+    if (!best || best.tail >= alpha) return null;
+    for (let i = best.from; i < s.pool.length; i++) s.pool[i]!.reported = true;
+    s.quietUntil = w.start + windowMs + this.options.relearnAfterMs;
+    const since = s.pool[best.from]!.start;
+    return this.finding(s, w, { ...best, rate, since, at: Math.min(now, w.start + windowMs) });
+  }
+
+  private finding(
+    s: ParameterSeries,
+    w: ValueWindow,
+    r: { tail: number; novel: number; lines: number; rate: number; since: number; at: number },
+  ): Finding {
+    const fresh = Object.entries(w.counts)
+      .filter(([value]) => !this.known(s, value, w.start))
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const examples = fresh
+      .slice(0, 5)
+      .map(([value, n]) => `"${value.slice(0, 40)}" ×${n}`)
+      .join(', ');
+    const usual = Object.entries(s.values)
+      .sort((a, b) => b[1][0] - a[1][0])
+      .slice(0, 3)
+      .map(([value]) => `"${value.slice(0, 40)}"`)
+      .join(', ');
+    const span = `${clock(r.since)}-${clock(w.start + this.options.windowMs)}`;
+    const position = s.index + 1;
+    return {
+      id: findingId('behavioral', 'unseen-values', s.service, `${s.templateId}#${position}`, r.since),
+      kind: 'behavioral',
+      rule: 'unseen-values',
+      service: s.service,
+      subject: `${s.templateId}#${position}`,
+      templateIds: [s.templateId],
+      since: r.since,
+      at: r.at,
+      magnitude: Math.min(50, -Math.log10(Math.max(r.tail, 1e-300))),
+      explanation:
+        `Parameter ${position} of "${s.template}" (${s.templateId}) of ${s.service} took a value never seen ` +
+        `before in ${r.novel} of ${r.lines} lines in ${span} UTC (at most ${(r.rate * 100).toFixed(2)}% expected ` +
+        `from its history of ${s.nullLines} lines, p ${r.tail.toExponential(1)}); new: ${examples || 'none in the last window'}; ` +
+        `usual: ${usual}.`,
+      evidence: {
+        template: s.template,
+        parameter: position,
+        novelLines: r.novel,
+        lines: r.lines,
+        expectedRate: r.rate,
+        p: r.tail,
+        newValues: fresh.length,
+        examples: examples || null,
+        knownValues: Object.keys(s.values).length,
+      },
+    };
+  }
+}
+
+/** Dates and times (ISO 8601, `12:03:44`): a new one is the clock moving, not the service changing. */
+const TIME_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}:\d{2}(:\d{2})?\b/;
+
+function seriesKey(s: ParameterSeries): string {
+  return `${s.service}\u0000${s.templateId}\u0000${s.index}`;
+}
+
+function clock(t: number): string {
+  return new Date(t).toISOString().slice(11, 16);
+}
+
+/**
+ * One-sided 95 % upper bound of a Poisson mean from a count (Wilson-Hilferty): 3.0 for nothing seen, so that a
+ * parameter that never brought a new value is still expected to, about three times in its history's length.
+ */
+export function poissonUpper(count: number): number {
+  const z = 1.645;
+  const a = count + 1;
+  return a * (1 - 1 / (9 * a) + z / (3 * Math.sqrt(a))) ** 3;
+}

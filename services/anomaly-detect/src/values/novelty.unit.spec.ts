@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, TemplatedEvent } from '@self-healing/schemas';
+import { ValueNoveltyDetector, poissonUpper } from './novelty.js';
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CHARGED = 'charged <*> EUR to card <*> took <*> ms';
+
+function line(timestamp: number, params: string[], numbers: Record<string, number> = {}): TemplatedEvent {
+  return {
+    timestamp,
+    service: 'checkout',
+    host: null,
+    level: 'info',
+    component: null,
+    templateId: 't-charged',
+    template: CHARGED,
+    params,
+    traceId: `tr-${timestamp}`,
+    spanId: null,
+    sessionId: null,
+    numbers,
+    stack: [],
+  };
+}
+
+/** A shop's order totals: a catalogue of prices, a few items per order, so a few hundred common totals. */
+function orderTotal(rnd: () => number): number {
+  const prices = [8.85, 11.85, 12.85, 14.85, 20.85, 24.85, 39.85, 129];
+  const items = 1 + Math.floor(rnd() * 3);
+  let cents = 0;
+  for (let i = 0; i < items; i++)
+    cents += Math.round(prices[Math.floor(rnd() ** 1.5 * prices.length)]! * 100);
+  return cents / 100;
+}
+
+/**
+ * `minutes` minutes of `perMinute` charges each; from `releaseAt` on (event time), `release` changes the total.
+ * The card is one of three, the duration a measured quantity.
+ */
+function traffic(
+  detector: ValueNoveltyDetector,
+  minutes: number,
+  opts: { perMinute?: number; seed?: number; releaseAt?: number; release?: (total: number) => number } = {},
+): Finding[] {
+  const rnd = random(opts.seed ?? 1);
+  const perMinute = opts.perMinute ?? 150;
+  const findings: Finding[] = [];
+  for (let i = 0; i < minutes * perMinute; i++) {
+    const t = Math.floor((i * 60_000) / perMinute);
+    let total = orderTotal(rnd);
+    if (opts.release && opts.releaseAt !== undefined && t >= opts.releaseAt) total = opts.release(total);
+    const took = 20 + Math.floor(rnd() * 30);
+    const card = ['4242', '0002', '0036'][Math.floor(rnd() * 3)]!;
+    findings.push(...detector.push(line(t, [total.toFixed(2), card, String(took)], { durationMs: took })));
+  }
+  findings.push(...detector.advance(minutes * 60_000 + 10_000, 'checkout'));
+  return findings;
+}
+
+describe('values never seen before', () => {
+  it('given order totals from a steady mix for two hours, then nothing is reported', () => {
+    for (const seed of [1, 2, 3]) expect(traffic(new ValueNoveltyDetector(), 120, { seed })).toEqual([]);
+  });
+
+  it('given a release that charges shipping on orders it used to ship free, then the totals are reported once', () => {
+    const findings = traffic(new ValueNoveltyDetector(), 40, {
+      releaseAt: 20 * 60_000,
+      release: (total) => (total >= 50 && total < 500 ? total + 4.95 : total),
+    });
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    expect(f).toMatchObject({ kind: 'behavioral', rule: 'unseen-values', subject: 't-charged#1' });
+    expect(f!.templateIds).toEqual(['t-charged']);
+    expect(f!.since).toBeGreaterThanOrEqual(20 * 60_000);
+    expect(f!.at).toBeLessThanOrEqual(24 * 60_000);
+    expect(f!.explanation).toContain(`"${CHARGED}"`);
+    expect(f!.explanation).toMatch(/new: "\d+\.\d\d" ×\d+/);
+    expect(f!.evidence['p']).toBeLessThan(1e-6);
+  });
+
+  it('given a parameter with a few values, when a release adds one to a few lines a minute, then it is reported', () => {
+    const detector = new ValueNoveltyDetector();
+    const rnd = random(7);
+    const findings: Finding[] = [];
+    for (let i = 0; i < 30 * 100; i++) {
+      const t = i * 600;
+      const reasons = ['out_of_stock', 'out_of_stock', 'not_found', 'empty_cart', 'coupon_expired'];
+      let code = reasons[Math.floor(rnd() * reasons.length)]!;
+      if (t >= 20 * 60_000 && rnd() < 0.06) code = 'quantity_too_large';
+      findings.push(
+        ...detector.push({
+          ...line(t, [code]),
+          templateId: 't-rejected',
+          template: 'request rejected code=<*>',
+        }),
+      );
+    }
+    findings.push(...detector.advance(30 * 60_000 + 10_000, 'checkout'));
+    expect(findings.map((f) => f.subject)).toEqual(['t-rejected#1']);
+    expect(findings[0]!.explanation).toContain('"quantity_too_large"');
+  });
+
+  it('given ids, new on every line, then they are never reported and their values are dropped', () => {
+    const detector = new ValueNoveltyDetector({ maxDistinct: 500 });
+    const findings: Finding[] = [];
+    for (let i = 0; i < 3_000; i++)
+      findings.push(...detector.push({ ...line(i * 400, [`o-${i}`]), template: 'order <*> created' }));
+    expect(findings).toEqual([]);
+    const [series] = detector.snapshot().series;
+    expect(series).toMatchObject({ free: true, values: {} });
+  });
+
+  it('given durations the parse stage measured, when they all grow, then they are left to the performance detector', () => {
+    const detector = new ValueNoveltyDetector();
+    const findings: Finding[] = [];
+    for (let i = 0; i < 40 * 60; i++) {
+      const took = i < 20 * 60 ? 10 + (i % 5) : 300 + (i % 50);
+      findings.push(...detector.push(line(i * 1000, ['9.99', '4242', String(took)], { durationMs: took })));
+    }
+    expect(findings).toEqual([]);
+    expect(detector.snapshot().series.map((s) => s.index)).toEqual([0, 1]);
+  });
+
+  it('given a new value that persists, then it becomes a known one and is not reported again', () => {
+    const detector = new ValueNoveltyDetector({ relearnAfterMs: 10 * 60_000 });
+    const findings = traffic(detector, 120, {
+      releaseAt: 20 * 60_000,
+      release: (total) => Math.round(total * 107) / 100,
+    });
+    expect(findings).toHaveLength(1);
+  });
+
+  it('given a snapshot taken mid-stream, when restored, then it reports exactly what the uninterrupted detector does', () => {
+    const release = { releaseAt: 20 * 60_000, release: (total: number) => total + 0.01 };
+    const whole = traffic(new ValueNoveltyDetector(), 30, release);
+    expect(whole).toHaveLength(1);
+    // The same stream cut at minute 21 and continued by a detector restored from the first one's snapshot.
+    const first = new ValueNoveltyDetector();
+    const rnd = random(1);
+    const findings: Finding[] = [];
+    let restored: ValueNoveltyDetector | null = null;
+    for (let i = 0; i < 30 * 150; i++) {
+      const t = Math.floor((i * 60_000) / 150);
+      if (t >= 21 * 60_000 && !restored)
+        restored = ValueNoveltyDetector.restore(JSON.parse(JSON.stringify(first.snapshot())));
+      let total = orderTotal(rnd);
+      if (t >= release.releaseAt) total = release.release(total);
+      const took = 20 + Math.floor(rnd() * 30);
+      const card = ['4242', '0002', '0036'][Math.floor(rnd() * 3)]!;
+      const e = line(t, [total.toFixed(2), card, String(took)], { durationMs: took });
+      findings.push(...(restored ?? first).push(e));
+    }
+    findings.push(...restored!.advance(30 * 60_000 + 10_000, 'checkout'));
+    expect(findings).toEqual(whole);
+  });
+
+  it('bounds a Poisson mean from above: about three for nothing seen, a little above the count for many', () => {
+    expect(poissonUpper(0)).toBeCloseTo(3.0, 1);
+    expect(poissonUpper(100)).toBeGreaterThan(110);
+    expect(poissonUpper(100)).toBeLessThan(120);
+  });
+});
