@@ -7,30 +7,30 @@ import { binomialTail } from '../performance/aggregates.js';
  *
  * A release that computes a different price, a new rejection reason or a status a route never answered leaves
  * every log line's template as it was: only the values in it change. For each template parameter (per service),
- * the detector learns the values it takes and how often a line carries one it had not seen, and reports a window
- * of event time in which that happens improbably often. One rule covers parameters of every kind without being
- * told which is which: an id or a random code is new on nearly every line, so its own history expects novelty
- * (and once it has more distinct values than `maxDistinct` it is not judged at all); a status, a reason code or a
- * price drawn from a catalogue is new on few lines, so a release that adds values shows.
+ * the detector learns the values it takes and how often a line carries one that no earlier window of event time
+ * had, and reports a window (or a few pooled) in which that happens improbably often. One rule covers parameters
+ * of every kind without being told which is which: an id or a random code is new on nearly every line, so its
+ * own history expects novelty (and once it has more distinct values than `maxDistinct` it is not judged at all); a
+ * status, a reason code or a price drawn from a catalogue is new on few lines, so a release that adds values shows.
  *
- * The expected share of lines with a new value starts as the Good-Turing estimate of the warm-up sample (the share
- * of its lines whose value occurred once: the leave-one-out rate of novelty) and then counts the judged windows
- * too; the test uses a one-sided 95 % upper bound of it, so a short history makes the detector cautious, not
- * eager. Measured quantities (a parameter the parse stage read as a duration or size) belong to the performance
- * detector, and dates and times change by nature: neither is judged.
+ * The expected share is measured exactly as it is tested, window against the windows before it: over the warm-up's
+ * windows after the first, then over the judged windows that were not reported; the test uses a one-sided 95 %
+ * upper bound of it, so a short history makes the detector cautious, not eager. (Good-Turing's share of values
+ * seen once, tried first, took a session's id for a usual value: a cart id recurs on each of the cart's lines
+ * within seconds, then never again.) A new value is known from the next window on, so a changed value is reported
+ * where it first appears, and a changed distribution while its values are still being discovered. Measured
+ * quantities (a parameter the parse stage read as a duration or size) belong to the performance detector, and
+ * dates and times change by nature: neither is judged.
  */
 export interface ValueNoveltyOptions {
-  /** Event time per judged window. */
+  /** Event time per window (warm-up and judged alike: the expected rate is measured window against window). */
   windowMs: number;
   /** A window is judged once its service's time is this far past its end (later lines may still arrive). */
   graceMs: number;
-  /** Lines of a parameter before it is judged; the values seen until then are its known values. */
+  /** Lines of a parameter (over two windows at least) before it is judged; the values seen until then are known. */
   minBaseline: number;
-  /**
-   * A value first seen after the warm-up counts as new this long (event time), then joins the known values: a
-   * release that changed values on purpose is reported once, and its values become the normal ones.
-   */
-  relearnAfterMs: number;
+  /** After a report, the parameter is not reported again for this long (event time). */
+  quietMs: number;
   /** A parameter with more distinct values than this is free-form (ids, open ranges): no longer judged. */
   maxDistinct: number;
   /** Windows pooled at most, so that a change too small to show in one minute shows over a few. */
@@ -47,7 +47,7 @@ export const defaultValueNoveltyOptions: ValueNoveltyOptions = {
   windowMs: 60_000,
   graceMs: 5_000,
   minBaseline: 200,
-  relearnAfterMs: 30 * 60_000,
+  quietMs: 30 * 60_000,
   maxDistinct: 2_000,
   poolWindows: 5,
   // Stricter than the flow windows' 1e-4: a service has dozens of parameters, each tested every minute.
@@ -62,7 +62,7 @@ interface ValueWindow {
   lines: number;
   novel: number;
   /** Every value of the window with its count (merged into the known values when the window closes). */
-  counts: Record<string, number>;
+  counts: Map<string, number>;
 }
 
 /** A judged window still in the pool: it joins the null rate only after it leaves the pool unreported. */
@@ -81,17 +81,15 @@ interface ParameterSeries {
   index: number;
   /** More distinct values than `maxDistinct`: not judged, values dropped. */
   free: boolean;
-  /** value -> [lines seen, event time of the window it first appeared in]. */
-  values: Record<string, [number, number]>;
+  /**
+   * value -> [lines seen, event time of the window it first appeared in]. A Map, not an object: the values are
+   * text from log lines (`__proto__` included).
+   */
+  values: Map<string, [number, number]>;
   lines: number;
   /** End of the window in which the parameter reached `minBaseline` lines; null while warming up. */
   warmedAt: number | null;
-  /**
-   * Values first seen before this are known: the warm-up's, and after a report has had its quiet time, every value
-   * seen until the quiet time ended (the change has become the normal).
-   */
-  knownBefore: number;
-  /** Null rate: lines with a new value over lines (warm-up singletons first, then judged unreported windows). */
+  /** Null rate: lines with a value new to their window over lines (warm-up windows, then judged unreported ones). */
   nullNovel: number;
   nullLines: number;
   window: ValueWindow | null;
@@ -100,9 +98,15 @@ interface ParameterSeries {
   quietUntil: number;
 }
 
+/** Plain JSON: the Maps as arrays of entries. */
+type SeriesSnapshot = Omit<ParameterSeries, 'values' | 'window'> & {
+  values: Array<[string, number, number]>;
+  window: (Omit<ValueWindow, 'counts'> & { counts: Array<[string, number]> }) | null;
+};
+
 export interface ValueNoveltySnapshot {
   version: 1;
-  series: ParameterSeries[];
+  series: SeriesSnapshot[];
 }
 
 /** Usage: `push(event)` in (roughly) time order, `advance(time, service)` when a service's time has moved on. */
@@ -115,7 +119,13 @@ export class ValueNoveltyDetector {
   }
 
   snapshot(): ValueNoveltySnapshot {
-    return { version: 1, series: structuredClone([...this.series.values()]) };
+    const series = [...this.series.values()].map((s): SeriesSnapshot => ({
+      ...s,
+      values: [...s.values].map(([value, [n, first]]): [string, number, number] => [value, n, first]),
+      window: s.window ? { ...s.window, counts: [...s.window.counts] } : null,
+      pool: s.pool.map((p) => ({ ...p })),
+    }));
+    return { version: 1, series };
   }
 
   static restore(
@@ -125,7 +135,15 @@ export class ValueNoveltyDetector {
     if (snapshot.version !== 1)
       throw new Error(`unsupported value detector state version ${snapshot.version}`);
     const detector = new ValueNoveltyDetector(options);
-    for (const s of structuredClone(snapshot.series)) detector.series.set(seriesKey(s), s);
+    for (const saved of snapshot.series) {
+      const s: ParameterSeries = {
+        ...saved,
+        values: new Map(saved.values.map(([value, n, first]) => [value, [n, first]])),
+        window: saved.window ? { ...saved.window, counts: new Map(saved.window.counts) } : null,
+        pool: saved.pool.map((p) => ({ ...p })),
+      };
+      detector.series.set(seriesKey(s), s);
+    }
     return detector;
   }
 
@@ -144,15 +162,11 @@ export class ValueNoveltyDetector {
         if (s.free) continue;
       }
       // Late lines of an already judged window count in the open one.
-      if (!s.window) {
-        s.window = { start, lines: 0, novel: 0, counts: {} };
-        // A report's quiet time is over: what the parameter took until then is its normal now.
-        if (start >= s.quietUntil) s.knownBefore = Math.max(s.knownBefore, s.quietUntil);
-      }
+      s.window ??= { start, lines: 0, novel: 0, counts: new Map() };
       const w = s.window;
       w.lines++;
-      if (!this.known(s, value, w.start)) w.novel++;
-      w.counts[value] = (w.counts[value] ?? 0) + 1;
+      if (!s.values.has(value)) w.novel++;
+      w.counts.set(value, (w.counts.get(value) ?? 0) + 1);
     }
     return findings;
   }
@@ -180,10 +194,9 @@ export class ValueNoveltyDetector {
       template: event.template,
       index,
       free: false,
-      values: {},
+      values: new Map(),
       lines: 0,
       warmedAt: null,
-      knownBefore: Number.NEGATIVE_INFINITY,
       nullNovel: 0,
       nullLines: 0,
       window: null,
@@ -194,40 +207,41 @@ export class ValueNoveltyDetector {
     return s;
   }
 
-  /** Seen during the warm-up, or first seen long enough before `at` to be one of the parameter's usual values. */
-  private known(s: ParameterSeries, value: string, at: number): boolean {
-    const entry = s.values[value];
-    if (!entry) return false;
-    const first = entry[1];
-    return first < s.knownBefore || first + this.options.relearnAfterMs <= at;
-  }
-
   /** Judges the open window (if the parameter is warmed up), then learns its values. */
   private close(s: ParameterSeries, now: number): Finding | null {
     const w = s.window!;
     s.window = null;
     const finding = s.warmedAt !== null && w.start >= s.warmedAt ? this.judge(s, w, now) : null;
-    for (const [value, n] of Object.entries(w.counts)) {
-      const entry = s.values[value];
+    if (s.warmedAt === null && s.lines > 0) {
+      // Warming up: how often a line brings a value no earlier window had, the rate the judged windows are held to.
+      this.addToNull(s, w);
+    }
+    for (const [value, n] of w.counts) {
+      const entry = s.values.get(value);
       if (entry) entry[0] += n;
-      else s.values[value] = [n, w.start];
+      else s.values.set(value, [n, w.start]);
     }
     s.lines += w.lines;
-    if (Object.keys(s.values).length > this.options.maxDistinct) {
+    if (s.values.size > this.options.maxDistinct) {
       // Free-form: ids, random codes, an open range. Dropping its values keeps the state small.
       s.free = true;
-      s.values = {};
+      s.values = new Map();
       s.pool = [];
       return null;
     }
-    if (s.warmedAt === null && s.lines >= this.options.minBaseline) {
+    if (s.warmedAt === null && s.lines >= this.options.minBaseline && s.nullLines > 0)
       s.warmedAt = w.start + this.options.windowMs;
-      s.knownBefore = s.warmedAt;
-      // Good-Turing: the share of lines whose value occurred once is the rate at which a line brings a new value.
-      s.nullNovel = Object.values(s.values).filter(([n]) => n === 1).length;
-      s.nullLines = s.lines;
-    }
     return finding;
+  }
+
+  /** The expected rate follows the parameter: beyond `maxNullLines` lines of history, the older half is forgotten. */
+  private addToNull(s: ParameterSeries, w: { lines: number; novel: number }): void {
+    s.nullNovel += w.novel;
+    s.nullLines += w.lines;
+    if (s.nullLines > MAX_NULL_LINES) {
+      s.nullNovel /= 2;
+      s.nullLines /= 2;
+    }
   }
 
   private judge(s: ParameterSeries, w: ValueWindow, now: number): Finding | null {
@@ -235,17 +249,14 @@ export class ValueNoveltyDetector {
     s.pool.push({ start: w.start, lines: w.lines, novel: w.novel, reported: false });
     while (s.pool.length > poolWindows) {
       const old = s.pool.shift()!;
-      if (!old.reported && old.start >= s.quietUntil) {
-        s.nullNovel += old.novel;
-        s.nullLines += old.lines;
-      }
+      if (!old.reported && old.start >= s.quietUntil) this.addToNull(s, old);
     }
     const rate = Math.min(1, poissonUpper(s.nullNovel) / Math.max(1, s.nullLines));
     // The spans ending with this window, newest first: one window, the last two, ... the whole pool.
     let best: { tail: number; novel: number; lines: number; from: number } | null = null;
     let novel = 0;
     let lines = 0;
-    // Windows of a report's quiet time were judged against the values known before the change: not pooled.
+    // Windows of a report's quiet time are not pooled into another report.
     for (let i = s.pool.length - 1; i >= 0 && s.pool[i]!.start >= s.quietUntil; i--) {
       novel += s.pool[i]!.novel;
       lines += s.pool[i]!.lines;
@@ -254,7 +265,7 @@ export class ValueNoveltyDetector {
     }
     if (!best || best.tail >= alpha) return null;
     for (let i = best.from; i < s.pool.length; i++) s.pool[i]!.reported = true;
-    s.quietUntil = w.start + windowMs + this.options.relearnAfterMs;
+    s.quietUntil = w.start + windowMs + this.options.quietMs;
     const since = s.pool[best.from]!.start;
     return this.finding(s, w, { ...best, rate, since, at: Math.min(now, w.start + windowMs) });
   }
@@ -264,14 +275,14 @@ export class ValueNoveltyDetector {
     w: ValueWindow,
     r: { tail: number; novel: number; lines: number; rate: number; since: number; at: number },
   ): Finding {
-    const fresh = Object.entries(w.counts)
-      .filter(([value]) => !this.known(s, value, w.start))
+    const fresh = [...w.counts]
+      .filter(([value]) => !s.values.has(value))
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const examples = fresh
       .slice(0, 5)
       .map(([value, n]) => `"${value.slice(0, 40)}" ×${n}`)
       .join(', ');
-    const usual = Object.entries(s.values)
+    const usual = [...s.values]
       .sort((a, b) => b[1][0] - a[1][0])
       .slice(0, 3)
       .map(([value]) => `"${value.slice(0, 40)}"`)
@@ -302,16 +313,22 @@ export class ValueNoveltyDetector {
         p: r.tail,
         newValues: fresh.length,
         examples: examples || null,
-        knownValues: Object.keys(s.values).length,
+        // What the learning stage counts after a fix (a JSON list): lines that still carry the new values.
+        newValueList: JSON.stringify(fresh.slice(0, MAX_LISTED).map(([value]) => value.slice(0, 200))),
+        knownValues: s.values.size,
       },
     };
   }
 }
 
+const MAX_NULL_LINES = 50_000;
+/** New values a finding lists for the learning stage, the most frequent first. */
+const MAX_LISTED = 50;
+
 /** Dates and times (ISO 8601, `12:03:44`): a new one is the clock moving, not the service changing. */
 const TIME_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}:\d{2}(:\d{2})?\b/;
 
-function seriesKey(s: ParameterSeries): string {
+function seriesKey(s: Pick<ParameterSeries, 'service' | 'templateId' | 'index'>): string {
   return `${s.service}\u0000${s.templateId}\u0000${s.index}`;
 }
 

@@ -118,7 +118,32 @@ describe('values never seen before', () => {
       findings.push(...detector.push({ ...line(i * 400, [`o-${i}`]), template: 'order <*> created' }));
     expect(findings).toEqual([]);
     const [series] = detector.snapshot().series;
-    expect(series).toMatchObject({ free: true, values: {} });
+    expect(series).toMatchObject({ free: true, values: [] });
+  });
+
+  it("given a session's id, repeated on its lines within seconds and never again, then it is not reported", () => {
+    const detector = new ValueNoveltyDetector();
+    const findings: Finding[] = [];
+    // A cart every 300 ms, each with four lines over the next second and a half: ids cross window boundaries.
+    for (let cart = 0; cart < 40 * 200; cart++)
+      for (let k = 0; k < 4; k++)
+        findings.push(
+          ...detector.push({ ...line(cart * 300 + k * 500, [`c-${cart}`]), template: 'cart <*> added' }),
+        );
+    expect(findings).toEqual([]);
+  });
+
+  it('given values that are object keys in JavaScript, then they are counted as any other value', () => {
+    const detector = new ValueNoveltyDetector();
+    const findings: Finding[] = [];
+    for (let i = 0; i < 30 * 100; i++) {
+      const t = i * 600;
+      const value = t >= 20 * 60_000 && i % 10 === 0 ? '__proto__' : ['constructor', 'toString'][i % 2]!;
+      findings.push(...detector.push({ ...line(t, [value]), template: 'lookup <*>' }));
+    }
+    expect(findings.map((f) => f.explanation)).toEqual([expect.stringContaining('"__proto__" ×')]);
+    const restored = ValueNoveltyDetector.restore(JSON.parse(JSON.stringify(detector.snapshot())));
+    expect(restored.snapshot()).toEqual(detector.snapshot());
   });
 
   it('given durations the parse stage measured, when they all grow, then they are left to the performance detector', () => {
@@ -133,7 +158,7 @@ describe('values never seen before', () => {
   });
 
   it('given a new value that persists, then it becomes a known one and is not reported again', () => {
-    const detector = new ValueNoveltyDetector({ relearnAfterMs: 10 * 60_000 });
+    const detector = new ValueNoveltyDetector({ quietMs: 10 * 60_000 });
     const findings = traffic(detector, 120, {
       releaseAt: 20 * 60_000,
       release: (total) => Math.round(total * 107) / 100,

@@ -1,4 +1,4 @@
-import type { Finding } from '@self-healing/schemas';
+import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import type { LearningBeat, LearningDeps } from '../service/deps.js';
 import type { EffectivenessDocument, LoadedDeployment, TimeRange } from '../service/case.js';
 import { compareSeries, type SeriesMetric, type SeriesWindow } from '../compare/series.js';
@@ -11,7 +11,7 @@ import { seriesAggregates, type AggregateView } from './collectPostDeploymentMet
  * statistics (compare/series.ts): error findings by their error events per minute, latency findings by their
  * windows' p95, step findings (a step missing or new) by their event rate, a session's broken flow (a step out of
  * order, missing, unexpected, repeated) by how many sessions the detector found broken the same way (see
- * `violationsOf`). A finding without a template (a coverage
+ * `violationsOf`), a parameter's new values by the lines that still carry them (see `valueRows`). A finding without a template (a coverage
  * gap named by file and line) has no series here and is not compared. New findings on the same services during the
  * observation are counted. Recorded once, so a re-run compares the same data.
  */
@@ -28,16 +28,19 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
     const comparisons: EffectivenessDocument['comparisons'] = [];
     for (const f of l.findings.slice(0, 200)) {
       if (f.templateIds.length === 0 || l.deploymentOutcome !== 'deployed') continue;
+      const metric = metricOf(f);
       const mine =
-        metricOf(f) === 'violations'
+        metric === 'violations'
           ? violationRows(violations, f)
-          : rows.filter((r) => r.service === f.service && f.templateIds.includes(r.templateId));
+          : metric === 'values'
+            ? await valueRowsOf(deps, l, f)
+            : rows.filter((r) => r.service === f.service && f.templateIds.includes(r.templateId));
       const windows = {
         baseline: windowOver(mine, baselineRanges),
         during: windowOf(mine, l.during),
         after: windowOf(mine, l.after),
       };
-      const compared = compareSeries(metricOf(f), windows, deps.settings.alpha);
+      const compared = compareSeries(metric, windows, deps.settings.alpha);
       comparisons.push({
         ...compared,
         reason:
@@ -94,6 +97,7 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
 export function metricOf(f: Pick<Finding, 'kind' | 'rule'>): SeriesMetric {
   if (f.kind === 'error') return 'errors';
   if (f.kind === 'behavioral' && SESSION_RULES.has(f.rule)) return 'violations';
+  if (f.kind === 'behavioral' && f.rule === 'unseen-values') return 'values';
   if (f.kind === 'performance' && /latency|slow|p9\d/i.test(f.rule)) return 'latency.p95';
   return 'rate';
 }
@@ -197,5 +201,69 @@ export function violationRows(
     errorCount: n,
     latency: null,
     runId: 'anomaly_findings',
+  }));
+}
+
+/** The parameter (from 1) and the values an `unseen-values` finding lists as new; null when it lists none. */
+export function newValuesOf(f: Pick<Finding, 'evidence'>): { parameter: number; values: Set<string> } | null {
+  const list = f.evidence['newValueList'];
+  const parameter = f.evidence['parameter'];
+  if (typeof list !== 'string' || typeof parameter !== 'number' || !(parameter >= 1)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(list);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed)) return null;
+  const values = new Set(parsed.filter((v): v is string => typeof v === 'string'));
+  return values.size > 0 ? { parameter, values } : null;
+}
+
+/**
+ * Per minute, the finding's template lines (`count`) and those whose parameter holds one of the values the finding
+ * named as new (`errorCount`, what the comparison counts). Before the incident there were none, by the finding's
+ * own definition; after a fix that restored what the service computes, there should be none again.
+ */
+export function valueRows(
+  events: Iterable<TemplatedEvent>,
+  f: Pick<Finding, 'service' | 'templateIds'>,
+  named: { parameter: number; values: ReadonlySet<string> },
+  into: Map<number, { count: number; carrying: number }> = new Map(),
+): Map<number, { count: number; carrying: number }> {
+  for (const e of events) {
+    if (e.service !== f.service || !f.templateIds.includes(e.templateId)) continue;
+    const minute = Math.floor(e.timestamp / 60_000) * 60_000;
+    const row = into.get(minute) ?? { count: 0, carrying: 0 };
+    row.count++;
+    if (named.values.has(e.params[named.parameter - 1] ?? '')) row.carrying++;
+    into.set(minute, row);
+  }
+  return into;
+}
+
+/** `valueRows` over the detection events of the incident and the observation, one parse run at a time. */
+async function valueRowsOf(deps: LearningDeps, l: LoadedDeployment, f: Finding): Promise<AggregateView[]> {
+  const named = newValuesOf(f);
+  if (!named) return [];
+  const range = { from: l.during.from, until: l.after.until };
+  const byMinute = new Map<number, { count: number; carrying: number }>();
+  for (const id of await deps.telemetry.runsCovering([f.service], range.from, range.until)) {
+    const events = await deps.telemetry.detectionEventsOf({
+      parseRunIds: [id],
+      services: [f.service],
+      timeRange: range,
+    });
+    valueRows(events, f, named, byMinute);
+  }
+  return [...byMinute].map(([windowStart, r]) => ({
+    service: f.service,
+    templateId: f.templateIds[0]!,
+    windowStart,
+    windowMs: 60_000,
+    count: r.count,
+    errorCount: r.carrying,
+    latency: null,
+    runId: 'detection_events',
   }));
 }

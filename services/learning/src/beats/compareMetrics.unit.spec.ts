@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { TemplatedEvent } from '@self-healing/schemas';
 import { compareSeries } from '../compare/series.js';
-import { metricOf, violationRows, windowOf, type ViolationView } from './compareMetrics.js';
+import {
+  metricOf,
+  newValuesOf,
+  valueRows,
+  violationRows,
+  windowOf,
+  type ViolationView,
+} from './compareMetrics.js';
 
 const MIN = 60_000;
 const finding = { service: 'checkout', rule: 'step-out-of-order', subject: 'charged' };
@@ -61,5 +69,76 @@ describe('a broken flow, judged by the sessions broken the same way', () => {
     });
     expect(c.backToBaseline).toBe(false);
     expect(c.reason).toMatch(/^violations per minute/);
+  });
+});
+
+describe("a parameter's new values, judged by the lines that still carry them", () => {
+  const unseen = {
+    kind: 'behavioral' as const,
+    rule: 'unseen-values',
+    service: 'checkout',
+    templateIds: ['t-charged'],
+    evidence: { parameter: 1, newValueList: JSON.stringify(['54.80', '64.75']) },
+  };
+  const charged = (minute: number, amount: string, service = 'checkout'): TemplatedEvent => ({
+    timestamp: minute * MIN + 500,
+    service,
+    host: null,
+    level: 'info',
+    component: null,
+    templateId: 't-charged',
+    template: 'charged <*> EUR to card <*>',
+    params: [amount, '4242'],
+    traceId: null,
+    spanId: null,
+    sessionId: null,
+    numbers: {},
+    stack: [],
+  });
+
+  it('is measured in values, and reads the parameter and values the finding named', () => {
+    expect(metricOf(unseen)).toBe('values');
+    expect(newValuesOf(unseen)).toEqual({ parameter: 1, values: new Set(['54.80', '64.75']) });
+    expect(newValuesOf({ evidence: { parameter: 1, newValueList: 'not json' } })).toBeNull();
+    expect(newValuesOf({ evidence: { parameter: 1, newValueList: '[]' } })).toBeNull();
+  });
+
+  it('counts per minute the lines of the template carrying a named value, other services not at all', () => {
+    const rows = valueRows(
+      [
+        charged(1, '54.80'),
+        charged(1, '49.85'),
+        charged(1, '64.75'),
+        charged(2, '54.80', 'other'),
+        charged(2, '9.45'),
+      ],
+      unseen,
+      newValuesOf(unseen)!,
+    );
+    expect([...rows]).toEqual([
+      [1 * MIN, { count: 3, carrying: 2 }],
+      [2 * MIN, { count: 1, carrying: 0 }],
+    ]);
+  });
+
+  it('given the old amounts back after the fix, then back to baseline; given the new ones still, then not', () => {
+    const window = (from: number, until: number, carrying: number) => ({
+      points: Array.from({ length: until - from }, (_, i) => ({
+        windowStart: (from + i) * MIN,
+        count: 150,
+        errorCount: carrying,
+        p95: null,
+      })),
+      spanMs: (until - from) * MIN,
+    });
+    const baseline = { points: [], spanMs: 30 * MIN };
+    const fixed = compareSeries('values', { baseline, during: window(30, 40, 40), after: window(45, 55, 0) });
+    expect(fixed).toMatchObject({ verdict: 'improved', backToBaseline: true });
+    const notFixed = compareSeries('values', {
+      baseline,
+      during: window(30, 40, 40),
+      after: window(45, 55, 38),
+    });
+    expect(notFixed).toMatchObject({ verdict: 'unchanged', backToBaseline: false });
   });
 });

@@ -26,9 +26,11 @@ export interface SeriesWindow {
  * What is measured of a finding's series: error events (fewer is better), latency (lower is better), the plain
  * event rate of a step that vanished or appeared (closer to the baseline is better), or the sessions whose flow broke
  * the way the finding says (a step out of order, missing, unexpected: fewer is better), counted from the behavioural
- * detector's own findings since a template's rate does not change when only the order of steps does.
+ * detector's own findings since a template's rate does not change when only the order of steps does, or the lines
+ * that carry the values a parameter never took before the incident (fewer is better: a template's rate does not
+ * change when only what its lines say does).
  */
-export type SeriesMetric = 'errors' | 'latency.p95' | 'rate' | 'violations';
+export type SeriesMetric = 'errors' | 'latency.p95' | 'rate' | 'violations' | 'values';
 
 export interface SeriesComparison {
   metric: SeriesMetric;
@@ -59,11 +61,11 @@ export function compareSeries(
 }
 
 function compareRates(
-  metric: 'errors' | 'rate' | 'violations',
+  metric: 'errors' | 'rate' | 'violations' | 'values',
   w: { baseline: SeriesWindow; during: SeriesWindow; after: SeriesWindow },
   alpha: number,
 ): SeriesComparison {
-  // Violations are counted like errors: each point's errorCount is the sessions it stands for.
+  // Violations and values are counted like errors: each point's errorCount is the sessions or lines it stands for.
   const fewerIsBetter = metric !== 'rate';
   const count = (s: SeriesWindow) =>
     s.points.reduce((a, p) => a + (fewerIsBetter ? p.errorCount : p.count), 0);
