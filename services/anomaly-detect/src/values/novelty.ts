@@ -13,9 +13,11 @@ import { binomialTail } from '../performance/aggregates.js';
  * own history expects novelty (and once it has more distinct values than `maxDistinct` it is not judged at all); a
  * status, a reason code or a price drawn from a catalogue is new on few lines, so a release that adds values shows.
  *
- * The expected share is measured exactly as it is tested, window against the windows before it: over the warm-up's
- * windows after the first, then over the judged windows that were not reported; the test uses a one-sided 95 %
- * upper bound of it, so a short history makes the detector cautious, not eager. (Good-Turing's share of values
+ * The expected share is measured exactly as it is tested, window against the windows before it, over the last
+ * `historyWindows` windows that were not reported (the warm-up's after its first, then judged ones once they leave
+ * the pool): recent windows, because the share falls as a parameter's usual values become known, and the first
+ * windows, compared with little, would make it look higher than it is. The test uses a one-sided 95 % upper bound
+ * of it, so a short history makes the detector cautious, not eager. (Good-Turing's share of values
  * seen once, tried first, took a session's id for a usual value: a cart id recurs on each of the cart's lines
  * within seconds, then never again.) A new value is known from the next window on, so a changed value is reported
  * where it first appears, and a changed distribution while its values are still being discovered. Measured
@@ -27,8 +29,12 @@ export interface ValueNoveltyOptions {
   windowMs: number;
   /** A window is judged once its service's time is this far past its end (later lines may still arrive). */
   graceMs: number;
-  /** Lines of a parameter (over two windows at least) before it is judged; the values seen until then are known. */
+  /** Lines of a parameter before it is judged; the values seen until then are known. */
   minBaseline: number;
+  /** Windows compared with earlier ones a parameter needs before it is judged (its expected rate's first history). */
+  minHistoryWindows: number;
+  /** Windows the expected rate is measured over, the most recent ones not reported. */
+  historyWindows: number;
   /** After a report, the parameter is not reported again for this long (event time). */
   quietMs: number;
   /** A parameter with more distinct values than this is free-form (ids, open ranges): no longer judged. */
@@ -47,6 +53,8 @@ export const defaultValueNoveltyOptions: ValueNoveltyOptions = {
   windowMs: 60_000,
   graceMs: 5_000,
   minBaseline: 200,
+  minHistoryWindows: 4,
+  historyWindows: 10,
   quietMs: 30 * 60_000,
   maxDistinct: 2_000,
   poolWindows: 5,
@@ -89,9 +97,8 @@ interface ParameterSeries {
   lines: number;
   /** End of the window in which the parameter reached `minBaseline` lines; null while warming up. */
   warmedAt: number | null;
-  /** Null rate: lines with a value new to their window over lines (warm-up windows, then judged unreported ones). */
-  nullNovel: number;
-  nullLines: number;
+  /** The expected rate's windows, oldest first: lines with a value no earlier window had, and lines. */
+  history: Array<{ novel: number; lines: number }>;
   window: ValueWindow | null;
   pool: PooledWindow[];
   /** After a report, the parameter stays quiet until its new values have become known ones. */
@@ -197,8 +204,7 @@ export class ValueNoveltyDetector {
       values: new Map(),
       lines: 0,
       warmedAt: null,
-      nullNovel: 0,
-      nullLines: 0,
+      history: [],
       window: null,
       pool: [],
       quietUntil: Number.NEGATIVE_INFINITY,
@@ -229,19 +235,18 @@ export class ValueNoveltyDetector {
       s.pool = [];
       return null;
     }
-    if (s.warmedAt === null && s.lines >= this.options.minBaseline && s.nullLines > 0)
+    if (
+      s.warmedAt === null &&
+      s.lines >= this.options.minBaseline &&
+      s.history.length >= this.options.minHistoryWindows
+    )
       s.warmedAt = w.start + this.options.windowMs;
     return finding;
   }
 
-  /** The expected rate follows the parameter: beyond `maxNullLines` lines of history, the older half is forgotten. */
   private addToNull(s: ParameterSeries, w: { lines: number; novel: number }): void {
-    s.nullNovel += w.novel;
-    s.nullLines += w.lines;
-    if (s.nullLines > MAX_NULL_LINES) {
-      s.nullNovel /= 2;
-      s.nullLines /= 2;
-    }
+    s.history.push({ novel: w.novel, lines: w.lines });
+    if (s.history.length > this.options.historyWindows) s.history.shift();
   }
 
   private judge(s: ParameterSeries, w: ValueWindow, now: number): Finding | null {
@@ -251,7 +256,11 @@ export class ValueNoveltyDetector {
       const old = s.pool.shift()!;
       if (!old.reported && old.start >= s.quietUntil) this.addToNull(s, old);
     }
-    const rate = Math.min(1, poissonUpper(s.nullNovel) / Math.max(1, s.nullLines));
+    const expected = s.history.reduce((a, h) => ({ novel: a.novel + h.novel, lines: a.lines + h.lines }), {
+      novel: 0,
+      lines: 0,
+    });
+    const rate = Math.min(1, poissonUpper(expected.novel) / Math.max(1, expected.lines));
     // The spans ending with this window, newest first: one window, the last two, ... the whole pool.
     let best: { tail: number; novel: number; lines: number; from: number } | null = null;
     let novel = 0;
@@ -267,13 +276,27 @@ export class ValueNoveltyDetector {
     for (let i = best.from; i < s.pool.length; i++) s.pool[i]!.reported = true;
     s.quietUntil = w.start + windowMs + this.options.quietMs;
     const since = s.pool[best.from]!.start;
-    return this.finding(s, w, { ...best, rate, since, at: Math.min(now, w.start + windowMs) });
+    return this.finding(s, w, {
+      ...best,
+      rate,
+      historyLines: expected.lines,
+      since,
+      at: Math.min(now, w.start + windowMs),
+    });
   }
 
   private finding(
     s: ParameterSeries,
     w: ValueWindow,
-    r: { tail: number; novel: number; lines: number; rate: number; since: number; at: number },
+    r: {
+      tail: number;
+      novel: number;
+      lines: number;
+      rate: number;
+      historyLines: number;
+      since: number;
+      at: number;
+    },
   ): Finding {
     const fresh = [...w.counts]
       .filter(([value]) => !s.values.has(value))
@@ -302,7 +325,7 @@ export class ValueNoveltyDetector {
       explanation:
         `Parameter ${position} of "${s.template}" (${s.templateId}) of ${s.service} took a value never seen ` +
         `before in ${r.novel} of ${r.lines} lines in ${span} UTC (at most ${(r.rate * 100).toFixed(2)}% expected ` +
-        `from its history of ${s.nullLines} lines, p ${r.tail.toExponential(1)}); new: ${examples || 'none in the last window'}; ` +
+        `from its last ${r.historyLines} lines, p ${r.tail.toExponential(1)}); new: ${examples || 'none in the last window'}; ` +
         `usual: ${usual}.`,
       evidence: {
         template: s.template,
@@ -321,7 +344,6 @@ export class ValueNoveltyDetector {
   }
 }
 
-const MAX_NULL_LINES = 50_000;
 /** New values a finding lists for the learning stage, the most frequent first. */
 const MAX_LISTED = 50;
 
