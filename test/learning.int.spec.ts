@@ -5,8 +5,8 @@
 // it. Killed while it waits and while it updates the models, it counts every outcome once.
 import { fork, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEvent, outsideBeatMeta, type RunningService } from '@self-healing/shared';
-import { beatsOf, type PayloadOf, type WindowAggregate } from '@self-healing/schemas';
+import { DetectionEventStore, buildEvent, outsideBeatMeta, type RunningService } from '@self-healing/shared';
+import { beatsOf, type PayloadOf, type TemplatedEvent, type WindowAggregate } from '@self-healing/schemas';
 import { rateFor } from '@self-healing/diagnosis';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { uniqueName, waitFor } from './src/endpoints.js';
@@ -18,6 +18,10 @@ const SERVICE = 'checkout';
 const templateOf = (incidentId: string) => `t-${incidentId}`;
 const WINDOW = 10_000;
 const BEATS = beatsOf('learning.track').map((b) => b.event);
+/** An incident of values: what a release charged instead of what the service charged before. */
+const OLD_AMOUNTS = ['24.85', '39.85', '61.80'];
+const NEW_AMOUNTS = ['29.80', '44.80', '66.75'];
+const LINES_PER_WINDOW = 6;
 
 let env: TestEnvironment;
 let vars: Record<string, string>;
@@ -36,6 +40,12 @@ async function seed(p: {
   deployedAgo: number;
   observeForMs: number;
   rolledBack?: boolean;
+  /**
+   * An incident of values instead of errors: the release charged NEW_AMOUNTS (an `unseen-values` finding names them)
+   * and the fix charges OLD_AMOUNTS again (`restored`) or still the new ones (`kept`). Lines go to the detection
+   * events as a parse run keeps them, `during`/`after` are then unused.
+   */
+  values?: 'restored' | 'kept';
 }): Promise<{ deploymentId: string }> {
   const deployedAt = Math.floor((Date.now() - p.deployedAgo) / WINDOW) * WINDOW;
   const onset = deployedAt - 12 * WINDOW;
@@ -48,16 +58,16 @@ async function seed(p: {
   await env.db.collection('anomaly_findings').insertOne({
     _id: findingId as never,
     id: findingId,
-    kind: 'error',
-    rule: 'error-burst',
+    ...(p.values
+      ? { kind: 'behavioral', rule: 'unseen-values', subject: `${template}#1` }
+      : { kind: 'error', rule: 'error-burst', subject: template }),
     service: SERVICE,
-    subject: template,
     templateIds: [template],
     since: onset,
     at: deployedAt,
     magnitude: 8,
-    explanation: 'label errors',
-    evidence: {},
+    explanation: p.values ? 'amounts charged never seen before' : 'label errors',
+    evidence: p.values ? { parameter: 1, newValueList: JSON.stringify(NEW_AMOUNTS) } : {},
   });
   await env.db.collection('anomaly_incidents').insertOne({
     _id: p.incidentId as never,
@@ -102,16 +112,36 @@ async function seed(p: {
   });
   // The error template's windows, as telemetry-parse stores them: 60 before the onset, 12 during, then after.
   const windows: WindowAggregate[] = [];
+  const lines: TemplatedEvent[] = [];
   for (let t = onset - 60 * WINDOW; t < deployedAt + p.observeForMs; t += WINDOW) {
     const errors = t < onset ? ((t / WINDOW) % 3 === 0 ? 1 : 0) : t < deployedAt ? p.during : p.after;
+    if (p.values) {
+      const newOnes = t >= onset && (t < deployedAt || p.values === 'kept');
+      for (let i = 0; i < LINES_PER_WINDOW; i++)
+        lines.push({
+          timestamp: t + i * 1_000,
+          service: SERVICE,
+          host: null,
+          level: 'info',
+          component: null,
+          templateId: template,
+          template: 'charged <*> EUR to card <*>',
+          params: [(newOnes ? NEW_AMOUNTS : OLD_AMOUNTS)[i % 3]!, '4242'],
+          traceId: `tr-${t}-${i}`,
+          spanId: null,
+          sessionId: null,
+          numbers: {},
+          stack: [],
+        });
+    }
     windows.push({
       service: SERVICE,
       templateId: template,
-      template: 'label failed: <*>',
+      template: p.values ? 'charged <*> EUR to card <*>' : 'label failed: <*>',
       windowStart: t,
       windowMs: WINDOW,
-      count: errors,
-      errorCount: errors,
+      count: p.values ? LINES_PER_WINDOW : errors,
+      errorCount: p.values ? 0 : errors,
       latency: null,
       latencySketch: null,
       firstSeen: t,
@@ -122,10 +152,18 @@ async function seed(p: {
   // Only the windows that have closed by now exist; the rest arrive while the run waits.
   const closed = windows.filter((w) => w.windowStart + WINDOW <= Date.now());
   const later = windows.filter((w) => w.windowStart + WINDOW > Date.now());
-  if (closed.length) await storeAsParseRun(env.db, `parse-${p.incidentId}`, closed);
+  const store = async (runId: string, part: WindowAggregate[]) => {
+    const from = part[0]!.windowStart;
+    const until = part.at(-1)!.windowStart + WINDOW;
+    const kept = lines.filter((e) => e.timestamp >= from && e.timestamp < until);
+    // The events first: the run's document, written last, is what makes the run visible to readers.
+    if (kept.length) await new DetectionEventStore(env.db).write(runId, kept);
+    await storeAsParseRun(env.db, runId, part);
+  };
+  if (closed.length) await store(`parse-${p.incidentId}`, closed);
   if (later.length)
     setTimeout(
-      () => void storeAsParseRun(env.db, `parse-${p.incidentId}-later`, later),
+      () => void store(`parse-${p.incidentId}-later`, later),
       Math.max(0, Math.max(...later.map((w) => w.windowStart + WINDOW)) - Date.now()),
     );
   return { deploymentId };
@@ -288,6 +326,37 @@ describe('learning.track on the real servers', { timeout: 300_000 }, () => {
       expect(sent[0]!.reason).toContain(wording);
     }
     expect(await asks(rolled)).toEqual([]);
+  });
+
+  it('a fix that brings back the amounts charged before resolves an incident of new values; one that keeps them does not', async () => {
+    const restored = uniqueName('inc_lt_values_back');
+    const kept = uniqueName('inc_lt_values_kept');
+    const seeded = {
+      during: 0,
+      after: 0,
+      deployedAgo: 30 * WINDOW,
+      observeForMs: 6 * WINDOW,
+    };
+    const a = await seed({ incidentId: restored, ...seeded, values: 'restored' });
+    const b = await seed({ incidentId: kept, ...seeded, values: 'kept' });
+    await completeDeployment(restored, a.deploymentId);
+    await completeDeployment(kept, b.deploymentId);
+    const judged = async (id: string) => {
+      const events = await tracked(id);
+      return {
+        comparisons: (events[3]!.payload as PayloadOf<'MetricsCompared'>).comparisons,
+        outcome: (events.at(-1)!.payload as PayloadOf<'EffectivenessTrackingCompleted'>).outcome,
+      };
+    };
+    const back = await judged(restored);
+    expect(back.comparisons).toHaveLength(1);
+    // 6 lines a window carried the new amounts during the incident: 36 a minute; none before it, none after the fix.
+    expect(back.comparisons[0]).toMatchObject({ metric: 'values', verdict: 'improved', observed: 0 });
+    expect(back.comparisons[0]!.baseline).toBe(0);
+    expect(back.outcome).toBe('resolved');
+    const still = await judged(kept);
+    expect(still.comparisons[0]).toMatchObject({ metric: 'values', verdict: 'unchanged' });
+    expect(still.outcome).toBe('no_change');
   });
 
   it('counts each outcome once in the models, killed while waiting and while updating them', async () => {

@@ -221,9 +221,10 @@ export function newValuesOf(f: Pick<Finding, 'evidence'>): { parameter: number; 
 }
 
 /**
- * Per minute, the finding's template lines (`count`) and those whose parameter holds one of the values the finding
+ * Per second, the finding's template lines (`count`) and those whose parameter holds one of the values the finding
  * named as new (`errorCount`, what the comparison counts). Before the incident there were none, by the finding's
- * own definition; after a fix that restored what the service computes, there should be none again.
+ * own definition; after a fix that restored what the service computes, there should be none again. Seconds, not
+ * minutes: the comparison's windows begin at the onset and the deployment, which are not on a minute.
  */
 export function valueRows(
   events: Iterable<TemplatedEvent>,
@@ -233,11 +234,11 @@ export function valueRows(
 ): Map<number, { count: number; carrying: number }> {
   for (const e of events) {
     if (e.service !== f.service || !f.templateIds.includes(e.templateId)) continue;
-    const minute = Math.floor(e.timestamp / 60_000) * 60_000;
-    const row = into.get(minute) ?? { count: 0, carrying: 0 };
+    const second = Math.floor(e.timestamp / VALUE_ROW_MS) * VALUE_ROW_MS;
+    const row = into.get(second) ?? { count: 0, carrying: 0 };
     row.count++;
     if (named.values.has(e.params[named.parameter - 1] ?? '')) row.carrying++;
-    into.set(minute, row);
+    into.set(second, row);
   }
   return into;
 }
@@ -247,23 +248,25 @@ async function valueRowsOf(deps: LearningDeps, l: LoadedDeployment, f: Finding):
   const named = newValuesOf(f);
   if (!named) return [];
   const range = { from: l.during.from, until: l.after.until };
-  const byMinute = new Map<number, { count: number; carrying: number }>();
+  const bySecond = new Map<number, { count: number; carrying: number }>();
   for (const id of await deps.telemetry.runsCovering([f.service], range.from, range.until)) {
     const events = await deps.telemetry.detectionEventsOf({
       parseRunIds: [id],
       services: [f.service],
       timeRange: range,
     });
-    valueRows(events, f, named, byMinute);
+    valueRows(events, f, named, bySecond);
   }
-  return [...byMinute].map(([windowStart, r]) => ({
+  return [...bySecond].map(([windowStart, r]) => ({
     service: f.service,
     templateId: f.templateIds[0]!,
     windowStart,
-    windowMs: 60_000,
+    windowMs: VALUE_ROW_MS,
     count: r.count,
     errorCount: r.carrying,
     latency: null,
     runId: 'detection_events',
   }));
 }
+
+const VALUE_ROW_MS = 1_000;

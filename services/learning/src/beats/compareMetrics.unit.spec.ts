@@ -103,7 +103,7 @@ describe("a parameter's new values, judged by the lines that still carry them", 
     expect(newValuesOf({ evidence: { parameter: 1, newValueList: '[]' } })).toBeNull();
   });
 
-  it('counts per minute the lines of the template carrying a named value, other services not at all', () => {
+  it('counts per second the lines of the template carrying a named value, other services not at all', () => {
     const rows = valueRows(
       [
         charged(1, '54.80'),
@@ -119,6 +119,14 @@ describe("a parameter's new values, judged by the lines that still carry them", 
       [1 * MIN, { count: 3, carrying: 2 }],
       [2 * MIN, { count: 1, carrying: 0 }],
     ]);
+    // Seconds apart, two rows: the comparison's windows start at the onset, which is not on a minute.
+    expect([
+      ...valueRows(
+        [charged(1, '54.80'), { ...charged(1, '54.80'), timestamp: MIN + 1_500 }],
+        unseen,
+        newValuesOf(unseen)!,
+      ).keys(),
+    ]).toEqual([MIN, MIN + 1_000]);
   });
 
   it('given the old amounts back after the fix, then back to baseline; given the new ones still, then not', () => {
