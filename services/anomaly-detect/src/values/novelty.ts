@@ -20,7 +20,13 @@ import { binomialTail } from '../performance/aggregates.js';
  * of it, so a short history makes the detector cautious, not eager. (Good-Turing's share of values
  * seen once, tried first, took a session's id for a usual value: a cart id recurs on each of the cart's lines
  * within seconds, then never again.) A new value is known from the next window on, so a changed value is reported
- * where it first appears, and a changed distribution while its values are still being discovered. Measured
+ * where it first appears, and a changed distribution while its values are still being discovered.
+ *
+ * A second test looks at single values: a value that no earlier line had and that now recurs (an amount a changed
+ * rule computes for one of the common baskets) is improbable whatever its probability p, since a common value would
+ * have been seen before: the bound is the largest, over p, of P(absent from the N earlier lines) × P(at least k of
+ * the M lines now), times the new values tried. It catches a change that touches a few common cases, too few lines
+ * to move the share. Measured
  * quantities (a parameter the parse stage read as a duration or size) belong to the performance detector, and
  * dates and times change by nature: neither is judged.
  */
@@ -43,8 +49,16 @@ export interface ValueNoveltyOptions {
   poolWindows: number;
   /** Binomial tail below which a window (or pooled span) is reported, after correcting for the spans tried. */
   alpha: number;
-  /** Lines with a new value a report needs at least. */
+  /** Lines with a new value a report on their share needs at least. */
   minNovel: number;
+  /** Lines a single new value needs at least for a report on its recurrence. */
+  minRecurrence: number;
+  /**
+   * A parameter expected to bring a new value on this share of lines or more is an identifier (a cart, an order, an
+   * authorization code): what is new in it says nothing, and per-process counters that restart with a deploy make it
+   * look newer still. Not judged.
+   */
+  maxExpectedRate: number;
   /** Parameters followed at most (template × position × service). */
   maxSeries: number;
 }
@@ -61,6 +75,8 @@ export const defaultValueNoveltyOptions: ValueNoveltyOptions = {
   // Stricter than the flow windows' 1e-4: a service has dozens of parameters, each tested every minute.
   alpha: 1e-6,
   minNovel: 5,
+  minRecurrence: 4,
+  maxExpectedRate: 0.5,
   maxSeries: 20_000,
 };
 
@@ -261,22 +277,52 @@ export class ValueNoveltyDetector {
       lines: 0,
     });
     const rate = Math.min(1, poissonUpper(expected.novel) / Math.max(1, expected.lines));
+    if (rate >= this.options.maxExpectedRate || countsLike(s.values.keys())) return null;
+    // Values first seen in the pool's windows (the open window's not merged yet), with where they first appeared.
+    const oldest = s.pool[0]!.start;
+    const fresh = new Map<string, { first: number; count: number }>();
+    for (const [value, [count, first]] of s.values) if (first >= oldest) fresh.set(value, { first, count });
+    for (const [value, count] of w.counts) {
+      const seen = fresh.get(value);
+      if (seen) seen.count += count;
+      else if (!s.values.has(value)) fresh.set(value, { first: w.start, count });
+    }
     // The spans ending with this window, newest first: one window, the last two, ... the whole pool.
-    let best: { tail: number; novel: number; lines: number; from: number } | null = null;
+    let best: Omit<Judged, 'rate' | 'historyLines' | 'since' | 'at'> | null = null;
     let novel = 0;
     let lines = 0;
+    // Lines before the span: the merged ones (every window but the open one) less the span's merged windows.
+    let before = s.lines;
+    const spans = s.pool.length;
     // Windows of a report's quiet time are not pooled into another report.
     for (let i = s.pool.length - 1; i >= 0 && s.pool[i]!.start >= s.quietUntil; i--) {
       novel += s.pool[i]!.novel;
       lines += s.pool[i]!.lines;
-      const tail = binomialTail(novel, lines, rate, 'upper') * s.pool.length;
-      if (novel >= minNovel && (!best || tail < best.tail)) best = { tail, novel, lines, from: i };
+      if (i < s.pool.length - 1) before -= s.pool[i]!.lines;
+      const share = binomialTail(novel, lines, rate, 'upper') * spans;
+      if (novel >= minNovel && (!best || share < best.tail))
+        best = { tail: share, novel, lines, from: i, recurring: null };
+      const inSpan = [...fresh].filter(([, f]) => f.first >= s.pool[i]!.start);
+      const top = inSpan.reduce<[string, { count: number }] | null>(
+        (a, b) => (!a || b[1].count > a[1].count ? b : a),
+        null,
+      );
+      if (!top || top[1].count < this.options.minRecurrence) continue;
+      const recurring = recurrenceBound(top[1].count, lines, before) * inSpan.length * spans;
+      if (!best || recurring < best.tail)
+        best = {
+          tail: recurring,
+          novel,
+          lines,
+          from: i,
+          recurring: { value: top[0], count: top[1].count, before },
+        };
     }
     if (!best || best.tail >= alpha) return null;
     for (let i = best.from; i < s.pool.length; i++) s.pool[i]!.reported = true;
     s.quietUntil = w.start + windowMs + this.options.quietMs;
     const since = s.pool[best.from]!.start;
-    return this.finding(s, w, {
+    return this.finding(s, w, fresh, {
       ...best,
       rate,
       historyLines: expected.lines,
@@ -288,18 +334,12 @@ export class ValueNoveltyDetector {
   private finding(
     s: ParameterSeries,
     w: ValueWindow,
-    r: {
-      tail: number;
-      novel: number;
-      lines: number;
-      rate: number;
-      historyLines: number;
-      since: number;
-      at: number;
-    },
+    news: ReadonlyMap<string, { first: number; count: number }>,
+    r: Judged,
   ): Finding {
-    const fresh = [...w.counts]
-      .filter(([value]) => !s.values.has(value))
+    const fresh = [...news]
+      .filter(([, f]) => f.first >= r.since)
+      .map(([value, f]): [string, number] => [value, f.count])
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const examples = fresh
       .slice(0, 5)
@@ -323,13 +363,18 @@ export class ValueNoveltyDetector {
       at: r.at,
       magnitude: Math.min(50, -Math.log10(Math.max(r.tail, 1e-300))),
       explanation:
-        `Parameter ${position} of "${s.template}" (${s.templateId}) of ${s.service} took a value never seen ` +
-        `before in ${r.novel} of ${r.lines} lines in ${span} UTC (at most ${(r.rate * 100).toFixed(2)}% expected ` +
-        `from its last ${r.historyLines} lines, p ${r.tail.toExponential(1)}); new: ${examples || 'none in the last window'}; ` +
-        `usual: ${usual}.`,
+        `Parameter ${position} of "${s.template}" (${s.templateId}) of ${s.service} ` +
+        (r.recurring
+          ? `took "${r.recurring.value.slice(0, 40)}", absent from its ${r.recurring.before} earlier lines, in ` +
+            `${r.recurring.count} of ${r.lines} lines in ${span} UTC (p at most ${r.tail.toExponential(1)} whatever ` +
+            `its probability); `
+          : `took a value never seen before in ${r.novel} of ${r.lines} lines in ${span} UTC (at most ` +
+            `${(r.rate * 100).toFixed(2)}% expected from its last ${r.historyLines} lines, p ${r.tail.toExponential(1)}); `) +
+        `new: ${examples || 'none'}; usual: ${usual}.`,
       evidence: {
         template: s.template,
         parameter: position,
+        test: r.recurring ? 'recurring-value' : 'share',
         novelLines: r.novel,
         lines: r.lines,
         expectedRate: r.rate,
@@ -346,6 +391,71 @@ export class ValueNoveltyDetector {
 
 /** New values a finding lists for the learning stage, the most frequent first. */
 const MAX_LISTED = 50;
+
+/** A judged span: its test's tail, its lines, and what the finding says. */
+interface Judged {
+  tail: number;
+  novel: number;
+  lines: number;
+  /** Index in the pool of the span's first window. */
+  from: number;
+  /** Set when a single recurring value decided. */
+  recurring: { value: string; count: number; before: number } | null;
+  rate: number;
+  historyLines: number;
+  since: number;
+  at: number;
+}
+
+/**
+ * How probable it is that a value absent from `before` lines turns up in at least `k` of the next `m`, at its most
+ * probable: the largest, over the value's probability p, of (1 - p)^before × P(Binomial(m, p) >= k). A value common
+ * enough to recur would have been seen; a rare one would not recur.
+ */
+export function recurrenceBound(k: number, m: number, before: number): number {
+  let worst = 0;
+  for (let i = 0; i <= 120; i++) {
+    const p = 10 ** (-7 + (i * 7) / 120);
+    if (p >= 1) break;
+    const absent = Math.exp(before * Math.log1p(-p));
+    worst = Math.max(worst, absent * binomialTail(k, m, p, 'upper'));
+  }
+  return worst;
+}
+
+/**
+ * Values numbered in sequence behind one prefix (`c-1`, `c-2`, ... or `1041`, `1042`): a counter's ids (carts,
+ * orders, connections). A process that restarts numbers from the start again, and those numbers were last seen
+ * before the history began, so they look new together: an identifier, not judged. Needs 50 values at least, 90 % of
+ * them behind the same prefix, filling at least 30 % of the range between the lowest and the highest (amounts and
+ * other measured numbers are sparser than that; codes and statuses are fewer).
+ */
+export function countsLike(values: Iterable<string>): boolean {
+  const byPrefix = new Map<string, number[]>();
+  let total = 0;
+  for (const value of values) {
+    total++;
+    const m = COUNTED.exec(value);
+    if (!m) continue;
+    const numbers = byPrefix.get(m[1]!) ?? [];
+    numbers.push(Number(m[2]));
+    byPrefix.set(m[1]!, numbers);
+  }
+  if (total < 50) return false;
+  for (const numbers of byPrefix.values()) {
+    if (numbers.length < 0.9 * total) continue;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const n of numbers) {
+      lo = Math.min(lo, n);
+      hi = Math.max(hi, n);
+    }
+    return numbers.length / (hi - lo + 1) >= 0.3;
+  }
+  return false;
+}
+
+const COUNTED = /^(\D*?)(\d{1,15})$/;
 
 /** Dates and times (ISO 8601, `12:03:44`): a new one is the clock moving, not the service changing. */
 const TIME_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}:\d{2}(:\d{2})?\b/;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
-import { ValueNoveltyDetector, poissonUpper } from './novelty.js';
+import { ValueNoveltyDetector, countsLike, poissonUpper, recurrenceBound } from './novelty.js';
 
 /** Deterministic uniform numbers in [0, 1) (mulberry32). */
 function random(seed: number): () => number {
@@ -188,6 +188,46 @@ describe('values never seen before', () => {
     }
     findings.push(...restored!.advance(30 * 60_000 + 10_000, 'checkout'));
     expect(findings).toEqual(whole);
+  });
+
+  it('given a release that changes the total of one common basket, then the new total is reported as it recurs', () => {
+    const findings = traffic(new ValueNoveltyDetector(), 40, {
+      releaseAt: 20 * 60_000,
+      release: (total) => (total === 129 ? 133.95 : total),
+    });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.evidence['test']).toBe('recurring-value');
+    expect(findings[0]!.explanation).toContain('took "133.95", absent from its');
+    expect(findings[0]!.at).toBeLessThanOrEqual(23 * 60_000);
+  });
+
+  it('given ids from per-process counters that a deploy restarts, then they are not judged', () => {
+    const run = () => {
+      const detector = new ValueNoveltyDetector();
+      const findings: Finding[] = [];
+      // Three processes, running for a while when the history begins, number their carts from where they are (the
+      // same ids, at different times); a deploy at minute 20 restarts all three from 1 at once, numbers last used
+      // before the history began.
+      const counters = [1_600, 1_300, 1_000];
+      for (let i = 0; i < 30 * 120; i++) {
+        const t = i * 500;
+        if (t === 20 * 60_000) counters.fill(0);
+        const cart = `c-${++counters[i % 3]!}`;
+        for (let k = 0; k < 3; k++)
+          findings.push(...detector.push({ ...line(t + k * 100, [cart]), template: 'cart <*> added' }));
+      }
+      return findings;
+    };
+    expect(run()).toEqual([]);
+    expect(countsLike(['c-7', 'c-8', ...Array.from({ length: 60 }, (_, i) => `c-${100 + i}`)])).toBe(true);
+    expect(countsLike(Array.from({ length: 60 }, (_, i) => `${(5 + i * 7.35).toFixed(2)}`))).toBe(false);
+    expect(countsLike(Array.from({ length: 60 }, (_, i) => String(500 + i * 97)))).toBe(false);
+  });
+
+  it('bounds how probable a value absent before is to recur: small after a long history, large after a short one', () => {
+    expect(recurrenceBound(5, 150, 1_500)).toBeLessThan(1e-5);
+    expect(recurrenceBound(5, 150, 50)).toBeGreaterThan(1e-2);
+    expect(recurrenceBound(8, 150, 1_500)).toBeLessThan(recurrenceBound(5, 150, 1_500));
   });
 
   it('bounds a Poisson mean from above: about three for nothing seen, a little above the count for many', () => {
