@@ -4,6 +4,7 @@ import { ErrorBurstDetector } from './burst.js';
 import { parseFrame, stackSignature } from './frames.js';
 import { ErrorPatternDetector } from './patterns.js';
 import { poissonUpperTail } from './stats.js';
+import { seededRandom } from '../testing/seededRandom.js';
 
 function window(start: number, total: number, errors: number, service = 'checkout'): WindowAggregate[] {
   return [
@@ -38,18 +39,6 @@ function window(start: number, total: number, errors: number, service = 'checkou
   ];
 }
 
-/** Deterministic pseudo-random numbers for a noisy baseline (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('poissonUpperTail', () => {
   it('matches exact values', () => {
     // P(X >= 1 | 1) = 1 - e^-1; P(X >= 3 | 0.5) = 1 - e^-0.5 (1 + 0.5 + 0.125)
@@ -63,7 +52,7 @@ describe('poissonUpperTail', () => {
 
 describe('error bursts', () => {
   it('given a noisy, overdispersed baseline, when nothing changes, then no burst is reported', () => {
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const detector = new ErrorBurstDetector();
     const findings = [];
     for (let i = 0; i < 300; i++) {
@@ -77,7 +66,7 @@ describe('error bursts', () => {
   });
 
   it('given a noisy baseline, when the error rate jumps, then one burst whose id holds across its windows', () => {
-    const rand = prng(11);
+    const rand = seededRandom(11);
     const detector = new ErrorBurstDetector();
     for (let i = 0; i < 60; i++) {
       const total = 1000;

@@ -117,7 +117,7 @@ interface ParameterSeries {
   history: Array<{ novel: number; lines: number }>;
   window: ValueWindow | null;
   pool: PooledWindow[];
-  /** After a report, the parameter stays quiet until its new values have become known ones. */
+  /** After a report, the parameter is not reported again before this (event time; see `quietMs`). */
   quietUntil: number;
 }
 
