@@ -61,6 +61,13 @@ export interface ValueNoveltyOptions {
   maxExpectedRate: number;
   /** Parameters followed at most (template × position × service). */
   maxSeries: number;
+  /**
+   * Values kept at most over all parameters (each clipped to `maxValueLength` characters): log lines are written by
+   * whoever sends them, and memory must not grow with what they choose to put in. A parameter that would go beyond is
+   * dropped as free-form.
+   */
+  maxValues: number;
+  maxValueLength: number;
 }
 
 export const defaultValueNoveltyOptions: ValueNoveltyOptions = {
@@ -77,7 +84,9 @@ export const defaultValueNoveltyOptions: ValueNoveltyOptions = {
   minNovel: 5,
   minRecurrence: 4,
   maxExpectedRate: 0.5,
-  maxSeries: 20_000,
+  maxSeries: 5_000,
+  maxValues: 200_000,
+  maxValueLength: 120,
 };
 
 /** An open window of one parameter: how many lines, how many with a value not known at the window's start. */
@@ -136,6 +145,8 @@ export interface ValueNoveltySnapshot {
 export class ValueNoveltyDetector {
   private readonly options: ValueNoveltyOptions;
   private readonly series = new Map<string, ParameterSeries>();
+  /** Values kept over all parameters, those of open windows included. */
+  private values = 0;
 
   constructor(options: Partial<ValueNoveltyOptions> = {}) {
     this.options = { ...defaultValueNoveltyOptions, ...options };
@@ -166,6 +177,7 @@ export class ValueNoveltyDetector {
         pool: saved.pool.map((p) => ({ ...p })),
       };
       detector.series.set(seriesKey(s), s);
+      detector.values += s.values.size + (s.window?.counts.size ?? 0);
     }
     return detector;
   }
@@ -174,7 +186,7 @@ export class ValueNoveltyDetector {
     const findings: Finding[] = [];
     const measured = new Set(Object.values(event.numbers));
     for (let index = 0; index < event.params.length; index++) {
-      const value = event.params[index]!;
+      const value = event.params[index]!.slice(0, this.options.maxValueLength);
       if (measured.has(Number(value)) || TIME_LIKE.test(value)) continue;
       const s = this.seriesOf(event, index);
       if (!s || s.free) continue;
@@ -187,9 +199,12 @@ export class ValueNoveltyDetector {
       // Late lines of an already judged window count in the open one.
       s.window ??= { start, lines: 0, novel: 0, counts: new Map() };
       const w = s.window;
+      const n = w.counts.get(value);
+      if (n === undefined && this.full(s)) continue;
       w.lines++;
       if (!s.values.has(value)) w.novel++;
-      w.counts.set(value, (w.counts.get(value) ?? 0) + 1);
+      w.counts.set(value, (n ?? 0) + 1);
+      if (n === undefined) this.values++;
     }
     return findings;
   }
@@ -223,7 +238,8 @@ export class ValueNoveltyDetector {
       history: [],
       window: null,
       pool: [],
-      quietUntil: Number.NEGATIVE_INFINITY,
+      // Not -Infinity: the snapshot is plain JSON.
+      quietUntil: Number.MIN_SAFE_INTEGER,
     };
     this.series.set(key, s);
     return s;
@@ -240,15 +256,15 @@ export class ValueNoveltyDetector {
     }
     for (const [value, n] of w.counts) {
       const entry = s.values.get(value);
-      if (entry) entry[0] += n;
-      else s.values.set(value, [n, w.start]);
+      // Counted once, as the window's value: the window's copy goes.
+      if (entry) {
+        entry[0] += n;
+        this.values--;
+      } else s.values.set(value, [n, w.start]);
     }
     s.lines += w.lines;
     if (s.values.size > this.options.maxDistinct) {
-      // Free-form: ids, random codes, an open range. Dropping its values keeps the state small.
-      s.free = true;
-      s.values = new Map();
-      s.pool = [];
+      this.drop(s);
       return null;
     }
     if (
@@ -258,6 +274,26 @@ export class ValueNoveltyDetector {
     )
       s.warmedAt = w.start + this.options.windowMs;
     return finding;
+  }
+
+  /**
+   * A new value would take the parameter beyond `maxDistinct` (with its open window's), or all parameters beyond
+   * `maxValues`: the parameter is dropped as free-form. True when it was.
+   */
+  private full(s: ParameterSeries): boolean {
+    const distinct = s.values.size + (s.window?.counts.size ?? 0);
+    if (distinct < this.options.maxDistinct * 2 && this.values < this.options.maxValues) return false;
+    this.drop(s);
+    return true;
+  }
+
+  /** Free-form: ids, random codes, an open range. Dropping its values keeps the state small. */
+  private drop(s: ParameterSeries): void {
+    this.values -= s.values.size + (s.window?.counts.size ?? 0);
+    s.free = true;
+    s.values = new Map();
+    s.window = null;
+    s.pool = [];
   }
 
   private addToNull(s: ParameterSeries, w: { lines: number; novel: number }): void {

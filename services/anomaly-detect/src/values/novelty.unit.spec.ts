@@ -110,6 +110,27 @@ describe('values never seen before', () => {
     expect(series).toMatchObject({ free: true, values: [] });
   });
 
+  it('given values an attacker chose (long, all different, on many templates), then what is kept stays bounded', () => {
+    const detector = new ValueNoveltyDetector({ maxValues: 5_000, maxDistinct: 2_000 });
+    for (let i = 0; i < 20_000; i++)
+      detector.push({
+        ...line(i * 10, [`${'x'.repeat(10_000)}${i}`, String(i % 7)]),
+        templateId: `t-${i % 40}`,
+        template: `hostile ${i % 40} <*> <*>`,
+      });
+    const kept = detector.snapshot().series;
+    const values = kept.flatMap((s) => [
+      ...s.values.map((v) => v[0]),
+      ...(s.window?.counts.map((c) => c[0]) ?? []),
+    ]);
+    expect(values.length).toBeLessThanOrEqual(5_000);
+    expect(Math.max(...values.map((v) => v.length))).toBeLessThanOrEqual(120);
+    // The short codes of every template are still followed.
+    expect(kept.filter((s) => s.index === 1 && !s.free)).toHaveLength(40);
+    const restored = ValueNoveltyDetector.restore(JSON.parse(JSON.stringify(detector.snapshot())));
+    expect(restored.snapshot()).toEqual(detector.snapshot());
+  });
+
   it("given a session's id, repeated on its lines within seconds and never again, then it is not reported", () => {
     const detector = new ValueNoveltyDetector();
     const findings: Finding[] = [];
