@@ -28,5 +28,6 @@ export * from './runner/waits.js';
 export * from './runner/runMemo.js';
 export * from './runner/beatSpec.js';
 export * from './statistics/normal.js';
+export * from './statistics/random.js';
 export * from './runner/rejection.js';
 export * from './healing/nextCandidate.js';

@@ -18,7 +18,9 @@ export type { LogMeta, ShipperOptions } from './shipper/shipper.js';
 export { cutLines } from './shipper/lines.js';
 export { driveTraffic, summarize, quantile } from './traffic/driver.js';
 export type { RequestResult, TrafficOptions, TrafficReport } from './traffic/driver.js';
-export { planScenarios, prng, defaultWeights } from './traffic/mix.js';
+export { planScenarios, defaultWeights } from './traffic/mix.js';
+/** Seeded traffic's generator, for plans that must repeat with the traffic (chaos) and tests. */
+export { prng } from '@self-healing/shared';
 export type { PlannedRequest, Scenario, ScenarioKind } from './traffic/mix.js';
 export { startAgent, agentSocket } from './agent/agent.js';
 export type { AgentOptions, RunningAgent, TargetRequests } from './agent/agent.js';

@@ -4,7 +4,7 @@ import { ErrorBurstDetector } from './burst.js';
 import { parseFrame, stackSignature } from './frames.js';
 import { ErrorPatternDetector } from './patterns.js';
 import { poissonUpperTail } from './stats.js';
-import { seededRandom } from '../testing/seededRandom.js';
+import { prng } from '@self-healing/shared';
 
 function window(start: number, total: number, errors: number, service = 'checkout'): WindowAggregate[] {
   return [
@@ -52,7 +52,7 @@ describe('poissonUpperTail', () => {
 
 describe('error bursts', () => {
   it('given a noisy, overdispersed baseline, when nothing changes, then no burst is reported', () => {
-    const rand = seededRandom(7);
+    const rand = prng(7);
     const detector = new ErrorBurstDetector();
     const findings = [];
     for (let i = 0; i < 300; i++) {
@@ -66,7 +66,7 @@ describe('error bursts', () => {
   });
 
   it('given a noisy baseline, when the error rate jumps, then one burst whose id holds across its windows', () => {
-    const rand = seededRandom(11);
+    const rand = prng(11);
     const detector = new ErrorBurstDetector();
     for (let i = 0; i < 60; i++) {
       const total = 1000;

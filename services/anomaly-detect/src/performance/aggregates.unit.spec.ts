@@ -14,7 +14,7 @@ import {
   spanNoun,
   uncertainBinomialTail,
 } from './aggregates.js';
-import { seededRandom } from '../testing/seededRandom.js';
+import { prng } from '@self-healing/shared';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -51,7 +51,7 @@ function windowOf(i: number, durations: readonly number[]): WindowAggregate {
 
 /** 60 requests a minute, 35 ms median, log-normal spread: the sample service's reserveInventory step. */
 function normalWindows(n: number, seed: number): { windows: WindowAggregate[]; next: () => number } {
-  const z = normal(seededRandom(seed));
+  const z = normal(prng(seed));
   const next = () => 35 * Math.exp(0.35 * z());
   return {
     windows: Array.from({ length: n }, (_, i) => windowOf(i, Array.from({ length: 60 }, next))),
@@ -163,7 +163,7 @@ describe('PerformanceMonitor: a window is a sample', () => {
   });
 
   it('given a quiet template going from 5 to 12 events a minute, then chance; to 40, then a finding', () => {
-    const u = seededRandom(14);
+    const u = prng(14);
     // Poisson(5) counts by inversion.
     const poisson = (mean: number) => {
       let k = 0;
@@ -223,7 +223,7 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
 
   it('given a tenth of the requests twice as slow, then one finding pooled over windows, none from a window alone', () => {
     const { windows, next } = normalWindows(120, 21);
-    const slow = slowerWindows(next, seededRandom(22), 120, 30, 0.1, 2.5);
+    const slow = slowerWindows(next, prng(22), 120, 30, 0.1, 2.5);
     const m = hourScale();
     expect(latencyFindings(m, windows)).toEqual([]);
     const found = latencyFindings(m, slow);
@@ -280,7 +280,7 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
     // The baseline p95 is a median of the last hour: every afternoon's rise puts more requests above it than chance
     // would. Pooling only confirms what the detector finds new, and the detector has seen yesterday's peak.
     for (const seed of [81, 82]) {
-      const z = normal(seededRandom(seed));
+      const z = normal(prng(seed));
       const days = Array.from({ length: 2 * 1440 }, (_, i) => {
         const daily = 1 + 0.5 * Math.sin((2 * Math.PI * i) / 1440);
         return windowOf(
@@ -295,7 +295,7 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
 
   it('given one long slowness, then one finding; after it ends and another starts, then a second one', () => {
     const { windows, next } = normalWindows(120, 51);
-    const u = seededRandom(52);
+    const u = prng(52);
     const m = hourScale();
     latencyFindings(m, windows);
     const first = latencyFindings(m, slowerWindows(next, u, 120, 25, 0.1, 2.5));
@@ -313,7 +313,7 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
 
   it('given a state saved in the middle of a slowness, then the resumed monitor reports what one run would', () => {
     const { windows, next } = normalWindows(120, 61);
-    const slow = slowerWindows(next, seededRandom(62), 120, 30, 0.1, 2.5);
+    const slow = slowerWindows(next, prng(62), 120, 30, 0.1, 2.5);
     const whole = hourScale();
     const all = latencyFindings(whole, [...windows, ...slow]).map((f) => f.id);
     expect(all).toHaveLength(1);
@@ -342,7 +342,7 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
       JSON.parse(JSON.stringify(v1)),
     );
     expect(restored.state().version).toBe(3);
-    const found = latencyFindings(restored, slowerWindows(next, seededRandom(72), 120, 30, 0.1, 2.5));
+    const found = latencyFindings(restored, slowerWindows(next, prng(72), 120, 30, 0.1, 2.5));
     expect(pooled(found)).toHaveLength(1);
   });
 
@@ -375,7 +375,7 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
     const latency = () => Object.values(restored.state().series).find((s) => s.metric === 'latency.p95')!;
     expect(restored.state().version).toBe(3);
     expect(latency().pool!.p99s).toEqual([]);
-    const found = latencyFindings(restored, slowerWindows(next, seededRandom(74), 120, 30, 0.2, 2.5));
+    const found = latencyFindings(restored, slowerWindows(next, prng(74), 120, 30, 0.2, 2.5));
     expect(pooled(found)).toHaveLength(1);
     expect(latency().pool!.p99s).toHaveLength(30);
   });
@@ -388,9 +388,7 @@ describe('PerformanceMonitor: evidence pooled over windows', () => {
       const { windows, next } = normalWindows(120, seed);
       const m = hourScale();
       latencyFindings(m, windows);
-      found.push(
-        ...pooled(latencyFindings(m, slowerWindows(next, seededRandom(seed + 100), 120, 12, 0.1, 2))),
-      );
+      found.push(...pooled(latencyFindings(m, slowerWindows(next, prng(seed + 100), 120, 12, 0.1, 2))));
     }
     const viaP99 = found.filter((f) => f.evidence['slowAbove'] === 'p99');
     expect(viaP99.length).toBeGreaterThanOrEqual(2);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { ValueNoveltyDetector, countsLike, poissonUpper, recurrenceBound } from './novelty.js';
-import { seededRandom } from '../testing/seededRandom.js';
+import { prng } from '@self-healing/shared';
 
 const CHARGED = 'charged <*> EUR to card <*> took <*> ms';
 
@@ -42,7 +42,7 @@ function traffic(
   minutes: number,
   opts: { perMinute?: number; seed?: number; releaseAt?: number; release?: (total: number) => number } = {},
 ): Finding[] {
-  const rnd = seededRandom(opts.seed ?? 1);
+  const rnd = prng(opts.seed ?? 1);
   const perMinute = opts.perMinute ?? 150;
   const findings: Finding[] = [];
   for (let i = 0; i < minutes * perMinute; i++) {
@@ -80,7 +80,7 @@ describe('values never seen before', () => {
 
   it('given a parameter with a few values, when a release adds one to a few lines a minute, then it is reported', () => {
     const detector = new ValueNoveltyDetector();
-    const rnd = seededRandom(7);
+    const rnd = prng(7);
     const findings: Finding[] = [];
     for (let i = 0; i < 30 * 100; i++) {
       const t = i * 600;
@@ -182,7 +182,7 @@ describe('values never seen before', () => {
     expect(whole).toHaveLength(1);
     // The same stream cut at minute 21 and continued by a detector restored from the first one's snapshot.
     const first = new ValueNoveltyDetector();
-    const rnd = seededRandom(1);
+    const rnd = prng(1);
     const findings: Finding[] = [];
     let restored: ValueNoveltyDetector | null = null;
     for (let i = 0; i < 30 * 150; i++) {

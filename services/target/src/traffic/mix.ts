@@ -4,6 +4,8 @@
  * the same scenarios, so two runs (or the stable and canary sides of one) see the same mix.
  */
 
+import { prng } from '@self-healing/shared';
+
 export type ScenarioKind =
   | 'browse'
   | 'product'
@@ -224,18 +226,6 @@ function pickAddress(random: () => number): Record<string, string> {
   const total = ADDRESSES.reduce((a, x) => a + x.weight, 0);
   let r = random() * total;
   return (ADDRESSES.find((x) => (r -= x.weight) < 0) ?? ADDRESSES[0]!).address;
-}
-
-/** mulberry32: small, fast, and the same sequence on every platform. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(random: () => number, items: readonly T[]): T {
