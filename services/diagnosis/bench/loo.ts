@@ -18,17 +18,19 @@ export function configGrid(): Config[] {
         for (const methodWeight of [0, 0.1])
           for (const statementPenalty of [0, 0.9])
             for (const predicateBonus of [0, 0.1])
-              grid.push({
-                formula,
-                textWeight: text,
-                outerTextWeight: text,
-                testCodeWeight: text,
-                errorTextWeight: text,
-                frameWeight,
-                methodWeight,
-                statementPenalty,
-                predicateBonus,
-              });
+              for (const fileBreadth of [0, 0.1])
+                grid.push({
+                  formula,
+                  textWeight: text,
+                  outerTextWeight: text,
+                  testCodeWeight: text,
+                  errorTextWeight: text,
+                  frameWeight,
+                  methodWeight,
+                  statementPenalty,
+                  predicateBonus,
+                  fileBreadth,
+                });
   return grid;
 }
 

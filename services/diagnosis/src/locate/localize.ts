@@ -57,6 +57,12 @@ export interface LocalizeWeights {
    */
   readonly statementPenalty?: number;
   /**
+   * Share of a file's second and third best lines added to its best line's score when files are ranked: the faulty
+   * statement usually sits among other suspicious lines of its block and definition, while a file whose one
+   * suspicious line is an incidental helper the failing tests happened to pass through has nothing around it.
+   */
+  readonly fileBreadth?: number;
+  /**
    * Share of its score a line gains when it holds a predicate (a branch condition, a comparison, a logical
    * operator): wrong conditions are the most common kind of fault in studies of real fixes.
    */
@@ -441,9 +447,7 @@ export function rankFeatures(features: Features, weights: LocalizeWeights): Loca
         w.nearest * f.nearest),
   }));
   lines.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.line - b.line);
-  const fileBest = new Map<string, number>();
-  for (const l of lines) if (!fileBest.has(l.path)) fileBest.set(l.path, l.score);
-  const files = [...fileBest].map(([path, score]) => ({ path, score })).sort((a, b) => b.score - a.score);
+  const files = rankFiles(lines, weights.fileBreadth ?? 0);
   return {
     lines,
     files,
@@ -451,6 +455,22 @@ export function rankFeatures(features: Features, weights: LocalizeWeights): Loca
     failingTests: features.failingTests,
     passingTests: features.passingTests,
   };
+}
+
+/**
+ * Files by their best line plus `breadth` times their next two (lines sorted best first). Ties keep the order of the
+ * files' best lines.
+ */
+export function rankFiles(lines: readonly ScoredLine[], breadth: number): { path: string; score: number }[] {
+  const top = new Map<string, number[]>();
+  for (const l of lines) {
+    let scores = top.get(l.path);
+    if (!scores) top.set(l.path, (scores = []));
+    if (scores.length < 3) scores.push(l.score);
+  }
+  return [...top]
+    .map(([path, [best = 0, second = 0, third = 0]]) => ({ path, score: best + breadth * (second + third) }))
+    .sort((a, b) => b.score - a.score);
 }
 
 /**

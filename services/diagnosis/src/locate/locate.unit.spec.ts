@@ -11,6 +11,7 @@ import {
   nearestNeighbourDifference,
   ownTestCode,
   rankFeatures,
+  rankFiles,
 } from './localize.js';
 import { confinePath } from './paths.js';
 import { bestRank, tiedRank } from './rank.js';
@@ -285,6 +286,32 @@ describe('errorMessageText', () => {
     expect(text).toContain('this.engine is not a function');
     expect(text).not.toContain('view.js');
     expect(text).not.toContain('render');
+  });
+});
+
+describe('rankFiles', () => {
+  const line = (path: string, score: number) => ({
+    path,
+    line: 1,
+    score,
+    spectrum: { ef: 1, ep: 0, nf: 0, np: 0 },
+  });
+  const lines = [
+    line('helper.js', 0.74),
+    line('fault.js', 0.66),
+    line('fault.js', 0.61),
+    line('fault.js', 0.56),
+  ];
+
+  it('ranks files by their best line alone without breadth', () => {
+    expect(rankFiles(lines, 0).map((f) => f.path)).toEqual(['helper.js', 'fault.js']);
+  });
+
+  it('prefers a file with several suspicious lines to one with a single slightly better line', () => {
+    const files = rankFiles([...lines, line('fault.js', 0.5)], 0.1);
+    expect(files.map((f) => f.path)).toEqual(['fault.js', 'helper.js']);
+    expect(files[0]!.score).toBeCloseTo(0.66 + 0.1 * (0.61 + 0.56));
+    expect(files[1]!.score).toBeCloseTo(0.74);
   });
 });
 
