@@ -303,7 +303,8 @@ describe('runSandboxed', () => {
         const found: string[] = [];
         for (const parent of [m.memoryCgroup, m.pidsCgroup]) {
           if (!parent) continue;
-          for (const entry of await readdir(parent)) if (entry.startsWith(`sandbox-${pid}-`)) found.push(entry);
+          for (const entry of await readdir(parent))
+            if (entry.startsWith(`sandbox-${pid}-`)) found.push(entry);
         }
         return found;
       };
