@@ -46,6 +46,12 @@ async function seed(p: {
    * events as a parse run keeps them, `during`/`after` are then unused.
    */
   values?: 'restored' | 'kept';
+  /**
+   * An incident of a skipped step: the release stopped confirming half the orders it charged (a `missing-companion`
+   * finding: the confirmation line no longer accompanies the charge line), and the fix confirms them all again
+   * (`restored`) or not (`kept`). Sessions go to the detection events like `values`' lines.
+   */
+  companions?: 'restored' | 'kept';
   /** The service, `checkout` unless a test needs one no other incident of this file touches. */
   service?: string;
 }): Promise<{ deploymentId: string }> {
@@ -63,14 +69,24 @@ async function seed(p: {
     id: findingId,
     ...(p.values
       ? { kind: 'behavioral', rule: 'unseen-values', subject: `${template}#1` }
-      : { kind: 'error', rule: 'error-burst', subject: template }),
+      : p.companions
+        ? { kind: 'behavioral', rule: 'missing-companion', subject: template }
+        : { kind: 'error', rule: 'error-burst', subject: template }),
     service: service,
-    templateIds: [template],
+    templateIds: p.companions ? [template, `${template}-charged`] : [template],
     since: onset,
     at: deployedAt,
     magnitude: 8,
-    explanation: p.values ? 'amounts charged never seen before' : 'label errors',
-    evidence: p.values ? { parameter: 1, newValueList: JSON.stringify(NEW_AMOUNTS) } : {},
+    explanation: p.values
+      ? 'amounts charged never seen before'
+      : p.companions
+        ? 'orders charged without a confirmation'
+        : 'label errors',
+    evidence: p.values
+      ? { parameter: 1, newValueList: JSON.stringify(NEW_AMOUNTS) }
+      : p.companions
+        ? { companionOf: `${template}-charged` }
+        : {},
   });
   await env.db.collection('anomaly_incidents').insertOne({
     _id: p.incidentId as never,
@@ -137,14 +153,34 @@ async function seed(p: {
           stack: [],
         });
     }
+    if (p.companions) {
+      const skipping = t >= onset && (t < deployedAt || p.companions === 'kept');
+      for (let i = 0; i < LINES_PER_WINDOW; i++) {
+        const session = { traceId: null, spanId: null, sessionId: `s-${t}-${i}`, numbers: {}, stack: [] };
+        const line = { service, host: null, level: 'info' as const, component: null, params: [], ...session };
+        lines.push({
+          ...line,
+          timestamp: t + i * 1_000,
+          templateId: `${template}-charged`,
+          template: 'charged',
+        });
+        if (!skipping || i % 2 === 0)
+          lines.push({
+            ...line,
+            timestamp: t + i * 1_000 + 300,
+            templateId: template,
+            template: 'confirmed',
+          });
+      }
+    }
     windows.push({
       service: service,
       templateId: template,
       template: p.values ? 'charged <*> EUR to card <*>' : 'label failed: <*>',
       windowStart: t,
       windowMs: WINDOW,
-      count: p.values ? LINES_PER_WINDOW : errors,
-      errorCount: p.values ? 0 : errors,
+      count: p.values || p.companions ? LINES_PER_WINDOW : errors,
+      errorCount: p.values || p.companions ? 0 : errors,
       latency: null,
       latencySketch: null,
       firstSeen: t,
@@ -432,6 +468,42 @@ describe('learning.track on the real servers', { timeout: 300_000 }, () => {
     expect(back.outcome).toBe('resolved');
     const still = await judged(kept);
     expect(still.comparisons[0]).toMatchObject({ metric: 'values', verdict: 'unchanged' });
+    expect(still.outcome).toBe('no_change');
+  });
+
+  it('a fix that confirms every order again resolves an incident of a skipped confirmation; one that does not, not', async () => {
+    const restored = uniqueName('inc_lt_companion_back');
+    const kept = uniqueName('inc_lt_companion_kept');
+    const seeded = {
+      service: 'orders',
+      during: 0,
+      after: 0,
+      deployedAgo: 30 * WINDOW,
+      observeForMs: 6 * WINDOW,
+    };
+    const a = await seed({ incidentId: restored, ...seeded, companions: 'restored' });
+    const b = await seed({ incidentId: kept, ...seeded, companions: 'kept' });
+    await completeDeployment(restored, a.deploymentId);
+    await completeDeployment(kept, b.deploymentId);
+    const judged = async (id: string) => {
+      const events = await tracked(id);
+      return {
+        comparisons: (events[3]!.payload as PayloadOf<'MetricsCompared'>).comparisons,
+        outcome: (events.at(-1)!.payload as PayloadOf<'EffectivenessTrackingCompleted'>).outcome,
+      };
+    };
+    const back = await judged(restored);
+    expect(back.comparisons).toHaveLength(1);
+    // 3 of 6 charged sessions a window went unconfirmed during the incident: 18 a minute; none before, none after.
+    expect(back.comparisons[0]).toMatchObject({
+      metric: 'companions',
+      verdict: 'improved',
+      observed: 0,
+      baseline: 0,
+    });
+    expect(back.outcome).toBe('resolved');
+    const still = await judged(kept);
+    expect(still.comparisons[0]).toMatchObject({ metric: 'companions', verdict: 'unchanged' });
     expect(still.outcome).toBe('no_change');
   });
 });

@@ -455,6 +455,34 @@ describe('flow windows: a changed flow the model cannot yet call rare', () => {
   });
 });
 
+describe('companion lines: a step skipped for some sessions only', () => {
+  it('given a release that stops confirming coupon orders, then the confirmation is missing beside the charge', () => {
+    const d = new BehavioralDetector(
+      new LearnedModel({ warmupSessions: 100, warmupSpanMs: 10_000, stepOf: (e) => e.component }),
+      { warmupEvents: 100 },
+    );
+    const coupon = ['receive', 'validate', 'discount', 'charge', 'ship', 'confirm', 'respond'];
+    const plain = ['receive', 'validate', 'charge', 'ship', 'confirm', 'respond'];
+    const failed = ['receive', 'validate', 'decline', 'respond'];
+    const unconfirmed = ['receive', 'validate', 'discount', 'charge', 'ship', 'respond'];
+    // 10 minutes of 300 sessions a minute: a fifth with a coupon, one in 33 declined; then the release.
+    const kinds = (i: number, released: boolean) =>
+      i % 33 === 0 ? failed : i % 5 === 0 ? (released && i % 2 === 0 ? unconfirmed : coupon) : plain;
+    const findings: Finding[] = [];
+    for (let i = 0; i < 4_500; i++) {
+      const steps = kinds(i, i >= 3_000);
+      steps.forEach((step, k) => findings.push(...d.push(event(`tr-c-${i}`, step, i * 200 + k * 10))));
+    }
+    findings.push(...d.advance(4_500 * 200 + 200_000));
+    const companions = findings.filter((f) => f.rule === 'missing-companion');
+    expect(companions).toHaveLength(1);
+    expect(companions[0]).toMatchObject({ kind: 'behavioral', subject: 't-confirm' });
+    expect(companions[0]!.since).toBeGreaterThanOrEqual(3_000 * 200 - 60_000);
+    // Kept across a snapshot (the detectors' memory between runs).
+    expect(d.snapshot().companions?.services.map((x) => x.service)).toEqual(['checkout']);
+  });
+});
+
 describe('longestIncreasing', () => {
   it('keeps the longest run in declared order', () => {
     expect([...longestIncreasing([0, 2, 1, 3])].sort()).toEqual([0, 2, 3]);

@@ -1,4 +1,5 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
+import { CompanionDetector, type CompanionSnapshot } from '../companions/index.js';
 import { findingId } from '../incidents/stable-id.js';
 import { binomialTail } from '../performance/aggregates.js';
 import { Sessionizer, defaultKeyOf } from './sessions.js';
@@ -53,6 +54,8 @@ export interface BehavioralSnapshot {
   quarantine: Array<{ due: number; session: ClosedSession }>;
   /** Open flow windows (absent in snapshots taken before them). */
   flows?: FlowWindow[];
+  /** Templates that accompany each other in sessions (absent in snapshots taken before them). */
+  companions?: CompanionSnapshot;
 }
 
 export const defaultBehavioralOptions: BehavioralDetectorOptions = {
@@ -117,6 +120,8 @@ export class BehavioralDetector {
   private readonly warmup = new Map<string, number>();
   private readonly quarantine: Array<{ due: number; session: ClosedSession }> = [];
   private flows: FlowWindow[] = [];
+  /** Steps skipped for some sessions only: a line that always came with another stops coming with it. */
+  private companions = new CompanionDetector();
 
   constructor(
     private readonly model: SequenceModel,
@@ -134,6 +139,7 @@ export class BehavioralDetector {
       warmup: [...this.warmup].map(([service, events]) => ({ service, events })),
       quarantine: structuredClone(this.quarantine),
       flows: structuredClone(this.flows),
+      companions: this.companions.snapshot(),
     };
   }
 
@@ -150,6 +156,7 @@ export class BehavioralDetector {
     for (const w of snapshot.warmup ?? []) detector.warmup.set(w.service, w.events);
     detector.quarantine.push(...structuredClone(snapshot.quarantine));
     detector.flows = structuredClone(snapshot.flows ?? []);
+    if (snapshot.companions) detector.companions = CompanionDetector.restore(snapshot.companions);
     return detector;
   }
 
@@ -271,8 +278,16 @@ export class BehavioralDetector {
         if (this.quarantine.length > this.options.maxQuarantined) this.quarantine.shift();
       }
       for (const v of violations) findings.push(toFinding(v, session, this.knownTemplates));
+      // Sessions cut short (input drained, too many events) would look like sessions that skipped their ends.
+      if (session.reason === 'terminal' || session.reason === 'timeout')
+        this.companions.observe({
+          service: session.service,
+          end: session.end,
+          templates: session.events.map((e) => ({ id: e.templateId, text: e.template })),
+        });
     }
     findings.push(...this.closeFlowWindows());
+    findings.push(...this.companions.advance((service) => this.sessions.clockOf(service)));
     // Sessions end in time order closely enough that the queue is (nearly) sorted by due time.
     while (this.quarantine.length > 0 && this.quarantine[0]!.due <= this.sessions.now()) {
       this.model.learn(this.quarantine.shift()!.session);

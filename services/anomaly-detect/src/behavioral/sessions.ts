@@ -154,7 +154,7 @@ export class Sessionizer {
   }
 
   /** The service's clock: its newest event time, or all services' when it has sent none yet. */
-  private clockOf(service: string): number {
+  clockOf(service: string): number {
     return this.clocks.get(service) ?? this.watermark;
   }
 

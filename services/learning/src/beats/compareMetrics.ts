@@ -11,7 +11,8 @@ import { seriesAggregates, type AggregateView } from './collectPostDeploymentMet
  * statistics (compare/series.ts): error findings by their error events per minute, latency findings by their
  * windows' p95, step findings (a step missing or new) by their event rate, a session's broken flow (a step out of
  * order, missing, unexpected, repeated) by how many sessions the detector found broken the same way (see
- * `violationsOf`), a parameter's new values by the lines that still carry them (see `valueRows`). A finding without a template (a coverage
+ * `violationsOf`), a parameter's new values by the lines that still carry them (see `valueRows`), a line that stopped
+ * accompanying another by the sessions that log the one without the other (see `companionRows`). A finding without a template (a coverage
  * gap named by file and line) has no series here and is not compared. New findings on the same services during the
  * observation are counted. Recorded once, so a re-run compares the same data.
  */
@@ -34,7 +35,9 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
           ? violationRows(violations, f)
           : metric === 'values'
             ? await valueRowsOf(deps, l, f)
-            : rows.filter((r) => r.service === f.service && f.templateIds.includes(r.templateId));
+            : metric === 'companions'
+              ? await companionRowsOf(deps, l, f, baselineRanges)
+              : rows.filter((r) => r.service === f.service && f.templateIds.includes(r.templateId));
       const windows = {
         baseline: windowOver(mine, baselineRanges),
         during: windowOf(mine, l.during),
@@ -98,6 +101,7 @@ export function metricOf(f: Pick<Finding, 'kind' | 'rule'>): SeriesMetric {
   if (f.kind === 'error') return 'errors';
   if (f.kind === 'behavioral' && SESSION_RULES.has(f.rule)) return 'violations';
   if (f.kind === 'behavioral' && f.rule === 'unseen-values') return 'values';
+  if (f.kind === 'behavioral' && f.rule === 'missing-companion') return 'companions';
   if (f.kind === 'performance' && /latency|slow|p9\d/i.test(f.rule)) return 'latency.p95';
   return 'rate';
 }
@@ -270,3 +274,71 @@ async function valueRowsOf(deps: LearningDeps, l: LoadedDeployment, f: Finding):
 }
 
 const VALUE_ROW_MS = 1_000;
+
+/**
+ * Per second (of a session's last event), the sessions that logged the finding's context template A
+ * (`evidence.companionOf`; `count`) and those of them without its missing template B (`subject`; `errorCount`, what the
+ * comparison counts). Events group into sessions as the behavioural detector groups them (session id, else trace
+ * id). A session cut by a range's edge may lack B for that reason alone; sessions last seconds, ranges minutes.
+ */
+export function companionRows(
+  events: Iterable<TemplatedEvent>,
+  f: Pick<Finding, 'service' | 'subject' | 'evidence'>,
+): Map<number, { count: number; missing: number }> {
+  const context = f.evidence['companionOf'];
+  const rows = new Map<number, { count: number; missing: number }>();
+  if (typeof context !== 'string') return rows;
+  const sessions = new Map<string, { a: boolean; b: boolean; last: number }>();
+  for (const e of events) {
+    const key = e.sessionId ?? e.traceId;
+    if (e.service !== f.service || key === null) continue;
+    let s = sessions.get(key);
+    if (!s) sessions.set(key, (s = { a: false, b: false, last: e.timestamp }));
+    s.last = Math.max(s.last, e.timestamp);
+    if (e.templateId === context) s.a = true;
+    if (e.templateId === f.subject) s.b = true;
+  }
+  for (const s of sessions.values()) {
+    if (!s.a) continue;
+    const second = Math.floor(s.last / VALUE_ROW_MS) * VALUE_ROW_MS;
+    const row = rows.get(second) ?? { count: 0, missing: 0 };
+    row.count++;
+    if (!s.b) row.missing++;
+    rows.set(second, row);
+  }
+  return rows;
+}
+
+/** `companionRows` over the baseline's, the incident's and the observation's detection events, range by range. */
+async function companionRowsOf(
+  deps: LearningDeps,
+  l: LoadedDeployment,
+  f: Finding,
+  baseline: readonly TimeRange[],
+): Promise<AggregateView[]> {
+  const out: AggregateView[] = [];
+  for (const range of [...baseline, l.during, l.after]) {
+    const events: TemplatedEvent[] = [];
+    for (const id of await deps.telemetry.runsCovering([f.service], range.from, range.until)) {
+      events.push(
+        ...(await deps.telemetry.detectionEventsOf({
+          parseRunIds: [id],
+          services: [f.service],
+          timeRange: range,
+        })),
+      );
+    }
+    for (const [windowStart, r] of companionRows(events, f))
+      out.push({
+        service: f.service,
+        templateId: f.subject,
+        windowStart,
+        windowMs: VALUE_ROW_MS,
+        count: r.count,
+        errorCount: r.missing,
+        latency: null,
+        runId: 'detection_events',
+      });
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TemplatedEvent } from '@self-healing/schemas';
 import { compareSeries } from '../compare/series.js';
 import {
+  companionRows,
   metricOf,
   newValuesOf,
   valueRows,
@@ -146,6 +147,81 @@ describe("a parameter's new values, judged by the lines that still carry them", 
       baseline,
       during: window(30, 40, 40),
       after: window(45, 55, 38),
+    });
+    expect(notFixed).toMatchObject({ verdict: 'unchanged', backToBaseline: false });
+  });
+});
+
+describe('a line that stopped accompanying another, judged by the sessions that log one without the other', () => {
+  const missing = {
+    kind: 'behavioral' as const,
+    rule: 'missing-companion',
+    service: 'checkout',
+    subject: 't-confirmed',
+    evidence: { companionOf: 't-charged' },
+  };
+  const event = (
+    templateId: string,
+    at: number,
+    sessionId: string,
+    service = 'checkout',
+  ): TemplatedEvent => ({
+    timestamp: at,
+    service,
+    host: null,
+    level: 'info',
+    component: null,
+    templateId,
+    template: templateId,
+    params: [],
+    traceId: null,
+    spanId: null,
+    sessionId,
+    numbers: {},
+    stack: [],
+  });
+
+  it('is measured in companions', () => {
+    expect(metricOf(missing)).toBe('companions');
+  });
+
+  it("counts per second of a session's end the sessions with the context, and those of them without the line", () => {
+    const events = [
+      event('t-charged', 1_100, 's1'),
+      event('t-confirmed', 1_300, 's1'),
+      event('t-charged', 1_200, 's2'),
+      event('t-shipped', 2_400, 's2'),
+      event('t-charged', 1_500, 's3', 'catalog'),
+      event('t-confirmed', 2_100, 's4'),
+    ];
+    expect([...companionRows(events, missing)]).toEqual([
+      [1_000, { count: 1, missing: 0 }],
+      [2_000, { count: 1, missing: 1 }],
+    ]);
+    expect(companionRows(events, { ...missing, evidence: {} }).size).toBe(0);
+  });
+
+  it('given the line back after the fix, then back to baseline', () => {
+    const window = (from: number, until: number, count: number, lacking: number) => ({
+      points: Array.from({ length: until - from }, (_, i) => ({
+        windowStart: (from + i) * MIN,
+        count,
+        errorCount: lacking,
+        p95: null,
+      })),
+      spanMs: (until - from) * MIN,
+    });
+    const baseline = window(0, 30, 450, 2);
+    const fixed = compareSeries('companions', {
+      baseline,
+      during: window(30, 40, 450, 30),
+      after: window(45, 55, 450, 2),
+    });
+    expect(fixed).toMatchObject({ verdict: 'improved', backToBaseline: true });
+    const notFixed = compareSeries('companions', {
+      baseline,
+      during: window(30, 40, 450, 30),
+      after: window(45, 55, 450, 29),
     });
     expect(notFixed).toMatchObject({ verdict: 'unchanged', backToBaseline: false });
   });

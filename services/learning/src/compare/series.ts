@@ -28,9 +28,10 @@ export interface SeriesWindow {
  * the way the finding says (a step out of order, missing, unexpected: fewer is better), counted from the behavioural
  * detector's own findings since a template's rate does not change when only the order of steps does, or the lines
  * that carry the values a parameter never took before the incident (fewer is better: a template's rate does not
- * change when only what its lines say does).
+ * change when only what its lines say does), or the sessions that log a line without the one that always came with
+ * it (fewer is better: the missing line's rate falls by a few percent at most).
  */
-export type SeriesMetric = 'errors' | 'latency.p95' | 'rate' | 'violations' | 'values';
+export type SeriesMetric = 'errors' | 'latency.p95' | 'rate' | 'violations' | 'values' | 'companions';
 
 export interface SeriesComparison {
   metric: SeriesMetric;
@@ -61,11 +62,12 @@ export function compareSeries(
 }
 
 function compareRates(
-  metric: 'errors' | 'rate' | 'violations' | 'values',
+  metric: 'errors' | 'rate' | 'violations' | 'values' | 'companions',
   w: { baseline: SeriesWindow; during: SeriesWindow; after: SeriesWindow },
   alpha: number,
 ): SeriesComparison {
-  // Violations and values are counted like errors: each point's errorCount is the sessions or lines it stands for.
+  // Violations, values and companions are counted like errors: each point's errorCount is the sessions or lines it
+  // stands for.
   const fewerIsBetter = metric !== 'rate';
   const count = (s: SeriesWindow) =>
     s.points.reduce((a, p) => a + (fewerIsBetter ? p.errorCount : p.count), 0);
