@@ -436,23 +436,18 @@ describe('learning.track on the real servers', { timeout: 300_000 }, () => {
     expect(learned.mean).toBeLessThan(0.4);
   });
 
-  // Last: the model counts of the test above are of the outcomes before it.
-  it('a fix that brings back the amounts charged before resolves an incident of new values; one that keeps them does not', async () => {
-    const restored = uniqueName('inc_lt_values_back');
-    const kept = uniqueName('inc_lt_values_kept');
-    // A service of their own: findings of the file's other incidents fall in these observation windows, and a new
-    // finding on the service during the observation counts against a fix.
-    const seeded = {
-      service: 'pricing',
-      during: 0,
-      after: 0,
-      deployedAgo: 30 * WINDOW,
-      observeForMs: 6 * WINDOW,
-    };
-    const a = await seed({ incidentId: restored, ...seeded, values: 'restored' });
-    const b = await seed({ incidentId: kept, ...seeded, values: 'kept' });
-    await completeDeployment(restored, a.deploymentId);
-    await completeDeployment(kept, b.deploymentId);
+  /**
+   * Two incidents of one kind on a service of their own (findings of the file's other incidents fall in these
+   * observation windows, and a new finding on the service during the observation counts against a fix): one fixed
+   * (`restored`), one not (`kept`). Returns each one's comparisons and outcome.
+   */
+  const fixedAndNot = async (kind: 'values' | 'companions', service: string) => {
+    const seeded = { service, during: 0, after: 0, deployedAgo: 30 * WINDOW, observeForMs: 6 * WINDOW };
+    const ids = { restored: uniqueName(`inc_lt_${kind}_back`), kept: uniqueName(`inc_lt_${kind}_kept`) };
+    const a = await seed({ incidentId: ids.restored, ...seeded, [kind]: 'restored' });
+    const b = await seed({ incidentId: ids.kept, ...seeded, [kind]: 'kept' });
+    await completeDeployment(ids.restored, a.deploymentId);
+    await completeDeployment(ids.kept, b.deploymentId);
     const judged = async (id: string) => {
       const events = await tracked(id);
       return {
@@ -460,41 +455,25 @@ describe('learning.track on the real servers', { timeout: 300_000 }, () => {
         outcome: (events.at(-1)!.payload as PayloadOf<'EffectivenessTrackingCompleted'>).outcome,
       };
     };
-    const back = await judged(restored);
+    return { back: await judged(ids.restored), still: await judged(ids.kept) };
+  };
+
+  // Last: the model counts of the test above are of the outcomes before it.
+  it('a fix that brings back the amounts charged before resolves an incident of new values; one that keeps them does not', async () => {
+    const { back, still } = await fixedAndNot('values', 'pricing');
     expect(back.comparisons).toHaveLength(1);
     // 6 lines a window carried the new amounts during the incident: 36 a minute; none before it, none after the fix.
     expect(back.comparisons[0]).toMatchObject({ metric: 'values', verdict: 'improved', observed: 0 });
     expect(back.comparisons[0]!.baseline).toBe(0);
     expect(back.outcome).toBe('resolved');
-    const still = await judged(kept);
     expect(still.comparisons[0]).toMatchObject({ metric: 'values', verdict: 'unchanged' });
     expect(still.outcome).toBe('no_change');
   });
 
   it('a fix that confirms every order again resolves an incident of a skipped confirmation; one that does not, not', async () => {
-    const restored = uniqueName('inc_lt_companion_back');
-    const kept = uniqueName('inc_lt_companion_kept');
-    const seeded = {
-      service: 'orders',
-      during: 0,
-      after: 0,
-      deployedAgo: 30 * WINDOW,
-      observeForMs: 6 * WINDOW,
-    };
-    const a = await seed({ incidentId: restored, ...seeded, companions: 'restored' });
-    const b = await seed({ incidentId: kept, ...seeded, companions: 'kept' });
-    await completeDeployment(restored, a.deploymentId);
-    await completeDeployment(kept, b.deploymentId);
-    const judged = async (id: string) => {
-      const events = await tracked(id);
-      return {
-        comparisons: (events[3]!.payload as PayloadOf<'MetricsCompared'>).comparisons,
-        outcome: (events.at(-1)!.payload as PayloadOf<'EffectivenessTrackingCompleted'>).outcome,
-      };
-    };
-    const back = await judged(restored);
+    const { back, still } = await fixedAndNot('companions', 'orders');
     expect(back.comparisons).toHaveLength(1);
-    // 3 of 6 charged sessions a window went unconfirmed during the incident: 18 a minute; none before, none after.
+    // 3 of 6 charged sessions a window went unconfirmed during the incident; none before, none after the fix.
     expect(back.comparisons[0]).toMatchObject({
       metric: 'companions',
       verdict: 'improved',
@@ -502,7 +481,6 @@ describe('learning.track on the real servers', { timeout: 300_000 }, () => {
       baseline: 0,
     });
     expect(back.outcome).toBe('resolved');
-    const still = await judged(kept);
     expect(still.comparisons[0]).toMatchObject({ metric: 'companions', verdict: 'unchanged' });
     expect(still.outcome).toBe('no_change');
   });
