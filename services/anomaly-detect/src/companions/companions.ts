@@ -175,9 +175,11 @@ export class CompanionDetector {
     const start = Math.floor(session.end / windowMs) * windowMs;
     let w = s.windows.find((x) => x.start === start);
     if (!w) {
-      // A session ending in a window already folded into the history (very late) is not counted: the history
-      // and the pool must not count it twice or out of place.
-      if (s.windows.length > 0 && start < s.windows[0]!.start) return;
+      // A very late session whose window was folded into the history, or would sit among windows already judged,
+      // is not counted: judged windows stay a prefix of the pool, and nothing is counted twice or out of place.
+      const lastJudged = s.windows.findLast((x) => x.judged);
+      if (s.windows.length > 0 && (start < s.windows[0]!.start || (lastJudged && start < lastJudged.start)))
+        return;
       w = { start, judged: false, sessions: new Map(), pairs: new Map() };
       s.windows.push(w);
       s.windows.sort((a, b) => a.start - b.start);
@@ -207,14 +209,17 @@ export class CompanionDetector {
   private closeWindows(s: ServiceState, now: number): Finding[] {
     const { windowMs, settleMs, poolWindows } = this.options;
     const findings: Finding[] = [];
+    // Called for every event: no allocation until a window is due.
     for (;;) {
-      // Windows judged so far sit at the front of the pool; the first not yet judged is the next to close.
-      const judged = s.windows.filter((w) => w.judged);
-      const next = s.windows.find((w) => !w.judged);
+      // Windows judged so far are a prefix of the pool (see observe); the first not yet judged is the next to close.
+      const i = s.windows.findIndex((w) => !w.judged);
+      const next = s.windows[i];
       if (!next || next.start + windowMs + settleMs > now) break;
       next.judged = true;
-      findings.push(...this.judge(s, [...judged, next].slice(-poolWindows), next.start + windowMs));
-      while (s.windows.filter((w) => w.judged).length > poolWindows) this.fold(s);
+      findings.push(
+        ...this.judge(s, s.windows.slice(Math.max(0, i + 1 - poolWindows), i + 1), next.start + windowMs),
+      );
+      for (let judged = i + 1; judged > poolWindows; judged--) this.fold(s);
     }
     return findings;
   }
