@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -318,6 +319,8 @@ describe('runSandboxed', () => {
       expect(left).toEqual([]);
       // Its empty cgroups are what the dead platform leaves; the next one to start removes them. Test files run in
       // parallel, so another file's sandbox may be that next one: what matters is that none are left after a sweep.
+      // Until its parent reaps it, the killed platform is a zombie whose /proc entry says it is alive.
+      if (platform.exitCode === null && platform.signalCode === null) await once(platform, 'exit');
       await sweepStaleCgroups(m);
       expect(await groupsOf(platform.pid)).toEqual([]);
     } finally {
