@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BugSpec } from './manifest.js';
+import { nodeRuntime, runtimePath } from './runtime.js';
 import { runSandboxed } from './sandbox.js';
 import type { TestRun } from '../src/locate/evidence.js';
 import { changedLines, type ChangedLine } from '../src/locate/diff.js';
@@ -17,6 +18,8 @@ export const COLLECTOR_VERSION = 2;
 
 export interface BugData {
   readonly collector?: number;
+  /** The manifest's `node` the suites ran on (absent: the machine's). */
+  readonly node?: string;
   readonly id: string;
   readonly tests: TestRun[];
   readonly faultRevealing: string[];
@@ -86,8 +89,16 @@ export function faultRevealingTests(
 /** Runs per side when the fault-revealing tests are derived (see faultRevealingTests). */
 const RUNS_PER_SIDE = 2;
 
-async function runSuite(bug: BugSpec, checkout: string, home: string, coverageOut?: string) {
+async function runSuite(
+  bug: BugSpec,
+  checkout: string,
+  home: string,
+  runtimeBin: string | null,
+  coverageOut?: string,
+) {
   const env: Record<string, string> = { ...bug.env };
+  if (runtimeBin)
+    env.PATH = runtimePath(runtimeBin, [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin']);
   if (coverageOut) {
     rmSync(coverageOut, { force: true });
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${PRELOAD}`.trim();
@@ -114,8 +125,8 @@ export async function collectBug(bug: BugSpec, scratch: string, log: (m: string)
   const cached = join(dir, 'data.json');
   if (existsSync(cached)) {
     const data = JSON.parse(readFileSync(cached, 'utf8')) as BugData;
-    if (data.collector === COLLECTOR_VERSION) return data;
-    log(`${bug.id}: cached by an older collector, collecting again`);
+    if (data.collector === COLLECTOR_VERSION && data.node === bug.node) return data;
+    log(`${bug.id}: cached by an older collector or on another Node.js, collecting again`);
   }
   mkdirSync(home, { recursive: true });
   if (!existsSync(join(dir, 'install.done'))) {
@@ -132,21 +143,22 @@ export async function collectBug(bug: BugSpec, scratch: string, log: (m: string)
     if (install.code !== 0) throw new Error(`${bug.id}: install failed: ${install.stderrTail}`);
     writeFileSync(join(dir, 'install.done'), JSON.stringify(bug.install));
   }
+  const runtimeBin = bug.node ? await nodeRuntime(bug.node, scratch, log) : null;
   const covFile = join(dir, 'coverage.jsonl');
   let faultRevealing = bug.faultRevealingTests ? [...bug.faultRevealingTests] : undefined;
   if (!faultRevealing) {
     git(checkout, ['checkout', '-q', '-f', bug.fullRef]);
     log(`${bug.id}: running the suite at ${bug.fullRef} (${RUNS_PER_SIDE} runs)`);
     const fixedRuns: ReporterOutcome[][] = [];
-    for (let i = 0; i < RUNS_PER_SIDE; i++) fixedRuns.push(await runSuite(bug, checkout, home));
+    for (let i = 0; i < RUNS_PER_SIDE; i++) fixedRuns.push(await runSuite(bug, checkout, home, runtimeBin));
     git(checkout, ['checkout', '-q', '-f', bug.testRef]);
     log(`${bug.id}: running the suite at ${bug.testRef} (with coverage, then ${RUNS_PER_SIDE - 1} without)`);
-    const buggyRuns: ReporterOutcome[][] = [await runSuite(bug, checkout, home, covFile)];
-    for (let i = 1; i < RUNS_PER_SIDE; i++) buggyRuns.push(await runSuite(bug, checkout, home));
+    const buggyRuns: ReporterOutcome[][] = [await runSuite(bug, checkout, home, runtimeBin, covFile)];
+    for (let i = 1; i < RUNS_PER_SIDE; i++) buggyRuns.push(await runSuite(bug, checkout, home, runtimeBin));
     faultRevealing = faultRevealingTests(buggyRuns, fixedRuns);
   } else {
     git(checkout, ['checkout', '-q', '-f', bug.testRef]);
-    await runSuite(bug, checkout, home, covFile);
+    await runSuite(bug, checkout, home, runtimeBin, covFile);
   }
   const tests = readCoverage(covFile);
   if (!tests.some((t) => Object.keys(t.coverage).length > 0))
@@ -154,6 +166,7 @@ export async function collectBug(bug: BugSpec, scratch: string, log: (m: string)
   const truth = changedLines(git(checkout, ['diff', '-U0', '--no-color', bug.buggyRef, bug.fixedRef]));
   const data: BugData = {
     collector: COLLECTOR_VERSION,
+    ...(bug.node ? { node: bug.node } : {}),
     id: bug.id,
     tests,
     faultRevealing: [...new Set(faultRevealing)],

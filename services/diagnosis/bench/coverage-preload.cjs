@@ -5,11 +5,11 @@
 // It hooks mocha's Runner.emit when mocha loads it, so it needs no plugin API (old mochas have none) and works for any
 // mocha from 1.x on: the events 'test', 'test end', 'pass', 'fail' have kept their names.
 'use strict';
-const inspector = require('node:inspector');
-const fs = require('node:fs');
-const path = require('node:path');
-const Module = require('node:module');
-const { fileURLToPath } = require('node:url');
+const inspector = require('inspector');
+const fs = require('fs');
+const path = require('path');
+const Module = require('module');
+const { fileURLToPath } = require('url');
 
 const out = process.env.SH_COVERAGE_OUT;
 const root = fs.realpathSync(path.resolve(process.env.SH_COVERAGE_ROOT || process.cwd())) + path.sep;

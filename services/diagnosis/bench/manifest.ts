@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { NODE_VERSION } from './runtime.js';
 
 /**
  * A benchmark manifest: per bug, where the code is and how to run its tests. Commands are argv arrays, run without a
@@ -21,6 +22,11 @@ export interface BugSpec {
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutSeconds?: number;
   readonly faultRevealingTests?: readonly string[];
+  /**
+   * The Node.js release the suite runs on (`10.24.1`), fetched from the npm registry (bench/runtime.ts); the machine's
+   * own when absent. Installs always use the machine's npm.
+   */
+  readonly node?: string;
 }
 
 export interface Manifest {
@@ -76,6 +82,7 @@ export function parseManifest(json: unknown): Manifest {
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 3600))) {
       throw new ManifestError(`${where}.timeoutSeconds: expected a number in (0, 3600]`);
     }
+    const node = raw.node === undefined ? undefined : text(raw.node, `${where}.node`, NODE_VERSION);
     return {
       id,
       repo: text(raw.repo, `${where}.repo`),
@@ -88,6 +95,7 @@ export function parseManifest(json: unknown): Manifest {
       env,
       ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
       ...(tests !== undefined ? { faultRevealingTests: tests as string[] } : {}),
+      ...(node !== undefined ? { node } : {}),
     };
   });
   return { bugs };

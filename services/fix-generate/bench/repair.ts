@@ -29,6 +29,7 @@ import { rankFeatures } from '../../diagnosis/src/locate/localize.js';
 import { isProgramFile } from '../../diagnosis/src/locate/tests-filter.js';
 import { collectBug, type BugData } from '../../diagnosis/bench/collect.js';
 import { readManifest, type BugSpec } from '../../diagnosis/bench/manifest.js';
+import { nodeRuntime } from '../../diagnosis/bench/runtime.js';
 import { bugFeatures, incidentTests, rankBug } from '../../diagnosis/bench/score.js';
 import type { TestCaseResult } from '../../validation/src/testing/index.js';
 import { generateCandidates } from '../src/service/candidates.js';
@@ -154,10 +155,14 @@ async function repairBug(bug: BugSpec, data: BugData, o: Options): Promise<BugRo
   if (candidates.length === 0 && !o.oracle) return finish('candidates');
 
   const recipe = recipeOf(bug);
+  const caches: Caches = {
+    ...o.caches,
+    runtimeBin: bug.node ? await nodeRuntime(bug.node, o.scratch, log) : null,
+  };
   const root = join(o.scratch, bug.id, 'run');
   const testTree = await makeTestTree(mirror, base, root);
   const installed = async () => {
-    const r = await install(testTree, { mirror, commit: base }, recipe, o.caches);
+    const r = await install(testTree, { mirror, commit: base }, recipe, caches);
     if (!r.ok) throw new Error(`install failed: ${r.tail}`);
     if (r.cached) row.install.cachedMs.push(r.ms);
     else row.install.uncachedMs = r.ms;
@@ -167,7 +172,7 @@ async function repairBug(bug: BugSpec, data: BugData, o: Options): Promise<BugRo
   const baseRuns: TestCaseResult[][] = [];
   const baseMs: number[] = [];
   for (let i = 0; i < 2; i++) {
-    const r = await runTests(bug, root, testTree, recipe, o.caches);
+    const r = await runTests(bug, root, testTree, recipe, caches);
     baseRuns.push(r.results);
     baseMs.push(r.ms);
   }
@@ -194,7 +199,7 @@ async function repairBug(bug: BugSpec, data: BugData, o: Options): Promise<BugRo
     const patched: TestCaseResult[][] = [];
     try {
       for (;;) {
-        const r = await runTests(bug, root, testTree, candidateRecipe, o.caches);
+        const r = await runTests(bug, root, testTree, candidateRecipe, caches);
         patched.push(r.results);
         const verdict = judgePlausible(baseRuns, patched, data.faultRevealing);
         // A suite stopped at a limit is not plausible, and would be stopped again.

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { BugSpec } from '../../diagnosis/bench/manifest.js';
 import { parseJsonStream } from '../../diagnosis/bench/collect.js';
+import { runtimePath } from '../../diagnosis/bench/runtime.js';
 import { prepareSandboxRoot, runSandboxed } from '../../validation/src/sandbox/index.js';
 import { installDependencies, type Recipe } from '../../validation/src/service/execution.js';
 import type { TestCaseResult } from '../../validation/src/testing/index.js';
@@ -48,6 +49,8 @@ export interface Caches {
   depsRoot: string;
   /** npm's download cache, shared by every install. */
   npmCache: string;
+  /** The bin folder of the manifest's Node.js release (bench/runtime.ts), or null for the machine's. */
+  runtimeBin?: string | null;
 }
 
 /** A file of the tree's commit (the manifest and lockfile are read from git, not from files the code could change). */
@@ -98,6 +101,9 @@ export interface SuiteResult {
  */
 const MAX_OUTPUT = 64 << 20;
 
+/** The sandbox's own PATH after the runtime's bin folder (services/validation/src/sandbox/invocation.ts). */
+const SANDBOX_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
+
 /**
  * The manifest's test command once in validation's sandbox (as its runStep does, with room for the output), without
  * the network; per-test results from mocha's json-stream.
@@ -113,8 +119,13 @@ export async function runTests(
     argv: recipe.test,
     root,
     cwd: tree,
-    readOnlyPaths: [caches.depsRoot],
-    env: { npm_config_update_notifier: 'false', npm_config_offline: 'true', ...bug.env },
+    readOnlyPaths: [caches.depsRoot, ...(caches.runtimeBin ? [dirname(caches.runtimeBin)] : [])],
+    env: {
+      npm_config_update_notifier: 'false',
+      npm_config_offline: 'true',
+      ...bug.env,
+      ...(caches.runtimeBin ? { PATH: runtimePath(caches.runtimeBin, SANDBOX_PATH) } : {}),
+    },
     limits: {
       timeoutMs: recipe.limits.testTimeoutMs,
       memoryMb: recipe.limits.memoryMb,
