@@ -1,7 +1,7 @@
 import ts from 'typescript';
 import { parseUnifiedDiff } from './diff.js';
 import { clampFit, SCRIPT_FILE, topLines } from './evidence.js';
-import { toCandidates, type Draft } from './templates/ast.js';
+import { collect, parse, toCandidates, type Draft } from './templates/ast.js';
 import type { CandidateChange, FixInput, FixStrategy, RemedyKind, RepoView } from './types.js';
 
 /**
@@ -205,6 +205,24 @@ export function applyRewrite(line: string, rw: Rewrite): Array<{ start: number; 
   return out;
 }
 
+/**
+ * The names a rewrite brings in: identifiers its right side writes out (not holes) that its left side does not have,
+ * property names included. A past fix's `toString.call(x)` -> `https.call(x)` names a module of its own file;
+ * applied to a file that never mentions `https` (nor a property `_router`), it would invent a variable or a member
+ * the code has nowhere, which the tests then reject one suite run at a time.
+ */
+export function introducedNames(rw: Pick<Rewrite, 'from' | 'to'>): string[] {
+  const before = new Set(rw.from.flatMap((p) => ('text' in p ? [p.text] : [])));
+  return rw.to.flatMap((p) =>
+    'text' in p &&
+    !before.has(p.text) &&
+    /^[A-Za-z_$][\w$]*$/.test(p.text) &&
+    ts.stringToToken(p.text) === undefined // a keyword (`await`, `typeof`) is no name
+      ? [p.text]
+      : [],
+  );
+}
+
 /** Mined rewrites per repository and base commit: the history does not change while a run generates. */
 const cache = new WeakMap<RepoView, Promise<Rewrite[]>>();
 
@@ -224,6 +242,8 @@ export class MinedPatterns implements FixStrategy {
     const lines = topLines(input, 6).filter((l) => SCRIPT_FILE.test(l.path));
     const best = lines[0]?.score ?? 1;
     const originals = new Map<string, string>();
+    /** Identifiers each file mentions anywhere: the names a rewrite may bring into it. */
+    const namesOf = new Map<string, Set<string>>();
     const drafts: Draft[] = [];
     for (const l of lines) {
       const text = originals.get(l.path) ?? (await input.repo.read(l.path));
@@ -235,7 +255,11 @@ export class MinedPatterns implements FixStrategy {
       const to = text.indexOf('\n', from) < 0 ? text.length : text.indexOf('\n', from);
       const lineText = text.slice(from, to);
       const weight = best > 0 ? Math.max(0.1, Math.min(1, l.score / best)) : 0.5;
-      for (const rw of rewrites.slice(0, 200))
+      const names =
+        namesOf.get(l.path) ?? new Set(collect(parse(l.path, text), ts.isIdentifier).map((i) => i.text));
+      namesOf.set(l.path, names);
+      for (const rw of rewrites.slice(0, 200)) {
+        if (!introducedNames(rw).every((n) => names.has(n))) continue;
         for (const m of applyRewrite(lineText, rw)) {
           drafts.push({
             path: l.path,
@@ -244,6 +268,7 @@ export class MinedPatterns implements FixStrategy {
             fit: clampFit((0.3 + 0.1 * Math.min(rw.support - 1, 4)) * (0.5 + 0.5 * weight)),
           });
         }
+      }
     }
     return toCandidates(this, input, originals, drafts).slice(0, 4);
   }

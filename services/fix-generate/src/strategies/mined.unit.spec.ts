@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRewrite, MinedPatterns, mineRewrites, rewriteOf } from './mined.js';
+import { applyRewrite, introducedNames, MinedPatterns, mineRewrites, rewriteOf } from './mined.js';
 import type { FixInput, RepoView } from './types.js';
 
 const diffOf = (path: string, before: string, after: string) =>
@@ -38,6 +38,22 @@ describe('rewriteOf', () => {
 
   it('given a change of layout only, then no rewrite', () => {
     expect(rewriteOf('f(a,b);', 'f(a, b);')).toBeUndefined();
+  });
+});
+
+describe('introducedNames', () => {
+  it('given a fix that swapped in another variable, then that name (a target file must already mention it)', () => {
+    expect(introducedNames(rewriteOf('  var t = toString.call(fn);', '  var t = https.call(fn);')!)).toEqual([
+      'https',
+    ]);
+  });
+
+  it('given only holes and keywords on the right, then none; a new property name counts', () => {
+    expect(
+      introducedNames(rewriteOf('  const n = user.name.trim();', '  const n = user.name?.trim();')!),
+    ).toEqual([]);
+    expect(introducedNames(rewriteOf('  const v = load(id);', '  const v = await load(id);')!)).toEqual([]);
+    expect(introducedNames(rewriteOf('  res.send(body);', '  res.end(body);')!)).toEqual(['end']);
   });
 });
 
@@ -118,5 +134,41 @@ describe('MinedPatterns', () => {
     );
     expect(candidates).toHaveLength(2);
     expect(candidates[0]!.fit).toBeGreaterThan(0.3);
+  });
+
+  it('given a past fix that swapped in a name the target file never mentions, then it is not applied there', async () => {
+    const swap = [
+      {
+        subject: 'Fix the wrong client',
+        diff: diffOf('src/h.ts', '  const r = http.get(url);', '  const r = https.get(url);'),
+      },
+    ];
+    const target = [
+      'export function f(url: string) {',
+      '  const r = http.get(url);',
+      '  return r;',
+      '}',
+      '',
+    ].join('\n');
+    const input = (text: string, line: number): FixInput => ({
+      repo: repoOf(swap, { 'src/f.ts': text }),
+      issue: {
+        id: 'i',
+        kind: 'error',
+        title: '',
+        hypothesis: '',
+        confidence: 0.5,
+        lines: [{ path: 'src/f.ts', line, score: 1, why: 'stack frame 0' }],
+        suspects: [],
+        evidence: {},
+        bounded: false,
+      },
+      remedy: { id: 'r', kind: 'guard', summary: '', confidence: 0.5, targets: [] },
+      scratch: () => Promise.reject(new Error('not needed')),
+    });
+    expect(await new MinedPatterns().generate(input(target, 2))).toEqual([]);
+    const withHttps = `import https from 'node:https';\n${target}`;
+    const [c] = await new MinedPatterns().generate(input(withHttps, 3));
+    expect(c!.files.get('src/f.ts')).toBe(withHttps.replace('= http.get', '= https.get'));
   });
 });

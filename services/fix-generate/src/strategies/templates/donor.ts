@@ -1,16 +1,7 @@
 import ts from 'typescript';
 import { linesIn, SCRIPT_FILE, topLines } from '../evidence.js';
 import type { CandidateChange, FixInput, FixStrategy, RemedyKind } from '../types.js';
-import {
-  applyEdits,
-  collect,
-  isFunctionNode,
-  parse,
-  startLine,
-  toCandidates,
-  type Draft,
-  type TextEdit,
-} from './ast.js';
+import { applyEdits, collect, isFunctionNode, parse, startLine, toCandidates, type Draft } from './ast.js';
 
 /**
  * A variable replaced by a donor from the same scope (TBar's "variable replacement", with the donor chosen the way
@@ -99,12 +90,7 @@ export function donorDrafts(
   // Group the reads by name and by the function that declares the name: one candidate replaces every read of it.
   const groups = new Map<string, { fn: ts.Node; name: string; reads: ts.Identifier[] }>();
   for (const i of reads) {
-    let owner: ts.Node | undefined;
-    for (let n: ts.Node | undefined = i.parent; n; n = n.parent)
-      if (isFunctionNode(n) && scopeNames(n).has(i.text)) {
-        owner = n;
-        break;
-      }
+    const owner = declaringFunction(i);
     if (!owner) continue;
     const key = `${owner.pos}:${i.text}`;
     const g = groups.get(key) ?? { fn: owner, name: i.text, reads: [] };
@@ -116,24 +102,66 @@ export function donorDrafts(
     for (const d of derivedFrom(g.fn, g.name)) {
       const uses = g.reads.filter((r) => r.getStart() > d.declaredAt);
       // The derivation itself reads the source: those reads stay.
-      const edits: TextEdit[] = uses
-        .filter((r) => !isInDerivationOf(r, d.name))
-        .map((r) => ({ start: r.getStart(), end: r.end, text: d.name }));
-      if (edits.length === 0) continue;
+      const replaced = uses.filter((r) => !isInDerivationOf(r, d.name));
+      if (replaced.length === 0) continue;
       const w = Math.max(...uses.map((r) => weightOf.get(startLine(r)) ?? 0));
-      const out = applyEdits(text, edits);
-      if (!out) continue;
-      drafts.push({
-        path,
-        text: out,
-        rationale: `Uses \`${d.name}\`, which the function derives from \`${g.name}\`, instead of \`${g.name}\` at ${path}:${[...new Set(uses.map(startLine))].join(', ')}: the raw value was used where the derived one was meant.`,
-        fit:
-          (0.45 + (related(d.name, g.name) ? 0.1 : 0)) * (0.5 + 0.5 * w) +
-          0.05 * Math.min(edits.length - 1, 2),
-      });
+      const fit =
+        (0.45 + (related(d.name, g.name) ? 0.1 : 0)) * (0.5 + 0.5 * w) +
+        0.05 * Math.min(replaced.length - 1, 2);
+      const draft = (reads: ts.Identifier[], fit: number): Draft | null => {
+        const out = applyEdits(
+          text,
+          reads.map((r) => ({ start: r.getStart(), end: r.end, text: d.name })),
+        );
+        if (!out) return null;
+        return {
+          path,
+          text: out,
+          rationale: `Uses \`${d.name}\`, which the function derives from \`${g.name}\`, instead of \`${g.name}\` at ${path}:${[...new Set(reads.map(startLine))].join(', ')}: the raw value was used where the derived one was meant.`,
+          fit,
+        };
+      };
+      const onEvidence = draft(replaced, fit);
+      if (onEvidence) drafts.push(onEvidence);
+      // The same slip usually repeats in the lines around it that the evidence missed (both branches of a switch on
+      // the response type): every read of the source after the donor's last assignment, where the donor holds its
+      // final value. Ranked just below the evidence's own reads.
+      const settled = lastAssignment(g.fn, d.name);
+      const later = readsIn(g.fn, g.name).filter(
+        (r) => r.getStart() > settled && !isInDerivationOf(r, d.name),
+      );
+      if (later.length > replaced.length && replaced.every((r) => later.includes(r))) {
+        const everyLater = draft(later, fit * 0.95);
+        if (everyLater) drafts.push(everyLater);
+      }
     }
   }
   return drafts;
+}
+
+/** The nearest enclosing function that declares the identifier's name (parameter or variable). */
+function declaringFunction(i: ts.Identifier): ts.Node | undefined {
+  for (let n: ts.Node | undefined = i.parent; n; n = n.parent)
+    if (isFunctionNode(n) && scopeNames(n).has(i.text)) return n;
+  return undefined;
+}
+
+/** Every read of `name` inside `fn` (nested functions included) that means `fn`'s own variable. */
+function readsIn(fn: ts.Node, name: string): ts.Identifier[] {
+  return collect(fn, ts.isIdentifier).filter(
+    (i) => i.text === name && isRead(i) && declaringFunction(i) === fn,
+  );
+}
+
+/** Where `name` last gets a value in `fn`: its declaration or its last plain assignment, by position. */
+function lastAssignment(fn: ts.Node, name: string): number {
+  let at = -1;
+  for (const d of collect(fn, ts.isVariableDeclaration))
+    if (ts.isIdentifier(d.name) && d.name.text === name) at = Math.max(at, d.end);
+  for (const b of collect(fn, ts.isBinaryExpression))
+    if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(b.left) && b.left.text === name)
+      at = Math.max(at, b.end);
+  return at;
 }
 
 /** Whether an identifier is part of what is assigned to `name` (`name = f(x)` or `const name = x`). */
@@ -160,6 +188,6 @@ export class DonorVariableTemplate implements FixStrategy {
       originals.set(path, text);
       drafts.push(...donorDrafts(path, text, linesIn(input, path, 6)));
     }
-    return toCandidates(this, input, originals, drafts).slice(0, 4);
+    return toCandidates(this, input, originals, drafts).slice(0, 6);
   }
 }

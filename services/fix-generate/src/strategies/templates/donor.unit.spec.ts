@@ -38,6 +38,28 @@ describe('donorDrafts', () => {
     ]);
   });
 
+  it('given evidence on one of several later reads, then also a candidate replacing every read after the donor settles', () => {
+    const text = src(
+      'export function redirect(url, res) {',
+      '  log(url);',
+      '  let address = url;',
+      "  address = res.get('Location');",
+      '  res.format({',
+      '    text() { return encodeURI(url); },',
+      '    html() { return escape(url); },',
+      '    other(url) { return url; },',
+      '  });',
+      '}',
+    );
+    const drafts = donorDrafts('lib/res.js', text, [{ line: 7, weight: 1 }]);
+    expect(drafts.map((d) => d.text)).toEqual([
+      text.replace('escape(url)', 'escape(address)'),
+      // log(url) reads it before the donor has its value; the callback's own parameter is another variable.
+      text.replace('encodeURI(url)', 'encodeURI(address)').replace('escape(url)', 'escape(address)'),
+    ]);
+    expect(drafts[1]!.fit).toBeLessThan(drafts[0]!.fit);
+  });
+
   it('given a variable built from parts of the one read, then it is no donor', () => {
     const text = src(
       'export function format(address) {',
