@@ -2,6 +2,7 @@ import { MinedPatterns } from './mined.js';
 import { FullRevert, PartialRevert } from './revert.js';
 import { ConditionTemplate } from './templates/condition.js';
 import { DonorVariableTemplate } from './templates/donor.js';
+import { ErrorCallbackTemplate } from './templates/errorCallback.js';
 import { GuardTemplate } from './templates/guard.js';
 import { FallbackFromHistory, RestoreFromHistory } from './templates/history.js';
 import { MissingAwaitTemplate } from './templates/missingAwait.js';
@@ -12,6 +13,7 @@ export { MinedPatterns } from './mined.js';
 export { FullRevert, PartialRevert } from './revert.js';
 export { ConditionTemplate } from './templates/condition.js';
 export { DonorVariableTemplate } from './templates/donor.js';
+export { ErrorCallbackTemplate } from './templates/errorCallback.js';
 export { GuardTemplate } from './templates/guard.js';
 export { FallbackFromHistory, RestoreFromHistory } from './templates/history.js';
 export { MissingAwaitTemplate } from './templates/missingAwait.js';
@@ -30,6 +32,7 @@ export function defaultStrategies(): FixStrategy[] {
     new ConditionTemplate(),
     new GuardTemplate(),
     new DonorVariableTemplate(),
+    new ErrorCallbackTemplate(),
     new MissingAwaitTemplate(),
     new MinedPatterns(),
   ];
