@@ -214,13 +214,18 @@ export function applyRewrite(line: string, rw: Rewrite): Array<{ start: number; 
 export function introducedNames(rw: Pick<Rewrite, 'from' | 'to'>): string[] {
   const before = new Set(rw.from.flatMap((p) => ('text' in p ? [p.text] : [])));
   return rw.to.flatMap((p) =>
-    'text' in p &&
-    !before.has(p.text) &&
-    /^[A-Za-z_$][\w$]*$/.test(p.text) &&
-    ts.stringToToken(p.text) === undefined // a keyword (`await`, `typeof`) is no name
+    'text' in p && !before.has(p.text) && /^[A-Za-z_$][\w$]*$/.test(p.text) && !isKeyword(p.text)
       ? [p.text]
       : [],
   );
+}
+
+/** Words that are syntax, not names: reserved words, and the contextual ones a rewrite writes as operators. */
+const CONTEXTUAL = new Set(['await', 'yield', 'let', 'async', 'of']);
+function isKeyword(word: string): boolean {
+  if (CONTEXTUAL.has(word)) return true;
+  const kind = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, word).scan();
+  return kind >= ts.SyntaxKind.FirstReservedWord && kind <= ts.SyntaxKind.LastReservedWord;
 }
 
 /** Mined rewrites per repository and base commit: the history does not change while a run generates. */
