@@ -29,6 +29,26 @@ function repoOf(history: Array<{ subject: string; diff: string }>, files: Record
   };
 }
 
+/** A guard remedy's input whose evidence is one line of one file. */
+function inputAt(repo: RepoView, path: string, line: number): FixInput {
+  return {
+    repo,
+    issue: {
+      id: 'i',
+      kind: 'error',
+      title: '',
+      hypothesis: '',
+      confidence: 0.5,
+      lines: [{ path, line, score: 1, why: 'stack frame 0' }],
+      suspects: [],
+      evidence: {},
+      bounded: false,
+    },
+    remedy: { id: 'r', kind: 'guard', summary: '', confidence: 0.5, targets: [] },
+    scratch: () => Promise.reject(new Error('not needed')),
+  };
+}
+
 describe('rewriteOf', () => {
   it('given a one-line fix, then the edit with one token of context, names abstracted consistently', () => {
     const r = rewriteOf('  const n = user.name.trim();', '  const n = user.name?.trim();')!;
@@ -107,23 +127,7 @@ describe('MinedPatterns', () => {
   });
 
   it('given the evidence on a line the pattern matches, then the candidate applies it there', async () => {
-    const repo = repoOf(history, { 'src/l.ts': code });
-    const input: FixInput = {
-      repo,
-      issue: {
-        id: 'i',
-        kind: 'error',
-        title: '',
-        hypothesis: '',
-        confidence: 0.5,
-        lines: [{ path: 'src/l.ts', line: 2, score: 1, why: 'stack frame 0' }],
-        suspects: [],
-        evidence: {},
-        bounded: false,
-      },
-      remedy: { id: 'r', kind: 'guard', summary: '', confidence: 0.5, targets: [] },
-      scratch: () => Promise.reject(new Error('not needed')),
-    };
+    const input = inputAt(repoOf(history, { 'src/l.ts': code }), 'src/l.ts', 2);
     const candidates = await new MinedPatterns().generate(input);
     // the pattern fits both dots of the chain: both are candidates, the stage's checks decide
     expect(candidates.map((c) => c.files.get('src/l.ts'))).toEqual(
@@ -150,22 +154,8 @@ describe('MinedPatterns', () => {
       '}',
       '',
     ].join('\n');
-    const input = (text: string, line: number): FixInput => ({
-      repo: repoOf(swap, { 'src/f.ts': text }),
-      issue: {
-        id: 'i',
-        kind: 'error',
-        title: '',
-        hypothesis: '',
-        confidence: 0.5,
-        lines: [{ path: 'src/f.ts', line, score: 1, why: 'stack frame 0' }],
-        suspects: [],
-        evidence: {},
-        bounded: false,
-      },
-      remedy: { id: 'r', kind: 'guard', summary: '', confidence: 0.5, targets: [] },
-      scratch: () => Promise.reject(new Error('not needed')),
-    });
+    const input = (text: string, line: number) =>
+      inputAt(repoOf(swap, { 'src/f.ts': text }), 'src/f.ts', line);
     expect(await new MinedPatterns().generate(input(target, 2))).toEqual([]);
     const withHttps = `import https from 'node:https';\n${target}`;
     const [c] = await new MinedPatterns().generate(input(withHttps, 3));

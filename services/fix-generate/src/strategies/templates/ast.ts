@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { clampFit } from '../evidence.js';
+import { clampFit, linesIn, SCRIPT_FILE, topLines } from '../evidence.js';
 import type { CandidateChange, FixInput, FixStrategy } from '../types.js';
 
 /**
@@ -260,4 +260,27 @@ export function toCandidates(
       rationale: d.rationale,
       fit: clampFit(d.fit),
     }));
+}
+
+/**
+ * A per-file template run over the script files of the best `n` evidence lines: each file read once at the base
+ * commit, `draftsOf` given its text and its evidence lines (weights relative to the best), the drafts made
+ * candidates best first.
+ */
+export async function draftsOnEvidenceFiles(
+  strategy: FixStrategy,
+  input: FixInput,
+  n: number,
+  draftsOf: (path: string, text: string, lines: Array<{ line: number; weight: number }>) => Draft[],
+): Promise<CandidateChange[]> {
+  const paths = [...new Set(topLines(input, n).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));
+  const originals = new Map<string, string>();
+  const drafts: Draft[] = [];
+  for (const path of paths) {
+    const text = await input.repo.read(path);
+    if (text === undefined) continue;
+    originals.set(path, text);
+    drafts.push(...draftsOf(path, text, linesIn(input, path, n)));
+  }
+  return toCandidates(strategy, input, originals, drafts);
 }

@@ -1,6 +1,6 @@
 import ts from 'typescript';
 import { changedTexts, normalizeCode, parseUnifiedDiff } from '../diff.js';
-import { linesIn, SCRIPT_FILE, topLines, topSuspect } from '../evidence.js';
+import { TOP_LINES, topSuspect } from '../evidence.js';
 import type { CandidateChange, FixInput, FixStrategy, IssueView, RemedyKind } from '../types.js';
 import {
   applyEdits,
@@ -8,7 +8,7 @@ import {
   enclosingFunction,
   parse,
   startLine,
-  toCandidates,
+  draftsOnEvidenceFiles,
   type Draft,
   type TextEdit,
 } from './ast.js';
@@ -166,19 +166,11 @@ export class ConditionTemplate implements FixStrategy {
   readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
-    const paths = [...new Set(topLines(input).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));
     const removed = await removedBySuspect(input);
-    const originals = new Map<string, string>();
-    const drafts: Draft[] = [];
-    for (const path of paths) {
-      const text = await input.repo.read(path);
-      if (text === undefined) continue;
-      originals.set(path, text);
-      drafts.push(
-        ...conditionDrafts(path, text, linesIn(input, path), removed.get(path) ?? [], input.issue.kind),
-      );
-    }
-    return toCandidates(this, input, originals, drafts).slice(0, 8);
+    const candidates = await draftsOnEvidenceFiles(this, input, TOP_LINES, (path, text, lines) =>
+      conditionDrafts(path, text, lines, removed.get(path) ?? [], input.issue.kind),
+    );
+    return candidates.slice(0, 8);
   }
 }
 

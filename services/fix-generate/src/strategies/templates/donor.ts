@@ -1,7 +1,14 @@
 import ts from 'typescript';
-import { linesIn, SCRIPT_FILE, topLines } from '../evidence.js';
 import type { CandidateChange, FixInput, FixStrategy, RemedyKind } from '../types.js';
-import { applyEdits, collect, isFunctionNode, parse, startLine, toCandidates, type Draft } from './ast.js';
+import {
+  applyEdits,
+  collect,
+  draftsOnEvidenceFiles,
+  isFunctionNode,
+  parse,
+  startLine,
+  type Draft,
+} from './ast.js';
 
 /**
  * A variable replaced by a donor from the same scope (TBar's "variable replacement", with the donor chosen the way
@@ -179,15 +186,6 @@ export class DonorVariableTemplate implements FixStrategy {
   readonly remedies: readonly RemedyKind[] = ['guard', 'revert-hunks', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
-    const paths = [...new Set(topLines(input, 6).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));
-    const originals = new Map<string, string>();
-    const drafts: Draft[] = [];
-    for (const path of paths) {
-      const text = await input.repo.read(path);
-      if (text === undefined) continue;
-      originals.set(path, text);
-      drafts.push(...donorDrafts(path, text, linesIn(input, path, 6)));
-    }
-    return toCandidates(this, input, originals, drafts).slice(0, 6);
+    return (await draftsOnEvidenceFiles(this, input, 6, donorDrafts)).slice(0, 6);
   }
 }

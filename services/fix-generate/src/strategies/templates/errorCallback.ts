@@ -1,9 +1,9 @@
 import ts from 'typescript';
-import { linesIn, SCRIPT_FILE, topLines } from '../evidence.js';
 import type { CandidateChange, FixInput, FixStrategy, RemedyKind } from '../types.js';
 import {
   applyEdits,
   collect,
+  draftsOnEvidenceFiles,
   enclosingStatement,
   indentAt,
   isFunctionNode,
@@ -11,7 +11,6 @@ import {
   parse,
   reindent,
   startLine,
-  toCandidates,
   type Draft,
 } from './ast.js';
 
@@ -166,15 +165,6 @@ export class ErrorCallbackTemplate implements FixStrategy {
   readonly remedies: readonly RemedyKind[] = ['guard', 'code-template'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
-    const paths = [...new Set(topLines(input, 6).map((l) => l.path))].filter((p) => SCRIPT_FILE.test(p));
-    const originals = new Map<string, string>();
-    const drafts: Draft[] = [];
-    for (const path of paths) {
-      const text = await input.repo.read(path);
-      if (text === undefined) continue;
-      originals.set(path, text);
-      drafts.push(...errorCallbackDrafts(path, text, linesIn(input, path, 6)));
-    }
-    return toCandidates(this, input, originals, drafts).slice(0, 4);
+    return (await draftsOnEvidenceFiles(this, input, 6, errorCallbackDrafts)).slice(0, 4);
   }
 }
