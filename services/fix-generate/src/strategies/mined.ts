@@ -65,6 +65,8 @@ export function tokens(line: string): Token[] {
 }
 
 const isIdent = (t: Token) => t.kind === ts.SyntaxKind.Identifier;
+/** Keywords whose next identifier is the name being declared. */
+const DECLARES = new Set(['var', 'let', 'const', 'function', 'class']);
 const isLiteral = (t: Token) =>
   t.kind === ts.SyntaxKind.StringLiteral ||
   t.kind === ts.SyntaxKind.NumericLiteral ||
@@ -85,6 +87,9 @@ export function rewriteOf(before: string, after: string): Omit<Rewrite, 'support
   )
     suf++;
   if (pre === a.length && pre === b.length) return undefined; // layout only
+  // A declaration renamed (`var trust = …` -> `var obj = …`) is half of a rename whose reads changed on other lines:
+  // applied alone anywhere, it only breaks the reads of the old name.
+  if (pre > 0 && pre < a.length && isIdent(a[pre]!) && DECLARES.has(a[pre - 1]!.text)) return undefined;
   // One token of context either side anchors the edit (`x.y` -> `x?.y` is about the `.` between two names).
   // At the start of a line there is no left context: a second token on the right stands in for it.
   // An edit among a call's arguments (or an index) is anchored on the call: `f(a)` -> `f(a, 0)` must not rewrite

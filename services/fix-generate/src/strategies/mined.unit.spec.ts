@@ -56,6 +56,16 @@ describe('rewriteOf', () => {
     expect(r.to.map((p) => ('hole' in p ? `<${p.hole}>` : p.text))).toEqual(['<i0>', '?.', '<i1>']);
   });
 
+  it('given a declaration renamed, then no rewrite (its reads were renamed elsewhere)', () => {
+    expect(
+      rewriteOf(
+        "  var trust = this.app.get('trust proxy fn');",
+        "  var obj = this.app.get('trust proxy fn');",
+      ),
+    ).toBeUndefined();
+    expect(rewriteOf('  const n = f(a);', '  const n = f(a, 0);')).toBeDefined();
+  });
+
   it('given a change of layout only, then no rewrite', () => {
     expect(rewriteOf('f(a,b);', 'f(a, b);')).toBeUndefined();
   });
