@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BugSpec } from './manifest.js';
 import { nodeRuntime, runtimePath } from './runtime.js';
-import { runSandboxed } from './sandbox.js';
+import { DEFAULT_PATH, runSandboxed } from './sandbox.js';
 import type { TestRun } from '../src/locate/evidence.js';
 import { changedLines, type ChangedLine } from '../src/locate/diff.js';
 
@@ -97,8 +97,7 @@ async function runSuite(
   coverageOut?: string,
 ) {
   const env: Record<string, string> = { ...bug.env };
-  if (runtimeBin)
-    env.PATH = runtimePath(runtimeBin, [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin']);
+  if (runtimeBin) env.PATH = runtimePath(runtimeBin, [DEFAULT_PATH]);
   if (coverageOut) {
     rmSync(coverageOut, { force: true });
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${PRELOAD}`.trim();

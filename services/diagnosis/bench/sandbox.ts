@@ -9,6 +9,9 @@ export interface RunResult {
   readonly stderrTail: string;
 }
 
+/** The child's PATH unless the manifest's env sets one: the platform's Node.js, then the system's folders. */
+export const DEFAULT_PATH = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
+
 /**
  * Runs the project's own command (untrusted code) as a child: argv without a shell, cwd its checkout, an environment
  * scrubbed down to PATH/HOME/LANG plus what the manifest declares, its own process group, and a time limit after
@@ -21,7 +24,7 @@ export function runSandboxed(
   const [command, ...args] = argv;
   if (!command) throw new Error('empty command');
   const env: Record<string, string> = {
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: DEFAULT_PATH,
     HOME: options.home,
     LANG: 'C.UTF-8',
     CI: 'true',

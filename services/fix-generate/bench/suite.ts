@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { BugSpec } from '../../diagnosis/bench/manifest.js';
 import { parseJsonStream } from '../../diagnosis/bench/collect.js';
-import { runtimePath } from '../../diagnosis/bench/runtime.js';
 import { prepareSandboxRoot, runSandboxed } from '../../validation/src/sandbox/index.js';
 import { installDependencies, type Recipe } from '../../validation/src/service/execution.js';
 import type { TestCaseResult } from '../../validation/src/testing/index.js';
@@ -101,9 +100,6 @@ export interface SuiteResult {
  */
 const MAX_OUTPUT = 64 << 20;
 
-/** The sandbox's own PATH after the runtime's bin folder (services/validation/src/sandbox/invocation.ts). */
-const SANDBOX_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
-
 /**
  * The manifest's test command once in validation's sandbox (as its runStep does, with room for the output), without
  * the network; per-test results from mocha's json-stream.
@@ -119,13 +115,9 @@ export async function runTests(
     argv: recipe.test,
     root,
     cwd: tree,
-    readOnlyPaths: [caches.depsRoot, ...(caches.runtimeBin ? [dirname(caches.runtimeBin)] : [])],
-    env: {
-      npm_config_update_notifier: 'false',
-      npm_config_offline: 'true',
-      ...bug.env,
-      ...(caches.runtimeBin ? { PATH: runtimePath(caches.runtimeBin, SANDBOX_PATH) } : {}),
-    },
+    readOnlyPaths: [caches.depsRoot],
+    ...(caches.runtimeBin ? { nodeBinDir: caches.runtimeBin } : {}),
+    env: { npm_config_update_notifier: 'false', npm_config_offline: 'true', ...bug.env },
     limits: {
       timeoutMs: recipe.limits.testTimeoutMs,
       memoryMb: recipe.limits.memoryMb,

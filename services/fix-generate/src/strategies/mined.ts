@@ -254,6 +254,7 @@ export class MinedPatterns implements FixStrategy {
     const originals = new Map<string, string>();
     /** Identifiers each file mentions anywhere: the names a rewrite may bring into it. */
     const namesOf = new Map<string, Set<string>>();
+    const tried = rewrites.slice(0, 200).map((rw) => ({ rw, introduces: introducedNames(rw) }));
     const drafts: Draft[] = [];
     for (const l of lines) {
       const text = originals.get(l.path) ?? (await input.repo.read(l.path));
@@ -268,8 +269,8 @@ export class MinedPatterns implements FixStrategy {
       const names =
         namesOf.get(l.path) ?? new Set(collect(parse(l.path, text), ts.isIdentifier).map((i) => i.text));
       namesOf.set(l.path, names);
-      for (const rw of rewrites.slice(0, 200)) {
-        if (!introducedNames(rw).every((n) => names.has(n))) continue;
+      for (const { rw, introduces } of tried) {
+        if (!introduces.every((n) => names.has(n))) continue;
         for (const m of applyRewrite(lineText, rw)) {
           drafts.push({
             path: l.path,

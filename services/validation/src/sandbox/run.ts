@@ -60,6 +60,8 @@ function checkRequest(req: SandboxRequest): void {
   if (req.argv.length === 0 || req.argv.some((a) => typeof a !== 'string' || a.includes('\0')))
     throw new Error('sandbox: argv must be a non-empty list of strings without NUL');
   if (!isAbsolute(req.root)) throw new Error(`sandbox: root must be absolute, got ${req.root}`);
+  if (req.nodeBinDir !== undefined && !isAbsolute(req.nodeBinDir))
+    throw new Error(`sandbox: nodeBinDir must be absolute, got ${req.nodeBinDir}`);
   const l = req.limits;
   for (const [name, value] of Object.entries(l))
     if (!(typeof value === 'number' && value > 0 && Number.isFinite(value)))
@@ -79,7 +81,11 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
   const cwd = await realpath(req.cwd ?? req.root);
   if (!isInside(cwd, root)) throw new Error(`sandbox: cwd ${req.cwd} is outside root ${req.root}`);
   const writable = await Promise.all((req.writablePaths ?? []).map((p) => realpath(p)));
-  const readOnly = await Promise.all((req.readOnlyPaths ?? []).map((p) => realpath(p)));
+  const nodeBinDir = req.nodeBinDir ? await realpath(req.nodeBinDir) : dirname(process.execPath);
+  const readOnly = [
+    ...(await Promise.all((req.readOnlyPaths ?? []).map((p) => realpath(p)))),
+    ...(req.nodeBinDir ? [nodeBinDir] : []),
+  ];
   await ensureTmpDir(root, m);
 
   const visible = [root, ...writable, ...readOnly];
@@ -121,7 +127,7 @@ export async function runSandboxed(req: SandboxRequest): Promise<SandboxResult> 
     readOnly,
     unreachable,
     sharedTemp,
-    nodeBinDir: dirname(process.execPath),
+    nodeBinDir,
   });
 
   try {

@@ -90,6 +90,29 @@ describe('runSandboxed', () => {
     }
   });
 
+  it('runs on the Node.js whose bin folder it is given: first on PATH, readable, not writable', async () => {
+    const bin = join(base, 'runtime', 'bin');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'node'), '#!/bin/sh\necho "runtime node $*"\n', { mode: 0o755 });
+    const r = await runSandboxed({
+      argv: [
+        'sh',
+        '-c',
+        'node --version; echo "$PATH"; touch "$0/x" 2>/dev/null && echo wrote || echo refused',
+        bin,
+      ],
+      root,
+      nodeBinDir: bin,
+      limits,
+      network: false,
+    });
+    expect(r.exitCode).toBe(0);
+    const [version, path, write] = r.stdout.split('\n');
+    expect(version).toBe('runtime node --version');
+    expect(path!.startsWith(`${bin}:`)).toBe(true);
+    expect(write).toBe('refused');
+  });
+
   describe('network', () => {
     let server: Server;
     let port: number;

@@ -26,6 +26,11 @@ export interface SandboxRequest {
   network: boolean;
   /** Made read-only inside the run (e.g. the tests the patch must not change); each must exist. */
   readOnlyPaths?: string[];
+  /**
+   * The bin folder of the Node.js the run uses, first on PATH and visible read-only (an old project's suite on the
+   * Node.js of its time); the platform's own Node.js when absent.
+   */
+  nodeBinDir?: string;
   /** Folders outside root the code may also write (npm's cache); prepare them with prepareSandboxRoot too. */
   writablePaths?: string[];
 }

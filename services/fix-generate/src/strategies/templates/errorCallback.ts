@@ -4,7 +4,6 @@ import {
   applyEdits,
   collect,
   draftsOnEvidenceFiles,
-  enclosingStatement,
   indentAt,
   isFunctionNode,
   lineStartAt,
@@ -105,12 +104,12 @@ export function errorCallbackDrafts(
   const sf = parse(path, text);
   const drafts: Draft[] = [];
   const seen = new Set<ts.Statement>();
+  // The first (outermost) statement that starts on each line.
+  const statementAt = new Map<number, ts.Statement>();
+  for (const s of collect(sf, (n): n is ts.Statement => ts.isStatement(n) && !ts.isBlock(n)))
+    if (!statementAt.has(startLine(s))) statementAt.set(startLine(s), s);
   for (const { line, weight } of lines) {
-    // The first statement that starts on the evidence line (nested statements reach it through their parents).
-    const node = collect(sf, (n): n is ts.Statement => ts.isStatement(n) && !ts.isBlock(n)).find(
-      (s) => startLine(s) === line,
-    );
-    const statement = node && enclosingStatement(node);
+    const statement = statementAt.get(line);
     if (!statement || seen.has(statement) || !ts.isBlock(statement.parent)) continue;
     seen.add(statement);
     if (
