@@ -209,6 +209,19 @@ export function locatePerformance(input: LocateInput): LocatedIssue | null {
 // ---- behaviour ----------------------------------------------------------------------------------------------------
 
 /**
+ * Whether a behavioural finding only repeats one of the incident's error findings: a line never seen before
+ * (`unseen-template`) that an error finding names too (a new error template, a new stack signature, a burst). That
+ * line is the error's to explain: the error locator reads its stack, while the log statement that writes it is
+ * mostly a catch-all handler, which names no cause. Blaming the commits that touched such a handler put a decoy
+ * commit ("log the user agent on request completion lines") above the fault in a healing run.
+ */
+export function repeatsAnErrorFinding(f: Finding, incidentFindings: readonly Finding[]): boolean {
+  if (f.kind !== 'behavioral' || f.rule !== 'unseen-template') return false;
+  const lines = new Set([f.subject, ...f.templateIds]);
+  return incidentFindings.some((e) => e.kind === 'error' && e.templateIds.some((t) => lines.has(t)));
+}
+
+/**
  * Behaviour: a step went missing, appeared or moved. Where the step's log statements are, the function around
  * them, and the functions that call it (where a call may have been dropped or moved).
  */

@@ -9,6 +9,7 @@ import {
   locateCoverage,
   locateErrors,
   locatePerformance,
+  repeatsAnErrorFinding,
   type LocateInput,
 } from './locate.js';
 import type { ChangeWindow } from './types.js';
@@ -124,6 +125,32 @@ describe('locateBehavior', () => {
     )!;
     expect(issue.lines[0]).toMatchObject({ path: 'src/flow.ts', line: 9 });
     expect(issue.title).toContain('missing-step ship');
+  });
+});
+
+describe('repeatsAnErrorFinding', () => {
+  const unseen = finding({
+    id: 'b1',
+    kind: 'behavioral',
+    rule: 'unseen-template',
+    subject: 't-err',
+    templateIds: ['t-err'],
+  });
+  const newError = finding({
+    id: 'e1',
+    kind: 'error',
+    rule: 'new-error-template',
+    subject: 't-err',
+    templateIds: ['t-err'],
+  });
+  it('given a never-seen line that an error finding also names, then it is left to the error analysis', () => {
+    expect(repeatsAnErrorFinding(unseen, [unseen, newError])).toBe(true);
+  });
+  it('given a never-seen line no error finding names, or another behavioural rule, then it stays behavioural', () => {
+    expect(repeatsAnErrorFinding(unseen, [unseen, { ...newError, templateIds: ['t-other'] }])).toBe(false);
+    const missing = { ...unseen, rule: 'missing-step' };
+    expect(repeatsAnErrorFinding(missing, [missing, newError])).toBe(false);
+    expect(repeatsAnErrorFinding(newError, [unseen, newError])).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   locateCoverage,
   locateErrors,
   locatePerformance,
+  repeatsAnErrorFinding,
   type LocateInput,
 } from '../diagnose/locate.js';
 import { rankSuspects, sentryRule } from '../diagnose/suspects.js';
@@ -74,7 +75,7 @@ export function confidenceOf(
  */
 export async function analyzeKind(kind: FindingKind, deps: DiagnosisDeps, runId: string): Promise<Analysis> {
   const c = await deps.caseOf(runId);
-  const findings = c.findings.filter((f) => f.kind === kind);
+  const findings = c.findings.filter((f) => f.kind === kind && !repeatsAnErrorFinding(f, c.findings));
   if (findings.length === 0) return { issues: [], findingsExamined: 0, unexplainedFindingIds: [] };
   const [code, window, events, templates] = await Promise.all([
     deps.code(runId, c),
