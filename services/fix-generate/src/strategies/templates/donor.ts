@@ -32,10 +32,43 @@ function scopeNames(fn: ts.Node): Set<string> {
   return out;
 }
 
+/** Operators whose result is a truth value, not their operands' value. */
+const DECIDING = new Set([
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.InstanceOfKeyword,
+  ts.SyntaxKind.InKeyword,
+]);
+
+/**
+ * Whether the value of `i` can become (part of) the value of `root`: not when it only decides something on the way
+ * (a condition's test, a comparison, `!x`, `typeof x`, a callback's body). `preferred = weight > LIMIT ? ['dpd'] : ['dhl']` chooses
+ * by the weight; the list is no better version of it.
+ */
+function flowsInto(i: ts.Node, root: ts.Node): boolean {
+  for (let node = i; node !== root; node = node.parent) {
+    const p = node.parent;
+    if (ts.isConditionalExpression(p) && p.condition === node) return false;
+    if (ts.isBinaryExpression(p) && DECIDING.has(p.operatorToken.kind)) return false;
+    if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return false;
+    if (ts.isTypeOfExpression(p)) return false;
+    // Read inside a callback (`list.find((c) => serves(c, x))`): the callback decides, the result is another value.
+    if (ts.isArrowFunction(p) || ts.isFunctionExpression(p)) return false;
+  }
+  return true;
+}
+
 /** Variables of `fn` that some initialiser or assignment derives from `source`. */
 function derivedFrom(fn: ts.Node, source: string): Derived[] {
   const out = new Map<string, Derived>();
-  // The whole value, not a part of it: `d = x`, `d = f(x)`, `d = c ? x : y`, not `d = [x.name]` (built from x's parts).
+  // The whole value, not a part of it: `d = x`, `d = f(x)`, `d = c ? x : y`, not `d = [x.name]` (built from x's
+  // parts) nor `d = x > 5 ? a : b` (chosen by x).
   const mentions = (e: ts.Node) =>
     collect(e, ts.isIdentifier).some(
       (i) =>
@@ -44,7 +77,8 @@ function derivedFrom(fn: ts.Node, source: string): Derived[] {
         !(
           (ts.isPropertyAccessExpression(i.parent) || ts.isElementAccessExpression(i.parent)) &&
           i.parent.expression === i
-        ),
+        ) &&
+        flowsInto(i, e),
     );
   const declared = new Map<string, number>();
   for (const d of collect(fn, ts.isVariableDeclaration))

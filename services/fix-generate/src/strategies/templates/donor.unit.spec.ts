@@ -71,6 +71,19 @@ describe('donorDrafts', () => {
     expect(donorDrafts('lib/a.js', text, [{ line: 3, weight: 1 }])).toEqual([]);
   });
 
+  it('given a variable only chosen by the one read (a test, a comparison), then it is no donor', () => {
+    const text = src(
+      'export function chooseCarrier(country, weightGrams) {',
+      "  const preferred = weightGrams > 5000 ? ['dpd', 'dhl'] : ['dhl', 'dpd', 'ups'];",
+      '  const heavy = !weightGrams;',
+      '  const carrier = preferred.find((c) => serves(c, country));',
+      '  if (!carrier) throw new Error(`no carrier serves ${country} for ${weightGrams} g`);',
+      '  return carrier;',
+      '}',
+    );
+    expect(donorDrafts('src/shipment.ts', text, [{ line: 5, weight: 1 }])).toEqual([]);
+  });
+
   it('given no variable derived from the one read, then nothing (property names and globals are not variables)', () => {
     const text = src('export function f(a) {', '  const b = 2;', '  return a.b + Math.max(a.c, b);', '}');
     expect(donorDrafts('lib/f.js', text, [{ line: 3, weight: 1 }])).toEqual([]);
