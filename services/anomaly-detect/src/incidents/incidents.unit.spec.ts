@@ -54,6 +54,29 @@ describe('incident grouping', () => {
     expect(Object.keys(state.incidents)).toHaveLength(1);
   });
 
+  it("groups one session's violations (a step moved: missing, unexpected, out of order) into one incident", () => {
+    const violation = (rule: string, subject: string, session: string) =>
+      finding({
+        kind: 'behavioral',
+        rule,
+        subject,
+        templateIds: [subject],
+        since: MIN,
+        evidence: { sessionKey: session },
+      });
+    const moved = [
+      violation('missing-step', 't-coupon', 's-1'),
+      violation('unexpected-step', 't-paid', 's-1'),
+      violation('step-out-of-order', 't-mail', 's-1'),
+    ];
+    const one = evolve(emptyIncidentReducerState(), moved, MIN);
+    expect(one.opened).toHaveLength(1);
+    expect(one.opened[0]!.findingCount).toBe(3);
+    // Another session's violation of another rule and step is another problem.
+    const other = evolve(one.state, [violation('repeated-step', 't-stock', 's-2')], MIN);
+    expect(other.opened).toHaveLength(1);
+  });
+
   it('groups performance findings of one service on the same metric, close in time, across templates', () => {
     const latency = (templateId: string, rule: string, since: number) =>
       finding({

@@ -7,7 +7,7 @@ import { stableId } from './stable-id.js';
  *  2. related: it shares a link key with the incident — a template id (`t:<id>`), a subject (`s:<subject>`:
  *     the metric, step, `file:line` or stack signature), a rule (`r:<kind>/<rule>`, but not a novelty rule's:
  *     see `linkKeys`) or, for performance findings, a metric (`m:<metric>`, e.g. latency.p95 on another template)
- *     of any finding in it;
+ *     of any finding in it, or, for behavioural findings, the session they were seen in (`x:<session>`);
  *  3. close in time: the finding began (`since`) no later than `correlationWindowMs` after the incident was last
  *     seen.
  * When it matches several open incidents it joins the earliest opened (ties by id); incidents are never merged,
@@ -119,12 +119,14 @@ export const emptyIncidentReducerState = (): IncidentReducerState => ({ incident
  */
 export function linkKeys(f: Finding): string[] {
   const metric = f.kind === 'performance' ? f.evidence['metric'] : undefined;
+  const session = f.kind === 'behavioral' ? f.evidence['sessionKey'] : undefined;
   return [
     ...new Set([
       ...f.templateIds.map((t) => `t:${t}`),
       `s:${f.subject}`,
       ...(NOVELTY_RULES.has(f.rule) ? [] : [`r:${f.kind}/${f.rule}`]),
       ...(typeof metric === 'string' ? [`${METRIC_KEY}${metric}`] : []),
+      ...(typeof session === 'string' && session !== '' ? [`${SESSION_KEY}${session}`] : []),
     ]),
   ].sort();
 }
@@ -137,6 +139,13 @@ export const NOVELTY_RULES: ReadonlySet<string> = new Set([
 ]);
 
 const METRIC_KEY = 'm:';
+/**
+ * One session's violations are one problem: a step moved shows as a step missing where it was, one unexpected
+ * where it is now and one out of order, each with its own rule and step. Linked only by their rules, the three
+ * opened three incidents for one fault in a healing run, each diagnosed and fixed on its own: two pull requests
+ * reverting the same commit, the second conflicting. Sorts after the other keys, so anchors (ids) do not change.
+ */
+const SESSION_KEY = 'x:';
 
 /**
  * The key an incident's id and signature derive from: the smallest link key but the metric's, which came later
