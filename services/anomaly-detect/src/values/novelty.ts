@@ -313,7 +313,8 @@ export class ValueNoveltyDetector {
       lines: 0,
     });
     const rate = Math.min(1, poissonUpper(expected.novel) / Math.max(1, expected.lines));
-    if (rate >= this.options.maxExpectedRate || countsLike(s.values.keys())) return null;
+    if (rate >= this.options.maxExpectedRate || countsLike(s.values.keys()) || codesLike(s.values.keys()))
+      return null;
     // Values first seen in the pool's windows (the open window's not merged yet), with where they first appeared.
     const oldest = s.pool[0]!.start;
     const fresh = new Map<string, { first: number; count: number }>();
@@ -492,6 +493,24 @@ export function countsLike(values: Iterable<string>): boolean {
 }
 
 const COUNTED = /^(\D*?)(\d{1,15})$/;
+
+/**
+ * Random-looking codes (`4EFDD7`, `9f86d081884c`): hexadecimal with digits and letters mixed, six characters or
+ * more. A hash or an authorization code is an identifier even where it repeats (two processes numbering alike and
+ * hashing the number gave every code twice, so only about half the lines brought a new one, and a deploy that
+ * restarted both looked like a change). Needs 50 values at least, 90 % of them such codes.
+ */
+export function codesLike(values: Iterable<string>): boolean {
+  let total = 0;
+  let codes = 0;
+  for (const value of values) {
+    total++;
+    if (HEX_CODE.test(value) && /\d/.test(value) && /[a-f]/i.test(value)) codes++;
+  }
+  return total >= 50 && codes >= 0.9 * total;
+}
+
+const HEX_CODE = /^(?:[0-9A-F]{6,}|[0-9a-f]{6,})$/;
 
 /** Dates and times (ISO 8601, `12:03:44`): a new one is the clock moving, not the service changing. */
 const TIME_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}:\d{2}(:\d{2})?\b/;
