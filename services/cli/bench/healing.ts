@@ -1,6 +1,6 @@
 /**
  * `npm run bench:healing -- [--corpus <dir>] [--faults a,b,c] [--json] [--warmup-s 120] [--observe-s 60]
- *   [--timeout-s 900] [--parallel 1]`
+ *   [--timeout-s 900] [--parallel 1] [--detection-preset hour-scale|minute-scale]`
  *
  * The whole loop, per fault of a corpus (the project's, or another in the same layout: history/*.patch and
  * faults/<id>/ with truth.json): the scenario `npm run demo` runs (src/demo/scenario.ts), once per fault, each in a
@@ -14,6 +14,9 @@
  *
  * Nothing of the platform knows the corpus: it sees the logs the deployed processes write, the repository on the
  * forge and the deployer's records. About 5-7 minutes per fault on two cores.
+ *
+ * `--detection-preset minute-scale` gives the services' performance detector minute time scales (baselines from the
+ * warm-up), so latency faults can be seen; the default keeps the demo's hour-scale preset, under which they are not.
  *
  * `--parallel N` runs the faults N at a time, each in a service of its own (its repository, HAProxy and shoppers)
  * healed by one platform: the whole corpus in a fraction of the time, under N times the load (times to detect and
@@ -36,6 +39,7 @@ function options() {
       'observe-s': { type: 'string' },
       'timeout-s': { type: 'string' },
       parallel: { type: 'string', default: '1' },
+      'detection-preset': { type: 'string' },
     },
   });
   const parallel = Number(values.parallel);
@@ -55,6 +59,7 @@ function options() {
     json: values.json!,
     timings,
     parallel,
+    detectionPreset: values['detection-preset'],
   };
 }
 
@@ -84,7 +89,16 @@ async function main(): Promise<void> {
     const started = Date.now();
     let rs: HealingRecord[];
     try {
-      rs = await runScenarios({ ...e, forge }, { faults: batch, timings: o.timings, say: log, corpus });
+      rs = await runScenarios(
+        { ...e, forge },
+        {
+          faults: batch,
+          timings: o.timings,
+          say: log,
+          corpus,
+          ...(o.detectionPreset ? { detectionPreset: o.detectionPreset } : {}),
+        },
+      );
     } catch (error) {
       // Interrupted: the scenario stopped what it started; the faults done so far are still reported.
       if (!(error instanceof Error && error.message.startsWith('interrupted'))) throw error;
@@ -104,6 +118,7 @@ async function main(): Promise<void> {
     corpus: o.corpus ?? 'services/sample-service/corpus',
     timings: o.timings,
     parallel: o.parallel,
+    detectionPreset: o.detectionPreset ?? 'hour-scale',
     interruptedAt: interrupted,
     totals: totalsOf(records),
     faults: records.map(({ ends, ...r }) => ({

@@ -11,7 +11,7 @@
  *     from their current end (so no other fault's lines leak in);
  *  2. warm-up: seeded traffic on the healthy release (deployed once per bench run, the corpus's `main`) for
  *     `--warmup-s`, parse runs requested every `--parse-every-s` like a `healctl parse` timer, so the detectors
- *     learn their baselines; the performance detector runs with minute time scales (see `minuteScaleDetector`);
+ *     learn their baselines; the performance detector runs with minute time scales (see `minuteScaleDetectorOptions`);
  *  3. the fault's release (`fault/<id>`) deployed as a canary with `--share` % of the traffic (100: all of it,
  *     the healthy release kept warm for the rollback), traffic and parse runs going on for `--observe-s`;
  *  4. the findings anomaly-detect stored for the service, judged against the fault's truth.json only then
@@ -67,6 +67,7 @@ import {
   planParse,
   requestThroughLedger,
 } from '@self-healing/cli';
+import { minuteScaleDetectorOptions } from '@self-healing/anomaly-detect';
 import { sendParseCommands } from '@self-healing/telemetry-parse';
 import { loadCorpus, materializeCorpus, type Release } from '@self-healing/sample-service';
 import {
@@ -184,25 +185,6 @@ function options(): BenchOptions {
     windowMs: num('window-ms', values['window-ms']!, 1000, 60_000),
     parseEveryS: num('parse-every-s', values['parse-every-s']!, 2, 300),
     seed: num('seed', values.seed!, 0, 2 ** 31),
-  };
-}
-
-/**
- * The performance detector's time scales for a bench of minutes: baselines from the warm-up itself (the detector
- * scores nothing before `minHistoryMs`), levels over a few windows, no seasonal profiles (there is no day to learn).
- * Same role as the demo's HOUR_SCALE_DETECTOR_OPTIONS, one step shorter; the detector's rules are unchanged.
- */
-export function minuteScaleDetector(warmupMs: number, windowMs: number): Record<string, number | boolean> {
-  return {
-    minHistoryMs: Math.round(warmupMs * 0.6),
-    baselineMs: warmupMs,
-    historyMs: 30 * 60_000,
-    levelMs: 6 * windowMs,
-    referenceStepMs: windowMs,
-    stepSamples: 4,
-    activityMs: 12 * windowMs,
-    escalationMs: 12 * windowMs,
-    seasonal: false,
   };
 }
 
@@ -381,7 +363,7 @@ async function benchFault(
     LOG_LEVEL: process.env.CORPUS_BENCH_LOG_LEVEL ?? 'warn',
     WINDOW_MS: String(o.windowMs),
     ALLOWED_LATENESS_MS: String(Math.max(2 * o.windowMs, 5000)),
-    PERFORMANCE_DETECTOR: JSON.stringify(minuteScaleDetector(o.warmupS * 1000, o.windowMs)),
+    PERFORMANCE_DETECTOR: JSON.stringify(minuteScaleDetectorOptions(o.warmupS * 1000, o.windowMs)),
     // As in the demo: with the stage's default (ten minutes of event time) nothing the faulty release logs after a
     // warm-up of minutes could ever be reported as a new error.
     ERROR_WARMUP_MS: String(errorWarmupMs(o.warmupS)),
@@ -689,7 +671,7 @@ async function main(): Promise<void> {
       scenariosPerSecond: o.rate,
       windowMs: o.windowMs,
       parseEveryS: o.parseEveryS,
-      performanceDetector: minuteScaleDetector(o.warmupS * 1000, o.windowMs),
+      performanceDetector: minuteScaleDetectorOptions(o.warmupS * 1000, o.windowMs),
       errorWarmupMs: errorWarmupMs(o.warmupS),
     },
     faults: verdicts.map((v) => ({

@@ -69,7 +69,10 @@ const LogFormat = z.union([
 
 const Detection = z
   .object({
-    /** A detector preset: `default` (weeks of history) or `hour-scale` (hours; the demo's). */
+    /**
+     * A detector preset: `default` (weeks of history), `hour-scale` (hours; the demo's) or `minute-scale` (a
+     * two-minute warm-up; benches that must see latency faults).
+     */
     preset: z.string().min(1),
   })
   .strict();

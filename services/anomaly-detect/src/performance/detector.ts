@@ -806,3 +806,30 @@ export const HOUR_SCALE_DETECTOR_OPTIONS: Readonly<Partial<SeriesDetectorOptions
   activityMs: HOUR_MS / 2,
   escalationMs: HOUR_MS / 4,
 };
+
+/**
+ * Time scales for a service minutes old, whose baseline is a warm-up of `warmupMs` of traffic parsed in windows of
+ * `windowMs`: nothing scored before 60 % of the warm-up, levels over six windows, no seasonal profile (there is no
+ * day to learn). For benches and demos that give the detectors minutes, not hours: a latency fault then shows, at the
+ * price of judging on little history. The detector's rules are unchanged.
+ */
+export function minuteScaleDetectorOptions(
+  warmupMs: number,
+  windowMs: number,
+): Partial<SeriesDetectorOptions> {
+  return {
+    minHistoryMs: Math.round(warmupMs * 0.6),
+    baselineMs: warmupMs,
+    historyMs: 30 * 60_000,
+    levelMs: 6 * windowMs,
+    referenceStepMs: windowMs,
+    stepSamples: 4,
+    activityMs: 12 * windowMs,
+    escalationMs: 12 * windowMs,
+    seasonal: false,
+  };
+}
+
+/** The minute scale of a two-minute warm-up parsed every 5 s (`npm run demo`'s and `bench:healing`'s defaults). */
+export const MINUTE_SCALE_DETECTOR_OPTIONS: Readonly<Partial<SeriesDetectorOptions>> =
+  minuteScaleDetectorOptions(120_000, 5_000);

@@ -1,16 +1,22 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '@self-healing/shared';
 import { catalogueVariable, type Catalogue } from '@self-healing/shared/catalogue';
-import { HOUR_SCALE_DETECTOR_OPTIONS, type SeriesDetectorOptions } from '../performance/index.js';
+import {
+  HOUR_SCALE_DETECTOR_OPTIONS,
+  MINUTE_SCALE_DETECTOR_OPTIONS,
+  type SeriesDetectorOptions,
+} from '../performance/index.js';
 import type { AnomalyDetectSettings } from './deps.js';
 
 /**
  * Named time scales of the performance detector, as `PERFORMANCE_DETECTOR` and a catalogue service's
- * `detection.preset` name them: `default` suits weeks of history, `hour-scale` hours of it (the demo).
+ * `detection.preset` name them: `default` suits weeks of history, `hour-scale` hours of it (the demo), `minute-scale`
+ * a two-minute warm-up (benches that must see latency faults in minutes).
  */
 export const DETECTOR_PRESETS: Readonly<Record<string, Readonly<Partial<SeriesDetectorOptions>>>> = {
   default: {},
   'hour-scale': HOUR_SCALE_DETECTOR_OPTIONS,
+  'minute-scale': MINUTE_SCALE_DETECTOR_OPTIONS,
 };
 
 function detectorPreset(name: string): Partial<SeriesDetectorOptions> | undefined {

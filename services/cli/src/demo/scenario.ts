@@ -53,8 +53,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * How the detectors get a baseline in minutes: `warmupS` seconds of shoppers on the healthy release, in which every
  * error template and log sequence the healthy service shows is learned (ERROR_WARMUP_MS is half of it: after that,
  * an error template never seen before is news). Telemetry is parsed in 5 s windows every 5 s. The performance
- * detector keeps the catalogue's hour-scale preset: minutes of history are not enough to judge latencies, so
- * latency faults are not seen in a scenario this short. A fix is watched for `observeS` before it is judged.
+ * detector keeps the catalogue's hour-scale preset unless the scenario names another (`detectionPreset`): minutes of
+ * history are not enough to judge latencies that way, so latency faults are not seen in a scenario this short. A fix is watched for `observeS` before it is judged.
  */
 export interface Timings {
   warmupS: number;
@@ -177,6 +177,11 @@ export interface ScenarioOptions {
   onDeployment?: (record: DeploymentRecord) => void;
   /** Instances of each stage service (default 1): they share their consumer group's partitions. */
   instances?: number;
+  /**
+   * The services' performance-detector preset (catalogue `detection.preset`); default the example catalogue's
+   * `hour-scale`, under which a latency fault is not seen in minutes. `minute-scale` judges latencies from the warm-up.
+   */
+  detectionPreset?: string;
 }
 
 /**
@@ -228,6 +233,7 @@ export async function runScenarios(e: ForgeEndpoints, o: ScenarioOptions): Promi
     );
     const entry: ServiceEntry = {
       ...example,
+      ...(o.detectionPreset ? { detection: { preset: o.detectionPreset } } : {}),
       repository: { ...example.repository, url: cloneUrl },
       deployer: { ...example.deployer, frontendPort: await freePort() },
       // Nobody approves: the platform merges and deploys a tested fix of any incident at any hour; one canary step
