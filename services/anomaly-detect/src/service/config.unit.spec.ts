@@ -41,10 +41,10 @@ describe('anomaly-detect configuration: PERFORMANCE_DETECTOR', () => {
 
   it('names the presets it knows when given another name or broken JSON', () => {
     expect(problemsOf({ PERFORMANCE_DETECTOR: 'short-window' })).toEqual([
-      'PERFORMANCE_DETECTOR: unknown detector preset "short-window" (known: default, hour-scale)',
+      'PERFORMANCE_DETECTOR: unknown detector preset "short-window" (known: default, hour-scale, minute-scale)',
     ]);
     expect(problemsOf({ PERFORMANCE_DETECTOR: '{"minHistoryMs":' })).toEqual([
-      expect.stringMatching(/^PERFORMANCE_DETECTOR: a preset \(default, hour-scale\) or a JSON object/),
+      expect.stringMatching(/^PERFORMANCE_DETECTOR: a preset \(default, hour-scale, minute-scale\) or a JSON object/),
     ]);
     // A name of Object.prototype is no preset.
     expect(problemsOf({ PERFORMANCE_DETECTOR: 'toString' })).toHaveLength(1);
