@@ -41,7 +41,9 @@ export const applyPatch: ValidationBeat<'applyPatch'> = async ({ runId }, deps) 
           : null;
       const good = deps.settings.acceptRestoredCode ? (patch.goodCommit ?? null) : null;
       const restored =
-        whole.clean && good ? await restoredProductionFiles(join(dir, 'patched'), good, patch.files) : null;
+        whole.clean && good
+          ? await restoredProductionFiles(join(dir, 'patched'), good, patch.files, patch.baseCommit)
+          : null;
       applied = whole.clean
         ? {
             clean: true,

@@ -55,6 +55,45 @@ describe('restoredProductionFiles', () => {
     expect(await restoredProductionFiles(dir, '--output=/tmp/x', ['src/checkout.ts'])).toBeNull();
   });
 
+  it("given the release's commit, accepts a file that keeps some of the release's hunks exactly and no other change", async () => {
+    // One file, two changes in the release: the fault (a step moved) and a decoy (a log line) far from it.
+    const lines = (moved: boolean, decoy: boolean, extra = false) =>
+      [
+        ...(moved ? ['confirm();', 'pay();'] : ['pay();', 'confirm();']),
+        ...Array.from({ length: 12 }, (_, i) => `step${i}();`),
+        decoy ? 'log("done", user.agent);' : 'log("done");',
+        ...(extra ? ['retry();'] : []),
+      ].join('\n') + '\n';
+    const d = await mkdtemp(join(tmpdir(), 'restores-hunks-'));
+    const at: Record<string, string> = {};
+    const commitAs = async (name: string, text: string) => {
+      await writeFile(join(d, 'src', 'flow.ts'), text);
+      await treeGit(d, ['add', '-A']);
+      await treeGit(d, ['commit', '-q', '-m', name]);
+      at[name] = (await treeGit(d, ['rev-parse', 'HEAD'])).trim();
+    };
+    try {
+      await treeGit(d, ['init', '-q']);
+      await mkdir(join(d, 'src'));
+      await commitAs('good', lines(false, false));
+      await commitAs('release', lines(true, true));
+      await commitAs('undo-fault', lines(false, true));
+      expect(await restoredProductionFiles(d, at.good!, ['src/flow.ts'], at.release!)).toEqual([
+        'src/flow.ts',
+      ]);
+      // Without the release's commit only whole files count.
+      expect(await restoredProductionFiles(d, at.good!, ['src/flow.ts'])).toBeNull();
+      // The fault undone, and a line production never ran added: not a revert.
+      await commitAs('undo-and-more', lines(false, true, true));
+      expect(await restoredProductionFiles(d, at.good!, ['src/flow.ts'], at.release!)).toBeNull();
+      // Nothing of the release taken out: not a revert either.
+      await commitAs('same', lines(true, true));
+      expect(await restoredProductionFiles(d, at.good!, ['src/flow.ts'], at.release!)).toBeNull();
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+
   it('reads a patch path as a literal path, not as pathspec magic', async () => {
     // As magic it would take in src/cart.ts, which differs; as the literal name of a file neither commit has, it is
     // the same on both sides.
