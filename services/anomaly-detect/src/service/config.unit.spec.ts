@@ -44,7 +44,9 @@ describe('anomaly-detect configuration: PERFORMANCE_DETECTOR', () => {
       'PERFORMANCE_DETECTOR: unknown detector preset "short-window" (known: default, hour-scale, minute-scale)',
     ]);
     expect(problemsOf({ PERFORMANCE_DETECTOR: '{"minHistoryMs":' })).toEqual([
-      expect.stringMatching(/^PERFORMANCE_DETECTOR: a preset \(default, hour-scale, minute-scale\) or a JSON object/),
+      expect.stringMatching(
+        /^PERFORMANCE_DETECTOR: a preset \(default, hour-scale, minute-scale\) or a JSON object/,
+      ),
     ]);
     // A name of Object.prototype is no preset.
     expect(problemsOf({ PERFORMANCE_DETECTOR: 'toString' })).toHaveLength(1);
