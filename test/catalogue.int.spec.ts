@@ -176,7 +176,7 @@ describe('the service catalogue in telemetry.parse and anomaly-detect', () => {
   it('anomaly-detect refuses a detection preset it does not know, at start-up', () => {
     const path = writeCatalogue(env.logRoot, { ledger: { detection: { preset: 'short-window' } } });
     expect(() => loadAnomalyDetectConfig(serviceEnv(env, { CATALOGUE: path }))).toThrow(
-      'CATALOGUE: services.ledger.detection.preset: unknown detector preset "short-window" (known: default, hour-scale)',
+      'CATALOGUE: services.ledger.detection.preset: unknown detector preset "short-window" (known: default, hour-scale, minute-scale)',
     );
     // A catalogue that is no catalogue: every bad field named, as for any service reading it.
     const broken = writeCatalogue(env.logRoot, {
