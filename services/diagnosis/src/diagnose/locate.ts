@@ -1,6 +1,7 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { touches } from './changes.js';
 import { frameMapper, type SourceLayout } from './runtimeFrames.js';
+import { settingsRead } from './settings.js';
 import type {
   ChangeWindow,
   CodeModel,
@@ -71,6 +72,11 @@ export function weighChanges(lines: readonly ScoredLine[], window: ChangeWindow 
   );
 }
 
+/** The evidence lines and the changed settings they read (settings.ts), weighed by the deployment window. */
+function weighWithSettings(lines: readonly ScoredLine[], input: LocateInput): ScoredLine[] {
+  return weighChanges([...lines, ...settingsRead(lines, input.code, input.window)], input.window);
+}
+
 const templateOf = (input: LocateInput, id: string): string | undefined =>
   input.templates.get(id) ?? input.events.find((e) => e.templateId === id)?.template;
 
@@ -133,7 +139,7 @@ export function locateErrors(input: LocateInput): LocatedIssue | null {
       lines.push(...siteLines(input.code, site, 0.6, `writes the error line "${t}"`));
     }
   }
-  const ranked = weighChanges(lines, input.window);
+  const ranked = weighWithSettings(lines, input);
   const top = ranked[0];
   const message = stacks[0]?.template ?? (viaTemplates[0] || findings[0]!.subject);
   const evidence: Evidence = {
@@ -192,7 +198,7 @@ export function locatePerformance(input: LocateInput): LocatedIssue | null {
       );
     });
   }
-  const ranked = weighChanges(lines, input.window);
+  const ranked = weighWithSettings(lines, input);
   const top = ranked[0];
   return {
     kind: 'performance',
@@ -245,7 +251,7 @@ export function locateBehavior(input: LocateInput): LocatedIssue | null {
         lines.push(...spanLines(caller, 0.3, `calls ${fn.name}, which logs "${f.subject}"`));
     }
   }
-  const ranked = weighChanges(lines, input.window);
+  const ranked = weighWithSettings(lines, input);
   const top = ranked[0];
   return {
     kind: 'behavioral',
