@@ -223,6 +223,61 @@ describe('JSON flavours', () => {
   });
 });
 
+describe("a JSON stream with a runtime's plain-text report in it", () => {
+  // What the sample service's log file holds when a request crashes it: pino's lines on stdout, then Node's report
+  // of the uncaught exception on stderr, appended to the same file.
+  const stream = [
+    '{"level":30,"time":1796629592056,"msg":"GET /products completed status=200 took 37 ms"}',
+    'file:///srv/app/dist/src/observability/logger.js:18',
+    '        if (version.length === 2 && traceId.length === 32)',
+    '                                            ^',
+    '',
+    "TypeError: Cannot read properties of undefined (reading 'length')",
+    '    at traceIdFrom (file:///srv/app/dist/src/observability/logger.js:18:45)',
+    '    at handle (file:///srv/app/dist/src/http/server.js:16:21)',
+    '    at Server.emit (node:events:524:28)',
+    '',
+    'Node.js v20.20.2',
+    '{"level":30,"time":1796629593000,"msg":"checkout listening on port 8080"}',
+  ].join('\n');
+
+  it('given NDJSON with an uncaught exception report between its lines, then the report is one error record with its frames', () => {
+    const result = decodeKafkaRecord(rec(stream));
+    expect(result.format).toBe('json');
+    expect(result.rejections).toEqual([]);
+    expect(result.records.map((r) => r.message)).toEqual([
+      'GET /products completed status=200 took 37 ms',
+      "TypeError: Cannot read properties of undefined (reading 'length')",
+      'checkout listening on port 8080',
+    ]);
+    const crash = result.records[1]!;
+    expect(crash.level).toBe('error');
+    expect(crash.stack).toEqual([
+      'traceIdFrom (file:///srv/app/dist/src/observability/logger.js:18)',
+      'handle (file:///srv/app/dist/src/http/server.js:16)',
+      'Server.emit (node:events:524)',
+    ]);
+  });
+
+  it('given a batch that opens with the report, then the JSON lines after it are still JSON', () => {
+    const result = decodeKafkaRecord(rec(stream.split('\n').slice(1).join('\n')));
+    expect(result.format).toBe('json');
+    expect(result.records.map((r) => [r.level, r.message])).toEqual([
+      ['error', "TypeError: Cannot read properties of undefined (reading 'length')"],
+      ['30', 'checkout listening on port 8080'],
+    ]);
+  });
+
+  it('given a line that starts like JSON and does not parse, then it is still refused; declared JSON takes no text', () => {
+    const broken = decodeKafkaRecord(rec('{"level":30,"msg":"ok"}\n{"level":30,"msg":'));
+    expect(broken.records).toHaveLength(1);
+    expect(broken.rejections).toEqual([expect.objectContaining({ reason: 'invalid-json' })]);
+    const declared = decodeKafkaRecord(rec(stream, { 'content-type': 'application/json' }));
+    expect(declared.records).toHaveLength(2);
+    expect(declared.rejections.every((r) => r.reason === 'invalid-json')).toBe(true);
+  });
+});
+
 describe('trace ids', () => {
   it('given an all-zero trace id (no trace, per W3C Trace Context), then the record has none', () => {
     const line = (traceId: string) =>

@@ -57,5 +57,8 @@ export function sniffFormat(bytes: Uint8Array): { format: LogFormat; text: strin
   if (text === null) return { format: 'otlp-proto', text: null };
   const start = text.trimStart()[0];
   if (start === '{' || start === '[') return { format: 'json', text };
+  // A JSON stream whose batch opens with its runtime's plain-text report (a crash, then the restarted process's
+  // JSON lines): NDJSON lines start at column 0, and the JSON decoder takes the text lines as text (json.ts).
+  if (text.includes('\n{')) return { format: 'json', text };
   return { format: 'text', text };
 }

@@ -117,7 +117,14 @@ function decodeWithin(raw: RawKafkaRecord, options: DecodeOptions, limits: Decod
       result = decodeOtlpJson(text ?? '', maxAttributes, limits);
       break;
     case 'json':
-      result = decodeJson(text ?? '', maxAttributes, limits);
+      // Sniffed NDJSON may carry a runtime's plain-text report among its lines (json.ts); a producer that declared
+      // JSON promised nothing else, and its other lines are refused.
+      result = decodeJson(
+        text ?? '',
+        maxAttributes,
+        limits,
+        declared === null ? (run) => decodeText(run, options) : null,
+      );
       break;
     case 'text': {
       const { text: kept, removed } = withoutLongLines(text ?? '', limits.maxLineChars);

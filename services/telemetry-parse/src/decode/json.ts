@@ -244,6 +244,7 @@ export function decodeJson(
   text: string,
   maxAttributes: number,
   limits: Pick<typeof DEFAULT_DECODE_LIMITS, 'maxDepth' | 'maxLineChars'> = DEFAULT_DECODE_LIMITS,
+  decodeTextRun: ((text: string) => LogRecord[]) | null = null,
 ): { records: LogRecord[]; rejections: DecodeRejection[] } {
   const records: LogRecord[] = [];
   const rejections: DecodeRejection[] = [];
@@ -284,14 +285,32 @@ export function decodeJson(
     }
   }
   const lines = text.split(/\r?\n/);
+  // A program logging JSON to stdout shares its stream with what its runtime writes to stderr: an uncaught
+  // exception's report, a warning. Such plain-text lines (not starting a JSON value) are decoded as text, a run of
+  // them at a time so a report and its stack stay one record; a line that starts like JSON and does not parse is
+  // still refused as invalid JSON.
+  let run: string[] = [];
+  const flush = (): void => {
+    if (run.length > 0 && decodeTextRun) records.push(...decodeTextRun(run.join('\n')));
+    run = [];
+  };
   lines.forEach((line, i) => {
-    if (line.trim().length === 0) return;
+    if (line.trim().length === 0) {
+      if (run.length > 0) run.push(line);
+      return;
+    }
     if (line.length > limits.maxLineChars) {
       // Refused before parsing: its cost is what the limit is there to bound.
       const error = lineTooLong(line.length, limits.maxLineChars);
       rejections.push({ reason: error.reason, detail: `line ${i + 1}: ${error.message}` });
       return;
     }
+    const first = line.trimStart()[0];
+    if (decodeTextRun && first !== '{' && first !== '[') {
+      run.push(line);
+      return;
+    }
+    flush();
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -301,5 +320,6 @@ export function decodeJson(
     }
     accept(parsed, `line ${i + 1}`);
   });
+  flush();
   return { records, rejections };
 }

@@ -19,10 +19,12 @@ const CONTINUATION_AT_COLUMN_0 = [
   /^During handling of the above exception/,
   /^The above exception was the direct cause/,
   /^([a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(Exception|Error|Throwable)(:\s.*)?$/,
-  /^[A-Z][\w]*(Error|Exception)(:\s.*)?$/,
+  /^[A-Z][\w]*(Error|Exception)( \[[A-Z][A-Z0-9_]*\])?(:\s.*)?$/,
   /^panic: /,
   /^goroutine \d+ \[/,
   /^\s*\.\.\. \d+ (more|common frames omitted)/,
+  // Node ends an uncaught exception's report with its version
+  /^Node\.js v\d+(\.\d+)*$/,
 ];
 
 /** True when the line continues the previous record (indented, a frame, or an exception/cause line). */

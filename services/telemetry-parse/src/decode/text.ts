@@ -2,7 +2,12 @@ import type { DecodeOptions, LogRecord } from './types.js';
 import { isContinuationLine, parseStack } from './stack.js';
 
 const EXCEPTION_LINE =
-  /^(?:Caused by:\s*)?(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)\b(?::\s.*)?$|^panic: /;
+  /^(?:Caused by:\s*)?(?:Uncaught\s+)?(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)\b(?: \[[A-Z][A-Z0-9_]*\])?(?::\s.*)?$|^panic: /;
+/**
+ * The first line of Node's report of an uncaught exception: where it was thrown (`file:///app/dist/x.js:18`), then
+ * the source line, a caret, the exception and its frames.
+ */
+const THROW_SITE = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|node:)\S*:\d+$/;
 
 /** Builds an empty record of the given format; decoders fill in what their source has. */
 export function emptyRecord(format: LogRecord['format'], message: string): LogRecord {
@@ -84,8 +89,13 @@ function toRecord({ first, rest, pem }: Group, options: DecodeOptions): LogRecor
   if (rest.length > 0) {
     record.stack = parseStack(rest);
     const exception = rest.map((l) => l.trim()).find((l) => EXCEPTION_LINE.test(l));
-    if (exception !== undefined)
+    if (exception !== undefined) {
       record.attributes['exception.message'] = exception.replace(/^Caused by:\s*/, '');
+      // A runtime's report of an uncaught exception names no level: it is the loudest error a process writes.
+      if (record.level === null && record.stack.length > 0) record.level = 'error';
+      // Node's report opens with the throw site alone; the exception says what happened.
+      if (THROW_SITE.test(message)) record.message = exception;
+    }
   }
   return record;
 }
