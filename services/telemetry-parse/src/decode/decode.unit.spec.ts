@@ -259,6 +259,17 @@ describe("a JSON stream with a runtime's plain-text report in it", () => {
     ]);
   });
 
+  it("given Python's report of an uncaught exception, then its exception is the message", () => {
+    const result = decodeKafkaRecord(
+      rec(
+        'Traceback (most recent call last):\n  File "/srv/app/main.py", line 3, in <module>\n    run()\nKeyError: \'sku\'',
+      ),
+    );
+    expect(result.records.map((r) => [r.level, r.message, r.stack])).toEqual([
+      ['error', "KeyError: 'sku'", ['<module> (/srv/app/main.py:3)']],
+    ]);
+  });
+
   it('given a batch that opens with the report, then the JSON lines after it are still JSON', () => {
     const result = decodeKafkaRecord(rec(stream.split('\n').slice(1).join('\n')));
     expect(result.format).toBe('json');

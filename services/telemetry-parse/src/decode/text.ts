@@ -7,7 +7,8 @@ const EXCEPTION_LINE =
  * The first line of Node's report of an uncaught exception: where it was thrown (`file:///app/dist/x.js:18`), then
  * the source line, a caret, the exception and its frames.
  */
-const THROW_SITE = /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|node:)\S*:\d+$/;
+const THROW_SITE =
+  /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|node:)\S*:\d+$|^Traceback \(most recent call last\):$/;
 
 /** Builds an empty record of the given format; decoders fill in what their source has. */
 export function emptyRecord(format: LogRecord['format'], message: string): LogRecord {
@@ -93,7 +94,7 @@ function toRecord({ first, rest, pem }: Group, options: DecodeOptions): LogRecor
       record.attributes['exception.message'] = exception.replace(/^Caused by:\s*/, '');
       // A runtime's report of an uncaught exception names no level: it is the loudest error a process writes.
       if (record.level === null && record.stack.length > 0) record.level = 'error';
-      // Node's report opens with the throw site alone; the exception says what happened.
+      // Node's report opens with the throw site alone, Python's with "Traceback": the exception says what happened.
       if (THROW_SITE.test(message)) record.message = exception;
     }
   }
