@@ -24,6 +24,7 @@ interface Outcome {
   fit: number;
   sameTree: boolean;
   sameLines: boolean;
+  files: Map<string, string | null>;
 }
 
 const KIND: Record<string, IssueView['kind']> = {
@@ -177,6 +178,7 @@ async function run(id: string): Promise<Outcome[]> {
         fit: c.fit,
         sameTree,
         sameLines: sameLines || sameTree,
+        files: c.files,
       });
     }
   } finally {
@@ -232,9 +234,19 @@ describe('strategies on the seeded-fault corpus', () => {
     expect((await run('traceparent-split')).some((x) => x.strategy === 'template-guard')).toBe(true);
   });
 
+  it('carrier-fallback-dropped: the fallback the suspect removed, put back under the later commit that edited its first line', async () => {
+    // Neither git revert nor a three-way hunk applies (a later commit gave heavy parcels DHL on the hunk's first
+    // line); the standing revert undoes the rest. Not the human fix (which adds UPS to the list), the same effect.
+    const [top] = (await run('carrier-fallback-dropped')).sort((a, b) => b.fit - a.fit);
+    expect(top!.strategy).toBe('partial-revert');
+    const text = top!.files.get('src/shipping/shipment.ts') ?? '';
+    expect(text).toContain("weightGrams > HEAVY_PARCEL_GRAMS ? ['dpd', 'dhl']");
+    expect(text).toContain("return 'ups';");
+    expect(text).not.toContain('no carrier serves');
+  });
+
   it.each([
     'bulk-threshold-exclusive',
-    'carrier-fallback-dropped',
     'checkout-product-per-line',
     'confirmation-before-payment',
     'coupon-dropped-on-bulk',

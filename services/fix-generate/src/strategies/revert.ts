@@ -10,6 +10,7 @@ import {
   type Hunk,
 } from './diff.js';
 import { clampFit, topLines, topSuspect } from './evidence.js';
+import { changeBlocks, changedLater, standingPart, undoBlocks, type ChangeBlock } from './standingRevert.js';
 import type {
   CandidateChange,
   EvidenceLine,
@@ -105,7 +106,7 @@ interface SelectedHunk {
 
 export class PartialRevert implements FixStrategy {
   readonly name = 'partial-revert';
-  readonly version = '1';
+  readonly version = '2';
   readonly remedies: readonly RemedyKind[] = ['revert-hunks', 'restore-config'];
 
   async generate(input: FixInput): Promise<CandidateChange[]> {
@@ -140,6 +141,10 @@ export class PartialRevert implements FixStrategy {
             `points${holdsTop ? ' (including its strongest line)' : ''}; the rest of the commit and the commits after it stay.`,
           fit: clampFit(0.3 + 0.35 * share + (holdsTop ? 0.25 : 0)),
         });
+      }
+      if (out.length === 0) {
+        const standing = await standingRevert(scratch, suspect, evidence, input.remedy.id, this);
+        if (standing) out.push(standing);
       }
       return out;
     } finally {
@@ -236,4 +241,83 @@ async function reverseApply(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * When git refuses every hunk (a later commit touched a line of each), the suspect's change blocks on the evidence
+ * undone where the code still stands as the suspect left it (standingRevert.ts): the lines later commits changed stay.
+ */
+async function standingRevert(
+  scratch: Scratch,
+  suspect: SuspectCommit,
+  evidence: readonly WeightedLine[],
+  remedyId: string,
+  strategy: { name: string; version: string },
+): Promise<CandidateChange | undefined> {
+  await scratch.reset();
+  const paths = [...new Set(evidence.map((e) => e.path))];
+  const diff = parseUnifiedDiff(
+    await scratch.git([
+      'diff',
+      '-U0',
+      '--no-color',
+      '--no-ext-diff',
+      `${suspect.sha}^`,
+      suspect.sha,
+      '--',
+      ...paths,
+    ]),
+  );
+  const files = new Map<string, string | null>();
+  const covered = new Set<number>();
+  const where: string[] = [];
+  for (const file of diff) {
+    const path = file.newPath;
+    if (!path || file.oldPath !== path) continue;
+    const laterDiff = parseUnifiedDiff(
+      await scratch.git([
+        'diff',
+        '-U0',
+        '--no-color',
+        '--no-ext-diff',
+        suspect.sha,
+        scratch.baseCommit,
+        '--',
+        path,
+      ]),
+    );
+    const toBase = lineMap(laterDiff, path);
+    const later = changedLater(laterDiff.find((f) => f.oldPath === path)?.hunks ?? []);
+    const blocks: ChangeBlock[] = [];
+    for (const hunk of file.hunks) {
+      const span = changedSpan(hunk);
+      const covers = evidence.flatMap((e, k) =>
+        e.path === path && e.line >= toBase(span.from) - NEAR && e.line <= toBase(span.to) + NEAR ? [k] : [],
+      );
+      if (covers.length === 0) continue;
+      const part = standingPart(changeBlocks([hunk])[0]!, later);
+      if (!part) continue;
+      blocks.push(part);
+      covers.forEach((k) => covered.add(k));
+      where.push(`${path}:${toBase(part.newStart)}`);
+    }
+    if (blocks.length === 0) continue;
+    const base = await scratch.read(path);
+    const text = base === undefined ? undefined : undoBlocks(base, blocks, toBase);
+    if (text !== undefined && text !== base) files.set(path, text);
+  }
+  if (files.size === 0) return undefined;
+  const total = evidence.reduce((s, e) => s + e.weight, 0);
+  const share = [...covered].reduce((s, k) => s + evidence[k]!.weight, 0) / total;
+  const holdsTop = covered.has(0);
+  return {
+    strategy: strategy.name,
+    strategyVersion: strategy.version,
+    remedyId,
+    files,
+    rationale:
+      `Undoes ${suspect.sha.slice(0, 7)} "${suspect.subject}" at ${where.join(', ')}, where the evidence points and the ` +
+      `code still stands as that commit left it; the lines later commits changed again stay as they are now.`,
+    fit: clampFit(0.25 + 0.35 * share + (holdsTop ? 0.2 : 0)),
+  };
 }

@@ -139,4 +139,44 @@ describe('PartialRevert', () => {
     expect(strongest!.files.get('src/admit.ts')).toBe(body('>', 'fine'));
     expect(both!.fit).toBeGreaterThan(strongest!.fit);
   });
+
+  it('given a later commit that edited the first line of the suspect block, then the rest of the block is undone', async () => {
+    // The suspect replaced a fallback by a throw; a later commit then added a carrier to its first line.
+    const carrier = (choice: string, rest: string[]) =>
+      ['export function carrier(country: string, heavy: boolean): string {', choice, ...rest, '}', ''].join(
+        '\n',
+      );
+    const before = [
+      '  for (const c of preferred) if (SERVES[c]!.includes(country)) return c;',
+      "  return 'ups';",
+    ];
+    const after = [
+      '  const c = preferred.find((x) => SERVES[x]!.includes(country));',
+      "  if (!c) throw new Error('no carrier');",
+      '  return c;',
+    ];
+    const { repo, shas } = await repoWith([
+      carrier("  const preferred = heavy ? ['dpd'] : ['dhl', 'dpd'];", before),
+      carrier("  const preferred = heavy ? ['dpd'] : ['dhl', 'dpd', 'ups'];", after),
+      carrier("  const preferred = heavy ? ['dpd', 'dhl'] : ['dhl', 'dpd', 'ups'];", after),
+    ]);
+    const input = await inputFor(repo, shas[2]!, issueAt(4, shas[1]!), 'revert-hunks');
+    const [c, ...rest] = await new PartialRevert().generate(input);
+    expect(rest).toEqual([]);
+    expect(c!.files.get('src/admit.ts')).toBe(
+      carrier("  const preferred = heavy ? ['dpd', 'dhl'] : ['dhl', 'dpd', 'ups'];", before),
+    );
+    expect(c!.rationale).toContain('still stands');
+  });
+
+  it('given a later commit that edited the middle of the suspect block, then nothing is undone', async () => {
+    const lines = (a: string, b: string, c: string) => ['function f() {', a, b, c, '}', ''].join('\n');
+    const { repo, shas } = await repoWith([
+      lines('  one();', '  two();', '  three();'),
+      lines('  uno();', '  dos();', '  tres();'),
+      lines('  uno();', '  dos(extra);', '  tres();'),
+    ]);
+    const input = await inputFor(repo, shas[2]!, issueAt(2, shas[1]!), 'revert-hunks');
+    expect(await new PartialRevert().generate(input)).toEqual([]);
+  });
 });
