@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '**/.cache/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '**/.cache/**', '.demo/**', '.logs/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
