@@ -279,6 +279,19 @@ describe("a JSON stream with a runtime's plain-text report in it", () => {
     ]);
   });
 
+  it('given a text log that holds lines looking like JSON, then those that make no log object stay text', () => {
+    const result = decodeKafkaRecord(
+      rec('2024-03-01 10:00:01 INFO request body:\n{"sku": "A-1"}\n{\n{"msg":"a JSON line","level":"warn"}'),
+    );
+    expect(result.rejections).toEqual([]);
+    expect(result.records.map((r) => [r.format, r.message])).toEqual([
+      ['text', '2024-03-01 10:00:01 INFO request body:'],
+      ['text', '{"sku": "A-1"}'],
+      ['text', '{'],
+      ['json', 'a JSON line'],
+    ]);
+  });
+
   it('given a line that starts like JSON and does not parse, then it is still refused; declared JSON takes no text', () => {
     const broken = decodeKafkaRecord(rec('{"level":30,"msg":"ok"}\n{"level":30,"msg":'));
     expect(broken.records).toHaveLength(1);

@@ -123,7 +123,9 @@ function decodeWithin(raw: RawKafkaRecord, options: DecodeOptions, limits: Decod
         text ?? '',
         maxAttributes,
         limits,
-        declared === null ? (run) => decodeText(run, options) : null,
+        declared === null
+          ? { decodeText: (run) => decodeText(run, options), textFirst: !/^\s*[[{]/.test(text ?? '') }
+          : null,
       );
       break;
     case 'text': {

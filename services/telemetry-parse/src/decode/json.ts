@@ -237,15 +237,40 @@ export function jsonObjectToRecord(
 }
 
 /**
+ * A JSON stream that may hold plain-text lines (json.ts's NDJSON loop): `decodeText` decodes a run of them;
+ * `textFirst` when the record opened with text, so it may be a text log that only holds some JSON-looking lines:
+ * then a line that does not make a log object is text too, where a JSON stream would refuse it.
+ */
+export interface MixedStream {
+  decodeText: (text: string) => LogRecord[];
+  textFirst: boolean;
+}
+
+function isLogObject(
+  value: unknown,
+  maxAttributes: number,
+  limits: Pick<typeof DEFAULT_DECODE_LIMITS, 'maxDepth' | 'maxLineChars'>,
+): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  try {
+    return jsonObjectToRecord(value as Record<string, unknown>, maxAttributes, limits) !== null;
+  } catch {
+    return true; // a limit: refused as JSON, with its reason, by accept()
+  }
+}
+
+/**
  * Decodes JSON logs: one object, an array of objects, or newline-delimited objects (NDJSON). Each line that
- * does not parse, or parses to something that is not a log object, becomes a rejection of its own.
+ * does not parse, or parses to something that is not a log object, becomes a rejection of its own (in a mixed
+ * stream, see MixedStream).
  */
 export function decodeJson(
   text: string,
   maxAttributes: number,
   limits: Pick<typeof DEFAULT_DECODE_LIMITS, 'maxDepth' | 'maxLineChars'> = DEFAULT_DECODE_LIMITS,
-  decodeTextRun: ((text: string) => LogRecord[]) | null = null,
+  mixed: MixedStream | null = null,
 ): { records: LogRecord[]; rejections: DecodeRejection[] } {
+  const decodeTextRun = mixed?.decodeText ?? null;
   const records: LogRecord[] = [];
   const rejections: DecodeRejection[] = [];
   const accept = (value: unknown, where: string): void => {
@@ -315,7 +340,12 @@ export function decodeJson(
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      rejections.push({ reason: 'invalid-json', detail: `line ${i + 1}: ${(error as Error).message}` });
+      if (mixed?.textFirst) run.push(line);
+      else rejections.push({ reason: 'invalid-json', detail: `line ${i + 1}: ${(error as Error).message}` });
+      return;
+    }
+    if (mixed?.textFirst && !isLogObject(parsed, maxAttributes, limits)) {
+      run.push(line);
       return;
     }
     accept(parsed, `line ${i + 1}`);
