@@ -468,6 +468,10 @@ export class Deployer {
     }
     await this.waitServers(slots, (s) => s.current === 0, 30_000).catch(() => undefined);
     for (const slot of slots) await this.runtime.setState(slot, 'maint').catch(() => undefined);
+    // A draining server still takes the requests of clients whose cookie names it: one dispatched after the look
+    // above is running now. Stopped at once, its process would cut it off (a session's log ending after its first
+    // steps, a failed request); maintenance takes no new ones, so this wait ends once those have answered.
+    await this.waitServers(slots, (s) => s.current === 0, 10_000).catch(() => undefined);
     for (const inst of version.instances) await this.supervisor.stop(this.idOf(version, inst));
   }
 
