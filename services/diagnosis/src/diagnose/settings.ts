@@ -97,10 +97,16 @@ export function settingsRead(
     }
     return found;
   };
+  const split = new Map<string, string[]>();
+  const lineOf = (path: string, line: number): string | undefined => {
+    let all = split.get(path);
+    if (!all) split.set(path, (all = code.text(path)?.split('\n') ?? []));
+    return all[line - 1];
+  };
   const best = new Map<string, ScoredLine>();
   for (const l of lines) {
     if (l.score <= 0) continue;
-    const text = code.text(l.path)?.split('\n')[l.line - 1];
+    const text = lineOf(l.path, l.line);
     if (!text) continue;
     for (const [name] of text.matchAll(IDENT)) {
       for (const s of settings.get(name) ?? []) {
