@@ -153,8 +153,9 @@ export class LogShipper {
               {
                 key: meta.service,
                 value: batch.lines.join('\n'),
+                // No content-type: the file is the process's stdout and stderr, the logger's JSON lines and whatever
+                // the runtime writes beside them (an uncaught exception's report); the parser tells them apart.
                 headers: {
-                  'content-type': 'application/json',
                   service: meta.service,
                   host: meta.host,
                   version: meta.version,
