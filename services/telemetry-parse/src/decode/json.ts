@@ -246,19 +246,6 @@ export interface MixedStream {
   textFirst: boolean;
 }
 
-function isLogObject(
-  value: unknown,
-  maxAttributes: number,
-  limits: Pick<typeof DEFAULT_DECODE_LIMITS, 'maxDepth' | 'maxLineChars'>,
-): boolean {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  try {
-    return jsonObjectToRecord(value as Record<string, unknown>, maxAttributes, limits) !== null;
-  } catch {
-    return true; // a limit: refused as JSON, with its reason, by accept()
-  }
-}
-
 /**
  * Decodes JSON logs: one object, an array of objects, or newline-delimited objects (NDJSON). Each line that
  * does not parse, or parses to something that is not a log object, becomes a rejection of its own (in a mixed
@@ -273,21 +260,34 @@ export function decodeJson(
   const decodeTextRun = mixed?.decodeText ?? null;
   const records: LogRecord[] = [];
   const rejections: DecodeRejection[] = [];
-  const accept = (value: unknown, where: string): void => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      rejections.push({ reason: 'not-a-log-object', detail: `${where}: JSON value is not an object` });
-      return;
-    }
+  /** The value's record, or why it is none (`limit`: a decode limit refused it, which no reading as text excuses). */
+  const recordOf = (
+    value: unknown,
+    where: string,
+  ): LogRecord | { rejection: DecodeRejection; limit: boolean } => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return {
+        rejection: { reason: 'not-a-log-object', detail: `${where}: JSON value is not an object` },
+        limit: false,
+      };
     let record: LogRecord | null;
     try {
       record = jsonObjectToRecord(value as Record<string, unknown>, maxAttributes, limits);
     } catch (error) {
       if (!(error instanceof DecodeLimitError)) throw error;
-      rejections.push({ reason: error.reason, detail: `${where}: ${error.message}` });
-      return;
+      return { rejection: { reason: error.reason, detail: `${where}: ${error.message}` }, limit: true };
     }
-    if (record) records.push(record);
-    else rejections.push({ reason: 'missing-message', detail: `${where}: no message field` });
+    return (
+      record ?? {
+        rejection: { reason: 'missing-message', detail: `${where}: no message field` },
+        limit: false,
+      }
+    );
+  };
+  const accept = (value: unknown, where: string): void => {
+    const r = recordOf(value, where);
+    if ('rejection' in r) rejections.push(r.rejection);
+    else records.push(r);
   };
 
   const trimmed = text.trim();
@@ -344,11 +344,10 @@ export function decodeJson(
       else rejections.push({ reason: 'invalid-json', detail: `line ${i + 1}: ${(error as Error).message}` });
       return;
     }
-    if (mixed?.textFirst && !isLogObject(parsed, maxAttributes, limits)) {
-      run.push(line);
-      return;
-    }
-    accept(parsed, `line ${i + 1}`);
+    const r = recordOf(parsed, `line ${i + 1}`);
+    if (!('rejection' in r)) records.push(r);
+    else if (mixed?.textFirst && !r.limit) run.push(line);
+    else rejections.push(r.rejection);
   });
   flush();
   return { records, rejections };
