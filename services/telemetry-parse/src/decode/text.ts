@@ -4,8 +4,9 @@ import { isContinuationLine, parseStack } from './stack.js';
 const EXCEPTION_LINE =
   /^(?:Caused by:\s*)?(?:Uncaught\s+)?(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)\b(?: \[[A-Z][A-Z0-9_]*\])?(?::\s.*)?$|^panic: /;
 /**
- * The first line of Node's report of an uncaught exception: where it was thrown (`file:///app/dist/x.js:18`), then
- * the source line, a caret, the exception and its frames.
+ * The first line of a runtime's report of an uncaught exception, which says less than the exception below it: Node's
+ * throw site (`file:///app/dist/x.js:18`, then the source line, a caret, the exception, its frames) and Python's
+ * "Traceback (most recent call last):".
  */
 const THROW_SITE =
   /^(?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]|node:)\S*:\d+$|^Traceback \(most recent call last\):$/;
