@@ -25,6 +25,10 @@ import type {
 } from './detector.js';
 import { DEFAULT_SERIES_DETECTOR_OPTIONS, createSeriesDetector, restoreSeriesDetector } from './detector.js';
 import { RollingSortedWindow } from './robust.js';
+import { binomialTail, poissonTail, uncertainBinomialTail } from './tails.js';
+import { LatencyStepMonitor, type LatencyStepOptions, type LatencyStepState } from './stepChange.js';
+
+export { binomialTail, poissonTail, uncertainBinomialTail } from './tails.js';
 
 export type PerformanceMetric = 'latency.p95' | 'throughput' | 'error-rate';
 
@@ -64,6 +68,13 @@ export interface PerformanceMonitorOptions {
    * requests above their baselines' p95 than chance gives; then pooling starts afresh.
    */
   episodeEndWindows: number;
+  /**
+   * Also test each latency series for an abrupt step against its last half hour, request by request
+   * (`LatencyStepMonitor`): seen minutes after a release, whatever the series detector's warm-up.
+   */
+  latencySteps: boolean;
+  /** Its options; the false-alarm budget and the smallest rise are the monitor's own unless given here. */
+  latencyStep: Partial<LatencyStepOptions>;
 }
 
 export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOptions> = {
@@ -76,6 +87,8 @@ export const DEFAULT_PERFORMANCE_MONITOR_OPTIONS: Readonly<PerformanceMonitorOpt
   minLatencyRiseMs: 5,
   maxPooledWindows: 32,
   episodeEndWindows: 8,
+  latencySteps: true,
+  latencyStep: {},
 };
 
 /**
@@ -130,6 +143,8 @@ export interface PerformanceMonitorState {
   version: 3;
   /** Latency series carry their pool (null before their first window); other metrics have none. */
   series: Record<string, SeriesStateV1 & { pool: LatencyPoolState | null }>;
+  /** The latency step test's series (absent in states saved before it: it starts afresh). */
+  steps?: LatencyStepState;
 }
 
 /** The state before the baseline p99: still restorable; its latency series learn their baseline p99 afresh. */
@@ -209,6 +224,7 @@ export class PerformanceMonitor {
   private readonly opts: PerformanceMonitorOptions;
   /** The series detectors' options in full: their time scales word the explanations. */
   private readonly det: SeriesDetectorOptions;
+  private readonly steps: LatencyStepMonitor | null;
 
   constructor(
     options: Partial<PerformanceMonitorOptions> = {},
@@ -216,6 +232,16 @@ export class PerformanceMonitor {
   ) {
     this.opts = { ...DEFAULT_PERFORMANCE_MONITOR_OPTIONS, ...options };
     this.det = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...this.opts.detector };
+    this.steps = this.opts.latencySteps
+      ? new LatencyStepMonitor(
+          {
+            chanceAlarmEveryMs: this.opts.chanceAlarmEveryMs,
+            minLatencyRiseMs: this.opts.minLatencyRiseMs,
+            ...this.opts.latencyStep,
+          },
+          state?.version === 3 ? state.steps : undefined,
+        )
+      : null;
     if (state) {
       if (state.version !== 1 && state.version !== 2 && state.version !== 3)
         throw new Error(
@@ -263,6 +289,13 @@ export class PerformanceMonitor {
       if (a.count > 0) this.feed(a, 'error-rate', a.errorCount / a.count, findings, false);
       if (a.latency && a.latency.count >= this.opts.minLatencyCount)
         this.feed(a, 'latency.p95', a.latency.p95, findings, false);
+      const step = this.steps?.feed(a);
+      if (step) {
+        findings.push(step);
+        // One finding per slowness: the pooled test counts this episode as reported.
+        const pool = this.series.get(`${a.service}\u0000${a.templateId}\u0000latency.p95`)?.pool;
+        if (pool && pool.openSince === null) pool.openSince = step.since;
+      }
     }
     return findings;
   }
@@ -276,7 +309,7 @@ export class PerformanceMonitor {
         pool: e.pool ? { ...structuredClone(e.pool), p99s: e.p99s?.values() ?? [] } : null,
       };
     }
-    return { version: 3, series };
+    return this.steps ? { version: 3, series, steps: this.steps.state() } : { version: 3, series };
   }
 
   private feed(
@@ -393,6 +426,7 @@ export class PerformanceMonitor {
     }
     if (d?.onset && this.worthReporting('latency.p95', d, a, windowBudget)) {
       out.push(toFinding(e, d, this.det));
+      this.steps?.reportedElsewhere(e.service, e.templateId, a.windowStart);
       pool.openSince = d.since;
       return;
     }
@@ -404,6 +438,7 @@ export class PerformanceMonitor {
     if (pooled === null || r.baselineKind === null) return;
     pool.openSince = pooled.since;
     out.push(pooledFinding(e, pooled, r.baselineKind, a.windowStart));
+    this.steps?.reportedElsewhere(e.service, e.templateId, a.windowStart);
   }
 
   /** How many pooled tests a window makes: pools of 2, 4, ... up to `maxPooledWindows` windows. */
@@ -541,70 +576,6 @@ export function countAbove(
   return total > 0 ? { above, total } : null;
 }
 
-/**
- * P(X >= k) ('upper') or P(X <= k) ('lower') for X ~ Poisson(mean), summing the probabilities of the tail
- * outwards from k (they fall geometrically past the mode), or one minus the other tail when k is on the far side.
- */
-export function poissonTail(k: number, mean: number, side: 'upper' | 'lower'): number {
-  if (mean <= 0) return side === 'upper' ? (k <= 0 ? 1 : 0) : 1;
-  const logPmf = (i: number) => i * Math.log(mean) - mean - logFactorial(i);
-  return discreteTail(k, Math.floor(mean), 0, Infinity, logPmf, side);
-}
-
-/** P(X >= k) ('upper') or P(X <= k) ('lower') for X ~ Binomial(n, p). */
-export function binomialTail(k: number, n: number, p: number, side: 'upper' | 'lower'): number {
-  if (p <= 0) return side === 'upper' ? (k <= 0 ? 1 : 0) : 1;
-  if (p >= 1) return side === 'upper' ? 1 : k >= n ? 1 : 0;
-  const logPmf = (i: number) =>
-    logFactorial(n) - logFactorial(i) - logFactorial(n - i) + i * Math.log(p) + (n - i) * Math.log(1 - p);
-  return discreteTail(k, Math.floor((n + 1) * p), 0, n, logPmf, side);
-}
-
-function discreteTail(
-  k: number,
-  mode: number,
-  lo: number,
-  hi: number,
-  logPmf: (i: number) => number,
-  side: 'upper' | 'lower',
-): number {
-  if (side === 'upper' && k <= lo) return 1;
-  if (side === 'lower' && k >= hi) return 1;
-  if (side === 'upper' && k > hi) return 0;
-  if (side === 'lower' && k < lo) return 0;
-  // Sum from k away from the mode; when k is on the mode's side of the tail, take the complement instead.
-  const sumFrom = (start: number, step: 1 | -1): number => {
-    let sum = 0;
-    for (let i = start; i >= lo && i <= hi; i += step) {
-      const term = Math.exp(logPmf(i));
-      sum += term;
-      if ((step === 1 ? i > mode : i < mode) && term < sum * 1e-16) break;
-    }
-    return sum;
-  };
-  if (side === 'upper') return k > mode ? Math.min(1, sumFrom(k, 1)) : Math.max(0, 1 - sumFrom(k - 1, -1));
-  return k < mode ? Math.min(1, sumFrom(k, -1)) : Math.max(0, 1 - sumFrom(k + 1, 1));
-}
-
-/** ln(n!) by Stirling's series beyond 20 (error below 1e-12 there), exactly below. */
-function logFactorial(n: number): number {
-  if (n < 2) return 0;
-  if (n <= 20) {
-    let f = 1;
-    for (let i = 2; i <= n; i++) f *= i;
-    return Math.log(f);
-  }
-  const x = n + 1;
-  return (
-    (x - 0.5) * Math.log(x) -
-    x +
-    0.5 * Math.log(2 * Math.PI) +
-    1 / (12 * x) -
-    1 / (360 * x ** 3) +
-    1 / (1260 * x ** 5)
-  );
-}
-
 /** The baseline quantiles slow requests are counted above. */
 export type SlowQuantile = 'p95' | 'p99';
 
@@ -697,27 +668,6 @@ export function pooledNull(
   if (total === 0) return { share: 1 - f.q, sd: 0 };
   const m = Math.max(1, Math.min(...windows.map((w) => w[f.baselineWindows] ?? 1)));
   return { share: share / total, sd: (1.2533 * Math.sqrt(variance / total)) / Math.sqrt(m) };
-}
-
-/**
- * P(X >= k) for X ~ Binomial(n, q) with q ~ Normal(share, sd) (cut to [0, 1]): the tail averaged over the share,
- * on a grid of q from share - 6 sd to share + 6 sd. The grid is fine (sd / 20) because far out the tail changes
- * fast with q (by a factor of 4 per quarter sd for 2000 requests).
- */
-export function uncertainBinomialTail(k: number, n: number, share: number, sd: number): number {
-  if (!(sd > 0)) return binomialTail(k, n, share, 'upper');
-  const steps = 240;
-  let sum = 0;
-  let weights = 0;
-  for (let i = 0; i <= steps; i++) {
-    const t = -6 + (12 * i) / steps;
-    const q = share + sd * t;
-    if (q <= 0 || q >= 1) continue;
-    const w = Math.exp(-0.5 * t * t);
-    sum += w * binomialTail(k, n, q, 'upper');
-    weights += w;
-  }
-  return weights > 0 ? Math.min(1, sum / weights) : binomialTail(k, n, share, 'upper');
 }
 
 const meanOf = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);

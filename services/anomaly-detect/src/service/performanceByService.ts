@@ -22,30 +22,42 @@ export function observePerformance(
 ): { findings: Finding[]; state: PerformanceMonitorState } {
   const groups = new Map<
     string,
-    { detector: Partial<SeriesDetectorOptions>; aggregates: WindowAggregate[]; series: Set<string> }
+    {
+      detector: Partial<SeriesDetectorOptions>;
+      aggregates: WindowAggregate[];
+      series: Set<string>;
+      steps: Set<string>;
+    }
   >();
   const groupOf = (service: string) => {
     const detector = detectorOf(service);
     const key = JSON.stringify(detector);
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { detector, aggregates: [], series: new Set() }));
+    if (!group) groups.set(key, (group = { detector, aggregates: [], series: new Set(), steps: new Set() }));
     return group;
   };
   for (const [key, series] of Object.entries(state?.series ?? {})) groupOf(series.service).series.add(key);
+  const steps = state?.version === 3 ? state.steps : undefined;
+  for (const [key, step] of Object.entries(steps ?? {})) groupOf(step.service).steps.add(key);
   for (const a of aggregates) groupOf(a.service).aggregates.push(a);
 
   const findings: Finding[] = [];
-  const merged: PerformanceMonitorState = { version: 3, series: {} };
+  const merged: PerformanceMonitorState = { version: 3, series: {}, steps: {} };
   for (const group of groups.values()) {
     const own =
       state &&
       ({
         ...state,
         series: Object.fromEntries(Object.entries(state.series).filter(([key]) => group.series.has(key))),
+        ...(steps
+          ? { steps: Object.fromEntries(Object.entries(steps).filter(([key]) => group.steps.has(key))) }
+          : {}),
       } as AnyState);
     const monitor = new PerformanceMonitor({ detector: group.detector }, own);
     findings.push(...monitor.observe(group.aggregates));
-    Object.assign(merged.series, monitor.state().series);
+    const after = monitor.state();
+    Object.assign(merged.series, after.series);
+    Object.assign(merged.steps!, after.steps ?? {});
   }
   return { findings, state: merged };
 }
