@@ -73,7 +73,7 @@ export interface PerformanceMonitorOptions {
    * (`LatencyStepMonitor`): seen minutes after a release, whatever the series detector's warm-up.
    */
   latencySteps: boolean;
-  /** Its options; the false-alarm budget and the smallest rise are the monitor's own unless given here. */
+  /** Its options; the smallest rise is the monitor's own unless given here. */
   latencyStep: Partial<LatencyStepOptions>;
 }
 
@@ -234,11 +234,7 @@ export class PerformanceMonitor {
     this.det = { ...DEFAULT_SERIES_DETECTOR_OPTIONS, ...this.opts.detector };
     this.steps = this.opts.latencySteps
       ? new LatencyStepMonitor(
-          {
-            chanceAlarmEveryMs: this.opts.chanceAlarmEveryMs,
-            minLatencyRiseMs: this.opts.minLatencyRiseMs,
-            ...this.opts.latencyStep,
-          },
+          { minLatencyRiseMs: this.opts.minLatencyRiseMs, ...this.opts.latencyStep },
           state?.version === 3 ? state.steps : undefined,
         )
       : null;

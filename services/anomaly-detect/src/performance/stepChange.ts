@@ -10,7 +10,7 @@
  * leave the tested range into a reference whose counts halve every `halfLifeMs`. When a slice closes, the last 2 and
  * 4 slices are tested: how many of their requests fall above the reference's p95 bucket (and p99 bucket) against
  * the reference's own share above it, by a binomial tail averaged over that share's uncertainty (the reference is a
- * sample too), within a false-alarm budget of once per `chanceAlarmEveryMs` per series.
+ * sample too), within a false-alarm budget of once a year per series.
  *
  * A count beyond chance is not enough: a busier minute, a garbage-collection pause or the afternoon's slow drift
  * make more requests slow than independent draws would, with nothing changed in the code. So the share above must
@@ -44,11 +44,19 @@ export interface LatencyStepOptions {
   maxSliceExcessShare: number;
   /** The span's share above the reference quantile must be at least this many times the reference's own share... */
   minExcessRatio: number;
-  /** ...and exceed it by this share of the span's requests (a drift of the whole distribution moves its tail a little). */
+  /**
+   * ...and exceed it by this share of the span's requests: a drift of the whole distribution moves its tail a little,
+   * a release slows a step for all or much of its requests. A few more slow requests are the series detector's to
+   * judge, against its longer history.
+   */
   minExcessShare: number;
   /** The span's quantile must exceed the reference's by at least this many ms: a 2 ms change is not an incident. */
   minLatencyRiseMs: number;
-  /** Each series alarms by chance less often than once in this long (see `LatencyStepMonitor.judge`). */
+  /**
+   * Each series alarms by chance less often than once in this long (see `LatencyStepMonitor.judge`). A year, not the
+   * series detector's week: a service has dozens of timed templates, and a step is a large change, so the stricter
+   * budget costs little.
+   */
   chanceAlarmEveryMs: number;
   /** After a report, the series is not tested for this long. */
   quietMs: number;
@@ -59,13 +67,13 @@ export const DEFAULT_LATENCY_STEP_OPTIONS: Readonly<LatencyStepOptions> = {
   spans: [2, 4],
   halfLifeMs: 10 * 60_000,
   minReferenceMs: 2 * 60_000,
-  minReferenceRequests: 100,
+  minReferenceRequests: 20,
   minSpanRequests: 20,
   maxSliceExcessShare: 0.75,
   minExcessRatio: 3,
   minExcessShare: 0.1,
   minLatencyRiseMs: 5,
-  chanceAlarmEveryMs: 7 * 24 * 3600_000,
+  chanceAlarmEveryMs: 365 * 24 * 3600_000,
   quietMs: 30 * 60_000,
 };
 

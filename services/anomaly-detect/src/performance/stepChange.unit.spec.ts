@@ -128,14 +128,21 @@ describe('LatencyStepMonitor', () => {
     expect(f.explanation).toContain('stepped up');
   });
 
-  it('sees a tenth of the requests made five times slower, and reports it once', () => {
+  it('sees a third of the requests made five times slower, and reports it once', () => {
     const release = T0 + 30 * MIN;
     const monitor = new LatencyStepMonitor();
-    const tail = (t: number, d: number, u: number) => (t >= release && u < 0.1 ? d * 5 : d);
+    const tail = (t: number, d: number, u: number) => (t >= release && u < 1 / 3 ? d * 5 : d);
     const findings = monitor.observe(traffic(12, 50, 12, () => 30, tail));
     expect(findings).toHaveLength(1);
     expect(findings[0]!.since).toBeGreaterThanOrEqual(release - MIN);
     expect(findings[0]!.at).toBeLessThanOrEqual(release + 6 * MIN);
+  });
+
+  it('leaves one request in twenty made twice slower to the series detector (a few more slow ones is no step)', () => {
+    const release = T0 + 30 * MIN;
+    const monitor = new LatencyStepMonitor();
+    const tail = (t: number, d: number, u: number) => (t >= release && u < 0.05 ? d * 2 : d);
+    expect(monitor.observe(traffic(12, 50, 12, () => 30, tail))).toEqual([]);
   });
 
   it('does not report a rise smaller than its floor (1 ms steps becoming 3 ms)', () => {

@@ -1,3 +1,4 @@
+import { DDSketch } from '@datadog/sketches-js';
 import { describe, expect, it } from 'vitest';
 import type { WindowAggregate } from '@self-healing/schemas';
 import { HOUR_SCALE_DETECTOR_OPTIONS, PerformanceMonitor } from '../performance/index.js';
@@ -59,5 +60,23 @@ describe('performance detection with per-service detector presets', () => {
       service === 'demo' ? HOUR_SCALE_DETECTOR_OPTIONS : {},
     );
     expect(Object.keys(resumed.state.series).sort()).toEqual(Object.keys(split.state.series).sort());
+  });
+
+  it("keeps each service's latency step series through the grouping, and resumes them", () => {
+    const timed = (service: string) =>
+      traffic(service, 10, 99).map((a, i) => {
+        const sketch = new DDSketch({ relativeAccuracy: 0.01 });
+        for (let k = 0; k < 60; k++) sketch.accept(20 + ((i * 7 + k) % 9));
+        return { ...a, latencySketch: sketch.toProto() };
+      });
+    const windows = [...timed('demo'), ...timed('steady')];
+    const presetOf = (service: string) => (service === 'demo' ? HOUR_SCALE_DETECTOR_OPTIONS : {});
+    const split = observePerformance(windows.slice(0, 15), undefined, presetOf);
+    const resumed = observePerformance(windows.slice(15), split.state, presetOf);
+    const whole = observePerformance(windows, undefined, presetOf);
+    expect(new Set(Object.values(whole.state.steps!).map((s) => s.service))).toEqual(
+      new Set(['demo', 'steady']),
+    );
+    expect(resumed.state.steps).toEqual(whole.state.steps);
   });
 });
