@@ -39,7 +39,7 @@ export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ r
     verdictRun
       ? { ...before, incidents: state, incidentSeq }
       : {
-          performance: perf.state,
+          performance: perf.state.monitor,
           learnedModel: beh.state.model,
           behavioral: beh.state.detector,
           values: beh.state.values,
@@ -51,6 +51,7 @@ export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ r
           patternsSeenUntil: err.state.seenUntil,
           behavioralRuns: beh.state.runs,
           patternRuns: err.state.runs,
+          performanceRuns: perf.state.runs,
         },
   );
   await deps.db

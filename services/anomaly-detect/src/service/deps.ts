@@ -69,6 +69,8 @@ export interface DetectorMemory {
   /** Parse runs each event-fed detector has examined (see examine.ts): absent in memory written before them. */
   behavioralRuns?: string[];
   patternRuns?: string[];
+  /** Parse runs whose windows the performance monitor has been fed (absent in memory written before it). */
+  performanceRuns?: string[];
 }
 
 const emptyMemory = (): DetectorMemory => ({
@@ -101,6 +103,11 @@ export interface BehavioralState {
   runs: string[];
 }
 
+export interface PerformanceState {
+  monitor: PerformanceMonitorState;
+  runs: string[];
+}
+
 export interface ErrorState {
   bursts: ErrorBurstSnapshot;
   patterns: ErrorPatternSnapshot;
@@ -110,7 +117,7 @@ export interface ErrorState {
 
 /** What each detector beat stages, by staging step. */
 export interface StagedOutcomes {
-  performance: DetectorOutcome<PerformanceMonitorState>;
+  performance: DetectorOutcome<PerformanceState>;
   behavioral: DetectorOutcome<BehavioralState>;
   coverage: DetectorOutcome<null>;
   errors: DetectorOutcome<ErrorState>;
@@ -252,16 +259,28 @@ export class AnomalyDetectDeps {
 
   /**
    * The windows this run covers, whole: every run's contribution merged, minus the trailing window that is still
-   * being filled (it is examined with the next run's data, instead of looking like a drop in traffic now).
+   * being filled (it is examined with the next run's data, instead of looking like a drop in traffic now). From the
+   * earliest window of the run's own parse runs and of `earlierRuns` (parse runs no detection has fed the monitor
+   * yet, see `unexaminedRuns`): detections take the memory in no particular order, and a monitor fed a later parse
+   * run first drops the earlier one's windows as late (this lost most windows of a loaded platform).
    */
-  wholeWindows(runId: string, r: Requested): Promise<WindowAggregate[]> {
+  wholeWindows(runId: string, r: Requested, earlierRuns: readonly string[] = []): Promise<WindowAggregate[]> {
     return this.once(runId, 'wholeWindows', async () => {
       const own = await this.aggregates(runId, r);
-      if (own.length === 0) return [];
+      const earlier =
+        earlierRuns.length === 0
+          ? []
+          : await this.telemetry.aggregatesOfRuns({
+              services: r.services,
+              timeRange: null,
+              parseRunIds: [...earlierRuns],
+            });
+      if (own.length === 0 && earlier.length === 0) return [];
+      const all = [...earlier, ...own];
       const until = r.timeRange?.until ?? maxOf(own.map((a) => a.lastSeen)) + 1;
       const contributions = await this.telemetry.contributionsToWindows(
-        [...new Set(own.map((a) => a.service))],
-        minOf(own.map((a) => a.windowStart)),
+        [...new Set(all.map((a) => a.service))],
+        minOf(all.map((a) => a.windowStart)),
         until,
       );
       return completeWindows(mergeContributions(contributions), until);
