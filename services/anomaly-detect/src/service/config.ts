@@ -74,6 +74,14 @@ export const anomalyDetectConfigSchema = baseConfigSchema.extend({
     .describe(
       'event time after the first event during which error templates and stack signatures are learned, not reported as new (a demo with minutes of warm-up traffic sets it below that)',
     ),
+  WINDOW_SETTLE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe(
+      "how far parsing must have gone past a window's end before the performance monitor takes the window: logs of several instances and shippers arrive a few seconds apart, and a window judged before the rest of its lines arrived is judged on part of them",
+    ),
   DISMISS_SUPPRESS_MS: z.coerce
     .number()
     .int()
@@ -111,6 +119,7 @@ export function anomalyDetectSettings(c: AnomalyDetectConfig): AnomalyDetectSett
     performanceDetector: c.PERFORMANCE_DETECTOR,
     performanceDetectorByService: detectorsOfServices(c.CATALOGUE),
     errorWarmupMs: c.ERROR_WARMUP_MS,
+    windowSettleMs: c.WINDOW_SETTLE_MS,
     dismissSuppressMs: c.DISMISS_SUPPRESS_MS,
   };
 }

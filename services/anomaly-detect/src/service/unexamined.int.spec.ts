@@ -110,8 +110,13 @@ describe("the windows a detection run's performance monitor takes in", () => {
     await client.close();
   });
 
-  const deps = () =>
-    new AnomalyDetectDeps(db, {} as never, platformTopicNames('unexamined.'), 'anomaly-detect/test');
+  const deps = (windowSettleMs = 0) =>
+    new AnomalyDetectDeps(
+      db,
+      { windowSettleMs } as never,
+      platformTopicNames('unexamined.'),
+      'anomaly-detect/test',
+    );
   const second: Requested = {
     runId: 'p-second',
     parseRunIds: ['p-second'],
@@ -139,5 +144,14 @@ describe("the windows a detection run's performance monitor takes in", () => {
   it("given the earlier run fed already, then only the run's own windows", async () => {
     const windows = await deps().wholeWindows('detect-second-again', second, []);
     expect(windows.map((w) => w.windowStart - T)).toEqual([10_000, 15_000]);
+  });
+
+  it('given a settling time, then windows parsing has not passed by it wait, and the next run reaches back to them', async () => {
+    // Parsed until T + 20 s: with 5 s to settle, the window ending at T + 15 s is taken, the one ending at T + 20 s not;
+    // the run reaches back before its own first window (T + 10 s) to the earlier run's.
+    const d = deps(5000);
+    expect((await d.wholeWindows('detect-settling', second, [])).map((w) => w.windowStart - T)).toEqual([
+      0, 5000, 10_000,
+    ]);
   });
 });
