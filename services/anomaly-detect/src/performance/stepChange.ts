@@ -151,38 +151,35 @@ interface Slice {
   buckets: Buckets;
 }
 
-interface StepSeries {
+/** What a series keeps as it is, in memory and persisted. */
+interface StepSeriesFields {
   service: string;
   templateId: string;
   template: string;
   sliceMs: number;
   firstSliceStart: number;
   lastWindowStart: number;
+  /** The time the reference's decayed counts are as of (the end of the last slice folded in). */
+  referenceAt: number | null;
+  quietUntil: number;
+}
+
+interface StepSeries extends StepSeriesFields {
   /** The slice still receiving windows. */
   open: Slice | null;
   /** Closed slices not yet in the reference, oldest first (at most the longest span). */
   recent: Slice[];
   /** Slices older than `recent`, their counts decayed to `referenceAt`. */
   reference: Buckets;
-  referenceAt: number | null;
-  quietUntil: number;
 }
 
 type SliceState = [start: number, buckets: [number, number][]];
 
-/** One series as persisted. */
-export interface StepSeriesState {
-  service: string;
-  templateId: string;
-  template: string;
-  sliceMs: number;
-  firstSliceStart: number;
-  lastWindowStart: number;
+/** One series as persisted: buckets as [key, count] pairs. */
+export interface StepSeriesState extends StepSeriesFields {
   open: SliceState | null;
   recent: SliceState[];
   reference: [number, number][];
-  referenceAt: number | null;
-  quietUntil: number;
 }
 
 export type LatencyStepState = Record<string, StepSeriesState>;
