@@ -13,7 +13,6 @@
  * requests above the baseline p95, and above a baseline p99 (the median of the window p99s), where a slow share of
  * the requests stands out more against chance.
  */
-import { DDSketch } from '@datadog/sketches-js';
 import type { Finding, WindowAggregate } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
 import type {
@@ -26,7 +25,12 @@ import type {
 import { DEFAULT_SERIES_DETECTOR_OPTIONS, createSeriesDetector, restoreSeriesDetector } from './detector.js';
 import { RollingSortedWindow } from './robust.js';
 import { binomialTail, poissonTail, uncertainBinomialTail } from './tails.js';
-import { LatencyStepMonitor, type LatencyStepOptions, type LatencyStepState } from './stepChange.js';
+import {
+  LatencyStepMonitor,
+  sketchOf,
+  type LatencyStepOptions,
+  type LatencyStepState,
+} from './stepChange.js';
 
 export { binomialTail, poissonTail, uncertainBinomialTail } from './tails.js';
 
@@ -69,7 +73,7 @@ export interface PerformanceMonitorOptions {
    */
   episodeEndWindows: number;
   /**
-   * Also test each latency series for an abrupt step against its last half hour, request by request
+   * Also test each latency series for an abrupt step against the minutes before it, request by request
    * (`LatencyStepMonitor`): seen minutes after a release, whatever the series detector's warm-up.
    */
   latencySteps: boolean;
@@ -552,12 +556,8 @@ export function countAbove(
   sketchBytes: Uint8Array,
   threshold: number,
 ): { above: number; total: number } | null {
-  let s: DDSketch;
-  try {
-    s = DDSketch.fromProto(sketchBytes);
-  } catch {
-    return null;
-  }
+  const s = sketchOf(sketchBytes);
+  if (!s) return null;
   const store = s.store;
   let total = s.zeroCount;
   let above = 0;

@@ -29,7 +29,7 @@ export interface LatencyStepOptions {
   sliceMs: number;
   /** Spans tested at each closed slice: the last this-many slices (the longest also bounds the slices kept apart). */
   spans: readonly number[];
-  /** The reference's counts halve every this long (the half hour before a release weighs most). */
+  /** The reference's counts halve every this long (the minutes just before a release weigh most). */
   halfLifeMs: number;
   /** No test before the reference covers this long... */
   minReferenceMs: number;
@@ -94,14 +94,29 @@ export function bucketFloor(key: number): number {
   return key <= 0 ? 0 : GAMMA ** (key - 1);
 }
 
+const decoded = new WeakMap<Uint8Array, DDSketch | null>();
+
+/**
+ * A window's latency sketch decoded, or null when unreadable; decoded once per window however many tests read it
+ * (the slow-request counts and the step test each did), never modified by its readers.
+ */
+export function sketchOf(bytes: Uint8Array): DDSketch | null {
+  let s = decoded.get(bytes);
+  if (s === undefined) {
+    try {
+      s = DDSketch.fromProto(bytes);
+    } catch {
+      s = null;
+    }
+    decoded.set(bytes, s);
+  }
+  return s;
+}
+
 /** A window's latency sketch (DDSketch protobuf) as buckets; null when it cannot be read or holds nothing. */
 export function bucketsOfSketch(bytes: Uint8Array): Buckets | null {
-  let s: DDSketch;
-  try {
-    s = DDSketch.fromProto(bytes);
-  } catch {
-    return null;
-  }
+  const s = sketchOf(bytes);
+  if (!s) return null;
   const out: Buckets = new Map();
   let total = 0;
   const add = (key: number, n: number) => {

@@ -284,7 +284,7 @@ export class AnomalyDetectDeps {
       if (own.length === 0 && earlier.length === 0) return [];
       const all = [...earlier, ...own];
       const settle = this.settings.windowSettleMs ?? 10_000;
-      const until = r.timeRange?.until ?? maxOf(own.map((a) => a.lastSeen)) + 1;
+      const until = r.timeRange?.until ?? maxOf(all.map((a) => a.lastSeen)) + 1;
       const widest = maxOf(all.map((a) => a.windowMs));
       const contributions = await this.telemetry.contributionsToWindows(
         [...new Set(all.map((a) => a.service))],
