@@ -13,8 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextCandidateCommand, type RunningService, type StageEvent } from '@self-healing/shared';
-import type { PayloadOf } from '@self-healing/schemas';
+import {
+  buildEvent,
+  nextCandidateCommand,
+  outsideBeatMeta,
+  type RunningService,
+  type StageEvent,
+} from '@self-healing/shared';
+import type { Finding, PayloadOf } from '@self-healing/schemas';
 import type { materializeFault } from '@self-healing/sample-service';
 import { testEnvironment, type TestEnvironment } from './src/environment.js';
 import { waitFor } from './src/endpoints.js';
@@ -292,6 +298,120 @@ describe('fix.generate on that diagnosis', () => {
     const all = await stageEvents(incidentId, env.topics.fixGenerateEvents);
     expect(all.filter((e) => e.meta.type === 'FixGenerationRequested')).toHaveLength(2);
     expect(all.filter((e) => /(Completed|Rejected)$/.test(e.meta.type))).toHaveLength(3);
+    await service.stop();
+    service = null;
+  });
+});
+
+describe('diagnosis.analyze on new evidence', () => {
+  const BEFORE = 'inc-dg-7';
+  // What anomaly-detect publishes when findings join an open incident: `newSubjects` are those it had none of.
+  const publishUpdate = async (
+    incidentId: string,
+    seq: number,
+    newFindings: Finding[],
+    newSubjects: string[],
+  ) => {
+    const payload: PayloadOf<'IncidentUpdated'> = {
+      incidentId,
+      severity: 'high',
+      previousSeverity: 'medium',
+      kinds: [...new Set(newFindings.map((f) => f.kind))],
+      services: [SERVICE],
+      timeRange: { from: fixture.finding.since - 60_000, until: fixture.finding.at + 1 },
+      newFindings,
+      findingCount: 1 + newFindings.length,
+      detectionRunId: `det-${incidentId}-${seq}`,
+      newSubjects,
+    };
+    const meta = outsideBeatMeta({
+      incidentId,
+      seq,
+      correlationId: `corr-${incidentId}`,
+      occurredAt: fixture.finding.at + seq,
+      producer: 'anomaly-detect/test',
+    });
+    await publishEvent(
+      env,
+      env.topics.incidents,
+      incidentId,
+      buildEvent('incidents', { type: 'IncidentUpdated', payload }, meta),
+    );
+  };
+
+  it('given an incident first seen where no code explains it, then the error that joins it later is diagnosed (the fault commit, a revert), once', async () => {
+    service = await startInProcess();
+    // Opened on a slowdown of a line no code of the service writes: nothing for a machine to try.
+    const slow: Finding = {
+      ...fixture.finding,
+      id: 'f-dg-7-slow',
+      kind: 'performance',
+      rule: 'latency-step',
+      subject: 'tpl-no-such-line:latency.p95',
+      templateIds: ['tpl-no-such-line'],
+      since: fixture.finding.since - 60_000,
+      explanation: 'latency.p95 of a line no statement writes rose from 3 ms to 40 ms',
+      evidence: { metric: 'latency.p95' },
+    };
+    const opened: PayloadOf<'IncidentOpened'> = {
+      incidentId: BEFORE,
+      fingerprint: `fp-${BEFORE}`,
+      title: slow.explanation,
+      severity: 'medium',
+      kinds: ['performance'],
+      services: [SERVICE],
+      timeRange: { from: slow.since, until: slow.at + 1 },
+      findings: [slow],
+      detectionRunId: `det-${BEFORE}`,
+      parseRunIds: [fixture.parseRunId],
+    };
+    const meta = outsideBeatMeta({
+      incidentId: BEFORE,
+      seq: 1,
+      correlationId: `corr-${BEFORE}`,
+      occurredAt: slow.at,
+      producer: 'anomaly-detect/test',
+    });
+    await publishEvent(
+      env,
+      env.topics.incidents,
+      BEFORE,
+      buildEvent('incidents', { type: 'IncidentOpened', payload: opened }, meta),
+    );
+    const round1 = await completed(BEFORE);
+    const firstDiagnosis = round1.at(-1)!.payload as PayloadOf<'DiagnosisCompleted'>;
+    expect(round1.at(-1)!.meta.type).toBe('DiagnosisCompleted');
+    expect(firstDiagnosis.recommendedId).toBeNull();
+
+    // An update with nothing new (a magnitude changed) starts nothing.
+    await publishUpdate(BEFORE, 2, [slow], []);
+    // The fault's own error joins: a second diagnosis, on both findings.
+    await publishUpdate(BEFORE, 3, [fixture.finding], [fixture.finding.subject]);
+    const round2 = await untilRunEnded(env, env.topics.diagnosisAnalyzeEvents, BEFORE, {
+      timeoutMs: 180_000,
+      message: `the second diagnosis of ${BEFORE}`,
+      afterSeq: round1.at(-1)!.meta.seq,
+    });
+    expect(round2.map((e) => e.meta.type)).toEqual(BEATS);
+    const loaded = round2[1]!.payload as PayloadOf<'AnomaliesLoaded'>;
+    expect(loaded.findingIds.sort()).toEqual([fixture.finding.id, slow.id].sort());
+    const second = round2.at(-1)!.payload as PayloadOf<'DiagnosisCompleted'>;
+    expect(second.diagnosisId).not.toBe(firstDiagnosis.diagnosisId);
+    expect(second.recommendedId).not.toBeNull();
+    const errors = round2.find((e) => e.meta.type === 'ErrorIssuesAnalyzed')!
+      .payload as PayloadOf<'ErrorIssuesAnalyzed'>;
+    expect(errors.issues[0]!.suspectCommits[0]).toBe(release.faultSha);
+
+    // Its remedy is with the machines now: more new evidence, for it or for inc-dg-1 (diagnosed with a remedy at
+    // once), starts no further diagnosis.
+    const another = { ...fixture.finding, id: 'f-dg-7-other', subject: 'another-stack' };
+    await publishUpdate(BEFORE, 4, [another], ['another-stack']);
+    await publishUpdate('inc-dg-1', 2, [another], ['another-stack']);
+    await new Promise((r) => setTimeout(r, 5000));
+    expect((await stageEvents(BEFORE)).length).toBe(round1.length + round2.length);
+    expect((await stageEvents('inc-dg-1')).filter((e) => e.meta.type === 'DiagnosisRequested')).toHaveLength(
+      1,
+    );
     await service.stop();
     service = null;
   });

@@ -36,6 +36,13 @@ export interface StageContract {
 const CANDIDATE_ROUNDS = 24;
 
 /**
+ * Diagnoses one incident may have: the first, then one more each time new evidence (an update with subjects the
+ * incident had not had, a reopening) arrives while no earlier diagnosis of it found a remedy a machine may try.
+ * The diagnosis service admits only those triggers (its `admits`), so the cap only stops a loop.
+ */
+const DIAGNOSIS_ROUNDS = 6;
+
+/**
  * How the stages are wired: what starts each one and how each ends. telemetry.parse and anomaly.detect runs
  * are keyed by run id (a detection run triggered by TelemetryParseCompleted derives its id from the parse run's),
  * the others by incident id.
@@ -80,9 +87,13 @@ export const pipeline = [
     completed: 'DiagnosisCompleted',
     rejected: 'DiagnosisRejected',
     failed: 'DiagnosisFailed',
-    triggers: ['IncidentOpened', 'IncidentReopened', 'AnalyzeIncidentCommand'],
+    // An update starts a diagnosis only with new subjects and while no earlier diagnosis of the incident handed a
+    // remedy on (see DIAGNOSIS_ROUNDS): a slowdown first seen on the request's completion line and, a minute later,
+    // on the step that causes it was diagnosed on the first alone, and the step was never looked at.
+    triggers: ['IncidentOpened', 'IncidentReopened', 'IncidentUpdated', 'AnalyzeIncidentCommand'],
     awaits: [],
     consumes: [topicNames.incidents, topicNames.commands],
+    rounds: DIAGNOSIS_ROUNDS,
   },
   {
     sequenceId: 'fix.generate',

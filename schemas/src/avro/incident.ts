@@ -52,6 +52,11 @@ export const incidentPayloads = {
     },
     { name: 'findingCount', type: 'long', doc: 'Findings in the incident after the update.' },
     { name: 'detectionRunId', type: 'string' },
+    optional(
+      'newSubjects',
+      arrayOf('string'),
+      "Subjects of the new findings (a template's metric, a step, a stack signature) that no finding of the incident had before: evidence a diagnosis made earlier has not seen. Null in events written before this field.",
+    ),
   ]),
   IncidentResolved: payload(NS, 'IncidentResolved', 'The incident is closed.', [
     { name: 'incidentId', type: 'string' },

@@ -117,6 +117,8 @@ export interface StageOptions<D> {
   wakeUpPollMs?: number;
   /** The run an outside event belongs to, when not its incident (see StageDefinition.runKeyOf). */
   runKeyOf?: (event: StageEvent) => string;
+  /** Whether an outside event may act on a run at all (see StageDefinition.admits). */
+  admits?: (event: StageEvent) => Promise<boolean>;
 }
 
 /**
@@ -226,5 +228,6 @@ export function defineStage<S extends SequenceId, D>(
     ...(options.close ? { close: options.close } : {}),
     ...(options.exclusive ? { exclusive: true } : {}),
     ...(options.runKeyOf ? { runKeyOf: options.runKeyOf } : {}),
+    ...(options.admits ? { admits: options.admits } : {}),
   };
 }

@@ -93,6 +93,13 @@ export interface StageDefinition {
    * are keyed by run id: a verdict on an incident starts a run of its own, keyed by the verdict.
    */
   runKeyOf?: (event: StageEvent) => string;
+  /**
+   * Whether an outside event may act on a run at all; false skips it before any state is read or rebuilt. For a
+   * trigger the stage acts on only sometimes (diagnosis takes an incident's update only when it brings new
+   * subjects and no earlier diagnosis handed a remedy on): the many it ignores then cost no read of the log and
+   * announce nothing. Absent: every outside event is considered.
+   */
+  admits?: (event: StageEvent) => Promise<boolean>;
 }
 
 export interface StageRunnerOptions {
@@ -192,6 +199,10 @@ export class StageRunner {
       eventId: event.meta.eventId,
       type: event.meta.type,
     });
+    if (!fromStage && def.admits && !(await def.admits(event))) {
+      logger.debug('not admitted by the stage');
+      return { outputs: [] };
+    }
     const cached = await this.cache.get(incidentId);
     let decision: Decision = fromStage
       ? decideStageEvent(def.machine, def.machineVersion, cached, event)

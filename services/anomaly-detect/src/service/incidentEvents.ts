@@ -77,6 +77,7 @@ export function planIncidents(p: IncidentPlanInput) {
       incident,
       action,
       previousSeverity: p.before.incidents[incident.id]?.severity ?? null,
+      previousSubjects: p.before.incidents[incident.id]?.subjects ?? [],
       seq,
       findingsById,
       parseRunIds: p.parseRunIds,
@@ -104,6 +105,8 @@ export interface IncidentEventInput {
   action: IncidentAction;
   /** The incident's severity before this run (for an update): what subscribers compare against. */
   previousSeverity: Severity | null;
+  /** The incident's subjects before this run (for an update): what a diagnosis made before may have seen. */
+  previousSubjects: readonly string[];
   seq: number;
   /** This run's findings by id: an event carries the incident's findings this run found. */
   findingsById: ReadonlyMap<string, Finding>;
@@ -153,6 +156,7 @@ export function incidentEvent(i: IncidentEventInput): PlannedEvent {
         newFindings: findings,
         findingCount: incident.findingCount,
         detectionRunId: runId,
+        newSubjects: newSubjectsOf(findings, i.previousSubjects),
       } satisfies PayloadOf<'IncidentUpdated'>,
     }),
     reopen: () => ({
@@ -183,6 +187,15 @@ export function incidentEvent(i: IncidentEventInput): PlannedEvent {
     }),
   );
   return { topic: i.topic, key: incident.id, event };
+}
+
+/**
+ * The subjects this update brings that the incident had none of: a later step of the same slowdown, another error
+ * of the same fault. Diagnosis looks again at an incident it could give no automatable remedy for when these appear.
+ */
+export function newSubjectsOf(findings: readonly Finding[], previous: readonly string[]): string[] {
+  const known = new Set(previous);
+  return [...new Set(findings.map((f) => f.subject).filter((s) => !known.has(s)))].sort();
 }
 
 /** Why and by whom the incident closed: quiet long enough, fixed (learning.track's verdict), or dismissed. */

@@ -61,6 +61,37 @@ describe('incident lifecycle events of a detection run', () => {
     expect(updated.previousSeverity).toBe(openedAs);
   });
 
+  it('given an update, then it names the subjects the incident had none of before (what an earlier diagnosis did not see)', () => {
+    const opened = run(emptyIncidentReducerState(), {}, [finding({ since: 0 })], 0);
+    // The same subject again with a larger magnitude, and the slowdown's cause on a step of its own.
+    const again = finding({ since: 0, at: 2 * MIN, magnitude: 9 });
+    const step = finding({
+      kind: 'performance',
+      rule: 'latency-step',
+      subject: 't-authenticate:latency.p95',
+      templateIds: ['t-timeout', 't-authenticate'],
+      since: MIN,
+      at: 2 * MIN,
+    });
+    const second = run(opened.state, opened.incidentSeq, [again, step], 2 * MIN);
+    expect(second.planned.map((p) => p.event.meta.type)).toEqual(['IncidentUpdated']);
+    const updated = second.planned[0]!.event.payload as PayloadOf<'IncidentUpdated'>;
+    expect(updated.newFindings.map((f) => f.subject).sort()).toEqual([
+      'error-rate',
+      't-authenticate:latency.p95',
+    ]);
+    expect(updated.newSubjects).toEqual(['t-authenticate:latency.p95']);
+    // Nothing new the next time: only a magnitude changed.
+    const third = run(
+      second.state,
+      second.incidentSeq,
+      [finding({ since: 0, at: 3 * MIN, magnitude: 12 })],
+      3 * MIN,
+    );
+    const later = third.planned[0]!.event.payload as PayloadOf<'IncidentUpdated'>;
+    expect(later.newSubjects).toEqual([]);
+  });
+
   it('given the same findings again, then the same events with the same ids (a replay decides the same)', () => {
     const a = run(emptyIncidentReducerState(), {}, [finding({ since: 0 })], 0);
     const b = run(emptyIncidentReducerState(), {}, [finding({ since: 0 })], 0);

@@ -556,12 +556,14 @@ async function followIncidents(
       let end = await story.tell(doc);
       // Told late, an end from before the second act (the incident's first resolution) is not its end.
       if (end && only && (story.endedAt ?? 0) < only.after) end = null;
-      if (end || !ends.has(doc._id)) ends.set(doc._id, end);
+      ends.set(doc._id, end);
     }
     const settled = ends.size >= atLeast && [...ends.values()].every((v) => v !== null);
     settledSince = settled ? (settledSince ?? Date.now()) : null;
-    // Following one incident, its end is the end; otherwise another incident may still open: 20 s more.
-    if (settledSince !== null && (only || Date.now() - settledSince > 20_000)) break;
+    // Following one incident, its end is the end; otherwise another incident may still open (20 s more), and an
+    // incident left to people may still get the evidence that sends it back to diagnosis (90 s more).
+    const quiet = [...ends.values()].some((v) => v?.kind === 'stopped') ? 90_000 : 20_000;
+    if (settledSince !== null && (only || Date.now() - settledSince > quiet)) break;
     await sleep(1000);
   }
   if (stories.size === 0) say('     no incident opened');

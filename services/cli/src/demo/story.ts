@@ -54,15 +54,20 @@ export class IncidentStory {
   private readonly startedAt = Date.now();
   /** When the event that gave the last end happened. */
   endedAt: number | null = null;
+  /** The end the story has reached so far (see `tell`). */
+  private current: StoryEnd = null;
 
   constructor(
     private readonly db: Db,
     private readonly say: (line: string) => void,
   ) {}
 
-  /** Tells what is new in `doc`; says whether the story has ended, and how. */
+  /**
+   * Tells what is new in `doc`; says whether the story has ended, and how. An end that left the incident to people
+   * is taken back when a stage starts on it again: new evidence sends an incident whose diagnosis found nothing a
+   * machine could try back to diagnosis.
+   */
   async tell(doc: IncidentDoc): Promise<StoryEnd> {
-    let end: StoryEnd = null;
     // Events of several topics reach the projection in their own order: told in the order they happened.
     const untold = doc.timeline
       .filter((t) => !this.told.has(t.eventId))
@@ -86,11 +91,14 @@ export class IncidentStory {
       if (detail.more) this.say(indent(detail.more));
       const ending = this.endOf(t, payload);
       if (ending) {
-        end = ending;
+        this.current = ending;
         this.endedAt = t.endedAt;
+      } else if (this.current?.kind === 'stopped' && t.event.endsWith('Requested')) {
+        this.current = null;
+        this.endedAt = null;
       }
     }
-    return end;
+    return this.current;
   }
 
   /** Seconds since the story began, for the closing line. */

@@ -103,6 +103,29 @@ describe("an incident's story", () => {
     }
   });
 
+  it('takes a stop back when a stage starts on the incident again (new evidence sent it back to diagnosis)', async () => {
+    const story = new IncidentStory(noDocuments, () => undefined);
+    const refused: [TimelineEntry, unknown] = [
+      entry('fix.generate', 'FixGenerationRejected', 2000, 'rejected'),
+      { reasons: [{ code: 'nothing-automatable', message: 'a person must act' }] },
+    ];
+    expect(await story.tell(docOf([opened, refused]))).toMatchObject({ kind: 'stopped' });
+    // Nothing new: the story stays where it was.
+    expect(await story.tell(docOf([opened, refused]))).toMatchObject({ kind: 'stopped' });
+    const again: [TimelineEntry, unknown] = [
+      entry('diagnosis.analyze', 'DiagnosisRequested', 60_000),
+      {
+        incidentId: 'inc-1',
+        diagnosisId: 'dg-2',
+        incidentVersion: 4,
+        trigger: 'upstream_event',
+        requestedBy: 'x',
+      },
+    ];
+    expect(await story.tell(docOf([opened, refused, again]))).toBeNull();
+    expect(story.endedAt).toBeNull();
+  });
+
   it('stops when learning could not judge the fix (no telemetry): nothing follows such an outcome', async () => {
     const unjudged = {
       collection: () => ({

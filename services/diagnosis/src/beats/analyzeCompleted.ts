@@ -1,7 +1,5 @@
 import type { DiagnoseBeat } from '../service/deps.js';
-
-/** An automatable remedy below this confidence goes to a person instead of to fix.generate. */
-export const AUTOMATE_ABOVE = 0.3;
+import { recommendedOf } from '../service/rediagnosis.js';
 
 /**
  * Beat 11. Announces the diagnosis: the top issue's hypothesis as the root cause, the ranked remedies, and the one
@@ -18,7 +16,7 @@ export const analyzeCompleted: DiagnoseBeat<'analyzeCompleted'> = async ({ earli
   const issues = analyses.flatMap((a) => a.issues).sort((a, b) => b.confidence - a.confidence);
   const top = issues[0];
   const { recommendations } = earlier.FixesRecommended;
-  const recommended = recommendations.find((r) => r.automatable && r.confidence >= AUTOMATE_ABOVE);
+  const recommended = recommendedOf(recommendations);
   const code = earlier.CodebaseInfoLoaded;
   const examined = analyses.reduce((n, a) => n + a.findingsExamined, 0);
   const rootCause = top

@@ -5,6 +5,7 @@ import { diagnosisBeats } from '../beats/index.js';
 import { DiagnosisDeps, type DiagnosisSettings } from './deps.js';
 import type { DiagnosisConfig } from './config.js';
 import { forgeAccessOf } from '../repository/repoCache.js';
+import { admitsDiagnosis } from './rediagnosis.js';
 
 export function diagnosisSettings(c: DiagnosisConfig): DiagnosisSettings {
   return {
@@ -27,5 +28,6 @@ export function diagnosisDefinition(p: {
   return defineStage('diagnosis.analyze', diagnosisBeats, {
     deps: new DiagnosisDeps(p.db, p.kafka, p.decodeRecord, p.settings, p.topics),
     topics: p.topics,
+    admits: (event) => admitsDiagnosis(p.db, event),
   });
 }

@@ -19,9 +19,13 @@ export interface IncidentSnapshot {
   parseRunIds: string[];
 }
 
-/** Deterministic per incident and version: a redelivered trigger names the same diagnosis. */
-export function diagnosisIdOf(incidentId: string, version: number): string {
-  return `dg-${createHash('sha256').update(`${incidentId}\u0000${version}`).digest('hex').slice(0, 16)}`;
+/**
+ * Deterministic per incident, version and round: a redelivered trigger names the same diagnosis, and a later round
+ * (two commands on an unchanged incident) a new one. The first round's ids are those made before rounds existed.
+ */
+export function diagnosisIdOf(incidentId: string, version: number, round = 1): string {
+  const key = round <= 1 ? `${incidentId}\u0000${version}` : `${incidentId}\u0000${version}\u0000${round}`;
+  return `dg-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 /** The incident an IncidentOpened or IncidentReopened carries in full; null for other events. */

@@ -10,10 +10,14 @@ import type { FixBeat, FixCase } from '../service/deps.js';
  * (insert-to-win).
  */
 export const generateFixRequested: FixBeat<'generateFixRequested'> = async (
-  { runId, round, cause },
+  { runId, incidentId: runIncident, round, cause },
   deps,
 ) => {
-  if (round > deps.settings.maxAttempts)
+  // The cap counts the rounds that went to work (each wrote a case file), not every round: one refused here at
+  // once, for a diagnosis with nothing automatable that was later made again on new evidence, tried nothing.
+  const triedBefore =
+    round > 1 ? await deps.cases.countDocuments({ incidentId: runIncident, _id: { $ne: runId } }) : 0;
+  if (triedBefore >= deps.settings.maxAttempts)
     return rejected(cause, [
       {
         code: 'attempts-exhausted',
@@ -62,7 +66,14 @@ export const generateFixRequested: FixBeat<'generateFixRequested'> = async (
     ]);
   }
   requestedIds = requestedIds.slice(0, deps.settings.maxRemedies);
-  const file: FixCase = { _id: runId, incidentId, diagnosisId, requestedIds, attempt: round, after };
+  const file: FixCase = {
+    _id: runId,
+    incidentId,
+    diagnosisId,
+    requestedIds,
+    attempt: triedBefore + 1,
+    after,
+  };
   await insertOnce(deps.cases, file);
   const c = await deps.caseOf(runId);
   return {
