@@ -1,6 +1,7 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { touches } from './changes.js';
 import { frameMapper, type SourceLayout } from './runtimeFrames.js';
+import { stepBehindSlowdown } from './innerStep.js';
 import { settingsRead } from './settings.js';
 import type {
   ChangeWindow,
@@ -166,37 +167,52 @@ export function locateErrors(input: LocateInput): LocatedIssue | null {
 /**
  * Performance: a finding is about a template's metric (`<templateId>:<metric>`): the log statement that writes the
  * template reports the step, and the code that runs for the step is its function since the previous log statement
- * plus what that code calls.
+ * plus what that code calls. When the slowed line is a request's and a step inside those requests accounts for
+ * most of its rise (see innerStep.ts), that step's code comes first: the request handler runs for every request.
  */
 export function locatePerformance(input: LocateInput): LocatedIssue | null {
   const findings = input.findings.filter((f) => f.kind === 'performance');
   if (findings.length === 0) return null;
   const lines: ScoredLine[] = [];
   const steps: string[] = [];
+  const inner: string[] = [];
+  const ownTemplates = new Set(findings.flatMap((f) => f.templateIds));
   for (const f of [...findings].sort((a, b) => b.magnitude - a.magnitude)) {
     // The subject is `<templateId>:<metric>`: the metric names the value the step's log line reports.
     const [subjectTemplate, metric] = f.subject.split(':');
     const templateId = f.templateIds[0] ?? subjectTemplate ?? '';
     const t = templateOf(input, templateId);
     if (!t) continue;
-    const [site] = input.code.sitesForTemplate(t);
-    if (!site) continue;
-    steps.push(t);
-    const weight = 1 / steps.length;
-    lines.push({
-      path: site.path,
-      line: site.line,
-      score: 0.3 * weight,
-      why: `reports the slow step "${t}"`,
-    });
-    const region = input.code.regionBefore(site, metric);
-    if (!region) continue;
-    lines.push(...spanLines(region.lines, 0.6 * weight, `runs in the slow step "${t}"`));
-    region.callees.forEach((fn, i) => {
-      lines.push(
-        ...spanLines(fn, (0.4 * weight) / (1 + i * 0.25), `called in the slow step "${t}" (${fn.name})`),
+    const within = stepBehindSlowdown(input.events, templateId, f.since);
+    const slow: Array<{ template: string; metric: string | undefined; share: number; why: string }> = [];
+    if (within && !ownTemplates.has(within.templateId)) {
+      const why = `inside "${t}": ${Math.round(within.riseMs)} ms more per request, of its ${Math.round(within.outerRiseMs)} ms rise`;
+      slow.push({ template: within.template, metric, share: 1, why });
+      inner.push(
+        `"${within.template}" accounts for ${Math.round(within.riseMs)} of the ${Math.round(within.outerRiseMs)} ms the requests' "${t}" rose (${within.before} requests before, ${within.after} after)`,
       );
-    });
+    }
+    slow.push({ template: t, metric, share: slow.length > 0 ? 0.5 : 1, why: '' });
+    for (const step of slow) {
+      const [site] = input.code.sitesForTemplate(step.template);
+      if (!site) continue;
+      steps.push(step.template);
+      const weight = step.share / steps.length;
+      const label = `the slow step "${step.template}"${step.why ? ` (${step.why})` : ''}`;
+      lines.push({ path: site.path, line: site.line, score: 0.3 * weight, why: `reports ${label}` });
+      const region = input.code.regionBefore(site, step.metric);
+      if (!region) continue;
+      lines.push(...spanLines(region.lines, 0.6 * weight, `runs in ${label}`));
+      region.callees.forEach((fn, i) => {
+        lines.push(
+          ...spanLines(
+            fn,
+            (0.4 * weight) / (1 + i * 0.25),
+            `called in the slow step "${step.template}" (${fn.name})`,
+          ),
+        );
+      });
+    }
   }
   const ranked = weighWithSettings(lines, input);
   const top = ranked[0];
@@ -208,7 +224,11 @@ export function locatePerformance(input: LocateInput): LocatedIssue | null {
       : `Latency of ${findings[0]!.subject} moved, but no log statement of the repository writes its template.`,
     findingIds: findings.map((f) => f.id),
     lines: ranked,
-    evidence: { steps: steps.join(' | ') || null, findings: findings.length },
+    evidence: {
+      steps: steps.join(' | ') || null,
+      findings: findings.length,
+      within: inner.join('; ') || null,
+    },
   };
 }
 

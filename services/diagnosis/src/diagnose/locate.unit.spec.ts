@@ -111,6 +111,47 @@ describe('locatePerformance', () => {
     expect(issue.lines.map((l) => l.path)).toContain('src/stock.ts');
   });
 
+  it('given a slower line whose requests spend the new time in a step of their own, then that step comes first', () => {
+    // "received" stands for a request's completion line here: its duration spans the reserve step that follows.
+    const events: TemplatedEvent[] = [];
+    const event = (templateId: string, template: string, at: number, ms: number): TemplatedEvent => ({
+      timestamp: at,
+      service: 'checkout',
+      host: 'i-1',
+      level: 'info',
+      component: null,
+      templateId,
+      template,
+      params: [],
+      traceId: null,
+      spanId: null,
+      sessionId: null,
+      numbers: { durationMs: ms },
+      stack: [],
+    });
+    for (let start = 0; start < 60_000; start += 1000) {
+      const reserveMs = start >= 30_000 ? 200 : 2;
+      events.push(event('t-reserved', 'reserved <*> items took <*> ms', start + 1 + reserveMs, reserveMs));
+      events.push(event('t-received', 'received <*> items', start + 3 + reserveMs, 3 + reserveMs));
+    }
+    const received = finding({
+      subject: 't-received:latency.p95',
+      templateIds: ['t-received'],
+      since: 30_000,
+    });
+    const issue = locatePerformance(
+      input([received], { templates: new Map([['t-received', 'received <*> items']]), events }),
+    )!;
+    expect(issue.title).toContain('reserved <*> items took <*> ms');
+    expect(issue.evidence.within).toMatch(/accounts for 198 of the 198 ms/);
+    expect(issue.lines[0]).toMatchObject({ path: 'src/stock.ts', line: 2 });
+    // Without the requests' own lines the request line's code is all there is.
+    const alone = locatePerformance(
+      input([received], { templates: new Map([['t-received', 'received <*> items']]) }),
+    )!;
+    expect(alone.title).toContain('received <*> items');
+  });
+
   it('given a template no log statement writes, then it says so and points nowhere', () => {
     const issue = locatePerformance(input([finding({ subject: 'zz:durationMs', templateIds: ['zz'] })]))!;
     expect(issue.lines).toEqual([]);

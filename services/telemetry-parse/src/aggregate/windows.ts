@@ -1,6 +1,9 @@
 import type { TemplatedEvent, WindowAggregate } from '@self-healing/schemas';
 import { LatencySketch, type LatencySketchState } from './sketch.js';
 
+/** The `numbers` field that holds an event's latency, unless a window builder is told otherwise. */
+export const DURATION_FIELD = 'durationMs';
+
 /**
  * Event-time tumbling windows per (service, template).
  *
@@ -118,7 +121,7 @@ class TumblingWindowAggregator implements WindowAggregator {
     this.windowMs = options.windowMs ?? 60_000;
     this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
     this.relativeAccuracy = options.relativeAccuracy ?? 0.01;
-    this.durationField = options.durationField ?? 'durationMs';
+    this.durationField = options.durationField ?? DURATION_FIELD;
     if (!(this.windowMs > 0) || !Number.isInteger(this.windowMs))
       throw new Error('windowMs must be a positive integer');
     if (!(this.allowedLatenessMs >= 0)) throw new Error('allowedLatenessMs must be >= 0');

@@ -1,6 +1,7 @@
 import { DetectionEventStore, TelemetryProgress } from '@self-healing/shared';
 import { templatesOf, type ParseBeat } from '../service/deps.js';
 import { RunWindowsStore, runDocument, type RunDocument } from '../service/stores.js';
+import { DURATION_FIELD } from '../aggregate/windows.js';
 
 /** Beat 6. Templates, the run's window aggregates and (if configured) raw events, all by key: twice is a no-op. */
 export const storeTelemetryDatabase: ParseBeat<'storeTelemetryDatabase'> = async (
@@ -9,14 +10,17 @@ export const storeTelemetryDatabase: ParseBeat<'storeTelemetryDatabase'> = async
 ) => {
   const aggregates = await deps.aggregatesOf(runId);
   const { events } = await deps.normalizedOf(runId, earlier.TelemetryParseRequested);
-  // What behavioural and error detection need besides aggregates: events of a session or trace, and errors.
+  // What behavioural and error detection need besides aggregates: events of a session or trace, and errors. And
+  // every timed line: a step logged without its request's trace (a shared component's logger) is how diagnosis
+  // finds where a slowed request's time went (diagnosis' innerStep.ts); few lines are timed and untraced.
   const forDetection = events.filter(
     (e) =>
       e.traceId !== null ||
       e.sessionId !== null ||
       e.stack.length > 0 ||
       e.level === 'error' ||
-      e.level === 'fatal',
+      e.level === 'fatal' ||
+      e.numbers[DURATION_FIELD] !== undefined,
   );
   const templates = templatesOf(aggregates);
   // Independent collections, written at once: this thread packs the events while the server stores the rest.
