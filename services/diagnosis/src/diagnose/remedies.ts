@@ -78,6 +78,12 @@ export function candidatesFor(issue: DiagnosedIssue): Candidate[] {
   const out: Candidate[] = [];
   const [top, second] = issue.suspects;
   const share = top ? top.score / issue.suspects.reduce((s, c) => s + c.score, 0) : 0;
+  // And how much of the evidence it explains: its score against the strongest evidence line's. A commit that only
+  // touched a far stack frame (the HTTP server's handler, frame 5) while the throwing line is as it was explains
+  // little, however alone it is: by its share alone, a rare warning's incident reverted a logging change.
+  const strongest = Math.max(0, ...issue.lines.map((l) => l.score));
+  const support = top && strongest > 0 ? Math.min(1, top.score / strongest) : 0;
+  const fitOfSuspect = issue.confidence * share * support;
   const sha7 = top?.sha.slice(0, 7);
   if (top && issue.bounded) {
     out.push({
@@ -92,7 +98,7 @@ export function candidatesFor(issue: DiagnosedIssue): Candidate[] {
         .filter((l) => l.why.includes(top.sha.slice(0, 7)))
         .slice(0, 10)
         .map(target),
-      fit: issue.confidence * share,
+      fit: fitOfSuspect,
       risk: top.lines > 20 ? 'medium' : 'low',
     });
   }
@@ -103,7 +109,7 @@ export function candidatesFor(issue: DiagnosedIssue): Candidate[] {
       summary: `Undo ${sha7}'s change on ${touched[0]!.path}:${touched[0]!.line}${touched.length > 1 ? ` and ${touched.length - 1} more line(s)` : ''}`,
       rationale: `Only the hunks of ${sha7} on the lines the evidence points at; the rest of the commit stays.`,
       targets: touched.map(target),
-      fit: issue.confidence * share * 0.9,
+      fit: fitOfSuspect * 0.9,
       risk: 'low',
     });
     if (touched.some((l) => CONFIG_PATH.test(l.path.replace(/\.(ts|js|mjs|cjs)$/, '')))) {
@@ -112,7 +118,7 @@ export function candidatesFor(issue: DiagnosedIssue): Candidate[] {
         summary: `Restore the setting ${sha7} changed in ${touched[0]!.path}`,
         rationale: `${sha7} changed a configuration value on the evidence lines; the previous value ran without the symptom.`,
         targets: touched.map(target),
-        fit: issue.confidence * share,
+        fit: fitOfSuspect,
         risk: 'low',
       });
     }

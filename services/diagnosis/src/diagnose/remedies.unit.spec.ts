@@ -57,6 +57,33 @@ describe('recommend', () => {
     expect(new Set(recs.map((r) => r.id)).size).toBe(recs.length);
   });
 
+  it('given a lone suspect that touched only a far frame while the throwing line is as it was, then its revert is no more likely than that evidence', () => {
+    // A rare warning's stack: frame 0 unchanged, the release only touched the HTTP server's handler at frame 5.
+    const weak = issue({
+      lines: [
+        { path: 'src/notify/notifier.ts', line: 33, score: 1, why: 'stack frame 0' },
+        {
+          path: 'src/http/server.ts',
+          line: 83,
+          score: 0.12,
+          why: `stack frame 5; changed in ${sha.slice(0, 7)} "x"`,
+        },
+      ],
+      confidence: 0.9,
+      suspects: [
+        { sha, score: 0.12, lines: 1, subject: 'Log the user agent', author: 'Maya', time: 0, why: '' },
+      ],
+    });
+    const revert = recommend([weak]).find((r) => r.strategy === 'revert_commit')!;
+    expect(revert.confidence).toBeLessThan(0.15);
+    // The same lone suspect on the throwing line itself is as likely as the evidence.
+    const strong = issue({
+      confidence: 0.9,
+      suspects: [{ sha, score: 4, lines: 1, subject: 'Shipping: capitals', author: 'Wen', time: 0, why: '' }],
+    });
+    expect(recommend([strong]).find((r) => r.strategy === 'revert_commit')!.confidence).toBeGreaterThan(0.6);
+  });
+
   it('given suspects from history only, then no revert is proposed, and without a located cause only a person is', () => {
     expect(recommend([issue({ bounded: false })]).some((r) => r.strategy === 'revert_commit')).toBe(false);
     const none = recommend([issue({ suspects: [], lines: [], confidence: 0.05, evidence: {} })]);
