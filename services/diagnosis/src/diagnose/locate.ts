@@ -30,6 +30,11 @@ export interface LocateInput {
   findings: readonly Finding[];
   /** The incident's log events (its parse runs, its services, its time range). */
   events: readonly TemplatedEvent[];
+  /**
+   * For performance: the services' events of every parse run from ten minutes before the incident began, to
+   * compare a slowed request's steps before and after the onset. Absent: `events` stand in.
+   */
+  around?: readonly TemplatedEvent[];
   /** Template text by id, for the templates the findings name. */
   templates: ReadonlyMap<string, string>;
   code: CodeModel;
@@ -183,7 +188,7 @@ export function locatePerformance(input: LocateInput): LocatedIssue | null {
     const templateId = f.templateIds[0] ?? subjectTemplate ?? '';
     const t = templateOf(input, templateId);
     if (!t) continue;
-    const within = stepBehindSlowdown(input.events, templateId, f.since);
+    const within = stepBehindSlowdown(input.around ?? input.events, templateId, f.since);
     const slow: Array<{ template: string; metric: string | undefined; share: number; why: string }> = [];
     if (within && !ownTemplates.has(within.templateId)) {
       const why = `inside "${t}": ${Math.round(within.riseMs)} ms more per request, of its ${Math.round(within.outerRiseMs)} ms rise`;

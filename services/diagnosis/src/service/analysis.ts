@@ -77,15 +77,17 @@ export async function analyzeKind(kind: FindingKind, deps: DiagnosisDeps, runId:
   const c = await deps.caseOf(runId);
   const findings = c.findings.filter((f) => f.kind === kind && !repeatsAnErrorFinding(f, c.findings));
   if (findings.length === 0) return { issues: [], findingsExamined: 0, unexplainedFindingIds: [] };
-  const [code, window, events, templates] = await Promise.all([
+  const [code, window, events, templates, around] = await Promise.all([
     deps.code(runId, c),
     deps.window(runId, c),
     deps.events(runId, c),
     templatesOf(deps, runId, c),
+    kind === 'performance' ? deps.eventsAround(runId, c) : undefined,
   ]);
   const located = LOCATORS[kind]({
     findings,
     events,
+    ...(around ? { around } : {}),
     templates,
     code: code.model,
     window,

@@ -73,6 +73,7 @@ interface Work {
   code: LoadedCode;
   window: ChangeWindow;
   events: TemplatedEvent[];
+  around: TemplatedEvent[];
 }
 
 export class DiagnosisDeps {
@@ -149,6 +150,20 @@ export class DiagnosisDeps {
         : await this.telemetry.runsCovering(c.services, timeRange.from, timeRange.until);
     const events = await this.telemetry.detectionEventsOf({ parseRunIds, services: c.services, timeRange });
     this.memo.set(runId, 'events', events);
+    return events;
+  }
+
+  /**
+   * Every parse run's events of the incident's services from ten minutes before it began: what a slowed request's
+   * steps took before the onset and after it (locate.ts, innerStep.ts). The incident's own runs start at its onset.
+   */
+  async eventsAround(runId: string, c: CaseFile): Promise<TemplatedEvent[]> {
+    const had = this.memo.get(runId, 'around');
+    if (had) return had;
+    const timeRange = { from: c.timeRange.from - 10 * 60_000, until: c.timeRange.until + 60_000 };
+    const parseRunIds = await this.telemetry.runsCovering(c.services, timeRange.from, timeRange.until);
+    const events = await this.telemetry.detectionEventsOf({ parseRunIds, services: c.services, timeRange });
+    this.memo.set(runId, 'around', events);
     return events;
   }
 
