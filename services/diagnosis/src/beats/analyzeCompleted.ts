@@ -1,5 +1,5 @@
 import type { DiagnoseBeat } from '../service/deps.js';
-import { recommendedOf } from '../service/rediagnosis.js';
+import { recommendedOf } from '../diagnose/remedies.js';
 
 /**
  * Beat 11. Announces the diagnosis: the top issue's hypothesis as the root cause, the ranked remedies, and the one

@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TemplatedEvent } from '@self-healing/schemas';
 import { stepBehindSlowdown } from './innerStep.js';
+import { timedLine } from './testing/timedLine.js';
 
 const ONSET = 600_000;
 
-const line = (
-  templateId: string,
-  at: number,
-  ms: number,
-  over: Partial<TemplatedEvent> = {},
-): TemplatedEvent => ({
-  timestamp: at,
-  service: 'checkout',
-  host: 'i-1',
-  level: 'info',
-  component: null,
-  templateId,
-  template: `${templateId} took <*> ms`,
-  params: [String(ms)],
-  traceId: null,
-  spanId: null,
-  sessionId: null,
-  numbers: { durationMs: ms },
-  stack: [],
-  ...over,
-});
+const line = timedLine;
 
 /**
  * Requests every 2 s from 0 to 20 minutes on one instance, each with its steps logged as they end, one after the

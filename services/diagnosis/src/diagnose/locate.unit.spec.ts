@@ -13,6 +13,7 @@ import {
   type LocateInput,
 } from './locate.js';
 import type { ChangeWindow } from './types.js';
+import { timedLine } from './testing/timedLine.js';
 
 // A constructed repository: a checkout flow that logs its steps, and the stock module it calls.
 const FLOW = `import { reserve } from './stock.js';
@@ -114,21 +115,8 @@ describe('locatePerformance', () => {
   it('given a slower line whose requests spend the new time in a step of their own, then that step comes first', () => {
     // "received" stands for a request's completion line here: its duration spans the reserve step that follows.
     const events: TemplatedEvent[] = [];
-    const event = (templateId: string, template: string, at: number, ms: number): TemplatedEvent => ({
-      timestamp: at,
-      service: 'checkout',
-      host: 'i-1',
-      level: 'info',
-      component: null,
-      templateId,
-      template,
-      params: [],
-      traceId: null,
-      spanId: null,
-      sessionId: null,
-      numbers: { durationMs: ms },
-      stack: [],
-    });
+    const event = (templateId: string, template: string, at: number, ms: number): TemplatedEvent =>
+      timedLine(templateId, at, ms, { template, params: [] });
     for (let start = 0; start < 60_000; start += 1000) {
       const reserveMs = start >= 30_000 ? 200 : 2;
       events.push(event('t-reserved', 'reserved <*> items took <*> ms', start + 1 + reserveMs, reserveMs));

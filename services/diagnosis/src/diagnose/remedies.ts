@@ -27,6 +27,14 @@ export function successRate(
   return rateFor(kind, signatureKeys, learned).mean;
 }
 
+/** An automatable remedy below this confidence goes to a person instead of to fix.generate. */
+export const AUTOMATE_ABOVE = 0.3;
+
+/** The remedy a diagnosis hands to fix.generate: the best-ranked automatable one likely enough; null for none. */
+export function recommendedOf(recommendations: readonly FixRecommendation[]): FixRecommendation | null {
+  return recommendations.find((r) => r.automatable && r.confidence >= AUTOMATE_ABOVE) ?? null;
+}
+
 export interface DiagnosedIssue extends LocatedIssue {
   id: string;
   confidence: number;

@@ -140,17 +140,9 @@ export class DiagnosisDeps {
 
   /** The incident's own log events: its parse runs, its services, from a little before its onset. */
   async events(runId: string, c: CaseFile): Promise<TemplatedEvent[]> {
-    const had = this.memo.get(runId, 'events');
-    if (had) return had;
-    const timeRange = { from: c.timeRange.from - 10 * 60_000, until: c.timeRange.until + 60_000 };
     // A reopened incident or one named by a command carries no parse runs: those that read its stretch of logs.
-    const parseRunIds =
-      c.parseRunIds.length > 0
-        ? c.parseRunIds
-        : await this.telemetry.runsCovering(c.services, timeRange.from, timeRange.until);
-    const events = await this.telemetry.detectionEventsOf({ parseRunIds, services: c.services, timeRange });
-    this.memo.set(runId, 'events', events);
-    return events;
+    if (c.parseRunIds.length === 0) return this.eventsAround(runId, c);
+    return this.eventsOf(runId, 'events', c, async () => c.parseRunIds);
   }
 
   /**
@@ -158,12 +150,24 @@ export class DiagnosisDeps {
    * steps took before the onset and after it (locate.ts, innerStep.ts). The incident's own runs start at its onset.
    */
   async eventsAround(runId: string, c: CaseFile): Promise<TemplatedEvent[]> {
-    const had = this.memo.get(runId, 'around');
+    return this.eventsOf(runId, 'around', c, (from, until) =>
+      this.telemetry.runsCovering(c.services, from, until),
+    );
+  }
+
+  /** The services' detection events from ten minutes before the incident to a minute after, of the runs given. */
+  private async eventsOf(
+    runId: string,
+    key: 'events' | 'around',
+    c: CaseFile,
+    runsOf: (from: number, until: number) => Promise<string[]>,
+  ): Promise<TemplatedEvent[]> {
+    const had = this.memo.get(runId, key);
     if (had) return had;
     const timeRange = { from: c.timeRange.from - 10 * 60_000, until: c.timeRange.until + 60_000 };
-    const parseRunIds = await this.telemetry.runsCovering(c.services, timeRange.from, timeRange.until);
+    const parseRunIds = await runsOf(timeRange.from, timeRange.until);
     const events = await this.telemetry.detectionEventsOf({ parseRunIds, services: c.services, timeRange });
-    this.memo.set(runId, 'around', events);
+    this.memo.set(runId, key, events);
     return events;
   }
 

@@ -2,16 +2,7 @@ import type { Db } from 'mongodb';
 import type { Finding, PayloadOf } from '@self-healing/schemas';
 import type { StageEvent } from '@self-healing/shared';
 import type { IncidentSnapshot } from './trigger.js';
-
-/** An automatable remedy below this confidence goes to a person instead of to fix.generate. */
-export const AUTOMATE_ABOVE = 0.3;
-
-type Recommendation = PayloadOf<'DiagnosisCompleted'>['recommendations'][number];
-
-/** The remedy a diagnosis hands to fix.generate: the best-ranked automatable one likely enough; null for none. */
-export function recommendedOf(recommendations: readonly Recommendation[]): Recommendation | null {
-  return recommendations.find((r) => r.automatable && r.confidence >= AUTOMATE_ABOVE) ?? null;
-}
+import { recommendedOf, type FixRecommendation } from '../diagnose/remedies.js';
 
 /**
  * Whether some diagnosis of the incident already handed a remedy to the machines (its fix is then generated,
@@ -20,9 +11,9 @@ export function recommendedOf(recommendations: readonly Recommendation[]): Recom
  */
 export async function remedyHandedOn(db: Db, incidentId: string): Promise<boolean> {
   const stored = await db
-    .collection<{ incidentId: string; recommendations?: Recommendation[] }>('diagnoses')
+    .collection<{ incidentId: string; recommendations?: FixRecommendation[] }>('diagnoses')
     .find({ incidentId })
-    .project<{ recommendations?: Recommendation[] }>({ recommendations: 1 })
+    .project<{ recommendations?: FixRecommendation[] }>({ recommendations: 1 })
     .toArray();
   return stored.some((d) => recommendedOf(d.recommendations ?? []) !== null);
 }

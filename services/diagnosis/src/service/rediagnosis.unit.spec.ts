@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, PayloadOf } from '@self-healing/schemas';
-import { AUTOMATE_ABOVE, recommendedOf, widenedIncident } from './rediagnosis.js';
+import { widenedIncident } from './rediagnosis.js';
+import { AUTOMATE_ABOVE, recommendedOf } from '../diagnose/remedies.js';
 import type { IncidentSnapshot } from './trigger.js';
 
 const finding = (id: string, since: number, subject = `${id}:latency.p95`): Finding => ({
