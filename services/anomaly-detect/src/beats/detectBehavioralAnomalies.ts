@@ -7,15 +7,15 @@ import {
   defaultBehavioralOptions,
   type ExpectedSequence,
 } from '../behavioral/index.js';
-import { ValueNoveltyDetector } from '../values/index.js';
+import { ChangedOutcomeDetector, ValueNoveltyDetector } from '../values/index.js';
 import { examine, examinedAfter } from '../service/examined.js';
 import type { DetectBeat } from '../service/deps.js';
 import { findingsForEvent } from '../service/eventFindings.js';
 
 /**
  * Beat 4. Reads the sessions and traces not examined before and the declared or learned sequences; stages the
- * steps found out of order, repeated or missing, the parameters that took values never seen before, and the
- * detectors' new state.
+ * steps found out of order, repeated or missing, the parameters that took values never seen before, the requests
+ * whose outcome changed for the same inputs, and the detectors' new state.
  */
 export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> = async (
   { runId, earlier },
@@ -50,14 +50,19 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
     ? BehavioralDetector.restore(model, mem.behavioral)
     : new BehavioralDetector(model);
   const values = mem.values ? ValueNoveltyDetector.restore(mem.values) : new ValueNoveltyDetector();
+  const outcomes = mem.outcomes ? ChangedOutcomeDetector.restore(mem.outcomes) : new ChangedOutcomeDetector();
   const findings: Finding[] = [];
-  for (const e of events) findings.push(...det.push(e), ...values.push(e));
+  for (const e of events) findings.push(...det.push(e), ...values.push(e), ...outcomes.push(e));
   // Each service's time has reached its own newest event: not the newest of all, since a service whose logs arrive
   // later would have its open sessions timed out before the rest of them arrives.
   const newest = new Map<string, number>();
   for (const e of events) newest.set(e.service, Math.max(newest.get(e.service) ?? e.timestamp, e.timestamp));
   for (const [service, time] of newest)
-    findings.push(...det.advance(time, service), ...values.advance(time, service));
+    findings.push(
+      ...det.advance(time, service),
+      ...values.advance(time, service),
+      ...outcomes.advance(time, service),
+    );
   const sessions = new Set(events.map((e) => e.traceId ?? e.sessionId)).size;
   await deps.stage(runId, 'behavioral', {
     findings,
@@ -65,6 +70,7 @@ export const detectBehavioralAnomalies: DetectBeat<'detectBehavioralAnomalies'> 
       detector: det.snapshot(),
       model: learned?.snapshot() ?? null,
       values: values.snapshot(),
+      outcomes: outcomes.snapshot(),
       seenUntil: nowSeenUntil,
       runs: examinedAfter(mem.behavioralRuns, [...fresh.earlier, ...fresh.own]),
     },

@@ -43,6 +43,7 @@ export const storeAnomalyResults: DetectBeat<'storeAnomalyResults'> = async ({ r
           learnedModel: beh.state.model,
           behavioral: beh.state.detector,
           values: beh.state.values,
+          outcomes: beh.state.outcomes,
           bursts: err.state.bursts,
           patterns: err.state.patterns,
           incidents: state,

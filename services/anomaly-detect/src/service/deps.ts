@@ -21,7 +21,7 @@ import {
 import { TelemetryReadModel } from '@self-healing/telemetry-parse';
 import type { PerformanceMonitorState, SeriesDetectorOptions } from '../performance/index.js';
 import type { BehavioralSnapshot, LearnedModelSnapshot } from '../behavioral/index.js';
-import type { ValueNoveltySnapshot } from '../values/index.js';
+import type { ChangedOutcomeSnapshot, ValueNoveltySnapshot } from '../values/index.js';
 import type { ErrorBurstSnapshot, ErrorPatternSnapshot } from '../errors/index.js';
 import { emptyIncidentReducerState, type IncidentReducerState } from '../incidents/index.js';
 import { completeWindows, mergeContributions } from './windows.js';
@@ -57,6 +57,8 @@ export interface DetectorMemory {
   behavioral: BehavioralSnapshot | null;
   /** Parameter values (fed the behavioural detector's events); absent in memory written before it. */
   values?: ValueNoveltySnapshot | null;
+  /** Pairs of a request's values (see values/outcomes.ts); absent in memory written before it. */
+  outcomes?: ChangedOutcomeSnapshot | null;
   bursts: ErrorBurstSnapshot | null;
   patterns: ErrorPatternSnapshot | null;
   incidents: IncidentReducerState;
@@ -101,6 +103,7 @@ export interface BehavioralState {
   detector: BehavioralSnapshot;
   model: LearnedModelSnapshot | null;
   values: ValueNoveltySnapshot;
+  outcomes: ChangedOutcomeSnapshot;
   seenUntil: SeenUntil;
   runs: string[];
 }

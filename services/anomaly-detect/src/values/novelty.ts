@@ -184,29 +184,37 @@ export class ValueNoveltyDetector {
 
   push(event: TemplatedEvent): Finding[] {
     const findings: Finding[] = [];
-    const measured = new Set(Object.values(event.numbers));
-    for (let index = 0; index < event.params.length; index++) {
-      const value = event.params[index]!.slice(0, this.options.maxValueLength);
-      if (measured.has(Number(value)) || TIME_LIKE.test(value)) continue;
-      const s = this.seriesOf(event, index);
-      if (!s || s.free) continue;
-      const start = Math.floor(event.timestamp / this.options.windowMs) * this.options.windowMs;
-      if (s.window && start >= s.window.start + this.options.windowMs) {
-        const f = this.close(s, event.timestamp);
-        if (f) findings.push(f);
-        if (s.free) continue;
-      }
-      // Late lines of an already judged window count in the open one.
-      s.window ??= { start, lines: 0, novel: 0, counts: new Map() };
-      const w = s.window;
-      const n = w.counts.get(value);
-      if (n === undefined && this.full(s)) continue;
-      w.lines++;
-      if (!s.values.has(value)) w.novel++;
-      w.counts.set(value, (n ?? 0) + 1);
-      if (n === undefined) this.values++;
+    for (const [index, value] of judgedParams(event, this.options.maxValueLength)) {
+      const f = this.take(event, index, value);
+      if (f) findings.push(f);
     }
     return findings;
+  }
+
+  /** One value of one parameter of a line. */
+  private take(
+    line: Pick<TemplatedEvent, 'service' | 'templateId' | 'template' | 'timestamp'>,
+    index: number,
+    value: string,
+  ): Finding | null {
+    const s = this.seriesOf(line, index);
+    if (!s || s.free) return null;
+    let finding: Finding | null = null;
+    const start = Math.floor(line.timestamp / this.options.windowMs) * this.options.windowMs;
+    if (s.window && start >= s.window.start + this.options.windowMs) {
+      finding = this.close(s, line.timestamp);
+      if (s.free) return finding;
+    }
+    // Late lines of an already judged window count in the open one.
+    s.window ??= { start, lines: 0, novel: 0, counts: new Map() };
+    const w = s.window;
+    const n = w.counts.get(value);
+    if (n === undefined && this.full(s)) return finding;
+    w.lines++;
+    if (!s.values.has(value)) w.novel++;
+    w.counts.set(value, (n ?? 0) + 1);
+    if (n === undefined) this.values++;
+    return finding;
   }
 
   /** The service's event time has reached `time`: its windows that ended more than `graceMs` earlier are judged. */
@@ -221,7 +229,10 @@ export class ValueNoveltyDetector {
     return findings;
   }
 
-  private seriesOf(event: TemplatedEvent, index: number): ParameterSeries | null {
+  private seriesOf(
+    event: Pick<TemplatedEvent, 'service' | 'templateId' | 'template'>,
+    index: number,
+  ): ParameterSeries | null {
     const key = `${event.service}\u0000${event.templateId}\u0000${index}`;
     let s = this.series.get(key);
     if (s) return s;
@@ -308,11 +319,8 @@ export class ValueNoveltyDetector {
       const old = s.pool.shift()!;
       if (!old.reported && old.start >= s.quietUntil) this.addToNull(s, old);
     }
-    const expected = s.history.reduce((a, h) => ({ novel: a.novel + h.novel, lines: a.lines + h.lines }), {
-      novel: 0,
-      lines: 0,
-    });
-    const rate = Math.min(1, poissonUpper(expected.novel) / Math.max(1, expected.lines));
+    const rate = expectedRateOf(s.history);
+    const historyLines = s.history.reduce((a, h) => a + h.lines, 0);
     if (rate >= this.options.maxExpectedRate || countsLike(s.values.keys()) || codesLike(s.values.keys()))
       return null;
     // Values first seen in the pool's windows (the open window's not merged yet), with where they first appeared.
@@ -362,7 +370,7 @@ export class ValueNoveltyDetector {
     return this.finding(s, w, fresh, {
       ...best,
       rate,
-      historyLines: expected.lines,
+      historyLines,
       since,
       at: Math.min(now, w.start + windowMs),
     });
@@ -515,6 +523,21 @@ export function codesLike(values: Iterable<string>): boolean {
 
 const HEX_CODE = /^(?:[0-9A-F]{6,}|[0-9a-f]{6,})$/;
 
+/**
+ * The parameters of a line the value detectors judge, as [position, value clipped to `maxLength`]: not measured
+ * quantities (a parameter the parse stage read as a duration or size belongs to the performance detector), not dates
+ * and times (which change by nature).
+ */
+export function judgedParams(event: TemplatedEvent, maxLength: number): Array<[number, string]> {
+  const measured = new Set(Object.values(event.numbers));
+  const out: Array<[number, string]> = [];
+  for (let index = 0; index < event.params.length; index++) {
+    const value = event.params[index]!.slice(0, maxLength);
+    if (!measured.has(Number(value)) && !TIME_LIKE.test(value)) out.push([index, value]);
+  }
+  return out;
+}
+
 /** Dates and times (ISO 8601, `12:03:44`): a new one is the clock moving, not the service changing. */
 const TIME_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}:\d{2}(:\d{2})?\b/;
 
@@ -524,6 +547,17 @@ function seriesKey(s: Pick<ParameterSeries, 'service' | 'templateId' | 'index'>)
 
 function clock(t: number): string {
   return new Date(t).toISOString().slice(11, 16);
+}
+
+/** A history's share of lines that brought something new, at its one-sided 95 % upper bound. */
+export function expectedRateOf(history: ReadonlyArray<{ novel: number; lines: number }>): number {
+  let novel = 0;
+  let lines = 0;
+  for (const h of history) {
+    novel += h.novel;
+    lines += h.lines;
+  }
+  return Math.min(1, poissonUpper(novel) / Math.max(1, lines));
 }
 
 /**

@@ -100,7 +100,8 @@ export const compareMetrics: LearningBeat<'compareMetrics'> = async ({ runId }, 
 export function metricOf(f: Pick<Finding, 'kind' | 'rule'>): SeriesMetric {
   if (f.kind === 'error') return 'errors';
   if (f.kind === 'behavioral' && SESSION_RULES.has(f.rule)) return 'violations';
-  if (f.kind === 'behavioral' && f.rule === 'unseen-values') return 'values';
+  if (f.kind === 'behavioral' && (f.rule === 'unseen-values' || f.rule === 'changed-outcome'))
+    return 'values';
   if (f.kind === 'behavioral' && f.rule === 'missing-companion') return 'companions';
   if (f.kind === 'performance' && /latency|slow|p9\d/i.test(f.rule)) return 'latency.p95';
   return 'rate';
@@ -208,7 +209,10 @@ export function violationRows(
   }));
 }
 
-/** The parameter (from 1) and the values an `unseen-values` finding lists as new; null when it lists none. */
+/**
+ * The parameter (from 1) and the values an `unseen-values` finding lists as new (a `changed-outcome` finding: the
+ * outcomes its inputs gave instead of their usual ones); null when it lists none.
+ */
 export function newValuesOf(f: Pick<Finding, 'evidence'>): { parameter: number; values: Set<string> } | null {
   const list = f.evidence['newValueList'];
   const parameter = f.evidence['parameter'];
