@@ -14,12 +14,14 @@ import { expectedRateOf, judgedParams } from './novelty.js';
  *
  * Two steps, neither told which parameters are inputs or outcomes:
  * 1. **Which inputs decide an outcome.** For every pair of parameters, an earlier line's of a trace and a later
- *    line's, each input value remembers the outcome it first went with; over the next `minBaseline` lines whose input
+ *    line's, each input value remembers the outcome it first went with; over the next `probeLines` lines whose input
  *    value was seen before, the input is taken to decide the outcome when fewer than `relevantBelow` of them went with
- *    another (a user's id and the amount charged, a product and the stock left: mostly another; a basket's total and
+ *    another (an input not seen again often enough within `decideWithinMs` decides nothing) (a user's id and the amount charged, a product and the stock left: mostly another; a basket's total and
  *    the amount: rarely). The choice is made once and kept, so that what step 2 compares does not move under it.
- * 2. **Whether they still do.** Per outcome parameter and set of deciding inputs present in the request, each
- *    combination of their values (a key) remembers the outcome it gave. A line whose key was seen `minKnown` times
+ * 2. **Whether they still do.** Per outcome parameter, set of deciding inputs present in the request and path the
+ *    request took (the templates of its earlier lines: a coupon's line, present or not, says which rule priced the
+ *    basket even where the coupon's own values decide nothing alone), each combination of the inputs' values (a key)
+ *    remembers the outcome it gave. A line whose key was seen `minKnown` times
  *    before is judged: a violation when its outcome is another. Some keys give several outcomes in any release (the
  *    inputs decide most of it, not all), so violations are counted per minute and held to their own history's rate,
  *    as the novelty test holds new values (novelty.ts): a window, or a few pooled, with improbably many violations is
@@ -34,6 +36,13 @@ export interface ChangedOutcomeOptions {
   minKnown: number;
   /** An input decides an outcome when fewer than this share of its known values' lines went with another (step 1). */
   relevantBelow: number;
+  /** Lines with a known input value step 1 measures a pair on. */
+  probeLines: number;
+  /**
+   * A pair not measured on `probeLines` lines this long after its first (event time) is an input too rarely repeated
+   * to decide anything. Until a line's pairs are all chosen, the line is not judged (see push).
+   */
+  decideWithinMs: number;
   /** A request's lines this far apart in event time belong to another request (the trace is let go). */
   traceTtlMs: number;
   /** Requests followed at once: the oldest is let go beyond. */
@@ -76,6 +85,8 @@ export interface ChangedOutcomeOptions {
 export const defaultChangedOutcomeOptions: ChangedOutcomeOptions = {
   minKnown: 2,
   relevantBelow: 0.5,
+  probeLines: 100,
+  decideWithinMs: 3 * 60_000,
   traceTtlMs: 60_000,
   maxTraces: 20_000,
   maxInputsPerTrace: 24,
@@ -109,6 +120,8 @@ interface Input {
 interface OpenTrace {
   last: number;
   inputs: Input[];
+  /** Templates of the request's lines so far, in order of first appearance: the path it took. */
+  path: string[];
 }
 
 interface InputCounts {
@@ -122,6 +135,8 @@ interface Probe {
   outcomes: Map<string, string>;
   lines: number;
   violations: number;
+  /** Event time of the pair's first line. */
+  since: number;
 }
 
 /** What a key gave: its outcome, lines seen, and another outcome that may be taking over (with its lines, since). */
@@ -154,6 +169,8 @@ interface OutcomeSeries {
   index: number;
   /** The deciding inputs, as `templateId#position` (from 1), sorted. */
   inputs: string[];
+  /** The templates of the lines before the outcome's in its requests, sorted (see push). */
+  path: string[];
   free: boolean;
   keys: Map<string, KeyState>;
   judgedLines: number;
@@ -172,7 +189,7 @@ export interface ChangedOutcomeSnapshot {
   traces: Array<[string, OpenTrace]>;
   inputs: Array<[string, boolean, Array<[string, number]>]>;
   templates: Array<[string, string]>;
-  probes: Array<[string, Array<[string, string]>, number, number]>;
+  probes: Array<[string, Array<[string, string]>, number, number, number]>;
   deciding: Array<[string, boolean]>;
   series: SeriesSnapshot[];
 }
@@ -205,15 +222,16 @@ export class ChangedOutcomeDetector {
       version: 1,
       traces: [...this.traces].map(([key, t]) => [
         key,
-        { last: t.last, inputs: t.inputs.map((i) => ({ ...i })) },
+        { last: t.last, inputs: t.inputs.map((i) => ({ ...i })), path: [...t.path] },
       ]),
       inputs: [...this.inputs].map(([key, c]) => [key, c.free, [...c.counts]]),
       templates: [...this.templates],
-      probes: [...this.probes].map(([id, p]) => [id, [...p.outcomes], p.lines, p.violations]),
+      probes: [...this.probes].map(([id, p]) => [id, [...p.outcomes], p.lines, p.violations, p.since]),
       deciding: [...this.deciding],
       series: [...this.series.values()].map((s) => ({
         ...s,
         inputs: [...s.inputs],
+        path: [...s.path],
         keys: [...s.keys].map(([k, v]): [string, KeyState] => [k, [...v]]),
         history: s.history.map((h) => ({ ...h })),
         window: s.window ? copyWindow(s.window) : null,
@@ -236,8 +254,8 @@ export class ChangedOutcomeDetector {
     }
     for (const [id, text] of snapshot.templates) detector.templates.set(id, text);
     for (const [id, decides] of snapshot.deciding) detector.deciding.set(id, decides);
-    for (const [id, outcomes, lines, violations] of snapshot.probes) {
-      detector.probes.set(id, { outcomes: new Map(outcomes), lines, violations });
+    for (const [id, outcomes, lines, violations, since] of snapshot.probes) {
+      detector.probes.set(id, { outcomes: new Map(outcomes), lines, violations, since });
       detector.keys += outcomes.length;
     }
     for (const saved of snapshot.series) {
@@ -250,7 +268,7 @@ export class ChangedOutcomeDetector {
 
   push(event: TemplatedEvent): Finding[] {
     if (event.traceId === null) return [];
-    const { minKnown, maxSideLength, traceTtlMs } = this.options;
+    const { maxSideLength, traceTtlMs } = this.options;
     const params = judgedParams(event, maxSideLength);
     if (params.length === 0) return [];
     const traceKey = `${event.service}\u0000${event.traceId}`;
@@ -266,26 +284,24 @@ export class ChangedOutcomeDetector {
       let undecided = false;
       for (const input of trace!.inputs) {
         const pair = `${event.service}\u0000${pairId(event.templateId, index, input)}`;
-        const chosen = this.deciding.get(pair);
+        const chosen = this.deciding.get(pair) ?? this.measure(pair, event, input, value);
         if (chosen) deciding.push(input);
-        if (chosen !== undefined) continue;
-        undecided = true;
-        const seen = this.seen(event.service, input);
-        // Once: this request's own line. Twice: seen before, its outcome is learned. More: known, judged.
-        if (seen >= 2) this.measure(pair, input.value, value, seen > minKnown);
+        undecided ||= chosen === undefined;
       }
       if (undecided || deciding.length === 0) continue;
-      const f = this.judgeLine(event, index, value, deciding);
+      const f = this.judgeLine(event, index, value, deciding, trace!.path);
       if (f) findings.push(f);
     }
     this.templates.set(event.templateId, event.template);
     if (!trace) {
-      trace = { last: event.timestamp, inputs: [] };
+      trace = { last: event.timestamp, inputs: [], path: [] };
       this.traces.delete(traceKey);
       this.traces.set(traceKey, trace);
       while (this.traces.size > this.options.maxTraces) this.traces.delete(this.traces.keys().next().value!);
     }
     trace.last = Math.max(trace.last, event.timestamp);
+    if (!trace.path.includes(event.templateId) && trace.path.length < this.options.maxInputsPerTrace)
+      trace.path.push(event.templateId);
     for (const [index, value] of params) {
       if (!this.count(event.service, event.templateId, index, value)) continue;
       if (trace.inputs.length < this.options.maxInputsPerTrace)
@@ -310,37 +326,41 @@ export class ChangedOutcomeDetector {
   }
 
   /**
-   * Step 1 for one line: the outcome an input value went with, until the pair has been measured on enough lines, then
-   * the choice. `judged`: the input value was seen often enough for this line to count.
+   * Step 1 for one line: the outcome the input value went with, until the pair has been measured on enough lines
+   * (then the choice), or for too long (an input too rarely repeated to decide anything). Undefined until then.
    */
-  private measure(pair: string, input: string, outcome: string, judged: boolean): void {
+  private measure(pair: string, line: TemplatedEvent, input: Input, outcome: string): boolean | undefined {
+    const { minKnown, probeLines, decideWithinMs, relevantBelow, maxKeys, maxKeysTotal } = this.options;
     let p = this.probes.get(pair);
     if (!p) {
-      if (this.probes.size >= this.options.maxProbes) return;
-      p = { outcomes: new Map(), lines: 0, violations: 0 };
+      if (this.probes.size >= this.options.maxProbes) return false;
+      p = { outcomes: new Map(), lines: 0, violations: 0, since: line.timestamp };
       this.probes.set(pair, p);
     }
-    const first = p.outcomes.get(input);
+    if (line.timestamp - p.since > decideWithinMs) return this.choose(pair, p, false);
+    const seen = this.seen(line.service, input);
+    // Once: this request's own line. Twice: seen before, its outcome is learned. More: known, judged.
+    if (seen < 2) return undefined;
+    const first = p.outcomes.get(input.value);
     if (first === undefined) {
-      // An input with more distinct values than keys allowed repeats too rarely to decide anything.
-      if (p.outcomes.size >= this.options.maxKeys) this.choose(pair, p, false);
-      else if (this.keys < this.options.maxKeysTotal) {
-        p.outcomes.set(input, outcome);
+      if (p.outcomes.size >= maxKeys) return this.choose(pair, p, false);
+      if (this.keys < maxKeysTotal) {
+        p.outcomes.set(input.value, outcome);
         this.keys++;
       }
-      return;
+      return undefined;
     }
-    if (!judged) return;
+    if (seen <= minKnown) return undefined;
     p.lines++;
     if (outcome !== first) p.violations++;
-    if (p.lines >= this.options.minBaseline)
-      this.choose(pair, p, p.violations < this.options.relevantBelow * p.lines);
+    return p.lines >= probeLines ? this.choose(pair, p, p.violations < relevantBelow * p.lines) : undefined;
   }
 
-  private choose(pair: string, p: Probe, decides: boolean): void {
+  private choose(pair: string, p: Probe, decides: boolean): boolean {
     this.deciding.set(pair, decides);
     this.probes.delete(pair);
     this.keys -= p.outcomes.size;
+    return decides;
   }
 
   /** Step 2 for one outcome value of a line, with the inputs that decide it. */
@@ -349,9 +369,10 @@ export class ChangedOutcomeDetector {
     index: number,
     outcome: string,
     deciding: Input[],
+    path: readonly string[],
   ): Finding | null {
     const named = deciding.map((i) => `${i.templateId}#${i.index + 1}`);
-    const s = this.seriesOf(event, index, [...new Set(named)].sort());
+    const s = this.seriesOf(event, index, [...new Set(named)].sort(), [...path].sort());
     if (!s || s.free) return null;
     let finding: Finding | null = null;
     const start = Math.floor(event.timestamp / this.options.windowMs) * this.options.windowMs;
@@ -396,8 +417,13 @@ export class ChangedOutcomeDetector {
     return finding;
   }
 
-  private seriesOf(event: TemplatedEvent, index: number, inputs: string[]): OutcomeSeries | null {
-    const key = outcomeKey({ service: event.service, templateId: event.templateId, index, inputs });
+  private seriesOf(
+    event: TemplatedEvent,
+    index: number,
+    inputs: string[],
+    path: string[],
+  ): OutcomeSeries | null {
+    const key = outcomeKey({ service: event.service, templateId: event.templateId, index, inputs, path });
     let s = this.series.get(key);
     if (s) return s;
     if (this.series.size >= this.options.maxSeries) return null;
@@ -406,6 +432,7 @@ export class ChangedOutcomeDetector {
       templateId: event.templateId,
       index,
       inputs,
+      path,
       free: false,
       keys: new Map(),
       judgedLines: 0,
@@ -485,8 +512,10 @@ export class ChangedOutcomeDetector {
         'behavioral',
         'changed-outcome',
         s.service,
-        `${s.templateId}#${position}<${s.inputs.join('+')}`,
+        `${s.templateId}#${position}`,
         since,
+        s.inputs.join('+'),
+        s.path.join('+'),
       ),
       kind: 'behavioral',
       rule: 'changed-outcome',
@@ -571,8 +600,8 @@ function inputKey(service: string, templateId: string, index: number): string {
   return `${service}\u0000${templateId}\u0000${index}`;
 }
 
-function outcomeKey(s: Pick<OutcomeSeries, 'service' | 'templateId' | 'index' | 'inputs'>): string {
-  return `${s.service}\u0000${s.templateId}\u0000${s.index}\u0000${s.inputs.join('+')}`;
+function outcomeKey(s: Pick<OutcomeSeries, 'service' | 'templateId' | 'index' | 'inputs' | 'path'>): string {
+  return `${s.service}\u0000${s.templateId}\u0000${s.index}\u0000${s.inputs.join('+')}\u0000${s.path.join('+')}`;
 }
 
 /** Step 1's pair of an outcome (a later line's parameter) and an input (an earlier line's). */
