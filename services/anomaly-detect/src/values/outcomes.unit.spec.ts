@@ -137,6 +137,16 @@ describe('ChangedOutcomeDetector', () => {
     expect(findings.every((f) => f.since >= 12 * 60_000)).toBe(true);
   });
 
+  it('reports a deliberate change once, then takes it for the norm', () => {
+    const release: Shop = { ...healthy, bulk: (units) => (units >= 10 ? 7 : 0) };
+    const findings = traffic(new ChangedOutcomeDetector(), 90, { releaseAt: 12 * 60_000, release, perMinute: 120 });
+    const since = findings.map((f) => f.since);
+    expect(since.length).toBeGreaterThan(0);
+    // Reported where it began; after the quiet time the keys have settled on their new amounts.
+    expect(Math.min(...since)).toBeLessThan(20 * 60_000);
+    expect(since.filter((t) => t > 45 * 60_000)).toEqual([]);
+  });
+
   it('gives the same findings when its state is saved and restored between runs', () => {
     const release: Shop = { ...healthy, bulk: (units) => (units > 10 ? 5 : 0) };
     const whole = traffic(new ChangedOutcomeDetector(), 20, { releaseAt: 12 * 60_000, release, seed: 4 });

@@ -254,7 +254,8 @@ export function repeatsAnErrorFinding(f: Finding, incidentFindings: readonly Fin
 
 /**
  * Behaviour: a step went missing, appeared or moved. Where the step's log statements are, the function around
- * them, and the functions that call it (where a call may have been dropped or moved).
+ * them, and the functions that call it (where a call may have been dropped or moved). A value a line writes
+ * changed (`unseen-values`, `changed-outcome`): the code that computes it before the line, and what that code calls.
  */
 export function locateBehavior(input: LocateInput): LocatedIssue | null {
   const findings = input.findings.filter((f) => f.kind === 'behavioral');
@@ -263,11 +264,22 @@ export function locateBehavior(input: LocateInput): LocatedIssue | null {
   const named: string[] = [];
   for (const f of findings) {
     let sites = input.code.sitesForStep(f.subject);
-    if (sites.length === 0) {
-      const t = templateOf(input, f.subject) ?? templateOf(input, f.templateIds[0] ?? '');
-      if (t) sites = input.code.sitesForTemplate(t).slice(0, 1);
-    }
+    const t = templateOf(input, f.subject) ?? templateOf(input, f.templateIds[0] ?? '');
+    if (sites.length === 0 && t) sites = input.code.sitesForTemplate(t).slice(0, 1);
     named.push(`${f.rule} ${f.subject}`);
+    const parameter = valueParameter(f);
+    if (parameter !== null && t && sites[0]) {
+      // A value the line writes changed: the code that computes it, not the statement that writes it.
+      lines.push(...siteLines(input.code, sites[0], 0.3, `writes the changed value (${f.rule})`));
+      const region = input.code.regionBefore(sites[0], `$${parameter - 1}`);
+      if (!region) continue;
+      const label = `parameter ${parameter} of "${t}", whose values changed (${f.rule})`;
+      lines.push(...spanLines(region.lines, 0.6, `computes ${label}`));
+      region.callees.forEach((fn, i) => {
+        lines.push(...spanLines(fn, 0.6 / (1 + i * 0.25), `called to compute ${label} (${fn.name})`));
+      });
+      continue;
+    }
     for (const site of sites.slice(0, 5)) {
       lines.push(...siteLines(input.code, site, 0.8, `logs the step "${f.subject}" (${f.rule})`));
       const fn = site.fn ?? input.code.enclosing(site.path, site.line);
@@ -288,6 +300,13 @@ export function locateBehavior(input: LocateInput): LocatedIssue | null {
     lines: ranked,
     evidence: { changes: named.join(' | ') },
   };
+}
+
+/** The parameter (from 1) whose values a value finding says changed; null for a finding about the flow. */
+function valueParameter(f: Finding): number | null {
+  if (f.rule !== 'unseen-values' && f.rule !== 'changed-outcome') return null;
+  const p = f.evidence['parameter'];
+  return typeof p === 'number' && Number.isInteger(p) && p >= 1 ? p : null;
 }
 
 // ---- coverage -----------------------------------------------------------------------------------------------------

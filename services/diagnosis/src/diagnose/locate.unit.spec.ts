@@ -157,6 +157,81 @@ describe('locateBehavior', () => {
   });
 });
 
+describe('locateBehavior on a changed value', () => {
+  // The amount a line writes is computed by a pricing module two calls away; a release changed its comparison.
+  const ORDER = `import { quote } from './pricing.js';
+
+export function pay(log: Log, quantity: number, cents: number): void {
+  log.info({ step: 'receive' }, \`received \${quantity} units\`);
+  const price = quote(quantity, cents);
+  const total = price.total;
+  log.info({ step: 'charge' }, \`charged \${total} EUR for \${quantity} units\`);
+}
+
+interface Log { info(o: object, m: string): void }
+`;
+  const PRICING = `export function quote(quantity: number, cents: number): { total: number } {
+  return { total: quantity * cents - bulkDiscount(quantity, cents) };
+}
+
+function bulkDiscount(quantity: number, cents: number): number {
+  if (quantity > 10) return Math.round(quantity * cents * 0.05);
+  return 0;
+}
+`;
+  const files = [
+    { path: 'src/order.ts', text: ORDER },
+    { path: 'src/pricing.ts', text: PRICING },
+  ];
+  const code = codeModelOf(
+    new Set(files.map((f) => f.path)),
+    new Map(files.map((f) => [f.path, f.text])),
+    indexLogCalls(files),
+    buildCallGraph(files),
+  );
+  const changed: ChangeWindow = {
+    ...window,
+    commits: [
+      {
+        ...window.commits[0]!,
+        subject: 'Pricing: extract the bulk discount',
+        touches: touchesOf('--- a/src/pricing.ts\n+++ b/src/pricing.ts\n@@ -6 +6 @@\n'),
+      },
+    ],
+  };
+  const valueFinding = finding({
+    kind: 'behavioral',
+    rule: 'changed-outcome',
+    subject: 't-charged#1',
+    templateIds: ['t-charged'],
+    evidence: { parameter: 1 },
+  });
+
+  it('given the amount charged changed for the same inputs, then the code computing it, the changed line first', () => {
+    const issue = locateBehavior({
+      ...input([valueFinding], { window: changed }),
+      code,
+      templates: new Map([['t-charged', 'charged <*> EUR for <*> units']]),
+    })!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/pricing.ts', line: 6 });
+    expect(issue.lines[0]!.why).toMatch(/called to compute parameter 1 of "charged <\*> EUR for <\*> units"/);
+    // The statement that only writes the value is not taken for its cause.
+    const writer = issue.lines.find((l) => l.path === 'src/order.ts' && l.line === 7)!;
+    expect(writer.score).toBeLessThan(issue.lines[0]!.score);
+  });
+
+  it('given no release to weigh by, then still the computing code above the statement that writes it', () => {
+    const issue = locateBehavior({
+      ...input([valueFinding], { window: null }),
+      code,
+      templates: new Map([['t-charged', 'charged <*> EUR for <*> units']]),
+    })!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/order.ts' });
+    expect(issue.lines[0]!.line).toBeLessThan(7);
+    expect(issue.lines.some((l) => l.path === 'src/pricing.ts' && l.line === 6)).toBe(true);
+  });
+});
+
 describe('repeatsAnErrorFinding', () => {
   const unseen = finding({
     id: 'b1',
