@@ -269,8 +269,8 @@ export class ChangedOutcomeDetector {
   push(event: TemplatedEvent): Finding[] {
     if (event.traceId === null) return [];
     const { maxSideLength, traceTtlMs } = this.options;
+    // A line with no value to judge still says which way the request went (see its path).
     const params = judgedParams(event, maxSideLength);
-    if (params.length === 0) return [];
     const traceKey = `${event.service}\u0000${event.traceId}`;
     let trace = this.traces.get(traceKey);
     if (trace && event.timestamp - trace.last > traceTtlMs) trace = undefined;
@@ -289,7 +289,11 @@ export class ChangedOutcomeDetector {
         undecided ||= chosen === undefined;
       }
       if (undecided || deciding.length === 0) continue;
-      const f = this.judgeLine(event, index, value, deciding, trace!.path);
+      // A line's values describe one state together (`items=2 total=46.90`): where one decides, the key takes them
+      // all, which tells apart what one alone confuses (ten units at 6.75, five at 13.50).
+      const lines = new Set(deciding.map((i) => i.templateId));
+      const key = trace!.inputs.filter((i) => lines.has(i.templateId));
+      const f = this.judgeLine(event, index, value, key, trace!.path);
       if (f) findings.push(f);
     }
     this.templates.set(event.templateId, event.template);
