@@ -526,17 +526,32 @@ const HEX_CODE = /^(?:[0-9A-F]{6,}|[0-9a-f]{6,})$/;
 /**
  * The parameters of a line the value detectors judge, as [position, value clipped to `maxLength`]: not measured
  * quantities (a parameter the parse stage read as a duration or size belongs to the performance detector), not dates
- * and times (which change by nature).
+ * and times (which change by nature). A parameter is a measured quantity when the parse stage read a number of its
+ * value and the template says so around it (`took <*> ms`, `size=<*>`): a count that happens to equal the line's
+ * duration (`items=1 ... took 1 ms`) stays a value.
  */
 export function judgedParams(event: TemplatedEvent, maxLength: number): Array<[number, string]> {
   const measured = new Set(Object.values(event.numbers));
+  const parts = event.template.split('<*>');
   const out: Array<[number, string]> = [];
   for (let index = 0; index < event.params.length; index++) {
     const value = event.params[index]!.slice(0, maxLength);
-    if (!measured.has(Number(value)) && !TIME_LIKE.test(value)) out.push([index, value]);
+    if (TIME_LIKE.test(value)) continue;
+    if (
+      measured.has(Number(value)) &&
+      (UNIT_AFTER.test(parts[index + 1] ?? '') || QUANTITY_BEFORE.test(parts[index] ?? ''))
+    )
+      continue;
+    out.push([index, value]);
   }
   return out;
 }
+
+/** A unit right after a parameter (`<*> ms`, `<*>KB`): the parameter is a measured quantity. */
+const UNIT_AFTER =
+  /^\s*(ns|us|µs|ms|msec|millis|milliseconds|s|sec|secs|seconds|min|minutes|b|bytes|kb|mb|gb|kib|mib|gib)\b/i;
+/** A quantity's name right before a parameter (`took <*>`, `latency=<*>`, `size: <*>`). */
+const QUANTITY_BEFORE = /\b(took|in|after|duration|elapsed|latency|time|size|bytes|length)\s*[=:]?\s*$/i;
 
 /** Dates and times (ISO 8601, `12:03:44`): a new one is the clock moving, not the service changing. */
 const TIME_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}:\d{2}(:\d{2})?\b/;

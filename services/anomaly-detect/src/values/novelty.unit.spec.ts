@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
-import { ValueNoveltyDetector, codesLike, countsLike, poissonUpper, recurrenceBound } from './novelty.js';
+import {
+  ValueNoveltyDetector,
+  codesLike,
+  countsLike,
+  judgedParams,
+  poissonUpper,
+  recurrenceBound,
+} from './novelty.js';
 import { prng } from '@self-healing/shared';
 
 const CHARGED = 'charged <*> EUR to card <*> took <*> ms';
@@ -273,5 +280,27 @@ describe('values never seen before', () => {
     expect(poissonUpper(0)).toBeCloseTo(3.0, 1);
     expect(poissonUpper(100)).toBeGreaterThan(110);
     expect(poissonUpper(100)).toBeLessThan(120);
+  });
+});
+
+describe('judgedParams', () => {
+  it('leaves out what the line measured, not a count that happens to equal it', () => {
+    const e = {
+      ...line(0, ['1', '12.00', '1']),
+      template: 'cart validated items=<*> total=<*> took <*> ms',
+      numbers: { durationMs: 1 },
+    };
+    expect(judgedParams(e, 120)).toEqual([
+      [0, '1'],
+      [1, '12.00'],
+    ]);
+    const sized = {
+      ...line(0, ['4096', 'ok']),
+      template: 'wrote size=<*> status=<*>',
+      numbers: { sizeBytes: 4096 },
+    };
+    expect(judgedParams(sized, 120)).toEqual([[1, 'ok']]);
+    const dated = { ...line(0, ['2026-12-07T10:00:00Z', 'a']), template: 'at <*> did <*>' };
+    expect(judgedParams(dated, 120)).toEqual([[1, 'a']]);
   });
 });

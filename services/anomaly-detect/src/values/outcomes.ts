@@ -130,6 +130,12 @@ interface InputCounts {
   counts: Map<string, number>;
 }
 
+/**
+ * Step 1's choice for a pair of parameters: the input decides the outcome, or does not (it was measured), or it is
+ * too rarely repeated to tell (an identifier, a rare line): such an input is never part of a key.
+ */
+type Choice = 'decides' | 'independent' | 'rare';
+
 /** Step 1 for one pair of parameters: the outcome each input value first went with, and how often another. */
 interface Probe {
   outcomes: Map<string, string>;
@@ -190,7 +196,7 @@ export interface ChangedOutcomeSnapshot {
   inputs: Array<[string, boolean, Array<[string, number]>]>;
   templates: Array<[string, string]>;
   probes: Array<[string, Array<[string, string]>, number, number, number]>;
-  deciding: Array<[string, boolean]>;
+  deciding: Array<[string, Choice]>;
   series: SeriesSnapshot[];
 }
 
@@ -203,7 +209,7 @@ export class ChangedOutcomeDetector {
   /** Step 1, by pair of parameters (an outcome and an input), until it has chosen. */
   private readonly probes = new Map<string, Probe>();
   /** Step 1's choices, by pair of parameters: true when the input decides the outcome. */
-  private readonly deciding = new Map<string, boolean>();
+  private readonly deciding = new Map<string, Choice>();
   /** Step 2, by service, outcome parameter and deciding inputs. */
   private readonly series = new Map<string, OutcomeSeries>();
   private readonly traces = new Map<string, OpenTrace>();
@@ -278,21 +284,19 @@ export class ChangedOutcomeDetector {
     for (const [index, value] of trace ? params : []) {
       // An identifier (an order id, an authorization code) is an outcome of nothing.
       if (this.inputs.get(inputKey(event.service, event.templateId, index))?.free) continue;
-      const deciding: Input[] = [];
+      const choices = trace!.inputs.map((input) => {
+        const pair = `${event.service}\u0000${pairId(event.templateId, index, input)}`;
+        return this.deciding.get(pair) ?? this.measure(pair, event, input, value);
+      });
       // Until every input has been measured against this outcome, which series the line belongs to is not known:
       // a line judged now would teach a series outcomes of requests that are not its own.
-      let undecided = false;
-      for (const input of trace!.inputs) {
-        const pair = `${event.service}\u0000${pairId(event.templateId, index, input)}`;
-        const chosen = this.deciding.get(pair) ?? this.measure(pair, event, input, value);
-        if (chosen) deciding.push(input);
-        undecided ||= chosen === undefined;
-      }
-      if (undecided || deciding.length === 0) continue;
-      // A line's values describe one state together (`items=2 total=46.90`): where one decides, the key takes them
-      // all, which tells apart what one alone confuses (ten units at 6.75, five at 13.50).
-      const lines = new Set(deciding.map((i) => i.templateId));
-      const key = trace!.inputs.filter((i) => lines.has(i.templateId));
+      if (choices.includes(undefined) || !choices.includes('decides')) continue;
+      // A line's values describe one state together (`items=2 total=46.90`): where one decides, the key takes the
+      // others that repeat too, which tells apart what one alone confuses (ten units at 6.75, five at 13.50).
+      const lines = new Set(
+        trace!.inputs.filter((_, i) => choices[i] === 'decides').map((i) => i.templateId),
+      );
+      const key = trace!.inputs.filter((input, i) => lines.has(input.templateId) && choices[i] !== 'rare');
       const f = this.judgeLine(event, index, value, key, trace!.path);
       if (f) findings.push(f);
     }
@@ -333,21 +337,21 @@ export class ChangedOutcomeDetector {
    * Step 1 for one line: the outcome the input value went with, until the pair has been measured on enough lines
    * (then the choice), or for too long (an input too rarely repeated to decide anything). Undefined until then.
    */
-  private measure(pair: string, line: TemplatedEvent, input: Input, outcome: string): boolean | undefined {
+  private measure(pair: string, line: TemplatedEvent, input: Input, outcome: string): Choice | undefined {
     const { minKnown, probeLines, decideWithinMs, relevantBelow, maxKeys, maxKeysTotal } = this.options;
     let p = this.probes.get(pair);
     if (!p) {
-      if (this.probes.size >= this.options.maxProbes) return false;
+      if (this.probes.size >= this.options.maxProbes) return 'rare';
       p = { outcomes: new Map(), lines: 0, violations: 0, since: line.timestamp };
       this.probes.set(pair, p);
     }
-    if (line.timestamp - p.since > decideWithinMs) return this.choose(pair, p, false);
+    if (line.timestamp - p.since > decideWithinMs) return this.choose(pair, p, 'rare');
     const seen = this.seen(line.service, input);
     // Once: this request's own line. Twice: seen before, its outcome is learned. More: known, judged.
     if (seen < 2) return undefined;
     const first = p.outcomes.get(input.value);
     if (first === undefined) {
-      if (p.outcomes.size >= maxKeys) return this.choose(pair, p, false);
+      if (p.outcomes.size >= maxKeys) return this.choose(pair, p, 'rare');
       if (this.keys < maxKeysTotal) {
         p.outcomes.set(input.value, outcome);
         this.keys++;
@@ -357,14 +361,15 @@ export class ChangedOutcomeDetector {
     if (seen <= minKnown) return undefined;
     p.lines++;
     if (outcome !== first) p.violations++;
-    return p.lines >= probeLines ? this.choose(pair, p, p.violations < relevantBelow * p.lines) : undefined;
+    if (p.lines < probeLines) return undefined;
+    return this.choose(pair, p, p.violations < relevantBelow * p.lines ? 'decides' : 'independent');
   }
 
-  private choose(pair: string, p: Probe, decides: boolean): boolean {
-    this.deciding.set(pair, decides);
+  private choose(pair: string, p: Probe, choice: Choice): Choice {
+    this.deciding.set(pair, choice);
     this.probes.delete(pair);
     this.keys -= p.outcomes.size;
-    return decides;
+    return choice;
   }
 
   /** Step 2 for one outcome value of a line, with the inputs that decide it. */
