@@ -506,12 +506,14 @@ export class ChangedOutcomeDetector {
     const examples = span.flatMap((p) => p.examples);
     const template = this.templates.get(s.templateId) ?? s.templateId;
     const position = s.index + 1;
-    const inputs = s.inputs
-      .map((id) => {
-        const [templateId, at] = splitParameterId(id);
-        return `parameter ${at} of "${this.templates.get(templateId) ?? templateId}"`;
-      })
-      .join(', ');
+    // By line: `items, total of "cart validated items=<*> total=<*> took <*> ms"`.
+    const byLine = new Map<string, string[]>();
+    for (const id of s.inputs) {
+      const [templateId, at] = splitParameterId(id);
+      const text = this.templates.get(templateId) ?? templateId;
+      byLine.set(text, [...(byLine.get(text) ?? []), labelOf(text, Number(at)) ?? `parameter ${at}`]);
+    }
+    const inputs = [...byLine].map(([text, names]) => `${names.join(', ')} of "${text}"`).join('; ');
     const told = examples.map(
       ([key, before, after]) => `${this.readable(s.service, key)}: "${before}" before, "${after}" now`,
     );
@@ -535,10 +537,10 @@ export class ChangedOutcomeDetector {
       at: Math.min(now, w.start + windowMs),
       magnitude: Math.min(50, -Math.log10(Math.max(best.tail, 1e-300))),
       explanation:
-        `Parameter ${position} of "${template}" (${s.templateId}) of ${s.service} is no longer what the same ` +
-        `${inputs} earlier in the request gave before: ${best.violations} of ${best.lines} lines with known inputs ` +
-        `in ${period} UTC (at most ${(rate * 100).toFixed(2)}% expected, p ${best.tail.toExponential(1)}); ` +
-        `${told.slice(0, 3).join('; ') || 'no example kept'}.`,
+        `Parameter ${position} of "${template}" (${s.templateId}) of ${s.service} changed for the same inputs: ` +
+        `requests whose ${inputs} had been seen before gave another value in ${best.violations} of ` +
+        `${best.lines} lines in ${period} UTC (at most ${(rate * 100).toFixed(2)}% expected, ` +
+        `p ${best.tail.toExponential(1)}); ${told.slice(0, 3).join('; ') || 'no example kept'}.`,
       evidence: {
         template,
         parameter: position,
