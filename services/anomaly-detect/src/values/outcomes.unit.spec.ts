@@ -3,7 +3,8 @@ import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { prng } from '@self-healing/shared';
 import { ChangedOutcomeDetector, labelOf } from './outcomes.js';
 
-const VALIDATED = 'cart validated items=<*> total=<*> took <*> ms';
+// The cart's id rides on the deciding line: an identifier that must not split its keys.
+const VALIDATED = 'cart <*> validated items=<*> total=<*> took <*> ms';
 const COUPON = 'applied coupon <*> discount=<*>';
 const CHARGED = 'charged <*> EUR to card <*> auth=<*> took <*> ms';
 const AUTHENTICATED = 'user <*> authenticated';
@@ -84,7 +85,7 @@ function traffic(
     const push = (e: TemplatedEvent) => findings.push(...detector.push(e));
     push(line(t, trace, 't-auth', AUTHENTICATED, [user]));
     push(
-      line(t, trace, 't-valid', VALIDATED, [String(units), euros(subtotal), String(took)], {
+      line(t, trace, 't-valid', VALIDATED, [`c-${i}`, String(units), euros(subtotal), String(took)], {
         durationMs: took,
       }),
     );
@@ -139,7 +140,11 @@ describe('ChangedOutcomeDetector', () => {
 
   it('reports a deliberate change once, then takes it for the norm', () => {
     const release: Shop = { ...healthy, bulk: (units) => (units >= 10 ? 7 : 0) };
-    const findings = traffic(new ChangedOutcomeDetector(), 90, { releaseAt: 12 * 60_000, release, perMinute: 120 });
+    const findings = traffic(new ChangedOutcomeDetector(), 90, {
+      releaseAt: 12 * 60_000,
+      release,
+      perMinute: 120,
+    });
     const since = findings.map((f) => f.since);
     expect(since.length).toBeGreaterThan(0);
     // Reported where it began; after the quiet time the keys have settled on their new amounts.
@@ -182,7 +187,7 @@ describe('ChangedOutcomeDetector', () => {
   });
 
   it('names an input by the word its template writes before it', () => {
-    expect(labelOf(VALIDATED, 2)).toBe('total');
+    expect(labelOf(VALIDATED, 3)).toBe('total');
     expect(labelOf(COUPON, 1)).toBe('coupon');
     expect(labelOf('<*> items left', 1)).toBeNull();
   });
