@@ -161,6 +161,8 @@ interface Window {
   start: number;
   lines: number;
   violations: number;
+  /** Event time of the window's first violation: where a reported change began, not the minute it fell in. */
+  firstViolation: number | null;
   examples: Violation[];
 }
 
@@ -389,7 +391,7 @@ export class ChangedOutcomeDetector {
       finding = this.close(s, event.timestamp);
       if (s.free) return finding;
     }
-    s.window ??= { start, lines: 0, violations: 0, examples: [] };
+    s.window ??= { start, lines: 0, violations: 0, firstViolation: null, examples: [] };
     const key = deciding
       .map((i, n) => `${named[n]}=${i.value}`)
       .sort()
@@ -412,6 +414,7 @@ export class ChangedOutcomeDetector {
       s.window.lines++;
       if (outcome !== k[0]) {
         s.window.violations++;
+        s.window.firstViolation ??= event.timestamp;
         if (s.window.examples.length < EXAMPLES) s.window.examples.push([key, k[0], outcome]);
       }
     }
@@ -502,7 +505,8 @@ export class ChangedOutcomeDetector {
     const span = s.pool.slice(best.from);
     for (const p of span) p.reported = true;
     s.quietUntil = w.start + windowMs + this.options.quietMs;
-    const since = span[0]!.start;
+    const first = Math.min(...span.map((p) => p.firstViolation ?? Infinity));
+    const since = Number.isFinite(first) ? first : span[0]!.start;
     const examples = span.flatMap((p) => p.examples);
     const template = this.templates.get(s.templateId) ?? s.templateId;
     const position = s.index + 1;
