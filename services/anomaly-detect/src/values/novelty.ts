@@ -185,36 +185,25 @@ export class ValueNoveltyDetector {
   push(event: TemplatedEvent): Finding[] {
     const findings: Finding[] = [];
     for (const [index, value] of judgedParams(event, this.options.maxValueLength)) {
-      const f = this.take(event, index, value);
-      if (f) findings.push(f);
+      const s = this.seriesOf(event, index);
+      if (!s || s.free) continue;
+      const start = Math.floor(event.timestamp / this.options.windowMs) * this.options.windowMs;
+      if (s.window && start >= s.window.start + this.options.windowMs) {
+        const f = this.close(s, event.timestamp);
+        if (f) findings.push(f);
+        if (s.free) continue;
+      }
+      // Late lines of an already judged window count in the open one.
+      s.window ??= { start, lines: 0, novel: 0, counts: new Map() };
+      const w = s.window;
+      const n = w.counts.get(value);
+      if (n === undefined && this.full(s)) continue;
+      w.lines++;
+      if (!s.values.has(value)) w.novel++;
+      w.counts.set(value, (n ?? 0) + 1);
+      if (n === undefined) this.values++;
     }
     return findings;
-  }
-
-  /** One value of one parameter of a line. */
-  private take(
-    line: Pick<TemplatedEvent, 'service' | 'templateId' | 'template' | 'timestamp'>,
-    index: number,
-    value: string,
-  ): Finding | null {
-    const s = this.seriesOf(line, index);
-    if (!s || s.free) return null;
-    let finding: Finding | null = null;
-    const start = Math.floor(line.timestamp / this.options.windowMs) * this.options.windowMs;
-    if (s.window && start >= s.window.start + this.options.windowMs) {
-      finding = this.close(s, line.timestamp);
-      if (s.free) return finding;
-    }
-    // Late lines of an already judged window count in the open one.
-    s.window ??= { start, lines: 0, novel: 0, counts: new Map() };
-    const w = s.window;
-    const n = w.counts.get(value);
-    if (n === undefined && this.full(s)) return finding;
-    w.lines++;
-    if (!s.values.has(value)) w.novel++;
-    w.counts.set(value, (n ?? 0) + 1);
-    if (n === undefined) this.values++;
-    return finding;
   }
 
   /** The service's event time has reached `time`: its windows that ended more than `graceMs` earlier are judged. */
@@ -229,10 +218,7 @@ export class ValueNoveltyDetector {
     return findings;
   }
 
-  private seriesOf(
-    event: Pick<TemplatedEvent, 'service' | 'templateId' | 'template'>,
-    index: number,
-  ): ParameterSeries | null {
+  private seriesOf(event: TemplatedEvent, index: number): ParameterSeries | null {
     const key = `${event.service}\u0000${event.templateId}\u0000${index}`;
     let s = this.series.get(key);
     if (s) return s;
