@@ -16,7 +16,7 @@ import { beatsOf, type PayloadOf } from '@self-healing/schemas';
 import { GiteaForge, pushToForge, type RepoRef } from '@self-healing/shared/forge';
 import { loadCatalogue } from '@self-healing/shared/catalogue';
 import { materializeFault } from '@self-healing/sample-service';
-import { patchIdOf } from '@self-healing/fix-generate';
+import { changelogEntry, patchIdOf, withEntry } from '@self-healing/fix-generate';
 import { exampleCatalogue, type DeploymentRecord, type RunningAgent } from '@self-healing/target';
 import { serviceEnv, testEnvironment, type TestEnvironment } from './src/environment.js';
 import { testForge, uniqueName, waitFor } from './src/endpoints.js';
@@ -547,6 +547,103 @@ describe('deployment.deploy on the real forge, HAProxy and the application', { t
     expect(reason.message).toMatch(/conflicts with the default branch/);
     const open = await forge.findOpenPullRequest(repoRef, { head: `heal/${incidentId}`, base: 'main' });
     expect(open?.state).toBe('open');
+  });
+
+  it('a fix whose only conflict is a changelog entry merged first is replayed on the moved-on branch, through CI again, and merged', async () => {
+    // Another fix of the service merged first, through its own pull request and CI: it wrote the changelog.
+    await run('git', ['-C', release.repo, 'fetch', '-q', cloneUrl, 'main']);
+    const mainHead = (await run('git', ['-C', release.repo, 'rev-parse', 'FETCH_HEAD'])).stdout.trim();
+    const otherEntry = changelogEntry({
+      incidentId: 'inc-merged-first',
+      symptom: 'Labels printed twice',
+      cause: 'A loop ran once more.',
+      change: 'It stops at the last label.',
+    });
+    const other = await makePatch(
+      'merged-first',
+      async (dir) => {
+        const log = withEntry(null, otherEntry);
+        await writeFile(join(dir, log.path), log.text);
+      },
+      mainHead,
+    );
+    const otherDir = join(work, 'patches', 'merged-first');
+    await run('git', ['-C', otherDir, 'commit', '-q', '-m', 'Changelog: labels printed twice'], {
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'dev',
+        GIT_AUTHOR_EMAIL: 'dev@example.org',
+        GIT_COMMITTER_NAME: 'dev',
+        GIT_COMMITTER_EMAIL: 'dev@example.org',
+      },
+    });
+    const otherCommit = (await run('git', ['-C', otherDir, 'rev-parse', 'HEAD'])).stdout.trim();
+    expect(other.diff).toContain('CHANGELOG.md');
+    await pushToForge(forge, repoRef, {
+      dir: otherDir,
+      refspecs: [`${otherCommit}:refs/heads/other/changelog`],
+    });
+    const { pr: otherPr } = await forge.ensurePullRequest(repoRef, {
+      head: 'other/changelog',
+      base: 'main',
+      title: 'Changelog: labels printed twice',
+      body: 'merged before the platform fix below',
+    });
+    await forge.createCommitStatus(repoRef, otherCommit, {
+      state: 'success',
+      context: 'ci/validation',
+      description: 'green',
+    });
+    expect(
+      (await forge.mergePullRequest(repoRef, otherPr.number, { method: 'merge', sha: otherCommit })).kind,
+    ).not.toBe('refused');
+
+    // The platform's fix, made on the faulty release as validation saw it: a code change of its own, and its entry
+    // at the same place of a changelog that did not exist then.
+    const incidentId = uniqueName('inc_dp_replay');
+    const patch = await makePatch('replay', async (dir) => {
+      const ids = join(dir, 'src', 'ids.ts');
+      await writeFile(ids, `// Identifiers are opaque to callers.\n${await readFile(ids, 'utf8')}`);
+      const log = withEntry(
+        null,
+        changelogEntry({ incidentId, symptom: 'Opaque ids', cause: 'A cause.', change: 'A change.' }),
+      );
+      await writeFile(join(dir, log.path), log.text);
+    });
+    await announce(incidentId, 'medium', patch);
+    const { value: all } = await withTraffic(() => ended(incidentId));
+    const events = all.filter((e) => e.meta.type !== 'DeploymentWaiting');
+    if (events.at(-1)!.meta.type !== 'DeploymentCompleted')
+      console.log(JSON.stringify(events.at(-1)!.payload));
+    expect(events.map((e) => e.meta.type)).toEqual(ALL_BEATS);
+    const pushed = (events[4]!.payload as PayloadOf<'ChangesApplied'>).commit;
+    const ci = events[6]!.payload as PayloadOf<'CIChecksConcluded'>;
+    expect(ci).toMatchObject({ conclusion: 'success', headCommit: pushed });
+    // One pull request, merged from a replay of the fix on the branch as the other fix left it, with its own CI.
+    const pr = events[5]!.payload as PayloadOf<'PullRequestCreated'>;
+    const onForge = await forge.getPullRequest(repoRef, pr.number);
+    expect(onForge.state).toBe('merged');
+    const replayed = onForge.head.sha;
+    expect(replayed).not.toBe(pushed);
+    const parents = (
+      await run('git', ['-C', release.repo, 'fetch', '-q', cloneUrl, 'main']).then(() =>
+        run('git', ['-C', release.repo, 'log', '-1', '--format=%P', replayed]),
+      )
+    ).stdout.trim();
+    expect(parents.split(' ')).toHaveLength(1);
+    const status = await forge.getCombinedStatus(repoRef, replayed);
+    expect(status.statuses.find((x) => x.context === 'ci/validation')?.state).toBe('success');
+    const merged = events[7]!.payload as PayloadOf<'PullRequestMerged'>;
+    expect(merged.headCommit).toBe(replayed);
+    expect(merged.replayedOnto).toEqual([parents]);
+    const changelog = await onMain('CHANGELOG.md');
+    expect(changelog.match(/^## Unreleased$/gm)).toHaveLength(1);
+    expect(changelog).toContain('incident inc-merged-first');
+    expect(changelog).toContain('- Fixed: Opaque ids (incident');
+    expect(await onMain('src/ids.ts')).toMatch(/^\/\/ Identifiers are opaque to callers\./);
+    const done = events[10]!.payload as PayloadOf<'DeploymentCompleted'>;
+    expect(done).toMatchObject({ outcome: 'deployed', mergeCommit: merged.mergeCommit });
+    expect(agent!.deployer.current().stable?.commit).toBe(merged.mergeCommit);
   });
 
   it('a promoted fix is taken out again through the same beats: revert pull request, CI, merge, canary', async () => {

@@ -727,6 +727,11 @@ const deploymentDeploy = {
           title: 'Auto-merge Pull Request',
           description: 'Merge when CI passed and approval holds.',
           timing: 'async',
+          waits: {
+            for: [],
+            description:
+              'CI on the fix replayed on a default branch that moved on under it: the beat looks again at each wake-up until that CI concludes.',
+          },
         },
       ],
     },

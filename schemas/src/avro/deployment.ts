@@ -122,6 +122,16 @@ export const deploymentDeployPayloads = {
     { name: 'method', type: MergeMethod },
     { name: 'automatic', type: 'boolean', doc: 'Merged by the platform rather than a person.' },
     { name: 'mergedBy', type: 'string' },
+    optional(
+      'headCommit',
+      'string',
+      "The pull request's head commit that was merged: the fix commit, or its latest replay on a default branch that moved on. Null in events written before this field.",
+    ),
+    optional(
+      'replayedOnto',
+      arrayOf('string'),
+      'The default-branch heads the fix was replayed onto, in order, when the branch moved on under its pull request (each replay went through CI again); empty when merged as first pushed. Null in events written before this field.',
+    ),
   ]),
   DeployedToProduction: payload(NS, 'DeployedToProduction', 'The merged commit was rolled out.', [
     { name: 'deploymentId', type: 'string' },

@@ -322,7 +322,10 @@ export function formatDeployment(doc: Pick<IncidentDoc, '_id' | 'timeline' | 'ou
   if (merged)
     out.push(
       `  merge: #${merged.number} as ${short(merged.mergeCommit)} (${merged.method}), ` +
-        `${merged.automatic ? `by the platform as ${merged.mergedBy}` : `by ${merged.mergedBy}`}`,
+        `${merged.automatic ? `by the platform as ${merged.mergedBy}` : `by ${merged.mergedBy}`}` +
+        (merged.replayedOnto?.length
+          ? `, after replaying the fix onto ${merged.replayedOnto.map(short).join(', then ')} (the default branch moved on; CI ran again on ${short(merged.headCommit ?? '')})`
+          : ''),
     );
   const rollout = run.DeployedToProduction;
   if (rollout)

@@ -246,6 +246,8 @@ describe('formatDeployment', () => {
             method: 'squash',
             automatic: true,
             mergedBy: 'forge-admin',
+            headCommit: 'e'.repeat(40),
+            replayedOnto: ['f'.repeat(40)],
           },
         ],
         [
@@ -315,7 +317,7 @@ describe('formatDeployment', () => {
       `  CI: success on ${'b'.repeat(12)} in 42.0 s`,
       '    build                success   12.0 s  http://ci/1',
       '    lint                 success   -',
-      `  merge: #7 as ${'d'.repeat(12)} (squash), by the platform as forge-admin`,
+      `  merge: #7 as ${'d'.repeat(12)} (squash), by the platform as forge-admin, after replaying the fix onto ${'f'.repeat(12)} (the default branch moved on; CI ran again on ${'e'.repeat(12)})`,
       `  rollout: ${'d'.repeat(12)} to production (canary, haproxy) 2026-12-05 10:01:00Z to 2026-12-05 10:01:30Z (30.0 s)`,
       '  verification: UNHEALTHY over 120.0 s; ROLLED BACK: latency.p95 above its threshold',
       '    ok     error.rate       observed 0.001235, threshold 0.01  3 of 2431',

@@ -219,7 +219,10 @@ export class IncidentStory {
       }
       case 'PullRequestMerged': {
         const p = payload as PayloadOf<'PullRequestMerged'>;
-        return { line: `#${p.number} merged as ${p.mergeCommit.slice(0, 12)} by ${p.mergedBy}` };
+        const replayed = p.replayedOnto?.length
+          ? ` (replayed onto the moved-on default branch ${p.replayedOnto.length === 1 ? 'once' : `${p.replayedOnto.length} times`}, CI again on ${(p.headCommit ?? '').slice(0, 12)})`
+          : '';
+        return { line: `#${p.number} merged as ${p.mergeCommit.slice(0, 12)} by ${p.mergedBy}${replayed}` };
       }
       case 'DeployedToProduction': {
         const p = payload as PayloadOf<'DeployedToProduction'>;

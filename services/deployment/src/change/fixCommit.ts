@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GitRepo } from '@self-healing/diagnosis';
+import { git } from './git.js';
 
 /** Who the platform's commits are by. */
 export const PLATFORM_AUTHOR = { name: 'self-healing platform', email: 'self-healing@localhost' };
@@ -23,6 +23,25 @@ export function revertBranchOf(runId: string): string {
   return `revert/${branchNameOf(runId).slice('heal/'.length)}`;
 }
 
+/** A path for a temporary index of the platform's own (removed by the caller), so no checkout's index is touched. */
+export function temporaryIndex(): string {
+  return join(tmpdir(), `deploy-index-${randomUUID()}`);
+}
+
+/** git's environment for a commit by the platform at a given time, built in the temporary index `index`. */
+export function platformEnv(index: string, at: number): Record<string, string> {
+  const date = `${Math.floor(at / 1000)} +0000`;
+  return {
+    GIT_INDEX_FILE: index,
+    GIT_AUTHOR_NAME: PLATFORM_AUTHOR.name,
+    GIT_AUTHOR_EMAIL: PLATFORM_AUTHOR.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: PLATFORM_AUTHOR.name,
+    GIT_COMMITTER_EMAIL: PLATFORM_AUTHOR.email,
+    GIT_COMMITTER_DATE: date,
+  };
+}
+
 /**
  * The fix as one commit on its base, made in the repository's bare mirror with git's plumbing alone (a temporary
  * index, `apply --cached`, `write-tree`, `commit-tree`): nothing of the patch or the repository is checked out, and
@@ -33,17 +52,8 @@ export async function makeFixCommit(
   repo: GitRepo,
   p: { baseCommit: string; diff: string; message: string; at: number },
 ): Promise<{ commit: string; tree: string; filesChanged: number }> {
-  const index = join(tmpdir(), `deploy-index-${randomUUID()}`);
-  const date = `${Math.floor(p.at / 1000)} +0000`;
-  const env = {
-    GIT_INDEX_FILE: index,
-    GIT_AUTHOR_NAME: PLATFORM_AUTHOR.name,
-    GIT_AUTHOR_EMAIL: PLATFORM_AUTHOR.email,
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_NAME: PLATFORM_AUTHOR.name,
-    GIT_COMMITTER_EMAIL: PLATFORM_AUTHOR.email,
-    GIT_COMMITTER_DATE: date,
-  };
+  const index = temporaryIndex();
+  const env = platformEnv(index, p.at);
   try {
     await git(repo.path, ['read-tree', p.baseCommit], env);
     await git(repo.path, ['apply', '--cached', '--whitespace=nowarn', '-'], env, p.diff);
@@ -66,24 +76,4 @@ export async function makeFixCommit(
 export async function treeOf(repo: GitRepo, commit: string): Promise<string | null> {
   if (!(await repo.hasCommit(commit))) return null;
   return (await repo.git(['rev-parse', `${commit}^{tree}`])).trim();
-}
-
-function git(cwd: string, args: string[], env: Record<string, string>, input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', cwd, '-c', 'core.hooksPath=/dev/null', ...args], {
-      env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d.slice(0, 4000)));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`git ${args[0]} failed (exit ${code}): ${err.trim()}`)),
-    );
-    // A command that reads no input may exit before its stdin is closed: that EPIPE is not a failure.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
 }

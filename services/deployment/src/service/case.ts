@@ -69,6 +69,35 @@ export interface CiRecord {
   detail: string;
 }
 
+/** One replay of the fix on the default branch's newer head, and the CI it then went through. */
+export interface RebaseRecord {
+  /** The branch's head it replaced. */
+  from: string;
+  /** The default branch's head it was made on. */
+  onto: string;
+  commit: string;
+  /** Files whose two sides' lines were both kept (changelog entries). */
+  unioned: string[];
+  at: number;
+  /** When the forge showed it as the pull request's head. */
+  pushedAt?: number;
+  ci?: CiRecord;
+}
+
+/** The head commit of the fix branch: the latest replay, else the fix commit. */
+export function branchHeadOf(c: DeploymentCase): string {
+  return latestRebaseOf(c)?.record.commit ?? c.branch!.commit;
+}
+
+export function latestRebaseOf(c: DeploymentCase): { round: number; record: RebaseRecord } | null {
+  const rounds = Object.keys(c.rebases ?? {})
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  if (rounds.length === 0) return null;
+  const round = Math.max(...rounds);
+  return { round, record: c.rebases![String(round)]! };
+}
+
 export interface MergeRecord {
   number: number;
   mergeCommit: string;
@@ -135,6 +164,11 @@ export interface DeploymentCase {
   /** The platform runs CI on the head commit itself (no other CI had posted a status). */
   ciOwn?: boolean;
   ci?: CiRecord;
+  /**
+   * The fix replayed on the default branch's newer head, by round ("1", "2"...), when the forge would not merge the
+   * pull request for a conflict (see change/rebase.ts); the latest round's commit is the branch's head.
+   */
+  rebases?: Record<string, RebaseRecord>;
   merge?: MergeRecord;
   rollout?: RolloutRecord;
   verification?: VerificationRecord;

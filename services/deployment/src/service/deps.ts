@@ -76,6 +76,15 @@ export class DeploymentDeps {
     return this.caseOf(runId);
   }
 
+  /** `record` for a field inside one (`rebases.2`, `rebases.2.ci`): the first write wins there too. */
+  async recordAt(runId: string, path: string, value: unknown): Promise<DeploymentCase> {
+    await this.cases.updateOne(
+      { _id: runId, [path]: { $exists: false } } as never,
+      { $set: { [path]: value } } as never,
+    );
+    return this.caseOf(runId);
+  }
+
   service(name: string): ServiceEntry | null {
     return this.settings.catalogue?.services[name] ?? null;
   }
