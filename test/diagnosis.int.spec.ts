@@ -339,12 +339,14 @@ describe('diagnosis.analyze on new evidence', () => {
     );
   };
 
-  it('given an incident first seen where no code explains it, then the error that joins it later is diagnosed (the fault commit, a revert), once', async () => {
-    service = await startInProcess();
-    // Opened on a slowdown of a line no code of the service writes: nothing for a machine to try.
+  /**
+   * Opens the incident on a slowdown of a line no code of the service writes (nothing for a machine to try);
+   * answers that finding.
+   */
+  const openOnUnexplainedSlowdown = async (incidentId: string): Promise<Finding> => {
     const slow: Finding = {
       ...fixture.finding,
-      id: 'f-dg-7-slow',
+      id: `f-${incidentId}-slow`,
       kind: 'performance',
       rule: 'latency-step',
       subject: 'tpl-no-such-line:latency.p95',
@@ -354,30 +356,36 @@ describe('diagnosis.analyze on new evidence', () => {
       evidence: { metric: 'latency.p95' },
     };
     const opened: PayloadOf<'IncidentOpened'> = {
-      incidentId: BEFORE,
-      fingerprint: `fp-${BEFORE}`,
+      incidentId,
+      fingerprint: `fp-${incidentId}`,
       title: slow.explanation,
       severity: 'medium',
       kinds: ['performance'],
       services: [SERVICE],
       timeRange: { from: slow.since, until: slow.at + 1 },
       findings: [slow],
-      detectionRunId: `det-${BEFORE}`,
+      detectionRunId: `det-${incidentId}`,
       parseRunIds: [fixture.parseRunId],
     };
     const meta = outsideBeatMeta({
-      incidentId: BEFORE,
+      incidentId,
       seq: 1,
-      correlationId: `corr-${BEFORE}`,
+      correlationId: `corr-${incidentId}`,
       occurredAt: slow.at,
       producer: 'anomaly-detect/test',
     });
     await publishEvent(
       env,
       env.topics.incidents,
-      BEFORE,
+      incidentId,
       buildEvent('incidents', { type: 'IncidentOpened', payload: opened }, meta),
     );
+    return slow;
+  };
+
+  it('given an incident first seen where no code explains it, then the error that joins it later is diagnosed (the fault commit, a revert), once', async () => {
+    service = await startInProcess();
+    const slow = await openOnUnexplainedSlowdown(BEFORE);
     const round1 = await completed(BEFORE);
     const firstDiagnosis = round1.at(-1)!.payload as PayloadOf<'DiagnosisCompleted'>;
     expect(round1.at(-1)!.meta.type).toBe('DiagnosisCompleted');
@@ -412,6 +420,37 @@ describe('diagnosis.analyze on new evidence', () => {
     expect((await stageEvents('inc-dg-1')).filter((e) => e.meta.type === 'DiagnosisRequested')).toHaveLength(
       1,
     );
+    await service.stop();
+    service = null;
+  });
+
+  it('given the error joining while the first diagnosis still runs, then it is diagnosed once that diagnosis ends', async () => {
+    const BUSY = 'inc-dg-8';
+    service = await startInProcess();
+    // Back to back on the incident's partition: the update is read while the first diagnosis has only begun (the
+    // running round cannot take it; before deferred triggers it was dropped and the error never diagnosed).
+    const slow = await openOnUnexplainedSlowdown(BUSY);
+    await publishUpdate(BUSY, 2, [fixture.finding], [fixture.finding.subject]);
+    // Read late, the log may hold the second round too: the first is what comes up to its end.
+    const read = await completed(BUSY);
+    const round1 = read.slice(0, read.findIndex((e) => /(Completed|Rejected|Failed)$/.test(e.meta.type)) + 1);
+    expect((round1[1]!.payload as PayloadOf<'AnomaliesLoaded'>).findingIds).toEqual([slow.id]);
+    expect((round1.at(-1)!.payload as PayloadOf<'DiagnosisCompleted'>).recommendedId).toBeNull();
+    const round2 = await untilRunEnded(env, env.topics.diagnosisAnalyzeEvents, BUSY, {
+      timeoutMs: 180_000,
+      message: `the diagnosis of ${BUSY} after the update it got mid-diagnosis`,
+      afterSeq: round1.at(-1)!.meta.seq,
+    });
+    expect(round2.map((e) => e.meta.type)).toEqual(BEATS);
+    expect(round2[0]!.meta.causationId).not.toBe(round1[0]!.meta.causationId);
+    const loaded = round2[1]!.payload as PayloadOf<'AnomaliesLoaded'>;
+    expect(loaded.findingIds.sort()).toEqual([fixture.finding.id, slow.id].sort());
+    const errors = round2.find((e) => e.meta.type === 'ErrorIssuesAnalyzed')!
+      .payload as PayloadOf<'ErrorIssuesAnalyzed'>;
+    expect(errors.issues[0]!.suspectCommits[0]).toBe(release.faultSha);
+    // One deferred update, one more round.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await stageEvents(BUSY)).filter((e) => e.meta.type === 'DiagnosisRequested')).toHaveLength(2);
     await service.stop();
     service = null;
   });

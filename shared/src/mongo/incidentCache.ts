@@ -10,6 +10,9 @@ interface CacheDoc {
   outsideEventId?: string | null;
   pendingBeat: IncidentCache['pendingBeat'];
   state: string;
+  /** Deferred triggers (JSON, as the state): see IncidentCache.deferred. */
+  deferred?: string;
+  startedBy?: string | null;
   updatedAt: Date;
 }
 
@@ -35,6 +38,8 @@ export class IncidentCacheStore {
       outsideEventId: doc.outsideEventId ?? null,
       pendingBeat: doc.pendingBeat,
       state: fromJson(doc.state),
+      deferred: doc.deferred ? fromJson(doc.deferred) : [],
+      startedBy: doc.startedBy ? fromJson(doc.startedBy) : null,
     };
   }
 
@@ -48,6 +53,8 @@ export class IncidentCacheStore {
         outsideEventId: cache.outsideEventId,
         pendingBeat: cache.pendingBeat,
         state: toJson(cache.state),
+        ...(cache.deferred?.length ? { deferred: toJson(cache.deferred) } : {}),
+        ...(cache.startedBy ? { startedBy: toJson(cache.startedBy) } : {}),
         updatedAt: new Date(),
       },
       { upsert: true },

@@ -34,11 +34,19 @@ export interface IncidentCache {
   outsideEventId: string | null;
   pendingBeat: BeatRequest | null;
   state: PersistedState;
+  /**
+   * Triggers of the next round that came while a round was running (machines with rounds only), the latest of each
+   * type: taken up when the run ends, so that evidence arriving mid-round is not dropped (see `defer`).
+   */
+  deferred?: StageEvent[];
+  /** The deferred trigger that started the pending beat: its cause again if the beat must be run again. */
+  startedBy?: StageEvent | null;
 }
 
 export type Decision =
   | { kind: 'skip'; reason: 'duplicate' | 'not-for-this-machine' | 'not-awaited' }
   | { kind: 'rebuild' }
+  | { kind: 'defer'; cache: IncidentCache }
   | { kind: 'run'; cache: IncidentCache; beat: BeatRequest }
   | { kind: 'advance'; cache: IncidentCache };
 
@@ -79,6 +87,33 @@ function hasRounds(machine: AnyStateMachine): boolean {
   return completed !== undefined && completed.type !== 'final';
 }
 
+/** The states a run of a machine with rounds ends in, where a trigger starts the next round. */
+const ENDED = new Set(['completed', 'rejected', 'failed']);
+
+/** Whether the run is in an ended state (or has not started): a trigger now is taken or refused, never deferred. */
+export function runEnded(state: PersistedState): boolean {
+  return typeof state.value === 'string' && (ENDED.has(state.value) || state.value === 'idle');
+}
+
+/**
+ * A trigger that a running round cannot take (the machine is between beats, or waiting for CI), for a machine whose
+ * ended runs start new rounds: kept in the cache until the run ends, instead of dropped. An update with new evidence
+ * arriving while the incident's first diagnosis is still running would otherwise never be diagnosed. Only the latest
+ * of each type is kept: a round reads the incident as it then is, so one pending trigger of a kind is enough, and the
+ * queue stays bounded. Null when the event is not such a trigger (an awaited command out of turn, a wake-up).
+ */
+function defer(machine: AnyStateMachine, cache: IncidentCache, event: StageEvent): Decision | null {
+  if (!hasRounds(machine) || runEnded(cache.state)) return null;
+  const completed = (machine.config.states as Record<string, { on?: object }>).completed;
+  if (!completed?.on || !(event.meta.type in completed.on)) return null;
+  const queued = cache.deferred ?? [];
+  if (queued.some((e) => e.meta.eventId === event.meta.eventId)) return { kind: 'skip', reason: 'duplicate' };
+  return {
+    kind: 'defer',
+    cache: { ...cache, deferred: [...queued.filter((e) => e.meta.type !== event.meta.type), event] },
+  };
+}
+
 /** Event types some state of the machine acts on. */
 function handles(machine: AnyStateMachine, type: string): boolean {
   let types = handledTypes.get(machine);
@@ -115,11 +150,11 @@ export function decideOutside(
         : { kind: 'skip', reason: 'duplicate' };
     }
     const { state, beat } = step(machine, cache.state, asMachineEvent(event));
-    if (!beat) return { kind: 'skip', reason: 'not-awaited' };
+    if (!beat) return defer(machine, cache, event) ?? { kind: 'skip', reason: 'not-awaited' };
     return {
       kind: 'run',
       beat,
-      cache: { ...cache, pendingBeat: beat, outsideEventId: event.meta.eventId, state },
+      cache: { ...cache, pendingBeat: beat, outsideEventId: event.meta.eventId, state, startedBy: null },
     };
   }
   // A cached state of another machine version may hide a run the trigger must not start over; so may a missing cache
@@ -170,6 +205,7 @@ function apply(machine: AnyStateMachine, cache: IncidentCache, event: StageEvent
     pendingBeat: beat,
     // A beat this event asks for is caused by it, not by any outside event.
     outsideEventId: null,
+    startedBy: null,
     state,
   };
   return beat ? { kind: 'run', cache: next, beat } : { kind: 'advance', cache: next };

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createSequenceMachine } from '@self-healing/machines';
 import { buildEvent, type StageEvent } from '../envelope.js';
-import { decideStageEvent, decideOutside, fold, type Decision, type IncidentCache } from './decide.js';
+import {
+  decideStageEvent,
+  decideOutside,
+  fold,
+  runEnded,
+  type Decision,
+  type IncidentCache,
+} from './decide.js';
 
 const spec = {
   id: 'demo.run',
@@ -319,6 +326,41 @@ describe('a stage that runs again: rounds', () => {
     expect(rebuilt.state).toEqual(live.state);
     expect(triggersOf(rebuilt)).toEqual(['trigger-1', 'trigger-2']);
     expect(rebuilt.state.value).toBe('rejected');
+  });
+
+  it('a trigger arriving mid-round is deferred (the latest of its kind), kept to the end of the run, then starts round 2', () => {
+    let c = cacheOf(decideOutside(rounds, V, null, trigger, true));
+    c = cacheOf(decideStageEvent(rounds, V, { ...c, emittedSeq: 1 }, ev('Accepted', 1)));
+    const early = decideOutside(rounds, V, c, triggerNo(2));
+    expect(early.kind).toBe('defer');
+    if (early.kind !== 'defer') return;
+    expect(early.cache.state).toEqual(c.state); // the running round is untouched
+    expect(decideOutside(rounds, V, early.cache, triggerNo(2))).toEqual({
+      kind: 'skip',
+      reason: 'duplicate',
+    });
+    const later = decideOutside(rounds, V, early.cache, triggerNo(3));
+    if (later.kind !== 'defer') throw new Error(later.kind);
+    expect(later.cache.deferred!.map((e) => e.meta.eventId)).toEqual(['trigger-3']);
+    c = later.cache;
+    for (const [type, seq] of [
+      ['Worked', 2],
+      ['Finished', 3],
+    ] as const)
+      c = cacheOf(decideStageEvent(rounds, V, { ...c, emittedSeq: seq }, ev(type, seq)));
+    expect(c.state.value).toBe('completed');
+    expect(runEnded(c.state)).toBe(true);
+    expect(c.deferred!.map((e) => e.meta.eventId)).toEqual(['trigger-3']);
+    // What the runner then does with it (StageRunner.startDeferred): decided as if it arrived now.
+    const d = decideOutside(rounds, V, { ...c, deferred: [] }, c.deferred![0]!);
+    expect(d).toMatchObject({ kind: 'run', beat: { handler: 'accept' } });
+    expect(triggersOf(cacheOf(d))).toEqual(['trigger-1', 'trigger-3']);
+  });
+
+  it('a machine without rounds drops a trigger that comes mid-run, as before', () => {
+    let c = cacheOf(decideOutside(machine, V, null, trigger));
+    c = cacheOf(decideStageEvent(machine, V, { ...c, emittedSeq: 1 }, ev('Accepted', 1)));
+    expect(decideOutside(machine, V, c, triggerNo(2))).toEqual({ kind: 'skip', reason: 'not-awaited' });
   });
 
   it('a trigger meeting a cached state of another machine version asks for the log instead of starting over', () => {

@@ -14,6 +14,7 @@ import { errorInfo } from '../errors.js';
 import {
   decideOutside,
   decideStageEvent,
+  runEnded,
   fold,
   type BeatRequest,
   type Decision,
@@ -232,12 +233,53 @@ export class StageRunner {
       case 'skip':
         logger.debug({ reason: decision.reason }, 'event skipped');
         return { outputs: [] };
+      case 'defer':
+        await this.cache.put(decision.cache);
+        logger.info('a trigger of the next round came while a round runs: taken up when it ends');
+        return { outputs: [] };
       case 'advance':
+        if (decision.cache.deferred?.length && runEnded(decision.cache.state))
+          return this.startDeferred(decision.cache, attempt, logger);
         await this.cache.put(decision.cache);
         return { outputs: [] };
       case 'run':
-        return this.runBeat(decision.cache, decision.beat, event, attempt, logger);
+        // A beat run again after a crash: its cause is the deferred trigger that asked for it, if one did.
+        return this.runBeat(
+          decision.cache,
+          decision.beat,
+          decision.cache.startedBy ?? event,
+          attempt,
+          logger,
+        );
     }
+  }
+
+  /**
+   * The run ended with triggers deferred while it ran: the first one the stage still admits (its `admits` is asked
+   * again: what the ended round did may have made it moot) starts the next round, as if it arrived now. The cache
+   * saved before the beat runs no longer holds it, and names it as the beat's cause, so a crash before the beat's
+   * event is committed runs that beat again on the redelivered end of the run.
+   */
+  private async startDeferred(cache: IncidentCache, attempt: number, logger: Logger) {
+    const { definition: def } = this.opts;
+    const queue = [...(cache.deferred ?? [])];
+    while (queue.length > 0) {
+      const trigger = queue.shift()!;
+      const rest = { ...cache, deferred: queue };
+      if (def.admits && !(await def.admits(trigger))) {
+        logger.info({ trigger: trigger.meta.eventId }, 'a deferred trigger is no longer admitted');
+        continue;
+      }
+      const decision = decideOutside(def.machine, def.machineVersion, rest, trigger, false, cache.incidentId);
+      if (decision.kind !== 'run') continue;
+      logger.info(
+        { trigger: trigger.meta.eventId, type: trigger.meta.type },
+        'deferred trigger starts the next round',
+      );
+      return this.runBeat({ ...decision.cache, startedBy: trigger }, decision.beat, trigger, attempt, logger);
+    }
+    await this.cache.put({ ...cache, deferred: [] });
+    return { outputs: [] };
   }
 
   private async runBeat(
