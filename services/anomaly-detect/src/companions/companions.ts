@@ -1,7 +1,7 @@
 import type { Finding } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
 import { binomialTail } from '../performance/aggregates.js';
-import { poissonUpper } from '../values/novelty.js';
+import { poissonUpper } from '../values/rateWindows.js';
 
 /**
  * Companion lines: log lines that (almost) always come together in a session. Whenever a session logs A it also

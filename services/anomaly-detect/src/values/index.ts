@@ -1,4 +1,5 @@
-export { ValueNoveltyDetector, defaultValueNoveltyOptions, poissonUpper } from './novelty.js';
+export { ValueNoveltyDetector, defaultValueNoveltyOptions } from './novelty.js';
+export { poissonUpper } from './rateWindows.js';
 export type { ValueNoveltyOptions, ValueNoveltySnapshot } from './novelty.js';
 export { ChangedOutcomeDetector, defaultChangedOutcomeOptions } from './outcomes.js';
 export type { ChangedOutcomeOptions, ChangedOutcomeSnapshot } from './outcomes.js';

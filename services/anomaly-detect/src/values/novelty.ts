@@ -1,6 +1,14 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
 import { binomialTail } from '../performance/aggregates.js';
+import {
+  addToHistory,
+  expectedRateOf,
+  poolWindow,
+  reported,
+  spansOf,
+  type PooledCountWindow,
+} from './rateWindows.js';
 
 /**
  * Parameter values that were never seen before, more often than a parameter's own history allows.
@@ -99,11 +107,8 @@ interface ValueWindow {
 }
 
 /** A judged window still in the pool: it joins the null rate only after it leaves the pool unreported. */
-interface PooledWindow {
-  start: number;
-  lines: number;
+interface PooledWindow extends PooledCountWindow {
   novel: number;
-  reported: boolean;
 }
 
 interface ParameterSeries {
@@ -249,7 +254,7 @@ export class ValueNoveltyDetector {
     const finding = s.warmedAt !== null && w.start >= s.warmedAt ? this.judge(s, w, now) : null;
     if (s.warmedAt === null && s.lines > 0) {
       // Warming up: how often a line brings a value no earlier window had, the rate the judged windows are held to.
-      this.addToNull(s, w);
+      addToHistory(s.history, { novel: w.novel, lines: w.lines }, this.options.historyWindows);
     }
     for (const [value, n] of w.counts) {
       const entry = s.values.get(value);
@@ -293,18 +298,9 @@ export class ValueNoveltyDetector {
     s.pool = [];
   }
 
-  private addToNull(s: ParameterSeries, w: { lines: number; novel: number }): void {
-    s.history.push({ novel: w.novel, lines: w.lines });
-    if (s.history.length > this.options.historyWindows) s.history.shift();
-  }
-
   private judge(s: ParameterSeries, w: ValueWindow, now: number): Finding | null {
-    const { poolWindows, alpha, minNovel, windowMs } = this.options;
-    s.pool.push({ start: w.start, lines: w.lines, novel: w.novel, reported: false });
-    while (s.pool.length > poolWindows) {
-      const old = s.pool.shift()!;
-      if (!old.reported && old.start >= s.quietUntil) this.addToNull(s, old);
-    }
+    const { alpha, minNovel, windowMs } = this.options;
+    poolWindow(s, { start: w.start, lines: w.lines, novel: w.novel, reported: false }, novelOf, this.options);
     const rate = expectedRateOf(s.history);
     const historyLines = s.history.reduce((a, h) => a + h.lines, 0);
     if (rate >= this.options.maxExpectedRate || countsLike(s.values.keys()) || codesLike(s.values.keys()))
@@ -320,17 +316,11 @@ export class ValueNoveltyDetector {
     }
     // The spans ending with this window, newest first: one window, the last two, ... the whole pool.
     let best: Omit<Judged, 'rate' | 'historyLines' | 'since' | 'at'> | null = null;
-    let novel = 0;
-    let lines = 0;
     // Lines before the span: the merged ones (every window but the open one) less the span's merged windows.
     let before = s.lines;
     const spans = s.pool.length;
-    // Windows of a report's quiet time are not pooled into another report.
-    for (let i = s.pool.length - 1; i >= 0 && s.pool[i]!.start >= s.quietUntil; i--) {
-      novel += s.pool[i]!.novel;
-      lines += s.pool[i]!.lines;
+    for (const { from: i, count: novel, lines, tail: share } of spansOf(s, rate, novelOf)) {
       if (i < s.pool.length - 1) before -= s.pool[i]!.lines;
-      const share = binomialTail(novel, lines, rate, 'upper') * spans;
       if (novel >= minNovel && (!best || share < best.tail))
         best = { tail: share, novel, lines, from: i, recurring: null };
       const inSpan = [...fresh].filter(([, f]) => f.first >= s.pool[i]!.start);
@@ -350,8 +340,7 @@ export class ValueNoveltyDetector {
         };
     }
     if (!best || best.tail >= alpha) return null;
-    for (let i = best.from; i < s.pool.length; i++) s.pool[i]!.reported = true;
-    s.quietUntil = w.start + windowMs + this.options.quietMs;
+    reported(s, best.from, w.start + windowMs + this.options.quietMs);
     const since = s.pool[best.from]!.start;
     return this.finding(s, w, fresh, {
       ...best,
@@ -550,23 +539,4 @@ function clock(t: number): string {
   return new Date(t).toISOString().slice(11, 16);
 }
 
-/** A history's share of lines that brought something new, at its one-sided 95 % upper bound. */
-export function expectedRateOf(history: ReadonlyArray<{ novel: number; lines: number }>): number {
-  let novel = 0;
-  let lines = 0;
-  for (const h of history) {
-    novel += h.novel;
-    lines += h.lines;
-  }
-  return Math.min(1, poissonUpper(novel) / Math.max(1, lines));
-}
-
-/**
- * One-sided 95 % upper bound of a Poisson mean from a count (Wilson-Hilferty): 3.0 for nothing seen, so that a
- * parameter that never brought a new value is still expected to, about three times in its history's length.
- */
-export function poissonUpper(count: number): number {
-  const z = 1.645;
-  const a = count + 1;
-  return a * (1 - 1 / (9 * a) + z / (3 * Math.sqrt(a))) ** 3;
-}
+const novelOf = (w: PooledWindow): number => w.novel;

@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
-import {
-  ValueNoveltyDetector,
-  codesLike,
-  countsLike,
-  judgedParams,
-  poissonUpper,
-  recurrenceBound,
-} from './novelty.js';
+import { ValueNoveltyDetector, codesLike, countsLike, judgedParams, recurrenceBound } from './novelty.js';
+import { poissonUpper } from './rateWindows.js';
 import { prng } from '@self-healing/shared';
 
 const CHARGED = 'charged <*> EUR to card <*> took <*> ms';

@@ -1,7 +1,14 @@
 import type { Finding, TemplatedEvent } from '@self-healing/schemas';
 import { findingId } from '../incidents/stable-id.js';
-import { binomialTail } from '../performance/aggregates.js';
-import { expectedRateOf, judgedParams } from './novelty.js';
+import { judgedParams } from './novelty.js';
+import {
+  addToHistory,
+  expectedRateOf,
+  poolWindow,
+  reported,
+  spansOf,
+  type PooledCountWindow,
+} from './rateWindows.js';
 
 /**
  * Requests whose outcome changed for the same inputs.
@@ -166,9 +173,7 @@ interface Window {
   examples: Violation[];
 }
 
-interface PooledWindow extends Window {
-  reported: boolean;
-}
+interface PooledWindow extends Window, PooledCountWindow {}
 
 interface OutcomeSeries {
   service: string;
@@ -463,7 +468,8 @@ export class ChangedOutcomeDetector {
     const w = s.window!;
     s.window = null;
     if (s.warmedAt !== null && w.start >= s.warmedAt) return this.judge(s, w, now);
-    if (w.lines > 0) this.addToHistory(s, w);
+    if (w.lines > 0)
+      addToHistory(s.history, { novel: w.violations, lines: w.lines }, this.options.historyWindows);
     s.judgedLines += w.lines;
     if (
       s.warmedAt === null &&
@@ -474,37 +480,19 @@ export class ChangedOutcomeDetector {
     return null;
   }
 
-  private addToHistory(s: OutcomeSeries, w: { lines: number; violations: number }): void {
-    s.history.push({ novel: w.violations, lines: w.lines });
-    if (s.history.length > this.options.historyWindows) s.history.shift();
-  }
-
   /** The spans ending with this window (one window, the last two, ... the pool), each against the history's rate. */
   private judge(s: OutcomeSeries, w: Window, now: number): Finding | null {
-    const { poolWindows, alpha, minViolations, windowMs } = this.options;
-    s.pool.push({ ...w, reported: false });
-    while (s.pool.length > poolWindows) {
-      const old = s.pool.shift()!;
-      if (!old.reported && old.start >= s.quietUntil && old.lines > 0) this.addToHistory(s, old);
-    }
+    const { alpha, minViolations, windowMs } = this.options;
+    poolWindow(s, { ...w, reported: false }, violationsOf, this.options);
     const rate = expectedRateOf(s.history);
     // Inputs that decide too little of the outcome to tell a change: not judged.
     if (rate >= 0.5) return null;
-    const spans = s.pool.length;
     let best: { tail: number; from: number; violations: number; lines: number } | null = null;
-    let violations = 0;
-    let lines = 0;
-    for (let i = s.pool.length - 1; i >= 0 && s.pool[i]!.start >= s.quietUntil; i--) {
-      violations += s.pool[i]!.violations;
-      lines += s.pool[i]!.lines;
-      const tail = binomialTail(violations, lines, rate, 'upper') * spans;
+    for (const { from, count: violations, lines, tail } of spansOf(s, rate, violationsOf))
       if (violations >= minViolations && (!best || tail < best.tail))
-        best = { tail, from: i, violations, lines };
-    }
+        best = { tail, from, violations, lines };
     if (!best || best.tail >= alpha) return null;
-    const span = s.pool.slice(best.from);
-    for (const p of span) p.reported = true;
-    s.quietUntil = w.start + windowMs + this.options.quietMs;
+    const span = reported(s, best.from, w.start + windowMs + this.options.quietMs);
     const first = Math.min(...span.map((p) => p.firstViolation ?? Infinity));
     const since = Number.isFinite(first) ? first : span[0]!.start;
     const examples = span.flatMap((p) => p.examples);
@@ -639,3 +627,5 @@ export function labelOf(template: string, position: number): string | null {
 function clock(t: number): string {
   return new Date(t).toISOString().slice(11, 16);
 }
+
+const violationsOf = (w: PooledWindow): number => w.violations;
