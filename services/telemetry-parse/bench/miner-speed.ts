@@ -3,7 +3,7 @@
  * same messages in the same run.
  *
  *   npm run bench:miner-speed -- [--data ../shared/datasets/loghub] [--formats <file.json>] [--app-lines 200000]
- *                                [--runs 5] [--warmup-lines 250000] [--no-drain3]
+ *                                [--runs 5] [--warmup-lines 250000] [--no-drain3] [--processes 3]
  *
  * Two corpora, neither repeated (repeating a small corpus changes how a peer with masking behaves: its
  * clusters grow with every repetition):
@@ -19,7 +19,13 @@
  * left the first timed rounds at a third of the steady rate). Figures: medians over `--runs` rounds;
  * speedRatio.<config> = median over rounds of our lines/s over Drain3's in that round; cpuSpeedRatio the
  * same from CPU seconds, which a loaded shared machine disturbs less than wall-clock time.
+ *
+ * Each measurement runs in `--processes` fresh processes, one after the other, and the figures are medians over
+ * them (each process's own figures under `processes`): the miner's speed is bimodal per process (on the same
+ * corpus, most processes mine the loghub messages at 0.85-1.0 M lines/s and some at 0.5 M, all rounds of a process in
+ * the same mode, every function slower alike, as from memory layout), so one process measures the mode it landed in.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -70,6 +76,88 @@ export interface MinerSpeedResult {
   warmupLines: number;
   corpora: Record<string, CorpusResult>;
   drain3: { version: string } | { missing: string };
+  /** With several processes: each one's figures per corpus (the corpora's figures are medians over them). */
+  processes?: Array<Record<string, Pick<CorpusResult, 'linesPerSecond' | 'speedRatio' | 'cpuSpeedRatio'>>>;
+}
+
+/** Medians over processes of each one's figures (rates, ratios); counts from the first. */
+export function acrossProcesses(results: readonly MinerSpeedResult[]): MinerSpeedResult {
+  const first = results[0]!;
+  const corpora: Record<string, CorpusResult> = {};
+  const med = (xs: Array<number | undefined>) => {
+    const known = xs.filter((x): x is number => x !== undefined);
+    return known.length ? round2(median(known)) : undefined;
+  };
+  for (const [name, c] of Object.entries(first.corpora)) {
+    const all = results.map((r) => r.corpora[name]!);
+    const ratios = (key: 'speedRatio' | 'cpuSpeedRatio') =>
+      Object.fromEntries(
+        DRAIN3_CONFIGS.flatMap((cfg) => {
+          const m = med(all.map((x) => x[key][cfg]));
+          return m === undefined ? [] : [[cfg, m]];
+        }),
+      );
+    corpora[name] = {
+      ...c,
+      linesPerSecond: Math.round(median(all.map((x) => x.linesPerSecond))),
+      runLinesPerSecond: all.flatMap((x) => x.runLinesPerSecond),
+      cpuLinesPerSecond: Math.round(median(all.map((x) => x.cpuLinesPerSecond))),
+      speedRatio: ratios('speedRatio'),
+      cpuSpeedRatio: ratios('cpuSpeedRatio'),
+      drain3: Object.fromEntries(
+        DRAIN3_CONFIGS.flatMap((cfg) =>
+          c.drain3[cfg]
+            ? [
+                [
+                  cfg,
+                  {
+                    linesPerSecond: Math.round(median(all.map((x) => x.drain3[cfg]?.linesPerSecond ?? 0))),
+                    runLinesPerSecond: all.flatMap((x) => x.drain3[cfg]?.runLinesPerSecond ?? []),
+                    clusters: c.drain3[cfg].clusters,
+                  },
+                ],
+              ]
+            : [],
+        ),
+      ),
+    };
+  }
+  return {
+    ...first,
+    corpora,
+    processes: results.map((r) =>
+      Object.fromEntries(
+        Object.entries(r.corpora).map(([name, c]) => [
+          name,
+          { linesPerSecond: c.linesPerSecond, speedRatio: c.speedRatio, cpuSpeedRatio: c.cpuSpeedRatio },
+        ]),
+      ),
+    ),
+  };
+}
+
+/** This bench again in a fresh process, with `--processes 1`: its JSON result. */
+function inFreshProcess(args: string[]): Promise<MinerSpeedResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, process.argv[1]!, ...args, '--processes', '1'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bench process exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as MinerSpeedResult);
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
 }
 
 /** The development systems' messages, each line once, header off as declared (or inferred). */
@@ -190,16 +278,30 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       runs: { type: 'string', default: '5' },
       'warmup-lines': { type: 'string', default: '250000' },
       'no-drain3': { type: 'boolean', default: false },
+      processes: { type: 'string', default: '3' },
     },
   });
-  measureMinerSpeed({
-    data: values.data,
-    ...(values.formats !== undefined ? { formats: values.formats } : {}),
-    appLines: Number(values['app-lines']),
-    runs: Number(values.runs),
-    warmupLines: Number(values['warmup-lines']),
-    drain3: !values['no-drain3'],
-  })
+  const processes = Number(values.processes);
+  const own = process.argv
+    .slice(2)
+    .filter(
+      (a, i, all) => a !== '--processes' && all[i - 1] !== '--processes' && !a.startsWith('--processes='),
+    );
+  const measured = async (): Promise<MinerSpeedResult> => {
+    if (processes <= 1)
+      return measureMinerSpeed({
+        data: values.data,
+        ...(values.formats !== undefined ? { formats: values.formats } : {}),
+        appLines: Number(values['app-lines']),
+        runs: Number(values.runs),
+        warmupLines: Number(values['warmup-lines']),
+        drain3: !values['no-drain3'],
+      });
+    const results: MinerSpeedResult[] = [];
+    for (let p = 0; p < processes; p++) results.push(await inFreshProcess(own));
+    return acrossProcesses(results);
+  };
+  measured()
     .then((r) => process.stdout.write(JSON.stringify(r) + '\n'))
     .catch((e: unknown) => {
       console.error(e);

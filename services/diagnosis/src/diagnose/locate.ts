@@ -100,14 +100,34 @@ function siteLines(code: CodeModel, site: SiteMatch, weight: number, why: string
  * mapped to source lines; the innermost frame scores highest, each frame's function a little. Without a stack, the
  * log statements that write the error templates and their functions.
  */
+/**
+ * The stacks that explain the error findings: the stacked lines of their templates from the onset on, in the
+ * incident's own parse runs, else in every run around it (`around`: under load or after a restart, the runs that
+ * carried the first error lines may not be the incident's). Other errors' stacks stand in only for findings that
+ * name no template: a service's everyday errors (a payment provider's refusals) must never explain a new one.
+ */
+export function stacksOf(
+  input: Pick<LocateInput, 'events' | 'around'>,
+  findings: readonly Finding[],
+  templateIds: ReadonlySet<string>,
+): TemplatedEvent[] {
+  const since = Math.min(...findings.map((f) => f.since));
+  const stacked = (events: readonly TemplatedEvent[]) =>
+    events.filter((e) => e.stack.length > 0 && e.timestamp >= since);
+  const own = stacked(input.events);
+  if (templateIds.size === 0) return own.slice(0, 50);
+  for (const events of [own, stacked(input.around ?? [])]) {
+    const ofTemplates = events.filter((e) => templateIds.has(e.templateId));
+    if (ofTemplates.length > 0) return ofTemplates.slice(0, 50);
+  }
+  return [];
+}
+
 export function locateErrors(input: LocateInput): LocatedIssue | null {
   const findings = input.findings.filter((f) => f.kind === 'error');
   if (findings.length === 0) return null;
   const templateIds = new Set(findings.flatMap((f) => f.templateIds));
-  const since = Math.min(...findings.map((f) => f.since));
-  const withStack = input.events.filter((e) => e.stack.length > 0 && e.timestamp >= since);
-  const ofTemplates = withStack.filter((e) => templateIds.has(e.templateId));
-  const stacks = (ofTemplates.length > 0 ? ofTemplates : withStack).slice(0, 50);
+  const stacks = stacksOf(input, findings, templateIds);
   const lines: ScoredLine[] = [];
   let refused = 0;
   let external = 0;

@@ -8,6 +8,7 @@ import {
   locateBehavior,
   locateCoverage,
   locateErrors,
+  stacksOf,
   locatePerformance,
   repeatsAnErrorFinding,
   type LocateInput,
@@ -307,6 +308,34 @@ describe('locateErrors', () => {
     expect(issue.lines[0]).toMatchObject({ path: 'src/flow.ts', line: 13, score: 1 });
     expect(issue.innermostFrame).toEqual({ path: 'src/flow.ts', line: 13 });
     expect(issue.evidence).toMatchObject({ framesRefused: 1, stacks: 1 });
+  });
+
+  it("given the finding's error lines only in the runs around the incident, then their stack, not another error's", () => {
+    const everyday = {
+      ...event(['charge (/srv/app/src/flow.ts:3)']),
+      templateId: 't-pay',
+      template: 'payment failed',
+    };
+    const issue = locateErrors(
+      input([error], {
+        window: null,
+        events: [everyday],
+        around: [everyday, event(['ship (/srv/app/src/flow.ts:13)'])],
+      }),
+    )!;
+    expect(issue.lines[0]).toMatchObject({ path: 'src/flow.ts', line: 13 });
+    expect(issue.evidence).toMatchObject({ errorTemplate: 'request failed: <*>' });
+  });
+
+  it("given no line of the finding's template anywhere, then another error's stack is never taken for it", () => {
+    const everyday = {
+      ...event(['charge (/srv/app/src/flow.ts:3)']),
+      templateId: 't-pay',
+      template: 'payment failed',
+    };
+    expect(stacksOf({ events: [everyday], around: [everyday] }, [error], new Set(['t-err']))).toEqual([]);
+    // A finding naming no template (a stack signature alone) still reads the incident's stacks.
+    expect(stacksOf({ events: [everyday] }, [error], new Set())).toEqual([everyday]);
   });
 
   it('given no stack at all, then the log statement that writes the error template', () => {

@@ -4,6 +4,7 @@ import {
   locateBehavior,
   locateCoverage,
   locateErrors,
+  stacksOf,
   locatePerformance,
   repeatsAnErrorFinding,
   type LocateInput,
@@ -77,13 +78,23 @@ export async function analyzeKind(kind: FindingKind, deps: DiagnosisDeps, runId:
   const c = await deps.caseOf(runId);
   const findings = c.findings.filter((f) => f.kind === kind && !repeatsAnErrorFinding(f, c.findings));
   if (findings.length === 0) return { issues: [], findingsExamined: 0, unexplainedFindingIds: [] };
-  const [code, window, events, templates, around] = await Promise.all([
+  const [code, window, events, templates, aroundForSteps] = await Promise.all([
     deps.code(runId, c),
     deps.window(runId, c),
     deps.events(runId, c),
     templatesOf(deps, runId, c),
     kind === 'performance' ? deps.eventsAround(runId, c) : undefined,
   ]);
+  // Error lines missing from the incident's own runs (late, or parsed by a run that opened no incident): looked for
+  // in every run around it rather than explained by other errors.
+  const errorTemplates = new Set(findings.flatMap((f) => f.templateIds));
+  const around =
+    aroundForSteps ??
+    (kind === 'error' &&
+    errorTemplates.size > 0 &&
+    stacksOf({ events }, findings, errorTemplates).length === 0
+      ? await deps.eventsAround(runId, c)
+      : undefined);
   const located = LOCATORS[kind]({
     findings,
     events,
