@@ -1,6 +1,6 @@
 import { nextCandidateCommand } from '@self-healing/shared';
 import type { DeploymentBeat } from '../service/deps.js';
-import { branchHeadOf, latestRebaseOf, type CiRecord, type MergeRecord } from '../service/case.js';
+import { branchHeadOf, latestRebaseOf, rebasesOf, type CiRecord, type MergeRecord } from '../service/case.js';
 import { ciVerdict } from '../ci/verdict.js';
 import { replayFix } from '../change/propose.js';
 import { rejected } from './deployRequested.js';
@@ -139,9 +139,7 @@ export const autoMergePR: DeploymentBeat<'autoMergePR'> = async (
         automatic: m.automatic,
         mergedBy: m.mergedBy,
         headCommit: branchHeadOf(c),
-        replayedOnto: Object.entries(c.rebases ?? {})
-          .sort(([a], [b]) => Number(a) - Number(b))
-          .map(([, r]) => r.onto),
+        replayedOnto: rebasesOf(c).map((r) => r.record.onto),
       },
     },
   };

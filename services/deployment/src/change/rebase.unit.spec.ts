@@ -35,6 +35,9 @@ async function commitOn(parent: string, files: Record<string, string>, message: 
 const entry = (incident: string, symptom: string) =>
   changelogEntry({ incidentId: incident, symptom, cause: 'A cause.', change: 'A change.' });
 const show = (rev: string) => git('show', rev);
+/** The fix commit replayed onto `onto` in the test repository, at a fixed time. */
+const replay = (commit: string, onto: string) =>
+  replayOnto(new GitRepo(dir), { commit, onto, at: 1_700_000_000_000, note: 'Replayed.' });
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rebase-'));
@@ -62,26 +65,21 @@ describe('a fix replayed on a default branch that moved on', () => {
       'fix 2',
     );
 
-    const replay = await replayOnto(new GitRepo(dir), {
-      commit: fix,
-      onto: merged,
-      at: 1_700_000_000_000,
-      note: 'Replayed.',
-    });
+    const replayed = await replay(fix, merged);
 
-    expect(replay.kind).toBe('replayed');
-    if (replay.kind !== 'replayed') return;
-    expect(replay.unioned).toEqual(['CHANGELOG.md']);
+    expect(replayed.kind).toBe('replayed');
+    if (replayed.kind !== 'replayed') return;
+    expect(replayed.unioned).toEqual(['CHANGELOG.md']);
     // One parent, the moved-on branch: a replay, not a merge.
-    expect(await git('log', '-1', '--format=%P', replay.commit)).toBe(merged);
-    const changelog = await show(`${replay.commit}:CHANGELOG.md`);
+    expect(await git('log', '-1', '--format=%P', replayed.commit)).toBe(merged);
+    const changelog = await show(`${replayed.commit}:CHANGELOG.md`);
     expect(changelog.match(/^## Unreleased$/gm)).toHaveLength(1);
     expect(changelog).toContain('incident inc-1');
     expect(changelog).toContain('incident inc-2');
     expect(changelog).not.toMatch(/^[<=>]{7}/m);
-    expect(await show(`${replay.commit}:shipping.ts`)).toBe('export const free = 49;');
-    expect(await show(`${replay.commit}:pricing.ts`)).toBe('export const rate = 2;');
-    const message = await git('log', '-1', '--format=%B', replay.commit);
+    expect(await show(`${replayed.commit}:shipping.ts`)).toBe('export const free = 49;');
+    expect(await show(`${replayed.commit}:pricing.ts`)).toBe('export const rate = 2;');
+    const message = await git('log', '-1', '--format=%B', replayed.commit);
     expect(message).toMatch(/^fix 2\n\nReplayed\.$/);
   });
 
@@ -93,15 +91,10 @@ describe('a fix replayed on a default branch that moved on', () => {
     const b = withEntry(withOld, entry('inc-2', 'Second'));
     const fix = await commitOn(base, { [b.path]: b.text, 'pricing.ts': 'export const rate = 3;\n' }, 'fix 2');
 
-    const replay = await replayOnto(new GitRepo(dir), {
-      commit: fix,
-      onto: merged,
-      at: 1_700_000_000_000,
-      note: 'Replayed.',
-    });
+    const replayed = await replay(fix, merged);
 
-    if (replay.kind !== 'replayed') throw new Error(replay.kind);
-    const changelog = await show(`${replay.commit}:CHANGELOG.md`);
+    if (replayed.kind !== 'replayed') throw new Error(replayed.kind);
+    const changelog = await show(`${replayed.commit}:CHANGELOG.md`);
     for (const id of ['inc-0', 'inc-1', 'inc-2']) expect(changelog.split(`incident ${id}`)).toHaveLength(2);
   });
 
@@ -110,14 +103,9 @@ describe('a fix replayed on a default branch that moved on', () => {
     const merged = await commitOn(base, { 'pricing.ts': 'export const rate = 4;\n' }, 'other');
     const fix = await commitOn(base, { 'pricing.ts': 'export const rate = 5;\n' }, 'fix');
 
-    const replay = await replayOnto(new GitRepo(dir), {
-      commit: fix,
-      onto: merged,
-      at: 1_700_000_000_000,
-      note: 'Replayed.',
-    });
+    const replayed = await replay(fix, merged);
 
-    expect(replay).toEqual({ kind: 'conflict', files: ['pricing.ts'] });
+    expect(replayed).toEqual({ kind: 'conflict', files: ['pricing.ts'] });
   });
 
   it('given a default branch that no longer holds the fix base, nothing is made', async () => {
@@ -127,13 +115,8 @@ describe('a fix replayed on a default branch that moved on', () => {
     await git('commit', '-q', '-m', 'history rewritten');
     const rewritten = await git('rev-parse', 'HEAD');
 
-    const replay = await replayOnto(new GitRepo(dir), {
-      commit: fix,
-      onto: rewritten,
-      at: 1_700_000_000_000,
-      note: 'Replayed.',
-    });
+    const replayed = await replay(fix, rewritten);
 
-    expect(replay.kind).toBe('diverged');
+    expect(replayed.kind).toBe('diverged');
   });
 });

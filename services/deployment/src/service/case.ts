@@ -89,13 +89,16 @@ export function branchHeadOf(c: DeploymentCase): string {
   return latestRebaseOf(c)?.record.commit ?? c.branch!.commit;
 }
 
+/** The replays of the fix, in round order. */
+export function rebasesOf(c: DeploymentCase): Array<{ round: number; record: RebaseRecord }> {
+  return Object.entries(c.rebases ?? {})
+    .map(([key, record]) => ({ round: Number(key), record }))
+    .filter((r) => Number.isInteger(r.round) && r.round > 0)
+    .sort((a, b) => a.round - b.round);
+}
+
 export function latestRebaseOf(c: DeploymentCase): { round: number; record: RebaseRecord } | null {
-  const rounds = Object.keys(c.rebases ?? {})
-    .map(Number)
-    .filter((n) => Number.isInteger(n) && n > 0);
-  if (rounds.length === 0) return null;
-  const round = Math.max(...rounds);
-  return { round, record: c.rebases![String(round)]! };
+  return rebasesOf(c).at(-1) ?? null;
 }
 
 export interface MergeRecord {
