@@ -7,8 +7,8 @@ import type { LocalizeWeights } from './localize.js';
  * statement (comments, closing brackets) all but dropped; predicates slightly preferred; files ranked by their best
  * line plus a tenth of their next two (chosen in all 24 folds). Stack frames were offered and not chosen: the tests
  * assert on HTTP responses, so frames rarely reach the fault there.
- * Chosen on those bugs, its score there is fitted (file first in 21 of 24, a fixed line in the top 5 in 15);
- * leave-one-out, the honest figure, gives 20 and 15. The file breadth's form was picked after comparing seven ways
+ * Chosen on those bugs, its score there is fitted (file first in 21 of 24, a fixed line in the top 5 in 16, on
+ * Node 10); leave-one-out, the honest figure, gives 20 and 15 (23 of 24 folds chose these weights). The file breadth's form was picked after comparing seven ways
  * of scoring a file on all 24 bugs, so even its leave-one-out figure is somewhat optimistic.
  */
 export const PRODUCT_OPTIONS: LocalizeWeights = {

@@ -210,10 +210,18 @@ export interface Features {
 /** How many enclosing definitions the outer textual evidence reads: a callback, its method, and one more. */
 const OUTER_LEVELS = 3;
 
-/** A line without a statement of its own: blank, a comment, or closing brackets and separators only. */
+/**
+ * A line without a statement of its own: blank, a comment, or block syntax only (brackets and separators, with at
+ * most a bare `else`, `try`, `finally` or `do` between them: `} else {` decides nothing, its `if` does).
+ */
 export function isTrivialLine(text: string): boolean {
   const t = text.trim();
-  return t === '' || /^(\/\/|\/\*|\*|#(\s|$)|--\s)/.test(t) || /^[\])};,]+$/.test(t);
+  return (
+    t === '' ||
+    /^(\/\/|\/\*|\*|#(\s|$)|--\s)/.test(t) ||
+    /^[\])};,]+$/.test(t) ||
+    /^[\])}]*\s*(?:else|try|finally|do)\s*\{?$/.test(t)
+  );
 }
 
 /** A line deciding something: a branch or loop condition, a comparison, a logical or conditional operator. */

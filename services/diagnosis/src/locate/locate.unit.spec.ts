@@ -242,7 +242,9 @@ describe('statement kinds', () => {
   it('tells lines without a statement', () => {
     for (const t of ['', '  }', '});', '  // why', ' * doc', '/* c */', '# note'])
       expect(isTrivialLine(t)).toBe(true);
-    for (const t of ['x = 1;', '} else {', 'return;', '#private = 1']) expect(isTrivialLine(t)).toBe(false);
+    for (const t of ['} else {', 'else', '} finally {', 'try {', 'do {']) expect(isTrivialLine(t)).toBe(true);
+    for (const t of ['x = 1;', '} else if (a) {', 'else return b;', '} catch (err) {', 'return;', '#private = 1'])
+      expect(isTrivialLine(t)).toBe(false);
   });
   it('tells predicates, ignoring operators inside strings and comments', () => {
     for (const t of [
