@@ -243,7 +243,14 @@ describe('statement kinds', () => {
     for (const t of ['', '  }', '});', '  // why', ' * doc', '/* c */', '# note'])
       expect(isTrivialLine(t)).toBe(true);
     for (const t of ['} else {', 'else', '} finally {', 'try {', 'do {']) expect(isTrivialLine(t)).toBe(true);
-    for (const t of ['x = 1;', '} else if (a) {', 'else return b;', '} catch (err) {', 'return;', '#private = 1'])
+    for (const t of [
+      'x = 1;',
+      '} else if (a) {',
+      'else return b;',
+      '} catch (err) {',
+      'return;',
+      '#private = 1',
+    ])
       expect(isTrivialLine(t)).toBe(false);
   });
   it('tells predicates, ignoring operators inside strings and comments', () => {
