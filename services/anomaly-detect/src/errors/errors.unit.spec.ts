@@ -196,6 +196,39 @@ describe('new error templates and stack clusters', () => {
     expect(detector.push(ev(8000, 'info-line', { level: 'info' }))).toEqual([]);
   });
 
+  it('given a known warning raised where it always was, reached through another path, then no new signature; raised somewhere new, then one', () => {
+    const detector = new ErrorPatternDetector({ warmupMs: 1000 });
+    const stack = (...callers: string[]) => [
+      'UndeliverableEmailError: mail server refuses a@b.invalid',
+      '    at Notifier.queueConfirmation (/srv/app/src/notify/notifier.ts:33:11)',
+      ...callers.map((fn, i) => `    at ${fn} (/srv/app/src/checkout/flow.ts:${100 + i}:5)`),
+    ];
+    const warn = (t: number, s: string[]) => ev(t, 'confirmation-failed', { level: 'warn', stack: s });
+    expect(detector.push(warn(0, stack('timed', 'checkout')))).toEqual([]);
+    // a release wraps the caller: the signature changes, the error and where it is raised do not
+    expect(detector.push(warn(5000, stack('timed', 'placeOrder', 'checkout')))).toEqual([]);
+    // the same template raised in a new place is news
+    const moved = [
+      'TypeError: to.toLowerCase is not a function',
+      '    at validateEmail (/srv/app/src/checkout/validate.ts:12:9)',
+      '    at checkout (/srv/app/src/checkout/flow.ts:80:5)',
+    ];
+    const found = detector.push(warn(6000, moved));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ rule: 'new-stack-signature' });
+    // the site is known per template: another template raised there through a new path is news
+    const elsewhere = detector.push(
+      ev(8000, 'order-failed', { level: 'warn', stack: stack('retry', 'checkout') }),
+    );
+    expect(elsewhere).toHaveLength(1);
+    expect(elsewhere[0]).toMatchObject({ rule: 'new-stack-signature' });
+    // the throw sites survive a restart
+    const restored = ErrorPatternDetector.restore(JSON.parse(JSON.stringify(detector.snapshot())), {
+      warmupMs: 1000,
+    });
+    expect(restored.push(warn(9000, stack('timed', 'retry', 'placeOrder', 'checkout')))).toEqual([]);
+  });
+
   it('given an error one service already shows, then it is still new in another that never showed it', () => {
     const detector = new ErrorPatternDetector({ warmupMs: 1000 });
     detector.push(ev(0, 'gateway-timeout'));

@@ -48,7 +48,12 @@ export interface ErrorPatternSnapshot {
   firstEventAtByService?: Record<string, number>;
   /** Least recently seen first; a cluster is one service's (older snapshots: of every service it names). */
   known: ErrorCluster[];
+  /** Per service and template, the innermost frames its stacks were raised at (absent in older snapshots). */
+  throwSites?: Array<{ service: string; templateId: string; sites: string[] }>;
 }
+
+/** Throw sites remembered per template: a template raised in more places than this is remembered by its latest. */
+const MAX_THROW_SITES = 32;
 
 const isError = (e: TemplatedEvent): boolean => e.level === 'error' || e.level === 'fatal';
 
@@ -62,6 +67,11 @@ const mapKeyOf = (kind: ErrorCluster['kind'], service: string, key: string): str
  * `new-stack-signature`): an error another service already shows is still news where it was never seen, and a
  * service that starts sending telemetry later learns its own normal first. `advance` re-emits the same finding
  * (same id) with updated counts while it keeps occurring.
+ *
+ * A new signature is not news when its line's template was already raised at the same innermost frame (the same
+ * error, thrown where it always was, reached through another path): a release that renames or wraps a caller
+ * changes the signature of every known error below it, and a rare path to a known failure is seen for the first
+ * time sooner or later. An error thrown somewhere new, under any template, still is.
  */
 export class ErrorPatternDetector {
   private readonly options: ErrorPatternOptions;
@@ -69,6 +79,8 @@ export class ErrorPatternDetector {
   private readonly known = new Map<string, ErrorCluster>();
   private firstEventAt: number | null = null;
   private readonly firstEventAtByService = new Map<string, number>();
+  /** `<service>\0<templateId>` -> the innermost frames (`fn@path`) its stacks were raised at; oldest key first. */
+  private readonly throwSites = new Map<string, string[]>();
 
   constructor(options: Partial<ErrorPatternOptions> = {}) {
     this.options = { ...defaultErrorPatternOptions, ...options };
@@ -92,10 +104,11 @@ export class ErrorPatternDetector {
     if (event.stack.length > 0) {
       const signature = stackSignature(event.stack, this.options.signature);
       if (signature) {
+        const knownSite = this.raisedAt(event, signature.frames[0]!);
         const cluster = this.touch(
           mapKeyOf('stack', event.service, signature.signature),
           event,
-          warm,
+          warm && !knownSite,
           () => ({
             kind: 'stack',
             label: signature.frames.join(' < '),
@@ -106,6 +119,27 @@ export class ErrorPatternDetector {
       }
     }
     return findings;
+  }
+
+  /** Whether `event`'s template was raised at `site` before; records that it now was. */
+  private raisedAt(event: TemplatedEvent, site: string): boolean {
+    const key = `${event.service}\u0000${event.templateId}`;
+    let sites = this.throwSites.get(key);
+    if (sites === undefined) {
+      if (this.throwSites.size >= this.options.maxKnown) {
+        const oldest = this.throwSites.keys().next();
+        if (!oldest.done) this.throwSites.delete(oldest.value);
+      }
+      this.throwSites.set(key, (sites = []));
+    } else {
+      // Map order doubles as recency order for eviction.
+      this.throwSites.delete(key);
+      this.throwSites.set(key, sites);
+    }
+    if (sites.includes(site)) return true;
+    if (sites.length >= MAX_THROW_SITES) sites.shift();
+    sites.push(site);
+    return false;
   }
 
   /** Re-emits findings for novel clusters whose counts changed since they were last reported. */
@@ -122,6 +156,10 @@ export class ErrorPatternDetector {
       firstEventAt: this.firstEventAt,
       firstEventAtByService: Object.fromEntries(this.firstEventAtByService),
       known: [...this.known.values()].map((c) => structuredClone(c)),
+      throwSites: [...this.throwSites].map(([key, sites]) => {
+        const cut = key.indexOf('\u0000');
+        return { service: key.slice(0, cut), templateId: key.slice(cut + 1), sites: [...sites] };
+      }),
     };
   }
 
@@ -133,6 +171,8 @@ export class ErrorPatternDetector {
     detector.firstEventAt = snapshot.firstEventAt;
     for (const [service, at] of Object.entries(snapshot.firstEventAtByService ?? {}))
       detector.firstEventAtByService.set(service, at);
+    for (const t of snapshot.throwSites ?? [])
+      detector.throwSites.set(`${t.service}\u0000${t.templateId}`, [...t.sites]);
     const older = snapshot.firstEventAtByService === undefined;
     for (const c of snapshot.known) {
       // An older snapshot's cluster was shared by its services: each of them knows it, and their warm-up began
