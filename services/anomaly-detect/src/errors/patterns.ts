@@ -55,6 +55,18 @@ export interface ErrorPatternSnapshot {
 /** Throw sites remembered per template: a template raised in more places than this is remembered by its latest. */
 const MAX_THROW_SITES = 32;
 
+/** Moves `key` to the end of `map`, whose insertion order doubles as recency order for eviction. */
+function markRecent<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+}
+
+/** Drops the least recently marked entry of `map`. */
+function forgetLeastRecent<V>(map: Map<string, V>): void {
+  const oldest = map.keys().next();
+  if (!oldest.done) map.delete(oldest.value);
+}
+
 const isError = (e: TemplatedEvent): boolean => e.level === 'error' || e.level === 'fatal';
 
 const mapKeyOf = (kind: ErrorCluster['kind'], service: string, key: string): string =>
@@ -125,17 +137,9 @@ export class ErrorPatternDetector {
   private raisedAt(event: TemplatedEvent, site: string): boolean {
     const key = `${event.service}\u0000${event.templateId}`;
     let sites = this.throwSites.get(key);
-    if (sites === undefined) {
-      if (this.throwSites.size >= this.options.maxKnown) {
-        const oldest = this.throwSites.keys().next();
-        if (!oldest.done) this.throwSites.delete(oldest.value);
-      }
-      this.throwSites.set(key, (sites = []));
-    } else {
-      // Map order doubles as recency order for eviction.
-      this.throwSites.delete(key);
-      this.throwSites.set(key, sites);
-    }
+    if (sites === undefined && this.throwSites.size >= this.options.maxKnown)
+      forgetLeastRecent(this.throwSites);
+    markRecent(this.throwSites, key, (sites ??= []));
     if (sites.includes(site)) return true;
     if (sites.length >= MAX_THROW_SITES) sites.shift();
     sites.push(site);
@@ -211,7 +215,7 @@ export class ErrorPatternDetector {
     let cluster = this.known.get(mapKey);
     const created = !cluster;
     if (!cluster) {
-      if (this.known.size >= this.options.maxKnown) this.forgetLeastRecent();
+      if (this.known.size >= this.options.maxKnown) forgetLeastRecent(this.known);
       cluster = {
         key: mapKey.slice(mapKey.indexOf('\u0000') + 1),
         ...init(),
@@ -226,9 +230,7 @@ export class ErrorPatternDetector {
       };
       this.known.set(mapKey, cluster);
     } else {
-      // Map order doubles as recency order for eviction.
-      this.known.delete(mapKey);
-      this.known.set(mapKey, cluster);
+      markRecent(this.known, mapKey, cluster);
     }
     cluster.count++;
     cluster.firstSeen = Math.min(cluster.firstSeen, event.timestamp);
@@ -244,11 +246,6 @@ export class ErrorPatternDetector {
       cluster.exampleTraceIds.push(trace);
     }
     return created && cluster.novel ? cluster : null;
-  }
-
-  private forgetLeastRecent(): void {
-    const oldest = this.known.keys().next();
-    if (!oldest.done) this.known.delete(oldest.value);
   }
 
   private toFinding(c: ErrorCluster): Finding {
